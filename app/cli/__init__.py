@@ -1,0 +1,1 @@
+"""The ``coi`` command line: the same services the desktop app calls."""

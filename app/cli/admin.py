@@ -1,0 +1,185 @@
+"""``coi init`` and ``coi user ...``: set up a database and manage accounts."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+
+from app.cli.common import (
+    add_db_option,
+    database_from,
+    print_json,
+    read_password,
+    require_password,
+    station,
+)
+from app.database import Database
+from app.permissions import parse_role
+from app.uow import UnitOfWork
+from app.users import (
+    authenticate,
+    count_users,
+    create_first_admin,
+    create_user,
+    list_users,
+    set_password,
+    unlock_user,
+)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``init`` and ``user`` to the command line."""
+    init = commands.add_parser(
+        "init",
+        help="create or upgrade the database schema and the first administrator",
+        description="Create or upgrade the schema (an SQLite file is backed up first). On an "
+        "empty database, create the first administrator; the password comes from "
+        "COI_ADMIN_PASSWORD, the terminal or standard input, or is generated and printed once.",
+    )
+    add_db_option(init)
+    init.add_argument("--admin-username", default="admin")
+    init.add_argument("--admin-name", default="Administrator")
+    init.set_defaults(handler=run_init)
+
+    user = commands.add_parser("user", help="manage user accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+
+    add = user_commands.add_parser(
+        "add",
+        help="create a user (as an administrator)",
+        description="Create a user. You act as the administrator named by --as: their password "
+        "comes from COI_AS_PASSWORD or the terminal; the new user's from COI_NEW_PASSWORD or "
+        "the terminal.",
+    )
+    add_db_option(add)
+    add.add_argument("username")
+    add.add_argument("--full-name", required=True, help="printed name used on signatures")
+    add.add_argument("--role", action="append", required=True, help="a role code (repeatable)")
+    add.add_argument("--site", help="the user's site code")
+    add.add_argument("--as", dest="as_user", required=True, metavar="ADMIN")
+    add.set_defaults(handler=run_user_add)
+
+    listing = user_commands.add_parser("list", help="list users as JSON lines")
+    add_db_option(listing)
+    listing.set_defaults(handler=run_user_list)
+
+    unlock = user_commands.add_parser("unlock", help="unlock a locked account")
+    add_db_option(unlock)
+    unlock.add_argument("username")
+    unlock.add_argument("--reason", required=True)
+    unlock.add_argument("--as", dest="as_user", required=True, metavar="ADMIN")
+    unlock.set_defaults(handler=run_user_unlock)
+
+    passwd = user_commands.add_parser(
+        "passwd", help="set a password (your own, or any as an administrator)"
+    )
+    add_db_option(passwd)
+    passwd.add_argument("username")
+    passwd.add_argument("--as", dest="as_user", metavar="USER", help="default: the user")
+    passwd.set_defaults(handler=run_user_passwd)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Upgrade the schema; create the first administrator on an empty database."""
+    database = database_from(args)
+    try:
+        if count_users(database) == 0:
+            password = read_password("Password for the first administrator", "COI_ADMIN_PASSWORD")
+            generated = password is None
+            if password is None:
+                password = secrets.token_urlsafe(12)
+            admin = create_first_admin(
+                database, args.admin_username, args.admin_name, password, station()
+            )
+            print(f"created administrator {admin.username!r} on {database.display_url}")
+            if generated:
+                print(
+                    f"initial password for {admin.username!r}: {password}\n"
+                    f"(shown once: change it with `coi user passwd {admin.username}`)",
+                    file=sys.stderr,
+                )
+        else:
+            print(f"database {database.display_url} is at the current schema")
+    finally:
+        database.dispose()
+    return 0
+
+
+def _sign_in_as(database: Database, username: str) -> UnitOfWork:
+    password = require_password(f"Password of {username}", "COI_AS_PASSWORD")
+    actor = authenticate(database, username, password, station())
+    return UnitOfWork(database, actor)
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    """Create a user as the administrator named by ``--as``."""
+    roles = [parse_role(text) for text in args.role]
+    database = database_from(args)
+    try:
+        with _sign_in_as(database, args.as_user) as uow:
+            new_password = require_password(
+                f"Password for {args.username}", "COI_NEW_PASSWORD", confirm=True
+            )
+            user = create_user(
+                uow,
+                username=args.username,
+                full_name=args.full_name,
+                password=new_password,
+                roles=roles,
+                site_code=args.site,
+            )
+            uow.commit()
+        print_json({"created": user.username, "roles": sorted(user.roles), "site": user.site_code})
+    finally:
+        database.dispose()
+    return 0
+
+
+def run_user_list(args: argparse.Namespace) -> int:
+    """Print every user as one JSON object per line."""
+    database = database_from(args)
+    try:
+        for user in list_users(database):
+            print_json(
+                {
+                    "username": user.username,
+                    "full_name": user.full_name,
+                    "roles": sorted(user.roles),
+                    "site": user.site_code,
+                    "active": user.active,
+                    "locked": user.locked,
+                }
+            )
+    finally:
+        database.dispose()
+    return 0
+
+
+def run_user_unlock(args: argparse.Namespace) -> int:
+    """Unlock an account as the administrator named by ``--as``."""
+    database = database_from(args)
+    try:
+        with _sign_in_as(database, args.as_user) as uow:
+            user = unlock_user(uow, args.username, args.reason)
+            uow.commit()
+        print_json({"unlocked": user.username})
+    finally:
+        database.dispose()
+    return 0
+
+
+def run_user_passwd(args: argparse.Namespace) -> int:
+    """Change a password after signing in as the user (or an administrator)."""
+    database = database_from(args)
+    try:
+        with _sign_in_as(database, args.as_user or args.username) as uow:
+            new_password = require_password(
+                f"New password for {args.username}", "COI_NEW_PASSWORD", confirm=True
+            )
+            set_password(uow, args.username, new_password)
+            uow.commit()
+        print_json({"password_changed": args.username})
+    finally:
+        database.dispose()
+    return 0

@@ -1,0 +1,65 @@
+"""Shared pieces of the command line: database option, passwords, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+from app.config import resolve_database_url, resolve_station
+from app.database import Database, open_database
+from app.errors import ValidationFailed
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """``--db URL`` (else COI_DATABASE_URL, else the settings file, else the default SQLite)."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME "
+        "(default: COI_DATABASE_URL, the settings file, or the SQLite file in the user data "
+        "directory)",
+    )
+
+
+def database_from(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
+    """Open the database the arguments name, upgrading its schema when asked."""
+    return open_database(resolve_database_url(args.db), upgrade=upgrade)
+
+
+def station() -> str:
+    """This station's name for the audit trail."""
+    return resolve_station()
+
+
+def read_password(prompt: str, env_var: str, *, confirm: bool = False) -> str | None:
+    """A password from ``env_var``, the terminal, or one line of standard input; None if none."""
+    from_env = os.environ.get(env_var)
+    if from_env:
+        return from_env
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        if confirm and getpass.getpass(f"{prompt} (again): ") != first:
+            raise ValidationFailed("The two passwords differ; nothing was changed.")
+        return first
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n") or None
+
+
+def require_password(prompt: str, env_var: str, *, confirm: bool = False) -> str:
+    """Like :func:`read_password`, but a missing password is an error naming how to give it."""
+    password = read_password(prompt, env_var, confirm=confirm)
+    if password is None:
+        raise ValidationFailed(
+            f"{prompt} is needed: type it at the terminal, pipe it on standard input, "
+            f"or set {env_var}."
+        )
+    return password
+
+
+def print_json(value: Any) -> None:
+    """Print one JSON object on its own line."""
+    print(json.dumps(value, ensure_ascii=False, sort_keys=False))

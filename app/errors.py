@@ -1,0 +1,91 @@
+"""Errors a user can act on. Anything else is a bug: logged in full, shown as a crash."""
+
+from __future__ import annotations
+
+
+class CoiError(Exception):
+    """A known, expected failure with a message for the person at the screen."""
+
+    title = "Cannot continue"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(CoiError):
+    """The settings are invalid (e.g. an unsupported database URL)."""
+
+    title = "Configuration problem"
+
+
+class DatabaseUnavailable(CoiError):
+    """The database server cannot be reached or refused the connection."""
+
+    title = "Database unavailable"
+
+
+class NotADatabase(CoiError):
+    """The SQLite file exists but is not an SQLite database."""
+
+    title = "Not a database"
+
+
+class SchemaTooNew(CoiError):
+    """The database was migrated by a newer version of the application."""
+
+    title = "Database is newer than this application"
+
+
+class SchemaMissing(CoiError):
+    """The database is empty: it has not been set up with ``coi init``."""
+
+    title = "Database not set up"
+
+
+class AuthenticationFailed(CoiError):
+    """Wrong user name or password."""
+
+    title = "Sign-in failed"
+
+
+class AccountLocked(AuthenticationFailed):
+    """Too many failed sign-ins, or an administrator locked the account."""
+
+    title = "Account locked"
+
+
+class NotPermitted(CoiError):
+    """The signed-in user's role or site does not allow this operation."""
+
+    title = "Not permitted"
+
+
+class SeparationOfDuties(NotPermitted):
+    """The same person may not both perform and verify, or manufacture and certify."""
+
+    title = "Separation of duties"
+
+
+class ValidationFailed(CoiError):
+    """An input value is not acceptable."""
+
+    title = "Invalid input"
+
+
+class NotFound(CoiError):
+    """A record named by the user does not exist."""
+
+    title = "Not found"
+
+
+class StaleRecord(CoiError):
+    """Someone else changed the record since it was read: reload and try again."""
+
+    title = "Changed by someone else"
+
+
+class RecordNotDeletable(CoiError):
+    """GMP records are voided or corrected with a reason, never deleted."""
+
+    title = "Records cannot be deleted"

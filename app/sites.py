@@ -1,0 +1,75 @@
+"""Sites: clinics and manufacturers with their GS1 GLN and ISBT 128 FIN."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from biip import ParseError
+from biip.gln import Gln
+from sqlalchemy import select
+
+from app.database import Database
+from app.errors import ValidationFailed
+from app.permissions import require_role
+from app.uow import UnitOfWork
+from db.enums import Role, SiteKind
+from db.models import Site
+
+FIN_PATTERN = re.compile(r"^[A-Z][0-9]{4}$")
+"""ISBT 128 Facility Identification Number: one letter and four digits (e.g. G1234)."""
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """A site as services return it."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: SiteKind
+    gln: str | None
+    fin: str | None
+
+
+def _summary(site: Site) -> SiteSummary:
+    return SiteSummary(site.id, site.code, site.name, site.kind, site.gln, site.fin)
+
+
+def create_site(
+    uow: UnitOfWork,
+    *,
+    code: str,
+    name: str,
+    kind: SiteKind,
+    gln: str | None = None,
+    fin: str | None = None,
+    address: str = "",
+) -> SiteSummary:
+    """Register a site (administrators only); GLN and FIN are checked."""
+    require_role(uow.actor, Role.ADMIN, doing="register sites")
+    code = code.strip()
+    if not code or not name.strip():
+        raise ValidationFailed("A site needs a code and a name.")
+    if gln is not None:
+        try:
+            Gln.parse(gln)
+        except ParseError as exc:
+            raise ValidationFailed(f"GLN {gln!r} is not valid: {exc}") from exc
+    if fin is not None and not FIN_PATTERN.match(fin):
+        raise ValidationFailed(
+            f"FIN {fin!r} is not an ISBT 128 facility number (a letter and four digits)."
+        )
+    if uow.session.scalar(select(Site).where(Site.code == code)) is not None:
+        raise ValidationFailed(f"Site code {code!r} is already in use.")
+    site = Site(code=code, name=name.strip(), kind=kind, gln=gln, fin=fin, address=address)
+    uow.add(site)
+    uow.flush()
+    return _summary(site)
+
+
+def list_sites(database: Database) -> list[SiteSummary]:
+    """Every site, by code."""
+    with database.read_session() as session:
+        return [_summary(s) for s in session.scalars(select(Site).order_by(Site.code))]

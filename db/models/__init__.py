@@ -1,0 +1,45 @@
+"""All models, imported so that ``Base.metadata`` knows every table."""
+
+from db.base import Base
+from db.models.audit import GENESIS_HASH, AuditEvent
+from db.models.cases import Case, CustodyEvent, Unit, UnitParent
+from db.models.catalogue import Product, QcSpecification, StepTemplate, TemperatureProfile
+from db.models.labelling import Label, Scan
+from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
+from db.models.organisation import Printer, Site, User, UserRole
+from db.models.patients import CoiSequence, Patient, PatientIdentity
+from db.models.quality import Deviation, Release, Signature
+from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CoiSequence",
+    "CustodyEvent",
+    "Deviation",
+    "Label",
+    "LoggerFile",
+    "LoggerReading",
+    "ManufacturingStep",
+    "Patient",
+    "PatientIdentity",
+    "Printer",
+    "Product",
+    "QcResult",
+    "QcSpecification",
+    "Release",
+    "Scan",
+    "Shipment",
+    "ShipmentItem",
+    "Signature",
+    "Site",
+    "StepTemplate",
+    "StepUnit",
+    "TemperatureProfile",
+    "Unit",
+    "UnitParent",
+    "User",
+    "UserRole",
+]

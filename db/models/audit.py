@@ -1,0 +1,34 @@
+"""The append-only, hash-chained audit trail (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of the first event."""
+
+
+class AuditEvent(Base):
+    """One audit event. Rows are never updated or deleted: database triggers refuse it."""
+
+    __tablename__ = "audit_event"
+    __audited__ = False
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column()
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    username: Mapped[str | None] = mapped_column(String(64))
+    station: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    record_type: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    old_values: Mapped[str] = mapped_column(Text)
+    new_values: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets everything up and starts the desktop app on an SQLite demo database with demo data.
+# Demo users all have the password "demo-password" (see README.md).
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+data_dir=$(python -c 'from db.settings_url import data_directory; print(data_directory())')
+export COI_DATABASE_URL=${COI_DATABASE_URL:-sqlite:///$data_dir/demo.db}
+if [ ! -f "$data_dir/demo.db" ] && [[ "$COI_DATABASE_URL" == "sqlite:///$data_dir/demo.db" ]]; then
+  COI_ADMIN_PASSWORD=demo-password coi init --admin-name "Ada Admin" </dev/null
+  COI_AS_PASSWORD=demo-password coi seed-demo --as admin
+fi
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+  echo "No display found: starting under xvfb-run (nothing will be visible)." >&2
+  echo "On a desktop, run ./run.sh from a graphical session." >&2
+  exec xvfb-run -a coi-tracker "$@"
+fi
+exec coi-tracker "$@"

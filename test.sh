@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole default test suite: layering contracts, lint, types,
+# and pytest (SQLite always; PostgreSQL too when COI_TEST_POSTGRES_URL is set).
+#   ./test.sh             the default suite (what CI runs)
+#   ./test.sh --slow      only the slow benchmarks and long fuzzing (marker "slow")
+#   ./test.sh -- ARGS     extra pytest arguments, e.g. ./test.sh -- -k audit
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+marker="not slow"
+if [ "${1:-}" = "--slow" ]; then marker="slow"; shift; fi
+if [ "${1:-}" = "--" ]; then shift; fi
+
+echo "== import-linter"; lint-imports
+echo "== ruff"; ruff check . && ruff format --check .
+echo "== mypy"; mypy
+echo "== pytest"
+# Exit status 5 (no tests collected) is a failure like any other non-zero status.
+QT_QPA_PLATFORM=offscreen pytest -m "$marker" "$@"

@@ -1,0 +1,79 @@
+"""Migrations build the whole schema on both backends, round-trip, and match the models."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from app.database import open_database
+from app.errors import SchemaMissing, SchemaTooNew
+from db.engine import make_engine
+from db.migrate import alembic_config, downgrade_to_base, head_revision, upgrade_to_head
+from db.models import Base
+
+
+def test_one_head() -> None:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [head_revision()]
+
+
+def test_upgrade_downgrade_upgrade_without_drift(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade_to_head(engine)
+        tables = set(inspect(engine).get_table_names())
+        assert set(Base.metadata.tables) <= tables
+        downgrade_to_base(engine)
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        upgrade_to_head(engine)
+        with engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diffs == []
+    finally:
+        engine.dispose()
+
+
+def test_schema_newer_than_app_is_refused_and_untouched(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
+    engine.dispose()
+    with pytest.raises(SchemaTooNew, match="newer version of COI Tracker"):
+        open_database(database_url)
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == (
+            "ffff_from_the_future"
+        )
+    engine.dispose()
+
+
+def test_reading_an_empty_database_asks_for_init(empty_database_url: str) -> None:
+    with pytest.raises(SchemaMissing, match="coi init"):
+        open_database(empty_database_url, upgrade=False)
+
+
+def test_sqlite_file_is_backed_up_before_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE note (text TEXT)")
+        conn.execute("INSERT INTO note VALUES ('keep me')")
+    engine = make_engine(f"sqlite:///{path}")
+    backup = upgrade_to_head(engine)
+    engine.dispose()
+    assert backup is not None
+    assert backup.parent == tmp_path
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT text FROM note").fetchall() == [("keep me",)]
+        assert conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'audit_event'"
+        ).fetchone() == (0,)
+    engine = make_engine(f"sqlite:///{path}")
+    assert upgrade_to_head(engine) is None  # already at head: no second backup
+    engine.dispose()
