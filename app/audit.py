@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select, text
 
 from app.actor import Actor
 from app.canonical import canonical_json, canonical_value
+from app.database import Database
 from db.models import GENESIS_HASH, AuditEvent
 from db.types import utc_now
 
@@ -163,3 +164,9 @@ def verify_chain(connection: Connection) -> ChainVerification:
 def values_of(mapping: dict[str, Any]) -> dict[str, Any]:
     """Canonical forms of column values for an event's old/new values."""
     return {key: canonical_value(value) for key, value in mapping.items()}
+
+
+def verify_database(database: Database) -> ChainVerification:
+    """Re-walk the audit chain of ``database`` (read-only)."""
+    with database.engine.connect() as connection:
+        return verify_chain(connection)

@@ -50,6 +50,14 @@ class Database:
         return make_url(self.url).render_as_string(hide_password=True)
 
     @property
+    def short_name(self) -> str:
+        """A compact name for status bars: the SQLite file name, or host/database."""
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite":
+            return f"SQLite {Path(url.database or ':memory:').name}"
+        return f"PostgreSQL {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+    @property
     def backend(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name

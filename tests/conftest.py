@@ -15,9 +15,23 @@ os.environ["COI_STATION"] = "test-station"
 for _name in ("COI_DATABASE_URL", "COI_SETTINGS"):
     os.environ.pop(_name, None)
 
-from argon2 import PasswordHasher  # noqa: E402 - after the environment above
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
 
-from app.passwords import use_hasher  # noqa: E402
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import URL
+
+from app.actor import Actor
+from app.database import Database, open_database
+from app.passwords import use_hasher
+from app.uow import UnitOfWork
+from app.users import authenticate, create_first_admin, create_user
+from db.engine import make_engine
+from db.enums import Role
+from db.migrate import upgrade_to_head
 
 # Argon2id with minimal cost keeps thousands of sign-ins fast; production uses the defaults.
 use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
@@ -25,3 +39,137 @@ use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CORPORA = REPO.parent / "shared" / "corpora"
+
+# ---------------------------------------------------------------- databases
+# The migrated empty database is built once per run and copied for each test (SQLite: a file
+# copy; PostgreSQL: CREATE DATABASE ... TEMPLATE). Every PostgreSQL database a run creates is
+# dropped at its end.
+
+POSTGRES_ENV = "COI_TEST_POSTGRES_URL"
+PASSWORD = "correct horse battery"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_admin_url() -> URL | None:
+    """The server URL from COI_TEST_POSTGRES_URL, or None when unset."""
+    raw = os.environ.get(POSTGRES_ENV)
+    return make_url(raw) if raw else None
+
+
+class PostgresServer:
+    """Creates and drops this run's databases on the test server."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.prefix = f"coi_test_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def create(self, template: str | None = None) -> URL:
+        name = f"{self.prefix}_{len(self.created)}"
+        suffix = f" TEMPLATE {template}" if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+        self.created.append(name)
+        return self.url.set(database=name)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def drop_all(self) -> None:
+        for name in reversed(self.created):
+            self.drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    url = postgres_admin_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (CI sets it); running SQLite only")
+    server = PostgresServer(url)
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    url = postgres_server.create()
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    engine.dispose()
+    assert url.database is not None
+    return url.database
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        target = tmp_path / "coi.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create(template=request.getfixturevalue("postgres_template"))
+    yield url.render_as_string(hide_password=False)
+    assert url.database is not None
+    server.drop(url.database)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = open_database(database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no schema) on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create()
+    yield url.render_as_string(hide_password=False)
+    assert url.database is not None
+    server.drop(url.database)
+
+
+@pytest.fixture
+def admin(database: Database) -> Actor:
+    """The first administrator, signed in."""
+    create_first_admin(database, "admin", "Ada Admin", PASSWORD, "test-station")
+    return authenticate(database, "admin", PASSWORD, "test-station")
+
+
+@pytest.fixture
+def make_user(database: Database, admin: Actor) -> Callable[..., Actor]:
+    """A function that creates a user with the given roles and signs them in."""
+
+    def make(username: str, *roles: Role) -> Actor:
+        with UnitOfWork(database, admin) as uow:
+            create_user(
+                uow,
+                username=username,
+                full_name=username.replace(".", " ").title(),
+                password=PASSWORD,
+                roles=roles,
+            )
+            uow.commit()
+        return authenticate(database, username, PASSWORD, "test-station")
+
+    return make

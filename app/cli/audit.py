@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.audit import verify_chain
+from app.audit import verify_database
 from app.cli.common import add_db_option, database_from, print_json
 
 
@@ -25,8 +25,7 @@ def run_verify(args: argparse.Namespace) -> int:
     """Print ``{"events": N, "ok": ..., "first_broken_seq": ...}``; exit 1 when broken."""
     database = database_from(args, upgrade=False)
     try:
-        with database.engine.connect() as connection:
-            result = verify_chain(connection)
+        result = verify_database(database)
     finally:
         database.dispose()
     print_json(result.as_dict())

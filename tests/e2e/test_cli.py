@@ -1,0 +1,111 @@
+"""The ``coi`` command as a user runs it: init, verify, tamper, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COI = [sys.executable, "-m", "app.cli.main"]
+
+
+def coi(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [*COI, *args],
+        cwd=cwd,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_init_then_verify_prints_ok(tmp_path: Path) -> None:
+    init = coi("init", "--db", "sqlite:///x.db", cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    assert "created administrator 'admin'" in init.stdout
+    assert "initial password for 'admin':" in init.stderr
+    verify = coi("audit", "verify", "--db", "sqlite:///x.db", cwd=tmp_path)
+    assert verify.returncode == 0, verify.stderr
+    result = json.loads(verify.stdout)
+    assert result["ok"] is True
+    assert result["first_broken_seq"] is None
+    assert result["events"] >= 2  # the administrator and their role
+
+
+def test_user_add_and_tampered_trail(tmp_path: Path) -> None:
+    env = {"COI_ADMIN_PASSWORD": "admin-password-1"}
+    assert coi("init", "--db", "sqlite:///t.db", cwd=tmp_path, env=env).returncode == 0
+    added = coi(
+        "user", "add", "petra.qp", "--full-name", "Petra Qualified", "--role", "qp",
+        "--as", "admin", "--db", "sqlite:///t.db", cwd=tmp_path,
+        env={"COI_AS_PASSWORD": "admin-password-1", "COI_NEW_PASSWORD": "petra-password-1"},
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout) == {"created": "petra.qp", "roles": ["qp"], "site": None}
+
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        conn.execute("DROP TRIGGER audit_event_no_update")
+        conn.execute("UPDATE audit_event SET new_values = '{}' WHERE seq = 3")
+    verify = coi("audit", "verify", "--db", "sqlite:///t.db", cwd=tmp_path)
+    assert verify.returncode == 1
+    assert json.loads(verify.stdout)["first_broken_seq"] == 3
+    assert json.loads(verify.stdout)["ok"] is False
+    assert "audit event 3" in verify.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["audit", "verify", "--db", "sqlite:///missing-dir/x.db"], "does not exist"),
+        (["audit", "verify", "--db", "sqlite:///empty.db"], "coi init"),
+        (["audit", "verify", "--db", "mysql://root@localhost/x"], "unsupported database URL"),
+        (["init", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"], "Cannot reach"),
+    ],
+)
+def test_bad_databases_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = coi(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_role_and_wrong_password(tmp_path: Path) -> None:
+    env = {"COI_ADMIN_PASSWORD": "admin-password-1"}
+    assert coi("init", "--db", "sqlite:///u.db", cwd=tmp_path, env=env).returncode == 0
+    base = ["user", "add", "x.y", "--full-name", "X", "--as", "admin", "--db", "sqlite:///u.db"]
+    passwords = {"COI_AS_PASSWORD": "admin-password-1", "COI_NEW_PASSWORD": "xy-password-1"}
+    unknown = coi(*base, "--role", "surgeon", cwd=tmp_path, env=passwords)
+    assert unknown.returncode == 2
+    assert "Unknown role 'surgeon'" in unknown.stderr
+    wrong_admin = {**passwords, "COI_AS_PASSWORD": "not-the-password"}
+    wrong = coi(*base, "--role", "qa", cwd=tmp_path, env=wrong_admin)
+    assert wrong.returncode == 2
+    assert "user name or password is wrong" in wrong.stderr
+
+
+def test_demo_seed_loads_every_role(tmp_path: Path) -> None:
+    env = {"COI_ADMIN_PASSWORD": "demo-password", "COI_AS_PASSWORD": "demo-password"}
+    assert coi("init", "--db", "sqlite:///d.db", cwd=tmp_path, env=env).returncode == 0
+    seeded = coi("seed-demo", "--as", "admin", "--db", "sqlite:///d.db", cwd=tmp_path, env=env)
+    assert seeded.returncode == 0, seeded.stderr
+    assert json.loads(seeded.stdout) == {"sites": 2, "users": 10, "profiles": 3, "products": 1}
+    users = coi("user", "list", "--db", "sqlite:///d.db", cwd=tmp_path)
+    roles = {role for line in users.stdout.splitlines() for role in json.loads(line)["roles"]}
+    assert roles == {
+        "admin", "clinic_coordinator", "apheresis_nurse", "infusion_nurse", "mfg_operator",
+        "mfg_verifier", "qc_analyst", "qa", "qp",
+    }  # fmt: skip
+    verify = coi("audit", "verify", "--db", "sqlite:///d.db", cwd=tmp_path)
+    assert json.loads(verify.stdout)["ok"] is True

@@ -1,0 +1,112 @@
+"""Sign in through the dialog, land in the main window, see who and where; screenshot it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+
+from app.actor import Actor
+from app.database import Database
+from app.sites import create_site
+from app.uow import UnitOfWork
+from app.users import create_user
+from db.enums import Role, SiteKind
+from ui.login import LoginDialog
+from ui.main_window import MainWindow
+from ui.pages import AuditPage
+from ui.style import apply_style
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def qp_user(database: Database, admin: Actor) -> str:
+    """A QP at a manufacturing site, created through the services."""
+    with UnitOfWork(database, admin) as uow:
+        create_site(uow, code="CTF", name="Cell Therapy Facility", kind=SiteKind.MANUFACTURER)
+        create_user(
+            uow,
+            username="petra.qp",
+            full_name="Dr Petra Qualified",
+            password=PASSWORD,
+            roles=[Role.QP],
+            site_code="CTF",
+        )
+        uow.commit()
+    return "petra.qp"
+
+
+def _sign_in(qtbot: QtBot, dialog: LoginDialog, username: str, password: str) -> None:
+    qtbot.keyClicks(dialog.username, username)
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+
+
+def test_wrong_password_is_shown_in_the_dialog(
+    qtbot: QtBot, database: Database, qp_user: str
+) -> None:
+    dialog = LoginDialog(database, "bench-1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _sign_in(qtbot, dialog, qp_user, "not the password")
+    assert dialog.actor is None
+    assert dialog.error.isVisible()
+    assert "user name or password is wrong" in dialog.error.text()
+    assert dialog.error.text().startswith("⚠")  # not colour alone
+    assert dialog.password.text() == ""
+
+
+def test_sign_in_opens_the_main_window_with_role_navigation(
+    qtbot: QtBot, database: Database, qp_user: str
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    dialog = LoginDialog(database, "qp-office-1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _sign_in(qtbot, dialog, qp_user, PASSWORD)
+    assert dialog.result() == LoginDialog.DialogCode.Accepted
+    assert dialog.actor is not None
+
+    window = MainWindow(database, dialog.actor)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+
+    assert window.section_titles() == [
+        "Home", "Cases", "Scan station", "QC & release", "Deviations", "Audit trail",
+    ]  # fmt: skip
+    status = " | ".join(label.text() for label in window.statusBar().findChildren(QLabel))
+    assert "Dr Petra Qualified (petra.qp)" in status
+    assert "Role: Qualified Person" in status
+    assert "Site: Cell Therapy Facility" in status
+    assert f"Database: {database.short_name}" in status
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert window.grab().save(str(ARTIFACTS / f"main_window_{database.backend}.png"))
+
+    audit = window.show_section("audit")
+    assert isinstance(audit, AuditPage)
+    qtbot.mouseClick(audit.findChild(QPushButton, "verifyChain"), Qt.MouseButton.LeftButton)
+    assert audit.result.text().startswith("✔ Intact: all ")
+    assert window.grab().save(str(ARTIFACTS / f"audit_verify_{database.backend}.png"))
+
+    placeholder = window.show_section("release")
+    notice = placeholder.findChild(QLabel, "placeholderNotice")
+    assert notice is not None
+    assert "PLACEHOLDER — not built yet" in notice.text()
+    assert "issue #6" in notice.text()
+
+
+def test_admin_sees_admin_and_audit_sections_only(
+    qtbot: QtBot, database: Database, admin: Actor
+) -> None:
+    window = MainWindow(database, admin)
+    qtbot.addWidget(window)
+    assert window.section_titles() == ["Home", "Audit trail", "Admin"]

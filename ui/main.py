@@ -1,0 +1,62 @@
+"""Entry point of the ``coi-tracker`` desktop application."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from logging.handlers import RotatingFileHandler
+
+from PySide6.QtWidgets import QApplication, QDialog
+
+from app.config import log_directory, resolve_database_url, resolve_station
+from app.database import open_database
+from app.errors import CoiError
+from ui.login import LoginDialog
+from ui.main_window import MainWindow
+from ui.messages import show_error
+from ui.style import apply_style
+
+log = logging.getLogger(__name__)
+
+
+def configure_logging() -> None:
+    """Log to a rotating file in the user data directory."""
+    handler = RotatingFileHandler(
+        log_directory() / "coi-tracker.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the database (upgrading it), sign in, and show the main window."""
+    args = list(sys.argv if argv is None else argv)
+    db_url = None
+    if "--db" in args:
+        position = args.index("--db")
+        db_url = args[position + 1] if position + 1 < len(args) else None
+    configure_logging()
+    app = QApplication.instance() or QApplication(args)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("COI Tracker")
+    apply_style(app)
+    try:
+        database = open_database(resolve_database_url(db_url))
+    except CoiError as exc:
+        log.warning("cannot open the database: %s", exc.message)
+        show_error(None, exc)
+        return 2
+    login = LoginDialog(database, resolve_station())
+    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+        database.dispose()
+        return 0
+    window = MainWindow(database, login.actor)
+    window.show()
+    status = app.exec()
+    database.dispose()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
