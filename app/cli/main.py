@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, demo
+from app.cli import admin, audit, demo, logger, scan
 from app.errors import CoiError
 
 EXIT_OK = 0
@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     admin.register(commands)
     audit.register(commands)
     demo.register(commands)
+    logger.register(commands)
+    scan.register(commands)
     return parser
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,19 @@ def test_sqlite_file_is_backed_up_before_upgrade(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{path}")
     assert upgrade_to_head(engine) is None  # already at head: no second backup
     engine.dispose()
+
+
+def test_alembic_command_line_round_trip_and_check(empty_database_url: str) -> None:
+    """The README's hand commands: upgrade, downgrade base, upgrade, check, from the repo root."""
+    repo = Path(__file__).resolve().parents[2]
+    for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"], ["check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "alembic", "-x", f"db={empty_database_url}", *step],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, f"alembic {' '.join(step)}: {result.stderr}"
+    assert "No new upgrade operations detected" in result.stdout + result.stderr

@@ -1,0 +1,98 @@
+"""``coi id check``, ``coi scan parse|decode`` and ``coi logger analyze`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import qrcode
+
+COI = [sys.executable, "-m", "app.cli.main"]
+CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+
+
+def coi(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COI, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_id_check_worked_example() -> None:
+    result = coi("id", "check", "G123498654321")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {
+        "input": "G123498654321", "check_character": "H", "check_value": 17, "type3_flag": "77",
+    }  # fmt: skip
+
+
+def test_scan_parse_din_with_type3_flag_and_wedge_newline() -> None:
+    result = json.loads(coi("scan", "parse", "=G12341765432170\r\n").stdout)
+    assert result["kind"] == "isbt128"
+    assert result["valid"] is True
+    assert result["fields"]["din"] == "G123417654321"
+    assert result["fields"]["check_character"] == "A"
+    assert result["fields"]["flag"] == "70"
+
+
+def test_scan_parse_gs1_with_substitute_separator() -> None:
+    text = "]C1010950110153000317261231101234^21XYZ"
+    result = json.loads(coi("scan", "parse", text, "--gs", "^").stdout)
+    assert (result["kind"], result["valid"]) == ("gs1", True)
+    assert result["fields"] == {"01": "09501101530003", "17": "261231", "10": "1234", "21": "XYZ"}
+
+
+def test_scan_decode_reads_our_own_qr_and_reports_bad_files(tmp_path: Path) -> None:
+    image = tmp_path / "din.png"
+    qrcode.make("=G12341765432170").save(image)
+    junk = tmp_path / "notes.png"
+    junk.write_text("not an image", encoding="utf-8")
+    result = coi("scan", "decode", str(image), str(junk))
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["symbols"] == [
+        {"format": "QRCode", "text": "=G12341765432170", "symbology_identifier": "]Q1"}
+    ]
+    assert "not a readable image" in second["error"]
+    assert result.returncode == 1
+
+
+def test_logger_analyze_generic_csv_excursion(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.csv"
+    trace.write_text(
+        "time;temp\n2026-01-01T00:00:00Z;6,0\n2026-01-01T00:10:00Z;10,0\n"
+        "2026-01-01T00:20:00Z;6,0\n",
+        encoding="utf-8",
+    )
+    limits = ["--low", "2", "--high", "8", "--max-single-min", "15", "--max-cumulative-min", "30"]
+    result = coi("logger", "analyze", str(trace), *limits)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "within_limits"  # 10 minutes above 8 °C: under the 15 allowed
+    (excursion,) = report["excursions"]
+    assert excursion["start"] == "2026-01-01T00:05:00Z"
+    assert excursion["end"] == "2026-01-01T00:15:00Z"
+    assert excursion["duration_min"] == pytest.approx(10.0)
+    assert excursion["side"] == "above"
+    # The seeded fresh-2-8 profile also judges MKT (limit 8 °C), which this trace exceeds.
+    seeded = json.loads(coi("logger", "analyze", str(trace), "--profile", "fresh-2-8").stdout)
+    assert seeded["mkt_c"] > 8.0
+    assert seeded["verdict"] == "excursion"
+
+
+def test_logger_analyze_unreadable_file_exits_2(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.csv"
+    junk.write_text("hello\nworld\n", encoding="utf-8")
+    result = coi("logger", "analyze", str(junk), "--profile", "fresh-2-8")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "cannot assess" in result.stderr
+
+
+def test_logger_analyze_hobo_corpus_file() -> None:
+    path = CORPORA / "temp-loggers" / "onset-hobo" / "QU5_Mooring_15m_20392468_20210803.csv"
+    if not path.exists():
+        pytest.skip(f"third-party corpus not present at {path}")
+    result = coi("logger", "analyze", str(path), "--format", "hobo", "--low", "5", "--high", "15")
+    report = json.loads(result.stdout)
+    assert report["readings"] == 5894
+    assert report["start"] == "2021-06-16T21:35:28Z"
