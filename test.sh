@@ -14,7 +14,9 @@ if [ "${1:-}" = "--slow" ]; then marker="slow"; shift; fi
 if [ "${1:-}" = "--" ]; then shift; fi
 
 echo "== import-linter"; lint-imports
-echo "== ruff"; ruff check . && ruff format --check .
+echo "== ruff"
+ruff check .
+ruff format --check .
 echo "== mypy"; mypy
 echo "== pytest"
 # Exit status 5 (no tests collected) is a failure like any other non-zero status.

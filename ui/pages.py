@@ -60,7 +60,8 @@ def home_page(section: Section, actor: Actor, database: Database) -> QWidget:
     details.setTextFormat(Qt.TextFormat.RichText)
     layout.addWidget(details)
     notice = QLabel(
-        "⚠ PLACEHOLDER — the work queue, alerts and case counts arrive with issue #6 (the desktop screens)."
+        "⚠ PLACEHOLDER — the work queue, alerts and case counts arrive with issue #6 "
+        "(the desktop screens)."
     )
     notice.setObjectName("placeholderNotice")
     notice.setWordWrap(True)
