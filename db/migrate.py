@@ -67,6 +67,9 @@ def backup_sqlite(engine: Engine, directory: Path | None = None) -> Path | None:
     path = sqlite_path(engine.url)
     if path is None or not path.exists() or path.stat().st_size == 0:
         return None
+    with sqlite3.connect(path) as probe:
+        if probe.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,):
+            return None  # a new, empty file: nothing to keep
     target_dir = directory or path.parent
     target_dir.mkdir(parents=True, exist_ok=True)
     stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")

@@ -79,6 +79,10 @@ def test_sqlite_file_is_backed_up_before_upgrade(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{path}")
     assert upgrade_to_head(engine) is None  # already at head: no second backup
     engine.dispose()
+    fresh = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert upgrade_to_head(fresh) is None  # a brand-new empty file has nothing to back up
+    fresh.dispose()
+    assert sorted(p.name for p in tmp_path.glob("*.bak.db")) == [backup.name]
 
 
 def test_alembic_command_line_round_trip_and_check(empty_database_url: str) -> None:
