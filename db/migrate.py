@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,16 +66,16 @@ def schema_state(engine: Engine) -> SchemaState:
 def backup_sqlite(engine: Engine, directory: Path | None = None) -> Path | None:
     """Copy an SQLite database file (online backup API) before a migration; None if nothing."""
     path = sqlite_path(engine.url)
-    if path is None or not path.exists() or path.stat().st_size == 0:
+    if path is None or not path.exists():
         return None
-    with sqlite3.connect(path) as probe:
+    with closing(sqlite3.connect(path)) as probe:
         if probe.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,):
             return None  # a new, empty file: nothing to keep
     target_dir = directory or path.parent
     target_dir.mkdir(parents=True, exist_ok=True)
     stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
     target = target_dir / f"{path.stem}.{stamp}.bak{path.suffix}"
-    with sqlite3.connect(path) as source, sqlite3.connect(target) as copy:
+    with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
     return target
 

@@ -82,8 +82,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_init(args: argparse.Namespace) -> int:
     """Upgrade the schema; create the first administrator on an empty database."""
-    database = database_from(args)
-    try:
+    with database_from(args) as database:
         if count_users(database) == 0:
             password = read_password("Password for the first administrator", "COI_ADMIN_PASSWORD")
             generated = password is None
@@ -101,8 +100,6 @@ def run_init(args: argparse.Namespace) -> int:
                 )
         else:
             print(f"database {database.display_url} is at the current schema")
-    finally:
-        database.dispose()
     return 0
 
 
@@ -115,8 +112,7 @@ def _sign_in_as(database: Database, username: str) -> UnitOfWork:
 def run_user_add(args: argparse.Namespace) -> int:
     """Create a user as the administrator named by ``--as``."""
     roles = [parse_role(text) for text in args.role]
-    database = database_from(args)
-    try:
+    with database_from(args) as database:
         with _sign_in_as(database, args.as_user) as uow:
             new_password = require_password(
                 f"Password for {args.username}", "COI_NEW_PASSWORD", confirm=True
@@ -131,15 +127,12 @@ def run_user_add(args: argparse.Namespace) -> int:
             )
             uow.commit()
         print_json({"created": user.username, "roles": sorted(user.roles), "site": user.site_code})
-    finally:
-        database.dispose()
     return 0
 
 
 def run_user_list(args: argparse.Namespace) -> int:
     """Print every user as one JSON object per line."""
-    database = database_from(args)
-    try:
+    with database_from(args) as database:
         for user in list_users(database):
             print_json(
                 {
@@ -151,28 +144,22 @@ def run_user_list(args: argparse.Namespace) -> int:
                     "locked": user.locked,
                 }
             )
-    finally:
-        database.dispose()
     return 0
 
 
 def run_user_unlock(args: argparse.Namespace) -> int:
     """Unlock an account as the administrator named by ``--as``."""
-    database = database_from(args)
-    try:
+    with database_from(args) as database:
         with _sign_in_as(database, args.as_user) as uow:
             user = unlock_user(uow, args.username, args.reason)
             uow.commit()
         print_json({"unlocked": user.username})
-    finally:
-        database.dispose()
     return 0
 
 
 def run_user_passwd(args: argparse.Namespace) -> int:
     """Change a password after signing in as the user (or an administrator)."""
-    database = database_from(args)
-    try:
+    with database_from(args) as database:
         with _sign_in_as(database, args.as_user or args.username) as uow:
             new_password = require_password(
                 f"New password for {args.username}", "COI_NEW_PASSWORD", confirm=True
@@ -180,6 +167,4 @@ def run_user_passwd(args: argparse.Namespace) -> int:
             set_password(uow, args.username, new_password)
             uow.commit()
         print_json({"password_changed": args.username})
-    finally:
-        database.dispose()
     return 0

@@ -23,11 +23,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_verify(args: argparse.Namespace) -> int:
     """Print ``{"events": N, "ok": ..., "first_broken_seq": ...}``; exit 1 when broken."""
-    database = database_from(args, upgrade=False)
-    try:
+    with database_from(args, upgrade=False) as database:
         result = verify_database(database)
-    finally:
-        database.dispose()
     print_json(result.as_dict())
     if not result.ok:
         print(f"audit event {result.first_broken_seq}: {result.problem}", file=sys.stderr)

@@ -7,6 +7,8 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from app.config import resolve_database_url, resolve_station
@@ -25,9 +27,14 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def database_from(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
-    """Open the database the arguments name, upgrading its schema when asked."""
-    return open_database(resolve_database_url(args.db), upgrade=upgrade)
+@contextmanager
+def database_from(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
+    """Open the database the arguments name (upgrading its schema when asked); close it after."""
+    database = open_database(resolve_database_url(args.db), upgrade=upgrade)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 def station() -> str:

@@ -25,13 +25,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_seed(args: argparse.Namespace) -> int:
     """Sign in as the administrator and seed."""
-    database = database_from(args)
-    try:
+    with database_from(args) as database:
         password = require_password(f"Password of {args.as_user}", "COI_AS_PASSWORD")
         admin = authenticate(database, args.as_user, password, station())
         report = seed_demo(database, admin)
-    finally:
-        database.dispose()
     print_json(
         {
             "sites": report.sites,
