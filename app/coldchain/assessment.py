@@ -44,13 +44,11 @@ TOLERANCE_MIN = 1e-6
 
 
 @dataclass(frozen=True)
-class Excursion:
-    """One excursion: UTC epoch seconds, peak (highest above, lowest below)."""
+class Interval:
+    """A span of time between `start_s` and `end_s` (UTC epoch seconds)."""
 
     start_s: float
     end_s: float
-    peak_c: float
-    side: Side
 
     @property
     def duration_min(self) -> float:
@@ -63,30 +61,24 @@ class Excursion:
             "start": format_utc(self.start_s),
             "end": format_utc(self.end_s),
             "duration_min": self.duration_min,
-            "peak_c": self.peak_c,
-            "side": self.side,
         }
 
 
 @dataclass(frozen=True)
-class Gap:
-    """Missing data: no interpolation between `start_s` and `end_s` (UTC epoch seconds)."""
+class Excursion(Interval):
+    """One excursion, with its peak (highest above, lowest below)."""
 
-    start_s: float
-    end_s: float
-
-    @property
-    def duration_min(self) -> float:
-        """Length in minutes."""
-        return (self.end_s - self.start_s) / 60.0
+    peak_c: float
+    side: Side
 
     def to_report(self) -> dict[str, Any]:
-        """JSON-ready form with ISO 8601 UTC times."""
-        return {
-            "start": format_utc(self.start_s),
-            "end": format_utc(self.end_s),
-            "duration_min": self.duration_min,
-        }
+        """JSON-ready form with ISO 8601 UTC times, peak and side."""
+        return {**super().to_report(), "peak_c": self.peak_c, "side": self.side}
+
+
+@dataclass(frozen=True)
+class Gap(Interval):
+    """Missing data: no interpolation between `start_s` and `end_s`."""
 
 
 @dataclass(frozen=True)
