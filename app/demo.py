@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from app.actor import Actor
+from app.coldchain import SEED_PROFILES
 from app.database import Database
 from app.permissions import parse_role, require_role
 from app.sites import create_site
@@ -53,8 +54,8 @@ def seed_demo(database: Database, admin: Actor) -> SeedReport:
                 site_code=user["site"],
             )
         profiles = {}
-        for fields in data["temperature_profiles"]:
-            profile = TemperatureProfile(**fields)
+        for seed in SEED_PROFILES:
+            profile = TemperatureProfile(**asdict(seed))
             uow.add(profile)
             profiles[profile.name] = profile
         uow.flush()
