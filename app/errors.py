@@ -89,3 +89,19 @@ class RecordNotDeletable(CoiError):
     """GMP records are voided or corrected with a reason, never deleted."""
 
     title = "Records cannot be deleted"
+
+
+class ScanMismatch(CoiError):
+    """A scan did not match what the screen expected; it was recorded and blocks the operation."""
+
+    title = "Scan does not match"
+
+    def __init__(self, message: str, *, reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.reasons = reasons
+
+
+class StageNotAllowed(CoiError):
+    """The case or unit is not at a stage (or in a state) where this operation may happen."""
+
+    title = "Not possible at this stage"

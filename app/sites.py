@@ -19,6 +19,7 @@ from db.models import Site
 
 FIN_PATTERN = re.compile(r"^[A-Z][0-9]{4}$")
 """ISBT 128 Facility Identification Number: one letter and four digits (e.g. G1234)."""
+_COMPANY_PREFIX = re.compile(r"^[0-9]{6,12}$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def create_site(
     gln: str | None = None,
     fin: str | None = None,
     address: str = "",
+    gs1_company_prefix: str | None = None,
 ) -> SiteSummary:
     """Register a site (administrators only); GLN and FIN are checked."""
     require_role(uow.actor, Role.ADMIN, doing="register sites")
@@ -61,9 +63,19 @@ def create_site(
         raise ValidationFailed(
             f"FIN {fin!r} is not an ISBT 128 facility number (a letter and four digits)."
         )
+    if gs1_company_prefix is not None and not _COMPANY_PREFIX.match(gs1_company_prefix):
+        raise ValidationFailed(f"GS1 company prefix {gs1_company_prefix!r} must be 6 to 12 digits.")
     if uow.session.scalar(select(Site).where(Site.code == code)) is not None:
         raise ValidationFailed(f"Site code {code!r} is already in use.")
-    site = Site(code=code, name=name.strip(), kind=kind, gln=gln, fin=fin, address=address)
+    site = Site(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        gln=gln,
+        fin=fin,
+        address=address,
+        gs1_company_prefix=gs1_company_prefix,
+    )
     uow.add(site)
     uow.flush()
     return _summary(site)

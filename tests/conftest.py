@@ -173,3 +173,77 @@ def make_user(database: Database, admin: Actor) -> Callable[..., Actor]:
         return authenticate(database, username, PASSWORD, "test-station")
 
     return make
+
+
+# ---------------------------------------------------------------- demo data
+# The demo reference data (two sites, a user for every role, the demo product) seeded once per
+# run into a template on each backend, then copied per test like the empty database.
+
+DEMO_PASSWORD = "demo-password"
+
+
+def _seed_demo(url: str) -> None:
+    from app.demo import seed_demo  # noqa: PLC0415 - only the demo fixtures need it
+
+    db = open_database(url)
+    create_first_admin(db, "admin", "Ada Admin", PASSWORD, "test-station")
+    seed_demo(db, authenticate(db, "admin", PASSWORD, "test-station"))
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    _seed_demo(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_postgres_template(postgres_server: PostgresServer, postgres_template: str) -> str:
+    url = postgres_server.create(template=postgres_template)
+    _seed_demo(url.render_as_string(hide_password=False))
+    assert url.database is not None
+    return url.database
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database holding the demo reference data, on each backend."""
+    if request.param == "sqlite":
+        target = tmp_path / "demo.db"
+        shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create(template=request.getfixturevalue("demo_postgres_template"))
+    yield url.render_as_string(hide_password=False)
+    assert url.database is not None
+    server.drop(url.database)
+
+
+class Demo:
+    """The demo database and its people, signed in on demand by user name."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._actors: dict[str, Actor] = {}
+
+    def __getitem__(self, username: str) -> Actor:
+        if username not in self._actors:
+            self._actors[username] = authenticate(
+                self.database, username, DEMO_PASSWORD, "test-station"
+            )
+        return self._actors[username]
+
+
+@pytest.fixture
+def demo(demo_database_url: str) -> Iterator[Demo]:
+    """The demo database with its users (``demo["otto.operator"]`` is an Actor)."""
+    db = open_database(demo_database_url)
+    yield Demo(db)
+    db.dispose()

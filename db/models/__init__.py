@@ -2,8 +2,9 @@
 
 from db.base import Base
 from db.models.audit import GENESIS_HASH, AuditEvent
-from db.models.cases import Case, CustodyEvent, Unit, UnitParent
+from db.models.cases import Case, CustodyEvent, StageRecord, Unit, UnitParent
 from db.models.catalogue import Product, QcSpecification, StepTemplate, TemperatureProfile
+from db.models.counters import Counter
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "Case",
     "CoiSequence",
+    "Counter",
     "CustodyEvent",
     "Deviation",
     "Label",
@@ -35,6 +37,7 @@ __all__ = [
     "ShipmentItem",
     "Signature",
     "Site",
+    "StageRecord",
     "StepTemplate",
     "StepUnit",
     "TemperatureProfile",

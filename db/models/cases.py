@@ -83,3 +83,20 @@ class CustodyEvent(Immutable, Base):
     site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("site.id"))
     occurred_at: Mapped[datetime] = mapped_column()
     condition: Mapped[str] = mapped_column(Text, default="")
+
+
+class StageRecord(Immutable, Base):
+    """One journey operation on a case: what was done, by whom, verified by whom, when, where."""
+
+    __tablename__ = "stage_record"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("therapy_case.id"), index=True)
+    stage: Mapped[CaseStage] = mapped_column(enum_column(CaseStage, "record_stage"))
+    action: Mapped[str] = mapped_column(String(64))
+    performed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    verified_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("site.id"))
+    shipment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shipment.id"))
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("unit.id"))
+    occurred_at: Mapped[datetime] = mapped_column()
+    details: Mapped[str] = mapped_column(Text, default="{}")

@@ -26,6 +26,7 @@ class Site(Versioned, Base):
     kind: Mapped[SiteKind] = mapped_column(enum_column(SiteKind, "site_kind"))
     gln: Mapped[str | None] = mapped_column(String(13), unique=True)
     fin: Mapped[str | None] = mapped_column(String(5), unique=True)
+    gs1_company_prefix: Mapped[str | None] = mapped_column(String(12))
     address: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,65 @@
+"""The two shipping legs: who sends, who receives and verifies, what travels, which profile."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from app.journey.stages import Operation
+from db.enums import Role, ShipmentDirection, UnitKind, UnitStatus
+from db.models import Case, Product
+
+CLINIC_RECEIVERS = (Role.CLINIC_COORDINATOR, Role.APHERESIS_NURSE, Role.INFUSION_NURSE)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One direction of the journey's shipping."""
+
+    ship_operation: Operation
+    receive_operation: Operation
+    sender_roles: tuple[Role, ...]
+    receiver_roles: tuple[Role, ...]
+    verifier_roles: tuple[Role, ...]
+    unit_kind: UnitKind
+    ready_status: UnitStatus
+    received_status: UnitStatus
+    to_manufacturer: bool
+
+    def sites(self, case: Case) -> tuple[uuid.UUID, uuid.UUID]:
+        """(from, to) sites of this leg for ``case``."""
+        if self.to_manufacturer:
+            return case.clinic_site_id, case.manufacturing_site_id
+        return case.manufacturing_site_id, case.clinic_site_id
+
+    def profile_id(self, product: Product) -> uuid.UUID | None:
+        """The temperature profile the shipment is judged against."""
+        if self.to_manufacturer:
+            return product.starting_material_profile_id
+        return product.final_product_profile_id
+
+
+LEGS: dict[ShipmentDirection, Leg] = {
+    ShipmentDirection.TO_MANUFACTURER: Leg(
+        ship_operation=Operation.SHIP_TO_MANUFACTURER,
+        receive_operation=Operation.RECEIVE_AT_MANUFACTURER,
+        sender_roles=(Role.CLINIC_COORDINATOR, Role.APHERESIS_NURSE),
+        receiver_roles=(Role.MFG_OPERATOR,),
+        verifier_roles=(Role.MFG_VERIFIER,),
+        unit_kind=UnitKind.APHERESIS_BAG,
+        ready_status=UnitStatus.REGISTERED,
+        received_status=UnitStatus.AVAILABLE,
+        to_manufacturer=True,
+    ),
+    ShipmentDirection.TO_CLINIC: Leg(
+        ship_operation=Operation.SHIP_TO_CLINIC,
+        receive_operation=Operation.RECEIVE_AT_CLINIC,
+        sender_roles=(Role.MFG_OPERATOR, Role.MFG_VERIFIER),
+        receiver_roles=CLINIC_RECEIVERS,
+        verifier_roles=CLINIC_RECEIVERS,
+        unit_kind=UnitKind.FINAL_PRODUCT_BAG,
+        ready_status=UnitStatus.RELEASED,
+        received_status=UnitStatus.STORED,
+        to_manufacturer=False,
+    ),
+}
