@@ -20,4 +20,14 @@ ruff format --check .
 echo "== mypy"; mypy
 echo "== pytest"
 # Exit status 5 (no tests collected) is a failure like any other non-zero status.
-QT_QPA_PLATFORM=offscreen pytest -m "$marker" "$@"
+if [ "$marker" = "slow" ] || [ "$#" -gt 0 ]; then
+    QT_QPA_PLATFORM=offscreen pytest -m "$marker" "$@"
+    exit 0
+fi
+# The default suite also measures the safety modules, which must stay at 100 % line coverage.
+report="$(mktemp -d)/coverage.json"
+# shellcheck disable=SC2046  # one argument per module
+QT_QPA_PLATFORM=offscreen pytest -m "$marker" $(python scripts/check_coverage.py --cov-args) \
+    --cov-report=term:skip-covered --cov-report="json:$report"
+echo "== safety-module coverage"
+python scripts/check_coverage.py "$report"

@@ -59,7 +59,8 @@ class Expectation:
 
     ``unit_ids`` narrows a unit scan to the units expected here (a shipment's items, a step's
     inputs); None means any unit of the case. ``patient_identifiers`` are the identifiers a
-    wristband may carry besides the COI (e.g. the hospital number).
+    wristband may carry besides the COI (e.g. the hospital number). ``allow_quarantined`` admits
+    a quarantined or held unit (receipt, label check); rejected or destroyed never.
     """
 
     purpose: str

@@ -74,3 +74,8 @@ def test_flag_meanings(flag: str, meaning: str) -> None:
 def test_every_built_din_with_type3_flag_parses_back(fin: str, year: int, sequence: int) -> None:
     din = build_din(fin, year, sequence).with_type3_flag()
     assert parse_din(din.data_structure) == din
+
+
+def test_build_din_from_text_parts() -> None:
+    din = build_din("G1234", "17", "654321")
+    assert din.din == "G123417654321" and din.check_character == "A"

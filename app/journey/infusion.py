@@ -1,0 +1,151 @@
+"""Stage 10: the bedside check (wristband + bag), a second nurse, and the infusion record.
+
+No infusion is recorded unless the bag's COI matches the patient scanned at the bedside, the bag
+is released and received, and a second nurse confirms it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.actor import Actor
+from app.database import Database
+from app.duties import ensure_second_person
+from app.errors import ValidationFailed
+from app.journey.records import custody, load, load_case_for, move_case, record_stage
+from app.journey.stages import Operation
+from app.journey.views import identity_of
+from app.permissions import require_role, require_site
+from app.scan_verification import Expectation
+from app.scanning import check_scan
+from app.signatures import sign
+from app.uow import UnitOfWork
+from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
+from db.models import StageRecord, Unit
+from db.types import utc_now
+
+BEDSIDE_CHECK = "bedside check"
+INFUSION = "infusion"
+_CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class BedsideCheckView:
+    """A passed bedside check, waiting for the second nurse."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    unit_id: uuid.UUID
+    din: str
+    checked_at: datetime
+
+
+def bedside_check(
+    database: Database,
+    actor: Actor,
+    case_id: uuid.UUID,
+    *,
+    wristband_scan: str,
+    bag_scan: str,
+) -> BedsideCheckView:
+    """Scan the patient's wristband and the bag; both must be this case's (infusion nurse)."""
+    require_role(actor, Role.INFUSION_NURSE, doing="perform the bedside check")
+    with UnitOfWork(database, actor) as uow:
+        case = load_case_for(uow, case_id, Operation.INFUSE)
+        require_site(actor, case.clinic_site_id, doing="infuse this patient")
+        identity = identity_of(uow.session, case)
+        check_scan(
+            uow,
+            wristband_scan,
+            Expectation(
+                purpose="bedside wristband",
+                description="this patient's wristband",
+                coi=case.coi,
+                wants="patient",
+                patient_identifiers=frozenset({identity.hospital_number} if identity else ()),
+            ),
+        )
+        stored = frozenset(
+            uow.session.scalars(
+                select(Unit.id).where(
+                    Unit.case_id == case.id,
+                    Unit.kind == UnitKind.FINAL_PRODUCT_BAG,
+                    Unit.status == UnitStatus.STORED,
+                )
+            )
+        )
+        bag = check_scan(
+            uow,
+            bag_scan,
+            Expectation(
+                purpose="bedside bag",
+                description="the infusion bag for this patient",
+                coi=case.coi,
+                unit_ids=stored,
+            ),
+        )
+        assert bag is not None and bag.din is not None  # a unit match names a labelled unit
+        record = record_stage(uow, case, BEDSIDE_CHECK, unit_id=bag.id, details={"din": bag.din})
+        uow.flush()
+        view = BedsideCheckView(record.id, case.id, bag.id, bag.din, record.occurred_at)
+        uow.commit()
+    return view
+
+
+def confirm_infusion(
+    database: Database,
+    actor: Actor,
+    check_id: uuid.UUID,
+    *,
+    started_at: datetime,
+    ended_at: datetime,
+    password: str,
+) -> BedsideCheckView:
+    """The second nurse confirms the checked bag was infused, with start and end, and signs."""
+    require_role(actor, Role.INFUSION_NURSE, doing="confirm an infusion")
+    if started_at.tzinfo is None or ended_at.tzinfo is None:
+        raise ValidationFailed("Infusion times need a time zone.")
+    if ended_at <= started_at:
+        raise ValidationFailed("The infusion must end after it starts.")
+    if ended_at > utc_now() + _CLOCK_TOLERANCE:
+        raise ValidationFailed("The infusion end is in the future: check the time.")
+    with UnitOfWork(database, actor) as uow:
+        check = load(uow.session, StageRecord, check_id, "bedside check")
+        if check.action != BEDSIDE_CHECK:
+            raise ValidationFailed("That record is not a bedside check.")
+        case = load_case_for(uow, check.case_id, Operation.INFUSE)
+        require_site(actor, case.clinic_site_id, doing="confirm this infusion")
+        ensure_second_person(check.performed_by_id, actor.user_id)
+        if started_at < check.occurred_at - _CLOCK_TOLERANCE:
+            raise ValidationFailed("The infusion cannot start before the bedside check.")
+        bag = load(uow.session, Unit, check.unit_id or uuid.UUID(int=0), "bag")
+        if bag.status is not UnitStatus.STORED:
+            raise ValidationFailed(f"Bag {bag.din} is {bag.status.value}, not ready to infuse.")
+        bag.status = UnitStatus.INFUSED
+        uow.annotate(bag, action="infuse")
+        custody(uow, bag, CustodyAction.DISPENSED, site_id=case.clinic_site_id)
+        move_case(uow, case, Operation.INFUSE)
+        record = record_stage(
+            uow,
+            case,
+            INFUSION,
+            performed_by=check.performed_by_id,
+            verified_by=actor.user_id,
+            unit_id=bag.id,
+            occurred_at=ended_at,
+            details={
+                "check": str(check.id),
+                "din": bag.din,
+                "started_at": started_at.isoformat(),
+                "ended_at": ended_at.isoformat(),
+            },
+        )
+        uow.flush()
+        sign(uow, record, SignatureMeaning.VERIFIED, password)
+        view = BedsideCheckView(check.id, case.id, bag.id, bag.din or "", check.occurred_at)
+        uow.commit()
+    return view

@@ -1,0 +1,322 @@
+"""Stage 5: the batch record. Each step scans its inputs, records parameters, makes outputs
+that inherit the COI, has their labels printed and scanned back, and is verified by a second
+person who signs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.actor import Actor
+from app.database import Database
+from app.duties import ensure_second_person
+from app.errors import ValidationFailed
+from app.identifiers import issue_din
+from app.journey.parameters import check_parameters
+from app.journey.records import custody, load, load_case_for, move_case, record_stage
+from app.journey.stages import Operation
+from app.label_records import reconcile
+from app.permissions import require_role, require_site
+from app.scan_verification import Expectation
+from app.scanning import check_scan
+from app.signatures import sign
+from app.uow import UnitOfWork
+from db.enums import (
+    CustodyAction,
+    Role,
+    SideState,
+    SignatureMeaning,
+    StepStatus,
+    UnitKind,
+    UnitStatus,
+)
+from db.models import (
+    Case,
+    ManufacturingStep,
+    Product,
+    Site,
+    StepTemplate,
+    StepUnit,
+    Unit,
+    UnitParent,
+)
+from db.types import utc_now
+
+FINAL_BAG_COUNT_PARAMETER = "bags"
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One step of a batch record."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    position: int
+    code: str
+    name: str
+    status: StepStatus
+    parameters: dict[str, Any]
+    parameter_spec: tuple[dict[str, Any], ...]
+    output_kind: str | None
+    inputs: tuple[uuid.UUID, ...]
+    outputs: tuple[uuid.UUID, ...]
+    performed_by_id: uuid.UUID | None
+    verified_by_id: uuid.UUID | None
+    performed_at: datetime | None
+    verified_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What the operator records for a step: scanned inputs and parameters."""
+
+    input_scans: tuple[str, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def step_view(session: Session, step: ManufacturingStep) -> StepView:
+    """The frozen view of one step with its inputs and outputs."""
+    template = load(session, StepTemplate, step.step_template_id, "step template")
+    links = list(session.scalars(select(StepUnit).where(StepUnit.step_id == step.id)))
+    return StepView(
+        id=step.id,
+        case_id=step.case_id,
+        position=step.position,
+        code=template.code,
+        name=template.name,
+        status=step.status,
+        parameters=json.loads(step.parameters),
+        parameter_spec=tuple(json.loads(template.parameters)),
+        output_kind=template.output_kind,
+        inputs=tuple(link.unit_id for link in links if link.direction == "input"),
+        outputs=tuple(link.unit_id for link in links if link.direction == "output"),
+        performed_by_id=step.performed_by_id,
+        verified_by_id=step.verified_by_id,
+        performed_at=step.performed_at,
+        verified_at=step.verified_at,
+        version=step.version,
+    )
+
+
+def steps_of_case(database: Database, case_id: uuid.UUID) -> list[StepView]:
+    """The batch record of a case, in order."""
+    with database.read_session() as session:
+        steps = session.scalars(
+            select(ManufacturingStep)
+            .where(ManufacturingStep.case_id == case_id)
+            .order_by(ManufacturingStep.position)
+        )
+        return [step_view(session, step) for step in steps]
+
+
+def start_manufacture(database: Database, actor: Actor, case_id: uuid.UUID) -> list[StepView]:
+    """Open the batch record from the product's step template (manufacturing operator)."""
+    require_role(actor, Role.MFG_OPERATOR, doing="start manufacture")
+    with UnitOfWork(database, actor) as uow:
+        case = load_case_for(uow, case_id, Operation.START_MANUFACTURE)
+        require_site(actor, case.manufacturing_site_id, doing="start manufacture")
+        bags = list(
+            uow.session.scalars(
+                select(Unit).where(Unit.case_id == case.id, Unit.kind == UnitKind.APHERESIS_BAG)
+            )
+        )
+        usable = [
+            b for b in bags if b.status is UnitStatus.AVAILABLE and b.side_state is SideState.NONE
+        ]
+        if not usable:
+            raise ValidationFailed(
+                "No starting material is available: the receipt has not been accepted, or "
+                "the bags are quarantined or rejected."
+            )
+        templates = uow.session.scalars(
+            select(StepTemplate)
+            .where(StepTemplate.product_id == case.product_id)
+            .order_by(StepTemplate.position)
+        ).all()
+        steps = []
+        for template in templates:
+            step = ManufacturingStep(
+                case_id=case.id,
+                step_template_id=template.id,
+                position=template.position,
+                status=StepStatus.PENDING,
+            )
+            uow.add(step)
+            steps.append(step)
+        move_case(uow, case, Operation.START_MANUFACTURE)
+        record_stage(uow, case, "manufacture started", details={"steps": len(steps)})
+        uow.flush()
+        views = [step_view(uow.session, step) for step in steps]
+        uow.commit()
+    return views
+
+
+def _step_for(uow: UnitOfWork, step_id: uuid.UUID) -> tuple[ManufacturingStep, Case]:
+    step = load(uow.session, ManufacturingStep, step_id, "manufacturing step")
+    case = load_case_for(uow, step.case_id, Operation.MANUFACTURING_STEP)
+    require_site(uow.actor, case.manufacturing_site_id, doing="work on this batch record")
+    return step, case
+
+
+def _ensure_in_order(session: Session, step: ManufacturingStep) -> None:
+    earlier = session.scalars(
+        select(ManufacturingStep).where(
+            ManufacturingStep.case_id == step.case_id,
+            ManufacturingStep.position < step.position,
+            ManufacturingStep.status != StepStatus.VERIFIED,
+        )
+    ).first()
+    if earlier is not None:
+        raise ValidationFailed(
+            f"Step {earlier.position} is not verified yet: steps are done in order."
+        )
+
+
+def _available_inputs(session: Session, case: Case) -> frozenset[uuid.UUID]:
+    return frozenset(
+        session.scalars(
+            select(Unit.id).where(
+                Unit.case_id == case.id,
+                Unit.status.in_([UnitStatus.AVAILABLE]),
+                Unit.kind != UnitKind.QC_SAMPLE,
+            )
+        )
+    )
+
+
+def _make_outputs(
+    uow: UnitOfWork, case: Case, kind: UnitKind, count: int, parents: list[Unit]
+) -> list[Unit]:
+    cois = {parent.coi for parent in parents}
+    if cois != {case.coi}:  # the invariant this software exists for: never mix patients
+        raise ValidationFailed("Inputs of different COIs can never be combined.")
+    site = load(uow.session, Site, case.manufacturing_site_id, "site")
+    product = load(uow.session, Product, case.product_id, "product")
+    outputs = []
+    for _ in range(count):
+        unit = Unit(
+            case_id=case.id,
+            coi=case.coi,
+            kind=kind,
+            status=UnitStatus.AVAILABLE,
+            din=issue_din(uow.session, site).din,
+            site_id=site.id,
+            created_by_id=uow.actor.user_id,
+        )
+        if kind is UnitKind.FINAL_PRODUCT_BAG:
+            unit.product_code = f"{product.code}V00"
+            if product.shelf_life_days:
+                unit.expires_at = utc_now() + timedelta(days=product.shelf_life_days)
+        uow.add(unit, action="make unit")
+        uow.flush()
+        for parent in parents:
+            uow.add(UnitParent(child_id=unit.id, parent_id=parent.id))
+        custody(uow, unit, CustodyAction.COMMISSIONED, site_id=site.id)
+        outputs.append(unit)
+    return outputs
+
+
+def _output_count(session: Session, case: Case, kind: UnitKind, parameters: dict[str, Any]) -> int:
+    if kind is not UnitKind.FINAL_PRODUCT_BAG:
+        return 1
+    product = load(session, Product, case.product_id, "product")
+    count = parameters.get(FINAL_BAG_COUNT_PARAMETER)
+    if not isinstance(count, int) or not product.min_final_bags <= count <= product.max_final_bags:
+        raise ValidationFailed(
+            f"Fill between {product.min_final_bags} and {product.max_final_bags} final bags."
+        )
+    return count
+
+
+def perform_step(
+    database: Database, actor: Actor, step_id: uuid.UUID, record: StepRecord
+) -> StepView:
+    """Record a step as performed: inputs scanned and matched, parameters, outputs made."""
+    require_role(actor, Role.MFG_OPERATOR, doing="perform manufacturing steps")
+    if not record.input_scans:
+        raise ValidationFailed("Scan the input container(s) of this step.")
+    with UnitOfWork(database, actor) as uow:
+        step, case = _step_for(uow, step_id)
+        if step.status is not StepStatus.PENDING:
+            raise ValidationFailed(f"Step {step.position} is already {step.status.value}.")
+        _ensure_in_order(uow.session, step)
+        template = load(uow.session, StepTemplate, step.step_template_id, "step template")
+        parameters = check_parameters(json.loads(template.parameters), record.parameters)
+        expected = Expectation(
+            purpose=f"step {template.code}",
+            description=f"step {step.position} ({template.name})",
+            coi=case.coi,
+            unit_ids=_available_inputs(uow.session, case),
+        )
+        inputs: list[Unit] = []
+        for raw in record.input_scans:
+            unit = check_scan(uow, raw, expected)
+            assert unit is not None  # a match on a unit expectation always names a unit
+            if unit in inputs:
+                raise ValidationFailed(f"Container {unit.din} was scanned twice.")
+            inputs.append(unit)
+            uow.add(StepUnit(step_id=step.id, unit_id=unit.id, direction="input"))
+        if template.output_kind is not None:
+            kind = UnitKind(template.output_kind)
+            count = _output_count(uow.session, case, kind, parameters)
+            for unit in _make_outputs(uow, case, kind, count, inputs):
+                uow.add(StepUnit(step_id=step.id, unit_id=unit.id, direction="output"))
+            for unit in inputs:
+                unit.status = UnitStatus.CONSUMED
+        step.status = StepStatus.PERFORMED
+        step.parameters = json.dumps(parameters, sort_keys=True, ensure_ascii=False)
+        step.performed_by_id = actor.user_id
+        step.performed_at = utc_now()
+        uow.annotate(step, action="perform step")
+        uow.flush()
+        view = step_view(uow.session, step)
+        uow.commit()
+    return view
+
+
+def verify_step(database: Database, actor: Actor, step_id: uuid.UUID, password: str) -> StepView:
+    """A second person verifies a performed step and signs; the last one completes the batch."""
+    require_role(actor, Role.MFG_VERIFIER, doing="verify manufacturing steps")
+    with UnitOfWork(database, actor) as uow:
+        step, case = _step_for(uow, step_id)
+        if step.status is not StepStatus.PERFORMED:
+            raise ValidationFailed(f"Step {step.position} is {step.status.value}, not performed.")
+        ensure_second_person(step.performed_by_id, actor.user_id)
+        outputs = uow.session.scalars(
+            select(StepUnit.unit_id).where(
+                StepUnit.step_id == step.id, StepUnit.direction == "output"
+            )
+        ).all()
+        for unit_id in outputs:
+            labels = reconcile(uow.session, unit_id)
+            if not labels.reconciled:
+                unit = load(uow.session, Unit, unit_id, "container")
+                raise ValidationFailed(
+                    f"The step cannot close: the labels of {unit.din} do not reconcile "
+                    f"({labels.issued} printed, {labels.applied} scanned back, "
+                    f"{labels.voided} voided)."
+                )
+        step.status = StepStatus.VERIFIED
+        step.verified_by_id = actor.user_id
+        step.verified_at = utc_now()
+        uow.annotate(step, action="verify step")
+        sign(uow, step, SignatureMeaning.VERIFIED, password)
+        remaining = uow.session.scalars(
+            select(ManufacturingStep.id).where(
+                ManufacturingStep.case_id == case.id,
+                ManufacturingStep.status != StepStatus.VERIFIED,
+            )
+        ).first()
+        if remaining is None:
+            move_case(uow, case, Operation.MANUFACTURING_STEP)
+            record_stage(uow, case, "batch record complete")
+        view = step_view(uow.session, step)
+        uow.commit()
+    return view
