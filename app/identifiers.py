@@ -2,8 +2,9 @@
 
 Every counter is advanced with one ``UPDATE ... RETURNING`` in the caller's transaction, so two
 workstations issuing at the same moment on PostgreSQL queue on the row lock and never get the
-same value; on SQLite the write transaction (``BEGIN IMMEDIATE``) serialises them. A value is
-never reused: a rolled-back transaction leaves no gap-filling behind, only a gap.
+same value; on SQLite the write transaction (``BEGIN IMMEDIATE``) serialises them. A value
+belongs to the transaction that commits it; one that rolls back keeps nothing, so the next
+issue takes the same value and the series has no gaps.
 """
 
 from __future__ import annotations
