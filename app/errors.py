@@ -105,3 +105,9 @@ class StageNotAllowed(CoiError):
     """The case or unit is not at a stage (or in a state) where this operation may happen."""
 
     title = "Not possible at this stage"
+
+
+class PrinterUnavailable(CoiError):
+    """A label printer cannot be reached, did not take the job, or reports a fault."""
+
+    title = "Printer unavailable"
