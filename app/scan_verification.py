@@ -60,7 +60,8 @@ class Expectation:
     ``unit_ids`` narrows a unit scan to the units expected here (a shipment's items, a step's
     inputs); None means any unit of the case. ``patient_identifiers`` are the identifiers a
     wristband may carry besides the COI (e.g. the hospital number). ``allow_quarantined`` admits
-    a quarantined or held unit (receipt, label check); rejected or destroyed never.
+    a quarantined or held unit (label check); rejected or destroyed never. ``custody_only``
+    admits a unit in any state because the scan only records where it physically is (receipt).
     """
 
     purpose: str
@@ -70,6 +71,7 @@ class Expectation:
     unit_ids: frozenset[uuid.UUID] | None = None
     patient_identifiers: frozenset[str] = field(default_factory=frozenset)
     allow_quarantined: bool = False
+    custody_only: bool = False
 
     def as_dict(self) -> dict[str, object]:
         """Plain data stored with the scan record."""
@@ -80,6 +82,7 @@ class Expectation:
             "wants": self.wants,
             "unit_ids": None if self.unit_ids is None else sorted(str(u) for u in self.unit_ids),
             "allow_quarantined": self.allow_quarantined,
+            "custody_only": self.custody_only,
         }
 
 
@@ -146,6 +149,8 @@ def _judge_unit(
         reasons.append(
             f"{unit.description} ({unit.din}) is not one of the containers expected here."
         )
+    if expected.custody_only:
+        return tuple(reasons)
     if unit.side_state in NEVER_USABLE:
         reasons.append(
             f"{unit.description} ({unit.din}) is {unit.side_state.value}: it can never be used."

@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import datetime
 
+from app.cli import logger_import
 from app.cli.common import print_json
 from app.coldchain import (
     IMPORTERS,
@@ -20,7 +21,7 @@ EXIT_UNREADABLE = 2
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``logger analyze`` to the command line."""
+    """Add ``logger analyze`` and ``logger import`` to the command line."""
     logger = commands.add_parser("logger", help="data-logger files")
     logger_commands = logger.add_subparsers(dest="logger_command", required=True, metavar="COMMAND")
     analyze = logger_commands.add_parser(
@@ -45,6 +46,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the logger clock's offset from UTC when the file does not state it",
     )
     analyze.set_defaults(handler=run_analyze)
+    logger_import.register(logger_commands)
 
 
 def _utc_time(text: str) -> datetime:

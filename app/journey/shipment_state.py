@@ -22,28 +22,53 @@ def shipment_units(session: Session, shipment: Shipment) -> list[Unit]:
     )
 
 
-def latest_logger_file(session: Session, shipment: Shipment) -> LoggerFile | None:
-    """The most recently imported logger file of ``shipment``."""
-    return session.scalar(
-        select(LoggerFile)
-        .where(LoggerFile.shipment_id == shipment.id)
-        .order_by(LoggerFile.imported_at.desc())
+def logger_files(session: Session, shipment: Shipment) -> list[LoggerFile]:
+    """Every logger file imported for ``shipment``, oldest first."""
+    return list(
+        session.scalars(
+            select(LoggerFile)
+            .where(LoggerFile.shipment_id == shipment.id)
+            .order_by(LoggerFile.imported_at, LoggerFile.id)
+        )
     )
 
 
+def _acceptable(row: LoggerFile) -> bool:
+    return row.verdict is Verdict.WITHIN_LIMITS or row.disposition is Disposition.ACCEPT
+
+
+def _covers_trip(row: LoggerFile, shipment: Shipment) -> bool:
+    start = shipment.handed_over_at or shipment.packed_at
+    end = shipment.received_at
+    starts_in_time = start is None or (row.window_start is not None and row.window_start <= start)
+    ends_in_time = end is None or (row.window_end is not None and row.window_end >= end)
+    return starts_in_time and ends_in_time
+
+
 def cold_chain_reason(session: Session, shipment: Shipment) -> str | None:
-    """Why the shipment's cold chain is not (yet) acceptable, or None when it is."""
-    logger = latest_logger_file(session, shipment)
-    if logger is None:
+    """Why the shipment's cold chain is not (yet) acceptable, or None when it is.
+
+    Every imported file must be within limits or accepted by QA (a rejected one blocks for
+    good), and at least one acceptable file must cover the trip from hand-over to receipt.
+    """
+    rows = logger_files(session, shipment)
+    if not rows:
         return f"No data-logger file has been imported for {shipment.sscc}."
-    if logger.verdict is Verdict.WITHIN_LIMITS:
-        return None
-    if logger.disposition is Disposition.ACCEPT:
-        return None
-    if logger.disposition is Disposition.REJECT:
-        return f"QA rejected the cold chain of {shipment.sscc}."
-    verdict = logger.verdict.value if logger.verdict else "not assessed"
-    return f"The cold-chain verdict of {shipment.sscc} is '{verdict}' and awaits QA's disposition."
+    for row in rows:
+        if row.disposition is Disposition.REJECT:
+            return f"QA rejected the cold chain of {shipment.sscc} ({row.file_name})."
+        if not _acceptable(row):
+            verdict = row.verdict.value if row.verdict else "not assessed"
+            return (
+                f"The cold-chain verdict of {shipment.sscc} ({row.file_name}) is '{verdict}' "
+                "and awaits QA's disposition."
+            )
+    if not any(_covers_trip(row, shipment) for row in rows):
+        return (
+            f"No logger file of {shipment.sscc} covers the whole trip from hand-over to "
+            "receipt: import the file read after the shipper was opened."
+        )
+    return None
 
 
 def blocking_reasons(session: Session, shipment: Shipment) -> tuple[str, ...]:

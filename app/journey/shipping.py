@@ -295,7 +295,7 @@ def receive_unit(
             description=f"shipment {shipment.sscc}",
             coi=case.coi,
             unit_ids=waiting,
-            allow_quarantined=True,
+            custody_only=True,
         )
         unit = check_scan(uow, raw_scan, expected)
         assert unit is not None  # a match on a unit expectation always names a unit
@@ -387,9 +387,16 @@ def complete_receipt(
     return view
 
 
+RECEIPT_QUARANTINE_PREFIXES = ("received in ", "cold-chain ")
+"""Quarantines that accepting a receipt lifts; any other quarantine stays until lifted apart."""
+
+
 def _accept(uow: UnitOfWork, shipment: Shipment) -> None:
     for unit in shipment_units(uow.session, shipment):
-        if unit.side_state is SideState.QUARANTINED:
+        reason = unit.side_state_reason or ""
+        if unit.side_state is SideState.QUARANTINED and reason.startswith(
+            RECEIPT_QUARANTINE_PREFIXES
+        ):
             unit.side_state = SideState.NONE
             unit.side_state_reason = None
             uow.annotate(unit, action="release from quarantine", reason="receipt accepted")

@@ -65,6 +65,7 @@ class LoggerFile(Versioned, Base):
     """An imported data-logger file: raw SHA-256, its assessment and QA's disposition."""
 
     __tablename__ = "logger_file"
+    __table_args__ = (UniqueConstraint("shipment_id", "sha256"),)
 
     shipment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shipment.id"), index=True)
     file_name: Mapped[str] = mapped_column(String(255))

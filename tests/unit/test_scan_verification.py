@@ -135,3 +135,10 @@ def test_never_a_match_for_another_patients_unit(
         if matched:
             assert unit_coi == expected_coi
             assert state in {SideState.NONE, SideState.QUARANTINED, SideState.ON_HOLD}
+
+
+def test_custody_scan_admits_a_unit_in_any_state_but_never_another_patients() -> None:
+    rejected = KnownUnit(UNIT.id, DIN, COI, SideState.REJECTED, "Apheresis bag")
+    assert judge(scanned(din=DIN), rejected, expect(custody_only=True)) == ()
+    other = KnownUnit(UNIT.id, DIN, OTHER_COI, SideState.REJECTED, "Apheresis bag")
+    assert judge(scanned(din=DIN), other, expect(custody_only=True))[0].startswith("WRONG")
