@@ -133,8 +133,11 @@ def row_content(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _iter_events(connection: Connection, batch: int = 5000) -> Iterator[dict[str, Any]]:
-    result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-        select(AuditEvent.__table__).order_by(AuditEvent.seq)
+    # Per-statement options: Connection.execution_options() would change the caller's
+    # connection for good (a server-side cursor for every later statement on PostgreSQL).
+    result = connection.execute(
+        select(AuditEvent.__table__).order_by(AuditEvent.seq),
+        execution_options={"stream_results": True, "yield_per": batch},
     )
     for row in result.mappings():
         yield dict(row)

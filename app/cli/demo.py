@@ -1,11 +1,14 @@
-"""``coi seed-demo``: load the demo reference data."""
+"""``coi seed-demo`` (reference data) and ``coi demo`` (a complete journey into a new database)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 from app.cli.common import add_db_option, database_from, print_json, require_password, station
 from app.demo import seed_demo
+from app.demo_run import run_demo
 from app.users import authenticate
 
 
@@ -21,6 +24,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_db_option(seed)
     seed.add_argument("--as", dest="as_user", required=True, metavar="ADMIN")
     seed.set_defaults(handler=run_seed)
+    demo = commands.add_parser(
+        "demo",
+        help="run one complete vein-to-vein journey into a new database",
+        description="Create a new database (DIR/demo.db, or the empty database named by --db), "
+        "load the demo reference data and drive one case from enrolment to infusion through "
+        "the services: a refused wrong-patient scan, a short excursion QA accepts, QC, QP "
+        "release and the bedside check. Writes the printed label PDFs, the logger files and "
+        "summary.json to DIR. Exit 0 only when the journey completed and the audit chain "
+        "verifies.",
+    )
+    demo.add_argument("--out", required=True, type=Path, metavar="DIR")
+    add_db_option(demo)
+    demo.set_defaults(handler=run_demo_command)
 
 
 def run_seed(args: argparse.Namespace) -> int:
@@ -38,3 +54,21 @@ def run_seed(args: argparse.Namespace) -> int:
         }
     )
     return 0
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    """Run the demo journey; print and write the summary."""
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    if args.db is None:
+        target = out / "demo.db"
+        if target.exists():
+            target.unlink()
+        args.db = f"sqlite:///{target.resolve()}"
+    with database_from(args) as database:
+        summary = run_demo(database, out, station())
+    (out / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print_json(summary)
+    return 0 if summary["completed"] and summary["audit_verify"]["ok"] else 1

@@ -13,6 +13,7 @@ from app.database import Database
 from app.duties import ensure_second_person
 from app.errors import ValidationFailed
 from app.identifiers import issue_din
+from app.journey.products import autologous_product_code
 from app.journey.records import custody, load, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
 from app.journey.views import CaseView, UnitView, case_view, unit_view
@@ -21,7 +22,7 @@ from app.permissions import require_role, require_site
 from app.signatures import sign
 from app.uow import UnitOfWork
 from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
-from db.models import Site, Unit
+from db.models import Product, Site, Unit
 from db.types import utc_now
 from labels.scan import parse_scan
 
@@ -76,12 +77,14 @@ def register_collection(
         case = load_case_for(uow, case_id, Operation.REGISTER_COLLECTION)
         require_site(actor, case.clinic_site_id, doing="register a collection for this case")
         clinic = load(uow.session, Site, case.clinic_site_id, "clinic")
+        product = load(uow.session, Product, case.product_id, "product")
         unit = Unit(
             case_id=case.id,
             coi=case.coi,
             kind=UnitKind.APHERESIS_BAG,
             status=UnitStatus.REGISTERED,
             din=_din(uow, clinic, bag),
+            product_code=autologous_product_code(product),
             volume_ml=bag.volume_ml,
             anticoagulant=bag.anticoagulant.strip(),
             collection_start=bag.collection_start,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,9 @@ from app.uow import UnitOfWork
 from db.enums import CaseStage, Role, SiteKind
 from db.models import Case, Patient, PatientIdentity, Product, Site
 from db.types import utc_now
+
+HOSPITAL_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
+"""Letters and digits only, so the number can be bar-coded (ISBT 128 data structure 025)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ def _check(enrolment: Enrolment) -> None:
     ]
     if missing:
         raise ValidationFailed("Enter the patient's " + " and ".join(missing) + ".")
+    if not HOSPITAL_NUMBER.fullmatch(enrolment.hospital_number.strip()):
+        raise ValidationFailed(
+            "The hospital number may hold only letters and digits (at most 20), as printed "
+            "in the wristband's bar code; leave out spaces and hyphens."
+        )
     today = utc_now().date()
     if enrolment.date_of_birth >= today:
         raise ValidationFailed("The date of birth must be in the past.")

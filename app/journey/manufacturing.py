@@ -19,6 +19,7 @@ from app.duties import ensure_second_person
 from app.errors import ValidationFailed
 from app.identifiers import issue_din
 from app.journey.parameters import check_parameters
+from app.journey.products import autologous_product_code
 from app.journey.records import custody, load, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
 from app.label_records import reconcile
@@ -191,16 +192,27 @@ def _available_inputs(session: Session, case: Case) -> frozenset[uuid.UUID]:
     )
 
 
+VOLUME_PARAMETER = "volume_per_bag_ml"
+
+
 def _make_outputs(
-    uow: UnitOfWork, case: Case, kind: UnitKind, count: int, parents: list[Unit]
+    uow: UnitOfWork,
+    case: Case,
+    kind: UnitKind,
+    parents: list[Unit],
+    parameters: dict[str, Any],
 ) -> list[Unit]:
     cois = {parent.coi for parent in parents}
     if cois != {case.coi}:  # the invariant this software exists for: never mix patients
         raise ValidationFailed("Inputs of different COIs can never be combined.")
     site = load(uow.session, Site, case.manufacturing_site_id, "site")
     product = load(uow.session, Product, case.product_id, "product")
+    starts = [p.collection_start for p in parents if p.collection_start is not None]
+    ends = [p.collection_end for p in parents if p.collection_end is not None]
+    count = _output_count(uow.session, case, kind, parameters)
+    volume = parameters.get(VOLUME_PARAMETER)
     outputs = []
-    for _ in range(count):
+    for _ in range(count):  # derived units inherit the COI and the collection time
         unit = Unit(
             case_id=case.id,
             coi=case.coi,
@@ -209,9 +221,12 @@ def _make_outputs(
             din=issue_din(uow.session, site).din,
             site_id=site.id,
             created_by_id=uow.actor.user_id,
+            collection_start=min(starts) if starts else None,
+            collection_end=max(ends) if ends else None,
+            volume_ml=volume if isinstance(volume, int | float) else None,
         )
         if kind is UnitKind.FINAL_PRODUCT_BAG:
-            unit.product_code = f"{product.code}V00"
+            unit.product_code = autologous_product_code(product)
             if product.shelf_life_days:
                 unit.expires_at = utc_now() + timedelta(days=product.shelf_life_days)
         uow.add(unit, action="make unit")
@@ -265,8 +280,7 @@ def perform_step(
             uow.add(StepUnit(step_id=step.id, unit_id=unit.id, direction="input"))
         if template.output_kind is not None:
             kind = UnitKind(template.output_kind)
-            count = _output_count(uow.session, case, kind, parameters)
-            for unit in _make_outputs(uow, case, kind, count, inputs):
+            for unit in _make_outputs(uow, case, kind, inputs, parameters):
                 uow.add(StepUnit(step_id=step.id, unit_id=unit.id, direction="output"))
             for unit in inputs:
                 unit.status = UnitStatus.CONSUMED

@@ -26,7 +26,7 @@ class AuditEvent(Base):
     station: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(64))
     record_type: Mapped[str] = mapped_column(String(64), index=True)
-    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(200), index=True)
     old_values: Mapped[str] = mapped_column(Text)
     new_values: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -64,7 +64,7 @@ class Signature(HasId, Base):
         enum_column(SignatureMeaning, "signature_meaning")
     )
     record_type: Mapped[str] = mapped_column(String(64))
-    record_id: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(200))
     record_digest: Mapped[str] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
     station: Mapped[str] = mapped_column(String(100))

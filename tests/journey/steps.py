@@ -16,7 +16,7 @@ from db.types import utc_now
 DEMO_PASSWORD = "demo-password"
 
 
-def enrol(demo, hospital_number: str = "H-0001", family: str = "Okafor") -> CaseView:
+def enrol(demo, hospital_number: str = "H0001", family: str = "Okafor") -> CaseView:
     """Cora enrols a patient for the demo product at Northbridge."""
     return enrol_patient(
         demo.database,

@@ -30,18 +30,18 @@ def test_enrolment_issues_a_checked_coi_and_hides_identity_from_manufacturing(de
     case = enrol(demo)
     assert case.stage is CaseStage.ENROLLED
     assert case.coi.startswith("CHG1234")
-    assert case.patient is not None and case.patient.hospital_number == "H-0001"
+    assert case.patient is not None and case.patient.hospital_number == "H0001"
     seen_by_operator = find_case(demo.database, demo["otto.operator"], case.id)
     assert seen_by_operator.patient is None
     assert seen_by_operator.coi == case.coi
-    second = enrol(demo, hospital_number="H-0002", family="Berg")
+    second = enrol(demo, hospital_number="H0002", family="Berg")
     assert int(second.coi[-6:]) == int(case.coi[-6:]) + 1
 
 
 def test_hospital_number_of_another_patient_is_refused(demo) -> None:
     enrol(demo)
     with pytest.raises(ValidationFailed, match="already belongs to another patient"):
-        enrol(demo, hospital_number="H-0001", family="Someone-Else")
+        enrol(demo, hospital_number="H0001", family="Someone-Else")
 
 
 def test_only_a_coordinator_enrols(demo) -> None:
@@ -78,7 +78,7 @@ def test_collector_cannot_verify_own_collection(demo) -> None:
 def test_whole_first_leg_with_a_wrong_scan_on_receipt(demo) -> None:
     db = demo.database
     case = enrol(demo)
-    other = enrol(demo, hospital_number="H-0002", family="Berg")
+    other = enrol(demo, hospital_number="H0002", family="Berg")
     bag = collect(demo, case)[0]
     other_bag = collect(demo, other)[0]
     assert find_case(db, demo["alex.apheresis"], case.id).stage is CaseStage.COLLECTED

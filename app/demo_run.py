@@ -1,0 +1,84 @@
+"""``coi demo``: a fresh database, the demo reference data, and one complete journey.
+
+The journey includes one refused wrong-patient scan (a second patient's bag offered for packing)
+and a logger file with a short excursion that QA accepts with a signature. The summary says what
+happened and whether the audit chain verifies.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.audit import verify_database
+from app.database import Database
+from app.demo import seed_demo
+from app.demo_journey import JourneyDriver
+from app.errors import ValidationFailed
+from app.journey.views import CaseView
+from app.users import authenticate, count_users, create_first_admin
+from db.enums import CaseStage, ScanOutcome
+from db.models import AuditEvent, Scan, Signature, Unit
+
+DEMO_ADMIN = "admin"
+
+
+def _count(database: Database, statement: Any) -> int:
+    with database.read_session() as session:
+        return int(session.scalar(statement) or 0)
+
+
+def summarise(database: Database, case: CaseView, driver: JourneyDriver) -> dict[str, Any]:
+    """The JSON summary of a demo run."""
+    verification = verify_database(database)
+    return {
+        "case_coi": case.coi,
+        "case_coi_eye_readable": case.coi_eye_readable,
+        "final_stage": case.stage.value,
+        "completed": case.stage is CaseStage.INFUSED,
+        "stages": driver.log.stages,
+        "units": _count(
+            database, select(func.count()).select_from(Unit).where(Unit.case_id == case.id)
+        ),
+        "scans": _count(database, select(func.count()).select_from(Scan)),
+        "mismatches": _count(
+            database,
+            select(func.count()).select_from(Scan).where(Scan.outcome == ScanOutcome.MISMATCH),
+        ),
+        "refused_scan_messages": driver.log.refused_scans,
+        "signatures": _count(database, select(func.count()).select_from(Signature)),
+        "audit_events": _count(database, select(func.count()).select_from(AuditEvent)),
+        "audit_verify": {
+            "events": verification.events,
+            "ok": verification.ok,
+            "first_broken_seq": verification.first_broken_seq,
+        },
+        "files": sorted(driver.log.files),
+    }
+
+
+def prepare(database: Database, station: str) -> None:
+    """Seed an empty database with an administrator and the demo reference data."""
+    if count_users(database):
+        raise ValidationFailed(
+            "The database already has users: `coi demo` needs a new, empty database."
+        )
+    password = secrets.token_urlsafe(18)
+    create_first_admin(database, DEMO_ADMIN, "Demo Administrator", password, station)
+    seed_demo(database, authenticate(database, DEMO_ADMIN, password, station))
+
+
+def run_demo(database: Database, out_dir: Path, station: str) -> dict[str, Any]:
+    """Seed, drive one complete journey, and return the summary."""
+    prepare(database, station)
+    driver = JourneyDriver(database, out_dir, station=station)
+    other = driver.enrol("NBH200417", "Lindqvist", "Maja", date(1984, 9, 2))
+    other_bag = driver.collect(other)
+    driver.log.stages.clear()
+    case = driver.enrol("NBH100233", "Okafor", "Ada", date(1971, 3, 14))
+    case = driver.run_to(case, CaseStage.INFUSED, wrong_scan=f"={other_bag.din}00", excursion=True)
+    return summarise(database, case, driver)
