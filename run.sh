@@ -7,10 +7,12 @@ scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
 data_dir=$(python -c 'from db.settings_url import data_directory; print(data_directory())')
-export COI_DATABASE_URL=${COI_DATABASE_URL:-sqlite:///$data_dir/demo.db}
-if [ ! -f "$data_dir/demo.db" ] && [[ "$COI_DATABASE_URL" == "sqlite:///$data_dir/demo.db" ]]; then
-  COI_ADMIN_PASSWORD=demo-password coi init --admin-name "Ada Admin" </dev/null
-  COI_AS_PASSWORD=demo-password coi seed-demo --as admin
+demo_dir="$data_dir/demo"
+export COI_DATABASE_URL=${COI_DATABASE_URL:-sqlite:///$demo_dir/demo.db}
+if [ ! -f "$demo_dir/demo.db" ] && [[ "$COI_DATABASE_URL" == "sqlite:///$demo_dir/demo.db" ]]; then
+  # One complete journey plus cases left at every stage, through the real services.
+  echo "Creating the demo database in $demo_dir (about a minute)..." >&2
+  coi demo --out "$demo_dir" --showcase >/dev/null
 fi
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
   echo "No display found: starting under xvfb-run (nothing will be visible)." >&2

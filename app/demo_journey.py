@@ -8,7 +8,6 @@ Every step is a real service call with the real role checks, scans and signature
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -358,9 +357,12 @@ class JourneyDriver:
         *,
         wrong_scan: str | None = None,
         excursion: bool = False,
-        on_stage: Callable[[CaseStage], None] | None = None,
+        leave_for_qa: bool = False,
     ) -> CaseView:
-        """Drive ``case`` from enrolment up to ``stage`` (inclusive)."""
+        """Drive ``case`` from enrolment up to ``stage`` (inclusive).
+
+        With ``leave_for_qa`` a receipt at the manufacturer is left for QA to disposition.
+        """
         target = stage_index(stage)
 
         def wants(next_stage: CaseStage) -> bool:
@@ -386,7 +388,8 @@ class JourneyDriver:
                 verifier="vera.verifier",
                 logger=logger,
             )
-            self.qa_accepts(case, inbound)
+            if not leave_for_qa:
+                self.qa_accepts(case, inbound)
         if wants(CaseStage.IN_MANUFACTURE):
             finals = self.manufacture(case) if wants(CaseStage.QC_PENDING_RELEASE) else []
             if not wants(CaseStage.QC_PENDING_RELEASE):

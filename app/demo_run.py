@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.audit import verify_database
 from app.database import Database
 from app.demo import seed_demo
-from app.demo_journey import JourneyDriver
+from app.demo_journey import DEMO_PASSWORD, JourneyDriver
 from app.errors import ValidationFailed
 from app.journey.views import CaseView
 from app.users import authenticate, count_users, create_first_admin
@@ -61,24 +61,53 @@ def summarise(database: Database, case: CaseView, driver: JourneyDriver) -> dict
     }
 
 
-def prepare(database: Database, station: str) -> None:
+SHOWCASE: tuple[tuple[str, str, str, date, CaseStage, bool], ...] = (
+    ("NBH300101", "Novak", "Ivan", date(1962, 5, 19), CaseStage.ENROLLED, False),
+    ("NBH300102", "Haddad", "Lina", date(1979, 11, 3), CaseStage.COLLECTED, False),
+    ("NBH300103", "Moreau", "Paul", date(1958, 1, 27), CaseStage.SHIPPED_TO_MANUFACTURER, False),
+    ("NBH300104", "Sato", "Yuki", date(1990, 7, 8), CaseStage.RECEIVED_AT_MANUFACTURER, True),
+    ("NBH300105", "Brennan", "Aoife", date(1966, 4, 14), CaseStage.IN_MANUFACTURE, False),
+    ("NBH300106", "Kowalski", "Piotr", date(1973, 9, 30), CaseStage.QC_PENDING_RELEASE, False),
+    ("NBH300107", "Adeyemi", "Tunde", date(1981, 12, 12), CaseStage.RELEASED, False),
+    ("NBH300108", "Rossi", "Giulia", date(1969, 2, 21), CaseStage.RECEIVED_AT_CLINIC, False),
+)
+"""Cases left at intermediate stages so every screen has something to show (``--showcase``).
+The one received at the manufacturer carries an excursion waiting for QA's disposition."""
+
+
+def prepare(database: Database, station: str, admin_password: str | None = None) -> None:
     """Seed an empty database with an administrator and the demo reference data."""
     if count_users(database):
         raise ValidationFailed(
             "The database already has users: `coi demo` needs a new, empty database."
         )
-    password = secrets.token_urlsafe(18)
+    password = admin_password or secrets.token_urlsafe(18)
     create_first_admin(database, DEMO_ADMIN, "Demo Administrator", password, station)
     seed_demo(database, authenticate(database, DEMO_ADMIN, password, station))
 
 
-def run_demo(database: Database, out_dir: Path, station: str) -> dict[str, Any]:
-    """Seed, drive one complete journey, and return the summary."""
-    prepare(database, station)
+def run_demo(
+    database: Database, out_dir: Path, station: str, *, showcase: bool = False
+) -> dict[str, Any]:
+    """Seed, drive one complete journey (and the showcase cases), and return the summary."""
+    prepare(database, station, DEMO_PASSWORD if showcase else None)
     driver = JourneyDriver(database, out_dir, station=station)
     other = driver.enrol("NBH200417", "Lindqvist", "Maja", date(1984, 9, 2))
     other_bag = driver.collect(other)
     driver.log.stages.clear()
     case = driver.enrol("NBH100233", "Okafor", "Ada", date(1971, 3, 14))
     case = driver.run_to(case, CaseStage.INFUSED, wrong_scan=f"={other_bag.din}00", excursion=True)
-    return summarise(database, case, driver)
+    summary = summarise(database, case, driver)
+    if showcase:
+        summary["showcase"] = _showcase(driver)
+    return summary
+
+
+def _showcase(driver: JourneyDriver) -> dict[str, str]:
+    """Drive the showcase cases; their COI and the stage each was left at."""
+    left = {}
+    for number, family, given, born, stage, excursion in SHOWCASE:
+        case = driver.enrol(number, family, given, born)
+        case = driver.run_to(case, stage, excursion=excursion, leave_for_qa=excursion)
+        left[case.coi] = case.stage.value
+    return left

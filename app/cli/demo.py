@@ -35,6 +35,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "verifies.",
     )
     demo.add_argument("--out", required=True, type=Path, metavar="DIR")
+    demo.add_argument(
+        "--showcase",
+        action="store_true",
+        help="also leave cases at every intermediate stage (what ./run.sh shows); the "
+        "administrator 'admin' then has the demo password too",
+    )
     add_db_option(demo)
     demo.set_defaults(handler=run_demo_command)
 
@@ -62,11 +68,11 @@ def run_demo_command(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.db is None:
         target = out / "demo.db"
-        if target.exists():
-            target.unlink()
+        for leftover in (target, out / "demo.db-wal", out / "demo.db-shm"):
+            leftover.unlink(missing_ok=True)
         args.db = f"sqlite:///{target.resolve()}"
     with database_from(args) as database:
-        summary = run_demo(database, out, station())
+        summary = run_demo(database, out, station(), showcase=args.showcase)
     (out / "summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
