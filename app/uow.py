@@ -54,6 +54,9 @@ class UnitOfWork:
         if not self._committed:
             self.session.rollback()
         self.session.close()
+        if isinstance(exc, StaleDataError):
+            # A flush triggered by a query (autoflush) met a row another transaction changed.
+            raise self._stale_error() from exc
 
     # ------------------------------------------------------------------ service helpers
     def add(self, record: Base, *, action: str | None = None, reason: str | None = None) -> None:
