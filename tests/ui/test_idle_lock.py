@@ -1,0 +1,34 @@
+"""The idle lock: locks after inactivity, keeps unsaved input, unlocks only with the password."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+from tests.conftest import ARTIFACTS
+from ui.idle_lock import IdleLock
+
+
+def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:
+    window = QWidget()
+    window.resize(700, 400)
+    layout = QVBoxLayout(window)
+    draft = QLineEdit()
+    layout.addWidget(draft)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.keyClicks(draft, "half-typed note")
+    lock = IdleLock(window, demo.database, demo["otto.operator"], minutes=0.002)  # 120 ms
+    qtbot.waitUntil(lambda: lock.is_locked, timeout=3000)
+    ARTIFACTS.joinpath("ui").mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(ARTIFACTS / "ui" / "idle-lock.png"))
+
+    qtbot.keyClicks(draft, " more")  # input to the locked window is swallowed
+    assert draft.text() == "half-typed note"
+    qtbot.keyClicks(lock.panel.password_field, "wrong password")
+    qtbot.keyClick(lock.panel.password_field, Qt.Key.Key_Return)
+    assert lock.is_locked and "wrong" in lock.panel.message.text().lower()
+    qtbot.keyClicks(lock.panel.password_field, "demo-password")
+    qtbot.keyClick(lock.panel.password_field, Qt.Key.Key_Return)
+    assert not lock.is_locked
+    assert draft.text() == "half-typed note"
