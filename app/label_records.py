@@ -184,7 +184,7 @@ def confirm_label(database: Database, actor: Actor, unit_id: uuid.UUID, raw_scan
             raise ValidationFailed(
                 "No printed label is waiting to be scanned back for this container: print one."
             )
-        check_scan(uow, raw_scan, expected)
+        check_scan(uow, raw_scan, expected, label_id=label.id)
         label.status = LabelStatus.APPLIED
         label.applied_at = utc_now()
         uow.annotate(label, action="apply label")

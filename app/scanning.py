@@ -138,7 +138,12 @@ def _record_refusal(
 
 
 def check_scan(
-    uow: UnitOfWork, raw: str, expected: Expectation, *, gs_substitute: str | None = None
+    uow: UnitOfWork,
+    raw: str,
+    expected: Expectation,
+    *,
+    gs_substitute: str | None = None,
+    label_id: uuid.UUID | None = None,
 ) -> Unit | None:
     """Verify ``raw`` against ``expected`` within ``uow``; return the scanned unit on a match.
 
@@ -155,6 +160,7 @@ def check_scan(
     scan = _scan_row(
         uow.actor, raw, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
     )
+    scan.label_id = label_id
     uow.add(scan, action="scan matched")
     return unit
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -13,18 +16,33 @@ from PySide6.QtWidgets import (
 )
 
 from app.actor import Actor
+from app.config import load_settings
 from app.database import Database
+from app.errors import CoiError
 from app.navigation import Section, role_names, sections_for
+from ui.idle_lock import IdleLock
 from ui.pages import AuditPage, home_page, placeholder_page
+from ui.tasks import TaskRunner
+
+PageFactory = Callable[[Database, Actor, TaskRunner], QWidget]
+
+
+def _page_factories() -> dict[str, PageFactory]:
+    """The built sections; anything else shows its placeholder."""
+    return {}
 
 
 class MainWindow(QMainWindow):
     """The window a signed-in user works in."""
 
-    def __init__(self, database: Database, actor: Actor) -> None:
+    def __init__(
+        self, database: Database, actor: Actor, *, idle_lock_minutes: float | None = None
+    ) -> None:
         super().__init__()
         self.database = database
         self.actor = actor
+        self.runner = TaskRunner(self)
+        self.factories = _page_factories()
         self.setWindowTitle(f"COI Tracker — {actor.full_name}")
         self.resize(1200, 780)
 
@@ -32,13 +50,14 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.pages = QStackedWidget()
         self.sections = sections_for(actor)
+        self._built: dict[str, QWidget] = {}
         for section in self.sections:
             item = QListWidgetItem(section.title)
-            if section.issue is not None:
+            if section.key not in self.factories and section.issue is not None:
                 item.setToolTip(f"Placeholder until issue #{section.issue}")
             self.navigation.addItem(item)
-            self.pages.addWidget(self._page_for(section))
-        self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
+            self.pages.addWidget(QWidget())  # built on first visit
+        self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
 
         central = QWidget()
@@ -56,13 +75,40 @@ class MainWindow(QMainWindow):
         for label in (self.user_label, self.role_label, self.site_label):
             self.statusBar().addWidget(label)
         self.statusBar().addPermanentWidget(self.database_label)
+        minutes = idle_lock_minutes
+        if minutes is None:
+            try:
+                minutes = load_settings().idle_lock_minutes
+            except CoiError:
+                minutes = 10
+        self.idle_lock = IdleLock(self, database, actor, minutes)
+
+    def _show_row(self, row: int) -> None:
+        """Build the section's page on its first visit, then show it."""
+        section = self.sections[row]
+        if section.key not in self._built:
+            page = self._page_for(section)
+            old = self.pages.widget(row)
+            self.pages.insertWidget(row, page)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+            self._built[section.key] = page
+        self.pages.setCurrentIndex(row)
 
     def _page_for(self, section: Section) -> QWidget:
+        factory = self.factories.get(section.key)
+        if factory is not None:
+            return factory(self.database, self.actor, self.runner)
         if section.key == "home":
             return home_page(section, self.actor, self.database)
         if section.key == "audit":
             return AuditPage(section, self.database)
         return placeholder_page(section)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Let background work finish before the window and its database go."""
+        self.runner.wait()
+        super().closeEvent(event)
 
     def section_titles(self) -> list[str]:
         """The navigation entries, in order."""
