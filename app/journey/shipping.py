@@ -24,6 +24,7 @@ from app.identifiers import issue_sscc
 from app.journey.legs import LEGS, Leg
 from app.journey.records import custody, load, load_case_for, move_case, person, record_stage
 from app.journey.shipment_state import blocking_reasons, shipment_units
+from app.journey.stages import FINAL_SIDE_STATES
 from app.label_records import reconcile
 from app.permissions import require_role, require_site
 from app.scan_verification import Expectation
@@ -101,6 +102,7 @@ def _ready_units(session: Session, case: Case, leg: Leg) -> list[Unit]:
                 Unit.case_id == case.id,
                 Unit.kind == leg.unit_kind,
                 Unit.status == leg.ready_status,
+                Unit.side_state.not_in(FINAL_SIDE_STATES),  # rejected units never travel
             )
         )
     )
