@@ -1,4 +1,4 @@
-"""``coi init`` and ``coi user ...``: set up a database and manage accounts."""
+"""``coi init``, ``coi user ...``, ``coi printer ...``: set up a database, accounts, printers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from app.cli.common import (
 )
 from app.database import Database
 from app.permissions import parse_role
+from app.printers import add_printer, list_printers
 from app.uow import UnitOfWork
 from app.users import (
     authenticate,
@@ -26,10 +27,11 @@ from app.users import (
     set_password,
     unlock_user,
 )
+from db.enums import PrinterKind
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``init`` and ``user`` to the command line."""
+    """Add ``init``, ``user`` and ``printer`` to the command line."""
     init = commands.add_parser(
         "init",
         help="create or upgrade the database schema and the first administrator",
@@ -78,6 +80,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     passwd.add_argument("username")
     passwd.add_argument("--as", dest="as_user", metavar="USER", help="default: the user")
     passwd.set_defaults(handler=run_user_passwd)
+
+    printer = commands.add_parser("printer", help="configure label printers")
+    printer_commands = printer.add_subparsers(
+        dest="printer_command", required=True, metavar="COMMAND"
+    )
+    padd = printer_commands.add_parser(
+        "add",
+        help="add a label printer (as an administrator)",
+        description="Add a printer: --zpl HOST[:PORT] for a networked ZPL label printer (raw "
+        "TCP, port 9100 by default), or --system for the system print dialog.",
+    )
+    add_db_option(padd)
+    padd.add_argument("name")
+    target = padd.add_mutually_exclusive_group(required=True)
+    target.add_argument("--zpl", metavar="HOST[:PORT]")
+    target.add_argument("--system", action="store_true")
+    padd.add_argument("--dpi", type=int, default=300)
+    padd.add_argument("--site", help="the site code where the printer stands")
+    padd.add_argument("--as", dest="as_user", required=True, metavar="ADMIN")
+    padd.set_defaults(handler=run_printer_add)
+    plist = printer_commands.add_parser("list", help="list printers as JSON lines")
+    add_db_option(plist)
+    plist.set_defaults(handler=run_printer_list)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -167,4 +192,41 @@ def run_user_passwd(args: argparse.Namespace) -> int:
             set_password(uow, args.username, new_password)
             uow.commit()
         print_json({"password_changed": args.username})
+    return 0
+
+
+def run_printer_add(args: argparse.Namespace) -> int:
+    """Add a printer as the administrator named by --as."""
+    host, port = None, 9100
+    if args.zpl:
+        host, _, port_text = args.zpl.partition(":")
+        port = int(port_text) if port_text.isdigit() else 9100
+    with database_from(args) as database, _sign_in_as(database, args.as_user) as uow:
+        view = add_printer(
+            uow,
+            name=args.name,
+            kind=PrinterKind.ZPL if args.zpl else PrinterKind.SYSTEM,
+            host=host,
+            port=port,
+            dpi=args.dpi,
+            site_code=args.site,
+        )
+        uow.commit()
+    print_json({"name": view.name, "kind": view.kind.value, "address": view.address})
+    return 0
+
+
+def run_printer_list(args: argparse.Namespace) -> int:
+    """Print one JSON object per printer."""
+    with database_from(args) as database:
+        for view in list_printers(database):
+            print_json(
+                {
+                    "name": view.name,
+                    "kind": view.kind.value,
+                    "address": view.address,
+                    "dpi": view.dpi,
+                    "site": view.site_code,
+                }
+            )
     return 0
