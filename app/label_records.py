@@ -18,7 +18,7 @@ from app.actor import Actor
 from app.database import Database
 from app.errors import ValidationFailed
 from app.journey.records import load
-from app.permissions import require_role
+from app.permissions import require_role, require_site
 from app.scan_verification import Expectation
 from app.scanning import UNIT_KIND_NAMES, check_scan
 from app.uow import UnitOfWork
@@ -27,6 +27,9 @@ from db.models import Label, Unit
 from db.types import utc_now
 
 LABEL_ROLES = (Role.APHERESIS_NURSE, Role.CLINIC_COORDINATOR, Role.MFG_OPERATOR, Role.MFG_VERIFIER)
+"""Who may scan labels back and void them (at the container's site)."""
+PRINT_ROLES = (Role.APHERESIS_NURSE, Role.MFG_OPERATOR)
+"""Who prints labels (DESIGN.md §7): the apheresis nurse, and the operator at the bench."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def issue_label(
     reason: str | None = None,
 ) -> Label:
     """Record a label printed for ``unit`` in the caller's transaction."""
-    require_role(uow.actor, *LABEL_ROLES, doing="print labels")
+    require_role(uow.actor, *PRINT_ROLES, doing="print labels")
     if not 1 <= copies <= 10:
         raise ValidationFailed("Print between 1 and 10 copies of a label.")
     if uow.actor.user_id is None:
@@ -151,10 +154,16 @@ def void_label(database: Database, actor: Actor, label_id: uuid.UUID, reason: st
     require_role(actor, *LABEL_ROLES, doing="void labels")
     with UnitOfWork(database, actor) as uow:
         label = load(uow.session, Label, label_id, "label")
+        _require_unit_site(uow, load(uow.session, Unit, label.unit_id, "container"), "void")
         void(uow, label, reason)
         view = label_view(label)
         uow.commit()
     return view
+
+
+def _require_unit_site(uow: UnitOfWork, unit: Unit, doing: str) -> None:
+    if unit.site_id is not None:
+        require_site(uow.actor, unit.site_id, doing=f"{doing} labels of this container")
 
 
 def unit_expectation(unit: Unit, purpose: str) -> Expectation:
@@ -174,6 +183,7 @@ def confirm_label(database: Database, actor: Actor, unit_id: uuid.UUID, raw_scan
     require_role(actor, *LABEL_ROLES, doing="scan labels back")
     with UnitOfWork(database, actor) as uow:
         unit = load(uow.session, Unit, unit_id, "container")
+        _require_unit_site(uow, unit, "scan back")
         expected = unit_expectation(unit, "label check")
         label = uow.session.scalar(
             select(Label)

@@ -31,8 +31,8 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("home", "Home", WORKING | {Role.ADMIN}, "Your work queue, alerts and case counts."),
-    Section("cases", "Cases", WORKING, "Search cases; vein-to-vein timeline and genealogy.", 6),
-    Section("scan", "Scan station", WORKING, "Full-window scanning with match / mismatch.", 6),
+    Section("cases", "Cases", WORKING, "Search cases; vein-to-vein timeline and genealogy."),
+    Section("scan", "Scan station", WORKING, "Full-window scanning with match / mismatch."),
     Section(
         "collection",
         "Collection & shipment",
@@ -43,32 +43,28 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "receipt",
         "Receipt",
-        MANUFACTURING,
+        MANUFACTURING | CLINIC,
         "Expected vs scanned units and the cold-chain assessment beside its plot.",
-        6,
     ),
     Section(
         "batch",
         "Batch record",
         MANUFACTURING,
         "Manufacturing steps: inputs, parameters, outputs, labels, second-person check.",
-        6,
     ),
     Section(
         "release",
         "QC & release",
         QUALITY,
         "QC results, the computed release checklist and the QP signature.",
-        6,
     ),
     Section(
         "bedside",
         "Clinic receipt & bedside",
         CLINIC,
         "Receive the therapy, bedside wristband and bag check, infusion confirmation.",
-        6,
     ),
-    Section("deviations", "Deviations", WORKING, "Deviations and QA dispositions.", 6),
+    Section("deviations", "Deviations", WORKING, "Deviations and QA dispositions."),
     Section(
         "audit",
         "Audit trail",

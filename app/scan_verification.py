@@ -98,10 +98,17 @@ def judge(
     return _judge_unit(scanned, unit, expected)
 
 
+def grouped(coi: str) -> str:
+    """A COI as printed under the bar code: ``CH G1234 26 000001``."""
+    if len(coi) != 15:  # CH + FIN(5) + year(2) + sequence(6)
+        return coi
+    return f"{coi[:2]} {coi[2:7]} {coi[7:9]} {coi[9:]}"
+
+
 def _wrong_coi(found: str, expected: Expectation) -> str:
     return (
-        f"WRONG PATIENT: this carries COI {found}, but {expected.description} is for COI "
-        f"{expected.coi}. Stop, set the item aside and call your supervisor."
+        f"WRONG PATIENT: this carries COI {grouped(found)}, but {expected.description} is for "
+        f"COI {grouped(expected.coi)}. Stop, set the item aside and call your supervisor."
     )
 
 
@@ -113,7 +120,8 @@ def _judge_patient(scanned: ScannedIdentity, expected: Expectation) -> tuple[str
             return ()
         return (
             f"WRONG PATIENT: the wristband carries patient identifier "
-            f"{scanned.patient_identifier}, which is not the patient of COI {expected.coi}.",
+            f"{scanned.patient_identifier}, which is not the patient of COI "
+            f"{grouped(expected.coi)}.",
         )
     return ("This is not a patient wristband: scan the COI or patient identifier on it.",)
 
@@ -136,8 +144,9 @@ def _judge_unit(
         return tuple(reasons)
     if scanned.coi is not None and scanned.coi != unit.coi:
         reasons.append(
-            f"LABEL MISMATCH: the label says COI {scanned.coi}, but container {unit.din} "
-            f"belongs to COI {unit.coi}. The container may be mislabelled: quarantine it."
+            f"LABEL MISMATCH: the label says COI {grouped(scanned.coi)}, but container "
+            f"{unit.din} belongs to COI {grouped(unit.coi)}. The container may be mislabelled: "
+            "quarantine it."
         )
     if unit.coi != expected.coi and scanned.coi in (None, unit.coi):
         reasons.append(_wrong_coi(unit.coi, expected))

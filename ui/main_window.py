@@ -20,16 +20,42 @@ from app.config import load_settings
 from app.database import Database
 from app.errors import CoiError
 from app.navigation import Section, role_names, sections_for
+from ui.batch_record_page import BatchRecordPage
+from ui.bedside_page import BedsidePage
+from ui.cases_page import CasesPage
+from ui.deviations_page import DeviationsPage
+from ui.home_page import HomePage
 from ui.idle_lock import IdleLock
 from ui.pages import AuditPage, home_page, placeholder_page
+from ui.receipt_page import ReceiptPage
+from ui.release_page import ReleasePage
+from ui.scan_station import ScanStation
+from ui.scanner_input import ScannerSettings
 from ui.tasks import TaskRunner
 
 PageFactory = Callable[[Database, Actor, TaskRunner], QWidget]
 
 
+def _scan_station(database: Database, actor: Actor, runner: TaskRunner) -> QWidget:
+    try:
+        settings = ScannerSettings.from_mapping(load_settings().scanner)
+    except CoiError:
+        settings = None
+    return ScanStation(database, actor, runner, settings=settings)
+
+
 def _page_factories() -> dict[str, PageFactory]:
     """The built sections; anything else shows its placeholder."""
-    return {}
+    return {
+        "home": HomePage,
+        "cases": CasesPage,
+        "scan": _scan_station,
+        "receipt": ReceiptPage,
+        "batch": BatchRecordPage,
+        "release": ReleasePage,
+        "bedside": BedsidePage,
+        "deviations": DeviationsPage,
+    }
 
 
 class MainWindow(QMainWindow):
@@ -98,7 +124,10 @@ class MainWindow(QMainWindow):
     def _page_for(self, section: Section) -> QWidget:
         factory = self.factories.get(section.key)
         if factory is not None:
-            return factory(self.database, self.actor, self.runner)
+            page = factory(self.database, self.actor, self.runner)
+            if isinstance(page, HomePage):
+                page.open_section.connect(self.show_section)
+            return page
         if section.key == "home":
             return home_page(section, self.actor, self.database)
         if section.key == "audit":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Immutable, Versioned
@@ -16,7 +16,14 @@ class Case(Versioned, Base):
     """One patient treatment, identified by its COI from enrolment to infusion."""
 
     __tablename__ = "therapy_case"
-    __table_args__ = (CheckConstraint("length(coi) = 15", name="coi_15_characters"),)
+    __table_args__ = (
+        CheckConstraint("length(coi) = 15", name="coi_15_characters"),
+        # The case lists read newest first, per site (app.case_queries).
+        Index("ix_therapy_case_clinic_enrolled", "clinic_site_id", "enrolled_at", "id"),
+        Index(
+            "ix_therapy_case_manufacturer_enrolled", "manufacturing_site_id", "enrolled_at", "id"
+        ),
+    )
 
     coi: Mapped[str] = mapped_column(String(15), unique=True)
     coi_check: Mapped[str] = mapped_column(String(1))

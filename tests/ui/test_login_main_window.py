@@ -97,11 +97,9 @@ def test_sign_in_opens_the_main_window_with_role_navigation(
     assert audit.result.text().startswith("✔ Intact: all ")
     assert window.grab().save(str(ARTIFACTS / f"audit_verify_{database.backend}.png"))
 
-    placeholder = window.show_section("release")
-    notice = placeholder.findChild(QLabel, "placeholderNotice")
-    assert notice is not None
-    assert "PLACEHOLDER — not built yet" in notice.text()
-    assert "issue #6" in notice.text()
+    release = window.show_section("release")
+    assert release.objectName() == "page-release"
+    assert release.findChild(QLabel, "placeholderNotice") is None
 
 
 def test_admin_sees_admin_and_audit_sections_only(
@@ -110,3 +108,8 @@ def test_admin_sees_admin_and_audit_sections_only(
     window = MainWindow(database, admin)
     qtbot.addWidget(window)
     assert window.section_titles() == ["Home", "Audit trail", "Admin"]
+    placeholder = window.show_section("admin")
+    notice = placeholder.findChild(QLabel, "placeholderNotice")
+    assert notice is not None
+    assert "PLACEHOLDER — not built yet" in notice.text()
+    assert "issue #6" in notice.text()

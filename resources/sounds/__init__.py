@@ -1,0 +1,1 @@
+"""Scan-result tones (WAV) for the scan station, written by scripts/make_sounds.py."""

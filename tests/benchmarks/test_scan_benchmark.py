@@ -1,0 +1,361 @@
+"""Benchmark: parse + verify one scan against 10 000 cases and 100 000 units.
+
+Requirement: median under 5 ms and p99 under 20 ms on this 2-core machine for the real
+verification path, `app.scanning.verify_scan`: parse, look the DIN up, judge, and record the
+Scan row with its audit event in a transaction of its own (what one scan at a station costs).
+Timed beside it, and reported only:
+- the pure part: `parse_scan` + `identify` + one ORM `SELECT unit WHERE din = ?` + `judge`;
+- the floor, measured in the same run: `parse_scan` + the same SELECT (the SQL SQLAlchemy
+  compiles for it) through the bare DBAPI connection (sqlite3 / psycopg), no ORM, no write;
+- a wrong-patient scan, whose refusal is recorded with a deviation (a rarer, dearer path).
+The database is a copy of the migrated template on each backend, filled by Core executemany.
+Scans mix what the stations send: a DIN bar code with and without its AIM prefix, and the
+2-D compound message (DIN + COI) of our labels.
+Run with `COI_TEST_POSTGRES_URL=... pytest -m slow tests/benchmarks/test_scan_benchmark.py -s`.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, func, insert, select, text
+
+from app.actor import Actor
+from app.database import Database
+from app.scan_verification import Expectation, KnownUnit, identify, judge
+from app.scanning import UNIT_KIND_NAMES, ScanVerdict, verify_scan
+from db.enums import CaseStage, ScanOutcome, SideState, SiteKind, UnitKind, UnitStatus
+from db.models import AuditEvent, Case, Deviation, Patient, Product, Scan, Site, Unit
+from db.types import utc_now
+from labels.isbt128 import build_coi, build_din, parse_din
+from labels.isbt128.compose import coi_structure, compound_message, din_structure
+from labels.scan import parse_scan
+
+CASES = 10_000
+UNITS_PER_CASE = 10
+SCANS = 2_000
+WARM_UP = 100
+MISMATCHES = 200
+MEDIAN_MS = 5.0
+P99_MS = 20.0
+CLINIC_FIN, MANUFACTURER_FIN = "G1234", "G5678"
+KINDS = (
+    UnitKind.APHERESIS_BAG,
+    *[UnitKind.INTERMEDIATE] * 5,
+    UnitKind.QC_SAMPLE,
+    UnitKind.RETENTION_SAMPLE,
+    UnitKind.FINAL_PRODUCT_BAG,
+    UnitKind.FINAL_PRODUCT_BAG,
+)
+assert len(KINDS) == UNITS_PER_CASE
+
+
+ScanInput = tuple[str, Expectation]  # what the scanner sent, what the screen expects
+
+
+@dataclass(frozen=True)
+class Target:
+    """A stored unit a scan will name."""
+
+    unit_id: uuid.UUID
+    din: str
+    coi: str
+
+
+# ---------------------------------------------------------------- the data
+
+
+def _rows(admin: Actor) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
+    """Two sites, a product, and per case a patient, the case and its ten units."""
+    now = utc_now()
+    common = {"version": 1, "created_at": now, "updated_at": now, "updated_by_id": admin.user_id}
+    clinic, manufacturer, product = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    sites = [
+        dict(common, id=clinic, code="BCL", name="Bench clinic", kind=SiteKind.CLINIC),
+        dict(
+            common, id=manufacturer, code="BMF", name="Bench facility", kind=SiteKind.MANUFACTURER
+        ),
+    ]
+    sites[0]["fin"], sites[1]["fin"] = CLINIC_FIN, MANUFACTURER_FIN
+    products = [dict(common, id=product, code="S1234", name="CD19 CAR-T (autologous), bench")]
+    patients, cases, units, targets = [], [], [], []
+    for number in range(1, CASES + 1):
+        patient, case = uuid.uuid4(), uuid.uuid4()
+        coi = build_coi(CLINIC_FIN, 2025, number)
+        patients.append(dict(common, id=patient, clinic_site_id=clinic))
+        cases.append(
+            dict(
+                common,
+                id=case,
+                coi=coi.code,
+                coi_check=coi.check_character,
+                patient_id=patient,
+                product_id=product,
+                clinic_site_id=clinic,
+                manufacturing_site_id=manufacturer,
+                stage=CaseStage.IN_MANUFACTURE,
+                side_state=SideState.NONE,
+                enrolled_at=now,
+                enrolled_by_id=admin.user_id,
+            )
+        )
+        for position, kind in enumerate(KINDS):
+            fin = CLINIC_FIN if kind is UnitKind.APHERESIS_BAG else MANUFACTURER_FIN
+            din = build_din(fin, 25, (number - 1) * UNITS_PER_CASE + position).din
+            unit = uuid.uuid4()
+            units.append(
+                dict(
+                    common,
+                    id=unit,
+                    case_id=case,
+                    coi=coi.code,
+                    kind=kind,
+                    status=UnitStatus.AVAILABLE,
+                    side_state=SideState.NONE,
+                    din=din,
+                    site_id=manufacturer,
+                    created_by_id=admin.user_id,
+                )
+            )
+            targets.append(Target(unit, din, coi.code))
+    tables = {"site": sites, "product": products, "patient": patients}
+    return tables | {"therapy_case": cases, "unit": units}, targets
+
+
+def build_database(database: Database, admin: Actor) -> list[Target]:
+    """Bulk-insert the cases and units; return every unit a scan may name."""
+    tables, targets = _rows(admin)
+    models = {"site": Site, "product": Product, "patient": Patient}
+    models |= {"therapy_case": Case, "unit": Unit}
+    with database.engine.begin() as connection:
+        for name, rows in tables.items():
+            connection.execute(insert(models[name].__table__), rows)
+    if database.backend == "postgresql":  # what autovacuum would have done by now
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE unit"))
+            conn.execute(text("VACUUM ANALYZE therapy_case"))
+    return targets
+
+
+def _raw(target: Target, style: int) -> str:
+    """What a scanner sends: DIN Code 128 with / without AIM prefix, or our 2-D message."""
+    din = parse_din(f"{target.din}00")
+    if style == 0:
+        return f"]C0{din_structure(din)}"
+    if style == 1:
+        return din_structure(din) + "\r"
+    coi = build_coi(target.coi[2:7], target.coi[7:9], target.coi[9:])
+    return "]Q1" + compound_message([din_structure(din), coi_structure(coi)])
+
+
+def _expectation(target: Target, coi: str | None = None) -> Expectation:
+    """The label-check expectation: this unit of this case (as `unit_expectation` builds it)."""
+    return Expectation(
+        purpose="label check",
+        description=f"the container {target.din}",
+        coi=coi or target.coi,
+        unit_ids=frozenset({target.unit_id}),
+        allow_quarantined=True,
+    )
+
+
+# ---------------------------------------------------------------- timing
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Per-call wall times of one path, and this process's CPU time, in milliseconds."""
+
+    name: str
+    ms: tuple[float, ...]
+    cpu_ms: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """The median call."""
+        return statistics.median(self.ms)
+
+    @property
+    def p99(self) -> float:
+        """The 99th percentile call."""
+        return statistics.quantiles(self.ms, n=100, method="inclusive")[98]
+
+    def line(self, floor: Timing | None = None) -> str:
+        """One report line; with ``floor``, the ratios to it."""
+        words = (
+            f"  {self.name:<52} median {self.median:6.3f} ms  p99 {self.p99:6.3f} ms  "
+            f"(CPU median {statistics.median(self.cpu_ms):6.3f} ms)"
+        )
+        if floor is not None:
+            words += f"  x{self.median / floor.median:5.1f} / x{self.p99 / floor.p99:5.1f} floor"
+        return words
+
+
+def timed(name: str, call: Callable[[ScanInput], object], items: Iterable[ScanInput]) -> Timing:
+    """Time ``call`` once per item: wall clock, and CPU time (what waiting does not count)."""
+    gc.collect()
+    wall, cpu = time.perf_counter, time.process_time
+    times, cpu_times = [], []
+    for item in items:
+        started, started_cpu = wall(), cpu()
+        call(item)
+        times.append((wall() - started) * 1000)
+        cpu_times.append((cpu() - started_cpu) * 1000)
+    return Timing(name, tuple(times), tuple(cpu_times))
+
+
+def _count(database: Database, model: type, *where: Any) -> int:
+    with database.read_session() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+# ---------------------------------------------------------------- the paths timed
+# Each phase owns its connections and ends them, so that no read snapshot stays open while
+# another phase writes (on SQLite an open reader would hold back the WAL checkpoints).
+
+
+def time_verify_scan(
+    database: Database, actor: Actor, name: str, warm: list[ScanInput], scans: list[ScanInput]
+) -> tuple[Timing, list[ScanVerdict]]:
+    """The real path: `verify_scan`, its Scan row, audit event and commit."""
+    verdicts: list[ScanVerdict] = []
+
+    def full(scan: ScanInput) -> None:
+        verdicts.append(verify_scan(database, actor, scan[0], scan[1]))
+
+    timed("warm-up", full, warm)
+    verdicts.clear()
+    return timed(name, full, scans), verdicts
+
+
+def time_pure_part(database: Database, warm: list[ScanInput], scans: list[ScanInput]) -> Timing:
+    """Parse, identify, one ORM SELECT of the unit by DIN, judge: no write."""
+    with database.read_session() as session:
+
+        def pure(scan: ScanInput) -> None:
+            scanned = identify(parse_scan(scan[0]))
+            unit = session.scalar(select(Unit).where(Unit.din == scanned.din))
+            assert unit is not None and unit.din is not None
+            known = KnownUnit(
+                unit.id, unit.din, unit.coi, unit.side_state, UNIT_KIND_NAMES[unit.kind]
+            )
+            assert judge(scanned, known, scan[1]) == ()
+
+        timed("warm-up", pure, warm)
+        return timed("pure part (parse, identify, ORM SELECT, judge)", pure, scans)
+
+
+def _floor_query(database: Database) -> tuple[str, Callable[[str], Any]]:
+    """The SQL SQLAlchemy sends for `select(Unit).where(Unit.din == ...)`, and its parameters."""
+    statement = select(Unit).where(Unit.din == bindparam("din"))
+    compiled = statement.compile(dialect=database.engine.dialect)
+    if compiled.positional:
+        return str(compiled), lambda din: (din,)
+    return str(compiled), lambda din: {"din": din}
+
+
+def time_read_floor(database: Database, warm: list[ScanInput], scans: list[ScanInput]) -> Timing:
+    """Parse + the same SELECT on the bare DBAPI connection (sqlite3 / psycopg)."""
+    sql, parameters = _floor_query(database)
+    connection = database.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+
+        def floor(scan: ScanInput) -> None:
+            cursor.execute(sql, parameters(parse_scan(scan[0]).fields["din"]))
+            assert len(cursor.fetchall()) == 1  # fetched to the end: the statement is done
+
+        timed("warm-up", floor, warm)
+        return timed("floor (parse + the same SELECT, bare DBAPI)", floor, scans)
+    finally:
+        connection.rollback()
+        connection.close()
+
+
+def time_write_floor(database: Database, warm: list[ScanInput], scans: list[ScanInput]) -> Timing:
+    """For reference: a bare DBAPI transaction writing two rows (a scan and an audit event's
+    worth of text) to a scratch table and committing, on the engine's connection settings
+    (SQLite: WAL, synchronous FULL; PostgreSQL: the server's) — what durability costs.
+    """
+    sqlite = database.backend == "sqlite"
+    mark = "?" if sqlite else "%s"
+    connection = database.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("CREATE TABLE bench_write (id VARCHAR(36) PRIMARY KEY, body TEXT)")
+        connection.commit()
+        insert_row = f"INSERT INTO bench_write (id, body) VALUES ({mark}, {mark})"
+
+        def write(scan: ScanInput) -> None:
+            if sqlite:
+                cursor.execute("BEGIN IMMEDIATE")  # the engine hands pysqlite autocommit mode
+            for size in (600, 900):
+                cursor.execute(insert_row, (str(uuid.uuid4()), (scan[0] * size)[:size]))
+            if sqlite:
+                cursor.execute("COMMIT")
+            else:
+                connection.commit()
+
+        timed("warm-up", write, warm)
+        return timed("write floor (2 INSERTs + COMMIT, bare DBAPI)", write, scans)
+    finally:
+        connection.rollback()
+        connection.close()
+
+
+# ---------------------------------------------------------------- the benchmark
+
+
+@pytest.mark.slow
+def test_verifying_a_scan_against_100k_units(database: Database, admin: Actor) -> None:
+    started = time.perf_counter()
+    targets = build_database(database, admin)
+    build_s = time.perf_counter() - started
+    assert _count(database, Unit) == CASES * UNITS_PER_CASE
+    assert _count(database, Case) == CASES
+
+    sample = random.Random(20_250_731)  # noqa: S311 - a reproducible sample, not a secret
+    chosen = sample.sample(targets, WARM_UP + SCANS + MISMATCHES)
+    scans = [(_raw(t, i % 3), _expectation(t)) for i, t in enumerate(chosen[: WARM_UP + SCANS])]
+    warm, measured = scans[:WARM_UP], scans[WARM_UP:]
+    wrong = [  # another patient's unit scanned where this one is expected
+        (_raw(t, 0), _expectation(t, coi=chosen[i].coi))
+        for i, t in enumerate(chosen[WARM_UP + SCANS :])
+    ]
+    assert all(t.coi != e.coi for (_r, e), t in zip(wrong, chosen[WARM_UP + SCANS :], strict=True))
+
+    verify, verdicts = time_verify_scan(
+        database, admin, "verify_scan (parse, look up, judge, record, commit)", warm, measured
+    )
+    refused, refusals = time_verify_scan(
+        database, admin, "verify_scan, wrong patient (refused, deviation)", [], wrong
+    )
+    pure = time_pure_part(database, warm, measured)
+    floor = time_read_floor(database, warm, measured)
+    write_floor = time_write_floor(database, warm, measured)
+
+    print(
+        f"\n{database.backend}: {CASES:,} cases, {CASES * UNITS_PER_CASE:,} units built in "
+        f"{build_s:.1f} s; {SCANS:,} scans per path (after {WARM_UP} warm-up), "
+        f"{MISMATCHES} wrong-patient scans; ratios are to the read floor"
+    )
+    for timing in (verify, refused, pure, floor, write_floor):
+        print(timing.line(None if timing is floor else floor))
+
+    assert all(v.matched for v in verdicts)
+    assert [v.unit_id for v in verdicts] == [t.unit_id for t in chosen[WARM_UP : WARM_UP + SCANS]]
+    assert [v.outcome for v in refusals] == [ScanOutcome.MISMATCH] * MISMATCHES
+    stored = _count(database, Scan, Scan.outcome == ScanOutcome.MATCH)
+    assert stored == WARM_UP + SCANS  # every matched scan was recorded …
+    assert _count(database, AuditEvent, AuditEvent.action == "scan matched") == stored  # … audited
+    assert _count(database, Deviation, Deviation.kind == "scan_mismatch") == MISMATCHES
+    assert verify.median < MEDIAN_MS, verify.line()
+    assert verify.p99 < P99_MS, verify.line()

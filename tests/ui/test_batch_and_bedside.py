@@ -1,0 +1,485 @@
+"""The batch record and the bedside screens, driven as the bench and the ward would use them.
+
+Each test drives a demo case through the real services (JourneyDriver) to the stage the screen
+works on, then uses the page: scans typed as a keyboard-wedge scanner types them (text + Enter),
+the second person through SecondPersonDialog (its ``exec`` filled in, never left open), and
+printing through a stand-in for the system print dialog. Screenshots: tests/artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDoubleSpinBox,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+import ui.batch_record_page as batch_module
+from app.demo_journey import STEP_PARAMETERS, JourneyDriver
+from app.deviations import deviations_of_case
+from app.errors import ValidationFailed
+from app.journey.enrolment import find_case
+from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, verify_step
+from app.journey.views import CaseView, UnitView
+from app.label_records import label_reconciliation
+from app.stage_queries import units_of
+from app.uow import UnitOfWork
+from app.users import authenticate, create_user
+from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
+from ui.batch_record_page import (
+    BatchRecordPage,
+    ParameterForm,
+    ScientificSpinBox,
+    parameter_label,
+    parse_number_list,
+)
+from ui.bedside_page import BedsidePage, post_thaw_status
+from ui.signing import SecondPersonDialog
+from ui.style import apply_style
+from ui.tasks import TaskRunner
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+DEMO_PASSWORD = "demo-password"
+ADMIN_PASSWORD = "correct horse battery"  # the demo database's administrator (tests/conftest.py)
+PAGE_SIZE = (1000, 780)  # the main window's page area
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
+    """A task runner that has finished all its work when the test ends."""
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.wait()
+
+
+@pytest.fixture(autouse=True)
+def styled(qtbot: QtBot) -> None:
+    """The application's stylesheet, so screenshots look as the users see them."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+
+
+def settle(qtbot: QtBot, runner: TaskRunner) -> None:
+    """Wait until every background task has delivered its result to the page."""
+    qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
+
+
+def shoot(widget: QWidget, name: str) -> None:
+    """Save a screenshot of ``widget`` for people to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(ARTIFACTS / name))
+
+
+def scan(qtbot: QtBot, field: Any, raw: str) -> None:
+    """Type a scan as a keyboard-wedge scanner does: the characters, then Enter."""
+    qtbot.keyClicks(field, raw)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def click(qtbot: QtBot, button: Any) -> None:
+    """Click a button with the mouse."""
+    assert button.isEnabled() and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def second_person(monkeypatch: pytest.MonkeyPatch, username: str) -> list[str]:
+    """Make SecondPersonDialog sign ``username`` in as if typed; collects what it says is signed."""
+    shown: list[str] = []
+
+    def signed_in(dialog: SecondPersonDialog) -> int:
+        shown.append(dialog.findChild(QLabel).text())
+        dialog.username_field.setText(username)
+        dialog.password_field.setText(DEMO_PASSWORD)
+        dialog._sign_in()
+        return dialog.result()
+
+    monkeypatch.setattr(SecondPersonDialog, "exec", signed_in)
+    return shown
+
+
+def open_page(qtbot: QtBot, page: QWidget, runner: TaskRunner, case: CaseView) -> None:
+    """Show the page at the main window's size with ``case`` chosen."""
+    qtbot.addWidget(page)
+    page.resize(*PAGE_SIZE)
+    page.show()
+    qtbot.waitExposed(page)
+    settle(qtbot, runner)
+    page.select_case(case.id)  # type: ignore[attr-defined]
+    settle(qtbot, runner)
+
+
+def type_number(qtbot: QtBot, spin: QDoubleSpinBox, text: str) -> None:
+    """Replace a spin box's text by typing, as a user does."""
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), text)
+
+
+def bag_of(demo: Any, case: CaseView, kind: UnitKind, username: str) -> UnitView:
+    """The case's one container of ``kind``."""
+    units = [u for u in units_of(demo.database, demo[username], case.id) if u.kind is kind]
+    assert units
+    return units[0]
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
+    assert parameter_label("volume_per_bag_ml", "mL") == "Volume per bag"
+    assert parameter_label("moi") == "MOI"
+    assert parameter_label("viability_pct", "%") == "Viability"
+    assert parse_number_list("2.2e8, 4.1e8;9e8") == [2.2e8, 4.1e8, 9e8]
+    with pytest.raises(ValueError, match="'x' is not a number"):
+        parse_number_list("1e8, x")
+    spin = ScientificSpinBox()
+    qtbot.addWidget(spin)
+    spin.setRange(-1e15, 1e15)
+    spin.setDecimals(6)
+    spin.setSuffix(" cells")
+    spin.setValue(6.1e9)
+    assert spin.text() == "6.1e9 cells"
+    thawed = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=30))
+    assert "Infuse within 60 min 00 s" in text and not overdue
+    text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=95))
+    assert "ended 5 min ago" in text and overdue
+
+
+def test_parameter_form_reads_every_kind_and_names_what_is_missing(qtbot: QtBot) -> None:
+    spec = (
+        {"name": "bags", "type": "integer"},
+        {"name": "volume_per_bag_ml", "type": "number", "unit": "mL"},
+        {"name": "daily_viable_cell_count", "type": "number_list", "unit": "cells"},
+        {"name": "freezer_run_id", "type": "text"},
+        {"name": "bag_intact", "type": "bool"},
+    )
+    form = ParameterForm(spec)
+    qtbot.addWidget(form)
+    with pytest.raises(ValidationFailed) as refused:
+        form.values()
+    assert refused.value.message == (
+        "Check the step's parameters: enter Bags; enter Volume per bag; "
+        "Daily viable cell count: enter at least one number; enter Freezer run ID."
+    )
+    bags, volume, counts, run = (form.editors[item["name"]] for item in spec[:4])
+    assert isinstance(bags, QSpinBox) and bags.text() == "—"
+    bags.setValue(2)
+    type_number(qtbot, volume, "70")  # type: ignore[arg-type]
+    qtbot.keyClicks(counts, "2.2e8, 4.1e8, 9e8")
+    qtbot.keyClicks(run, " CRF-0913 ")
+    assert form.values() == {
+        "bags": 2,
+        "volume_per_bag_ml": 70.0,
+        "daily_viable_cell_count": [2.2e8, 4.1e8, 9e8],
+        "freezer_run_id": "CRF-0913",
+        "bag_intact": False,
+    }
+
+
+# ---------------------------------------------------------------- batch record
+
+
+def test_batch_record_start_scan_record_and_verify(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH100001", "Doe", "Jane", date(1970, 3, 14))
+    other = driver.enrol("NBH100002", "Other", "Owen", date(1981, 5, 9))
+    driver.run_to(case, CaseStage.RECEIVED_AT_MANUFACTURER)
+    driver.run_to(other, CaseStage.COLLECTED)
+    bag = bag_of(demo, case, UnitKind.APHERESIS_BAG, "otto.operator")
+    wrong_bag = bag_of(demo, other, UnitKind.APHERESIS_BAG, "otto.operator")
+    otto, vera = demo["otto.operator"], demo["vera.verifier"]
+
+    page = BatchRecordPage(demo.database, otto, runner)
+    open_page(qtbot, page, runner, case)
+    assert case.coi in page.case_summary.text().replace(" ", "")
+    assert "Received at manufacturer" in page.case_summary.text()
+    assert "DOE" not in page.case_summary.text().upper()  # the bench never sees the patient
+    click(qtbot, page.start_button)
+    settle(qtbot, runner)
+    assert "Manufacture started: the batch record has 9 steps" in page.ok_message.text()
+    assert "In manufacture" in page.case_summary.text()
+    assert not page.start_button.isVisible()
+    assert page.step_table.rowCount() == 9
+    assert page.step_table.item(0, 1).text() == "Receipt and inspection"
+    assert page.step_table.item(0, 2).text() == "Next — to do"
+    assert page.step_table.item(1, 2).text() == "Pending"
+    assert not page.step_table.item(0, 2).icon().isNull()
+    assert page.step_heading.text() == "Step 1 of 9: Receipt and inspection"
+    shoot(page, "batch-started.png")
+
+    # A container of another patient: red, blocked, recorded, until acknowledged.
+    assert page.form is not None and page.input_scan is not None
+    intact = page.form.editors["bag_intact"]
+    volume = page.form.editors["volume_ml"]
+    assert isinstance(intact, QCheckBox) and isinstance(volume, ScientificSpinBox)
+    assert volume.text() == "— mL"  # nothing entered yet
+    intact.setChecked(True)
+    type_number(qtbot, volume, "248")
+    scan(qtbot, page.input_scan, f"={wrong_bag.din}00")
+    assert page.scans == [f"={wrong_bag.din}00"]
+    click(qtbot, page.record_button)
+    settle(qtbot, runner)
+    assert page.alarm.active
+    assert "WRONG PATIENT" in page.alarm.text.text()
+    assert not page.body.isEnabled()
+    shoot(page, "batch-wrong-scan.png")
+    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PENDING
+    refused = [d for d in deviations_of_case(demo.database, case.id) if d.kind == "scan_mismatch"]
+    assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
+    click(qtbot, page.alarm.button)
+    assert not page.alarm.active and page.body.isEnabled()
+    assert page.scans == [] and page.input_list is not None and page.input_list.count() == 0
+
+    # The right bag; scanning it twice is refused; the parameters typed stay.
+    scan(qtbot, page.input_scan, f"={bag.din}00")
+    scan(qtbot, page.input_scan, f"={bag.din}00")
+    assert page.input_list.count() == 1
+    assert "already in the list" in page.error_message.text()
+    assert volume.value() == 248.0
+    click(qtbot, page.record_button)
+    settle(qtbot, runner)
+    assert "Step 1 recorded as performed" in page.ok_message.text()
+    assert page.step_table.item(0, 2).text() == "Awaiting verification"
+    step = steps_of_case(demo.database, case.id)[0]
+    assert step.status is StepStatus.PERFORMED
+    assert step.parameters == {"bag_intact": True, "volume_ml": 248.0}
+    assert step.inputs == (bag.id,) and step.performed_by_id == otto.user_id
+    assert "Volume: 248 mL" in page.findChild(QWidget, "stepRecorded").text()
+
+    # Otto cannot verify his own step: refused in plain words, nothing signed.
+    second_person(monkeypatch, "otto.operator")
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "Not permitted" in page.error_message.text()
+    assert "Manufacturing verifier" in page.error_message.text()
+    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PERFORMED
+    shoot(page, "batch-refused.png")
+
+    # Vera signs in on the same screen and verifies.
+    what = second_person(monkeypatch, "vera.verifier")
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "step 1 (Receipt and inspection) of COI" in what[0]
+    assert "Step 1 verified and signed by Vera Verifier" in page.ok_message.text()
+    step = steps_of_case(demo.database, case.id)[0]
+    assert step.status is StepStatus.VERIFIED and step.verified_by_id == vera.user_id
+    assert page.step_table.item(0, 2).text() == "Verified"
+    assert page.step_table.item(1, 2).text() == "Next — to do"
+    assert page.step_heading.text() == "Step 2 of 9: T-cell selection (CD4/CD8 beads)"
+    shoot(page, "batch-verified.png")
+
+
+def test_outputs_are_labelled_and_scanned_back_before_verification(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH100003", "Roe", "Rita", date(1975, 1, 2))
+    driver.run_to(case, CaseStage.IN_MANUFACTURE)
+    otto = demo["otto.operator"]
+    bag = bag_of(demo, case, UnitKind.APHERESIS_BAG, "otto.operator")
+    receipt = steps_of_case(demo.database, case.id)[0]
+    perform_step(
+        demo.database, otto, receipt.id, StepRecord((f"={bag.din}00",), STEP_PARAMETERS["receipt"])
+    )
+    verify_step(demo.database, demo["vera.verifier"], receipt.id, DEMO_PASSWORD)
+    printed: list[tuple[bytes, tuple[float, float]]] = []
+
+    def print_dialog(_parent: QWidget, pdf: bytes, size: tuple[float, float]) -> bool:
+        printed.append((pdf, size))
+        return True
+
+    monkeypatch.setattr(batch_module, "choose_printer_and_print", print_dialog)
+
+    page = BatchRecordPage(demo.database, otto, runner)
+    open_page(qtbot, page, runner, case)
+    assert page.step_heading.text() == "Step 2 of 9: T-cell selection (CD4/CD8 beads)"
+    assert page.form is not None and page.input_scan is not None
+    type_number(qtbot, page.form.editors["input_cells"], "6.1e9")
+    type_number(qtbot, page.form.editors["output_cells"], "2.2e9")
+    scan(qtbot, page.input_scan, f"={bag.din}00")
+    click(qtbot, page.record_button)
+    settle(qtbot, runner)
+    assert "1 output container(s) made" in page.ok_message.text()
+    step = steps_of_case(demo.database, case.id)[1]
+    assert step.parameters == {"input_cells": 6.1e9, "output_cells": 2.2e9}
+    assert len(page.outputs) == 1 and page.outputs[0].unit.id == step.outputs[0]
+    row = page.outputs[0]
+    assert row.unit.kind is UnitKind.INTERMEDIATE
+    assert "No label printed yet" in row.status.text()
+    assert not row.scan_back.isEnabled()
+
+    # Verification is refused while the output's label does not reconcile.
+    second_person(monkeypatch, "vera.verifier")
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "do not reconcile" in page.error_message.text()
+    assert steps_of_case(demo.database, case.id)[1].status is StepStatus.PERFORMED
+
+    click(qtbot, row.print_button)
+    settle(qtbot, runner)
+    assert len(printed) == 1 and printed[0][0].startswith(b"%PDF")
+    assert printed[0][1] == (50, 25)  # the tube label stock
+    row = page.outputs[0]
+    assert "Scan the printed label back" in row.status.text()
+    assert row.print_button.text() == "Reprint label…"
+
+    # The starting bag's label is not this container's: red until acknowledged.
+    scan(qtbot, row.scan_back, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active and "not one of the containers expected" in page.alarm.text.text()
+    shoot(page, "batch-label-mismatch.png")
+    click(qtbot, page.alarm.button)
+    assert row.scan_back.text() == ""
+    assert label_reconciliation(demo.database, row.unit.id).applied == 0
+
+    scan(qtbot, row.scan_back, f"={row.unit.din}00")
+    settle(qtbot, runner)
+    assert "scanned back and matched" in page.ok_message.text()
+    assert label_reconciliation(demo.database, row.unit.id).reconciled
+    assert "✔ Label scanned back" in page.outputs[0].status.text()
+    shoot(page, "batch-labelled.png")
+
+    # A damaged label is reprinted with a reason; the earlier one is voided.
+    monkeypatch.setattr(
+        batch_module.QInputDialog, "getText", lambda *_args: ("label smudged", True)
+    )
+    click(qtbot, page.outputs[0].print_button)
+    settle(qtbot, runner)
+    assert len(printed) == 2
+    labels = label_reconciliation(demo.database, row.unit.id)
+    assert (labels.issued, labels.applied, labels.voided) == (2, 0, 1)
+    scan(qtbot, page.outputs[0].scan_back, f"={row.unit.din}00")
+    settle(qtbot, runner)
+    assert label_reconciliation(demo.database, row.unit.id).reconciled
+
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "Step 2 verified and signed by Vera Verifier" in page.ok_message.text()
+    assert steps_of_case(demo.database, case.id)[1].status is StepStatus.VERIFIED
+
+
+def test_who_performed_a_step_cannot_verify_it(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH100004", "Poe", "Paul", date(1990, 12, 1))
+    driver.run_to(case, CaseStage.IN_MANUFACTURE)
+    admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
+    with UnitOfWork(demo.database, admin) as uow:
+        create_user(
+            uow,
+            username="max.both",
+            full_name="Max Both-Roles",
+            password=DEMO_PASSWORD,
+            roles=[Role.MFG_OPERATOR, Role.MFG_VERIFIER],
+            site_code="CTF",
+        )
+        uow.commit()
+    bag = bag_of(demo, case, UnitKind.APHERESIS_BAG, "otto.operator")
+    page = BatchRecordPage(demo.database, demo["max.both"], runner)
+    open_page(qtbot, page, runner, case)
+    assert page.form is not None and page.input_scan is not None
+    page.form.editors["bag_intact"].setChecked(True)  # type: ignore[attr-defined]
+    type_number(qtbot, page.form.editors["volume_ml"], "250")
+    scan(qtbot, page.input_scan, f"={bag.din}00")
+    click(qtbot, page.record_button)
+    settle(qtbot, runner)
+    second_person(monkeypatch, "max.both")
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "Separation of duties" in page.error_message.text()
+    assert "You performed this work, so you cannot also verify it" in page.error_message.text()
+    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PERFORMED
+
+
+# ---------------------------------------------------------------- bedside
+
+
+def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH200001", "Roe", "Richard", date(1965, 7, 2))
+    other = driver.enrol("NBH200002", "Smith", "Sara", date(1958, 11, 23))
+    driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+    ivy = demo["ivy.infusion"]
+    bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+
+    page = BedsidePage(demo.database, ivy, runner)
+    open_page(qtbot, page, runner, case)
+    assert page.patient_name.text() == "ROE, Richard"
+    assert page.patient_details.text() == "Born 02 Jul 1965 · hospital number NBH200001"
+    assert case.coi_eye_readable in page.coi_label.text()
+    assert "stored" in page.bags_label.text()
+    assert not page.infusion_group.isEnabled()
+    assert "90-minute post-thaw limit" in page.countdown.text()
+
+    # Another patient's wristband: red alarm, the screen blocked until acknowledged.
+    scan(qtbot, page.wristband_scan, f"&/{other.coi}")
+    assert page.bag_scan.hasFocus()
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active and "WRONG PATIENT" in page.alarm.text.text()
+    assert not page.body.isEnabled()
+    assert not page.wristband_scan.isEnabled() and not page.confirm_button.isEnabled()
+    shoot(page, "bedside-wrong-patient.png")
+    refused = [d for d in deviations_of_case(demo.database, case.id) if d.kind == "scan_mismatch"]
+    assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
+    click(qtbot, page.alarm.button)
+    assert page.body.isEnabled() and page.wristband_scan.text() == ""
+
+    # This patient's hospital number (ISBT 128 data structure 025) and the bag: checked.
+    scan(qtbot, page.wristband_scan, "&#0009NBH200001")
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.check is not None and page.check.unit_id == bag.id
+    assert "Bedside check passed" in page.check_result.text()
+    assert "ROE, Richard" in page.check_result.text()
+    assert not page.wristband_scan.isEnabled() and page.infusion_group.isEnabled()
+
+    # The post-thaw countdown, then past the limit.
+    page.thawed.setChecked(True)
+    page.thawed_at.setDateTime(QDateTime.currentDateTime().addSecs(-100 * 60))
+    assert "limit ended" in page.countdown.text() and page.countdown.property("overdue")
+    page.thawed_at.setDateTime(QDateTime.currentDateTime().addSecs(-20 * 60))
+    assert "Infuse within 69 min" in page.countdown.text() or "70 min" in page.countdown.text()
+    assert not page.countdown.property("overdue")
+    page.started_at.setDateTime(QDateTime.currentDateTime().addSecs(-120))
+    page.ended_at.setDateTime(QDateTime.currentDateTime())
+    shoot(page, "bedside-checked.png")
+
+    # Ivy cannot be her own second nurse.
+    second_person(monkeypatch, "ivy.infusion")
+    click(qtbot, page.confirm_button)
+    settle(qtbot, runner)
+    assert "Separation of duties" in page.error_message.text()
+    assert find_case(demo.database, ivy, case.id).stage is CaseStage.RECEIVED_AT_CLINIC
+
+    second_person(monkeypatch, "ian.infusion")
+    click(qtbot, page.confirm_button)
+    settle(qtbot, runner)
+    assert "Infusion recorded — visible to the manufacturer" in page.ok_message.text()
+    assert "confirmed and signed by Ian Infusion" in page.ok_message.text()
+    assert not page.infusion_group.isEnabled()
+    assert page.countdown.text() == "Infusion recorded."
+    assert f"DIN {bag.din[:5]} {bag.din[5:7]} {bag.din[7:]} (infused)" in page.bags_label.text()
+    assert page.coi_label.text().endswith("· Infused")
+    shoot(page, "bedside-infused.png")
+    manufacturer_view = find_case(demo.database, demo["otto.operator"], case.id)
+    assert manufacturer_view.stage is CaseStage.INFUSED and manufacturer_view.patient is None
+    infused = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ian.infusion")
+    assert infused.status is UnitStatus.INFUSED

@@ -1,0 +1,352 @@
+"""Cases page and Home page on demo data with cases at several stages, on both backends.
+
+The cases are driven through the real services (``JourneyDriver``). The pages load through the
+task runner; the tests wait for what they show. Screenshots go to tests/artifacts/ui/
+(cases-*.png, home-*.png).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.actor import Actor
+from app.demo_journey import JourneyDriver
+from app.journey.records import units_of_case
+from app.journey.shipping import receive_unit
+from app.journey.views import CaseView
+from app.users import authenticate
+from db.enums import CaseStage, ShipmentDirection, UnitKind
+from db.models import Shipment
+from ui.cases_page import CasesPage, CaseTableModel
+from ui.home_page import HomePage
+from ui.style import apply_style
+from ui.tasks import TaskRunner
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)
+PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window
+
+PATIENTS = (
+    # hospital number, family, given, born, stage
+    ("NBH400101", "Okafor", "Adaeze", date(1971, 3, 14), CaseStage.ENROLLED),
+    ("NBH400102", "Haddad", "Lina", date(1979, 11, 3), CaseStage.COLLECTED),
+    ("NBH400103", "Sato", "Yukiko", date(1990, 7, 8), CaseStage.RECEIVED_AT_MANUFACTURER),
+    ("NBH400104", "Kowalski", "Piotr", date(1973, 9, 30), CaseStage.QC_PENDING_RELEASE),
+    ("NBH400105", "Moreau", "Paulette", date(1958, 1, 27), CaseStage.SHIPPED_TO_MANUFACTURER),
+)
+IDENTITY_WORDS = tuple(
+    word
+    for number, family, given, born, _stage in PATIENTS
+    for word in (number, family, given, born.isoformat())
+)
+
+
+@dataclass
+class Scenario:
+    """Five cases: enrolled, collected, an excursion left for QA, at QC, and one arriving."""
+
+    cases: dict[CaseStage, CaseView]
+    scanned_sscc: str
+
+
+@pytest.fixture
+def scenario(demo: Any, tmp_path: Path) -> Scenario:
+    driver = JourneyDriver(demo.database, tmp_path)
+    cases = {}
+    for number, family, given, born, stage in PATIENTS:
+        case = driver.enrol(number, family, given, born)
+        excursion = stage is CaseStage.RECEIVED_AT_MANUFACTURER
+        cases[stage] = driver.run_to(case, stage, excursion=excursion, leave_for_qa=excursion)
+    # The last shipment has arrived: Otto scans its bag in; Vera's verification is waiting.
+    arriving = cases[CaseStage.SHIPPED_TO_MANUFACTURER]
+    with demo.database.read_session() as session:
+        shipment = session.scalars(select(Shipment).where(Shipment.case_id == arriving.id)).one()
+        assert shipment.direction is ShipmentDirection.TO_MANUFACTURER
+        bag = next(
+            u for u in units_of_case(session, arriving.id) if u.kind is UnitKind.APHERESIS_BAG
+        )
+    receive_unit(demo.database, demo["otto.operator"], shipment.id, f"={bag.din}00")
+    return Scenario(cases, shipment.sscc)
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
+    tasks = TaskRunner()
+    yield tasks
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=30_000)
+    tasks.wait()
+
+
+@pytest.fixture(autouse=True)
+def styled() -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+
+
+def _shown(qtbot: QtBot, page: QWidget) -> None:
+    qtbot.addWidget(page)
+    page.resize(*PAGE_SIZE)
+    page.show()
+    qtbot.waitExposed(page)
+
+
+def _settled(qtbot: QtBot, page: CasesPage) -> None:
+    """Wait until the list has its page and the selected case's detail is shown."""
+    qtbot.waitUntil(lambda: page.model.total is not None and not page.model.loading)
+    if page.model.rows:
+        qtbot.waitUntil(lambda: page.detail.detail is not None, timeout=10_000)
+
+
+def _screenshot(page: QWidget, name: str, backend: str) -> None:
+    if backend != "sqlite":
+        return  # the same screen on both backends: keep one picture
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    QApplication.processEvents()
+    assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
+
+
+def _tree_texts(tree: QTreeWidget) -> list[str]:
+    found: list[str] = []
+
+    def walk(item: QTreeWidgetItem) -> None:
+        for column in range(tree.columnCount()):
+            found.extend((item.text(column), item.toolTip(column)))
+        for index in range(item.childCount()):
+            walk(item.child(index))
+
+    for index in range(tree.topLevelItemCount()):
+        walk(tree.topLevelItem(index))
+    return found
+
+
+def every_text(page: QWidget) -> list[str]:
+    """Every text a person could read on ``page``: labels, fields, tables, trees, lists."""
+    texts = [label.text() for label in page.findChildren(QLabel)]
+    texts += [f.text() + " " + f.placeholderText() for f in page.findChildren(QLineEdit)]
+    for view in page.findChildren(QTableView):
+        model = view.model()
+        for column in range(model.columnCount()):
+            texts.append(str(model.headerData(column, Qt.Orientation.Horizontal)))
+            for row in range(model.rowCount()):
+                index = model.index(row, column)
+                texts += [
+                    str(model.data(index)),
+                    str(model.data(index, Qt.ItemDataRole.ToolTipRole)),
+                ]
+    for tree in page.findChildren(QTreeWidget):
+        texts += _tree_texts(tree)
+    for listing in page.findChildren(QListWidget):
+        texts += [listing.item(i).text() for i in range(listing.count())]
+    return texts
+
+
+def _leaks(texts: list[str]) -> list[str]:
+    joined = "\n".join(texts).casefold()
+    return [word for word in IDENTITY_WORDS if word.casefold() in joined]
+
+
+# ---------------------------------------------------------------- cases
+
+
+def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
+    qtbot: QtBot, demo: Any, scenario: Scenario, runner: TaskRunner
+) -> None:
+    otto = demo["otto.operator"]
+    page = CasesPage(demo.database, otto, runner)
+    _shown(qtbot, page)
+    _settled(qtbot, page)
+    assert page.model.total == 5
+    assert [r.id for r in page.model.rows] == [c.id for c in reversed(scenario.cases.values())]
+    headers = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)]
+    assert "Patient" not in headers
+    assert page.count.text() == "5 of 5 cases shown"
+    _screenshot(page, "cases-operator-list", demo.database.backend)
+
+    target = scenario.cases[CaseStage.QC_PENDING_RELEASE]
+    qtbot.keyClicks(page.search, target.coi[-6:])
+    qtbot.waitUntil(lambda: page.model.total == 1 and not page.model.loading)
+    assert page.model.rows[0].id == target.id
+    qtbot.waitUntil(
+        lambda: page.detail.detail is not None and page.detail.detail.case.id == target.id
+    )
+    header = page.detail.header.text()
+    assert target.coi_eye_readable in header
+    assert "QC / pending release" in header
+
+    timeline = page.detail.timeline
+    items = [timeline.topLevelItem(i) for i in range(timeline.topLevelItemCount())]
+    actions = [item.data(0, Qt.ItemDataRole.UserRole) for item in items]
+    assert actions[0] == "enrolled"
+    assert "receipt verified" in actions and actions[-1] == "batch record complete"
+    receipt = items[actions.index("receipt verified")].text(0)
+    assert "· Received at manufacturer\nReceipt verified — Otto Operator, verified by " in receipt
+    assert receipt.endswith("Vera Verifier, at Cell Therapy Facility (demo)")
+    texts = _tree_texts(timeline)
+    assert any(t.startswith("✔ Signed: Vera Verifier · ") and t.endswith("Verified") for t in texts)
+    assert any(t.startswith("✔ Cold chain of") and "within limits" in t for t in texts)
+
+    genealogy = page.detail.genealogy
+    assert genealogy.topLevelItemCount() == 1
+    root = genealogy.topLevelItem(0)
+    assert root.text(0).startswith("Apheresis bag\nDIN G1234 ")
+    finals = [t for t in _tree_texts(genealogy) if t.startswith("Final product bag\nDIN G5678 ")]
+    assert len(finals) == 4  # two bags, text and tooltip each
+    _screenshot(page, "cases-operator-detail", demo.database.backend)
+
+    qtbot.keyClicks(page.search, "x")  # no COI holds that
+    qtbot.waitUntil(lambda: page.model.total == 0 and not page.model.loading)
+    assert page.count.text() == "0 of 0 cases shown"
+    page.search.clear()
+    qtbot.keyClicks(page.search, "Kowalski")  # a name finds nothing for the manufacturer
+    qtbot.waitUntil(lambda: page.model.total == 0 and not page.model.loading)
+    page.search.clear()
+    qtbot.waitUntil(lambda: page.model.total == 5 and not page.model.loading)
+    _settled(qtbot, page)
+
+    for stage, case in scenario.cases.items():  # every case's detail, every text on the page
+        row = next(i for i, r in enumerate(page.model.rows) if r.id == case.id)
+        page.table.selectRow(row)
+        qtbot.waitUntil(lambda case=case: page.detail.detail is not None
+                        and page.detail.detail.case.id == case.id)  # fmt: skip
+        assert page.detail.detail.case.patient is None, stage
+        assert _leaks(every_text(page)) == [], stage
+
+
+def test_stage_filter_and_paged_loading(
+    qtbot: QtBot, demo: Any, scenario: Scenario, runner: TaskRunner
+) -> None:
+    model = CaseTableModel(demo.database, demo["vera.verifier"], runner, page_size=2)
+    model.set_query("", None)  # no view attached: pages come only when asked for
+    qtbot.waitUntil(lambda: model.total is not None and not model.loading)
+    assert (len(model.rows), model.total) == (2, 5)
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert not model.canFetchMore()  # one page at a time
+    qtbot.waitUntil(lambda: len(model.rows) == 4 and not model.loading)
+    model.fetchMore()
+    qtbot.waitUntil(lambda: len(model.rows) == 5 and not model.loading)
+    assert not model.canFetchMore()
+    assert [r.id for r in model.rows] == [c.id for c in reversed(scenario.cases.values())]
+
+    page = CasesPage(demo.database, demo["vera.verifier"], runner, page_size=2)
+    _shown(qtbot, page)
+    # The view asks for more pages itself while it has room to show them.
+    qtbot.waitUntil(lambda: len(page.model.rows) == 5 and not page.model.loading)
+    assert page.count.text() == "5 of 5 cases shown"
+    model = page.model
+
+    page.stage.setCurrentIndex(page.stage.findText("Collected"))
+    qtbot.waitUntil(lambda: model.total == 1 and not model.loading)
+    assert model.rows[0].id == scenario.cases[CaseStage.COLLECTED].id
+    qtbot.waitUntil(lambda: page.detail.detail is not None)
+    genealogy = _tree_texts(page.detail.genealogy)
+    assert genealogy[0].startswith("Apheresis bag\nDIN G1234 ")
+
+
+def test_coordinator_sees_the_patient_and_searches_by_name(
+    qtbot: QtBot, demo: Any, scenario: Scenario, runner: TaskRunner
+) -> None:
+    page = CasesPage(demo.database, demo["cora.coordinator"], runner)
+    _shown(qtbot, page)
+    _settled(qtbot, page)
+    assert page.model.headerData(1, Qt.Orientation.Horizontal) == "Patient"
+    names = [page.model.data(page.model.index(r, 1)) for r in range(page.model.rowCount())]
+    assert "OKAFOR, Adaeze" in names and "SATO, Yukiko" in names
+
+    qtbot.keyClicks(page.search, "sato")
+    qtbot.waitUntil(lambda: page.model.total == 1 and not page.model.loading)
+    excursion = scenario.cases[CaseStage.RECEIVED_AT_MANUFACTURER]
+    qtbot.waitUntil(lambda: page.detail.detail is not None
+                    and page.detail.detail.case.id == excursion.id)  # fmt: skip
+    header = page.detail.header.text()
+    assert "SATO, Yukiko" in header and "NBH400103" in header and "1990-07-08" in header
+    texts = _tree_texts(page.detail.timeline)
+    assert any(t.startswith("⚠ Cold chain of") and "excursion, awaiting QA" in t for t in texts)
+    page.detail.timeline.scrollToBottom()  # the receipt and its cold-chain verdict
+    _screenshot(page, "cases-coordinator-excursion", demo.database.backend)
+
+
+# ---------------------------------------------------------------- home
+
+
+def _home(qtbot: QtBot, demo: Any, actor: Actor, runner: TaskRunner) -> HomePage:
+    page = HomePage(demo.database, actor, runner)
+    _shown(qtbot, page)
+    qtbot.waitUntil(lambda: page.summary is not None, timeout=10_000)
+    return page
+
+
+def test_home_of_qa_with_an_excursion_waiting(
+    qtbot: QtBot, demo: Any, scenario: Scenario, runner: TaskRunner
+) -> None:
+    page = _home(qtbot, demo, demo["asha.qa"], runner)
+    work = page.work_texts()
+    excursion = scenario.cases[CaseStage.RECEIVED_AT_MANUFACTURER]
+    assert any(t.startswith("Disposition the cold-chain excursion of ") for t in work)
+    assert any(t.startswith("Close deviation ") for t in work)
+    assert any(t.startswith("Accept the quarantined receipt of ") for t in work)
+    assert all(excursion.coi_eye_readable in t for t in work)
+    alerts = [page.alerts.item(i).text() for i in range(page.alerts.count())]
+    assert any("Cold-chain excursion in shipment" in t for t in alerts)
+    assert any(t.startswith("⚠ Quarantined: apheresis bag G1234 ") for t in alerts)
+    assert all(not page.alerts.item(i).icon().isNull() for i in range(page.alerts.count()))
+    counts = {stage: int(label.text()) for stage, label in page.count_labels.items()}
+    assert counts[CaseStage.ENROLLED] == 1 and counts[CaseStage.QC_PENDING_RELEASE] == 1
+    assert sum(counts.values()) == 5
+    assert "Asha Quality" in page.greeting.text() and "Quality assurance" in page.greeting.text()
+    assert _leaks(every_text(page)) == []
+    _screenshot(page, "home-qa", demo.database.backend)
+
+    item = page.work.item(0)
+    rect = page.work.visualItemRect(item)
+    with qtbot.waitSignal(page.open_section, timeout=5_000) as opened:
+        # A real double-click is a click, then the double-click event on the same item.
+        qtbot.mouseClick(page.work.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(page.work.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == ["deviations"]
+
+
+def test_home_of_the_verifier_and_of_the_administrator(
+    qtbot: QtBot, demo: Any, scenario: Scenario, runner: TaskRunner
+) -> None:
+    page = _home(qtbot, demo, demo["vera.verifier"], runner)
+    assert page.work_texts() == [
+        f"Verify the receipt of shipment {scenario.scanned_sscc} (second person)\n"
+        f"{scenario.cases[CaseStage.SHIPPED_TO_MANUFACTURER].coi_eye_readable} · waiting since "
+        + page.work_texts()[0].rsplit("waiting since ", 1)[1]
+    ]
+    assert page.work.item(0).data(Qt.ItemDataRole.UserRole) == "receipt"
+    _screenshot(page, "home-verifier", demo.database.backend)
+    page.work.setCurrentRow(0)
+    with qtbot.waitSignal(page.open_section) as opened:
+        qtbot.keyClick(page.work, Qt.Key.Key_Return)
+    assert opened.args == ["receipt"]
+
+    admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
+    admin_page = _home(qtbot, demo, admin, runner)
+    assert admin_page.work_texts() == ["Administrators do no GMP work: nothing is queued for you."]
+    assert not admin_page.counts.isVisible()
+    assert admin_page.alerts.item(0).text() == "✔ No alerts."
+    with qtbot.assertNotEmitted(admin_page.open_section):
+        admin_page.work.setCurrentRow(0)
+        qtbot.keyClick(admin_page.work, Qt.Key.Key_Return)

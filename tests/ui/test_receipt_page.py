@@ -1,0 +1,583 @@
+"""The Receipt screen driven as the bench drives it: scans by keystrokes, the logger file through
+the import dialog, the verifier signing in on the same screen. What the screen shows is asserted
+beside what the services recorded; screenshots go to tests/artifacts/ui/receipt-*.png.
+
+The responsiveness tests import a large generic CSV while a 20 ms heartbeat timer runs on the
+GUI thread, and fail if the heartbeat ever stalls for 100 ms or more.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.actor import Actor
+from app.coldchain import assess, make_trace, seed_profile
+from app.demo_journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
+from app.deviations import deviations_of_case
+from app.journey.views import CaseView
+from app.logger_records import logger_files_of_shipment
+from app.shipment_queries import (
+    ExpectedUnit,
+    ReceiptOutcome,
+    ShipmentStatus,
+    ShipmentView,
+    SideState,
+    Verdict,
+    expected_units,
+    receipt_status,
+    shipments_for_receipt,
+)
+from app.uow import UnitOfWork
+from app.users import authenticate, create_user
+from db.enums import CaseStage, Role
+from ui.receipt_page import LoggerImportDialog, ReceiptPage, VerifyReceiptDialog
+from ui.style import apply_style
+from ui.tasks import Task, TaskRunner
+from ui.temperature_plot import TemperaturePlot, merged_spans
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+WAIT_MS = 60_000
+HEARTBEAT_MS = 20
+MAX_STALL_MS = 100.0
+ADMIN_PASSWORD = "correct horse battery"  # the demo database's first administrator
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """A case whose apheresis bag is on its way to the manufacturer."""
+
+    driver: JourneyDriver
+    case: CaseView
+    shipment: ShipmentView
+    bag: ExpectedUnit
+
+    @property
+    def bag_scan(self) -> str:
+        """What the scanner sends for the bag's DIN bar code."""
+        return f"={self.bag.din}00"
+
+
+def _ship(demo, tmp_path: Path, hospital_number: str = "H0601") -> Arrived:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol(hospital_number, "Okafor", "Ada", date(1971, 3, 14))
+    driver.run_to(case, CaseStage.SHIPPED_TO_MANUFACTURER)
+    (shipment,) = [
+        s
+        for s in shipments_for_receipt(demo.database, demo["otto.operator"])
+        if s.case_id == case.id
+    ]
+    (bag,) = expected_units(demo.database, shipment.id)
+    return Arrived(driver, case, shipment, bag)
+
+
+@pytest.fixture
+def arrived(demo, tmp_path: Path) -> Arrived:
+    """One case shipped to the manufacturer through the services."""
+    return _ship(demo, tmp_path)
+
+
+@pytest.fixture
+def runner(demo) -> Iterator[TaskRunner]:
+    """The screen's task runner; drained before the database closes."""
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.wait(120_000)
+
+
+def _open_page(qtbot: QtBot, demo, runner: TaskRunner, actor: Actor) -> ReceiptPage:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    page = ReceiptPage(demo.database, actor, runner)
+    qtbot.addWidget(page)
+    page.resize(1500, 980)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: page.status is not None, timeout=WAIT_MS)
+    return page
+
+
+def _scan(qtbot: QtBot, page: ReceiptPage, text: str) -> None:
+    """A keyboard-wedge burst ending in Enter."""
+    qtbot.keyClicks(page.scan_field, text)
+    qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+
+
+def _status_cell(page: ReceiptPage, row: int = 0) -> str:
+    item = page.units.item(row, 2)
+    return item.text() if item else ""
+
+
+def _qt_utc(moment: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), QTimeZone.utc())
+
+
+def _import(
+    qtbot: QtBot,
+    page: ReceiptPage,
+    monkeypatch: pytest.MonkeyPatch,
+    path: Path,
+    window_from: datetime,
+) -> LoggerImportDialog:
+    """Choose the file in the (faked) file dialog, set the trip window's start, click Import."""
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(path), ""))
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    dialog = page.import_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    dialog.window_from.setDateTime(_qt_utc(window_from))
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def _sign_as(qtbot: QtBot, page: ReceiptPage, username: str, password: str) -> VerifyReceiptDialog:
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    dialog = page.verify_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    qtbot.keyClicks(dialog.username, username)
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    return dialog
+
+
+def _screenshot(widget: QWidget, name: str, backend: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"receipt-{name}-{backend}.png"
+    assert widget.grab().save(str(path))
+    return path
+
+
+# ---------------------------------------------------------------- the whole receipt
+
+
+def test_scan_import_excursion_and_second_person_verification(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
+) -> None:
+    db = demo.database
+    page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    assert page.shipment is not None
+    assert page.shipment.id == arrived.shipment.id
+    assert arrived.shipment.sscc in page.shipment_list.item(0).text()
+    assert "in transit" in page.shipment_list.item(0).text()
+    assert page.units.item(0, 1).text() == arrived.bag.din
+    assert _status_cell(page) == "… waiting for scan"
+    assert not page.verify_button.isEnabled()  # nothing scanned in yet
+    assert "Okafor" not in page.header.text()  # the bench sees the COI, never the patient
+    assert arrived.case.coi in page.header.text()
+
+    _scan(qtbot, page, arrived.bag_scan)
+    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    assert page.scan_ok.isVisible()
+    assert "1 of 1" in page.scan_ok.text()
+    (bag,) = expected_units(db, arrived.shipment.id)
+    assert bag.receipt_outcome is ReceiptOutcome.RECEIVED
+    assert receipt_status(db, arrived.shipment.id).received_by == "Otto Operator"
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    logger = write_logger_csv(
+        tmp_path / "logger-excursion.csv",
+        start=now - timedelta(hours=12),
+        end=now + timedelta(minutes=5),
+        base_c=5.0,
+        excursion=(timedelta(hours=6), timedelta(minutes=20), 9.5),
+    )
+    dialog = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert dialog.result() == LoggerImportDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: page.plot.excursion_regions != [], timeout=WAIT_MS)
+
+    assert page.verdict.text() == "✖ EXCURSION"
+    assert page.verdict.property("verdict") == "excursion"
+    shown = {name: label.text() for name, label in page.numbers.items()}
+    assert shown["Readings"].startswith("145 in the trip window")
+    assert shown["Min / max / mean"].startswith("5.00 / 9.50 / ")
+    assert shown["Excursions"] == "1"
+    assert "(allowed 15 min)" in shown["Longest excursion"]
+    assert shown["Data gaps"].startswith("0,")
+    assert "MKT" in shown
+    assert len(page.plot.excursion_regions) == 1
+    start, end = page.plot.excursion_regions[0].getRegion()
+    assert (end - start) / 60 == pytest.approx(25, abs=5)  # the 20-min plateau and its ramps
+    assert not page.plot.excursion_regions[0].movable
+    assert len(page.plot.limit_lines) == 2
+    (stored,) = logger_files_of_shipment(db, arrived.shipment.id)
+    assert stored.verdict is Verdict.EXCURSION
+    assert stored.reading_count == 146
+    assert expected_units(db, arrived.shipment.id)[0].side_state is SideState.QUARANTINED
+    assert "No data-logger file" not in page.state.text()
+    assert "awaits QA's disposition" in page.state.text()
+    _screenshot(page, "excursion", db.backend)
+
+    refusal = _sign_as(qtbot, page, "otto.operator", DEMO_PASSWORD)
+    qtbot.waitUntil(refusal.error.isVisible, timeout=WAIT_MS)
+    assert refusal.error.text().startswith("✖ Not permitted: Only a user with the role")
+    assert refusal.isVisible()
+    assert refusal.password.text() == ""
+    _screenshot(refusal, "refused", db.backend)
+    refusal.reject()
+    assert receipt_status(db, arrived.shipment.id).shipment.status is ShipmentStatus.IN_TRANSIT
+
+    verify = _sign_as(qtbot, page, "vera.verifier", DEMO_PASSWORD)
+    qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
+    assert verify.result() == VerifyReceiptDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: page.state.property("state") == "quarantined", timeout=WAIT_MS)
+    assert page.state.text().startswith("⚠ QUARANTINED — receipt verified by Vera Verifier")
+    assert "awaits QA's disposition" in page.state.text()
+    assert "Open deviations: " in page.state.text()
+    assert not page.scan_field.isEnabled()
+    assert not page.verify_button.isEnabled()
+    status = receipt_status(db, arrived.shipment.id)
+    assert status.verified
+    assert status.verified_by == "Vera Verifier"
+    assert status.shipment.receipt_accepted is not True
+    assert status.units[0].side_state is SideState.QUARANTINED
+    qtbot.waitUntil(lambda: "received ·" in page.shipment_list.item(0).text(), timeout=WAIT_MS)
+    _screenshot(page, "verified-quarantined", db.backend)
+
+
+def test_within_limits_receipt_is_accepted_at_verification(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
+) -> None:
+    page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    _scan(qtbot, page, arrived.bag_scan)
+    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    now = datetime.now(UTC).replace(microsecond=0)
+    logger = write_logger_csv(
+        tmp_path / "logger-ok.csv",
+        start=now - timedelta(hours=12),
+        end=now + timedelta(minutes=5),
+        base_c=5.0,
+    )
+    dialog = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "readings in the file, drawn" in page.plot_note.text(), timeout=WAIT_MS)
+    assert page.verdict.text() == "✔ WITHIN LIMITS"
+    assert page.plot.excursion_regions == []
+    assert page.plot.gap_regions == []
+
+    again = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
+    qtbot.waitUntil(again.error.isVisible, timeout=WAIT_MS)
+    assert again.error.text().startswith("✖ Invalid input: This file (SHA-256 ")
+    assert "was already imported" in again.error.text()
+    assert again.phase.text() == "Nothing was stored."
+    assert again.import_button.isEnabled()
+    qtbot.mouseClick(again.cancel_button, Qt.MouseButton.LeftButton)
+    assert not again.isVisible()
+    assert len(logger_files_of_shipment(demo.database, arrived.shipment.id)) == 1
+
+    verify = _sign_as(qtbot, page, "vera.verifier", DEMO_PASSWORD)
+    qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.state.property("state") == "accepted", timeout=WAIT_MS)
+    assert page.state.text().startswith("✔ ACCEPTED — receipt verified by Vera Verifier")
+    qtbot.waitUntil(lambda: page.units.item(0, 3).text() == "none", timeout=WAIT_MS)
+    status = receipt_status(demo.database, arrived.shipment.id)
+    assert status.shipment.receipt_accepted is True
+    assert status.blocking_reasons == ()
+    _screenshot(page, "accepted", demo.database.backend)
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def test_a_wrong_container_is_refused_until_acknowledged(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, tmp_path: Path
+) -> None:
+    other = _ship(demo, tmp_path / "other", hospital_number="H0602")
+    page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    for row in range(page.shipment_list.count()):
+        if arrived.shipment.sscc in page.shipment_list.item(row).text():
+            page.shipment_list.setCurrentRow(row)
+    qtbot.waitUntil(
+        lambda: page.status is not None and page.status.shipment.id == arrived.shipment.id,
+        timeout=WAIT_MS,
+    )
+
+    _scan(qtbot, page, other.bag_scan)  # the other patient's bag
+    qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
+    assert page.mismatch_headline.text() == "✖ WRONG CONTAINER — STOP"
+    assert "WRONG PATIENT" in page.mismatch_text.text()
+    assert "recorded and nothing was received" in page.mismatch_text.text()
+    assert not page.scan_field.isEnabled()
+    _screenshot(page, "mismatch", demo.database.backend)
+    qtbot.keyClicks(page.scan_field, arrived.bag_scan)  # ignored until acknowledged
+    assert page.scan_field.text() == ""
+    assert _status_cell(page) == "… waiting for scan"
+    assert expected_units(demo.database, arrived.shipment.id)[0].receipt_outcome is None
+    (deviation,) = deviations_of_case(demo.database, arrived.case.id)
+    assert deviation.kind == "scan_mismatch"
+
+    qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
+    assert not page.mismatch.isVisible()
+    assert page.scan_field.isEnabled()
+    _scan(qtbot, page, arrived.bag_scan)
+    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+
+
+def test_the_performer_cannot_verify_their_own_receipt(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner
+) -> None:
+    admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
+    with UnitOfWork(demo.database, admin) as uow:
+        create_user(
+            uow,
+            username="max.both",
+            full_name="Max Both-Roles",
+            password=DEMO_PASSWORD,
+            roles=[Role.MFG_OPERATOR, Role.MFG_VERIFIER],
+            site_code="CTF",
+        )
+        uow.commit()
+    page = _open_page(qtbot, demo, runner, demo["max.both"])
+    _scan(qtbot, page, arrived.bag_scan)
+    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+
+    dialog = _sign_as(qtbot, page, "max.both", DEMO_PASSWORD)
+    qtbot.waitUntil(dialog.error.isVisible, timeout=WAIT_MS)
+    assert dialog.error.text() == (
+        "✖ Separation of duties: You performed this work, so you cannot also verify it. "
+        "Ask a second person to sign in and verify."
+    )
+    dialog.reject()
+    status = receipt_status(demo.database, arrived.shipment.id)
+    assert status.shipment.status is ShipmentStatus.IN_TRANSIT
+    assert status.verified_by is None
+
+    wrong = _sign_as(qtbot, page, "vera.verifier", "not her password")
+    qtbot.waitUntil(wrong.error.isVisible, timeout=WAIT_MS)
+    assert "user name or password is wrong" in wrong.error.text()
+
+
+def test_an_import_can_be_cancelled_before_storing_begins(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
+) -> None:
+    page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    now = datetime.now(UTC).replace(microsecond=0)
+    logger = write_logger_csv(
+        tmp_path / "logger.csv", start=now - timedelta(hours=12), end=now, base_c=5.0
+    )
+    release = []
+
+    def busy(_task: Task) -> None:  # another save holds the single writer
+        while not release:
+            time.sleep(0.01)
+
+    runner.write(busy, lambda _r: None, lambda _e: None)
+    dialog = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
+    assert dialog.cancel_button.isEnabled()
+    assert "Waiting for the previous save" in dialog.phase.text()
+    _screenshot(dialog, "import-dialog", demo.database.backend)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    release.append(True)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert dialog.result() == LoggerImportDialog.DialogCode.Rejected
+    assert not dialog.storing
+    assert runner.wait()
+    assert logger_files_of_shipment(demo.database, arrived.shipment.id) == []
+
+
+# ---------------------------------------------------------------- the plot
+
+
+def test_the_plot_shades_excursions_and_marks_gaps_without_drawing_them_as_data(
+    qtbot: QtBot,
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC).timestamp()
+    times = start + np.arange(0, 12 * 3600, 60.0)
+    temps = 5 + np.sin(np.arange(times.size) / 40)
+    temps[200:230] = 9.2  # 30 min above 8 °C
+    temps[500:505] = 1.4  # 5 min below 2 °C
+    keep = (times < start + 4 * 3600) | (times > start + 5 * 3600)  # one hour without data
+    trace = make_trace(
+        times[keep], temps[keep], sensor_id="s1", source_name="t.csv", sha256="0", importer="x"
+    )
+    assessment = assess(trace, seed_profile("fresh-2-8"))
+    assert assessment.verdict == "excursion"
+    plot = TemperaturePlot()
+    qtbot.addWidget(plot)
+    plot.resize(900, 480)
+    plot.show()
+    qtbot.waitExposed(plot)
+
+    plot.show_trace(trace, assessment, 2.0, 8.0)
+
+    assert len(plot.excursion_regions) == len(assessment.excursions) == 2
+    assert all(not region.movable for region in plot.excursion_regions)
+    ((gap_start, gap_end),) = [region.getRegion() for region in plot.gap_regions]
+    assert (gap_start, gap_end) == (assessment.gaps[0].start_s, assessment.gaps[0].end_s)
+    xs, ys = plot.trace_line.getOriginalDataset()
+    assert np.count_nonzero(np.isnan(ys)) == 1  # the line is broken inside the gap
+    assert gap_start < xs[np.isnan(ys)][0] < gap_end
+    names = [label.text for _sample, label in plot.legend.items]
+    assert names == [
+        "Temperature", "Limit (2 °C / 8 °C)", "Out of limits", "Excursion (2)", "Data gap (1)",
+    ]  # fmt: skip
+    assert plot.getPlotItem().getAxis("bottom").labelText.startswith("Time (UTC), 2026-03-01")
+    _screenshot(plot, "plot-gaps", "synthetic")
+
+    plot.clear_trace()
+    assert plot.excursion_regions == plot.gap_regions == plot.limit_lines == []
+    assert [label.text for _sample, label in plot.legend.items] == ["Temperature"]
+
+
+def test_many_excursions_are_merged_into_a_bounded_number_of_regions() -> None:
+    spans = [(float(i * 100), float(i * 100 + 10)) for i in range(5000)]
+    merged = merged_spans(spans, window_s=500_000.0)
+    assert len(merged) <= 200
+    assert merged[0][0] <= 0.0
+    assert merged[-1][1] >= 499_910.0
+    assert merged_spans([(10.0, 10.0)], window_s=4000.0) == [(5.0, 15.0)]  # made visible
+
+
+# ---------------------------------------------------------------- responsiveness
+
+
+class Heartbeat:
+    """A GUI-thread timer; the longest interval between its ticks shows any stall.
+
+    Marks name the phases, and garbage collections in this process are timed, so a failure
+    says where the stall happened and whether this process caused it.
+    """
+
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+        self.marks: list[tuple[float, str]] = []
+        self.collections: list[tuple[float, float]] = []
+        self._collecting = 0.0
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(HEARTBEAT_MS)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def _collection(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.collections.append((self._collecting, time.perf_counter()))
+
+    def start(self) -> None:
+        """Start ticking."""
+        gc.callbacks.append(self._collection)
+        self.ticks = [time.perf_counter()]
+        self.mark("start")
+        self.timer.start()
+
+    def mark(self, phase: str) -> None:
+        """Note that ``phase`` begins now."""
+        self.marks.append((time.perf_counter(), phase))
+
+    def stop(self) -> float:
+        """Stop, and return the longest interval between ticks in milliseconds."""
+        self.timer.stop()
+        gc.callbacks.remove(self._collection)
+        self.ticks.append(time.perf_counter())
+        return self.longest()[0]
+
+    def longest(self) -> tuple[float, float, float]:
+        """The longest interval (ms), when it began (s after the start) and when it ended."""
+        gap, first, last = max(
+            (b - a, a, b) for a, b in zip(self.ticks, self.ticks[1:], strict=False)
+        )
+        return gap * 1000, first - self.ticks[0], last - self.ticks[0]
+
+    def diagnosis(self) -> str:
+        """Where the longest interval fell, and the collections that overlapped it."""
+        gap, first, last = self.longest()
+        origin = self.ticks[0]
+        phase = [name for at, name in self.marks if at - origin <= first][-1]
+        overlapping = [
+            f"{(end - begin) * 1000:.0f} ms"
+            for begin, end in self.collections
+            if begin - origin < last and end - origin > first
+        ]
+        return (
+            f"longest interval {gap:.1f} ms from +{first:.2f} s to +{last:.2f} s, during "
+            f"'{phase}'; garbage collections in it: {overlapping or 'none'}; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+
+
+def _big_generic_csv(path: Path, readings: int, end: datetime) -> datetime:
+    """One reading every 10 s up to ``end``, 2-8 °C with a daily swing; returns the start."""
+    last = int(end.timestamp())
+    first = last - 10 * (readings - 1)
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("Time,Temperature (°C)\n")
+        for i in range(readings):
+            moment = time.gmtime(first + 10 * i)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment)
+            out.write(f"{stamp},{5 + (i % 8640) / 4320:.2f}\n")
+    return datetime.fromtimestamp(first, UTC)
+
+
+def _responsive_import(
+    qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, readings: int, record
+) -> float:
+    page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    _scan(qtbot, page, arrived.bag_scan)
+    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    path = tmp_path / f"big-{readings}.csv"
+    start = _big_generic_csv(path, readings, datetime.now(UTC) + timedelta(minutes=1))
+
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    dialog = _import(qtbot, page, monkeypatch, path, start)
+    heartbeat.mark("reading the file")
+    qtbot.waitUntil(lambda: dialog.storing or not dialog.isVisible(), timeout=WAIT_MS)
+    heartbeat.mark("storing (helper process)")
+    assert not dialog.cancel_button.isEnabled()  # storing began: no cancel any more
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=600_000)
+    heartbeat.mark("loading the trace (helper process)")
+    qtbot.waitUntil(lambda: "readings in the file" in page.plot_note.text(), timeout=600_000)
+    heartbeat.mark("first paints of the plot")
+    qtbot.wait(200)
+    stall = heartbeat.stop()
+    seconds = heartbeat.ticks[-1] - heartbeat.ticks[0]
+    record("heartbeat_max_interval_ms", round(stall, 1))
+    record("import_and_plot_seconds", round(seconds, 1))
+    print(
+        f"\n{readings} readings on {demo.database.backend}: import + plot {seconds:.1f} s, "
+        f"{len(heartbeat.ticks)} ticks; {heartbeat.diagnosis()}"
+    )
+
+    assert page.verdict.text() == "✔ WITHIN LIMITS"
+    in_file = f"{readings:,}".replace(",", "\u202f")
+    assert page.numbers["Readings"].text().endswith(f"({in_file} rows in the file)")
+    (stored,) = logger_files_of_shipment(demo.database, arrived.shipment.id)
+    assert stored.reading_count == readings
+    _screenshot(page, f"{readings // 1000}k", demo.database.backend)
+    assert stall < MAX_STALL_MS, heartbeat.diagnosis()
+    return stall
+
+
+def test_the_screen_stays_responsive_while_200k_readings_are_imported(
+    qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, record_property
+) -> None:
+    _responsive_import(
+        qtbot, demo, arrived, runner, monkeypatch, tmp_path, 200_000, record_property
+    )
+
+
+@pytest.mark.slow
+def test_the_screen_stays_responsive_while_a_million_readings_are_imported(
+    qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, record_property
+) -> None:
+    _responsive_import(
+        qtbot, demo, arrived, runner, monkeypatch, tmp_path, 1_000_000, record_property
+    )

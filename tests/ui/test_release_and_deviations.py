@@ -1,0 +1,522 @@
+"""QC & release and deviations pages on the demo data, used as the demo people would use them.
+
+Cases are driven through the real services (``JourneyDriver``); the pages are then typed into
+and clicked. Modal dialogs are answered by stand-ins for their ``exec`` (never shown): the
+signature dialog gets the password typed, the statement dialog its text. Screenshots go to
+tests/artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.actor import Actor
+from app.demo_journey import DEMO_PASSWORD, QC_RESULTS, JourneyDriver
+from app.deviations import deviations_of_case
+from app.journey.enrolment import find_case
+from app.journey.qc import (
+    approve_qc_exception,
+    enter_qc_result,
+    qc_results_of_case,
+    review_qc_result,
+)
+from app.journey.records import units_of_case
+from app.journey.views import CaseView
+from app.logger_records import logger_files_of_shipment
+from app.uow import UnitOfWork
+from app.users import authenticate, create_user
+from db.enums import (
+    CaseStage,
+    DeviationStatus,
+    Disposition,
+    QcOutcome,
+    Role,
+    SideState,
+)
+from ui.deviations_page import DeviationsPage, StatementDialog
+from ui.release_page import ReleasePage
+from ui.signing import SignatureDialog
+from ui.style import apply_style
+from ui.tasks import TaskRunner
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)
+PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window
+
+
+class Dialogs:
+    """Answers the modal dialogs as a person would, without showing them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.password = DEMO_PASSWORD
+        self.sign = True
+        self.texts: list[str] = []
+        """What to type in the next statement dialogs, in order."""
+        self.choice: str | None = None
+        """The start of the entry to choose in the next statement dialog."""
+        self.signed: list[str] = []
+        """What each signature dialog showed (signer, record, meaning)."""
+        self.prompts: list[str] = []
+        self.screenshot: str | None = None
+        """Save the next signature dialog as this screenshot."""
+        answers = self
+
+        def sign(dialog: SignatureDialog) -> int:
+            statement = dialog.findChild(QLabel, "signatureStatement")
+            answers.signed.append(statement.text())
+            dialog.password_field.setText(answers.password)
+            if answers.screenshot is not None:
+                dialog.resize(dialog.sizeHint().expandedTo(QSize(560, 0)))
+                screenshot(dialog, answers.screenshot, size=False)
+                answers.screenshot = None
+            return int(QDialog.DialogCode.Accepted if answers.sign else QDialog.DialogCode.Rejected)
+
+        def state(dialog: StatementDialog) -> int:
+            answers.prompts.append(dialog.findChild(QLabel, "statementPrompt").text())
+            if answers.choice is not None:
+                index = next(
+                    i
+                    for i in range(dialog.choice_field.count())
+                    if dialog.choice_field.itemText(i).startswith(answers.choice)
+                )
+                dialog.choice_field.setCurrentIndex(index)
+                answers.choice = None
+            dialog.text_field.setPlainText(answers.texts.pop(0))
+            assert dialog.ok_button.isEnabled()
+            return int(QDialog.DialogCode.Accepted)
+
+        monkeypatch.setattr(SignatureDialog, "exec", sign)
+        monkeypatch.setattr(StatementDialog, "exec", state)
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    """The stand-in answers for the signature and statement dialogs."""
+    return Dialogs(monkeypatch)
+
+
+@pytest.fixture
+def runner(qapp: QApplication) -> Iterator[TaskRunner]:
+    """The task runner the pages share; drained before the database goes."""
+    apply_style(qapp)
+    tasks = TaskRunner()
+    yield tasks
+    tasks.wait()
+
+
+@pytest.fixture
+def driver(demo, tmp_path: Path) -> JourneyDriver:
+    """Drives cases through the journey with the demo people."""
+    return JourneyDriver(demo.database, tmp_path)
+
+
+def settle(qtbot: QtBot, runner: TaskRunner) -> None:
+    """Wait until every background task (and the reads it started) has delivered."""
+    qtbot.waitUntil(lambda: not runner.busy, timeout=30_000)
+    QApplication.processEvents()  # widgets added to a shown page are shown by a queued call
+
+
+def open_page(qtbot: QtBot, runner: TaskRunner, page: QWidget) -> QWidget:
+    """Show ``page`` at the main window's page size and let it load."""
+    qtbot.addWidget(page)
+    page.resize(*PAGE_SIZE)
+    page.show()
+    qtbot.waitExposed(page)
+    settle(qtbot, runner)
+    return page
+
+
+def release_page(
+    qtbot: QtBot, runner: TaskRunner, demo, username: str, case: CaseView
+) -> ReleasePage:
+    """The QC & release page of ``username`` showing ``case``."""
+    page = open_page(qtbot, runner, ReleasePage(demo.database, demo[username], runner))
+    assert isinstance(page, ReleasePage)
+    page.select_batch(case.id)
+    settle(qtbot, runner)
+    assert page.snapshot is not None and page.snapshot.case.id == case.id
+    assert case.coi_eye_readable in page.picker.currentText()
+    return page
+
+
+def screenshot(page: QWidget, name: str, height: int | None = None, *, size: bool = True) -> None:
+    """Save the page as it is, or stretched to ``height`` to show every part of it."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if height is not None:
+        page.resize(PAGE_SIZE[0], height)
+    QApplication.processEvents()  # let the layouts take what was just shown
+    assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
+    if size:
+        page.resize(*PAGE_SIZE)
+
+
+def click(qtbot: QtBot, page: QWidget, name: str) -> None:
+    """Click the visible, enabled button ``name``."""
+    button = page.findChild(QPushButton, name)
+    assert button is not None, name
+    assert button.isVisible() and button.isEnabled(), name
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def type_result(qtbot: QtBot, page: ReleasePage, test_code: str, value: str) -> None:
+    """Type a QC result into its field and press Enter."""
+    field = page.findChild(QLineEdit, f"value-{test_code}")
+    assert field is not None and not field.isReadOnly()
+    field.selectAll()
+    qtbot.keyClicks(field, value)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def outcome(page: ReleasePage, test_code: str) -> str:
+    """The judged outcome of a test as the page shows it."""
+    return page.findChild(QLabel, f"outcome-{test_code}").text()
+
+
+def at_qc(driver: JourneyDriver, hospital_number: str) -> CaseView:
+    """A new case driven to QC / pending release."""
+    case = driver.enrol(hospital_number, "Nightingale", "Florence", date(1980, 5, 12))
+    return driver.run_to(case, CaseStage.QC_PENDING_RELEASE)
+
+
+def qc_done(driver: JourneyDriver, case: CaseView) -> None:
+    """Every QC result entered and reviewed, the sterility exception approved (services)."""
+    for test, value in QC_RESULTS.items():
+        enter_qc_result(driver.database, driver.who("quinn.qc"), case.id, test, value)
+    for result in qc_results_of_case(driver.database, case.id):
+        review_qc_result(driver.database, driver.who("asha.qa"), result.id, DEMO_PASSWORD)
+        if result.outcome is QcOutcome.PENDING:
+            approve_qc_exception(
+                driver.database, driver.who("asha.qa"), result.id, "per SOP-QA-12", DEMO_PASSWORD
+            )
+
+
+# ---------------------------------------------------------------- QC & release
+
+
+def test_qc_entry_review_checklist_and_certification(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    case = at_qc(driver, "HREL1")
+
+    # Quinn types the results; one is out of specification, then retested.
+    quinn = release_page(qtbot, runner, demo, "quinn.qc", case)
+    assert not quinn.checklist_box.isVisible()
+    assert not quinn.certify_button.isVisible()
+    assert outcome(quinn, "viability") == "— No result yet"
+    type_result(qtbot, quinn, "viability", "65")
+    settle(qtbot, runner)
+    assert outcome(quinn, "viability") == "✖ Out of specification"
+    assert quinn.findChild(QLabel, "outcome-viability").property("outcome") == "fail"
+    assert "Viability = 65: ✖ Out of specification (criterion ≥ 70 %)" in quinn.message.text()
+    screenshot(quinn, "release-qc-out-of-specification")
+    for test, value in QC_RESULTS.items():
+        type_result(qtbot, quinn, test, value)
+    settle(qtbot, runner)
+    assert outcome(quinn, "viability") == "✔ Pass"
+    assert outcome(quinn, "sterility") == "◷ Pending"
+    assert all(outcome(quinn, t) == "✔ Pass" for t in QC_RESULTS if t != "sterility")
+    assert not any(b.isVisible() for b in quinn.findChildren(QPushButton, "review-viability"))
+    screenshot(quinn, "release-qc-entered", height=1000)
+    latest = {r.test_code: r for r in qc_results_of_case(demo.database, case.id)}
+    assert latest["viability"].value == "91.5" and latest["viability"].outcome is QcOutcome.PASS
+    assert [r.outcome for r in qc_results_of_case(demo.database, case.id)].count(
+        QcOutcome.OUT_OF_SPECIFICATION
+    ) == 1  # the first viability result stays on record
+
+    # Asha sees item 4 open, reviews every result with her signature, approves the exception.
+    asha = release_page(qtbot, runner, demo, "asha.qa", case)
+    assert not asha.certify_button.isVisible()
+    assert asha.checklist.lines()[3].startswith("✖ 4. Every QC result")
+    assert "Viability: not reviewed by QA" in asha.checklist.evidence(4)
+    assert asha.findChild(QLabel, "evidence-4").isVisible()  # open items show their evidence
+    assert not asha.findChild(QLabel, "evidence-1").isVisible()  # satisfied ones one click away
+    assert "✖ 1 of 10 items open" in asha.checklist_summary.text()
+    screenshot(asha, "release-qa-to-review", height=1500)
+
+    dialogs.password = "not my password"
+    click(qtbot, asha, "review-viability")
+    settle(qtbot, runner)
+    assert asha.message.objectName() == "errorMessage"
+    assert asha.message.text().startswith("✖ Viability was not reviewed")
+    assert "Traceback" not in asha.message.text()
+    assert asha.findChild(QPushButton, "review-viability").isVisible()
+
+    dialogs.password = DEMO_PASSWORD
+    dialogs.screenshot = "release-review-signature"
+    click(qtbot, asha, "review-endotoxin")  # its criterion "< 0.5 EU/mL" is shown as text
+    settle(qtbot, runner)
+    assert "criterion &lt; 0.5 EU/mL" in dialogs.signed[-1]
+    for test in QC_RESULTS:
+        if test == "endotoxin":
+            continue
+        click(qtbot, asha, f"review-{test}")
+        settle(qtbot, runner)
+        assert asha.message.text() == f"✔ {asha.rows[test].spec.name} reviewed with your signature."
+    assert "Meaning: <b>Reviewed</b>" in dialogs.signed[-1]
+    assert "Dose = 1.1 (✔ Pass" in dialogs.signed[-1]
+    assert case.coi_eye_readable in dialogs.signed[-1]
+    dialogs.texts.append(
+        "Sterility (14-day) pending; release on negative 7-day read per SOP-QA-12."
+    )
+    click(qtbot, asha, "approve-sterility")
+    settle(qtbot, runner)
+    assert "Meaning: <b>Approved</b>" in dialogs.signed[-1]
+    assert "SOP-QA-12" in dialogs.signed[-1]
+    state = asha.findChild(QLabel, "reviewState-sterility")
+    assert state.text() == "✔ Reviewed\n✔ Exception approved"
+    assert "Asha Quality" in state.toolTip() and "Approved" in state.toolTip()
+    assert all(line.startswith("✔") for line in asha.checklist.lines())
+    assert len(asha.checklist.lines()) == 10
+    assert asha.checklist_summary.text().startswith("✔ All 10 items satisfied")
+    results = qc_results_of_case(demo.database, case.id)
+    assert all(r.reviewed for r in results if r.id in {v.id for v in latest.values()})
+    assert next(r for r in results if r.test_code == "sterility").exception_approved
+
+    # Petra reads the satisfied checklist and certifies with her signature.
+    petra = release_page(qtbot, runner, demo, "petra.qp", case)
+    toggle = petra.findChild(QWidget, "evidenceToggle-6")
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)  # the evidence is one click away
+    assert petra.findChild(QLabel, "evidence-6").isVisible()
+    assert "every shipment's cold chain accepted" in petra.checklist.evidence(6)
+    screenshot(petra, "release-checklist-satisfied", height=1500)
+    dialogs.screenshot = "release-certify-signature"
+    click(qtbot, petra, "certify")
+    settle(qtbot, runner)
+    assert "Meaning: <b>Certified for release</b>" in dialogs.signed[-1]
+    assert f"Batch {case.coi_eye_readable}" in dialogs.signed[-1]
+    assert "Dr Petra Qualified" in dialogs.signed[-1]
+    assert petra.message.text().startswith(f"✔ Batch {case.coi_eye_readable} certified")
+    assert "Stage: <b>Released</b>" in petra.summary.text()
+    assert petra.release_status.isVisible()
+    assert "Dr Petra Qualified · " in petra.release_status.text()
+    assert "Certified for release" in petra.release_status.text()
+    assert not petra.certify_button.isEnabled()
+    assert f"{case.coi_eye_readable} · Released" in petra.picker.currentText()
+    screenshot(petra, "release-certified", height=1500)
+    screenshot(petra, "release-certified-window")
+    assert find_case(demo.database, demo["petra.qp"], case.id).stage is CaseStage.RELEASED
+
+
+def test_certification_is_refused_while_items_are_open(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    case = at_qc(driver, "HREL2")
+    petra = release_page(qtbot, runner, demo, "petra.qp", case)
+    assert petra.checklist.lines()[3] == (
+        "✖ 4. Every QC result entered, reviewed and in specification"
+    )
+    assert "Sterility: no result" in petra.checklist.evidence(4)
+    assert petra.checklist_summary.text().startswith("✖ 1 of 10 items open")
+
+    dialogs.sign = False  # she changes her mind in the signature dialog: nothing happens
+    click(qtbot, petra, "certify")
+    settle(qtbot, runner)
+    assert petra.message.isHidden()
+
+    dialogs.sign = True
+    click(qtbot, petra, "certify")
+    settle(qtbot, runner)
+    text = petra.message.text()
+    assert petra.message.objectName() == "errorMessage"
+    assert text.startswith(f"✖ Batch {case.coi_eye_readable} was not certified")
+    assert "cannot be released while items are open" in text
+    assert "4. Every QC result entered, reviewed and in specification" in text
+    assert "Traceback" not in text
+    assert petra.certify_button.isEnabled()
+    screenshot(petra, "release-refused-open-items", height=1500)
+    assert find_case(demo.database, demo["petra.qp"], case.id).stage is CaseStage.QC_PENDING_RELEASE
+
+
+class VeraVerifiesAsQp(JourneyDriver):
+    """The journey with every verification signed by a verifier who is also a QP."""
+
+    def who(self, username: str) -> Actor:
+        return super().who("vera.qp" if username == "vera.verifier" else username)
+
+
+def test_a_qp_who_verified_a_step_cannot_certify(
+    qtbot: QtBot, demo, tmp_path: Path, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
+    with UnitOfWork(demo.database, admin) as uow:
+        create_user(
+            uow,
+            username="vera.qp",
+            full_name="Vera Verifier-QP",
+            password=DEMO_PASSWORD,
+            roles=[Role.MFG_VERIFIER, Role.QP],
+            site_code="CTF",
+        )
+        uow.commit()
+    driver = VeraVerifiesAsQp(demo.database, tmp_path)
+    case = at_qc(driver, "HREL3")
+    qc_done(driver, case)
+
+    vera = release_page(qtbot, runner, demo, "vera.qp", case)
+    lines = vera.checklist.lines()
+    assert lines[9] == "✖ 10. The QP did not perform or verify any step of this batch"
+    assert all(line.startswith("✔") for line in lines[:9])
+    assert "you performed or verified a step of this batch" in vera.checklist.evidence(10)
+    click(qtbot, vera, "certify")
+    settle(qtbot, runner)
+    text = vera.message.text()
+    assert text.startswith(f"✖ Batch {case.coi_eye_readable} was not certified")
+    assert "Separation of duties" in text
+    assert "You performed or verified a step of this batch, so you cannot certify it" in text
+    screenshot(vera, "release-refused-separation-of-duties", height=1500)
+    assert find_case(demo.database, demo["vera.qp"], case.id).stage is CaseStage.QC_PENDING_RELEASE
+
+    # An independent QP can.
+    petra = release_page(qtbot, runner, demo, "petra.qp", case)
+    assert petra.checklist.lines()[9].startswith("✔ 10.")
+    click(qtbot, petra, "certify")
+    settle(qtbot, runner)
+    assert find_case(demo.database, demo["petra.qp"], case.id).stage is CaseStage.RELEASED
+
+
+# ---------------------------------------------------------------- deviations
+
+
+def deviations_page(qtbot: QtBot, runner: TaskRunner, demo, username: str) -> DeviationsPage:
+    """The deviations page of ``username``, loaded."""
+    page = open_page(qtbot, runner, DeviationsPage(demo.database, demo[username], runner))
+    assert isinstance(page, DeviationsPage)
+    return page
+
+
+def row_texts(page: DeviationsPage, row: int) -> list[str]:
+    """The texts of one line of the deviations list."""
+    table = page.deviation_table
+    return [table.item(row, column).text() for column in range(table.columnCount())]
+
+
+def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    case = driver.run_to(
+        driver.enrol("HDEV1", "Seacole", "Mary", date(1975, 11, 23)), CaseStage.IN_MANUFACTURE
+    )
+    otto = deviations_page(qtbot, runner, demo, "otto.operator")
+    assert otto.deviation_table.rowCount() == 0
+    assert not otto.findChild(QPushButton, "closeDeviation").isVisible()
+    assert not otto.findChild(QPushButton, "acceptColdChain").isVisible()
+
+    description = "Activation reagent lot ACT-24-117 found 2 h past its thaw window; not used."
+    dialogs.texts.append(description)
+    dialogs.choice = case.coi_eye_readable
+    click(qtbot, otto, "raiseDeviation")
+    settle(qtbot, runner)
+    assert "Describe what happened" in dialogs.prompts[-1]
+    (raised,) = deviations_of_case(demo.database, case.id)
+    assert raised.status is DeviationStatus.OPEN
+    assert raised.kind == "reported"
+    assert raised.description == description
+    assert otto.message.text().startswith(f"✔ Deviation {raised.number} raised")
+    number, kind, status, coi, _raised_at, shown = row_texts(otto, 0)
+    assert (number, kind, status, coi, shown) == (
+        raised.number, "Reported", "● Open", case.coi_eye_readable, description,
+    )  # fmt: skip
+    otto.select_deviation(raised.number)
+    assert "Otto Operator" in otto.details.text()
+    screenshot(otto, "deviations-raised")
+
+    asha = deviations_page(qtbot, runner, demo, "asha.qa")
+    asha.select_deviation(raised.number)
+    closure = (
+        "Root cause: thaw log not checked at dispensing. The lot was quarantined before use; "
+        "no impact on the batch. CAPA-031: thaw time printed on the dispensing label."
+    )
+    dialogs.texts.append(closure)
+    click(qtbot, asha, "closeDeviation")
+    settle(qtbot, runner)
+    assert "Meaning: <b>Approved</b>" in dialogs.signed[-1]
+    assert f"Closure of deviation {raised.number}" in dialogs.signed[-1]
+    assert asha.message.text() == f"✔ Deviation {raised.number} closed with your signature."
+    asha.select_deviation(raised.number)
+    assert row_texts(asha, 0)[2] == "✔ Closed"
+    assert "CAPA-031" in asha.details.text()
+    assert "Asha Quality · " in asha.details.text() and "Approved" in asha.details.text()
+    assert not asha.findChild(QPushButton, "closeDeviation").isEnabled()
+    screenshot(asha, "deviations-closed")
+    (closed,) = deviations_of_case(demo.database, case.id)
+    assert closed.status is DeviationStatus.CLOSED
+    assert closed.closure == closure
+
+
+@pytest.mark.parametrize("decision", [Disposition.ACCEPT, Disposition.REJECT])
+def test_qa_dispositions_an_excursion_and_opens_its_report(
+    qtbot: QtBot,
+    demo,
+    driver: JourneyDriver,
+    runner: TaskRunner,
+    dialogs: Dialogs,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    decision: Disposition,
+) -> None:
+    case = driver.run_to(
+        driver.enrol("HDEV2", "Cavell", "Edith", date(1965, 12, 4)),
+        CaseStage.RECEIVED_AT_MANUFACTURER,
+        excursion=True,
+        leave_for_qa=True,
+    )
+    (cold_chain,) = deviations_of_case(demo.database, case.id)
+    assert cold_chain.shipment_id is not None
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the report lands in the test's folder
+
+    otto = deviations_page(qtbot, runner, demo, "otto.operator")
+    assert otto.pending_table.rowCount() == 1  # everyone sees what waits; only QA decides
+    assert not otto.findChild(QPushButton, "rejectColdChain").isVisible()
+
+    asha = deviations_page(qtbot, runner, demo, "asha.qa")
+    assert row_texts(asha, 0)[1:4] == ["Cold chain", "● Open", case.coi_eye_readable]
+    table = asha.pending_table
+    assert table.rowCount() == 1
+    assert table.item(0, 2).text() == case.coi_eye_readable
+    assert table.item(0, 3).text() == "✖ Excursion"
+    assert table.item(0, 4).text().startswith("1 excursion(s), longest ")
+    assert asha.pending_note.text().startswith("⚠ 1 logger file(s) keep")
+
+    click(qtbot, asha, "openReport")
+    settle(qtbot, runner)
+    assert asha.last_report is not None
+    assert asha.last_report.read_bytes().startswith(b"%PDF")
+    assert asha.last_report.is_relative_to(tmp_path)
+    assert opened == [QUrl.fromLocalFile(str(asha.last_report))]
+    screenshot(asha, f"deviations-excursion-{decision.value}")
+
+    justification = (
+        "Excursion of 20 min at 9.5 °C is within the validated stability data (STB-014)."
+        if decision is Disposition.ACCEPT
+        else "Excursion outside the validated stability data; the material cannot be used."
+    )
+    dialogs.texts.append(justification)
+    click(qtbot, asha, f"{decision.value}ColdChain")
+    settle(qtbot, runner)
+    assert "Meaning: <b>Dispositioned</b>" in dialogs.signed[-1]
+    assert f"{decision.value.upper()} " in dialogs.signed[-1]
+    assert case.coi_eye_readable in dialogs.signed[-1]
+    assert asha.message.text().startswith("✔ ")
+    assert f"dispositioned '{decision.value}'" in asha.message.text()
+    assert asha.pending_table.rowCount() == 0
+    assert asha.pending_note.text().startswith("✔ No cold-chain file")
+    screenshot(asha, f"deviations-dispositioned-{decision.value}")
+    (logger,) = logger_files_of_shipment(demo.database, cold_chain.shipment_id)
+    assert logger.disposition is decision
+    assert logger.justification == justification
+    assert logger.dispositioned_by == "Asha Quality"
+    with demo.database.read_session() as session:
+        bags = [u for u in units_of_case(session, case.id) if u.kind.value == "apheresis_bag"]
+    expected = SideState.REJECTED if decision is Disposition.REJECT else SideState.QUARANTINED
+    assert [bag.side_state for bag in bags] == [expected]

@@ -1,0 +1,472 @@
+"""The scan station, driven as a bench operator drives it: keystrokes, clicks and F12 only.
+
+A keyboard-wedge scan is a fast burst of `keyClicks` ending in Return; hand typing is the same
+with a pause between keys. What the screen shows is asserted beside what the service recorded.
+Screenshots of the green and the red states go to tests/artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.demo_journey import JourneyDriver
+from app.journey.views import CaseView, UnitView
+from app.scan_verification import grouped
+from db.enums import ScanOutcome
+from db.models import Deviation, Scan
+from labels import mod37_2
+from labels.isbt128 import InvalidCoi, parse_coi
+from ui import scan_station
+from ui.scan_station import NO_CAMERA, ScanStation, din_text
+from ui.scanner_input import (
+    GS,
+    Keystroke,
+    ScannerSettings,
+    WedgeReader,
+    WedgeScan,
+    case_coi,
+    keystroke,
+    names_only_coi,
+)
+from ui.sounds import Sounds, sound_file
+from ui.style import apply_style
+from ui.tasks import TaskRunner
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+HAND_DELAY_MS = 120  # a person's pause between keys, well above the 50 ms burst limit
+GS1_SCAN = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"  # GTIN, batch <GS> serial
+WAIT_MS = 15_000
+
+
+# ---------------------------------------------------------------- the keyboard-wedge logic
+
+
+def _strokes(text: str, gap_ms: float, start: float = 0.0) -> list[Keystroke]:
+    strokes = [Keystroke("text", start + i * gap_ms, ch) for i, ch in enumerate(text)]
+    return [*strokes, Keystroke("enter", start + len(text) * gap_ms)]
+
+
+def _feed(reader: WedgeReader, strokes: list[Keystroke]) -> object:
+    results = [reader.press(stroke) for stroke in strokes]
+    assert all(result is None for result in results[:-1])
+    return results[-1]
+
+
+def test_a_fast_burst_is_a_scan_and_slow_keys_are_hand_typing() -> None:
+    reader = WedgeReader(ScannerSettings(burst_max_interval_ms=50))
+    burst = _feed(reader, _strokes("=G12342600000100", 8))
+    assert burst.raw == "=G12342600000100"
+    assert not burst.typed_by_hand
+    typed = _feed(reader, _strokes("CHG1234260000014", 180, start=10_000))
+    assert typed.typed_by_hand
+    assert typed.longest_gap_ms == 180
+    assert reader.text == ""  # each Enter starts a new entry
+    assert reader.press(Keystroke("enter", 20_000)) is None  # an empty Enter is no scan
+
+
+def test_correcting_a_short_or_unprefixed_entry_counts_as_hand_typing() -> None:
+    reader = WedgeReader(ScannerSettings())
+    strokes = _strokes("=G1234X", 5)
+    strokes.insert(-1, Keystroke("erase", strokes[-1].at_ms))
+    corrected = _feed(reader, strokes)
+    assert corrected.raw == "=G1234"
+    assert corrected.typed_by_hand  # scanners never erase
+    assert _feed(reader, _strokes("=G1", 5)).typed_by_hand  # too short for a burst
+    aim = WedgeReader(ScannerSettings(aim_prefix_expected=True))
+    assert _feed(aim, _strokes("]C0=G12342600000100", 5)).typed_by_hand is False
+    assert _feed(aim, _strokes("=G12342600000100", 5)).typed_by_hand is True
+
+
+def test_gs_arrives_as_ctrl_bracket_or_as_its_own_character() -> None:
+    no = Qt.KeyboardModifier.NoModifier
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    alt_gr = ctrl | Qt.KeyboardModifier.AltModifier
+    assert keystroke(Qt.Key.Key_BracketRight, "", ctrl, 1).kind == "gs"
+    assert keystroke(Qt.Key.Key_BracketRight, "\x1d", ctrl, 1).kind == "gs"
+    assert keystroke(0, GS, no, 1).kind == "gs"
+    assert keystroke(Qt.Key.Key_BracketRight, "]", alt_gr, 1) == Keystroke("text", 1, "]")
+    assert keystroke(Qt.Key.Key_C, "\x03", ctrl, 1) is None  # Ctrl+C is not data
+    assert keystroke(Qt.Key.Key_Return, "\r", no, 1).kind == "enter"
+    assert keystroke(Qt.Key.Key_Tab, "\t", no, 1).kind == "enter"
+    assert keystroke(Qt.Key.Key_F12, "", no, 1) is None
+
+
+def test_a_typed_case_coi_needs_its_check_character_a_scanned_one_does_not() -> None:
+    coi = parse_coi("CHG123426000001")
+    typed = f"{coi.eye_readable} {coi.check_character}"
+    assert case_coi(WedgeScan(typed, True, 21, 150), None) == coi
+    with pytest.raises(InvalidCoi, match="one character is missing"):
+        case_coi(WedgeScan(f"&/{coi.code}", True, 18, 150), None)
+    assert case_coi(WedgeScan(f"&/{coi.code}", False, 18, 5), None) == coi
+    with pytest.raises(InvalidCoi, match="not a case COI"):
+        case_coi(WedgeScan("=G12342600000100", False, 17, 5), None)
+    with pytest.raises(InvalidCoi, match="could not be read"):
+        case_coi(WedgeScan("HELLO", False, 6, 5), None)
+    assert names_only_coi(f"]C0&/{coi.code}", coi.code)
+    assert not names_only_coi("&/CHG123426000002", coi.code)
+    assert not names_only_coi("=G12342600000100", coi.code)
+
+
+def test_scanner_settings_from_the_settings_file() -> None:
+    settings = ScannerSettings.from_mapping(
+        {"gs_substitute": "^", "aim_prefix_expected": True, "burst_max_interval_ms": 30}
+    )
+    assert settings == ScannerSettings("^", True, 30.0)
+    assert ScannerSettings.from_mapping({}) == ScannerSettings()
+    with pytest.raises(ValueError, match="unknown scanner settings"):
+        ScannerSettings.from_mapping({"gs": "^"})
+    with pytest.raises(ValueError, match="must be numbers"):
+        ScannerSettings.from_mapping({"burst_max_interval_ms": "fast"})
+
+
+def test_the_tones_exist_and_a_silent_computer_plays_nothing(qtbot: QtBot) -> None:
+    for name, longest in (("match", 0.5), ("alarm", 1.5)):
+        with wave.open(str(sound_file(name))) as tone:
+            seconds = tone.getnframes() / tone.getframerate()
+            assert tone.getnchannels() == 1
+            assert 0.1 < seconds <= longest
+    sounds = Sounds()
+    assert not sounds.available  # offscreen: QtMultimedia is not even loaded
+    sounds.play_alarm()
+    sounds.stop()
+    assert sounds.last_requested == "alarm"
+
+
+# ---------------------------------------------------------------- the station on demo data
+
+
+@dataclass
+class Journey:
+    """Two enrolled patients, each with a collected and labelled bag."""
+
+    driver: JourneyDriver
+    case: CaseView
+    bag: UnitView
+    other_case: CaseView
+    other_bag: UnitView
+
+
+@pytest.fixture
+def journey(demo, tmp_path: Path) -> Journey:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("H1", "Test", "Ann", date(1980, 1, 1))
+    bag = driver.collect(case)
+    other = driver.enrol("H2", "Other", "Bob", date(1975, 5, 5))
+    other_bag = driver.collect(other)
+    return Journey(driver, case, bag, other, other_bag)
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.wait()
+
+
+def _open_station(qtbot: QtBot, demo, runner: TaskRunner, **options: object) -> ScanStation:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    station = ScanStation(demo.database, demo["otto.operator"], runner, **options)
+    qtbot.addWidget(station)
+    station.resize(1280, 800)
+    station.show()
+    qtbot.waitExposed(station)
+    return station
+
+
+@pytest.fixture
+def station(qtbot: QtBot, demo, runner: TaskRunner) -> ScanStation:
+    return _open_station(qtbot, demo, runner)
+
+
+def _scan(qtbot: QtBot, station: ScanStation, text: str) -> None:
+    """A scanner burst: the keys as fast as the test can send them, then Return."""
+    qtbot.keyClicks(station.scan_field, text)
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+
+
+def _type_by_hand(qtbot: QtBot, station: ScanStation, text: str) -> None:
+    qtbot.keyClicks(station.scan_field, text, delay=HAND_DELAY_MS)
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return, delay=HAND_DELAY_MS)
+
+
+def _settled(qtbot: QtBot, station: ScanStation) -> str:
+    """Wait until every scan has its verdict; the banner's state then."""
+    qtbot.waitUntil(
+        lambda: not station.busy and station.banner.objectName() != "scanBannerChecking",
+        timeout=WAIT_MS,
+    )
+    return station.banner.objectName()
+
+
+def _station_scans(demo) -> list[Scan]:
+    with demo.database.read_session() as session:
+        query = select(Scan).where(Scan.purpose == "scan station").order_by(Scan.recorded_at)
+        scans = list(session.scalars(query))
+        session.expunge_all()
+    return scans
+
+
+def _typed_coi(case: CaseView, check: str | None = None) -> str:
+    """The COI as a person types it from the label: grouped, then the check character."""
+    return f"{parse_coi(case.coi).eye_readable} {check or case.coi_check}"
+
+
+def _choose(qtbot: QtBot, station: ScanStation, case: CaseView) -> None:
+    with qtbot.waitSignal(station.case_chosen, timeout=WAIT_MS) as chosen:
+        _scan(qtbot, station, f"&/{case.coi}")
+    assert chosen.args == [case.coi]
+
+
+def _din_scan(bag: UnitView) -> str:
+    return f"={bag.din}00"
+
+
+def _screenshot(qtbot: QtBot, station: ScanStation, name: str) -> None:
+    qtbot.wait(100)  # let the layout follow the new banner text before the picture is taken
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert station.grab().save(str(ARTIFACTS / name))
+
+
+def test_a_typed_coi_needs_its_check_character(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    case = journey.case
+    assert station.scan_field.hasFocus() or station.focusWidget() is station.scan_field
+    assert "type the COI with its check character" in station.expectation.text()
+
+    _type_by_hand(qtbot, station, f"&/{case.coi}")  # the scanned form, typed: no check
+    assert station.coi is None
+    assert station.banner.objectName() == "scanBannerWarning"
+    assert station.headline.text() == "⚠ COI NOT ACCEPTED"
+    assert "one character is missing" in station.detail.text()
+
+    wrong = next(c for c in mod37_2.ALPHABET if c != case.coi_check)
+    _type_by_hand(qtbot, station, _typed_coi(case, wrong))
+    assert station.coi is None
+    assert "does not match" in station.detail.text()
+    assert "mistyped" in station.detail.text()
+
+    with qtbot.waitSignal(station.case_chosen) as chosen:
+        _type_by_hand(qtbot, station, _typed_coi(case).lower())
+    assert chosen.args == [case.coi]
+    assert station.banner.objectName() == "scanBannerInfo"
+    assert station.expectation.text() == f"Scan a container of COI {case.coi_eye_readable}"
+    assert _station_scans(demo) == []  # choosing the case is not a container scan
+
+
+def test_a_matching_container_turns_the_station_green(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    _choose(qtbot, station, journey.case)
+    with qtbot.waitSignal(station.verdict_received, timeout=WAIT_MS) as verdict:
+        _scan(qtbot, station, _din_scan(journey.bag))
+    assert verdict.args[0].matched
+    assert _settled(qtbot, station) == "scanBannerMatch"
+    assert station.headline.text() == "✔ MATCH"
+    assert f"DIN {din_text(journey.bag.din)}" in station.detail.text()
+    assert journey.case.coi_eye_readable in station.detail.text()
+    assert not station.blocked
+    assert not station.acknowledge_button.isVisible()
+    assert station.sounds.last_requested == "match"
+    assert station.focusWidget() is station.scan_field
+    assert "✔ MATCH" in station.history.item(0).text()
+    # Readable at arm's length: banner ≥ 28 pt, everything else ≥ 11 pt.
+    assert station.headline.font().pointSizeF() >= 28
+    assert station.detail.font().pointSizeF() >= 28
+    assert station.history.font().pointSizeF() >= 11
+    _screenshot(qtbot, station, "scan-station-match.png")
+
+    [scan] = _station_scans(demo)
+    assert scan.outcome is ScanOutcome.MATCH
+    assert scan.raw_text == _din_scan(journey.bag)
+    assert scan.unit_id == journey.bag.id
+    assert scan.station == "test-station"
+    assert scan.recorded_by_id == demo["otto.operator"].user_id
+
+
+def test_a_wrong_patient_blocks_the_station_until_acknowledged(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    _choose(qtbot, station, journey.case)
+    _scan(qtbot, station, _din_scan(journey.other_bag))
+    assert _settled(qtbot, station) == "scanBannerMismatch"
+    assert station.headline.text() == "✖ MISMATCH — STOP"
+    assert "WRONG PATIENT" in station.detail.text()
+    assert grouped(journey.other_case.coi) in station.detail.text()
+    assert station.blocked
+    assert station.acknowledge_button.isVisible()
+    assert station.expectation.text().startswith("STOP")
+    assert station.sounds.last_requested == "alarm"
+    _screenshot(qtbot, station, "scan-station-mismatch.png")
+    station.resize(960, 680)
+    _screenshot(qtbot, station, "scan-station-mismatch-narrow.png")
+
+    # While blocked the next scan, and Enter on its own, are ignored: nothing is recorded.
+    _scan(qtbot, station, _din_scan(journey.bag))
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+    assert station.blocked
+    assert station.banner.objectName() == "scanBannerMismatch"
+    assert station.notice.isVisible()
+    assert "Input ignored" in station.notice.text()
+    assert station.scan_field.text() == ""
+    assert [s.outcome for s in _station_scans(demo)] == [ScanOutcome.MISMATCH]
+
+    with qtbot.waitSignal(station.blocked_changed) as unblocked:
+        qtbot.keyClick(station.scan_field, Qt.Key.Key_F12)
+    assert unblocked.args == [False]
+    assert not station.blocked
+    assert not station.acknowledge_button.isVisible()
+    assert not station.notice.isVisible()
+    assert station.headline.text() == "Acknowledged"
+
+    _scan(qtbot, station, _din_scan(journey.bag))
+    assert _settled(qtbot, station) == "scanBannerMatch"
+    scans = _station_scans(demo)
+    assert [s.outcome for s in scans] == [ScanOutcome.MISMATCH, ScanOutcome.MATCH]
+    assert "WRONG PATIENT" in (scans[0].mismatch_reason or "")
+    with demo.database.read_session() as session:
+        deviation = session.scalar(select(Deviation).where(Deviation.scan_id == scans[0].id))
+        assert deviation is not None
+
+
+def test_an_unreadable_scan_is_red_and_needs_a_deliberate_click(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    _choose(qtbot, station, journey.case)
+    _scan(qtbot, station, "HELLO-WORLD")
+    assert _settled(qtbot, station) == "scanBannerUnreadable"
+    assert station.headline.text().startswith("✖")
+    assert "could not be read" in station.detail.text()
+    assert "not an ISBT 128, CoI or GS1 identifier" in station.detail.text()
+    assert station.blocked
+    [scan] = _station_scans(demo)
+    assert scan.outcome is ScanOutcome.UNREADABLE
+
+    qtbot.mouseClick(station.acknowledge_button, Qt.MouseButton.LeftButton)
+    assert not station.blocked
+    assert station.focusWidget() is station.scan_field  # the click did not take the focus
+
+
+def test_gs_as_a_substitute_text_and_as_ctrl_bracket(
+    qtbot: QtBot, demo, runner: TaskRunner, journey: Journey
+) -> None:
+    station = _open_station(qtbot, demo, runner, settings=ScannerSettings(gs_substitute="<GS>"))
+    _choose(qtbot, station, journey.case)
+    _scan(qtbot, station, GS1_SCAN)
+    # Read as GS1 (the <GS> split batch from serial), then refused: it names no container.
+    assert _settled(qtbot, station) == "scanBannerMismatch"
+    assert "does not identify a container" in station.detail.text()
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_F12)
+
+    before, after = GS1_SCAN.split("<GS>")
+    qtbot.keyClicks(station.scan_field, before)
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(station.scan_field, after)
+    assert station.scan_field.text() == f"{before}[GS]{after}"
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+    assert _settled(qtbot, station) == "scanBannerMismatch"
+
+    scans = _station_scans(demo)
+    assert [s.raw_text for s in scans] == [GS1_SCAN, f"{before}{GS}{after}"]
+    assert [s.parsed_kind for s in scans] == ["gs1", "gs1"]
+    assert [s.outcome for s in scans] == [ScanOutcome.MISMATCH] * 2  # read, not UNREADABLE
+
+
+def _label_png(journey: Journey, bag: UnitView, tmp_path: Path) -> Path:
+    pdf = journey.driver.out_dir / f"label-{bag.kind.value}-{bag.din}.pdf"
+    assert pdf.is_file()
+    stem = tmp_path / f"label-{bag.din}"
+    subprocess.run(
+        ["pdftoppm", "-r", "300", "-png", "-singlefile", str(pdf), str(stem)], check=True
+    )
+    return stem.with_suffix(".png")
+
+
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) renders the label PNG"
+)
+def test_decoding_label_images(
+    qtbot: QtBot,
+    station: ScanStation,
+    journey: Journey,
+    demo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chosen: list[str] = []
+    monkeypatch.setattr(
+        scan_station.QFileDialog,
+        "getOpenFileName",
+        lambda *_args: (chosen[-1], "Images"),
+    )
+    assert not station.decode_button.isEnabled()  # no case yet
+    _choose(qtbot, station, journey.case)
+
+    chosen.append(str(_label_png(journey, journey.bag, tmp_path)))
+    qtbot.mouseClick(station.decode_button, Qt.MouseButton.LeftButton)
+    assert _settled(qtbot, station) == "scanBannerMatch"
+    scans = _station_scans(demo)
+    # The DIN bar code and the 2-D compound message are verified; the COI bar code alone
+    # names no container and is the case's own, so it is listed but not sent for checking.
+    assert [s.outcome for s in scans] == [ScanOutcome.MATCH, ScanOutcome.MATCH]
+    assert {s.unit_id for s in scans} == {journey.bag.id}
+    history = [station.history.item(i).text() for i in range(station.history.count())]
+    assert any("the COI of this case (not a container), skipped" in line for line in history)
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (400, 300), "white").save(blank)
+    chosen.append(str(blank))
+    qtbot.mouseClick(station.decode_button, Qt.MouseButton.LeftButton)
+    assert _settled(qtbot, station) == "scanBannerWarning"
+    assert station.headline.text() == "⚠ NO CODE FOUND"
+    assert "No bar code was found in blank.png" in station.detail.text()
+    assert not station.blocked
+
+    chosen.append(str(_label_png(journey, journey.other_bag, tmp_path)))
+    qtbot.mouseClick(station.decode_button, Qt.MouseButton.LeftButton)
+    assert _settled(qtbot, station) == "scanBannerMismatch"
+    assert "WRONG PATIENT" in station.detail.text()
+    assert station.blocked
+    assert not station.decode_button.isEnabled()
+
+
+def test_camera_button_and_full_window(
+    qtbot: QtBot, station: ScanStation, journey: Journey
+) -> None:
+    assert not station.camera_button.isEnabled()  # offscreen: no camera
+    assert station.camera_button.toolTip() == NO_CAMERA
+
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_F11)
+    assert station.full_window
+    assert station.body.window() is not station.window()
+    assert station.body.window().isFullScreen()
+    assert station.full_button.isChecked()
+    _choose(qtbot, station, journey.case)  # the station works alone, full screen
+    _scan(qtbot, station, _din_scan(journey.bag))
+    assert _settled(qtbot, station) == "scanBannerMatch"
+
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_F11)
+    assert not station.full_window
+    assert station.body.parent() is station
+    assert not station.full_button.isChecked()
+
+    qtbot.mouseClick(station.full_button, Qt.MouseButton.LeftButton)
+    assert station.full_window
+    qtbot.waitUntil(station.body.window().isActiveWindow)  # shortcuts act in the active window
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Escape)
+    assert not station.full_window

@@ -1,0 +1,219 @@
+"""The temperature plot beside the cold-chain numbers: trace, limits, excursions and gaps.
+
+A picture of the stored trace; every number on the screen comes from the assessment. The line
+is downsampled by peaks and clipped to the view, so a million readings stay interactive, and it
+is broken inside every data gap, so a gap is never drawn as data. pyqtgraph items cannot be
+styled by the stylesheet, so the plot's colours live here, in one place.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QWidget
+
+from app.coldchain import Assessment, Trace
+
+FloatArray = npt.NDArray[np.float64]
+
+TRACE_COLOUR = "#1f4e79"
+LIMIT_COLOUR = "#8b1a1a"
+BAND_COLOUR = (214, 39, 40, 28)
+EXCURSION_COLOUR = (214, 39, 40, 110)
+EXCURSION_EDGE = "#b3261e"
+GAP_COLOUR = (90, 90, 90, 150)
+TEXT_COLOUR = "#1b2a3a"
+BAND_DEPTH_C = 1000.0
+"""How far the out-of-limit bands reach beyond a limit (the view never shows that much)."""
+MAX_REGIONS = 200
+"""Excursions or gaps drawn as shaded regions at most; closer ones are merged first."""
+MIN_REGION_FRACTION = 1 / 400
+"""A region is drawn at least this fraction of the window wide, so a short one stays visible."""
+
+
+def broken_line(
+    times_s: FloatArray, temps_c: FloatArray, assessment: Assessment
+) -> tuple[FloatArray, FloatArray]:
+    """The readings with a NaN point inside every gap of the assessment (x stays sorted)."""
+    inside = {
+        int(np.searchsorted(times_s, gap.start_s, side="right"))
+        for gap in assessment.gaps
+        if times_s.size and times_s[0] <= gap.start_s and gap.end_s <= times_s[-1]
+    }
+    breaks = np.array(sorted(i for i in inside if 0 < i < times_s.size), dtype=np.int64)
+    if breaks.size == 0:
+        return times_s, temps_c
+    middle = (times_s[breaks - 1] + times_s[breaks]) * 0.5
+    return np.insert(times_s, breaks, middle), np.insert(temps_c, breaks, np.nan)
+
+
+def merged_spans(
+    spans: list[tuple[float, float]], window_s: float, limit: int = MAX_REGIONS
+) -> list[tuple[float, float]]:
+    """Spans sorted, widened to a visible minimum, and merged until at most ``limit`` remain."""
+    minimum = max(window_s, 1.0) * MIN_REGION_FRACTION
+    widened = sorted(
+        (s, e) if e - s >= minimum else ((s + e - minimum) / 2, (s + e + minimum) / 2)
+        for s, e in spans
+    )
+    tolerance = 0.0
+    while True:
+        merged: list[tuple[float, float]] = []
+        for start, end in widened:
+            if merged and start - merged[-1][1] <= tolerance:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        if len(merged) <= limit:
+            return merged
+        tolerance = max(tolerance * 2, minimum)
+
+
+def _swatch(brush: QBrush, edge: str | None = None) -> pg.BarGraphItem:
+    """A legend entry drawn as a filled square (the item itself is never plotted)."""
+    return pg.BarGraphItem(x=[0.0], height=[1.0], width=1.0, brush=brush, pen=edge)
+
+
+class TemperaturePlot(pg.PlotWidget):
+    """Trace over UTC time with limit lines, out-of-limit bands, excursions and gaps."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        super().__init__(parent=parent, background="w", axisItems={"bottom": axis})
+        self.setObjectName("temperaturePlot")
+        self.setMinimumSize(480, 320)
+        item = self.getPlotItem()
+        for name in ("left", "bottom"):
+            item.getAxis(name).setPen(TEXT_COLOUR)
+            item.getAxis(name).setTextPen(TEXT_COLOUR)
+        item.setLabel("left", "Temperature (°C)", color=TEXT_COLOUR)
+        item.setLabel("bottom", "Time (UTC)", color=TEXT_COLOUR)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        item.setMenuEnabled(False)
+        self.legend = item.addLegend(
+            offset=(10, 10),
+            brush=(255, 255, 255, 225),
+            pen=TEXT_COLOUR,
+            labelTextColor=TEXT_COLOUR,
+            labelTextSize="10pt",
+        )
+        self.trace_line = pg.PlotDataItem(
+            pen=pg.mkPen(TRACE_COLOUR, width=1.5), connect="finite", name="Temperature"
+        )
+        item.addItem(self.trace_line)
+        now = time.time()  # an empty day until a trace arrives; warms the date axis up
+        item.getViewBox().setRange(xRange=(now - 86_400, now), yRange=(0, 10), padding=0)
+        self.limit_lines: list[pg.InfiniteLine] = []
+        self.bands: list[pg.LinearRegionItem] = []
+        self.excursion_regions: list[pg.LinearRegionItem] = []
+        self.gap_regions: list[pg.LinearRegionItem] = []
+        self._legend_extras: list[pg.GraphicsObject] = []
+
+    def clear_trace(self) -> None:
+        """Remove the trace and everything drawn for it."""
+        item = self.getPlotItem()
+        for region in (
+            *self.limit_lines, *self.bands, *self.excursion_regions, *self.gap_regions,
+        ):  # fmt: skip
+            item.removeItem(region)
+        for extra in self._legend_extras:
+            self.legend.removeItem(extra)
+        self.limit_lines, self.bands, self._legend_extras = [], [], []
+        self.excursion_regions, self.gap_regions = [], []
+        self.trace_line.setData([], [])
+
+    def show_trace(
+        self,
+        trace: Trace,
+        assessment: Assessment,
+        lower_c: float | None,
+        upper_c: float | None,
+    ) -> None:
+        """Draw ``trace`` judged by ``assessment`` against the limits (either may be open)."""
+        self.clear_trace()
+        times, temps = broken_line(trace.times_s, trace.temps_c, assessment)
+        self.trace_line.setData(times, temps)
+        self._limits(lower_c, upper_c)
+        window = max(assessment.end_s - assessment.start_s, 1.0)
+        excursions = [(e.start_s, e.end_s) for e in assessment.excursions]
+        gaps = [(g.start_s, g.end_s) for g in assessment.gaps]
+        red = QBrush(QColor(*EXCURSION_COLOUR))
+        grey = QBrush(QColor(*GAP_COLOUR), Qt.BrushStyle.BDiagPattern)
+        self.excursion_regions = self._regions(
+            merged_spans(excursions, window), red, EXCURSION_EDGE
+        )
+        self.gap_regions = self._regions(merged_spans(gaps, window), grey, "#5a5a5a")
+        if excursions:
+            self._legend_entry(_swatch(red, EXCURSION_EDGE), f"Excursion ({len(excursions)})")
+        if gaps:
+            self._legend_entry(_swatch(grey, "#5a5a5a"), f"Data gap ({len(gaps)})")
+        self._frame(assessment, lower_c, upper_c)
+
+    def _limits(self, lower_c: float | None, upper_c: float | None) -> None:
+        item = self.getPlotItem()
+        pen = pg.mkPen(LIMIT_COLOUR, width=1.5, style=Qt.PenStyle.DashLine)
+        band = QBrush(QColor(*BAND_COLOUR))
+        for limit, reach in ((upper_c, BAND_DEPTH_C), (lower_c, -BAND_DEPTH_C)):
+            if limit is None:
+                continue
+            shaded = pg.LinearRegionItem(
+                values=sorted((limit, limit + reach)),
+                orientation="horizontal",
+                brush=band,
+                pen=pg.mkPen(None),
+                movable=False,
+            )
+            shaded.setZValue(-20)
+            line = pg.InfiniteLine(pos=limit, angle=0, pen=pen, movable=False)
+            item.addItem(shaded, ignoreBounds=True)
+            item.addItem(line, ignoreBounds=True)
+            self.bands.append(shaded)
+            self.limit_lines.append(line)
+        shown = " / ".join(f"{value:g} °C" for value in (lower_c, upper_c) if value is not None)
+        if shown:
+            self._legend_entry(pg.PlotDataItem(pen=pen), f"Limit ({shown})")
+            self._legend_entry(_swatch(band), "Out of limits")
+
+    def _regions(
+        self, spans: list[tuple[float, float]], brush: QBrush, edge: str
+    ) -> list[pg.LinearRegionItem]:
+        item = self.getPlotItem()
+        regions = []
+        for start, end in spans:
+            region = pg.LinearRegionItem(
+                values=(start, end), brush=brush, pen=pg.mkPen(edge), movable=False
+            )
+            region.setZValue(-10)
+            item.addItem(region, ignoreBounds=True)
+            regions.append(region)
+        return regions
+
+    def _legend_entry(self, sample: pg.GraphicsObject, name: str) -> None:
+        self.legend.addItem(sample, name)
+        self._legend_extras.append(sample)
+
+    def _frame(self, assessment: Assessment, lower_c: float | None, upper_c: float | None) -> None:
+        """Show the assessed window and every reading and limit, with a little room."""
+        start, end = assessment.start_s, assessment.end_s
+        if end <= start:
+            start, end = start - 1800.0, end + 1800.0
+        values = [assessment.min_c, assessment.max_c]
+        values += [v for v in (lower_c, upper_c) if v is not None]
+        low, high = min(values), max(values)
+        room = max((high - low) * 0.12, 1.0)
+        self.getPlotItem().getViewBox().setRange(
+            xRange=(start, end), yRange=(low - room, high + room), padding=0.02
+        )
+        span = " to ".join(
+            datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M")
+            for moment in (start, end)
+        )
+        self.getPlotItem().setLabel("bottom", f"Time (UTC), {span}", color=TEXT_COLOUR)
