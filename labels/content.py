@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import zxingcpp
@@ -19,11 +20,15 @@ from labels.gs1 import has_valid_check_digit
 from labels.isbt128 import CoiIdentifier, Din, compose
 from labels.templates import (
     IDENTITY_FIELDS,
+    Box,
     Element,
     FieldElement,
     IdentifierElement,
     LabelTemplate,
     SymbolElement,
+    TextElement,
+    TextStyle,
+    symbology_of,
 )
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -234,3 +239,42 @@ def encode_symbol(symbology: str, payload: str) -> SymbolMatrix:
         ends = np.flatnonzero(edges[row] == -1)
         runs.extend((row, int(s), int(e - s)) for s, e in zip(starts, ends, strict=True))
     return SymbolMatrix(columns, rows, tuple(runs))
+
+
+class ElementSink(Protocol):
+    """A renderer (PDF page, ZPL job) that draws the elements of a label."""
+
+    def text(self, text: str, box: Box, style: TextStyle, where: str) -> None:
+        """Draw fitted text in a box."""
+
+    def identifier(self, element: IdentifierElement, parts: tuple[str, str, str]) -> None:
+        """Draw an eye-readable identifier with its boxed check character."""
+
+    def symbol(self, element: SymbolElement, symbology: str, payload: str) -> None:
+        """Draw one bar code symbol."""
+
+
+def draw_elements(
+    sink: ElementSink,
+    template: LabelTemplate,
+    content: LabelContent,
+    *,
+    show_identity: bool,
+    two_d: str | None,
+) -> None:
+    """Hand every element the template shows to ``sink``, with the text or data it carries."""
+    payloads = symbol_payloads(template, content, show_identity)
+    for element in shown_elements(template, show_identity):
+        where = f"label template {template.name}, element {element.name}"
+        if isinstance(element, TextElement):
+            sink.text(element.text, element.box, element.style, where)
+        elif isinstance(element, FieldElement):
+            value = field_text(content, element.field) or ""
+            text = f"{element.caption} {value}" if element.caption else value
+            sink.text(text, element.box, element.style, where)
+        elif isinstance(element, IdentifierElement):
+            parts = identifier_parts(content, element.field)
+            if parts is not None:
+                sink.identifier(element, parts)
+        else:
+            sink.symbol(element, symbology_of(element, two_d), payloads[element.name])

@@ -15,24 +15,18 @@ from reportlab.pdfgen.canvas import Canvas
 
 from labels.content import (
     LabelContent,
+    draw_elements,
     encode_symbol,
-    field_text,
-    identifier_parts,
-    shown_elements,
-    symbol_payloads,
 )
 from labels.layout import fit_font_size, layout_identifier, place_symbol
 from labels.templates import (
     POINTS_PER_MM,
     TWO_D,
     Box,
-    FieldElement,
     IdentifierElement,
     LabelTemplate,
     SymbolElement,
-    TextElement,
     TextStyle,
-    symbology_of,
 )
 
 DOT_GRID_DPI = 300
@@ -145,27 +139,13 @@ def render_label_pdf(
     if two_d is not None and two_d not in TWO_D:
         msg = f"two_d must be one of {', '.join(sorted(TWO_D))}, got {two_d!r}"
         raise ValueError(msg)
-    payloads = symbol_payloads(template, content, show_identity)
     buffer = io.BytesIO()
     size = (template.width_mm * POINTS_PER_MM, template.height_mm * POINTS_PER_MM)
     canvas = Canvas(buffer, pagesize=size, invariant=True, pageCompression=1)
     canvas.setTitle(f"{template.title} label")
     canvas.setCreator("COI Tracker")
     page = _Page(canvas, template.height_mm)
-    for element in shown_elements(template, show_identity):
-        where = f"label template {template.name}, element {element.name}"
-        if isinstance(element, TextElement):
-            page.text(element.text, element.box, element.style, where)
-        elif isinstance(element, FieldElement):
-            value = field_text(content, element.field) or ""
-            text = f"{element.caption} {value}" if element.caption else value
-            page.text(text, element.box, element.style, where)
-        elif isinstance(element, IdentifierElement):
-            parts = identifier_parts(content, element.field)
-            if parts is not None:
-                page.identifier(element, parts)
-        else:
-            page.symbol(element, symbology_of(element, two_d), payloads[element.name])
+    draw_elements(page, template, content, show_identity=show_identity, two_d=two_d)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -12,23 +12,17 @@ from __future__ import annotations
 
 from labels.content import (
     LabelContent,
+    draw_elements,
     encode_symbol,
-    field_text,
-    identifier_parts,
-    shown_elements,
-    symbol_payloads,
 )
 from labels.layout import dots, fit_font_size, layout_identifier, place_symbol
 from labels.templates import (
     TWO_D,
     Box,
-    FieldElement,
     IdentifierElement,
     LabelTemplate,
     SymbolElement,
-    TextElement,
     TextStyle,
-    symbology_of,
 )
 
 _ESCAPE = "_"
@@ -137,23 +131,9 @@ def render_label_zpl(
     if two_d is not None and two_d not in TWO_D:
         msg = f"two_d must be one of {', '.join(sorted(TWO_D))}, got {two_d!r}"
         raise ValueError(msg)
-    payloads = symbol_payloads(template, content, show_identity)
     zpl = _Zpl(dpi)
     width, height = zpl.dots(template.width_mm), zpl.dots(template.height_mm)
     zpl.lines.extend(["^XA", "^CI28", f"^PW{width}", f"^LL{height}", "^LH0,0"])
-    for element in shown_elements(template, show_identity):
-        where = f"label template {template.name}, element {element.name}"
-        if isinstance(element, TextElement):
-            zpl.text(element.text, element.box, element.style, where)
-        elif isinstance(element, FieldElement):
-            value = field_text(content, element.field) or ""
-            text = f"{element.caption} {value}" if element.caption else value
-            zpl.text(text, element.box, element.style, where)
-        elif isinstance(element, IdentifierElement):
-            parts = identifier_parts(content, element.field)
-            if parts is not None:
-                zpl.identifier(element, parts)
-        else:
-            zpl.symbol(element, symbology_of(element, two_d), payloads[element.name])
+    draw_elements(zpl, template, content, show_identity=show_identity, two_d=two_d)
     zpl.lines.append("^XZ")
     return "\n".join(zpl.lines) + "\n"
