@@ -38,7 +38,6 @@ SECTIONS: tuple[Section, ...] = (
         "Collection & shipment",
         frozenset({Role.CLINIC_COORDINATOR, Role.APHERESIS_NURSE}),
         "Register bags, print and scan back labels, pack, attach a logger, hand over.",
-        6,
     ),
     Section(
         "receipt",

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.actor import Actor
+from app.case_queries import visible_case
 from app.coldchain import Assessment, Trace, assess
 from app.coldchain import TemperatureProfile as ProfileLimits
 from app.database import Database
@@ -181,3 +182,21 @@ def assessed_trace(database: Database, logger_file_id: uuid.UUID) -> AssessedTra
         start, end = row.window_start, row.window_end
     trace = readings_of(database, logger_file_id)
     return AssessedTrace(trace, profile, assess(trace, profile, start, end))
+
+
+def open_shipment(
+    database: Database, actor: Actor, case_id: uuid.UUID, direction: ShipmentDirection
+) -> ShipmentView | None:
+    """The case's shipper still being packed (open or packed) in ``direction``, if any."""
+    with database.read_session() as session:
+        visible_case(session, actor, case_id)  # the actor must be allowed to see the case
+        row = session.scalar(
+            select(Shipment)
+            .where(
+                Shipment.case_id == case_id,
+                Shipment.direction == direction,
+                Shipment.status.in_((ShipmentStatus.OPEN, ShipmentStatus.PACKED)),
+            )
+            .order_by(Shipment.created_at.desc())
+        )
+        return shipment_view(session, row) if row is not None else None

@@ -23,6 +23,7 @@ from app.navigation import Section, role_names, sections_for
 from ui.batch_record_page import BatchRecordPage
 from ui.bedside_page import BedsidePage
 from ui.cases_page import CasesPage
+from ui.collection_page import CollectionPage
 from ui.deviations_page import DeviationsPage
 from ui.home_page import HomePage
 from ui.idle_lock import IdleLock
@@ -49,6 +50,7 @@ def _page_factories() -> dict[str, PageFactory]:
     return {
         "home": HomePage,
         "cases": CasesPage,
+        "collection": CollectionPage,
         "scan": _scan_station,
         "receipt": ReceiptPage,
         "batch": BatchRecordPage,

@@ -182,3 +182,23 @@ def test_the_stored_trace_is_assessed_exactly_as_when_it_was_imported(demo, tmp_
     assert result.assessment.to_report() == report
     with pytest.raises(NotFound):
         assessed_trace(db, new_id())
+
+
+def test_open_shipment_is_found_until_it_leaves(demo, tmp_path) -> None:
+    from datetime import date  # noqa: PLC0415
+
+    from app.demo_journey import JourneyDriver  # noqa: PLC0415
+    from app.journey.shipping import create_shipment  # noqa: PLC0415
+    from app.shipment_queries import ShipmentDirection, open_shipment  # noqa: PLC0415
+    from db.enums import CaseStage  # noqa: PLC0415
+
+    driver = JourneyDriver(demo.database, tmp_path, station="test-station")
+    case = driver.enrol("OS1", "Open", "Oscar", date(1970, 1, 1))
+    driver.run_to(case, CaseStage.COLLECTED)
+    nurse = driver.who("alex.apheresis")
+    leg = ShipmentDirection.TO_MANUFACTURER
+    assert open_shipment(demo.database, nurse, case.id, leg) is None
+    created = create_shipment(demo.database, nurse, case.id, leg)
+    found = open_shipment(demo.database, nurse, case.id, leg)
+    assert found is not None and found.sscc == created.sscc
+    assert open_shipment(demo.database, nurse, case.id, ShipmentDirection.TO_CLINIC) is None

@@ -1,0 +1,222 @@
+"""The collection and shipment screen, driven as the apheresis unit would use it.
+
+A demo case is enrolled through the real services (JourneyDriver); then alex.apheresis registers
+a bag by typing, prints its label (through a stand-in for the system print dialog), scans it back
+as a keyboard-wedge scanner types (text + Enter), a second person verifies through
+SecondPersonDialog (its ``exec`` filled in), and the bag is packed, the logger scanned and the
+shipper handed over. Screenshots: tests/artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+import ui.collection_page as page_module
+from app.demo_journey import JourneyDriver
+from app.journey.collection import CollectedBag, register_collection
+from app.journey.enrolment import find_case
+from app.label_records import label_reconciliation
+from app.stage_queries import CaseStage
+from db.types import utc_now
+from ui.collection_page import CollectionPage, bag_label_text
+from ui.signing import SecondPersonDialog
+from ui.style import apply_style
+from ui.tasks import TaskRunner
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+DEMO_PASSWORD = "demo-password"
+PAGE_SIZE = (1000, 780)  # the main window's page area
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
+    """A task runner that has finished all its work when the test ends."""
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.wait()
+
+
+@pytest.fixture(autouse=True)
+def styled(qtbot: QtBot) -> None:
+    """The application's stylesheet, so screenshots look as the users see them."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+
+
+def settle(qtbot: QtBot, runner: TaskRunner) -> None:
+    """Wait until every background task has delivered its result to the page."""
+    qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
+
+
+def shoot(widget: QWidget, name: str) -> None:
+    """Save a screenshot of ``widget`` for people to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(ARTIFACTS / name))
+
+
+def scan(qtbot: QtBot, field: Any, raw: str) -> None:
+    """Type a scan as a keyboard-wedge scanner does: the characters, then Enter."""
+    qtbot.keyClicks(field, raw)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def click(qtbot: QtBot, button: Any) -> None:
+    """Click a button with the mouse."""
+    assert button.isEnabled() and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def second_person(monkeypatch: pytest.MonkeyPatch, username: str) -> list[str]:
+    """Make SecondPersonDialog sign ``username`` in as if typed; collects what it says is signed."""
+    shown: list[str] = []
+
+    def signed_in(dialog: SecondPersonDialog) -> int:
+        shown.append(dialog.findChild(QLabel).text())
+        dialog.username_field.setText(username)
+        dialog.password_field.setText(DEMO_PASSWORD)
+        dialog._sign_in()
+        return dialog.result()
+
+    monkeypatch.setattr(SecondPersonDialog, "exec", signed_in)
+    return shown
+
+
+def test_bag_label_words() -> None:
+    assert bag_label_text(None).startswith("No label printed yet")
+
+
+def test_collect_label_verify_and_ship(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH200001", "Doe", "Jane", date(1970, 3, 14))
+    other = driver.enrol("NBH200002", "Other", "Owen", date(1981, 5, 9))
+    end = utc_now() - timedelta(hours=1)
+    other_bag = register_collection(
+        demo.database,
+        driver.who("alex.apheresis"),
+        other.id,
+        CollectedBag(200.0, "ACD-A", end - timedelta(hours=2), end),
+    )
+    printed: list[tuple[float, float]] = []
+
+    def fake_print(_parent: Any, pdf: bytes, size: tuple[float, float]) -> bool:
+        assert pdf.startswith(b"%PDF")
+        printed.append(size)
+        return True
+
+    monkeypatch.setattr(page_module, "choose_printer_and_print", fake_print)
+    page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
+    assert page.objectName() == "page-collection"
+    qtbot.addWidget(page)
+    page.resize(*PAGE_SIZE)
+    page.show()
+    qtbot.waitExposed(page)
+    settle(qtbot, runner)
+    page.select_case(case.id)
+    settle(qtbot, runner)
+    assert page.state is not None and page.state.case.id == case.id
+    assert not page.shipment_group.isEnabled() and not page.verify_group.isEnabled()
+
+    # 1 · register a bag by typing
+    assert page.anticoagulant.text() == "ACD-A"
+    page.volume.lineEdit().selectAll()
+    qtbot.keyClicks(page.volume.lineEdit(), "248")
+    now = QDateTime.currentDateTime()
+    page.collection_start.setDateTime(now.addSecs(-3 * 3600))
+    page.collection_end.setDateTime(now.addSecs(-600))
+    click(qtbot, page.register_button)
+    settle(qtbot, runner)
+    assert page.ok_message.text().startswith("✔ Bag DIN"), page.error_message.text()
+    assert len(page.state.bags) == 1 and len(page.bag_rows) == 1
+    bag = page.state.bags[0]
+    assert bag.volume_ml == 248.0 and bag.din
+    assert bag.collection_end is not None and bag.collection_start is not None
+    assert timedelta(hours=2, minutes=49) < bag.collection_end - bag.collection_start
+    row = page.bag_rows[0]
+    assert row.status.text().startswith("No label printed yet")
+    assert not row.scan_back.isEnabled()
+
+    # verification before the label is scanned back is refused in words
+    second_person(monkeypatch, "ana.apheresis")
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "has not been scanned back" in page.error_message.text()
+
+    # 2 · print and scan back: a wrong label raises the alarm, the right one is matched
+    click(qtbot, page.bag_rows[0].print_button)
+    settle(qtbot, runner)
+    assert len(printed) == 1
+    row = page.bag_rows[0]
+    assert row.status.text() == "Label printed — scan it back on the bag."
+    assert row.print_button.text() == "Reprint label…"
+    scan(qtbot, row.scan_back, f"={other_bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active and not page.body.isEnabled()
+    assert "SCAN DOES NOT MATCH" in page.alarm.text.text()
+    click(qtbot, page.alarm.button)
+    assert not page.alarm.active and page.body.isEnabled()
+    assert row.scan_back.text() == ""
+    scan(qtbot, row.scan_back, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.bag_rows[0].status.text() == "✔ Label scanned back and matched."
+    assert label_reconciliation(demo.database, bag.id).reconciled
+
+    # a reprint asks for a reason; cancelling it prints nothing
+    monkeypatch.setattr(page_module.QInputDialog, "getText", lambda *_a, **_k: ("", False))
+    click(qtbot, page.bag_rows[0].print_button)
+    settle(qtbot, runner)
+    assert len(printed) == 1
+
+    # 3 · the collector cannot verify her own collection; a second nurse can
+    second_person(monkeypatch, "alex.apheresis")
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "cannot also verify it" in page.error_message.text()
+    shown = second_person(monkeypatch, "ana.apheresis")
+    click(qtbot, page.verify_button)
+    settle(qtbot, runner)
+    assert "Collection verified and signed by" in page.ok_message.text(), page.error_message.text()
+    assert case.coi_eye_readable in shown[0]
+    assert page.state is not None and page.state.case.stage is CaseStage.COLLECTED
+    assert page.current_case_id() == case.id
+    assert not page.register_group.isEnabled() and page.shipment_group.isEnabled()
+
+    # 4 · create the shipment, pack by scan, attach the logger, hand over
+    click(qtbot, page.create_button)
+    settle(qtbot, runner)
+    shipment = page.shipments[case.id]
+    assert shipment.sscc in page.sscc_label.text()
+    assert f"Still to pack: DIN {page_module.din_text(bag.din)}" in page.packed_label.text()
+    scan(qtbot, page.pack_scan, f"={other_bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active
+    click(qtbot, page.alarm.button)
+    scan(qtbot, page.pack_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert "✔ Packed: DIN" in page.packed_label.text(), page.error_message.text()
+    click(qtbot, page.hand_over_button)
+    settle(qtbot, runner)
+    assert "courier" in page.error_message.text()
+    scan(qtbot, page.logger_scan, "(8004)5901234LOG001")
+    settle(qtbot, runner)
+    assert "5901234LOG001" in page.sscc_label.text(), page.error_message.text()
+    qtbot.keyClicks(page.courier_name, "Sam Driver")
+    qtbot.keyClicks(page.courier_company, "Cryo Couriers Ltd")
+    shoot(page, "collection-shipment.png")
+    click(qtbot, page.hand_over_button)
+    settle(qtbot, runner)
+    assert "handed over to Sam Driver" in page.ok_message.text(), page.error_message.text()
+    shipped = find_case(demo.database, driver.who("alex.apheresis"), case.id)
+    assert shipped.stage is CaseStage.SHIPPED_TO_MANUFACTURER
+    assert shipped.stage_name == "Shipped to manufacturer"
+    assert case.id not in page._case_ids
