@@ -289,6 +289,12 @@ def perform_step(
         step.performed_by_id = actor.user_id
         step.performed_at = utc_now()
         uow.annotate(step, action="perform step")
+        record_stage(
+            uow,
+            case,
+            f"step {step.position} performed",
+            details={"step": template.name, "inputs": [u.din for u in inputs]},
+        )
         uow.flush()
         view = step_view(uow.session, step)
         uow.commit()
@@ -322,6 +328,15 @@ def verify_step(database: Database, actor: Actor, step_id: uuid.UUID, password: 
         step.verified_at = utc_now()
         uow.annotate(step, action="verify step")
         sign(uow, step, SignatureMeaning.VERIFIED, password)
+        template = load(uow.session, StepTemplate, step.step_template_id, "step template")
+        record_stage(
+            uow,
+            case,
+            f"step {step.position} verified",
+            performed_by=step.performed_by_id,
+            verified_by=actor.user_id,
+            details={"step": template.name},
+        )
         remaining = uow.session.scalars(
             select(ManufacturingStep.id).where(
                 ManufacturingStep.case_id == case.id,
