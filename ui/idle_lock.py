@@ -112,6 +112,8 @@ class IdleLock(QObject):
         app = QApplication.instance()
         assert app is not None
         app.installEventFilter(self)
+        self._attached = True
+        window.destroyed.connect(self.detach)
         self.timer.start()
 
     @property
@@ -119,8 +121,18 @@ class IdleLock(QObject):
         """True while the lock panel covers the window."""
         return self.panel.isVisible()
 
+    def detach(self) -> None:
+        """Stop watching the application's input (the window is closing)."""
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self._attached = False
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Restart the countdown on input; swallow input meant for the locked window."""
+        if not getattr(self, "_attached", False):
+            return False  # detached, or a wrapper Qt still calls while it is torn down
         if event.type() in _INPUT_EVENTS:
             if self.is_locked:
                 inside_panel = isinstance(watched, QWidget) and (

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Let background work finish before the window and its database go."""
+        self.idle_lock.detach()
         self.runner.wait()
         super().closeEvent(event)
 

@@ -32,3 +32,7 @@ def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:
     qtbot.keyClick(lock.panel.password_field, Qt.Key.Key_Return)
     assert not lock.is_locked
     assert draft.text() == "half-typed note"
+    lock.detach()
+    qtbot.keyClick(draft, Qt.Key.Key_End)  # a detached lock no longer watches input
+    qtbot.keyClicks(draft, "!")
+    assert draft.text() == "half-typed note!"
