@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
@@ -364,6 +365,27 @@ def read_batch(database: Database, actor: Actor, case_id: uuid.UUID) -> BatchSta
     return BatchState(case, steps, units, labels)
 
 
+DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
+
+
+def time_editor(name: str, seconds_ago: int = 0) -> tuple[QWidget, QDateTimeEdit]:
+    """A date-time field (local time) set ``seconds_ago`` before now, with a "Now" button."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    editor = QDateTimeEdit(QDateTime.currentDateTime().addSecs(-seconds_ago))
+    editor.setObjectName(name)
+    editor.setDisplayFormat(DATE_TIME_FORMAT)
+    editor.setCalendarPopup(True)
+    layout.addWidget(editor)
+    now = QPushButton("Now")
+    now.setObjectName(f"{name}Now")
+    now.clicked.connect(lambda: editor.setDateTime(QDateTime.currentDateTime()))
+    layout.addWidget(now)
+    layout.addStretch(1)
+    return row, editor
+
+
 class CaseWorkPage(QWidget):
     """A screen that works on one case of the user's site chosen from a list.
 
@@ -489,6 +511,43 @@ class CaseWorkPage(QWidget):
 
     def after_acknowledge(self) -> None:
         """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
+
+    def print_label_of(self, unit: UnitView, *, reprint: bool) -> None:
+        """Record a container's label, then send its PDF to a printer the user chooses.
+
+        A reprint first asks for its reason (the earlier label is voided). The label stays on
+        record as printed when the dialog is cancelled or the printer fails; the page says so.
+        """
+        reason = None
+        if reprint:
+            reason, ok = QInputDialog.getText(
+                self, "Reprint label", "Why is the label reprinted? (The earlier label is voided.)"
+            )
+            if not ok or not reason.strip():
+                return
+
+        def printed(label: Any) -> None:
+            try:
+                sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
+            except Exception as error:  # a printer fault is shown, the record stays
+                self._refused(error)
+                self.load_case()
+                return
+            if sent:
+                self._say(True, f"✔ Label for DIN {din_text(unit.din)} printed: scan it back.")
+            else:
+                self._say(
+                    False,
+                    "⚠ Printing was cancelled, but the label is on record as printed. "
+                    "Reprint it with a reason (the unused label is voided).",
+                )
+            self.load_case()
+
+        self._quiet()
+        self._write(
+            lambda: print_unit_label(self.database, self.actor, unit.id, reprint_reason=reason),
+            printed,
+        )
 
     # ------------------------------------------------------------ cases
 
@@ -804,36 +863,7 @@ class BatchRecordPage(CaseWorkPage):
 
     def print_label(self, row: OutputRow) -> None:
         """Record the output's label, then send its PDF to a printer the user chooses."""
-        reason = None
-        if row.print_button.text().startswith("Reprint"):
-            reason, ok = QInputDialog.getText(
-                self, "Reprint label", "Why is the label reprinted? (The earlier label is voided.)"
-            )
-            if not ok or not reason.strip():
-                return
-        unit = row.unit
-
-        def printed(label: Any) -> None:
-            try:
-                sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
-            except Exception as error:  # a printer fault is shown, the record stays
-                self._refused(error)
-                self.load_case()
-                return
-            if sent:
-                self._say(True, f"✔ Label for DIN {din_text(unit.din)} printed: scan it back.")
-            else:
-                self._say(
-                    False,
-                    "⚠ Printing was cancelled, but the label is on record as printed. "
-                    "Reprint it with a reason (the unused label is voided).",
-                )
-            self.load_case()
-
-        self._write(
-            lambda: print_unit_label(self.database, self.actor, unit.id, reprint_reason=reason),
-            printed,
-        )
+        self.print_label_of(row.unit, reprint=row.print_button.text().startswith("Reprint"))
 
     def scan_label_back(self, row: OutputRow) -> None:
         """Scan a printed label on its container: it must be that container's label."""

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from app.actor import Actor
@@ -35,11 +34,15 @@ from app.journey.enrolment import find_case
 from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.views import CaseView, UnitView
 from app.stage_queries import CaseStage, UnitKind, post_thaw_minutes, units_of
-from ui.batch_record_page import CaseWorkPage, din_text, local_time
+from ui.batch_record_page import (
+    DATE_TIME_FORMAT,
+    CaseWorkPage,
+    din_text,
+    local_time,
+    time_editor,
+)
 from ui.signing import SecondPersonDialog
 from ui.tasks import TaskRunner
-
-_DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
 
 
 def utc_of(moment: QDateTime) -> datetime:
@@ -85,23 +88,6 @@ def read_bedside(database: Database, actor: Actor, case_id: uuid.UUID) -> Bedsid
         if unit.kind is UnitKind.FINAL_PRODUCT_BAG
     ]
     return BedsideState(case, bags, post_thaw_minutes(database, actor, case_id))
-
-
-def _now_editor(name: str) -> tuple[QWidget, QDateTimeEdit]:
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    editor = QDateTimeEdit(QDateTime.currentDateTime())
-    editor.setObjectName(name)
-    editor.setDisplayFormat(_DATE_TIME_FORMAT)
-    editor.setCalendarPopup(True)
-    layout.addWidget(editor)
-    now = QPushButton("Now")
-    now.setObjectName(f"{name}Now")
-    now.clicked.connect(lambda: editor.setDateTime(QDateTime.currentDateTime()))
-    layout.addWidget(now)
-    layout.addStretch(1)
-    return row, editor
 
 
 class BedsidePage(CaseWorkPage):
@@ -191,7 +177,7 @@ class BedsidePage(CaseWorkPage):
         row.addWidget(self.thawed)
         self.thawed_at = QDateTimeEdit(QDateTime.currentDateTime())
         self.thawed_at.setObjectName("thawedAt")
-        self.thawed_at.setDisplayFormat(_DATE_TIME_FORMAT)
+        self.thawed_at.setDisplayFormat(DATE_TIME_FORMAT)
         self.thawed_at.setCalendarPopup(True)
         self.thawed_at.setEnabled(False)
         self.thawed_at.dateTimeChanged.connect(lambda _moment: self.update_countdown())
@@ -207,8 +193,8 @@ class BedsidePage(CaseWorkPage):
     def _infusion_box(self) -> QGroupBox:
         self.infusion_group = QGroupBox("2 · A second nurse confirms the infusion")
         layout = QFormLayout(self.infusion_group)
-        started_row, self.started_at = _now_editor("infusionStarted")
-        ended_row, self.ended_at = _now_editor("infusionEnded")
+        started_row, self.started_at = time_editor("infusionStarted")
+        ended_row, self.ended_at = time_editor("infusionEnded")
         layout.addRow("Infusion started", started_row)
         layout.addRow("Infusion ended", ended_row)
         self.confirm_button = QPushButton("Second nurse: sign in and confirm…")

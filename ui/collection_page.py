@@ -14,21 +14,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDateTimeEdit,
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from app.actor import Actor
@@ -43,17 +40,14 @@ from app.journey.shipping import (
     pack_unit,
 )
 from app.journey.views import CaseView, UnitView
-from app.label_printing import print_unit_label
 from app.label_records import LabelReconciliation, confirm_label, label_reconciliation
 from app.shipment_queries import ShipmentDirection, open_shipment
 from app.stage_queries import CaseStage, UnitKind, units_of
-from ui.batch_record_page import CaseWorkPage, din_text, local_time
+from ui.batch_record_page import CaseWorkPage, din_text, local_time, time_editor
 from ui.bedside_page import utc_of
-from ui.printing import choose_printer_and_print
 from ui.signing import SecondPersonDialog
 from ui.tasks import TaskRunner
 
-_DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
 DEFAULT_ANTICOAGULANT = "ACD-A"
 
 
@@ -128,23 +122,6 @@ class BagRow(QFrame):
         layout.addWidget(self.status)
 
 
-def _time_editor(name: str, seconds_ago: int) -> tuple[QWidget, QDateTimeEdit]:
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    editor = QDateTimeEdit(QDateTime.currentDateTime().addSecs(-seconds_ago))
-    editor.setObjectName(name)
-    editor.setDisplayFormat(_DATE_TIME_FORMAT)
-    editor.setCalendarPopup(True)
-    layout.addWidget(editor)
-    now = QPushButton("Now")
-    now.setObjectName(f"{name}Now")
-    now.clicked.connect(lambda: editor.setDateTime(QDateTime.currentDateTime()))
-    layout.addWidget(now)
-    layout.addStretch(1)
-    return row, editor
-
-
 class CollectionPage(CaseWorkPage):
     """Register, label and verify the apheresis bags; ship them to the manufacturer."""
 
@@ -192,8 +169,8 @@ class CollectionPage(CaseWorkPage):
         self.anticoagulant = QLineEdit(DEFAULT_ANTICOAGULANT)
         self.anticoagulant.setObjectName("anticoagulant")
         layout.addRow("Anticoagulant", self.anticoagulant)
-        start_row, self.collection_start = _time_editor("collectionStart", 3 * 3600)
-        end_row, self.collection_end = _time_editor("collectionEnd", 0)
+        start_row, self.collection_start = time_editor("collectionStart", 3 * 3600)
+        end_row, self.collection_end = time_editor("collectionEnd", 0)
         layout.addRow("Collection started", start_row)
         layout.addRow("Collection ended", end_row)
         self.din_scan = QLineEdit()
@@ -392,37 +369,7 @@ class CollectionPage(CaseWorkPage):
 
     def print_label(self, row: BagRow) -> None:
         """Record the bag's label, then send its PDF to a printer the user chooses."""
-        reason = None
-        if row.print_button.text().startswith("Reprint"):
-            reason, ok = QInputDialog.getText(
-                self, "Reprint label", "Why is the label reprinted? (The earlier label is voided.)"
-            )
-            if not ok or not reason.strip():
-                return
-        bag = row.bag
-
-        def printed(label: Any) -> None:
-            try:
-                sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
-            except Exception as error:  # a printer fault is shown, the record stays
-                self._refused(error)
-                self.load_case()
-                return
-            if sent:
-                self._say(True, f"✔ Label for DIN {din_text(bag.din)} printed: scan it back.")
-            else:
-                self._say(
-                    False,
-                    "⚠ Printing was cancelled, but the label is on record as printed. "
-                    "Reprint it with a reason (the unused label is voided).",
-                )
-            self.load_case()
-
-        self._quiet()
-        self._write(
-            lambda: print_unit_label(self.database, self.actor, bag.id, reprint_reason=reason),
-            printed,
-        )
+        self.print_label_of(row.bag, reprint=row.print_button.text().startswith("Reprint"))
 
     def scan_label_back(self, row: BagRow) -> None:
         """Scan a printed label on its bag: it must be that bag's label."""

@@ -99,7 +99,11 @@ class IdleLock(QObject):
     locked = Signal()
 
     def __init__(self, window: QWidget, database: Database, actor: Actor, minutes: float) -> None:
-        super().__init__(window)
+        app = QApplication.instance()
+        assert app is not None
+        # Owned by the application, not the window: a child would be gone (and its slot with
+        # it) by the time the window's destroyed signal asks it to detach.
+        super().__init__(app)
         self.window = window
         self.panel = LockPanel(window, database, actor)
         self.panel.hide()
@@ -109,8 +113,6 @@ class IdleLock(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(max(1, int(minutes * 60_000)))
         self.timer.timeout.connect(self.lock)
-        app = QApplication.instance()
-        assert app is not None
         app.installEventFilter(self)
         self._attached = True
         window.destroyed.connect(self.detach)
@@ -122,12 +124,15 @@ class IdleLock(QObject):
         return self.panel.isVisible()
 
     def detach(self) -> None:
-        """Stop watching the application's input (the window is closing)."""
+        """Stop watching the application's input and go (the window is closing or gone)."""
+        if not self._attached:
+            return
+        self._attached = False
         self.timer.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
-        self._attached = False
+        self.deleteLater()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Restart the countdown on input; swallow input meant for the locked window."""

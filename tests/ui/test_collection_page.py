@@ -19,6 +19,7 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
+import ui.batch_record_page as batch_module
 import ui.collection_page as page_module
 from app.demo_journey import JourneyDriver
 from app.journey.collection import CollectedBag, register_collection
@@ -114,7 +115,8 @@ def test_collect_label_verify_and_ship(
         printed.append(size)
         return True
 
-    monkeypatch.setattr(page_module, "choose_printer_and_print", fake_print)
+    # the shared case page (ui.batch_record_page) sends labels to the print dialog
+    monkeypatch.setattr(batch_module, "choose_printer_and_print", fake_print)
     page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
     assert page.objectName() == "page-collection"
     qtbot.addWidget(page)
@@ -172,7 +174,7 @@ def test_collect_label_verify_and_ship(
     assert label_reconciliation(demo.database, bag.id).reconciled
 
     # a reprint asks for a reason; cancelling it prints nothing
-    monkeypatch.setattr(page_module.QInputDialog, "getText", lambda *_a, **_k: ("", False))
+    monkeypatch.setattr(batch_module.QInputDialog, "getText", lambda *_a, **_k: ("", False))
     click(qtbot, page.bag_rows[0].print_button)
     settle(qtbot, runner)
     assert len(printed) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
@@ -36,3 +37,16 @@ def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:
     qtbot.keyClick(draft, Qt.Key.Key_End)  # a detached lock no longer watches input
     qtbot.keyClicks(draft, "!")
     assert draft.text() == "half-typed note!"
+
+
+def test_a_destroyed_window_takes_its_lock_with_it(qtbot, demo) -> None:
+    window = QWidget()
+    lock = IdleLock(window, demo.database, demo["otto.operator"], minutes=10)
+    window.deleteLater()  # destroyed without a close event, as at the end of a test
+    qtbot.waitUntil(lambda: not shiboken6.isValid(lock), timeout=3000)
+
+    other = QLineEdit()  # input elsewhere is no longer filtered by the dead lock
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.keyClicks(other, "still typing")
+    assert other.text() == "still typing"
