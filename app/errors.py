@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 
 class CoiError(Exception):
     """A known, expected failure with a message for the person at the screen."""
@@ -92,13 +94,26 @@ class RecordNotDeletable(CoiError):
 
 
 class ScanMismatch(CoiError):
-    """A scan did not match what the screen expected; it was recorded and blocks the operation."""
+    """A scan did not match what the screen expected; it was recorded and blocks the operation.
+
+    ``scan_id`` names the refused scan on record (its alarm is acknowledged against it), and
+    ``deviation_number`` the deviation a wrong container opened (None for an unreadable scan).
+    """
 
     title = "Scan does not match"
 
-    def __init__(self, message: str, *, reasons: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reasons: tuple[str, ...] = (),
+        scan_id: uuid.UUID | None = None,
+        deviation_number: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.reasons = reasons
+        self.scan_id = scan_id
+        self.deviation_number = deviation_number
 
 
 class StageNotAllowed(CoiError):

@@ -68,14 +68,13 @@ SECTIONS: tuple[Section, ...] = (
         "audit",
         "Audit trail",
         frozenset({Role.QA, Role.QP, Role.ADMIN}),
-        "Verify the hash chain of the audit trail.",
+        "Search, read, export and verify the audit trail.",
     ),
     Section(
         "admin",
         "Admin",
         frozenset({Role.ADMIN}),
         "Users, roles, sites, products, temperature profiles, printers, scanners.",
-        6,
     ),
 )
 

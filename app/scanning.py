@@ -45,6 +45,8 @@ class ScanVerdict:
     unit_id: uuid.UUID | None
     din: str | None
     coi: str | None
+    deviation_number: str | None = None
+    """The deviation a wrong container opened (refused mismatches only)."""
 
     @property
     def matched(self) -> bool:
@@ -96,8 +98,15 @@ def _case_id(session: Session, coi: str) -> uuid.UUID | None:
     return session.scalar(select(Case.id).where(Case.coi == coi))
 
 
-def _verdict(scan: Scan, reasons: tuple[str, ...], scanned: ScannedIdentity) -> ScanVerdict:
-    return ScanVerdict(scan.id, scan.outcome, reasons, scan.unit_id, scanned.din, scanned.coi)
+def _verdict(
+    scan: Scan,
+    reasons: tuple[str, ...],
+    scanned: ScannedIdentity,
+    deviation_number: str | None = None,
+) -> ScanVerdict:
+    return ScanVerdict(
+        scan.id, scan.outcome, reasons, scan.unit_id, scanned.din, scanned.coi, deviation_number
+    )
 
 
 def _record_refusal(
@@ -123,16 +132,17 @@ def _record_refusal(
         )
         uow.add(scan, action="scan refused", reason=reasons[0])
         uow.flush()
+        deviation_number = None
         if scan.outcome is ScanOutcome.MISMATCH:
-            open_deviation(
+            deviation_number = open_deviation(
                 uow,
                 kind="scan_mismatch",
                 description=f"Scan refused during {expected.purpose}: " + " ".join(reasons),
                 case_id=case_id,
                 unit_id=known.id if known else None,
                 scan_id=scan.id,
-            )
-        verdict = _verdict(scan, reasons, scanned)
+            ).number
+        verdict = _verdict(scan, reasons, scanned, deviation_number)
         uow.commit()
     return verdict
 
@@ -147,15 +157,23 @@ def check_scan(
 ) -> Unit | None:
     """Verify ``raw`` against ``expected`` within ``uow``; return the scanned unit on a match.
 
-    A mismatch rolls back ``uow``, is recorded on its own, and raises `ScanMismatch`.
+    A mismatch rolls back ``uow``, is recorded on its own, and raises `ScanMismatch` naming
+    the refused scan (its alarm is acknowledged with `app.scan_alarms.acknowledge_scan_refusal`).
     """
     scanned = identify(parse_scan(raw, gs_substitute=gs_substitute))
     unit, known = _known_unit(uow.session, scanned.din)
     reasons = judge(scanned, known, expected)
     if reasons:
         uow.session.rollback()
-        _record_refusal(uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons)
-        raise ScanMismatch(" ".join(reasons), reasons=reasons)
+        refusal = _record_refusal(
+            uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons
+        )
+        raise ScanMismatch(
+            " ".join(reasons),
+            reasons=reasons,
+            scan_id=refusal.scan_id,
+            deviation_number=refusal.deviation_number,
+        )
     case_id = _case_id(uow.session, expected.coi)
     scan = _scan_row(
         uow.actor, raw, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None

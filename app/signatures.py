@@ -43,19 +43,33 @@ class SignatureView:
         return f"{self.signer_name} · {when} · {self.meaning.label}{state}"
 
 
-def signed_content(record: Base) -> dict[str, Any]:
-    """The record's signed content: every column except bookkeeping ones."""
+def _covered(info: dict[str, Any], meaning: SignatureMeaning | None) -> bool:
+    if not info.get("signed", True):
+        return False
+    only_by = info.get("signed_by")
+    return meaning is None or only_by is None or meaning.value in only_by
+
+
+def signed_content(record: Base, meaning: SignatureMeaning | None = None) -> dict[str, Any]:
+    """The record's content a signature with ``meaning`` covers.
+
+    Every column except bookkeeping ones, and except those a later signed act fills in
+    (``signed_only_by`` in ``db.base``) unless ``meaning`` is that act's.
+    """
     mapper = inspect(type(record))
     return {
         attr.key: getattr(record, attr.key)
         for attr in mapper.column_attrs
-        if attr.columns[0].info.get("signed", True)
+        if _covered(attr.columns[0].info, meaning)
     }
 
 
-def record_digest(record: Base) -> str:
-    """SHA-256 of the canonical JSON of the record's signed content."""
-    content = {"record_type": type(record).__tablename__, "content": signed_content(record)}
+def record_digest(record: Base, meaning: SignatureMeaning | None = None) -> str:
+    """SHA-256 of the canonical JSON of the content a signature with ``meaning`` covers."""
+    content = {
+        "record_type": type(record).__tablename__,
+        "content": signed_content(record, meaning),
+    }
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
@@ -89,7 +103,7 @@ def sign(
         meaning=meaning,
         record_type=type(record).__tablename__,
         record_id=record_key(record),
-        record_digest=record_digest(record),
+        record_digest=record_digest(record, meaning),
         comment=comment,
         station=actor.station,
     )
@@ -111,9 +125,23 @@ def _view(signature: Signature, *, intact: bool) -> SignatureView:
     )
 
 
+def verify_signature(signature: Signature, record: Base) -> SignatureView:
+    """The signature as shown, intact only if ``record`` still has the digest that was signed.
+
+    ``record`` must be the signed record (same table and key); its digest is recomputed from
+    its current content, so any change after signing shows as a broken signature.
+    """
+    if (signature.record_type, signature.record_id) != (
+        type(record).__tablename__,
+        record_key(record),
+    ):
+        raise ValueError(f"signature {signature.id} is not on {type(record).__tablename__}")
+    intact = signature.record_digest == record_digest(record, signature.meaning)
+    return _view(signature, intact=intact)
+
+
 def signatures_of(session: Session, record: Base) -> list[SignatureView]:
     """Every signature on ``record``, each checked against the record's current content."""
-    digest = record_digest(record)
     rows = session.scalars(
         select(Signature)
         .where(
@@ -122,4 +150,6 @@ def signatures_of(session: Session, record: Base) -> list[SignatureView]:
         )
         .order_by(Signature.signed_at)
     )
-    return [_view(row, intact=row.record_digest == digest) for row in rows]
+    return [
+        _view(row, intact=row.record_digest == record_digest(record, row.meaning)) for row in rows
+    ]

@@ -10,6 +10,7 @@ from biip import ParseError
 from biip.gln import Gln
 from sqlalchemy import select
 
+from app.actor import Actor
 from app.database import Database
 from app.errors import ValidationFailed
 from app.permissions import require_role
@@ -32,10 +33,23 @@ class SiteSummary:
     kind: SiteKind
     gln: str | None
     fin: str | None
+    address: str = ""
+    gs1_company_prefix: str | None = None
+    active: bool = True
 
 
 def _summary(site: Site) -> SiteSummary:
-    return SiteSummary(site.id, site.code, site.name, site.kind, site.gln, site.fin)
+    return SiteSummary(
+        site.id,
+        site.code,
+        site.name,
+        site.kind,
+        site.gln,
+        site.fin,
+        site.address,
+        site.gs1_company_prefix,
+        site.active,
+    )
 
 
 def create_site(
@@ -85,3 +99,32 @@ def list_sites(database: Database) -> list[SiteSummary]:
     """Every site, by code."""
     with database.read_session() as session:
         return [_summary(s) for s in session.scalars(select(Site).order_by(Site.code))]
+
+
+def register_site(
+    database: Database,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    kind: SiteKind,
+    gln: str | None = None,
+    fin: str | None = None,
+    address: str = "",
+    gs1_company_prefix: str | None = None,
+) -> SiteSummary:
+    """Register a site in its own transaction (administrators only)."""
+    require_role(actor, Role.ADMIN, doing="register sites")
+    with UnitOfWork(database, actor) as uow:
+        summary = create_site(
+            uow,
+            code=code,
+            name=name,
+            kind=kind,
+            gln=gln or None,
+            fin=fin or None,
+            address=address.strip(),
+            gs1_company_prefix=gs1_company_prefix or None,
+        )
+        uow.commit()
+    return summary

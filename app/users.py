@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.actor import Actor
@@ -171,13 +171,13 @@ def _record_failure(database: Database, user_id: uuid.UUID, station: str, why: s
     with UnitOfWork(database, Actor.system(station)) as uow:
         user = uow.session.get(User, user_id)
         assert user is not None
-        user.failed_logins += 1
-        locked_now = user.failed_logins >= MAX_FAILED_LOGINS and user.locked_at is None
-        if locked_now:
+        failures = user.failed_logins + 1
+        if failures >= MAX_FAILED_LOGINS and user.locked_at is None:
+            user.failed_logins = failures
             user.locked_at = utc_now()
             uow.annotate(user, action="lock", reason=f"{MAX_FAILED_LOGINS} failed passwords")
         else:
-            uow.annotate(user, action="password_failed", reason=why)
+            _bookkeeping(uow, user, "password_failed", why, failed_logins=failures)
         uow.commit()
         return user.locked_at is not None
 
@@ -234,12 +234,28 @@ def authenticate(database: Database, username: str, password: str, station: str)
     with UnitOfWork(database, Actor.system(station)) as uow:
         user = uow.session.get(User, user_id)
         assert user is not None
-        user.failed_logins = 0
-        user.last_login_at = utc_now()
-        uow.annotate(user, action="sign_in")
         actor = actor_for(user, station)
+        _bookkeeping(uow, user, "sign_in", None, failed_logins=0, last_login_at=utc_now())
         uow.commit()
     return actor
+
+
+def _bookkeeping(
+    uow: UnitOfWork, user: User, action: str, reason: str | None, **values: Any
+) -> None:
+    """Update sign-in bookkeeping on ``user`` without moving its row version, and audit it.
+
+    A sign-in is not an edit of the account: an administrator who has the account open is not
+    refused for it, and nothing of theirs can overwrite it (their update names its columns).
+    """
+    old = {key: getattr(user, key) for key in values}
+    uow.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    uow.record_event(action, User.__tablename__, str(user.id), old=old, new=values, reason=reason)
 
 
 def unlock_user(uow: UnitOfWork, username: str, reason: str) -> UserSummary:

@@ -22,6 +22,17 @@ NAMING_CONVENTION = {
 # Column ``info`` keys read by the audit trail and the signature digests.
 NOT_SIGNED = {"signed": False}
 """Bookkeeping column that is not part of a record's signed content."""
+
+
+def signed_only_by(*meanings: str) -> dict[str, Any]:
+    """Column info for a field a later signed act fills in (e.g. an exception approval).
+
+    Only signatures with one of ``meanings`` cover it, so the act does not break the
+    signatures given before it; the later signature covers the whole record as it then is.
+    """
+    return {"signed_by": frozenset(meanings)}
+
+
 SECRET = {"secret": True}
 """Column whose value never enters the audit trail (only the fact that it changed)."""
 IDENTITY = {"identity": True}

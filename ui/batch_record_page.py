@@ -9,36 +9,22 @@ not match turns the screen red and blocks it until someone acknowledges it.
 
 from __future__ import annotations
 
-import math
-import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
-    QCheckBox,
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QDoubleSpinBox,
-    QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QStyle,
     QTableWidget,
     QTableWidgetItem,
@@ -47,9 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.actor import Actor
-from app.case_queries import list_cases
 from app.database import Database
-from app.errors import ScanMismatch, ValidationFailed
+from app.errors import ValidationFailed
 from app.journey.enrolment import find_case
 from app.journey.manufacturing import (
     StepRecord,
@@ -60,72 +45,16 @@ from app.journey.manufacturing import (
     verify_step,
 )
 from app.journey.views import CaseView, UnitView
-from app.label_printing import print_unit_label
 from app.label_records import LabelReconciliation, confirm_label, label_reconciliation
 from app.stage_queries import CaseStage, StepStatus, units_of
-from ui.messages import describe
-from ui.printing import choose_printer_and_print
+from ui.case_work import CaseWorkPage
+from ui.formats import din_text, local_time
+from ui.label_rows import OutputRow
+from ui.parameter_form import ParameterForm, parameters_text
 from ui.signing import SecondPersonDialog
 from ui.tasks import TaskRunner
 
 BATCH_STAGES = (CaseStage.IN_MANUFACTURE, CaseStage.RECEIVED_AT_MANUFACTURER)
-_ACRONYMS = {"moi": "MOI", "car": "CAR", "id": "ID", "ln2": "LN2", "qc": "QC"}
-_UNIT_WORDS = {"ml", "pct", "c"}  # name suffixes that only repeat the unit shown beside
-_NOT_ENTERED = "—"
-
-
-# ---------------------------------------------------------------- pure helpers
-
-
-def parameter_label(name: str, unit: str | None = None) -> str:
-    """``volume_per_bag_ml`` → ``Volume per bag`` (the unit is shown by the editor)."""
-    words = name.split("_")
-    if unit and len(words) > 1 and words[-1].lower() in _UNIT_WORDS:
-        words = words[:-1]
-    text = " ".join(_ACRONYMS.get(w.lower(), w) for w in words)
-    return text[:1].upper() + text[1:]
-
-
-def parse_number(text: str) -> float:
-    """A number as typed: ``6.1e9``, ``91,5`` or ``-90``; ValueError when it is not one."""
-    cleaned = text.strip().replace(" ", "").replace(",", ".")
-    value = float(cleaned)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def parse_number_list(text: str) -> list[float]:
-    """Numbers separated by commas or semicolons; ValueError naming the first that is not one.
-
-    A comma separates numbers here, so decimals are written with a point.
-    """
-    numbers = []
-    for part in (p for p in re.split(r"\s*[;,]\s*", text.strip()) if p):
-        try:
-            numbers.append(parse_number(part))
-        except ValueError:
-            raise ValueError(f"{part!r} is not a number") from None
-    if not numbers:
-        raise ValueError("enter at least one number")
-    return numbers
-
-
-def number_text(value: float) -> str:
-    """A number as people write it at the bench: ``6.1e9``, ``91.5``, ``-90``."""
-    return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{value:.6g}")
-
-
-def din_text(din: str | None) -> str:
-    """A DIN grouped as printed: ``G5678 26 000123``."""
-    if not din:
-        return "(no DIN)"
-    return f"{din[:5]} {din[5:7]} {din[7:]}" if len(din) == 13 else din
-
-
-def local_time(moment: datetime | None) -> str:
-    """A UTC time in the station's local time, to the minute."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 STEP_STATUS_WORDS = {
@@ -139,210 +68,6 @@ STEP_STATUS_WORDS = {
 def current_step(steps: list[StepView]) -> StepView | None:
     """The first step not yet verified (steps are done in order); None when all are."""
     return next((s for s in steps if s.status is not StepStatus.VERIFIED), None)
-
-
-# ---------------------------------------------------------------- shared widgets
-
-
-class ScanAlarm(QFrame):
-    """A red banner for a scan that does not match; the screen stays blocked until acknowledged."""
-
-    acknowledged = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("scanAlarm")
-        layout = QHBoxLayout(self)
-        self.text = QLabel()
-        self.text.setObjectName("alarmText")
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.text, stretch=1)
-        self.button = QPushButton("Acknowledge")
-        self.button.setObjectName("acknowledgeAlarm")
-        self.button.clicked.connect(self._acknowledge)
-        layout.addWidget(self.button, alignment=Qt.AlignmentFlag.AlignTop)
-        self.hide()
-
-    @property
-    def active(self) -> bool:
-        """True while the alarm waits to be acknowledged."""
-        return not self.isHidden()
-
-    def raise_alarm(self, heading: str, reasons: tuple[str, ...]) -> None:
-        """Show ``heading`` and every reason, sound the bell, take the focus."""
-        self.text.setText("✖ " + heading + "\n" + "\n".join(f"• {r}" for r in reasons))
-        self.show()
-        QApplication.beep()
-        self.button.setFocus()
-
-    def _acknowledge(self) -> None:
-        self.hide()
-        self.acknowledged.emit()
-
-
-class ScientificSpinBox(QDoubleSpinBox):
-    """A spin box that reads and shows numbers such as ``6.1e9`` (cell counts)."""
-
-    def _bare(self, text: str) -> str:
-        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
-
-    def validate(self, text: str, pos: int) -> object:
-        """Acceptable when the text is a number, Intermediate while one is being typed."""
-        bare = self._bare(text)
-        if text == self.specialValueText() or bare == _NOT_ENTERED:
-            return QValidator.State.Acceptable
-        try:
-            value = parse_number(bare)
-        except ValueError:
-            typing = re.fullmatch(r"[-+]?\d*[.,]?\d*([eE][-+]?\d*)?", bare.replace(" ", ""))
-            return QValidator.State.Intermediate if typing else QValidator.State.Invalid
-        inside = self.minimum() <= value <= self.maximum()
-        return QValidator.State.Acceptable if inside else QValidator.State.Intermediate
-
-    def valueFromText(self, text: str) -> float:
-        """The number in ``text`` (the minimum, meaning 'not entered', when there is none)."""
-        try:
-            return parse_number(self._bare(text))
-        except ValueError:
-            return self.minimum()
-
-    def textFromValue(self, value: float) -> str:
-        """``6100000000`` → ``6.1e9``; ``91.5`` stays ``91.5``."""
-        return number_text(value)
-
-
-class ParameterForm(QWidget):
-    """Editors generated from a step template's ``parameter_spec``."""
-
-    def __init__(self, spec: tuple[dict[str, Any], ...], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.spec = spec
-        self.editors: dict[str, QWidget] = {}
-        layout = QFormLayout(self)
-        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        for item in spec:
-            name, kind, unit = item["name"], item.get("type", "text"), item.get("unit")
-            editor = self._editor(kind, unit, item)
-            editor.setObjectName(f"parameter-{name}")
-            self.editors[name] = editor
-            layout.addRow(parameter_label(name, unit), editor)
-
-    @staticmethod
-    def _editor(kind: str, unit: str | None, item: dict[str, Any]) -> QWidget:
-        suffix = f" {unit}" if unit else ""
-        if kind == "bool":
-            return QCheckBox("Yes")
-        if kind == "integer":
-            whole = QSpinBox()
-            whole.setRange(int(item.get("min", 0)) - 1, int(item.get("max", 1_000_000_000)))
-            whole.setSpecialValueText(_NOT_ENTERED + suffix)  # the minimum: 'not entered yet'
-            whole.setValue(whole.minimum())
-            whole.setSuffix(suffix)
-            whole.setMinimumWidth(200)
-            return whole
-        if kind == "number":
-            number = ScientificSpinBox()
-            number.setDecimals(6)
-            number.setRange(float(item.get("min", -1e15)), float(item.get("max", 1e15)))
-            number.setSpecialValueText(_NOT_ENTERED + suffix)
-            number.setValue(number.minimum())
-            number.setSuffix(suffix)
-            number.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-            number.setMinimumWidth(260)
-            return number
-        line = QLineEdit()
-        line.setMinimumWidth(320)
-        if kind == "number_list":
-            line.setPlaceholderText(f"numbers separated by commas{suffix and ', in' + suffix}")
-        return line
-
-    def values(self) -> dict[str, Any]:
-        """The parameters entered; ValidationFailed naming every one missing or unreadable."""
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        for item in self.spec:
-            name, kind = item["name"], item.get("type", "text")
-            label = parameter_label(name, item.get("unit"))
-            editor = self.editors[name]
-            if isinstance(editor, QCheckBox):
-                values[name] = editor.isChecked()
-            elif isinstance(editor, QSpinBox | QDoubleSpinBox):
-                editor.interpretText()
-                if editor.value() == editor.minimum():
-                    problems.append(f"enter {label}")
-                else:
-                    values[name] = int(editor.value()) if kind == "integer" else editor.value()
-            elif isinstance(editor, QLineEdit) and kind == "number_list":
-                try:
-                    values[name] = parse_number_list(editor.text())
-                except ValueError as error:
-                    problems.append(f"{label}: {error}")
-            elif isinstance(editor, QLineEdit):
-                if editor.text().strip():
-                    values[name] = editor.text().strip()
-                else:
-                    problems.append(f"enter {label}")
-        if problems:
-            raise ValidationFailed("Check the step's parameters: " + "; ".join(problems) + ".")
-        return values
-
-
-def parameters_text(step: StepView) -> str:
-    """The recorded parameters of a step, one per line, with units."""
-    units = {item["name"]: item.get("unit") for item in step.parameter_spec}
-    lines = []
-    for name, value in step.parameters.items():
-        if isinstance(value, bool):
-            shown = "yes" if value else "no"
-        elif isinstance(value, list):
-            shown = ", ".join(number_text(v) for v in value)
-        elif isinstance(value, float):
-            shown = number_text(value)
-        else:
-            shown = str(value)
-        unit = units.get(name)
-        lines.append(f"{parameter_label(name, unit)}: {shown}{' ' + unit if unit else ''}")
-    return "\n".join(lines)
-
-
-def labels_text(labels: LabelReconciliation | None) -> str:
-    """Where a container's labels stand, in words."""
-    if labels is None or labels.issued == 0:
-        return "No label printed yet: print it, stick it on, scan it back."
-    counts = f"{labels.issued} printed, {labels.applied} scanned back, {labels.voided} voided"
-    if labels.reconciled:
-        return f"✔ Label scanned back and matched ({counts})."
-    if labels.outstanding:
-        return f"⚠ Scan the printed label back on the container ({counts})."
-    return f"⚠ No label on the container: print one ({counts})."
-
-
-class OutputRow(QFrame):
-    """One output container of a step: its label to print and to scan back."""
-
-    def __init__(self, unit: UnitView, labels: LabelReconciliation | None) -> None:
-        super().__init__()
-        self.unit = unit
-        self.setObjectName("outputRow")
-        layout = QVBoxLayout(self)
-        name = QLabel(f"{unit.description} — DIN {din_text(unit.din)}")
-        name.setObjectName("outputName")
-        name.setWordWrap(True)
-        layout.addWidget(name)
-        live = labels is not None and labels.issued > labels.voided
-        self.print_button = QPushButton("Reprint label…" if live else "Print label")
-        self.print_button.setObjectName("printLabel")
-        layout.addWidget(self.print_button, alignment=Qt.AlignmentFlag.AlignLeft)
-        self.scan_back = QLineEdit()
-        self.scan_back.setObjectName("labelScanBack")
-        self.scan_back.setPlaceholderText("Scan the label on the container (Enter)")
-        self.scan_back.setEnabled(labels is not None and labels.outstanding > 0)
-        layout.addWidget(self.scan_back)
-        self.status = QLabel(labels_text(labels))
-        self.status.setObjectName("labelStatus")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
 
 
 @dataclass(frozen=True)
@@ -363,233 +88,6 @@ def read_batch(database: Database, actor: Actor, case_id: uuid.UUID) -> BatchSta
     outputs = {unit_id for step in steps for unit_id in step.outputs}
     labels = {unit_id: label_reconciliation(database, unit_id) for unit_id in outputs}
     return BatchState(case, steps, units, labels)
-
-
-DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
-
-
-def time_editor(name: str, seconds_ago: int = 0) -> tuple[QWidget, QDateTimeEdit]:
-    """A date-time field (local time) set ``seconds_ago`` before now, with a "Now" button."""
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    editor = QDateTimeEdit(QDateTime.currentDateTime().addSecs(-seconds_ago))
-    editor.setObjectName(name)
-    editor.setDisplayFormat(DATE_TIME_FORMAT)
-    editor.setCalendarPopup(True)
-    layout.addWidget(editor)
-    now = QPushButton("Now")
-    now.setObjectName(f"{name}Now")
-    now.clicked.connect(lambda: editor.setDateTime(QDateTime.currentDateTime()))
-    layout.addWidget(now)
-    layout.addStretch(1)
-    return row, editor
-
-
-class CaseWorkPage(QWidget):
-    """A screen that works on one case of the user's site chosen from a list.
-
-    It runs every service call through the task runner (the page is disabled meanwhile),
-    shows results and refusals in plain words, and raises the scan alarm for a mismatch:
-    the page stays blocked until the alarm is acknowledged.
-    """
-
-    stages: tuple[CaseStage, ...] = ()
-    """The stages of the cases offered in the case picker."""
-
-    def __init__(self, database: Database, actor: Actor, runner: TaskRunner, title: str) -> None:
-        super().__init__()
-        self.database = database
-        self.actor = actor
-        self.runner = runner
-        self._busy = False
-        self._on_acknowledge: Callable[[], None] | None = None
-        self._case_ids: list[uuid.UUID] = []
-        layout = QVBoxLayout(self)
-        heading = QLabel(title)
-        heading.setObjectName("pageTitle")
-        layout.addWidget(heading)
-        self.alarm = ScanAlarm()
-        self.alarm.acknowledged.connect(self._acknowledged)
-        layout.addWidget(self.alarm)
-        self.ok_message = QLabel()
-        self.ok_message.setObjectName("okMessage")
-        self.error_message = QLabel()
-        self.error_message.setObjectName("errorMessage")
-        for label in (self.ok_message, self.error_message):
-            label.setWordWrap(True)
-            label.hide()
-            layout.addWidget(label)
-        self.body = QWidget()
-        self.body_layout = QVBoxLayout(self.body)
-        self.body_layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.body, stretch=1)
-        picker = QHBoxLayout()
-        picker.addWidget(QLabel("Case"))
-        self.case_picker = QComboBox()
-        self.case_picker.setObjectName("casePicker")
-        self.case_picker.currentIndexChanged.connect(lambda _index: self.load_case())
-        picker.addWidget(self.case_picker, stretch=1)
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.clicked.connect(self.refresh)
-        picker.addWidget(self.refresh_button)
-        self.body_layout.addLayout(picker)
-
-    # ------------------------------------------------------------ background work
-
-    def _read(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self._run(self.runner.read, work, done)
-
-    def _write(
-        self,
-        work: Callable[[], Any],
-        done: Callable[[Any], None],
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> None:
-        self._run(self.runner.write, work, done, on_mismatch)
-
-    def _run(
-        self,
-        start: Any,
-        work: Callable[[], Any],
-        done: Callable[[Any], None],
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> None:
-        self._busy = True
-        self._update_enabled()
-
-        def finished(result: Any) -> None:
-            self._busy = False
-            self._update_enabled()
-            done(result)
-
-        def failed(error: BaseException) -> None:
-            self._busy = False
-            self._update_enabled()
-            self._refused(error, on_mismatch)
-
-        start(lambda _task: work(), finished, failed)
-
-    def _update_enabled(self) -> None:
-        self.body.setEnabled(not self._busy and not self.alarm.active)
-
-    # ------------------------------------------------------------ messages
-
-    def _say(self, ok: bool, text: str) -> None:
-        shown, hidden = (
-            (self.ok_message, self.error_message) if ok else (self.error_message, self.ok_message)
-        )
-        hidden.hide()
-        shown.setText(text)
-        shown.show()
-
-    def _quiet(self) -> None:
-        self.ok_message.hide()
-        self.error_message.hide()
-
-    def _refused(
-        self, error: BaseException, on_acknowledge: Callable[[], None] | None = None
-    ) -> None:
-        if isinstance(error, ScanMismatch):
-            self._quiet()
-            self.alarm.raise_alarm(
-                "SCAN DOES NOT MATCH — STOP. Nothing was recorded; the refusal is on record.",
-                error.reasons or (error.message,),
-            )
-            self._on_acknowledge = on_acknowledge
-            self._update_enabled()
-            return
-        title, text = describe(error)
-        self._say(False, f"✖ {title}: {text}")
-
-    def _acknowledged(self) -> None:
-        action, self._on_acknowledge = self._on_acknowledge, None
-        if action is not None:
-            action()
-        self._update_enabled()
-        self.after_acknowledge()
-
-    def after_acknowledge(self) -> None:
-        """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
-
-    def print_label_of(self, unit: UnitView, *, reprint: bool) -> None:
-        """Record a container's label, then send its PDF to a printer the user chooses.
-
-        A reprint first asks for its reason (the earlier label is voided). The label stays on
-        record as printed when the dialog is cancelled or the printer fails; the page says so.
-        """
-        reason = None
-        if reprint:
-            reason, ok = QInputDialog.getText(
-                self, "Reprint label", "Why is the label reprinted? (The earlier label is voided.)"
-            )
-            if not ok or not reason.strip():
-                return
-
-        def printed(label: Any) -> None:
-            try:
-                sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
-            except Exception as error:  # a printer fault is shown, the record stays
-                self._refused(error)
-                self.load_case()
-                return
-            if sent:
-                self._say(True, f"✔ Label for DIN {din_text(unit.din)} printed: scan it back.")
-            else:
-                self._say(
-                    False,
-                    "⚠ Printing was cancelled, but the label is on record as printed. "
-                    "Reprint it with a reason (the unused label is voided).",
-                )
-            self.load_case()
-
-        self._quiet()
-        self._write(
-            lambda: print_unit_label(self.database, self.actor, unit.id, reprint_reason=reason),
-            printed,
-        )
-
-    # ------------------------------------------------------------ cases
-
-    def refresh(self) -> None:
-        """Reload the cases at this page's stages that the user's site works on."""
-
-        def work() -> list[Any]:
-            rows: list[Any] = []
-            for stage in self.stages:
-                rows.extend(list_cases(self.database, self.actor, stage=stage).rows)
-            return rows
-
-        self._read(work, self._show_cases)
-
-    def _show_cases(self, rows: list[Any]) -> None:
-        chosen = self.current_case_id()
-        self._case_ids = [row.id for row in rows]
-        self.case_picker.blockSignals(True)
-        self.case_picker.clear()
-        for row in rows:
-            self.case_picker.addItem(self.case_title(row))
-        index = self._case_ids.index(chosen) if chosen in self._case_ids else 0
-        self.case_picker.setCurrentIndex(index if rows else -1)
-        self.case_picker.blockSignals(False)
-        self.load_case()
-
-    def current_case_id(self) -> uuid.UUID | None:
-        """The id of the case chosen in the picker (None when there is none)."""
-        index = self.case_picker.currentIndex()
-        return self._case_ids[index] if 0 <= index < len(self._case_ids) else None
-
-    def case_title(self, row: Any) -> str:
-        """How a case is listed in the picker."""
-        return f"{row.coi_eye_readable} — {row.stage_name}"
-
-    def select_case(self, case_id: uuid.UUID) -> None:
-        """Show the case ``case_id`` (it must be in the list)."""
-        self.case_picker.setCurrentIndex(self._case_ids.index(case_id))
-
-    def load_case(self) -> None:
-        """Read the chosen case and show it (each page says what it shows)."""
-        raise NotImplementedError
 
 
 class BatchRecordPage(CaseWorkPage):

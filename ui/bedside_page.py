@@ -34,20 +34,12 @@ from app.journey.enrolment import find_case
 from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.views import CaseView, UnitView
 from app.stage_queries import CaseStage, UnitKind, post_thaw_minutes, units_of
-from ui.batch_record_page import (
-    DATE_TIME_FORMAT,
-    CaseWorkPage,
-    din_text,
-    local_time,
-    time_editor,
-)
+from ui.case_work import CaseWorkPage
+from ui.formats import din_text, local_time
+from ui.page_parts import restyle
 from ui.signing import SecondPersonDialog
 from ui.tasks import TaskRunner
-
-
-def utc_of(moment: QDateTime) -> datetime:
-    """A time from a date-time editor as an aware UTC datetime (to the second)."""
-    return datetime.fromtimestamp(moment.toSecsSinceEpoch(), tz=UTC)
+from ui.time_editors import DATE_TIME_FORMAT, time_editor, utc_of
 
 
 def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> tuple[str, bool]:
@@ -285,9 +277,7 @@ class BedsidePage(CaseWorkPage):
             text, overdue = post_thaw_status(utc_of(self.thawed_at.dateTime()), limit, now)
         self.countdown.setText(text)
         if self.countdown.property("overdue") != overdue:
-            self.countdown.setProperty("overdue", overdue)
-            self.countdown.style().unpolish(self.countdown)
-            self.countdown.style().polish(self.countdown)
+            restyle(self.countdown, overdue=overdue)
 
     # ------------------------------------------------------------ actions
 

@@ -11,7 +11,6 @@ SSCC), scans each bag into it, scans the data logger and hands the shipper to th
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -31,7 +29,6 @@ from PySide6.QtWidgets import (
 from app.actor import Actor
 from app.database import Database
 from app.journey.collection import CollectedBag, register_collection, verify_collection
-from app.journey.enrolment import find_case
 from app.journey.shipping import (
     ShipmentView,
     attach_logger,
@@ -40,86 +37,18 @@ from app.journey.shipping import (
     pack_unit,
 )
 from app.journey.views import CaseView, UnitView
-from app.label_records import LabelReconciliation, confirm_label, label_reconciliation
-from app.shipment_queries import ShipmentDirection, open_shipment
-from app.stage_queries import CaseStage, UnitKind, units_of
-from ui.batch_record_page import CaseWorkPage, din_text, local_time, time_editor
-from ui.bedside_page import utc_of
+from app.label_records import confirm_label
+from app.shipment_queries import ShipmentDirection
+from app.stage_queries import CaseStage
+from ui.case_work import CaseWorkPage
+from ui.collection_snapshot import CollectionState, read_collection
+from ui.formats import din_text, local_time
+from ui.label_rows import BagRow
 from ui.signing import SecondPersonDialog
 from ui.tasks import TaskRunner
+from ui.time_editors import time_editor, utc_of
 
 DEFAULT_ANTICOAGULANT = "ACD-A"
-
-
-def bag_label_text(labels: LabelReconciliation | None) -> str:
-    """Where a bag's label stands, in words."""
-    if labels is None or labels.issued == labels.voided:
-        return "No label printed yet — print it and stick it on the bag."
-    if labels.outstanding:
-        return "Label printed — scan it back on the bag."
-    return "✔ Label scanned back and matched."
-
-
-@dataclass(frozen=True)
-class CollectionState:
-    """The case, its apheresis bags and where each bag's label stands."""
-
-    case: CaseView
-    bags: list[UnitView]
-    labels: dict[uuid.UUID, LabelReconciliation]
-    shipment: ShipmentView | None = None
-    """The shipper still being packed for this case, as the database knows it."""
-
-    @property
-    def labelled(self) -> bool:
-        """True when every bag carries a label that was scanned back."""
-        return bool(self.bags) and all(self.labels[b.id].reconciled for b in self.bags)
-
-
-def read_collection(database: Database, actor: Actor, case_id: uuid.UUID) -> CollectionState:
-    """Read what the collection screen shows of one case (runs on a worker thread)."""
-    case = find_case(database, actor, case_id)
-    bags = [
-        unit for unit in units_of(database, actor, case_id) if unit.kind is UnitKind.APHERESIS_BAG
-    ]
-    labels = {bag.id: label_reconciliation(database, bag.id) for bag in bags}
-    shipment = open_shipment(database, actor, case_id, ShipmentDirection.TO_MANUFACTURER)
-    return CollectionState(case, bags, labels, shipment)
-
-
-class BagRow(QFrame):
-    """One apheresis bag: its label to print and to scan back."""
-
-    def __init__(self, bag: UnitView, labels: LabelReconciliation | None) -> None:
-        super().__init__()
-        self.bag = bag
-        self.setObjectName("bagRow")
-        layout = QVBoxLayout(self)
-        volume = f"{bag.volume_ml:g} mL" if bag.volume_ml is not None else "volume not entered"
-        name = QLabel(
-            f"Apheresis bag DIN {din_text(bag.din)} · {volume} · collected "
-            f"{local_time(bag.collection_start)} to {local_time(bag.collection_end)}"
-        )
-        name.setObjectName("bagName")
-        name.setWordWrap(True)
-        name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(name)
-        row = QHBoxLayout()
-        live = labels is not None and labels.issued > labels.voided
-        self.print_button = QPushButton("Reprint label…" if live else "Print label")
-        self.print_button.setObjectName("printLabel")
-        row.addWidget(self.print_button)
-        self.scan_back = QLineEdit()
-        self.scan_back.setObjectName("labelScanBack")
-        self.scan_back.setPlaceholderText("Scan the label on the bag (Enter)")
-        self.scan_back.setEnabled(labels is not None and labels.outstanding > 0)
-        row.addWidget(self.scan_back, stretch=1)
-        layout.addLayout(row)
-        self.status = QLabel(bag_label_text(labels))
-        self.status.setObjectName("labelStatus")
-        self.status.setProperty("reconciled", labels is not None and labels.reconciled)
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
 
 
 class CollectionPage(CaseWorkPage):

@@ -3,47 +3,30 @@
 Anyone may raise a deviation; QA closes it with the investigation outcome and a signature,
 and accepts or rejects each logger file whose verdict is an excursion or incomplete data.
 Every service call runs through the task runner; refusals are shown in words on the page.
-Also home to the small pieces the QC & release page shares: the statement dialog (a
-description, closure or justification), the signature prompt and the page message.
 """
 
 from __future__ import annotations
 
-import html
-import tempfile
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.actor import Actor
-from app.case_queries import CaseRow, list_cases, may_view_cases
 from app.database import Database
 from app.deviations import DeviationView, close_deviation, raise_deviation
-from app.errors import ValidationFailed
 from app.logger_records import disposition_logger_file
-from app.logger_report import excursion_report_pdf
 from app.release_queries import (
     DeviationStatus,
     Disposition,
@@ -51,199 +34,19 @@ from app.release_queries import (
     Role,
     SignatureMeaning,
     SiteDeviation,
-    Verdict,
-    awaiting_disposition,
-    open_deviations,
 )
-from ui.messages import describe
-from ui.signing import SignatureDialog
+from ui.deviations_snapshot import (
+    KIND_NAMES,
+    VERDICT_NAMES,
+    DeviationsSnapshot,
+    excursion_summary,
+    read_snapshot,
+    status_words,
+    write_excursion_report,
+)
+from ui.page_parts import cell, escape, message_line, show_failure, show_message, table, unbroken
+from ui.prompts import StatementDialog, ask_password, ask_statement
 from ui.tasks import TaskRunner
-
-# ---------------------------------------------------------------- shared pieces
-
-
-class StatementDialog(QDialog):
-    """Asks for a statement (what happened, the investigation outcome, a justification),
-    optionally with a choice such as the batch it concerns."""
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        title: str,
-        prompt: str,
-        *,
-        action: str = "Continue",
-        choices: Sequence[tuple[str, Any]] = (),
-        choice_label: str = "Batch",
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName("statementDialog")
-        self.setMinimumWidth(560)
-        layout = QVBoxLayout(self)
-        heading = QLabel(prompt)
-        heading.setObjectName("statementPrompt")
-        heading.setWordWrap(True)
-        layout.addWidget(heading)
-        self.choice_field = QComboBox()
-        self.choice_field.setObjectName("statementChoice")
-        if choices:
-            for text, data in choices:
-                self.choice_field.addItem(text, data)
-            form = QFormLayout()
-            form.addRow(choice_label, self.choice_field)
-            layout.addLayout(form)
-        self.text_field = QPlainTextEdit()
-        self.text_field.setObjectName("statementText")
-        self.text_field.setTabChangesFocus(True)
-        layout.addWidget(self.text_field)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(action)
-        self.ok_button.setEnabled(False)
-        self.text_field.textChanged.connect(
-            lambda: self.ok_button.setEnabled(bool(self.text.strip()))
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.text_field.setFocus()
-
-    @property
-    def text(self) -> str:
-        """The statement typed, without surrounding blanks."""
-        return self.text_field.toPlainText().strip()
-
-    @property
-    def choice(self) -> Any:
-        """The data of the chosen entry (None when there is no choice)."""
-        return self.choice_field.currentData() if self.choice_field.count() else None
-
-
-def ask_statement(dialog: StatementDialog) -> tuple[str, Any] | None:
-    """Run the statement dialog; its text and choice, or None when cancelled."""
-    try:
-        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.text:
-            return None
-        return dialog.text, dialog.choice
-    finally:
-        dialog.deleteLater()
-
-
-def ask_password(
-    parent: QWidget, actor: Actor, meaning: SignatureMeaning, record: str
-) -> str | None:
-    """The password re-entered in the signature dialog, or None when cancelled."""
-    dialog = SignatureDialog(parent, actor, meaning.label, html.escape(record, quote=False))
-    try:
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return dialog.password
-    finally:
-        dialog.deleteLater()
-
-
-def message_line() -> QLabel:
-    """A hidden message line for ``show_message``.
-
-    It is named for the stylesheet from the start: a label first styled after it was laid out
-    would keep the height of an unpadded one.
-    """
-    label = QLabel()
-    label.setObjectName("okMessage")
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def show_message(label: QLabel, text: str, *, ok: bool, rich: bool = False) -> None:
-    """Show ``text`` (plain, or ``rich`` HTML) in a message line, as success or problem."""
-    label.setObjectName("okMessage" if ok else "errorMessage")
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text if rich else html.escape(text, quote=False))
-    label.show()
-
-
-def show_failure(label: QLabel, error: BaseException, doing: str) -> None:
-    """Show why ``doing`` did not happen: the known error's words, never a traceback."""
-    title, text = describe(error)
-    because = text if type(error) is ValidationFailed else f"{title}: {text}"  # title says little
-    show_message(label, f"✖ {doing} — {because}", ok=False)
-
-
-def table(name: str, headers: Sequence[str]) -> QTableWidget:
-    """A read-only, whole-row-selecting table."""
-    widget = QTableWidget(0, len(headers))
-    widget.setObjectName(name)
-    widget.setHorizontalHeaderLabels(list(headers))
-    widget.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    widget.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    widget.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    widget.verticalHeader().setVisible(False)
-    widget.setWordWrap(False)
-    return widget
-
-
-def cell(text: str, tooltip: str | None = None) -> QTableWidgetItem:
-    """A table cell; the tooltip shows the whole text where the column elides it."""
-    item = QTableWidgetItem(text)
-    item.setToolTip(tooltip if tooltip is not None else text)
-    return item
-
-
-# ---------------------------------------------------------------- the page
-
-KIND_NAMES = {
-    "reported": "Reported",
-    "cold_chain": "Cold chain",
-    "scan_mismatch": "Scan mismatch",
-}
-VERDICT_NAMES = {
-    Verdict.WITHIN_LIMITS: "✔ Within limits",
-    Verdict.EXCURSION: "✖ Excursion",
-    Verdict.INCOMPLETE: "⚠ Incomplete data",
-}
-
-
-def status_words(status: DeviationStatus) -> str:
-    """A deviation's status in words, with a sign that does not rely on colour."""
-    return "● Open" if status is DeviationStatus.OPEN else "✔ Closed"
-
-
-def excursion_summary(pending: PendingDisposition) -> str:
-    """One line of what the assessment found."""
-    report = pending.logger.report
-    excursions = report.get("excursions", [])
-    gaps = report.get("gaps", [])
-    parts = [f"{len(excursions)} excursion(s)"]
-    if excursions:
-        peaks = [e["peak_c"] for e in excursions if "peak_c" in e]
-        parts.append(f"longest {report.get('longest_excursion_min', 0):.0f} min")
-        if peaks:
-            parts.append(f"peak {max(peaks, key=abs):.1f} °C")
-    parts.append(f"{len(gaps)} gap(s)")
-    return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class DeviationsSnapshot:
-    """What the page shows, read in one background task."""
-
-    deviations: list[SiteDeviation]
-    pending: list[PendingDisposition]
-    cases: tuple[CaseRow, ...]
-
-
-def read_snapshot(database: Database, actor: Actor) -> DeviationsSnapshot:
-    """The site's deviations, the cold-chain files waiting for QA and the cases to raise on."""
-    cases = list_cases(database, actor).rows if may_view_cases(actor) else ()
-    return DeviationsSnapshot(
-        open_deviations(database, actor), awaiting_disposition(database, actor), cases
-    )
 
 
 class DeviationsPage(QWidget):
@@ -438,16 +241,16 @@ class DeviationsPage(QWidget):
             self.details.setText("Select a deviation to read it in full.")
         else:
             view = row.deviation
-            coi = _unbroken(row.case_coi or "—")
+            coi = unbroken(row.case_coi or "—")
             lines = [
                 f"<b>{view.number}</b> · {status_words(view.status)} · raised by "
-                f"{_escape(row.raised_by)} "
+                f"{escape(row.raised_by)} "
                 f"at {view.raised_at:%Y-%m-%d %H:%M} UTC · batch {coi}",
-                _escape(view.description),
+                escape(view.description),
             ]
             if view.closure:
-                lines.append(f"<b>Closure:</b> {_escape(view.closure)}")
-            lines.extend(f"Signed: {_escape(line)}" for line in row.signatures)
+                lines.append(f"<b>Closure:</b> {escape(view.closure)}")
+            lines.extend(f"Signed: {escape(line)}" for line in row.signatures)
             self.details.setText("<br>".join(lines))
         self._update_buttons()
 
@@ -456,19 +259,19 @@ class DeviationsPage(QWidget):
         self.pending_details.setVisible(pending is not None)
         if pending is not None:
             logger = pending.logger
-            coi = _unbroken(pending.case_coi or "—")
+            coi = unbroken(pending.case_coi or "—")
             direction = pending.direction.value.replace("_", " ")
-            window = _unbroken(
+            window = unbroken(
                 f"{logger.window_start:%Y-%m-%d %H:%M} – {logger.window_end:%Y-%m-%d %H:%M} UTC"
                 if logger.window_start and logger.window_end
                 else "the shipment"
             )
             self.pending_details.setText(
-                f"<b>{_escape(logger.file_name)}</b> · shipment {pending.sscc} "
+                f"<b>{escape(logger.file_name)}</b> · shipment {pending.sscc} "
                 f"({direction}) · batch {coi}"
                 f"<br>Found: {excursion_summary(pending)} · profile "
-                f"{_escape(logger.profile_name or '—')} · window {window}<br>"
-                f"Imported by {_escape(logger.imported_by)} at "
+                f"{escape(logger.profile_name or '—')} · window {window}<br>"
+                f"Imported by {escape(logger.imported_by)} at "
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
                 f"SHA-256 {logger.sha256[:12]}…"
             )
@@ -531,7 +334,7 @@ class DeviationsPage(QWidget):
             StatementDialog(
                 self,
                 f"Close deviation {view.number}",
-                f"<b>{view.number}</b>: {_escape(view.description)}<br><br>"
+                f"<b>{view.number}</b>: {escape(view.description)}<br><br>"
                 "State the outcome of the investigation (root cause, impact, actions).",
                 action="Sign and close…",
             )
@@ -576,7 +379,7 @@ class DeviationsPage(QWidget):
             StatementDialog(
                 self,
                 f"{verb} the cold chain of {pending.sscc}",
-                f"<b>{verb}</b> {_escape(logger.file_name)} (shipment {pending.sscc}, batch "
+                f"<b>{verb}</b> {escape(logger.file_name)} (shipment {pending.sscc}, batch "
                 f"{pending.case_coi or '—'}): {excursion_summary(pending)}. {consequence}<br><br>"
                 "Justify the decision (stability data, report reference).",
                 action="Sign…",
@@ -618,7 +421,7 @@ class DeviationsPage(QWidget):
             return
         self._busy()
         self.runner.read(
-            lambda _task: _write_report(self.database, self.actor, pending.logger.id),
+            lambda _task: write_excursion_report(self.database, self.actor, pending.logger.id),
             self._report_ready,
             lambda error: self._failed(error, "The report could not be made"),
         )
@@ -647,24 +450,3 @@ class DeviationsPage(QWidget):
     def _failed(self, error: BaseException, doing: str) -> None:
         show_failure(self.message, error, doing)
         self.refresh()
-
-
-def _write_report(database: Database, actor: Actor, logger_file_id: uuid.UUID) -> Path:
-    pdf = excursion_report_pdf(database, actor, logger_file_id)
-    folder = Path(tempfile.gettempdir()) / "coi-tracker-reports"
-    folder.mkdir(exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept for the viewer to open
-        prefix="excursion-report-", suffix=".pdf", dir=folder, delete=False
-    )
-    with handle:
-        handle.write(pdf)
-    return Path(handle.name)
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def _unbroken(text: str) -> str:
-    """Escaped, and never broken across lines (a COI, a time)."""
-    return _escape(text).replace(" ", "&nbsp;")

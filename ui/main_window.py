@@ -20,6 +20,8 @@ from app.config import load_settings
 from app.database import Database
 from app.errors import CoiError
 from app.navigation import Section, role_names, sections_for
+from ui.admin_page import AdminPage
+from ui.audit_page import AuditTrailPage
 from ui.batch_record_page import BatchRecordPage
 from ui.bedside_page import BedsidePage
 from ui.cases_page import CasesPage
@@ -27,7 +29,7 @@ from ui.collection_page import CollectionPage
 from ui.deviations_page import DeviationsPage
 from ui.home_page import HomePage
 from ui.idle_lock import IdleLock
-from ui.pages import AuditPage, home_page, placeholder_page
+from ui.pages import home_page, placeholder_page
 from ui.receipt_page import ReceiptPage
 from ui.release_page import ReleasePage
 from ui.scan_station import ScanStation
@@ -57,6 +59,8 @@ def _page_factories() -> dict[str, PageFactory]:
         "release": ReleasePage,
         "bedside": BedsidePage,
         "deviations": DeviationsPage,
+        "audit": AuditTrailPage,
+        "admin": AdminPage,
     }
 
 
@@ -132,8 +136,6 @@ class MainWindow(QMainWindow):
             return page
         if section.key == "home":
             return home_page(section, self.actor, self.database)
-        if section.key == "audit":
-            return AuditPage(section, self.database)
         return placeholder_page(section)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -9,299 +9,46 @@ The services decide; a refusal is shown here in their words.
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.actor import Actor
-from app.case_queries import CaseRow, list_cases
+from app.case_queries import CaseRow
 from app.database import Database
-from app.journey.checklist import Checklist, ChecklistItem
-from app.journey.enrolment import find_case
 from app.journey.qc import (
     QcResultView,
     approve_qc_exception,
     enter_qc_result,
-    qc_results_of_case,
     review_qc_result,
 )
-from app.journey.release import certify_release, release_checklist
+from app.journey.release import certify_release
 from app.journey.views import CaseView
 from app.release_queries import (
     CaseStage,
-    QcOutcome,
     QcSpecView,
-    ReleaseRecord,
     Role,
     SignatureMeaning,
-    qc_signatures,
-    qc_specifications,
-    release_record,
 )
-from ui.deviations_page import (
-    StatementDialog,
-    ask_password,
-    ask_statement,
-    message_line,
-    show_failure,
-    show_message,
-)
+from ui.checklist_view import ChecklistView
+from ui.page_parts import escape, message_line, restyle, show_failure, show_message
+from ui.prompts import StatementDialog, ask_password, ask_statement
+from ui.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
+from ui.release_snapshot import BatchSnapshot, read_batch, read_batches
 from ui.tasks import TaskRunner
-
-RELEASE_STAGES = (CaseStage.QC_PENDING_RELEASE, CaseStage.RELEASED)
-"""Batches the page lists: waiting for QC and release, and released but not yet shipped."""
-
-OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
-    QcOutcome.PASS: ("✔ Pass", "pass"),
-    QcOutcome.OUT_OF_SPECIFICATION: ("✖ Out of specification", "fail"),
-    QcOutcome.FAIL: ("✖ Fail", "fail"),
-    QcOutcome.PENDING: ("◷ Pending", "pending"),
-}
-NO_RESULT = ("— No result yet", "none")
-ROW_HEIGHT = 50
-
-
-def outcome_words(view: QcResultView | None) -> tuple[str, str]:
-    """The judged outcome in words with its sign, and the style state for the stylesheet."""
-    return NO_RESULT if view is None else OUTCOMES[view.outcome]
-
-
-def restyle(widget: QWidget, name: str, value: str) -> None:
-    """Set a property the stylesheet selects on, and apply it."""
-    widget.setProperty(name, value)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-@dataclass(frozen=True)
-class BatchSnapshot:
-    """One batch as the page shows it, read in one background task."""
-
-    case: CaseView
-    specs: tuple[QcSpecView, ...]
-    results: dict[str, QcResultView]
-    """The latest result of each test, by test code."""
-    signatures: dict[uuid.UUID, tuple[str, ...]]
-    checklist: Checklist | None
-    release: ReleaseRecord | None
-
-
-def read_batches(database: Database, actor: Actor) -> list[CaseRow]:
-    """The actor's site's batches in QC / pending release, then those released."""
-    return [
-        row for stage in RELEASE_STAGES for row in list_cases(database, actor, stage=stage).rows
-    ]
-
-
-def read_batch(database: Database, actor: Actor, case_id: uuid.UUID) -> BatchSnapshot:
-    """Everything the page shows of one batch."""
-    specs = tuple(qc_specifications(database, actor, case_id))
-    results = {view.test_code: view for view in qc_results_of_case(database, case_id)}
-    checklist = (
-        release_checklist(database, actor, case_id) if actor.has_role(Role.QA, Role.QP) else None
-    )
-    return BatchSnapshot(
-        find_case(database, actor, case_id),
-        specs,
-        results,
-        qc_signatures(database, actor, case_id),
-        checklist,
-        release_record(database, actor, case_id),
-    )
-
-
-class QcRow:
-    """The widgets of one QC test in the results table."""
-
-    def __init__(self, page: ReleasePage, spec: QcSpecView, index: int) -> None:
-        self.spec = spec
-        table = page.qc_table
-        name = QTableWidgetItem(spec.name)
-        name.setToolTip(f"{spec.name} ({spec.test_code})")
-        criterion = QTableWidgetItem(spec.criterion)
-        criterion.setToolTip(spec.criterion)
-        table.setItem(index, 0, name)
-        table.setItem(index, 1, criterion)
-        self.value: QLineEdit | QLabel
-        if page.is_analyst:
-            self.value = QLineEdit()
-            self.value.setPlaceholderText("type + Enter")
-            self.value.setToolTip(
-                f"Type the result ({spec.criterion}) or 'pending', then press Enter."
-            )
-            self.value.returnPressed.connect(lambda: page.save_result(spec.test_code))
-        else:
-            self.value = QLabel()
-        self.value.setObjectName(f"value-{spec.test_code}")
-        self.outcome = QLabel()
-        self.outcome.setObjectName(f"outcome-{spec.test_code}")
-        self.review_state = QLabel()
-        self.review_state.setObjectName(f"reviewState-{spec.test_code}")
-        self.review = QPushButton("Review…")
-        self.review.setObjectName(f"review-{spec.test_code}")
-        self.review.clicked.connect(lambda: page.review(spec.test_code))
-        self.approve = QPushButton("Approve exception…")
-        self.approve.setObjectName(f"approve-{spec.test_code}")
-        self.approve.clicked.connect(lambda: page.approve_exception(spec.test_code))
-        review_cell = QWidget()
-        review_layout = QHBoxLayout(review_cell)
-        review_layout.setContentsMargins(4, 2, 4, 2)
-        review_layout.addWidget(self.review_state)
-        review_layout.addWidget(self.review)
-        review_layout.addWidget(self.approve)
-        review_layout.addStretch(1)
-        table.setCellWidget(index, 2, _padded(self.value))
-        table.setCellWidget(index, 3, _padded(self.outcome))
-        table.setCellWidget(index, 4, review_cell)
-        self.is_qa = page.is_qa
-
-    def show(self, view: QcResultView | None, signatures: tuple[str, ...]) -> None:
-        """Show the latest result of this test and where its review stands."""
-        words, state = outcome_words(view)
-        self.outcome.setText(words)
-        restyle(self.outcome, "outcome", state)
-        self.outcome.setToolTip(f"Criterion: {self.spec.criterion}")
-        if isinstance(self.value, QLineEdit):
-            if view is not None and self.value.text().strip() != view.value:
-                self.value.setText(view.value)
-            self.value.setReadOnly(view is not None and view.reviewed)
-        else:
-            self.value.setText(view.value if view is not None else "—")
-        exception_allowed = (
-            view is not None
-            and view.outcome is QcOutcome.PENDING
-            and self.spec.may_be_pending_at_release
-            and not view.exception_approved
-        )
-        if view is None:
-            state_text = "—"
-        elif view.exception_approved:
-            state_text = "✔ Reviewed\n✔ Exception approved"
-        elif view.reviewed:
-            state_text = "✔ Reviewed"
-        else:
-            state_text = "⚠ Not reviewed"
-        self.review_state.setText(state_text)
-        self.review_state.setToolTip("\n".join(signatures) or "No signature yet")
-        self.review.setVisible(self.is_qa and view is not None and not view.reviewed)
-        self.review_state.setVisible(not self.review.isVisible())
-        self.approve.setVisible(
-            self.is_qa and view is not None and view.reviewed and exception_allowed
-        )
-
-    def show_saving(self) -> None:
-        """Say that the typed value is being saved."""
-        self.outcome.setText("… saving")
-        restyle(self.outcome, "outcome", "none")
-
-
-def _padded(widget: QWidget) -> QWidget:
-    holder = QWidget()
-    layout = QHBoxLayout(holder)
-    layout.setContentsMargins(4, 2, 4, 2)
-    layout.addWidget(widget)
-    return holder
-
-
-class ChecklistView(QWidget):
-    """The ten items, each ✔ satisfied or ✖ open in words, its evidence one click away."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("releaseChecklist")
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.setSpacing(4)
-        self.rows: list[tuple[ChecklistItem, QLabel, QLabel]] = []
-
-    def show_checklist(self, checklist: Checklist) -> None:
-        """Replace the items shown by ``checklist``'s; open items show their evidence."""
-        while self.layout_.count():
-            child = self.layout_.takeAt(0).widget()
-            if child is not None:
-                child.setParent(None)
-                child.deleteLater()
-        self.rows = []
-        for item in checklist.items:
-            row = self._row(item)
-            self.layout_.addWidget(row)
-            if self.isVisible():
-                row.show()  # at once, not on the layout's queued show
-
-    def _row(self, item: ChecklistItem) -> QFrame:
-        frame = QFrame()
-        frame.setObjectName("checklistItem")
-        frame.setProperty("satisfied", "yes" if item.satisfied else "no")
-        outer = QVBoxLayout(frame)
-        outer.setContentsMargins(8, 4, 8, 4)
-        top = QHBoxLayout()
-        status = QLabel("✔ Satisfied" if item.satisfied else "✖ Open")
-        status.setObjectName("checklistStatus")
-        status.setProperty("satisfied", "yes" if item.satisfied else "no")
-        title = QLabel(f"{item.number}. {item.title}")
-        title.setTextFormat(Qt.TextFormat.PlainText)
-        title.setObjectName(f"checklistTitle-{item.number}")
-        title.setWordWrap(True)
-        evidence_text = "\n".join(f"• {line}" for line in item.evidence)
-        title.setToolTip(evidence_text)
-        toggle = QToolButton()
-        toggle.setObjectName(f"evidenceToggle-{item.number}")
-        toggle.setText("Evidence")
-        toggle.setCheckable(True)
-        toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toggle.setArrowType(Qt.ArrowType.RightArrow)
-        evidence = QLabel(evidence_text)
-        evidence.setTextFormat(Qt.TextFormat.PlainText)
-        evidence.setObjectName(f"evidence-{item.number}")
-        evidence.setProperty("role", "evidence")
-        evidence.setWordWrap(True)
-        evidence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        def toggled(shown: bool) -> None:
-            evidence.setVisible(shown)
-            toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-
-        top.addWidget(status)
-        top.addWidget(title, stretch=1)
-        top.addWidget(toggle, alignment=Qt.AlignmentFlag.AlignTop)
-        outer.addLayout(top)
-        outer.addWidget(evidence)
-        toggle.toggled.connect(toggled)
-        toggle.setChecked(not item.satisfied)
-        toggled(not item.satisfied)
-        self.rows.append((item, status, evidence))
-        return frame
-
-    def lines(self) -> list[str]:
-        """Each item as shown: its sign, number and title."""
-        return [
-            f"{'✔' if item.satisfied else '✖'} {item.number}. {item.title}"
-            for item, _status, _evidence in self.rows
-        ]
-
-    def evidence(self, number: int) -> str:
-        """The evidence text of item ``number``."""
-        return next(label.text() for item, _s, label in self.rows if item.number == number)
 
 
 class ReleasePage(QWidget):
@@ -375,23 +122,7 @@ class ReleasePage(QWidget):
         note = QLabel(hint)
         note.setWordWrap(True)
         layout.addWidget(note)
-        self.qc_table = QTableWidget(0, 5)
-        self.qc_table.setObjectName("qcResults")
-        self.qc_table.setHorizontalHeaderLabels(
-            ["Test", "Criterion", "Value", "Result", "QA review"]
-        )
-        self.qc_table.verticalHeader().setVisible(False)
-        self.qc_table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        self.qc_table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.qc_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.qc_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = self.qc_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Fixed)
-        self.qc_table.setColumnWidth(2, 140)
+        self.qc_table = qc_table()
         layout.addWidget(self.qc_table)
         return self.qc_box
 
@@ -496,8 +227,8 @@ class ReleasePage(QWidget):
             else (f" · ⚠ {case.side_state.value.replace('_', ' ')}: {case.side_state_reason or ''}")
         )
         self.summary.setText(
-            f"<b>{case.coi_eye_readable}</b> · {html.escape(case.product_name)}<br>"
-            f"Stage: <b>{case.stage_name}</b>{html.escape(side)}"
+            f"<b>{case.coi_eye_readable}</b> · {escape(case.product_name)}<br>"
+            f"Stage: <b>{case.stage_name}</b>{escape(side)}"
         )
         if not same:
             self._build_rows(snapshot.specs)
@@ -511,17 +242,20 @@ class ReleasePage(QWidget):
     def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
         self.qc_table.clearContents()
         self.qc_table.setRowCount(len(specs))
-        self.rows = {spec.test_code: QcRow(self, spec, index) for index, spec in enumerate(specs)}
-        # Cell widgets do not size their columns: fit the widest outcome and review controls.
-        widest = self.qc_table.fontMetrics().horizontalAdvance
-        self.qc_table.setColumnWidth(
-            3, int(widest(OUTCOMES[QcOutcome.OUT_OF_SPECIFICATION][0]) * 1.1) + 24
-        )
-        self.qc_table.setColumnWidth(4, int(widest("Approve exception…") * 1.1) + 56)
-        header = self.qc_table.horizontalHeader().height()
-        self.qc_table.setFixedHeight(
-            header + ROW_HEIGHT * len(specs) + 2 * self.qc_table.frameWidth()
-        )
+        self.rows = {
+            spec.test_code: QcRow(
+                self.qc_table,
+                spec,
+                index,
+                analyst=self.is_analyst,
+                qa=self.is_qa,
+                save=self.save_result,
+                review=self.review,
+                approve=self.approve_exception,
+            )
+            for index, spec in enumerate(specs)
+        }
+        fit_qc_table(self.qc_table, len(specs))
 
     def _show_checklist(self, snapshot: BatchSnapshot) -> None:
         checklist = snapshot.checklist
@@ -541,13 +275,13 @@ class ReleasePage(QWidget):
         else:
             text = f"✔ All {total} items satisfied: the batch is ready for the QP's signature."
         self.checklist_summary.setText(text)
-        restyle(self.checklist_summary, "complete", "yes" if checklist.complete else "no")
+        restyle(self.checklist_summary, complete="yes" if checklist.complete else "no")
         record = snapshot.release
         if record is not None:
-            signed = "<br>".join(f"Signed: {html.escape(line)}" for line in record.signatures)
+            signed = "<br>".join(f"Signed: {escape(line)}" for line in record.signatures)
             show_message(
                 self.release_status,
-                f"✔ Released — {record.decision.value} by {html.escape(record.qp_name)} at "
+                f"✔ Released — {record.decision.value} by {escape(record.qp_name)} at "
                 f"{record.decided_at:%Y-%m-%d %H:%M} UTC.<br>{signed}",
                 ok=True,
                 rich=True,
@@ -660,8 +394,8 @@ class ReleasePage(QWidget):
             StatementDialog(
                 self,
                 f"Approve exception: {spec.name} pending",
-                f"<b>{html.escape(spec.name)}</b> of batch {case.coi_eye_readable} is still "
-                f"pending (criterion {html.escape(spec.criterion)}). Its specification allows "
+                f"<b>{escape(spec.name)}</b> of batch {case.coi_eye_readable} is still "
+                f"pending (criterion {escape(spec.criterion)}). Its specification allows "
                 "release while pending only with an approved exception. State the justification "
                 "(procedure, interim result).",
                 action="Sign…",

@@ -87,7 +87,7 @@ class TemperaturePlot(pg.PlotWidget):
         axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
         super().__init__(parent=parent, background="w", axisItems={"bottom": axis})
         self.setObjectName("temperaturePlot")
-        self.setMinimumSize(480, 320)
+        self.setMinimumSize(300, 280)  # the receipt screen must fit a 1280-pixel-wide window
         item = self.getPlotItem()
         for name in ("left", "bottom"):
             item.getAxis(name).setPen(TEXT_COLOUR)
@@ -213,7 +213,6 @@ class TemperaturePlot(pg.PlotWidget):
             xRange=(start, end), yRange=(low - room, high + room), padding=0.02
         )
         span = " to ".join(
-            datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M")
-            for moment in (start, end)
-        )
-        self.getPlotItem().setLabel("bottom", f"Time (UTC), {span}", color=TEXT_COLOUR)
+            datetime.fromtimestamp(moment, UTC).strftime("%d %b %H:%M") for moment in (start, end)
+        )  # short, to fit a narrow plot; the full dates are beside it in the numbers
+        self.getPlotItem().setLabel("bottom", f"UTC, {span}", color=TEXT_COLOUR)

@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
-import matplotlib
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -39,8 +35,8 @@ from app.coldchain.assessment import Assessment, Verdict
 from app.coldchain.plot import render_trace_png
 from app.coldchain.profiles import TemperatureProfile
 from app.coldchain.trace import Trace, format_utc
+from app.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
 
-FONT, BOLD, MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
 MARGIN = 16 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN - 12  # platypus frames pad 6 pt on each side
 PLOT_WIDTH_IN = CONTENT_WIDTH / 72.0
@@ -117,7 +113,7 @@ def render_excursion_report(
         raise ValueError(
             f"the assessment used profile {assessment.profile_name!r}, not {profile.name!r}"
         )
-    _register_fonts()
+    register_fonts()
     out = BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -149,14 +145,6 @@ def render_excursion_report(
 
 
 # ---------------------------------------------------------------- text
-
-
-def _register_fonts() -> None:
-    registered = set(pdfmetrics.getRegisteredFontNames())
-    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    for name in (FONT, BOLD, MONO):
-        if name not in registered:
-            pdfmetrics.registerFont(TTFont(name, str(fonts / f"{name}.ttf")))
 
 
 def _style(size: float = 8.5, *, font: str = FONT, **extra: Any) -> ParagraphStyle:
@@ -377,38 +365,4 @@ def _signatures_section(header: ReportHeader) -> list[Flowable]:
 
 def _canvas_maker(header: ReportHeader) -> Callable[..., Canvas]:
     footer = f"Logger file SHA-256 {header.raw_sha256}"
-    return partial(_NumberedCanvas, footer=footer)
-
-
-class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type hints
-    """Holds pages back until the end so each footer can say "page X of Y"."""
-
-    def __init__(self, *args: Any, footer: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._footer = footer
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:  # reportlab's method name
-        """Keep the finished page's state; it is drawn in `save`."""
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        """Draw every footer with the page total, then write the file."""
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, 1):
-            self.__dict__.update(state)
-            self._draw_footer(number, total)
-            super().showPage()
-        super().save()
-
-    def _draw_footer(self, number: int, total: int) -> None:
-        left, right, y = MARGIN + 6, A4[0] - MARGIN - 6, MARGIN - 2 * mm
-        self.setStrokeColor(colors.HexColor("#9ca3af"))
-        self.setLineWidth(0.4)
-        self.line(left, y + 9, right, y + 9)
-        self.setFillColor(colors.black)
-        self.setFont(MONO, 7)
-        self.drawString(left, y, self._footer)
-        self.setFont(FONT, 7.5)
-        self.drawRightString(right, y, f"page {number} of {total}")
+    return partial(NumberedCanvas, footer=footer, margin=MARGIN, footer_font=MONO)

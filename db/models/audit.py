@@ -20,9 +20,10 @@ class AuditEvent(Base):
     __audited__ = False
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column()
-    user_id: Mapped[str | None] = mapped_column(String(36))
-    username: Mapped[str | None] = mapped_column(String(64))
+    # Indexed for the audit trail screen's filters: time range, user, and a site's users.
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
     station: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(64))
     record_type: Mapped[str] = mapped_column(String(64), index=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, Versioned
-from db.enums import QcOutcome, StepStatus, enum_column
+from db.base import Base, Versioned, signed_only_by
+from db.enums import QcOutcome, SignatureMeaning, StepStatus, enum_column
 
 
 class ManufacturingStep(Versioned, Base):
@@ -56,5 +56,10 @@ class QcResult(Versioned, Base):
     entered_at: Mapped[datetime] = mapped_column()
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column()
-    exception_approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
-    exception_justification: Mapped[str | None] = mapped_column(Text)
+    # Filled in by QA's later, separately signed exception approval: not part of the review.
+    exception_approved_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id"), info=signed_only_by(SignatureMeaning.APPROVED)
+    )
+    exception_justification: Mapped[str | None] = mapped_column(
+        Text, info=signed_only_by(SignatureMeaning.APPROVED)
+    )

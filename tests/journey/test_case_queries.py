@@ -244,8 +244,8 @@ def test_timeline_and_alerts_of_an_excursion_left_for_qa(demo: Any, tmp_path: Pa
     assert receipt.verified_by == "Vera Verifier"
     assert receipt.site == "Cell Therapy Facility (demo)"
     assert len(receipt.signatures) == 1
-    assert receipt.signatures[0].startswith("Vera Verifier · ")
-    assert receipt.signatures[0].endswith(" UTC · Verified")
+    assert receipt.signatures[0].manifestation.startswith("Vera Verifier · ")
+    assert receipt.signatures[0].manifestation.endswith(" UTC · Verified")
     assert receipt.cold_chain is not None
     assert receipt.cold_chain.verdict is Verdict.EXCURSION
     assert receipt.cold_chain.disposition is None
@@ -277,10 +277,10 @@ def test_timeline_and_alerts_of_an_excursion_left_for_qa(demo: Any, tmp_path: Pa
     verdict = dispositioned[0].cold_chain
     assert verdict is not None and verdict.disposition is not None
     assert "dispositioned 'accept'" in verdict.words
-    assert verdict.signatures[0].startswith("Asha Quality · ")
-    assert verdict.signatures[0].endswith("Dispositioned")
+    assert dispositioned[0].signatures[0].manifestation.startswith("Asha Quality · ")
+    assert dispositioned[0].signatures[0].manifestation.endswith("Dispositioned")
     accepted = next(e for e in after if e.action == "receipt accepted")
-    assert accepted.signatures[0].endswith("Approved")
+    assert accepted.signatures[0].manifestation.endswith("Approved")
     assert alerts(demo.database, asha) == ()
     assert work_queue(demo.database, asha) == ()
     otto_queue = work_queue(demo.database, demo["otto.operator"])

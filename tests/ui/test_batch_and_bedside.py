@@ -3,11 +3,13 @@
 Each test drives a demo case through the real services (JourneyDriver) to the stage the screen
 works on, then uses the page: scans typed as a keyboard-wedge scanner types them (text + Enter),
 the second person through SecondPersonDialog (its ``exec`` filled in, never left open), and
-printing through a stand-in for the system print dialog. Screenshots: tests/artifacts/ui/.
+printing through a stand-in for the system print dialog. Screenshots: tests/artifacts/screens/.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,11 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
-import ui.batch_record_page as batch_module
+import ui.case_work as case_work_module
+import ui.scan_alarm as scan_alarm_module
 from app.demo_journey import STEP_PARAMETERS, JourneyDriver
 from app.deviations import deviations_of_case
-from app.errors import ValidationFailed
+from app.errors import DatabaseUnavailable, ValidationFailed
 from app.journey.enrolment import find_case
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, verify_step
 from app.journey.views import CaseView, UnitView
@@ -37,19 +41,15 @@ from app.stage_queries import units_of
 from app.uow import UnitOfWork
 from app.users import authenticate, create_user
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
-from ui.batch_record_page import (
-    BatchRecordPage,
-    ParameterForm,
-    ScientificSpinBox,
-    parameter_label,
-    parse_number_list,
-)
+from db.models import AuditEvent
+from ui.batch_record_page import BatchRecordPage
 from ui.bedside_page import BedsidePage, post_thaw_status
+from ui.parameter_form import ParameterForm, ScientificSpinBox, parameter_label, parse_number_list
 from ui.signing import SecondPersonDialog
 from ui.style import apply_style
 from ui.tasks import TaskRunner
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 DEMO_PASSWORD = "demo-password"
 ADMIN_PASSWORD = "correct horse battery"  # the demo database's administrator (tests/conftest.py)
 PAGE_SIZE = (1000, 780)  # the main window's page area
@@ -124,6 +124,20 @@ def type_number(qtbot: QtBot, spin: QDoubleSpinBox, text: str) -> None:
     """Replace a spin box's text by typing, as a user does."""
     spin.lineEdit().selectAll()
     qtbot.keyClicks(spin.lineEdit(), text)
+
+
+def acknowledgements(demo: Any, scan_id: uuid.UUID | None) -> list[tuple[str | None, Any]]:
+    """Who acknowledged the alarm of the refused scan ``scan_id``, and what the event says."""
+    assert scan_id is not None
+    with demo.database.read_session() as session:
+        events = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "acknowledge",
+                AuditEvent.record_type == "scan",
+                AuditEvent.record_id == str(scan_id),
+            )
+        )
+        return [(event.user_id, json.loads(event.new_values)) for event in events]
 
 
 def bag_of(demo: Any, case: CaseView, kind: UnitKind, username: str) -> UnitView:
@@ -240,8 +254,39 @@ def test_batch_record_start_scan_record_and_verify(
     assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PENDING
     refused = [d for d in deviations_of_case(demo.database, case.id) if d.kind == "scan_mismatch"]
     assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
+    assert page.alarm.scan_id == refused[0].scan_id
+    assert acknowledgements(demo, refused[0].scan_id) == []
+
+    # The acknowledgement must be on record: when it cannot be written the screen stays blocked.
+    def unavailable(*_args: Any, **_kwargs: Any) -> None:
+        raise DatabaseUnavailable("The database server cannot be reached: check the network.")
+
+    with monkeypatch.context() as fault:
+        fault.setattr(scan_alarm_module, "acknowledge_scan_refusal", unavailable)
+        click(qtbot, page.alarm.button)
+        settle(qtbot, runner)
+    assert page.alarm.active and not page.body.isEnabled()
+    assert page.alarm.problem.isVisible()
+    assert page.alarm.problem.text() == (
+        "✖ Your acknowledgement was not recorded — Database unavailable: The database server "
+        "cannot be reached: check the network. The screen stays blocked: acknowledge again."
+    )
+    assert acknowledgements(demo, refused[0].scan_id) == []
+    shoot(page, "batch-acknowledgement-not-recorded.png")
+
     click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
     assert not page.alarm.active and page.body.isEnabled()
+    assert acknowledgements(demo, refused[0].scan_id) == [
+        (
+            str(otto.user_id),
+            {
+                "acknowledged_by": "Otto Operator",
+                "deviation": refused[0].number,
+                "outcome": "mismatch",
+            },
+        )
+    ]
     assert page.scans == [] and page.input_list is not None and page.input_list.count() == 0
 
     # The right bag; scanning it twice is refused; the parameters typed stay.
@@ -302,7 +347,7 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
         printed.append((pdf, size))
         return True
 
-    monkeypatch.setattr(batch_module, "choose_printer_and_print", print_dialog)
+    monkeypatch.setattr(case_work_module, "choose_printer_and_print", print_dialog)
 
     page = BatchRecordPage(demo.database, otto, runner)
     open_page(qtbot, page, runner, case)
@@ -342,7 +387,12 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     settle(qtbot, runner)
     assert page.alarm.active and "not one of the containers expected" in page.alarm.text.text()
     shoot(page, "batch-label-mismatch.png")
+    refused_scan = page.alarm.scan_id
     click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    assert not page.alarm.active
+    [(who, _what)] = acknowledgements(demo, refused_scan)
+    assert who == str(otto.user_id)
     assert row.scan_back.text() == ""
     assert label_reconciliation(demo.database, row.unit.id).applied == 0
 
@@ -355,7 +405,7 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
 
     # A damaged label is reprinted with a reason; the earlier one is voided.
     monkeypatch.setattr(
-        batch_module.QInputDialog, "getText", lambda *_args: ("label smudged", True)
+        case_work_module.QInputDialog, "getText", lambda *_args: ("label smudged", True)
     )
     click(qtbot, page.outputs[0].print_button)
     settle(qtbot, runner)
@@ -440,7 +490,11 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     refused = [d for d in deviations_of_case(demo.database, case.id) if d.kind == "scan_mismatch"]
     assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
     click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
     assert page.body.isEnabled() and page.wristband_scan.text() == ""
+    [(who, what)] = acknowledgements(demo, refused[0].scan_id)
+    assert who == str(ivy.user_id) and what["acknowledged_by"] == "Ivy Infusion"
+    assert what["deviation"] == refused[0].number
 
     # This patient's hospital number (ISBT 128 data structure 025) and the bag: checked.
     scan(qtbot, page.wristband_scan, "&#0009NBH200001")

@@ -1,14 +1,16 @@
 """Cases page and Home page on demo data with cases at several stages, on both backends.
 
 The cases are driven through the real services (``JourneyDriver``). The pages load through the
-task runner; the tests wait for what they show. Screenshots go to tests/artifacts/ui/
+task runner; the tests wait for what they show. Screenshots go to tests/artifacts/screens/
 (cases-*.png, home-*.png).
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QLabel,
     QLineEdit,
@@ -26,22 +29,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 
 from app.actor import Actor
+from app.case_history import ColdChainVerdict
 from app.demo_journey import JourneyDriver
+from app.journey.manufacturing import steps_of_case
 from app.journey.records import units_of_case
 from app.journey.shipping import receive_unit
 from app.journey.views import CaseView
 from app.users import authenticate
-from db.enums import CaseStage, ShipmentDirection, UnitKind
-from db.models import Shipment
+from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdict
+from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
+from ui.case_detail import cold_chain_line, cold_chain_tone
 from ui.cases_page import CasesPage, CaseTableModel
 from ui.home_page import HomePage
 from ui.style import apply_style
 from ui.tasks import TaskRunner
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)
 PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window
 
@@ -97,10 +103,8 @@ def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
 
 
 @pytest.fixture(autouse=True)
-def styled() -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_style(app)
+def styled(qapp: QApplication) -> None:
+    apply_style(qapp)
 
 
 def _shown(qtbot: QtBot, page: QWidget) -> None:
@@ -161,8 +165,12 @@ def every_text(page: QWidget) -> list[str]:
 
 
 def _leaks(texts: list[str]) -> list[str]:
+    return _leaks_of(texts, IDENTITY_WORDS)
+
+
+def _leaks_of(texts: list[str], words: tuple[str, ...]) -> list[str]:
     joined = "\n".join(texts).casefold()
-    return [word for word in IDENTITY_WORDS if word.casefold() in joined]
+    return [word for word in words if word.casefold() in joined]
 
 
 # ---------------------------------------------------------------- cases
@@ -202,7 +210,10 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     assert "· Received at manufacturer\nReceipt verified — Otto Operator, verified by " in receipt
     assert receipt.endswith("Vera Verifier, at Cell Therapy Facility (demo)")
     texts = _tree_texts(timeline)
-    assert any(t.startswith("✔ Signed: Vera Verifier · ") and t.endswith("Verified") for t in texts)
+    assert any(
+        t.startswith("✍ Verified — Vera Verifier (vera.verifier) ") and t.endswith(" UTC ✔ intact")
+        for t in texts
+    )
     assert any(t.startswith("✔ Cold chain of") and "within limits" in t for t in texts)
 
     genealogy = page.detail.genealogy
@@ -284,6 +295,174 @@ def test_coordinator_sees_the_patient_and_searches_by_name(
     assert any(t.startswith("⚠ Cold chain of") and "excursion, awaiting QA" in t for t in texts)
     page.detail.timeline.scrollToBottom()  # the receipt and its cold-chain verdict
     _screenshot(page, "cases-coordinator-excursion", demo.database.backend)
+
+
+# ---------------------------------------------------------------- signatures and verdicts
+
+SCREENS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+
+
+def _screen(page: QWidget, name: str, backend: str) -> None:
+    if backend != "sqlite":
+        return
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    QApplication.processEvents()
+    assert page.grab().save(str(SCREENS / f"{name}.png"))
+
+
+def _entry_item(tree: QTreeWidget, action: str) -> QTreeWidgetItem:
+    (found,) = [
+        tree.topLevelItem(i)
+        for i in range(tree.topLevelItemCount())
+        if tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == action
+    ]
+    return found
+
+
+def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    return [item.child(i) for i in range(item.childCount())]
+
+
+def _expected_line(database: Any, record_id: uuid.UUID, state: str) -> str:
+    """The signature line as the signature table says it should read."""
+    with database.read_session() as session:
+        (row,) = session.scalars(select(Signature).where(Signature.record_id == str(record_id)))
+        meaning = row.meaning.value.capitalize()
+        when = f"{row.signed_at:%Y-%m-%d %H:%M} UTC"
+        return f"✍ {meaning} — {row.signer_name} ({row.signer_username}) {when} {state}"
+
+
+def _open_case(qtbot: QtBot, demo: Any, username: str, runner: TaskRunner) -> CasesPage:
+    page = CasesPage(demo.database, demo[username], runner)
+    _shown(qtbot, page)
+    _settled(qtbot, page)
+    assert page.detail.detail is not None
+    return page
+
+
+@pytest.fixture
+def infused(demo: Any, tmp_path: Path) -> CaseView:
+    """One case infused after an excursion on the way to the manufacturer, accepted by QA."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH400201", "Lindqvist", "Maja", date(1968, 5, 2))
+    return driver.run_to(case, CaseStage.INFUSED, excursion=True)
+
+
+def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
+    qtbot: QtBot, demo: Any, infused: CaseView, runner: TaskRunner
+) -> None:
+    page = _open_case(qtbot, demo, "vera.verifier", runner)
+    timeline = page.detail.timeline
+    texts = _tree_texts(timeline)
+    steps = steps_of_case(demo.database, infused.id)
+    ok = timeline.colours["ok"]
+    for step in steps:
+        item = _entry_item(timeline, f"step {step.position} verified")
+        (line,) = [c for c in _children(item) if c.text(0).startswith("✍")]
+        assert line.text(0) == _expected_line(demo.database, step.id, "✔ intact")
+        assert line.text(0).startswith("✍ Verified — Vera Verifier (vera.verifier) ")
+        assert line.foreground(0).color() == ok
+    with demo.database.read_session() as session:
+        release = session.scalars(select(Release).where(Release.case_id == infused.id)).one()
+        files = {
+            f.shipment_id: f
+            for f in session.scalars(
+                select(LoggerFile).join(Shipment).where(Shipment.case_id == infused.id)
+            )
+        }
+        shipments = {
+            s.direction: s
+            for s in session.scalars(select(Shipment).where(Shipment.case_id == infused.id))
+        }
+    certified = _expected_line(demo.database, release.id, "✔ intact")
+    assert certified.startswith("✍ Certified for release — Dr Petra Qualified (petra.qp) ")
+    assert certified in [
+        c.text(0) for c in _children(_entry_item(timeline, "certified for release"))
+    ]
+
+    inbound = shipments[ShipmentDirection.TO_MANUFACTURER]
+    outbound = shipments[ShipmentDirection.TO_CLINIC]
+    excursion = files[inbound.id]
+    dispositioned = _children(_entry_item(timeline, "cold chain dispositioned accept"))
+    signed = _expected_line(demo.database, excursion.id, "✔ intact")
+    assert signed.startswith("✍ Dispositioned — Asha Quality (asha.qa) ")
+    assert signed in [c.text(0) for c in dispositioned]
+    (verdict,) = [c for c in dispositioned if "Cold chain of" in c.text(0)]
+    report = json.loads(excursion.assessment)
+    assert verdict.text(0).startswith(
+        f"⚠ Cold chain of {inbound.sscc} (to the manufacturer): excursion, dispositioned "
+        "'accept' by Asha Quality "
+    )
+    assert f"longest {report['longest_excursion_min']:.1f} min" in verdict.text(0)
+    assert f"cumulative {report['cumulative_excursion_min']:.1f} min" in verdict.text(0)
+    assert verdict.foreground(0).color() == timeline.colours["warning"]
+    within = f"✔ Cold chain of {outbound.sscc} (to the clinic): within limits, no excursion"
+    assert any(t.startswith(within) for t in texts)
+    assert any(t.startswith("✍ Verified — Ian Infusion (ian.infusion) ") for t in texts)
+    assert _leaks_of(every_text(page), ("NBH400201", "Lindqvist", "Maja", "1968-05-02")) == []
+
+    timeline.scrollToItem(
+        _entry_item(timeline, "cold chain dispositioned accept"),
+        QAbstractItemView.ScrollHint.PositionAtTop,
+    )
+    _screen(page, "case-timeline", demo.database.backend)
+
+
+def test_a_signature_on_a_record_changed_after_signing_shows_broken(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH400202", "Ferreira", "Rui", date(1982, 2, 11))
+    case = driver.run_to(case, CaseStage.QC_PENDING_RELEASE)
+    third = next(s for s in steps_of_case(demo.database, case.id) if s.position == 3)
+    with demo.database.engine.begin() as connection:  # behind the application's back
+        table = ManufacturingStep.__table__
+        assert isinstance(table, Table)
+        connection.execute(
+            update(table).where(table.c.id == third.id).values(parameters='{"viability": 99}')
+        )
+
+    page = _open_case(qtbot, demo, "otto.operator", runner)
+    timeline = page.detail.timeline
+    item = _entry_item(timeline, "step 3 verified")
+    (line,) = [c for c in _children(item) if c.text(0).startswith("✍")]
+    assert line.text(0) == _expected_line(
+        demo.database, third.id, "✖ signature broken: the record changed after signing"
+    )
+    assert line.foreground(0).color() == timeline.colours["error"]
+    assert line.font(0).bold()
+    texts = _tree_texts(timeline)
+    assert sum("signature broken" in t for t in texts) == 2  # the line and its tooltip
+    other = _entry_item(timeline, "step 2 verified")
+    assert any(c.text(0).endswith("✔ intact") for c in _children(other))
+    timeline.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtTop)
+    _screen(page, "case-timeline-broken-signature", demo.database.backend)
+
+
+def test_verdict_lines_say_in_icons_and_words_what_the_colour_says() -> None:
+    verdict = ColdChainVerdict(
+        sscc="059012340000000017",
+        leg="to the manufacturer",
+        file_name="trip.csv",
+        verdict=Verdict.EXCURSION,
+        excursions=1,
+        longest_excursion_min=40.0,
+        cumulative_excursion_min=40.0,
+        gaps=0,
+        disposition=Disposition.REJECT,
+        dispositioned_by="Asha Quality",
+        dispositioned_at=None,
+    )
+    assert cold_chain_tone(verdict) == "error"
+    assert cold_chain_line(verdict).startswith("✖ Cold chain of ")
+    assert "excursion, dispositioned 'reject' by Asha Quality — 1 excursion" in (
+        cold_chain_line(verdict)
+    )
+    awaiting = replace(verdict, disposition=None, dispositioned_by=None)
+    assert (cold_chain_tone(awaiting), cold_chain_line(awaiting)[0]) == ("warning", "⚠")
+    missing = replace(awaiting, file_name=None, verdict=None)
+    assert cold_chain_tone(missing) == "warning"
+    assert cold_chain_line(missing).endswith("no logger file imported — temperature not assessed")
 
 
 # ---------------------------------------------------------------- home

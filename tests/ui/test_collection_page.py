@@ -4,7 +4,7 @@ A demo case is enrolled through the real services (JourneyDriver); then alex.aph
 a bag by typing, prints its label (through a stand-in for the system print dialog), scans it back
 as a keyboard-wedge scanner types (text + Enter), a second person verifies through
 SecondPersonDialog (its ``exec`` filled in), and the bag is packed, the logger scanned and the
-shipper handed over. Screenshots: tests/artifacts/ui/.
+shipper handed over. Screenshots: tests/artifacts/screens/.
 """
 
 from __future__ import annotations
@@ -19,20 +19,21 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-import ui.batch_record_page as batch_module
-import ui.collection_page as page_module
+import ui.case_work as case_work_module
 from app.demo_journey import JourneyDriver
 from app.journey.collection import CollectedBag, register_collection
 from app.journey.enrolment import find_case
 from app.label_records import label_reconciliation
 from app.stage_queries import CaseStage
 from db.types import utc_now
-from ui.collection_page import CollectionPage, bag_label_text
+from ui.collection_page import CollectionPage
+from ui.formats import din_text
+from ui.label_rows import bag_label_text
 from ui.signing import SecondPersonDialog
 from ui.style import apply_style
 from ui.tasks import TaskRunner
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 DEMO_PASSWORD = "demo-password"
 PAGE_SIZE = (1000, 780)  # the main window's page area
 
@@ -115,8 +116,8 @@ def test_collect_label_verify_and_ship(
         printed.append(size)
         return True
 
-    # the shared case page (ui.batch_record_page) sends labels to the print dialog
-    monkeypatch.setattr(batch_module, "choose_printer_and_print", fake_print)
+    # the shared case page (ui.case_work) sends labels to the print dialog
+    monkeypatch.setattr(case_work_module, "choose_printer_and_print", fake_print)
     page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
     assert page.objectName() == "page-collection"
     qtbot.addWidget(page)
@@ -166,7 +167,11 @@ def test_collect_label_verify_and_ship(
     assert page.alarm.active and not page.body.isEnabled()
     assert "SCAN DOES NOT MATCH" in page.alarm.text.text()
     click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
     assert not page.alarm.active and page.body.isEnabled()
+    acknowledgement = page.alarm.acknowledgement
+    assert acknowledgement is not None and acknowledgement.username == "alex.apheresis"
+    assert acknowledgement.deviation_number is not None
     assert row.scan_back.text() == ""
     scan(qtbot, row.scan_back, f"={bag.din}00")
     settle(qtbot, runner)
@@ -174,7 +179,7 @@ def test_collect_label_verify_and_ship(
     assert label_reconciliation(demo.database, bag.id).reconciled
 
     # a reprint asks for a reason; cancelling it prints nothing
-    monkeypatch.setattr(batch_module.QInputDialog, "getText", lambda *_a, **_k: ("", False))
+    monkeypatch.setattr(case_work_module.QInputDialog, "getText", lambda *_a, **_k: ("", False))
     click(qtbot, page.bag_rows[0].print_button)
     settle(qtbot, runner)
     assert len(printed) == 1
@@ -198,11 +203,12 @@ def test_collect_label_verify_and_ship(
     settle(qtbot, runner)
     shipment = page.shipments[case.id]
     assert shipment.sscc in page.sscc_label.text()
-    assert f"Still to pack: DIN {page_module.din_text(bag.din)}" in page.packed_label.text()
+    assert f"Still to pack: DIN {din_text(bag.din)}" in page.packed_label.text()
     scan(qtbot, page.pack_scan, f"={other_bag.din}00")
     settle(qtbot, runner)
     assert page.alarm.active
     click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
     scan(qtbot, page.pack_scan, f"={bag.din}00")
     settle(qtbot, runner)
     assert "✔ Packed: DIN" in page.packed_label.text(), page.error_message.text()

@@ -21,8 +21,8 @@ def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:
     qtbot.keyClicks(draft, "half-typed note")
     lock = IdleLock(window, demo.database, demo["otto.operator"], minutes=0.002)  # 120 ms
     qtbot.waitUntil(lambda: lock.is_locked, timeout=3000)
-    ARTIFACTS.joinpath("ui").mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(ARTIFACTS / "ui" / "idle-lock.png"))
+    ARTIFACTS.joinpath("screens").mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(ARTIFACTS / "screens" / "idle-lock.png"))
 
     qtbot.keyClicks(draft, " more")  # input to the locked window is swallowed
     assert draft.text() == "half-typed note"

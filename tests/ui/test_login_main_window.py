@@ -15,12 +15,13 @@ from app.sites import create_site
 from app.uow import UnitOfWork
 from app.users import create_user
 from db.enums import Role, SiteKind
+from ui.admin_page import AdminPage
+from ui.audit_page import AuditTrailPage
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
-from ui.pages import AuditPage
 from ui.style import apply_style
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 PASSWORD = "correct horse battery"
 
 
@@ -88,12 +89,13 @@ def test_sign_in_opens_the_main_window_with_role_navigation(
     assert "Site: Cell Therapy Facility" in status
     assert f"Database: {database.short_name}" in status
 
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"main_window_{database.backend}.png"))
 
     audit = window.show_section("audit")
-    assert isinstance(audit, AuditPage)
+    assert isinstance(audit, AuditTrailPage)
     qtbot.mouseClick(audit.findChild(QPushButton, "verifyChain"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: audit.result.isVisible(), timeout=20_000)  # noqa: PLW0108 - result is swapped
     assert audit.result.text().startswith("✔ Intact: all ")
     assert window.grab().save(str(ARTIFACTS / f"audit_verify_{database.backend}.png"))
 
@@ -108,8 +110,6 @@ def test_admin_sees_admin_and_audit_sections_only(
     window = MainWindow(database, admin)
     qtbot.addWidget(window)
     assert window.section_titles() == ["Home", "Audit trail", "Admin"]
-    placeholder = window.show_section("admin")
-    notice = placeholder.findChild(QLabel, "placeholderNotice")
-    assert notice is not None
-    assert "PLACEHOLDER — not built yet" in notice.text()
-    assert "issue #6" in notice.text()
+    page = window.show_section("admin")
+    assert isinstance(page, AdminPage)
+    assert page.findChild(QLabel, "placeholderNotice") is None

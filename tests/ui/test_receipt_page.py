@@ -1,6 +1,6 @@
 """The Receipt screen driven as the bench drives it: scans by keystrokes, the logger file through
 the import dialog, the verifier signing in on the same screen. What the screen shows is asserted
-beside what the services recorded; screenshots go to tests/artifacts/ui/receipt-*.png.
+beside what the services recorded; screenshots go to tests/artifacts/screens/receipt-*.png.
 
 The responsiveness tests import a large generic CSV while a 20 ms heartbeat timer runs on the
 GUI thread, and fail if the heartbeat ever stalls for 100 ms or more.
@@ -28,6 +28,7 @@ from app.demo_journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
 from app.deviations import deviations_of_case
 from app.journey.views import CaseView
 from app.logger_records import logger_files_of_shipment
+from app.scan_alarms import scan_acknowledgement
 from app.shipment_queries import (
     ExpectedUnit,
     ReceiptOutcome,
@@ -42,12 +43,14 @@ from app.shipment_queries import (
 from app.uow import UnitOfWork
 from app.users import authenticate, create_user
 from db.enums import CaseStage, Role
-from ui.receipt_page import LoggerImportDialog, ReceiptPage, VerifyReceiptDialog
+from ui.logger_import_dialog import LoggerImportDialog
+from ui.receipt_page import ReceiptPage
 from ui.style import apply_style
 from ui.tasks import Task, TaskRunner
 from ui.temperature_plot import TemperaturePlot, merged_spans
+from ui.verify_receipt_dialog import VerifyReceiptDialog
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 WAIT_MS = 60_000
 HEARTBEAT_MS = 20
 MAX_STALL_MS = 100.0
@@ -198,22 +201,22 @@ def test_scan_import_excursion_and_second_person_verification(
     dialog = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     assert dialog.result() == LoggerImportDialog.DialogCode.Accepted
-    qtbot.waitUntil(lambda: page.plot.excursion_regions != [], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.cold_chain.plot.excursion_regions != [], timeout=WAIT_MS)
 
-    assert page.verdict.text() == "✖ EXCURSION"
-    assert page.verdict.property("verdict") == "excursion"
-    shown = {name: label.text() for name, label in page.numbers.items()}
+    assert page.cold_chain.verdict.text() == "✖ EXCURSION"
+    assert page.cold_chain.verdict.property("verdict") == "excursion"
+    shown = {name: label.text() for name, label in page.cold_chain.numbers.items()}
     assert shown["Readings"].startswith("145 in the trip window")
     assert shown["Min / max / mean"].startswith("5.00 / 9.50 / ")
     assert shown["Excursions"] == "1"
     assert "(allowed 15 min)" in shown["Longest excursion"]
     assert shown["Data gaps"].startswith("0,")
     assert "MKT" in shown
-    assert len(page.plot.excursion_regions) == 1
-    start, end = page.plot.excursion_regions[0].getRegion()
+    assert len(page.cold_chain.plot.excursion_regions) == 1
+    start, end = page.cold_chain.plot.excursion_regions[0].getRegion()
     assert (end - start) / 60 == pytest.approx(25, abs=5)  # the 20-min plateau and its ramps
-    assert not page.plot.excursion_regions[0].movable
-    assert len(page.plot.limit_lines) == 2
+    assert not page.cold_chain.plot.excursion_regions[0].movable
+    assert len(page.cold_chain.plot.limit_lines) == 2
     (stored,) = logger_files_of_shipment(db, arrived.shipment.id)
     assert stored.verdict is Verdict.EXCURSION
     assert stored.reading_count == 146
@@ -264,10 +267,12 @@ def test_within_limits_receipt_is_accepted_at_verification(
     )
     dialog = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "readings in the file, drawn" in page.plot_note.text(), timeout=WAIT_MS)
-    assert page.verdict.text() == "✔ WITHIN LIMITS"
-    assert page.plot.excursion_regions == []
-    assert page.plot.gap_regions == []
+    qtbot.waitUntil(
+        lambda: "readings in the file, drawn" in page.cold_chain.plot_note.text(), timeout=WAIT_MS
+    )
+    assert page.cold_chain.verdict.text() == "✔ WITHIN LIMITS"
+    assert page.cold_chain.plot.excursion_regions == []
+    assert page.cold_chain.plot.gap_regions == []
 
     again = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
     qtbot.waitUntil(again.error.isVisible, timeout=WAIT_MS)
@@ -319,10 +324,18 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert expected_units(demo.database, arrived.shipment.id)[0].receipt_outcome is None
     (deviation,) = deviations_of_case(demo.database, arrived.case.id)
     assert deviation.kind == "scan_mismatch"
+    assert page.refused_scan is not None and page.refused_scan == deviation.scan_id
 
     qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
-    assert not page.mismatch.isVisible()
+    qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
     assert page.scan_field.isEnabled()
+    # The acknowledgement is on record: who, which refused scan, which deviation.
+    acknowledgement = scan_acknowledgement(demo.database, deviation.scan_id)
+    assert acknowledgement is not None and acknowledgement == page.acknowledgement
+    assert (acknowledgement.username, acknowledgement.deviation_number) == (
+        "otto.operator",
+        deviation.number,
+    )
     _scan(qtbot, page, arrived.bag_scan)
     qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
 
@@ -428,7 +441,7 @@ def test_the_plot_shades_excursions_and_marks_gaps_without_drawing_them_as_data(
     assert names == [
         "Temperature", "Limit (2 °C / 8 °C)", "Out of limits", "Excursion (2)", "Data gap (1)",
     ]  # fmt: skip
-    assert plot.getPlotItem().getAxis("bottom").labelText.startswith("Time (UTC), 2026-03-01")
+    assert plot.getPlotItem().getAxis("bottom").labelText.startswith("UTC, 01 Mar ")
     _screenshot(plot, "plot-gaps", "synthetic")
 
     plot.clear_trace()
@@ -544,7 +557,9 @@ def _responsive_import(
     assert not dialog.cancel_button.isEnabled()  # storing began: no cancel any more
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=600_000)
     heartbeat.mark("loading the trace (helper process)")
-    qtbot.waitUntil(lambda: "readings in the file" in page.plot_note.text(), timeout=600_000)
+    qtbot.waitUntil(
+        lambda: "readings in the file" in page.cold_chain.plot_note.text(), timeout=600_000
+    )
     heartbeat.mark("first paints of the plot")
     qtbot.wait(200)
     stall = heartbeat.stop()
@@ -556,9 +571,9 @@ def _responsive_import(
         f"{len(heartbeat.ticks)} ticks; {heartbeat.diagnosis()}"
     )
 
-    assert page.verdict.text() == "✔ WITHIN LIMITS"
+    assert page.cold_chain.verdict.text() == "✔ WITHIN LIMITS"
     in_file = f"{readings:,}".replace(",", "\u202f")
-    assert page.numbers["Readings"].text().endswith(f"({in_file} rows in the file)")
+    assert page.cold_chain.numbers["Readings"].text().endswith(f"({in_file} rows in the file)")
     (stored,) = logger_files_of_shipment(demo.database, arrived.shipment.id)
     assert stored.reading_count == readings
     _screenshot(page, f"{readings // 1000}k", demo.database.backend)

@@ -3,7 +3,7 @@
 Cases are driven through the real services (``JourneyDriver``); the pages are then typed into
 and clicked. Modal dialogs are answered by stand-ins for their ``exec`` (never shown): the
 signature dialog gets the password typed, the statement dialog its text. Screenshots go to
-tests/artifacts/ui/.
+tests/artifacts/screens/.
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ from db.enums import (
     Role,
     SideState,
 )
-from ui.deviations_page import DeviationsPage, StatementDialog
+from ui.deviations_page import DeviationsPage
+from ui.prompts import StatementDialog
 from ui.release_page import ReleasePage
 from ui.signing import SignatureDialog
 from ui.style import apply_style
 from ui.tasks import TaskRunner
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)
 PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window
 

@@ -2,11 +2,12 @@
 
 A keyboard-wedge scan is a fast burst of `keyClicks` ending in Return; hand typing is the same
 with a pause between keys. What the screen shows is asserted beside what the service recorded.
-Screenshots of the green and the red states go to tests/artifacts/ui/.
+Screenshots of the green and the red states go to tests/artifacts/screens/.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import wave
@@ -23,14 +24,17 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.demo_journey import JourneyDriver
+from app.errors import DatabaseUnavailable
 from app.journey.views import CaseView, UnitView
 from app.scan_verification import grouped
 from db.enums import ScanOutcome
-from db.models import Deviation, Scan
+from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import InvalidCoi, parse_coi
-from ui import scan_station
-from ui.scan_station import NO_CAMERA, ScanStation, din_text
+from ui import scan_alarm, scan_station
+from ui.formats import din_text
+from ui.scan_station import ScanStation
+from ui.scan_station_body import NO_CAMERA
 from ui.scanner_input import (
     GS,
     Keystroke,
@@ -45,7 +49,7 @@ from ui.sounds import Sounds, sound_file
 from ui.style import apply_style
 from ui.tasks import TaskRunner
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ui"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 HAND_DELAY_MS = 120  # a person's pause between keys, well above the 50 ms burst limit
 GS1_SCAN = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"  # GTIN, batch <GS> serial
 WAIT_MS = 15_000
@@ -221,6 +225,19 @@ def _station_scans(demo) -> list[Scan]:
     return scans
 
 
+def _acknowledgements(demo, scan: Scan) -> list[AuditEvent]:
+    """The audit events that acknowledge the alarm of ``scan``."""
+    with demo.database.read_session() as session:
+        query = select(AuditEvent).where(
+            AuditEvent.action == "acknowledge",
+            AuditEvent.record_type == "scan",
+            AuditEvent.record_id == str(scan.id),
+        )
+        events = list(session.scalars(query))
+        session.expunge_all()
+    return events
+
+
 def _typed_coi(case: CaseView, check: str | None = None) -> str:
     """The COI as a person types it from the label: grouped, then the check character."""
     return f"{parse_coi(case.coi).eye_readable} {check or case.coi_check}"
@@ -300,7 +317,12 @@ def test_a_matching_container_turns_the_station_green(
 
 
 def test_a_wrong_patient_blocks_the_station_until_acknowledged(
-    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+    qtbot: QtBot,
+    station: ScanStation,
+    journey: Journey,
+    demo,
+    runner: TaskRunner,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _choose(qtbot, station, journey.case)
     _scan(qtbot, station, _din_scan(journey.other_bag))
@@ -324,15 +346,43 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
     assert station.notice.isVisible()
     assert "Input ignored" in station.notice.text()
     assert station.scan_field.text() == ""
-    assert [s.outcome for s in _station_scans(demo)] == [ScanOutcome.MISMATCH]
+    [refused] = _station_scans(demo)
+    assert refused.outcome is ScanOutcome.MISMATCH
+    assert station.refused_scan == refused.id
+    assert _acknowledgements(demo, refused) == []
 
-    with qtbot.waitSignal(station.blocked_changed) as unblocked:
+    # The acknowledgement is a record: if it cannot be written, the station stays blocked.
+    def unavailable(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseUnavailable("The database server cannot be reached: check the network.")
+
+    with monkeypatch.context() as fault:
+        fault.setattr(scan_alarm, "acknowledge_scan_refusal", unavailable)
+        qtbot.keyClick(station.scan_field, Qt.Key.Key_F12)
+        qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
+    assert station.blocked and station.acknowledge_button.isVisible()
+    assert station.acknowledge_button.isEnabled()
+    assert station.notice.isVisible()
+    assert station.notice.text().startswith("✖ Your acknowledgement was not recorded — ")
+    assert "Database unavailable" in station.notice.text()
+    assert "The screen stays blocked" in station.notice.text()
+    assert _acknowledgements(demo, refused) == []
+    _screenshot(qtbot, station, "scan-station-acknowledgement-not-recorded.png")
+
+    with qtbot.waitSignal(station.blocked_changed, timeout=WAIT_MS) as unblocked:
         qtbot.keyClick(station.scan_field, Qt.Key.Key_F12)
     assert unblocked.args == [False]
     assert not station.blocked
     assert not station.acknowledge_button.isVisible()
     assert not station.notice.isVisible()
     assert station.headline.text() == "Acknowledged"
+    [event] = _acknowledgements(demo, refused)
+    assert event.user_id == str(demo["otto.operator"].user_id)
+    assert event.username == "otto.operator" and event.station == "test-station"
+    with demo.database.read_session() as session:
+        number = session.scalar(select(Deviation.number).where(Deviation.scan_id == refused.id))
+    assert number is not None and json.loads(event.new_values)["deviation"] == number
+    assert number in station.detail.text()
+    assert "acknowledged by Otto Operator" in station.history.item(0).text()
 
     _scan(qtbot, station, _din_scan(journey.bag))
     assert _settled(qtbot, station) == "scanBannerMatch"
@@ -358,7 +408,14 @@ def test_an_unreadable_scan_is_red_and_needs_a_deliberate_click(
     assert scan.outcome is ScanOutcome.UNREADABLE
 
     qtbot.mouseClick(station.acknowledge_button, Qt.MouseButton.LeftButton)
-    assert not station.blocked
+    qtbot.waitUntil(lambda: not station.blocked, timeout=WAIT_MS)
+    [event] = _acknowledgements(demo, scan)
+    assert event.username == "otto.operator"
+    assert json.loads(event.new_values) == {
+        "acknowledged_by": "Otto Operator",
+        "deviation": None,
+        "outcome": "unreadable",
+    }
     assert station.focusWidget() is station.scan_field  # the click did not take the focus
 
 
@@ -372,6 +429,7 @@ def test_gs_as_a_substitute_text_and_as_ctrl_bracket(
     assert _settled(qtbot, station) == "scanBannerMismatch"
     assert "does not identify a container" in station.detail.text()
     qtbot.keyClick(station.scan_field, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: not station.blocked, timeout=WAIT_MS)  # once it is on record
 
     before, after = GS1_SCAN.split("<GS>")
     qtbot.keyClicks(station.scan_field, before)

@@ -1,0 +1,330 @@
+"""The Audit trail screen on a trail written by a real journey, used as QA and an administrator
+would: typing filters, pressing Enter, scrolling, reading an event, exporting, verifying.
+
+Expectations come from the audit table and the query service; the save dialog is answered by a
+stand-in for ``QFileDialog.getSaveFileName``. The screenshot goes to
+tests/artifacts/screens/audit-trail.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select, text
+
+from app.actor import Actor
+from app.audit_queries import AuditFilter, search_audit
+from app.database import Database
+from db import audit_triggers
+from db.models import AuditEvent
+from tests.conftest import ARTIFACTS
+from tests.support import audit_trail
+from tests.support.audit_trail import Trail
+from ui.audit_page import AuditTrailPage
+from ui.main_window import MainWindow
+from ui.style import apply_style
+from ui.tasks import TaskRunner
+
+trail_template = audit_trail.trail_template
+trail = audit_trail.trail
+
+SCREENS = ARTIFACTS / "screens"
+PDF_PAGES = ARTIFACTS / "audit"
+UTC_ZONE = QTimeZone.utc()
+
+
+def _styled() -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+
+
+def _idle(qtbot: QtBot, page: AuditTrailPage) -> None:
+    qtbot.waitUntil(lambda: not page.runner.busy and page.model.total is not None, timeout=20_000)
+    QApplication.processEvents()
+
+
+def _page(qtbot: QtBot, database: Database, actor: Actor, **options: int) -> AuditTrailPage:
+    runner = TaskRunner()
+    page = AuditTrailPage(database, actor, runner, **options)
+    qtbot.addWidget(page)
+    page.resize(1100, 760)
+    page.show()
+    _idle(qtbot, page)
+    return page
+
+
+def _count(database: Database) -> int:
+    with database.read_session() as session:
+        return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+def _shown(page: AuditTrailPage) -> list[int]:
+    return [row.seq for row in page.model.rows]
+
+
+def _row_of(page: AuditTrailPage, action: str) -> int:
+    return next(i for i, row in enumerate(page.model.rows) if row.action == action)
+
+
+def test_case_filter_shows_the_case_events_and_one_event_in_full(
+    qtbot: QtBot, trail: Trail
+) -> None:
+    _styled()
+    qa = trail["asha.qa"]
+    window = MainWindow(trail.database, qa, idle_lock_minutes=60)
+    window.factories["audit"] = AuditTrailPage  # what ui/main_window.py is to register
+    qtbot.addWidget(window)
+    window.resize(1280, 820)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.show_section("audit")
+    assert isinstance(page, AuditTrailPage)
+    _idle(qtbot, page)
+    assert page.scope.text() == (f"You see events of the users at {qa.site_name}. Newest first.")
+
+    qtbot.keyClicks(page.case_field, trail.case_a.coi_eye_readable)
+    qtbot.keyClick(page.case_field, Qt.Key.Key_Return)
+    _idle(qtbot, page)
+    expected = search_audit(
+        trail.database, qa, AuditFilter(case=trail.case_a.coi_eye_readable), limit=1000
+    )
+    assert _shown(page) == [row.seq for row in expected.rows]
+    assert page.count.text() == f"{expected.total} of {expected.total} events shown"
+    assert {row.username for row in page.model.rows} <= {
+        "otto.operator", "vera.verifier", "quinn.qc", "asha.qa", "petra.qp",
+    }  # fmt: skip
+
+    # QA's signed acceptance of the excursion: its old and new values side by side.
+    row = _row_of(page, "disposition accept")
+    page.table.selectRow(row)
+    entry = page.model.rows[row]
+    summary = page.detail.summary.text()
+    assert f"Event {entry.seq}" in summary
+    assert "Asha Quality (asha.qa)" in summary
+    assert "validated stability data" in summary  # the reason
+    changes = page.detail.changes
+    fields = {
+        changes.item(r, 0).text(): (changes.item(r, 1).text(), changes.item(r, 2).text())
+        for r in range(changes.rowCount())
+    }
+    assert fields["disposition"] == ("—", "accept")
+    assert page.detail.record_trail.isEnabled()
+    assert [label.text() for label in page.findChildren(QLabel, "errorMessage")
+            if label.isVisible()] == []  # fmt: skip
+
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENS / "audit-trail.png"))
+
+    # "Trail of this record" narrows the list to the logger file's own events.
+    qtbot.mouseClick(page.detail.record_trail, Qt.MouseButton.LeftButton)
+    _idle(qtbot, page)
+    assert page.record_id_field.text() == entry.record_id
+    assert page.record_type.currentData() == "logger_file"
+    assert {row.record_id for row in page.model.rows} == {entry.record_id}
+    assert _shown(page) == [
+        r.seq for r in search_audit(trail.database, qa, AuditFilter(record_id=entry.record_id)).rows
+    ]
+
+
+def test_user_record_type_and_time_filters(qtbot: QtBot, trail: Trail) -> None:
+    admin = trail["admin"]
+    page = _page(qtbot, trail.database, admin, page_size=1000)
+    assert page.model.total == _count(trail.database) == len(page.model.rows)
+
+    qtbot.keyClicks(page.user_field, "otto.operator")
+    page.record_type.setCurrentIndex(page.record_type.findData("scan"))
+    qtbot.keyClick(page.user_field, Qt.Key.Key_Return)
+    _idle(qtbot, page)
+    scans = search_audit(
+        trail.database, admin, AuditFilter(username="otto.operator", record_type="scan"), limit=1000
+    )
+    assert scans.total > 0
+    assert _shown(page) == [row.seq for row in scans.rows]
+    assert {(r.username, r.record_type) for r in page.model.rows} == {("otto.operator", "scan")}
+
+    # A time window of whole minutes, "to" included, set in the editors (UTC).
+    page.clear_filter()
+    _idle(qtbot, page)
+    with trail.database.read_session() as session:
+        first = session.scalar(select(func.min(AuditEvent.at)))
+        last = session.scalar(select(func.max(AuditEvent.at)))
+    assert first is not None and last is not None
+    qtbot.mouseClick(page.from_check, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.to_check, Qt.MouseButton.LeftButton)
+    assert page.from_time.isEnabled() and page.to_time.isEnabled()
+
+    def search_between(since: datetime, to_minute: datetime) -> None:
+        page.from_time.setDateTime(QDateTime.fromSecsSinceEpoch(int(since.timestamp()), UTC_ZONE))
+        page.to_time.setDateTime(QDateTime.fromSecsSinceEpoch(int(to_minute.timestamp()), UTC_ZONE))
+        page.to_time.setFocus()
+        qtbot.keyClick(page.to_time, Qt.Key.Key_Return)  # Enter in a date field searches too
+        _idle(qtbot, page)
+
+    minute = first.replace(second=0, microsecond=0)
+    search_between(minute, minute)
+    in_minute = AuditFilter(since=minute, until=minute + timedelta(minutes=1))
+    expected = search_audit(trail.database, admin, in_minute, limit=1000)
+    assert expected.total > 0
+    assert _shown(page) == [row.seq for row in expected.rows]
+    assert all(minute <= row.at < minute + timedelta(minutes=1) for row in page.model.rows)
+
+    after = last.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    search_between(after, after + timedelta(hours=1))
+    assert page.model.rows == []
+    assert page.count.text() == "0 of 0 events shown"
+
+
+def test_long_trails_load_a_page_at_a_time(qtbot: QtBot, trail: Trail) -> None:
+    admin = trail["admin"]
+    page = _page(qtbot, trail.database, admin, page_size=20)
+    total = _count(trail.database)
+    assert total > 100
+    assert len(page.model.rows) == 20
+    assert page.count.text() == f"20 of {total} events shown"
+    assert page.load_more.isEnabled()
+
+    qtbot.mouseClick(page.load_more, Qt.MouseButton.LeftButton)
+    _idle(qtbot, page)
+    assert len(page.model.rows) == 40
+
+    page.table.scrollToBottom()  # the view asks the model for more as it reaches the end
+    qtbot.waitUntil(lambda: len(page.model.rows) >= 60, timeout=20_000)
+    _idle(qtbot, page)
+    shown = _shown(page)
+    assert shown == sorted(shown, reverse=True) and len(set(shown)) == len(shown)
+    newest = search_audit(trail.database, admin, AuditFilter(), limit=len(shown))
+    assert shown == [row.seq for row in newest.rows]
+
+
+def _answer_save_dialog(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> list[str]:
+    asked: list[str] = []
+
+    def answer(parent: QWidget, caption: str, suggested: str, kinds: str) -> tuple[str, str]:
+        asked.append(f"{caption} | {Path(suggested).name} | {kinds}")
+        return (str(path) if path else "", "")
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
+    return asked
+
+
+def test_exports_through_the_save_dialog_are_recorded(
+    qtbot: QtBot, trail: Trail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _styled()
+    petra = trail["petra.qp"]
+    page = _page(qtbot, trail.database, petra)
+    qtbot.keyClicks(page.case_field, trail.case_a.coi)
+    qtbot.keyClicks(page.action_field, "sign")
+    qtbot.keyClick(page.action_field, Qt.Key.Key_Enter)
+    _idle(qtbot, page)
+    total = page.model.total
+    assert total is not None and total > 0
+    events_before = _count(trail.database)
+
+    # Cancelling the dialog exports nothing.
+    asked = _answer_save_dialog(monkeypatch, None)
+    qtbot.mouseClick(page.export_csv, Qt.MouseButton.LeftButton)
+    assert asked and asked[0].startswith("Export the audit trail as CSV | audit-trail-")
+    assert not page.runner.busy
+    assert _count(trail.database) == events_before
+
+    _answer_save_dialog(monkeypatch, tmp_path / "signatures")  # no suffix typed
+    qtbot.mouseClick(page.export_csv, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
+    exported = tmp_path / "signatures.csv"
+    with exported.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == total
+    assert sorted(int(r["seq"]) for r in rows) == sorted(_shown(page))
+    assert page.message.isVisible()
+    assert page.message.text().startswith(f"✔ {total} events exported to {exported}")
+
+    page.last_export = None
+    _answer_save_dialog(monkeypatch, tmp_path / "signatures.pdf")
+    qtbot.mouseClick(page.export_pdf, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
+    pdf = tmp_path / "signatures.pdf"
+    words = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert f"case {trail.case_a.coi}; action contains sign" in words
+    assert "by Dr Petra Qualified (petra.qp)" in words
+    oldest = page.model.rows[-1]
+    assert f"{oldest.seq}" in words and oldest.action in words
+    PDF_PAGES.mkdir(parents=True, exist_ok=True)
+    for old in PDF_PAGES.glob(f"audit-page-export-{trail.database.backend}*.png"):
+        old.unlink()
+    stem = PDF_PAGES / f"audit-page-export-{trail.database.backend}"
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-f", "1", "-l", "1", str(pdf), str(stem)],
+                   check=True)  # fmt: skip
+    assert list(PDF_PAGES.glob(f"{stem.name}*.png"))
+
+    with trail.database.read_session() as session:
+        recorded = list(
+            session.scalars(select(AuditEvent).where(AuditEvent.action == "export")
+                            .order_by(AuditEvent.seq))
+        )  # fmt: skip
+    assert [json.loads(e.new_values)["format"] for e in recorded] == ["csv", "pdf"]
+    assert {e.username for e in recorded} == {"petra.qp"}
+    assert json.loads(recorded[0].new_values)["filter"] == {
+        "case": trail.case_a.coi, "action": "sign",
+    }  # fmt: skip
+    assert json.loads(recorded[0].new_values)["events"] == total
+
+
+def _tamper(database: Database, statement: str) -> None:
+    """Edit the trail behind the triggers' back, as tests/db/test_audit_trail.py does."""
+    with database.engine.begin() as conn:
+        audit_triggers.remove(conn)
+        conn.execute(text(statement))
+        audit_triggers.install(conn)
+
+
+def test_verify_the_chain_intact_then_broken(qtbot: QtBot, trail: Trail) -> None:
+    _styled()
+    page = _page(qtbot, trail.database, trail["asha.qa"])
+    button = page.findChild(QPushButton, "verifyChain")
+    assert button is not None and button.text() == "Verify the audit chain"
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(page.ok_result.isVisible, timeout=20_000)
+    count = _count(trail.database)
+    assert page.result is page.ok_result
+    assert page.result.objectName() == "okMessage"
+    assert page.result.text() == f"✔ Intact: all {count} audit events verify."
+
+    victim = count // 2
+    _tamper(trail.database, f"UPDATE audit_event SET reason = 'edited' WHERE seq = {victim}")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is page.broken_result and page.result.isVisible(),
+                    timeout=20_000)  # fmt: skip
+    assert page.result.objectName() == "errorMessage"
+    assert page.result.text().startswith(
+        f"✖ Broken at event {victim}: its content does not match its hash"
+    )
+    assert not page.ok_result.isVisible()
+
+
+def test_refusals_and_mistyped_filters_are_explained(qtbot: QtBot, trail: Trail) -> None:
+    operator = _page(qtbot, trail.database, trail["otto.operator"])
+    assert operator.message.isVisible()
+    assert "Not permitted" in operator.message.text()
+    assert "QA, the Qualified Person and administrators" in operator.message.text()
+    assert operator.model.rows == []
+
+    page = _page(qtbot, trail.database, trail["admin"])
+    qtbot.keyClicks(page.case_field, "CH G1234 26")
+    qtbot.keyClick(page.case_field, Qt.Key.Key_Return)
+    _idle(qtbot, page)
+    assert page.message.isVisible()
+    assert "is not a whole COI" in page.message.text()
+    assert page.model.rows == []

@@ -1,0 +1,102 @@
+"""Every screen of the main window, for every demo role, on the showcase data.
+
+The showcase (``coi demo --showcase``) leaves cases at every stage, so each section has something
+to show. Each section is opened through the navigation, as a user would, and written to
+``tests/artifacts/screens/<section>-<user>.png`` for a maintainer to look at without starting the
+app. The assertions are what a user would notice first: a built page (no placeholder), no error
+shown, and a page that fits a 1280-pixel-wide window.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from app.database import Database, open_database
+from app.demo_journey import DEMO_PASSWORD
+from app.demo_run import run_demo
+from app.users import authenticate
+from tests.conftest import ARTIFACTS
+from ui.main_window import MainWindow
+from ui.style import apply_style
+
+SCREENS = ARTIFACTS / "screens"
+WIDTH = 1280
+USERS = (
+    "cora.coordinator",
+    "alex.apheresis",
+    "ivy.infusion",
+    "otto.operator",
+    "vera.verifier",
+    "quinn.qc",
+    "asha.qa",
+    "petra.qp",
+    "admin",
+)
+
+
+@pytest.fixture(scope="module")
+def showcase_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database after ``coi demo --showcase`` (built once for this module)."""
+    folder = tmp_path_factory.mktemp("showcase")
+    path = folder / "showcase.db"
+    shutil.copyfile(sqlite_template, path)
+    database = open_database(f"sqlite:///{path}")
+    try:
+        (folder / "out").mkdir()
+        run_demo(database, folder / "out", "test-station", showcase=True)
+    finally:
+        database.dispose()
+    return path
+
+
+@pytest.fixture
+def showcase(showcase_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A private copy of the showcase database."""
+    target = tmp_path / "showcase.db"
+    shutil.copyfile(showcase_template, target)
+    database = open_database(f"sqlite:///{target}")
+    yield database
+    database.dispose()
+
+
+def _visible_errors(window: MainWindow) -> list[str]:
+    page = window.pages.currentWidget()
+    return [
+        label.text()
+        for label in page.findChildren(QLabel, "errorMessage")
+        if label.isVisibleTo(window) and label.text()
+    ]
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_every_section_opens_with_showcase_data(
+    qtbot: QtBot, showcase: Database, username: str
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    actor = authenticate(showcase, username, DEMO_PASSWORD, "screens")
+    window = MainWindow(showcase, actor, idle_lock_minutes=60)
+    qtbot.addWidget(window)
+    window.resize(WIDTH, 820)
+    window.show()
+    qtbot.waitExposed(window)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+
+    for row, section in enumerate(window.sections):
+        window.navigation.setCurrentRow(row)
+        qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
+        qtbot.wait(50)  # let the layout settle (a page that is too wide grows the window now)
+        page = window.pages.currentWidget()
+        assert page.findChild(QLabel, "placeholderNotice") is None, section.key
+        assert _visible_errors(window) == [], (section.key, _visible_errors(window))
+        # Every screen fits a 1280 × 820 window: no page forces the window wider.
+        assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())
+
+        assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))

@@ -1,0 +1,1 @@
+"""The tabs and dialogs of the Admin page: users, catalogue, workstation settings."""

@@ -1,0 +1,27 @@
+"""How identifiers, times and counts read on screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def din_text(din: str | None) -> str:
+    """A DIN grouped as printed under its bar code: ``G5678 26 000123``."""
+    if not din:
+        return "(no DIN)"
+    return f"{din[:5]} {din[5:7]} {din[7:]}" if len(din) == 13 else din
+
+
+def local_time(moment: datetime | None) -> str:
+    """A UTC time in the station's local time, to the minute."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def utc_text(moment: datetime | None) -> str:
+    """A time in UTC, to the minute, saying so."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def count_text(value: int) -> str:
+    """Thousands apart by a narrow no-break space: 1 000 000 never wraps inside."""
+    return f"{value:,}".replace(",", "\u202f")

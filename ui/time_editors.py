@@ -1,0 +1,41 @@
+"""Date-time editors for times a person enters, and the UTC moment they mean."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtWidgets import QDateTimeEdit, QHBoxLayout, QPushButton, QWidget
+
+DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
+
+
+def time_editor(name: str, seconds_ago: int = 0) -> tuple[QWidget, QDateTimeEdit]:
+    """A date-time field (local time) set ``seconds_ago`` before now, with a "Now" button."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    editor = QDateTimeEdit(QDateTime.currentDateTime().addSecs(-seconds_ago))
+    editor.setObjectName(name)
+    editor.setDisplayFormat(DATE_TIME_FORMAT)
+    editor.setCalendarPopup(True)
+    layout.addWidget(editor)
+    now = QPushButton("Now")
+    now.setObjectName(f"{name}Now")
+    now.clicked.connect(lambda: editor.setDateTime(QDateTime.currentDateTime()))
+    layout.addWidget(now)
+    layout.addStretch(1)
+    return row, editor
+
+
+def utc_editor(moment: datetime) -> QDateTimeEdit:
+    """A date-time field in UTC, to the second, set to ``moment``."""
+    edit = QDateTimeEdit(QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), QTimeZone.utc()))
+    edit.setTimeZone(QTimeZone.utc())
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss 'UTC'")
+    return edit
+
+
+def utc_of(moment: QDateTime) -> datetime:
+    """A time from a date-time editor as an aware UTC datetime (to the second)."""
+    return datetime.fromtimestamp(moment.toSecsSinceEpoch(), tz=UTC)
