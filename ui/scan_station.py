@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.actor import Actor
+from app.case_queries import list_cases
 from app.database import Database
+from app.errors import CoiError
 from app.scan_alarms import ScanAcknowledgement
 from app.scan_verification import Expectation
 from app.scanning import ScanVerdict, verify_scan
@@ -187,6 +189,11 @@ class ScanStation(QWidget):
             self.body.show_banner("scanBannerWarning", "⚠ COI NOT ACCEPTED", str(refusal))
             self.body.remember(f"⚠ COI not accepted: {scan.shown}")
             return
+        problem = self._case_problem(coi)
+        if problem is not None:
+            self.body.show_banner("scanBannerWarning", "⚠ CASE NOT FOUND", problem)
+            self.body.remember(f"⚠ case not found: COI {coi_text(coi)}")
+            return
         self.coi = coi
         self.body.show_banner(
             "scanBannerInfo",
@@ -196,6 +203,24 @@ class ScanStation(QWidget):
         self.body.remember(f"ℹ case chosen: COI {coi_text(coi)}")
         self._update()
         self.case_chosen.emit(coi.code)
+
+    def _case_problem(self, coi: CoiIdentifier) -> str | None:
+        """Why ``coi`` cannot be the station's case (None: it is a case this user may see).
+
+        Checked before any container is scanned against it, so a well-formed COI of a case that
+        does not exist (or is another site's) cannot turn every scan into a refusal. One indexed
+        read, on the GUI thread: it is quick and the scan must wait for it anyway.
+        """
+        try:
+            page = list_cases(self.database, self.actor, search=coi.code, limit=2)
+        except CoiError as error:
+            return f"The case could not be looked up: {error.message} Try again."
+        if any(row.coi == coi.code for row in page.rows):
+            return None
+        return (
+            f"No case with COI {coi_text(coi)} is on record for you: check the COI on the "
+            "label or wristband, or ask whether the case belongs to another site."
+        )
 
     def change_case(self) -> None:
         """Forget the chosen case (a deliberate click; not while blocked or checking)."""

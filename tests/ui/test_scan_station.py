@@ -286,6 +286,23 @@ def test_a_typed_coi_needs_its_check_character(
     assert _station_scans(demo) == []  # choosing the case is not a container scan
 
 
+def test_a_well_formed_coi_of_no_case_is_not_chosen(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    unknown = f"{journey.case.coi[:-6]}999999"  # well formed, but no such case
+    with demo.database.read_session() as session:
+        deviations_before = len(session.scalars(select(Deviation)).all())
+    _scan(qtbot, station, f"&/{unknown}")
+    assert station.coi is None
+    assert station.headline.text() == "⚠ CASE NOT FOUND"
+    assert f"No case with COI {parse_coi(unknown).eye_readable}" in station.detail.text()
+    assert "type the COI with its check character" in station.expectation.text()
+    assert _station_scans(demo) == []
+    with demo.database.read_session() as session:
+        assert len(session.scalars(select(Deviation)).all()) == deviations_before
+    _choose(qtbot, station, journey.case)  # the real case is still chosen as before
+
+
 def test_a_matching_container_turns_the_station_green(
     qtbot: QtBot, station: ScanStation, journey: Journey, demo
 ) -> None:
