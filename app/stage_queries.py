@@ -15,12 +15,13 @@ from app.case_queries import visible_case
 from app.database import Database
 from app.journey.records import load
 from app.journey.views import UnitView, unit_view
-from db.enums import CaseStage, LabelStatus, StepStatus, UnitKind, UnitStatus
+from db.enums import CaseStage, LabelStatus, Role, StepStatus, UnitKind, UnitStatus
 from db.models import Product, Unit
 
 __all__ = [
     "CaseStage",
     "LabelStatus",
+    "Role",
     "StepStatus",
     "UnitKind",
     "UnitStatus",

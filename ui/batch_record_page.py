@@ -46,7 +46,7 @@ from app.journey.manufacturing import (
 )
 from app.journey.views import CaseView, UnitView
 from app.label_records import LabelReconciliation, confirm_label, label_reconciliation
-from app.stage_queries import CaseStage, StepStatus, units_of
+from app.stage_queries import CaseStage, Role, StepStatus, units_of
 from ui.case_work import CaseWorkPage
 from ui.formats import din_text, local_time
 from ui.label_rows import OutputRow
@@ -224,8 +224,16 @@ class BatchRecordPage(CaseWorkPage):
             heading.setText(f"Step {step.position} of {len(state.steps)}: {step.name}")
             if step.status is StepStatus.PERFORMED:
                 self._performed_panel(layout, state, step)
-            else:
+            elif self.actor.has_role(Role.MFG_OPERATOR):
                 self._pending_panel(layout, step)
+            else:
+                waiting = QLabel(
+                    f"Waiting for a manufacturing operator to perform step {step.position}. "
+                    "Only an operator records a step; you verify it once it is performed."
+                )
+                waiting.setObjectName("stepWaiting")
+                waiting.setWordWrap(True)
+                layout.addWidget(waiting)
         layout.addStretch(1)
         self.scroll.setWidget(panel)
 

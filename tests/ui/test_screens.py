@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.database import Database, open_database
@@ -100,3 +100,11 @@ def test_every_section_opens_with_showcase_data(
         assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())
 
         assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))
+        if section.key == "batch":  # only an operator is offered the form to record a step
+            waiting = page.findChild(QLabel, "stepWaiting")
+            recording = page.findChild(QPushButton, "recordStep")
+            if username == "otto.operator":
+                assert waiting is None and recording is not None
+            else:
+                assert recording is None and waiting is not None
+                assert "Waiting for a manufacturing operator" in waiting.text()
