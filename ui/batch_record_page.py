@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -45,7 +44,7 @@ from app.journey.manufacturing import (
     verify_step,
 )
 from app.journey.views import CaseView, UnitView
-from app.label_records import LabelReconciliation, confirm_label, label_reconciliation
+from app.label_records import LabelReconciliation, label_reconciliation
 from app.stage_queries import CaseStage, Role, StepStatus, units_of
 from ui.case_work import CaseWorkPage
 from ui.formats import din_text, local_time
@@ -292,8 +291,7 @@ class BatchRecordPage(CaseWorkPage):
             box.addWidget(hint)
             for unit_id in step.outputs:
                 row = OutputRow(state.units[unit_id], state.labels.get(unit_id))
-                row.print_button.clicked.connect(lambda _=False, r=row: self.print_label(r))
-                row.scan_back.returnPressed.connect(lambda r=row: self.scan_label_back(r))
+                self.wire_label_row(row)
                 box.addWidget(row)
                 self.outputs.append(row)
             layout.addWidget(group)
@@ -365,27 +363,6 @@ class BatchRecordPage(CaseWorkPage):
             lambda: perform_step(self.database, self.actor, step.id, record),
             recorded,
             on_mismatch=self.clear_scans,
-        )
-
-    def print_label(self, row: OutputRow) -> None:
-        """Record the output's label, then send its PDF to a printer the user chooses."""
-        self.print_label_of(row.unit, reprint=row.print_button.text().startswith("Reprint"))
-
-    def scan_label_back(self, row: OutputRow) -> None:
-        """Scan a printed label on its container: it must be that container's label."""
-        raw = row.scan_back.text().strip()
-        if not raw:
-            return
-        unit = row.unit
-
-        def applied(_label: Any) -> None:
-            self._say(True, f"✔ Label on DIN {din_text(unit.din)} scanned back and matched.")
-            self.load_case()
-
-        self._write(
-            lambda: confirm_label(self.database, self.actor, unit.id, raw),
-            applied,
-            on_mismatch=row.scan_back.clear,
         )
 
     def verify(self) -> None:

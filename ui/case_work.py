@@ -26,10 +26,11 @@ from app.actor import Actor
 from app.case_queries import list_cases
 from app.database import Database
 from app.errors import ScanMismatch
-from app.journey.views import UnitView
 from app.label_printing import print_unit_label
+from app.label_records import confirm_label
 from app.stage_queries import CaseStage
 from ui.formats import din_text
+from ui.label_rows import LabelRow
 from ui.page_parts import message_line, show_error, show_message
 from ui.printing import choose_printer_and_print
 from ui.scan_alarm import ScanAlarm
@@ -158,14 +159,20 @@ class CaseWorkPage(QWidget):
     def after_acknowledge(self) -> None:
         """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
 
-    def print_label_of(self, unit: UnitView, *, reprint: bool) -> None:
+    def wire_label_row(self, row: LabelRow) -> None:
+        """Print / Reprint and Enter in the scan-back field act on ``row``'s container."""
+        row.print_button.clicked.connect(lambda _=False: self.print_label(row))
+        row.scan_back.returnPressed.connect(lambda: self.scan_label_back(row))
+
+    def print_label(self, row: LabelRow) -> None:
         """Record a container's label, then send its PDF to a printer the user chooses.
 
         A reprint first asks for its reason (the earlier label is voided). The label stays on
         record as printed when the dialog is cancelled or the printer fails; the page says so.
         """
+        unit = row.unit
         reason = None
-        if reprint:
+        if row.reprint:
             reason, ok = QInputDialog.getText(
                 self, "Reprint label", "Why is the label reprinted? (The earlier label is voided.)"
             )
@@ -193,6 +200,25 @@ class CaseWorkPage(QWidget):
         self._write(
             lambda: print_unit_label(self.database, self.actor, unit.id, reprint_reason=reason),
             printed,
+        )
+
+    def scan_label_back(self, row: LabelRow) -> None:
+        """Scan a printed label on its container: it must be that container's label."""
+        raw = row.scan_back.text().strip()
+        if not raw:
+            return
+        unit = row.unit
+
+        def applied(_label: Any) -> None:
+            where = f"the {unit.description.lower()} DIN {din_text(unit.din)}"
+            self._say(True, f"✔ Label on {where} scanned back and matched.")
+            self.load_case()
+
+        self._quiet()
+        self._write(
+            lambda: confirm_label(self.database, self.actor, unit.id, raw),
+            applied,
+            on_mismatch=row.scan_back.clear,
         )
 
     # ------------------------------------------------------------ cases

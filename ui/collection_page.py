@@ -11,7 +11,6 @@ SSCC), scans each bag into it, scans the data logger and hands the shipper to th
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -37,7 +36,6 @@ from app.journey.shipping import (
     pack_unit,
 )
 from app.journey.views import CaseView, UnitView
-from app.label_records import confirm_label
 from app.shipment_queries import ShipmentDirection
 from app.stage_queries import CaseStage
 from ui.case_work import CaseWorkPage
@@ -213,8 +211,7 @@ class CollectionPage(CaseWorkPage):
             row.print_button.setEnabled(collecting)
             if not collecting:
                 row.scan_back.setEnabled(False)
-            row.print_button.clicked.connect(lambda _=False, r=row: self.print_label(r))
-            row.scan_back.returnPressed.connect(lambda r=row: self.scan_label_back(r))
+            self.wire_label_row(row)
             self.bags_layout.addWidget(row)
             row.show()
             self.bag_rows.append(row)
@@ -294,28 +291,6 @@ class CollectionPage(CaseWorkPage):
         self._quiet()
         self._write(
             lambda: register_collection(self.database, self.actor, case_id, bag), registered
-        )
-
-    def print_label(self, row: BagRow) -> None:
-        """Record the bag's label, then send its PDF to a printer the user chooses."""
-        self.print_label_of(row.bag, reprint=row.print_button.text().startswith("Reprint"))
-
-    def scan_label_back(self, row: BagRow) -> None:
-        """Scan a printed label on its bag: it must be that bag's label."""
-        raw = row.scan_back.text().strip()
-        if not raw:
-            return
-        bag = row.bag
-
-        def applied(_label: Any) -> None:
-            self._say(True, f"✔ Label on bag DIN {din_text(bag.din)} scanned back and matched.")
-            self.load_case()
-
-        self._quiet()
-        self._write(
-            lambda: confirm_label(self.database, self.actor, bag.id, raw),
-            applied,
-            on_mismatch=row.scan_back.clear,
         )
 
     def verify(self) -> None:

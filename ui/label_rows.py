@@ -26,12 +26,32 @@ def labels_text(labels: LabelReconciliation | None) -> str:
     return f"⚠ No label on the container: print one ({counts})."
 
 
-class OutputRow(QFrame):
+class LabelRow(QFrame):
+    """A container's row: ``print_button``, the ``scan_back`` field and the ``status`` words.
+
+    Subclasses lay them out; :class:`ui.case_work.CaseWorkPage` wires them (``wire_label_row``).
+    """
+
+    unit: UnitView
+    print_button: QPushButton
+    scan_back: QLineEdit
+    status: QLabel
+
+    def __init__(self, unit: UnitView) -> None:
+        super().__init__()
+        self.unit = unit
+
+    @property
+    def reprint(self) -> bool:
+        """True when a live label exists, so printing again is a reprint."""
+        return self.print_button.text().startswith("Reprint")
+
+
+class OutputRow(LabelRow):
     """One output container of a step: its label to print and to scan back."""
 
     def __init__(self, unit: UnitView, labels: LabelReconciliation | None) -> None:
-        super().__init__()
-        self.unit = unit
+        super().__init__(unit)
         self.setObjectName("outputRow")
         layout = QVBoxLayout(self)
         name = QLabel(f"{unit.description} — DIN {din_text(unit.din)}")
@@ -62,12 +82,11 @@ def bag_label_text(labels: LabelReconciliation | None) -> str:
     return "✔ Label scanned back and matched."
 
 
-class BagRow(QFrame):
+class BagRow(LabelRow):
     """One apheresis bag: its label to print and to scan back."""
 
     def __init__(self, bag: UnitView, labels: LabelReconciliation | None) -> None:
-        super().__init__()
-        self.bag = bag
+        super().__init__(bag)
         self.setObjectName("bagRow")
         layout = QVBoxLayout(self)
         volume = f"{bag.volume_ml:g} mL" if bag.volume_ml is not None else "volume not entered"
