@@ -56,15 +56,6 @@ def settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def runner(qapp: QApplication) -> Iterator[TaskRunner]:
-    """The task runner the page uses; drained before the database goes."""
-    apply_style(qapp)
-    tasks = TaskRunner()
-    yield tasks
-    tasks.wait()
-
-
-@pytest.fixture
 def admin(demo: Any) -> Actor:
     """The demo database's administrator, signed in."""
     return authenticate(demo.database, "admin", PASSWORD, "test-station")

@@ -52,8 +52,9 @@ def _idle(qtbot: QtBot, page: AuditTrailPage) -> None:
     QApplication.processEvents()
 
 
-def _page(qtbot: QtBot, database: Database, actor: Actor, **options: int) -> AuditTrailPage:
-    runner = TaskRunner()
+def _page(
+    qtbot: QtBot, runner: TaskRunner, database: Database, actor: Actor, **options: int
+) -> AuditTrailPage:
     page = AuditTrailPage(database, actor, runner, **options)
     qtbot.addWidget(page)
     page.resize(1100, 760)
@@ -81,7 +82,6 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
     _styled()
     qa = trail["asha.qa"]
     window = MainWindow(trail.database, qa, idle_lock_minutes=60)
-    window.factories["audit"] = AuditTrailPage  # what ui/main_window.py is to register
     qtbot.addWidget(window)
     window.resize(1280, 820)
     window.show()
@@ -135,9 +135,9 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
     ]
 
 
-def test_user_record_type_and_time_filters(qtbot: QtBot, trail: Trail) -> None:
+def test_user_record_type_and_time_filters(qtbot: QtBot, runner: TaskRunner, trail: Trail) -> None:
     admin = trail["admin"]
-    page = _page(qtbot, trail.database, admin, page_size=1000)
+    page = _page(qtbot, runner, trail.database, admin, page_size=1000)
     assert page.model.total == _count(trail.database) == len(page.model.rows)
 
     qtbot.keyClicks(page.user_field, "otto.operator")
@@ -183,9 +183,9 @@ def test_user_record_type_and_time_filters(qtbot: QtBot, trail: Trail) -> None:
     assert page.count.text() == "0 of 0 events shown"
 
 
-def test_long_trails_load_a_page_at_a_time(qtbot: QtBot, trail: Trail) -> None:
+def test_long_trails_load_a_page_at_a_time(qtbot: QtBot, runner: TaskRunner, trail: Trail) -> None:
     admin = trail["admin"]
-    page = _page(qtbot, trail.database, admin, page_size=20)
+    page = _page(qtbot, runner, trail.database, admin, page_size=20)
     total = _count(trail.database)
     assert total > 100
     assert len(page.model.rows) == 20
@@ -217,11 +217,11 @@ def _answer_save_dialog(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> l
 
 
 def test_exports_through_the_save_dialog_are_recorded(
-    qtbot: QtBot, trail: Trail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, runner: TaskRunner, trail: Trail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _styled()
     petra = trail["petra.qp"]
-    page = _page(qtbot, trail.database, petra)
+    page = _page(qtbot, runner, trail.database, petra)
     qtbot.keyClicks(page.case_field, trail.case_a.coi)
     qtbot.keyClicks(page.action_field, "sign")
     qtbot.keyClick(page.action_field, Qt.Key.Key_Enter)
@@ -289,9 +289,11 @@ def _tamper(database: Database, statement: str) -> None:
         audit_triggers.install(conn)
 
 
-def test_verify_the_chain_intact_then_broken(qtbot: QtBot, trail: Trail) -> None:
+def test_verify_the_chain_intact_then_broken(
+    qtbot: QtBot, runner: TaskRunner, trail: Trail
+) -> None:
     _styled()
-    page = _page(qtbot, trail.database, trail["asha.qa"])
+    page = _page(qtbot, runner, trail.database, trail["asha.qa"])
     button = page.findChild(QPushButton, "verifyChain")
     assert button is not None and button.text() == "Verify the audit chain"
 
@@ -314,14 +316,16 @@ def test_verify_the_chain_intact_then_broken(qtbot: QtBot, trail: Trail) -> None
     assert not page.ok_result.isVisible()
 
 
-def test_refusals_and_mistyped_filters_are_explained(qtbot: QtBot, trail: Trail) -> None:
-    operator = _page(qtbot, trail.database, trail["otto.operator"])
+def test_refusals_and_mistyped_filters_are_explained(
+    qtbot: QtBot, runner: TaskRunner, trail: Trail
+) -> None:
+    operator = _page(qtbot, runner, trail.database, trail["otto.operator"])
     assert operator.message.isVisible()
     assert "Not permitted" in operator.message.text()
     assert "QA, the Qualified Person and administrators" in operator.message.text()
     assert operator.model.rows == []
 
-    page = _page(qtbot, trail.database, trail["admin"])
+    page = _page(qtbot, runner, trail.database, trail["admin"])
     qtbot.keyClicks(page.case_field, "CH G1234 26")
     qtbot.keyClick(page.case_field, Qt.Key.Key_Return)
     _idle(qtbot, page)

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QDoubleSpinBox,
-    QLabel,
     QSpinBox,
     QWidget,
 )
@@ -42,71 +39,21 @@ from app.uow import UnitOfWork
 from app.users import authenticate, create_user
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
 from db.models import AuditEvent
+from tests.support.page_driving import (
+    DEMO_PASSWORD,
+    PAGE_SIZE,
+    click,
+    scan,
+    second_person,
+    settle,
+    shoot,
+)
 from ui.batch_record_page import BatchRecordPage
 from ui.bedside_page import BedsidePage, post_thaw_status
 from ui.parameter_form import ParameterForm, ScientificSpinBox, parameter_label, parse_number_list
-from ui.signing import SecondPersonDialog
-from ui.style import apply_style
 from ui.tasks import TaskRunner
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
-DEMO_PASSWORD = "demo-password"
 ADMIN_PASSWORD = "correct horse battery"  # the demo database's administrator (tests/conftest.py)
-PAGE_SIZE = (1000, 780)  # the main window's page area
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    """A task runner that has finished all its work when the test ends."""
-    tasks = TaskRunner()
-    yield tasks
-    assert tasks.wait()
-
-
-@pytest.fixture(autouse=True)
-def styled(qtbot: QtBot) -> None:
-    """The application's stylesheet, so screenshots look as the users see them."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_style(app)
-
-
-def settle(qtbot: QtBot, runner: TaskRunner) -> None:
-    """Wait until every background task has delivered its result to the page."""
-    qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
-
-
-def shoot(widget: QWidget, name: str) -> None:
-    """Save a screenshot of ``widget`` for people to look at."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    assert widget.grab().save(str(ARTIFACTS / name))
-
-
-def scan(qtbot: QtBot, field: Any, raw: str) -> None:
-    """Type a scan as a keyboard-wedge scanner does: the characters, then Enter."""
-    qtbot.keyClicks(field, raw)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
-
-
-def click(qtbot: QtBot, button: Any) -> None:
-    """Click a button with the mouse."""
-    assert button.isEnabled() and button.isVisible()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def second_person(monkeypatch: pytest.MonkeyPatch, username: str) -> list[str]:
-    """Make SecondPersonDialog sign ``username`` in as if typed; collects what it says is signed."""
-    shown: list[str] = []
-
-    def signed_in(dialog: SecondPersonDialog) -> int:
-        shown.append(dialog.findChild(QLabel).text())
-        dialog.username_field.setText(username)
-        dialog.password_field.setText(DEMO_PASSWORD)
-        dialog._sign_in()
-        return dialog.result()
-
-    monkeypatch.setattr(SecondPersonDialog, "exec", signed_in)
-    return shown
 
 
 def open_page(qtbot: QtBot, page: QWidget, runner: TaskRunner, case: CaseView) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -92,14 +91,6 @@ def scenario(demo: Any, tmp_path: Path) -> Scenario:
         )
     receive_unit(demo.database, demo["otto.operator"], shipment.id, f"={bag.din}00")
     return Scenario(cases, shipment.sscc)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    qtbot.waitUntil(lambda: not tasks.busy, timeout=30_000)
-    tasks.wait()
 
 
 @pytest.fixture(autouse=True)

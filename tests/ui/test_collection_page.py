@@ -9,14 +9,12 @@ shipper handed over. Screenshots: tests/artifacts/screens/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QDateTime
 from pytestqt.qtbot import QtBot
 
 import ui.case_work as case_work_module
@@ -26,70 +24,18 @@ from app.journey.enrolment import find_case
 from app.label_records import label_reconciliation
 from app.stage_queries import CaseStage
 from db.types import utc_now
+from tests.support.page_driving import (
+    PAGE_SIZE,
+    click,
+    scan,
+    second_person,
+    settle,
+    shoot,
+)
 from ui.collection_page import CollectionPage
 from ui.formats import din_text
 from ui.label_rows import bag_label_text
-from ui.signing import SecondPersonDialog
-from ui.style import apply_style
 from ui.tasks import TaskRunner
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
-DEMO_PASSWORD = "demo-password"
-PAGE_SIZE = (1000, 780)  # the main window's page area
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    """A task runner that has finished all its work when the test ends."""
-    tasks = TaskRunner()
-    yield tasks
-    assert tasks.wait()
-
-
-@pytest.fixture(autouse=True)
-def styled(qtbot: QtBot) -> None:
-    """The application's stylesheet, so screenshots look as the users see them."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    apply_style(app)
-
-
-def settle(qtbot: QtBot, runner: TaskRunner) -> None:
-    """Wait until every background task has delivered its result to the page."""
-    qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
-
-
-def shoot(widget: QWidget, name: str) -> None:
-    """Save a screenshot of ``widget`` for people to look at."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    assert widget.grab().save(str(ARTIFACTS / name))
-
-
-def scan(qtbot: QtBot, field: Any, raw: str) -> None:
-    """Type a scan as a keyboard-wedge scanner does: the characters, then Enter."""
-    qtbot.keyClicks(field, raw)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
-
-
-def click(qtbot: QtBot, button: Any) -> None:
-    """Click a button with the mouse."""
-    assert button.isEnabled() and button.isVisible()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def second_person(monkeypatch: pytest.MonkeyPatch, username: str) -> list[str]:
-    """Make SecondPersonDialog sign ``username`` in as if typed; collects what it says is signed."""
-    shown: list[str] = []
-
-    def signed_in(dialog: SecondPersonDialog) -> int:
-        shown.append(dialog.findChild(QLabel).text())
-        dialog.username_field.setText(username)
-        dialog.password_field.setText(DEMO_PASSWORD)
-        dialog._sign_in()
-        return dialog.result()
-
-    monkeypatch.setattr(SecondPersonDialog, "exec", signed_in)
-    return shown
 
 
 def test_bag_label_words() -> None:

@@ -9,7 +9,6 @@ tests/artifacts/screens/.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -46,7 +45,6 @@ from ui.deviations_page import DeviationsPage
 from ui.prompts import StatementDialog
 from ui.release_page import ReleasePage
 from ui.signing import SignatureDialog
-from ui.style import apply_style
 from ui.tasks import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
@@ -103,15 +101,6 @@ class Dialogs:
 def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     """The stand-in answers for the signature and statement dialogs."""
     return Dialogs(monkeypatch)
-
-
-@pytest.fixture
-def runner(qapp: QApplication) -> Iterator[TaskRunner]:
-    """The task runner the pages share; drained before the database goes."""
-    apply_style(qapp)
-    tasks = TaskRunner()
-    yield tasks
-    tasks.wait()
 
 
 @pytest.fixture

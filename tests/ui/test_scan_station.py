@@ -11,7 +11,6 @@ import json
 import shutil
 import subprocess
 import wave
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -171,13 +170,6 @@ def journey(demo, tmp_path: Path) -> Journey:
     other = driver.enrol("H2", "Other", "Bob", date(1975, 5, 5))
     other_bag = driver.collect(other)
     return Journey(driver, case, bag, other, other_bag)
-
-
-@pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    tasks = TaskRunner()
-    yield tasks
-    assert tasks.wait()
 
 
 def _open_station(qtbot: QtBot, demo, runner: TaskRunner, **options: object) -> ScanStation:

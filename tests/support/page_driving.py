@@ -1,0 +1,59 @@
+"""Driving the case work pages (batch record, bedside, collection) as a person does.
+
+The ``runner`` fixture (stylesheet applied, tasks drained) is in ``tests/ui/conftest.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from ui.signing import SecondPersonDialog
+from ui.tasks import TaskRunner
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+DEMO_PASSWORD = "demo-password"
+PAGE_SIZE = (1000, 780)  # the main window's page area
+
+
+def settle(qtbot: QtBot, runner: TaskRunner) -> None:
+    """Wait until every background task has delivered its result to the page."""
+    qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
+
+
+def shoot(widget: QWidget, name: str) -> None:
+    """Save a screenshot of ``widget`` for people to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(ARTIFACTS / name))
+
+
+def scan(qtbot: QtBot, field: Any, raw: str) -> None:
+    """Type a scan as a keyboard-wedge scanner does: the characters, then Enter."""
+    qtbot.keyClicks(field, raw)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def click(qtbot: QtBot, button: Any) -> None:
+    """Click a button with the mouse."""
+    assert button.isEnabled() and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def second_person(monkeypatch: pytest.MonkeyPatch, username: str) -> list[str]:
+    """Make SecondPersonDialog sign ``username`` in as if typed; collects what it says is signed."""
+    shown: list[str] = []
+
+    def signed_in(dialog: SecondPersonDialog) -> int:
+        shown.append(dialog.findChild(QLabel).text())
+        dialog.username_field.setText(username)
+        dialog.password_field.setText(DEMO_PASSWORD)
+        dialog._sign_in()
+        return dialog.result()
+
+    monkeypatch.setattr(SecondPersonDialog, "exec", signed_in)
+    return shown

@@ -1,0 +1,26 @@
+"""Fixtures the screen tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from ui.style import apply_style
+from ui.tasks import TaskRunner
+
+
+@pytest.fixture
+def runner(qtbot: QtBot, qapp: QApplication) -> Iterator[TaskRunner]:
+    """The pages' task runner, with the application's stylesheet applied.
+
+    When the test ends every task has delivered its result (so nothing arrives at a deleted
+    page) and both pools are idle, before the test's database goes.
+    """
+    apply_style(qapp)
+    tasks = TaskRunner()
+    yield tasks
+    qtbot.waitUntil(lambda: not tasks.busy, timeout=120_000)
+    assert tasks.wait(120_000)
