@@ -14,7 +14,7 @@ PERFECT_MODULES = (
     "labels.mod37_2",
     "labels.isbt128.din",
     "labels.isbt128.coi",
-    "app.scan_verification",
+    "app.scanning.rules",
     "app.journey.stages",
     "app.journey.checklist",
     "app.journey.specifications",

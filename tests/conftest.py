@@ -24,11 +24,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 
-from app.actor import Actor
-from app.database import Database, open_database
-from app.passwords import use_hasher
-from app.uow import UnitOfWork
-from app.users import authenticate, create_first_admin, create_user
+from app.access.passwords import use_hasher
+from app.access.users import authenticate, create_first_admin, create_user
+from app.core.actor import Actor
+from app.core.database import Database, open_database
+from app.core.unit_of_work import UnitOfWork
 from db.engine import make_engine
 from db.enums import Role
 from db.migrate import upgrade_to_head
@@ -183,7 +183,7 @@ DEMO_PASSWORD = "demo-password"
 
 
 def _seed_demo(url: str) -> None:
-    from app.demo import seed_demo  # noqa: PLC0415 - only the demo fixtures need it
+    from app.demo.seed import seed_demo  # noqa: PLC0415 - only the demo fixtures need it
 
     db = open_database(url)
     create_first_admin(db, "admin", "Ada Admin", PASSWORD, "test-station")

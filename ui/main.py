@@ -9,13 +9,9 @@ from logging.handlers import RotatingFileHandler
 
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app.config import log_directory, resolve_database_url, resolve_station
-from app.database import open_database
-from app.errors import CoiError
-from ui.login import LoginDialog
-from ui.main_window import MainWindow
-from ui.messages import show_error
-from ui.style import apply_style
+from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
+from ui.shell import LoginDialog, MainWindow, apply_style
+from ui.widgets import show_error
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,16 @@ import argparse
 import secrets
 import sys
 
+from app.access import (
+    authenticate,
+    count_users,
+    create_first_admin,
+    create_user,
+    list_users,
+    parse_role,
+    set_password,
+    unlock_user,
+)
 from app.cli.common import (
     add_db_option,
     database_from,
@@ -14,19 +24,8 @@ from app.cli.common import (
     require_password,
     station,
 )
-from app.database import Database
-from app.permissions import parse_role
-from app.printers import add_printer, list_printers
-from app.uow import UnitOfWork
-from app.users import (
-    authenticate,
-    count_users,
-    create_first_admin,
-    create_user,
-    list_users,
-    set_password,
-    unlock_user,
-)
+from app.core import Database, UnitOfWork
+from app.labelling import add_printer, list_printers
 from db.enums import PrinterKind
 
 

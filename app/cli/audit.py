@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.audit import verify_database
 from app.cli.common import add_db_option, database_from, print_json
+from app.core import verify_database
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,9 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from app.config import resolve_database_url, resolve_station
-from app.database import Database, open_database
-from app.errors import ValidationFailed
+from app.core import (
+    Database,
+    ValidationFailed,
+    open_database,
+    resolve_database_url,
+    resolve_station,
+)
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

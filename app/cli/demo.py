@@ -6,10 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
+from app.access import authenticate
 from app.cli.common import add_db_option, database_from, print_json, require_password, station
-from app.demo import seed_demo
-from app.demo_run import run_demo
-from app.users import authenticate
+from app.demo import run_demo, seed_demo
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

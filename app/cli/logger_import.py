@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from app.access import authenticate
 from app.cli.common import add_db_option, database_from, print_json, require_password, station
-from app.coldchain import IMPORTERS
-from app.logger_records import LoggerFileView, import_logger_file, shipment_id_of
-from app.users import authenticate
+from app.coldchain import IMPORTERS, LoggerFileView, import_logger_file, shipment_id_of
 
 
 def register(logger_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

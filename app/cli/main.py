@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from app.cli import admin, audit, demo, logger, scan
-from app.errors import CoiError
+from app.core import CoiError
 
 EXIT_OK = 0
 EXIT_USAGE = 2

@@ -1,38 +1,40 @@
-"""Cold-chain analysis: logger-file import, temperature profiles and excursion assessment.
+"""The cold chain: pure analysis of logger traces, stored logger files, dispositions and reports."""
 
-Pure analysis and parsing: no Qt, no database. Storage and the CLI call these functions.
-"""
+from __future__ import annotations
 
-from app.coldchain.assessment import Assessment, Excursion, Gap, Verdict, assess
-from app.coldchain.errors import AssessmentError, LoggerFileError
-from app.coldchain.profiles import SEED_PROFILES, TemperatureProfile, seed_profile
-from app.coldchain.registry import (
-    IMPORTERS,
-    Importer,
-    analyze_file,
-    import_trace,
-    read_logger_file,
-    sniff_format,
+from app.coldchain.analysis.assessment import Assessment, assess
+from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
+from app.coldchain.analysis.profiles import SEED_PROFILES, TemperatureProfile, seed_profile
+from app.coldchain.analysis.registry import IMPORTERS, analyze_file
+from app.coldchain.analysis.trace import Trace
+from app.coldchain.records import disposition_logger_file, import_logger_file, shipment_id_of
+from app.coldchain.report import excursion_report_pdf
+from app.coldchain.storage import (
+    LoggerFileView,
+    logger_file_view,
+    logger_files_of_shipment,
+    profile_from_record,
+    readings_of,
 )
-from app.coldchain.trace import Trace, make_trace
 
 __all__ = [
     "IMPORTERS",
     "SEED_PROFILES",
     "Assessment",
     "AssessmentError",
-    "Excursion",
-    "Gap",
-    "Importer",
     "LoggerFileError",
+    "LoggerFileView",
     "TemperatureProfile",
     "Trace",
-    "Verdict",
     "analyze_file",
     "assess",
-    "import_trace",
-    "make_trace",
-    "read_logger_file",
+    "disposition_logger_file",
+    "excursion_report_pdf",
+    "import_logger_file",
+    "logger_file_view",
+    "logger_files_of_shipment",
+    "profile_from_record",
+    "readings_of",
     "seed_profile",
-    "sniff_format",
+    "shipment_id_of",
 ]

@@ -1,2 +1,90 @@
 """The vein-to-vein journey as services: one transaction per operation, guarded by stage,
 role, site and separation of duties (DESIGN.md §1, §5, §7)."""
+
+from __future__ import annotations
+
+from app.journey.checklist import Checklist, ChecklistItem
+from app.journey.collection import CollectedBag, register_collection, verify_collection
+from app.journey.enrolment import Enrolment, enrol_patient, find_case
+from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
+from app.journey.legs import LEGS
+from app.journey.manufacturing import (
+    StepRecord,
+    StepView,
+    perform_step,
+    start_manufacture,
+    steps_of_case,
+    verify_step,
+)
+from app.journey.qc import (
+    QcResultView,
+    approve_qc_exception,
+    enter_qc_result,
+    qc_results_of_case,
+    review_qc_result,
+)
+from app.journey.records import record_stage, units_of_case
+from app.journey.release import certify_release, release_checklist
+from app.journey.shipment_state import blocking_reasons, shipment_units
+from app.journey.shipping import (
+    ShipmentView,
+    accept_receipt,
+    attach_logger,
+    complete_receipt,
+    create_shipment,
+    hand_over,
+    pack_unit,
+    receive_unit,
+    shipment_view,
+)
+from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
+from app.journey.views import CaseView, UnitView, case_view, unit_view
+
+__all__ = [
+    "FINAL_SIDE_STATES",
+    "LEGS",
+    "STAGE_NAMES",
+    "STAGE_ORDER",
+    "BedsideCheckView",
+    "CaseView",
+    "Checklist",
+    "ChecklistItem",
+    "CollectedBag",
+    "Enrolment",
+    "QcResultView",
+    "ShipmentView",
+    "StepRecord",
+    "StepView",
+    "UnitView",
+    "accept_receipt",
+    "approve_qc_exception",
+    "attach_logger",
+    "bedside_check",
+    "blocking_reasons",
+    "case_view",
+    "certify_release",
+    "complete_receipt",
+    "confirm_infusion",
+    "create_shipment",
+    "enrol_patient",
+    "enter_qc_result",
+    "find_case",
+    "hand_over",
+    "pack_unit",
+    "perform_step",
+    "qc_results_of_case",
+    "receive_unit",
+    "record_stage",
+    "register_collection",
+    "release_checklist",
+    "review_qc_result",
+    "shipment_units",
+    "shipment_view",
+    "stage_index",
+    "start_manufacture",
+    "steps_of_case",
+    "unit_view",
+    "units_of_case",
+    "verify_collection",
+    "verify_step",
+]

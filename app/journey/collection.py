@@ -8,19 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.database import Database
-from app.duties import ensure_second_person
-from app.errors import ValidationFailed
-from app.identifiers import issue_din
+from app.access import ensure_second_person, require_role, require_site
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_din, load
 from app.journey.products import autologous_product_code
-from app.journey.records import custody, load, load_case_for, move_case, record_stage
+from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
 from app.journey.views import CaseView, UnitView, case_view, unit_view
-from app.label_records import reconcile
-from app.permissions import require_role, require_site
-from app.signatures import sign
-from app.uow import UnitOfWork
+from app.labelling import reconcile
+from app.quality import sign
 from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
 from db.models import Product, Site, Unit
 from db.types import utc_now

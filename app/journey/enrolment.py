@@ -9,14 +9,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.database import Database
-from app.errors import NotPermitted, ValidationFailed
-from app.identifiers import issue_coi
-from app.journey.records import load, record_stage
+from app.access import require_role
+from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, issue_coi, load
+from app.journey.records import record_stage
 from app.journey.views import CaseView, case_view
-from app.permissions import require_role
-from app.uow import UnitOfWork
 from db.enums import CaseStage, Role, SiteKind
 from db.models import Case, Patient, PatientIdentity, Product, Site
 from db.types import utc_now

@@ -12,18 +12,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.database import Database
-from app.duties import ensure_second_person
-from app.errors import ValidationFailed
-from app.journey.records import custody, load, load_case_for, move_case, record_stage
+from app.access import ensure_second_person, identity_of, require_role, require_site
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, load
+from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
-from app.journey.views import identity_of
-from app.permissions import require_role, require_site
-from app.scan_verification import Expectation
-from app.scanning import check_scan
-from app.signatures import sign
-from app.uow import UnitOfWork
+from app.quality import sign
+from app.scanning import Expectation, check_scan
 from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
 from db.models import StageRecord, Unit
 from db.types import utc_now

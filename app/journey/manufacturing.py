@@ -13,21 +13,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
-from app.database import Database
-from app.duties import ensure_second_person
-from app.errors import ValidationFailed
-from app.identifiers import issue_din
+from app.access import ensure_second_person, require_role, require_site
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_din, load
 from app.journey.parameters import check_parameters
 from app.journey.products import autologous_product_code
-from app.journey.records import custody, load, load_case_for, move_case, record_stage
+from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
-from app.label_records import reconcile
-from app.permissions import require_role, require_site
-from app.scan_verification import Expectation
-from app.scanning import check_scan
-from app.signatures import sign
-from app.uow import UnitOfWork
+from app.labelling import reconcile
+from app.quality import sign
+from app.scanning import Expectation, check_scan
 from db.enums import (
     CustodyAction,
     Role,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.errors import ValidationFailed
+from app.core import ValidationFailed
 
 
 def _number(value: Any) -> bool:

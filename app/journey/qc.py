@@ -9,15 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
-from app.database import Database
-from app.errors import SeparationOfDuties, ValidationFailed
-from app.journey.records import load, load_case_for
+from app.access import require_role, require_site
+from app.core import Actor, Database, SeparationOfDuties, UnitOfWork, ValidationFailed, load
+from app.journey.records import load_case_for
 from app.journey.specifications import judge_result
 from app.journey.stages import Operation
-from app.permissions import require_role, require_site
-from app.signatures import sign
-from app.uow import UnitOfWork
+from app.quality import sign
 from db.enums import QcOutcome, Role, SignatureMeaning
 from db.models import Case, QcResult, QcSpecification
 from db.types import utc_now

@@ -5,28 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.core import UnitOfWork, load
 from app.journey.stages import Operation, advance, ensure_allowed
-from app.uow import UnitOfWork
-from db.base import Base
 from db.enums import CaseStage, CustodyAction
-from db.models import Case, CustodyEvent, StageRecord, Unit, User
+from db.models import Case, CustodyEvent, StageRecord, Unit
 from db.types import utc_now
-
-RecordT = TypeVar("RecordT", bound=Base)
-
-
-def load(session: Session, model: type[RecordT], record_id: uuid.UUID, what: str) -> RecordT:
-    """The record ``record_id`` of ``model``, or a NotFound naming ``what``."""
-    record = session.get(model, record_id)
-    if record is None:
-        raise NotFound(f"That {what} does not exist (it may have been removed from the view).")
-    return record
 
 
 def load_case_for(
@@ -107,14 +95,6 @@ def custody(
     )
     uow.add(event, action=f"custody {action.value}")
     return event
-
-
-def person(session: Session, user_id: uuid.UUID | None) -> str:
-    """The printed name of a user, for messages and timelines."""
-    if user_id is None:
-        return "—"
-    user = session.get(User, user_id)
-    return user.full_name if user else "unknown user"
 
 
 def units_of_case(session: Session, case_id: uuid.UUID) -> list[Unit]:

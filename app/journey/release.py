@@ -9,11 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
-from app.audit import verify_chain
-from app.database import Database
-from app.duties import batch_participants, ensure_independent_qp
-from app.errors import ValidationFailed
+from app.access import batch_participants, ensure_independent_qp, require_role, require_site
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, verify_chain
 from app.journey.checklist import (
     Checklist,
     CustodyFact,
@@ -23,13 +20,11 @@ from app.journey.checklist import (
     evaluate,
 )
 from app.journey.qc import latest_results
-from app.journey.records import load, load_case_for, move_case, record_stage, units_of_case
+from app.journey.records import load_case_for, move_case, record_stage, units_of_case
 from app.journey.shipment_state import cold_chain_reason
 from app.journey.stages import Operation
-from app.label_records import reconcile
-from app.permissions import require_role, require_site
-from app.signatures import sign
-from app.uow import UnitOfWork
+from app.labelling import reconcile
+from app.quality import sign
 from db.enums import (
     DeviationStatus,
     ReleaseDecision,

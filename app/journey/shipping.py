@@ -15,22 +15,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
-from app.database import Database
-from app.deviations import open_deviation
-from app.duties import ensure_second_person
-from app.errors import ValidationFailed
-from app.identifiers import issue_sscc
+from app.access import ensure_second_person, require_role, require_site
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_sscc, load, person
 from app.journey.legs import LEGS, Leg
-from app.journey.records import custody, load, load_case_for, move_case, person, record_stage
+from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.shipment_state import blocking_reasons, shipment_units
 from app.journey.stages import FINAL_SIDE_STATES
-from app.label_records import reconcile
-from app.permissions import require_role, require_site
-from app.scan_verification import Expectation
-from app.scanning import check_scan
-from app.signatures import sign
-from app.uow import UnitOfWork
+from app.labelling import reconcile
+from app.quality import open_deviation, sign
+from app.scanning import Expectation, check_scan
 from db.enums import (
     CustodyAction,
     ReceiptOutcome,

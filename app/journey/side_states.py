@@ -10,16 +10,13 @@ import uuid
 
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.database import Database
-from app.errors import NotPermitted, ValidationFailed
-from app.journey.records import custody, load, record_stage
+from app.access import require_role
+from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, load
+from app.journey.records import custody, record_stage
 from app.journey.shipment_state import blocking_reasons
 from app.journey.stages import FINAL_SIDE_STATES
 from app.journey.views import CaseView, UnitView, case_view, unit_view
-from app.permissions import require_role
-from app.signatures import sign
-from app.uow import UnitOfWork
+from app.quality import sign
 from db.enums import CustodyAction, Role, SideState, SignatureMeaning
 from db.models import Case, Shipment, ShipmentItem, Unit
 

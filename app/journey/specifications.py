@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.errors import ValidationFailed
+from app.core import ValidationFailed
 from db.enums import QcOutcome
 from db.models import QcSpecification
 

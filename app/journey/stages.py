@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.errors import StageNotAllowed
+from app.core import StageNotAllowed
 from db.enums import CaseStage, SideState
 
 STAGE_ORDER: tuple[CaseStage, ...] = tuple(CaseStage)

@@ -10,31 +10,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actor import Actor
+from app.access import PatientIdentityView, identity_of, may_see_identity
+from app.core import Actor
 from app.journey.stages import STAGE_NAMES
-from app.permissions import may_see_identity
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import CaseStage, SideState, UnitKind, UnitStatus
-from db.models import Case, PatientIdentity, Product, Site, Unit
+from db.models import Case, Product, Site, Unit
 from labels.isbt128 import parse_coi
-
-
-@dataclass(frozen=True)
-class PatientIdentityView:
-    """Who the patient is: shown only to clinic roles."""
-
-    family_name: str
-    given_name: str
-    date_of_birth: date
-    hospital_number: str
-
-    @property
-    def display_name(self) -> str:
-        """``FAMILY, Given`` as printed on clinical labels."""
-        return f"{self.family_name.upper()}, {self.given_name}"
 
 
 @dataclass(frozen=True)
@@ -90,18 +74,6 @@ class UnitView:
     def description(self) -> str:
         """The kind of container in words."""
         return UNIT_KIND_NAMES[self.kind]
-
-
-def identity_of(session: Session, case: Case) -> PatientIdentityView | None:
-    """The patient identity of a case (for callers already allowed to see it)."""
-    row = session.scalar(
-        select(PatientIdentity).where(PatientIdentity.patient_id == case.patient_id)
-    )
-    if row is None:
-        return None
-    return PatientIdentityView(
-        row.family_name, row.given_name, row.date_of_birth, row.hospital_number
-    )
 
 
 def case_view(session: Session, case: Case, actor: Actor) -> CaseView:

@@ -18,7 +18,7 @@ class Case(Versioned, Base):
     __tablename__ = "therapy_case"
     __table_args__ = (
         CheckConstraint("length(coi) = 15", name="coi_15_characters"),
-        # The case lists read newest first, per site (app.case_queries).
+        # The case lists read newest first, per site (app.casefile.queries).
         Index("ix_therapy_case_clinic_enrolled", "clinic_site_id", "enrolled_at", "id"),
         Index(
             "ix_therapy_case_manufacturer_enrolled", "manufacturing_site_id", "enrolled_at", "id"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from app.audit_queries import AuditFilter, search_audit
-from app.demo_journey import JourneyDriver
-from app.users import authenticate
+from app.access.users import authenticate
+from app.audit.queries import AuditFilter, search_audit
+from app.demo.journey import JourneyDriver
 from db.models import AuditEvent, User
 from tests.conftest import PASSWORD, Demo
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.coldchain import assess, import_trace, seed_profile
+from app.coldchain.analysis.assessment import assess
+from app.coldchain.analysis.profiles import seed_profile
+from app.coldchain.analysis.registry import import_trace
 
 READINGS = 1_000_000
 TARGET_S = 3.0

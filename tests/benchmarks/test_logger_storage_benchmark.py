@@ -1,6 +1,6 @@
 """Benchmark: storing 100 000 and 1 000 000 logger readings on SQLite and PostgreSQL.
 
-Reports the time of `app.logger_storage.store_readings` (plus the logger-file row, its audit
+Reports the time of `app.coldchain.storage.store_readings` (plus the logger-file row, its audit
 event and the commit, as an import writes them) against a floor measured in the same run on the
 same engine: the same rows, already converted to driver values, inserted by a bare DBAPI
 `executemany` in one transaction. A third test times a whole `import_logger_file` of a
@@ -21,12 +21,12 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.coldchain import Trace, make_trace
-from app.database import Database
-from app.logger_records import import_logger_file, readings_of
-from app.logger_storage import store_readings
-from app.uow import UnitOfWork
+from app.coldchain.analysis.trace import Trace, make_trace
+from app.coldchain.records import import_logger_file
+from app.coldchain.storage import readings_of, store_readings
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.unit_of_work import UnitOfWork
 from db.models import LoggerFile, LoggerReading
 from db.types import utc_now
 

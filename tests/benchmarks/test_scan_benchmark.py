@@ -1,7 +1,7 @@
 """Benchmark: parse + verify one scan against 10 000 cases and 100 000 units.
 
 Requirement: median under 5 ms and p99 under 20 ms on this 2-core machine for the real
-verification path, `app.scanning.verify_scan`: parse, look the DIN up, judge, and record the
+verification path, `app.scanning.service.verify_scan`: parse, look the DIN up, judge, and record the
 Scan row with its audit event in a transaction of its own (what one scan at a station costs).
 Timed beside it, and reported only:
 - the pure part: `parse_scan` + `identify` + one ORM `SELECT unit WHERE din = ?` + `judge`;
@@ -28,10 +28,10 @@ from typing import Any
 import pytest
 from sqlalchemy import bindparam, func, insert, select, text
 
-from app.actor import Actor
-from app.database import Database
-from app.scan_verification import Expectation, KnownUnit, identify, judge
-from app.scanning import UNIT_KIND_NAMES, ScanVerdict, verify_scan
+from app.core.actor import Actor
+from app.core.database import Database
+from app.scanning.rules import Expectation, KnownUnit, identify, judge
+from app.scanning.service import UNIT_KIND_NAMES, ScanVerdict, verify_scan
 from db.enums import CaseStage, ScanOutcome, SideState, SiteKind, UnitKind, UnitStatus
 from db.models import AuditEvent, Case, Deviation, Patient, Product, Scan, Site, Unit
 from db.types import utc_now

@@ -7,7 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.coldchain import LoggerFileError, assess, import_trace, seed_profile, sniff_format
+from app.coldchain.analysis.assessment import assess
+from app.coldchain.analysis.errors import LoggerFileError
+from app.coldchain.analysis.profiles import seed_profile
+from app.coldchain.analysis.registry import import_trace, sniff_format
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "temp-loggers"
 HOBO = CORPUS / "onset-hobo"

@@ -15,37 +15,22 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.config import load_settings
-from app.errors import (
-    AuthenticationFailed,
-    DatabaseUnavailable,
-    NotPermitted,
-    StaleRecord,
-    ValidationFailed,
-)
-from app.printers import (
-    PrinterKind,
-    list_printers,
-    register_printer,
-    set_printer_active,
-    update_printer,
-)
-from app.product_admin import list_products
-from app.profile_admin import (
+from app.access.users import MAX_FAILED_LOGINS, authenticate
+from app.admin.products import list_products
+from app.admin.profiles import (
     ProfileDraft,
     create_profile,
     list_profiles,
     update_profile,
 )
-from app.sites import list_sites, register_site
-from app.station_settings import (
+from app.admin.sites import list_sites, register_site
+from app.admin.station_settings import (
     read_station_settings,
     save_database_url,
     save_scanner_settings,
     try_connection,
 )
-from app.user_admin import (
+from app.admin.users import (
     UserAccount,
     add_account,
     change_access,
@@ -55,7 +40,22 @@ from app.user_admin import (
     reset_password,
     unlock_account,
 )
-from app.users import MAX_FAILED_LOGINS, authenticate
+from app.core.actor import Actor
+from app.core.config import load_settings
+from app.core.errors import (
+    AuthenticationFailed,
+    DatabaseUnavailable,
+    NotPermitted,
+    StaleRecord,
+    ValidationFailed,
+)
+from app.labelling.printers import (
+    PrinterKind,
+    list_printers,
+    register_printer,
+    set_printer_active,
+    update_printer,
+)
 from db.enums import Role, SiteKind
 from db.models import AuditEvent
 from tests.conftest import PASSWORD

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from app.actor import Actor
-from app.audit import chain_hash, event_content, row_content, verify_chain
-from app.database import Database
-from app.sites import create_site
-from app.uow import UnitOfWork
+from app.admin.sites import create_site
+from app.core.actor import Actor
+from app.core.audit_chain import chain_hash, event_content, row_content, verify_chain
+from app.core.database import Database
+from app.core.unit_of_work import UnitOfWork
 from db import audit_triggers
 from db.enums import SiteKind
 from db.models import GENESIS_HASH, AuditEvent, Site

@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.database import Database, open_database
-from app.identifiers import issue_coi, issue_deviation_number, issue_din, issue_sscc
-from app.uow import UnitOfWork
+from app.core.actor import Actor
+from app.core.database import Database, open_database
+from app.core.identifiers import issue_coi, issue_deviation_number, issue_din, issue_sscc
+from app.core.unit_of_work import UnitOfWork
 from db.models import Site
 from labels.gs1.keys import has_valid_check_digit
 from labels.isbt128 import parse_coi

@@ -13,8 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from app.database import open_database
-from app.errors import SchemaMissing, SchemaTooNew
+from app.core.database import open_database
+from app.core.errors import SchemaMissing, SchemaTooNew
 from db.engine import make_engine
 from db.migrate import alembic_config, downgrade_to_base, head_revision, upgrade_to_head
 from db.models import Base

@@ -7,13 +7,13 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.database import Database
-from app.duties import batch_participants, ensure_independent_qp, ensure_second_person
-from app.errors import AccountLocked, AuthenticationFailed, NotPermitted, SeparationOfDuties
-from app.signatures import record_digest, sign, signatures_of
-from app.sites import create_site
-from app.uow import UnitOfWork
+from app.access.duties import batch_participants, ensure_independent_qp, ensure_second_person
+from app.admin.sites import create_site
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.errors import AccountLocked, AuthenticationFailed, NotPermitted, SeparationOfDuties
+from app.core.unit_of_work import UnitOfWork
+from app.quality.signatures import record_digest, sign, signatures_of
 from db.enums import Role, SignatureMeaning, SiteKind
 from db.models import Signature, Site
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.config import Settings, resolve_database_url, save_settings
-from app.database import Database, connect, open_database
-from app.errors import ConfigurationError, DatabaseUnavailable, NotADatabase
-from app.uow import UnitOfWork
+from app.core.actor import Actor
+from app.core.config import Settings, resolve_database_url, save_settings
+from app.core.database import Database, connect, open_database
+from app.core.errors import ConfigurationError, DatabaseUnavailable, NotADatabase
+from app.core.unit_of_work import UnitOfWork
 from db.enums import SiteKind
 from db.models import Site
 from db.settings_url import default_database_url

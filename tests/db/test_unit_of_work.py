@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.database import Database
-from app.errors import RecordNotDeletable, StaleRecord, ValidationFailed
-from app.sites import create_site
-from app.uow import UnitOfWork
+from app.admin.sites import create_site
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.errors import RecordNotDeletable, StaleRecord, ValidationFailed
+from app.core.unit_of_work import UnitOfWork
 from db.enums import SiteKind
 from db.models import AuditEvent, Site
 

@@ -7,12 +7,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.actor import Actor
-from app.database import Database
-from app.errors import AccountLocked, AuthenticationFailed, NotPermitted, ValidationFailed
-from app.permissions import parse_role
-from app.uow import UnitOfWork
-from app.users import MAX_FAILED_LOGINS, authenticate, create_user, list_users, unlock_user
+from app.access.permissions import parse_role
+from app.access.users import MAX_FAILED_LOGINS, authenticate, create_user, list_users, unlock_user
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.errors import AccountLocked, AuthenticationFailed, NotPermitted, ValidationFailed
+from app.core.unit_of_work import UnitOfWork
 from db.enums import Role
 from db.models import AuditEvent
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from app.core.unit_of_work import UnitOfWork
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.enrolment import Enrolment, enrol_patient
 from app.journey.views import CaseView, UnitView
-from app.label_records import confirm_label, issue_label
-from app.uow import UnitOfWork
+from app.labelling.records import confirm_label, issue_label
 from db.models import Unit
 from db.types import utc_now
 

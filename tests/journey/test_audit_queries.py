@@ -21,17 +21,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.audit import verify_database
-from app.audit_export import CSV_COLUMNS, export_audit_csv, export_audit_pdf, inert
-from app.audit_queries import (
+from app.audit.export import CSV_COLUMNS, export_audit_csv, export_audit_pdf, inert
+from app.audit.queries import (
     IDENTITY_HIDDEN,
     AuditFilter,
     search_audit,
 )
-from app.database import Database
-from app.errors import NotFound, NotPermitted, ValidationFailed
-from app.uow import UnitOfWork
+from app.core.actor import Actor
+from app.core.audit_chain import verify_database
+from app.core.database import Database
+from app.core.errors import NotFound, NotPermitted, ValidationFailed
+from app.core.unit_of_work import UnitOfWork
 from db.models import AuditEvent, Site, User
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.demo_journey import DEMO_PASSWORD, JourneyDriver
-from app.errors import (
+from app.access.users import authenticate, create_user
+from app.admin.sites import create_site
+from app.core.actor import Actor
+from app.core.errors import (
     CoiError,
     NotPermitted,
     ScanMismatch,
@@ -20,13 +21,12 @@ from app.errors import (
     StaleRecord,
     ValidationFailed,
 )
+from app.core.unit_of_work import UnitOfWork
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey.collection import CollectedBag, register_collection
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, verify_step
 from app.journey.release import certify_release
 from app.journey.shipping import complete_receipt
-from app.sites import create_site
-from app.uow import UnitOfWork
-from app.users import authenticate, create_user
 from db.enums import CaseStage, Role, ScanOutcome, ShipmentDirection, SiteKind, StepStatus
 from db.models import AuditEvent, Deviation, Scan, Shipment, ShipmentItem
 from db.types import utc_now

@@ -17,15 +17,17 @@ from typing import Any
 
 from sqlalchemy import Table, select, update
 
-from app.case_history import ColdChainVerdict, TimelineEntry, case_detail, case_timeline
-from app.database import Database
-from app.demo_journey import JourneyDriver
+from app.casefile.cold_chain import ColdChainVerdict
+from app.casefile.history import case_detail, case_timeline
+from app.casefile.timeline import TimelineEntry
+from app.coldchain.storage import logger_files_of_shipment
+from app.core.database import Database
+from app.demo.journey import JourneyDriver
 from app.journey.manufacturing import steps_of_case
 from app.journey.records import units_of_case
 from app.journey.shipping import ShipmentView, complete_receipt, receive_unit, shipment_view
 from app.journey.views import CaseView
-from app.logger_records import logger_files_of_shipment
-from app.signatures import signatures_of
+from app.quality.signatures import signatures_of
 from db.enums import (
     CaseStage,
     Disposition,

@@ -18,27 +18,22 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert, select, text, update
 
-from app.actor import Actor
-from app.case_history import case_detail, case_timeline, genealogy
-from app.case_queries import (
-    CaseRow,
-    coi_fragment,
-    list_cases,
-    may_view_cases,
-    stage_counts,
-)
-from app.database import Database
-from app.demo_journey import STEP_PARAMETERS, JourneyDriver
-from app.errors import NotFound, NotPermitted
+from app.access.navigation import sections_for
+from app.access.users import authenticate, create_user
+from app.admin.sites import create_site
+from app.casefile.history import case_detail, case_timeline, genealogy
+from app.casefile.queries import CaseRow, list_cases, may_view_cases, stage_counts
+from app.casefile.work_queue import AlertKind, WorkKind, alerts, work_queue
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.errors import NotFound, NotPermitted
+from app.core.identifier_text import coi_fragment
+from app.core.unit_of_work import UnitOfWork
+from app.demo.journey import STEP_PARAMETERS, JourneyDriver
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case
 from app.journey.records import units_of_case
 from app.journey.shipping import receive_unit
 from app.journey.views import CaseView
-from app.navigation import sections_for
-from app.sites import create_site
-from app.uow import UnitOfWork
-from app.users import authenticate, create_user
-from app.work_queue import AlertKind, WorkKind, alerts, work_queue
 from db.enums import (
     CaseStage,
     Role,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.errors import (
+from app.core.errors import (
     NotPermitted,
     ScanMismatch,
     SeparationOfDuties,

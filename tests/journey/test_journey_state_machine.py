@@ -32,17 +32,18 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from app.database import open_database
-from app.demo_journey import DEMO_PASSWORD, QC_RESULTS, STEP_PARAMETERS, JourneyDriver
-from app.deviations import close_deviation, deviations_of_case
-from app.errors import CoiError
+from app.coldchain.records import disposition_logger_file, import_logger_file
+from app.coldchain.storage import logger_files_of_shipment
+from app.core.database import open_database
+from app.core.errors import CoiError
+from app.demo.journey import DEMO_PASSWORD, QC_RESULTS, STEP_PARAMETERS, JourneyDriver
 from app.journey import collection, infusion, manufacturing, qc, release, shipping
 from app.journey.side_states import set_unit_side_state
 from app.journey.stages import STAGE_ORDER
 from app.journey.views import CaseView
-from app.label_printing import print_unit_label
-from app.label_records import confirm_label
-from app.logger_records import disposition_logger_file, import_logger_file, logger_files_of_shipment
+from app.labelling.printing import print_unit_label
+from app.labelling.records import confirm_label
+from app.quality.deviations import close_deviation, deviations_of_case
 from db.enums import (
     CaseStage,
     DeviationStatus,
@@ -546,7 +547,7 @@ def _violations(machine: JourneyMachine) -> list[str]:
 
 def test_each_property_fails_on_the_violation_it_names(demo_sqlite_template: Path) -> None:
     """The invariants are not vacuous: each catches a record that breaks it."""
-    from app.uow import UnitOfWork  # noqa: PLC0415
+    from app.core.unit_of_work import UnitOfWork  # noqa: PLC0415
 
     JourneyMachine.template = demo_sqlite_template
     machine = JourneyMachine()
@@ -588,7 +589,7 @@ def test_each_property_fails_on_the_violation_it_names(demo_sqlite_template: Pat
 
 
 def test_a_unit_used_after_its_rejection_is_caught(demo_sqlite_template: Path) -> None:
-    from app.uow import UnitOfWork  # noqa: PLC0415
+    from app.core.unit_of_work import UnitOfWork  # noqa: PLC0415
 
     JourneyMachine.template = demo_sqlite_template
     machine = JourneyMachine()

@@ -19,23 +19,29 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.database import Database
-from app.demo_journey import DEMO_PASSWORD, STEP_PARAMETERS, JourneyDriver
-from app.errors import NotFound, NotPermitted, PrinterUnavailable, ScanMismatch, ValidationFailed
+from app.access.users import authenticate
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.errors import (
+    NotFound,
+    NotPermitted,
+    PrinterUnavailable,
+    ScanMismatch,
+    ValidationFailed,
+)
+from app.core.unit_of_work import UnitOfWork
+from app.demo.journey import DEMO_PASSWORD, STEP_PARAMETERS, JourneyDriver
 from app.journey.collection import CollectedBag, register_collection
 from app.journey.manufacturing import StepRecord, perform_step, start_manufacture, verify_step
 from app.journey.views import CaseView, UnitView
-from app.label_printing import SCREEN_PRINTER, PrintedLabel, print_unit_label
-from app.label_records import (
+from app.labelling.printing import SCREEN_PRINTER, PrintedLabel, print_unit_label
+from app.labelling.records import (
     LabelReconciliation,
     confirm_label,
     label_reconciliation,
     labels_of_unit,
     void_label,
 )
-from app.uow import UnitOfWork
-from app.users import authenticate
 from db.enums import (
     CaseStage,
     DeviationStatus,

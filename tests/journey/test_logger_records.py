@@ -16,15 +16,18 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cli import logger_import
-from app.coldchain import read_logger_file, seed_profile
-from app.deviations import close_deviation, deviations_of_case
-from app.errors import (
+from app.coldchain.analysis.profiles import seed_profile
+from app.coldchain.analysis.registry import read_logger_file
+from app.coldchain.records import disposition_logger_file, import_logger_file, shipment_id_of
+from app.coldchain.storage import logger_files_of_shipment, profile_from_record, readings_of
+from app.core.errors import (
     AuthenticationFailed,
     NotPermitted,
     ScanMismatch,
     StaleRecord,
     ValidationFailed,
 )
+from app.core.unit_of_work import UnitOfWork
 from app.journey.manufacturing import start_manufacture
 from app.journey.shipping import (
     ShipmentView,
@@ -38,18 +41,10 @@ from app.journey.shipping import (
 )
 from app.journey.side_states import lift_unit_side_state
 from app.journey.views import CaseView, UnitView
-from app.logger_records import (
-    disposition_logger_file,
-    import_logger_file,
-    logger_files_of_shipment,
-    profile_from_record,
-    readings_of,
-    shipment_id_of,
-)
-from app.scan_verification import Expectation
-from app.scanning import check_scan
-from app.signatures import signatures_of
-from app.uow import UnitOfWork
+from app.quality.deviations import close_deviation, deviations_of_case
+from app.quality.signatures import signatures_of
+from app.scanning.rules import Expectation
+from app.scanning.service import check_scan
 from db.enums import (
     DeviationStatus,
     Disposition,
@@ -431,7 +426,7 @@ def test_profile_from_record_matches_the_seed(demo) -> None:
 
 
 def test_unknown_records_are_named(demo) -> None:
-    from app.errors import NotFound  # noqa: PLC0415
+    from app.core.errors import NotFound  # noqa: PLC0415
 
     with pytest.raises(NotFound):
         readings_of(demo.database, uuid.uuid4())

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.demo_journey import JourneyDriver
-from app.errors import NotPermitted
-from app.logger_records import logger_files_of_shipment
-from app.logger_report import excursion_report_pdf
+from app.coldchain.report import excursion_report_pdf
+from app.coldchain.storage import logger_files_of_shipment
+from app.core.errors import NotPermitted
+from app.demo.journey import JourneyDriver
 from db.enums import CaseStage, ShipmentDirection
 from db.models import Shipment
 from tests.conftest import ARTIFACTS
@@ -58,7 +58,7 @@ def test_report_shows_the_excursion_and_the_signed_disposition(demo, tmp_path: P
 
 
 def _admin(demo):
-    from app.users import authenticate  # noqa: PLC0415
+    from app.access.users import authenticate  # noqa: PLC0415
     from tests.conftest import PASSWORD  # noqa: PLC0415
 
     return authenticate(demo.database, "admin", PASSWORD, "test-station")

@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.database import Database
-from app.demo_journey import DEMO_PASSWORD, JourneyDriver
-from app.deviations import close_deviation, deviations_of_case, raise_deviation
-from app.errors import NotPermitted
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.errors import NotPermitted
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.enrolment import Enrolment, enrol_patient
 from app.journey.infusion import bedside_check, confirm_infusion
@@ -31,6 +30,7 @@ from app.journey.release import certify_release, release_checklist
 from app.journey.shipping import complete_receipt, create_shipment, receive_unit
 from app.journey.stages import stage_index
 from app.journey.views import CaseView
+from app.quality.deviations import close_deviation, deviations_of_case, raise_deviation
 from db.enums import CaseStage, Role, ShipmentDirection
 from db.models import AuditEvent
 from db.types import utc_now
@@ -60,7 +60,7 @@ class Fixture:
 
     def actor(self, role: Role) -> Actor:
         if role is Role.ADMIN:
-            from app.users import authenticate  # noqa: PLC0415
+            from app.access.users import authenticate  # noqa: PLC0415
 
             return authenticate(self.driver.database, "admin", PASSWORD, "test-station")
         return self.driver.who(USERS[role])
@@ -164,7 +164,7 @@ def _entered_qc(fixture: Fixture) -> None:
 def _releasable(fixture: Fixture) -> None:
     case = fixture.case_at(CaseStage.QC_PENDING_RELEASE)
     driver = fixture.driver
-    from app.demo_journey import QC_RESULTS  # noqa: PLC0415
+    from app.demo.journey import QC_RESULTS  # noqa: PLC0415
     from app.journey.qc import approve_qc_exception  # noqa: PLC0415
 
     for test, value in QC_RESULTS.items():

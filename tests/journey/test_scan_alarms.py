@@ -8,15 +8,15 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.actor import Actor
-from app.audit import verify_database
-from app.errors import NotFound, NotPermitted, ScanMismatch, ValidationFailed
-from app.label_records import confirm_label, issue_label
-from app.scan_alarms import ACKNOWLEDGE, acknowledge_scan_refusal, scan_acknowledgement
-from app.scan_verification import Expectation
-from app.scanning import verify_scan
-from app.uow import UnitOfWork
-from app.users import authenticate
+from app.access.users import authenticate
+from app.core.actor import Actor
+from app.core.audit_chain import verify_database
+from app.core.errors import NotFound, NotPermitted, ScanMismatch, ValidationFailed
+from app.core.unit_of_work import UnitOfWork
+from app.labelling.records import confirm_label, issue_label
+from app.scanning.alarms import ACKNOWLEDGE, acknowledge_scan_refusal, scan_acknowledgement
+from app.scanning.rules import Expectation
+from app.scanning.service import verify_scan
 from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan, Unit
 from tests.conftest import PASSWORD

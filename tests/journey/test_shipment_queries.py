@@ -10,20 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from app.demo_journey import write_logger_csv
-from app.errors import NotFound
-from app.journey.shipping import (
-    ShipmentView,
-    attach_logger,
-    complete_receipt,
-    create_shipment,
-    hand_over,
-    pack_unit,
-    receive_unit,
-)
-from app.journey.views import CaseView, UnitView
-from app.logger_records import import_logger_file
-from app.shipment_queries import (
+from app.casefile.shipments import (
     ExpectedUnit,
     ReceiptOutcome,
     ShipmentStatus,
@@ -34,6 +21,19 @@ from app.shipment_queries import (
     receipt_status,
     shipments_for_receipt,
 )
+from app.coldchain.records import import_logger_file
+from app.core.errors import NotFound
+from app.demo.journey import write_logger_csv
+from app.journey.shipping import (
+    ShipmentView,
+    attach_logger,
+    complete_receipt,
+    create_shipment,
+    hand_over,
+    pack_unit,
+    receive_unit,
+)
+from app.journey.views import CaseView, UnitView
 from db.enums import ShipmentDirection, UnitKind
 from db.models import Shipment
 from db.types import utc_now
@@ -187,9 +187,9 @@ def test_the_stored_trace_is_assessed_exactly_as_when_it_was_imported(demo, tmp_
 def test_open_shipment_is_found_until_it_leaves(demo, tmp_path) -> None:
     from datetime import date  # noqa: PLC0415
 
-    from app.demo_journey import JourneyDriver  # noqa: PLC0415
+    from app.casefile.shipments import ShipmentDirection, open_shipment  # noqa: PLC0415
+    from app.demo.journey import JourneyDriver  # noqa: PLC0415
     from app.journey.shipping import create_shipment  # noqa: PLC0415
-    from app.shipment_queries import ShipmentDirection, open_shipment  # noqa: PLC0415
     from db.enums import CaseStage  # noqa: PLC0415
 
     driver = JourneyDriver(demo.database, tmp_path, station="test-station")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.demo_journey import DEMO_PASSWORD, JourneyDriver
-from app.errors import NotPermitted, ScanMismatch, StageNotAllowed, ValidationFailed
+from app.core.errors import NotPermitted, ScanMismatch, StageNotAllowed, ValidationFailed
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey.enrolment import find_case
 from app.journey.shipping import create_shipment, pack_unit
 from app.journey.side_states import (

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from app.actor import Actor
-from app.database import Database, open_database
-from app.demo_journey import DEMO_PASSWORD, JourneyDriver
+from app.access.users import authenticate
+from app.core.actor import Actor
+from app.core.database import Database, open_database
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey.enrolment import find_case
 from app.journey.views import CaseView
-from app.users import authenticate
 from db.engine import make_engine
 from db.enums import CaseStage
 from tests.conftest import BACKENDS, PostgresServer

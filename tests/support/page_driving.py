@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from ui.signing import SecondPersonDialog
-from ui.tasks import TaskRunner
+from ui.dialogs.signing import SecondPersonDialog
+from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 DEMO_PASSWORD = "demo-password"

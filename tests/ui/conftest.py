@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from ui.style import apply_style
-from ui.tasks import TaskRunner
+from ui.shell.style import apply_style
+from ui.tasks.runner import TaskRunner
 
 
 @pytest.fixture

@@ -17,28 +17,28 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.actor import Actor
-from app.config import load_settings
-from app.database import Database, open_database
-from app.errors import AuthenticationFailed
-from app.profile_admin import list_profiles
-from app.user_admin import add_account
-from app.users import MAX_FAILED_LOGINS, authenticate
+from app.access.users import MAX_FAILED_LOGINS, authenticate
+from app.admin.profiles import list_profiles
+from app.admin.users import add_account
+from app.core.actor import Actor
+from app.core.config import load_settings
+from app.core.database import Database, open_database
+from app.core.errors import AuthenticationFailed
 from db.enums import Role
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from ui.admin.base import AdminTab
-from ui.admin.printers_tab import PrinterDialog, PrintersTab
-from ui.admin.profiles_tab import ProfileDialog, ProfilesTab
-from ui.admin.settings_tab import DatabaseTab, ScannerTab
-from ui.admin.sites_tab import ProductsTab, SiteDialog, SitesTab
-from ui.admin.user_dialogs import AccessDialog, NewAccountDialog, PasswordResetDialog
-from ui.admin.users_tab import UsersTab
-from ui.admin_page import AdminPage
-from ui.main_window import MainWindow
-from ui.prompts import StatementDialog
-from ui.scanner_input import ScannerSettings
-from ui.style import apply_style
-from ui.tasks import TaskRunner
+from ui.dialogs.prompts import StatementDialog
+from ui.pages.admin.base import AdminTab
+from ui.pages.admin.page import AdminPage
+from ui.pages.admin.printers_tab import PrinterDialog, PrintersTab
+from ui.pages.admin.profiles_tab import ProfileDialog, ProfilesTab
+from ui.pages.admin.settings_tab import DatabaseTab, ScannerTab
+from ui.pages.admin.sites_tab import ProductsTab, SiteDialog, SitesTab
+from ui.pages.admin.user_dialogs import AccessDialog, NewAccountDialog, PasswordResetDialog
+from ui.pages.admin.users_tab import UsersTab
+from ui.shell.main_window import MainWindow
+from ui.shell.style import apply_style
+from ui.tasks.runner import TaskRunner
+from ui.widgets.scanner_input import ScannerSettings
 
 SCREENS = ARTIFACTS / "screens"
 PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window

@@ -20,18 +20,18 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton, QW
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, text
 
-from app.actor import Actor
-from app.audit_queries import AuditFilter, search_audit
-from app.database import Database
+from app.audit.queries import AuditFilter, search_audit
+from app.core.actor import Actor
+from app.core.database import Database
 from db import audit_triggers
 from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
-from ui.audit_page import AuditTrailPage
-from ui.main_window import MainWindow
-from ui.style import apply_style
-from ui.tasks import TaskRunner
+from ui.pages.audit.page import AuditTrailPage
+from ui.shell.main_window import MainWindow
+from ui.shell.style import apply_style
+from ui.tasks.runner import TaskRunner
 
 trail_template = audit_trail.trail_template
 trail = audit_trail.trail

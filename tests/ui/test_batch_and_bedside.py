@@ -25,18 +25,18 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-import ui.case_work as case_work_module
-import ui.scan_alarm as scan_alarm_module
-from app.demo_journey import STEP_PARAMETERS, JourneyDriver
-from app.deviations import deviations_of_case
-from app.errors import DatabaseUnavailable, ValidationFailed
+import ui.pages.case_work as case_work_module
+import ui.widgets.scan_alarm as scan_alarm_module
+from app.access.users import authenticate, create_user
+from app.casefile.stages import units_of
+from app.core.errors import DatabaseUnavailable, ValidationFailed
+from app.core.unit_of_work import UnitOfWork
+from app.demo.journey import STEP_PARAMETERS, JourneyDriver
 from app.journey.enrolment import find_case
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, verify_step
 from app.journey.views import CaseView, UnitView
-from app.label_records import label_reconciliation
-from app.stage_queries import units_of
-from app.uow import UnitOfWork
-from app.users import authenticate, create_user
+from app.labelling.records import label_reconciliation
+from app.quality.deviations import deviations_of_case
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
 from db.models import AuditEvent
 from tests.support.page_driving import (
@@ -48,10 +48,15 @@ from tests.support.page_driving import (
     settle,
     shoot,
 )
-from ui.batch_record_page import BatchRecordPage
-from ui.bedside_page import BedsidePage, post_thaw_status
-from ui.parameter_form import ParameterForm, ScientificSpinBox, parameter_label, parse_number_list
-from ui.tasks import TaskRunner
+from ui.pages.batch_record.page import BatchRecordPage
+from ui.pages.batch_record.parameter_form import (
+    ParameterForm,
+    ScientificSpinBox,
+    parameter_label,
+    parse_number_list,
+)
+from ui.pages.bedside.page import BedsidePage, post_thaw_status
+from ui.tasks.runner import TaskRunner
 
 ADMIN_PASSWORD = "correct horse battery"  # the demo database's administrator (tests/conftest.py)
 

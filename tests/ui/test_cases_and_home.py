@@ -30,21 +30,21 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Table, select, update
 
-from app.actor import Actor
-from app.case_history import ColdChainVerdict
-from app.demo_journey import JourneyDriver
+from app.access.users import authenticate
+from app.casefile.cold_chain import ColdChainVerdict
+from app.core.actor import Actor
+from app.demo.journey import JourneyDriver
 from app.journey.manufacturing import steps_of_case
 from app.journey.records import units_of_case
 from app.journey.shipping import receive_unit
 from app.journey.views import CaseView
-from app.users import authenticate
 from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdict
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
-from ui.case_detail import cold_chain_line, cold_chain_tone
-from ui.cases_page import CasesPage, CaseTableModel
-from ui.home_page import HomePage
-from ui.style import apply_style
-from ui.tasks import TaskRunner
+from ui.pages.cases.detail import cold_chain_line, cold_chain_tone
+from ui.pages.cases.page import CasesPage, CaseTableModel
+from ui.pages.home.page import HomePage
+from ui.shell.style import apply_style
+from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)

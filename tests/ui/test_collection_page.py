@@ -17,12 +17,12 @@ import pytest
 from PySide6.QtCore import QDateTime
 from pytestqt.qtbot import QtBot
 
-import ui.case_work as case_work_module
-from app.demo_journey import JourneyDriver
+import ui.pages.case_work as case_work_module
+from app.casefile.stages import CaseStage
+from app.demo.journey import JourneyDriver
 from app.journey.collection import CollectedBag, register_collection
 from app.journey.enrolment import find_case
-from app.label_records import label_reconciliation
-from app.stage_queries import CaseStage
+from app.labelling.records import label_reconciliation
 from db.types import utc_now
 from tests.support.page_driving import (
     PAGE_SIZE,
@@ -32,10 +32,10 @@ from tests.support.page_driving import (
     settle,
     shoot,
 )
-from ui.collection_page import CollectionPage
-from ui.formats import din_text
-from ui.label_rows import bag_label_text
-from ui.tasks import TaskRunner
+from ui.pages.collection.page import CollectionPage
+from ui.tasks.runner import TaskRunner
+from ui.widgets.formats import din_text
+from ui.widgets.label_rows import bag_label_text
 
 
 def test_bag_label_words() -> None:
@@ -62,7 +62,7 @@ def test_collect_label_verify_and_ship(
         printed.append(size)
         return True
 
-    # the shared case page (ui.case_work) sends labels to the print dialog
+    # the shared case page (ui.pages.case_work) sends labels to the print dialog
     monkeypatch.setattr(case_work_module, "choose_printer_and_print", fake_print)
     page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
     assert page.objectName() == "page-collection"

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from tests.conftest import ARTIFACTS
-from ui.idle_lock import IdleLock
+from ui.shell.idle_lock import IdleLock
 
 
 def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:

@@ -9,17 +9,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from app.actor import Actor
-from app.database import Database
-from app.sites import create_site
-from app.uow import UnitOfWork
-from app.users import create_user
+from app.access.users import create_user
+from app.admin.sites import create_site
+from app.core.actor import Actor
+from app.core.database import Database
+from app.core.unit_of_work import UnitOfWork
 from db.enums import Role, SiteKind
-from ui.admin_page import AdminPage
-from ui.audit_page import AuditTrailPage
-from ui.login import LoginDialog
-from ui.main_window import MainWindow
-from ui.style import apply_style
+from ui.pages.admin.page import AdminPage
+from ui.pages.audit.page import AuditTrailPage
+from ui.shell.login import LoginDialog
+from ui.shell.main_window import MainWindow
+from ui.shell.style import apply_style
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 PASSWORD = "correct horse battery"

@@ -23,9 +23,9 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from app.errors import PrinterUnavailable
+from app.core.errors import PrinterUnavailable
 from labels.decode import decode_image
-from ui.printing import LabelNotPrintable, choose_printer_and_print, print_pdf
+from ui.dialogs.printing import LabelNotPrintable, choose_printer_and_print, print_pdf
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdfinfo", "pdftoppm")),

@@ -22,14 +22,8 @@ from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.actor import Actor
-from app.coldchain import assess, make_trace, seed_profile
-from app.demo_journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
-from app.deviations import deviations_of_case
-from app.journey.views import CaseView
-from app.logger_records import logger_files_of_shipment
-from app.scan_alarms import scan_acknowledgement
-from app.shipment_queries import (
+from app.access.users import authenticate, create_user
+from app.casefile.shipments import (
     ExpectedUnit,
     ReceiptOutcome,
     ShipmentStatus,
@@ -40,15 +34,23 @@ from app.shipment_queries import (
     receipt_status,
     shipments_for_receipt,
 )
-from app.uow import UnitOfWork
-from app.users import authenticate, create_user
+from app.coldchain.analysis.assessment import assess
+from app.coldchain.analysis.profiles import seed_profile
+from app.coldchain.analysis.trace import make_trace
+from app.coldchain.storage import logger_files_of_shipment
+from app.core.actor import Actor
+from app.core.unit_of_work import UnitOfWork
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
+from app.journey.views import CaseView
+from app.quality.deviations import deviations_of_case
+from app.scanning.alarms import scan_acknowledgement
 from db.enums import CaseStage, Role
-from ui.logger_import_dialog import LoggerImportDialog
-from ui.receipt_page import ReceiptPage
-from ui.style import apply_style
-from ui.tasks import Task, TaskRunner
-from ui.temperature_plot import TemperaturePlot, merged_spans
-from ui.verify_receipt_dialog import VerifyReceiptDialog
+from ui.dialogs.logger_import import LoggerImportDialog
+from ui.dialogs.verify_receipt import VerifyReceiptDialog
+from ui.pages.receipt.page import ReceiptPage
+from ui.pages.receipt.temperature_plot import TemperaturePlot, merged_spans
+from ui.shell.style import apply_style
+from ui.tasks.runner import Task, TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 WAIT_MS = 60_000

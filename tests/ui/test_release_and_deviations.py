@@ -18,9 +18,11 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.actor import Actor
-from app.demo_journey import DEMO_PASSWORD, QC_RESULTS, JourneyDriver
-from app.deviations import deviations_of_case
+from app.access.users import authenticate, create_user
+from app.coldchain.storage import logger_files_of_shipment
+from app.core.actor import Actor
+from app.core.unit_of_work import UnitOfWork
+from app.demo.journey import DEMO_PASSWORD, QC_RESULTS, JourneyDriver
 from app.journey.enrolment import find_case
 from app.journey.qc import (
     approve_qc_exception,
@@ -30,9 +32,7 @@ from app.journey.qc import (
 )
 from app.journey.records import units_of_case
 from app.journey.views import CaseView
-from app.logger_records import logger_files_of_shipment
-from app.uow import UnitOfWork
-from app.users import authenticate, create_user
+from app.quality.deviations import deviations_of_case
 from db.enums import (
     CaseStage,
     DeviationStatus,
@@ -41,11 +41,11 @@ from db.enums import (
     Role,
     SideState,
 )
-from ui.deviations_page import DeviationsPage
-from ui.prompts import StatementDialog
-from ui.release_page import ReleasePage
-from ui.signing import SignatureDialog
-from ui.tasks import TaskRunner
+from ui.dialogs.prompts import StatementDialog
+from ui.dialogs.signing import SignatureDialog
+from ui.pages.deviations.page import DeviationsPage
+from ui.pages.release.page import ReleasePage
+from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)

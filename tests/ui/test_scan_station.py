@@ -22,19 +22,22 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.demo_journey import JourneyDriver
-from app.errors import DatabaseUnavailable
+from app.core.errors import DatabaseUnavailable
+from app.demo.journey import JourneyDriver
 from app.journey.views import CaseView, UnitView
-from app.scan_verification import grouped
+from app.scanning.rules import grouped
 from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import InvalidCoi, parse_coi
-from ui import scan_alarm, scan_station
-from ui.formats import din_text
-from ui.scan_station import ScanStation
-from ui.scan_station_body import NO_CAMERA
-from ui.scanner_input import (
+from ui.pages.scan_station import page as scan_station
+from ui.pages.scan_station.body import NO_CAMERA
+from ui.pages.scan_station.page import ScanStation
+from ui.shell.style import apply_style
+from ui.tasks.runner import TaskRunner
+from ui.widgets import scan_alarm
+from ui.widgets.formats import din_text
+from ui.widgets.scanner_input import (
     GS,
     Keystroke,
     ScannerSettings,
@@ -44,9 +47,7 @@ from ui.scanner_input import (
     keystroke,
     names_only_coi,
 )
-from ui.sounds import Sounds, sound_file
-from ui.style import apply_style
-from ui.tasks import TaskRunner
+from ui.widgets.sounds import Sounds, sound_file
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 HAND_DELAY_MS = 120  # a person's pause between keys, well above the 50 ms burst limit

@@ -17,13 +17,13 @@ import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from app.database import Database, open_database
-from app.demo_journey import DEMO_PASSWORD
-from app.demo_run import run_demo
-from app.users import authenticate
+from app.access.users import authenticate
+from app.core.database import Database, open_database
+from app.demo.journey import DEMO_PASSWORD
+from app.demo.run import run_demo
 from tests.conftest import ARTIFACTS
-from ui.main_window import MainWindow
-from ui.style import apply_style
+from ui.shell.main_window import MainWindow
+from ui.shell.style import apply_style
 
 SCREENS = ARTIFACTS / "screens"
 WIDTH = 1280

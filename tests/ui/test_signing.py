@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel
 
-from ui.signing import SecondPersonDialog, SignatureDialog
+from ui.dialogs.signing import SecondPersonDialog, SignatureDialog
 
 
 def test_signature_dialog_shows_signer_meaning_and_record(qtbot, demo) -> None:

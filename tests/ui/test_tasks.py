@@ -8,8 +8,8 @@ import time
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 
-from app.errors import ValidationFailed
-from ui.tasks import Task, TaskRunner
+from app.core.errors import ValidationFailed
+from ui.tasks.runner import Task, TaskRunner
 
 
 def test_result_and_progress_arrive_on_the_gui_thread(qtbot) -> None:

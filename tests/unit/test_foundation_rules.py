@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.actor import Actor
-from app.audit import chain_hash
-from app.canonical import canonical_json
-from app.navigation import sections_for
+from app.access.navigation import sections_for
+from app.core.actor import Actor
+from app.core.audit_chain import chain_hash
+from app.core.canonical import canonical_json
 from db.enums import Role, SignatureMeaning
 
 
@@ -65,7 +65,8 @@ def test_navigation_follows_the_roles() -> None:
 
 def test_core_packages_never_load_qt() -> None:
     code = (
-        "import sys, app.cli.main, app.users, app.signatures, app.coldchain, db.models, "
+        "import sys, app.cli.main, app.access.users, app.quality.signatures, "
+        "app.coldchain.analysis, db.models, "
         "labels.scan; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'PySide6', 'shiboken6'}); "
         "print(bad); sys.exit(1 if bad else 0)"

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.errors import PrinterUnavailable
-from app.printing import PrinterStatus, parse_host_status, send_raw
+from app.core.errors import PrinterUnavailable
+from app.labelling.raw_tcp import PrinterStatus, parse_host_status, send_raw
 from tests.support.fake_printer import FakePrinter, Status, host_status_reply
 
 LABEL = b"^XA^FO50,50^BCN,100,Y,N,N^FD=G123498654321^FS^XZ"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.scan_verification import (
+from app.scanning.rules import (
     Expectation,
     KnownUnit,
     ScannedIdentity,

@@ -7,8 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.coldchain import AssessmentError, TemperatureProfile, assess, make_trace
-from app.coldchain.profiles import AMBIENT_15_25, CRYO_LN2_VAPOUR, FRESH_2_8
+from app.coldchain.analysis.assessment import assess
+from app.coldchain.analysis.errors import AssessmentError
+from app.coldchain.analysis.profiles import (
+    AMBIENT_15_25,
+    CRYO_LN2_VAPOUR,
+    FRESH_2_8,
+    TemperatureProfile,
+)
+from app.coldchain.analysis.trace import make_trace
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 REPORT_KEYS = {

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.coldchain import TemperatureProfile, Trace, assess, make_trace
+from app.coldchain.analysis.assessment import assess
+from app.coldchain.analysis.profiles import TemperatureProfile
+from app.coldchain.analysis.trace import Trace, make_trace
 
 PROFILE = TemperatureProfile("test-2-8", 2.0, 8.0, 15.0, 30.0, max_gap_min=15.0)
 GAP_S = PROFILE.max_gap_min * 60

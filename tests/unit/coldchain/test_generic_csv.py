@@ -7,9 +7,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from app.coldchain import LoggerFileError
-from app.coldchain.generic_csv import import_generic_csv
-from app.coldchain.timeparse import offset_from_text, timestamp_format
+from app.coldchain.analysis.errors import LoggerFileError
+from app.coldchain.analysis.generic_csv import import_generic_csv
+from app.coldchain.analysis.timeparse import offset_from_text, timestamp_format
 
 UTC_0800 = 1_740_816_000.0  # 2025-03-01T08:00:00Z
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.coldchain import LoggerFileError, analyze_file, import_trace, sniff_format
-from app.coldchain.berlinger import import_berlinger
+from app.coldchain.analysis.berlinger import import_berlinger
+from app.coldchain.analysis.errors import LoggerFileError
+from app.coldchain.analysis.registry import analyze_file, import_trace, sniff_format
 
 FRIDGE_TAG = """Device: Q-tag Fridge-tag 2
 Vers: 0.5

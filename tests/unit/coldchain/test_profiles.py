@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from app.coldchain import SEED_PROFILES, TemperatureProfile, seed_profile
+from app.coldchain.analysis.profiles import SEED_PROFILES, TemperatureProfile, seed_profile
 
 
 def test_seed_values() -> None:

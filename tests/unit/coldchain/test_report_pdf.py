@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.coldchain import Assessment, TemperatureProfile, Trace, assess, import_trace, make_trace
-from app.coldchain.plot import envelope, peak_time_s
-from app.coldchain.profiles import CRYO_LN2_VAPOUR, FRESH_2_8
-from app.coldchain.report_pdf import ReportHeader, render_excursion_report
-from app.coldchain.trace import format_utc
+from app.coldchain.analysis.assessment import Assessment, assess
+from app.coldchain.analysis.plot import envelope, peak_time_s
+from app.coldchain.analysis.profiles import CRYO_LN2_VAPOUR, FRESH_2_8, TemperatureProfile
+from app.coldchain.analysis.registry import import_trace
+from app.coldchain.analysis.report_pdf import ReportHeader, render_excursion_report
+from app.coldchain.analysis.trace import Trace, format_utc, make_trace
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "coldchain"
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)

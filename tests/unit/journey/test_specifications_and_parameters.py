@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 from app.journey.parameters import check_parameters
 from app.journey.specifications import judge_result
 from db.enums import QcOutcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import StageNotAllowed
+from app.core.errors import StageNotAllowed
 from app.journey.stages import (
     RULES,
     STAGE_ORDER,

@@ -1,0 +1,63 @@
+"""Who may do what: users, passwords, roles and permissions, separation of duties, navigation,
+identity views.
+"""
+
+from __future__ import annotations
+
+from app.access.duties import batch_participants, ensure_independent_qp, ensure_second_person
+from app.access.identity import PatientIdentityView, identity_of
+from app.access.navigation import CLINIC, MANUFACTURING, QUALITY, Section, role_names, sections_for
+from app.access.passwords import check_policy, hash_password, verify_password
+from app.access.permissions import (
+    IDENTITY_ROLES,
+    ROLE_NAMES,
+    may_see_identity,
+    parse_role,
+    require_role,
+    require_site,
+)
+from app.access.users import (
+    authenticate,
+    check_password,
+    count_users,
+    create_first_admin,
+    create_user,
+    ensure_may_sign_in,
+    list_users,
+    refuse_wrong_password,
+    set_password,
+    unlock_user,
+)
+
+__all__ = [
+    "CLINIC",
+    "IDENTITY_ROLES",
+    "MANUFACTURING",
+    "QUALITY",
+    "ROLE_NAMES",
+    "PatientIdentityView",
+    "Section",
+    "authenticate",
+    "batch_participants",
+    "check_password",
+    "check_policy",
+    "count_users",
+    "create_first_admin",
+    "create_user",
+    "ensure_independent_qp",
+    "ensure_may_sign_in",
+    "ensure_second_person",
+    "hash_password",
+    "identity_of",
+    "list_users",
+    "may_see_identity",
+    "parse_role",
+    "refuse_wrong_password",
+    "require_role",
+    "require_site",
+    "role_names",
+    "sections_for",
+    "set_password",
+    "unlock_user",
+    "verify_password",
+]

@@ -1,0 +1,70 @@
+"""Administration: users, sites, products, temperature profiles and workstation settings."""
+
+from __future__ import annotations
+
+from app.admin.products import ProductView, list_products
+from app.admin.profiles import (
+    ProfileDraft,
+    ProfileView,
+    check_profile,
+    create_profile,
+    list_profiles,
+    update_profile,
+)
+from app.admin.sites import FIN_PATTERN, SiteSummary, create_site, list_sites, register_site
+from app.admin.station_settings import (
+    ConnectionCheck,
+    StationSettings,
+    read_station_settings,
+    save_database_url,
+    save_scanner_settings,
+    try_connection,
+)
+from app.admin.users import (
+    ROLE_NAMES,
+    Role,
+    SiteKind,
+    UserAccount,
+    add_account,
+    change_access,
+    deactivate_account,
+    list_accounts,
+    reactivate_account,
+    reset_password,
+    site_problem,
+    unlock_account,
+)
+
+__all__ = [
+    "FIN_PATTERN",
+    "ROLE_NAMES",
+    "ConnectionCheck",
+    "ProductView",
+    "ProfileDraft",
+    "ProfileView",
+    "Role",
+    "SiteKind",
+    "SiteSummary",
+    "StationSettings",
+    "UserAccount",
+    "add_account",
+    "change_access",
+    "check_profile",
+    "create_profile",
+    "create_site",
+    "deactivate_account",
+    "list_accounts",
+    "list_products",
+    "list_profiles",
+    "list_sites",
+    "reactivate_account",
+    "read_station_settings",
+    "register_site",
+    "reset_password",
+    "save_database_url",
+    "save_scanner_settings",
+    "site_problem",
+    "try_connection",
+    "unlock_account",
+    "update_profile",
+]

@@ -1,0 +1,127 @@
+"""Sites: clinics and manufacturers with their GS1 GLN and ISBT 128 FIN."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from biip import ParseError
+from biip.gln import Gln
+from sqlalchemy import select
+
+from app.access import require_role
+from app.core import Actor, Database, UnitOfWork, ValidationFailed
+from db.enums import Role, SiteKind
+from db.models import Site
+
+FIN_PATTERN = re.compile(r"^[A-Z][0-9]{4}$")
+"""ISBT 128 Facility Identification Number: one letter and four digits (e.g. G1234)."""
+_COMPANY_PREFIX = re.compile(r"^[0-9]{6,12}$")
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """A site as services return it."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: SiteKind
+    gln: str | None
+    fin: str | None
+    address: str = ""
+    gs1_company_prefix: str | None = None
+    active: bool = True
+
+
+def _summary(site: Site) -> SiteSummary:
+    return SiteSummary(
+        site.id,
+        site.code,
+        site.name,
+        site.kind,
+        site.gln,
+        site.fin,
+        site.address,
+        site.gs1_company_prefix,
+        site.active,
+    )
+
+
+def create_site(
+    uow: UnitOfWork,
+    *,
+    code: str,
+    name: str,
+    kind: SiteKind,
+    gln: str | None = None,
+    fin: str | None = None,
+    address: str = "",
+    gs1_company_prefix: str | None = None,
+) -> SiteSummary:
+    """Register a site (administrators only); GLN and FIN are checked."""
+    require_role(uow.actor, Role.ADMIN, doing="register sites")
+    code = code.strip()
+    if not code or not name.strip():
+        raise ValidationFailed("A site needs a code and a name.")
+    if gln is not None:
+        try:
+            Gln.parse(gln)
+        except ParseError as exc:
+            raise ValidationFailed(f"GLN {gln!r} is not valid: {exc}") from exc
+    if fin is not None and not FIN_PATTERN.match(fin):
+        raise ValidationFailed(
+            f"FIN {fin!r} is not an ISBT 128 facility number (a letter and four digits)."
+        )
+    if gs1_company_prefix is not None and not _COMPANY_PREFIX.match(gs1_company_prefix):
+        raise ValidationFailed(f"GS1 company prefix {gs1_company_prefix!r} must be 6 to 12 digits.")
+    if uow.session.scalar(select(Site).where(Site.code == code)) is not None:
+        raise ValidationFailed(f"Site code {code!r} is already in use.")
+    site = Site(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        gln=gln,
+        fin=fin,
+        address=address,
+        gs1_company_prefix=gs1_company_prefix,
+    )
+    uow.add(site)
+    uow.flush()
+    return _summary(site)
+
+
+def list_sites(database: Database) -> list[SiteSummary]:
+    """Every site, by code."""
+    with database.read_session() as session:
+        return [_summary(s) for s in session.scalars(select(Site).order_by(Site.code))]
+
+
+def register_site(
+    database: Database,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    kind: SiteKind,
+    gln: str | None = None,
+    fin: str | None = None,
+    address: str = "",
+    gs1_company_prefix: str | None = None,
+) -> SiteSummary:
+    """Register a site in its own transaction (administrators only)."""
+    require_role(actor, Role.ADMIN, doing="register sites")
+    with UnitOfWork(database, actor) as uow:
+        summary = create_site(
+            uow,
+            code=code,
+            name=name,
+            kind=kind,
+            gln=gln or None,
+            fin=fin or None,
+            address=address.strip(),
+            gs1_company_prefix=gs1_company_prefix or None,
+        )
+        uow.commit()
+    return summary

@@ -1,0 +1,118 @@
+"""One case for the case screen: its vein-to-vein timeline and its unit genealogy.
+
+The timeline with its signatures and temperature verdicts is built by ``app.casefile.timeline``.
+
+Read only for actors who may see the case (app.casefile.queries.visible_case); patient identity
+appears in the case header only for the roles allowed to see it (app.journey.views).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.casefile.cold_chain import ColdChainVerdict
+from app.casefile.queries import visible_case
+from app.casefile.timeline import TimelineEntry, build_timeline
+from app.core import Actor, Database, din_text
+from app.journey import CaseView, case_view
+from app.scanning import UNIT_KIND_NAMES
+from db.enums import SideState, UnitKind, UnitStatus
+from db.models import Case, Unit, UnitParent
+
+__all__ = [
+    "CaseDetail",
+    "ColdChainVerdict",
+    "GenealogyNode",
+    "TimelineEntry",
+    "case_detail",
+    "case_timeline",
+    "genealogy",
+]
+
+
+@dataclass(frozen=True)
+class GenealogyNode:
+    """One container of a case and the containers it was made from."""
+
+    unit_id: uuid.UUID
+    din: str | None
+    kind: UnitKind
+    status: UnitStatus
+    side_state: SideState
+    parent_ids: tuple[uuid.UUID, ...]
+
+    @property
+    def kind_name(self) -> str:
+        """The kind of container in words."""
+        return UNIT_KIND_NAMES[self.kind]
+
+    @property
+    def din_eye_readable(self) -> str:
+        """The DIN grouped as printed, with its check character in brackets ("—" if none)."""
+        return din_text(self.din)
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything the case screen shows about one case."""
+
+    case: CaseView
+    timeline: tuple[TimelineEntry, ...]
+    genealogy: tuple[GenealogyNode, ...]
+
+
+def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
+    units = list(
+        session.scalars(
+            select(Unit).where(Unit.case_id == case.id).order_by(Unit.created_at, Unit.id)
+        )
+    )
+    parents: dict[uuid.UUID, list[uuid.UUID]] = {}
+    if units:
+        edges = session.execute(
+            select(UnitParent.child_id, UnitParent.parent_id).where(
+                UnitParent.child_id.in_([u.id for u in units])
+            )
+        )
+        for child, parent in edges:
+            parents.setdefault(child, []).append(parent)
+    return tuple(
+        GenealogyNode(
+            unit_id=unit.id,
+            din=unit.din,
+            kind=unit.kind,
+            status=unit.status,
+            side_state=unit.side_state,
+            parent_ids=tuple(sorted(parents.get(unit.id, []), key=str)),
+        )
+        for unit in units
+    )
+
+
+def case_timeline(
+    database: Database, actor: Actor, case_id: uuid.UUID
+) -> tuple[TimelineEntry, ...]:
+    """The vein-to-vein timeline of a visible case, oldest first."""
+    with database.read_session() as session:
+        return build_timeline(session, visible_case(session, actor, case_id))
+
+
+def genealogy(database: Database, actor: Actor, case_id: uuid.UUID) -> tuple[GenealogyNode, ...]:
+    """Every container of a visible case with its parents, oldest first."""
+    with database.read_session() as session:
+        return _genealogy(session, visible_case(session, actor, case_id))
+
+
+def case_detail(database: Database, actor: Actor, case_id: uuid.UUID) -> CaseDetail:
+    """A visible case with its timeline and genealogy, read in one session."""
+    with database.read_session() as session:
+        case = visible_case(session, actor, case_id)
+        return CaseDetail(
+            case=case_view(session, case, actor),
+            timeline=build_timeline(session, case),
+            genealogy=_genealogy(session, case),
+        )

@@ -1,0 +1,54 @@
+"""The excursion report of a stored logger file: numbers, plot, disposition and signatures."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.access import require_role
+from app.coldchain.analysis.assessment import assess
+from app.coldchain.analysis.report_pdf import ReportHeader, render_excursion_report
+from app.coldchain.storage import profile_from_record, stored_trace
+from app.core import Actor, Database, load
+from app.quality import signatures_of
+from db.enums import Role
+from db.models import Case, LoggerFile, Shipment, TemperatureProfile
+from db.types import utc_now
+
+REPORT_ROLES = tuple(r for r in Role if r is not Role.ADMIN)
+
+
+def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.UUID) -> bytes:
+    """The cold-chain report of a logger file as stored: the same window, profile and readings."""
+    require_role(actor, *REPORT_ROLES, doing="print cold-chain reports")
+    with database.read_session() as session:
+        row = load(session, LoggerFile, logger_file_id, "logger file")
+        if row.profile_id is None:
+            raise ValueError(f"logger file {row.file_name} has no profile")  # pragma: no cover
+        profile = profile_from_record(
+            load(session, TemperatureProfile, row.profile_id, "temperature profile")
+        )
+        trace = stored_trace(session, row)
+        shipment = session.get(Shipment, row.shipment_id) if row.shipment_id else None
+        case = session.get(Case, shipment.case_id) if shipment and shipment.case_id else None
+        lines = []
+        if row.disposition is not None:
+            lines.append(
+                f"Disposition: {row.disposition.value} — {row.disposition_justification or ''}"
+            )
+        lines.extend(view.manifestation for view in signatures_of(session, row))
+        header = ReportHeader(
+            title="Cold-chain excursion report",
+            logger_file_name=row.file_name,
+            raw_sha256=row.sha256,
+            importer=row.format,
+            sensor_id=row.sensor_id or "",
+            generated_at=utc_now(),
+            generated_by=actor.full_name,
+            sscc=shipment.sscc if shipment else None,
+            coi=case.coi if case else None,
+            window_start=row.window_start,
+            window_end=row.window_end,
+            signatures=tuple(lines),
+        )
+    assessment = assess(trace, profile, row.window_start, row.window_end)
+    return render_excursion_report(trace, profile, assessment, header=header)

@@ -1,0 +1,186 @@
+"""Stored logger files: their frozen view, bulk storage of readings, and the trace rebuilt.
+
+Readings are not audited row by row (there may be a million): the logger file's own audit
+event carries the raw file's SHA-256, and the readings are written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session
+
+from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
+from app.coldchain.analysis.trace import Trace, make_trace
+from app.core import Database, NotFound, person
+from db.enums import Disposition, Verdict
+from db.models import LoggerFile, LoggerReading, TemperatureProfile
+
+FloatArray = npt.NDArray[np.float64]
+SENSOR_LENGTH = 100
+"""Length of the sensor columns (``logger_file.sensor_id``, ``logger_reading.sensor``)."""
+READINGS_PER_STATEMENT = 10_000
+"""Rows per executemany call: bounds memory for a million readings at no cost in speed."""
+
+
+@dataclass(frozen=True)
+class LoggerFileView:
+    """An imported logger file with its assessment (``report``) and QA's disposition."""
+
+    id: uuid.UUID
+    shipment_id: uuid.UUID | None
+    file_name: str
+    sha256: str
+    format: str
+    sensor_id: str | None
+    reading_count: int
+    profile_name: str | None
+    window_start: datetime | None
+    window_end: datetime | None
+    verdict: Verdict | None
+    report: dict[str, Any]
+    imported_at: datetime
+    imported_by: str
+    disposition: Disposition | None
+    justification: str | None
+    dispositioned_at: datetime | None
+    dispositioned_by: str | None
+    version: int
+
+    @property
+    def awaits_disposition(self) -> bool:
+        """True when the verdict is not within limits and QA has not decided yet."""
+        return self.verdict is not Verdict.WITHIN_LIMITS and self.disposition is None
+
+
+def logger_file_view(session: Session, row: LoggerFile) -> LoggerFileView:
+    """The frozen view of a stored logger file."""
+    profile = session.get(TemperatureProfile, row.profile_id) if row.profile_id else None
+    return LoggerFileView(
+        id=row.id,
+        shipment_id=row.shipment_id,
+        file_name=row.file_name,
+        sha256=row.sha256,
+        format=row.format,
+        sensor_id=row.sensor_id,
+        reading_count=row.reading_count,
+        profile_name=profile.name if profile else None,
+        window_start=row.window_start,
+        window_end=row.window_end,
+        verdict=row.verdict,
+        report=json.loads(row.assessment or "{}"),
+        imported_at=row.imported_at,
+        imported_by=person(session, row.imported_by_id),
+        disposition=row.disposition,
+        justification=row.disposition_justification,
+        dispositioned_at=row.dispositioned_at,
+        dispositioned_by=(
+            person(session, row.dispositioned_by_id) if row.dispositioned_by_id else None
+        ),
+        version=row.version,
+    )
+
+
+def profile_from_record(row: TemperatureProfile) -> ProfileLimits:
+    """The analysis profile (limits and allowances) of a stored temperature profile."""
+    return ProfileLimits(
+        name=row.name,
+        lower_c=row.lower_c,
+        upper_c=row.upper_c,
+        max_single_excursion_min=row.max_single_excursion_min,
+        max_cumulative_excursion_min=row.max_cumulative_excursion_min,
+        max_gap_min=row.max_gap_min,
+        mkt_judged=row.mkt_judged,
+        mkt_limit_c=row.mkt_limit_c,
+    )
+
+
+def _reading_rows(
+    logger_file_id: uuid.UUID,
+    sensor: str,
+    moments: npt.NDArray[np.datetime64],
+    temps: FloatArray,
+    start: int,
+) -> list[dict[str, Any]]:
+    # numpy turns datetime64[us] into naive UTC datetimes in C; the column wants them aware.
+    return [
+        {
+            "logger_file_id": logger_file_id,
+            "seq": seq,
+            "measured_at": moment.replace(tzinfo=UTC),
+            "temperature_c": temp,
+            "sensor": sensor,
+        }
+        for seq, moment, temp in zip(
+            range(start, start + len(temps)), moments.tolist(), temps.tolist(), strict=True
+        )
+    ]
+
+
+def store_readings(session: Session, logger_file_id: uuid.UUID, trace: Trace) -> int:
+    """Insert every reading of ``trace`` in bulk (executemany per chunk); return the count.
+
+    The logger file row must already be flushed (the readings reference it). A Core insert on
+    the table skips the ORM's per-row bookkeeping, which these unaudited rows do not need.
+    """
+    table = LoggerReading.__table__
+    assert isinstance(table, Table)
+    moments = trace.times_utc
+    sensor = trace.sensor_id[:SENSOR_LENGTH]
+    for start in range(0, len(trace), READINGS_PER_STATEMENT):
+        stop = start + READINGS_PER_STATEMENT
+        rows = _reading_rows(
+            logger_file_id, sensor, moments[start:stop], trace.temps_c[start:stop], start
+        )
+        session.execute(insert(table), rows)
+    return len(trace)
+
+
+def stored_trace(session: Session, row: LoggerFile) -> Trace:
+    """Rebuild the trace of a stored logger file from its readings (for plots and reports)."""
+    readings = session.execute(
+        select(LoggerReading.measured_at, LoggerReading.temperature_c)
+        .where(LoggerReading.logger_file_id == row.id)
+        .order_by(LoggerReading.seq)
+    ).all()
+    count = len(readings)
+    times = np.fromiter((r[0].timestamp() for r in readings), dtype=np.float64, count=count)
+    temps = np.fromiter((r[1] for r in readings), dtype=np.float64, count=count)
+    report = json.loads(row.assessment or "{}")
+    return make_trace(
+        times,
+        temps,
+        sensor_id=row.sensor_id or "",
+        source_name=row.file_name,
+        sha256=row.sha256,
+        importer=row.format,
+        rows_read=int(report.get("rows_read", count)),
+        notes=tuple(str(note) for note in report.get("notes", ())),
+    )
+
+
+def logger_files_of_shipment(database: Database, shipment_id: uuid.UUID) -> list[LoggerFileView]:
+    """Every logger file imported for a shipment, oldest first."""
+    with database.read_session() as session:
+        rows = session.scalars(
+            select(LoggerFile)
+            .where(LoggerFile.shipment_id == shipment_id)
+            .order_by(LoggerFile.imported_at)
+        ).all()
+        return [logger_file_view(session, row) for row in rows]
+
+
+def readings_of(database: Database, logger_file_id: uuid.UUID) -> Trace:
+    """The stored readings of a logger file as a Trace (for the plot and the PDF report)."""
+    with database.read_session() as session:
+        row = session.get(LoggerFile, logger_file_id)
+        if row is None:
+            raise NotFound("That logger file does not exist.")
+        return stored_trace(session, row)

@@ -1,0 +1,84 @@
+"""Shared foundations: database, unit of work, audit chain, errors, actor, configuration,
+identifiers.
+"""
+
+from __future__ import annotations
+
+from app.core.actor import Actor
+from app.core.audit_chain import ChainVerification, verify_chain, verify_database
+from app.core.canonical import canonical_json
+from app.core.config import (
+    DATABASE_ENV,
+    Settings,
+    load_settings,
+    log_directory,
+    resolve_database_url,
+    resolve_station,
+    save_settings,
+    settings_path,
+)
+from app.core.database import Database, connect, open_database
+from app.core.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    CoiError,
+    DatabaseUnavailable,
+    NotFound,
+    NotPermitted,
+    PrinterUnavailable,
+    ScanMismatch,
+    SeparationOfDuties,
+    StageNotAllowed,
+    ValidationFailed,
+)
+from app.core.identifier_text import coi_fragment, coi_text, din_text
+from app.core.identifiers import issue_coi, issue_deviation_number, issue_din, issue_sscc
+from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
+from app.core.records import load, person
+from app.core.unit_of_work import UnitOfWork, record_key
+
+__all__ = [
+    "BOLD",
+    "DATABASE_ENV",
+    "FONT",
+    "MONO",
+    "AccountLocked",
+    "Actor",
+    "AuthenticationFailed",
+    "ChainVerification",
+    "CoiError",
+    "Database",
+    "DatabaseUnavailable",
+    "NotFound",
+    "NotPermitted",
+    "NumberedCanvas",
+    "PrinterUnavailable",
+    "ScanMismatch",
+    "SeparationOfDuties",
+    "Settings",
+    "StageNotAllowed",
+    "UnitOfWork",
+    "ValidationFailed",
+    "canonical_json",
+    "coi_fragment",
+    "coi_text",
+    "connect",
+    "din_text",
+    "issue_coi",
+    "issue_deviation_number",
+    "issue_din",
+    "issue_sscc",
+    "load",
+    "load_settings",
+    "log_directory",
+    "open_database",
+    "person",
+    "record_key",
+    "register_fonts",
+    "resolve_database_url",
+    "resolve_station",
+    "save_settings",
+    "settings_path",
+    "verify_chain",
+    "verify_database",
+]

@@ -1,0 +1,98 @@
+"""Settings: the database URL and station name, from the command line, environment or file."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_path
+
+from app.core.actor import default_station
+from app.core.errors import ConfigurationError
+from db.settings_url import APP_NAME, data_directory, default_database_url
+
+DATABASE_ENV = "COI_DATABASE_URL"
+SETTINGS_ENV = "COI_SETTINGS"
+STATION_ENV = "COI_STATION"
+
+
+def settings_path() -> Path:
+    """The settings file (``COI_SETTINGS`` overrides the per-user config location)."""
+    override = os.environ.get(SETTINGS_ENV)
+    if override:
+        return Path(override)
+    return user_config_path(APP_NAME, appauthor=False) / "settings.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the settings file may hold."""
+
+    database_url: str | None = None
+    station: str | None = None
+    idle_lock_minutes: int = 10
+    scanner: dict[str, Any] = field(default_factory=dict)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings file; a missing file means defaults, a broken one a clear error."""
+    path = path or settings_path()
+    if not path.exists():
+        return Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigurationError(
+            f"The settings file {path} cannot be read ({exc}). Fix or remove it."
+        ) from exc
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"The settings file {path} must hold a JSON object.")
+    known = {"database_url", "station", "idle_lock_minutes", "scanner"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"The settings file {path} has unknown keys {unknown}; known keys: {sorted(known)}."
+        )
+    return Settings(**raw)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "database_url": settings.database_url,
+        "station": settings.station,
+        "idle_lock_minutes": settings.idle_lock_minutes,
+        "scanner": settings.scanner,
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def resolve_database_url(cli_url: str | None = None, settings: Settings | None = None) -> str:
+    """``--db`` first, then ``COI_DATABASE_URL``, then the settings file, then the default."""
+    if cli_url:
+        return cli_url
+    if os.environ.get(DATABASE_ENV):
+        return os.environ[DATABASE_ENV]
+    settings = settings if settings is not None else load_settings()
+    return settings.database_url or default_database_url()
+
+
+def resolve_station(settings: Settings | None = None) -> str:
+    """The station name for the audit trail: ``COI_STATION``, settings, or the host name."""
+    if os.environ.get(STATION_ENV):
+        return os.environ[STATION_ENV]
+    settings = settings if settings is not None else load_settings()
+    return settings.station or default_station()
+
+
+def log_directory() -> Path:
+    """Where the application writes its log file."""
+    path = data_directory() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

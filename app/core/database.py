@@ -1,0 +1,149 @@
+"""Opening the database: resolve the URL, connect, check and upgrade the schema."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.errors import (
+    ConfigurationError,
+    DatabaseUnavailable,
+    NotADatabase,
+    SchemaMissing,
+    SchemaTooNew,
+)
+from db.engine import WRITE_OPTION, UnsupportedDatabaseURL, make_engine, sqlite_path
+from db.migrate import SchemaNewerThanApp, schema_state, upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OpenedDatabase:
+    """What happened when the database was opened."""
+
+    url: str
+    backup: Path | None
+    upgraded: bool
+
+
+class Database:
+    """One database: the engine and the sessions services use. Build one per URL at run time."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for status bars and messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def short_name(self) -> str:
+        """A compact name for status bars: the SQLite file name, or host/database."""
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite":
+            return f"SQLite {Path(url.database or ':memory:').name}"
+        return f"PostgreSQL {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def read_session(self) -> Session:
+        """A session for reading (deferred transaction)."""
+        return self._reader()
+
+    def write_session(self) -> Session:
+        """A session for a writing unit of work (takes the write lock early on SQLite)."""
+        return self._writer()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def connect(url: str) -> Database:
+    """Connect to ``url`` and check that it is a usable database; raise a clear error if not."""
+    try:
+        engine = make_engine(url)
+    except (UnsupportedDatabaseURL, ArgumentError) as exc:
+        raise ConfigurationError(f"The database URL {url!r} is not usable: {exc}.") from exc
+    database = Database(url, engine)
+    path = sqlite_path(engine.url)
+    if path is not None and not path.parent.exists():
+        raise DatabaseUnavailable(
+            f"The folder {path.parent} for the database file does not exist. "
+            "Create it, or choose another database file."
+        )
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1")).scalar_one()
+            if path is not None:
+                connection.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    except DatabaseError as exc:
+        engine.dispose()
+        raise _connection_error(url, path, exc) from exc
+    return database
+
+
+def _connection_error(url: str, path: Path | None, exc: DatabaseError) -> Exception:
+    original = exc.orig
+    if path is not None and isinstance(original, sqlite3.DatabaseError):
+        if "not a database" in str(original) or "malformed" in str(original):
+            return NotADatabase(
+                f"The file {path} is not a COI Tracker database (SQLite says: {original}). "
+                "Choose the right file, or move this one away and start a new database."
+            )
+        return DatabaseUnavailable(f"The database file {path} cannot be opened: {original}.")
+    shown = make_url(url).render_as_string(hide_password=True)
+    reason = str(original).strip().splitlines()[0] if original else str(exc)
+    if isinstance(exc, OperationalError):
+        return DatabaseUnavailable(
+            f"Cannot reach the database at {shown}: {reason}. Check that the server is "
+            "running, the address and credentials are right, and the network is up."
+        )
+    return DatabaseUnavailable(f"The database at {shown} refused the connection: {reason}.")
+
+
+def open_database(url: str, *, upgrade: bool = True, backup_dir: Path | None = None) -> Database:
+    """Connect, then upgrade the schema to head (backing up an SQLite file first)."""
+    database = connect(url)
+    try:
+        if upgrade:
+            backup = upgrade_to_head(database.engine, backup_dir)
+            if backup is not None:
+                log.info("backed up %s to %s before upgrading", database.display_url, backup)
+        else:
+            state = schema_state(database.engine)
+            if not state.known:
+                raise SchemaNewerThanApp(f"unknown revision {state.current}")
+            if state.current is None:
+                database.dispose()
+                raise SchemaMissing(
+                    f"The database at {database.display_url} has no COI Tracker schema yet. "
+                    f"Set it up with `coi init --db {database.display_url}`."
+                )
+    except SchemaNewerThanApp as exc:
+        database.dispose()
+        raise SchemaTooNew(
+            f"The database at {database.display_url} was upgraded by a newer version of "
+            f"COI Tracker ({exc}). Install the newer version, or choose another database; "
+            "nothing was changed."
+        ) from exc
+    except DatabaseError as exc:
+        database.dispose()
+        raise _connection_error(url, sqlite_path(database.engine.url), exc) from exc
+    return database

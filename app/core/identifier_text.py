@@ -1,0 +1,38 @@
+"""Identifiers as people read and type them: grouped for display, reduced for searching."""
+
+from __future__ import annotations
+
+import re
+
+from labels.isbt128 import Din, InvalidCoi, parse_coi, parse_typed_coi
+from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
+
+_TYPED_NOISE = re.compile(r"[\s\-\[\]]+")
+_TYPED_COI_LENGTH = COI_LENGTH + 1  # CH + 13 characters + the check character
+
+
+def coi_text(coi: str, check: str) -> str:
+    """The COI grouped as printed, with its check character in brackets."""
+    return f"{parse_coi(coi).eye_readable} [{check}]"
+
+
+def din_text(din: str | None) -> str:
+    """A 13-character DIN grouped as printed, with its check character in brackets."""
+    if not din:
+        return "—"
+    grouped = Din(din[:5], din[5:7], din[7:13])
+    return f"{grouped.eye_readable} [{grouped.check_character}]"
+
+
+def coi_fragment(text: str) -> str:
+    """What to look for in COIs: upper case, no spaces, hyphens, brackets or ``&/``.
+
+    A whole typed COI with its check character is reduced to the COI when the check matches.
+    """
+    compact = _TYPED_NOISE.sub("", text).upper().removeprefix("&/")
+    if len(compact) == _TYPED_COI_LENGTH and compact.startswith("CH"):
+        try:
+            return parse_typed_coi(compact).code
+        except InvalidCoi:
+            return compact
+    return compact

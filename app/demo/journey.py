@@ -1,0 +1,416 @@
+"""A complete vein-to-vein journey driven through the services, as the demo people would.
+
+Used by ``coi demo`` (one full journey, with a refused wrong-patient scan and a short excursion
+that QA accepts), by ``run.sh`` (cases left at every stage for the screens) and by the tests.
+Every step is a real service call with the real role checks, scans and signatures.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from app.access import authenticate
+from app.coldchain import disposition_logger_file, import_logger_file
+from app.core import Actor, Database, ScanMismatch
+from app.journey import (
+    CaseView,
+    CollectedBag,
+    Enrolment,
+    ShipmentView,
+    StepRecord,
+    UnitView,
+    accept_receipt,
+    approve_qc_exception,
+    attach_logger,
+    bedside_check,
+    certify_release,
+    complete_receipt,
+    confirm_infusion,
+    create_shipment,
+    enrol_patient,
+    enter_qc_result,
+    find_case,
+    hand_over,
+    pack_unit,
+    perform_step,
+    qc_results_of_case,
+    receive_unit,
+    register_collection,
+    review_qc_result,
+    stage_index,
+    start_manufacture,
+    verify_collection,
+    verify_step,
+)
+from app.labelling import confirm_label, print_unit_label
+from app.quality import close_deviation, deviations_of_case
+from db.enums import CaseStage, DeviationStatus, Disposition, ShipmentDirection
+from db.types import utc_now
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of the demo users
+
+STEP_PARAMETERS: dict[str, dict[str, object]] = {
+    "receipt": {"bag_intact": True, "volume_ml": 248.0},
+    "selection": {"input_cells": 6.1e9, "output_cells": 2.2e9},
+    "activation": {"reagent_lot": "ACT-24-117"},
+    "transduction": {"vector_lot": "LV-CD19-0042", "moi": 5},
+    "expansion": {"daily_viable_cell_count": [2.2e8, 4.1e8, 9.0e8, 1.8e9, 3.5e9]},
+    "harvest": {"total_viable_cells": 3.4e9, "viability_pct": 91.5},
+    "formulation_fill": {"bags": 2, "volume_per_bag_ml": 70.0, "dose_car_cells": 1.1e8},
+    "freezing": {"freezer_run_id": "CRF-0913", "end_temperature_c": -90.0},
+    "ln2_storage": {"position": "Dewar 3 / rack B / slot 12"},
+}
+QC_RESULTS: dict[str, str] = {
+    "sterility": "pending",
+    "mycoplasma": "not detected",
+    "endotoxin": "0.12",
+    "viability": "91.5",
+    "cd3_identity": "97.1",
+    "car_expression": "38.4",
+    "vcn": "2.1",
+    "dose": "1.1",
+}
+
+
+def write_logger_csv(
+    path: Path,
+    *,
+    start: datetime,
+    end: datetime,
+    base_c: float,
+    excursion: tuple[timedelta, timedelta, float] | None = None,
+    step: timedelta = timedelta(minutes=5),
+) -> Path:
+    """Write a generic-CSV logger trace from ``start`` to ``end``.
+
+    ``excursion`` is (offset from start, duration, temperature) of a plateau out of limits.
+    """
+    rows = []
+    moment = start
+    while moment <= end:
+        temperature = base_c
+        if excursion and excursion[0] <= moment - start <= excursion[0] + excursion[1]:
+            temperature = excursion[2]
+        rows.append((moment.strftime("%Y-%m-%dT%H:%M:%SZ"), f"{temperature:.2f}"))
+        moment += step
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("Time", "Temperature (°C)"))
+        writer.writerows(rows)
+    return path
+
+
+@dataclass
+class JourneyLog:
+    """What a driven journey did: stages reached, files written, scans refused."""
+
+    stages: dict[str, str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    refused_scans: list[str] = field(default_factory=list)
+
+
+class JourneyDriver:
+    """Drives cases through the journey with the demo users (password ``demo-password``)."""
+
+    def __init__(self, database: Database, out_dir: Path, *, station: str = "demo") -> None:
+        self.database = database
+        self.out_dir = out_dir
+        self.station = station
+        self.log = JourneyLog()
+        self._actors: dict[str, Actor] = {}
+
+    def who(self, username: str) -> Actor:
+        """The demo user, signed in once."""
+        if username not in self._actors:
+            self._actors[username] = authenticate(
+                self.database, username, DEMO_PASSWORD, self.station
+            )
+        return self._actors[username]
+
+    def _reached(self, case: CaseView) -> None:
+        current = find_case(self.database, self.who("asha.qa"), case.id)
+        self.log.stages[current.stage.value] = utc_now().isoformat()
+
+    # ------------------------------------------------------------------ labels
+    def label(self, unit: UnitView, username: str) -> None:
+        """Print the unit's label (saved as PDF) and scan it back on the container."""
+        actor = self.who(username)
+        printed = print_unit_label(self.database, actor, unit.id)
+        name = f"label-{unit.kind.value}-{unit.din}.pdf"
+        (self.out_dir / name).write_bytes(printed.pdf)
+        self.log.files.append(name)
+        confirm_label(self.database, actor, unit.id, printed.din_scan)
+
+    # ------------------------------------------------------------------ stages
+    def enrol(self, hospital_number: str, family: str, given: str, born: date) -> CaseView:
+        """Stage 1 (Cora Coordinator)."""
+        case = enrol_patient(
+            self.database,
+            self.who("cora.coordinator"),
+            Enrolment(
+                family_name=family,
+                given_name=given,
+                date_of_birth=born,
+                hospital_number=hospital_number,
+                product_code="S1234",
+                manufacturing_site_code="CTF",
+                planned_collection_date=utc_now().date(),
+                manufacturing_slot_date=utc_now().date() + timedelta(days=1),
+            ),
+        )
+        self._reached(case)
+        return case
+
+    def collect(self, case: CaseView) -> UnitView:
+        """Stage 2: Alex registers and labels the bag, Ana verifies."""
+        end = utc_now() - timedelta(hours=2)
+        bag = register_collection(
+            self.database,
+            self.who("alex.apheresis"),
+            case.id,
+            CollectedBag(248.0, "ACD-A", end - timedelta(hours=3), end),
+        )
+        self.label(bag, "alex.apheresis")
+        verify_collection(self.database, self.who("ana.apheresis"), case.id, DEMO_PASSWORD)
+        self._reached(case)
+        return bag
+
+    def ship(
+        self,
+        case: CaseView,
+        units: list[UnitView],
+        direction: ShipmentDirection,
+        *,
+        sender: str,
+        wrong_scan: str | None = None,
+    ) -> ShipmentView:
+        """Stage 3 or 8: pack (after one refused wrong scan, if given), logger, hand over."""
+        actor = self.who(sender)
+        shipment = create_shipment(self.database, actor, case.id, direction)
+        if wrong_scan is not None:
+            try:
+                pack_unit(self.database, actor, shipment.id, wrong_scan)
+            except ScanMismatch as refusal:
+                self.log.refused_scans.append(refusal.message)
+        for unit in units:
+            pack_unit(self.database, actor, shipment.id, f"={unit.din}00")
+        prefix = "5901234" if direction is ShipmentDirection.TO_MANUFACTURER else "4012345"
+        attach_logger(self.database, actor, shipment.id, f"(8004){prefix}LOG{shipment.sscc[-6:]}")
+        shipment = hand_over(
+            self.database,
+            actor,
+            shipment.id,
+            courier_name="Sam Driver",
+            courier_organisation="Cryo Couriers Ltd",
+        )
+        self._reached(case)
+        return shipment
+
+    def receive(
+        self,
+        case: CaseView,
+        shipment: ShipmentView,
+        units: list[UnitView],
+        *,
+        receiver: str,
+        verifier: str,
+        logger: Path,
+    ) -> ShipmentView:
+        """Stage 4 or 9: scan every unit in, import the logger file, verify the receipt."""
+        for unit in units:
+            receive_unit(self.database, self.who(receiver), shipment.id, f"={unit.din}00")
+        trip = (utc_now() - timedelta(hours=11, minutes=55), utc_now())
+        import_logger_file(self.database, self.who(receiver), shipment.id, logger, window=trip)
+        self.log.files.append(logger.name)
+        shipment = complete_receipt(self.database, self.who(verifier), shipment.id, DEMO_PASSWORD)
+        self._reached(case)
+        return shipment
+
+    def qa_accepts(self, case: CaseView, shipment: ShipmentView) -> ShipmentView:
+        """QA dispositions the excursion (accept, signed), closes the deviations, accepts."""
+        qa = self.who("asha.qa")
+        from app.coldchain import logger_files_of_shipment  # noqa: PLC0415
+
+        for logger in logger_files_of_shipment(self.database, shipment.id):
+            if logger.verdict is not None and logger.verdict.value != "within_limits":
+                disposition_logger_file(
+                    self.database,
+                    qa,
+                    logger.id,
+                    Disposition.ACCEPT,
+                    "Excursion of 20 min at 9.5 °C is within the validated stability data "
+                    "for fresh leukapheresis (report STB-014).",
+                    DEMO_PASSWORD,
+                )
+        self.close_deviations(case)
+        if shipment.receipt_accepted:
+            return shipment
+        return accept_receipt(
+            self.database, qa, shipment.id, DEMO_PASSWORD, "Cold chain dispositioned; receipt OK."
+        )
+
+    def close_deviations(self, case: CaseView) -> None:
+        """QA closes every open deviation of the case with its investigation outcome."""
+        for deviation in deviations_of_case(self.database, case.id):
+            if deviation.status is DeviationStatus.OPEN:
+                close_deviation(
+                    self.database,
+                    self.who("asha.qa"),
+                    deviation.id,
+                    closure="Investigated: the wrong item was set aside before use; "
+                    "no impact on the material."
+                    if deviation.kind == "scan_mismatch"
+                    else "Investigated and dispositioned; no impact on product quality.",
+                    password=DEMO_PASSWORD,
+                )
+
+    def manufacture(self, case: CaseView) -> list[UnitView]:
+        """Stage 5: every step performed by Otto and verified by Vera; labels for outputs."""
+        from app.journey import unit_view, units_of_case  # noqa: PLC0415
+
+        steps = start_manufacture(self.database, self.who("otto.operator"), case.id)
+        self._reached(case)
+        for step in steps:
+            with self.database.read_session() as session:
+                available = [
+                    unit_view(u)
+                    for u in units_of_case(session, case.id)
+                    if u.status.value == "available" and u.kind.value != "qc_sample"
+                ]
+            performed = perform_step(
+                self.database,
+                self.who("otto.operator"),
+                step.id,
+                StepRecord(
+                    tuple(f"={u.din}00" for u in available), dict(STEP_PARAMETERS[step.code])
+                ),
+            )
+            with self.database.read_session() as session:
+                made = [unit_view(u) for u in units_of_case(session, case.id)]
+            for unit in made:
+                if unit.id in performed.outputs:
+                    self.label(unit, "otto.operator")
+            verify_step(self.database, self.who("vera.verifier"), step.id, DEMO_PASSWORD)
+        self._reached(case)
+        with self.database.read_session() as session:
+            return [
+                unit_view(u)
+                for u in units_of_case(session, case.id)
+                if u.kind.value == "final_product_bag"
+            ]
+
+    def qc_and_release(self, case: CaseView) -> None:
+        """Stages 6-7: Quinn enters QC, Asha reviews (sterility exception), Petra certifies."""
+        for test, value in QC_RESULTS.items():
+            enter_qc_result(self.database, self.who("quinn.qc"), case.id, test, value)
+        for result in qc_results_of_case(self.database, case.id):
+            review_qc_result(self.database, self.who("asha.qa"), result.id, DEMO_PASSWORD)
+            if result.outcome.value == "pending":
+                approve_qc_exception(
+                    self.database,
+                    self.who("asha.qa"),
+                    result.id,
+                    "Sterility (14-day) pending; release on negative 7-day read per SOP-QA-12.",
+                    DEMO_PASSWORD,
+                )
+        self.close_deviations(case)
+        certify_release(self.database, self.who("petra.qp"), case.id, DEMO_PASSWORD)
+        self._reached(case)
+
+    def infuse(self, case: CaseView, bag: UnitView) -> None:
+        """Stage 10: Ivy scans wristband and bag, Ian confirms the infusion."""
+        check = bedside_check(
+            self.database,
+            self.who("ivy.infusion"),
+            case.id,
+            wristband_scan=f"&/{case.coi}",
+            bag_scan=f"={bag.din}00",
+        )
+        started = utc_now() - timedelta(minutes=1)
+        confirm_infusion(
+            self.database,
+            self.who("ian.infusion"),
+            check.id,
+            started_at=started,
+            ended_at=utc_now(),
+            password=DEMO_PASSWORD,
+        )
+        self._reached(case)
+
+    # ------------------------------------------------------------------ whole journeys
+    def logger_file(self, name: str, base_c: float, *, excursion: bool) -> Path:
+        """A logger trace covering the last 12 hours up to now (+5 min)."""
+        end = utc_now() + timedelta(minutes=5)
+        plateau = (timedelta(hours=6), timedelta(minutes=20), 9.5) if excursion else None
+        return write_logger_csv(
+            self.out_dir / name,
+            start=end - timedelta(hours=12),
+            end=end,
+            base_c=base_c,
+            excursion=plateau,
+        )
+
+    def run_to(
+        self,
+        case: CaseView,
+        stage: CaseStage,
+        *,
+        wrong_scan: str | None = None,
+        excursion: bool = False,
+        leave_for_qa: bool = False,
+    ) -> CaseView:
+        """Drive ``case`` from enrolment up to ``stage`` (inclusive).
+
+        With ``leave_for_qa`` a receipt at the manufacturer is left for QA to disposition.
+        """
+        target = stage_index(stage)
+
+        def wants(next_stage: CaseStage) -> bool:
+            return stage_index(next_stage) <= target
+
+        if wants(CaseStage.COLLECTED):
+            bag = self.collect(case)
+        if wants(CaseStage.SHIPPED_TO_MANUFACTURER):
+            inbound = self.ship(
+                case,
+                [bag],
+                ShipmentDirection.TO_MANUFACTURER,
+                sender="alex.apheresis",
+                wrong_scan=wrong_scan,
+            )
+        if wants(CaseStage.RECEIVED_AT_MANUFACTURER):
+            logger = self.logger_file(f"logger-{inbound.sscc}.csv", 5.0, excursion=excursion)
+            inbound = self.receive(
+                case,
+                inbound,
+                [bag],
+                receiver="otto.operator",
+                verifier="vera.verifier",
+                logger=logger,
+            )
+            if not leave_for_qa:
+                self.qa_accepts(case, inbound)
+        if wants(CaseStage.IN_MANUFACTURE):
+            finals = self.manufacture(case) if wants(CaseStage.QC_PENDING_RELEASE) else []
+            if not wants(CaseStage.QC_PENDING_RELEASE):
+                start_manufacture(self.database, self.who("otto.operator"), case.id)
+        if wants(CaseStage.RELEASED):
+            self.qc_and_release(case)
+        if wants(CaseStage.SHIPPED_TO_CLINIC):
+            outbound = self.ship(case, finals, ShipmentDirection.TO_CLINIC, sender="otto.operator")
+        if wants(CaseStage.RECEIVED_AT_CLINIC):
+            logger = self.logger_file(f"logger-{outbound.sscc}.csv", -185.0, excursion=False)
+            self.receive(
+                case,
+                outbound,
+                finals,
+                receiver="ivy.infusion",
+                verifier="cora.coordinator",
+                logger=logger,
+            )
+        if wants(CaseStage.INFUSED):
+            self.infuse(case, finals[0])
+        return find_case(self.database, self.who("cora.coordinator"), case.id)

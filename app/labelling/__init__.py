@@ -1,0 +1,37 @@
+"""Labels: issue, print, void and reconcile label records; printers and raw TCP printing."""
+
+from __future__ import annotations
+
+from app.labelling.printers import (
+    SUPPORTED_DPI,
+    PrinterView,
+    add_printer,
+    list_printers,
+    register_printer,
+    set_printer_active,
+    update_printer,
+)
+from app.labelling.printing import print_unit_label
+from app.labelling.records import (
+    LabelReconciliation,
+    confirm_label,
+    label_reconciliation,
+    reconcile,
+)
+from db.enums import PrinterKind  # the screens name printer kinds; ui never imports db
+
+__all__ = [
+    "SUPPORTED_DPI",
+    "LabelReconciliation",
+    "PrinterKind",
+    "PrinterView",
+    "add_printer",
+    "confirm_label",
+    "label_reconciliation",
+    "list_printers",
+    "print_unit_label",
+    "reconcile",
+    "register_printer",
+    "set_printer_active",
+    "update_printer",
+]

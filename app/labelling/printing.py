@@ -1,0 +1,143 @@
+"""Printing a unit's label: render it from the records, send it, and record the print.
+
+The label content comes from the unit, its case and product (patient identity only where the
+template carries it and the printing user's role may see it). A ZPL printer receives the job
+inside the transaction that records it, so a printer that fails leaves no record of a label
+that was never printed; a system printer gets the PDF from the screen after the record is made.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.access import identity_of, may_see_identity, require_site
+from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, load
+from app.labelling.raw_tcp import send_raw
+from app.labelling.records import LabelView, issue_label, label_view, void
+from app.scanning import UNIT_KIND_NAMES
+from db.enums import LabelStatus, PrinterKind, UnitKind
+from db.models import Case, Label, Printer, Product, Unit
+from labels.content import LabelContent, symbol_payloads
+from labels.isbt128 import parse_coi, parse_din
+from labels.render_pdf import render_label_pdf
+from labels.templates import LabelTemplate, load_template
+from labels.zpl import render_label_zpl
+
+SCREEN_PRINTER = "system print dialog"
+TEMPLATE_FOR_KIND: dict[UnitKind, str] = {
+    UnitKind.APHERESIS_BAG: "apheresis_bag",
+    UnitKind.INTERMEDIATE: "sample_tube",
+    UnitKind.QC_SAMPLE: "sample_tube",
+    UnitKind.RETENTION_SAMPLE: "sample_tube",
+    UnitKind.FINAL_PRODUCT_BAG: "final_bag",
+    UnitKind.SHIPPER: "shipper",
+}
+
+
+@dataclass(frozen=True)
+class PrintedLabel:
+    """A recorded label and what was printed: the PDF, and the DIN as a scanner reads it."""
+
+    label: LabelView
+    pdf: bytes
+    din_scan: str
+    page_size_mm: tuple[float, float]
+
+
+def _content(uow: UnitOfWork, unit: Unit, show_identity: bool) -> LabelContent:
+    case = load(uow.session, Case, unit.case_id, "case")
+    product = load(uow.session, Product, case.product_id, "product")
+    identity = identity_of(uow.session, case) if show_identity else None
+    return LabelContent(
+        coi=parse_coi(unit.coi),
+        din=parse_din(f"{unit.din}00") if unit.din else None,
+        product_code=unit.product_code,
+        product_name=product.name,
+        collected_at=unit.collection_end,
+        expires_at=unit.expires_at,
+        patient_name=f"{identity.family_name.upper()}, {identity.given_name}" if identity else None,
+        patient_date_of_birth=identity.date_of_birth if identity else None,
+        hospital_number=identity.hospital_number if identity else None,
+        unit_description=_description(unit),
+        volume_ml=unit.volume_ml,
+    )
+
+
+def _description(unit: Unit) -> str:
+    return UNIT_KIND_NAMES[unit.kind]
+
+
+def _printer(uow: UnitOfWork, name: str | None) -> Printer | None:
+    if name is None or name == SCREEN_PRINTER:
+        return None
+    printer = uow.session.scalar(select(Printer).where(Printer.name == name, Printer.active))
+    if printer is None:
+        raise NotFound(f"There is no active printer named {name!r}.")
+    return printer
+
+
+def _render(
+    template: LabelTemplate, content: LabelContent, show_identity: bool
+) -> tuple[bytes, str]:
+    pdf = render_label_pdf(template, content, show_identity=show_identity)
+    payloads = symbol_payloads(template, content, show_identity=show_identity)
+    return pdf, json.dumps(payloads, sort_keys=True, ensure_ascii=False)
+
+
+def print_unit_label(
+    database: Database,
+    actor: Actor,
+    unit_id: uuid.UUID,
+    *,
+    printer: str | None = None,
+    copies: int = 1,
+    template: str | None = None,
+    reprint_reason: str | None = None,
+) -> PrintedLabel:
+    """Print (or, with a reason, reprint) a unit's label and record it.
+
+    A reprint voids the label it replaces. Without ``printer`` the PDF is returned for the
+    system print dialog.
+    """
+    with UnitOfWork(database, actor) as uow:
+        unit = load(uow.session, Unit, unit_id, "container")
+        if unit.site_id is not None:
+            require_site(actor, unit.site_id, doing="print labels for this container")
+        previous = uow.session.scalars(
+            select(Label).where(Label.unit_id == unit.id, Label.status != LabelStatus.VOIDED)
+        ).all()
+        if previous and not (reprint_reason and reprint_reason.strip()):
+            raise ValidationFailed(
+                "A label was already printed for this container: a reprint needs a reason, "
+                "and it voids the earlier label."
+            )
+        for earlier in previous:
+            void(uow, earlier, f"reprinted: {reprint_reason}")
+        name = template or TEMPLATE_FOR_KIND[unit.kind]
+        chosen = load_template(name)
+        show_identity = may_see_identity(actor)
+        content = _content(uow, unit, show_identity)
+        pdf, payload = _render(chosen, content, show_identity)
+        target = _printer(uow, printer)
+        label = issue_label(
+            uow,
+            unit,
+            template=name,
+            payload=payload,
+            printer_name=target.name if target else SCREEN_PRINTER,
+            copies=copies,
+            reprint_of=previous[-1] if previous else None,
+            reason=reprint_reason.strip() if previous and reprint_reason else None,
+        )
+        if target is not None and target.kind is PrinterKind.ZPL:
+            job = render_label_zpl(chosen, content, show_identity=show_identity, dpi=target.dpi)
+            for _ in range(copies):
+                send_raw(target.host or "", target.port, job.encode("utf-8"))
+        view = label_view(label)
+        uow.commit()
+    din_scan = f"={unit.din}00" if unit.din else f"&/{unit.coi}"
+    return PrintedLabel(view, pdf, din_scan, (chosen.width_mm, chosen.height_mm))

@@ -1,0 +1,26 @@
+"""Quality records: electronic signatures and deviations."""
+
+from __future__ import annotations
+
+from app.quality.deviations import (
+    DeviationView,
+    close_deviation,
+    deviation_view,
+    deviations_of_case,
+    open_deviation,
+    raise_deviation,
+)
+from app.quality.signatures import SignatureView, sign, signatures_of, verify_signature
+
+__all__ = [
+    "DeviationView",
+    "SignatureView",
+    "close_deviation",
+    "deviation_view",
+    "deviations_of_case",
+    "open_deviation",
+    "raise_deviation",
+    "sign",
+    "signatures_of",
+    "verify_signature",
+]

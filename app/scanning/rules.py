@@ -1,0 +1,171 @@
+"""Is this scan what the screen expects? Pure rules; `service` applies them.
+
+A scan is first reduced to the identifiers it carries (`identify`). The service then looks up
+the unit its DIN names and hands both to `judge`, which lists every reason the scan does not fit
+the `Expectation`. No reason means a match; anything else blocks the operation (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from db.enums import SideState
+from labels.scan import ScanResult
+
+NEVER_USABLE = frozenset({SideState.REJECTED, SideState.DESTROYED, SideState.CANCELLED})
+"""Side states after which a unit can never be shipped, processed, released or infused."""
+
+
+@dataclass(frozen=True)
+class ScannedIdentity:
+    """The identifiers one scan carries."""
+
+    kind: str
+    valid: bool
+    errors: tuple[str, ...] = ()
+    coi: str | None = None
+    din: str | None = None
+    patient_identifier: str | None = None
+
+
+def identify(result: ScanResult) -> ScannedIdentity:
+    """Pick the COI, DIN and patient identifier out of a parsed scan."""
+    fields = result.fields
+    return ScannedIdentity(
+        kind=result.kind,
+        valid=result.valid,
+        errors=result.errors,
+        coi=fields.get("coi"),
+        din=fields.get("din"),
+        patient_identifier=fields.get("patient_id"),
+    )
+
+
+@dataclass(frozen=True)
+class KnownUnit:
+    """What the database says about the unit a scanned DIN names."""
+
+    id: uuid.UUID
+    din: str
+    coi: str
+    side_state: SideState
+    description: str
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the screen expects next: a unit of this case, or this patient's wristband.
+
+    ``unit_ids`` narrows a unit scan to the units expected here (a shipment's items, a step's
+    inputs); None means any unit of the case. ``patient_identifiers`` are the identifiers a
+    wristband may carry besides the COI (e.g. the hospital number). ``allow_quarantined`` admits
+    a quarantined or held unit (label check); rejected or destroyed never. ``custody_only``
+    admits a unit in any state because the scan only records where it physically is (receipt).
+    """
+
+    purpose: str
+    description: str
+    coi: str
+    wants: str = "unit"  # "unit" or "patient"
+    unit_ids: frozenset[uuid.UUID] | None = None
+    patient_identifiers: frozenset[str] = field(default_factory=frozenset)
+    allow_quarantined: bool = False
+    custody_only: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data stored with the scan record."""
+        return {
+            "purpose": self.purpose,
+            "description": self.description,
+            "coi": self.coi,
+            "wants": self.wants,
+            "unit_ids": None if self.unit_ids is None else sorted(str(u) for u in self.unit_ids),
+            "allow_quarantined": self.allow_quarantined,
+            "custody_only": self.custody_only,
+        }
+
+
+def judge(
+    scanned: ScannedIdentity, unit: KnownUnit | None, expected: Expectation
+) -> tuple[str, ...]:
+    """Every reason the scan does not match ``expected``; empty when it matches."""
+    if not scanned.valid:
+        detail = "; ".join(scanned.errors) or "not a code COI Tracker reads"
+        return (f"The scan could not be read: {detail}. Scan the code again.",)
+    if expected.wants == "patient":
+        return _judge_patient(scanned, expected)
+    return _judge_unit(scanned, unit, expected)
+
+
+def grouped(coi: str) -> str:
+    """A COI as printed under the bar code: ``CH G1234 26 000001``."""
+    if len(coi) != 15:  # CH + FIN(5) + year(2) + sequence(6)
+        return coi
+    return f"{coi[:2]} {coi[2:7]} {coi[7:9]} {coi[9:]}"
+
+
+def _wrong_coi(found: str, expected: Expectation) -> str:
+    return (
+        f"WRONG PATIENT: this carries COI {grouped(found)}, but {expected.description} is for "
+        f"COI {grouped(expected.coi)}. Stop, set the item aside and call your supervisor."
+    )
+
+
+def _judge_patient(scanned: ScannedIdentity, expected: Expectation) -> tuple[str, ...]:
+    if scanned.coi is not None:
+        return () if scanned.coi == expected.coi else (_wrong_coi(scanned.coi, expected),)
+    if scanned.patient_identifier is not None:
+        if scanned.patient_identifier in expected.patient_identifiers:
+            return ()
+        return (
+            f"WRONG PATIENT: the wristband carries patient identifier "
+            f"{scanned.patient_identifier}, which is not the patient of COI "
+            f"{grouped(expected.coi)}.",
+        )
+    return ("This is not a patient wristband: scan the COI or patient identifier on it.",)
+
+
+def _judge_unit(
+    scanned: ScannedIdentity, unit: KnownUnit | None, expected: Expectation
+) -> tuple[str, ...]:
+    reasons: list[str] = []
+    if scanned.coi is not None and scanned.coi != expected.coi:
+        reasons.append(_wrong_coi(scanned.coi, expected))
+    if scanned.din is None:
+        if not reasons:
+            reasons.append(
+                "This code does not identify a container: scan the DIN bar code or the 2-D "
+                "code on the label."
+            )
+        return tuple(reasons)
+    if unit is None:
+        reasons.append(f"DIN {scanned.din} is not registered: this is not a known container.")
+        return tuple(reasons)
+    if scanned.coi is not None and scanned.coi != unit.coi:
+        reasons.append(
+            f"LABEL MISMATCH: the label says COI {grouped(scanned.coi)}, but container "
+            f"{unit.din} belongs to COI {grouped(unit.coi)}. The container may be mislabelled: "
+            "quarantine it."
+        )
+    if unit.coi != expected.coi and scanned.coi in (None, unit.coi):
+        reasons.append(_wrong_coi(unit.coi, expected))
+    if (
+        expected.unit_ids is not None
+        and unit.id not in expected.unit_ids
+        and unit.coi == expected.coi
+    ):
+        reasons.append(
+            f"{unit.description} ({unit.din}) is not one of the containers expected here."
+        )
+    if expected.custody_only:
+        return tuple(reasons)
+    if unit.side_state in NEVER_USABLE:
+        reasons.append(
+            f"{unit.description} ({unit.din}) is {unit.side_state.value}: it can never be used."
+        )
+    elif unit.side_state is SideState.QUARANTINED and not expected.allow_quarantined:
+        reasons.append(f"{unit.description} ({unit.din}) is quarantined: it cannot be used now.")
+    elif unit.side_state is SideState.ON_HOLD and not expected.allow_quarantined:
+        reasons.append(f"{unit.description} ({unit.din}) is on hold: it cannot be used now.")
+    return tuple(reasons)

@@ -1,0 +1,209 @@
+"""Scan verification as a service: parse, look up, judge, record; a mismatch always blocks.
+
+`check_scan` runs inside an operation's transaction. On a match it records the scan there and
+returns the unit. On a mismatch it throws the operation's work away, records the scan (and, for a
+wrong container, a deviation) in a transaction of its own, and raises `ScanMismatch`: the
+operation never silently continues, and the refusal is on record.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core import Actor, Database, ScanMismatch, UnitOfWork
+from app.quality import open_deviation
+from app.scanning.rules import Expectation, KnownUnit, ScannedIdentity, identify, judge
+from db.enums import ScanOutcome, UnitKind
+from db.models import Case, Scan, Unit
+from labels.scan import parse_scan
+
+UNIT_KIND_NAMES: dict[UnitKind, str] = {
+    UnitKind.APHERESIS_BAG: "Apheresis bag",
+    UnitKind.INTERMEDIATE: "Intermediate",
+    UnitKind.QC_SAMPLE: "QC sample",
+    UnitKind.RETENTION_SAMPLE: "Retention sample",
+    UnitKind.FINAL_PRODUCT_BAG: "Final product bag",
+    UnitKind.SHIPPER: "Shipper",
+}
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    """The outcome of one verified scan."""
+
+    scan_id: uuid.UUID
+    outcome: ScanOutcome
+    reasons: tuple[str, ...]
+    unit_id: uuid.UUID | None
+    din: str | None
+    coi: str | None
+    deviation_number: str | None = None
+    """The deviation a wrong container opened (refused mismatches only)."""
+
+    @property
+    def matched(self) -> bool:
+        """True when the scan is what the screen expected."""
+        return self.outcome is ScanOutcome.MATCH
+
+
+def _known_unit(session: Session, din: str | None) -> tuple[Unit | None, KnownUnit | None]:
+    if din is None:
+        return None, None
+    unit = session.scalar(select(Unit).where(Unit.din == din))
+    if unit is None or unit.din is None:
+        return None, None
+    known = KnownUnit(unit.id, unit.din, unit.coi, unit.side_state, UNIT_KIND_NAMES[unit.kind])
+    return unit, known
+
+
+def _scan_row(
+    actor: Actor,
+    raw: str,
+    scanned: ScannedIdentity,
+    expected: Expectation,
+    reasons: tuple[str, ...],
+    *,
+    case_id: uuid.UUID | None,
+    unit_id: uuid.UUID | None,
+) -> Scan:
+    if not reasons:
+        outcome = ScanOutcome.MATCH
+    elif scanned.valid:
+        outcome = ScanOutcome.MISMATCH
+    else:
+        outcome = ScanOutcome.UNREADABLE
+    return Scan(
+        station=actor.station,
+        raw_text=raw,
+        parsed_kind=scanned.kind,
+        purpose=expected.purpose,
+        expected=json.dumps(expected.as_dict(), sort_keys=True),
+        outcome=outcome,
+        mismatch_reason="\n".join(reasons) or None,
+        case_id=case_id,
+        unit_id=unit_id,
+        recorded_by_id=actor.user_id,
+    )
+
+
+def _case_id(session: Session, coi: str) -> uuid.UUID | None:
+    return session.scalar(select(Case.id).where(Case.coi == coi))
+
+
+def _verdict(
+    scan: Scan,
+    reasons: tuple[str, ...],
+    scanned: ScannedIdentity,
+    deviation_number: str | None = None,
+) -> ScanVerdict:
+    return ScanVerdict(
+        scan.id, scan.outcome, reasons, scan.unit_id, scanned.din, scanned.coi, deviation_number
+    )
+
+
+def _record_refusal(
+    database: Database,
+    actor: Actor,
+    raw: str,
+    scanned: ScannedIdentity,
+    *,
+    expected: Expectation,
+    reasons: tuple[str, ...],
+) -> ScanVerdict:
+    with UnitOfWork(database, actor) as uow:
+        case_id = _case_id(uow.session, expected.coi)
+        _unit, known = _known_unit(uow.session, scanned.din)
+        scan = _scan_row(
+            actor,
+            raw,
+            scanned,
+            expected,
+            reasons,
+            case_id=case_id,
+            unit_id=known.id if known else None,
+        )
+        uow.add(scan, action="scan refused", reason=reasons[0])
+        uow.flush()
+        deviation_number = None
+        if scan.outcome is ScanOutcome.MISMATCH:
+            deviation_number = open_deviation(
+                uow,
+                kind="scan_mismatch",
+                description=f"Scan refused during {expected.purpose}: " + " ".join(reasons),
+                case_id=case_id,
+                unit_id=known.id if known else None,
+                scan_id=scan.id,
+            ).number
+        verdict = _verdict(scan, reasons, scanned, deviation_number)
+        uow.commit()
+    return verdict
+
+
+def check_scan(
+    uow: UnitOfWork,
+    raw: str,
+    expected: Expectation,
+    *,
+    gs_substitute: str | None = None,
+    label_id: uuid.UUID | None = None,
+) -> Unit | None:
+    """Verify ``raw`` against ``expected`` within ``uow``; return the scanned unit on a match.
+
+    A mismatch rolls back ``uow``, is recorded on its own, and raises `ScanMismatch` naming
+    the refused scan (its alarm is acknowledged with `acknowledge_scan_refusal`).
+    """
+    scanned = identify(parse_scan(raw, gs_substitute=gs_substitute))
+    unit, known = _known_unit(uow.session, scanned.din)
+    reasons = judge(scanned, known, expected)
+    if reasons:
+        uow.session.rollback()
+        refusal = _record_refusal(
+            uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons
+        )
+        raise ScanMismatch(
+            " ".join(reasons),
+            reasons=reasons,
+            scan_id=refusal.scan_id,
+            deviation_number=refusal.deviation_number,
+        )
+    case_id = _case_id(uow.session, expected.coi)
+    scan = _scan_row(
+        uow.actor, raw, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
+    )
+    scan.label_id = label_id
+    uow.add(scan, action="scan matched")
+    return unit
+
+
+def verify_scan(
+    database: Database,
+    actor: Actor,
+    raw: str,
+    expected: Expectation,
+    *,
+    gs_substitute: str | None = None,
+) -> ScanVerdict:
+    """Verify and record one scan on its own (scan station); never raises on a mismatch."""
+    with UnitOfWork(database, actor) as uow:
+        scanned = identify(parse_scan(raw, gs_substitute=gs_substitute))
+        _unit, known = _known_unit(uow.session, scanned.din)
+        reasons = judge(scanned, known, expected)
+        if reasons:
+            uow.session.rollback()
+            return _record_refusal(
+                database, actor, raw, scanned, expected=expected, reasons=reasons
+            )
+        case_id = _case_id(uow.session, expected.coi)
+        scan = _scan_row(
+            actor, raw, scanned, expected, (), case_id=case_id, unit_id=known.id if known else None
+        )
+        uow.add(scan, action="scan matched")
+        uow.flush()
+        verdict = _verdict(scan, (), scanned)
+        uow.commit()
+    return verdict

@@ -1,1 +1,0 @@
-"""The tabs and dialogs of the Admin page: users, catalogue, workstation settings."""

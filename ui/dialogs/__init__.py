@@ -1,0 +1,19 @@
+"""Dialogs shared by the pages: signatures, prompts, printing, logger import."""
+
+from __future__ import annotations
+
+from ui.dialogs.logger_import import LoggerImportDialog
+from ui.dialogs.printing import choose_printer_and_print
+from ui.dialogs.prompts import StatementDialog, ask_password, ask_statement
+from ui.dialogs.signing import SecondPersonDialog
+from ui.dialogs.verify_receipt import VerifyReceiptDialog
+
+__all__ = [
+    "LoggerImportDialog",
+    "SecondPersonDialog",
+    "StatementDialog",
+    "VerifyReceiptDialog",
+    "ask_password",
+    "ask_statement",
+    "choose_printer_and_print",
+]

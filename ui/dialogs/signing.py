@@ -1,0 +1,115 @@
+"""Dialogs for electronic signatures and for a second person signing in on the same screen.
+
+The signature dialog shows who signs, what the signature means and what is signed, and asks for
+the password again (21 CFR Part 11 §11.200). The second-person dialog signs a colleague in
+without replacing the user of the window, for verifications done at the same bench.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.access import authenticate
+from app.core import Actor, CoiError, Database
+
+
+class SignatureDialog(QDialog):
+    """Password re-entry for one signature; ``password`` holds it after Accept."""
+
+    def __init__(self, parent: QWidget | None, actor: Actor, meaning: str, record: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Electronic signature")
+        self.setObjectName("signatureDialog")
+        layout = QVBoxLayout(self)
+        statement = QLabel(
+            f"<b>{actor.full_name}</b> ({actor.username}) signs:<br>"
+            f"<b>{record}</b><br>Meaning: <b>{meaning}</b><br>"
+            "Your signature is the legally binding equivalent of your handwritten signature."
+        )
+        statement.setObjectName("signatureStatement")
+        statement.setWordWrap(True)
+        layout.addWidget(statement)
+        form = QFormLayout()
+        self.password_field = QLineEdit()
+        self.password_field.setObjectName("signaturePassword")
+        self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Password", self.password_field)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.password_field.setFocus()
+
+    @property
+    def password(self) -> str:
+        """The password typed."""
+        return self.password_field.text()
+
+
+class SecondPersonDialog(QDialog):
+    """A colleague signs in here to verify; ``actor`` and ``password`` are set on success."""
+
+    def __init__(self, parent: QWidget | None, database: Database, what: str, station: str) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.station = station
+        self.actor: Actor | None = None
+        self.setWindowTitle("Second person")
+        self.setObjectName("secondPersonDialog")
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"A second person signs in to verify: <b>{what}</b>")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        form = QFormLayout()
+        self.username_field = QLineEdit()
+        self.username_field.setObjectName("secondPersonUsername")
+        self.password_field = QLineEdit()
+        self.password_field.setObjectName("secondPersonPassword")
+        self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("User name", self.username_field)
+        form.addRow("Password", self.password_field)
+        layout.addLayout(form)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorMessage")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in and verify")
+        buttons.accepted.connect(self._sign_in)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.username_field.setFocus()
+
+    @property
+    def password(self) -> str:
+        """The password typed (the verification service signs with it)."""
+        return self.password_field.text()
+
+    def _sign_in(self) -> None:
+        try:
+            self.actor = authenticate(
+                self.database,
+                self.username_field.text().strip(),
+                self.password_field.text(),
+                self.station,
+            )
+        except CoiError as error:
+            self.error_label.setText(f"✖ {error.message}")
+            self.error_label.show()
+            return
+        self.accept()

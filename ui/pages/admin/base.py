@@ -1,0 +1,180 @@
+"""What every tab of the Admin page shares: a tool row, a message line, reads and writes.
+
+A tab reads its records with ``load`` (off the GUI thread) and shows them with ``show``; a
+write runs on the task runner's single writer and reports in plain words on the tab, then the
+tab reads again, so it always shows what the database holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import Actor, Database
+from ui.tasks import Task, TaskRunner
+from ui.widgets import cell, message_line, show_failure, show_message, table
+
+__all__ = ["AdminTab", "cell", "fill_table", "index_of", "selected_row", "table", "when"]
+
+
+class AdminTab(QWidget):
+    """A tab of the Admin page; subclasses give ``load``, ``show`` and their buttons."""
+
+    title = "Admin"
+    records = "records"
+    """What the tab lists, for "The … could not be read"."""
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner, name: str) -> None:
+        super().__init__()
+        self.database = database
+        self.actor = actor
+        self.runner = runner
+        self.loaded = False
+        self.working = False
+        self.setObjectName(f"admin-{name}")
+        self.layout_ = QVBoxLayout(self)
+        self.tools = QHBoxLayout()
+        self.layout_.addLayout(self.tools)
+        self.message = message_line()
+        self.layout_.addWidget(self.message)
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setObjectName(f"refresh-{name}")
+        self.refresh_button.setToolTip("Read the records again from the database")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.action_buttons: list[QPushButton] = []
+
+    # ------------------------------------------------------------------ building
+    def button(self, text: str, name: str, slot: Callable[[], Any]) -> QPushButton:
+        """An action button in the tool row (disabled while the tab is busy)."""
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        self.tools.addWidget(button)
+        self.action_buttons.append(button)
+        return button
+
+    def finish_tools(self) -> None:
+        """Close the tool row: a stretch, then the refresh button at its right."""
+        self.tools.addStretch(1)
+        self.tools.addWidget(self.refresh_button)
+
+    def note(self, text: str, name: str) -> QLabel:
+        """A wrapped explanatory line under the tools."""
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        self.layout_.addWidget(label)
+        return label
+
+    # ------------------------------------------------------------------ reading
+    def ensure_loaded(self) -> None:
+        """Read the records on the tab's first visit."""
+        if not self.loaded:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Read the records again."""
+        self.loaded = True
+        self._busy(True)
+        self.runner.read(self._load_task, self._loaded, self._read_failed)
+
+    def _load_task(self, _task: Task) -> Any:
+        return self.load()
+
+    def load(self) -> Any:
+        """Read what the tab shows (runs off the GUI thread; never touches widgets)."""
+        raise NotImplementedError
+
+    def show_records(self, records: Any) -> None:
+        """Show what ``load`` returned."""
+        raise NotImplementedError
+
+    def _loaded(self, records: Any) -> None:
+        self.show_records(records)
+        self._busy(False)
+
+    def _read_failed(self, error: BaseException) -> None:
+        self._busy(False)
+        show_failure(self.message, error, f"The {self.records} could not be read")
+
+    # ------------------------------------------------------------------ writing
+    def write(self, work: Callable[[], Any], success: Callable[[Any], str], doing: str) -> None:
+        """Run ``work`` on the single writer; say what happened, then read again."""
+        self._busy(True)
+
+        def done(result: Any) -> None:
+            show_message(self.message, success(result), ok=True)
+            self.refresh()
+
+        def failed(error: BaseException) -> None:
+            show_failure(self.message, error, doing)
+            self.refresh()
+
+        self.runner.write(lambda _task: work(), done, failed)
+
+    def say(self, text: str, *, ok: bool) -> None:
+        """Show a line of outcome on the tab."""
+        show_message(self.message, text, ok=ok)
+
+    def say_failure(self, error: BaseException, doing: str) -> None:
+        """Show why ``doing`` did not happen."""
+        show_failure(self.message, error, doing)
+
+    def _busy(self, busy: bool) -> None:
+        self.working = busy
+        self.refresh_button.setEnabled(not busy)
+        self.update_buttons()
+
+    def update_buttons(self) -> None:
+        """Enable the actions that fit the selection (subclasses refine it)."""
+        for button in self.action_buttons:
+            button.setEnabled(not self.working)
+
+
+def fill_table(
+    widget: QTableWidget,
+    rows: Sequence[Sequence[str]],
+    *,
+    select: int | None = None,
+    stretch: int | None = None,
+) -> None:
+    """Put ``rows`` in ``widget`` and select row ``select``; columns sized to their text."""
+    widget.clearSelection()
+    widget.setRowCount(len(rows))
+    for index, values in enumerate(rows):
+        for column, text in enumerate(values):
+            widget.setItem(index, column, cell(text))
+    header = widget.horizontalHeader()
+    for column in range(widget.columnCount()):
+        mode = QHeaderView.ResizeMode.ResizeToContents
+        if column == stretch:
+            mode = QHeaderView.ResizeMode.Stretch
+        header.setSectionResizeMode(column, mode)
+    if select is not None and 0 <= select < len(rows):
+        widget.selectRow(select)
+
+
+def selected_row(widget: QTableWidget) -> int | None:
+    """The index of the selected row, or None."""
+    rows = widget.selectionModel().selectedRows()
+    return rows[0].row() if rows else None
+
+
+def index_of(ids: Sequence[Any], wanted: Any) -> int | None:
+    """Where ``wanted`` is in ``ids`` (to select a record again after a refresh)."""
+    return ids.index(wanted) if wanted is not None and wanted in ids else None
+
+
+def when(moment: Any) -> str:
+    """A UTC time as the screens print it, or a dash."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "—"

@@ -1,0 +1,225 @@
+"""The Sites tab (clinics and manufacturers, with GLN and FIN) and the Products tab."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
+
+from app.admin import (
+    FIN_PATTERN,
+    ProductView,
+    SiteKind,
+    SiteSummary,
+    list_products,
+    list_sites,
+    register_site,
+)
+from app.core import Actor, Database
+from ui.pages.admin.base import AdminTab, fill_table, index_of, selected_row
+from ui.pages.admin.dialogs import CheckedDialog, run_dialog
+from ui.tasks import TaskRunner
+from ui.widgets import table
+
+KIND_NAMES = {SiteKind.CLINIC: "Clinic", SiteKind.MANUFACTURER: "Manufacturer"}
+
+
+class SiteDialog(CheckedDialog):
+    """Code, name, kind and the GS1 / ISBT 128 identifiers of a new site."""
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent, "Add a site", "siteDialog")
+        self.code_field = self._line("siteCode", "short code, e.g. NBH")
+        self.name_field = self._line("siteName", "e.g. Northbridge University Hospital")
+        self.kind_field = QComboBox()
+        self.kind_field.setObjectName("siteKind")
+        for kind, text in KIND_NAMES.items():
+            self.kind_field.addItem(text, kind)
+        self.gln_field = self._line("siteGln", "13 digits (GS1 Global Location Number)")
+        self.fin_field = self._line("siteFin", "a letter and four digits, e.g. G1234")
+        self.prefix_field = self._line("sitePrefix", "6 to 12 digits")
+        self.address_field = self._line("siteAddress", "street, town")
+        self.form.addRow("&Code", self.code_field)
+        self.form.addRow("&Name", self.name_field)
+        self.form.addRow("&Kind", self.kind_field)
+        self.form.addRow("&GLN", self.gln_field)
+        self.form.addRow("ISBT 128 &FIN", self.fin_field)
+        self.form.addRow("GS1 company &prefix", self.prefix_field)
+        self.form.addRow("&Address", self.address_field)
+        self.finish("Add site")
+        self.code_field.setFocus()
+
+    def _line(self, name: str, hint: str) -> QLineEdit:
+        field = QLineEdit()
+        field.setObjectName(name)
+        field.setPlaceholderText(hint)
+        return field
+
+    def value(self, field: QLineEdit) -> str | None:
+        """A field's text, trimmed; None when blank."""
+        return field.text().strip() or None
+
+    @property
+    def kind(self) -> SiteKind:
+        """The chosen kind."""
+        return SiteKind(self.kind_field.currentData())
+
+    def problem(self) -> str | None:
+        """A missing code or name, or a FIN that cannot be one."""
+        if not self.value(self.code_field) or not self.value(self.name_field):
+            return "A site needs a code and a name."
+        fin = self.value(self.fin_field)
+        if fin is not None and not FIN_PATTERN.match(fin):
+            return f"FIN {fin!r} is not an ISBT 128 facility number (a letter and four digits)."
+        return None
+
+
+class SitesTab(AdminTab):
+    """Clinics and manufacturing sites."""
+
+    records = "sites"
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+        super().__init__(database, actor, runner, "sites")
+        self.sites: list[SiteSummary] = []
+        self.add_button = self.button("&Add site…", "addSite", self.add_site)
+        self.finish_tools()
+        self.table = table(
+            "sites", ("Code", "Name", "Kind", "GLN", "FIN", "GS1 prefix", "Address", "Active")
+        )
+        self.layout_.addWidget(self.table, stretch=1)
+
+    def load(self) -> list[SiteSummary]:
+        """Every site (runs off the GUI thread)."""
+        return list_sites(self.database)
+
+    def show_records(self, records: list[SiteSummary]) -> None:
+        """Fill the table."""
+        row = selected_row(self.table)
+        chosen = self.sites[row].id if row is not None and row < len(self.sites) else None
+        self.sites = records
+        fill_table(
+            self.table,
+            [
+                (
+                    site.code,
+                    site.name,
+                    KIND_NAMES[site.kind],
+                    site.gln or "—",
+                    site.fin or "—",
+                    site.gs1_company_prefix or "—",
+                    " ".join(site.address.split()) or "—",
+                    "✔ Yes" if site.active else "✖ No",
+                )
+                for site in records
+            ],
+            select=index_of([site.id for site in records], chosen),
+            stretch=6,
+        )
+
+    def add_site(self) -> None:
+        """Ask for the new site and register it."""
+        dialog = SiteDialog(self)
+        if not run_dialog(dialog):
+            return
+        value = dialog.value
+        code, name = value(dialog.code_field) or "", value(dialog.name_field) or ""
+        kind, gln, fin = dialog.kind, value(dialog.gln_field), value(dialog.fin_field)
+        prefix, address = value(dialog.prefix_field), value(dialog.address_field) or ""
+        self.write(
+            lambda: register_site(
+                self.database,
+                self.actor,
+                code=code,
+                name=name,
+                kind=kind,
+                gln=gln,
+                fin=fin,
+                gs1_company_prefix=prefix,
+                address=address,
+            ),
+            lambda site: f"✔ Site {site.code} ({site.name}) registered.",
+            "The site was not registered",
+        )
+
+
+class ProductsTab(AdminTab):
+    """The product catalogue, read-only: profiles, limits, step template and QC panel."""
+
+    records = "products"
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+        super().__init__(database, actor, runner, "products")
+        self.products: list[ProductView] = []
+        self.finish_tools()
+        self.note(
+            "Products come with the validated reference data; they are shown here to check "
+            "which temperature profiles, step template and QC panel each one uses.",
+            "productsNote",
+        )
+        self.table = table(
+            "products",
+            (
+                "Code",
+                "Name",
+                "Starting material",
+                "Final product",
+                "Steps",
+                "QC tests",
+                "Shelf life",
+                "After thaw",
+                "Bags",
+            ),
+        )
+        self.table.itemSelectionChanged.connect(self._show_steps)
+        self.layout_.addWidget(self.table, stretch=1)
+        self.steps = QLabel("Select a product to see its manufacturing steps.")
+        self.steps.setObjectName("productSteps")
+        self.steps.setWordWrap(True)
+        self.steps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout_.addWidget(self.steps)
+
+    def load(self) -> list[ProductView]:
+        """Every product (runs off the GUI thread)."""
+        return list_products(self.database, self.actor)
+
+    def show_records(self, records: list[ProductView]) -> None:
+        """Fill the table; the first product's steps are shown."""
+        self.products = records
+        fill_table(
+            self.table,
+            [
+                (
+                    product.code,
+                    product.name,
+                    product.starting_material_profile or "—",
+                    product.final_product_profile or "—",
+                    str(len(product.steps)),
+                    str(product.qc_tests),
+                    f"{product.shelf_life_days} days" if product.shelf_life_days else "—",
+                    f"{product.post_thaw_minutes} min" if product.post_thaw_minutes else "—",
+                    f"{product.min_final_bags}–{product.max_final_bags}",
+                )
+                for product in records
+            ],
+            select=0,
+            stretch=1,
+        )
+        self._show_steps()
+
+    def _show_steps(self) -> None:
+        row = selected_row(self.table)
+        if row is None or row >= len(self.products):
+            self.steps.setText("Select a product to see its manufacturing steps.")
+            return
+        product = self.products[row]
+        steps = "; ".join(f"{n}. {name}" for n, name in enumerate(product.steps, start=1))
+        receipt = (
+            f" Starting material must arrive within {product.max_hours_collection_to_receipt:g} h"
+            " of collection."
+            if product.max_hours_collection_to_receipt
+            else ""
+        )
+        self.steps.setText(
+            f"{product.code} · {product.name}. Steps: {steps or 'none'}. {product.qc_tests} QC "
+            f"tests.{receipt}"
+        )

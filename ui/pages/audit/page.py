@@ -1,0 +1,387 @@
+"""The Audit trail section: filter the trail, read each event's old and new values, export it
+as CSV or PDF, and verify the hash chain (DESIGN.md §5, §7).
+
+The table is a model that loads pages from ``app.audit.queries.search_audit`` as the view
+scrolls (or "Load more" is pressed): never the whole trail at once. Every read runs through the
+task runner; exports run on the single writer because each one records an audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QStandardPaths,
+    Qt,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.audit import (
+    PAGE_SIZE,
+    AuditEventPage,
+    AuditExport,
+    AuditFilter,
+    audited_record_types,
+    export_audit_csv,
+    export_audit_pdf,
+    record_type_name,
+)
+from app.core import Actor, ChainVerification, Database, verify_database
+from ui.pages.audit.views import (
+    COLUMNS,
+    MAX_COLUMN_WIDTH,
+    AuditTableModel,
+    EventDetail,
+    utc_editor,
+    utc_minute,
+)
+from ui.tasks import TaskRunner
+from ui.widgets import describe, message_line, show_failure, show_message
+
+
+class AuditTrailPage(QWidget):
+    """Filter, read, export and verify the audit trail."""
+
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        page_size: int = PAGE_SIZE,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("page-audit")
+        self.database = database
+        self.actor = actor
+        self.runner = runner
+        self.last_export: AuditExport | None = None
+        self.last_verification: ChainVerification | None = None
+        self._build()
+        self.model = AuditTableModel(database, actor, runner, page_size=page_size, parent=self)
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.failed.connect(self._search_failed)
+        self.table.setModel(self.model)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.detail.record_trail.clicked.connect(self.trail_of_record)
+        self.search()
+
+    # ---------------------------------------------------------------- building
+    def _line(self, name: str, placeholder: str) -> QLineEdit:
+        field = QLineEdit()
+        field.setObjectName(name)
+        field.setPlaceholderText(placeholder)
+        field.setClearButtonEnabled(True)
+        return field
+
+    def _button(self, text: str, name: str, slot: Any) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def _filter_box(self) -> QGroupBox:
+        box = QGroupBox("Filter — press Enter in any field to search")
+        grid = QGridLayout(box)
+        self.case_field = self._line("caseFilter", "COI, e.g. CH G1234 26 000001")
+        widest = self.case_field.fontMetrics().horizontalAdvance("CH G1234 26 000000 [W]")
+        self.case_field.setMinimumWidth(widest + 48)  # room for the clear button
+        self.user_field = self._line("userFilter", "user name, e.g. otto.operator")
+        self.record_id_field = self._line("recordIdFilter", "record id")
+        self.action_field = self._line("actionFilter", "words in the action, e.g. sign")
+        self.record_type = QComboBox()
+        self.record_type.setObjectName("recordTypeFilter")
+        self.record_type.addItem("Any record type", "")
+        for record_type in audited_record_types():
+            self.record_type.addItem(record_type_name(record_type), record_type)
+        now = datetime.now(UTC)
+        self.from_check = QCheckBox("From")
+        self.from_check.setObjectName("fromEnabled")
+        self.from_time = utc_editor("fromTime", now - timedelta(days=1))
+        self.to_check = QCheckBox("To")
+        self.to_check.setObjectName("toEnabled")
+        self.to_time = utc_editor("toTime", now + timedelta(minutes=1))
+        self.to_time.setToolTip("Up to and including this minute")
+        self.from_check.toggled.connect(self.from_time.setEnabled)
+        self.to_check.toggled.connect(self.to_time.setEnabled)
+        fields: tuple[tuple[int, int, str, QWidget, int], ...] = (
+            (0, 0, "Case", self.case_field, 1),
+            (0, 2, "User", self.user_field, 1),
+            (0, 4, "Record type", self.record_type, 1),
+            (1, 0, "Action", self.action_field, 1),
+            (1, 2, "Record id", self.record_id_field, 3),
+        )
+        for row, column, text, widget, span in fields:
+            grid.addWidget(QLabel(text), row, column)
+            grid.addWidget(widget, row, column + 1, 1, span)
+        times = QHBoxLayout()
+        for check, editor in ((self.from_check, self.from_time), (self.to_check, self.to_time)):
+            times.addWidget(check)
+            times.addWidget(editor)
+        times.addStretch(1)
+        self.search_button = self._button("Search", "searchAudit", self.search)
+        self.clear_button = self._button("Clear", "clearFilter", self.clear_filter)
+        times.addWidget(self.search_button)
+        times.addWidget(self.clear_button)
+        grid.addLayout(times, 2, 0, 1, 6)
+        for column in (1, 3, 5):
+            grid.setColumnStretch(column, 1)
+        self._filter_fields: tuple[QWidget, ...] = (
+            self.case_field,
+            self.user_field,
+            self.record_id_field,
+            self.action_field,
+            self.record_type,
+            self.from_time,
+            self.to_time,
+        )
+        for field in self._filter_fields:
+            field.installEventFilter(self)
+        self.filter_box = box
+        return box
+
+    def _build(self) -> None:
+        title = QLabel("Audit trail")
+        title.setObjectName("pageTitle")
+        self.scope = QLabel()
+        self.scope.setObjectName("auditScope")
+        tools = QHBoxLayout()
+        self.count = QLabel()
+        self.count.setObjectName("auditCount")
+        self.load_more = self._button("Load more", "loadMore", self.fetch_more)
+        self.export_csv = self._button("Export CSV…", "exportCsv", lambda: self.export("csv"))
+        self.export_pdf = self._button("Export PDF…", "exportPdf", lambda: self.export("pdf"))
+        self.verify_button = self._button("Verify the audit chain", "verifyChain", self.verify)
+        tools.addWidget(self.count)
+        tools.addStretch(1)
+        for button in (self.load_more, self.export_csv, self.export_pdf, self.verify_button):
+            tools.addWidget(button)
+        self.message = message_line()
+        self.ok_result = QLabel()
+        self.ok_result.setObjectName("okMessage")
+        self.broken_result = QLabel()
+        self.broken_result.setObjectName("errorMessage")
+        for label in (self.ok_result, self.broken_result):
+            label.setWordWrap(True)
+            label.hide()
+        self.result = self.ok_result
+
+        self.table = QTableView()
+        self.table.setObjectName("auditTable")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.detail = EventDetail()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 260])
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addSpacing(12)
+        heading.addWidget(self.scope, stretch=1, alignment=Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(heading)
+        layout.addWidget(self._filter_box())
+        layout.addLayout(tools)
+        for label in (self.message, self.ok_result, self.broken_result):
+            layout.addWidget(label)
+        layout.addWidget(splitter, stretch=1)
+
+    # ---------------------------------------------------------------- searching
+    def current_filter(self) -> AuditFilter:
+        """The filter as typed in the fields."""
+        since = utc_minute(self.from_time) if self.from_check.isChecked() else None
+        until = None
+        if self.to_check.isChecked():
+            until = utc_minute(self.to_time) + timedelta(minutes=1)  # the whole minute shown
+        return AuditFilter(
+            case=self.case_field.text(),
+            username=self.user_field.text(),
+            record_type=str(self.record_type.currentData() or ""),
+            record_id=self.record_id_field.text(),
+            action=self.action_field.text(),
+            since=since,
+            until=until,
+        )
+
+    def search(self) -> None:
+        """Read the first page of events matching the fields."""
+        self.message.hide()
+        self.count.setText("Searching…")
+        self.load_more.setEnabled(False)
+        self.detail.clear()
+        self.model.set_filter(self.current_filter())
+
+    def clear_filter(self) -> None:
+        """Empty every field and show the whole trail again."""
+        for field in (self.case_field, self.user_field, self.record_id_field, self.action_field):
+            field.clear()
+        self.record_type.setCurrentIndex(0)
+        self.from_check.setChecked(False)
+        self.to_check.setChecked(False)
+        self.search()
+
+    def trail_of_record(self) -> None:
+        """Filter by the selected event's record only."""
+        entry = self.detail.entry
+        if entry is None:
+            return
+        for field in (self.case_field, self.user_field, self.action_field):
+            field.clear()
+        self.from_check.setChecked(False)
+        self.to_check.setChecked(False)
+        self.record_type.setCurrentIndex(max(0, self.record_type.findData(entry.record_type)))
+        self.record_id_field.setText(entry.record_id)
+        self.search()
+
+    def fetch_more(self) -> None:
+        """Load the next page of matching events."""
+        if self.model.canFetchMore():
+            self.load_more.setEnabled(False)
+            self.model.fetchMore()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in any filter field searches; the field still gets its key."""
+        if (
+            watched in self._filter_fields
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in {Qt.Key.Key_Return, Qt.Key.Key_Enter}
+        ):
+            self.search()
+        return super().eventFilter(watched, event)
+
+    def _page_loaded(self, page: AuditEventPage) -> None:
+        self.scope.setText(f"You see {page.scope}. Newest first.")
+        self._update_count()
+        for column in range(len(COLUMNS) - 1):
+            self.table.resizeColumnToContents(column)
+            if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
+                self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
+        if self.model.rows and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    def _update_count(self) -> None:
+        total = self.model.total or 0
+        noun = "event" if total == 1 else "events"
+        self.count.setText(f"{len(self.model.rows)} of {total} {noun} shown")
+        self.load_more.setEnabled(self.model.canFetchMore())
+
+    def _search_failed(self, error: BaseException) -> None:
+        self.count.setText("")
+        self.load_more.setEnabled(False)
+        show_failure(self.message, error, "The audit trail could not be searched")
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = self.model.entry(current.row())
+        if entry is None:
+            self.detail.clear()
+        else:
+            self.detail.show_entry(entry)
+
+    # ---------------------------------------------------------------- exporting
+    def export(self, kind: str) -> None:
+        """Ask where to save, then export the events of the current search as CSV or PDF."""
+        audit_filter = self.model.audit_filter
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        suggested = str(Path(folder or Path.home()) / f"audit-trail-{stamp}.{kind}")
+        label = "CSV files (*.csv)" if kind == "csv" else "PDF files (*.pdf)"
+        chosen, _selected = QFileDialog.getSaveFileName(
+            self, f"Export the audit trail as {kind.upper()}", suggested, label
+        )
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != f".{kind}":
+            path = path.with_name(f"{path.name}.{kind}")
+        writer = export_audit_csv if kind == "csv" else export_audit_pdf
+        self._set_exporting(True)
+        self.runner.write(
+            lambda _task: writer(self.database, self.actor, audit_filter, path),
+            self._exported,
+            self._export_failed,
+        )
+
+    def _set_exporting(self, busy: bool) -> None:
+        for button in (self.export_csv, self.export_pdf):
+            button.setEnabled(not busy)
+        if busy:
+            show_message(self.message, "Exporting…", ok=True)
+
+    def _exported(self, export: AuditExport) -> None:
+        self._set_exporting(False)
+        self.last_export = export
+        noun = "event" if export.events == 1 else "events"
+        show_message(
+            self.message,
+            f"✔ {export.events} {noun} exported to {export.path} "
+            f"(SHA-256 {export.sha256[:16]}…). The export is recorded in the audit trail.",
+            ok=True,
+        )
+
+    def _export_failed(self, error: BaseException) -> None:
+        self._set_exporting(False)
+        show_failure(self.message, error, "The audit trail was not exported")
+
+    # ---------------------------------------------------------------- verifying
+    def verify(self) -> None:
+        """Re-walk the whole chain in the background and show what was found."""
+        self.verify_button.setEnabled(False)
+        self.result.hide()
+        self.runner.read(lambda _task: verify_database(self.database), self._verified, self._fail)
+
+    def _verified(self, outcome: ChainVerification) -> None:
+        self.verify_button.setEnabled(True)
+        self.last_verification = outcome
+        if outcome.ok:
+            self._show(True, f"✔ Intact: all {outcome.events} audit events verify.")
+        else:
+            self._show(
+                False,
+                f"✖ Broken at event {outcome.first_broken_seq}: {outcome.problem}. "
+                f"{outcome.events} events read. Report this to QA at once.",
+            )
+
+    def _fail(self, error: BaseException) -> None:
+        self.verify_button.setEnabled(True)
+        title, text = describe(error)
+        self._show(False, f"✖ {title}: {text}")
+
+    def _show(self, ok: bool, text: str) -> None:
+        self.result.hide()
+        self.result = self.ok_result if ok else self.broken_result
+        self.result.setText(text)
+        self.result.show()

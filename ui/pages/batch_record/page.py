@@ -1,0 +1,393 @@
+"""The batch record at the bench (DESIGN.md §1 stage 5, §3, §5).
+
+Pick a case received at, or in manufacture at, the operator's site; start manufacture; for the
+current step scan its input containers, fill in the parameters its template asks for and record
+it; print each output container's label and scan it back; then a second person signs in on the
+same screen and verifies. Refusals from the services are shown in plain words; a scan that does
+not match turns the screen red and blocks it until someone acknowledges it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.casefile import CaseStage, Role, StepStatus, units_of
+from app.core import Actor, Database, ValidationFailed
+from app.journey import (
+    CaseView,
+    StepRecord,
+    StepView,
+    UnitView,
+    find_case,
+    perform_step,
+    start_manufacture,
+    steps_of_case,
+    verify_step,
+)
+from app.labelling import LabelReconciliation, label_reconciliation
+from ui.dialogs import SecondPersonDialog
+from ui.pages import CaseWorkPage
+from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
+from ui.tasks import TaskRunner
+from ui.widgets import OutputRow, din_text, local_time
+
+BATCH_STAGES = (CaseStage.IN_MANUFACTURE, CaseStage.RECEIVED_AT_MANUFACTURER)
+
+
+STEP_STATUS_WORDS = {
+    StepStatus.PENDING: "Pending",
+    StepStatus.IN_PROGRESS: "In progress",
+    StepStatus.PERFORMED: "Awaiting verification",
+    StepStatus.VERIFIED: "Verified",
+}
+
+
+def current_step(steps: list[StepView]) -> StepView | None:
+    """The first step not yet verified (steps are done in order); None when all are."""
+    return next((s for s in steps if s.status is not StepStatus.VERIFIED), None)
+
+
+@dataclass(frozen=True)
+class BatchState:
+    """What the page shows of one case: the case, its batch record, containers and labels."""
+
+    case: CaseView
+    steps: list[StepView]
+    units: dict[uuid.UUID, UnitView]
+    labels: dict[uuid.UUID, LabelReconciliation]
+
+
+def read_batch(database: Database, actor: Actor, case_id: uuid.UUID) -> BatchState:
+    """Read everything the page shows of one case (runs on a worker thread)."""
+    case = find_case(database, actor, case_id)
+    steps = steps_of_case(database, case_id)
+    units = {unit.id: unit for unit in units_of(database, actor, case_id)}
+    outputs = {unit_id for step in steps for unit_id in step.outputs}
+    labels = {unit_id: label_reconciliation(database, unit_id) for unit_id in outputs}
+    return BatchState(case, steps, units, labels)
+
+
+class BatchRecordPage(CaseWorkPage):
+    """The batch record of one case at the operator's site, step by step."""
+
+    stages = BATCH_STAGES
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+        super().__init__(database, actor, runner, "Batch record")
+        self.setObjectName("page-batch")
+        self.state: BatchState | None = None
+        self.scans: list[str] = []
+        self.form: ParameterForm | None = None
+        self.outputs: list[OutputRow] = []
+        self.input_scan: QLineEdit | None = None
+        self.input_list: QListWidget | None = None
+        summary = QHBoxLayout()
+        self.case_summary = QLabel()
+        self.case_summary.setObjectName("caseSummary")
+        self.case_summary.setWordWrap(True)
+        summary.addWidget(self.case_summary, stretch=1)
+        self.start_button = QPushButton("Start manufacture")
+        self.start_button.setObjectName("startManufacture")
+        self.start_button.clicked.connect(self.start)
+        self.start_button.hide()
+        summary.addWidget(self.start_button, alignment=Qt.AlignmentFlag.AlignTop)
+        self.body_layout.addLayout(summary)
+        columns = QHBoxLayout()
+        columns.addWidget(self._step_table(), stretch=5)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("stepPanel")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setMinimumWidth(420)
+        columns.addWidget(self.scroll, stretch=5)
+        self.body_layout.addLayout(columns, stretch=1)
+        self.refresh()
+
+    def _step_table(self) -> QTableWidget:
+        self.step_table = QTableWidget(0, 3)
+        self.step_table.setObjectName("stepTable")
+        self.step_table.setHorizontalHeaderLabels(["#", "Step", "Status"])
+        self.step_table.verticalHeader().hide()
+        self.step_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.step_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.step_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.step_table.setWordWrap(True)
+        header = self.step_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.step_table.setMinimumWidth(440)
+        return self.step_table
+
+    def after_acknowledge(self) -> None:
+        """Back to the input scan field, if the step is still being recorded."""
+        if self.input_scan is not None:
+            self.input_scan.setFocus()
+
+    def load_case(self) -> None:
+        """Read the chosen case's batch record and show it."""
+        case_id = self.current_case_id()
+        if case_id is None:
+            self.state = None
+            self.case_summary.setText(
+                "No case is received at, or in manufacture at, your site "
+                f"({self.actor.site_name or 'none assigned'})."
+            )
+            self.start_button.hide()
+            self._show_steps([])
+            self._show_panel(None)
+            return
+        self._read(lambda: read_batch(self.database, self.actor, case_id), self._show_state)
+
+    def _show_state(self, state: BatchState) -> None:
+        if self.current_case_id() != state.case.id:
+            return  # another case was chosen meanwhile
+        self.state = state
+        case = state.case
+        self.case_summary.setText(
+            f"COI {case.coi_eye_readable} · {case.product_name} · stage: {case.stage_name}"
+        )
+        self.start_button.setVisible(case.stage is CaseStage.RECEIVED_AT_MANUFACTURER)
+        self._show_steps(state.steps)
+        self._show_panel(state)
+
+    def _show_steps(self, steps: list[StepView]) -> None:
+        style = self.style()
+        current = current_step(steps)
+        self.step_table.setRowCount(len(steps))
+        for row, step in enumerate(steps):
+            words = STEP_STATUS_WORDS[step.status]
+            if step.status is StepStatus.VERIFIED:
+                icon = style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
+            elif step.status is StepStatus.PERFORMED:
+                icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+            elif step is current:
+                icon = style.standardIcon(QStyle.StandardPixmap.SP_ArrowRight)
+                words = "Next — to do"
+            else:
+                icon = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+            position = QTableWidgetItem(str(step.position))
+            position.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.step_table.setItem(row, 0, position)
+            self.step_table.setItem(row, 1, QTableWidgetItem(step.name))
+            self.step_table.setItem(row, 2, QTableWidgetItem(icon, words))
+        self.step_table.resizeRowsToContents()
+
+    # ------------------------------------------------------------ the current step
+
+    def _show_panel(self, state: BatchState | None) -> None:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        self.form = None
+        self.outputs = []
+        self.scans = []
+        self.input_scan = None
+        self.input_list = None
+        heading = QLabel()
+        heading.setObjectName("stepHeading")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        self.step_heading = heading
+        step = current_step(state.steps) if state else None
+        if state is None:
+            heading.setText("Choose a case.")
+        elif not state.steps:
+            heading.setText("Manufacture has not started.")
+            hint = QLabel("Start manufacture to open the batch record from the product's steps.")
+            hint.setWordWrap(True)
+            layout.addWidget(hint)
+        elif step is None:
+            heading.setText("✔ Batch record complete: every step performed and verified.")
+        else:
+            heading.setText(f"Step {step.position} of {len(state.steps)}: {step.name}")
+            if step.status is StepStatus.PERFORMED:
+                self._performed_panel(layout, state, step)
+            elif self.actor.has_role(Role.MFG_OPERATOR):
+                self._pending_panel(layout, step)
+            else:
+                waiting = QLabel(
+                    f"Waiting for a manufacturing operator to perform step {step.position}. "
+                    "Only an operator records a step; you verify it once it is performed."
+                )
+                waiting.setObjectName("stepWaiting")
+                waiting.setWordWrap(True)
+                layout.addWidget(waiting)
+        layout.addStretch(1)
+        self.scroll.setWidget(panel)
+
+    def _pending_panel(self, layout: QVBoxLayout, step: StepView) -> None:
+        inputs = QGroupBox("Input container(s)")
+        box = QVBoxLayout(inputs)
+        hint = QLabel("Scan each input container; Enter adds it to the list.")
+        hint.setWordWrap(True)
+        box.addWidget(hint)
+        self.input_scan = QLineEdit()
+        self.input_scan.setObjectName("inputScan")
+        self.input_scan.setPlaceholderText("Scan the container's DIN bar code")
+        self.input_scan.returnPressed.connect(self.add_scan)
+        box.addWidget(self.input_scan)
+        self.input_list = QListWidget()
+        self.input_list.setObjectName("inputScans")
+        self.input_list.setMaximumHeight(90)
+        box.addWidget(self.input_list)
+        clear = QPushButton("Clear scans")
+        clear.clicked.connect(self.clear_scans)
+        box.addWidget(clear, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(inputs)
+        if step.parameter_spec:
+            parameters = QGroupBox("Parameters")
+            holder = QVBoxLayout(parameters)
+            self.form = ParameterForm(step.parameter_spec)
+            holder.addWidget(self.form)
+            layout.addWidget(parameters)
+        if step.output_kind:
+            made = QLabel("Recording this step makes its output container(s), labelled next.")
+            made.setWordWrap(True)
+            layout.addWidget(made)
+        self.record_button = QPushButton("Record step")
+        self.record_button.setObjectName("recordStep")
+        self.record_button.clicked.connect(self.record_step)
+        layout.addWidget(self.record_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.input_scan.setFocus()
+
+    def _performed_panel(self, layout: QVBoxLayout, state: BatchState, step: StepView) -> None:
+        done = QLabel(
+            f"Performed {local_time(step.performed_at)}; waiting for a second person to "
+            "verify.\n" + parameters_text(step)
+        )
+        done.setObjectName("stepRecorded")
+        done.setWordWrap(True)
+        layout.addWidget(done)
+        inputs = ", ".join(din_text(state.units[u].din) for u in step.inputs if u in state.units)
+        scanned = QLabel(f"Inputs scanned: {inputs or '—'}")
+        scanned.setWordWrap(True)
+        layout.addWidget(scanned)
+        if step.outputs:
+            group = QGroupBox("Output container(s)")
+            box = QVBoxLayout(group)
+            hint = QLabel("Print each label, stick it on the container and scan it back.")
+            hint.setWordWrap(True)
+            box.addWidget(hint)
+            for unit_id in step.outputs:
+                row = OutputRow(state.units[unit_id], state.labels.get(unit_id))
+                self.wire_label_row(row)
+                box.addWidget(row)
+                self.outputs.append(row)
+            layout.addWidget(group)
+        self.verify_button = QPushButton("Verify (second person)…")
+        self.verify_button.setObjectName("verifyStep")
+        self.verify_button.clicked.connect(self.verify)
+        layout.addWidget(self.verify_button, alignment=Qt.AlignmentFlag.AlignLeft)
+
+    # ------------------------------------------------------------ actions
+
+    def start(self) -> None:
+        """Open the batch record of the chosen case."""
+        if self.state is None:
+            return
+        case_id = self.state.case.id
+
+        def started(steps: list[StepView]) -> None:
+            self._say(True, f"✔ Manufacture started: the batch record has {len(steps)} steps.")
+            self.refresh()
+
+        self._write(lambda: start_manufacture(self.database, self.actor, case_id), started)
+
+    def add_scan(self) -> None:
+        """Add the scanned input to the list; the same scan twice is refused."""
+        if self.input_scan is None or self.input_list is None:
+            return
+        raw = self.input_scan.text().strip()
+        self.input_scan.clear()
+        if not raw:
+            return
+        if raw in self.scans:
+            self._say(False, f"✖ {raw} is already in the list: scan each container once.")
+            return
+        self._quiet()
+        self.scans.append(raw)
+        self.input_list.addItem(raw)
+
+    def clear_scans(self) -> None:
+        """Empty the list of scanned inputs."""
+        self.scans = []
+        if self.input_list is not None:
+            self.input_list.clear()
+
+    def record_step(self) -> None:
+        """Record the current step as performed: scanned inputs and parameters."""
+        step = current_step(self.state.steps) if self.state else None
+        if step is None:
+            return
+        if self.input_scan is not None and self.input_scan.text().strip():
+            self.add_scan()
+        try:
+            parameters = self.form.values() if self.form is not None else {}
+        except ValidationFailed as error:
+            self._refused(error)
+            return
+        record = StepRecord(tuple(self.scans), parameters)
+
+        def recorded(view: StepView) -> None:
+            made = len(view.outputs)
+            extra = (
+                f" {made} output container(s) made: print their labels and scan them back."
+                if made
+                else ""
+            )
+            self._say(True, f"✔ Step {view.position} recorded as performed.{extra}")
+            self.load_case()
+
+        self._write(
+            lambda: perform_step(self.database, self.actor, step.id, record),
+            recorded,
+            on_mismatch=self.clear_scans,
+        )
+
+    def verify(self) -> None:
+        """A second person signs in here and verifies the performed step."""
+        step = current_step(self.state.steps) if self.state else None
+        if self.state is None or step is None:
+            return
+        dialog = SecondPersonDialog(
+            self,
+            self.database,
+            f"step {step.position} ({step.name}) of COI {self.state.case.coi_eye_readable}",
+            self.actor.station,
+        )
+        try:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            second, password = dialog.actor, dialog.password
+        finally:
+            dialog.deleteLater()
+        if not accepted or second is None:
+            return
+
+        def verified(view: StepView) -> None:
+            self._say(
+                True,
+                f"✔ Step {view.position} verified and signed by {second.full_name} "
+                f"at {local_time(view.verified_at)}.",
+            )
+            self.load_case()
+
+        self._write(lambda: verify_step(self.database, second, step.id, password), verified)

@@ -1,0 +1,182 @@
+"""Step parameters: editors generated from a step template's ``parameter_spec``, and the
+numbers typed at the bench (``6.1e9``, ``91,5``) read and written the way people write them."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
+
+from app.core import ValidationFailed
+from app.journey import StepView
+
+_ACRONYMS = {"moi": "MOI", "car": "CAR", "id": "ID", "ln2": "LN2", "qc": "QC"}
+_UNIT_WORDS = {"ml", "pct", "c"}  # name suffixes that only repeat the unit shown beside
+_NOT_ENTERED = "—"
+
+
+def parameter_label(name: str, unit: str | None = None) -> str:
+    """``volume_per_bag_ml`` → ``Volume per bag`` (the unit is shown by the editor)."""
+    words = name.split("_")
+    if unit and len(words) > 1 and words[-1].lower() in _UNIT_WORDS:
+        words = words[:-1]
+    text = " ".join(_ACRONYMS.get(w.lower(), w) for w in words)
+    return text[:1].upper() + text[1:]
+
+
+def parse_number(text: str) -> float:
+    """A number as typed: ``6.1e9``, ``91,5`` or ``-90``; ValueError when it is not one."""
+    cleaned = text.strip().replace(" ", "").replace(",", ".")
+    value = float(cleaned)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def parse_number_list(text: str) -> list[float]:
+    """Numbers separated by commas or semicolons; ValueError naming the first that is not one.
+
+    A comma separates numbers here, so decimals are written with a point.
+    """
+    numbers = []
+    for part in (p for p in re.split(r"\s*[;,]\s*", text.strip()) if p):
+        try:
+            numbers.append(parse_number(part))
+        except ValueError:
+            raise ValueError(f"{part!r} is not a number") from None
+    if not numbers:
+        raise ValueError("enter at least one number")
+    return numbers
+
+
+def number_text(value: float) -> str:
+    """A number as people write it at the bench: ``6.1e9``, ``91.5``, ``-90``."""
+    return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{value:.6g}")
+
+
+class ScientificSpinBox(QDoubleSpinBox):
+    """A spin box that reads and shows numbers such as ``6.1e9`` (cell counts)."""
+
+    def _bare(self, text: str) -> str:
+        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
+
+    def validate(self, text: str, pos: int) -> object:
+        """Acceptable when the text is a number, Intermediate while one is being typed."""
+        bare = self._bare(text)
+        if text == self.specialValueText() or bare == _NOT_ENTERED:
+            return QValidator.State.Acceptable
+        try:
+            value = parse_number(bare)
+        except ValueError:
+            typing = re.fullmatch(r"[-+]?\d*[.,]?\d*([eE][-+]?\d*)?", bare.replace(" ", ""))
+            return QValidator.State.Intermediate if typing else QValidator.State.Invalid
+        inside = self.minimum() <= value <= self.maximum()
+        return QValidator.State.Acceptable if inside else QValidator.State.Intermediate
+
+    def valueFromText(self, text: str) -> float:
+        """The number in ``text`` (the minimum, meaning 'not entered', when there is none)."""
+        try:
+            return parse_number(self._bare(text))
+        except ValueError:
+            return self.minimum()
+
+    def textFromValue(self, value: float) -> str:
+        """``6100000000`` → ``6.1e9``; ``91.5`` stays ``91.5``."""
+        return number_text(value)
+
+
+class ParameterForm(QWidget):
+    """Editors generated from a step template's ``parameter_spec``."""
+
+    def __init__(self, spec: tuple[dict[str, Any], ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.editors: dict[str, QWidget] = {}
+        layout = QFormLayout(self)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for item in spec:
+            name, kind, unit = item["name"], item.get("type", "text"), item.get("unit")
+            editor = self._editor(kind, unit, item)
+            editor.setObjectName(f"parameter-{name}")
+            self.editors[name] = editor
+            layout.addRow(parameter_label(name, unit), editor)
+
+    @staticmethod
+    def _editor(kind: str, unit: str | None, item: dict[str, Any]) -> QWidget:
+        suffix = f" {unit}" if unit else ""
+        if kind == "bool":
+            return QCheckBox("Yes")
+        if kind == "integer":
+            whole = QSpinBox()
+            whole.setRange(int(item.get("min", 0)) - 1, int(item.get("max", 1_000_000_000)))
+            whole.setSpecialValueText(_NOT_ENTERED + suffix)  # the minimum: 'not entered yet'
+            whole.setValue(whole.minimum())
+            whole.setSuffix(suffix)
+            whole.setMinimumWidth(200)
+            return whole
+        if kind == "number":
+            number = ScientificSpinBox()
+            number.setDecimals(6)
+            number.setRange(float(item.get("min", -1e15)), float(item.get("max", 1e15)))
+            number.setSpecialValueText(_NOT_ENTERED + suffix)
+            number.setValue(number.minimum())
+            number.setSuffix(suffix)
+            number.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+            number.setMinimumWidth(260)
+            return number
+        line = QLineEdit()
+        line.setMinimumWidth(320)
+        if kind == "number_list":
+            line.setPlaceholderText(f"numbers separated by commas{suffix and ', in' + suffix}")
+        return line
+
+    def values(self) -> dict[str, Any]:
+        """The parameters entered; ValidationFailed naming every one missing or unreadable."""
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for item in self.spec:
+            name, kind = item["name"], item.get("type", "text")
+            label = parameter_label(name, item.get("unit"))
+            editor = self.editors[name]
+            if isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            elif isinstance(editor, QSpinBox | QDoubleSpinBox):
+                editor.interpretText()
+                if editor.value() == editor.minimum():
+                    problems.append(f"enter {label}")
+                else:
+                    values[name] = int(editor.value()) if kind == "integer" else editor.value()
+            elif isinstance(editor, QLineEdit) and kind == "number_list":
+                try:
+                    values[name] = parse_number_list(editor.text())
+                except ValueError as error:
+                    problems.append(f"{label}: {error}")
+            elif isinstance(editor, QLineEdit):
+                if editor.text().strip():
+                    values[name] = editor.text().strip()
+                else:
+                    problems.append(f"enter {label}")
+        if problems:
+            raise ValidationFailed("Check the step's parameters: " + "; ".join(problems) + ".")
+        return values
+
+
+def parameters_text(step: StepView) -> str:
+    """The recorded parameters of a step, one per line, with units."""
+    units = {item["name"]: item.get("unit") for item in step.parameter_spec}
+    lines = []
+    for name, value in step.parameters.items():
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(value, list):
+            shown = ", ".join(number_text(v) for v in value)
+        elif isinstance(value, float):
+            shown = number_text(value)
+        else:
+            shown = str(value)
+        unit = units.get(name)
+        lines.append(f"{parameter_label(name, unit)}: {shown}{' ' + unit if unit else ''}")
+    return "\n".join(lines)

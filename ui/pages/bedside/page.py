@@ -1,0 +1,381 @@
+"""The bedside check and the infusion record (DESIGN.md §1 stage 10, §3, §8).
+
+The infusion nurse picks a case received at the clinic and sees whose therapy it is (name, date
+of birth, hospital number, COI). The patient's wristband and the bag are scanned and checked
+against the case; a mismatch turns the screen red and blocks it until acknowledged. A second
+nurse then signs in on the same screen and confirms the infusion's start and end. Once the
+thaw time is entered the screen counts down the product's post-thaw limit (display only).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from app.casefile import CaseStage, UnitKind, post_thaw_minutes, units_of
+from app.core import Actor, Database
+from app.journey import (
+    BedsideCheckView,
+    CaseView,
+    UnitView,
+    bedside_check,
+    confirm_infusion,
+    find_case,
+)
+from ui.dialogs import SecondPersonDialog
+from ui.pages import CaseWorkPage
+from ui.tasks import TaskRunner
+from ui.widgets import DATE_TIME_FORMAT, din_text, local_time, restyle, time_editor, utc_of
+
+
+def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> tuple[str, bool]:
+    """The countdown to the end of the post-thaw limit in words, and whether it has passed."""
+    deadline = thawed_at + timedelta(minutes=limit_minutes)
+    by = deadline.astimezone().strftime("%H:%M")
+    left = deadline - now
+    if left >= timedelta(0):
+        minutes, seconds = divmod(int(left.total_seconds()), 60)
+        return (
+            f"Infuse within {minutes} min {seconds:02d} s (by {by}; "
+            f"limit {limit_minutes} min after thaw).",
+            False,
+        )
+    late = int((now - deadline).total_seconds()) // 60
+    return (
+        f"⚠ The {limit_minutes}-minute post-thaw limit ended {late} min ago ({by}). "
+        "Follow your site's procedure before infusing.",
+        True,
+    )
+
+
+@dataclass(frozen=True)
+class BedsideState:
+    """The case at the bedside, its final product bags and the post-thaw limit."""
+
+    case: CaseView
+    bags: list[UnitView]
+    limit_minutes: int | None
+
+
+def read_bedside(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideState:
+    """Read what the bedside screen shows of one case (runs on a worker thread)."""
+    case = find_case(database, actor, case_id)
+    bags = [
+        unit
+        for unit in units_of(database, actor, case_id)
+        if unit.kind is UnitKind.FINAL_PRODUCT_BAG
+    ]
+    return BedsideState(case, bags, post_thaw_minutes(database, actor, case_id))
+
+
+class BedsidePage(CaseWorkPage):
+    """Wristband and bag check, second nurse, infusion start and end."""
+
+    stages = (CaseStage.RECEIVED_AT_CLINIC,)
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+        super().__init__(database, actor, runner, "Bedside check and infusion")
+        self.setObjectName("page-bedside")
+        self.state: BedsideState | None = None
+        self.check: BedsideCheckView | None = None
+        self.infused = False
+        self.body_layout.addWidget(self._patient_box())
+        columns = QHBoxLayout()
+        columns.addWidget(self._check_box(), stretch=1)
+        right = QVBoxLayout()
+        right.addWidget(self._thaw_box())
+        right.addWidget(self._infusion_box())
+        right.addStretch(1)
+        columns.addLayout(right, stretch=1)
+        self.body_layout.addLayout(columns)
+        self.body_layout.addStretch(1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.update_countdown)
+        self._show_state(None)
+        self.refresh()
+
+    # ------------------------------------------------------------ layout
+
+    def _patient_box(self) -> QGroupBox:
+        box = QGroupBox("Patient")
+        box.setObjectName("patientBox")
+        layout = QVBoxLayout(box)
+        self.patient_name = QLabel()
+        self.patient_name.setObjectName("patientName")
+        self.patient_details = QLabel()
+        self.patient_details.setObjectName("patientDetails")
+        self.coi_label = QLabel()
+        self.coi_label.setObjectName("coiLabel")
+        self.bags_label = QLabel()
+        self.bags_label.setObjectName("bagsLabel")
+        for label in (self.patient_name, self.patient_details, self.coi_label, self.bags_label):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(label)
+        return box
+
+    def _check_box(self) -> QGroupBox:
+        self.check_group = QGroupBox(f"1 · Bedside check by {self.actor.full_name}")
+        layout = QVBoxLayout(self.check_group)
+        hint = QLabel("Scan the patient's wristband, then the therapy bag.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        form = QFormLayout()
+        self.wristband_scan = QLineEdit()
+        self.wristband_scan.setObjectName("wristbandScan")
+        self.wristband_scan.setPlaceholderText("COI or hospital number on the wristband")
+        self.wristband_scan.returnPressed.connect(self._wristband_entered)
+        form.addRow("Patient wristband", self.wristband_scan)
+        self.bag_scan = QLineEdit()
+        self.bag_scan.setObjectName("bagScan")
+        self.bag_scan.setPlaceholderText("DIN on the bag label")
+        self.bag_scan.returnPressed.connect(self.check_bedside)
+        form.addRow("Therapy bag", self.bag_scan)
+        layout.addLayout(form)
+        self.check_button = QPushButton("Check wristband and bag")
+        self.check_button.setObjectName("bedsideCheck")
+        self.check_button.clicked.connect(self.check_bedside)
+        layout.addWidget(self.check_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.check_result = QLabel()
+        self.check_result.setObjectName("okMessage")
+        self.check_result.setWordWrap(True)
+        self.check_result.hide()
+        layout.addWidget(self.check_result)
+        layout.addStretch(1)
+        return self.check_group
+
+    def _thaw_box(self) -> QGroupBox:
+        box = QGroupBox("Post-thaw time (display only)")
+        layout = QVBoxLayout(box)
+        row = QHBoxLayout()
+        self.thawed = QCheckBox("Thawed at")
+        self.thawed.setObjectName("thawed")
+        self.thawed.toggled.connect(self._thaw_toggled)
+        row.addWidget(self.thawed)
+        self.thawed_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.thawed_at.setObjectName("thawedAt")
+        self.thawed_at.setDisplayFormat(DATE_TIME_FORMAT)
+        self.thawed_at.setCalendarPopup(True)
+        self.thawed_at.setEnabled(False)
+        self.thawed_at.dateTimeChanged.connect(lambda _moment: self.update_countdown())
+        row.addWidget(self.thawed_at)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.countdown = QLabel()
+        self.countdown.setObjectName("thawCountdown")
+        self.countdown.setWordWrap(True)
+        layout.addWidget(self.countdown)
+        return box
+
+    def _infusion_box(self) -> QGroupBox:
+        self.infusion_group = QGroupBox("2 · A second nurse confirms the infusion")
+        layout = QFormLayout(self.infusion_group)
+        started_row, self.started_at = time_editor("infusionStarted")
+        ended_row, self.ended_at = time_editor("infusionEnded")
+        layout.addRow("Infusion started", started_row)
+        layout.addRow("Infusion ended", ended_row)
+        self.confirm_button = QPushButton("Second nurse: sign in and confirm…")
+        self.confirm_button.setObjectName("confirmInfusion")
+        self.confirm_button.clicked.connect(self.confirm)
+        layout.addRow(self.confirm_button)
+        return self.infusion_group
+
+    # ------------------------------------------------------------ the case
+
+    def load_case(self) -> None:
+        """Read the chosen case: patient, COI, bags and post-thaw limit."""
+        case_id = self.current_case_id()
+        self.check = None
+        self.infused = False
+        self.wristband_scan.clear()
+        self.bag_scan.clear()
+        self.check_result.hide()
+        self.thawed.setChecked(False)
+        if case_id is None:
+            self._show_state(None)
+            return
+        self._read(lambda: read_bedside(self.database, self.actor, case_id), self._show_state)
+
+    def _show_state(self, state: BedsideState | None) -> None:
+        if state is not None and self.current_case_id() != state.case.id:
+            return  # another case was chosen meanwhile
+        self.state = state
+        if state is None:
+            self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
+            for label in (self.patient_details, self.coi_label, self.bags_label):
+                label.clear()
+        else:
+            self._show_patient(state)
+        self.update_countdown()
+        self._update_steps()
+
+    def _show_patient(self, state: BedsideState) -> None:
+        case, patient = state.case, state.case.patient
+        if patient is None:
+            self.patient_name.setText("Patient identity is not shown to your role.")
+            self.patient_details.clear()
+        else:
+            self.patient_name.setText(patient.display_name)
+            self.patient_details.setText(
+                f"Born {patient.date_of_birth:%d %b %Y} · hospital number {patient.hospital_number}"
+            )
+        self.coi_label.setText(f"COI {case.coi_eye_readable} · {case.stage_name}")
+        bags = ", ".join(
+            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')})" for bag in state.bags
+        )
+        self.bags_label.setText(f"Therapy bag(s): {bags or 'none'}")
+
+    def _update_steps(self) -> None:
+        ready = self.state is not None and not self.infused
+        checked = self.check is not None
+        for widget in (self.wristband_scan, self.bag_scan, self.check_button):
+            widget.setEnabled(ready and not checked)
+        self.infusion_group.setEnabled(ready and checked)
+
+    def after_acknowledge(self) -> None:
+        """Start the check again from the wristband."""
+        self.wristband_scan.setFocus()
+
+    # ------------------------------------------------------------ post-thaw countdown
+
+    def _thaw_toggled(self, on: bool) -> None:
+        self.thawed_at.setEnabled(on)
+        if on:
+            self.thawed_at.setDateTime(QDateTime.currentDateTime())
+            self.timer.start()
+        else:
+            self.timer.stop()
+        self.update_countdown()
+
+    def update_countdown(self) -> None:
+        """Show the time left of the product's post-thaw limit."""
+        limit = self.state.limit_minutes if self.state else None
+        overdue = False
+        if self.infused:
+            text = "Infusion recorded."
+        elif limit is None:
+            text = "No post-thaw limit is set for this product." if self.state else ""
+        elif not self.thawed.isChecked():
+            text = f"Tick 'Thawed at' to count down the {limit}-minute post-thaw limit."
+        else:
+            now = datetime.now(UTC)
+            text, overdue = post_thaw_status(utc_of(self.thawed_at.dateTime()), limit, now)
+        self.countdown.setText(text)
+        if self.countdown.property("overdue") != overdue:
+            restyle(self.countdown, overdue=overdue)
+
+    # ------------------------------------------------------------ actions
+
+    def _wristband_entered(self) -> None:
+        if self.bag_scan.text().strip():
+            self.check_bedside()
+        else:
+            self.bag_scan.setFocus()
+
+    def _clear_scans(self) -> None:
+        self.wristband_scan.clear()
+        self.bag_scan.clear()
+
+    def check_bedside(self) -> None:
+        """Check the wristband and the bag against the case (first nurse)."""
+        if self.state is None or self.check is not None:
+            return
+        wristband, bag = self.wristband_scan.text().strip(), self.bag_scan.text().strip()
+        if not wristband:
+            self._say(False, "✖ Scan the patient's wristband first.")
+            self.wristband_scan.setFocus()
+            return
+        if not bag:
+            self._say(False, "✖ Now scan the therapy bag.")
+            self.bag_scan.setFocus()
+            return
+        case_id = self.state.case.id
+        self._quiet()
+        self._write(
+            lambda: bedside_check(
+                self.database, self.actor, case_id, wristband_scan=wristband, bag_scan=bag
+            ),
+            self._checked,
+            on_mismatch=self._clear_scans,
+        )
+
+    def _checked(self, check: BedsideCheckView) -> None:
+        self.check = check
+        who = self.patient_name.text()
+        coi = self.state.case.coi_eye_readable if self.state else ""
+        self.check_result.setText(
+            f"✔ Bedside check passed at {local_time(check.checked_at)}: the wristband of "
+            f"{who} and bag DIN {din_text(check.din)} both carry COI {coi}."
+        )
+        self.check_result.show()
+        now = QDateTime.currentDateTime()
+        self.started_at.setDateTime(now)
+        self.ended_at.setDateTime(now)
+        self._update_steps()
+        self.confirm_button.setFocus()
+
+    def confirm(self) -> None:
+        """A second nurse signs in here and confirms the infusion's start and end."""
+        check, state = self.check, self.state
+        if check is None or state is None:
+            return
+        started, ended = utc_of(self.started_at.dateTime()), utc_of(self.ended_at.dateTime())
+        dialog = SecondPersonDialog(
+            self,
+            self.database,
+            f"the infusion of bag DIN {din_text(check.din)} to {self.patient_name.text()} "
+            f"(COI {state.case.coi_eye_readable})",
+            self.actor.station,
+        )
+        try:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            second, password = dialog.actor, dialog.password
+        finally:
+            dialog.deleteLater()
+        if not accepted or second is None:
+            return
+
+        def confirmed(_view: Any) -> None:
+            self.infused = True
+            self.timer.stop()
+            self._say(
+                True,
+                "✔ Infusion recorded — visible to the manufacturer. "
+                f"Bag DIN {din_text(check.din)}, {local_time(started)} to {local_time(ended)}; "
+                f"checked by {self.actor.full_name}, confirmed and signed by "
+                f"{second.full_name}.",
+            )
+            self.update_countdown()
+            self._update_steps()
+            self._read(
+                lambda: read_bedside(self.database, self.actor, state.case.id), self._show_state
+            )
+
+        self._write(
+            lambda: confirm_infusion(
+                self.database,
+                second,
+                check.id,
+                started_at=started,
+                ended_at=ended,
+                password=password,
+            ),
+            confirmed,
+        )

@@ -1,0 +1,257 @@
+"""The base of the screens that work on one case of the user's site (DESIGN.md §1, §3).
+
+The batch record, collection and bedside screens pick a case from a list, run every service
+call through the task runner (the page is disabled meanwhile), show results and refusals in
+plain words, and raise the scan alarm for a refused scan: the page stays blocked until the
+alarm's acknowledgement is on record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.casefile import CaseStage, list_cases
+from app.core import Actor, Database, ScanMismatch
+from app.labelling import confirm_label, print_unit_label
+from ui.dialogs import choose_printer_and_print
+from ui.tasks import TaskRunner
+from ui.widgets import LabelRow, ScanAlarm, din_text, message_line, show_error, show_message
+
+
+class CaseWorkPage(QWidget):
+    """A screen that works on one case of the user's site chosen from a list.
+
+    It runs every service call through the task runner (the page is disabled meanwhile),
+    shows results and refusals in plain words, and raises the scan alarm for a mismatch:
+    the page stays blocked until the alarm is acknowledged, and the acknowledgement recorded.
+    """
+
+    stages: tuple[CaseStage, ...] = ()
+    """The stages of the cases offered in the case picker."""
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner, title: str) -> None:
+        super().__init__()
+        self.database = database
+        self.actor = actor
+        self.runner = runner
+        self._busy = False
+        self._on_acknowledge: Callable[[], None] | None = None
+        self._case_ids: list[uuid.UUID] = []
+        layout = QVBoxLayout(self)
+        heading = QLabel(title)
+        heading.setObjectName("pageTitle")
+        layout.addWidget(heading)
+        self.alarm = ScanAlarm(database, actor, runner)
+        self.alarm.acknowledged.connect(self._acknowledged)
+        layout.addWidget(self.alarm)
+        self.ok_message = message_line("okMessage")
+        self.error_message = message_line("errorMessage")
+        layout.addWidget(self.ok_message)
+        layout.addWidget(self.error_message)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.body, stretch=1)
+        picker = QHBoxLayout()
+        picker.addWidget(QLabel("Case"))
+        self.case_picker = QComboBox()
+        self.case_picker.setObjectName("casePicker")
+        self.case_picker.currentIndexChanged.connect(lambda _index: self.load_case())
+        picker.addWidget(self.case_picker, stretch=1)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        picker.addWidget(self.refresh_button)
+        self.body_layout.addLayout(picker)
+
+    # ------------------------------------------------------------ background work
+
+    def _read(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self._run(self.runner.read, work, done)
+
+    def _write(
+        self,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        on_mismatch: Callable[[], None] | None = None,
+    ) -> None:
+        self._run(self.runner.write, work, done, on_mismatch)
+
+    def _run(
+        self,
+        start: Any,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        on_mismatch: Callable[[], None] | None = None,
+    ) -> None:
+        self._busy = True
+        self._update_enabled()
+
+        def finished(result: Any) -> None:
+            self._busy = False
+            self._update_enabled()
+            done(result)
+
+        def failed(error: BaseException) -> None:
+            self._busy = False
+            self._update_enabled()
+            self._refused(error, on_mismatch)
+
+        start(lambda _task: work(), finished, failed)
+
+    def _update_enabled(self) -> None:
+        self.body.setEnabled(not self._busy and not self.alarm.active)
+
+    # ------------------------------------------------------------ messages
+
+    def _say(self, ok: bool, text: str) -> None:
+        shown, hidden = (
+            (self.ok_message, self.error_message) if ok else (self.error_message, self.ok_message)
+        )
+        hidden.hide()
+        show_message(shown, text, ok=ok)
+
+    def _quiet(self) -> None:
+        self.ok_message.hide()
+        self.error_message.hide()
+
+    def _refused(
+        self, error: BaseException, on_acknowledge: Callable[[], None] | None = None
+    ) -> None:
+        if isinstance(error, ScanMismatch):
+            self._quiet()
+            self.alarm.raise_alarm(
+                "SCAN DOES NOT MATCH — STOP. Nothing was recorded; the refusal is on record.",
+                error.reasons or (error.message,),
+                error.scan_id,
+            )
+            self._on_acknowledge = on_acknowledge
+            self._update_enabled()
+            return
+        self.ok_message.hide()
+        show_error(self.error_message, error)
+
+    def _acknowledged(self) -> None:
+        action, self._on_acknowledge = self._on_acknowledge, None
+        if action is not None:
+            action()
+        self._update_enabled()
+        self.after_acknowledge()
+
+    def after_acknowledge(self) -> None:
+        """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
+
+    def wire_label_row(self, row: LabelRow) -> None:
+        """Print / Reprint and Enter in the scan-back field act on ``row``'s container."""
+        row.print_button.clicked.connect(lambda _=False: self.print_label(row))
+        row.scan_back.returnPressed.connect(lambda: self.scan_label_back(row))
+
+    def print_label(self, row: LabelRow) -> None:
+        """Record a container's label, then send its PDF to a printer the user chooses.
+
+        A reprint first asks for its reason (the earlier label is voided). The label stays on
+        record as printed when the dialog is cancelled or the printer fails; the page says so.
+        """
+        unit = row.unit
+        reason = None
+        if row.reprint:
+            reason, ok = QInputDialog.getText(
+                self, "Reprint label", "Why is the label reprinted? (The earlier label is voided.)"
+            )
+            if not ok or not reason.strip():
+                return
+
+        def printed(label: Any) -> None:
+            try:
+                sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
+            except Exception as error:  # a printer fault is shown, the record stays
+                self._refused(error)
+                self.load_case()
+                return
+            if sent:
+                self._say(True, f"✔ Label for DIN {din_text(unit.din)} printed: scan it back.")
+            else:
+                self._say(
+                    False,
+                    "⚠ Printing was cancelled, but the label is on record as printed. "
+                    "Reprint it with a reason (the unused label is voided).",
+                )
+            self.load_case()
+
+        self._quiet()
+        self._write(
+            lambda: print_unit_label(self.database, self.actor, unit.id, reprint_reason=reason),
+            printed,
+        )
+
+    def scan_label_back(self, row: LabelRow) -> None:
+        """Scan a printed label on its container: it must be that container's label."""
+        raw = row.scan_back.text().strip()
+        if not raw:
+            return
+        unit = row.unit
+
+        def applied(_label: Any) -> None:
+            where = f"the {unit.description.lower()} DIN {din_text(unit.din)}"
+            self._say(True, f"✔ Label on {where} scanned back and matched.")
+            self.load_case()
+
+        self._quiet()
+        self._write(
+            lambda: confirm_label(self.database, self.actor, unit.id, raw),
+            applied,
+            on_mismatch=row.scan_back.clear,
+        )
+
+    # ------------------------------------------------------------ cases
+
+    def refresh(self) -> None:
+        """Reload the cases at this page's stages that the user's site works on."""
+
+        def work() -> list[Any]:
+            rows: list[Any] = []
+            for stage in self.stages:
+                rows.extend(list_cases(self.database, self.actor, stage=stage).rows)
+            return rows
+
+        self._read(work, self._show_cases)
+
+    def _show_cases(self, rows: list[Any]) -> None:
+        chosen = self.current_case_id()
+        self._case_ids = [row.id for row in rows]
+        self.case_picker.blockSignals(True)
+        self.case_picker.clear()
+        for row in rows:
+            self.case_picker.addItem(self.case_title(row))
+        index = self._case_ids.index(chosen) if chosen in self._case_ids else 0
+        self.case_picker.setCurrentIndex(index if rows else -1)
+        self.case_picker.blockSignals(False)
+        self.load_case()
+
+    def current_case_id(self) -> uuid.UUID | None:
+        """The id of the case chosen in the picker (None when there is none)."""
+        index = self.case_picker.currentIndex()
+        return self._case_ids[index] if 0 <= index < len(self._case_ids) else None
+
+    def case_title(self, row: Any) -> str:
+        """How a case is listed in the picker."""
+        return f"{row.coi_eye_readable} — {row.stage_name}"
+
+    def select_case(self, case_id: uuid.UUID) -> None:
+        """Show the case ``case_id`` (it must be in the list)."""
+        self.case_picker.setCurrentIndex(self._case_ids.index(case_id))
+
+    def load_case(self) -> None:
+        """Read the chosen case and show it (each page says what it shows)."""
+        raise NotImplementedError

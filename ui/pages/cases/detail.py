@@ -1,0 +1,323 @@
+"""One case's journey on the Cases screen: header, vein-to-vein timeline and genealogy.
+
+The timeline shows each operation with who did it, where and when; under it the electronic
+signatures of the records it made or decided (meaning, printed name, user name, UTC time,
+and whether the signature still matches the record) and the shipment leg's temperature
+verdict. Tones colour the lines, but the icons and words always say the same.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Property, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
+from app.quality import SignatureView
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def side_state_text(state: SideState) -> str:
+    """A side state in words; an em dash for none."""
+    return "—" if state is SideState.NONE else state.value.replace("_", " ").capitalize()
+
+
+def when_text(moment: datetime | None) -> str:
+    """A UTC moment as the screens print it."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+BROKEN_SIGNATURE = "✖ signature broken: the record changed after signing"
+
+
+def signature_line(signature: SignatureView) -> str:
+    """A signature as the timeline prints it: meaning, printed name, user name, UTC time, state."""
+    state = "✔ intact" if signature.intact else BROKEN_SIGNATURE
+    return (
+        f"✍ {signature.meaning.label} — {signature.signer_name} ({signature.signer_username}) "
+        f"{when_text(signature.signed_at)} {state}"
+    )
+
+
+def cold_chain_tone(verdict: ColdChainVerdict) -> str:
+    """``ok`` within limits, ``error`` when QA rejected it, ``warning`` for anything else."""
+    if verdict.within_limits:
+        return "ok"
+    return "error" if verdict.rejected else "warning"
+
+
+def cold_chain_line(verdict: ColdChainVerdict) -> str:
+    """A temperature verdict with its icon (the words say the same as the icon and colour)."""
+    icon = {"ok": "✔", "error": "✖"}.get(cold_chain_tone(verdict), "⚠")
+    return f"{icon} {verdict.words}"
+
+
+def _sentence(action: str) -> str:
+    """An action as a sentence: first letter up, the rest (COIs, deviation numbers) kept."""
+    return action[:1].upper() + action[1:]
+
+
+class CaseDetailView(QWidget):
+    """Header, vein-to-vein timeline and genealogy of one case."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail: CaseDetail | None = None
+        self.header = QLabel("Select a case to see its journey.")
+        self.header.setObjectName("caseHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.timeline = TimelineTree("timeline")
+        self.genealogy = WrappingTree("genealogy")
+        self.genealogy.setIndentation(16)
+
+        columns = QSplitter(Qt.Orientation.Horizontal)
+        columns.addWidget(_titled("Vein-to-vein timeline", self.timeline))
+        columns.addWidget(_titled("Genealogy", self.genealogy))
+        columns.setStretchFactor(0, 3)
+        columns.setStretchFactor(1, 2)
+        columns.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(columns, stretch=1)
+
+    def clear(self, message: str = "Select a case to see its journey.") -> None:
+        """Show nothing but ``message``."""
+        self.detail = None
+        self.header.setText(message)
+        self.timeline.clear()
+        self.genealogy.clear()
+
+    def show_detail(self, detail: CaseDetail) -> None:
+        """Show ``detail``."""
+        self.detail = detail
+        case = detail.case
+        lines = [
+            f"<span class='coi'><b>{case.coi_eye_readable}</b></span>",
+            f"Stage: <b>{case.stage_name}</b>",
+        ]
+        if case.side_state is not SideState.NONE:
+            reason = f" — {case.side_state_reason}" if case.side_state_reason else ""
+            lines.append(f"⚠ <b>{side_state_text(case.side_state)}</b>{reason}")
+        else:
+            lines.append("Side state: none")
+        top = " &nbsp;·&nbsp; ".join(lines)
+        second = (
+            f"{case.product_name} &nbsp;·&nbsp; Clinic: {case.clinic_site} &nbsp;·&nbsp; "
+            f"Manufacturer: {case.manufacturing_site} &nbsp;·&nbsp; "
+            f"Enrolled {when_text(case.enrolled_at)}"
+        )
+        patient = ""
+        if case.patient is not None:
+            patient = (
+                f"<br>Patient: <b>{case.patient.display_name}</b> &nbsp;·&nbsp; born "
+                f"{case.patient.date_of_birth:%Y-%m-%d} &nbsp;·&nbsp; hospital number "
+                f"{case.patient.hospital_number}"
+            )
+        self.header.setText(f"{top}<br>{second}{patient}")
+        self._show_timeline(detail.timeline)
+        self._show_genealogy(detail.genealogy)
+
+    def _show_timeline(self, entries: tuple[TimelineEntry, ...]) -> None:
+        self.timeline.clear()
+        for entry in entries:
+            who = entry.performed_by
+            if entry.verified_by:
+                who += f", verified by {entry.verified_by}"
+            item = _item(
+                f"{when_text(entry.occurred_at)} · {entry.stage_name}\n"
+                f"{_sentence(entry.action)} — {who}, at {entry.site}"
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, entry.action)
+            for signature in entry.signatures:
+                line = _item(signature_line(signature))
+                self.timeline.set_tone(line, "ok" if signature.intact else "error")
+                item.addChild(line)
+            if entry.cold_chain is not None:
+                verdict = _item(cold_chain_line(entry.cold_chain))
+                self.timeline.set_tone(verdict, cold_chain_tone(entry.cold_chain))
+                item.addChild(verdict)
+            details = "; ".join(f"{key}: {_value(value)}" for key, value in entry.details.items())
+            if details:
+                full = "; ".join(f"{key}: {value}" for key, value in entry.details.items())
+                child = _item(f"Details — {details}")
+                child.setToolTip(0, f"Details — {full}")
+                item.addChild(child)
+            self.timeline.addTopLevelItem(item)
+        self.timeline.expandAll()
+
+    def _show_genealogy(self, nodes: tuple[GenealogyNode, ...]) -> None:
+        self.genealogy.clear()
+        by_id = {node.unit_id: node for node in nodes}
+        children: dict[uuid.UUID, list[GenealogyNode]] = {}
+        roots = []
+        for node in nodes:
+            parents = [p for p in node.parent_ids if p in by_id]
+            for parent in parents:
+                children.setdefault(parent, []).append(node)
+            if not parents:
+                roots.append(node)
+
+        def add(node: GenealogyNode, under: QTreeWidgetItem | None, path: set[uuid.UUID]) -> None:
+            state = node.status.value.replace("_", " ").capitalize()
+            if node.side_state is not SideState.NONE:
+                state += f" · ⚠ {side_state_text(node.side_state)}"
+            item = _item(f"{node.kind_name}\nDIN {node.din_eye_readable} · {state}")
+            item.setData(0, Qt.ItemDataRole.UserRole, str(node.unit_id))
+            if under is None:
+                self.genealogy.addTopLevelItem(item)
+            else:
+                under.addChild(item)
+            for child in children.get(node.unit_id, []):
+                if child.unit_id not in path:  # a genealogy is a tree; never loop
+                    add(child, item, path | {child.unit_id})
+
+        for root in roots:
+            add(root, None, {root.unit_id})
+        self.genealogy.expandAll()
+
+
+TEXT_MARGIN = 12
+"""Room the item's text leaves beside it (focus frame and text margins)."""
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Row heights that fit the item's text wrapped to the tree's width."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        """The wrapped text's height at the width the item has."""
+        depth = 1 if self.tree.rootIsDecorated() else 0
+        parent = index.parent()
+        while parent.isValid():
+            depth += 1
+            parent = parent.parent()
+        width = self.tree.viewport().width() - depth * self.tree.indentation() - TEXT_MARGIN
+        width = max(width, 80)
+        bounds = QRect(0, 0, width, 1_000_000)
+        text = str(index.data() or "")
+        font = index.data(Qt.ItemDataRole.FontRole)
+        metrics = QFontMetrics(font) if isinstance(font, QFont) else option.fontMetrics
+        height = metrics.boundingRect(bounds, WRAP, text).height()
+        return QSize(width, height + 6)
+
+
+WRAP = int(Qt.TextFlag.TextWordWrap.value)
+
+
+class WrappingTree(QTreeWidget):
+    """A one-column tree whose items wrap to its width: nothing is cut off at the side."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setColumnCount(1)
+        self.setHeaderHidden(True)
+        self.setWordWrap(True)
+        self.setUniformRowHeights(False)
+        self.setAlternatingRowColors(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.header().setStretchLastSection(True)
+        self.setItemDelegate(_WrappingDelegate(self))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Wrap again: row heights depend on the width."""
+        super().resizeEvent(event)
+        self.doItemsLayout()
+
+
+def _tone_property(tone: str) -> Any:
+    """A QColor Qt property for one tone of ``TimelineTree`` (settable from the stylesheet)."""
+
+    def get(tree: TimelineTree) -> QColor:
+        return tree.colours[tone]
+
+    def put(tree: TimelineTree, colour: QColor) -> None:
+        tree.colours[tone] = QColor(colour)
+
+    return Property(QColor, get, put)
+
+
+class TimelineTree(WrappingTree):
+    """The timeline: lines in an ok, warning or error tone, always doubled by words and icons.
+
+    The tones are Qt properties, so the stylesheet may set them (``qproperty-errorColour``);
+    the defaults are the stylesheet's message colours. Error lines are bold too.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.colours = {
+            "ok": QColor("#0f4a1d"),
+            "warning": QColor("#5a4500"),
+            "error": QColor("#7a1410"),
+        }
+
+    def set_tone(self, item: QTreeWidgetItem, tone: str) -> None:
+        """Colour ``item`` for ``tone`` (``ok``, ``warning`` or ``error``)."""
+        item.setData(0, TONE_ROLE, tone)
+        item.setForeground(0, QBrush(self.colours[tone]))
+        if tone == "error":
+            font = QFont(self.font())
+            font.setBold(True)
+            item.setFont(0, font)
+
+    okColour = _tone_property("ok")
+    warningColour = _tone_property("warning")
+    errorColour = _tone_property("error")
+
+
+TONE_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+"""Item data: the tone (ok, warning, error) of a timeline line."""
+
+
+def _item(text: str) -> QTreeWidgetItem:
+    item = QTreeWidgetItem([text])
+    item.setToolTip(0, text)
+    return item
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    caption = QLabel(title)
+    caption.setObjectName("sectionTitle")
+    layout.addWidget(caption)
+    layout.addWidget(widget, stretch=1)
+    return box
+
+
+LONG_TOKEN = 40
+
+
+def _value(value: object) -> str:
+    """A detail value in words; a long unbroken token (a SHA-256) shortened (the tooltip has it)."""
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value) or "none"
+    text = str(value)
+    if len(text) > LONG_TOKEN and " " not in text:
+        return f"{text[:16]}…"
+    return text

@@ -1,0 +1,238 @@
+"""The Cases section: search and filter the case list, and read one case's journey.
+
+The list is a table model that loads pages from ``app.casefile.queries.list_cases`` as the view
+scrolls (``canFetchMore``/``fetchMore``): never every case at once. Selecting a case shows its
+header, its vein-to-vein timeline and its container genealogy (``detail``). The patient's
+name appears only for roles allowed to see identity — the services leave it out for everyone
+else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.access import may_see_identity
+from app.casefile import (
+    PAGE_SIZE,
+    CaseDetail,
+    CasePage,
+    CaseRow,
+    CaseStage,
+    case_detail,
+    list_cases,
+)
+from app.core import Actor, Database
+from app.journey import STAGE_NAMES, STAGE_ORDER
+from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
+from ui.tasks import TaskRunner
+from ui.widgets import PagedTableModel, describe
+
+SEARCH_DELAY_MS = 300
+"""Typing pauses this long before the list is searched again."""
+
+
+Column = tuple[str, Callable[[CaseRow], str]]
+COLUMNS: tuple[Column, ...] = (
+    ("COI", lambda row: row.coi_eye_readable),
+    ("Stage", lambda row: row.stage_name),
+    ("Side state", lambda row: side_state_text(row.side_state)),
+    ("Enrolled", lambda row: when_text(row.enrolled_at)),
+    ("Clinic", lambda row: row.clinic_site),
+    ("Manufacturer", lambda row: row.manufacturing_site),
+)
+PATIENT_COLUMN: Column = ("Patient", lambda row: row.patient_name or "—")
+
+
+class CaseTableModel(PagedTableModel):
+    """The visible cases, loaded a page at a time in the background as the view needs them."""
+
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        page_size: int = PAGE_SIZE,
+        parent: QObject | None = None,
+    ) -> None:
+        columns = list(COLUMNS)
+        if may_see_identity(actor):
+            columns.insert(1, PATIENT_COLUMN)
+        super().__init__(runner, columns, page_size=page_size, parent=parent)
+        self.database = database
+        self.actor = actor
+        self.search = ""
+        self.stage: CaseStage | None = None
+
+    def page_reader(self, offset: int, limit: int) -> Callable[[], CasePage]:
+        """Read one page of the cases matching the current search and stage."""
+        database, actor, search, stage = self.database, self.actor, self.search, self.stage
+        return lambda: list_cases(
+            database, actor, search=search, stage=stage, offset=offset, limit=limit
+        )
+
+    def row_key(self, row: CaseRow) -> uuid.UUID:
+        """Cases are told apart by their id (also what ``UserRole`` gives)."""
+        return row.id
+
+    def set_query(self, search: str, stage: CaseStage | None) -> None:
+        """Start again from the first page with a new search and stage filter."""
+        self.search, self.stage = search, stage
+        self.restart()
+
+    def case_id(self, row: int) -> uuid.UUID | None:
+        """The id of the case on ``row``."""
+        case: CaseRow | None = self.row_at(row)
+        return case.id if case is not None else None
+
+
+class CasesPage(QWidget):
+    """Search the visible cases and read one case's journey."""
+
+    detail_loaded = Signal()
+
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        page_size: int = PAGE_SIZE,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("page-cases")
+        self.database = database
+        self.actor = actor
+        self.runner = runner
+        self._shown_case: uuid.UUID | None = None
+
+        self._build()
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.refresh)
+        self.stage.currentIndexChanged.connect(self.refresh)
+        self.model = CaseTableModel(database, actor, runner, page_size=page_size, parent=self)
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.failed.connect(self._show_error)
+        self.table.setModel(self.model)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.refresh()
+
+    def _build(self) -> None:
+        title = QLabel("Cases")
+        title.setObjectName("pageTitle")
+        self.search = QLineEdit()
+        self.search.setObjectName("caseSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(
+            "Search by COI, hospital number or family name"
+            if may_see_identity(self.actor)
+            else "Search by COI (with or without spaces)"
+        )
+        self.stage = QComboBox()
+        self.stage.setObjectName("stageFilter")
+        self.stage.addItem("All stages", None)
+        for stage in STAGE_ORDER:
+            self.stage.addItem(STAGE_NAMES[stage], stage.value)
+        self.count = QLabel()
+        self.count.setObjectName("caseCount")
+        self.error = QLabel()
+        self.error.setObjectName("errorMessage")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Search:"))
+        filters.addWidget(self.search, stretch=1)
+        filters.addWidget(QLabel("Stage:"))
+        filters.addWidget(self.stage)
+        filters.addWidget(self.count)
+
+        self.table = QTableView()
+        self.table.setObjectName("caseTable")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.detail = CaseDetailView()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([240, 520])  # about six cases listed; the journey gets the rest
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(filters)
+        layout.addWidget(self.error)
+        layout.addWidget(splitter, stretch=1)
+
+    def refresh(self) -> None:
+        """Reload the list from the first page with the current search and stage."""
+        self._search_timer.stop()
+        value = self.stage.currentData()
+        self.error.hide()
+        self.count.setText("Loading…")
+        self.model.set_query(self.search.text(), CaseStage(value) if value else None)
+        self.detail.clear()
+        self._shown_case = None
+
+    def _page_loaded(self, _page: object = None) -> None:
+        total = self.model.total or 0
+        noun = "case" if total == 1 else "cases"
+        self.count.setText(f"{len(self.model.rows)} of {total} {noun} shown")
+        for column in range(self.model.columnCount()):
+            self.table.resizeColumnToContents(column)
+        if self.model.rows and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        case_id = self.model.case_id(current.row())
+        if case_id is None or case_id == self._shown_case:
+            return
+        self._shown_case = case_id
+        self.detail.clear("Loading the case…")
+
+        def work(_task: object) -> CaseDetail:
+            return case_detail(self.database, self.actor, case_id)
+
+        def done(detail: CaseDetail) -> None:
+            if self._shown_case == case_id:
+                self.detail.show_detail(detail)
+                self.detail_loaded.emit()
+
+        self.runner.read(work, done, self._show_error)
+
+    def _show_error(self, error: BaseException) -> None:
+        title, text = describe(error)
+        self.error.setText(f"✖ {title}: {text}")
+        self.error.show()
+        self.count.setText("")

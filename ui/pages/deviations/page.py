@@ -1,0 +1,451 @@
+"""Deviations and QA's cold-chain dispositions (DESIGN.md §4, §5, §7).
+
+Anyone may raise a deviation; QA closes it with the investigation outcome and a signature,
+and accepts or rejects each logger file whose verdict is an excursion or incomplete data.
+Every service call runs through the task runner; refusals are shown in words on the page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.casefile import (
+    DeviationStatus,
+    Disposition,
+    PendingDisposition,
+    Role,
+    SignatureMeaning,
+    SiteDeviation,
+)
+from app.coldchain import disposition_logger_file
+from app.core import Actor, Database
+from app.quality import DeviationView, close_deviation, raise_deviation
+from ui.dialogs import StatementDialog, ask_password, ask_statement
+from ui.pages.deviations.snapshot import (
+    KIND_NAMES,
+    VERDICT_NAMES,
+    DeviationsSnapshot,
+    excursion_summary,
+    read_snapshot,
+    status_words,
+    write_excursion_report,
+)
+from ui.tasks import TaskRunner
+from ui.widgets import cell, escape, message_line, show_failure, show_message, table, unbroken
+
+
+class DeviationsPage(QWidget):
+    """The site's deviations and the cold-chain dispositions waiting for QA."""
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+        super().__init__()
+        self.database = database
+        self.actor = actor
+        self.runner = runner
+        self.is_qa = actor.has_role(Role.QA)
+        self.snapshot = DeviationsSnapshot([], [], ())
+        self.last_report: Path | None = None
+        self.working = False
+        self.setObjectName("page-deviations")
+        layout = QVBoxLayout(self)
+        title = QLabel("Deviations")
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        self.message = message_line()
+        self.message.hide()
+        layout.addWidget(self.message)
+        layout.addWidget(self._deviations_box(), stretch=3)
+        layout.addWidget(self._cold_chain_box(), stretch=2)
+        self.refresh()
+
+    # ------------------------------------------------------------------ building
+    def _button(self, text: str, name: str, slot: Any, *, qa_only: bool = False) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        button.setVisible(self.is_qa or not qa_only)
+        return button
+
+    def _deviations_box(self) -> QGroupBox:
+        box = QGroupBox("Deviations at your site — open first")
+        layout = QVBoxLayout(box)
+        tools = QHBoxLayout()
+        self.raise_button = self._button("Raise deviation…", "raiseDeviation", self.raise_new)
+        self.close_button = self._button(
+            "Close…", "closeDeviation", self.close_selected, qa_only=True
+        )
+        self.reload_button = self._button("Reload", "reloadDeviations", self.refresh)
+        for button in (self.raise_button, self.close_button):
+            tools.addWidget(button)
+        tools.addStretch(1)
+        tools.addWidget(self.reload_button)
+        layout.addLayout(tools)
+        self.deviation_table = table(
+            "deviations", ("Number", "Kind", "Status", "Batch COI", "Raised", "Description")
+        )
+        header = self.deviation_table.horizontalHeader()
+        for column in range(5):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.deviation_table.itemSelectionChanged.connect(self._deviation_selected)
+        layout.addWidget(self.deviation_table, stretch=1)
+        self.details = QLabel("Select a deviation to read it in full.")
+        self.details.setObjectName("deviationDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.details)
+        return box
+
+    def _cold_chain_box(self) -> QGroupBox:
+        box = QGroupBox("Cold chain waiting for QA's disposition")
+        layout = QVBoxLayout(box)
+        tools = QHBoxLayout()
+        self.accept_button = self._button(
+            "Accept…", "acceptColdChain", lambda: self.disposition(Disposition.ACCEPT), qa_only=True
+        )
+        self.reject_button = self._button(
+            "Reject…", "rejectColdChain", lambda: self.disposition(Disposition.REJECT), qa_only=True
+        )
+        self.report_button = self._button("Open report", "openReport", self.open_report)
+        for button in (self.accept_button, self.reject_button, self.report_button):
+            tools.addWidget(button)
+        tools.addStretch(1)
+        layout.addLayout(tools)
+        self.pending_table = table(
+            "dispositions", ("Logger file", "Shipment (SSCC)", "Batch COI", "Verdict", "Found")
+        )
+        header = self.pending_table.horizontalHeader()
+        for column in range(4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.pending_table.itemSelectionChanged.connect(self._pending_selected)
+        layout.addWidget(self.pending_table, stretch=1)
+        self.pending_note = QLabel()
+        self.pending_note.setObjectName("pendingNote")
+        self.pending_note.setWordWrap(True)
+        layout.addWidget(self.pending_note)
+        self.pending_details = QLabel()
+        self.pending_details.setObjectName("dispositionDetails")
+        self.pending_details.setWordWrap(True)
+        self.pending_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.pending_details.hide()
+        layout.addWidget(self.pending_details)
+        return box
+
+    # ------------------------------------------------------------------ reading
+    def refresh(self) -> None:
+        """Read the deviations and the waiting dispositions again."""
+        self._busy()
+        self.runner.read(
+            lambda _task: read_snapshot(self.database, self.actor),
+            self._show_snapshot,
+            self._read_failed,
+        )
+
+    def _read_failed(self, error: BaseException) -> None:
+        self._idle()
+        show_failure(self.message, error, "The deviations could not be read")
+
+    def _show_snapshot(self, snapshot: DeviationsSnapshot) -> None:
+        selected = self.selected_deviation()
+        was_pending = self.selected_pending()
+        self.snapshot = snapshot
+        self.working = False
+        self.reload_button.setEnabled(True)
+        rows = snapshot.deviations
+        self.deviation_table.clearSelection()
+        self.deviation_table.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            view = row.deviation
+            values = (
+                view.number,
+                KIND_NAMES.get(view.kind, view.kind.replace("_", " ").capitalize()),
+                status_words(view.status),
+                row.case_coi or "— no batch",
+                f"{view.raised_at:%Y-%m-%d %H:%M} UTC",
+                " ".join(view.description.split()),
+            )
+            for column, text in enumerate(values):
+                self.deviation_table.setItem(index, column, cell(text))
+            if selected is not None and view.id == selected.deviation.id:
+                self.deviation_table.selectRow(index)
+        self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
+        self._deviation_selected()
+
+    def _show_pending(self, pending: list[PendingDisposition], selected: uuid.UUID | None) -> None:
+        self.pending_table.clearSelection()
+        self.pending_table.setRowCount(len(pending))
+        for index, item in enumerate(pending):
+            verdict = VERDICT_NAMES.get(item.logger.verdict) if item.logger.verdict else None
+            values = (
+                item.logger.file_name,
+                item.sscc,
+                item.case_coi or "— no batch",
+                verdict or "⚠ Not judged",
+                excursion_summary(item),
+            )
+            for column, text in enumerate(values):
+                self.pending_table.setItem(index, column, cell(text))
+        if pending:
+            ids = [item.logger.id for item in pending]
+            self.pending_table.selectRow(ids.index(selected) if selected in ids else 0)
+            self.pending_note.setText(
+                f"⚠ {len(pending)} logger file(s) keep their shipment's units in quarantine "
+                "until QA accepts or rejects them."
+            )
+        else:
+            self.pending_note.setText("✔ No cold-chain file is waiting for QA's disposition.")
+        self._pending_selected()
+
+    # ------------------------------------------------------------------ selection
+    def selected_deviation(self) -> SiteDeviation | None:
+        """The deviation selected in the list."""
+        rows = self.deviation_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.snapshot.deviations):
+            return None
+        return self.snapshot.deviations[rows[0].row()]
+
+    def selected_pending(self) -> PendingDisposition | None:
+        """The logger file selected in the dispositions list."""
+        rows = self.pending_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.snapshot.pending):
+            return None
+        return self.snapshot.pending[rows[0].row()]
+
+    def select_deviation(self, number: str) -> None:
+        """Select the deviation ``number`` in the list."""
+        for index, row in enumerate(self.snapshot.deviations):
+            if row.deviation.number == number:
+                self.deviation_table.selectRow(index)
+                return
+        raise LookupError(f"deviation {number} is not listed")
+
+    def _deviation_selected(self) -> None:
+        row = self.selected_deviation()
+        if row is None:
+            self.details.setText("Select a deviation to read it in full.")
+        else:
+            view = row.deviation
+            coi = unbroken(row.case_coi or "—")
+            lines = [
+                f"<b>{view.number}</b> · {status_words(view.status)} · raised by "
+                f"{escape(row.raised_by)} "
+                f"at {view.raised_at:%Y-%m-%d %H:%M} UTC · batch {coi}",
+                escape(view.description),
+            ]
+            if view.closure:
+                lines.append(f"<b>Closure:</b> {escape(view.closure)}")
+            lines.extend(f"Signed: {escape(line)}" for line in row.signatures)
+            self.details.setText("<br>".join(lines))
+        self._update_buttons()
+
+    def _pending_selected(self) -> None:
+        pending = self.selected_pending()
+        self.pending_details.setVisible(pending is not None)
+        if pending is not None:
+            logger = pending.logger
+            coi = unbroken(pending.case_coi or "—")
+            direction = pending.direction.value.replace("_", " ")
+            window = unbroken(
+                f"{logger.window_start:%Y-%m-%d %H:%M} – {logger.window_end:%Y-%m-%d %H:%M} UTC"
+                if logger.window_start and logger.window_end
+                else "the shipment"
+            )
+            self.pending_details.setText(
+                f"<b>{escape(logger.file_name)}</b> · shipment {pending.sscc} "
+                f"({direction}) · batch {coi}"
+                f"<br>Found: {excursion_summary(pending)} · profile "
+                f"{escape(logger.profile_name or '—')} · window {window}<br>"
+                f"Imported by {escape(logger.imported_by)} at "
+                f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
+                f"SHA-256 {logger.sha256[:12]}…"
+            )
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        deviation = self.selected_deviation()
+        idle = not self.working
+        self.close_button.setEnabled(
+            idle and deviation is not None and deviation.deviation.status is DeviationStatus.OPEN
+        )
+        pending = self.selected_pending() is not None
+        for button in (self.accept_button, self.reject_button, self.report_button):
+            button.setEnabled(idle and pending)
+
+    def _busy(self) -> None:
+        self.working = True
+        self.reload_button.setEnabled(False)
+        self._update_buttons()
+
+    def _idle(self) -> None:
+        self.working = False
+        self.reload_button.setEnabled(True)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ actions
+    def raise_new(self) -> None:
+        """Ask what happened (and on which batch) and raise a deviation."""
+        choices = [("— no batch", None)] + [
+            (f"{case.coi_eye_readable} · {case.stage_name}", case.id)
+            for case in self.snapshot.cases
+        ]
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                "Raise a deviation",
+                "Describe what happened, where and when. QA investigates and closes it.",
+                action="Raise deviation",
+                choices=choices,
+            )
+        )
+        if answer is None:
+            return
+        description, case_id = answer
+        self._write(
+            lambda _task: raise_deviation(
+                self.database, self.actor, description=description, case_id=case_id
+            ),
+            lambda view: f"✔ Deviation {view.number} raised. QA has been given it to investigate.",
+            "The deviation was not raised",
+        )
+
+    def close_selected(self) -> None:
+        """QA closes the selected deviation with its outcome and a signature."""
+        row = self.selected_deviation()
+        if row is None:
+            return
+        view = row.deviation
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                f"Close deviation {view.number}",
+                f"<b>{view.number}</b>: {escape(view.description)}<br><br>"
+                "State the outcome of the investigation (root cause, impact, actions).",
+                action="Sign and close…",
+            )
+        )
+        if answer is None:
+            return
+        closure = answer[0]
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.APPROVED,
+            f"Closure of deviation {view.number} (batch {row.case_coi or 'none'}): {closure}",
+        )
+        if password is None:
+            return
+        self._write(
+            lambda _task: close_deviation(
+                self.database,
+                self.actor,
+                view.id,
+                closure=closure,
+                password=password,
+                seen_version=view.version,
+            ),
+            lambda closed: f"✔ Deviation {closed.number} closed with your signature.",
+            f"Deviation {view.number} was not closed",
+        )
+
+    def disposition(self, decision: Disposition) -> None:
+        """QA accepts or rejects the selected logger file with a justification and signature."""
+        pending = self.selected_pending()
+        if pending is None:
+            return
+        logger = pending.logger
+        verb = "Accept" if decision is Disposition.ACCEPT else "Reject"
+        consequence = (
+            "The excursion is judged acceptable for the product."
+            if decision is Disposition.ACCEPT
+            else "Every unit of the shipment is rejected for good."
+        )
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                f"{verb} the cold chain of {pending.sscc}",
+                f"<b>{verb}</b> {escape(logger.file_name)} (shipment {pending.sscc}, batch "
+                f"{pending.case_coi or '—'}): {excursion_summary(pending)}. {consequence}<br><br>"
+                "Justify the decision (stability data, report reference).",
+                action="Sign…",
+            )
+        )
+        if answer is None:
+            return
+        justification = answer[0]
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.DISPOSITIONED,
+            f"Cold-chain disposition: {verb.upper()} {logger.file_name} of shipment "
+            f"{pending.sscc} (batch {pending.case_coi or '—'}). Justification: {justification}",
+        )
+        if password is None:
+            return
+        self._write(
+            lambda _task: disposition_logger_file(
+                self.database,
+                self.actor,
+                logger.id,
+                decision,
+                justification,
+                password,
+                seen_version=logger.version,
+            ),
+            lambda view: (
+                f"✔ {view.file_name}: cold chain dispositioned '{decision.value}' "
+                "with your signature. Close its deviation once the investigation is complete."
+            ),
+            f"{logger.file_name} was not dispositioned",
+        )
+
+    def open_report(self) -> None:
+        """Write the selected file's excursion report to a temporary PDF and open it."""
+        pending = self.selected_pending()
+        if pending is None:
+            return
+        self._busy()
+        self.runner.read(
+            lambda _task: write_excursion_report(self.database, self.actor, pending.logger.id),
+            self._report_ready,
+            lambda error: self._failed(error, "The report could not be made"),
+        )
+
+    def _report_ready(self, path: Path) -> None:
+        self.last_report = path
+        self._idle()
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            show_message(
+                self.message,
+                f"⚠ No PDF viewer opened the report; it is saved as {path}.",
+                ok=False,
+            )
+            return
+        show_message(self.message, f"✔ Report opened ({path.name}).", ok=True)
+
+    def _write(self, work: Any, success: Any, doing: str) -> None:
+        self._busy()
+
+        def done(result: DeviationView | Any) -> None:
+            show_message(self.message, success(result), ok=True)
+            self.refresh()
+
+        self.runner.write(work, done, lambda error: self._failed(error, doing))
+
+    def _failed(self, error: BaseException, doing: str) -> None:
+        show_failure(self.message, error, doing)
+        self.refresh()

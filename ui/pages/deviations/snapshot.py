@@ -1,0 +1,83 @@
+"""What the deviations page shows: read in one background task, and put in words."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.casefile import (
+    CaseRow,
+    DeviationStatus,
+    PendingDisposition,
+    SiteDeviation,
+    Verdict,
+    awaiting_disposition,
+    list_cases,
+    may_view_cases,
+    open_deviations,
+)
+from app.coldchain import excursion_report_pdf
+from app.core import Actor, Database
+
+KIND_NAMES = {
+    "reported": "Reported",
+    "cold_chain": "Cold chain",
+    "scan_mismatch": "Scan mismatch",
+}
+VERDICT_NAMES = {
+    Verdict.WITHIN_LIMITS: "✔ Within limits",
+    Verdict.EXCURSION: "✖ Excursion",
+    Verdict.INCOMPLETE: "⚠ Incomplete data",
+}
+
+
+def status_words(status: DeviationStatus) -> str:
+    """A deviation's status in words, with a sign that does not rely on colour."""
+    return "● Open" if status is DeviationStatus.OPEN else "✔ Closed"
+
+
+def excursion_summary(pending: PendingDisposition) -> str:
+    """One line of what the assessment found."""
+    report = pending.logger.report
+    excursions = report.get("excursions", [])
+    gaps = report.get("gaps", [])
+    parts = [f"{len(excursions)} excursion(s)"]
+    if excursions:
+        peaks = [e["peak_c"] for e in excursions if "peak_c" in e]
+        parts.append(f"longest {report.get('longest_excursion_min', 0):.0f} min")
+        if peaks:
+            parts.append(f"peak {max(peaks, key=abs):.1f} °C")
+    parts.append(f"{len(gaps)} gap(s)")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class DeviationsSnapshot:
+    """What the page shows, read in one background task."""
+
+    deviations: list[SiteDeviation]
+    pending: list[PendingDisposition]
+    cases: tuple[CaseRow, ...]
+
+
+def read_snapshot(database: Database, actor: Actor) -> DeviationsSnapshot:
+    """The site's deviations, the cold-chain files waiting for QA and the cases to raise on."""
+    cases = list_cases(database, actor).rows if may_view_cases(actor) else ()
+    return DeviationsSnapshot(
+        open_deviations(database, actor), awaiting_disposition(database, actor), cases
+    )
+
+
+def write_excursion_report(database: Database, actor: Actor, logger_file_id: uuid.UUID) -> Path:
+    """Write a logger file's excursion report to a temporary PDF kept for a viewer to open."""
+    pdf = excursion_report_pdf(database, actor, logger_file_id)
+    folder = Path(tempfile.gettempdir()) / "coi-tracker-reports"
+    folder.mkdir(exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept for the viewer to open
+        prefix="excursion-report-", suffix=".pdf", dir=folder, delete=False
+    )
+    with handle:
+        handle.write(pdf)
+    return Path(handle.name)

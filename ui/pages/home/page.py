@@ -1,0 +1,223 @@
+"""The Home section: who is signed in, what is waiting for them, what needs attention.
+
+Everything comes from ``app.casefile`` through the task runner, so
+the window never waits on the database. Double-clicking (or pressing Enter on) a piece of work
+emits ``open_section`` with the key of the section where it is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.access import role_names
+from app.casefile import (
+    Alert,
+    AlertKind,
+    CaseStage,
+    WorkItem,
+    alerts,
+    may_view_cases,
+    stage_counts,
+    work_queue,
+)
+from app.core import Actor, Database
+from app.journey import STAGE_NAMES, STAGE_ORDER
+from ui.tasks import TaskRunner
+from ui.widgets import describe
+
+SECTION_ROLE = Qt.ItemDataRole.UserRole
+ALERT_ICONS = {
+    AlertKind.QUARANTINED_UNIT: QStyle.StandardPixmap.SP_MessageBoxWarning,
+    AlertKind.EXCURSION: QStyle.StandardPixmap.SP_MessageBoxWarning,
+    AlertKind.OVERDUE_SHIPMENT: QStyle.StandardPixmap.SP_MessageBoxCritical,
+}
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    """What the home page shows, read in one background task."""
+
+    work: tuple[WorkItem, ...]
+    alerts: tuple[Alert, ...]
+    counts: dict[CaseStage, int] | None
+    """None for a role that sees no cases (administrators)."""
+
+
+def read_summary(database: Database, actor: Actor) -> HomeSummary:
+    """The actor's work queue, alerts and case counts."""
+    counts = stage_counts(database, actor) if may_view_cases(actor) else None
+    return HomeSummary(work_queue(database, actor), alerts(database, actor), counts)
+
+
+class HomePage(QWidget):
+    """Greeting, "My work", alerts and counts by stage."""
+
+    open_section = Signal(str)
+    loaded = Signal()
+
+    def __init__(
+        self, database: Database, actor: Actor, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("page-home")
+        self.database = database
+        self.actor = actor
+        self.runner = runner
+        self.summary: HomeSummary | None = None
+
+        title = QLabel("Home")
+        title.setObjectName("pageTitle")
+        self.greeting = QLabel(
+            f"Signed in as <b>{actor.full_name}</b> ({actor.username}) &nbsp;·&nbsp; "
+            f"{role_names(actor)} &nbsp;·&nbsp; {actor.site_name or 'no site (administrator)'}"
+            f"<br>Station {actor.station} &nbsp;·&nbsp; Database: {database.display_url}"
+        )
+        self.greeting.setObjectName("greeting")
+        self.greeting.setTextFormat(Qt.TextFormat.RichText)
+        self.greeting.setWordWrap(True)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("refreshHome")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.error = QLabel()
+        self.error.setObjectName("errorMessage")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        self._build_lists()
+        top = QHBoxLayout()
+        top.addWidget(self.greeting, stretch=1)
+        top.addWidget(self.refresh_button, alignment=Qt.AlignmentFlag.AlignTop)
+        left = QVBoxLayout()
+        left.addWidget(_caption("My work — double-click to open"))
+        left.addWidget(self.work, stretch=1)
+        right = QVBoxLayout()
+        right.addWidget(_caption("Alerts"))
+        right.addWidget(self.alerts, stretch=1)
+        right.addWidget(self.counts_title)
+        right.addWidget(self.counts)
+        columns = QHBoxLayout()
+        columns.addLayout(left, stretch=3)
+        columns.addLayout(right, stretch=2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(top)
+        layout.addWidget(self.error)
+        layout.addLayout(columns, stretch=1)
+        self.refresh()
+
+    def _build_lists(self) -> None:
+        self.work = _wrapping_list("workQueue")
+        self.work.itemActivated.connect(self._activated)
+        self.alerts = _wrapping_list("alerts")
+        self.counts = QWidget()
+        self.counts.setObjectName("stageCounts")
+        grid = QGridLayout(self.counts)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.count_labels: dict[CaseStage, QLabel] = {}
+        for row, stage in enumerate(STAGE_ORDER):
+            grid.addWidget(QLabel(STAGE_NAMES[stage]), row, 0)
+            number = QLabel("…")
+            number.setObjectName("stageCount")
+            number.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(number, row, 1)
+            self.count_labels[stage] = number
+        self.counts_title = _caption("Cases by stage")
+
+    def refresh(self) -> None:
+        """Read the queue, alerts and counts again in the background."""
+        self.error.hide()
+        self.refresh_button.setEnabled(False)
+        self.runner.read(
+            lambda _task: read_summary(self.database, self.actor), self._show, self._failed
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Coming back to Home reads the queue again: work may have moved on meanwhile."""
+        super().showEvent(event)
+        if self.summary is not None and self.refresh_button.isEnabled():
+            self.refresh()
+
+    def _show(self, summary: HomeSummary) -> None:
+        self.summary = summary
+        self.refresh_button.setEnabled(True)
+        self.work.clear()
+        for item in summary.work:
+            entry = QListWidgetItem(
+                f"{item.title}\n{item.coi_eye_readable} · waiting since "
+                f"{item.since:%Y-%m-%d %H:%M} UTC"
+            )
+            entry.setData(SECTION_ROLE, item.section)
+            entry.setToolTip(f"Opens the section where this is done ({item.section}).")
+            self.work.addItem(entry)
+        if not summary.work:
+            self.work.addItem(_quiet(self._nothing_waiting()))
+        self.alerts.clear()
+        for alert in summary.alerts:
+            icon = self.style().standardIcon(ALERT_ICONS[alert.kind])
+            self.alerts.addItem(
+                QListWidgetItem(icon, f"⚠ {alert.message}\n{alert.coi_eye_readable}")
+            )
+        if not summary.alerts:
+            self.alerts.addItem(_quiet("✔ No alerts."))
+        self.counts.setVisible(summary.counts is not None)
+        self.counts_title.setVisible(summary.counts is not None)
+        for stage, label in self.count_labels.items():
+            label.setText(str((summary.counts or {}).get(stage, 0)))
+        self.loaded.emit()
+
+    def _nothing_waiting(self) -> str:
+        if not may_view_cases(self.actor):
+            return "Administrators do no GMP work: nothing is queued for you."
+        return "✔ Nothing is waiting for you."
+
+    def _failed(self, error: BaseException) -> None:
+        self.refresh_button.setEnabled(True)
+        title, text = describe(error)
+        self.error.setText(f"✖ {title}: {text}")
+        self.error.show()
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        section = item.data(SECTION_ROLE)
+        if isinstance(section, str) and section:
+            self.open_section.emit(section)
+
+    def work_texts(self) -> list[str]:
+        """The lines of "My work", as shown."""
+        return [self.work.item(i).text() for i in range(self.work.count())]
+
+
+def _wrapping_list(name: str) -> QListWidget:
+    """A list whose entries wrap to its width instead of scrolling sideways."""
+    listing = QListWidget()
+    listing.setObjectName(name)
+    listing.setWordWrap(True)
+    listing.setResizeMode(QListView.ResizeMode.Adjust)
+    listing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return listing
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def _quiet(text: str) -> QListWidgetItem:
+    item = QListWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    return item

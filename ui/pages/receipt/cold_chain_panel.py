@@ -1,0 +1,122 @@
+"""The cold chain of a shipment on the receipt screen: the logger file's verdict and numbers
+beside the plot of its trace, which loads in the helper process (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.casefile import AssessedTrace
+from app.coldchain import LoggerFileView
+from app.core import Database
+from ui.pages.receipt.temperature_plot import TemperaturePlot
+from ui.pages.receipt.words import VERDICT_WORDS, cold_chain_numbers
+from ui.tasks import HELPER, TaskRunner, assessed_in_helper
+from ui.widgets import count_text, restyle
+
+
+class ColdChainPanel(QWidget):
+    """The verdict, the numbers and the plot of a shipment's latest logger file."""
+
+    def __init__(
+        self, database: Database, runner: TaskRunner, failed: Callable[[BaseException], None]
+    ) -> None:
+        super().__init__()
+        self.database, self.runner, self.failed = database, runner, failed
+        self.logger_file: LoggerFileView | None = None
+        self.plotted: uuid.UUID | None = None
+        self.verdict = QLabel("No logger file imported yet.")
+        self.verdict.setObjectName("receiptVerdict")
+        self.numbers: dict[str, QLabel] = {}
+        self.numbers_form = QFormLayout()
+        self.plot = TemperaturePlot()
+        self.plot_note = QLabel()
+        self.plot_note.setObjectName("receiptPlotNote")
+        self.plot_note.setWordWrap(True)  # long notes wrap under the plot, never widen the page
+        numbers = QWidget()
+        numbers_column = QVBoxLayout(numbers)
+        numbers_column.setContentsMargins(0, 0, 4, 0)
+        numbers_column.addLayout(self.numbers_form)
+        numbers_column.addStretch(1)
+        # A scroll area gives the wrapped numbers the height they need at the width they get
+        # (a plain grid does not), and scrolls on a small screen instead of clipping them.
+        scroll = QScrollArea()
+        scroll.setWidget(numbers)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.verdict, 0, 0)
+        grid.addWidget(scroll, 1, 0, 2, 1)
+        grid.addWidget(self.plot, 0, 1, 2, 1)
+        grid.addWidget(self.plot_note, 2, 1)
+        grid.setRowStretch(1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+
+    def clear(self) -> None:
+        """Show no logger file (another shipment was chosen)."""
+        self.logger_file, self.plotted = None, None
+        self.plot.clear_trace()
+        self.show_logger(None)
+
+    def show_logger(self, view: LoggerFileView | None, earlier: int = 0) -> None:
+        """Show the assessment of ``view`` (None: no file yet); ``earlier`` files are counted."""
+        self.logger_file = view
+        while self.numbers_form.rowCount():
+            self.numbers_form.removeRow(0)
+        self.numbers = {}
+        if view is None:
+            self.verdict.setText("No logger file imported yet.")
+            restyle(self.verdict, verdict="none")
+            self.plot_note.setText("")
+            return
+        verdict = view.verdict.value if view.verdict else "not assessed"
+        words = VERDICT_WORDS.get(verdict, verdict.upper())
+        if view.disposition is not None:
+            words += f" — QA: {view.disposition.value}"
+        self.verdict.setText(words)
+        restyle(self.verdict, verdict=verdict)
+        for name, text in cold_chain_numbers(view).items():
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.numbers[name] = label
+            self.numbers_form.addRow(name, label)
+        if earlier:
+            self.numbers_form.addRow("", QLabel(f"{earlier} earlier file(s); showing the latest."))
+        if self.plotted != view.id:
+            self._load_plot(view)
+
+    def _load_plot(self, view: LoggerFileView) -> None:
+        self.plotted = view.id
+        self.plot.clear_trace()
+        self.plot_note.setText(f"Loading the trace ({count_text(view.reading_count)} readings)…")
+        url, logger_file_id = self.database.url, view.id
+        self.runner.read(
+            lambda _t: HELPER.run(assessed_in_helper, url, logger_file_id),
+            self._plot_loaded,
+            self.failed,
+        )
+
+    def _plot_loaded(self, result: AssessedTrace) -> None:
+        if self.logger_file is None or self.plotted != self.logger_file.id:
+            return
+        profile = result.profile
+        self.plot.show_trace(result.trace, result.assessment, profile.lower_c, profile.upper_c)
+        self.plot_note.setText(
+            f"{count_text(len(result.trace))} readings in the file, drawn by peaks at this zoom; "
+            "drag to pan, wheel to zoom."
+        )

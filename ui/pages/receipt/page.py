@@ -1,0 +1,417 @@
+"""The Receipt screen (stages 4 and 9): scan every container of an arrived shipper against
+what it should hold, import and judge its data-logger file, and have a second person verify.
+
+Every service call runs through the screen's `TaskRunner`: scans and imports on the single
+writer, lists and the trace on the readers. The logger import and the loading of its trace
+run in a helper process (`ui.tasks`): parsing and storing a million readings holds
+Python's global interpreter lock in long C calls and garbage collections, which would freeze
+this screen for up to a second even though the work is on another thread.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.casefile import ReceiptStatus, ShipmentView, receipt_status, shipments_for_receipt
+from app.coldchain import LoggerFileView, logger_files_of_shipment
+from app.core import Actor, Database, ScanMismatch
+from app.journey import receive_unit
+from app.scanning import ScanAcknowledgement
+from ui.dialogs import LoggerImportDialog, VerifyReceiptDialog
+from ui.pages.receipt.cold_chain_panel import ColdChainPanel
+from ui.pages.receipt.words import unit_status
+from ui.tasks import Task, TaskRunner
+from ui.widgets import (
+    describe,
+    message_line,
+    not_recorded_text,
+    record_acknowledgement,
+    restyle,
+    show_error,
+    show_message,
+    utc_text,
+)
+
+ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge"
+RECORDING_TEXT = "Recording your acknowledgement…"
+
+
+def fit_rows(table: QTableWidget, most: int = 4) -> None:
+    """Make ``table`` as tall as its rows (at least one, at most ``most``; then it scrolls)."""
+    shown = max(1, min(table.rowCount(), most))
+    header = table.horizontalHeader().sizeHint().height()
+    rows = shown * table.verticalHeader().defaultSectionSize()
+    table.setFixedHeight(header + rows + 2 * table.frameWidth())
+
+
+class ReceiptPage(QWidget):
+    """Shipments arriving at the user's site; for the chosen one: scan, logger, verification."""
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+        super().__init__()
+        self.setObjectName("receiptPage")
+        self.database, self.actor, self.runner = database, actor, runner
+        self.shipment: ShipmentView | None = None
+        self.status: ReceiptStatus | None = None
+        self.import_dialog: LoggerImportDialog | None = None
+        self.refused_scan: uuid.UUID | None = None
+        """The refused scan whose alarm blocks scanning (None when nothing was recorded)."""
+        self.acknowledgement: ScanAcknowledgement | None = None
+        self.verify_dialog: VerifyReceiptDialog | None = None
+        title = QLabel("Receive shipment")
+        title.setObjectName("pageTitle")
+        self.error = message_line("errorMessage")
+        right = QVBoxLayout()
+        right.addLayout(self._receipt_column())
+        self.cold_chain = ColdChainPanel(database, runner, self._failed)
+        right.addWidget(self.cold_chain, stretch=1)
+        self.state = QLabel()
+        self.state.setObjectName("receiptState")
+        self.state.setWordWrap(True)
+        right.addWidget(self.state)
+        right.addWidget(self.error)
+        body = QHBoxLayout()
+        body.addLayout(self._list_column(), stretch=0)
+        body.addLayout(right, stretch=1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(body, stretch=1)
+        self._enable()
+        self.refresh()
+
+    def _list_column(self) -> QVBoxLayout:
+        self.shipment_list = QListWidget()
+        self.shipment_list.setObjectName("receiptShipments")
+        self.shipment_list.setWordWrap(True)  # long lines wrap rather than hide behind a scroll
+        self.shipment_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.shipment_list.setMinimumWidth(210)
+        self.shipment_list.setMaximumWidth(240)
+        self.shipment_list.currentRowChanged.connect(self._chosen)
+        refresh = QPushButton("Refresh list")
+        refresh.clicked.connect(self.refresh)
+        column = QVBoxLayout()
+        title = QLabel(f"Shipments for receipt at {self.actor.site_name or 'no site'}")
+        title.setWordWrap(True)  # a long site name must not widen the window
+        column.addWidget(title)
+        column.addWidget(self.shipment_list, stretch=1)
+        column.addWidget(refresh)
+        return column
+
+    def _receipt_column(self) -> QVBoxLayout:
+        self.header = QLabel("Choose a shipment on the left.")
+        self.header.setObjectName("receiptHeader")
+        self.header.setWordWrap(True)
+        self.units = QTableWidget(0, 4)
+        self.units.setObjectName("receiptUnits")
+        self.units.setHorizontalHeaderLabels(["Container", "DIN", "Status", "Condition"])
+        self.units.verticalHeader().hide()
+        self.units.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.units.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.units.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        fit_rows(self.units)
+        self.scan_field = QLineEdit()
+        self.scan_field.setObjectName("receiptScanField")
+        self.scan_field.setPlaceholderText("Scan each container's DIN bar code here")
+        self.scan_field.returnPressed.connect(self.submit_scan)
+        self.scan_ok = message_line("okMessage")
+        self.mismatch = QFrame()
+        self.mismatch.setObjectName("receiptMismatch")
+        self.mismatch_headline = QLabel()
+        self.mismatch_headline.setObjectName("receiptMismatchHeadline")
+        self.mismatch_text = QLabel()
+        self.mismatch_text.setObjectName("receiptMismatchText")
+        self.mismatch_text.setWordWrap(True)
+        self.acknowledge = QPushButton(ACKNOWLEDGE_TEXT)
+        self.acknowledge.setObjectName("receiptAcknowledge")
+        self.acknowledge.clicked.connect(self.acknowledge_mismatch)
+        self.acknowledge_error = message_line("errorMessage")
+        box = QVBoxLayout(self.mismatch)
+        box.addWidget(self.mismatch_headline)
+        box.addWidget(self.mismatch_text)
+        box.addWidget(self.acknowledge, alignment=Qt.AlignmentFlag.AlignRight)
+        self.mismatch.hide()
+        self.import_button = QPushButton("Import logger file…")
+        self.import_button.clicked.connect(self.choose_logger_file)
+        self.verify_button = QPushButton("Verify receipt (second person)…")
+        self.verify_button.clicked.connect(self.open_verification)
+        actions = QHBoxLayout()
+        actions.addWidget(self.import_button)
+        actions.addWidget(self.verify_button)
+        actions.addStretch(1)
+        column = QVBoxLayout()
+        for widget in (
+            self.header,
+            self.units,
+            self.scan_field,
+            self.scan_ok,
+            self.mismatch,
+            self.acknowledge_error,  # below the red frame, whose labels are white
+        ):
+            column.addWidget(widget)
+        column.addLayout(actions)
+        return column
+
+    # ------------------------------------------------------------ loading
+    def refresh(self) -> None:
+        """Reload the list of shipments for receipt."""
+        database, actor = self.database, self.actor
+        self.runner.read(
+            lambda _t: shipments_for_receipt(database, actor), self._listed, self._failed
+        )
+
+    def _listed(self, shipments: list[ShipmentView]) -> None:
+        keep = self.shipment.id if self.shipment else None
+        self.shipment_list.blockSignals(True)
+        self.shipment_list.clear()
+        for view in shipments:
+            arrived = "received" if view.status.value == "received" else "in transit"
+            item = QListWidgetItem(
+                f"{view.sscc}\n{arrived} · handed over {utc_text(view.handed_over_at)}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, view)
+            self.shipment_list.addItem(item)
+        self.shipment_list.blockSignals(False)
+        ids = [view.id for view in shipments]
+        self.shipment_list.setCurrentRow(ids.index(keep) if keep in ids else 0 if ids else -1)
+
+    def _chosen(self, row: int) -> None:
+        item = self.shipment_list.item(row) if row >= 0 else None
+        view = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if not isinstance(view, ShipmentView):
+            return
+        if self.shipment is None or self.shipment.id != view.id:
+            self.cold_chain.clear()
+        self.shipment = view
+        self.load_receipt()
+
+    def load_receipt(self) -> None:
+        """Reload the chosen shipment's units, logger files and state."""
+        if self.shipment is None:
+            return
+        database, shipment_id = self.database, self.shipment.id
+
+        def work(_task: Task) -> tuple[ReceiptStatus, list[LoggerFileView]]:
+            return (
+                receipt_status(database, shipment_id),
+                logger_files_of_shipment(database, shipment_id),
+            )
+
+        self.runner.read(work, self._loaded, self._failed)
+
+    def _loaded(self, result: tuple[ReceiptStatus, list[LoggerFileView]]) -> None:
+        status, files = result
+        if self.shipment is None or status.shipment.id != self.shipment.id:
+            return  # the user chose another shipment meanwhile
+        self.status, self.shipment = status, status.shipment
+        units = len(status.units)
+        self.header.setText(
+            f"<b>Shipment {status.shipment.sscc}</b> from {status.from_site} · COI "
+            f"{', '.join(sorted({u.coi for u in status.units})) or '—'} · {units} container(s)"
+            f" · courier {status.shipment.courier_name or '—'}"
+        )
+        self.units.setRowCount(units)
+        for row, unit in enumerate(status.units):
+            words, icon = unit_status(unit)
+            state = unit.side_state.value.replace("_", " ")
+            cells = [unit.description, unit.din or "—", words, state]
+            for column, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                if column == 2:
+                    cell.setIcon(self.style().standardIcon(icon))
+                if column == 3 and unit.side_state_reason:
+                    cell.setToolTip(unit.side_state_reason)
+                self.units.setItem(row, column, cell)
+        fit_rows(self.units)
+        if files:
+            self.cold_chain.show_logger(files[-1], earlier=len(files) - 1)
+        self._show_state()
+        self._enable()
+
+    def _enable(self) -> None:
+        status = self.status
+        open_receipt = status is not None and not status.verified
+        self.scan_field.setEnabled(open_receipt and self.mismatch.isHidden())
+        self.import_button.setEnabled(status is not None)
+        waiting_scans = status is not None and any(u.receipt_outcome is None for u in status.units)
+        self.verify_button.setEnabled(
+            open_receipt and status is not None and bool(status.received_by)
+        )
+        if open_receipt and waiting_scans and self.mismatch.isHidden():
+            self.scan_field.setFocus()
+
+    # ------------------------------------------------------------ scanning
+    def submit_scan(self) -> None:
+        """Verify the scanned text against the shipment on the single writer."""
+        raw = self.scan_field.text()
+        self.scan_field.clear()
+        if not raw.strip() or self.shipment is None:
+            return
+        database, actor, shipment_id = self.database, self.actor, self.shipment.id
+        self.runner.write(
+            lambda _t: receive_unit(database, actor, shipment_id, raw),
+            self._scanned,
+            self._scan_refused,
+        )
+
+    def _scanned(self, view: ShipmentView) -> None:
+        show_message(
+            self.scan_ok,
+            f"✔ Match: container received ({len(view.received_units)} of "
+            f"{len(view.packed_units)} scanned in).",
+            ok=True,
+        )
+        self.load_receipt()
+
+    def _scan_refused(self, error: BaseException) -> None:
+        title, text = describe(error)
+        self.refused_scan = error.scan_id if isinstance(error, ScanMismatch) else None
+        if isinstance(error, ScanMismatch):
+            self.mismatch_headline.setText("✖ WRONG CONTAINER — STOP")
+            reasons = error.reasons or (text,)
+            text = "<br>".join(f"• {reason}" for reason in reasons) + (
+                "<br>The scan was recorded and nothing was received. Set the container "
+                "aside, then acknowledge to continue scanning."
+            )
+        else:
+            self.mismatch_headline.setText(f"✖ {title}")
+            text += "<br>Nothing was received. Acknowledge to continue."
+        self.mismatch_text.setText(text)
+        self.scan_ok.hide()
+        self.mismatch.show()
+        self.scan_field.setEnabled(False)
+        self.acknowledge.setFocus()
+
+    def acknowledge_mismatch(self) -> None:
+        """Record that the operator has seen the refusal; then scanning may continue."""
+        if self.mismatch.isHidden() or not self.acknowledge.isEnabled():
+            return
+        if self.refused_scan is None:  # nothing was recorded: there is nothing to acknowledge
+            self._acknowledged(None)
+            return
+        self.acknowledge.setEnabled(False)
+        self.acknowledge.setText(RECORDING_TEXT)
+        record_acknowledgement(
+            self.runner,
+            self.database,
+            self.actor,
+            self.refused_scan,
+            recorded=self._acknowledged,
+            failed=self._acknowledgement_failed,
+        )
+
+    def _acknowledged(self, acknowledgement: ScanAcknowledgement | None) -> None:
+        self.acknowledgement, self.refused_scan = acknowledgement, None
+        self.acknowledge.setEnabled(True)
+        self.acknowledge.setText(ACKNOWLEDGE_TEXT)
+        self.acknowledge_error.hide()
+        self.mismatch.hide()
+        self._enable()
+        self.scan_field.setFocus()
+
+    def _acknowledgement_failed(self, error: BaseException) -> None:
+        self.acknowledge.setEnabled(True)
+        self.acknowledge.setText(ACKNOWLEDGE_TEXT)
+        show_message(self.acknowledge_error, not_recorded_text(error), ok=False)
+        self.acknowledge.setFocus()
+
+    # ------------------------------------------------------------ the logger file
+    def choose_logger_file(self) -> None:
+        """Ask for the logger file, then open the import dialog for it."""
+        if self.shipment is None:
+            return
+        name, _filter = QFileDialog.getOpenFileName(
+            self,
+            f"Logger file of shipment {self.shipment.sscc}",
+            "",
+            "Logger files (*.csv *.txt *.json *.jsonld);;All files (*)",
+        )
+        if name:
+            self.open_import(Path(name))
+
+    def open_import(self, path: Path) -> LoggerImportDialog:
+        """Open the import dialog for ``path`` (window-modal, does not block)."""
+        assert self.shipment is not None
+        dialog = LoggerImportDialog(
+            self.database, self.actor, self.runner, self.shipment, path, parent=self
+        )
+        dialog.imported.connect(self._imported)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _imported(self, view: LoggerFileView) -> None:
+        self.cold_chain.show_logger(view)
+        self.load_receipt()
+
+    # ------------------------------------------------------------ verification
+    def open_verification(self) -> VerifyReceiptDialog | None:
+        """Open the second person's sign-in and verification dialog (does not block)."""
+        if self.shipment is None:
+            return None
+        dialog = VerifyReceiptDialog(
+            self.database, self.actor.station, self.runner, self.shipment, self
+        )
+        dialog.verified.connect(self._verified)
+        self.verify_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _verified(self, view: ShipmentView, _verifier: Actor) -> None:
+        self.shipment = view
+        self.load_receipt()
+        self.refresh()
+
+    def _show_state(self) -> None:
+        status = self.status
+        if status is None:
+            return
+        reasons = "".join(f"<br>• {reason}" for reason in status.blocking_reasons)
+        if status.verified and status.shipment.receipt_accepted:
+            state = "accepted"
+            text = (
+                f"✔ ACCEPTED — receipt verified by {status.verified_by}; "
+                "the containers are released from quarantine."
+            )
+        elif status.verified:
+            state = "quarantined"
+            text = (
+                f"⚠ QUARANTINED — receipt verified by {status.verified_by}, but the "
+                f"containers stay in quarantine until QA accepts the receipt:{reasons}"
+            )
+        else:
+            waiting = sum(1 for u in status.units if u.receipt_outcome is None)
+            steps = [f"scan {waiting} more container(s)"] if waiting else []
+            steps += [] if self.cold_chain.logger_file else ["import the logger file"]
+            steps.append("a second person verifies")
+            state = "open"
+            text = f"… RECEIPT OPEN — next: {', '.join(steps)}."
+            if status.received_by:
+                text += f" Scanned in by {status.received_by}."
+            if reasons:
+                text += (
+                    f"<br>Until resolved, verifying leaves the containers in quarantine:{reasons}"
+                )
+        self.state.setText(text)
+        restyle(self.state, state=state)
+
+    def _failed(self, error: BaseException) -> None:
+        show_error(self.error, error)

@@ -1,0 +1,438 @@
+"""QC & release: QC results against specification, QA's review, the release checklist computed
+from the records, and the QP's certification (DESIGN.md §1 stages 6–7, §7, §9).
+
+A QC analyst types each result and presses Enter; the service judges it. QA reviews each result
+with a signature and approves an exception where a test may be pending at release. The QP reads
+the ten checklist items, each with its evidence one click away, and certifies with a signature.
+The services decide; a refusal is shown here in their words.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.casefile import CaseRow, CaseStage, QcSpecView, Role, SignatureMeaning
+from app.core import Actor, Database
+from app.journey import (
+    CaseView,
+    QcResultView,
+    approve_qc_exception,
+    certify_release,
+    enter_qc_result,
+    review_qc_result,
+)
+from ui.dialogs import StatementDialog, ask_password, ask_statement
+from ui.pages.release.checklist_view import ChecklistView
+from ui.pages.release.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
+from ui.pages.release.snapshot import BatchSnapshot, read_batch, read_batches
+from ui.tasks import TaskRunner
+from ui.widgets import escape, message_line, restyle, show_failure, show_message
+
+
+class ReleasePage(QWidget):
+    """QC results, their review, the release checklist and the QP's certification."""
+
+    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+        super().__init__()
+        self.database = database
+        self.actor = actor
+        self.runner = runner
+        self.is_analyst = actor.has_role(Role.QC_ANALYST)
+        self.is_qa = actor.has_role(Role.QA)
+        self.is_qp = actor.has_role(Role.QP)
+        self.batches: list[CaseRow] = []
+        self.snapshot: BatchSnapshot | None = None
+        self.rows: dict[str, QcRow] = {}
+        self.working = False
+        self._wanted: uuid.UUID | None = None
+        self.setObjectName("page-release")
+        outer = QVBoxLayout(self)
+        title = QLabel("QC & release")
+        title.setObjectName("pageTitle")
+        outer.addWidget(title)
+        outer.addLayout(self._picker_row())
+        self.message = message_line()
+        outer.addWidget(self.message)
+        scroll = QScrollArea()
+        scroll.setObjectName("releaseScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget()
+        self.body.setObjectName("releaseBody")
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel()
+        self.summary.setObjectName("batchSummary")
+        self.summary.setWordWrap(True)
+        body.addWidget(self.summary)
+        body.addWidget(self._qc_box())
+        body.addWidget(self._checklist_box())
+        body.addStretch(1)
+        scroll.setWidget(self.body)
+        outer.addWidget(scroll, stretch=1)
+        self.refresh()
+
+    # ------------------------------------------------------------------ building
+    def _picker_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Batch"))
+        self.picker = QComboBox()
+        self.picker.setObjectName("batchPicker")
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.picker.currentIndexChanged.connect(lambda _index: self.load_batch())
+        row.addWidget(self.picker)
+        self.reload_button = QPushButton("Reload")
+        self.reload_button.setObjectName("reloadRelease")
+        self.reload_button.clicked.connect(self.refresh)
+        row.addWidget(self.reload_button)
+        row.addStretch(1)
+        return row
+
+    def _qc_box(self) -> QGroupBox:
+        self.qc_box = QGroupBox("QC results against specification")
+        layout = QVBoxLayout(self.qc_box)
+        if self.is_analyst:
+            hint = "Type each result (or 'pending') and press Enter; it is judged at once."
+        elif self.is_qa:
+            hint = "Review each result with your signature; approve an exception where allowed."
+        else:
+            hint = "QC analysts enter the results; QA reviews them."
+        note = QLabel(hint)
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.qc_table = qc_table()
+        layout.addWidget(self.qc_table)
+        return self.qc_box
+
+    def _checklist_box(self) -> QGroupBox:
+        self.checklist_box = QGroupBox("Release checklist (computed from the records now)")
+        layout = QVBoxLayout(self.checklist_box)
+        self.checklist_summary = QLabel()
+        self.checklist_summary.setObjectName("checklistSummary")
+        self.checklist_summary.setWordWrap(True)
+        layout.addWidget(self.checklist_summary)
+        self.checklist = ChecklistView()
+        layout.addWidget(self.checklist)
+        certify_row = QHBoxLayout()
+        self.certify_button = QPushButton("Certify for release…")
+        self.certify_button.setObjectName("certify")
+        self.certify_button.setVisible(self.is_qp)
+        self.certify_button.clicked.connect(self.certify)
+        certify_row.addWidget(self.certify_button)
+        certify_row.addStretch(1)
+        layout.addLayout(certify_row)
+        self.release_status = message_line()
+        layout.addWidget(self.release_status)
+        self.checklist_box.setVisible(self.is_qa or self.is_qp)
+        return self.checklist_box
+
+    # ------------------------------------------------------------------ reading
+    def refresh(self) -> None:
+        """Read the list of batches again, then the batch shown."""
+        self._set_working(True)
+        self.runner.read(
+            lambda _task: read_batches(self.database, self.actor),
+            self._show_batches,
+            lambda error: self._failed(error, "The batches could not be read", reload=False),
+        )
+
+    def _show_batches(self, batches: list[CaseRow]) -> None:
+        current = self._wanted or self.current_case_id()
+        self.batches = batches
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        for row in batches:
+            self.picker.addItem(f"{row.coi_eye_readable} · {row.stage_name}", row.id)
+        index = self.picker.findData(current) if current is not None else -1
+        self.picker.setCurrentIndex(max(index, 0) if batches else -1)
+        self.picker.setEnabled(bool(batches))
+        self.picker.blockSignals(False)
+        self._wanted = None
+        self.load_batch()
+
+    def current_case_id(self) -> uuid.UUID | None:
+        """The id of the batch chosen in the picker."""
+        data = self.picker.currentData()
+        return data if isinstance(data, uuid.UUID) else None
+
+    def select_batch(self, case_id: uuid.UUID) -> None:
+        """Show the batch ``case_id`` (once the list holds it)."""
+        index = self.picker.findData(case_id)
+        if index < 0:
+            self._wanted = case_id
+            self.refresh()
+        elif index == self.picker.currentIndex():
+            self.load_batch()
+        else:
+            self.picker.setCurrentIndex(index)
+
+    def load_batch(self) -> None:
+        """Read the chosen batch's results, checklist and release again."""
+        case_id = self.current_case_id()
+        if case_id is None:
+            self._show_empty()
+            return
+        self._set_working(True)
+        self.runner.read(
+            lambda _task: read_batch(self.database, self.actor, case_id),
+            lambda snapshot: (
+                self._show_batch(snapshot) if case_id == self.current_case_id() else None
+            ),
+            lambda error: self._failed(error, "The batch could not be read", reload=False),
+        )
+
+    def _show_empty(self) -> None:
+        self.snapshot = None
+        self._set_working(False)
+        self.summary.setText(
+            "No batch is in QC / pending release at your site. Batches appear here when their "
+            "last manufacturing step is verified."
+        )
+        self.qc_box.hide()
+        self.checklist_box.hide()
+
+    def _show_batch(self, snapshot: BatchSnapshot) -> None:
+        same = (
+            self.snapshot is not None
+            and self.snapshot.case.id == snapshot.case.id
+            and [s.test_code for s in self.snapshot.specs] == [s.test_code for s in snapshot.specs]
+        )
+        self.snapshot = snapshot
+        case = snapshot.case
+        side = (
+            ""
+            if case.side_state.value == "none"
+            else (f" · ⚠ {case.side_state.value.replace('_', ' ')}: {case.side_state_reason or ''}")
+        )
+        self.summary.setText(
+            f"<b>{case.coi_eye_readable}</b> · {escape(case.product_name)}<br>"
+            f"Stage: <b>{case.stage_name}</b>{escape(side)}"
+        )
+        if not same:
+            self._build_rows(snapshot.specs)
+        for code, row in self.rows.items():
+            view = snapshot.results.get(code)
+            row.show(view, snapshot.signatures.get(view.id, ()) if view else ())
+        self.qc_box.show()
+        self._show_checklist(snapshot)
+        self._set_working(False)
+
+    def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
+        self.qc_table.clearContents()
+        self.qc_table.setRowCount(len(specs))
+        self.rows = {
+            spec.test_code: QcRow(
+                self.qc_table,
+                spec,
+                index,
+                analyst=self.is_analyst,
+                qa=self.is_qa,
+                save=self.save_result,
+                review=self.review,
+                approve=self.approve_exception,
+            )
+            for index, spec in enumerate(specs)
+        }
+        fit_qc_table(self.qc_table, len(specs))
+
+    def _show_checklist(self, snapshot: BatchSnapshot) -> None:
+        checklist = snapshot.checklist
+        self.checklist_box.setVisible(checklist is not None)
+        if checklist is None:
+            return
+        self.checklist.show_checklist(checklist)
+        total, still_open = len(checklist.items), len(checklist.open_items)
+        released = snapshot.case.stage is not CaseStage.QC_PENDING_RELEASE
+        if released:
+            text = f"Checklist as it stands now; the batch is {snapshot.case.stage_name.lower()}."
+        elif still_open:
+            text = (
+                f"✖ {still_open} of {total} items open: certification is refused until every "
+                "item is satisfied. Open an item's evidence to see why."
+            )
+        else:
+            text = f"✔ All {total} items satisfied: the batch is ready for the QP's signature."
+        self.checklist_summary.setText(text)
+        restyle(self.checklist_summary, complete="yes" if checklist.complete else "no")
+        record = snapshot.release
+        if record is not None:
+            signed = "<br>".join(f"Signed: {escape(line)}" for line in record.signatures)
+            show_message(
+                self.release_status,
+                f"✔ Released — {record.decision.value} by {escape(record.qp_name)} at "
+                f"{record.decided_at:%Y-%m-%d %H:%M} UTC.<br>{signed}",
+                ok=True,
+                rich=True,
+            )
+        else:
+            self.release_status.hide()
+
+    # ------------------------------------------------------------------ state
+    def _set_working(self, working: bool) -> None:
+        self.working = working
+        self.reload_button.setEnabled(not working)
+        case = self.snapshot.case if self.snapshot else None
+        self.certify_button.setEnabled(
+            not working
+            and case is not None
+            and case.stage is CaseStage.QC_PENDING_RELEASE
+            and case.side_state.value == "none"
+        )
+        for row in self.rows.values():
+            row.review.setEnabled(not working)
+            row.approve.setEnabled(not working)
+
+    def _failed(self, error: BaseException, doing: str, *, reload: bool = True) -> None:
+        show_failure(self.message, error, doing)
+        self._set_working(False)
+        if reload:
+            self.load_batch()
+
+    def _write(self, work: Callable[[], Any], success: Callable[[Any], str], doing: str) -> None:
+        self._set_working(True)
+
+        def done(result: Any) -> None:
+            show_message(self.message, success(result), ok=True)
+            self.refresh()
+
+        self.runner.write(lambda _task: work(), done, lambda error: self._failed(error, doing))
+
+    # ------------------------------------------------------------------ QC analyst
+    def save_result(self, test_code: str) -> None:
+        """Save the value typed for ``test_code`` (Enter in its field)."""
+        if self.snapshot is None:
+            return
+        row = self.rows[test_code]
+        value = row.value.text()
+        case_id = self.snapshot.case.id
+        row.show_saving()
+
+        def saved(view: QcResultView) -> None:
+            if self.snapshot is None or self.snapshot.case.id != case_id:
+                return
+            self.snapshot = replace(
+                self.snapshot, results={**self.snapshot.results, test_code: view}
+            )
+            row.show(view, ())
+            words, state = outcome_words(view)
+            show_message(
+                self.message,
+                f"Saved {row.spec.name} = {view.value}: {words} (criterion {row.spec.criterion}).",
+                ok=state != "fail",
+            )
+
+        def refused(error: BaseException) -> None:
+            show_failure(self.message, error, f"{row.spec.name} was not saved")
+            if self.snapshot is not None and self.snapshot.case.id == case_id:
+                current = self.snapshot.results.get(test_code)
+                row.show(current, ())
+
+        self.runner.write(
+            lambda _task: enter_qc_result(self.database, self.actor, case_id, test_code, value),
+            saved,
+            refused,
+        )
+
+    # ------------------------------------------------------------------ QA
+    def _result(self, test_code: str) -> tuple[CaseView, QcSpecView, QcResultView] | None:
+        if self.snapshot is None or test_code not in self.snapshot.results:
+            return None
+        spec = self.rows[test_code].spec
+        return self.snapshot.case, spec, self.snapshot.results[test_code]
+
+    def review(self, test_code: str) -> None:
+        """QA reviews the result of ``test_code`` with a signature ("Reviewed")."""
+        found = self._result(test_code)
+        if found is None:
+            return
+        case, spec, view = found
+        words, _state = outcome_words(view)
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.REVIEWED,
+            f"QC result {spec.name} = {view.value} ({words}; criterion {spec.criterion}) "
+            f"of batch {case.coi_eye_readable}",
+        )
+        if password is None:
+            return
+        self._write(
+            lambda: review_qc_result(self.database, self.actor, view.id, password),
+            lambda done: f"✔ {done.test_name} reviewed with your signature.",
+            f"{spec.name} was not reviewed",
+        )
+
+    def approve_exception(self, test_code: str) -> None:
+        """QA approves release with ``test_code`` still pending: justification and signature."""
+        found = self._result(test_code)
+        if found is None:
+            return
+        case, spec, view = found
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                f"Approve exception: {spec.name} pending",
+                f"<b>{escape(spec.name)}</b> of batch {case.coi_eye_readable} is still "
+                f"pending (criterion {escape(spec.criterion)}). Its specification allows "
+                "release while pending only with an approved exception. State the justification "
+                "(procedure, interim result).",
+                action="Sign…",
+            )
+        )
+        if answer is None:
+            return
+        justification = answer[0]
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.APPROVED,
+            f"Exception: release of batch {case.coi_eye_readable} with {spec.name} pending. "
+            f"Justification: {justification}",
+        )
+        if password is None:
+            return
+        self._write(
+            lambda: approve_qc_exception(
+                self.database, self.actor, view.id, justification, password
+            ),
+            lambda done: f"✔ Exception approved for {done.test_name} with your signature.",
+            f"The exception for {spec.name} was not approved",
+        )
+
+    # ------------------------------------------------------------------ QP
+    def certify(self) -> None:
+        """The QP certifies the batch for release with a signature."""
+        if self.snapshot is None:
+            return
+        case = self.snapshot.case
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.CERTIFIED_FOR_RELEASE,
+            f"Batch {case.coi_eye_readable} · {case.product_name}",
+        )
+        if password is None:
+            return
+        self._write(
+            lambda: certify_release(self.database, self.actor, case.id, password),
+            lambda _done: (
+                f"✔ Batch {case.coi_eye_readable} certified for release with your "
+                "signature; its final product bags are released."
+            ),
+            f"Batch {case.coi_eye_readable} was not certified",
+        )

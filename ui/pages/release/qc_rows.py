@@ -1,0 +1,169 @@
+"""One QC test in the results table: its value (typed by the analyst), the judged outcome in
+words, and QA's review and exception controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from app.casefile import QcOutcome, QcSpecView
+from app.journey import QcResultView
+from ui.widgets import restyle
+
+OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
+    QcOutcome.PASS: ("✔ Pass", "pass"),
+    QcOutcome.OUT_OF_SPECIFICATION: ("✖ Out of specification", "fail"),
+    QcOutcome.FAIL: ("✖ Fail", "fail"),
+    QcOutcome.PENDING: ("◷ Pending", "pending"),
+}
+NO_RESULT = ("— No result yet", "none")
+ROW_HEIGHT = 50
+
+
+def outcome_words(view: QcResultView | None) -> tuple[str, str]:
+    """The judged outcome in words with its sign, and the style state for the stylesheet."""
+    return NO_RESULT if view is None else OUTCOMES[view.outcome]
+
+
+class QcRow:
+    """The widgets of one QC test in the results table."""
+
+    def __init__(
+        self,
+        table: QTableWidget,
+        spec: QcSpecView,
+        index: int,
+        *,
+        analyst: bool,
+        qa: bool,
+        save: Callable[[str], None],
+        review: Callable[[str], None],
+        approve: Callable[[str], None],
+    ) -> None:
+        self.spec = spec
+        name = QTableWidgetItem(spec.name)
+        name.setToolTip(f"{spec.name} ({spec.test_code})")
+        criterion = QTableWidgetItem(spec.criterion)
+        criterion.setToolTip(spec.criterion)
+        table.setItem(index, 0, name)
+        table.setItem(index, 1, criterion)
+        self.value: QLineEdit | QLabel
+        if analyst:
+            self.value = QLineEdit()
+            self.value.setPlaceholderText("type + Enter")
+            self.value.setToolTip(
+                f"Type the result ({spec.criterion}) or 'pending', then press Enter."
+            )
+            self.value.returnPressed.connect(lambda: save(spec.test_code))
+        else:
+            self.value = QLabel()
+        self.value.setObjectName(f"value-{spec.test_code}")
+        self.outcome = QLabel()
+        self.outcome.setObjectName(f"outcome-{spec.test_code}")
+        self.review_state = QLabel()
+        self.review_state.setObjectName(f"reviewState-{spec.test_code}")
+        self.review = QPushButton("Review…")
+        self.review.setObjectName(f"review-{spec.test_code}")
+        self.review.clicked.connect(lambda: review(spec.test_code))
+        self.approve = QPushButton("Approve exception…")
+        self.approve.setObjectName(f"approve-{spec.test_code}")
+        self.approve.clicked.connect(lambda: approve(spec.test_code))
+        review_cell = QWidget()
+        review_layout = QHBoxLayout(review_cell)
+        review_layout.setContentsMargins(4, 2, 4, 2)
+        review_layout.addWidget(self.review_state)
+        review_layout.addWidget(self.review)
+        review_layout.addWidget(self.approve)
+        review_layout.addStretch(1)
+        table.setCellWidget(index, 2, _padded(self.value))
+        table.setCellWidget(index, 3, _padded(self.outcome))
+        table.setCellWidget(index, 4, review_cell)
+        self.is_qa = qa
+
+    def show(self, view: QcResultView | None, signatures: tuple[str, ...]) -> None:
+        """Show the latest result of this test and where its review stands."""
+        words, state = outcome_words(view)
+        self.outcome.setText(words)
+        restyle(self.outcome, outcome=state)
+        self.outcome.setToolTip(f"Criterion: {self.spec.criterion}")
+        if isinstance(self.value, QLineEdit):
+            if view is not None and self.value.text().strip() != view.value:
+                self.value.setText(view.value)
+            self.value.setReadOnly(view is not None and view.reviewed)
+        else:
+            self.value.setText(view.value if view is not None else "—")
+        exception_allowed = (
+            view is not None
+            and view.outcome is QcOutcome.PENDING
+            and self.spec.may_be_pending_at_release
+            and not view.exception_approved
+        )
+        if view is None:
+            state_text = "—"
+        elif view.exception_approved:
+            state_text = "✔ Reviewed\n✔ Exception approved"
+        elif view.reviewed:
+            state_text = "✔ Reviewed"
+        else:
+            state_text = "⚠ Not reviewed"
+        self.review_state.setText(state_text)
+        self.review_state.setToolTip("\n".join(signatures) or "No signature yet")
+        self.review.setVisible(self.is_qa and view is not None and not view.reviewed)
+        self.review_state.setVisible(not self.review.isVisible())
+        self.approve.setVisible(
+            self.is_qa and view is not None and view.reviewed and exception_allowed
+        )
+
+    def show_saving(self) -> None:
+        """Say that the typed value is being saved."""
+        self.outcome.setText("… saving")
+        restyle(self.outcome, outcome="none")
+
+
+def _padded(widget: QWidget) -> QWidget:
+    holder = QWidget()
+    layout = QHBoxLayout(holder)
+    layout.setContentsMargins(4, 2, 4, 2)
+    layout.addWidget(widget)
+    return holder
+
+
+def qc_table() -> QTableWidget:
+    """The results table: test, criterion, value, judged result and QA's review, one row each."""
+    table = QTableWidget(0, 5)
+    table.setObjectName("qcResults")
+    table.setHorizontalHeaderLabels(["Test", "Criterion", "Value", "Result", "QA review"])
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+    header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
+    header.setSectionResizeMode(4, QHeaderView.ResizeMode.Fixed)
+    table.setColumnWidth(2, 140)
+    return table
+
+
+def fit_qc_table(table: QTableWidget, rows: int) -> None:
+    """Size the table to show ``rows`` whole rows and its widest outcome and review controls."""
+    # Cell widgets do not size their columns: fit the widest outcome and review controls.
+    widest = table.fontMetrics().horizontalAdvance
+    table.setColumnWidth(3, int(widest(OUTCOMES[QcOutcome.OUT_OF_SPECIFICATION][0]) * 1.1) + 24)
+    table.setColumnWidth(4, int(widest("Approve exception…") * 1.1) + 56)
+    header = table.horizontalHeader().height()
+    table.setFixedHeight(header + ROW_HEIGHT * rows + 2 * table.frameWidth())

@@ -1,0 +1,152 @@
+"""The main window: role-based navigation, pages, and who/where in the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from app.access import Section, role_names, sections_for
+from app.core import Actor, CoiError, Database, load_settings
+from ui.pages.admin import AdminPage
+from ui.pages.audit import AuditTrailPage
+from ui.pages.batch_record import BatchRecordPage
+from ui.pages.bedside import BedsidePage
+from ui.pages.cases import CasesPage
+from ui.pages.collection import CollectionPage
+from ui.pages.deviations import DeviationsPage
+from ui.pages.home import HomePage
+from ui.pages.receipt import ReceiptPage
+from ui.pages.release import ReleasePage
+from ui.pages.scan_station import ScanStation
+from ui.shell.idle_lock import IdleLock
+from ui.shell.placeholder_pages import home_page, placeholder_page
+from ui.tasks import TaskRunner
+from ui.widgets import ScannerSettings
+
+PageFactory = Callable[[Database, Actor, TaskRunner], QWidget]
+
+
+def _scan_station(database: Database, actor: Actor, runner: TaskRunner) -> QWidget:
+    try:
+        settings = ScannerSettings.from_mapping(load_settings().scanner)
+    except CoiError:
+        settings = None
+    return ScanStation(database, actor, runner, settings=settings)
+
+
+def _page_factories() -> dict[str, PageFactory]:
+    """The built sections; anything else shows its placeholder."""
+    return {
+        "home": HomePage,
+        "cases": CasesPage,
+        "collection": CollectionPage,
+        "scan": _scan_station,
+        "receipt": ReceiptPage,
+        "batch": BatchRecordPage,
+        "release": ReleasePage,
+        "bedside": BedsidePage,
+        "deviations": DeviationsPage,
+        "audit": AuditTrailPage,
+        "admin": AdminPage,
+    }
+
+
+class MainWindow(QMainWindow):
+    """The window a signed-in user works in."""
+
+    def __init__(
+        self, database: Database, actor: Actor, *, idle_lock_minutes: float | None = None
+    ) -> None:
+        super().__init__()
+        self.database = database
+        self.actor = actor
+        self.runner = TaskRunner(self)
+        self.factories = _page_factories()
+        self.setWindowTitle(f"COI Tracker — {actor.full_name}")
+        self.resize(1200, 780)
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.pages = QStackedWidget()
+        self.sections = sections_for(actor)
+        self._built: dict[str, QWidget] = {}
+        for section in self.sections:
+            item = QListWidgetItem(section.title)
+            if section.key not in self.factories and section.issue is not None:
+                item.setToolTip(f"Placeholder until issue #{section.issue}")
+            self.navigation.addItem(item)
+            self.pages.addWidget(QWidget())  # built on first visit
+        self.navigation.currentRowChanged.connect(self._show_row)
+        self.navigation.setCurrentRow(0)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.pages, stretch=1)
+        self.setCentralWidget(central)
+
+        self.user_label = QLabel(f"Signed in: {actor.full_name} ({actor.username})")
+        self.role_label = QLabel(f"Role: {role_names(actor)}")
+        self.site_label = QLabel(f"Site: {actor.site_name or '—'}")
+        self.database_label = QLabel(f"Database: {database.short_name}")
+        self.database_label.setToolTip(database.display_url)
+        for label in (self.user_label, self.role_label, self.site_label):
+            self.statusBar().addWidget(label)
+        self.statusBar().addPermanentWidget(self.database_label)
+        minutes = idle_lock_minutes
+        if minutes is None:
+            try:
+                minutes = load_settings().idle_lock_minutes
+            except CoiError:
+                minutes = 10
+        self.idle_lock = IdleLock(self, database, actor, minutes)
+
+    def _show_row(self, row: int) -> None:
+        """Build the section's page on its first visit, then show it."""
+        section = self.sections[row]
+        if section.key not in self._built:
+            page = self._page_for(section)
+            old = self.pages.widget(row)
+            self.pages.insertWidget(row, page)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+            self._built[section.key] = page
+        self.pages.setCurrentIndex(row)
+
+    def _page_for(self, section: Section) -> QWidget:
+        factory = self.factories.get(section.key)
+        if factory is not None:
+            page = factory(self.database, self.actor, self.runner)
+            if isinstance(page, HomePage):
+                page.open_section.connect(self.show_section)
+            return page
+        if section.key == "home":
+            return home_page(section, self.actor, self.database)
+        return placeholder_page(section)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Let background work finish before the window and its database go."""
+        self.idle_lock.detach()
+        self.runner.wait()
+        super().closeEvent(event)
+
+    def section_titles(self) -> list[str]:
+        """The navigation entries, in order."""
+        return [self.navigation.item(i).text() for i in range(self.navigation.count())]
+
+    def show_section(self, key: str) -> QWidget:
+        """Switch to the section ``key`` and return its page."""
+        index = [s.key for s in self.sections].index(key)
+        self.navigation.setCurrentRow(index)
+        return self.pages.currentWidget()

@@ -1,0 +1,83 @@
+"""A spawned helper process for heavy service calls: the screen never waits for them.
+
+Parsing and storing a million logger readings holds Python's global interpreter lock in long C
+calls and garbage collections, which would freeze a screen for up to a second even though the
+work is on another thread. A task thread hands such calls to this process and waits for it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from typing import Any, TypeVar
+
+from app.casefile import AssessedTrace, assessed_trace
+from app.coldchain import LoggerFileView, import_logger_file
+from app.core import Actor, connect
+
+T = TypeVar("T")
+
+
+class HelperProcess:
+    """One spawned worker process for heavy service calls; a task thread waits for it.
+
+    The waiting thread holds no interpreter lock, so the screen stays responsive whatever the
+    call does. Services take a database URL here, never an open session: the process opens
+    its own connection per call. Writes stay serialised because only the single writer
+    thread submits writes.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Call ``function(*args)`` in the helper process and return its result (or raise)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_cpu
+                )
+            pool = self._pool
+        try:
+            return pool.submit(function, *args).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            raise
+
+
+HELPER = HelperProcess()
+
+
+def _yield_cpu() -> None:
+    """Run the helper at a lower priority, so the screen wins the CPU when both want it."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
+def import_in_helper(
+    url: str, actor: Actor, shipment_id: uuid.UUID, path: str, window: tuple[datetime, datetime]
+) -> LoggerFileView:
+    """Import a logger file for a shipment (runs in the helper: it opens its own connection)."""
+    database = connect(url)
+    try:
+        return import_logger_file(database, actor, shipment_id, path, window=window)
+    finally:
+        database.dispose()
+
+
+def assessed_in_helper(url: str, logger_file_id: uuid.UUID) -> AssessedTrace:
+    """Load a stored logger file's trace with its assessment (runs in the helper)."""
+    database = connect(url)
+    try:
+        return assessed_trace(database, logger_file_id)
+    finally:
+        database.dispose()
