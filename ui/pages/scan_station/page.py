@@ -9,7 +9,8 @@ nothing until someone clicks Acknowledge or presses F12 (never Enter, which ever
 and the acknowledgement of the signed-in user is on record (`app.scanning.alarms`).
 
 An image file is decoded off the GUI thread and each code in it is verified like a scan (see
-`ui.widgets.scan_entries` for the one code that is not).
+`app.scanning.image_reading` for the one code that is not); so is the first code the camera
+reads (`camera`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QVBoxLayout,
@@ -28,23 +29,29 @@ from PySide6.QtWidgets import (
 
 from app.casefile import list_cases
 from app.core import Actor, CoiError, Database
-from app.scanning import Expectation, ScanAcknowledgement, ScanVerdict, verify_scan
-from labels.decode import ImageDecode, decode_image
+from app.scanning import (
+    Expectation,
+    ScanAcknowledgement,
+    ScanEntry,
+    ScannerSettings,
+    ScanVerdict,
+    WedgeScan,
+    camera_entry,
+    case_coi,
+    image_reading,
+    verify_scan,
+)
+from labels.decode import DecodedSymbol, ImageDecode, decode_image
 from labels.isbt128 import CoiIdentifier, InvalidCoi
-from ui.pages.scan_station.body import ACKNOWLEDGE_TEXT, RECORDING_TEXT, ScanStationBody
+from ui.pages.scan_station.body import RECORDING_TEXT, ScanStationBody
+from ui.pages.scan_station.camera import CameraScanner, FrameDecoder
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
     FullWindow,
-    ScanEntry,
-    ScannerSettings,
+    RefusalAcknowledgement,
     Sounds,
-    WedgeScan,
-    case_coi,
     describe,
     din_text,
-    image_reading,
-    not_recorded_text,
-    record_acknowledgement,
     restyle,
 )
 
@@ -85,10 +92,6 @@ class ScanStation(QWidget):
         self.sounds = sounds or Sounds(self)
         self.coi: CoiIdentifier | None = None
         self.blocked = False
-        self.refused_scan: uuid.UUID | None = None
-        """The refused scan on record whose alarm blocks the station (None: nothing recorded)."""
-        self.acknowledgement: ScanAcknowledgement | None = None
-        self._recording = False
         self._queue: deque[ScanEntry] = deque()
         self._checking: ScanEntry | None = None
         self._decoding = False
@@ -110,11 +113,24 @@ class ScanStation(QWidget):
         self.change_case_button, self.decode_button = body.change_case_button, body.decode_button
         self.camera_button = body.camera_button
         self.scan_field.scanned.connect(self._scanned)
+        self.scan_field.rejected.connect(self._entry_rejected)
         self.scan_field.refused.connect(self._input_refused)
         self.change_case_button.clicked.connect(self.change_case)
         self.decode_button.clicked.connect(self._choose_image)
+        self.camera_button.clicked.connect(self.toggle_camera)
         self.full_button.clicked.connect(self.toggle_full_window)
-        self.acknowledge_button.clicked.connect(self.acknowledge)
+        self.acknowledgement_flow = RefusalAcknowledgement(
+            database, actor, runner, self.acknowledge_button, RECORDING_TEXT
+        )
+        self.acknowledgement_flow.recorded.connect(self._acknowledged)
+        self.acknowledgement_flow.not_recorded.connect(self._acknowledgement_failed)
+        self.frames = FrameDecoder(runner, self)
+        self.frames.found.connect(self._camera_read)
+        self.frames.failed.connect(self._camera_failed)
+        self.camera = CameraScanner(self.frames, self)
+        self.camera.running_changed.connect(self._camera_running)
+        self.camera.frame.connect(self.body.show_frame)
+        self.camera.problem.connect(self._camera_problem)
         self.setFocusProxy(self.scan_field)
         self._shortcut(Qt.Key.Key_F12, self.acknowledge)
         self._shortcut(Qt.Key.Key_F11, self.toggle_full_window)
@@ -133,6 +149,16 @@ class ScanStation(QWidget):
     def busy(self) -> bool:
         """True while a scan or an image is being checked."""
         return self._checking is not None or bool(self._queue) or self._decoding
+
+    @property
+    def refused_scan(self) -> uuid.UUID | None:
+        """The refused scan on record whose alarm blocks the station (None: nothing recorded)."""
+        return self.acknowledgement_flow.scan_id
+
+    @property
+    def acknowledgement(self) -> ScanAcknowledgement | None:
+        """The acknowledgement on record of the last refused scan."""
+        return self.acknowledgement_flow.acknowledgement
 
     def _update(self) -> None:
         if self.blocked:
@@ -158,6 +184,10 @@ class ScanStation(QWidget):
         self.decode_button.setToolTip(
             "" if self.coi is not None else "Choose the case first (scan or type its COI)."
         )
+        running = self.camera.running
+        self.camera_button.setEnabled(
+            running or (idle and self.coi is not None and bool(self.body.cameras))
+        )
 
     def _refocus(self) -> None:
         self.scan_field.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -166,6 +196,11 @@ class ScanStation(QWidget):
         """The scan field has the focus whenever the station is shown."""
         super().showEvent(event)
         self._refocus()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """The camera stops when the station is hidden (another page, the window closed)."""
+        self.camera.stop()
+        super().hideEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A click anywhere on the station gives the focus back to the scan field."""
@@ -182,11 +217,18 @@ class ScanStation(QWidget):
             self._choose_case(scan)
             return
         source = "typed" if scan.typed_by_hand else "scanner"
-        self._enqueue(ScanEntry(scan.raw, source, self.settings.gs_substitute))
+        self._enqueue(ScanEntry(scan.raw, source))
+
+    def _entry_rejected(self, text: str) -> None:
+        if self.blocked:
+            return
+        self.notice.hide()
+        self.body.show_banner("scanBannerWarning", "⚠ ENTRY NOT CHECKED", text)
+        self.body.remember(f"⚠ entry not checked: {text}")
 
     def _choose_case(self, scan: WedgeScan) -> None:
         try:
-            coi = case_coi(scan, self.settings.gs_substitute)
+            coi = case_coi(scan)
         except InvalidCoi as refusal:
             self.body.show_banner("scanBannerWarning", "⚠ COI NOT ACCEPTED", str(refusal))
             self.body.remember(f"⚠ COI not accepted: {scan.shown}")
@@ -230,6 +272,7 @@ class ScanStation(QWidget):
             return
         if self.coi is not None:
             self.body.remember(f"ℹ case closed: COI {coi_text(self.coi)}")
+        self.camera.stop()
         self.coi = None
         self.scan_field.clear_entry()
         self.body.show_banner("scanBannerIdle", "Ready", "Waiting for the case COI.")
@@ -258,9 +301,7 @@ class ScanStation(QWidget):
         database, actor, expectation = self.database, self.actor, self._expectation()
 
         def work(_task: Task) -> ScanVerdict:
-            return verify_scan(
-                database, actor, entry.raw, expectation, gs_substitute=entry.gs_substitute
-            )
+            return verify_scan(database, actor, entry.raw, expectation)
 
         self.body.show_banner("scanBannerChecking", "… CHECKING", f"Checking {entry.shown}")
         self._update()
@@ -312,7 +353,8 @@ class ScanStation(QWidget):
         scan_id: uuid.UUID | None = None,
     ) -> None:
         self.blocked = True
-        self.refused_scan, self.acknowledgement = scan_id, None
+        self.acknowledgement_flow.expect(scan_id)
+        self.camera.stop()
         dropped = len(self._queue)
         self._queue.clear()
         self.body.show_banner(state, headline, "\n".join(reasons))
@@ -328,31 +370,13 @@ class ScanStation(QWidget):
     def acknowledge(self) -> None:
         """Record the acknowledgement of a refused scan (a deliberate click on Acknowledge, or
         F12), then unblock; the station stays blocked when it cannot be recorded."""
-        if not self.blocked or self._recording:
-            return
-        if self.refused_scan is None:  # the scan was not checked: nothing is on record
+        if self.blocked:
+            self.acknowledgement_flow.acknowledge()
+
+    def _acknowledged(self, acknowledgement: ScanAcknowledgement | None) -> None:
+        if acknowledgement is None:  # the scan was not checked: nothing is on record
             self._unblock("Nothing was recorded: scan the item again.")
             return
-        self._recording = True
-        self.acknowledge_button.setEnabled(False)
-        self.acknowledge_button.setText(RECORDING_TEXT)
-        record_acknowledgement(
-            self.runner,
-            self.database,
-            self.actor,
-            self.refused_scan,
-            recorded=self._acknowledged,
-            failed=self._acknowledgement_failed,
-        )
-
-    def _acknowledgement_done(self) -> None:
-        self._recording = False
-        self.acknowledge_button.setEnabled(True)
-        self.acknowledge_button.setText(ACKNOWLEDGE_TEXT)
-
-    def _acknowledged(self, acknowledgement: ScanAcknowledgement) -> None:
-        self._acknowledgement_done()
-        self.acknowledgement = acknowledgement
         deviation = acknowledgement.deviation_number
         self._unblock(
             "The refused scan and your acknowledgement are on record"
@@ -360,14 +384,12 @@ class ScanStation(QWidget):
             + ". Deal with the item as the message said, then scan the next container."
         )
 
-    def _acknowledgement_failed(self, error: BaseException) -> None:
-        self._acknowledgement_done()
-        self._notify(not_recorded_text(error))
+    def _acknowledgement_failed(self, text: str) -> None:
+        self._notify(text)
         self._refocus()
 
     def _unblock(self, detail: str) -> None:
         self.blocked = False
-        self.refused_scan = None
         self.sounds.stop()
         self.notice.hide()
         self.body.show_banner("scanBannerIdle", "Acknowledged", detail)
@@ -429,6 +451,59 @@ class ScanStation(QWidget):
         self.body.remember(f"{headline}: {detail}")
         self._update()
         self._refocus()
+
+    # ------------------------------------------------------------------ the camera
+    def toggle_camera(self) -> None:
+        """Start reading codes with the camera, or stop it (the Camera button)."""
+        if self.camera.running:
+            self.camera.stop()
+        else:
+            self.start_camera()
+        self._refocus()
+
+    def start_camera(self) -> None:
+        """Start the camera; "No camera found" when there is none."""
+        if self.coi is None or self.blocked or self.busy:
+            return
+        problem = self.camera.start()
+        if problem is not None:
+            self._camera_problem(
+                f"{problem}. Scan the label, or photograph it and use “Decode image file…”."
+            )
+            return
+        self.body.show_banner(
+            "scanBannerChecking",
+            "… CAMERA",
+            "Hold the DIN bar code or the 2-D code still in front of the camera.",
+        )
+
+    def _camera_running(self, running: bool) -> None:
+        self.body.show_camera(running)
+        self._update()
+
+    def _camera_read(self, symbols: tuple[DecodedSymbol, ...]) -> None:
+        """The camera read a code: it becomes an entry, verified like a scan."""
+        if self.coi is None or self.blocked:
+            self.camera.stop()
+            return
+        entry = camera_entry(symbols, self.coi.code)
+        if entry is None:  # only the case's own COI: keep looking
+            self.body.remember("ℹ camera: the COI of this case (not a container), skipped")
+            self.frames.start()
+            return
+        self.camera.stop()
+        self._enqueue(entry)
+        self._refocus()
+
+    def _camera_failed(self, error: BaseException) -> None:
+        title, text = describe(error)
+        self.camera.stop()
+        self._camera_problem(f"The camera frame could not be decoded — {title}: {text}")
+
+    def _camera_problem(self, text: str) -> None:
+        self.body.show_banner("scanBannerWarning", "⚠ CAMERA", text)
+        self.body.remember(f"⚠ camera: {text}")
+        self._update()
 
     # ------------------------------------------------------------------ full window
     @property
