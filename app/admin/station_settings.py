@@ -82,11 +82,11 @@ def save_scanner_settings(actor: Actor, scanner: Mapping[str, object]) -> Path:
     checked by the schema the window reads them with (`app.scanning.ScannerSettings`)."""
     require_role(actor, Role.ADMIN, doing="change the scanner settings")
     try:
-        checked = ScannerSettings.from_mapping(scanner)
+        ScannerSettings.from_mapping(scanner)
     except CoiError as error:
         raise ValidationFailed(error.message) from error
     settings = load_settings()
-    return save_settings(replace(settings, scanner=checked.as_mapping()))
+    return save_settings(replace(settings, scanner=dict(scanner)))
 
 
 def check_database_url(url: str) -> str:

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
+import zxingcpp
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -469,3 +472,98 @@ def test_camera_button_and_full_window(
     qtbot.waitUntil(station.body.window().isActiveWindow)  # shortcuts act in the active window
     qtbot.keyClick(station.scan_field, Qt.Key.Key_Escape)
     assert not station.full_window
+
+
+# ---------------------------------------------------------------- the camera
+
+
+def _barcode_frame(text: str) -> QImage:
+    """A camera frame showing a Code 128 of ``text``, as zxing-cpp renders it, on a grey desk."""
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128)
+    pixels = np.ascontiguousarray(np.asarray(code.to_image(scale=3, add_quiet_zones=True)))
+    frame = np.full((480, 640), 200, dtype=np.uint8)
+    height, width = min(pixels.shape[0], 200), min(pixels.shape[1], 600)
+    frame[100 : 100 + height, 20 : 20 + width] = pixels[:height, :width]
+    frame = np.ascontiguousarray(frame)
+    image = QImage(frame.data, 640, 480, 640, QImage.Format.Format_Grayscale8)
+    return image.convertToFormat(QImage.Format.Format_RGB32)  # a copy, as cameras deliver
+
+
+def test_camera_frames_are_decoded_off_the_gui_thread_and_verified_like_a_scan(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    frames = station.frames
+    assert not frames.offer(_barcode_frame(_din_scan(journey.bag)))  # not started: dropped
+    _choose(qtbot, station, journey.case)
+
+    # Only the case's own COI in view: skipped, the camera keeps looking.
+    frames.start()
+    assert frames.offer(_barcode_frame(f"&/{journey.case.coi}"))
+    qtbot.waitUntil(lambda: not frames.in_flight, timeout=WAIT_MS)
+    assert frames.accepting
+    assert "the COI of this case (not a container), skipped" in station.history.item(0).text()
+    assert _station_scans(demo) == []
+
+    # This case's bag: one frame in flight, the rest dropped, then green like a keyed scan.
+    frames.interval_s = 0.0
+    with qtbot.waitSignal(station.verdict_received, timeout=WAIT_MS) as verdict:
+        assert frames.offer(_barcode_frame(_din_scan(journey.bag)))
+        assert not frames.offer(_barcode_frame(_din_scan(journey.other_bag)))  # one in flight
+    assert verdict.args[0].matched
+    assert _settled(qtbot, station) == "scanBannerMatch"
+    assert not frames.accepting  # one code per start
+    assert "(camera, Code128)" in station.history.item(0).text()
+    [scan] = _station_scans(demo)
+    assert scan.outcome is ScanOutcome.MATCH and scan.unit_id == journey.bag.id
+    assert scan.raw_text == "]C0" + _din_scan(journey.bag)
+
+    # Another patient's bag: red, blocked, the camera stopped.
+    frames.start()
+    with qtbot.waitSignal(station.verdict_received, timeout=WAIT_MS):
+        assert frames.offer(_barcode_frame(_din_scan(journey.other_bag)))
+    assert _settled(qtbot, station) == "scanBannerMismatch"
+    assert "WRONG PATIENT" in station.detail.text()
+    assert station.blocked and not frames.accepting
+    frames.start()
+    assert frames.offer(_barcode_frame(_din_scan(journey.bag)))  # a frame while blocked …
+    qtbot.waitUntil(lambda: not frames.in_flight, timeout=WAIT_MS)
+    assert [s.outcome for s in _station_scans(demo)] == [ScanOutcome.MATCH, ScanOutcome.MISMATCH]
+    assert station.banner.objectName() == "scanBannerMismatch"  # … is not verified
+
+
+def test_the_slowest_frames_are_throttled(qtbot: QtBot, station: ScanStation) -> None:
+    now = [100.0]
+    frames = station.frames
+    frames.clock = lambda: now[0]
+    frames.start()
+    blank = _barcode_frame("=G12342600000100")
+    assert frames.offer(blank)
+    qtbot.waitUntil(lambda: not frames.in_flight, timeout=WAIT_MS)
+    frames.accepting = True
+    assert not frames.offer(blank)  # too soon after the last one
+    now[0] += frames.interval_s
+    assert frames.wants_frame()
+    frames.stop()
+    assert not frames.wants_frame()
+    assert not frames.offer(QImage())
+
+
+def test_no_camera_says_so_and_the_camera_stops_when_the_station_hides(
+    qtbot: QtBot, station: ScanStation, journey: Journey
+) -> None:
+    assert station.body.cameras == []  # offscreen: no camera
+    assert not station.camera_button.isEnabled()
+    assert station.camera_button.toolTip() == NO_CAMERA
+    _choose(qtbot, station, journey.case)
+    assert not station.camera_button.isEnabled()
+    station.start_camera()  # what the button does, had a camera been found at start
+    assert station.headline.text() == "⚠ CAMERA"
+    assert station.detail.text().startswith("No camera found on this computer.")
+    assert "Decode image file" in station.detail.text()
+    assert not station.camera.running and not station.blocked
+
+    station.frames.start()
+    station.hide()
+    assert not station.frames.accepting
+    station.camera.release()  # nothing was made: nothing to delete
+    assert station.camera.camera is None

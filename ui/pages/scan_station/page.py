@@ -10,7 +10,7 @@ and the acknowledgement of the signed-in user is on record (`app.scanning.alarms
 
 An image file is decoded off the GUI thread and each code in it is verified like a scan (see
 `app.scanning.image_reading` for the one code that is not); so is the first code the camera
-reads (`camera`).
+reads (`pictures`, `camera`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import list_cases
-from app.core import Actor, CoiError, Database
+from app.core import Actor, Database
 from app.scanning import (
     Expectation,
     ScanAcknowledgement,
@@ -36,15 +35,12 @@ from app.scanning import (
     ScannerSettings,
     ScanVerdict,
     WedgeScan,
-    camera_entry,
-    case_coi,
-    image_reading,
     verify_scan,
 )
-from labels.decode import DecodedSymbol, ImageDecode, decode_image
-from labels.isbt128 import CoiIdentifier, InvalidCoi
+from labels.isbt128 import CoiIdentifier
 from ui.pages.scan_station.body import RECORDING_TEXT, ScanStationBody
-from ui.pages.scan_station.camera import CameraScanner, FrameDecoder
+from ui.pages.scan_station.case_choice import choose_case, coi_text, expected_next
+from ui.pages.scan_station.pictures import PictureReader
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
     FullWindow,
@@ -56,11 +52,6 @@ from ui.widgets import (
 )
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"
-
-
-def coi_text(coi: CoiIdentifier) -> str:
-    """``CH G1234 26 000001 [4]``: the COI as printed, check character in brackets."""
-    return f"{coi.eye_readable} [{coi.check_character}]"
 
 
 class ScanStation(QWidget):
@@ -94,7 +85,6 @@ class ScanStation(QWidget):
         self.blocked = False
         self._queue: deque[ScanEntry] = deque()
         self._checking: ScanEntry | None = None
-        self._decoding = False
         self.setObjectName("page-scan")
 
         self.body = ScanStationBody(self.settings, self.actor)
@@ -124,13 +114,13 @@ class ScanStation(QWidget):
         )
         self.acknowledgement_flow.recorded.connect(self._acknowledged)
         self.acknowledgement_flow.not_recorded.connect(self._acknowledgement_failed)
-        self.frames = FrameDecoder(runner, self)
-        self.frames.found.connect(self._camera_read)
-        self.frames.failed.connect(self._camera_failed)
-        self.camera = CameraScanner(self.frames, self)
-        self.camera.running_changed.connect(self._camera_running)
+        self.pictures = PictureReader(runner, self)
+        self.frames, self.camera = self.pictures.frames, self.pictures.camera
+        self.pictures.entries.connect(self._picture_entries)
+        self.pictures.note.connect(self.body.remember)
+        self.pictures.problem.connect(self._image_problem)
+        self.pictures.changed.connect(self._pictures_changed)
         self.camera.frame.connect(self.body.show_frame)
-        self.camera.problem.connect(self._camera_problem)
         self.setFocusProxy(self.scan_field)
         self._shortcut(Qt.Key.Key_F12, self.acknowledge)
         self._shortcut(Qt.Key.Key_F11, self.toggle_full_window)
@@ -148,7 +138,7 @@ class ScanStation(QWidget):
     @property
     def busy(self) -> bool:
         """True while a scan or an image is being checked."""
-        return self._checking is not None or bool(self._queue) or self._decoding
+        return self._checking is not None or bool(self._queue) or self.pictures.decoding
 
     @property
     def refused_scan(self) -> uuid.UUID | None:
@@ -161,18 +151,7 @@ class ScanStation(QWidget):
         return self.acknowledgement_flow.acknowledgement
 
     def _update(self) -> None:
-        if self.blocked:
-            expected = "STOP — acknowledge the refused scan (button or F12)"
-            placeholder = "BLOCKED until the refused scan is acknowledged"
-        elif self.coi is None:
-            expected = (
-                "Scan the case COI bar code, or type the COI with its check character, "
-                "then press Enter"
-            )
-            placeholder = "Case COI, e.g. CH G1234 26 000001 4"
-        else:
-            expected = f"Scan a container of COI {coi_text(self.coi)}"
-            placeholder = "Scan the DIN bar code or the 2-D code of the container"
+        expected, placeholder = expected_next(self.blocked, self.coi)
         self.expectation.setText(expected)
         self.scan_field.setPlaceholderText(placeholder)
         self.scan_field.locked = self.blocked
@@ -227,44 +206,14 @@ class ScanStation(QWidget):
         self.body.remember(f"⚠ entry not checked: {text}")
 
     def _choose_case(self, scan: WedgeScan) -> None:
-        try:
-            coi = case_coi(scan)
-        except InvalidCoi as refusal:
-            self.body.show_banner("scanBannerWarning", "⚠ COI NOT ACCEPTED", str(refusal))
-            self.body.remember(f"⚠ COI not accepted: {scan.shown}")
-            return
-        problem = self._case_problem(coi)
-        if problem is not None:
-            self.body.show_banner("scanBannerWarning", "⚠ CASE NOT FOUND", problem)
-            self.body.remember(f"⚠ case not found: COI {coi_text(coi)}")
-            return
-        self.coi = coi
-        self.body.show_banner(
-            "scanBannerInfo",
-            "ℹ CASE CHOSEN",
-            f"COI {coi_text(coi)}. Now scan each container of this case.",
-        )
-        self.body.remember(f"ℹ case chosen: COI {coi_text(coi)}")
-        self._update()
-        self.case_chosen.emit(coi.code)
-
-    def _case_problem(self, coi: CoiIdentifier) -> str | None:
-        """Why ``coi`` cannot be the station's case (None: it is a case this user may see).
-
-        Checked before any container is scanned against it, so a well-formed COI of a case that
-        does not exist (or is another site's) cannot turn every scan into a refusal. One indexed
-        read, on the GUI thread: it is quick and the scan must wait for it anyway.
-        """
-        try:
-            page = list_cases(self.database, self.actor, search=coi.code, limit=2)
-        except CoiError as error:
-            return f"The case could not be looked up: {error.message} Try again."
-        if any(row.coi == coi.code for row in page.rows):
-            return None
-        return (
-            f"No case with COI {coi_text(coi)} is on record for you: check the COI on the "
-            "label or wristband, or ask whether the case belongs to another site."
-        )
+        choice = choose_case(self.database, self.actor, scan)
+        state = "scanBannerWarning" if choice.coi is None else "scanBannerInfo"
+        self.body.show_banner(state, choice.headline, choice.detail)
+        self.body.remember(choice.history)
+        if choice.coi is not None:
+            self.coi, self.pictures.coi = choice.coi, choice.coi.code
+            self._update()
+            self.case_chosen.emit(choice.coi.code)
 
     def change_case(self) -> None:
         """Forget the chosen case (a deliberate click; not while blocked or checking)."""
@@ -273,7 +222,7 @@ class ScanStation(QWidget):
         if self.coi is not None:
             self.body.remember(f"ℹ case closed: COI {coi_text(self.coi)}")
         self.camera.stop()
-        self.coi = None
+        self.coi, self.pictures.coi = None, ""
         self.scan_field.clear_entry()
         self.body.show_banner("scanBannerIdle", "Ready", "Waiting for the case COI.")
         self._update()
@@ -421,30 +370,18 @@ class ScanStation(QWidget):
         """Decode the bar codes in an image file off the GUI thread, then verify each one."""
         if self.coi is None or self.blocked or self.busy:
             return
-        self._decoding = True
         self.body.show_banner(
             "scanBannerChecking", "… READING IMAGE", f"Looking for bar codes in {path}"
         )
-        self._update()
-        self.runner.read(lambda _task: decode_image(path), self._decoded, self._decode_failed)
+        self.pictures.decode_file(path)
 
-    def _decoded(self, result: ImageDecode) -> None:
-        self._decoding = False
-        assert self.coi is not None  # decoding starts only once the case is chosen
-        reading = image_reading(result, self.coi.code)
-        for line in reading.skipped:
-            self.body.remember(line)
-        if reading.problem is not None:
-            self._image_problem(*reading.problem)
+    def _picture_entries(self, entries: tuple[ScanEntry, ...]) -> None:
+        if self.coi is None or self.blocked:  # a frame decoded as the station was blocked
+            self.camera.stop()
             return
-        for entry in reading.entries:
+        for entry in entries:
             self._enqueue(entry)
         self._refocus()
-
-    def _decode_failed(self, error: BaseException) -> None:
-        self._decoding = False
-        title, text = describe(error)
-        self._image_problem("⚠ IMAGE NOT READ", f"{title}: {text}")
 
     def _image_problem(self, headline: str, detail: str) -> None:
         self.body.show_banner("scanBannerWarning", headline, detail)
@@ -465,11 +402,9 @@ class ScanStation(QWidget):
         """Start the camera; "No camera found" when there is none."""
         if self.coi is None or self.blocked or self.busy:
             return
-        problem = self.camera.start()
+        problem = self.pictures.start_camera()
         if problem is not None:
-            self._camera_problem(
-                f"{problem}. Scan the label, or photograph it and use “Decode image file…”."
-            )
+            self._image_problem("⚠ CAMERA", problem)
             return
         self.body.show_banner(
             "scanBannerChecking",
@@ -477,32 +412,8 @@ class ScanStation(QWidget):
             "Hold the DIN bar code or the 2-D code still in front of the camera.",
         )
 
-    def _camera_running(self, running: bool) -> None:
-        self.body.show_camera(running)
-        self._update()
-
-    def _camera_read(self, symbols: tuple[DecodedSymbol, ...]) -> None:
-        """The camera read a code: it becomes an entry, verified like a scan."""
-        if self.coi is None or self.blocked:
-            self.camera.stop()
-            return
-        entry = camera_entry(symbols, self.coi.code)
-        if entry is None:  # only the case's own COI: keep looking
-            self.body.remember("ℹ camera: the COI of this case (not a container), skipped")
-            self.frames.start()
-            return
-        self.camera.stop()
-        self._enqueue(entry)
-        self._refocus()
-
-    def _camera_failed(self, error: BaseException) -> None:
-        title, text = describe(error)
-        self.camera.stop()
-        self._camera_problem(f"The camera frame could not be decoded — {title}: {text}")
-
-    def _camera_problem(self, text: str) -> None:
-        self.body.show_banner("scanBannerWarning", "⚠ CAMERA", text)
-        self.body.remember(f"⚠ camera: {text}")
+    def _pictures_changed(self) -> None:
+        self.body.show_camera(self.camera.running)
         self._update()
 
     # ------------------------------------------------------------------ full window
