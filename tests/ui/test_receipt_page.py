@@ -19,9 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone
+from PySide6.QtCore import QDateTime, QEvent, Qt, QTimer, QTimeZone
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from app.access.users import authenticate, create_user
 from app.casefile.shipments import (
@@ -44,8 +46,11 @@ from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
 from app.journey.views import CaseView
 from app.quality.deviations import deviations_of_case
+from app.scanning import GS, ScannerSettings
 from app.scanning.alarms import scan_acknowledgement
 from db.enums import CaseStage, Role
+from db.models import Scan
+from labels.scan import parse_scan
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
@@ -626,3 +631,78 @@ def test_the_screen_stays_responsive_while_a_million_readings_are_imported(
         record_property,
         MAX_STALL_MS,
     )
+
+
+# ---------------------------------------------------------------- the scanner at the receipt
+
+
+def _recorded_scans(demo) -> list[Scan]:
+    with demo.database.read_session() as session:
+        scans = list(session.scalars(select(Scan).order_by(Scan.recorded_at)))
+        session.expunge_all()
+    return scans
+
+
+def _send_text(field: QWidget, text: str) -> None:
+    """Key presses carrying ``text`` and no key code (QTest types ASCII only)."""
+    for character in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, character)
+            QApplication.sendEvent(field, event)
+
+
+def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner
+) -> None:
+    settings = ScannerSettings(gs_substitute="^", aim_prefix_expected=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    page = ReceiptPage(demo.database, demo["otto.operator"], runner, scanner=settings)
+    qtbot.addWidget(page)
+    page.resize(1500, 980)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: page.status is not None, timeout=WAIT_MS)
+    assert page.scan_field.placeholderText() == "Scan each container's DIN bar code here"
+    before = len(_recorded_scans(demo))
+
+    # An empty Enter and a control character: nothing is sent, the words say why.
+    qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+    qtbot.keyClicks(page.scan_field, "]C0" + arrived.bag_scan[:6])
+    _send_text(page.scan_field, "\x1e")
+    qtbot.keyClicks(page.scan_field, arrived.bag_scan[6:])
+    qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+    assert page.scan_ok.isVisible() and page.scan_ok.objectName() == "errorMessage"
+    assert "control character(s) 0x1E" in page.scan_ok.text()
+    assert "It was not checked" in page.scan_ok.text()
+    assert not page.mismatch.isVisible() and page.scan_field.isEnabled()
+    assert len(_recorded_scans(demo)) == before and _status_cell(page) == "… waiting for scan"
+
+    # The substitute typed by hand inside a DIN becomes GS: refused in words, and recorded.
+    din = arrived.bag_scan
+    qtbot.keyClicks(page.scan_field, f"{din[:5]}^{din[5:]}", delay=80)
+    qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
+    assert "could not be read" in page.mismatch_text.text()
+    assert _recorded_scans(demo)[-1].raw_text == f"{din[:5]}{GS}{din[5:]}"
+    qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
+
+    # Characters no code carries: refused by the parser in words, recorded, nothing received.
+    qtbot.keyClicks(page.scan_field, f"]C0{din[:-2]}")
+    _send_text(page.scan_field, "é")
+    _scan(qtbot, page, "!")
+    qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
+    assert "could not be read" in page.mismatch_text.text()
+    assert _recorded_scans(demo)[-1].raw_text == f"]C0{din[:-2]}é!"
+    qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
+    assert _status_cell(page) == "… waiting for scan"
+
+    # The scanner's burst with its AIM prefix: received, parsed as the scan station parses it.
+    _scan(qtbot, page, f"]C0{din}")
+    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    received = _recorded_scans(demo)[-1]
+    assert received.raw_text == f"]C0{din}"
+    assert parse_scan(received.raw_text).fields["din"] == arrived.bag.din

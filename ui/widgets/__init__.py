@@ -19,9 +19,8 @@ from ui.widgets.page_parts import (
     unbroken,
 )
 from ui.widgets.paged_model import PagedTableModel
-from ui.widgets.scan_alarm import ScanAlarm, not_recorded_text, record_acknowledgement
-from ui.widgets.scan_entries import ScanEntry, image_reading
-from ui.widgets.scanner_input import ScanField, ScannerSettings, WedgeScan, case_coi
+from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorded_text
+from ui.widgets.scanner_input import ScanField
 from ui.widgets.sounds import Sounds, multimedia_available
 from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
 
@@ -32,25 +31,20 @@ __all__ = [
     "LabelRow",
     "OutputRow",
     "PagedTableModel",
+    "RefusalAcknowledgement",
     "ScanAlarm",
-    "ScanEntry",
     "ScanField",
-    "ScannerSettings",
     "Sounds",
-    "WedgeScan",
-    "case_coi",
     "cell",
     "count_text",
     "describe",
     "din_text",
     "escape",
     "fit_height",
-    "image_reading",
     "local_time",
     "message_line",
     "multimedia_available",
     "not_recorded_text",
-    "record_acknowledgement",
     "restyle",
     "show_error",
     "show_error_box",
