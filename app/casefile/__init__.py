@@ -34,12 +34,10 @@ from app.casefile.release import (
     release_record,
 )
 from app.casefile.shipments import (
-    AssessedTrace,
     ExpectedUnit,
     ReceiptStatus,
     ShipmentDirection,
     ShipmentView,
-    assessed_trace,
     open_shipment,
     receipt_status,
     shipments_for_receipt,
@@ -52,7 +50,6 @@ __all__ = [
     "PAGE_SIZE",
     "Alert",
     "AlertKind",
-    "AssessedTrace",
     "CaseDetail",
     "CasePage",
     "CaseRow",
@@ -79,7 +76,6 @@ __all__ = [
     "Verdict",
     "WorkItem",
     "alerts",
-    "assessed_trace",
     "awaiting_disposition",
     "case_detail",
     "list_cases",
