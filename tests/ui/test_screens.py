@@ -3,7 +3,7 @@
 The showcase (``coi demo --showcase``) leaves cases at every stage, so each section has something
 to show. Each section is opened through the navigation, as a user would, and written to
 ``tests/artifacts/screens/<section>-<user>.png`` for a maintainer to look at without starting the
-app. The assertions are what a user would notice first: a built page (no placeholder), no error
+app. The assertions are what a user would notice first: a built page, no error
 shown, and a page that fits a 1280-pixel-wide window.
 """
 
@@ -94,7 +94,6 @@ def test_every_section_opens_with_showcase_data(
         qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
         qtbot.wait(50)  # let the layout settle (a page that is too wide grows the window now)
         page = window.pages.currentWidget()
-        assert page.findChild(QLabel, "placeholderNotice") is None, section.key
         assert _visible_errors(window) == [], (section.key, _visible_errors(window))
         # Every screen fits a 1280 × 820 window: no page forces the window wider.
         assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())

@@ -116,7 +116,8 @@ class LoggerImportDialog(QDialog):
             if task.cancelled:
                 return None
             task.report(0, 0)  # storing begins: from here on nothing can be cancelled
-            return HELPER.run(import_in_helper, url, actor, shipment_id, str(path), window)
+            read = digest.hexdigest()  # the file stored must be the file read here
+            return HELPER.run(import_in_helper, url, actor, shipment_id, str(path), window, read)
 
         self.task = self.runner.write(work, self._done, self._failed, self._progress)
 
