@@ -69,6 +69,7 @@ def import_in_helper(
     shipment_id: uuid.UUID,
     path: str,
     window: tuple[datetime, datetime],
+    *,
     sha256: str,
 ) -> LoggerFileView:
     """Import a logger file for a shipment, refused if its content is no longer ``sha256``
