@@ -182,6 +182,20 @@ def list_cases(
     The search matches the COI (typed with or without spaces) for everyone, and the hospital
     number or family name for roles allowed to see identity.
     """
+    with database.read_session() as session:
+        return case_page(session, actor, search=search, stage=stage, offset=offset, limit=limit)
+
+
+def case_page(
+    session: Session,
+    actor: Actor,
+    *,
+    search: str = "",
+    stage: CaseStage | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> CasePage:
+    """``list_cases`` read in the caller's session."""
     identity = may_see_identity(actor)
     where = [visible_cases(actor)]
     if stage is not None:
@@ -216,12 +230,11 @@ def list_cases(
             PatientIdentity.date_of_birth,
             PatientIdentity.hospital_number,
         ).outerjoin(PatientIdentity, PatientIdentity.patient_id == Case.patient_id)
-    with database.read_session() as session:
-        total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
-        found = session.execute(page.order_by(*NEWEST_FIRST)).all()
-        sites = site_names(
-            session, [r.clinic_site_id for r in found] + [r.manufacturing_site_id for r in found]
-        )
+    total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
+    found = session.execute(page.order_by(*NEWEST_FIRST)).all()
+    sites = site_names(
+        session, [r.clinic_site_id for r in found] + [r.manufacturing_site_id for r in found]
+    )
     return CasePage(tuple(_row(r, sites, identity) for r in found), total)
 
 

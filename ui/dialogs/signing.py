@@ -113,3 +113,19 @@ class SecondPersonDialog(QDialog):
             self.error_label.show()
             return
         self.accept()
+
+
+def ask_second_person(
+    parent: QWidget | None, database: Database, station: str, what: str
+) -> tuple[Actor, str] | None:
+    """Sign a colleague in to verify ``what``: who they are and the password they signed
+    with, or None when the dialog is cancelled."""
+    dialog = SecondPersonDialog(parent, database, what, station)
+    try:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        second, password = dialog.actor, dialog.password
+    finally:
+        dialog.deleteLater()
+    if not accepted or second is None:
+        return None
+    return second, password

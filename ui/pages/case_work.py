@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -26,8 +27,8 @@ from app.casefile import CaseStage, list_cases
 from app.core import Actor, Database, ScanMismatch
 from app.labelling import confirm_label, print_unit_label
 from ui.dialogs import choose_printer_and_print
-from ui.tasks import TaskRunner
-from ui.widgets import LabelRow, ScanAlarm, din_text, message_line, show_error, show_message
+from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
+from ui.widgets import LabelRow, ScanAlarm, din_text, message_line, show_message
 
 
 class CaseWorkPage(QWidget):
@@ -77,38 +78,16 @@ class CaseWorkPage(QWidget):
 
     # ------------------------------------------------------------ background work
 
-    def _read(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self._run(self.runner.read, work, done)
-
-    def _write(
-        self,
-        work: Callable[[], Any],
-        done: Callable[[Any], None],
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> None:
-        self._run(self.runner.write, work, done, on_mismatch)
-
-    def _run(
-        self,
-        start: Any,
-        work: Callable[[], Any],
-        done: Callable[[Any], None],
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> None:
-        self._busy = True
+    def set_busy(self, busy: bool) -> None:
+        """Disable the page while a service call runs (an operation's ``busy`` handler)."""
+        self._busy = busy
         self._update_enabled()
 
-        def finished(result: Any) -> None:
-            self._busy = False
-            self._update_enabled()
-            done(result)
-
-        def failed(error: BaseException) -> None:
-            self._busy = False
-            self._update_enabled()
-            self._refused(error, on_mismatch)
-
-        start(lambda _task: work(), finished, failed)
+    def read(self, work: Callable[[], Any], done: Callable[[Any], None], *, doing: str) -> None:
+        """Read with ``work`` (plain values only: it runs off the GUI thread), then ``done``."""
+        ReadOp(work, doing=doing).busy(self.set_busy).success(done).failure(self.refused).run(
+            self.runner
+        )
 
     def _update_enabled(self) -> None:
         self.body.setEnabled(not self._busy and not self.alarm.active)
@@ -126,9 +105,10 @@ class CaseWorkPage(QWidget):
         self.ok_message.hide()
         self.error_message.hide()
 
-    def _refused(
-        self, error: BaseException, on_acknowledge: Callable[[], None] | None = None
-    ) -> None:
+    def refused(self, failure: Failure, on_acknowledge: Callable[[], None] | None = None) -> None:
+        """Show why a call did not happen; a refused scan raises the alarm and blocks the
+        page until it is acknowledged, then ``on_acknowledge`` runs."""
+        error = failure.error
         if isinstance(error, ScanMismatch):
             self._quiet()
             self.alarm.raise_alarm(
@@ -140,7 +120,14 @@ class CaseWorkPage(QWidget):
             self._update_enabled()
             return
         self.ok_message.hide()
-        show_error(self.error_message, error)
+        show_message(self.error_message, f"✖ {failure.title}: {failure.text}", ok=False)
+
+    def refusal(
+        self, on_acknowledge: Callable[[], None] | None = None
+    ) -> Callable[[Failure], None]:
+        """A failure handler that shows the refusal, then runs ``on_acknowledge`` once an
+        alarm for a refused scan is acknowledged (e.g. to clear the scan field)."""
+        return lambda failure: self.refused(failure, on_acknowledge)
 
     def _acknowledged(self) -> None:
         action, self._on_acknowledge = self._on_acknowledge, None
@@ -176,7 +163,7 @@ class CaseWorkPage(QWidget):
             try:
                 sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
             except Exception as error:  # a printer fault is shown, the record stays
-                self._refused(error)
+                self.refused(Failure.of(error, "The label was not printed"))
                 self.load_case()
                 return
             if sent:
@@ -190,10 +177,11 @@ class CaseWorkPage(QWidget):
             self.load_case()
 
         self._quiet()
-        self._write(
-            lambda: print_unit_label(self.database, self.actor, unit.id, reprint_reason=reason),
-            printed,
-        )
+        WriteOp(
+            partial(print_unit_label, self.database, self.actor, unit.id, reprint_reason=reason),
+            doing="The label was not printed",
+            changes={"label"},
+        ).busy(self.set_busy).success(printed).failure(self.refused).run(self.runner)
 
     def scan_label_back(self, row: LabelRow) -> None:
         """Scan a printed label on its container: it must be that container's label."""
@@ -208,10 +196,12 @@ class CaseWorkPage(QWidget):
             self.load_case()
 
         self._quiet()
-        self._write(
-            lambda: confirm_label(self.database, self.actor, unit.id, raw),
-            applied,
-            on_mismatch=row.scan_back.clear,
+        WriteOp(
+            partial(confirm_label, self.database, self.actor, unit.id, raw),
+            doing="The label was not scanned back",
+            changes={"label"},
+        ).busy(self.set_busy).success(applied).failure(self.refusal(row.scan_back.clear)).run(
+            self.runner
         )
 
     # ------------------------------------------------------------ cases
@@ -219,13 +209,15 @@ class CaseWorkPage(QWidget):
     def refresh(self) -> None:
         """Reload the cases at this page's stages that the user's site works on."""
 
+        database, actor, stages = self.database, self.actor, self.stages
+
         def work() -> list[Any]:
             rows: list[Any] = []
-            for stage in self.stages:
-                rows.extend(list_cases(self.database, self.actor, stage=stage).rows)
+            for stage in stages:
+                rows.extend(list_cases(database, actor, stage=stage).rows)
             return rows
 
-        self._read(work, self._show_cases)
+        self.read(work, self._show_cases, doing="The cases could not be read")
 
     def _show_cases(self, rows: list[Any]) -> None:
         chosen = self.current_case_id()

@@ -5,13 +5,15 @@ from __future__ import annotations
 from ui.widgets.formats import count_text, din_text, local_time, utc_text
 from ui.widgets.full_window import FullWindow
 from ui.widgets.label_rows import BagRow, LabelRow, OutputRow
-from ui.widgets.messages import describe, show_error
+from ui.widgets.messages import describe, show_error_box
 from ui.widgets.page_parts import (
     cell,
     escape,
     fit_height,
     message_line,
     restyle,
+    show_error,
+    show_failed,
     show_failure,
     show_message,
     table,
@@ -52,6 +54,8 @@ __all__ = [
     "record_acknowledgement",
     "restyle",
     "show_error",
+    "show_error_box",
+    "show_failed",
     "show_failure",
     "show_message",
     "table",

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import ValidationFailed
+from ui.tasks import Failure
 from ui.widgets.messages import describe
 
 
@@ -61,9 +61,12 @@ def show_error(label: QLabel, error: BaseException) -> None:
 
 def show_failure(label: QLabel, error: BaseException, doing: str) -> None:
     """Show why ``doing`` did not happen: the known error's words, never a traceback."""
-    title, text = describe(error)
-    because = text if type(error) is ValidationFailed else f"{title}: {text}"  # title says little
-    show_message(label, f"✖ {doing} — {because}", ok=False)
+    show_failed(label, Failure.of(error, doing))
+
+
+def show_failed(label: QLabel, failure: Failure) -> None:
+    """Show an operation's failure in a message line: "✖ <what> — <why>"."""
+    show_message(label, failure.line, ok=False)
 
 
 def table(name: str, headers: Sequence[str]) -> QTableWidget:

@@ -11,10 +11,10 @@ SSCC), scans each bag into it, scans the data logger and hands the shipper to th
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.casefile import CaseStage, ShipmentDirection
+from app.casefile import CaseStage, CollectionScreen, ShipmentDirection, collection_screen
 from app.core import Actor, Database
 from app.journey import (
     CaseView,
@@ -39,10 +39,9 @@ from app.journey import (
     register_collection,
     verify_collection,
 )
-from ui.dialogs import SecondPersonDialog
+from ui.dialogs import ask_second_person
 from ui.pages import CaseWorkPage
-from ui.pages.collection.snapshot import CollectionState, read_collection
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import BagRow, din_text, local_time, time_editor, utc_of
 
 DEFAULT_ANTICOAGULANT = "ACD-A"
@@ -56,7 +55,7 @@ class CollectionPage(CaseWorkPage):
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
         super().__init__(database, actor, runner, "Collection and shipment to the manufacturer")
         self.setObjectName("page-collection")
-        self.state: CollectionState | None = None
+        self.state: CollectionScreen | None = None
         self.shipments: dict[uuid.UUID, ShipmentView] = {}
         self.bag_rows: list[BagRow] = []
         self.case_label = QLabel()
@@ -178,9 +177,13 @@ class CollectionPage(CaseWorkPage):
         if case_id is None:
             self._show_state(None)
             return
-        self._read(lambda: read_collection(self.database, self.actor, case_id), self._show_state)
+        self.read(
+            partial(collection_screen, self.database, self.actor, case_id),
+            self._show_state,
+            doing="The case could not be read",
+        )
 
-    def _show_state(self, state: CollectionState | None) -> None:
+    def _show_state(self, state: CollectionScreen | None) -> None:
         if state is not None and self.current_case_id() != state.case.id:
             return  # another case was chosen meanwhile
         self.state = state
@@ -197,7 +200,7 @@ class CollectionPage(CaseWorkPage):
         self._show_shipment()
         self._update_steps()
 
-    def _show_bags(self, state: CollectionState | None) -> None:
+    def _show_bags(self, state: CollectionScreen | None) -> None:
         for row in self.bag_rows:
             self.bags_layout.removeWidget(row)
             row.deleteLater()
@@ -288,9 +291,11 @@ class CollectionPage(CaseWorkPage):
             self.load_case()
 
         self._quiet()
-        self._write(
-            lambda: register_collection(self.database, self.actor, case_id, bag), registered
-        )
+        WriteOp(
+            partial(register_collection, self.database, self.actor, case_id, bag),
+            doing="The bag was not registered",
+            changes={"unit"},
+        ).busy(self.set_busy).success(registered).failure(self.refused).run(self.runner)
 
     def verify(self) -> None:
         """A second person signs in here and verifies the collection."""
@@ -298,19 +303,15 @@ class CollectionPage(CaseWorkPage):
         if state is None:
             return
         dins = ", ".join(din_text(b.din) for b in state.bags)
-        dialog = SecondPersonDialog(
+        signed_in = ask_second_person(
             self,
             self.database,
-            f"the collection of COI {state.case.coi_eye_readable} (bag DIN {dins})",
             self.actor.station,
+            f"the collection of COI {state.case.coi_eye_readable} (bag DIN {dins})",
         )
-        try:
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-            second, password = dialog.actor, dialog.password
-        finally:
-            dialog.deleteLater()
-        if not accepted or second is None:
+        if signed_in is None:
             return
+        second, password = signed_in
         case_id = state.case.id
 
         def verified(_case: CaseView) -> None:
@@ -322,7 +323,11 @@ class CollectionPage(CaseWorkPage):
             self.refresh()
 
         self._quiet()
-        self._write(lambda: verify_collection(self.database, second, case_id, password), verified)
+        WriteOp(
+            partial(verify_collection, self.database, second, case_id, password),
+            doing="The collection was not verified",
+            changes={"case"},
+        ).busy(self.set_busy).success(verified).failure(self.refused).run(self.runner)
 
     # ------------------------------------------------------------ shipment
 
@@ -345,12 +350,17 @@ class CollectionPage(CaseWorkPage):
             self.pack_scan.setFocus()
 
         self._quiet()
-        self._write(
-            lambda: create_shipment(
-                self.database, self.actor, case_id, ShipmentDirection.TO_MANUFACTURER
+        WriteOp(
+            partial(
+                create_shipment,
+                self.database,
+                self.actor,
+                case_id,
+                ShipmentDirection.TO_MANUFACTURER,
             ),
-            created,
-        )
+            doing="The shipper was not opened",
+            changes={"shipment"},
+        ).busy(self.set_busy).success(created).failure(self.refused).run(self.runner)
 
     def pack(self) -> None:
         """Scan a bag into the shipper: it must be a bag of this case not yet packed."""
@@ -365,10 +375,12 @@ class CollectionPage(CaseWorkPage):
             self.pack_scan.setFocus()
 
         self._quiet()
-        self._write(
-            lambda: pack_unit(self.database, self.actor, shipment.id, raw),
-            packed,
-            on_mismatch=self.pack_scan.clear,
+        WriteOp(
+            partial(pack_unit, self.database, self.actor, shipment.id, raw),
+            doing="The bag was not packed",
+            changes={"shipment"},
+        ).busy(self.set_busy).success(packed).failure(self.refusal(self.pack_scan.clear)).run(
+            self.runner
         )
 
     def attach(self) -> None:
@@ -384,10 +396,12 @@ class CollectionPage(CaseWorkPage):
             self.courier_name.setFocus()
 
         self._quiet()
-        self._write(
-            lambda: attach_logger(self.database, self.actor, shipment.id, raw),
-            attached,
-            on_mismatch=self.logger_scan.clear,
+        WriteOp(
+            partial(attach_logger, self.database, self.actor, shipment.id, raw),
+            doing="The data logger was not attached",
+            changes={"shipment"},
+        ).busy(self.set_busy).success(attached).failure(self.refusal(self.logger_scan.clear)).run(
+            self.runner
         )
 
     def hand_over(self) -> None:
@@ -410,13 +424,15 @@ class CollectionPage(CaseWorkPage):
             self.refresh()
 
         self._quiet()
-        self._write(
-            lambda: hand_over(
+        WriteOp(
+            partial(
+                hand_over,
                 self.database,
                 self.actor,
                 shipment.id,
                 courier_name=name,
                 courier_organisation=company,
             ),
-            handed,
-        )
+            doing="The shipper was not handed over",
+            changes={"shipment", "case"},
+        ).busy(self.set_busy).success(handed).failure(self.refused).run(self.runner)
