@@ -9,7 +9,10 @@ view of the whole screen.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from app.casefile.queries import CaseRow, case_page, may_view_cases, visible_case
 from app.casefile.release import (
@@ -51,6 +54,7 @@ __all__ = [
     "ReleaseScreen",
     "batch_record_screen",
     "bedside_screen",
+    "cases_at",
     "collection_screen",
     "deviations_screen",
     "release_screen",
@@ -59,6 +63,20 @@ __all__ = [
 RELEASE_STAGES = (CaseStage.QC_PENDING_RELEASE, CaseStage.RELEASED)
 """Batches the QC & release screen lists: waiting for QC and release, then released but not
 yet shipped."""
+
+
+# ---------------------------------------------------------------- case pickers
+
+
+def cases_at(database: Database, actor: Actor, stages: Sequence[CaseStage]) -> tuple[CaseRow, ...]:
+    """The cases the actor may see at ``stages``, stage by stage, newest first within a stage
+    (the case picker of the bench and bedside screens)."""
+    with database.read_session() as session:
+        return _cases_at(session, actor, stages)
+
+
+def _cases_at(session: Session, actor: Actor, stages: Sequence[CaseStage]) -> tuple[CaseRow, ...]:
+    return tuple(row for stage in stages for row in case_page(session, actor, stage=stage).rows)
 
 
 # ---------------------------------------------------------------- QC & release
@@ -92,9 +110,7 @@ def release_screen(
     """The QC & release screen: the site's batches in QC / pending release, then those
     released, and the batch ``case_id`` (the first listed when it is None or not listed)."""
     with database.read_session() as session:
-        batches = tuple(
-            row for stage in RELEASE_STAGES for row in case_page(session, actor, stage=stage).rows
-        )
+        batches = _cases_at(session, actor, RELEASE_STAGES)
         ids = [row.id for row in batches]
         chosen = case_id if case_id in ids else (ids[0] if ids else None)
         if chosen is None:

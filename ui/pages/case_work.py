@@ -9,7 +9,7 @@ alarm's acknowledgement is on record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import CaseStage, list_cases
+from app.casefile import CaseRow, CaseStage, cases_at
 from app.core import Actor, Database, ScanMismatch
 from app.labelling import confirm_label, print_unit_label
 from ui.dialogs import choose_printer_and_print
@@ -209,17 +209,13 @@ class CaseWorkPage(QWidget):
     def refresh(self) -> None:
         """Reload the cases at this page's stages that the user's site works on."""
 
-        database, actor, stages = self.database, self.actor, self.stages
+        self.read(
+            partial(cases_at, self.database, self.actor, self.stages),
+            self._show_cases,
+            doing="The cases could not be read",
+        )
 
-        def work() -> list[Any]:
-            rows: list[Any] = []
-            for stage in stages:
-                rows.extend(list_cases(database, actor, stage=stage).rows)
-            return rows
-
-        self.read(work, self._show_cases, doing="The cases could not be read")
-
-    def _show_cases(self, rows: list[Any]) -> None:
+    def _show_cases(self, rows: Sequence[CaseRow]) -> None:
         chosen = self.current_case_id()
         self._case_ids = [row.id for row in rows]
         self.case_picker.blockSignals(True)

@@ -90,11 +90,11 @@ def widget_held_by(work: object, depth: int = 3) -> QObject | None:
     held: list[object] = []
     if isinstance(work, functools.partial):
         held = [work.func, *work.args, *work.keywords.values()]
-    elif isinstance(work, types.MethodType):
-        held = [work.__self__, work.__func__]
     elif isinstance(work, types.FunctionType):
         held = [cell.cell_contents for cell in work.__closure__ or () if _filled(cell)]
         held += [*(work.__defaults__ or ()), *(work.__kwdefaults__ or {}).values()]
+    else:  # a bound method, Python's or Qt's (``page.refresh``, ``field.text``)
+        held = [getattr(work, "__self__", None), getattr(work, "__func__", None)]
     for value in held:
         found = widget_held_by(value, depth - 1) if callable(value) else _qt(value)
         if found is not None:
