@@ -41,6 +41,9 @@ class CaseWorkPage(QWidget):
 
     stages: tuple[CaseStage, ...] = ()
     """The stages of the cases offered in the case picker."""
+    screen: Callable[[Database, Actor, uuid.UUID], Any]
+    """The service that reads all the page shows of one case, in one session (a
+    ``staticmethod`` in each page, e.g. ``staticmethod(bedside_screen)``)."""
 
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner, title: str) -> None:
         super().__init__()
@@ -241,5 +244,25 @@ class CaseWorkPage(QWidget):
         self.case_picker.setCurrentIndex(self._case_ids.index(case_id))
 
     def load_case(self) -> None:
-        """Read the chosen case and show it (each page says what it shows)."""
+        """Read the chosen case and show it (``show_case(None)`` when there is none)."""
+        case_id = self.current_case_id()
+        if case_id is None:
+            self.show_case(None)
+        else:
+            self.read_case(case_id)
+
+    def read_case(self, case_id: uuid.UUID) -> None:
+        """Read everything the page shows of ``case_id`` in one call (``screen``), show it."""
+        self.read(
+            partial(self.screen, self.database, self.actor, case_id),
+            self._case_read,
+            doing="The case could not be read",
+        )
+
+    def _case_read(self, state: Any) -> None:
+        if self.current_case_id() == state.case.id:  # else another case was chosen meanwhile
+            self.show_case(state)
+
+    def show_case(self, state: Any | None) -> None:
+        """Show what ``screen`` read of the chosen case; None when there is no case."""
         raise NotImplementedError

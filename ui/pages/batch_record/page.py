@@ -59,6 +59,7 @@ class BatchRecordPage(CaseWorkPage):
     """The batch record of one case at the operator's site, step by step."""
 
     stages = BATCH_STAGES
+    screen = staticmethod(batch_record_screen)
 
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
         super().__init__(database, actor, runner, "Batch record")
@@ -111,10 +112,9 @@ class BatchRecordPage(CaseWorkPage):
         if self.input_scan is not None:
             self.input_scan.setFocus()
 
-    def load_case(self) -> None:
-        """Read the chosen case's batch record and show it."""
-        case_id = self.current_case_id()
-        if case_id is None:
+    def show_case(self, state: BatchRecordScreen | None) -> None:
+        """Show the case's batch record: its steps, and the panel of the current one."""
+        if state is None:
             self.state = None
             self.case_summary.setText(
                 "No case is received at, or in manufacture at, your site "
@@ -124,15 +124,6 @@ class BatchRecordPage(CaseWorkPage):
             self._show_steps([])
             self._show_panel(None)
             return
-        self.read(
-            partial(batch_record_screen, self.database, self.actor, case_id),
-            self._show_state,
-            doing="The batch record could not be read",
-        )
-
-    def _show_state(self, state: BatchRecordScreen) -> None:
-        if self.current_case_id() != state.case.id:
-            return  # another case was chosen meanwhile
         self.state = state
         case = state.case
         self.case_summary.setText(

@@ -59,6 +59,7 @@ class BedsidePage(CaseWorkPage):
     """Wristband and bag check, second nurse, infusion start and end."""
 
     stages = (CaseStage.RECEIVED_AT_CLINIC,)
+    screen = staticmethod(bedside_screen)
 
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
         super().__init__(database, actor, runner, "Bedside check and infusion")
@@ -79,7 +80,7 @@ class BedsidePage(CaseWorkPage):
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.update_countdown)
-        self._show_state(None)
+        self.show_case(None)
         self.refresh()
 
     # ------------------------------------------------------------ layout
@@ -171,26 +172,17 @@ class BedsidePage(CaseWorkPage):
     # ------------------------------------------------------------ the case
 
     def load_case(self) -> None:
-        """Read the chosen case: patient, COI, bags and post-thaw limit."""
-        case_id = self.current_case_id()
+        """Forget the bedside check in progress, then read the chosen case."""
         self.check = None
         self.infused = False
         self.wristband_scan.clear()
         self.bag_scan.clear()
         self.check_result.hide()
         self.thawed.setChecked(False)
-        if case_id is None:
-            self._show_state(None)
-            return
-        self.read(
-            partial(bedside_screen, self.database, self.actor, case_id),
-            self._show_state,
-            doing="The case could not be read",
-        )
+        super().load_case()
 
-    def _show_state(self, state: BedsideScreen | None) -> None:
-        if state is not None and self.current_case_id() != state.case.id:
-            return  # another case was chosen meanwhile
+    def show_case(self, state: BedsideScreen | None) -> None:
+        """Show whose therapy it is, its bags and the post-thaw limit."""
         self.state = state
         if state is None:
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
@@ -329,7 +321,7 @@ class BedsidePage(CaseWorkPage):
         if signed_in is None:
             return
         second, password = signed_in
-        database, actor, case_id = self.database, self.actor, state.case.id
+        case_id = state.case.id
 
         def confirmed(_view: Any) -> None:
             self.infused = True
@@ -343,16 +335,12 @@ class BedsidePage(CaseWorkPage):
             )
             self.update_countdown()
             self._update_steps()
-            self.read(
-                partial(bedside_screen, database, actor, case_id),
-                self._show_state,
-                doing="The case could not be read",
-            )
+            self.read_case(case_id)
 
         WriteOp(
             partial(
                 confirm_infusion,
-                database,
+                self.database,
                 second,
                 check.id,
                 started_at=started,

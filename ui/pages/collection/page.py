@@ -51,6 +51,7 @@ class CollectionPage(CaseWorkPage):
     """Register, label and verify the apheresis bags; ship them to the manufacturer."""
 
     stages = (CaseStage.ENROLLED, CaseStage.COLLECTED)
+    screen = staticmethod(collection_screen)
 
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
         super().__init__(database, actor, runner, "Collection and shipment to the manufacturer")
@@ -76,7 +77,7 @@ class CollectionPage(CaseWorkPage):
         columns.addLayout(right, stretch=1)
         self.body_layout.addLayout(columns)
         self.body_layout.addStretch(1)
-        self._show_state(None)
+        self.show_case(None)
         self.refresh()
 
     # ------------------------------------------------------------ layout
@@ -171,21 +172,8 @@ class CollectionPage(CaseWorkPage):
 
     # ------------------------------------------------------------ the case
 
-    def load_case(self) -> None:
-        """Read the chosen case: its bags and their labels."""
-        case_id = self.current_case_id()
-        if case_id is None:
-            self._show_state(None)
-            return
-        self.read(
-            partial(collection_screen, self.database, self.actor, case_id),
-            self._show_state,
-            doing="The case could not be read",
-        )
-
-    def _show_state(self, state: CollectionScreen | None) -> None:
-        if state is not None and self.current_case_id() != state.case.id:
-            return  # another case was chosen meanwhile
+    def show_case(self, state: CollectionScreen | None) -> None:
+        """Show the case: its bags, their labels and the shipper being packed."""
         self.state = state
         if state is not None and state.shipment is not None:
             self.shipments[state.case.id] = state.shipment  # survives a restart of the screen
