@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.casefile import CaseRow, CaseStage, cases_at
 from app.core import Actor, Database, ScanMismatch
 from app.labelling import confirm_label, print_unit_label
-from ui.dialogs import choose_printer_and_print
+from ui.dialogs import ask_second_person, choose_printer_and_print
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
 from ui.widgets import LabelRow, ScanAlarm, din_text, message_line, show_message
 
@@ -123,7 +123,7 @@ class CaseWorkPage(QWidget):
             self._update_enabled()
             return
         self.ok_message.hide()
-        show_message(self.error_message, f"✖ {failure.title}: {failure.text}", ok=False)
+        show_message(self.error_message, failure.headline, ok=False)
 
     def refusal(
         self, on_acknowledge: Callable[[], None] | None = None
@@ -141,6 +141,32 @@ class CaseWorkPage(QWidget):
 
     def after_acknowledge(self) -> None:
         """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
+
+    def verify_as_second_person(
+        self,
+        what: str,
+        service: Callable[..., Any],
+        *args: Any,
+        doing: str,
+        changes: set[str],
+        done: Callable[[Actor, Any], None],
+        **kwargs: Any,
+    ) -> None:
+        """A colleague signs in on this screen to verify ``what``; then
+        ``service(database, colleague, *args, password=..., **kwargs)`` runs as them and
+        ``done(colleague, result)`` follows. Cancelling the sign-in does nothing."""
+        signed_in = ask_second_person(self, self.database, self.actor.station, what)
+        if signed_in is None:
+            return
+        second, password = signed_in
+        self._quiet()
+        WriteOp(
+            partial(service, self.database, second, *args, password=password, **kwargs),
+            doing=doing,
+            changes=changes,
+        ).busy(self.set_busy).success(lambda result: done(second, result)).failure(
+            self.refused
+        ).run(self.runner)
 
     def wire_label_row(self, row: LabelRow) -> None:
         """Print / Reprint and Enter in the scan-back field act on ``row``'s container."""

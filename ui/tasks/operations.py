@@ -79,6 +79,11 @@ class Failure:
         """The message line: "✖ <what did not happen> — <why>"."""
         return f"✖ {self.doing} — {self.because}"
 
+    @property
+    def headline(self) -> str:
+        """The shorter line, where the screen already says what was tried: "✖ <title>: <text>"."""
+        return f"✖ {self.title}: {self.text}"
+
 
 def widget_held_by(work: object, depth: int = 3) -> QObject | None:
     """A Qt object that ``work`` would reach on the worker thread (closure, bound ``self``,

@@ -7,13 +7,15 @@ A message line says what happened in plain words, styled as success (``okMessage
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QLabel,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -67,6 +69,25 @@ def show_failure(label: QLabel, error: BaseException, doing: str) -> None:
 def show_failed(label: QLabel, failure: Failure) -> None:
     """Show an operation's failure in a message line: "✖ <what> — <why>"."""
     show_message(label, failure.line, ok=False)
+
+
+def ok_cancel(dialog: QDialog, ok_text: str, on_ok: Callable[[], object]) -> QDialogButtonBox:
+    """A dialog's OK / Cancel row: OK says ``ok_text`` and calls ``on_ok``; Cancel rejects."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def password_field(name: str) -> QLineEdit:
+    """A field whose typing is hidden, named ``name`` for tests and the stylesheet."""
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
 
 
 def table(name: str, headers: Sequence[str]) -> QTableWidget:

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from app.casefile import BatchRecordScreen, CaseStage, Role, StepStatus, batch_record_screen
 from app.core import Actor, Database, ValidationFailed
 from app.journey import StepRecord, StepView, perform_step, start_manufacture, verify_step
-from ui.dialogs import ask_second_person
 from ui.pages import CaseWorkPage
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
 from ui.tasks import Failure, TaskRunner, WriteOp
@@ -339,17 +338,8 @@ class BatchRecordPage(CaseWorkPage):
         step = current_step(self.state.steps) if self.state else None
         if self.state is None or step is None:
             return
-        signed_in = ask_second_person(
-            self,
-            self.database,
-            self.actor.station,
-            f"step {step.position} ({step.name}) of COI {self.state.case.coi_eye_readable}",
-        )
-        if signed_in is None:
-            return
-        second, password = signed_in
 
-        def verified(view: StepView) -> None:
+        def verified(second: Actor, view: StepView) -> None:
             self._say(
                 True,
                 f"✔ Step {view.position} verified and signed by {second.full_name} "
@@ -357,8 +347,11 @@ class BatchRecordPage(CaseWorkPage):
             )
             self.load_case()
 
-        WriteOp(
-            partial(verify_step, self.database, second, step.id, password),
+        self.verify_as_second_person(
+            f"step {step.position} ({step.name}) of COI {self.state.case.coi_eye_readable}",
+            verify_step,
+            step.id,
             doing="The step was not verified",
             changes={"step", "case"},
-        ).busy(self.set_busy).success(verified).failure(self.refused).run(self.runner)
+            done=verified,
+        )

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from app.casefile import BedsideScreen, CaseStage, bedside_screen
 from app.core import Actor, Database
 from app.journey import BedsideCheckView, bedside_check, confirm_infusion
-from ui.dialogs import ask_second_person
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import DATE_TIME_FORMAT, din_text, local_time, restyle, time_editor, utc_of
@@ -311,19 +310,9 @@ class BedsidePage(CaseWorkPage):
         if check is None or state is None:
             return
         started, ended = utc_of(self.started_at.dateTime()), utc_of(self.ended_at.dateTime())
-        signed_in = ask_second_person(
-            self,
-            self.database,
-            self.actor.station,
-            f"the infusion of bag DIN {din_text(check.din)} to {self.patient_name.text()} "
-            f"(COI {state.case.coi_eye_readable})",
-        )
-        if signed_in is None:
-            return
-        second, password = signed_in
         case_id = state.case.id
 
-        def confirmed(_view: Any) -> None:
+        def confirmed(second: Actor, _view: Any) -> None:
             self.infused = True
             self.timer.stop()
             self._say(
@@ -337,16 +326,14 @@ class BedsidePage(CaseWorkPage):
             self._update_steps()
             self.read_case(case_id)
 
-        WriteOp(
-            partial(
-                confirm_infusion,
-                self.database,
-                second,
-                check.id,
-                started_at=started,
-                ended_at=ended,
-                password=password,
-            ),
+        self.verify_as_second_person(
+            f"the infusion of bag DIN {din_text(check.din)} to {self.patient_name.text()} "
+            f"(COI {state.case.coi_eye_readable})",
+            confirm_infusion,
+            check.id,
+            started_at=started,
+            ended_at=ended,
             doing="The infusion was not recorded",
             changes={"case"},
-        ).busy(self.set_busy).success(confirmed).failure(self.refused).run(self.runner)
+            done=confirmed,
+        )

@@ -39,7 +39,6 @@ from app.journey import (
     register_collection,
     verify_collection,
 )
-from ui.dialogs import ask_second_person
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import BagRow, din_text, local_time, time_editor, utc_of
@@ -291,18 +290,8 @@ class CollectionPage(CaseWorkPage):
         if state is None:
             return
         dins = ", ".join(din_text(b.din) for b in state.bags)
-        signed_in = ask_second_person(
-            self,
-            self.database,
-            self.actor.station,
-            f"the collection of COI {state.case.coi_eye_readable} (bag DIN {dins})",
-        )
-        if signed_in is None:
-            return
-        second, password = signed_in
-        case_id = state.case.id
 
-        def verified(_case: CaseView) -> None:
+        def verified(second: Actor, _case: CaseView) -> None:
             self._say(
                 True,
                 f"✔ Collection verified and signed by {second.full_name}: "
@@ -310,12 +299,14 @@ class CollectionPage(CaseWorkPage):
             )
             self.refresh()
 
-        self._quiet()
-        WriteOp(
-            partial(verify_collection, self.database, second, case_id, password),
+        self.verify_as_second_person(
+            f"the collection of COI {state.case.coi_eye_readable} (bag DIN {dins})",
+            verify_collection,
+            state.case.id,
             doing="The collection was not verified",
             changes={"case"},
-        ).busy(self.set_busy).success(verified).failure(self.refused).run(self.runner)
+            done=verified,
+        )
 
     # ------------------------------------------------------------ shipment
 
