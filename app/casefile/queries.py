@@ -183,19 +183,23 @@ def list_cases(
     number or family name for roles allowed to see identity.
     """
     with database.read_session() as session:
-        return case_page(session, actor, search=search, stage=stage, offset=offset, limit=limit)
+        return case_page(session, actor, CaseFilter(search, stage, offset, limit))
 
 
-def case_page(
-    session: Session,
-    actor: Actor,
-    *,
-    search: str = "",
-    stage: CaseStage | None = None,
-    offset: int = 0,
-    limit: int = PAGE_SIZE,
-) -> CasePage:
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which page of the case list: the search text, the stage, where the page starts, its
+    length (the arguments of ``list_cases``)."""
+
+    search: str = ""
+    stage: CaseStage | None = None
+    offset: int = 0
+    limit: int = PAGE_SIZE
+
+
+def case_page(session: Session, actor: Actor, wanted: CaseFilter) -> CasePage:
     """``list_cases`` read in the caller's session."""
+    search, stage, offset, limit = wanted.search, wanted.stage, wanted.offset, wanted.limit
     identity = may_see_identity(actor)
     where = [visible_cases(actor)]
     if stage is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.casefile.queries import CaseRow, case_page, may_view_cases, visible_case
+from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
 from app.casefile.release import (
     PendingDisposition,
     QcSpecView,
@@ -76,7 +76,9 @@ def cases_at(database: Database, actor: Actor, stages: Sequence[CaseStage]) -> t
 
 
 def _cases_at(session: Session, actor: Actor, stages: Sequence[CaseStage]) -> tuple[CaseRow, ...]:
-    return tuple(row for stage in stages for row in case_page(session, actor, stage=stage).rows)
+    return tuple(
+        row for stage in stages for row in case_page(session, actor, CaseFilter(stage=stage)).rows
+    )
 
 
 # ---------------------------------------------------------------- QC & release
@@ -144,7 +146,7 @@ def deviations_screen(database: Database, actor: Actor) -> DeviationsScreen:
     """The deviations screen: deviations (open first), files awaiting QA's disposition, and
     the cases a deviation may be raised on (none for a role that sees no case)."""
     with database.read_session() as session:
-        cases = case_page(session, actor).rows if may_view_cases(actor) else ()
+        cases = case_page(session, actor, CaseFilter()).rows if may_view_cases(actor) else ()
         return DeviationsScreen(
             tuple(site_deviations(session, actor)),
             tuple(pending_dispositions(session, actor)),
