@@ -25,8 +25,6 @@ class Section:
     title: str
     roles: frozenset[Role]
     summary: str
-    issue: int | None = None
-    """The issue that builds this section; ``None`` when it is built."""
 
 
 SECTIONS: tuple[Section, ...] = (

@@ -1,5 +1,5 @@
 """Reading a case: lists, history, timeline, signatures, stages, cold chain, release and shipments,
-work queue.
+work queue, and each working screen's data in one call (``screens``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,21 @@ from app.casefile.release import (
     qc_specifications,
     release_record,
 )
+from app.casefile.screens import (
+    RELEASE_STAGES,
+    BatchRecordScreen,
+    BedsideScreen,
+    CollectionScreen,
+    DeviationsScreen,
+    ReleaseBatch,
+    ReleaseScreen,
+    batch_record_screen,
+    bedside_screen,
+    cases_at,
+    collection_screen,
+    deviations_screen,
+    release_screen,
+)
 from app.casefile.shipments import (
     ExpectedUnit,
     ReceiptStatus,
@@ -48,14 +63,20 @@ from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_que
 
 __all__ = [
     "PAGE_SIZE",
+    "RELEASE_STAGES",
     "Alert",
     "AlertKind",
+    "AssessedTrace",
+    "BatchRecordScreen",
+    "BedsideScreen",
     "CaseDetail",
     "CasePage",
     "CaseRow",
     "CaseStage",
     "ColdChainVerdict",
+    "CollectionScreen",
     "DeviationStatus",
+    "DeviationsScreen",
     "Disposition",
     "ExpectedUnit",
     "GenealogyNode",
@@ -63,7 +84,9 @@ __all__ = [
     "QcOutcome",
     "QcSpecView",
     "ReceiptStatus",
+    "ReleaseBatch",
     "ReleaseRecord",
+    "ReleaseScreen",
     "Role",
     "ShipmentDirection",
     "ShipmentView",
@@ -77,7 +100,12 @@ __all__ = [
     "WorkItem",
     "alerts",
     "awaiting_disposition",
+    "batch_record_screen",
+    "bedside_screen",
     "case_detail",
+    "cases_at",
+    "collection_screen",
+    "deviations_screen",
     "list_cases",
     "may_view_cases",
     "open_deviations",
@@ -87,6 +115,7 @@ __all__ = [
     "qc_specifications",
     "receipt_status",
     "release_record",
+    "release_screen",
     "shipments_for_receipt",
     "stage_counts",
     "units_of",

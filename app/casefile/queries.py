@@ -182,6 +182,24 @@ def list_cases(
     The search matches the COI (typed with or without spaces) for everyone, and the hospital
     number or family name for roles allowed to see identity.
     """
+    with database.read_session() as session:
+        return case_page(session, actor, CaseFilter(search, stage, offset, limit))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which page of the case list: the search text, the stage, where the page starts, its
+    length (the arguments of ``list_cases``)."""
+
+    search: str = ""
+    stage: CaseStage | None = None
+    offset: int = 0
+    limit: int = PAGE_SIZE
+
+
+def case_page(session: Session, actor: Actor, wanted: CaseFilter) -> CasePage:
+    """``list_cases`` read in the caller's session."""
+    search, stage, offset, limit = wanted.search, wanted.stage, wanted.offset, wanted.limit
     identity = may_see_identity(actor)
     where = [visible_cases(actor)]
     if stage is not None:
@@ -216,12 +234,11 @@ def list_cases(
             PatientIdentity.date_of_birth,
             PatientIdentity.hospital_number,
         ).outerjoin(PatientIdentity, PatientIdentity.patient_id == Case.patient_id)
-    with database.read_session() as session:
-        total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
-        found = session.execute(page.order_by(*NEWEST_FIRST)).all()
-        sites = site_names(
-            session, [r.clinic_site_id for r in found] + [r.manufacturing_site_id for r in found]
-        )
+    total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
+    found = session.execute(page.order_by(*NEWEST_FIRST)).all()
+    sites = site_names(
+        session, [r.clinic_site_id for r in found] + [r.manufacturing_site_id for r in found]
+    )
     return CasePage(tuple(_row(r, sites, identity) for r in found), total)
 
 

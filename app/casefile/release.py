@@ -113,18 +113,20 @@ def _manifestations(session: Session, record: QcResult | Release | Deviation) ->
 def qc_specifications(database: Database, actor: Actor, case_id: uuid.UUID) -> list[QcSpecView]:
     """The QC tests of the case's product, in the order the product lists them."""
     with database.read_session() as session:
-        case = visible_case(session, actor, case_id)
-        rows = session.scalars(
-            select(QcSpecification)
-            .where(QcSpecification.product_id == case.product_id)
-            .order_by(QcSpecification.created_at, QcSpecification.test_code)
-        )
-        return [
-            QcSpecView(
-                row.test_code, row.name, row.criterion, row.unit, row.may_be_pending_at_release
-            )
-            for row in rows
-        ]
+        return spec_views(session, visible_case(session, actor, case_id))
+
+
+def spec_views(session: Session, case: Case) -> list[QcSpecView]:
+    """The QC tests of ``case``'s product in the product's order, read in the caller's session."""
+    rows = session.scalars(
+        select(QcSpecification)
+        .where(QcSpecification.product_id == case.product_id)
+        .order_by(QcSpecification.created_at, QcSpecification.test_code)
+    )
+    return [
+        QcSpecView(row.test_code, row.name, row.criterion, row.unit, row.may_be_pending_at_release)
+        for row in rows
+    ]
 
 
 def qc_signatures(
@@ -132,32 +134,46 @@ def qc_signatures(
 ) -> dict[uuid.UUID, tuple[str, ...]]:
     """The signatures (review, exception approval) on each QC result of the case, by result."""
     with database.read_session() as session:
-        visible_case(session, actor, case_id)
-        rows = session.scalars(select(QcResult).where(QcResult.case_id == case_id))
-        return {row.id: _manifestations(session, row) for row in rows}
+        return qc_signature_lines(session, visible_case(session, actor, case_id))
+
+
+def qc_signature_lines(session: Session, case: Case) -> dict[uuid.UUID, tuple[str, ...]]:
+    """The signatures on each QC result of ``case``, by result, read in the caller's session."""
+    rows = session.scalars(select(QcResult).where(QcResult.case_id == case.id))
+    return {row.id: _manifestations(session, row) for row in rows}
 
 
 def release_record(database: Database, actor: Actor, case_id: uuid.UUID) -> ReleaseRecord | None:
     """The latest QP decision on the case's batch, or None before any."""
     with database.read_session() as session:
-        visible_case(session, actor, case_id)
-        row = session.scalars(
-            select(Release).where(Release.case_id == case_id).order_by(Release.decided_at.desc())
-        ).first()
-        if row is None:
-            return None
-        qp = session.get(User, row.qp_id)
-        return ReleaseRecord(
-            row.decision,
-            qp.full_name if qp else "unknown user",
-            row.decided_at,
-            _manifestations(session, row),
-        )
+        return latest_release(session, visible_case(session, actor, case_id))
+
+
+def latest_release(session: Session, case: Case) -> ReleaseRecord | None:
+    """The latest QP decision on ``case``'s batch (None before any), in the caller's session."""
+    row = session.scalars(
+        select(Release).where(Release.case_id == case.id).order_by(Release.decided_at.desc())
+    ).first()
+    if row is None:
+        return None
+    qp = session.get(User, row.qp_id)
+    return ReleaseRecord(
+        row.decision,
+        qp.full_name if qp else "unknown user",
+        row.decided_at,
+        _manifestations(session, row),
+    )
 
 
 def open_deviations(database: Database, actor: Actor) -> list[SiteDeviation]:
     """Deviations of the cases at the actor's site (and those raised there without a case):
     every open one, oldest first, then the most recently closed."""
+    with database.read_session() as session:
+        return site_deviations(session, actor)
+
+
+def site_deviations(session: Session, actor: Actor) -> list[SiteDeviation]:
+    """``open_deviations`` read in the caller's session."""
     if actor.site_id is None:
         return []
     raiser = aliased(User, name="raiser")
@@ -171,29 +187,34 @@ def open_deviations(database: Database, actor: Actor) -> list[SiteDeviation]:
         .join(raiser, raiser.id == Deviation.raised_by_id)
         .where(seen)
     )
-    with database.read_session() as session:
-        still_open = session.execute(
-            query.where(Deviation.status == DeviationStatus.OPEN).order_by(Deviation.raised_at)
-        ).all()
-        closed = session.execute(
-            query.where(Deviation.status == DeviationStatus.CLOSED)
-            .order_by(Deviation.closed_at.desc())
-            .limit(CLOSED_SHOWN)
-        ).all()
-        return [
-            SiteDeviation(
-                deviation_view(row),
-                coi_text(coi, check) if coi else None,
-                raised_by,
-                _manifestations(session, row),
-            )
-            for row, coi, check, raised_by in [*still_open, *closed]
-        ]
+    still_open = session.execute(
+        query.where(Deviation.status == DeviationStatus.OPEN).order_by(Deviation.raised_at)
+    ).all()
+    closed = session.execute(
+        query.where(Deviation.status == DeviationStatus.CLOSED)
+        .order_by(Deviation.closed_at.desc())
+        .limit(CLOSED_SHOWN)
+    ).all()
+    return [
+        SiteDeviation(
+            deviation_view(row),
+            coi_text(coi, check) if coi else None,
+            raised_by,
+            _manifestations(session, row),
+        )
+        for row, coi, check, raised_by in [*still_open, *closed]
+    ]
 
 
 def awaiting_disposition(database: Database, actor: Actor) -> list[PendingDisposition]:
     """Logger files of shipments to or from the actor's site whose verdict is an excursion or
     incomplete data and that QA has not dispositioned yet, oldest import first."""
+    with database.read_session() as session:
+        return pending_dispositions(session, actor)
+
+
+def pending_dispositions(session: Session, actor: Actor) -> list[PendingDisposition]:
+    """``awaiting_disposition`` read in the caller's session."""
     if actor.site_id is None:
         return []
     query = (
@@ -207,14 +228,13 @@ def awaiting_disposition(database: Database, actor: Actor) -> list[PendingDispos
         )
         .order_by(LoggerFile.imported_at)
     )
-    with database.read_session() as session:
-        return [
-            PendingDisposition(
-                logger_file_view(session, row),
-                sscc,
-                direction,
-                case_id,
-                coi_text(coi, check) if coi else None,
-            )
-            for row, sscc, direction, case_id, coi, check in session.execute(query).all()
-        ]
+    return [
+        PendingDisposition(
+            logger_file_view(session, row),
+            sscc,
+            direction,
+            case_id,
+            coi_text(coi, check) if coi else None,
+        )
+        for row, sscc, direction, case_id, coi, check in session.execute(query).all()
+    ]

@@ -158,13 +158,20 @@ def open_shipment(
     """The case's shipper still being packed (open or packed) in ``direction``, if any."""
     with database.read_session() as session:
         visible_case(session, actor, case_id)  # the actor must be allowed to see the case
-        row = session.scalar(
-            select(Shipment)
-            .where(
-                Shipment.case_id == case_id,
-                Shipment.direction == direction,
-                Shipment.status.in_((ShipmentStatus.OPEN, ShipmentStatus.PACKED)),
-            )
-            .order_by(Shipment.created_at.desc())
+        return packing_shipment(session, case_id, direction)
+
+
+def packing_shipment(
+    session: Session, case_id: uuid.UUID, direction: ShipmentDirection
+) -> ShipmentView | None:
+    """The case's shipper still being packed in ``direction``, read in the caller's session."""
+    row = session.scalar(
+        select(Shipment)
+        .where(
+            Shipment.case_id == case_id,
+            Shipment.direction == direction,
+            Shipment.status.in_((ShipmentStatus.OPEN, ShipmentStatus.PACKED)),
         )
-        return shipment_view(session, row) if row is not None else None
+        .order_by(Shipment.created_at.desc())
+    )
+    return shipment_view(session, row) if row is not None else None

@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.casefile.queries import visible_case
 from app.core import Actor, Database, load
 from app.journey import UnitView, unit_view
 from db.enums import CaseStage, LabelStatus, Role, StepStatus, UnitKind, UnitStatus
-from db.models import Product, Unit
+from db.models import Case, Product, Unit
 
 __all__ = [
     "CaseStage",
@@ -31,16 +32,23 @@ __all__ = [
 def units_of(database: Database, actor: Actor, case_id: uuid.UUID) -> list[UnitView]:
     """Every container of a case the actor may see, oldest first."""
     with database.read_session() as session:
-        case = visible_case(session, actor, case_id)
-        rows = session.scalars(
-            select(Unit).where(Unit.case_id == case.id).order_by(Unit.created_at, Unit.din)
-        )
-        return [unit_view(row) for row in rows]
+        return unit_views(session, visible_case(session, actor, case_id))
+
+
+def unit_views(session: Session, case: Case) -> list[UnitView]:
+    """Every container of ``case``, oldest first, read in the caller's session."""
+    rows = session.scalars(
+        select(Unit).where(Unit.case_id == case.id).order_by(Unit.created_at, Unit.din)
+    )
+    return [unit_view(row) for row in rows]
 
 
 def post_thaw_minutes(database: Database, actor: Actor, case_id: uuid.UUID) -> int | None:
     """Minutes within which the case's product must be infused after thawing (None: no limit)."""
     with database.read_session() as session:
-        case = visible_case(session, actor, case_id)
-        product = load(session, Product, case.product_id, "product")
-        return product.post_thaw_minutes
+        return post_thaw_limit(session, visible_case(session, actor, case_id))
+
+
+def post_thaw_limit(session: Session, case: Case) -> int | None:
+    """The post-thaw limit of ``case``'s product in minutes, read in the caller's session."""
+    return load(session, Product, case.product_id, "product").post_thaw_minutes

@@ -201,12 +201,21 @@ def import_logger_file(
     fmt: str | None = None,
     utc_offset_min: float | None = None,
     window: tuple[datetime, datetime] | None = None,
+    expected_sha256: str | None = None,
 ) -> LoggerFileView:
     """Import, assess and store a shipment's logger file; quarantine and raise a deviation
-    when the verdict is an excursion or incomplete data. ``window`` declares the trip."""
+    when the verdict is an excursion or incomplete data. ``window`` declares the trip;
+    ``expected_sha256`` (the digest of the file as the user's screen read it) refuses a file
+    that changed on disk since."""
     with database.read_session() as session:
         _ensure_may_import(actor, load(session, Shipment, shipment_id, "shipment"))
     trace = _read(path, fmt, utc_offset_min)  # parsed before the write transaction starts
+    if expected_sha256 is not None and trace.sha256 != expected_sha256:
+        raise ValidationFailed(
+            f"{trace.source_name} changed on disk while it was being imported (SHA-256 "
+            f"{trace.sha256[:12]}…, read as {expected_sha256[:12]}…); nothing was stored. "
+            "Import it again once nothing writes to it."
+        )
     with UnitOfWork(database, actor) as uow:
         shipment = load(uow.session, Shipment, shipment_id, "shipment")
         _ensure_may_import(actor, shipment)

@@ -13,6 +13,7 @@ from app.journey.manufacturing import (
     StepView,
     perform_step,
     start_manufacture,
+    step_views,
     steps_of_case,
     verify_step,
 )
@@ -20,11 +21,12 @@ from app.journey.qc import (
     QcResultView,
     approve_qc_exception,
     enter_qc_result,
+    qc_result_views,
     qc_results_of_case,
     review_qc_result,
 )
 from app.journey.records import record_stage, units_of_case
-from app.journey.release import certify_release, release_checklist
+from app.journey.release import certify_release, checklist_of, release_checklist
 from app.journey.shipment_state import blocking_reasons, shipment_units
 from app.journey.shipping import (
     ShipmentView,
@@ -64,6 +66,7 @@ __all__ = [
     "blocking_reasons",
     "case_view",
     "certify_release",
+    "checklist_of",
     "complete_receipt",
     "confirm_infusion",
     "create_shipment",
@@ -75,6 +78,7 @@ __all__ = [
     "lift_side_state",
     "pack_unit",
     "perform_step",
+    "qc_result_views",
     "qc_results_of_case",
     "receive_unit",
     "record_stage",
@@ -85,6 +89,7 @@ __all__ = [
     "shipment_view",
     "stage_index",
     "start_manufacture",
+    "step_views",
     "steps_of_case",
     "unit_view",
     "units_of_case",

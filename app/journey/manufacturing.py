@@ -103,12 +103,17 @@ def step_view(session: Session, step: ManufacturingStep) -> StepView:
 def steps_of_case(database: Database, case_id: uuid.UUID) -> list[StepView]:
     """The batch record of a case, in order."""
     with database.read_session() as session:
-        steps = session.scalars(
-            select(ManufacturingStep)
-            .where(ManufacturingStep.case_id == case_id)
-            .order_by(ManufacturingStep.position)
-        )
-        return [step_view(session, step) for step in steps]
+        return step_views(session, case_id)
+
+
+def step_views(session: Session, case_id: uuid.UUID) -> list[StepView]:
+    """The batch record of a case, in order, read in the caller's session."""
+    steps = session.scalars(
+        select(ManufacturingStep)
+        .where(ManufacturingStep.case_id == case_id)
+        .order_by(ManufacturingStep.position)
+    )
+    return [step_view(session, step) for step in steps]
 
 
 def start_manufacture(database: Database, actor: Actor, case_id: uuid.UUID) -> list[StepView]:

@@ -144,7 +144,12 @@ def approve_qc_exception(
 def qc_results_of_case(database: Database, case_id: uuid.UUID) -> list[QcResultView]:
     """Every QC result of a case, oldest first."""
     with database.read_session() as session:
-        rows = session.scalars(
-            select(QcResult).where(QcResult.case_id == case_id).order_by(QcResult.entered_at)
-        )
-        return [qc_view(session, row) for row in rows]
+        return qc_result_views(session, case_id)
+
+
+def qc_result_views(session: Session, case_id: uuid.UUID) -> list[QcResultView]:
+    """Every QC result of a case, oldest first, read in the caller's session."""
+    rows = session.scalars(
+        select(QcResult).where(QcResult.case_id == case_id).order_by(QcResult.entered_at)
+    )
+    return [qc_view(session, row) for row in rows]

@@ -197,10 +197,15 @@ def gather_facts(session: Session, case: Case, qp_id: uuid.UUID | None) -> Relea
 
 def release_checklist(database: Database, actor: Actor, case_id: uuid.UUID) -> Checklist:
     """The checklist as it stands now, for the QP (or QA) to review."""
-    require_role(actor, Role.QP, Role.QA, doing="review the release checklist")
+    require_role(actor, Role.QP, Role.QA, doing="review the release checklist")  # before reading
     with database.read_session() as session:
-        case = load(session, Case, case_id, "case")
-        return evaluate(gather_facts(session, case, actor.user_id))
+        return checklist_of(session, actor, load(session, Case, case_id, "case"))
+
+
+def checklist_of(session: Session, actor: Actor, case: Case) -> Checklist:
+    """The checklist of ``case`` as it stands now, read in the caller's session (QP or QA)."""
+    require_role(actor, Role.QP, Role.QA, doing="review the release checklist")
+    return evaluate(gather_facts(session, case, actor.user_id))
 
 
 def certify_release(

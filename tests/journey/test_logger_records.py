@@ -4,6 +4,7 @@ verdict, QA's signed disposition, and the refusals that matter."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -349,6 +350,25 @@ def test_a_file_that_misses_the_shipment_window_stores_nothing(demo, tmp_path: P
     with pytest.raises(ValidationFailed, match="no readings between"):
         import_logger_file(demo.database, otto, leg.shipment.id, path)
     assert counts(demo) == before
+
+
+def test_a_file_changed_since_the_screen_read_it_stores_nothing(demo, tmp_path: Path) -> None:
+    """The import dialog fingerprints the file it reads; a file rewritten before storing (a
+    logger tool still writing, a swapped file) is refused rather than stored unseen."""
+    leg = ship(demo)
+    path = write_log(tmp_path / "LOG002.csv")
+    read_by_screen = hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_text(path.read_text(encoding="utf-8") + "# appended later\n", encoding="utf-8")
+    otto = demo["otto.operator"]  # signed in (an audited event) before counting
+    before = counts(demo)
+    with pytest.raises(ValidationFailed, match="changed on disk"):
+        import_logger_file(
+            demo.database, otto, leg.shipment.id, path, expected_sha256=read_by_screen
+        )
+    assert counts(demo) == before
+    unchanged = hashlib.sha256(path.read_bytes()).hexdigest()
+    view = import_logger_file(demo.database, otto, leg.shipment.id, path, expected_sha256=unchanged)
+    assert view.sha256 == unchanged
 
 
 def test_the_same_file_twice_is_refused(demo, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 The showcase (``coi demo --showcase``) leaves cases at every stage, so each section has something
 to show. Each section is opened through the navigation, as a user would, and written to
 ``tests/artifacts/screens/<section>-<user>.png`` for a maintainer to look at without starting the
-app. The assertions are what a user would notice first: a built page (no placeholder), no error
+app. The assertions are what a user would notice first: a built page, no error
 shown, and a page that fits a 1280-pixel-wide window.
 """
 
@@ -12,18 +12,22 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
+from sqlalchemy import event
 
 from app.access.users import authenticate
 from app.core.database import Database, open_database
 from app.demo.journey import DEMO_PASSWORD
 from app.demo.run import run_demo
 from tests.conftest import ARTIFACTS
-from ui.shell.main_window import MainWindow
+from ui.pages.case_work import CaseWorkPage
+from ui.shell.main_window import MainWindow, _page_factories
 from ui.shell.style import apply_style
+from ui.tasks.runner import TaskRunner
 
 SCREENS = ARTIFACTS / "screens"
 WIDTH = 1280
@@ -94,7 +98,6 @@ def test_every_section_opens_with_showcase_data(
         qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
         qtbot.wait(50)  # let the layout settle (a page that is too wide grows the window now)
         page = window.pages.currentWidget()
-        assert page.findChild(QLabel, "placeholderNotice") is None, section.key
         assert _visible_errors(window) == [], (section.key, _visible_errors(window))
         # Every screen fits a 1280 × 820 window: no page forces the window wider.
         assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())
@@ -108,3 +111,76 @@ def test_every_section_opens_with_showcase_data(
             else:
                 assert recording is None and waiting is not None
                 assert "Waiting for a manufacturing operator" in waiting.text()
+
+
+class SessionCount:
+    """Counts the sessions a database opens and the connections its engine hands out."""
+
+    def __init__(self, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sessions = 0
+        self.connections = 0
+        opened = database.read_session
+
+        def read_session() -> Any:
+            self.sessions += 1
+            return opened()
+
+        monkeypatch.setattr(database, "read_session", read_session)
+        event.listen(database.engine, "engine_connect", self._connected)
+        self.engine = database.engine
+
+    def _connected(self, _connection: Any) -> None:
+        self.connections += 1
+
+    def reset(self) -> None:
+        """Start counting again."""
+        self.sessions = self.connections = 0
+
+    def close(self) -> None:
+        """Stop listening to the engine."""
+        event.remove(self.engine, "engine_connect", self._connected)
+
+
+SCREEN_LOADS = (
+    ("release", "petra.qp"),
+    ("release", "quinn.qc"),
+    ("deviations", "asha.qa"),
+    ("deviations", "otto.operator"),
+    ("collection", "alex.apheresis"),
+    ("batch", "otto.operator"),
+    ("bedside", "ivy.infusion"),
+)
+
+
+@pytest.mark.parametrize(("section", "username"), SCREEN_LOADS)
+def test_a_screen_reads_its_data_in_one_session(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    showcase: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    section: str,
+    username: str,
+) -> None:
+    """Everything a screen shows comes from one service call in one read session: its panels
+    show one moment of the database, at the price of one connection."""
+    actor = authenticate(showcase, username, DEMO_PASSWORD, "test-station")
+    count = SessionCount(showcase, monkeypatch)
+    try:
+        page = _page_factories()[section](showcase, actor, runner)
+        qtbot.addWidget(page)
+        qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
+        if isinstance(page, CaseWorkPage):
+            assert page.current_case_id() is not None, "the showcase has a case for this screen"
+            assert count.sessions == 2  # the case picker, then the case chosen: a call each
+            count.reset()
+            page.load_case()  # what choosing a case in the picker does
+        else:
+            assert count.sessions == 1
+            count.reset()
+            page.refresh()  # the Reload button
+        qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
+        assert (count.sessions, count.connections) == (1, 1)
+        errors = page.findChildren(QLabel, "errorMessage")
+        assert [e.text() for e in errors if e.isVisibleTo(page) and e.text()] == []
+    finally:
+        count.close()

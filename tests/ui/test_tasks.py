@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+import logging
 import threading
 import time
+from functools import partial
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
-from app.core.errors import ValidationFailed
+from app.core.errors import CoiError, NotPermitted, ScanMismatch, StaleRecord, ValidationFailed
+from ui.tasks.operations import Failure, ReadOp, WriteOp
 from ui.tasks.runner import Task, TaskRunner
+from ui.widgets import message_line, show_error
+
+UI = Path(__file__).resolve().parents[2] / "ui"
 
 
 def test_result_and_progress_arrive_on_the_gui_thread(qtbot) -> None:
@@ -67,3 +76,209 @@ def test_writes_run_one_at_a_time(qtbot) -> None:
     qtbot.waitUntil(lambda: len(finished) == 5, timeout=5000)
     assert peak == 1
     assert runner.wait()
+
+
+# ---------------------------------------------------------------- operations (WriteOp / ReadOp)
+
+
+def _on_gui_thread() -> bool:
+    return QThread.currentThread() is QApplication.instance().thread()
+
+
+def test_a_write_runs_off_the_gui_thread_and_its_handlers_on_it(qtbot) -> None:
+    runner = TaskRunner()
+    seen: dict[str, bool] = {}
+    results: list[object] = []
+
+    def work() -> str:
+        seen["work on GUI thread"] = _on_gui_thread()
+        return "saved"
+
+    def success(result: object) -> None:
+        seen["success on GUI thread"] = _on_gui_thread()
+        results.append(result)
+
+    def failure(result: Failure) -> None:
+        seen["failure on GUI thread"] = _on_gui_thread()
+        results.append(result)
+
+    busy: list[bool] = []
+    WriteOp(work, doing="Nothing was saved").busy(busy.append).success(success).failure(
+        failure
+    ).run(runner)
+    assert busy == [True]
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert seen == {"work on GUI thread": False, "success on GUI thread": True}
+    assert results == ["saved"] and busy == [True, False]
+
+    def refused() -> None:
+        seen["refused work on GUI thread"] = _on_gui_thread()
+        raise NotPermitted("Only QA may close a deviation.")
+
+    WriteOp(refused, doing="The deviation was not closed").success(success).failure(failure).run(
+        runner
+    )
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert seen["refused work on GUI thread"] is False
+    assert seen["failure on GUI thread"] is True
+    assert runner.wait()
+
+
+def test_writes_share_the_single_writer_and_reads_the_pool(qtbot) -> None:
+    runner = TaskRunner()
+    started: list[str] = []
+    WriteOp(lambda: None, doing="w").failure(print).success(lambda _r: started.append("w")).run(
+        runner
+    )
+    ReadOp(lambda: None, doing="r").failure(print).success(lambda _r: started.append("r")).run(
+        runner
+    )
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=5000)
+    assert runner.writes.maxThreadCount() == 1
+    assert WriteOp.writes and not ReadOp.writes
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        NotPermitted("Only QA may close a deviation."),
+        StaleRecord("Changed by asha.qa at 10:02; reload."),
+        ValidationFailed("State the outcome of the investigation."),
+        ScanMismatch("That label belongs to another container.", reasons=("DIN differs",)),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_a_known_error_reaches_the_failure_handler_in_its_own_words(
+    qtbot, caplog: pytest.LogCaptureFixture, error: CoiError
+) -> None:
+    runner = TaskRunner()
+    failures: list[Failure] = []
+
+    def work() -> None:
+        raise error
+
+    caplog.set_level(logging.ERROR)
+    WriteOp(work, doing="The deviation was not closed").failure(failures.append).run(runner)
+    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    (failure,) = failures
+    assert failure.error is error and not failure.bug
+    assert (failure.title, failure.text) == (error.title, error.message)
+    assert failure.line.startswith("✖ The deviation was not closed — ")
+    assert error.message in failure.line
+    assert not caplog.records  # a refusal is not a bug: nothing logged as one
+
+
+def test_an_unknown_error_is_reported_as_a_bug(qtbot, caplog: pytest.LogCaptureFixture) -> None:
+    runner = TaskRunner()
+    failures: list[Failure] = []
+
+    def work() -> None:
+        raise KeyError("a programming error with secret details")
+
+    caplog.set_level(logging.ERROR)
+    WriteOp(work, doing="The deviation was not closed").failure(failures.append).run(runner)
+    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    (failure,) = failures
+    assert failure.bug and isinstance(failure.error, KeyError)
+    assert failure.title == "Unexpected error"
+    assert "did not expect" in failure.text and "secret" not in failure.line
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "The deviation was not closed" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[1] is failure.error  # in full
+
+
+def test_work_that_holds_a_widget_is_refused_before_it_runs(qtbot) -> None:
+    """Attack the rule: every way a page's work could reach ``self`` or a field."""
+    page = QWidget()
+    page.setObjectName("page-test")
+    field = QLineEdit("typed")
+    qtbot.addWidget(page)
+    qtbot.addWidget(field)
+    database, case_id = object(), "case-1"
+
+    def nested() -> object:
+        return page.objectName()
+
+    attempts = {
+        "lambda over self": lambda: page.objectName(),  # noqa: PLW0108 - the lambda is the attack
+        "lambda reading a field": lambda: field.text(),  # noqa: PLW0108 - likewise
+        "closure calling a closure over self": lambda: nested(),  # noqa: PLW0108 - likewise
+        "bound method of a widget": page.objectName,
+        "partial with a widget argument": partial(print, database, field),
+        "partial of a widget method": partial(field.setText, "x"),
+        "default argument": lambda who=page: who,
+    }
+    for name, work in attempts.items():
+        with pytest.raises(TypeError, match="worker thread"):
+            WriteOp(work, doing=name)
+        with pytest.raises(TypeError, match="worker thread"):
+            ReadOp(work, doing=name)
+    text = field.text()  # values taken on the GUI thread are what work may hold
+    WriteOp(partial(print, database, case_id, text), doing="plain values")
+    WriteOp(lambda: (database, case_id, text), doing="a lambda over plain values")
+
+
+def test_an_operation_without_a_failure_handler_is_refused(qtbot) -> None:
+    runner = TaskRunner()
+    with pytest.raises(TypeError, match="no failure handler"):
+        WriteOp(lambda: None, doing="Nothing was saved").success(print).run(runner)
+    assert not runner.busy
+
+
+def test_a_successful_write_says_what_it_changed(qtbot) -> None:
+    runner = TaskRunner()
+    announced: list[frozenset[str]] = []
+    runner.changed.connect(announced.append)
+    done: list[object] = []
+
+    def refused() -> None:
+        raise ValidationFailed("no")
+
+    WriteOp(refused, doing="x", changes={"deviation"}).failure(done.append).run(runner)
+    WriteOp(lambda: 1, doing="y", changes={"deviation", "case"}).success(done.append).failure(
+        done.append
+    ).run(runner)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
+    assert announced == [frozenset({"deviation", "case"})]  # a refused write changed nothing
+
+
+def _work_code(tree: ast.AST, work: ast.expr) -> list[ast.AST]:
+    """The code that runs as work: lambdas, or a local function passed by its name."""
+    if isinstance(work, ast.Name):
+        return [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef)
+            and node.name == work.id
+            and not (node.args.args and node.args.args[0].arg == "self")
+        ]
+    return [node.body for node in ast.walk(work) if isinstance(node, ast.Lambda)]
+
+
+def test_no_work_in_ui_reads_self_on_the_worker_thread() -> None:
+    """Every lambda or local function handed to an operation or to the runner as work is read
+    from the source: none mentions ``self`` (a ``partial`` evaluates its arguments on the GUI
+    thread, so ``partial(service, self.database, ...)`` is fine)."""
+    offenders = []
+    for path in sorted(UI.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name not in {"WriteOp", "ReadOp", "read", "write"}:
+                continue
+            for code in _work_code(tree, node.args[0]):
+                if any(isinstance(n, ast.Name) and n.id == "self" for n in ast.walk(code)):
+                    offenders.append(f"{path.relative_to(UI.parent)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_the_message_line_shows_an_error_in_words(qtbot) -> None:
+    """ui.widgets.show_error writes the line (it once opened a modal box on a label)."""
+    label = message_line()
+    qtbot.addWidget(label)
+    show_error(label, ValidationFailed("Scan the wristband first."))
+    assert label.text() == "✖ Invalid input: Scan the wristband first."
+    assert label.objectName() == "errorMessage"

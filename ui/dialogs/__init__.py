@@ -5,7 +5,7 @@ from __future__ import annotations
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.printing import choose_printer_and_print
 from ui.dialogs.prompts import StatementDialog, ask_password, ask_statement
-from ui.dialogs.signing import SecondPersonDialog
+from ui.dialogs.signing import SecondPersonDialog, ask_second_person
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "StatementDialog",
     "VerifyReceiptDialog",
     "ask_password",
+    "ask_second_person",
     "ask_statement",
     "choose_printer_and_print",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -116,7 +117,8 @@ class LoggerImportDialog(QDialog):
             if task.cancelled:
                 return None
             task.report(0, 0)  # storing begins: from here on nothing can be cancelled
-            return HELPER.run(import_in_helper, url, actor, shipment_id, str(path), window)
+            stored = partial(import_in_helper, sha256=digest.hexdigest())  # the file read here
+            return HELPER.run(stored, url, actor, shipment_id, str(path), window)
 
         self.task = self.runner.write(work, self._done, self._failed, self._progress)
 

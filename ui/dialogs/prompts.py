@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.casefile import SignatureMeaning
 from app.core import Actor
 from ui.dialogs.signing import SignatureDialog
-from ui.widgets import escape
+from ui.widgets import escape, ok_cancel
 
 
 class StatementDialog(QDialog):
@@ -58,17 +58,12 @@ class StatementDialog(QDialog):
         self.text_field.setObjectName("statementText")
         self.text_field.setTabChangesFocus(True)
         layout.addWidget(self.text_field)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = ok_cancel(self, action, self.accept)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(action)
         self.ok_button.setEnabled(False)
         self.text_field.textChanged.connect(
             lambda: self.ok_button.setEnabled(bool(self.text.strip()))
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.text_field.setFocus()
 

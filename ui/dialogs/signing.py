@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.access import authenticate
 from app.core import Actor, CoiError, Database
+from ui.widgets import ok_cancel, password_field
 
 
 class SignatureDialog(QDialog):
@@ -38,18 +38,10 @@ class SignatureDialog(QDialog):
         statement.setWordWrap(True)
         layout.addWidget(statement)
         form = QFormLayout()
-        self.password_field = QLineEdit()
-        self.password_field.setObjectName("signaturePassword")
-        self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_field = password_field("signaturePassword")
         form.addRow("Password", self.password_field)
         layout.addLayout(form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, "Sign", self.accept))
         self.password_field.setFocus()
 
     @property
@@ -75,9 +67,7 @@ class SecondPersonDialog(QDialog):
         form = QFormLayout()
         self.username_field = QLineEdit()
         self.username_field.setObjectName("secondPersonUsername")
-        self.password_field = QLineEdit()
-        self.password_field.setObjectName("secondPersonPassword")
-        self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_field = password_field("secondPersonPassword")
         form.addRow("User name", self.username_field)
         form.addRow("Password", self.password_field)
         layout.addLayout(form)
@@ -86,13 +76,7 @@ class SecondPersonDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in and verify")
-        buttons.accepted.connect(self._sign_in)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel(self, "Sign in and verify", self._sign_in))
         self.username_field.setFocus()
 
     @property
@@ -113,3 +97,19 @@ class SecondPersonDialog(QDialog):
             self.error_label.show()
             return
         self.accept()
+
+
+def ask_second_person(
+    parent: QWidget | None, database: Database, station: str, what: str
+) -> tuple[Actor, str] | None:
+    """Sign a colleague in to verify ``what``: who they are and the password they signed
+    with, or None when the dialog is cancelled."""
+    dialog = SecondPersonDialog(parent, database, what, station)
+    try:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        second, password = dialog.actor, dialog.password
+    finally:
+        dialog.deleteLater()
+    if not accepted or second is None:
+        return None
+    return second, password

@@ -18,8 +18,8 @@ from app.access import authenticate
 from app.casefile import ShipmentView
 from app.core import Actor, Database
 from app.journey import complete_receipt
-from ui.tasks import Task, TaskRunner
-from ui.widgets import fit_height, message_line, show_error
+from ui.tasks import Failure, TaskRunner, WriteOp
+from ui.widgets import fit_height, message_line, password_field, show_message
 
 
 class VerifyReceiptDialog(QDialog):
@@ -50,9 +50,7 @@ class VerifyReceiptDialog(QDialog):
         meaning.setWordWrap(True)
         self.username = QLineEdit()
         self.username.setObjectName("verifierUsername")
-        self.password = QLineEdit()
-        self.password.setObjectName("verifierPassword")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password = password_field("verifierPassword")
         self.password.returnPressed.connect(self.sign)
         form = QFormLayout()
         form.addRow("Verifier user name", self.username)
@@ -84,18 +82,20 @@ class VerifyReceiptDialog(QDialog):
         database, station, shipment_id = self.database, self.station, self.shipment.id
         username, password = self.username.text(), self.password.text()
 
-        def work(_task: Task) -> tuple[ShipmentView, Actor]:
+        def work() -> tuple[ShipmentView, Actor]:
             verifier = authenticate(database, username, password, station)
             return complete_receipt(database, verifier, shipment_id, password), verifier
 
-        self.runner.write(work, self._done, self._failed)
+        WriteOp(work, doing="The receipt was not verified", changes={"shipment"}).success(
+            self._done
+        ).failure(self._failed).run(self.runner)
 
     def _done(self, result: tuple[ShipmentView, Actor]) -> None:
         self.verified.emit(*result)
         self.accept()
 
-    def _failed(self, error: BaseException) -> None:
-        show_error(self.error, error)
+    def _failed(self, failure: Failure) -> None:
+        show_message(self.error, failure.headline, ok=False)
         fit_height(self)
         self.password.clear()
         self.password.setFocus()

@@ -9,7 +9,8 @@ alarm's acknowledgement is on record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -22,21 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import CaseStage, list_cases
+from app.casefile import CaseRow, CaseStage, cases_at
 from app.core import Actor, Database, ScanMismatch
 from app.labelling import confirm_label, print_unit_label
 from app.scanning import ScannerSettings
-from ui.dialogs import choose_printer_and_print
-from ui.tasks import TaskRunner
-from ui.widgets import (
-    LabelRow,
-    ScanAlarm,
-    ScanField,
-    din_text,
-    message_line,
-    show_error,
-    show_message,
-)
+from ui.dialogs import ask_second_person, choose_printer_and_print
+from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
+from ui.widgets import LabelRow, ScanAlarm, ScanField, din_text, message_line, show_message
 
 
 class CaseWorkPage(QWidget):
@@ -49,6 +42,9 @@ class CaseWorkPage(QWidget):
 
     stages: tuple[CaseStage, ...] = ()
     """The stages of the cases offered in the case picker."""
+    screen: Callable[[Database, Actor, uuid.UUID], Any]
+    """The service that reads all the page shows of one case, in one session (a
+    ``staticmethod`` in each page, e.g. ``staticmethod(bedside_screen)``)."""
 
     def __init__(
         self,
@@ -96,38 +92,16 @@ class CaseWorkPage(QWidget):
 
     # ------------------------------------------------------------ background work
 
-    def _read(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self._run(self.runner.read, work, done)
-
-    def _write(
-        self,
-        work: Callable[[], Any],
-        done: Callable[[Any], None],
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> None:
-        self._run(self.runner.write, work, done, on_mismatch)
-
-    def _run(
-        self,
-        start: Any,
-        work: Callable[[], Any],
-        done: Callable[[Any], None],
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> None:
-        self._busy = True
+    def set_busy(self, busy: bool) -> None:
+        """Disable the page while a service call runs (an operation's ``busy`` handler)."""
+        self._busy = busy
         self._update_enabled()
 
-        def finished(result: Any) -> None:
-            self._busy = False
-            self._update_enabled()
-            done(result)
-
-        def failed(error: BaseException) -> None:
-            self._busy = False
-            self._update_enabled()
-            self._refused(error, on_mismatch)
-
-        start(lambda _task: work(), finished, failed)
+    def read(self, work: Callable[[], Any], done: Callable[[Any], None], *, doing: str) -> None:
+        """Read with ``work`` (plain values only: it runs off the GUI thread), then ``done``."""
+        ReadOp(work, doing=doing).busy(self.set_busy).success(done).failure(self.refused).run(
+            self.runner
+        )
 
     def _update_enabled(self) -> None:
         self.body.setEnabled(not self._busy and not self.alarm.active)
@@ -145,9 +119,10 @@ class CaseWorkPage(QWidget):
         self.ok_message.hide()
         self.error_message.hide()
 
-    def _refused(
-        self, error: BaseException, on_acknowledge: Callable[[], None] | None = None
-    ) -> None:
+    def refused(self, failure: Failure, on_acknowledge: Callable[[], None] | None = None) -> None:
+        """Show why a call did not happen; a refused scan raises the alarm and blocks the
+        page until it is acknowledged, then ``on_acknowledge`` runs."""
+        error = failure.error
         if isinstance(error, ScanMismatch):
             self._quiet()
             self.alarm.raise_alarm(
@@ -159,7 +134,14 @@ class CaseWorkPage(QWidget):
             self._update_enabled()
             return
         self.ok_message.hide()
-        show_error(self.error_message, error)
+        show_message(self.error_message, failure.headline, ok=False)
+
+    def refusal(
+        self, on_acknowledge: Callable[[], None] | None = None
+    ) -> Callable[[Failure], None]:
+        """A failure handler that shows the refusal, then runs ``on_acknowledge`` once an
+        alarm for a refused scan is acknowledged (e.g. to clear the scan field)."""
+        return lambda failure: self.refused(failure, on_acknowledge)
 
     def _acknowledged(self) -> None:
         action, self._on_acknowledge = self._on_acknowledge, None
@@ -182,6 +164,32 @@ class CaseWorkPage(QWidget):
     def entry_rejected(self, text: str) -> None:
         """Say why a scan field did not send its entry on (nothing was checked)."""
         self._say(False, f"✖ {text}")
+
+    def verify_as_second_person(
+        self,
+        what: str,
+        service: Callable[..., Any],
+        *args: Any,
+        doing: str,
+        changes: set[str],
+        done: Callable[[Actor, Any], None],
+        **kwargs: Any,
+    ) -> None:
+        """A colleague signs in on this screen to verify ``what``; then
+        ``service(database, colleague, *args, password=..., **kwargs)`` runs as them and
+        ``done(colleague, result)`` follows. Cancelling the sign-in does nothing."""
+        signed_in = ask_second_person(self, self.database, self.actor.station, what)
+        if signed_in is None:
+            return
+        second, password = signed_in
+        self._quiet()
+        WriteOp(
+            partial(service, self.database, second, *args, password=password, **kwargs),
+            doing=doing,
+            changes=changes,
+        ).busy(self.set_busy).success(lambda result: done(second, result)).failure(
+            self.refused
+        ).run(self.runner)
 
     def wire_label_row(self, row: LabelRow) -> None:
         """Print / Reprint and a scan in the scan-back field act on ``row``'s container."""
@@ -208,7 +216,7 @@ class CaseWorkPage(QWidget):
             try:
                 sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
             except Exception as error:  # a printer fault is shown, the record stays
-                self._refused(error)
+                self.refused(Failure.of(error, "The label was not printed"))
                 self.load_case()
                 return
             if sent:
@@ -222,10 +230,11 @@ class CaseWorkPage(QWidget):
             self.load_case()
 
         self._quiet()
-        self._write(
-            lambda: print_unit_label(self.database, self.actor, unit.id, reprint_reason=reason),
-            printed,
-        )
+        WriteOp(
+            partial(print_unit_label, self.database, self.actor, unit.id, reprint_reason=reason),
+            doing="The label was not printed",
+            changes={"label"},
+        ).busy(self.set_busy).success(printed).failure(self.refused).run(self.runner)
 
     def scan_label_back(self, row: LabelRow) -> None:
         """Scan a printed label on its container: it must be that container's label."""
@@ -240,10 +249,12 @@ class CaseWorkPage(QWidget):
             self.load_case()
 
         self._quiet()
-        self._write(
-            lambda: confirm_label(self.database, self.actor, unit.id, raw),
-            applied,
-            on_mismatch=row.scan_back.clear,
+        WriteOp(
+            partial(confirm_label, self.database, self.actor, unit.id, raw),
+            doing="The label was not scanned back",
+            changes={"label"},
+        ).busy(self.set_busy).success(applied).failure(self.refusal(row.scan_back.clear)).run(
+            self.runner
         )
 
     # ------------------------------------------------------------ cases
@@ -251,15 +262,13 @@ class CaseWorkPage(QWidget):
     def refresh(self) -> None:
         """Reload the cases at this page's stages that the user's site works on."""
 
-        def work() -> list[Any]:
-            rows: list[Any] = []
-            for stage in self.stages:
-                rows.extend(list_cases(self.database, self.actor, stage=stage).rows)
-            return rows
+        self.read(
+            partial(cases_at, self.database, self.actor, self.stages),
+            self._show_cases,
+            doing="The cases could not be read",
+        )
 
-        self._read(work, self._show_cases)
-
-    def _show_cases(self, rows: list[Any]) -> None:
+    def _show_cases(self, rows: Sequence[CaseRow]) -> None:
         chosen = self.current_case_id()
         self._case_ids = [row.id for row in rows]
         self.case_picker.blockSignals(True)
@@ -285,5 +294,25 @@ class CaseWorkPage(QWidget):
         self.case_picker.setCurrentIndex(self._case_ids.index(case_id))
 
     def load_case(self) -> None:
-        """Read the chosen case and show it (each page says what it shows)."""
+        """Read the chosen case and show it (``show_case(None)`` when there is none)."""
+        case_id = self.current_case_id()
+        if case_id is None:
+            self.show_case(None)
+        else:
+            self.read_case(case_id)
+
+    def read_case(self, case_id: uuid.UUID) -> None:
+        """Read everything the page shows of ``case_id`` in one call (``screen``), show it."""
+        self.read(
+            partial(self.screen, self.database, self.actor, case_id),
+            self._case_read,
+            doing="The case could not be read",
+        )
+
+    def _case_read(self, state: Any) -> None:
+        if self.current_case_id() == state.case.id:  # else another case was chosen meanwhile
+            self.show_case(state)
+
+    def show_case(self, state: Any | None) -> None:
+        """Show what ``screen`` read of the chosen case; None when there is no case."""
         raise NotImplementedError

@@ -31,7 +31,6 @@ from ui.pages.receipt import ReceiptPage
 from ui.pages.release import ReleasePage
 from ui.pages.scan_station import ScanStation
 from ui.shell.idle_lock import IdleLock
-from ui.shell.placeholder_pages import home_page, placeholder_page
 from ui.tasks import TaskRunner
 from ui.widgets import message_line, show_message
 
@@ -52,8 +51,7 @@ def read_scanner_settings() -> tuple[ScannerSettings, str | None]:
 
 
 def _page_factories(scanner: ScannerSettings) -> dict[str, PageFactory]:
-    """The built sections, their scan fields reading ``scanner``; anything else shows its
-    placeholder."""
+    """The page of each section, by its key; scan fields read ``scanner``."""
 
     def scanning(page: Callable[..., QWidget]) -> PageFactory:
         return lambda database, actor, runner: page(database, actor, runner, scanner=scanner)
@@ -96,10 +94,7 @@ class MainWindow(QMainWindow):
         self.sections = sections_for(actor)
         self._built: dict[str, QWidget] = {}
         for section in self.sections:
-            item = QListWidgetItem(section.title)
-            if section.key not in self.factories and section.issue is not None:
-                item.setToolTip(f"Placeholder until issue #{section.issue}")
-            self.navigation.addItem(item)
+            self.navigation.addItem(QListWidgetItem(section.title))
             self.pages.addWidget(QWidget())  # built on first visit
         self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
@@ -147,15 +142,10 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(row)
 
     def _page_for(self, section: Section) -> QWidget:
-        factory = self.factories.get(section.key)
-        if factory is not None:
-            page = factory(self.database, self.actor, self.runner)
-            if isinstance(page, HomePage):
-                page.open_section.connect(self.show_section)
-            return page
-        if section.key == "home":
-            return home_page(section, self.actor, self.database)
-        return placeholder_page(section)
+        page = self.factories[section.key](self.database, self.actor, self.runner)
+        if isinstance(page, HomePage):
+            page.open_section.connect(self.show_section)
+        return page
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Let background work finish before the window and its database go."""

@@ -1,8 +1,20 @@
-"""Background work: reads on a pool, writes on one worker, helper processes."""
+"""Background work: operations (reads on a pool, writes on one worker), helper processes."""
 
 from __future__ import annotations
 
 from ui.tasks.helper_process import HELPER, assessed_in_helper, import_in_helper
+from ui.tasks.operations import Failure, Operation, ReadOp, WriteOp, words_for
 from ui.tasks.runner import Task, TaskRunner
 
-__all__ = ["HELPER", "Task", "TaskRunner", "assessed_in_helper", "import_in_helper"]
+__all__ = [
+    "HELPER",
+    "Failure",
+    "Operation",
+    "ReadOp",
+    "Task",
+    "TaskRunner",
+    "WriteOp",
+    "assessed_in_helper",
+    "import_in_helper",
+    "words_for",
+]

@@ -63,12 +63,21 @@ def _yield_cpu() -> None:
 
 
 def import_in_helper(
-    url: str, actor: Actor, shipment_id: uuid.UUID, path: str, window: tuple[datetime, datetime]
+    url: str,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    path: str,
+    window: tuple[datetime, datetime],
+    *,
+    sha256: str,
 ) -> LoggerFileView:
-    """Import a logger file for a shipment (runs in the helper: it opens its own connection)."""
+    """Import a logger file for a shipment, refused if its content is no longer ``sha256``
+    (runs in the helper: it opens its own connection)."""
     database = connect(url)
     try:
-        return import_logger_file(database, actor, shipment_id, path, window=window)
+        return import_logger_file(
+            database, actor, shipment_id, path, window=window, expected_sha256=sha256
+        )
     finally:
         database.dispose()
 

@@ -53,6 +53,10 @@ class Task(QRunnable):
 class TaskRunner(QObject):
     """Runs reads on a pool and writes on one worker; keeps tasks alive until they finish."""
 
+    changed = Signal(object)
+    """A write succeeded: the frozenset of the kinds of record it changed (``WriteOp.changes``),
+    for each open view to decide whether to read again."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.reads = QThreadPool(self)

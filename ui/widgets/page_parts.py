@@ -7,19 +7,21 @@ A message line says what happened in plain words, styled as success (``okMessage
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QLabel,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
-from app.core import ValidationFailed
+from ui.tasks import Failure
 from ui.widgets.messages import describe
 
 
@@ -61,9 +63,31 @@ def show_error(label: QLabel, error: BaseException) -> None:
 
 def show_failure(label: QLabel, error: BaseException, doing: str) -> None:
     """Show why ``doing`` did not happen: the known error's words, never a traceback."""
-    title, text = describe(error)
-    because = text if type(error) is ValidationFailed else f"{title}: {text}"  # title says little
-    show_message(label, f"✖ {doing} — {because}", ok=False)
+    show_failed(label, Failure.of(error, doing))
+
+
+def show_failed(label: QLabel, failure: Failure) -> None:
+    """Show an operation's failure in a message line: "✖ <what> — <why>"."""
+    show_message(label, failure.line, ok=False)
+
+
+def ok_cancel(dialog: QDialog, ok_text: str, on_ok: Callable[[], object]) -> QDialogButtonBox:
+    """A dialog's OK / Cancel row: OK says ``ok_text`` and calls ``on_ok``; Cancel rejects."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def password_field(name: str) -> QLineEdit:
+    """A field whose typing is hidden, named ``name`` for tests and the stylesheet."""
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
 
 
 def table(name: str, headers: Sequence[str]) -> QTableWidget:

@@ -1,8 +1,9 @@
 """What every tab of the Admin page shares: a tool row, a message line, reads and writes.
 
-A tab reads its records with ``load`` (off the GUI thread) and shows them with ``show``; a
-write runs on the task runner's single writer and reports in plain words on the tab, then the
-tab reads again, so it always shows what the database holds.
+A tab reads its records with what ``reader`` gives (off the GUI thread) and shows them with
+``show_records``; a write is a ``WriteOp`` whose handlers are ``done`` and ``refused``: it
+reports in plain words on the tab, then the tab reads again, so it always shows what the
+database holds.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import Actor, Database
-from ui.tasks import Task, TaskRunner
-from ui.widgets import cell, message_line, show_failure, show_message, table
+from ui.tasks import Failure, ReadOp, TaskRunner
+from ui.widgets import cell, message_line, show_failed, show_message, table
 
 __all__ = ["AdminTab", "cell", "fill_table", "index_of", "selected_row", "table", "when"]
 
 
 class AdminTab(QWidget):
-    """A tab of the Admin page; subclasses give ``load``, ``show`` and their buttons."""
+    """A tab of the Admin page; subclasses give ``reader``, ``show_records`` and their buttons."""
 
     title = "Admin"
     records = "records"
@@ -85,14 +86,13 @@ class AdminTab(QWidget):
     def refresh(self) -> None:
         """Read the records again."""
         self.loaded = True
-        self._busy(True)
-        self.runner.read(self._load_task, self._loaded, self._read_failed)
+        ReadOp(self.reader(), doing=f"The {self.records} could not be read").busy(
+            self.set_busy
+        ).success(self._loaded).failure(self._read_failed).run(self.runner)
 
-    def _load_task(self, _task: Task) -> Any:
-        return self.load()
-
-    def load(self) -> Any:
-        """Read what the tab shows (runs off the GUI thread; never touches widgets)."""
+    def reader(self) -> Callable[[], Any]:
+        """What reads the tab's records: built on the GUI thread from plain values, it runs
+        off it and never touches widgets (e.g. ``partial(list_users, database, actor)``)."""
         raise NotImplementedError
 
     def show_records(self, records: Any) -> None:
@@ -101,36 +101,28 @@ class AdminTab(QWidget):
 
     def _loaded(self, records: Any) -> None:
         self.show_records(records)
-        self._busy(False)
+        self.update_buttons()  # for the records now selected
 
-    def _read_failed(self, error: BaseException) -> None:
-        self._busy(False)
-        show_failure(self.message, error, f"The {self.records} could not be read")
+    def _read_failed(self, failure: Failure) -> None:
+        show_failed(self.message, failure)
 
     # ------------------------------------------------------------------ writing
-    def write(self, work: Callable[[], Any], success: Callable[[Any], str], doing: str) -> None:
-        """Run ``work`` on the single writer; say what happened, then read again."""
-        self._busy(True)
+    def done(self, words: str) -> None:
+        """A write's success handler: say what happened, then read again."""
+        show_message(self.message, words, ok=True)
+        self.refresh()
 
-        def done(result: Any) -> None:
-            show_message(self.message, success(result), ok=True)
-            self.refresh()
-
-        def failed(error: BaseException) -> None:
-            show_failure(self.message, error, doing)
-            self.refresh()
-
-        self.runner.write(lambda _task: work(), done, failed)
+    def refused(self, failure: Failure) -> None:
+        """A write's failure handler: say why it did not happen, then read again."""
+        show_failed(self.message, failure)
+        self.refresh()
 
     def say(self, text: str, *, ok: bool) -> None:
         """Show a line of outcome on the tab."""
         show_message(self.message, text, ok=ok)
 
-    def say_failure(self, error: BaseException, doing: str) -> None:
-        """Show why ``doing`` did not happen."""
-        show_failure(self.message, error, doing)
-
-    def _busy(self, busy: bool) -> None:
+    def set_busy(self, busy: bool) -> None:
+        """Disable the tab's actions while a call runs (an operation's ``busy`` handler)."""
         self.working = busy
         self.refresh_button.setEnabled(not busy)
         self.update_buttons()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox, QWidget
@@ -20,7 +22,7 @@ from app.labelling import (
 from ui.dialogs import StatementDialog, ask_statement
 from ui.pages.admin.base import AdminTab, fill_table, index_of, selected_row
 from ui.pages.admin.dialogs import CheckedDialog, run_dialog
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import table
 
 KIND_NAMES = {
@@ -123,12 +125,10 @@ class PrintersTab(AdminTab):
             "printersNote",
         )
 
-    def load(self) -> tuple[list[PrinterView], list[SiteSummary]]:
-        """Every printer and the sites (runs off the GUI thread)."""
-        return (
-            list_printers(self.database, include_retired=True),
-            list_sites(self.database),
-        )
+    def reader(self) -> Callable[[], tuple[list[PrinterView], list[SiteSummary]]]:
+        """Every printer and the sites."""
+        database = self.database
+        return lambda: (list_printers(database, include_retired=True), list_sites(database))
 
     def show_records(self, records: tuple[list[PrinterView], list[SiteSummary]]) -> None:
         """Fill the table, keeping the selected printer selected."""
@@ -183,11 +183,13 @@ class PrintersTab(AdminTab):
         if not run_dialog(dialog):
             return
         fields = self._fields(dialog)
-        self.write(
-            lambda: register_printer(self.database, self.actor, **fields),
-            lambda saved: f"✔ Printer {saved.name} added ({saved.address}).",
-            "The printer was not added",
-        )
+        WriteOp(
+            partial(register_printer, self.database, self.actor, **fields),
+            doing="The printer was not added",
+            changes={"printer"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(f"✔ Printer {saved.name} added ({saved.address}).")
+        ).failure(self.refused).run(self.runner)
 
     def edit_printer(self) -> None:
         """Change the selected printer."""
@@ -198,17 +200,20 @@ class PrintersTab(AdminTab):
         if not run_dialog(dialog):
             return
         fields = self._fields(dialog)
-        self.write(
-            lambda: update_printer(
+        WriteOp(
+            partial(
+                update_printer,
                 self.database,
                 self.actor,
                 printer.id,
                 seen_version=printer.version,
                 **fields,
             ),
-            lambda saved: f"✔ Printer {saved.name} saved ({saved.address}).",
-            f"Printer {printer.name} was not saved",
-        )
+            doing=f"Printer {printer.name} was not saved",
+            changes={"printer"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(f"✔ Printer {saved.name} saved ({saved.address}).")
+        ).failure(self.refused).run(self.runner)
 
     def toggle_service(self) -> None:
         """Retire the selected printer, or return a retired one to service."""
@@ -227,8 +232,9 @@ class PrintersTab(AdminTab):
         if answer is None:
             return
         reason, active = answer[0], not printer.active
-        self.write(
-            lambda: set_printer_active(
+        WriteOp(
+            partial(
+                set_printer_active,
                 self.database,
                 self.actor,
                 printer.id,
@@ -236,8 +242,10 @@ class PrintersTab(AdminTab):
                 reason=reason,
                 seen_version=printer.version,
             ),
-            lambda saved: (
+            doing=f"Printer {printer.name} was not changed",
+            changes={"printer"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(
                 f"✔ Printer {saved.name} is {'back in service' if saved.active else 'retired'}."
-            ),
-            f"Printer {printer.name} was not changed",
-        )
+            )
+        ).failure(self.refused).run(self.runner)

@@ -6,6 +6,9 @@ the profile first, the save is refused with who changed it and when, and nothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
 from app.admin import (
@@ -19,7 +22,7 @@ from app.admin import (
 from app.core import Actor, CoiError, Database
 from ui.pages.admin.base import AdminTab, fill_table, index_of, selected_row, when
 from ui.pages.admin.dialogs import CheckedDialog, number, required, run_dialog
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import table
 
 
@@ -162,9 +165,9 @@ class ProfilesTab(AdminTab):
             "profilesNote",
         )
 
-    def load(self) -> list[ProfileView]:
-        """Every profile (runs off the GUI thread)."""
-        return list_profiles(self.database, self.actor)
+    def reader(self) -> Callable[[], list[ProfileView]]:
+        """Every profile."""
+        return partial(list_profiles, self.database, self.actor)
 
     def show_records(self, records: list[ProfileView]) -> None:
         """Fill the table, keeping the selected profile selected."""
@@ -218,11 +221,13 @@ class ProfilesTab(AdminTab):
         if not run_dialog(dialog):
             return
         draft = dialog.draft()
-        self.write(
-            lambda: create_profile(self.database, self.actor, draft),
-            lambda saved: f"✔ Profile {saved.name} added ({saved.limits}).",
-            "The profile was not added",
-        )
+        WriteOp(
+            partial(create_profile, self.database, self.actor, draft),
+            doing="The profile was not added",
+            changes={"profile"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(f"✔ Profile {saved.name} added ({saved.limits}).")
+        ).failure(self.refused).run(self.runner)
 
     def edit_profile(self) -> None:
         """Change the selected profile, with the reason."""
@@ -233,8 +238,9 @@ class ProfilesTab(AdminTab):
         if not run_dialog(dialog):
             return
         draft, reason = dialog.draft(), dialog.reason
-        self.write(
-            lambda: update_profile(
+        WriteOp(
+            partial(
+                update_profile,
                 self.database,
                 self.actor,
                 profile.id,
@@ -242,8 +248,10 @@ class ProfilesTab(AdminTab):
                 reason=reason,
                 seen_version=profile.version,
             ),
-            lambda saved: (
+            doing=f"Profile {profile.name} was not saved",
+            changes={"profile"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(
                 f"✔ Profile {saved.name} saved as version {saved.version} ({saved.limits})."
-            ),
-            f"Profile {profile.name} was not saved",
-        )
+            )
+        ).failure(self.refused).run(self.runner)

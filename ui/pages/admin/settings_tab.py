@@ -6,6 +6,9 @@ opened, and the database URL is read when the application starts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,7 +32,8 @@ from app.admin import (
 from app.core import Actor, CoiError, Database
 from app.scanning import ScannerSettings
 from ui.pages.admin.base import AdminTab
-from ui.tasks import TaskRunner
+from ui.tasks import ReadOp, TaskRunner, WriteOp
+from ui.widgets import show_failed
 
 
 class ScannerTab(AdminTab):
@@ -71,9 +75,9 @@ class ScannerTab(AdminTab):
         self.path_label = self.note("", "settingsPath")
         self.layout_.addStretch(1)
 
-    def load(self) -> StationSettings:
-        """The settings file (runs off the GUI thread)."""
-        return read_station_settings(self.actor)
+    def reader(self) -> Callable[[], StationSettings]:
+        """The settings file."""
+        return partial(read_station_settings, self.actor)
 
     def show_records(self, records: StationSettings) -> None:
         """Show the stored scanner settings (defaults where none are stored)."""
@@ -104,14 +108,16 @@ class ScannerTab(AdminTab):
     def save(self) -> None:
         """Write the scanner settings to this workstation's settings file."""
         values = self.values()
-        self.write(
-            lambda: save_scanner_settings(self.actor, values),
-            lambda path: (
+        WriteOp(
+            partial(save_scanner_settings, self.actor, values),
+            doing="The scanner settings were not saved",
+            changes={"settings"},
+        ).busy(self.set_busy).success(
+            lambda path: self.done(
                 f"✔ Scanner settings saved to {path}. The scan station uses them from the next "
                 "time it is opened."
-            ),
-            "The scanner settings were not saved",
-        )
+            )
+        ).failure(self.refused).run(self.runner)
 
 
 class DatabaseTab(AdminTab):
@@ -176,9 +182,9 @@ class DatabaseTab(AdminTab):
         self.action_buttons.append(button)
         return button
 
-    def load(self) -> StationSettings:
-        """The settings file (runs off the GUI thread)."""
-        return read_station_settings(self.actor)
+    def reader(self) -> Callable[[], StationSettings]:
+        """The settings file."""
+        return partial(read_station_settings, self.actor)
 
     def show_records(self, records: StationSettings) -> None:
         """Show the saved URL (password hidden) and where the settings live."""
@@ -197,35 +203,37 @@ class DatabaseTab(AdminTab):
     def test_connection(self) -> None:
         """Try the typed URL off the GUI thread and say what was found."""
         url = self.url_field.text()
-        self._busy(True)
         self.say("… Connecting to the database (this can take a few seconds).", ok=True)
 
         def done(check: ConnectionCheck) -> None:
-            self._busy(False)
             self.say(f"✔ {check.url_shown} ({check.backend}) — {check.summary}", ok=True)
 
-        def failed(error: BaseException) -> None:
-            self._busy(False)
-            self.say_failure(error, "The connection test failed")
-
-        self.runner.read(lambda _task: try_connection(self.actor, url), done, failed)
+        ReadOp(partial(try_connection, self.actor, url), doing="The connection test failed").busy(
+            self.set_busy
+        ).success(done).failure(lambda failure: show_failed(self.message, failure)).run(self.runner)
 
     def save(self) -> None:
         """Store the typed URL for the next start."""
         url = self.url_field.text()
-        self.write(
-            lambda: save_database_url(self.actor, url),
-            lambda path: (
+        WriteOp(
+            partial(save_database_url, self.actor, url),
+            doing="The database URL was not saved",
+            changes={"settings"},
+        ).busy(self.set_busy).success(
+            lambda path: self.done(
                 f"✔ Saved to {path}: COI Tracker opens this database at its next start. "
                 "This window stays on the current one."
-            ),
-            "The database URL was not saved",
-        )
+            )
+        ).failure(self.refused).run(self.runner)
 
     def forget(self) -> None:
         """Go back to the default database at the next start."""
-        self.write(
-            lambda: save_database_url(self.actor, None),
-            lambda path: f"✔ Saved to {path}: the default database is used at the next start.",
-            "The saved database URL was not removed",
-        )
+        WriteOp(
+            partial(save_database_url, self.actor, None),
+            doing="The saved database URL was not removed",
+            changes={"settings"},
+        ).busy(self.set_busy).success(
+            lambda path: self.done(
+                f"✔ Saved to {path}: the default database is used at the next start."
+            )
+        ).failure(self.refused).run(self.runner)

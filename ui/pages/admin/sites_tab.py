@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
@@ -17,7 +20,7 @@ from app.admin import (
 from app.core import Actor, Database
 from ui.pages.admin.base import AdminTab, fill_table, index_of, selected_row
 from ui.pages.admin.dialogs import CheckedDialog, run_dialog
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import table
 
 KIND_NAMES = {SiteKind.CLINIC: "Clinic", SiteKind.MANUFACTURER: "Manufacturer"}
@@ -88,9 +91,9 @@ class SitesTab(AdminTab):
         )
         self.layout_.addWidget(self.table, stretch=1)
 
-    def load(self) -> list[SiteSummary]:
-        """Every site (runs off the GUI thread)."""
-        return list_sites(self.database)
+    def reader(self) -> Callable[[], list[SiteSummary]]:
+        """Every site."""
+        return partial(list_sites, self.database)
 
     def show_records(self, records: list[SiteSummary]) -> None:
         """Fill the table."""
@@ -125,8 +128,9 @@ class SitesTab(AdminTab):
         code, name = value(dialog.code_field) or "", value(dialog.name_field) or ""
         kind, gln, fin = dialog.kind, value(dialog.gln_field), value(dialog.fin_field)
         prefix, address = value(dialog.prefix_field), value(dialog.address_field) or ""
-        self.write(
-            lambda: register_site(
+        WriteOp(
+            partial(
+                register_site,
                 self.database,
                 self.actor,
                 code=code,
@@ -137,9 +141,11 @@ class SitesTab(AdminTab):
                 gs1_company_prefix=prefix,
                 address=address,
             ),
-            lambda site: f"✔ Site {site.code} ({site.name}) registered.",
-            "The site was not registered",
-        )
+            doing="The site was not registered",
+            changes={"site"},
+        ).busy(self.set_busy).success(
+            lambda site: self.done(f"✔ Site {site.code} ({site.name}) registered.")
+        ).failure(self.refused).run(self.runner)
 
 
 class ProductsTab(AdminTab):
@@ -178,9 +184,9 @@ class ProductsTab(AdminTab):
         self.steps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.layout_.addWidget(self.steps)
 
-    def load(self) -> list[ProductView]:
-        """Every product (runs off the GUI thread)."""
-        return list_products(self.database, self.actor)
+    def reader(self) -> Callable[[], list[ProductView]]:
+        """Every product."""
+        return partial(list_products, self.database, self.actor)
 
     def show_records(self, records: list[ProductView]) -> None:
         """Fill the table; the first product's steps are shown."""

@@ -3,9 +3,9 @@ unlock and reset a password. Every change carries the version the table showed."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from app.admin import (
@@ -25,7 +25,7 @@ from ui.dialogs import StatementDialog, ask_statement
 from ui.pages.admin.base import AdminTab, fill_table, index_of, selected_row, when
 from ui.pages.admin.dialogs import run_dialog
 from ui.pages.admin.user_dialogs import AccessDialog, NewAccountDialog, PasswordResetDialog
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import table
 
 
@@ -65,9 +65,10 @@ class UsersTab(AdminTab):
         )
 
     # ------------------------------------------------------------------ reading
-    def load(self) -> UsersSnapshot:
-        """The accounts and sites (runs off the GUI thread)."""
-        return UsersSnapshot(list_accounts(self.database, self.actor), list_sites(self.database))
+    def reader(self) -> Callable[[], UsersSnapshot]:
+        """The accounts and sites."""
+        database, actor = self.database, self.actor
+        return lambda: UsersSnapshot(list_accounts(database, actor), list_sites(database))
 
     def show_records(self, records: UsersSnapshot) -> None:
         """Fill the table, keeping the selected account selected."""
@@ -120,8 +121,9 @@ class UsersTab(AdminTab):
         full_name = dialog.full_name_field.text()
         password = dialog.password_field.text()
         roles, site = dialog.access.roles, dialog.access.site_code
-        self.write(
-            lambda: add_account(
+        WriteOp(
+            partial(
+                add_account,
                 self.database,
                 self.actor,
                 username=username,
@@ -130,12 +132,14 @@ class UsersTab(AdminTab):
                 roles=roles,
                 site_code=site,
             ),
-            lambda account: (
+            doing="The user was not added",
+            changes={"user"},
+        ).busy(self.set_busy).success(
+            lambda account: self.done(
                 f"✔ User {account.username} ({account.full_name}) added as "
                 f"{account.role_names}. They can sign in now."
-            ),
-            "The user was not added",
-        )
+            )
+        ).failure(self.refused).run(self.runner)
 
     def edit_access(self) -> None:
         """Change the selected user's roles and site, with a reason."""
@@ -147,8 +151,9 @@ class UsersTab(AdminTab):
             return
         roles, site = dialog.access.roles, dialog.access.site_code
         reason = dialog.reason_field.text()
-        self.write(
-            lambda: change_access(
+        WriteOp(
+            partial(
+                change_access,
                 self.database,
                 self.actor,
                 account.id,
@@ -157,12 +162,14 @@ class UsersTab(AdminTab):
                 reason=reason,
                 seen_version=account.version,
             ),
-            lambda saved: (
+            doing=f"The roles of {account.username} were not changed",
+            changes={"user"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(
                 f"✔ {saved.username} now holds {saved.role_names} at "
                 f"{saved.site_code or 'no site'}."
-            ),
-            f"The roles of {account.username} were not changed",
-        )
+            )
+        ).failure(self.refused).run(self.runner)
 
     def _with_reason(
         self,
@@ -172,18 +179,27 @@ class UsersTab(AdminTab):
         *,
         action: str,
         doing: str,
-        call: Callable[[uuid.UUID, str, int], Any],
+        service: Callable[..., Any],
         success: Callable[[Any], str],
     ) -> None:
         answer = ask_statement(StatementDialog(self, title, prompt, action=action))
         if answer is None:
             return
         reason = answer[0]
-        self.write(
-            lambda: call(account.id, reason, account.version),
-            success,
-            doing,
-        )
+        WriteOp(
+            partial(
+                service,
+                self.database,
+                self.actor,
+                account.id,
+                reason=reason,
+                seen_version=account.version,
+            ),
+            doing=doing,
+            changes={"user"},
+        ).busy(self.set_busy).success(lambda result: self.done(success(result))).failure(
+            self.refused
+        ).run(self.runner)
 
     def toggle_active(self) -> None:
         """Deactivate the selected account, or reactivate a deactivated one."""
@@ -198,9 +214,7 @@ class UsersTab(AdminTab):
                 "sign in. Their records and signatures stay. Why is the account deactivated?",
                 action="Deactivate",
                 doing=f"{account.username} was not deactivated",
-                call=lambda user_id, reason, version: deactivate_account(
-                    self.database, self.actor, user_id, reason=reason, seen_version=version
-                ),
+                service=deactivate_account,
                 success=lambda saved: (
                     f"✔ {saved.username} is deactivated and can no longer sign in."
                 ),
@@ -213,9 +227,7 @@ class UsersTab(AdminTab):
             "with their roles. Why is the account reactivated?",
             action="Reactivate",
             doing=f"{account.username} was not reactivated",
-            call=lambda user_id, reason, version: reactivate_account(
-                self.database, self.actor, user_id, reason=reason, seen_version=version
-            ),
+            service=reactivate_account,
             success=lambda saved: f"✔ {saved.username} is active again and can sign in.",
         )
 
@@ -231,9 +243,7 @@ class UsersTab(AdminTab):
             "passwords. Confirm who asked and how you checked their identity.",
             action="Unlock",
             doing=f"{account.username} was not unlocked",
-            call=lambda user_id, reason, version: unlock_account(
-                self.database, self.actor, user_id, reason=reason, seen_version=version
-            ),
+            service=unlock_account,
             success=lambda saved: f"✔ {saved.username} is unlocked and can sign in.",
         )
 
@@ -246,8 +256,9 @@ class UsersTab(AdminTab):
         if not run_dialog(dialog):
             return
         password, reason = dialog.password_field.text(), dialog.reason_field.text()
-        self.write(
-            lambda: reset_password(
+        WriteOp(
+            partial(
+                reset_password,
                 self.database,
                 self.actor,
                 account.id,
@@ -255,6 +266,8 @@ class UsersTab(AdminTab):
                 reason=reason,
                 seen_version=account.version,
             ),
-            lambda saved: f"✔ The password of {saved.username} is reset.",
-            f"The password of {account.username} was not reset",
-        )
+            doing=f"The password of {account.username} was not reset",
+            changes={"user"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(f"✔ The password of {saved.username} is reset.")
+        ).failure(self.refused).run(self.runner)

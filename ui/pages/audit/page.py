@@ -9,6 +9,7 @@ task runner; exports run on the single writer because each one records an audit 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,8 @@ from ui.pages.audit.views import (
     utc_editor,
     utc_minute,
 )
-from ui.tasks import TaskRunner
-from ui.widgets import describe, message_line, show_failure, show_message
+from ui.tasks import TaskRunner, WriteOp
+from ui.widgets import describe, message_line, show_failed, show_failure, show_message
 
 
 class AuditTrailPage(QWidget):
@@ -328,12 +329,13 @@ class AuditTrailPage(QWidget):
         if path.suffix.lower() != f".{kind}":
             path = path.with_name(f"{path.name}.{kind}")
         writer = export_audit_csv if kind == "csv" else export_audit_pdf
-        self._set_exporting(True)
-        self.runner.write(
-            lambda _task: writer(self.database, self.actor, audit_filter, path),
-            self._exported,
-            self._export_failed,
-        )
+        WriteOp(
+            partial(writer, self.database, self.actor, audit_filter, path),
+            doing="The audit trail was not exported",
+            changes={"audit export"},
+        ).busy(self._set_exporting).success(self._exported).failure(
+            lambda failure: show_failed(self.message, failure)
+        ).run(self.runner)
 
     def _set_exporting(self, busy: bool) -> None:
         for button in (self.export_csv, self.export_pdf):
@@ -342,7 +344,6 @@ class AuditTrailPage(QWidget):
             show_message(self.message, "Exporting…", ok=True)
 
     def _exported(self, export: AuditExport) -> None:
-        self._set_exporting(False)
         self.last_export = export
         noun = "event" if export.events == 1 else "events"
         show_message(
@@ -352,16 +353,13 @@ class AuditTrailPage(QWidget):
             ok=True,
         )
 
-    def _export_failed(self, error: BaseException) -> None:
-        self._set_exporting(False)
-        show_failure(self.message, error, "The audit trail was not exported")
-
     # ---------------------------------------------------------------- verifying
     def verify(self) -> None:
         """Re-walk the whole chain in the background and show what was found."""
         self.verify_button.setEnabled(False)
         self.result.hide()
-        self.runner.read(lambda _task: verify_database(self.database), self._verified, self._fail)
+        database = self.database
+        self.runner.read(lambda _task: verify_database(database), self._verified, self._fail)
 
     def _verified(self, outcome: ChainVerification) -> None:
         self.verify_button.setEnabled(True)

@@ -9,13 +9,12 @@ not match turns the screen red and blocks it until someone acknowledges it.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,25 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import CaseStage, Role, StepStatus, units_of
+from app.casefile import BatchRecordScreen, CaseStage, Role, StepStatus, batch_record_screen
 from app.core import Actor, Database, ValidationFailed
-from app.journey import (
-    CaseView,
-    StepRecord,
-    StepView,
-    UnitView,
-    find_case,
-    perform_step,
-    start_manufacture,
-    steps_of_case,
-    verify_step,
-)
-from app.labelling import LabelReconciliation, label_reconciliation
+from app.journey import StepRecord, StepView, perform_step, start_manufacture, verify_step
 from app.scanning import ScannerSettings, WedgeScan
-from ui.dialogs import SecondPersonDialog
 from ui.pages import CaseWorkPage
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
-from ui.tasks import TaskRunner
+from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import OutputRow, ScanField, din_text, local_time
 
 BATCH_STAGES = (CaseStage.IN_MANUFACTURE, CaseStage.RECEIVED_AT_MANUFACTURER)
@@ -62,35 +49,16 @@ STEP_STATUS_WORDS = {
 }
 
 
-def current_step(steps: list[StepView]) -> StepView | None:
+def current_step(steps: Sequence[StepView]) -> StepView | None:
     """The first step not yet verified (steps are done in order); None when all are."""
     return next((s for s in steps if s.status is not StepStatus.VERIFIED), None)
-
-
-@dataclass(frozen=True)
-class BatchState:
-    """What the page shows of one case: the case, its batch record, containers and labels."""
-
-    case: CaseView
-    steps: list[StepView]
-    units: dict[uuid.UUID, UnitView]
-    labels: dict[uuid.UUID, LabelReconciliation]
-
-
-def read_batch(database: Database, actor: Actor, case_id: uuid.UUID) -> BatchState:
-    """Read everything the page shows of one case (runs on a worker thread)."""
-    case = find_case(database, actor, case_id)
-    steps = steps_of_case(database, case_id)
-    units = {unit.id: unit for unit in units_of(database, actor, case_id)}
-    outputs = {unit_id for step in steps for unit_id in step.outputs}
-    labels = {unit_id: label_reconciliation(database, unit_id) for unit_id in outputs}
-    return BatchState(case, steps, units, labels)
 
 
 class BatchRecordPage(CaseWorkPage):
     """The batch record of one case at the operator's site, step by step."""
 
     stages = BATCH_STAGES
+    screen = staticmethod(batch_record_screen)
 
     def __init__(
         self,
@@ -102,7 +70,7 @@ class BatchRecordPage(CaseWorkPage):
     ) -> None:
         super().__init__(database, actor, runner, "Batch record", scanner=scanner)
         self.setObjectName("page-batch")
-        self.state: BatchState | None = None
+        self.state: BatchRecordScreen | None = None
         self.scans: list[str] = []
         self.form: ParameterForm | None = None
         self.outputs: list[OutputRow] = []
@@ -150,10 +118,9 @@ class BatchRecordPage(CaseWorkPage):
         if self.input_scan is not None:
             self.input_scan.setFocus()
 
-    def load_case(self) -> None:
-        """Read the chosen case's batch record and show it."""
-        case_id = self.current_case_id()
-        if case_id is None:
+    def show_case(self, state: BatchRecordScreen | None) -> None:
+        """Show the case's batch record: its steps, and the panel of the current one."""
+        if state is None:
             self.state = None
             self.case_summary.setText(
                 "No case is received at, or in manufacture at, your site "
@@ -163,11 +130,6 @@ class BatchRecordPage(CaseWorkPage):
             self._show_steps([])
             self._show_panel(None)
             return
-        self._read(lambda: read_batch(self.database, self.actor, case_id), self._show_state)
-
-    def _show_state(self, state: BatchState) -> None:
-        if self.current_case_id() != state.case.id:
-            return  # another case was chosen meanwhile
         self.state = state
         case = state.case
         self.case_summary.setText(
@@ -177,7 +139,7 @@ class BatchRecordPage(CaseWorkPage):
         self._show_steps(state.steps)
         self._show_panel(state)
 
-    def _show_steps(self, steps: list[StepView]) -> None:
+    def _show_steps(self, steps: Sequence[StepView]) -> None:
         style = self.style()
         current = current_step(steps)
         self.step_table.setRowCount(len(steps))
@@ -201,7 +163,7 @@ class BatchRecordPage(CaseWorkPage):
 
     # ------------------------------------------------------------ the current step
 
-    def _show_panel(self, state: BatchState | None) -> None:
+    def _show_panel(self, state: BatchRecordScreen | None) -> None:
         panel = QWidget()
         layout = QVBoxLayout(panel)
         self.form = None
@@ -276,7 +238,9 @@ class BatchRecordPage(CaseWorkPage):
         layout.addWidget(self.record_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.input_scan.setFocus()
 
-    def _performed_panel(self, layout: QVBoxLayout, state: BatchState, step: StepView) -> None:
+    def _performed_panel(
+        self, layout: QVBoxLayout, state: BatchRecordScreen, step: StepView
+    ) -> None:
         done = QLabel(
             f"Performed {local_time(step.performed_at)}; waiting for a second person to "
             "verify.\n" + parameters_text(step)
@@ -317,7 +281,11 @@ class BatchRecordPage(CaseWorkPage):
             self._say(True, f"✔ Manufacture started: the batch record has {len(steps)} steps.")
             self.refresh()
 
-        self._write(lambda: start_manufacture(self.database, self.actor, case_id), started)
+        WriteOp(
+            partial(start_manufacture, self.database, self.actor, case_id),
+            doing="Manufacture was not started",
+            changes={"case", "step"},
+        ).busy(self.set_busy).success(started).failure(self.refused).run(self.runner)
 
     def add_scan(self, scan: WedgeScan) -> None:
         """Add the scanned input to the list; the same scan twice is refused."""
@@ -347,7 +315,7 @@ class BatchRecordPage(CaseWorkPage):
         try:
             parameters = self.form.values() if self.form is not None else {}
         except ValidationFailed as error:
-            self._refused(error)
+            self.refused(Failure.of(error, "The step was not recorded"))
             return
         record = StepRecord(tuple(self.scans), parameters)
 
@@ -361,10 +329,12 @@ class BatchRecordPage(CaseWorkPage):
             self._say(True, f"✔ Step {view.position} recorded as performed.{extra}")
             self.load_case()
 
-        self._write(
-            lambda: perform_step(self.database, self.actor, step.id, record),
-            recorded,
-            on_mismatch=self.clear_scans,
+        WriteOp(
+            partial(perform_step, self.database, self.actor, step.id, record),
+            doing="The step was not recorded",
+            changes={"step", "unit"},
+        ).busy(self.set_busy).success(recorded).failure(self.refusal(self.clear_scans)).run(
+            self.runner
         )
 
     def verify(self) -> None:
@@ -372,21 +342,8 @@ class BatchRecordPage(CaseWorkPage):
         step = current_step(self.state.steps) if self.state else None
         if self.state is None or step is None:
             return
-        dialog = SecondPersonDialog(
-            self,
-            self.database,
-            f"step {step.position} ({step.name}) of COI {self.state.case.coi_eye_readable}",
-            self.actor.station,
-        )
-        try:
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-            second, password = dialog.actor, dialog.password
-        finally:
-            dialog.deleteLater()
-        if not accepted or second is None:
-            return
 
-        def verified(view: StepView) -> None:
+        def verified(second: Actor, view: StepView) -> None:
             self._say(
                 True,
                 f"✔ Step {view.position} verified and signed by {second.full_name} "
@@ -394,4 +351,11 @@ class BatchRecordPage(CaseWorkPage):
             )
             self.load_case()
 
-        self._write(lambda: verify_step(self.database, second, step.id, password), verified)
+        self.verify_as_second_person(
+            f"step {step.position} ({step.name}) of COI {self.state.case.coi_eye_readable}",
+            verify_step,
+            step.id,
+            doing="The step was not verified",
+            changes={"step", "case"},
+            done=verified,
+        )

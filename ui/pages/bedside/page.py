@@ -9,16 +9,14 @@ thaw time is entered the screen counts down the product's post-thaw limit (displ
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,20 +25,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.casefile import CaseStage, UnitKind, post_thaw_minutes, units_of
+from app.casefile import BedsideScreen, CaseStage, bedside_screen
 from app.core import Actor, Database
-from app.journey import (
-    BedsideCheckView,
-    CaseView,
-    UnitView,
-    bedside_check,
-    confirm_infusion,
-    find_case,
-)
+from app.journey import BedsideCheckView, bedside_check, confirm_infusion
 from app.scanning import ScannerSettings
-from ui.dialogs import SecondPersonDialog
 from ui.pages import CaseWorkPage
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import DATE_TIME_FORMAT, din_text, local_time, restyle, time_editor, utc_of
 
 
@@ -64,30 +54,11 @@ def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> 
     )
 
 
-@dataclass(frozen=True)
-class BedsideState:
-    """The case at the bedside, its final product bags and the post-thaw limit."""
-
-    case: CaseView
-    bags: list[UnitView]
-    limit_minutes: int | None
-
-
-def read_bedside(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideState:
-    """Read what the bedside screen shows of one case (runs on a worker thread)."""
-    case = find_case(database, actor, case_id)
-    bags = [
-        unit
-        for unit in units_of(database, actor, case_id)
-        if unit.kind is UnitKind.FINAL_PRODUCT_BAG
-    ]
-    return BedsideState(case, bags, post_thaw_minutes(database, actor, case_id))
-
-
 class BedsidePage(CaseWorkPage):
     """Wristband and bag check, second nurse, infusion start and end."""
 
     stages = (CaseStage.RECEIVED_AT_CLINIC,)
+    screen = staticmethod(bedside_screen)
 
     def __init__(
         self,
@@ -99,7 +70,7 @@ class BedsidePage(CaseWorkPage):
     ) -> None:
         super().__init__(database, actor, runner, "Bedside check and infusion", scanner=scanner)
         self.setObjectName("page-bedside")
-        self.state: BedsideState | None = None
+        self.state: BedsideScreen | None = None
         self.check: BedsideCheckView | None = None
         self.infused = False
         self.body_layout.addWidget(self._patient_box())
@@ -115,7 +86,7 @@ class BedsidePage(CaseWorkPage):
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.update_countdown)
-        self._show_state(None)
+        self.show_case(None)
         self.refresh()
 
     # ------------------------------------------------------------ layout
@@ -207,22 +178,17 @@ class BedsidePage(CaseWorkPage):
     # ------------------------------------------------------------ the case
 
     def load_case(self) -> None:
-        """Read the chosen case: patient, COI, bags and post-thaw limit."""
-        case_id = self.current_case_id()
+        """Forget the bedside check in progress, then read the chosen case."""
         self.check = None
         self.infused = False
         self.wristband_scan.clear()
         self.bag_scan.clear()
         self.check_result.hide()
         self.thawed.setChecked(False)
-        if case_id is None:
-            self._show_state(None)
-            return
-        self._read(lambda: read_bedside(self.database, self.actor, case_id), self._show_state)
+        super().load_case()
 
-    def _show_state(self, state: BedsideState | None) -> None:
-        if state is not None and self.current_case_id() != state.case.id:
-            return  # another case was chosen meanwhile
+    def show_case(self, state: BedsideScreen | None) -> None:
+        """Show whose therapy it is, its bags and the post-thaw limit."""
         self.state = state
         if state is None:
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
@@ -233,7 +199,7 @@ class BedsidePage(CaseWorkPage):
         self.update_countdown()
         self._update_steps()
 
-    def _show_patient(self, state: BedsideState) -> None:
+    def _show_patient(self, state: BedsideScreen) -> None:
         case, patient = state.case, state.case.patient
         if patient is None:
             self.patient_name.setText("Patient identity is not shown to your role.")
@@ -319,12 +285,19 @@ class BedsidePage(CaseWorkPage):
             return
         case_id = self.state.case.id
         self._quiet()
-        self._write(
-            lambda: bedside_check(
-                self.database, self.actor, case_id, wristband_scan=wristband, bag_scan=bag
+        WriteOp(
+            partial(
+                bedside_check,
+                self.database,
+                self.actor,
+                case_id,
+                wristband_scan=wristband,
+                bag_scan=bag,
             ),
-            self._checked,
-            on_mismatch=self._clear_scans,
+            doing="The bedside check did not pass",
+            changes={"case"},
+        ).busy(self.set_busy).success(self._checked).failure(self.refusal(self._clear_scans)).run(
+            self.runner
         )
 
     def _checked(self, check: BedsideCheckView) -> None:
@@ -348,22 +321,9 @@ class BedsidePage(CaseWorkPage):
         if check is None or state is None:
             return
         started, ended = utc_of(self.started_at.dateTime()), utc_of(self.ended_at.dateTime())
-        dialog = SecondPersonDialog(
-            self,
-            self.database,
-            f"the infusion of bag DIN {din_text(check.din)} to {self.patient_name.text()} "
-            f"(COI {state.case.coi_eye_readable})",
-            self.actor.station,
-        )
-        try:
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-            second, password = dialog.actor, dialog.password
-        finally:
-            dialog.deleteLater()
-        if not accepted or second is None:
-            return
+        case_id = state.case.id
 
-        def confirmed(_view: Any) -> None:
+        def confirmed(second: Actor, _view: Any) -> None:
             self.infused = True
             self.timer.stop()
             self._say(
@@ -375,18 +335,16 @@ class BedsidePage(CaseWorkPage):
             )
             self.update_countdown()
             self._update_steps()
-            self._read(
-                lambda: read_bedside(self.database, self.actor, state.case.id), self._show_state
-            )
+            self.read_case(case_id)
 
-        self._write(
-            lambda: confirm_infusion(
-                self.database,
-                second,
-                check.id,
-                started_at=started,
-                ended_at=ended,
-                password=password,
-            ),
-            confirmed,
+        self.verify_as_second_person(
+            f"the infusion of bag DIN {din_text(check.din)} to {self.patient_name.text()} "
+            f"(COI {state.case.coi_eye_readable})",
+            confirm_infusion,
+            check.id,
+            started_at=started,
+            ended_at=ended,
+            doing="The infusion was not recorded",
+            changes={"case"},
+            done=confirmed,
         )

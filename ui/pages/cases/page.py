@@ -220,9 +220,10 @@ class CasesPage(QWidget):
             return
         self._shown_case = case_id
         self.detail.clear("Loading the case…")
+        database, actor = self.database, self.actor
 
         def work(_task: object) -> CaseDetail:
-            return case_detail(self.database, self.actor, case_id)
+            return case_detail(database, actor, case_id)
 
         def done(detail: CaseDetail) -> None:
             if self._shown_case == case_id:

@@ -11,10 +11,10 @@ SSCC), scans each bag into it, scans the data logger and hands the shipper to th
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.casefile import CaseStage, ShipmentDirection
+from app.casefile import CaseStage, CollectionScreen, ShipmentDirection, collection_screen
 from app.core import Actor, Database
 from app.journey import (
     CaseView,
@@ -40,10 +40,8 @@ from app.journey import (
     verify_collection,
 )
 from app.scanning import ScannerSettings
-from ui.dialogs import SecondPersonDialog
 from ui.pages import CaseWorkPage
-from ui.pages.collection.snapshot import CollectionState, read_collection
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import BagRow, din_text, local_time, time_editor, utc_of
 
 DEFAULT_ANTICOAGULANT = "ACD-A"
@@ -53,6 +51,7 @@ class CollectionPage(CaseWorkPage):
     """Register, label and verify the apheresis bags; ship them to the manufacturer."""
 
     stages = (CaseStage.ENROLLED, CaseStage.COLLECTED)
+    screen = staticmethod(collection_screen)
 
     def __init__(
         self,
@@ -66,7 +65,7 @@ class CollectionPage(CaseWorkPage):
             database, actor, runner, "Collection and shipment to the manufacturer", scanner=scanner
         )
         self.setObjectName("page-collection")
-        self.state: CollectionState | None = None
+        self.state: CollectionScreen | None = None
         self.shipments: dict[uuid.UUID, ShipmentView] = {}
         self.bag_rows: list[BagRow] = []
         self.case_label = QLabel()
@@ -87,7 +86,7 @@ class CollectionPage(CaseWorkPage):
         columns.addLayout(right, stretch=1)
         self.body_layout.addLayout(columns)
         self.body_layout.addStretch(1)
-        self._show_state(None)
+        self.show_case(None)
         self.refresh()
 
     # ------------------------------------------------------------ layout
@@ -180,17 +179,8 @@ class CollectionPage(CaseWorkPage):
 
     # ------------------------------------------------------------ the case
 
-    def load_case(self) -> None:
-        """Read the chosen case: its bags and their labels."""
-        case_id = self.current_case_id()
-        if case_id is None:
-            self._show_state(None)
-            return
-        self._read(lambda: read_collection(self.database, self.actor, case_id), self._show_state)
-
-    def _show_state(self, state: CollectionState | None) -> None:
-        if state is not None and self.current_case_id() != state.case.id:
-            return  # another case was chosen meanwhile
+    def show_case(self, state: CollectionScreen | None) -> None:
+        """Show the case: its bags, their labels and the shipper being packed."""
         self.state = state
         if state is not None and state.shipment is not None:
             self.shipments[state.case.id] = state.shipment  # survives a restart of the screen
@@ -205,7 +195,7 @@ class CollectionPage(CaseWorkPage):
         self._show_shipment()
         self._update_steps()
 
-    def _show_bags(self, state: CollectionState | None) -> None:
+    def _show_bags(self, state: CollectionScreen | None) -> None:
         for row in self.bag_rows:
             self.bags_layout.removeWidget(row)
             row.deleteLater()
@@ -299,9 +289,11 @@ class CollectionPage(CaseWorkPage):
             self.load_case()
 
         self._quiet()
-        self._write(
-            lambda: register_collection(self.database, self.actor, case_id, bag), registered
-        )
+        WriteOp(
+            partial(register_collection, self.database, self.actor, case_id, bag),
+            doing="The bag was not registered",
+            changes={"unit"},
+        ).busy(self.set_busy).success(registered).failure(self.refused).run(self.runner)
 
     def verify(self) -> None:
         """A second person signs in here and verifies the collection."""
@@ -309,22 +301,8 @@ class CollectionPage(CaseWorkPage):
         if state is None:
             return
         dins = ", ".join(din_text(b.din) for b in state.bags)
-        dialog = SecondPersonDialog(
-            self,
-            self.database,
-            f"the collection of COI {state.case.coi_eye_readable} (bag DIN {dins})",
-            self.actor.station,
-        )
-        try:
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-            second, password = dialog.actor, dialog.password
-        finally:
-            dialog.deleteLater()
-        if not accepted or second is None:
-            return
-        case_id = state.case.id
 
-        def verified(_case: CaseView) -> None:
+        def verified(second: Actor, _case: CaseView) -> None:
             self._say(
                 True,
                 f"✔ Collection verified and signed by {second.full_name}: "
@@ -332,8 +310,14 @@ class CollectionPage(CaseWorkPage):
             )
             self.refresh()
 
-        self._quiet()
-        self._write(lambda: verify_collection(self.database, second, case_id, password), verified)
+        self.verify_as_second_person(
+            f"the collection of COI {state.case.coi_eye_readable} (bag DIN {dins})",
+            verify_collection,
+            state.case.id,
+            doing="The collection was not verified",
+            changes={"case"},
+            done=verified,
+        )
 
     # ------------------------------------------------------------ shipment
 
@@ -356,12 +340,17 @@ class CollectionPage(CaseWorkPage):
             self.pack_scan.setFocus()
 
         self._quiet()
-        self._write(
-            lambda: create_shipment(
-                self.database, self.actor, case_id, ShipmentDirection.TO_MANUFACTURER
+        WriteOp(
+            partial(
+                create_shipment,
+                self.database,
+                self.actor,
+                case_id,
+                ShipmentDirection.TO_MANUFACTURER,
             ),
-            created,
-        )
+            doing="The shipper was not opened",
+            changes={"shipment"},
+        ).busy(self.set_busy).success(created).failure(self.refused).run(self.runner)
 
     def pack(self, *_scan: object) -> None:
         """Scan a bag into the shipper: it must be a bag of this case not yet packed."""
@@ -376,10 +365,12 @@ class CollectionPage(CaseWorkPage):
             self.pack_scan.setFocus()
 
         self._quiet()
-        self._write(
-            lambda: pack_unit(self.database, self.actor, shipment.id, raw),
-            packed,
-            on_mismatch=self.pack_scan.clear,
+        WriteOp(
+            partial(pack_unit, self.database, self.actor, shipment.id, raw),
+            doing="The bag was not packed",
+            changes={"shipment"},
+        ).busy(self.set_busy).success(packed).failure(self.refusal(self.pack_scan.clear)).run(
+            self.runner
         )
 
     def attach(self, *_scan: object) -> None:
@@ -395,10 +386,12 @@ class CollectionPage(CaseWorkPage):
             self.courier_name.setFocus()
 
         self._quiet()
-        self._write(
-            lambda: attach_logger(self.database, self.actor, shipment.id, raw),
-            attached,
-            on_mismatch=self.logger_scan.clear,
+        WriteOp(
+            partial(attach_logger, self.database, self.actor, shipment.id, raw),
+            doing="The data logger was not attached",
+            changes={"shipment"},
+        ).busy(self.set_busy).success(attached).failure(self.refusal(self.logger_scan.clear)).run(
+            self.runner
         )
 
     def hand_over(self) -> None:
@@ -421,13 +414,15 @@ class CollectionPage(CaseWorkPage):
             self.refresh()
 
         self._quiet()
-        self._write(
-            lambda: hand_over(
+        WriteOp(
+            partial(
+                hand_over,
                 self.database,
                 self.actor,
                 shipment.id,
                 courier_name=name,
                 courier_organisation=company,
             ),
-            handed,
-        )
+            doing="The shipper was not handed over",
+            changes={"shipment", "case"},
+        ).busy(self.set_busy).success(handed).failure(self.refused).run(self.runner)

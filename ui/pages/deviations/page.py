@@ -8,6 +8,8 @@ Every service call runs through the task runner; refusals are shown in words on 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +26,28 @@ from PySide6.QtWidgets import (
 )
 
 from app.casefile import (
+    DeviationsScreen,
     DeviationStatus,
     Disposition,
     PendingDisposition,
     Role,
     SignatureMeaning,
     SiteDeviation,
+    deviations_screen,
 )
 from app.coldchain import disposition_logger_file
 from app.core import Actor, Database
-from app.quality import DeviationView, close_deviation, raise_deviation
+from app.quality import close_deviation, raise_deviation
 from ui.dialogs import StatementDialog, ask_password, ask_statement
-from ui.pages.deviations.snapshot import (
+from ui.pages.deviations.wording import (
     KIND_NAMES,
     VERDICT_NAMES,
-    DeviationsSnapshot,
     excursion_summary,
-    read_snapshot,
     status_words,
     write_excursion_report,
 )
-from ui.tasks import TaskRunner
-from ui.widgets import cell, escape, message_line, show_failure, show_message, table, unbroken
+from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
+from ui.widgets import cell, escape, message_line, show_failed, show_message, table, unbroken
 
 
 class DeviationsPage(QWidget):
@@ -57,7 +59,7 @@ class DeviationsPage(QWidget):
         self.actor = actor
         self.runner = runner
         self.is_qa = actor.has_role(Role.QA)
-        self.snapshot = DeviationsSnapshot([], [], ())
+        self.snapshot = DeviationsScreen((), (), ())
         self.last_report: Path | None = None
         self.working = False
         self.setObjectName("page-deviations")
@@ -149,18 +151,17 @@ class DeviationsPage(QWidget):
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
         """Read the deviations and the waiting dispositions again."""
-        self._busy()
-        self.runner.read(
-            lambda _task: read_snapshot(self.database, self.actor),
-            self._show_snapshot,
-            self._read_failed,
+        ReadOp(
+            partial(deviations_screen, self.database, self.actor),
+            doing="The deviations could not be read",
+        ).busy(self._set_busy).success(self._show_snapshot).failure(self._read_failed).run(
+            self.runner
         )
 
-    def _read_failed(self, error: BaseException) -> None:
-        self._idle()
-        show_failure(self.message, error, "The deviations could not be read")
+    def _read_failed(self, failure: Failure) -> None:
+        show_failed(self.message, failure)
 
-    def _show_snapshot(self, snapshot: DeviationsSnapshot) -> None:
+    def _show_snapshot(self, snapshot: DeviationsScreen) -> None:
         selected = self.selected_deviation()
         was_pending = self.selected_pending()
         self.snapshot = snapshot
@@ -186,7 +187,9 @@ class DeviationsPage(QWidget):
         self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
         self._deviation_selected()
 
-    def _show_pending(self, pending: list[PendingDisposition], selected: uuid.UUID | None) -> None:
+    def _show_pending(
+        self, pending: Sequence[PendingDisposition], selected: uuid.UUID | None
+    ) -> None:
         self.pending_table.clearSelection()
         self.pending_table.setRowCount(len(pending))
         for index, item in enumerate(pending):
@@ -286,14 +289,9 @@ class DeviationsPage(QWidget):
         for button in (self.accept_button, self.reject_button, self.report_button):
             button.setEnabled(idle and pending)
 
-    def _busy(self) -> None:
-        self.working = True
-        self.reload_button.setEnabled(False)
-        self._update_buttons()
-
-    def _idle(self) -> None:
-        self.working = False
-        self.reload_button.setEnabled(True)
+    def _set_busy(self, busy: bool) -> None:
+        self.working = busy
+        self.reload_button.setEnabled(not busy)
         self._update_buttons()
 
     # ------------------------------------------------------------------ actions
@@ -315,13 +313,17 @@ class DeviationsPage(QWidget):
         if answer is None:
             return
         description, case_id = answer
-        self._write(
-            lambda _task: raise_deviation(
-                self.database, self.actor, description=description, case_id=case_id
+        WriteOp(
+            partial(
+                raise_deviation, self.database, self.actor, description=description, case_id=case_id
             ),
-            lambda view: f"✔ Deviation {view.number} raised. QA has been given it to investigate.",
-            "The deviation was not raised",
-        )
+            doing="The deviation was not raised",
+            changes={"deviation"},
+        ).busy(self._set_busy).success(
+            lambda view: self._done(
+                f"✔ Deviation {view.number} raised. QA has been given it to investigate."
+            )
+        ).failure(self._failed).run(self.runner)
 
     def close_selected(self) -> None:
         """QA closes the selected deviation with its outcome and a signature."""
@@ -349,8 +351,9 @@ class DeviationsPage(QWidget):
         )
         if password is None:
             return
-        self._write(
-            lambda _task: close_deviation(
+        WriteOp(
+            partial(
+                close_deviation,
                 self.database,
                 self.actor,
                 view.id,
@@ -358,9 +361,11 @@ class DeviationsPage(QWidget):
                 password=password,
                 seen_version=view.version,
             ),
-            lambda closed: f"✔ Deviation {closed.number} closed with your signature.",
-            f"Deviation {view.number} was not closed",
-        )
+            doing=f"Deviation {view.number} was not closed",
+            changes={"deviation"},
+        ).busy(self._set_busy).success(
+            lambda closed: self._done(f"✔ Deviation {closed.number} closed with your signature.")
+        ).failure(self._failed).run(self.runner)
 
     def disposition(self, decision: Disposition) -> None:
         """QA accepts or rejects the selected logger file with a justification and signature."""
@@ -396,8 +401,9 @@ class DeviationsPage(QWidget):
         )
         if password is None:
             return
-        self._write(
-            lambda _task: disposition_logger_file(
+        WriteOp(
+            partial(
+                disposition_logger_file,
                 self.database,
                 self.actor,
                 logger.id,
@@ -406,28 +412,27 @@ class DeviationsPage(QWidget):
                 password,
                 seen_version=logger.version,
             ),
-            lambda view: (
+            doing=f"{logger.file_name} was not dispositioned",
+            changes={"logger file", "shipment", "unit"},
+        ).busy(self._set_busy).success(
+            lambda view: self._done(
                 f"✔ {view.file_name}: cold chain dispositioned '{decision.value}' "
                 "with your signature. Close its deviation once the investigation is complete."
-            ),
-            f"{logger.file_name} was not dispositioned",
-        )
+            )
+        ).failure(self._failed).run(self.runner)
 
     def open_report(self) -> None:
         """Write the selected file's excursion report to a temporary PDF and open it."""
         pending = self.selected_pending()
         if pending is None:
             return
-        self._busy()
-        self.runner.read(
-            lambda _task: write_excursion_report(self.database, self.actor, pending.logger.id),
-            self._report_ready,
-            lambda error: self._failed(error, "The report could not be made"),
-        )
+        ReadOp(
+            partial(write_excursion_report, self.database, self.actor, pending.logger.id),
+            doing="The report could not be made",
+        ).busy(self._set_busy).success(self._report_ready).failure(self._failed).run(self.runner)
 
     def _report_ready(self, path: Path) -> None:
         self.last_report = path
-        self._idle()
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
             show_message(
                 self.message,
@@ -437,15 +442,10 @@ class DeviationsPage(QWidget):
             return
         show_message(self.message, f"✔ Report opened ({path.name}).", ok=True)
 
-    def _write(self, work: Any, success: Any, doing: str) -> None:
-        self._busy()
+    def _done(self, words: str) -> None:
+        show_message(self.message, words, ok=True)
+        self.refresh()
 
-        def done(result: DeviationView | Any) -> None:
-            show_message(self.message, success(result), ok=True)
-            self.refresh()
-
-        self.runner.write(work, done, lambda error: self._failed(error, doing))
-
-    def _failed(self, error: BaseException, doing: str) -> None:
-        show_failure(self.message, error, doing)
+    def _failed(self, failure: Failure) -> None:
+        show_failed(self.message, failure)
         self.refresh()

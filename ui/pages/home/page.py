@@ -142,9 +142,8 @@ class HomePage(QWidget):
         """Read the queue, alerts and counts again in the background."""
         self.error.hide()
         self.refresh_button.setEnabled(False)
-        self.runner.read(
-            lambda _task: read_summary(self.database, self.actor), self._show, self._failed
-        )
+        database, actor = self.database, self.actor
+        self.runner.read(lambda _task: read_summary(database, actor), self._show, self._failed)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Coming back to Home reads the queue again: work may have moved on meanwhile."""

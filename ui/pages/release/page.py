@@ -10,9 +10,8 @@ The services decide; a refusal is shown here in their words.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from functools import partial
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,7 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import CaseRow, CaseStage, QcSpecView, Role, SignatureMeaning
+from app.casefile import (
+    CaseRow,
+    CaseStage,
+    QcSpecView,
+    ReleaseBatch,
+    ReleaseScreen,
+    Role,
+    SignatureMeaning,
+    release_screen,
+)
 from app.core import Actor, Database
 from app.journey import (
     CaseView,
@@ -39,9 +47,8 @@ from app.journey import (
 from ui.dialogs import StatementDialog, ask_password, ask_statement
 from ui.pages.release.checklist_view import ChecklistView
 from ui.pages.release.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
-from ui.pages.release.snapshot import BatchSnapshot, read_batch, read_batches
-from ui.tasks import TaskRunner
-from ui.widgets import escape, message_line, restyle, show_failure, show_message
+from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
+from ui.widgets import escape, message_line, restyle, show_failed, show_message
 
 
 class ReleasePage(QWidget):
@@ -56,10 +63,10 @@ class ReleasePage(QWidget):
         self.is_qa = actor.has_role(Role.QA)
         self.is_qp = actor.has_role(Role.QP)
         self.batches: list[CaseRow] = []
-        self.snapshot: BatchSnapshot | None = None
+        self.snapshot: ReleaseBatch | None = None
         self.rows: dict[str, QcRow] = {}
         self.working = False
-        self._wanted: uuid.UUID | None = None
+        self._request = 0
         self.setObjectName("page-release")
         outer = QVBoxLayout(self)
         title = QLabel("QC & release")
@@ -143,27 +150,45 @@ class ReleasePage(QWidget):
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
-        """Read the list of batches again, then the batch shown."""
-        self._set_working(True)
-        self.runner.read(
-            lambda _task: read_batches(self.database, self.actor),
-            self._show_batches,
-            lambda error: self._failed(error, "The batches could not be read", reload=False),
-        )
+        """Read the list of batches and the batch shown again."""
+        self._load(self.current_case_id(), "The batches could not be read")
 
-    def _show_batches(self, batches: list[CaseRow]) -> None:
-        current = self._wanted or self.current_case_id()
-        self.batches = batches
+    def load_batch(self) -> None:
+        """Read the chosen batch's results, checklist and release (and the list) again."""
+        self._load(self.current_case_id(), "The batch could not be read")
+
+    def _load(self, case_id: uuid.UUID | None, doing: str) -> None:
+        """One call reads the whole screen; only the latest request's answer is shown."""
+        self._request += 1
+        request = self._request
+
+        def show(screen: ReleaseScreen) -> None:
+            if request == self._request:
+                self._show_screen(screen)
+
+        ReadOp(partial(release_screen, self.database, self.actor, case_id), doing=doing).busy(
+            self._set_working
+        ).success(show).failure(self._read_failed).run(self.runner)
+
+    def _read_failed(self, failure: Failure) -> None:
+        show_failed(self.message, failure)
+
+    def _show_screen(self, screen: ReleaseScreen) -> None:
+        self.batches = list(screen.batches)
         self.picker.blockSignals(True)
         self.picker.clear()
-        for row in batches:
+        for row in screen.batches:
             self.picker.addItem(f"{row.coi_eye_readable} · {row.stage_name}", row.id)
-        index = self.picker.findData(current) if current is not None else -1
-        self.picker.setCurrentIndex(max(index, 0) if batches else -1)
-        self.picker.setEnabled(bool(batches))
+        shown = screen.batch.case.id if screen.batch is not None else None
+        ids = [row.id for row in screen.batches]  # compared in Python: Qt's findData may not
+        self.picker.setCurrentIndex(ids.index(shown) if shown in ids else -1)
+        self.picker.setEnabled(bool(screen.batches))
         self.picker.blockSignals(False)
-        self._wanted = None
-        self.load_batch()
+        if screen.batch is None:
+            self._show_empty()
+        else:
+            self._show_batch(screen.batch)
+        self._set_working(False)  # once the batch shown decides what may be done
 
     def current_case_id(self) -> uuid.UUID | None:
         """The id of the batch chosen in the picker."""
@@ -171,34 +196,11 @@ class ReleasePage(QWidget):
         return data if isinstance(data, uuid.UUID) else None
 
     def select_batch(self, case_id: uuid.UUID) -> None:
-        """Show the batch ``case_id`` (once the list holds it)."""
-        index = self.picker.findData(case_id)
-        if index < 0:
-            self._wanted = case_id
-            self.refresh()
-        elif index == self.picker.currentIndex():
-            self.load_batch()
-        else:
-            self.picker.setCurrentIndex(index)
-
-    def load_batch(self) -> None:
-        """Read the chosen batch's results, checklist and release again."""
-        case_id = self.current_case_id()
-        if case_id is None:
-            self._show_empty()
-            return
-        self._set_working(True)
-        self.runner.read(
-            lambda _task: read_batch(self.database, self.actor, case_id),
-            lambda snapshot: (
-                self._show_batch(snapshot) if case_id == self.current_case_id() else None
-            ),
-            lambda error: self._failed(error, "The batch could not be read", reload=False),
-        )
+        """Show the batch ``case_id`` (read again with the list)."""
+        self._load(case_id, "The batch could not be read")
 
     def _show_empty(self) -> None:
         self.snapshot = None
-        self._set_working(False)
         self.summary.setText(
             "No batch is in QC / pending release at your site. Batches appear here when their "
             "last manufacturing step is verified."
@@ -206,7 +208,7 @@ class ReleasePage(QWidget):
         self.qc_box.hide()
         self.checklist_box.hide()
 
-    def _show_batch(self, snapshot: BatchSnapshot) -> None:
+    def _show_batch(self, snapshot: ReleaseBatch) -> None:
         same = (
             self.snapshot is not None
             and self.snapshot.case.id == snapshot.case.id
@@ -230,7 +232,6 @@ class ReleasePage(QWidget):
             row.show(view, snapshot.signatures.get(view.id, ()) if view else ())
         self.qc_box.show()
         self._show_checklist(snapshot)
-        self._set_working(False)
 
     def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
         self.qc_table.clearContents()
@@ -250,7 +251,7 @@ class ReleasePage(QWidget):
         }
         fit_qc_table(self.qc_table, len(specs))
 
-    def _show_checklist(self, snapshot: BatchSnapshot) -> None:
+    def _show_checklist(self, snapshot: ReleaseBatch) -> None:
         checklist = snapshot.checklist
         self.checklist_box.setVisible(checklist is not None)
         if checklist is None:
@@ -297,20 +298,13 @@ class ReleasePage(QWidget):
             row.review.setEnabled(not working)
             row.approve.setEnabled(not working)
 
-    def _failed(self, error: BaseException, doing: str, *, reload: bool = True) -> None:
-        show_failure(self.message, error, doing)
-        self._set_working(False)
-        if reload:
-            self.load_batch()
+    def _signed(self, words: str) -> None:
+        show_message(self.message, words, ok=True)
+        self.refresh()
 
-    def _write(self, work: Callable[[], Any], success: Callable[[Any], str], doing: str) -> None:
-        self._set_working(True)
-
-        def done(result: Any) -> None:
-            show_message(self.message, success(result), ok=True)
-            self.refresh()
-
-        self.runner.write(lambda _task: work(), done, lambda error: self._failed(error, doing))
+    def _refused(self, failure: Failure) -> None:
+        show_failed(self.message, failure)
+        self.load_batch()
 
     # ------------------------------------------------------------------ QC analyst
     def save_result(self, test_code: str) -> None:
@@ -336,17 +330,17 @@ class ReleasePage(QWidget):
                 ok=state != "fail",
             )
 
-        def refused(error: BaseException) -> None:
-            show_failure(self.message, error, f"{row.spec.name} was not saved")
+        def refused(failure: Failure) -> None:
+            show_failed(self.message, failure)
             if self.snapshot is not None and self.snapshot.case.id == case_id:
                 current = self.snapshot.results.get(test_code)
                 row.show(current, ())
 
-        self.runner.write(
-            lambda _task: enter_qc_result(self.database, self.actor, case_id, test_code, value),
-            saved,
-            refused,
-        )
+        WriteOp(
+            partial(enter_qc_result, self.database, self.actor, case_id, test_code, value),
+            doing=f"{row.spec.name} was not saved",
+            changes={"qc"},
+        ).success(saved).failure(refused).run(self.runner)
 
     # ------------------------------------------------------------------ QA
     def _result(self, test_code: str) -> tuple[CaseView, QcSpecView, QcResultView] | None:
@@ -371,11 +365,13 @@ class ReleasePage(QWidget):
         )
         if password is None:
             return
-        self._write(
-            lambda: review_qc_result(self.database, self.actor, view.id, password),
-            lambda done: f"✔ {done.test_name} reviewed with your signature.",
-            f"{spec.name} was not reviewed",
-        )
+        WriteOp(
+            partial(review_qc_result, self.database, self.actor, view.id, password),
+            doing=f"{spec.name} was not reviewed",
+            changes={"qc"},
+        ).busy(self._set_working).success(
+            lambda done: self._signed(f"✔ {done.test_name} reviewed with your signature.")
+        ).failure(self._refused).run(self.runner)
 
     def approve_exception(self, test_code: str) -> None:
         """QA approves release with ``test_code`` still pending: justification and signature."""
@@ -406,13 +402,17 @@ class ReleasePage(QWidget):
         )
         if password is None:
             return
-        self._write(
-            lambda: approve_qc_exception(
-                self.database, self.actor, view.id, justification, password
+        WriteOp(
+            partial(
+                approve_qc_exception, self.database, self.actor, view.id, justification, password
             ),
-            lambda done: f"✔ Exception approved for {done.test_name} with your signature.",
-            f"The exception for {spec.name} was not approved",
-        )
+            doing=f"The exception for {spec.name} was not approved",
+            changes={"qc"},
+        ).busy(self._set_working).success(
+            lambda done: self._signed(
+                f"✔ Exception approved for {done.test_name} with your signature."
+            )
+        ).failure(self._refused).run(self.runner)
 
     # ------------------------------------------------------------------ QP
     def certify(self) -> None:
@@ -428,11 +428,13 @@ class ReleasePage(QWidget):
         )
         if password is None:
             return
-        self._write(
-            lambda: certify_release(self.database, self.actor, case.id, password),
-            lambda _done: (
+        WriteOp(
+            partial(certify_release, self.database, self.actor, case.id, password),
+            doing=f"Batch {case.coi_eye_readable} was not certified",
+            changes={"release", "case", "unit"},
+        ).busy(self._set_working).success(
+            lambda _done: self._signed(
                 f"✔ Batch {case.coi_eye_readable} certified for release with your "
-                "signature; its final product bags are released."
-            ),
-            f"Batch {case.coi_eye_readable} was not certified",
-        )
+                "signature; its final product bags are released.",
+            )
+        ).failure(self._refused).run(self.runner)

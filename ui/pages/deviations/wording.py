@@ -1,23 +1,15 @@
-"""What the deviations page shows: read in one background task, and put in words."""
+"""What the deviations page says of deviations and logger files, and the report file it opens.
+
+The page's data comes in one call (``app.casefile.deviations_screen``).
+"""
 
 from __future__ import annotations
 
 import tempfile
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from app.casefile import (
-    CaseRow,
-    DeviationStatus,
-    PendingDisposition,
-    SiteDeviation,
-    Verdict,
-    awaiting_disposition,
-    list_cases,
-    may_view_cases,
-    open_deviations,
-)
+from app.casefile import DeviationStatus, PendingDisposition, Verdict
 from app.coldchain import excursion_report_pdf
 from app.core import Actor, Database
 
@@ -51,23 +43,6 @@ def excursion_summary(pending: PendingDisposition) -> str:
             parts.append(f"peak {max(peaks, key=abs):.1f} °C")
     parts.append(f"{len(gaps)} gap(s)")
     return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class DeviationsSnapshot:
-    """What the page shows, read in one background task."""
-
-    deviations: list[SiteDeviation]
-    pending: list[PendingDisposition]
-    cases: tuple[CaseRow, ...]
-
-
-def read_snapshot(database: Database, actor: Actor) -> DeviationsSnapshot:
-    """The site's deviations, the cold-chain files waiting for QA and the cases to raise on."""
-    cases = list_cases(database, actor).rows if may_view_cases(actor) else ()
-    return DeviationsSnapshot(
-        open_deviations(database, actor), awaiting_disposition(database, actor), cases
-    )
 
 
 def write_excursion_report(database: Database, actor: Actor, logger_file_id: uuid.UUID) -> Path:

@@ -1,0 +1,231 @@
+"""Everything one screen shows, read in ONE session: one service call per screen load.
+
+A screen that made a call per panel read each panel at a different moment (a QC result saved
+between two calls showed in one panel and not the next) and paid a connection per call. Each
+function here opens one read session, checks the actor may see the case, and returns a frozen
+view of the whole screen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
+from app.casefile.release import (
+    PendingDisposition,
+    QcSpecView,
+    ReleaseRecord,
+    SiteDeviation,
+    latest_release,
+    pending_dispositions,
+    qc_signature_lines,
+    site_deviations,
+    spec_views,
+)
+from app.casefile.shipments import packing_shipment
+from app.casefile.stages import post_thaw_limit, unit_views
+from app.core import Actor, Database
+from app.journey import (
+    CaseView,
+    Checklist,
+    QcResultView,
+    ShipmentView,
+    StepView,
+    UnitView,
+    case_view,
+    checklist_of,
+    qc_result_views,
+    step_views,
+)
+from app.labelling import LabelReconciliation, reconcile
+from db.enums import CaseStage, Role, ShipmentDirection, UnitKind
+
+__all__ = [
+    "RELEASE_STAGES",
+    "BatchRecordScreen",
+    "BedsideScreen",
+    "CollectionScreen",
+    "DeviationsScreen",
+    "ReleaseBatch",
+    "ReleaseScreen",
+    "batch_record_screen",
+    "bedside_screen",
+    "cases_at",
+    "collection_screen",
+    "deviations_screen",
+    "release_screen",
+]
+
+RELEASE_STAGES = (CaseStage.QC_PENDING_RELEASE, CaseStage.RELEASED)
+"""Batches the QC & release screen lists: waiting for QC and release, then released but not
+yet shipped."""
+
+
+# ---------------------------------------------------------------- case pickers
+
+
+def cases_at(database: Database, actor: Actor, stages: Sequence[CaseStage]) -> tuple[CaseRow, ...]:
+    """The cases the actor may see at ``stages``, stage by stage, newest first within a stage
+    (the case picker of the bench and bedside screens)."""
+    with database.read_session() as session:
+        return _cases_at(session, actor, stages)
+
+
+def _cases_at(session: Session, actor: Actor, stages: Sequence[CaseStage]) -> tuple[CaseRow, ...]:
+    return tuple(
+        row for stage in stages for row in case_page(session, actor, CaseFilter(stage=stage)).rows
+    )
+
+
+# ---------------------------------------------------------------- QC & release
+
+
+@dataclass(frozen=True)
+class ReleaseBatch:
+    """One batch as the QC & release screen shows it."""
+
+    case: CaseView
+    specs: tuple[QcSpecView, ...]
+    results: dict[str, QcResultView]
+    """The latest result of each test, by test code."""
+    signatures: dict[uuid.UUID, tuple[str, ...]]
+    checklist: Checklist | None
+    """The release checklist, for QA and the QP (None for anyone else)."""
+    release: ReleaseRecord | None
+
+
+@dataclass(frozen=True)
+class ReleaseScreen:
+    """The batches the screen lists and the one it shows (None when there is none)."""
+
+    batches: tuple[CaseRow, ...]
+    batch: ReleaseBatch | None
+
+
+def release_screen(
+    database: Database, actor: Actor, case_id: uuid.UUID | None = None
+) -> ReleaseScreen:
+    """The QC & release screen: the site's batches in QC / pending release, then those
+    released, and the batch ``case_id`` (the first listed when it is None or not listed)."""
+    with database.read_session() as session:
+        batches = _cases_at(session, actor, RELEASE_STAGES)
+        ids = [row.id for row in batches]
+        chosen = case_id if case_id in ids else (ids[0] if ids else None)
+        if chosen is None:
+            return ReleaseScreen(batches, None)
+        case = visible_case(session, actor, chosen)
+        checklist = checklist_of(session, actor, case) if actor.has_role(Role.QA, Role.QP) else None
+        batch = ReleaseBatch(
+            case_view(session, case, actor),
+            tuple(spec_views(session, case)),
+            {view.test_code: view for view in qc_result_views(session, case.id)},
+            qc_signature_lines(session, case),
+            checklist,
+            latest_release(session, case),
+        )
+        return ReleaseScreen(batches, batch)
+
+
+# ---------------------------------------------------------------- deviations
+
+
+@dataclass(frozen=True)
+class DeviationsScreen:
+    """The site's deviations, the cold-chain files waiting for QA and the cases to raise on."""
+
+    deviations: tuple[SiteDeviation, ...]
+    pending: tuple[PendingDisposition, ...]
+    cases: tuple[CaseRow, ...]
+
+
+def deviations_screen(database: Database, actor: Actor) -> DeviationsScreen:
+    """The deviations screen: deviations (open first), files awaiting QA's disposition, and
+    the cases a deviation may be raised on (none for a role that sees no case)."""
+    with database.read_session() as session:
+        cases = case_page(session, actor, CaseFilter()).rows if may_view_cases(actor) else ()
+        return DeviationsScreen(
+            tuple(site_deviations(session, actor)),
+            tuple(pending_dispositions(session, actor)),
+            cases,
+        )
+
+
+# ---------------------------------------------------------------- the bench and the bedside
+
+
+@dataclass(frozen=True)
+class CollectionScreen:
+    """The case, its apheresis bags and where each bag's label stands."""
+
+    case: CaseView
+    bags: tuple[UnitView, ...]
+    labels: dict[uuid.UUID, LabelReconciliation]
+    shipment: ShipmentView | None = None
+    """The shipper still being packed for this case, as the database knows it."""
+
+    @property
+    def labelled(self) -> bool:
+        """True when every bag carries a label that was scanned back."""
+        return bool(self.bags) and all(self.labels[b.id].reconciled for b in self.bags)
+
+
+def collection_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> CollectionScreen:
+    """The collection screen of one case: bags, their labels, the shipper being packed."""
+    with database.read_session() as session:
+        case = visible_case(session, actor, case_id)
+        bags = tuple(u for u in unit_views(session, case) if u.kind is UnitKind.APHERESIS_BAG)
+        return CollectionScreen(
+            case_view(session, case, actor),
+            bags,
+            {bag.id: reconcile(session, bag.id) for bag in bags},
+            packing_shipment(session, case.id, ShipmentDirection.TO_MANUFACTURER),
+        )
+
+
+@dataclass(frozen=True)
+class BatchRecordScreen:
+    """One case's batch record: the case, its steps, containers and output labels."""
+
+    case: CaseView
+    steps: tuple[StepView, ...]
+    units: dict[uuid.UUID, UnitView]
+    labels: dict[uuid.UUID, LabelReconciliation]
+    """Where the label of each step output stands, by unit."""
+
+
+def batch_record_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BatchRecordScreen:
+    """The batch record screen of one case."""
+    with database.read_session() as session:
+        case = visible_case(session, actor, case_id)
+        steps = tuple(step_views(session, case.id))
+        outputs = {unit_id for step in steps for unit_id in step.outputs}
+        return BatchRecordScreen(
+            case_view(session, case, actor),
+            steps,
+            {unit.id: unit for unit in unit_views(session, case)},
+            {unit_id: reconcile(session, unit_id) for unit_id in outputs},
+        )
+
+
+@dataclass(frozen=True)
+class BedsideScreen:
+    """The case at the bedside, its final product bags and the post-thaw limit."""
+
+    case: CaseView
+    bags: tuple[UnitView, ...]
+    limit_minutes: int | None
+
+
+def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideScreen:
+    """The bedside screen of one case."""
+    with database.read_session() as session:
+        case = visible_case(session, actor, case_id)
+        return BedsideScreen(
+            case_view(session, case, actor),
+            tuple(u for u in unit_views(session, case) if u.kind is UnitKind.FINAL_PRODUCT_BAG),
+            post_thaw_limit(session, case),
+        )
