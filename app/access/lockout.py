@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, NoReturn
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.access.passwords import verify_password
 from app.core import AccountLocked, Actor, AuthenticationFailed, Database, UnitOfWork
@@ -34,8 +34,9 @@ def _count_attempt(database: Database, user_id: uuid.UUID, username: str, statio
 
     The count is raised in the database (``failed_logins = failed_logins + 1 ... RETURNING``),
     never read, added to and written back, and only while it is below the limit: of any number
-    of parallel attempts exactly ``MAX_FAILED_LOGINS`` are evaluated; the others are refused
-    as locked without their password being looked at.
+    of parallel attempts at most ``MAX_FAILED_LOGINS`` are evaluated; the others are refused
+    without their password being looked at. An attempt counts as failed until it succeeds (a
+    success resets the count), so attempts still being checked count towards the limit.
     """
     with UnitOfWork(database, Actor.system(station)) as uow:
         attempt = uow.session.execute(
@@ -51,7 +52,14 @@ def _count_attempt(database: Database, user_id: uuid.UUID, username: str, statio
             .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
         if attempt is None:  # nothing was written: the transaction rolls back
-            raise AccountLocked(_locked_message(username))
+            locked_at = uow.session.scalar(select(User.locked_at).where(User.id == user_id))
+            if locked_at is not None:
+                raise AccountLocked(_locked_message(username))
+            raise AccountLocked(
+                f"Too many passwords for {username!r} are being checked at once: this one was "
+                f"not. Try again in a moment; after {MAX_FAILED_LOGINS} failed passwords the "
+                "account locks."
+            )
         uow.record_event(
             "password_check",
             ACCOUNT,

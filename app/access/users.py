@@ -89,6 +89,7 @@ def actor_for(user: User, station: str) -> Actor:
         site_name=user.site.name if user.site else None,
         station=station,
         must_change_password=user.must_change_password,
+        account_version=user.version,
     )
 
 

@@ -39,6 +39,9 @@ class Actor:
     station: str
     must_change_password: bool = False
     """The password was generated for the account: nothing but changing it is allowed."""
+    account_version: int | None = None
+    """The account's row version at sign-in: any later change of the account by an
+    administrator (or a password change) ends this sign-in. ``None`` for the system."""
 
     @classmethod
     def system(cls, station: str | None = None) -> Actor:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.actor import Actor
+from app.core.actor import SYSTEM_USERNAME, Actor
 from app.core.errors import NotPermitted
 from db.models import AuditEvent, User, UserRole
 
@@ -40,7 +40,12 @@ def _problem(session: Session, actor: Actor, *, lock: bool, password_change: boo
     if actor.user_id is None:
         return None
     query = select(
-        User.username, User.active, User.locked_at, User.must_change_password, User.site_id
+        User.username,
+        User.active,
+        User.locked_at,
+        User.must_change_password,
+        User.site_id,
+        User.version,
     ).where(User.id == actor.user_id)
     if lock:
         query = query.with_for_update(read=True)
@@ -51,7 +56,7 @@ def _problem(session: Session, actor: Actor, *, lock: bool, password_change: boo
         session.scalars(select(UserRole.role).where(UserRole.user_id == actor.user_id))
     )
     if not row.active:
-        by, at = _last_change(session, actor, "deactivate")
+        by, at = _last_change(session, actor, ("deactivate",))
         return (
             f"Your account {row.username!r} was deactivated{by}{at}: nothing was done. "
             "Sign in again once an administrator has reactivated it."
@@ -69,26 +74,34 @@ def _problem(session: Session, actor: Actor, *, lock: bool, password_change: boo
             f"`coi user passwd {row.username}`. Nothing was done."
         )
     if roles != actor.roles or row.site_id != actor.site_id:
-        by, at = _last_change(session, actor, "change access")
+        by, at = _last_change(session, actor, ("change access",))
         return (
             f"Your roles or site were changed{by}{at} after you signed in: nothing was done. "
             "Sign in again to work with your current access."
         )
+    if actor.account_version is not None and row.version != actor.account_version:
+        by, at = _last_change(session, actor, None)
+        return (
+            f"Your account {row.username!r} was changed{by}{at} after you signed in (for "
+            "example reactivated, unlocked or given a new password): nothing was done. "
+            "Sign in again."
+        )
     return None
 
 
-def _last_change(session: Session, actor: Actor, action: str) -> tuple[str, str]:
-    """`` by NAME (user)`` and `` at TIME`` of the account's last ``action`` audit event."""
-    event = session.execute(
-        select(AuditEvent.username, AuditEvent.at)
-        .where(
-            AuditEvent.record_type == ACCOUNT,
-            AuditEvent.record_id == str(actor.user_id),
-            AuditEvent.action == action,
-        )
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).one_or_none()
+def _last_change(
+    session: Session, actor: Actor, actions: tuple[str, ...] | None
+) -> tuple[str, str]:
+    """`` by NAME (user)`` and `` at TIME`` of the account's last audit event with one of
+    ``actions`` (``None``: the last one a person made, not the sign-in bookkeeping)."""
+    query = select(AuditEvent.username, AuditEvent.at).where(
+        AuditEvent.record_type == ACCOUNT, AuditEvent.record_id == str(actor.user_id)
+    )
+    if actions is None:
+        query = query.where(AuditEvent.username != SYSTEM_USERNAME)
+    else:
+        query = query.where(AuditEvent.action.in_(actions))
+    event = session.execute(query.order_by(AuditEvent.seq.desc()).limit(1)).one_or_none()
     if event is None:
         return " (no audit event records by whom)", ""
     full_name = session.scalar(select(User.full_name).where(User.username == event.username))
