@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from app.access.duties import batch_participants, ensure_independent_qp, ensure_second_person
 from app.access.identity import PatientIdentityView, identity_of
+from app.access.lockout import ensure_may_sign_in, refuse_wrong_password
 from app.access.navigation import CLINIC, MANUFACTURING, QUALITY, Section, role_names, sections_for
 from app.access.passwords import check_policy, hash_password, verify_password
 from app.access.permissions import (
     IDENTITY_ROLES,
     ROLE_NAMES,
+    check_role_combination,
     may_see_identity,
     parse_role,
     require_role,
@@ -18,13 +20,12 @@ from app.access.permissions import (
 )
 from app.access.users import (
     authenticate,
+    change_own_password,
     check_password,
     count_users,
     create_first_admin,
     create_user,
-    ensure_may_sign_in,
     list_users,
-    refuse_wrong_password,
     set_password,
     unlock_user,
 )
@@ -39,8 +40,10 @@ __all__ = [
     "Section",
     "authenticate",
     "batch_participants",
+    "change_own_password",
     "check_password",
     "check_policy",
+    "check_role_combination",
     "count_users",
     "create_first_admin",
     "create_user",

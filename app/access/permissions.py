@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from app.core import Actor, NotPermitted, ValidationFailed
+from app.core import GMP_ROLES, Actor, NotPermitted, ValidationFailed, combines_admin_with_gmp
 from db.enums import Role
 
 ROLE_NAMES: dict[Role, str] = {
@@ -32,8 +32,29 @@ def parse_role(text: str) -> Role:
         raise ValidationFailed(f"Unknown role {text!r}. Known roles: {known}.") from None
 
 
+def check_role_combination(roles: frozenset[Role]) -> None:
+    """Refuse the administrator role combined with any GMP role (DESIGN.md §5)."""
+    if combines_admin_with_gmp(roles):
+        working = ", ".join(ROLE_NAMES[r] for r in sorted(roles & GMP_ROLES))
+        raise ValidationFailed(
+            f"The Administrator role cannot be combined with {working}: an administrator "
+            "manages accounts and performs and signs no GMP operation. Give the person a "
+            "separate account for their GMP work."
+        )
+
+
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:
-    """Refuse unless the actor holds one of ``roles``."""
+    """Refuse unless the actor holds one of ``roles``.
+
+    An account combining the administrator role with GMP roles (which the services never
+    create) is refused every GMP operation, with the reason.
+    """
+    if actor.combines_admin_with_gmp and not actor.has_role(*roles):
+        raise NotPermitted(
+            f"Your account {actor.username!r} combines the Administrator role with GMP roles, "
+            f"which is never allowed, so you may not {doing}. Another administrator must "
+            "remove one of them; use a separate account for GMP work."
+        )
     if not actor.has_role(*roles):
         needed = " or ".join(ROLE_NAMES[r] for r in roles)
         raise NotPermitted(

@@ -1,4 +1,4 @@
-"""Users: creation, sign-in with lockout, unlock and password change."""
+"""Users: creation, sign-in (lockout in ``lockout``), unlock and password change."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.access.passwords import check_policy, hash_password, verify_password
-from app.access.permissions import require_role
+from app.access.lockout import MAX_FAILED_LOGINS, bookkeeping, evaluate_password
+from app.access.passwords import check_policy, hash_password
+from app.access.permissions import check_role_combination, require_role
 from app.core import (
     AccountLocked,
     Actor,
     AuthenticationFailed,
     Database,
     NotFound,
+    NotPermitted,
     UnitOfWork,
     ValidationFailed,
 )
@@ -27,7 +28,23 @@ from db.enums import Role
 from db.models import Site, User, UserRole
 from db.types import utc_now
 
-MAX_FAILED_LOGINS = 5
+__all__ = [
+    "MAX_FAILED_LOGINS",
+    "USERNAME_PATTERN",
+    "UserSummary",
+    "actor_for",
+    "authenticate",
+    "change_own_password",
+    "check_password",
+    "count_users",
+    "create_first_admin",
+    "create_user",
+    "list_users",
+    "set_password",
+    "summarise",
+    "unlock_user",
+]
+
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 
 
@@ -71,6 +88,8 @@ def actor_for(user: User, station: str) -> Actor:
         site_id=user.site_id,
         site_name=user.site.name if user.site else None,
         station=station,
+        must_change_password=user.must_change_password,
+        account_version=user.version,
     )
 
 
@@ -92,6 +111,7 @@ def _new_user(
     password: str,
     roles: Iterable[Role],
     site_code: str | None,
+    must_change_password: bool = False,
 ) -> User:
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -104,6 +124,7 @@ def _new_user(
     role_set = frozenset(roles)
     if not role_set:
         raise ValidationFailed("A user needs at least one role.")
+    check_role_combination(role_set)
     check_policy(password)
     if _find_user(uow.session, username) is not None:
         raise ValidationFailed(f"User name {username!r} is already taken.")
@@ -119,6 +140,7 @@ def _new_user(
         password_hash=hash_password(password),
         failed_logins=0,
         active=True,
+        must_change_password=must_change_password,
     )
     uow.add(user)
     uow.flush()
@@ -130,9 +152,18 @@ def _new_user(
 
 
 def create_first_admin(
-    database: Database, username: str, full_name: str, password: str, station: str
+    database: Database,
+    username: str,
+    full_name: str,
+    password: str,
+    station: str,
+    *,
+    must_change_password: bool = False,
 ) -> UserSummary:
-    """Create the first administrator of an empty database (``coi init``)."""
+    """Create the first administrator of an empty database (``coi init``).
+
+    A generated password (``must_change_password``) must be changed before anything else.
+    """
     with UnitOfWork(database, Actor.system(station)) as uow:
         if uow.session.scalar(select(func.count()).select_from(User)):
             raise ValidationFailed("Users already exist: the first administrator is set up.")
@@ -143,6 +174,7 @@ def create_first_admin(
             password=password,
             roles=[Role.ADMIN],
             site_code=None,
+            must_change_password=must_change_password,
         )
         summary = summarise(user)
         uow.commit()
@@ -171,55 +203,14 @@ def create_user(
     return summarise(user)
 
 
-def _record_failure(database: Database, user_id: uuid.UUID, station: str, why: str) -> bool:
-    """Count a failed password in its own transaction; return True if the account is now locked."""
+def check_password(database: Database, user_id: uuid.UUID, password: str, station: str) -> None:
+    """Re-authenticate a known user outside any open transaction; failures count."""
+    evaluate_password(database, user_id, password, station)
     with UnitOfWork(database, Actor.system(station)) as uow:
         user = uow.session.get(User, user_id)
         assert user is not None
-        failures = user.failed_logins + 1
-        if failures >= MAX_FAILED_LOGINS and user.locked_at is None:
-            user.failed_logins = failures
-            user.locked_at = utc_now()
-            uow.annotate(user, action="lock", reason=f"{MAX_FAILED_LOGINS} failed passwords")
-        else:
-            _bookkeeping(uow, user, "password_failed", why, failed_logins=failures)
+        bookkeeping(uow, user, "password_confirmed", None, failed_logins=0)
         uow.commit()
-        return user.locked_at is not None
-
-
-def _locked_message(username: str) -> str:
-    return (
-        f"The account {username!r} is locked after {MAX_FAILED_LOGINS} failed passwords. "
-        "Ask an administrator to unlock it."
-    )
-
-
-def refuse_wrong_password(
-    database: Database, user_id: uuid.UUID, username: str, station: str
-) -> NoReturn:
-    """Count a wrong password (own transaction) and raise the matching refusal."""
-    if _record_failure(database, user_id, station, "wrong password"):
-        raise AccountLocked(_locked_message(username))
-    raise AuthenticationFailed("The password is wrong. Check it and try again.")
-
-
-def ensure_may_sign_in(user: User | None) -> User:
-    """Refuse deactivated, missing and locked accounts."""
-    if user is None or not user.active:
-        raise AuthenticationFailed("This account does not exist or is deactivated.")
-    if user.locked_at is not None:
-        raise AccountLocked(_locked_message(user.username))
-    return user
-
-
-def check_password(database: Database, user_id: uuid.UUID, password: str, station: str) -> None:
-    """Re-authenticate a known user outside any open transaction; failures count."""
-    with database.read_session() as session:
-        user = ensure_may_sign_in(session.get(User, user_id))
-        if verify_password(user.password_hash, password):
-            return
-        username = user.username
-    refuse_wrong_password(database, user_id, username, station)
 
 
 def authenticate(database: Database, username: str, password: str, station: str) -> Actor:
@@ -231,7 +222,7 @@ def authenticate(database: Database, username: str, password: str, station: str)
             raise unknown
         user_id = user.id
     try:
-        check_password(database, user_id, password, station)
+        evaluate_password(database, user_id, password, station)
     except AccountLocked:
         raise
     except AuthenticationFailed:
@@ -240,27 +231,9 @@ def authenticate(database: Database, username: str, password: str, station: str)
         user = uow.session.get(User, user_id)
         assert user is not None
         actor = actor_for(user, station)
-        _bookkeeping(uow, user, "sign_in", None, failed_logins=0, last_login_at=utc_now())
+        bookkeeping(uow, user, "sign_in", None, failed_logins=0, last_login_at=utc_now())
         uow.commit()
     return actor
-
-
-def _bookkeeping(
-    uow: UnitOfWork, user: User, action: str, reason: str | None, **values: Any
-) -> None:
-    """Update sign-in bookkeeping on ``user`` without moving its row version, and audit it.
-
-    A sign-in is not an edit of the account: an administrator who has the account open is not
-    refused for it, and nothing of theirs can overwrite it (their update names its columns).
-    """
-    old = {key: getattr(user, key) for key in values}
-    uow.session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    uow.record_event(action, User.__tablename__, str(user.id), old=old, new=values, reason=reason)
 
 
 def unlock_user(uow: UnitOfWork, username: str, reason: str) -> UserSummary:
@@ -271,6 +244,8 @@ def unlock_user(uow: UnitOfWork, username: str, reason: str) -> UserSummary:
     user = _find_user(uow.session, username)
     if user is None:
         raise NotFound(f"There is no user {username!r}.")
+    if user.id == uow.actor.user_id:
+        raise NotPermitted("You cannot unlock your own account: another administrator must.")
     user.locked_at = None
     user.failed_logins = 0
     uow.annotate(user, action="unlock", reason=reason)
@@ -289,6 +264,33 @@ def set_password(uow: UnitOfWork, username: str, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     uow.annotate(user, action="password_change")
     uow.flush()
+
+
+def change_own_password(
+    database: Database, actor: Actor, current_password: str, new_password: str
+) -> Actor:
+    """Change the signed-in user's own password, also a generated one that must be changed.
+
+    The current password is checked again (a failure counts towards the lock), the new one
+    must meet the policy and differ from it. Returns the actor as it now stands.
+    """
+    if actor.user_id is None:
+        raise NotPermitted("Only a signed-in person has a password to change.")
+    check_policy(new_password)
+    if new_password == current_password:
+        raise ValidationFailed("Choose a new password that differs from the current one.")
+    evaluate_password(database, actor.user_id, current_password, actor.station)
+    with UnitOfWork(database, actor, password_change=True) as uow:
+        user = uow.session.get(User, actor.user_id)
+        assert user is not None  # the unit of work has just read it
+        user.password_hash = hash_password(new_password)
+        user.must_change_password = False
+        user.failed_logins = 0
+        uow.annotate(user, action="password_change", reason="changed by the user")
+        uow.flush()
+        changed = actor_for(user, actor.station)
+        uow.commit()
+    return changed
 
 
 def list_users(database: Database) -> list[UserSummary]:

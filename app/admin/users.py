@@ -21,11 +21,20 @@ from app.access import (
     QUALITY,
     ROLE_NAMES,
     check_policy,
+    check_role_combination,
     create_user,
     hash_password,
     require_role,
 )
-from app.core import Actor, Database, NotFound, NotPermitted, UnitOfWork, ValidationFailed
+from app.core import (
+    Actor,
+    Database,
+    NotFound,
+    NotPermitted,
+    UnitOfWork,
+    ValidationFailed,
+    ensure_standing,
+)
 from db.enums import Role, SiteKind
 from db.models import Site, User, UserRole
 from db.types import utc_now
@@ -93,6 +102,7 @@ def list_accounts(database: Database, actor: Actor) -> list[UserAccount]:
     """Every account, active and deactivated, by user name (administrators only)."""
     require_role(actor, Role.ADMIN, doing="see the user accounts")
     with database.read_session() as session:
+        ensure_standing(session, actor)
         return [_account(u) for u in session.scalars(select(User).order_by(User.username))]
 
 
@@ -130,6 +140,7 @@ def _checked_roles(roles: Iterable[Role]) -> frozenset[Role]:
     role_set = frozenset(roles)
     if not role_set:
         raise ValidationFailed("A user needs at least one role: tick the roles they hold.")
+    check_role_combination(role_set)
     return role_set
 
 
@@ -145,6 +156,12 @@ def _editable(uow: UnitOfWork, user_id: uuid.UUID, seen_version: int) -> User:
         raise NotFound("That user account does not exist. Refresh the list.")
     uow.expect_version(user, seen_version)
     return user
+
+
+def _not_yourself(actor: Actor, user_id: uuid.UUID, doing: str) -> None:
+    """Nobody grants themselves a role, a site, an active or an unlocked account."""
+    if user_id == actor.user_id:
+        raise NotPermitted(f"You cannot {doing}: another administrator must do it.")
 
 
 def _access_values(roles: frozenset[Role], site_code: str | None) -> dict[str, object]:
@@ -196,17 +213,13 @@ def change_access(
     reason: str,
     seen_version: int,
 ) -> UserAccount:
-    """Replace a user's roles and site (administrators only; not one's own admin role)."""
+    """Replace a user's roles and site (administrators only; never their own)."""
     require_role(actor, Role.ADMIN, doing="change users' roles")
+    _not_yourself(actor, user_id, "change your own roles or site")
     role_set = _checked_roles(roles)
     why = _reason(reason, "change a user's roles or site")
     with UnitOfWork(database, actor) as uow:
         user = _editable(uow, user_id, seen_version)
-        if user.id == actor.user_id and Role.ADMIN not in role_set:
-            raise NotPermitted(
-                "You cannot remove your own Administrator role: another administrator must "
-                "do it, so the system always keeps one."
-            )
         site = _site_for(uow.session, site_code, role_set)
         before = _access_values(user.role_set, user.site.code if user.site else None)
         for held in list(user.roles):
@@ -245,11 +258,8 @@ def _set_active(
 ) -> UserAccount:
     verb = "reactivate" if active else "deactivate"
     require_role(actor, Role.ADMIN, doing=f"{verb} users")
+    _not_yourself(actor, user_id, f"{verb} your own account")
     why = _reason(reason, f"{verb} the account")
-    if not active and user_id == actor.user_id:
-        raise NotPermitted(
-            "You cannot deactivate your own account: another administrator must do it."
-        )
     with UnitOfWork(database, actor) as uow:
         user = _editable(uow, user_id, seen_version)
         if user.active is active:
@@ -286,6 +296,7 @@ def unlock_account(
 ) -> UserAccount:
     """Unlock an account locked by failed passwords (administrators only)."""
     require_role(actor, Role.ADMIN, doing="unlock accounts")
+    _not_yourself(actor, user_id, "unlock your own account")
     why = _reason(reason, "unlock the account")
     with UnitOfWork(database, actor) as uow:
         user = _editable(uow, user_id, seen_version)

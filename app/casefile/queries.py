@@ -18,7 +18,16 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access import IDENTITY_ROLES, PatientIdentityView, may_see_identity
-from app.core import Actor, Database, NotFound, NotPermitted, coi_fragment, coi_text, din_text
+from app.core import (
+    Actor,
+    Database,
+    NotFound,
+    NotPermitted,
+    coi_fragment,
+    coi_text,
+    din_text,
+    ensure_standing,
+)
 from app.journey import STAGE_NAMES, STAGE_ORDER
 from db.enums import CaseStage, Role, SideState
 from db.models import Case, PatientIdentity, Site, User
@@ -79,7 +88,11 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
 
 
 def visible_case(session: Session, actor: Actor, case_id: uuid.UUID) -> Case:
-    """The case ``case_id`` if ``actor`` may see it; NotFound or NotPermitted otherwise."""
+    """The case ``case_id`` if ``actor`` may see it; NotFound or NotPermitted otherwise.
+
+    The actor's account is re-read first: a deactivated, locked or re-roled user sees no case.
+    """
+    ensure_standing(session, actor)
     case = session.scalar(select(Case).where(Case.id == case_id, visible_cases(actor)))
     if case is not None:
         return case
@@ -234,6 +247,7 @@ def case_page(session: Session, actor: Actor, wanted: CaseFilter) -> CasePage:
             PatientIdentity.date_of_birth,
             PatientIdentity.hospital_number,
         ).outerjoin(PatientIdentity, PatientIdentity.patient_id == Case.patient_id)
+    ensure_standing(session, actor)
     total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
     found = session.execute(page.order_by(*NEWEST_FIRST)).all()
     sites = site_names(
@@ -265,5 +279,6 @@ def stage_counts(database: Database, actor: Actor) -> dict[CaseStage, int]:
     """How many visible cases are at each stage (every stage present, in journey order)."""
     query = select(Case.stage, func.count()).where(visible_cases(actor)).group_by(Case.stage)
     with database.read_session() as session:
+        ensure_standing(session, actor)
         found = dict(session.execute(query).all())
     return {stage: found.get(stage, 0) for stage in STAGE_ORDER}

@@ -8,6 +8,7 @@ import sys
 
 from app.access import (
     authenticate,
+    change_own_password,
     count_users,
     create_first_admin,
     create_user,
@@ -113,13 +114,19 @@ def run_init(args: argparse.Namespace) -> int:
             if password is None:
                 password = secrets.token_urlsafe(12)
             admin = create_first_admin(
-                database, args.admin_username, args.admin_name, password, station()
+                database,
+                args.admin_username,
+                args.admin_name,
+                password,
+                station(),
+                must_change_password=generated,
             )
             print(f"created administrator {admin.username!r} on {database.display_url}")
             if generated:
                 print(
                     f"initial password for {admin.username!r}: {password}\n"
-                    f"(shown once: change it with `coi user passwd {admin.username}`)",
+                    f"(shown once; it must be changed before anything else: sign in, or run "
+                    f"`coi user passwd {admin.username}`)",
                     file=sys.stderr,
                 )
         else:
@@ -182,9 +189,18 @@ def run_user_unlock(args: argparse.Namespace) -> int:
 
 
 def run_user_passwd(args: argparse.Namespace) -> int:
-    """Change a password after signing in as the user (or an administrator)."""
+    """Change one's own password (also a generated one), or another's as an administrator."""
     with database_from(args) as database:
-        with _sign_in_as(database, args.as_user or args.username) as uow:
+        if args.as_user is None or args.as_user.strip().lower() == args.username.strip().lower():
+            password = require_password(f"Password of {args.username}", "COI_AS_PASSWORD")
+            actor = authenticate(database, args.username, password, station())
+            new_password = require_password(
+                f"New password for {args.username}", "COI_NEW_PASSWORD", confirm=True
+            )
+            change_own_password(database, actor, password, new_password)
+            print_json({"password_changed": actor.username})
+            return 0
+        with _sign_in_as(database, args.as_user) as uow:
             new_password = require_password(
                 f"New password for {args.username}", "COI_NEW_PASSWORD", confirm=True
             )

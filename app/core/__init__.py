@@ -4,7 +4,7 @@ identifiers.
 
 from __future__ import annotations
 
-from app.core.actor import Actor
+from app.core.actor import GMP_ROLES, Actor, combines_admin_with_gmp
 from app.core.audit_chain import ChainVerification, verify_chain, verify_database
 from app.core.canonical import canonical_json
 from app.core.config import (
@@ -36,12 +36,14 @@ from app.core.identifier_text import coi_fragment, coi_text, din_text
 from app.core.identifiers import issue_coi, issue_deviation_number, issue_din, issue_sscc
 from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
 from app.core.records import load, person
+from app.core.standing import ensure_standing
 from app.core.unit_of_work import UnitOfWork, record_key
 
 __all__ = [
     "BOLD",
     "DATABASE_ENV",
     "FONT",
+    "GMP_ROLES",
     "MONO",
     "AccountLocked",
     "Actor",
@@ -64,8 +66,10 @@ __all__ = [
     "canonical_json",
     "coi_fragment",
     "coi_text",
+    "combines_admin_with_gmp",
     "connect",
     "din_text",
+    "ensure_standing",
     "issue_coi",
     "issue_deviation_number",
     "issue_din",

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.core.actor import Actor
 from app.core.audit_chain import PendingEvent, append_events, values_of
 from app.core.errors import RecordNotDeletable, StaleRecord
+from app.core.standing import ensure_standing
 from db.base import Base, Versioned
 from db.models import User
 
@@ -28,12 +29,23 @@ class UnitOfWork:
 
     Every insert, update and (permitted) delete of an audited model flushed in this session
     becomes an audit event; the events are chained and written in the same transaction.
+
+    Before anything else the acting person's account is re-read (``ensure_standing``): a user
+    deactivated, locked, given other roles or another site since signing in, or who has yet to
+    change a generated password, is refused here, so no write service can forget the check.
+    ``password_change`` is for ``change_own_password`` alone: it lets a generated password be
+    changed and waives nothing else.
     """
 
-    def __init__(self, database: Any, actor: Actor) -> None:
+    def __init__(self, database: Any, actor: Actor, *, password_change: bool = False) -> None:
         self.database = database
         self.actor = actor
         self.session: Session = database.write_session()
+        try:
+            ensure_standing(self.session, actor, lock=True, password_change=password_change)
+        except BaseException:
+            self.session.close()
+            raise
         self.reason: str | None = None
         self._events: list[PendingEvent] = []
         self._overrides: dict[int, _Override] = {}

@@ -303,11 +303,11 @@ def test_roles_and_site_change_with_reason_and_refuse_a_stale_edit(demo: Any, ad
         )
 
 
-def test_an_administrator_cannot_remove_their_own_admin_role_or_deactivate_themselves(
+def test_an_administrator_cannot_change_their_own_roles_or_deactivate_themselves(
     demo: Any, admin: Actor
 ) -> None:
     me = account(demo, admin, "admin")
-    with pytest.raises(NotPermitted, match="cannot remove your own Administrator role"):
+    with pytest.raises(NotPermitted, match="cannot change your own roles or site"):
         change_access(
             demo.database,
             admin,

@@ -86,8 +86,8 @@ def test_wrong_password_signs_nothing_and_counts_towards_lockout(
             _sign_site(database, qa, site_id, "not my password")
     with pytest.raises(AccountLocked):
         _sign_site(database, qa, site_id, "not my password")
-    with pytest.raises(AccountLocked):
-        _sign_site(database, qa, site_id, PASSWORD)
+    with pytest.raises(NotPermitted, match=r"'qa\.quentin' was locked at .* failed passwords"):
+        _sign_site(database, qa, site_id, PASSWORD)  # the unit of work re-reads the account
     assert _views(database, site_id) == []
 
 

@@ -109,3 +109,44 @@ def test_demo_seed_loads_every_role(tmp_path: Path) -> None:
     }  # fmt: skip
     verify = coi("audit", "verify", "--db", "sqlite:///d.db", cwd=tmp_path)
     assert json.loads(verify.stdout)["ok"] is True
+
+
+def test_a_generated_admin_password_must_be_changed_first(tmp_path: Path) -> None:
+    db = ["--db", "sqlite:///g.db"]
+    init = coi("init", *db, cwd=tmp_path)  # no password given: one is generated
+    assert init.returncode == 0, init.stderr
+    generated = init.stderr.split("initial password for 'admin': ")[1].split()[0]
+    assert "must be changed before anything else" in init.stderr
+    add = ["user", "add", "x.y", "--full-name", "X Y", "--role", "qa", "--as", "admin", *db]
+
+    new_user = {"COI_NEW_PASSWORD": "xy-password-1"}
+    refused = coi(*add, cwd=tmp_path, env={**new_user, "COI_AS_PASSWORD": generated})
+    assert refused.returncode == 2
+    assert "must be changed before anything else" in refused.stderr
+    assert "coi user passwd admin" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    changed = coi(
+        "user", "passwd", "admin", *db, cwd=tmp_path,
+        env={"COI_AS_PASSWORD": generated, "COI_NEW_PASSWORD": "chosen-password-1"},
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(changed.stdout) == {"password_changed": "admin"}
+    added = coi(*add, cwd=tmp_path, env={**new_user, "COI_AS_PASSWORD": "chosen-password-1"})
+    assert added.returncode == 0, added.stderr
+    users = coi("user", "list", *db, cwd=tmp_path)
+    assert [json.loads(line)["username"] for line in users.stdout.splitlines()] == ["admin", "x.y"]
+
+
+def test_the_administrator_role_never_combines_with_a_gmp_role(tmp_path: Path) -> None:
+    env = {"COI_ADMIN_PASSWORD": "admin-password-1", "COI_AS_PASSWORD": "admin-password-1"}
+    assert coi("init", "--db", "sqlite:///c.db", cwd=tmp_path, env=env).returncode == 0
+    both = coi(
+        "user", "add", "ben.both", "--full-name", "Ben Both", "--role", "admin", "--role", "qp",
+        "--as", "admin", "--db", "sqlite:///c.db", cwd=tmp_path,
+        env={**env, "COI_NEW_PASSWORD": "ben-password-1"},
+    )  # fmt: skip
+    assert both.returncode == 2
+    assert "Administrator role cannot be combined with Qualified Person" in both.stderr
+    users = coi("user", "list", "--db", "sqlite:///c.db", cwd=tmp_path)
+    assert [json.loads(line)["username"] for line in users.stdout.splitlines()] == ["admin"]

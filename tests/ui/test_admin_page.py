@@ -305,7 +305,7 @@ def test_admin_cannot_lock_themselves_out(
     answer(monkeypatch, qtbot, AccessDialog, drop_admin)
     click(qtbot, users, "editAccess")
     settle(qtbot, runner)
-    assert "cannot remove your own Administrator role" in message(users)
+    assert "cannot change your own roles or site" in message(users)
     assert authenticate(demo.database, "admin", PASSWORD, "s").roles == {Role.ADMIN}
 
 

@@ -1,4 +1,4 @@
-"""The sign-in dialog."""
+"""The sign-in dialog, and the new-password dialog a generated password leads to."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.access import authenticate
+from app.access import authenticate, change_own_password
 from app.core import Actor, Database
 from ui.widgets import describe
 
@@ -66,16 +66,108 @@ class LoginDialog(QDialog):
         self.username.setFocus()
 
     def sign_in(self) -> None:
-        """Authenticate; show the refusal in the dialog, or accept."""
+        """Authenticate; show the refusal in the dialog, or accept.
+
+        A generated password must be replaced first: the new-password dialog opens, and only
+        once it succeeded is the user signed in.
+        """
+        password = self.password.text()
         try:
-            self.actor = authenticate(
-                self.database, self.username.text(), self.password.text(), self.station
+            actor = authenticate(self.database, self.username.text(), password, self.station)
+        except Exception as exc:
+            self._refused(exc)
+            return
+        if actor.must_change_password:
+            choose = NewPasswordDialog(self.database, actor, password, self)
+            if choose.exec() != QDialog.DialogCode.Accepted or choose.actor is None:
+                self.error.setText(
+                    "⚠ New password needed: the password was generated for first use. Sign in "
+                    "again and choose your own to continue."
+                )
+                self.error.show()
+                self.password.clear()
+                self.password.setFocus()
+                return
+            actor = choose.actor
+        self.actor = actor
+        self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        title, text = describe(exc)
+        self.error.setText(f"⚠ {title}: {text}")
+        self.error.show()
+        self.password.clear()
+        self.password.setFocus()
+
+
+class NewPasswordDialog(QDialog):
+    """Asks a user whose password was generated for their own; ``actor`` is set on success."""
+
+    def __init__(
+        self, database: Database, actor: Actor, current_password: str, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.signed_in = actor
+        self.current_password = current_password
+        self.actor: Actor | None = None
+        self.setWindowTitle("COI Tracker — choose your password")
+        self.setMinimumWidth(460)
+
+        why = QLabel(
+            f"The password of {actor.username} was generated for first use. Choose your own "
+            "before you start: at least 10 characters."
+        )
+        why.setWordWrap(True)
+        self.new_password = QLineEdit()
+        self.new_password.setObjectName("newPassword")
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_password = QLineEdit()
+        self.repeat_password.setObjectName("repeatPassword")
+        self.repeat_password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow("New password", self.new_password)
+        form.addRow("Repeat it", self.repeat_password)
+
+        self.error = QLabel()
+        self.error.setObjectName("errorMessage")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        save = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        save.setText("Change password")
+        save.setDefault(True)
+        buttons.accepted.connect(self.change)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(why)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.new_password.setFocus()
+
+    def change(self) -> None:
+        """Change the password through the service; show a refusal, or accept."""
+        if self.new_password.text() != self.repeat_password.text():
+            self._refused("⚠ The two passwords differ: type the same new password twice.")
+            return
+        try:
+            self.actor = change_own_password(
+                self.database, self.signed_in, self.current_password, self.new_password.text()
             )
         except Exception as exc:
             title, text = describe(exc)
-            self.error.setText(f"⚠ {title}: {text}")
-            self.error.show()
-            self.password.clear()
-            self.password.setFocus()
+            self._refused(f"⚠ {title}: {text}")
             return
         self.accept()
+
+    def _refused(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+        self.new_password.clear()
+        self.repeat_password.clear()
+        self.new_password.setFocus()
