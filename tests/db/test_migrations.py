@@ -5,9 +5,12 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -99,3 +102,37 @@ def test_alembic_command_line_round_trip_and_check(empty_database_url: str) -> N
         )
         assert result.returncode == 0, f"alembic {' '.join(step)}: {result.stderr}"
     assert "No new upgrade operations detected" in result.stdout + result.stderr
+
+
+def test_0004_raises_din_counters_above_the_cois_issued_before(empty_database_url: str) -> None:
+    """Existing databases: DINs drawn after 0004 never equal a digits-only COI drawn before."""
+    engine = make_engine(empty_database_url)
+    config = alembic_config()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0003")
+        insert_sequence = text(
+            "INSERT INTO coi_sequence (fin, year, last_value, version, created_at, updated_at, id)"
+            " VALUES (:fin, 26, :value, 1, :now, :now, :id)"
+        )
+        insert_counter = text(
+            "INSERT INTO counter (name, last_value, version, created_at, updated_at, id)"
+            " VALUES (:name, :value, 1, :now, :now, :id)"
+        )
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            for fin, value in (("G1234", 120), ("H1111", 3), ("J2222", 50)):
+                conn.execute(insert_sequence, {"fin": fin, "value": value, "now": now,
+                                               "id": uuid.uuid4().hex})  # fmt: skip
+            for name, value in (("din:G1234:26", 40), ("din:H1111:26", 90)):
+                conn.execute(insert_counter, {"name": name, "value": value, "now": now,
+                                              "id": uuid.uuid4().hex})  # fmt: skip
+        upgrade_to_head(engine)
+        with engine.connect() as conn:
+            counters = dict(conn.execute(text("SELECT name, last_value FROM counter")).all())
+        assert counters["din:G1234:26"] == 120  # raised to the COI counter
+        assert counters["din:H1111:26"] == 90  # already above it: unchanged
+        assert counters["din:J2222:26"] == 50  # created at the COI counter
+    finally:
+        engine.dispose()
