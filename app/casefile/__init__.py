@@ -47,6 +47,7 @@ from app.casefile.shipments import (
 from app.casefile.stages import StepStatus, UnitKind, post_thaw_minutes, units_of
 from app.casefile.timeline import TimelineEntry
 from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_queue
+from app.journey import LookAlike, case_look_alikes
 
 __all__ = [
     "PAGE_SIZE",
@@ -62,6 +63,7 @@ __all__ = [
     "Disposition",
     "ExpectedUnit",
     "GenealogyNode",
+    "LookAlike",
     "PendingDisposition",
     "QcOutcome",
     "QcSpecView",
@@ -82,6 +84,7 @@ __all__ = [
     "assessed_trace",
     "awaiting_disposition",
     "case_detail",
+    "case_look_alikes",
     "list_cases",
     "may_view_cases",
     "open_deviations",
