@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from app.casefile import CaseStage, UnitKind, post_thaw_minutes, units_of
@@ -33,15 +35,21 @@ from app.core import Actor, Database
 from app.journey import (
     BedsideCheckView,
     CaseView,
+    LookAlike,
     UnitView,
     bedside_check,
+    case_look_alikes,
     confirm_infusion,
     find_case,
+    look_alike_line,
 )
 from ui.dialogs import SecondPersonDialog
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner
 from ui.widgets import DATE_TIME_FORMAT, din_text, local_time, restyle, time_editor, utc_of
+
+NO_DATE = QDate(1900, 1, 1)
+"""The date field's empty value: the nurse has not entered a date of birth yet."""
 
 
 def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> tuple[str, bool]:
@@ -71,6 +79,8 @@ class BedsideState:
     case: CaseView
     bags: list[UnitView]
     limit_minutes: int | None
+    look_alikes: tuple[LookAlike, ...] = ()
+    """Look-alike cases at the site: the check then asks the date of birth too."""
 
 
 def read_bedside(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideState:
@@ -81,7 +91,12 @@ def read_bedside(database: Database, actor: Actor, case_id: uuid.UUID) -> Bedsid
         for unit in units_of(database, actor, case_id)
         if unit.kind is UnitKind.FINAL_PRODUCT_BAG
     ]
-    return BedsideState(case, bags, post_thaw_minutes(database, actor, case_id))
+    return BedsideState(
+        case,
+        bags,
+        post_thaw_minutes(database, actor, case_id),
+        case_look_alikes(database, actor, case_id),
+    )
 
 
 class BedsidePage(CaseWorkPage):
@@ -125,11 +140,41 @@ class BedsidePage(CaseWorkPage):
         self.coi_label.setObjectName("coiLabel")
         self.bags_label = QLabel()
         self.bags_label.setObjectName("bagsLabel")
-        for label in (self.patient_name, self.patient_details, self.coi_label, self.bags_label):
+        self.look_alike = QLabel()
+        self.look_alike.setObjectName("lookAlikeWarning")
+        self.look_alike.hide()
+        for label in (
+            self.patient_name,
+            self.patient_details,
+            self.coi_label,
+            self.bags_label,
+            self.look_alike,
+        ):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
         return box
+
+    def _birth_date_row(self, layout: QVBoxLayout) -> None:
+        """The second identifier, shown only when a look-alike case is active at the site."""
+        self.birth_date_row = QWidget()
+        row = QFormLayout(self.birth_date_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.birth_date = QDateEdit()
+        self.birth_date.setObjectName("birthDate")
+        self.birth_date.setDisplayFormat("yyyy-MM-dd")
+        self.birth_date.setMinimumDate(NO_DATE)
+        self.birth_date.setSpecialValueText("ask the patient")
+        self.birth_date.setCalendarPopup(True)
+        row.addRow("Date of birth (look-alike)", self.birth_date)
+        self.birth_date_row.hide()
+        layout.addWidget(self.birth_date_row)
+
+    def _given_birth_date(self) -> date | None:
+        if self.birth_date_row.isHidden() or self.birth_date.date() == NO_DATE:
+            return None
+        chosen = self.birth_date.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
 
     def _check_box(self) -> QGroupBox:
         self.check_group = QGroupBox(f"1 · Bedside check by {self.actor.full_name}")
@@ -149,6 +194,7 @@ class BedsidePage(CaseWorkPage):
         self.bag_scan.returnPressed.connect(self.check_bedside)
         form.addRow("Therapy bag", self.bag_scan)
         layout.addLayout(form)
+        self._birth_date_row(layout)
         self.check_button = QPushButton("Check wristband and bag")
         self.check_button.setObjectName("bedsideCheck")
         self.check_button.clicked.connect(self.check_bedside)
@@ -206,6 +252,7 @@ class BedsidePage(CaseWorkPage):
         self.infused = False
         self.wristband_scan.clear()
         self.bag_scan.clear()
+        self.birth_date.setDate(NO_DATE)
         self.check_result.hide()
         self.thawed.setChecked(False)
         if case_id is None:
@@ -221,6 +268,8 @@ class BedsidePage(CaseWorkPage):
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
             for label in (self.patient_details, self.coi_label, self.bags_label):
                 label.clear()
+            self.look_alike.hide()
+            self.birth_date_row.hide()
         else:
             self._show_patient(state)
         self.update_countdown()
@@ -237,6 +286,9 @@ class BedsidePage(CaseWorkPage):
                 f"Born {patient.date_of_birth:%d %b %Y} · hospital number {patient.hospital_number}"
             )
         self.coi_label.setText(f"COI {case.coi_eye_readable} · {case.stage_name}")
+        self.look_alike.setText(look_alike_line(state.look_alikes))
+        self.look_alike.setVisible(bool(state.look_alikes))
+        self.birth_date_row.setVisible(bool(state.look_alikes))
         bags = ", ".join(
             f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')})" for bag in state.bags
         )
@@ -306,11 +358,21 @@ class BedsidePage(CaseWorkPage):
             self._say(False, "✖ Now scan the therapy bag.")
             self.bag_scan.setFocus()
             return
+        born = self._given_birth_date()
+        if self.state.look_alikes and born is None:
+            self._say(False, "✖ A look-alike case is active: enter the patient's date of birth.")
+            self.birth_date.setFocus()
+            return
         case_id = self.state.case.id
         self._quiet()
         self._write(
             lambda: bedside_check(
-                self.database, self.actor, case_id, wristband_scan=wristband, bag_scan=bag
+                self.database,
+                self.actor,
+                case_id,
+                wristband_scan=wristband,
+                bag_scan=bag,
+                date_of_birth=born,
             ),
             self._checked,
             on_mismatch=self._clear_scans,
