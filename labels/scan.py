@@ -109,18 +109,20 @@ def _read_isbt128(body: str, symbology: str | None) -> ScanResult:
         return ScanResult("coi", message.valid, fields, message.errors, symbology, body)
     if message.structures:
         fields["data_structures"] = " ".join(n or "national" for n in message.numbers)
-    serial = _print_serial(message)
-    if serial is not None:
-        fields["print_serial"] = serial
+    serials = _print_serials(message)
+    if len(serials) > 1:
+        error = "the compound message carries more than one print serial [036]"
+        return ScanResult("isbt128", False, fields, (*message.errors, error), symbology, body)
+    if serials:
+        fields["print_serial"] = serials[0]
     return ScanResult("isbt128", message.valid, fields, message.errors, symbology, body)
 
 
-def _print_serial(message: Isbt128Message) -> str | None:
-    """The print serial of a compound message: its one data structure 036 (None otherwise)."""
+def _print_serials(message: Isbt128Message) -> list[str]:
+    """The print serials of a compound message: its data structures 036 (none otherwise)."""
     if message.declared_count is None:
-        return None
-    serials = [s.content for s in message.structures if s.number == PRINT_SERIAL_STRUCTURE]
-    return serials[0] if len(serials) == 1 and not message.errors else None
+        return []
+    return [s.content for s in message.structures if s.number == PRINT_SERIAL_STRUCTURE]
 
 
 def _read_typed_coi(body: str, symbology: str | None) -> ScanResult:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDate, QDateTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -429,6 +429,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "stored" in page.bags_label.text()
     assert not page.infusion_group.isEnabled()
     assert "90-minute post-thaw limit" in page.countdown.text()
+    assert page.look_alike.isHidden() and page.birth_date_row.isHidden()  # no look-alike
 
     # Another patient's wristband: red alarm, the screen blocked until acknowledged.
     scan(qtbot, page.wristband_scan, f"&/{other.coi}")
@@ -489,3 +490,37 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert manufacturer_view.stage is CaseStage.INFUSED and manufacturer_view.patient is None
     infused = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ian.infusion")
     assert infused.status is UnitStatus.INFUSED
+
+
+def test_bedside_look_alike_warns_and_asks_the_date_of_birth(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    """Another Roe born the same day is active at the clinic: one warning line, one date field."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH200011", "Roe", "Richard", date(1965, 7, 2))
+    driver.enrol("NBH200012", "ROE", "Rachel", date(1965, 7, 2))
+    driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+    bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+
+    page = BedsidePage(demo.database, demo["ivy.infusion"], runner)
+    open_page(qtbot, page, runner, case)
+    assert not page.look_alike.isHidden() and not page.birth_date_row.isHidden()
+    assert page.look_alike.text().startswith("⚠ Look-alike case at this site — case CH ")
+    assert "same family name and date of birth" in page.look_alike.text()
+    assert page.look_alike.objectName() == "lookAlikeWarning"
+
+    scan(qtbot, page.wristband_scan, f"&/{case.coi}")
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.check is None and "date of birth" in page.error_message.text()
+
+    page.birth_date.setDate(QDate(1965, 7, 3))  # wrong: refused by the service
+    click(qtbot, page.check_button)
+    settle(qtbot, runner)
+    assert page.check is None and "WRONG PATIENT" in page.error_message.text()
+
+    page.birth_date.setDate(QDate(1965, 7, 2))
+    click(qtbot, page.check_button)
+    settle(qtbot, runner)
+    assert page.check is not None and page.check.unit_id == bag.id
+    shoot(page, "bedside-look-alike.png")

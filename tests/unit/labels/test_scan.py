@@ -165,3 +165,19 @@ def test_the_print_serial_of_a_compound_message_is_read_back() -> None:
     assert "print_serial" not in parse_scan(din_structure(din)).fields
     with pytest.raises(ValueError, match="print serial"):
         print_serial_structure("g1234")
+
+
+def test_a_compound_message_with_two_print_serials_is_unreadable() -> None:
+    """A spliced 2-D code cannot hide a voided serial behind a second one."""
+    din, coi = build_din("G1234", 26, "000011"), build_coi("G1234", 26, "500016")
+    text = compound_message(
+        [
+            din_structure(din),
+            coi_structure(coi),
+            print_serial_structure("G12340000000000007"),
+            print_serial_structure("G12340000000000008"),
+        ]
+    )
+    result = parse_scan(text)
+    assert not result.valid and "more than one print serial" in result.errors[-1]
+    assert "print_serial" not in result.fields
