@@ -54,6 +54,15 @@ class SideState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SideStateCause(StrEnum):
+    """Why a unit is in its side state: what put it there decides what may lift it."""
+
+    MANUAL = "manual"  # a person held, quarantined, rejected or destroyed it; QA lifts it
+    RECEIPT_PENDING = "receipt_pending"  # received; quarantined until QA accepts the receipt
+    COLD_CHAIN = "cold_chain"  # the logger's verdict (quarantine) or QA's rejection of it
+    CASE = "case"  # its case was rejected, destroyed or cancelled, and the unit with it
+
+
 class UnitKind(StrEnum):
     """Every container is a unit."""
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
 from ui.shell import LoginDialog, MainWindow, apply_style
-from ui.widgets import show_error
+from ui.widgets import show_error_box
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = open_database(resolve_database_url(db_url))
     except CoiError as exc:
         log.warning("cannot open the database: %s", exc.message)
-        show_error(None, exc)
+        show_error_box(None, exc)
         return 2
     login = LoginDialog(database, resolve_station())
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:

@@ -18,6 +18,7 @@ from app.access import require_role
 from app.core import (
     DATABASE_ENV,
     Actor,
+    CoiError,
     DatabaseUnavailable,
     Settings,
     ValidationFailed,
@@ -26,12 +27,12 @@ from app.core import (
     save_settings,
     settings_path,
 )
+from app.scanning import ScannerSettings
 from db.engine import UnsupportedDatabaseURL, make_engine, sqlite_path
 from db.enums import Role
 from db.migrate import schema_state
 from db.types import utc_now
 
-SCANNER_VALUE_TYPES = (str, bool, int, float, type(None))
 CONNECT_TIMEOUT_S = 5
 
 
@@ -77,11 +78,13 @@ def read_station_settings(actor: Actor) -> StationSettings:
 
 
 def save_scanner_settings(actor: Actor, scanner: Mapping[str, object]) -> Path:
-    """Store the bench scanner's settings in the settings file (administrators only)."""
+    """Store the bench scanner's settings in the settings file (administrators only); they are
+    checked by the schema the window reads them with (`app.scanning.ScannerSettings`)."""
     require_role(actor, Role.ADMIN, doing="change the scanner settings")
-    for key, value in scanner.items():
-        if not isinstance(value, SCANNER_VALUE_TYPES):
-            raise ValidationFailed(f"The scanner setting {key!r} must be text, a number or yes/no.")
+    try:
+        ScannerSettings.from_mapping(scanner)
+    except CoiError as error:
+        raise ValidationFailed(error.message) from error
     settings = load_settings()
     return save_settings(replace(settings, scanner=dict(scanner)))
 

@@ -34,12 +34,10 @@ from app.casefile.release import (
     release_record,
 )
 from app.casefile.shipments import (
-    AssessedTrace,
     ExpectedUnit,
     ReceiptStatus,
     ShipmentDirection,
     ShipmentView,
-    assessed_trace,
     open_shipment,
     receipt_status,
     shipments_for_receipt,
@@ -53,7 +51,6 @@ __all__ = [
     "PAGE_SIZE",
     "Alert",
     "AlertKind",
-    "AssessedTrace",
     "CaseDetail",
     "CasePage",
     "CaseRow",
@@ -81,7 +78,6 @@ __all__ = [
     "Verdict",
     "WorkItem",
     "alerts",
-    "assessed_trace",
     "awaiting_disposition",
     "case_detail",
     "case_look_alikes",

@@ -1,5 +1,5 @@
 """What the receipt screen reads: shipments arriving at a site, the units each should hold,
-where each receipt stands, and a stored logger trace with its assessment.
+and where each receipt stands (a stored logger trace with its assessment is app.coldchain's).
 
 Read-only queries returning frozen views; no patient identity ever (the bench sees the COI).
 """
@@ -14,8 +14,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.casefile.queries import visible_case
-from app.coldchain import Assessment, Trace, assess, profile_from_record, readings_of
-from app.coldchain import TemperatureProfile as ProfileLimits
 from app.core import Actor, Database, load, person
 from app.journey import ShipmentView, blocking_reasons, shipment_view
 from app.scanning import UNIT_KIND_NAMES
@@ -27,11 +25,10 @@ from db.enums import (
     UnitKind,
     Verdict,
 )
-from db.models import LoggerFile, Shipment, ShipmentItem, Site, TemperatureProfile, Unit
+from db.models import Shipment, ShipmentItem, Site, Unit
 from db.types import utc_now
 
 __all__ = [
-    "AssessedTrace",
     "ExpectedUnit",
     "ReceiptOutcome",
     "ReceiptStatus",
@@ -40,7 +37,6 @@ __all__ = [
     "ShipmentView",
     "SideState",
     "Verdict",
-    "assessed_trace",
     "expected_units",
     "receipt_status",
     "shipments_for_receipt",
@@ -83,15 +79,6 @@ class ReceiptStatus:
     def verified(self) -> bool:
         """True once a second person verified the receipt."""
         return self.shipment.status is ShipmentStatus.RECEIVED
-
-
-@dataclass(frozen=True, eq=False)
-class AssessedTrace:
-    """A stored logger file's readings, the profile it was judged against, and the result."""
-
-    trace: Trace
-    profile: ProfileLimits
-    assessment: Assessment
 
 
 def shipments_for_receipt(database: Database, actor: Actor) -> list[ShipmentView]:
@@ -163,21 +150,6 @@ def receipt_status(database: Database, shipment_id: uuid.UUID) -> ReceiptStatus:
             ),
             blocking_reasons=blocking_reasons(session, shipment),
         )
-
-
-def assessed_trace(database: Database, logger_file_id: uuid.UUID) -> AssessedTrace:
-    """A stored logger file's trace assessed again exactly as stored: same readings, window
-    and profile (for the plot beside the numbers)."""
-    with database.read_session() as session:
-        row = load(session, LoggerFile, logger_file_id, "logger file")
-        if row.profile_id is None:  # pragma: no cover - every import stores its profile
-            raise ValueError(f"logger file {row.file_name} has no profile")
-        profile = profile_from_record(
-            load(session, TemperatureProfile, row.profile_id, "temperature profile")
-        )
-        start, end = row.window_start, row.window_end
-    trace = readings_of(database, logger_file_id)
-    return AssessedTrace(trace, profile, assess(trace, profile, start, end))
 
 
 def open_shipment(

@@ -7,6 +7,7 @@ from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
 from app.coldchain.analysis.profiles import SEED_PROFILES, TemperatureProfile, seed_profile
 from app.coldchain.analysis.registry import IMPORTERS, analyze_file
 from app.coldchain.analysis.trace import Trace
+from app.coldchain.assessed import AssessedTrace, assessed_logger_file, assessed_trace
 from app.coldchain.records import disposition_logger_file, import_logger_file, shipment_id_of
 from app.coldchain.report import excursion_report_pdf
 from app.coldchain.storage import (
@@ -20,6 +21,7 @@ from app.coldchain.storage import (
 __all__ = [
     "IMPORTERS",
     "SEED_PROFILES",
+    "AssessedTrace",
     "Assessment",
     "AssessmentError",
     "LoggerFileError",
@@ -28,6 +30,8 @@ __all__ = [
     "Trace",
     "analyze_file",
     "assess",
+    "assessed_logger_file",
+    "assessed_trace",
     "disposition_logger_file",
     "excursion_report_pdf",
     "import_logger_file",

@@ -34,9 +34,17 @@ from app.coldchain.storage import (
     store_readings,
 )
 from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, load
-from app.journey import FINAL_SIDE_STATES, LEGS, record_stage, shipment_units
+from app.journey import LEGS, enter_side_state, record_stage, shipment_units
 from app.quality import open_deviation, sign
-from db.enums import Disposition, Role, ShipmentStatus, SideState, SignatureMeaning, Verdict
+from db.enums import (
+    Disposition,
+    Role,
+    ShipmentStatus,
+    SideState,
+    SideStateCause,
+    SignatureMeaning,
+    Verdict,
+)
 from db.models import Case, LoggerFile, Shipment, TemperatureProfile
 from db.types import utc_now
 
@@ -174,14 +182,10 @@ def _problem(
 
 
 def _quarantine(uow: UnitOfWork, shipment: Shipment, reason: str) -> None:
-    """Quarantine every usable unit of the shipment; rejected or destroyed ones stay so."""
+    """Quarantine every unit of the shipment that is in no side state or only awaits its
+    receipt; a final state, or a hold or quarantine a person set, stays as it is."""
     for unit in shipment_units(uow.session, shipment):
-        if unit.side_state in FINAL_SIDE_STATES or unit.side_state is SideState.QUARANTINED:
-            continue
-        old = unit.side_state
-        unit.side_state = SideState.QUARANTINED
-        unit.side_state_reason = reason
-        uow.annotate(unit, action=f"side state {old.value} -> quarantined", reason=reason)
+        enter_side_state(uow, unit, SideState.QUARANTINED, SideStateCause.COLD_CHAIN, reason)
     if shipment.receipt_accepted:
         # New evidence against an accepted receipt: QA must accept it again.
         shipment.receipt_accepted = False
@@ -260,12 +264,7 @@ def import_logger_file(
 
 def _reject_units(uow: UnitOfWork, shipment: Shipment, reason: str) -> None:
     for unit in shipment_units(uow.session, shipment):
-        if unit.side_state in FINAL_SIDE_STATES:
-            continue
-        old = unit.side_state
-        unit.side_state = SideState.REJECTED
-        unit.side_state_reason = reason
-        uow.annotate(unit, action=f"side state {old.value} -> rejected", reason=reason)
+        enter_side_state(uow, unit, SideState.REJECTED, SideStateCause.COLD_CHAIN, reason)
 
 
 def disposition_logger_file(  # noqa: PLR0917 - decision, justification, password read in order

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 
 from app.access import require_role
-from app.coldchain.analysis.assessment import assess
 from app.coldchain.analysis.report_pdf import ReportHeader, render_excursion_report
-from app.coldchain.storage import profile_from_record, stored_trace
+from app.coldchain.assessed import assessed_logger_file
 from app.core import Actor, Database, load
 from app.quality import signatures_of
 from db.enums import Role
-from db.models import Case, LoggerFile, Shipment, TemperatureProfile
+from db.models import Case, LoggerFile, Shipment
 from db.types import utc_now
 
 REPORT_ROLES = tuple(r for r in Role if r is not Role.ADMIN)
@@ -22,12 +21,7 @@ def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.
     require_role(actor, *REPORT_ROLES, doing="print cold-chain reports")
     with database.read_session() as session:
         row = load(session, LoggerFile, logger_file_id, "logger file")
-        if row.profile_id is None:
-            raise ValueError(f"logger file {row.file_name} has no profile")  # pragma: no cover
-        profile = profile_from_record(
-            load(session, TemperatureProfile, row.profile_id, "temperature profile")
-        )
-        trace = stored_trace(session, row)
+        assessed = assessed_logger_file(session, row.id)
         shipment = session.get(Shipment, row.shipment_id) if row.shipment_id else None
         case = session.get(Case, shipment.case_id) if shipment and shipment.case_id else None
         lines = []
@@ -50,5 +44,6 @@ def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.
             window_end=row.window_end,
             signatures=tuple(lines),
         )
-    assessment = assess(trace, profile, row.window_start, row.window_end)
-    return render_excursion_report(trace, profile, assessment, header=header)
+    return render_excursion_report(
+        assessed.trace, assessed.profile, assessed.assessment, header=header
+    )

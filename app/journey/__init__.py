@@ -39,6 +39,7 @@ from app.journey.shipping import (
     shipment_view,
 )
 from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
+from app.journey.unit_states import enter_side_state, lift_side_state
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 
 __all__ = [
@@ -71,8 +72,10 @@ __all__ = [
     "create_shipment",
     "enrol_patient",
     "enter_qc_result",
+    "enter_side_state",
     "find_case",
     "hand_over",
+    "lift_side_state",
     "look_alike_line",
     "look_alikes",
     "pack_unit",

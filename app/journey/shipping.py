@@ -21,6 +21,7 @@ from app.journey.legs import LEGS, Leg
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.shipment_state import blocking_reasons, shipment_units
 from app.journey.stages import FINAL_SIDE_STATES
+from app.journey.unit_states import RECEIPT_CAUSES, enter_side_state, lift_side_state
 from app.labelling import reconcile
 from app.quality import open_deviation, sign
 from app.scanning import Expectation, check_scan
@@ -31,6 +32,7 @@ from db.enums import (
     ShipmentDirection,
     ShipmentStatus,
     SideState,
+    SideStateCause,
     SignatureMeaning,
     UnitStatus,
 )
@@ -356,9 +358,13 @@ def complete_receipt(
                 custodian_name=person(uow.session, shipment.received_by_id),
                 user_id=shipment.received_by_id,
             )
-            if unit.side_state is SideState.NONE:
-                unit.side_state = SideState.QUARANTINED
-                unit.side_state_reason = f"received in {shipment.sscc}; awaiting acceptance"
+            enter_side_state(
+                uow,
+                unit,
+                SideState.QUARANTINED,
+                SideStateCause.RECEIPT_PENDING,
+                f"received in {shipment.sscc}; awaiting acceptance",
+            )
         shipment.status = ShipmentStatus.RECEIVED
         shipment.receipt_verified_by_id = actor.user_id
         uow.flush()
@@ -382,19 +388,11 @@ def complete_receipt(
     return view
 
 
-RECEIPT_QUARANTINE_PREFIXES = ("received in ", "cold-chain ")
-"""Quarantines that accepting a receipt lifts; any other quarantine stays until lifted apart."""
-
-
 def _accept(uow: UnitOfWork, shipment: Shipment) -> None:
+    """Lift the receipt's and its cold chain's quarantines; a hold or quarantine a person or
+    the case set stays until lifted apart."""
     for unit in shipment_units(uow.session, shipment):
-        reason = unit.side_state_reason or ""
-        if unit.side_state is SideState.QUARANTINED and reason.startswith(
-            RECEIPT_QUARANTINE_PREFIXES
-        ):
-            unit.side_state = SideState.NONE
-            unit.side_state_reason = None
-            uow.annotate(unit, action="release from quarantine", reason="receipt accepted")
+        lift_side_state(uow, unit, RECEIPT_CAUSES, f"receipt of {shipment.sscc} accepted")
     shipment.receipt_accepted = True
 
 

@@ -15,9 +15,10 @@ from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed
 from app.journey.records import custody, record_stage
 from app.journey.shipment_state import blocking_reasons
 from app.journey.stages import FINAL_SIDE_STATES
+from app.journey.unit_states import ANY_CAUSE, enter_side_state, lift_side_state
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from app.quality import sign
-from db.enums import CustodyAction, Role, SideState, SignatureMeaning
+from db.enums import CustodyAction, Role, SideState, SideStateCause, SignatureMeaning
 from db.models import Case, Shipment, ShipmentItem, Unit
 
 ANYONE = tuple(r for r in Role if r is not Role.ADMIN)
@@ -37,18 +38,17 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
-def _enter(
-    uow: UnitOfWork, record: Case | Unit, state: SideState, reason: str, password: str | None
-) -> None:
+def _check_entry(uow: UnitOfWork, record: Case | Unit, state: SideState) -> None:
     if state is SideState.NONE:
         raise ValidationFailed("Choose the state to put it in.")
     require_role(uow.actor, *_WHO_MAY_SET[state], doing=f"set the state {state.value}")
     if record.side_state in FINAL_SIDE_STATES:
         raise ValidationFailed(f"It is already {record.side_state.value}; that is final.")
-    old = record.side_state
-    record.side_state = state
-    record.side_state_reason = reason
-    uow.annotate(record, action=f"side state {old.value} -> {state.value}", reason=reason)
+
+
+def _sign_entry(
+    uow: UnitOfWork, record: Case | Unit, state: SideState, reason: str, password: str | None
+) -> None:
     if state in _SIGNED and password is None:
         raise ValidationFailed(f"Setting {state.value} is a GMP decision: sign it.")
     _record(
@@ -81,14 +81,18 @@ def set_case_side_state(
     text = _reason(reason)
     with UnitOfWork(database, actor) as uow:
         case = load(uow.session, Case, case_id, "case")
-        _enter(uow, case, state, text, password)
+        _check_entry(uow, case, state)
+        old = case.side_state
+        case.side_state = state
+        case.side_state_reason = text
+        uow.annotate(case, action=f"side state {old.value} -> {state.value}", reason=text)
+        _sign_entry(uow, case, state, text, password)
         if state in FINAL_SIDE_STATES:
+            unit_state = SideState.REJECTED if state is not SideState.CANCELLED else state
             for unit in uow.session.scalars(select(Unit).where(Unit.case_id == case.id)):
-                if unit.side_state not in FINAL_SIDE_STATES:
-                    unit.side_state = (
-                        SideState.REJECTED if state is not SideState.CANCELLED else state
-                    )
-                    unit.side_state_reason = f"case {state.value}: {text}"
+                enter_side_state(
+                    uow, unit, unit_state, SideStateCause.CASE, f"case {state.value}: {text}"
+                )
         view = case_view(uow.session, case, actor)
         uow.commit()
     return view
@@ -107,7 +111,9 @@ def set_unit_side_state(
     text = _reason(reason)
     with UnitOfWork(database, actor) as uow:
         unit = load(uow.session, Unit, unit_id, "container")
-        _enter(uow, unit, state, text, password)
+        _check_entry(uow, unit, state)
+        enter_side_state(uow, unit, state, SideStateCause.MANUAL, text)
+        _sign_entry(uow, unit, state, text, password)
         if state is SideState.DESTROYED:
             custody(uow, unit, CustodyAction.DESTROYED, site_id=unit.site_id, condition=text)
         view = unit_view(unit)
@@ -138,9 +144,7 @@ def lift_unit_side_state(
                     f"The receipt of {shipment.sscc} is not accepted: " + " ".join(reasons)
                 )
         old = unit.side_state
-        unit.side_state = SideState.NONE
-        unit.side_state_reason = None
-        uow.annotate(unit, action=f"side state {old.value} -> none", reason=text)
+        lift_side_state(uow, unit, ANY_CAUSE, text)
         _record(uow, unit, f"lifted {old.value}", text, password)
         view = unit_view(unit)
         uow.commit()

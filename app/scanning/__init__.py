@@ -1,17 +1,51 @@
-"""Scans: the verification rules, the scan service, refused-scan alarms and scanner input rules."""
+"""Scans: the verification rules, the scan service, refused-scan alarms, and the scanner input
+rules (keyboard-wedge entries, scanner settings, entries read from images)."""
 
 from __future__ import annotations
 
 from app.scanning.alarms import ScanAcknowledgement, acknowledge_scan_refusal
+from app.scanning.entries import ImageReading, ScanEntry, camera_entry, image_reading
 from app.scanning.rules import Expectation
 from app.scanning.service import UNIT_KIND_NAMES, ScanVerdict, check_scan, verify_scan
+from app.scanning.settings import ScannerSettings
+from app.scanning.wedge import (
+    AIM_PREFIX,
+    GS,
+    GS_SHOWN,
+    LONGEST_ENTRY,
+    Keystroke,
+    WedgeReader,
+    WedgeScan,
+    case_coi,
+    entry_problem,
+    names_only_coi,
+    shortened,
+    shown,
+)
 
 __all__ = [
+    "AIM_PREFIX",
+    "GS",
+    "GS_SHOWN",
+    "LONGEST_ENTRY",
     "UNIT_KIND_NAMES",
     "Expectation",
+    "ImageReading",
+    "Keystroke",
     "ScanAcknowledgement",
+    "ScanEntry",
     "ScanVerdict",
+    "ScannerSettings",
+    "WedgeReader",
+    "WedgeScan",
     "acknowledge_scan_refusal",
+    "camera_entry",
+    "case_coi",
     "check_scan",
+    "entry_problem",
+    "image_reading",
+    "names_only_coi",
+    "shortened",
+    "shown",
     "verify_scan",
 ]

@@ -9,7 +9,15 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Immutable, Versioned
-from db.enums import CaseStage, CustodyAction, SideState, UnitKind, UnitStatus, enum_column
+from db.enums import (
+    CaseStage,
+    CustodyAction,
+    SideState,
+    SideStateCause,
+    UnitKind,
+    UnitStatus,
+    enum_column,
+)
 
 
 class Case(Versioned, Base):
@@ -55,6 +63,10 @@ class Unit(Versioned, Base):
         enum_column(SideState, "unit_side_state"), default=SideState.NONE
     )
     side_state_reason: Mapped[str | None] = mapped_column(Text)
+    # None exactly when side_state is NONE; only app.journey.unit_states writes these three.
+    side_state_cause: Mapped[SideStateCause | None] = mapped_column(
+        enum_column(SideStateCause, "unit_side_state_cause")
+    )
     din: Mapped[str | None] = mapped_column(String(16), unique=True)
     product_code: Mapped[str | None] = mapped_column(String(16))
     volume_ml: Mapped[float | None] = mapped_column()

@@ -586,8 +586,14 @@ def test_scanner_settings_and_database_url_go_to_the_settings_file(
     scanner = {"gs_substitute": "<GS>", "aim_prefix_expected": True}
     assert save_scanner_settings(admin, scanner) == settings_file
     assert load_settings().scanner == scanner
-    with pytest.raises(ValidationFailed, match="must be text, a number or yes/no"):
+    # Checked by the schema the window reads the file with (app.scanning.ScannerSettings).
+    with pytest.raises(ValidationFailed, match="gs_substitute must be text"):
         save_scanner_settings(admin, {"gs_substitute": ["<GS>"]})
+    with pytest.raises(ValidationFailed, match="would also match ordinary bar code data"):
+        save_scanner_settings(admin, {"gs_substitute": "0"})
+    with pytest.raises(ValidationFailed, match="unknown scanner settings"):
+        save_scanner_settings(admin, {"gs": "^"})
+    assert load_settings().scanner == scanner  # nothing refused was written
 
     url = "postgresql+psycopg://coi:s3cret@db.example:5432/coi"
     save_database_url(admin, url)

@@ -113,13 +113,13 @@ def test_10000_cois_and_dins_never_share_or_nearly_share_13_characters(database:
 
 
 def test_existing_counters_continue_in_their_range(database: Database) -> None:
-    """A database whose counters issued bare numbers (before 0004) keeps clear of them."""
+    """A database whose counters issued bare numbers (before 0005) keeps clear of them."""
     site = _site(database)
     year = utc_now().year % 100
     old_cois = [f"G1234{year:02d}{n:06d}" for n in range(1, 121)]  # 120 COIs issued before
     old_dins = [f"G1234{year:02d}{n:06d}" for n in range(1, 41)]  # 40 DINs issued before
     with UnitOfWork(database, Actor.system()) as uow:
-        # What migration 0004 leaves behind: the DIN counter raised to the COI counter.
+        # What migration 0005 leaves behind: the DIN counter raised to the COI counter.
         uow.session.add(CoiSequence(fin="G1234", year=year, last_value=120))
         uow.session.add(Counter(name=din_counter_name("G1234", year), last_value=120))
         uow.commit()

@@ -14,7 +14,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, String, Text, Uuid, column, inspect, table, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.core.database import open_database
 from app.core.errors import SchemaMissing, SchemaTooNew
@@ -104,8 +105,67 @@ def test_alembic_command_line_round_trip_and_check(empty_database_url: str) -> N
     assert "No new upgrade operations detected" in result.stdout + result.stderr
 
 
-def test_0004_raises_din_counters_above_the_cois_issued_before(empty_database_url: str) -> None:
-    """Existing databases: DINs drawn after 0004 never equal a digits-only COI drawn before."""
+# Reasons the application wrote before 0004, and the cause the back-fill must read from each.
+# Only the exact texts of a receipt, a cold-chain verdict or rejection and a case's decision
+# count; anything else is MANUAL, however it begins (the old prefix match lifted some of these).
+_BACKFILLED = [
+    ("none", None, None),
+    ("quarantined", "received in 123456789012345678; awaiting acceptance", "receipt_pending"),
+    ("quarantined", "cold-chain excursion in shipment 123456789012345678", "cold_chain"),
+    ("rejected", "cold chain of 123456789012345678 rejected by QA: too warm", "cold_chain"),
+    ("rejected", "case rejected: consent withdrawn", "case"),
+    ("cancelled", "case cancelled: patient unwell", "case"),
+    ("quarantined", "received in dock 4 with a cracked seal", "manual"),
+    ("quarantined", "cold-chain doubts: hold for QA", "manual"),
+    ("on_hold", "received in 123456789012345678; awaiting acceptance", "manual"),
+]
+
+
+def test_side_state_cause_is_back_filled_from_the_reasons_on_a_populated_database(demo) -> None:
+    from alembic import command  # noqa: PLC0415 - only this test steps one revision
+
+    from tests.journey.steps import collect, enrol  # noqa: PLC0415
+
+    bags = collect(demo, enrol(demo), bags=len(_BACKFILLED))
+    url = demo.database.engine.url
+    demo.database.dispose()
+    engine = make_engine(url.render_as_string(hide_password=False))
+    unit = table(
+        "unit",
+        column("id", Uuid()),
+        column("side_state", String()),
+        column("side_state_reason", Text()),
+    )
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:  # down with rows in the unit table and its children
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+            for bag, (state, reason, _cause) in zip(bags, _BACKFILLED, strict=True):
+                connection.execute(
+                    update(unit)
+                    .where(unit.c.id == bag.id)
+                    .values(side_state=state, side_state_reason=reason)
+                )
+        upgrade_to_head(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, side_state_cause FROM unit")).all()
+            causes = {row[0]: row[1] for row in rows}
+            found = [causes[_key(engine, bag.id)] for bag in bags]
+        assert found == [cause for _state, _reason, cause in _BACKFILLED]
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text("UPDATE unit SET side_state_cause = 'whim'"))
+    finally:
+        engine.dispose()
+
+
+def _key(engine: Engine, value: uuid.UUID) -> object:
+    """The id as the raw driver returns it (SQLite keeps a UUID as 32 hex characters)."""
+    return value.hex if engine.dialect.name == "sqlite" else value
+
+
+def test_0005_raises_din_counters_above_the_cois_issued_before(empty_database_url: str) -> None:
+    """Existing databases: DINs drawn after 0005 never equal a digits-only COI drawn before."""
     engine = make_engine(empty_database_url)
     config = alembic_config()
     try:

@@ -497,7 +497,7 @@ class JourneyMachine(RuleBasedStateMachine):
             for event in session.scalars(
                 select(AuditEvent).where(
                     AuditEvent.record_type == "unit",
-                    AuditEvent.action.like("side state % -> rejected"),
+                    AuditEvent.action.like("side state % -> rejected (%)"),
                 )
             ):
                 rejected_at.setdefault(event.record_id, event.at)

@@ -16,11 +16,11 @@ from app.casefile.shipments import (
     ShipmentStatus,
     SideState,
     Verdict,
-    assessed_trace,
     expected_units,
     receipt_status,
     shipments_for_receipt,
 )
+from app.coldchain.assessed import assessed_trace
 from app.coldchain.records import import_logger_file
 from app.core.errors import NotFound
 from app.demo.journey import write_logger_csv

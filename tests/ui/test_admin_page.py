@@ -24,6 +24,7 @@ from app.core.actor import Actor
 from app.core.config import load_settings
 from app.core.database import Database, open_database
 from app.core.errors import AuthenticationFailed
+from app.scanning import ScannerSettings
 from db.enums import Role
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
 from ui.dialogs.prompts import StatementDialog
@@ -38,7 +39,6 @@ from ui.pages.admin.users_tab import UsersTab
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
 from ui.tasks.runner import TaskRunner
-from ui.widgets.scanner_input import ScannerSettings
 
 SCREENS = ARTIFACTS / "screens"
 PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime
+from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -37,8 +37,10 @@ from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, v
 from app.journey.views import CaseView, UnitView
 from app.labelling.records import label_reconciliation
 from app.quality.deviations import deviations_of_case
+from app.scanning import GS, LONGEST_ENTRY, ScannerSettings
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
-from db.models import AuditEvent
+from db.models import AuditEvent, Scan
+from labels.scan import parse_scan
 from tests.support.page_driving import (
     DEMO_PASSWORD,
     PAGE_SIZE,
@@ -56,6 +58,7 @@ from ui.pages.batch_record.parameter_form import (
     parse_number_list,
 )
 from ui.pages.bedside.page import BedsidePage, post_thaw_status
+from ui.pages.scan_station.page import ScanStation
 from ui.tasks.runner import TaskRunner
 
 ADMIN_PASSWORD = "correct horse battery"  # the demo database's administrator (tests/conftest.py)
@@ -490,6 +493,87 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert manufacturer_view.stage is CaseStage.INFUSED and manufacturer_view.patient is None
     infused = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ian.infusion")
     assert infused.status is UnitStatus.INFUSED
+
+
+def _scans_for(demo: Any, purpose: str) -> list[Scan]:
+    with demo.database.read_session() as session:
+        query = select(Scan).where(Scan.purpose == purpose).order_by(Scan.recorded_at)
+        scans = list(session.scalars(query))
+        session.expunge_all()
+    return scans
+
+
+def _gsrn(body17: str) -> str:
+    """A GSRN (GS1 AI 8018) with its check digit."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body17)))
+    return body17 + str((10 - total % 10) % 10)
+
+
+def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    """The wristband and bag fields take a scanner's burst with its AIM prefix and the
+    configured GS substitute, and refuse what no code can be, in words, recording nothing."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH200001", "Roe", "Richard", date(1965, 7, 2))
+    driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+    ivy = demo["ivy.infusion"]
+    bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+    settings = ScannerSettings(gs_substitute="<GS>", aim_prefix_expected=True)
+    page = BedsidePage(demo.database, ivy, runner, scanner=settings)
+    open_page(qtbot, page, runner, case)
+    assert page.wristband_scan.placeholderText() == "COI or hospital number on the wristband"
+    assert page.bag_scan.placeholderText() == "DIN on the bag label"
+
+    # An empty Enter: a clear word, nothing checked.
+    page.wristband_scan.setFocus()
+    qtbot.keyClick(page.wristband_scan, Qt.Key.Key_Return)
+    assert page.bag_scan.hasFocus()
+    qtbot.keyClick(page.bag_scan, Qt.Key.Key_Return)
+    assert page.error_message.text() == "✖ Scan the patient's wristband first."
+    # A huge entry: refused in words beside the check, nothing sent.
+    qtbot.keyClicks(page.bag_scan, "=" + "9" * (LONGEST_ENTRY + 5))
+    qtbot.keyClick(page.bag_scan, Qt.Key.Key_Return)
+    assert "characters long" in page.error_message.text()
+    assert page.bag_scan.value == "" and page.error_message.text().startswith("✖ The entry is")
+    assert _scans_for(demo, "bedside wristband") == [] and not page.alarm.active
+
+    # A GS1 wristband sent with the substitute: the screen reads GS where the scanner sent
+    # <GS>, so the record holds the same text a scan station records for the same keys.
+    gs1_wristband = f"]C191WARD7<GS>8018{_gsrn('09501101000000001')}"
+    scan(qtbot, page.wristband_scan, gs1_wristband)
+    assert page.wristband_scan.text() == gs1_wristband.replace("<GS>", "[GS]")
+    assert page.wristband_scan.value == gs1_wristband.replace("<GS>", GS)
+    scan(qtbot, page.bag_scan, f"]C0={bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active and "not a patient wristband" in page.alarm.text.text()
+    [refused] = _scans_for(demo, "bedside wristband")
+    assert refused.raw_text == gs1_wristband.replace("<GS>", GS)
+    assert refused.parsed_kind == "gs1"
+    assert parse_scan(refused.raw_text).fields == {
+        "91": "WARD7",
+        "8018": _gsrn("09501101000000001"),
+    }
+    station = ScanStation(demo.database, ivy, runner, settings=settings)
+    qtbot.addWidget(station)
+    station.show()
+    scan(qtbot, station.scan_field, f"]C0&/{case.coi}")
+    assert station.coi is not None and station.coi.code == case.coi
+    with qtbot.waitSignal(station.verdict_received, timeout=20_000):
+        scan(qtbot, station.scan_field, gs1_wristband)
+    [at_station] = _scans_for(demo, "scan station")
+    assert (at_station.raw_text, at_station.parsed_kind) == (refused.raw_text, "gs1")
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    station.acknowledge()
+    settle(qtbot, runner)
+
+    # The COI on the wristband and the DIN on the bag, each with its AIM prefix: checked.
+    scan(qtbot, page.wristband_scan, f"]C0&/{case.coi}")
+    scan(qtbot, page.bag_scan, f"]C0={bag.din}00")
+    settle(qtbot, runner)
+    assert page.check is not None and page.check.unit_id == bag.id
+    assert "Bedside check passed" in page.check_result.text()
 
 
 def test_bedside_look_alike_warns_and_asks_the_date_of_birth(

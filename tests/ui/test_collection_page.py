@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 import ui.pages.case_work as case_work_module
 from app.casefile.stages import CaseStage
@@ -23,7 +26,10 @@ from app.demo.journey import JourneyDriver
 from app.journey.collection import CollectedBag, register_collection
 from app.journey.enrolment import find_case
 from app.labelling.records import label_reconciliation
+from app.scanning import GS, ScannerSettings
+from db.models import Scan
 from db.types import utc_now
+from labels.scan import parse_scan
 from tests.support.page_driving import (
     PAGE_SIZE,
     click,
@@ -36,6 +42,17 @@ from ui.pages.collection.page import CollectionPage
 from ui.tasks.runner import TaskRunner
 from ui.widgets.formats import din_text
 from ui.widgets.label_rows import bag_label_text
+
+
+def _open(qtbot: QtBot, page: CollectionPage, runner: TaskRunner, case_id: Any) -> None:
+    """Show the page at the main window's size with the case ``case_id`` chosen."""
+    qtbot.addWidget(page)
+    page.resize(*PAGE_SIZE)
+    page.show()
+    qtbot.waitExposed(page)
+    settle(qtbot, runner)
+    page.select_case(case_id)
+    settle(qtbot, runner)
 
 
 def test_bag_label_words() -> None:
@@ -66,13 +83,7 @@ def test_collect_label_verify_and_ship(
     monkeypatch.setattr(case_work_module, "choose_printer_and_print", fake_print)
     page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
     assert page.objectName() == "page-collection"
-    qtbot.addWidget(page)
-    page.resize(*PAGE_SIZE)
-    page.show()
-    qtbot.waitExposed(page)
-    settle(qtbot, runner)
-    page.select_case(case.id)
-    settle(qtbot, runner)
+    _open(qtbot, page, runner, case.id)
     assert page.state is not None and page.state.case.id == case.id
     assert not page.shipment_group.isEnabled() and not page.verify_group.isEnabled()
 
@@ -174,3 +185,56 @@ def test_collect_label_verify_and_ship(
     assert shipped.stage is CaseStage.SHIPPED_TO_MANUFACTURER
     assert shipped.stage_name == "Shipped to manufacturer"
     assert case.id not in page._case_ids
+
+
+def test_the_label_scan_back_reads_a_scanner_as_the_scan_station_does(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH200001", "Doe", "Jane", date(1970, 3, 14))
+    monkeypatch.setattr(case_work_module, "choose_printer_and_print", lambda *_args: True)
+    settings = ScannerSettings(gs_substitute="<GS>", aim_prefix_expected=True)
+    alex = driver.who("alex.apheresis")
+    page = CollectionPage(demo.database, alex, runner, scanner=settings)
+    _open(qtbot, page, runner, case.id)
+    page.volume.setValue(240)
+    click(qtbot, page.register_button)
+    settle(qtbot, runner)
+    click(qtbot, page.bag_rows[0].print_button)
+    settle(qtbot, runner)
+    row = page.bag_rows[0]
+    bag = row.unit
+    assert row.scan_back.placeholderText() == "Scan the label on the bag (Enter)"
+    assert row.scan_back.objectName() == "labelScanBack"
+
+    # An empty Enter and a control character: nothing checked, the words say why.
+    row.scan_back.setFocus()
+    qtbot.keyClick(row.scan_back, Qt.Key.Key_Return)
+    assert not page.alarm.active and not page.error_message.isVisible()
+    qtbot.keyClicks(row.scan_back, f"]C0={bag.din}")
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, "\x04")
+        QApplication.sendEvent(row.scan_back, event)
+    qtbot.keyClick(row.scan_back, Qt.Key.Key_Return)
+    assert page.error_message.isVisible()
+    assert "control character(s) 0x04" in page.error_message.text()
+    assert not page.alarm.active and not label_reconciliation(demo.database, bag.id).reconciled
+
+    # GS1 data with the substitute: read as GS1 (batch and serial apart), refused, recorded.
+    gs1 = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"
+    scan(qtbot, row.scan_back, gs1)
+    settle(qtbot, runner)
+    assert page.alarm.active and "SCAN DOES NOT MATCH" in page.alarm.text.text()
+    with demo.database.read_session() as session:
+        refused = session.scalars(select(Scan).order_by(Scan.recorded_at.desc())).first()
+        assert refused is not None
+        assert refused.raw_text == gs1.replace("<GS>", GS) and refused.parsed_kind == "gs1"
+    assert parse_scan(refused.raw_text).fields["21"] == "12345"
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+
+    # The DIN with its AIM prefix, as the scanner sends it: matched.
+    scan(qtbot, page.bag_rows[0].scan_back, f"]C0={bag.din}00")
+    settle(qtbot, runner)
+    assert page.bag_rows[0].status.text() == "✔ Label scanned back and matched."
+    assert label_reconciliation(demo.database, bag.id).reconciled

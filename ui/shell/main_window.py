@@ -12,11 +12,13 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from app.access import Section, role_names, sections_for
 from app.core import Actor, CoiError, Database, load_settings
+from app.scanning import ScannerSettings
 from ui.pages.admin import AdminPage
 from ui.pages.audit import AuditTrailPage
 from ui.pages.batch_record import BatchRecordPage
@@ -31,30 +33,42 @@ from ui.pages.scan_station import ScanStation
 from ui.shell.idle_lock import IdleLock
 from ui.shell.placeholder_pages import home_page, placeholder_page
 from ui.tasks import TaskRunner
-from ui.widgets import ScannerSettings
+from ui.widgets import message_line, show_message
 
 PageFactory = Callable[[Database, Actor, TaskRunner], QWidget]
 
 
-def _scan_station(database: Database, actor: Actor, runner: TaskRunner) -> QWidget:
+def read_scanner_settings() -> tuple[ScannerSettings, str | None]:
+    """The bench scanner's settings from the settings file, and the problem with them in words
+    (None: none); on a problem the defaults, so scanning goes on."""
     try:
-        settings = ScannerSettings.from_mapping(load_settings().scanner)
-    except CoiError:
-        settings = None
-    return ScanStation(database, actor, runner, settings=settings)
+        return ScannerSettings.from_mapping(load_settings().scanner), None
+    except CoiError as error:
+        return ScannerSettings(), (
+            f"⚠ The scanner settings were not used — {error.title}: {error.message} "
+            "Every scan field works with the default settings (GS sent as itself) until an "
+            "administrator corrects them."
+        )
 
 
-def _page_factories() -> dict[str, PageFactory]:
-    """The built sections; anything else shows its placeholder."""
+def _page_factories(scanner: ScannerSettings) -> dict[str, PageFactory]:
+    """The built sections, their scan fields reading ``scanner``; anything else shows its
+    placeholder."""
+
+    def scanning(page: Callable[..., QWidget]) -> PageFactory:
+        return lambda database, actor, runner: page(database, actor, runner, scanner=scanner)
+
     return {
         "home": HomePage,
         "cases": CasesPage,
-        "collection": CollectionPage,
-        "scan": _scan_station,
-        "receipt": ReceiptPage,
-        "batch": BatchRecordPage,
+        "collection": scanning(CollectionPage),
+        "scan": lambda database, actor, runner: ScanStation(
+            database, actor, runner, settings=scanner
+        ),
+        "receipt": scanning(ReceiptPage),
+        "batch": scanning(BatchRecordPage),
         "release": ReleasePage,
-        "bedside": BedsidePage,
+        "bedside": scanning(BedsidePage),
         "deviations": DeviationsPage,
         "audit": AuditTrailPage,
         "admin": AdminPage,
@@ -71,7 +85,8 @@ class MainWindow(QMainWindow):
         self.database = database
         self.actor = actor
         self.runner = TaskRunner(self)
-        self.factories = _page_factories()
+        self.scanner, self.settings_problem = read_scanner_settings()
+        self.factories = _page_factories(self.scanner)
         self.setWindowTitle(f"COI Tracker — {actor.full_name}")
         self.resize(1200, 780)
 
@@ -93,7 +108,14 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.navigation)
-        layout.addWidget(self.pages, stretch=1)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        self.settings_message = message_line("errorMessage")
+        if self.settings_problem is not None:
+            show_message(self.settings_message, self.settings_problem, ok=False)
+        right.addWidget(self.settings_message)
+        right.addWidget(self.pages, stretch=1)
+        layout.addLayout(right, stretch=1)
         self.setCentralWidget(central)
 
         self.user_label = QLabel(f"Signed in: {actor.full_name} ({actor.username})")

@@ -17,8 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any, TypeVar
 
-from app.casefile import AssessedTrace, assessed_trace
-from app.coldchain import LoggerFileView, import_logger_file
+from app.coldchain import AssessedTrace, LoggerFileView, assessed_trace, import_logger_file
 from app.core import Actor, connect
 
 T = TypeVar("T")

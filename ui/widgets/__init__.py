@@ -5,22 +5,22 @@ from __future__ import annotations
 from ui.widgets.formats import count_text, din_text, local_time, utc_text
 from ui.widgets.full_window import FullWindow
 from ui.widgets.label_rows import BagRow, LabelRow, OutputRow
-from ui.widgets.messages import describe, show_error
+from ui.widgets.messages import describe, show_error_box
 from ui.widgets.page_parts import (
     cell,
     escape,
     fit_height,
     message_line,
     restyle,
+    show_error,
     show_failure,
     show_message,
     table,
     unbroken,
 )
 from ui.widgets.paged_model import PagedTableModel
-from ui.widgets.scan_alarm import ScanAlarm, not_recorded_text, record_acknowledgement
-from ui.widgets.scan_entries import ScanEntry, image_reading
-from ui.widgets.scanner_input import ScanField, ScannerSettings, WedgeScan, case_coi
+from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorded_text
+from ui.widgets.scanner_input import ScanField
 from ui.widgets.sounds import Sounds, multimedia_available
 from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
 
@@ -31,27 +31,23 @@ __all__ = [
     "LabelRow",
     "OutputRow",
     "PagedTableModel",
+    "RefusalAcknowledgement",
     "ScanAlarm",
-    "ScanEntry",
     "ScanField",
-    "ScannerSettings",
     "Sounds",
-    "WedgeScan",
-    "case_coi",
     "cell",
     "count_text",
     "describe",
     "din_text",
     "escape",
     "fit_height",
-    "image_reading",
     "local_time",
     "message_line",
     "multimedia_available",
     "not_recorded_text",
-    "record_acknowledgement",
     "restyle",
     "show_error",
+    "show_error_box",
     "show_failure",
     "show_message",
     "table",

@@ -1,17 +1,19 @@
 """Rows of containers whose label is printed, stuck on and scanned back (DESIGN.md §3).
 
-A row names its container, offers Print (or Reprint, with a reason) and a field for the scan
-back, and says where the container's labels stand, in words.
+A row names its container, offers Print (or Reprint, with a reason) and a scan field for the
+scan back, and says where the container's labels stand, in words.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from app.journey import UnitView
 from app.labelling import LabelReconciliation
+from app.scanning import ScannerSettings
 from ui.widgets.formats import din_text, local_time
+from ui.widgets.scanner_input import ScanField
 
 
 def labels_text(labels: LabelReconciliation | None) -> str:
@@ -34,12 +36,14 @@ class LabelRow(QFrame):
 
     unit: UnitView
     print_button: QPushButton
-    scan_back: QLineEdit
+    scan_back: ScanField
     status: QLabel
 
-    def __init__(self, unit: UnitView) -> None:
+    def __init__(self, unit: UnitView, scanner: ScannerSettings | None) -> None:
         super().__init__()
         self.unit = unit
+        self.scan_back = ScanField(scanner, keep=True)
+        self.scan_back.setObjectName("labelScanBack")
 
     @property
     def reprint(self) -> bool:
@@ -50,8 +54,13 @@ class LabelRow(QFrame):
 class OutputRow(LabelRow):
     """One output container of a step: its label to print and to scan back."""
 
-    def __init__(self, unit: UnitView, labels: LabelReconciliation | None) -> None:
-        super().__init__(unit)
+    def __init__(
+        self,
+        unit: UnitView,
+        labels: LabelReconciliation | None,
+        scanner: ScannerSettings | None = None,
+    ) -> None:
+        super().__init__(unit, scanner)
         self.setObjectName("outputRow")
         layout = QVBoxLayout(self)
         name = QLabel(f"{unit.description} — DIN {din_text(unit.din)}")
@@ -62,8 +71,6 @@ class OutputRow(LabelRow):
         self.print_button = QPushButton("Reprint label…" if live else "Print label")
         self.print_button.setObjectName("printLabel")
         layout.addWidget(self.print_button, alignment=Qt.AlignmentFlag.AlignLeft)
-        self.scan_back = QLineEdit()
-        self.scan_back.setObjectName("labelScanBack")
         self.scan_back.setPlaceholderText("Scan the label on the container (Enter)")
         self.scan_back.setEnabled(labels is not None and labels.outstanding > 0)
         layout.addWidget(self.scan_back)
@@ -85,8 +92,13 @@ def bag_label_text(labels: LabelReconciliation | None) -> str:
 class BagRow(LabelRow):
     """One apheresis bag: its label to print and to scan back."""
 
-    def __init__(self, bag: UnitView, labels: LabelReconciliation | None) -> None:
-        super().__init__(bag)
+    def __init__(
+        self,
+        bag: UnitView,
+        labels: LabelReconciliation | None,
+        scanner: ScannerSettings | None = None,
+    ) -> None:
+        super().__init__(bag, scanner)
         self.setObjectName("bagRow")
         layout = QVBoxLayout(self)
         volume = f"{bag.volume_ml:g} mL" if bag.volume_ml is not None else "volume not entered"
@@ -103,8 +115,6 @@ class BagRow(LabelRow):
         self.print_button = QPushButton("Reprint label…" if live else "Print label")
         self.print_button.setObjectName("printLabel")
         row.addWidget(self.print_button)
-        self.scan_back = QLineEdit()
-        self.scan_back.setObjectName("labelScanBack")
         self.scan_back.setPlaceholderText("Scan the label on the bag (Enter)")
         self.scan_back.setEnabled(labels is not None and labels.outstanding > 0)
         row.addWidget(self.scan_back, stretch=1)

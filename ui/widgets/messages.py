@@ -23,7 +23,7 @@ def describe(error: BaseException) -> tuple[str, str]:
     )
 
 
-def show_error(parent: QWidget | None, error: BaseException) -> None:
+def show_error_box(parent: QWidget | None, error: BaseException) -> None:
     """Show ``error`` in a message box (never a traceback)."""
     title, text = describe(error)
     QMessageBox.critical(parent, title, text)

@@ -1,16 +1,17 @@
 """The red alarm of a refused scan, and the record of its acknowledgement (DESIGN.md §3, §5).
 
 A screen blocked by a refused scan unblocks only once the signed-in user's acknowledgement is
-on record (`app.scanning.alarms.acknowledge_scan_refusal`, one small write on the task runner's
+on record (`app.scanning.acknowledge_scan_refusal`, one small write on the task runner's
 writer). If it cannot be recorded, the screen says so in plain words and stays blocked.
+`RefusalAcknowledgement` is that flow, the one every screen uses: the scan station and the
+receipt drive it with their own button and words, the case work pages through `ScanAlarm`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -40,17 +41,74 @@ def not_recorded_text(error: BaseException) -> str:
     )
 
 
-def record_acknowledgement(
-    runner: TaskRunner,
-    database: Database,
-    actor: Actor,
-    scan_id: uuid.UUID,
-    *,
-    recorded: Callable[[ScanAcknowledgement], None],
-    failed: Callable[[BaseException], None],
-) -> None:
-    """Record ``actor``'s acknowledgement of the refused scan on the single writer."""
-    runner.write(lambda _task: acknowledge_scan_refusal(database, actor, scan_id), recorded, failed)
+class RefusalAcknowledgement(QObject):
+    """The acknowledgement of one refused scan, on record before the screen unblocks.
+
+    ``expect(scan_id)`` arms it when a scan is refused (None: the scan was not recorded, so
+    there is nothing to record). ``acknowledge()`` (a deliberate click, or F12) records the
+    signed-in user's acknowledgement on the single writer; meanwhile ``button`` is disabled
+    and says ``recording_text``. Then ``recorded(ScanAcknowledgement | None)``: the screen may
+    unblock; or ``not_recorded(str)`` with the words to show: it stays blocked and armed.
+    """
+
+    recorded = Signal(object)
+    not_recorded = Signal(str)
+
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        button: QPushButton,
+        recording_text: str = RECORDING_TEXT,
+    ) -> None:
+        super().__init__(button)  # lives and dies with its button
+        self.database, self.actor, self.runner = database, actor, runner
+        self.button = button
+        self.ready_text = button.text()
+        self.recording_text = recording_text
+        self.pending = False
+        """True from a refusal until its acknowledgement is on record."""
+        self.recording = False
+        self.scan_id: uuid.UUID | None = None
+        self.acknowledgement: ScanAcknowledgement | None = None
+        button.clicked.connect(self.acknowledge)
+
+    def expect(self, scan_id: uuid.UUID | None) -> None:
+        """A scan was refused: wait for the acknowledgement of ``scan_id``."""
+        self.pending, self.scan_id, self.acknowledgement = True, scan_id, None
+        self._ready()
+
+    def acknowledge(self) -> None:
+        """Record the acknowledgement (once; a second press while recording does nothing)."""
+        if not self.pending or self.recording:
+            return
+        if self.scan_id is None:
+            self._recorded(None)
+            return
+        self.recording = True
+        self.button.setEnabled(False)
+        self.button.setText(self.recording_text)
+        database, actor, scan_id = self.database, self.actor, self.scan_id
+        self.runner.write(
+            lambda _task: acknowledge_scan_refusal(database, actor, scan_id),
+            self._recorded,
+            self._failed,
+        )
+
+    def _recorded(self, acknowledgement: ScanAcknowledgement | None) -> None:
+        self._ready()
+        self.pending, self.scan_id, self.acknowledgement = False, None, acknowledgement
+        self.recorded.emit(acknowledgement)
+
+    def _failed(self, error: BaseException) -> None:
+        self._ready()
+        self.not_recorded.emit(not_recorded_text(error))
+
+    def _ready(self) -> None:
+        self.recording = False
+        self.button.setEnabled(True)
+        self.button.setText(self.ready_text)
 
 
 class ScanAlarm(QFrame):
@@ -67,10 +125,6 @@ class ScanAlarm(QFrame):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.database, self.actor, self.runner = database, actor, runner
-        self.scan_id: uuid.UUID | None = None
-        self.acknowledgement: ScanAcknowledgement | None = None
-        self.recording = False
         self.setObjectName("scanAlarm")
         layout = QHBoxLayout(self)
         words = QVBoxLayout()
@@ -84,14 +138,26 @@ class ScanAlarm(QFrame):
         layout.addLayout(words, stretch=1)
         self.button = QPushButton(ACKNOWLEDGE_TEXT)
         self.button.setObjectName("acknowledgeAlarm")
-        self.button.clicked.connect(self.acknowledge)
         layout.addWidget(self.button, alignment=Qt.AlignmentFlag.AlignTop)
+        self.flow = RefusalAcknowledgement(database, actor, runner, self.button)
+        self.flow.recorded.connect(self._lift)
+        self.flow.not_recorded.connect(self._not_recorded)
         self.hide()
 
     @property
     def active(self) -> bool:
         """True while the alarm waits to be acknowledged."""
         return not self.isHidden()
+
+    @property
+    def scan_id(self) -> uuid.UUID | None:
+        """The refused scan on record whose acknowledgement the alarm waits for."""
+        return self.flow.scan_id
+
+    @property
+    def acknowledgement(self) -> ScanAcknowledgement | None:
+        """The acknowledgement on record once the alarm is lifted."""
+        return self.flow.acknowledgement
 
     def raise_alarm(
         self, heading: str, reasons: tuple[str, ...], scan_id: uuid.UUID | None = None
@@ -101,50 +167,23 @@ class ScanAlarm(QFrame):
         ``scan_id`` names the refused scan on record, against which the acknowledgement is
         recorded (None when no scan was recorded: then there is nothing to record).
         """
-        self.scan_id = scan_id
-        self.acknowledgement = None
+        self.flow.expect(scan_id)
         self.problem.hide()
         self.text.setText("✖ " + heading + "\n" + "\n".join(f"• {r}" for r in reasons))
-        self._ready()
         self.show()
         QApplication.beep()
         self.button.setFocus()
 
     def acknowledge(self) -> None:
         """Record the acknowledgement, then lift the alarm (a deliberate click)."""
-        if not self.active or self.recording:
-            return
-        if self.scan_id is None:
-            self._lift()
-            return
-        self.recording = True
-        self.button.setEnabled(False)
-        self.button.setText(RECORDING_TEXT)
-        record_acknowledgement(
-            self.runner,
-            self.database,
-            self.actor,
-            self.scan_id,
-            recorded=self._recorded,
-            failed=self._failed,
-        )
+        if self.active:
+            self.flow.acknowledge()
 
-    def _recorded(self, acknowledgement: ScanAcknowledgement) -> None:
-        self.acknowledgement = acknowledgement
-        self._ready()
-        self._lift()
-
-    def _failed(self, error: BaseException) -> None:
-        self._ready()
-        show_message(self.problem, not_recorded_text(error), ok=False)
+    def _not_recorded(self, text: str) -> None:
+        show_message(self.problem, text, ok=False)
         self.button.setFocus()
 
-    def _ready(self) -> None:
-        self.recording = False
-        self.button.setEnabled(True)
-        self.button.setText(ACKNOWLEDGE_TEXT)
-
-    def _lift(self) -> None:
+    def _lift(self, _acknowledgement: ScanAcknowledgement | None) -> None:
         self.problem.hide()
         self.hide()
         self.acknowledged.emit()

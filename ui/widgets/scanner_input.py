@@ -1,193 +1,33 @@
-"""Keyboard-wedge scanners: keystrokes in, one scan per Enter out, scanner burst or hand typing.
+"""The one scan field of every screen: keystrokes of a keyboard-wedge scanner (or a person) in,
+one entry per Enter out.
 
-A USB keyboard-wedge scanner "types" its data as a burst of keystrokes a few milliseconds
-apart and ends it with Enter (or Tab). GS (0x1D), the separator of GS1 element strings, comes
-either as the control character itself (Ctrl+] on a US layout) or as a substitute text the
-scanner is configured to send (``<GS>``, ``^``); the substitute is replaced by the parser
-(`labels.scan.parse_scan`), which also reads an AIM symbology prefix (``]C1``, ``]d2``, ``]Q3``).
-
-`WedgeReader` is the pure part (no Qt): it collects keystrokes and, on Enter, says whether the
-entry came from a scanner or was typed by hand; `case_coi` reads the case COI from an entry.
-`ScanField` is the line edit that feeds the reader.
+The rules are `app.scanning`'s (`WedgeReader`): the configured GS substitute becomes GS, an
+AIM prefix is recognised, the keystroke timing says whether a scanner or a person entered it,
+and an entry no code could be (a control character, thousands of characters) is refused in
+words. `ScanField` only turns Qt key presses into `Keystroke`s and shows the entry.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from labels.isbt128 import CoiIdentifier, InvalidCoi, parse_coi, parse_typed_coi
-from labels.scan import parse_scan
+from app.scanning import GS, Keystroke, ScannerSettings, WedgeReader, WedgeScan, shown
 
-GS = "\x1d"
-GS_SHOWN = "[GS]"  # how a GS control character appears in the scan field
-AIM_PREFIX = re.compile(r"\][A-Za-z][0-9A-Za-z]")
-
-
-@dataclass(frozen=True)
-class ScannerSettings:
-    """How the bench scanner is configured (the ``scanner`` object of the settings file).
-
-    ``gs_substitute``: the text the scanner sends for GS, handed to the parser (None: GS comes
-    as the control character). ``aim_prefix_expected``: the scanner always sends an AIM prefix,
-    so an entry without one was typed. An entry is a scanner burst when no two keystrokes are
-    more than ``burst_max_interval_ms`` apart and it has ``burst_min_characters`` or more.
-    """
-
-    gs_substitute: str | None = None
-    aim_prefix_expected: bool = False
-    burst_max_interval_ms: float = 50.0
-    burst_min_characters: int = 4
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, object]) -> ScannerSettings:
-        """Settings from the settings file's ``scanner`` object; a bad value is an error."""
-        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
-        if unknown:
-            msg = f"unknown scanner settings {unknown}; known: {sorted(cls.__dataclass_fields__)}"
-            raise ValueError(msg)
-        defaults = cls()
-        substitute = values.get("gs_substitute")
-        interval = values.get("burst_max_interval_ms", defaults.burst_max_interval_ms)
-        minimum = values.get("burst_min_characters", defaults.burst_min_characters)
-        if not isinstance(interval, int | float) or not isinstance(minimum, int):
-            msg = "burst_max_interval_ms and burst_min_characters must be numbers"
-            raise ValueError(msg)
-        return cls(
-            gs_substitute=str(substitute) if substitute else None,
-            aim_prefix_expected=bool(values.get("aim_prefix_expected", False)),
-            burst_max_interval_ms=float(interval),
-            burst_min_characters=minimum,
-        )
-
-
-@dataclass(frozen=True)
-class Keystroke:
-    """One key that matters to a scan: a character, GS, erase, or the Enter that ends it."""
-
-    kind: Literal["text", "gs", "erase", "enter"]
-    at_ms: float
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class WedgeScan:
-    """One entry, ended by Enter: the raw text and whether a person typed it."""
-
-    raw: str
-    typed_by_hand: bool
-    keystrokes: int
-    longest_gap_ms: float
-
-    @property
-    def shown(self) -> str:
-        """The raw text as the screen shows it (GS visible)."""
-        return self.raw.replace(GS, GS_SHOWN)
-
-
-class WedgeReader:
-    """Collects keystrokes into entries; pure logic, testable without a window."""
-
-    def __init__(self, settings: ScannerSettings) -> None:
-        self.settings = settings
-        self._characters: list[str] = []
-        self._times: list[float] = []
-        self._edited = False
-
-    @property
-    def text(self) -> str:
-        """What has been entered since the last Enter."""
-        return "".join(self._characters)
-
-    def clear(self) -> None:
-        """Forget the entry in progress."""
-        self._characters.clear()
-        self._times.clear()
-        self._edited = False
-
-    def press(self, stroke: Keystroke) -> WedgeScan | None:
-        """Take one keystroke; on Enter return the finished entry (None when it is empty)."""
-        self._times.append(stroke.at_ms)
-        if stroke.kind == "text":
-            self._characters.append(stroke.text)
-        elif stroke.kind == "gs":
-            self._characters.append(GS)
-        elif stroke.kind == "erase":
-            self._edited = True  # scanners never correct themselves
-            if self._characters:
-                self._characters.pop()
-        else:
-            scan = self._finish() if self._characters else None
-            self.clear()
-            return scan
-        return None
-
-    def _finish(self) -> WedgeScan:
-        gaps = [
-            later - earlier for earlier, later in zip(self._times, self._times[1:], strict=False)
-        ]
-        longest = max(gaps, default=0.0)
-        raw = self.text
-        settings = self.settings
-        typed = (
-            self._edited
-            or longest > settings.burst_max_interval_ms
-            or len(raw) < settings.burst_min_characters
-            or (settings.aim_prefix_expected and not AIM_PREFIX.match(raw))
-        )
-        return WedgeScan(raw, typed, len(self._times), longest)
-
-
-def case_coi(scan: WedgeScan, gs_substitute: str | None) -> CoiIdentifier:
-    """The case COI an entry names; InvalidCoi, in words for the operator, when it names none.
-
-    A COI typed by hand must end with its check character (the box after the printed COI):
-    it is what catches a mistyped character. A scanned one (``&/CH…``) is read by the parser.
-    """
-    if scan.typed_by_hand:
-        try:
-            return parse_typed_coi(scan.raw)
-        except InvalidCoi as exc:
-            msg = (
-                f"The typed COI “{scan.shown}” was not accepted: {exc}. Type the COI again, "
-                "ending with the check character printed in the box after it."
-            )
-            raise InvalidCoi(msg) from exc
-    result = parse_scan(scan.raw, gs_substitute=gs_substitute)
-    if result.kind == "coi" and result.valid and "coi" in result.fields:
-        return parse_coi(result.fields["coi"])
-    if not result.valid:
-        msg = f"The scan could not be read: {'; '.join(result.errors)}. Scan the COI again."
-        raise InvalidCoi(msg)
-    msg = (
-        "That is not a case COI. Choose the case first: scan the COI bar code (&/CH…) or "
-        "type the COI with its check character."
-    )
-    raise InvalidCoi(msg)
-
-
-def names_only_coi(raw: str, coi: str) -> bool:
-    """True for a code holding nothing but the COI ``coi`` (no container in it)."""
-    result = parse_scan(raw)
-    return (
-        result.kind == "coi"
-        and result.valid
-        and result.fields.get("coi") == coi
-        and "din" not in result.fields
-    )
+PASSED_TO_SHORTCUTS = (Qt.Key.Key_Escape, Qt.Key.Key_F11, Qt.Key.Key_F12)
 
 
 def keystroke(
     key: int, text: str, modifiers: Qt.KeyboardModifier, at_ms: float
 ) -> Keystroke | None:
-    """The keystroke a key press means to a scan, or None for keys a scan ignores."""
+    """The keystroke a key press means to a scan, or None for keys a scan ignores.
+
+    A control character that arrives as text (no Ctrl held) is kept, so the entry is refused
+    in words rather than silently changed; with Ctrl held it is a shortcut (Ctrl+C), not data.
+    """
     control = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
     alt = bool(modifiers & Qt.KeyboardModifier.AltModifier)  # Ctrl+Alt is AltGr on Windows
     if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
@@ -196,30 +36,68 @@ def keystroke(
         return Keystroke("erase", at_ms)
     if text == GS or (control and not alt and key == Qt.Key.Key_BracketRight):
         return Keystroke("gs", at_ms)
-    if (control and not alt) or len(text) != 1 or not text.isprintable():
+    if (control and not alt) or len(text) != 1:
         return None
+    if not text.isprintable():
+        return None if text in "\r\n\t\x7f" else Keystroke("control", at_ms, text)
     return Keystroke("text", at_ms, text)
 
 
 class ScanField(QLineEdit):
-    """The one scan field: shows the entry in progress and emits ``scanned`` on Enter.
+    """A scan field: shows the entry in progress; on Enter emits ``scanned(WedgeScan)``.
 
-    While ``locked`` every key is swallowed and ``refused`` is emitted instead, so a blocked
-    station cannot take a scan. Function keys (F11, F12, Escape) are left to the shortcuts.
+    ``rejected(str)``: an entry that cannot be checked, with the words saying why (it is not
+    sent on). ``blank()``: Enter with nothing entered. While ``locked`` every key is swallowed
+    and ``refused`` is emitted instead, so a blocked station cannot take a scan. Function keys
+    (F11, F12, Escape) are left to the shortcuts.
+
+    With ``keep=True`` the field goes on showing the entry after Enter and holds it as
+    ``scan`` (a form with several scans, e.g. wristband then bag); Enter again sends it again,
+    and the next key starts a new entry. Otherwise the field is emptied at each Enter.
     """
 
     scanned = Signal(object)  # WedgeScan
+    rejected = Signal(str)
+    blank = Signal()
     refused = Signal()
 
-    def __init__(self, settings: ScannerSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: ScannerSettings | None = None,
+        parent: QWidget | None = None,
+        *,
+        keep: bool = False,
+    ) -> None:
         super().__init__(parent)
-        self.reader = WedgeReader(settings)
+        self.reader = WedgeReader(settings or ScannerSettings())
+        self.keep = keep
         self.locked = False
+        self._scan: WedgeScan | None = None
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.setAcceptDrops(False)
         # A scan is plain keystrokes; an input method could compose or swallow them.
         self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
         self._started = time.monotonic()
+
+    @property
+    def settings(self) -> ScannerSettings:
+        """The scanner settings this field reads entries with."""
+        return self.reader.settings
+
+    @property
+    def scan(self) -> WedgeScan | None:
+        """The entry kept after Enter (``keep`` fields; None when there is none)."""
+        return self._scan
+
+    @property
+    def value(self) -> str:
+        """The kept entry's text, GS as itself ("" when there is none)."""
+        return self._scan.raw if self._scan is not None else ""
+
+    @property
+    def in_progress(self) -> bool:
+        """True while keys have been entered and Enter not yet pressed."""
+        return bool(self.reader.text)
 
     def _now_ms(self, event: QKeyEvent) -> float:
         # The window system's time of the key press when it gives one (X11, Wayland, Windows);
@@ -242,23 +120,62 @@ class ScanField(QLineEdit):
         """Feed the key to the reader (or refuse it while locked)."""
         stroke = keystroke(event.key(), event.text(), event.modifiers(), self._now_ms(event))
         if stroke is None:
-            if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11, Qt.Key.Key_F12):
+            if event.key() in PASSED_TO_SHORTCUTS:
                 event.ignore()
             else:
                 event.accept()
             return
         event.accept()
         if self.locked:
-            self.reader.clear()
-            self.setText("")
+            self.clear()
             self.refused.emit()
             return
+        self.press(stroke)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """No middle-click paste: an entry is keystrokes only."""
+        if event.button() == Qt.MouseButton.MiddleButton:
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def press(self, stroke: Keystroke, *, quietly: bool = False) -> WedgeScan | None:
+        """Take one keystroke as the reader does and show the entry; on Enter return the entry
+        and emit what it is (``quietly``: a good entry is only kept, not emitted)."""
+        if stroke.kind != "enter":
+            self._scan = None  # a key after Enter starts a new entry
+            self.reader.press(stroke)
+            self.setText(shown(self.reader.text))
+            return None
+        had_entry = self.in_progress
         scan = self.reader.press(stroke)
-        self.setText(self.reader.text.replace(GS, GS_SHOWN))
-        if scan is not None:
+        if scan is None and not had_entry:
+            scan = self._scan  # Enter again sends the kept entry again
+        self._scan = scan if self.keep and scan is not None and scan.problem is None else None
+        self.setText(shown(scan.raw) if self._scan is not None else "")
+        if scan is not None and scan.problem is not None:
+            self.rejected.emit(scan.problem)
+        elif quietly:
+            pass
+        elif scan is None:
+            self.blank.emit()
+        else:
             self.scanned.emit(scan)
+        return scan
+
+    def finish_entry(self, *, quietly: bool = False) -> WedgeScan | None:
+        """End the entry in progress as Enter would (a button pressed before Enter); None
+        when nothing is in progress."""
+        if not self.in_progress:
+            return None
+        return self.press(Keystroke("enter", self.reader.last_at_ms), quietly=quietly)
+
+    def clear(self) -> None:
+        """Drop the entry in progress and the kept one."""
+        self.reader.clear()
+        self._scan = None
+        self.setText("")
 
     def clear_entry(self) -> None:
-        """Drop the entry in progress."""
-        self.reader.clear()
-        self.setText("")
+        """Drop the entry in progress and the kept one (the scan station's name for `clear`)."""
+        self.clear()

@@ -26,10 +26,10 @@ from app.admin import (
     save_scanner_settings,
     try_connection,
 )
-from app.core import Actor, Database
+from app.core import Actor, CoiError, Database
+from app.scanning import ScannerSettings
 from ui.pages.admin.base import AdminTab
 from ui.tasks import TaskRunner
-from ui.widgets import ScannerSettings
 
 
 class ScannerTab(AdminTab):
@@ -79,8 +79,8 @@ class ScannerTab(AdminTab):
         """Show the stored scanner settings (defaults where none are stored)."""
         try:
             scanner = ScannerSettings.from_mapping(records.settings.scanner)
-        except ValueError as error:
-            self.say(f"⚠ The stored scanner settings are not valid ({error}).", ok=False)
+        except CoiError as error:
+            self.say(f"⚠ The stored scanner settings are not valid: {error.message}", ok=False)
             scanner = ScannerSettings()
         self.gs_field.setText(scanner.gs_substitute or "")
         self.aim_field.setChecked(scanner.aim_prefix_expected)
@@ -88,26 +88,22 @@ class ScannerTab(AdminTab):
         self.minimum_field.setValue(scanner.burst_min_characters)
         self.path_label.setText(f"Settings file: {records.path}")
 
+    def values(self) -> dict[str, object]:
+        """The settings as entered in the form (checked when saved)."""
+        return {
+            "gs_substitute": self.gs_field.text().strip() or None,
+            "aim_prefix_expected": self.aim_field.isChecked(),
+            "burst_max_interval_ms": float(self.interval_field.value()),
+            "burst_min_characters": self.minimum_field.value(),
+        }
+
     def settings(self) -> ScannerSettings:
-        """The settings as shown in the form."""
-        return ScannerSettings.from_mapping(
-            {
-                "gs_substitute": self.gs_field.text().strip() or None,
-                "aim_prefix_expected": self.aim_field.isChecked(),
-                "burst_max_interval_ms": float(self.interval_field.value()),
-                "burst_min_characters": self.minimum_field.value(),
-            }
-        )
+        """The settings as shown in the form (a `CoiError` when they are not acceptable)."""
+        return ScannerSettings.from_mapping(self.values())
 
     def save(self) -> None:
         """Write the scanner settings to this workstation's settings file."""
-        settings = self.settings()
-        values = {
-            "gs_substitute": settings.gs_substitute,
-            "aim_prefix_expected": settings.aim_prefix_expected,
-            "burst_max_interval_ms": settings.burst_max_interval_ms,
-            "burst_min_characters": settings.burst_min_characters,
-        }
+        values = self.values()
         self.write(
             lambda: save_scanner_settings(self.actor, values),
             lambda path: (

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QScrollArea,
@@ -45,11 +44,12 @@ from app.journey import (
     verify_step,
 )
 from app.labelling import LabelReconciliation, label_reconciliation
+from app.scanning import ScannerSettings, WedgeScan
 from ui.dialogs import SecondPersonDialog
 from ui.pages import CaseWorkPage
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
 from ui.tasks import TaskRunner
-from ui.widgets import OutputRow, din_text, local_time
+from ui.widgets import OutputRow, ScanField, din_text, local_time
 
 BATCH_STAGES = (CaseStage.IN_MANUFACTURE, CaseStage.RECEIVED_AT_MANUFACTURER)
 
@@ -92,14 +92,21 @@ class BatchRecordPage(CaseWorkPage):
 
     stages = BATCH_STAGES
 
-    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
-        super().__init__(database, actor, runner, "Batch record")
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        scanner: ScannerSettings | None = None,
+    ) -> None:
+        super().__init__(database, actor, runner, "Batch record", scanner=scanner)
         self.setObjectName("page-batch")
         self.state: BatchState | None = None
         self.scans: list[str] = []
         self.form: ParameterForm | None = None
         self.outputs: list[OutputRow] = []
-        self.input_scan: QLineEdit | None = None
+        self.input_scan: ScanField | None = None
         self.input_list: QListWidget | None = None
         summary = QHBoxLayout()
         self.case_summary = QLabel()
@@ -240,10 +247,10 @@ class BatchRecordPage(CaseWorkPage):
         hint = QLabel("Scan each input container; Enter adds it to the list.")
         hint.setWordWrap(True)
         box.addWidget(hint)
-        self.input_scan = QLineEdit()
-        self.input_scan.setObjectName("inputScan")
-        self.input_scan.setPlaceholderText("Scan the container's DIN bar code")
-        self.input_scan.returnPressed.connect(self.add_scan)
+        self.input_scan = self.scan_field(
+            "inputScan", "Scan the container's DIN bar code", keep=False
+        )
+        self.input_scan.scanned.connect(self.add_scan)
         box.addWidget(self.input_scan)
         self.input_list = QListWidget()
         self.input_list.setObjectName("inputScans")
@@ -288,7 +295,7 @@ class BatchRecordPage(CaseWorkPage):
             hint.setWordWrap(True)
             box.addWidget(hint)
             for unit_id in step.outputs:
-                row = OutputRow(state.units[unit_id], state.labels.get(unit_id))
+                row = OutputRow(state.units[unit_id], state.labels.get(unit_id), self.scanner)
                 self.wire_label_row(row)
                 box.addWidget(row)
                 self.outputs.append(row)
@@ -312,20 +319,16 @@ class BatchRecordPage(CaseWorkPage):
 
         self._write(lambda: start_manufacture(self.database, self.actor, case_id), started)
 
-    def add_scan(self) -> None:
+    def add_scan(self, scan: WedgeScan) -> None:
         """Add the scanned input to the list; the same scan twice is refused."""
-        if self.input_scan is None or self.input_list is None:
+        if self.input_list is None:
             return
-        raw = self.input_scan.text().strip()
-        self.input_scan.clear()
-        if not raw:
-            return
-        if raw in self.scans:
-            self._say(False, f"✖ {raw} is already in the list: scan each container once.")
+        if scan.raw in self.scans:
+            self._say(False, f"✖ {scan.shown} is already in the list: scan each container once.")
             return
         self._quiet()
-        self.scans.append(raw)
-        self.input_list.addItem(raw)
+        self.scans.append(scan.raw)
+        self.input_list.addItem(scan.shown)
 
     def clear_scans(self) -> None:
         """Empty the list of scanned inputs."""
@@ -338,8 +341,9 @@ class BatchRecordPage(CaseWorkPage):
         step = current_step(self.state.steps) if self.state else None
         if step is None:
             return
-        if self.input_scan is not None and self.input_scan.text().strip():
-            self.add_scan()
+        finished = self.input_scan.finish_entry() if self.input_scan is not None else None
+        if finished is not None and finished.problem is not None:
+            return  # the field said why the entry was not taken
         try:
             parameters = self.form.values() if self.form is not None else {}
         except ValidationFailed as error:

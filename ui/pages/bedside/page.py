@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -43,6 +42,7 @@ from app.journey import (
     find_case,
     look_alike_line,
 )
+from app.scanning import ScannerSettings
 from ui.dialogs import SecondPersonDialog
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner
@@ -104,8 +104,15 @@ class BedsidePage(CaseWorkPage):
 
     stages = (CaseStage.RECEIVED_AT_CLINIC,)
 
-    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
-        super().__init__(database, actor, runner, "Bedside check and infusion")
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        scanner: ScannerSettings | None = None,
+    ) -> None:
+        super().__init__(database, actor, runner, "Bedside check and infusion", scanner=scanner)
         self.setObjectName("page-bedside")
         self.state: BedsideState | None = None
         self.check: BedsideCheckView | None = None
@@ -183,15 +190,15 @@ class BedsidePage(CaseWorkPage):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         form = QFormLayout()
-        self.wristband_scan = QLineEdit()
-        self.wristband_scan.setObjectName("wristbandScan")
-        self.wristband_scan.setPlaceholderText("COI or hospital number on the wristband")
-        self.wristband_scan.returnPressed.connect(self._wristband_entered)
+        self.wristband_scan = self.scan_field(
+            "wristbandScan", "COI or hospital number on the wristband"
+        )
+        self.wristband_scan.scanned.connect(self._wristband_entered)
+        self.wristband_scan.blank.connect(self._wristband_entered)
         form.addRow("Patient wristband", self.wristband_scan)
-        self.bag_scan = QLineEdit()
-        self.bag_scan.setObjectName("bagScan")
-        self.bag_scan.setPlaceholderText("DIN on the bag label")
-        self.bag_scan.returnPressed.connect(self.check_bedside)
+        self.bag_scan = self.scan_field("bagScan", "DIN on the bag label")
+        self.bag_scan.scanned.connect(self.check_bedside)
+        self.bag_scan.blank.connect(self.check_bedside)
         form.addRow("Therapy bag", self.bag_scan)
         layout.addLayout(form)
         self._birth_date_row(layout)
@@ -335,8 +342,8 @@ class BedsidePage(CaseWorkPage):
 
     # ------------------------------------------------------------ actions
 
-    def _wristband_entered(self) -> None:
-        if self.bag_scan.text().strip():
+    def _wristband_entered(self, *_scan: object) -> None:
+        if self.bag_scan.value:
             self.check_bedside()
         else:
             self.bag_scan.setFocus()
@@ -345,11 +352,15 @@ class BedsidePage(CaseWorkPage):
         self.wristband_scan.clear()
         self.bag_scan.clear()
 
-    def check_bedside(self) -> None:
+    def check_bedside(self, *_scan: object) -> None:
         """Check the wristband and the bag against the case (first nurse)."""
         if self.state is None or self.check is not None:
             return
-        wristband, bag = self.wristband_scan.text().strip(), self.bag_scan.text().strip()
+        for field in (self.wristband_scan, self.bag_scan):  # typed, not yet ended with Enter
+            finished = field.finish_entry(quietly=True)
+            if finished is not None and finished.problem is not None:
+                return
+        wristband, bag = self.wristband_scan.value, self.bag_scan.value
         if not wristband:
             self._say(False, "✖ Scan the patient's wristband first.")
             self.wristband_scan.setFocus()

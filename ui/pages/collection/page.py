@@ -39,6 +39,7 @@ from app.journey import (
     register_collection,
     verify_collection,
 )
+from app.scanning import ScannerSettings
 from ui.dialogs import SecondPersonDialog
 from ui.pages import CaseWorkPage
 from ui.pages.collection.snapshot import CollectionState, read_collection
@@ -53,8 +54,17 @@ class CollectionPage(CaseWorkPage):
 
     stages = (CaseStage.ENROLLED, CaseStage.COLLECTED)
 
-    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
-        super().__init__(database, actor, runner, "Collection and shipment to the manufacturer")
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        scanner: ScannerSettings | None = None,
+    ) -> None:
+        super().__init__(
+            database, actor, runner, "Collection and shipment to the manufacturer", scanner=scanner
+        )
         self.setObjectName("page-collection")
         self.state: CollectionState | None = None
         self.shipments: dict[uuid.UUID, ShipmentView] = {}
@@ -99,10 +109,10 @@ class CollectionPage(CaseWorkPage):
         end_row, self.collection_end = time_editor("collectionEnd", 0)
         layout.addRow("Collection started", start_row)
         layout.addRow("Collection ended", end_row)
-        self.din_scan = QLineEdit()
-        self.din_scan.setObjectName("dinScan")
-        self.din_scan.setPlaceholderText("Pre-labelled set only: scan its DIN (else one is issued)")
-        self.din_scan.returnPressed.connect(self.register_bag)
+        self.din_scan = self.scan_field(
+            "dinScan", "Pre-labelled set only: scan its DIN (else one is issued)"
+        )
+        self.din_scan.scanned.connect(self.register_bag)
         layout.addRow("DIN (optional)", self.din_scan)
         self.register_button = QPushButton("Register bag")
         self.register_button.setObjectName("registerBag")
@@ -144,19 +154,17 @@ class CollectionPage(CaseWorkPage):
         self.sscc_label.setWordWrap(True)
         self.sscc_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addRow(self.sscc_label)
-        self.pack_scan = QLineEdit()
-        self.pack_scan.setObjectName("packScan")
-        self.pack_scan.setPlaceholderText("Scan each bag as it goes in (Enter)")
-        self.pack_scan.returnPressed.connect(self.pack)
+        self.pack_scan = self.scan_field("packScan", "Scan each bag as it goes in (Enter)")
+        self.pack_scan.scanned.connect(self.pack)
         layout.addRow("Pack bag", self.pack_scan)
         self.packed_label = QLabel()
         self.packed_label.setObjectName("packedBags")
         self.packed_label.setWordWrap(True)
         layout.addRow(self.packed_label)
-        self.logger_scan = QLineEdit()
-        self.logger_scan.setObjectName("loggerScan")
-        self.logger_scan.setPlaceholderText("Scan the data logger's bar code, e.g. (8004)…")
-        self.logger_scan.returnPressed.connect(self.attach)
+        self.logger_scan = self.scan_field(
+            "loggerScan", "Scan the data logger's bar code, e.g. (8004)…"
+        )
+        self.logger_scan.scanned.connect(self.attach)
         layout.addRow("Data logger", self.logger_scan)
         self.courier_name = QLineEdit()
         self.courier_name.setObjectName("courierName")
@@ -206,7 +214,7 @@ class CollectionPage(CaseWorkPage):
         self.no_bags.setVisible(not bags)
         collecting = state is not None and state.case.stage is CaseStage.ENROLLED
         for bag in bags:
-            row = BagRow(bag, state.labels.get(bag.id) if state else None)
+            row = BagRow(bag, state.labels.get(bag.id) if state else None, self.scanner)
             row.print_button.setEnabled(collecting)
             if not collecting:
                 row.scan_back.setEnabled(False)
@@ -262,12 +270,15 @@ class CollectionPage(CaseWorkPage):
 
     # ------------------------------------------------------------ collection
 
-    def register_bag(self) -> None:
+    def register_bag(self, *_scan: object) -> None:
         """Register one bag of the chosen case (apheresis nurse)."""
         state = self.state
         if state is None:
             return
-        din = self.din_scan.text().strip()
+        finished = self.din_scan.finish_entry(quietly=True)  # typed, not yet ended with Enter
+        if finished is not None and finished.problem is not None:
+            return
+        din = self.din_scan.value
         bag = CollectedBag(
             volume_ml=self.volume.value(),
             anticoagulant=self.anticoagulant.text(),
@@ -352,9 +363,9 @@ class CollectionPage(CaseWorkPage):
             created,
         )
 
-    def pack(self) -> None:
+    def pack(self, *_scan: object) -> None:
         """Scan a bag into the shipper: it must be a bag of this case not yet packed."""
-        shipment, raw = self._shipment(), self.pack_scan.text().strip()
+        shipment, raw = self._shipment(), self.pack_scan.value
         if shipment is None or not raw:
             return
 
@@ -371,9 +382,9 @@ class CollectionPage(CaseWorkPage):
             on_mismatch=self.pack_scan.clear,
         )
 
-    def attach(self) -> None:
+    def attach(self, *_scan: object) -> None:
         """Scan the data logger's GIAI into the shipper."""
-        shipment, raw = self._shipment(), self.logger_scan.text().strip()
+        shipment, raw = self._shipment(), self.logger_scan.value
         if shipment is None or not raw:
             return
 

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import AssessedTrace
-from app.coldchain import LoggerFileView
+from app.coldchain import AssessedTrace, LoggerFileView
 from app.core import Database
 from ui.pages.receipt.temperature_plot import TemperaturePlot
 from ui.pages.receipt.words import VERDICT_WORDS, cold_chain_numbers

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -35,16 +34,16 @@ from app.casefile import ReceiptStatus, ShipmentView, receipt_status, shipments_
 from app.coldchain import LoggerFileView, logger_files_of_shipment
 from app.core import Actor, Database, ScanMismatch
 from app.journey import receive_unit
-from app.scanning import ScanAcknowledgement
+from app.scanning import ScanAcknowledgement, ScannerSettings, WedgeScan
 from ui.dialogs import LoggerImportDialog, VerifyReceiptDialog
 from ui.pages.receipt.cold_chain_panel import ColdChainPanel
 from ui.pages.receipt.words import unit_status
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
+    RefusalAcknowledgement,
+    ScanField,
     describe,
     message_line,
-    not_recorded_text,
-    record_acknowledgement,
     restyle,
     show_error,
     show_message,
@@ -66,15 +65,21 @@ def fit_rows(table: QTableWidget, most: int = 4) -> None:
 class ReceiptPage(QWidget):
     """Shipments arriving at the user's site; for the chosen one: scan, logger, verification."""
 
-    def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        scanner: ScannerSettings | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName("receiptPage")
         self.database, self.actor, self.runner = database, actor, runner
+        self.scanner = scanner or ScannerSettings()
         self.shipment: ShipmentView | None = None
         self.status: ReceiptStatus | None = None
         self.import_dialog: LoggerImportDialog | None = None
-        self.refused_scan: uuid.UUID | None = None
-        """The refused scan whose alarm blocks scanning (None when nothing was recorded)."""
         self.acknowledgement: ScanAcknowledgement | None = None
         self.verify_dialog: VerifyReceiptDialog | None = None
         title = QLabel("Receive shipment")
@@ -128,10 +133,11 @@ class ReceiptPage(QWidget):
         self.units.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.units.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         fit_rows(self.units)
-        self.scan_field = QLineEdit()
+        self.scan_field = ScanField(self.scanner)
         self.scan_field.setObjectName("receiptScanField")
         self.scan_field.setPlaceholderText("Scan each container's DIN bar code here")
-        self.scan_field.returnPressed.connect(self.submit_scan)
+        self.scan_field.scanned.connect(self.submit_scan)
+        self.scan_field.rejected.connect(self._entry_rejected)
         self.scan_ok = message_line("okMessage")
         self.mismatch = QFrame()
         self.mismatch.setObjectName("receiptMismatch")
@@ -142,7 +148,11 @@ class ReceiptPage(QWidget):
         self.mismatch_text.setWordWrap(True)
         self.acknowledge = QPushButton(ACKNOWLEDGE_TEXT)
         self.acknowledge.setObjectName("receiptAcknowledge")
-        self.acknowledge.clicked.connect(self.acknowledge_mismatch)
+        self.acknowledgement_flow = RefusalAcknowledgement(
+            self.database, self.actor, self.runner, self.acknowledge, RECORDING_TEXT
+        )
+        self.acknowledgement_flow.recorded.connect(self._acknowledged)
+        self.acknowledgement_flow.not_recorded.connect(self._acknowledgement_failed)
         self.acknowledge_error = message_line("errorMessage")
         box = QVBoxLayout(self.mismatch)
         box.addWidget(self.mismatch_headline)
@@ -259,18 +269,24 @@ class ReceiptPage(QWidget):
             self.scan_field.setFocus()
 
     # ------------------------------------------------------------ scanning
-    def submit_scan(self) -> None:
-        """Verify the scanned text against the shipment on the single writer."""
-        raw = self.scan_field.text()
-        self.scan_field.clear()
-        if not raw.strip() or self.shipment is None:
+    @property
+    def refused_scan(self) -> uuid.UUID | None:
+        """The refused scan whose alarm blocks scanning (None when nothing was recorded)."""
+        return self.acknowledgement_flow.scan_id
+
+    def submit_scan(self, scan: WedgeScan) -> None:
+        """Verify the scanned entry against the shipment on the single writer."""
+        if self.shipment is None:
             return
-        database, actor, shipment_id = self.database, self.actor, self.shipment.id
+        database, actor, shipment_id, raw = self.database, self.actor, self.shipment.id, scan.raw
         self.runner.write(
             lambda _t: receive_unit(database, actor, shipment_id, raw),
             self._scanned,
             self._scan_refused,
         )
+
+    def _entry_rejected(self, text: str) -> None:
+        show_message(self.scan_ok, f"✖ {text}", ok=False)  # beside the field; nothing was sent
 
     def _scanned(self, view: ShipmentView) -> None:
         show_message(
@@ -283,7 +299,7 @@ class ReceiptPage(QWidget):
 
     def _scan_refused(self, error: BaseException) -> None:
         title, text = describe(error)
-        self.refused_scan = error.scan_id if isinstance(error, ScanMismatch) else None
+        self.acknowledgement_flow.expect(error.scan_id if isinstance(error, ScanMismatch) else None)
         if isinstance(error, ScanMismatch):
             self.mismatch_headline.setText("✖ WRONG CONTAINER — STOP")
             reasons = error.reasons or (text,)
@@ -302,35 +318,17 @@ class ReceiptPage(QWidget):
 
     def acknowledge_mismatch(self) -> None:
         """Record that the operator has seen the refusal; then scanning may continue."""
-        if self.mismatch.isHidden() or not self.acknowledge.isEnabled():
-            return
-        if self.refused_scan is None:  # nothing was recorded: there is nothing to acknowledge
-            self._acknowledged(None)
-            return
-        self.acknowledge.setEnabled(False)
-        self.acknowledge.setText(RECORDING_TEXT)
-        record_acknowledgement(
-            self.runner,
-            self.database,
-            self.actor,
-            self.refused_scan,
-            recorded=self._acknowledged,
-            failed=self._acknowledgement_failed,
-        )
+        self.acknowledgement_flow.acknowledge()
 
     def _acknowledged(self, acknowledgement: ScanAcknowledgement | None) -> None:
-        self.acknowledgement, self.refused_scan = acknowledgement, None
-        self.acknowledge.setEnabled(True)
-        self.acknowledge.setText(ACKNOWLEDGE_TEXT)
+        self.acknowledgement = acknowledgement
         self.acknowledge_error.hide()
         self.mismatch.hide()
         self._enable()
         self.scan_field.setFocus()
 
-    def _acknowledgement_failed(self, error: BaseException) -> None:
-        self.acknowledge.setEnabled(True)
-        self.acknowledge.setText(ACKNOWLEDGE_TEXT)
-        show_message(self.acknowledge_error, not_recorded_text(error), ok=False)
+    def _acknowledgement_failed(self, text: str) -> None:
+        show_message(self.acknowledge_error, text, ok=False)
         self.acknowledge.setFocus()
 
     # ------------------------------------------------------------ the logger file

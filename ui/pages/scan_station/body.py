@@ -4,6 +4,7 @@ no one can miss, and the history of recent scans. `page` gives them their work."
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -16,21 +17,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import Actor
-from ui.widgets import ScanField, ScannerSettings, multimedia_available, restyle
+from app.scanning import ScannerSettings
+from ui.pages.scan_station.camera import NO_CAMERA, camera_names
+from ui.widgets import ScanField, restyle
 
 HISTORY_LENGTH = 50
-NO_CAMERA = "No camera found on this computer"
 ACKNOWLEDGE_TEXT = "Acknowledge (F12)"
 RECORDING_TEXT = "Recording the acknowledgement…"
-
-
-def camera_names() -> list[str]:
-    """The cameras on this computer (none on a headless display)."""
-    if not multimedia_available():
-        return []
-    from PySide6.QtMultimedia import QMediaDevices  # noqa: PLC0415 - see ui/widgets/sounds.py
-
-    return [device.description() for device in QMediaDevices.videoInputs()]
+CAMERA_TEXT = "Camera"
+CAMERA_STOP_TEXT = "Stop camera"
+PREVIEW_HEIGHT = 160
 
 
 def _label(name: str, text: str = "") -> QLabel:
@@ -61,6 +57,12 @@ class ScanStationBody(QWidget):
         self.scan_field = ScanField(settings)
         self.scan_field.setObjectName("scanField")
         layout.addWidget(self.scan_field)
+        self.preview = QLabel()
+        self.preview.setObjectName("cameraPreview")
+        self.preview.setFixedHeight(PREVIEW_HEIGHT)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.hide()
+        layout.addWidget(self.preview)
         layout.addWidget(self._banner())
         self.notice = _label("scanNotice")
         self.notice.hide()
@@ -74,13 +76,14 @@ class ScanStationBody(QWidget):
         title.setObjectName("pageTitle")
         self.change_case_button = _button("changeCase", "Change case")
         self.decode_button = _button("decodeImage", "Decode image file…")
-        self.camera_button = _button("camera", "Camera")
-        cameras = camera_names()
+        self.camera_button = _button("camera", CAMERA_TEXT)
+        self.camera_button.setCheckable(True)
+        self.cameras = camera_names()
         self.camera_button.setEnabled(False)
         self.camera_button.setToolTip(
-            f"Reading codes with the camera ({cameras[0]}) is not built yet: photograph the "
-            "label and use “Decode image file…”."
-            if cameras
+            f"Hold the label in front of the camera ({self.cameras[0]}): the first code it "
+            "reads is verified like a scan."
+            if self.cameras
             else NO_CAMERA
         )
         self.full_button = _button("fullWindow", "Full window (F11)")
@@ -138,6 +141,22 @@ class ScanStationBody(QWidget):
         for widget in (self.banner, self.headline, self.detail):
             restyle(widget)
             widget.updateGeometry()
+
+    def show_camera(self, running: bool) -> None:
+        """The camera button and preview as the camera runs or not."""
+        self.camera_button.setChecked(running)
+        self.camera_button.setText(CAMERA_STOP_TEXT if running else CAMERA_TEXT)
+        self.preview.clear()
+        self.preview.setVisible(running)
+
+    def show_frame(self, image: QImage) -> None:
+        """Show the camera's latest frame, small, so the label can be aimed."""
+        if self.preview.isVisible():
+            self.preview.setPixmap(
+                QPixmap.fromImage(image).scaledToHeight(
+                    PREVIEW_HEIGHT, Qt.TransformationMode.FastTransformation
+                )
+            )
 
     def remember(self, line: str) -> None:
         """Add ``line`` to the top of the history, with the time; the oldest lines go."""

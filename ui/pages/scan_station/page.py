@@ -9,7 +9,8 @@ nothing until someone clicks Acknowledge or presses F12 (never Enter, which ever
 and the acknowledgement of the signed-in user is on record (`app.scanning.alarms`).
 
 An image file is decoded off the GUI thread and each code in it is verified like a scan (see
-`ui.widgets.scan_entries` for the one code that is not).
+`app.scanning.image_reading` for the one code that is not); so is the first code the camera
+reads (`pictures`, `camera`).
 """
 
 from __future__ import annotations
@@ -19,41 +20,38 @@ from collections import deque
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QVBoxLayout,
     QWidget,
 )
 
-from app.casefile import list_cases
-from app.core import Actor, CoiError, Database
-from app.scanning import Expectation, ScanAcknowledgement, ScanVerdict, verify_scan
-from labels.decode import ImageDecode, decode_image
-from labels.isbt128 import CoiIdentifier, InvalidCoi
-from ui.pages.scan_station.body import ACKNOWLEDGE_TEXT, RECORDING_TEXT, ScanStationBody
+from app.core import Actor, Database
+from app.scanning import (
+    Expectation,
+    ScanAcknowledgement,
+    ScanEntry,
+    ScannerSettings,
+    ScanVerdict,
+    WedgeScan,
+    verify_scan,
+)
+from labels.isbt128 import CoiIdentifier
+from ui.pages.scan_station.body import RECORDING_TEXT, ScanStationBody
+from ui.pages.scan_station.case_choice import choose_case, coi_text, expected_next
+from ui.pages.scan_station.pictures import PictureReader
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
     FullWindow,
-    ScanEntry,
-    ScannerSettings,
+    RefusalAcknowledgement,
     Sounds,
-    WedgeScan,
-    case_coi,
     describe,
     din_text,
-    image_reading,
-    not_recorded_text,
-    record_acknowledgement,
     restyle,
 )
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"
-
-
-def coi_text(coi: CoiIdentifier) -> str:
-    """``CH G1234 26 000001 [4]``: the COI as printed, check character in brackets."""
-    return f"{coi.eye_readable} [{coi.check_character}]"
 
 
 class ScanStation(QWidget):
@@ -85,13 +83,8 @@ class ScanStation(QWidget):
         self.sounds = sounds or Sounds(self)
         self.coi: CoiIdentifier | None = None
         self.blocked = False
-        self.refused_scan: uuid.UUID | None = None
-        """The refused scan on record whose alarm blocks the station (None: nothing recorded)."""
-        self.acknowledgement: ScanAcknowledgement | None = None
-        self._recording = False
         self._queue: deque[ScanEntry] = deque()
         self._checking: ScanEntry | None = None
-        self._decoding = False
         self.setObjectName("page-scan")
 
         self.body = ScanStationBody(self.settings, self.actor)
@@ -110,11 +103,24 @@ class ScanStation(QWidget):
         self.change_case_button, self.decode_button = body.change_case_button, body.decode_button
         self.camera_button = body.camera_button
         self.scan_field.scanned.connect(self._scanned)
+        self.scan_field.rejected.connect(self._entry_rejected)
         self.scan_field.refused.connect(self._input_refused)
         self.change_case_button.clicked.connect(self.change_case)
         self.decode_button.clicked.connect(self._choose_image)
+        self.camera_button.clicked.connect(self.toggle_camera)
         self.full_button.clicked.connect(self.toggle_full_window)
-        self.acknowledge_button.clicked.connect(self.acknowledge)
+        self.acknowledgement_flow = RefusalAcknowledgement(
+            database, actor, runner, self.acknowledge_button, RECORDING_TEXT
+        )
+        self.acknowledgement_flow.recorded.connect(self._acknowledged)
+        self.acknowledgement_flow.not_recorded.connect(self._acknowledgement_failed)
+        self.pictures = PictureReader(runner, self)
+        self.frames, self.camera = self.pictures.frames, self.pictures.camera
+        self.pictures.entries.connect(self._picture_entries)
+        self.pictures.note.connect(self.body.remember)
+        self.pictures.problem.connect(self._image_problem)
+        self.pictures.changed.connect(self._pictures_changed)
+        self.camera.frame.connect(self.body.show_frame)
         self.setFocusProxy(self.scan_field)
         self._shortcut(Qt.Key.Key_F12, self.acknowledge)
         self._shortcut(Qt.Key.Key_F11, self.toggle_full_window)
@@ -132,21 +138,20 @@ class ScanStation(QWidget):
     @property
     def busy(self) -> bool:
         """True while a scan or an image is being checked."""
-        return self._checking is not None or bool(self._queue) or self._decoding
+        return self._checking is not None or bool(self._queue) or self.pictures.decoding
+
+    @property
+    def refused_scan(self) -> uuid.UUID | None:
+        """The refused scan on record whose alarm blocks the station (None: nothing recorded)."""
+        return self.acknowledgement_flow.scan_id
+
+    @property
+    def acknowledgement(self) -> ScanAcknowledgement | None:
+        """The acknowledgement on record of the last refused scan."""
+        return self.acknowledgement_flow.acknowledgement
 
     def _update(self) -> None:
-        if self.blocked:
-            expected = "STOP — acknowledge the refused scan (button or F12)"
-            placeholder = "BLOCKED until the refused scan is acknowledged"
-        elif self.coi is None:
-            expected = (
-                "Scan the case COI bar code, or type the COI with its check character, "
-                "then press Enter"
-            )
-            placeholder = "Case COI, e.g. CH G1234 26 000001 4"
-        else:
-            expected = f"Scan a container of COI {coi_text(self.coi)}"
-            placeholder = "Scan the DIN bar code or the 2-D code of the container"
+        expected, placeholder = expected_next(self.blocked, self.coi)
         self.expectation.setText(expected)
         self.scan_field.setPlaceholderText(placeholder)
         self.scan_field.locked = self.blocked
@@ -158,6 +163,10 @@ class ScanStation(QWidget):
         self.decode_button.setToolTip(
             "" if self.coi is not None else "Choose the case first (scan or type its COI)."
         )
+        running = self.camera.running
+        self.camera_button.setEnabled(
+            running or (idle and self.coi is not None and bool(self.body.cameras))
+        )
 
     def _refocus(self) -> None:
         self.scan_field.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -166,6 +175,11 @@ class ScanStation(QWidget):
         """The scan field has the focus whenever the station is shown."""
         super().showEvent(event)
         self._refocus()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """The camera stops when the station is hidden (another page, the window closed)."""
+        self.camera.stop()
+        super().hideEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A click anywhere on the station gives the focus back to the scan field."""
@@ -182,47 +196,24 @@ class ScanStation(QWidget):
             self._choose_case(scan)
             return
         source = "typed" if scan.typed_by_hand else "scanner"
-        self._enqueue(ScanEntry(scan.raw, source, self.settings.gs_substitute))
+        self._enqueue(ScanEntry(scan.raw, source))
+
+    def _entry_rejected(self, text: str) -> None:
+        if self.blocked:
+            return
+        self.notice.hide()
+        self.body.show_banner("scanBannerWarning", "⚠ ENTRY NOT CHECKED", text)
+        self.body.remember(f"⚠ entry not checked: {text}")
 
     def _choose_case(self, scan: WedgeScan) -> None:
-        try:
-            coi = case_coi(scan, self.settings.gs_substitute)
-        except InvalidCoi as refusal:
-            self.body.show_banner("scanBannerWarning", "⚠ COI NOT ACCEPTED", str(refusal))
-            self.body.remember(f"⚠ COI not accepted: {scan.shown}")
-            return
-        problem = self._case_problem(coi)
-        if problem is not None:
-            self.body.show_banner("scanBannerWarning", "⚠ CASE NOT FOUND", problem)
-            self.body.remember(f"⚠ case not found: COI {coi_text(coi)}")
-            return
-        self.coi = coi
-        self.body.show_banner(
-            "scanBannerInfo",
-            "ℹ CASE CHOSEN",
-            f"COI {coi_text(coi)}. Now scan each container of this case.",
-        )
-        self.body.remember(f"ℹ case chosen: COI {coi_text(coi)}")
-        self._update()
-        self.case_chosen.emit(coi.code)
-
-    def _case_problem(self, coi: CoiIdentifier) -> str | None:
-        """Why ``coi`` cannot be the station's case (None: it is a case this user may see).
-
-        Checked before any container is scanned against it, so a well-formed COI of a case that
-        does not exist (or is another site's) cannot turn every scan into a refusal. One indexed
-        read, on the GUI thread: it is quick and the scan must wait for it anyway.
-        """
-        try:
-            page = list_cases(self.database, self.actor, search=coi.code, limit=2)
-        except CoiError as error:
-            return f"The case could not be looked up: {error.message} Try again."
-        if any(row.coi == coi.code for row in page.rows):
-            return None
-        return (
-            f"No case with COI {coi_text(coi)} is on record for you: check the COI on the "
-            "label or wristband, or ask whether the case belongs to another site."
-        )
+        choice = choose_case(self.database, self.actor, scan)
+        state = "scanBannerWarning" if choice.coi is None else "scanBannerInfo"
+        self.body.show_banner(state, choice.headline, choice.detail)
+        self.body.remember(choice.history)
+        if choice.coi is not None:
+            self.coi, self.pictures.coi = choice.coi, choice.coi.code
+            self._update()
+            self.case_chosen.emit(choice.coi.code)
 
     def change_case(self) -> None:
         """Forget the chosen case (a deliberate click; not while blocked or checking)."""
@@ -230,7 +221,8 @@ class ScanStation(QWidget):
             return
         if self.coi is not None:
             self.body.remember(f"ℹ case closed: COI {coi_text(self.coi)}")
-        self.coi = None
+        self.camera.stop()
+        self.coi, self.pictures.coi = None, ""
         self.scan_field.clear_entry()
         self.body.show_banner("scanBannerIdle", "Ready", "Waiting for the case COI.")
         self._update()
@@ -258,9 +250,7 @@ class ScanStation(QWidget):
         database, actor, expectation = self.database, self.actor, self._expectation()
 
         def work(_task: Task) -> ScanVerdict:
-            return verify_scan(
-                database, actor, entry.raw, expectation, gs_substitute=entry.gs_substitute
-            )
+            return verify_scan(database, actor, entry.raw, expectation)
 
         self.body.show_banner("scanBannerChecking", "… CHECKING", f"Checking {entry.shown}")
         self._update()
@@ -312,7 +302,8 @@ class ScanStation(QWidget):
         scan_id: uuid.UUID | None = None,
     ) -> None:
         self.blocked = True
-        self.refused_scan, self.acknowledgement = scan_id, None
+        self.acknowledgement_flow.expect(scan_id)
+        self.camera.stop()
         dropped = len(self._queue)
         self._queue.clear()
         self.body.show_banner(state, headline, "\n".join(reasons))
@@ -328,31 +319,13 @@ class ScanStation(QWidget):
     def acknowledge(self) -> None:
         """Record the acknowledgement of a refused scan (a deliberate click on Acknowledge, or
         F12), then unblock; the station stays blocked when it cannot be recorded."""
-        if not self.blocked or self._recording:
-            return
-        if self.refused_scan is None:  # the scan was not checked: nothing is on record
+        if self.blocked:
+            self.acknowledgement_flow.acknowledge()
+
+    def _acknowledged(self, acknowledgement: ScanAcknowledgement | None) -> None:
+        if acknowledgement is None:  # the scan was not checked: nothing is on record
             self._unblock("Nothing was recorded: scan the item again.")
             return
-        self._recording = True
-        self.acknowledge_button.setEnabled(False)
-        self.acknowledge_button.setText(RECORDING_TEXT)
-        record_acknowledgement(
-            self.runner,
-            self.database,
-            self.actor,
-            self.refused_scan,
-            recorded=self._acknowledged,
-            failed=self._acknowledgement_failed,
-        )
-
-    def _acknowledgement_done(self) -> None:
-        self._recording = False
-        self.acknowledge_button.setEnabled(True)
-        self.acknowledge_button.setText(ACKNOWLEDGE_TEXT)
-
-    def _acknowledged(self, acknowledgement: ScanAcknowledgement) -> None:
-        self._acknowledgement_done()
-        self.acknowledgement = acknowledgement
         deviation = acknowledgement.deviation_number
         self._unblock(
             "The refused scan and your acknowledgement are on record"
@@ -360,14 +333,12 @@ class ScanStation(QWidget):
             + ". Deal with the item as the message said, then scan the next container."
         )
 
-    def _acknowledgement_failed(self, error: BaseException) -> None:
-        self._acknowledgement_done()
-        self._notify(not_recorded_text(error))
+    def _acknowledgement_failed(self, text: str) -> None:
+        self._notify(text)
         self._refocus()
 
     def _unblock(self, detail: str) -> None:
         self.blocked = False
-        self.refused_scan = None
         self.sounds.stop()
         self.notice.hide()
         self.body.show_banner("scanBannerIdle", "Acknowledged", detail)
@@ -399,36 +370,51 @@ class ScanStation(QWidget):
         """Decode the bar codes in an image file off the GUI thread, then verify each one."""
         if self.coi is None or self.blocked or self.busy:
             return
-        self._decoding = True
         self.body.show_banner(
             "scanBannerChecking", "… READING IMAGE", f"Looking for bar codes in {path}"
         )
-        self._update()
-        self.runner.read(lambda _task: decode_image(path), self._decoded, self._decode_failed)
+        self.pictures.decode_file(path)
 
-    def _decoded(self, result: ImageDecode) -> None:
-        self._decoding = False
-        assert self.coi is not None  # decoding starts only once the case is chosen
-        reading = image_reading(result, self.coi.code)
-        for line in reading.skipped:
-            self.body.remember(line)
-        if reading.problem is not None:
-            self._image_problem(*reading.problem)
+    def _picture_entries(self, entries: tuple[ScanEntry, ...]) -> None:
+        if self.coi is None or self.blocked:  # a frame decoded as the station was blocked
+            self.camera.stop()
             return
-        for entry in reading.entries:
+        for entry in entries:
             self._enqueue(entry)
         self._refocus()
-
-    def _decode_failed(self, error: BaseException) -> None:
-        self._decoding = False
-        title, text = describe(error)
-        self._image_problem("⚠ IMAGE NOT READ", f"{title}: {text}")
 
     def _image_problem(self, headline: str, detail: str) -> None:
         self.body.show_banner("scanBannerWarning", headline, detail)
         self.body.remember(f"{headline}: {detail}")
         self._update()
         self._refocus()
+
+    # ------------------------------------------------------------------ the camera
+    def toggle_camera(self) -> None:
+        """Start reading codes with the camera, or stop it (the Camera button)."""
+        if self.camera.running:
+            self.camera.stop()
+        else:
+            self.start_camera()
+        self._refocus()
+
+    def start_camera(self) -> None:
+        """Start the camera; "No camera found" when there is none."""
+        if self.coi is None or self.blocked or self.busy:
+            return
+        problem = self.pictures.start_camera()
+        if problem is not None:
+            self._image_problem("⚠ CAMERA", problem)
+            return
+        self.body.show_banner(
+            "scanBannerChecking",
+            "… CAMERA",
+            "Hold the DIN bar code or the 2-D code still in front of the camera.",
+        )
+
+    def _pictures_changed(self) -> None:
+        self.body.show_camera(self.camera.running)
+        self._update()
 
     # ------------------------------------------------------------------ full window
     @property

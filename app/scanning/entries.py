@@ -1,4 +1,5 @@
-"""What waits at the scan station to be verified: a scan as keyed in, or the codes of an image.
+"""What waits at the scan station to be verified: an entry as keyed in, or the codes of an
+image (a file or a camera frame).
 
 An image's codes are verified like scans, except a code holding nothing but the chosen case's
 own COI: every label carries one, it names no container, and the service would refuse it as
@@ -9,22 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labels.decode import ImageDecode
-from ui.widgets.scanner_input import GS, GS_SHOWN, names_only_coi
+from app.scanning.wedge import names_only_coi, shown
+from labels.decode import DecodedSymbol, ImageDecode
 
 
 @dataclass(frozen=True)
 class ScanEntry:
-    """One text waiting to be verified, and where it came from."""
+    """One text waiting to be verified (GS as itself), and where it came from."""
 
     raw: str
     source: str
-    gs_substitute: str | None
 
     @property
     def shown(self) -> str:
         """The text as shown on screen (the invisible GS made visible)."""
-        return self.raw.replace(GS, GS_SHOWN)
+        return shown(self.raw)
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,12 @@ class ImageReading:
     entries: tuple[ScanEntry, ...] = ()
     skipped: tuple[str, ...] = ()
     problem: tuple[str, str] | None = None
+
+
+def symbol_entry(symbol: DecodedSymbol, where: str) -> ScanEntry:
+    """A decoded code as an entry: its AIM prefix and text, as a scanner would send them."""
+    raw = (symbol.symbology_identifier or "") + symbol.text  # decoded text carries GS itself
+    return ScanEntry(raw, f"{where}, {symbol.format}")
 
 
 def image_reading(result: ImageDecode, case_coi: str) -> ImageReading:
@@ -52,12 +58,11 @@ def image_reading(result: ImageDecode, case_coi: str) -> ImageReading:
         )
     entries, skipped = [], []
     for symbol in result.symbols:
-        raw = (symbol.symbology_identifier or "") + symbol.text
-        source = f"image {name}, {symbol.format}"
-        if names_only_coi(raw, case_coi):
-            skipped.append(f"ℹ {source}: the COI of this case (not a container), skipped")
+        entry = symbol_entry(symbol, f"image {name}")
+        if names_only_coi(entry.raw, case_coi):
+            skipped.append(f"ℹ {entry.source}: the COI of this case (not a container), skipped")
             continue
-        entries.append(ScanEntry(raw, source, None))  # decoded text carries GS itself
+        entries.append(entry)
     if not entries:
         return ImageReading(
             skipped=tuple(skipped),
@@ -68,3 +73,13 @@ def image_reading(result: ImageDecode, case_coi: str) -> ImageReading:
             ),
         )
     return ImageReading(tuple(entries), tuple(skipped))
+
+
+def camera_entry(symbols: tuple[DecodedSymbol, ...], case_coi: str) -> ScanEntry | None:
+    """The first code of a camera frame worth verifying (None: nothing but the case's COI, or
+    no code at all; the camera then keeps looking)."""
+    for symbol in symbols:
+        entry = symbol_entry(symbol, "camera")
+        if not names_only_coi(entry.raw, case_coi):
+            return entry
+    return None

@@ -1,7 +1,7 @@
 """Label print serials; DIN counters moved above the COI numbers already issued.
 
-Revision ID: 0004_label_serials
-Revises: 0003
+Revision ID: 0005_label_serials
+Revises: 0004
 Create Date: 2026-11-28 09:00:00.000000
 
 Every print now carries its own serial (``label.serial``, unique; labels printed before this
@@ -25,8 +25,8 @@ from alembic import op
 
 from db.types import UTCDateTime
 
-revision: str = '0004_label_serials'
-down_revision: str | None = '0003'
+revision: str = '0005_label_serials'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,103 @@
+"""The one place that writes a unit's side state, with its reason and its typed cause.
+
+What put a unit in a side state decides what may take it out: accepting a receipt lifts the
+quarantines that the receipt and its cold chain put on (``RECEIPT_CAUSES``), never a hold or
+quarantine a person set (MANUAL) nor a state carried from the case (CASE). The cause is a stored
+enum, never read back from the reason's words. Final states (rejected, destroyed, cancelled)
+are never left.
+
+When the unit is already in a side state, the stronger one stays: a final state outranks
+everything; a state a person or the case set outranks an automatic quarantine (receipt, cold
+chain), which then leaves the unit as it is; of two automatic quarantines the first stays.
+
+Every change is one audit event of its own, ``side state <old> -> <new> (<cause>)``, whose old
+and new values hold the state, the reason and the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from app.core import UnitOfWork
+from app.journey.stages import FINAL_SIDE_STATES
+from db.enums import SideState, SideStateCause
+from db.models import Unit
+
+AUTOMATIC_CAUSES = frozenset({SideStateCause.RECEIPT_PENDING, SideStateCause.COLD_CHAIN})
+"""Quarantines the journey puts on by itself; anything a person or the case set outranks them."""
+
+RECEIPT_CAUSES = AUTOMATIC_CAUSES
+"""What accepting a receipt lifts (its cold chain is accepted by then, or it would block)."""
+
+ANY_CAUSE = frozenset(SideStateCause)
+"""What QA's signed lift may take off (a final state is never lifted, whatever its cause)."""
+
+_STATES_OF: dict[SideStateCause, frozenset[SideState]] = {
+    SideStateCause.MANUAL: frozenset(SideState) - {SideState.NONE},
+    SideStateCause.RECEIPT_PENDING: frozenset({SideState.QUARANTINED}),
+    SideStateCause.COLD_CHAIN: frozenset({SideState.QUARANTINED, SideState.REJECTED}),
+    SideStateCause.CASE: FINAL_SIDE_STATES,
+}
+
+
+def _rank(state: SideState, cause: SideStateCause | None) -> int:
+    if state is SideState.NONE:
+        return 0
+    if state in FINAL_SIDE_STATES:
+        return 3
+    return 1 if cause in AUTOMATIC_CAUSES else 2
+
+
+def cause_of(unit: Unit) -> SideStateCause | None:
+    """The unit's cause (None when it is in no side state; MANUAL when none was recorded)."""
+    if unit.side_state is SideState.NONE:
+        return None
+    return unit.side_state_cause or SideStateCause.MANUAL
+
+
+def _write(
+    uow: UnitOfWork,
+    unit: Unit,
+    state: SideState,
+    cause: SideStateCause | None,
+    reason: str | None,
+    *,
+    action: str,
+    audit_reason: str,
+) -> None:
+    uow.flush()  # earlier changes of the unit go into their own audit event
+    unit.side_state = state
+    unit.side_state_reason = reason
+    unit.side_state_cause = cause
+    uow.annotate(unit, action=action, reason=audit_reason)
+    uow.flush()  # this change is one audit event, whatever the caller changes next
+
+
+def enter_side_state(
+    uow: UnitOfWork, unit: Unit, state: SideState, cause: SideStateCause, reason: str
+) -> bool:
+    """Put ``unit`` in ``state`` for ``cause``; False, writing nothing, when its present side
+    state outranks the new one (see the module's docstring)."""
+    if state not in _STATES_OF[cause]:
+        raise ValueError(f"a unit is not {state.value} for the cause {cause.value}")
+    present, new = _rank(unit.side_state, cause_of(unit)), _rank(state, cause)
+    if present == 3 or new < present or (new == present and cause in AUTOMATIC_CAUSES):
+        return False
+    old = unit.side_state
+    action = f"side state {old.value} -> {state.value} ({cause.value})"
+    _write(uow, unit, state, cause, reason, action=action, audit_reason=reason)
+    return True
+
+
+def lift_side_state(
+    uow: UnitOfWork, unit: Unit, causes: Collection[SideStateCause], reason: str
+) -> bool:
+    """Take ``unit`` out of its side state when its cause is one of ``causes``; False, writing
+    nothing, when it is in none, in a final one, or there for another cause."""
+    cause = cause_of(unit)
+    if cause is None or unit.side_state in FINAL_SIDE_STATES or cause not in causes:
+        return False
+    old = unit.side_state
+    action = f"side state {old.value} -> none ({cause.value} lifted)"
+    _write(uow, unit, SideState.NONE, None, None, action=action, audit_reason=reason)
+    return True

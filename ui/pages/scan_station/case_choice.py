@@ -1,0 +1,85 @@
+"""The station's case: chosen by scanning its COI bar code or typing the COI with its check
+character, and only when it is a case on record for the signed-in user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.casefile import list_cases
+from app.core import Actor, CoiError, Database
+from app.scanning import WedgeScan, case_coi
+from labels.isbt128 import CoiIdentifier, InvalidCoi
+
+
+def coi_text(coi: CoiIdentifier) -> str:
+    """``CH G1234 26 000001 [4]``: the COI as printed, check character in brackets."""
+    return f"{coi.eye_readable} [{coi.check_character}]"
+
+
+def expected_next(blocked: bool, coi: CoiIdentifier | None) -> tuple[str, str]:
+    """What the station expects next, and the scan field's placeholder, in words."""
+    if blocked:
+        return (
+            "STOP — acknowledge the refused scan (button or F12)",
+            "BLOCKED until the refused scan is acknowledged",
+        )
+    if coi is None:
+        return (
+            "Scan the case COI bar code, or type the COI with its check character, "
+            "then press Enter",
+            "Case COI, e.g. CH G1234 26 000001 4",
+        )
+    return (
+        f"Scan a container of COI {coi_text(coi)}",
+        "Scan the DIN bar code or the 2-D code of the container",
+    )
+
+
+@dataclass(frozen=True)
+class CaseChoice:
+    """The case an entry chose (None: not chosen), and the banner and history words."""
+
+    coi: CoiIdentifier | None
+    headline: str
+    detail: str
+    history: str
+
+
+def case_problem(database: Database, actor: Actor, coi: CoiIdentifier) -> str | None:
+    """Why ``coi`` cannot be the station's case (None: it is a case this user may see).
+
+    Checked before any container is scanned against it, so a well-formed COI of a case that
+    does not exist (or is another site's) cannot turn every scan into a refusal. One indexed
+    read, on the GUI thread: it is quick and the scan must wait for it anyway.
+    """
+    try:
+        page = list_cases(database, actor, search=coi.code, limit=2)
+    except CoiError as error:
+        return f"The case could not be looked up: {error.message} Try again."
+    if any(row.coi == coi.code for row in page.rows):
+        return None
+    return (
+        f"No case with COI {coi_text(coi)} is on record for you: check the COI on the "
+        "label or wristband, or ask whether the case belongs to another site."
+    )
+
+
+def choose_case(database: Database, actor: Actor, scan: WedgeScan) -> CaseChoice:
+    """The case ``scan`` names, if it is one on record for ``actor``."""
+    try:
+        coi = case_coi(scan)
+    except InvalidCoi as refusal:
+        return CaseChoice(
+            None, "⚠ COI NOT ACCEPTED", str(refusal), f"⚠ COI not accepted: {scan.shown}"
+        )
+    problem = case_problem(database, actor, coi)
+    if problem is not None:
+        return CaseChoice(
+            None, "⚠ CASE NOT FOUND", problem, f"⚠ case not found: COI {coi_text(coi)}"
+        )
+    return CaseChoice(
+        coi,
+        "ℹ CASE CHOSEN",
+        f"COI {coi_text(coi)}. Now scan each container of this case.",
+        f"ℹ case chosen: COI {coi_text(coi)}",
+    )
