@@ -39,7 +39,7 @@ from app.labelling.records import label_reconciliation
 from app.quality.deviations import deviations_of_case
 from app.scanning import GS, LONGEST_ENTRY, ScannerSettings
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
-from db.models import AuditEvent, Scan
+from db.models import AuditEvent, Label, Scan
 from labels.scan import parse_scan
 from tests.support.page_driving import (
     DEMO_PASSWORD,
@@ -367,7 +367,17 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     assert len(printed) == 2
     labels = label_reconciliation(demo.database, row.unit.id)
     assert (labels.issued, labels.applied, labels.voided) == (2, 0, 1)
+    # The DIN is the same on the voided copy: after a reprint only the 2-D code will do.
     scan(qtbot, page.outputs[0].scan_back, f"={row.unit.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active and "scan the 2-D code" in page.alarm.text.text()
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    with demo.database.read_session() as session:
+        payload = session.scalars(
+            select(Label.payload).where(Label.unit_id == row.unit.id).order_by(Label.printed_at)
+        ).all()[-1]
+    scan(qtbot, page.outputs[0].scan_back, json.loads(payload)["compound"])
     settle(qtbot, runner)
     assert label_reconciliation(demo.database, row.unit.id).reconciled
 

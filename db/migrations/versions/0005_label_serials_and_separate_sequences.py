@@ -76,5 +76,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_label_serial', table_name='label')
-    with op.batch_alter_table('label', schema=None) as batch_op:
-        batch_op.drop_column('serial')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite 3.35+ drops the column in place: a batch rebuild would DROP TABLE label, which
+        # its foreign keys (scans, reprints) refuse once labels exist.
+        op.execute('ALTER TABLE label DROP COLUMN serial')
+    else:
+        op.drop_column('label', 'serial')
