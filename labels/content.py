@@ -56,6 +56,7 @@ class LabelContent:
     from_site: str | None = None
     to_site: str | None = None
     profile_name: str | None = None
+    print_serial: str | None = None  # this print's serial: the last item of the 2-D symbol
 
     def __post_init__(self) -> None:
         for name in ("collected_at", "expires_at"):
@@ -71,6 +72,8 @@ class LabelContent:
             compose.patient_birth_date_structure(
                 self.patient_date_of_birth, self.patient_id_location
             )
+        if self.print_serial is not None:
+            compose.print_serial_structure(self.print_serial)
         if self.sscc is not None and not (
             len(self.sscc) == SSCC_LENGTH and has_valid_check_digit(self.sscc)
         ):
@@ -180,7 +183,8 @@ def symbol_payloads(
     """The exact data each symbol encodes, by element name.
 
     ISBT 128 symbols carry their data structures (data identifiers included); the compound
-    message carries the template's `compound_message` items in order; GS1 symbols carry the
+    message carries the template's `compound_message` items in order, then the print serial
+    (data structure 036) when the content has one; GS1 symbols carry the
     bracketed element string, e.g. `(00)306141411234567890` (FNC1 first is implied).
     """
     check_content(template, content, show_identity)
@@ -188,6 +192,8 @@ def symbol_payloads(
     for symbol in template.symbols:
         if symbol.data == "compound":
             structures = [_structure(content, i) for i in compound_items(template, show_identity)]
+            if content.print_serial is not None:
+                structures.append(compose.print_serial_structure(content.print_serial))
             payloads[symbol.name] = compose.compound_message([s for s in structures if s])
         elif symbol.data == "sscc":
             payloads[symbol.name] = f"(00){content.sscc}"

@@ -10,7 +10,9 @@ or `^`, and a trailing CR/LF or Tab. The result says what kind of identifier was
 - `gs1`: GS1 element strings (AIM GS1 symbologies, leading FNC1, bracketed, a Digital Link URI,
   or unprefixed data starting with a GS1 key such as (00), (01), (8003), (8004), (8018));
 - `app`: reserved. Our own 2-D symbols carry an ISBT 128 compound message (data structure 023)
-  holding the DIN, product, dates and CoI, so no application-specific payload is defined;
+  holding the DIN, product, dates and CoI, so no application-specific payload is defined.
+  The last structure of that message is the print serial (data structure 036, the labelling
+  facility's supplemental identification number), reported as the field `print_serial`;
 - `unknown`: anything else. Nothing is guessed.
 """
 
@@ -26,7 +28,14 @@ from biip.gtin import Gtin
 
 from labels import mod37_2
 from labels.gs1 import GS, Gs1Data, parse_bracketed, parse_digital_link, parse_element_strings
-from labels.isbt128 import InvalidCoi, InvalidSec, parse_isbt128, parse_sec_text, parse_typed_coi
+from labels.isbt128 import (
+    InvalidCoi,
+    InvalidSec,
+    Isbt128Message,
+    parse_isbt128,
+    parse_sec_text,
+    parse_typed_coi,
+)
 from labels.isbt128.din import type3_flag
 from labels.isbt128.sec import is_sec_text
 
@@ -45,6 +54,7 @@ _GS1_KEY_AIS = frozenset(
     | {"8010", "8013", "8017", "8018"}
 )
 CHECKED_TEXT_LENGTH = 13
+PRINT_SERIAL_STRUCTURE = "036"  # MPHO Supplemental Identification Number, ST-001 §2.4.36
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,20 @@ def _read_isbt128(body: str, symbology: str | None) -> ScanResult:
         return ScanResult("coi", message.valid, fields, message.errors, symbology, body)
     if message.structures:
         fields["data_structures"] = " ".join(n or "national" for n in message.numbers)
+    serials = _print_serials(message)
+    if len(serials) > 1:
+        error = "the compound message carries more than one print serial [036]"
+        return ScanResult("isbt128", False, fields, (*message.errors, error), symbology, body)
+    if serials:
+        fields["print_serial"] = serials[0]
     return ScanResult("isbt128", message.valid, fields, message.errors, symbology, body)
+
+
+def _print_serials(message: Isbt128Message) -> list[str]:
+    """The print serials of a compound message: its data structures 036 (none otherwise)."""
+    if message.declared_count is None:
+        return []
+    return [s.content for s in message.structures if s.number == PRINT_SERIAL_STRUCTURE]
 
 
 def _read_typed_coi(body: str, symbology: str | None) -> ScanResult:

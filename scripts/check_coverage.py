@@ -14,6 +14,7 @@ PERFECT_MODULES = (
     "labels.mod37_2",
     "labels.isbt128.din",
     "labels.isbt128.coi",
+    "labels.isbt128.sequences",
     "app.scanning.rules",
     "app.journey.stages",
     "app.journey.checklist",

@@ -60,6 +60,7 @@ from app.casefile.shipments import (
 from app.casefile.stages import StepStatus, UnitKind, post_thaw_minutes, units_of
 from app.casefile.timeline import TimelineEntry
 from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_queue
+from app.journey import LookAlike, case_look_alikes
 
 __all__ = [
     "PAGE_SIZE",
@@ -80,6 +81,7 @@ __all__ = [
     "Disposition",
     "ExpectedUnit",
     "GenealogyNode",
+    "LookAlike",
     "PendingDisposition",
     "QcOutcome",
     "QcSpecView",
@@ -103,6 +105,7 @@ __all__ = [
     "batch_record_screen",
     "bedside_screen",
     "case_detail",
+    "case_look_alikes",
     "cases_at",
     "collection_screen",
     "deviations_screen",

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import may_see_identity
 from app.casefile.cold_chain import ColdChainVerdict
 from app.casefile.queries import visible_case
 from app.casefile.timeline import TimelineEntry, build_timeline
 from app.core import Actor, Database, din_text
-from app.journey import CaseView, case_view
+from app.journey import CaseView, LookAlike, case_view, look_alike_line, look_alikes
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import SideState, UnitKind, UnitStatus
 from db.models import Case, Unit, UnitParent
@@ -63,6 +64,13 @@ class CaseDetail:
     case: CaseView
     timeline: tuple[TimelineEntry, ...]
     genealogy: tuple[GenealogyNode, ...]
+    look_alikes: tuple[LookAlike, ...] = ()
+    """Active cases at the same site whose identifiers (or patient) could be taken for these."""
+
+    @property
+    def look_alike_warning(self) -> str:
+        """The one-line look-alike warning (empty when there is none)."""
+        return look_alike_line(self.look_alikes)
 
 
 def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
@@ -108,11 +116,12 @@ def genealogy(database: Database, actor: Actor, case_id: uuid.UUID) -> tuple[Gen
 
 
 def case_detail(database: Database, actor: Actor, case_id: uuid.UUID) -> CaseDetail:
-    """A visible case with its timeline and genealogy, read in one session."""
+    """A visible case with its timeline, genealogy and look-alike cases, read in one session."""
     with database.read_session() as session:
         case = visible_case(session, actor, case_id)
         return CaseDetail(
             case=case_view(session, case, actor),
             timeline=build_timeline(session, case),
             genealogy=_genealogy(session, case),
+            look_alikes=look_alikes(session, case, with_identity=may_see_identity(actor)),
         )

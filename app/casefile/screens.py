@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.access import may_see_identity
 from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
 from app.casefile.release import (
     PendingDisposition,
@@ -32,12 +33,14 @@ from app.core import Actor, Database
 from app.journey import (
     CaseView,
     Checklist,
+    LookAlike,
     QcResultView,
     ShipmentView,
     StepView,
     UnitView,
     case_view,
     checklist_of,
+    look_alikes,
     qc_result_views,
     step_views,
 )
@@ -213,11 +216,13 @@ def batch_record_screen(database: Database, actor: Actor, case_id: uuid.UUID) ->
 
 @dataclass(frozen=True)
 class BedsideScreen:
-    """The case at the bedside, its final product bags and the post-thaw limit."""
+    """The case at the bedside, its final product bags, the post-thaw limit, and the look-alike
+    cases at the site (the check then asks the date of birth too)."""
 
     case: CaseView
     bags: tuple[UnitView, ...]
     limit_minutes: int | None
+    look_alikes: tuple[LookAlike, ...] = ()
 
 
 def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideScreen:
@@ -228,4 +233,5 @@ def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> Beds
             case_view(session, case, actor),
             tuple(u for u in unit_views(session, case) if u.kind is UnitKind.FINAL_PRODUCT_BAG),
             post_thaw_limit(session, case),
+            look_alikes(session, case, with_identity=may_see_identity(actor)),
         )

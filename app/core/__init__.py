@@ -33,7 +33,13 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.identifier_text import coi_fragment, coi_text, din_text
-from app.core.identifiers import issue_coi, issue_deviation_number, issue_din, issue_sscc
+from app.core.identifiers import (
+    issue_coi,
+    issue_deviation_number,
+    issue_din,
+    issue_print_serial,
+    issue_sscc,
+)
 from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
 from app.core.records import load, person
 from app.core.standing import ensure_standing
@@ -73,6 +79,7 @@ __all__ = [
     "issue_coi",
     "issue_deviation_number",
     "issue_din",
+    "issue_print_serial",
     "issue_sscc",
     "load",
     "load_settings",

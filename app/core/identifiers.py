@@ -1,4 +1,8 @@
-"""Issuing identifiers from database counters: COI, DIN, SSCC and deviation numbers.
+"""Issuing identifiers from database counters: COI, DIN, SSCC, print serials, deviation numbers.
+
+COI and DIN sequences are drawn into separate ranges two characters apart
+(`labels.isbt128.sequences`): no COI's 13 characters equal, or differ in one character from,
+any DIN's or another COI's of the same issuer and year.
 
 Every counter is advanced with one ``UPDATE ... RETURNING`` in the caller's transaction, so two
 workstations issuing at the same moment on PostgreSQL queue on the row lock and never get the
@@ -20,7 +24,7 @@ from db.models import CoiSequence, Counter, Site
 from db.types import utc_now
 from labels.gs1.keys import build_sscc
 from labels.isbt128 import CoiIdentifier, Din, build_coi, build_din
-from labels.isbt128.coi import MAX_SEQUENCE
+from labels.isbt128.sequences import MAX_NUMBER, coi_sequence, din_sequence
 
 _SSCC_EXTENSION_DIGIT = 0
 
@@ -68,11 +72,11 @@ def issue_coi(session: Session, issuer: Site, when: datetime | None = None) -> C
         (CoiSequence.fin == issuer.fin) & (CoiSequence.year == year),
         CoiSequence(fin=issuer.fin, year=year, last_value=1),
     )
-    if value > MAX_SEQUENCE:
+    if value > MAX_NUMBER:
         raise ValidationFailed(
-            f"Site {issuer.code} has issued all {MAX_SEQUENCE} COI identifiers for 20{year:02d}."
+            f"Site {issuer.code} has issued all {MAX_NUMBER} COI identifiers for 20{year:02d}."
         )
-    return build_coi(issuer.fin, year, value)
+    return build_coi(issuer.fin, year, coi_sequence(value))
 
 
 def issue_din(session: Session, site: Site, when: datetime | None = None) -> Din:
@@ -82,8 +86,28 @@ def issue_din(session: Session, site: Site, when: datetime | None = None) -> Din
             f"Site {site.code} has no ISBT 128 FIN, so it cannot number containers."
         )
     year = (when or utc_now()).year % 100
-    value = next_counter_value(session, f"din:{site.fin}:{year:02d}")
-    return build_din(site.fin, year, value)
+    value = next_counter_value(session, din_counter_name(site.fin, year))
+    if value > MAX_NUMBER:
+        raise ValidationFailed(
+            f"Site {site.code} has issued all {MAX_NUMBER} DINs for 20{year:02d}."
+        )
+    return build_din(site.fin, year, din_sequence(value))
+
+
+def din_counter_name(fin: str, year: int) -> str:
+    """The counter of the DINs a FIN issues in a year (two-digit year)."""
+    return f"din:{fin}:{year % 100:02d}"
+
+
+PRINT_SERIAL_DIGITS = 13
+NO_FIN = "00000"
+
+
+def issue_print_serial(session: Session, site: Site | None) -> str:
+    """The next label print serial: the printing site's FIN and a 13-digit count (18 characters)."""
+    fin = site.fin if site is not None and site.fin else NO_FIN
+    value = next_counter_value(session, f"label-serial:{fin}")
+    return f"{fin}{value:0{PRINT_SERIAL_DIGITS}d}"
 
 
 def issue_sscc(session: Session, site: Site) -> str:

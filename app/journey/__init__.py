@@ -8,6 +8,7 @@ from app.journey.collection import CollectedBag, register_collection, verify_col
 from app.journey.enrolment import Enrolment, enrol_patient, find_case
 from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.legs import LEGS
+from app.journey.look_alikes import LookAlike, case_look_alikes, look_alike_line, look_alikes
 from app.journey.manufacturing import (
     StepRecord,
     StepView,
@@ -54,6 +55,7 @@ __all__ = [
     "ChecklistItem",
     "CollectedBag",
     "Enrolment",
+    "LookAlike",
     "QcResultView",
     "ShipmentView",
     "StepRecord",
@@ -64,6 +66,7 @@ __all__ = [
     "attach_logger",
     "bedside_check",
     "blocking_reasons",
+    "case_look_alikes",
     "case_view",
     "certify_release",
     "checklist_of",
@@ -76,6 +79,8 @@ __all__ = [
     "find_case",
     "hand_over",
     "lift_side_state",
+    "look_alike_line",
+    "look_alikes",
     "pack_unit",
     "perform_step",
     "qc_result_views",

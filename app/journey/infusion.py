@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from app.access import ensure_second_person, identity_of, require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load
+from app.journey.look_alikes import look_alikes
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
 from app.quality import sign
@@ -45,13 +46,23 @@ def bedside_check(
     *,
     wristband_scan: str,
     bag_scan: str,
+    date_of_birth: date | None = None,
 ) -> BedsideCheckView:
-    """Scan the patient's wristband and the bag; both must be this case's (infusion nurse)."""
+    """Scan the patient's wristband and the bag; both must be this case's (infusion nurse).
+
+    When a look-alike case is active at the site, the patient's ``date_of_birth`` is asked as
+    a second identifier; a date of birth given is always checked.
+    """
     require_role(actor, Role.INFUSION_NURSE, doing="perform the bedside check")
     with UnitOfWork(database, actor) as uow:
         case = load_case_for(uow, case_id, Operation.INFUSE)
         require_site(actor, case.clinic_site_id, doing="infuse this patient")
         identity = identity_of(uow.session, case)
+        _check_second_identifier(
+            bool(look_alikes(uow.session, case, with_identity=True)),
+            identity.date_of_birth if identity else None,
+            date_of_birth,
+        )
         check_scan(
             uow,
             wristband_scan,
@@ -88,6 +99,21 @@ def bedside_check(
         view = BedsideCheckView(record.id, case.id, bag.id, bag.din, record.occurred_at)
         uow.commit()
     return view
+
+
+def _check_second_identifier(look_alike: bool, enrolled: date | None, given: date | None) -> None:
+    if given is None:
+        if look_alike:
+            raise ValidationFailed(
+                "A look-alike case is active at this site: ask the patient's date of birth and "
+                "enter it as a second identifier before the bedside check."
+            )
+        return
+    if enrolled is None or given != enrolled:
+        raise ValidationFailed(
+            "WRONG PATIENT? The date of birth entered is not the date of birth of this case's "
+            "patient. Stop, check the patient's identity and call your supervisor."
+        )
 
 
 def confirm_infusion(

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
 from app.access import identity_of, may_see_identity, require_site
 from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, load
 from app.labelling.raw_tcp import send_raw
-from app.labelling.records import LabelView, issue_label, label_view, void
+from app.labelling.records import LabelView, issue_label, label_view, next_print_serial, void
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import LabelStatus, PrinterKind, UnitKind
 from db.models import Case, Label, Printer, Product, Unit
@@ -40,12 +40,17 @@ TEMPLATE_FOR_KIND: dict[UnitKind, str] = {
 
 @dataclass(frozen=True)
 class PrintedLabel:
-    """A recorded label and what was printed: the PDF, and the DIN as a scanner reads it."""
+    """A recorded label and what was printed: the PDF, and its codes as a scanner reads them.
+
+    ``din_scan`` is the linear DIN code (the COI for a container without a DIN); ``two_d_scan``
+    the 2-D symbol's compound message, which carries this print's serial.
+    """
 
     label: LabelView
     pdf: bytes
     din_scan: str
     page_size_mm: tuple[float, float]
+    two_d_scan: str = ""
 
 
 def _content(uow: UnitOfWork, unit: Unit, show_identity: bool) -> LabelContent:
@@ -82,10 +87,13 @@ def _printer(uow: UnitOfWork, name: str | None) -> Printer | None:
 
 def _render(
     template: LabelTemplate, content: LabelContent, show_identity: bool
-) -> tuple[bytes, str]:
+) -> tuple[bytes, dict[str, str]]:
     pdf = render_label_pdf(template, content, show_identity=show_identity)
-    payloads = symbol_payloads(template, content, show_identity=show_identity)
-    return pdf, json.dumps(payloads, sort_keys=True, ensure_ascii=False)
+    return pdf, symbol_payloads(template, content, show_identity=show_identity)
+
+
+def _two_d(template: LabelTemplate, payloads: dict[str, str]) -> str:
+    return next((payloads[s.name] for s in template.symbols if s.data == "compound"), "")
 
 
 def print_unit_label(
@@ -120,14 +128,16 @@ def print_unit_label(
         name = template or TEMPLATE_FOR_KIND[unit.kind]
         chosen = load_template(name)
         show_identity = may_see_identity(actor)
-        content = _content(uow, unit, show_identity)
-        pdf, payload = _render(chosen, content, show_identity)
+        serial = next_print_serial(uow)
+        content = replace(_content(uow, unit, show_identity), print_serial=serial)
+        pdf, payloads = _render(chosen, content, show_identity)
         target = _printer(uow, printer)
         label = issue_label(
             uow,
             unit,
             template=name,
-            payload=payload,
+            payload=json.dumps(payloads, sort_keys=True, ensure_ascii=False),
+            serial=serial,
             printer_name=target.name if target else SCREEN_PRINTER,
             copies=copies,
             reprint_of=previous[-1] if previous else None,
@@ -140,4 +150,5 @@ def print_unit_label(
         view = label_view(label)
         uow.commit()
     din_scan = f"={unit.din}00" if unit.din else f"&/{unit.coi}"
-    return PrintedLabel(view, pdf, din_scan, (chosen.width_mm, chosen.height_mm))
+    size = (chosen.width_mm, chosen.height_mm)
+    return PrintedLabel(view, pdf, din_scan, size, _two_d(chosen, payloads))

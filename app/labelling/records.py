@@ -1,8 +1,10 @@
 """Label records: issue, scan back (apply), void, reprint, and reconcile per unit.
 
-Every printed label is a record (who, when, which printer, copies). A reprint needs a reason and
-voids the label it replaces. A unit's labels reconcile when every issued label is either applied
-(scanned back and matched) or voided, and at least one is applied (DESIGN.md §3, §9 item 3).
+Every printed label is a record (who, when, which printer, copies) with its own print serial,
+carried in the label's 2-D symbol. A reprint needs a reason and voids the label it replaces; a
+scan of a voided print is refused everywhere scans are checked (app.scanning). A unit's labels
+reconcile when every issued label is either applied (scanned back and matched) or voided, and
+at least one is applied (DESIGN.md §3, §9 item 3).
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.access import require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, load
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_print_serial, load
 from app.scanning import UNIT_KIND_NAMES, Expectation, check_scan
 from db.enums import LabelStatus, Role
-from db.models import Label, Unit
+from db.models import Label, Site, Unit
 from db.types import utc_now
 
 LABEL_ROLES = (Role.APHERESIS_NURSE, Role.CLINIC_COORDINATOR, Role.MFG_OPERATOR, Role.MFG_VERIFIER)
@@ -34,6 +36,7 @@ class LabelView:
     id: uuid.UUID
     unit_id: uuid.UUID
     template: str
+    serial: str | None
     status: LabelStatus
     printer_name: str
     copies: int
@@ -69,6 +72,7 @@ def label_view(label: Label) -> LabelView:
         id=label.id,
         unit_id=label.unit_id,
         template=label.template,
+        serial=label.serial,
         status=label.status,
         printer_name=label.printer_name,
         copies=label.copies,
@@ -107,8 +111,13 @@ def issue_label(
     copies: int = 1,
     reprint_of: Label | None = None,
     reason: str | None = None,
+    serial: str | None = None,
 ) -> Label:
-    """Record a label printed for ``unit`` in the caller's transaction."""
+    """Record a label printed for ``unit`` in the caller's transaction.
+
+    ``serial`` is the print serial the label's 2-D symbol carries (`next_print_serial`); a
+    record made without one still gets its own.
+    """
     require_role(uow.actor, *PRINT_ROLES, doing="print labels")
     if not 1 <= copies <= 10:
         raise ValidationFailed("Print between 1 and 10 copies of a label.")
@@ -118,6 +127,7 @@ def issue_label(
         unit_id=unit.id,
         template=template,
         payload=payload,
+        serial=serial or next_print_serial(uow),
         status=LabelStatus.ISSUED,
         printer_name=printer_name,
         copies=copies,
@@ -129,6 +139,12 @@ def issue_label(
     uow.add(label, action="reprint label" if reprint_of else "print label", reason=reason)
     uow.flush()
     return label
+
+
+def next_print_serial(uow: UnitOfWork) -> str:
+    """A fresh print serial under the FIN of the printing user's site."""
+    site = uow.session.get(Site, uow.actor.site_id) if uow.actor.site_id else None
+    return issue_print_serial(uow.session, site)
 
 
 def void(uow: UnitOfWork, label: Label, reason: str) -> None:
@@ -174,7 +190,12 @@ def unit_expectation(unit: Unit, purpose: str) -> Expectation:
 
 
 def confirm_label(database: Database, actor: Actor, unit_id: uuid.UUID, raw_scan: str) -> LabelView:
-    """Scan a printed label back on its container: it must match the unit, then it is applied."""
+    """Scan a printed label back on its container: it must match the unit, then it is applied.
+
+    A voided print, or one this database never issued, is refused. Once a container has a
+    voided label, only the 2-D code (which carries the print serial) is accepted: the linear
+    DIN code is the same on every copy and cannot tell the current label from a voided one.
+    """
     require_role(actor, *LABEL_ROLES, doing="scan labels back")
     with UnitOfWork(database, actor) as uow:
         unit = load(uow.session, Unit, unit_id, "container")
@@ -189,7 +210,12 @@ def confirm_label(database: Database, actor: Actor, unit_id: uuid.UUID, raw_scan
             raise ValidationFailed(
                 "No printed label is waiting to be scanned back for this container: print one."
             )
-        check_scan(uow, raw_scan, expected, label_id=label.id)
+        voided = uow.session.scalar(
+            select(func.count())
+            .select_from(Label)
+            .where(Label.unit_id == unit.id, Label.status == LabelStatus.VOIDED)
+        )
+        check_scan(uow, raw_scan, expected, label_id=label.id, two_d_needed=bool(voided))
         label.status = LabelStatus.APPLIED
         label.applied_at = utc_now()
         uow.annotate(label, action="apply label")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from db.enums import SideState
 from labels.scan import ScanResult
@@ -27,6 +28,7 @@ class ScannedIdentity:
     coi: str | None = None
     din: str | None = None
     patient_identifier: str | None = None
+    print_serial: str | None = None
 
 
 def identify(result: ScanResult) -> ScannedIdentity:
@@ -39,6 +41,7 @@ def identify(result: ScanResult) -> ScannedIdentity:
         coi=fields.get("coi"),
         din=fields.get("din"),
         patient_identifier=fields.get("patient_id"),
+        print_serial=fields.get("print_serial"),
     )
 
 
@@ -169,3 +172,64 @@ def _judge_unit(
     elif unit.side_state is SideState.ON_HOLD and not expected.allow_quarantined:
         reasons.append(f"{unit.description} ({unit.din}) is on hold: it cannot be used now.")
     return tuple(reasons)
+
+
+@dataclass(frozen=True)
+class KnownPrint:
+    """What the database says about the label print a scanned serial names."""
+
+    serial: str
+    unit_id: uuid.UUID
+    voided_at: datetime | None
+    voided_by: str | None
+    void_reason: str | None
+
+
+TWO_D_NEEDED = (
+    "This container has a voided label: scan the 2-D code of the label you are applying. "
+    "The DIN bar code is the same on every copy, so only the 2-D code tells the current "
+    "label from a voided one."
+)
+
+
+def voided_label_reason(printed: KnownPrint) -> str:
+    """The refusal of a voided print: when, by whom, why, and what to do."""
+    moment = printed.voided_at
+    when = moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "an unknown date"
+    reason = f" ({printed.void_reason})" if printed.void_reason else ""
+    who = printed.voided_by or "an unknown user"
+    return f"This label was voided on {when} by {who}{reason}: use the current label."
+
+
+def judge_print(
+    scanned: ScannedIdentity,
+    printed: KnownPrint | None,
+    unit: KnownUnit | None,
+    *,
+    two_d_needed: bool = False,
+) -> tuple[str, ...]:
+    """Every reason the scanned print itself is not usable (voided, never issued, elsewhere).
+
+    ``printed`` is the label the scan's print serial names (None when the database never
+    issued it). ``two_d_needed`` refuses a scan without a serial (a linear DIN or COI code),
+    for the label scan-back of a container that has a voided label.
+    """
+    if not scanned.valid:
+        return ()
+    serial = scanned.print_serial
+    if serial is None:
+        return (TWO_D_NEEDED,) if two_d_needed else ()
+    if printed is None:
+        return (
+            f"This label was not printed here: its print serial {serial} was never issued by "
+            "this COI Tracker database. Do not use it: use the current label.",
+        )
+    if printed.voided_at is not None:
+        return (voided_label_reason(printed),)
+    if unit is not None and printed.unit_id != unit.id:
+        return (
+            f"LABEL MISMATCH: print serial {serial} was printed for another container than "
+            f"{unit.description} ({unit.din}). The label may be forged or misapplied: "
+            "quarantine the container.",
+        )
+    return ()

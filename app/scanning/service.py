@@ -17,9 +17,18 @@ from sqlalchemy.orm import Session
 
 from app.core import Actor, Database, ScanMismatch, UnitOfWork
 from app.quality import open_deviation
-from app.scanning.rules import Expectation, KnownUnit, ScannedIdentity, identify, judge
-from db.enums import ScanOutcome, UnitKind
-from db.models import Case, Scan, Unit
+from app.scanning.rules import (
+    TWO_D_NEEDED,
+    Expectation,
+    KnownPrint,
+    KnownUnit,
+    ScannedIdentity,
+    identify,
+    judge,
+    judge_print,
+)
+from db.enums import LabelStatus, ScanOutcome, UnitKind
+from db.models import Case, Label, Scan, Unit, User
 from labels.scan import parse_scan
 
 UNIT_KIND_NAMES: dict[UnitKind, str] = {
@@ -59,6 +68,36 @@ def _known_unit(session: Session, din: str | None) -> tuple[Unit | None, KnownUn
         return None, None
     known = KnownUnit(unit.id, unit.din, unit.coi, unit.side_state, UNIT_KIND_NAMES[unit.kind])
     return unit, known
+
+
+def _known_print(session: Session, serial: str | None) -> KnownPrint | None:
+    if serial is None:
+        return None
+    label = session.scalar(select(Label).where(Label.serial == serial))
+    if label is None or label.serial is None:
+        return None
+    voided_by = None
+    if label.voided_by_id is not None:
+        voided_by = session.scalar(select(User.full_name).where(User.id == label.voided_by_id))
+    voided = label.status is LabelStatus.VOIDED
+    return KnownPrint(
+        serial=label.serial,
+        unit_id=label.unit_id,
+        voided_at=(label.voided_at or label.updated_at) if voided else None,
+        voided_by=voided_by,
+        void_reason=label.void_reason,
+    )
+
+
+def _judged(
+    session: Session, scanned: ScannedIdentity, expected: Expectation, *, two_d_needed: bool
+) -> tuple[Unit | None, tuple[str, ...]]:
+    """The scanned unit and every reason the scan is refused (the unit's, then the print's)."""
+    unit, known = _known_unit(session, scanned.din)
+    reasons = judge(scanned, known, expected)
+    printed = _known_print(session, scanned.print_serial)
+    extra = judge_print(scanned, printed, known, two_d_needed=two_d_needed)
+    return unit, reasons + tuple(r for r in extra if r not in reasons)
 
 
 def _scan_row(
@@ -130,7 +169,7 @@ def _record_refusal(
         uow.add(scan, action="scan refused", reason=reasons[0])
         uow.flush()
         deviation_number = None
-        if scan.outcome is ScanOutcome.MISMATCH:
+        if scan.outcome is ScanOutcome.MISMATCH and reasons != (TWO_D_NEEDED,):
             deviation_number = open_deviation(
                 uow,
                 kind="scan_mismatch",
@@ -151,15 +190,17 @@ def check_scan(
     *,
     gs_substitute: str | None = None,
     label_id: uuid.UUID | None = None,
+    two_d_needed: bool = False,
 ) -> Unit | None:
     """Verify ``raw`` against ``expected`` within ``uow``; return the scanned unit on a match.
 
-    A mismatch rolls back ``uow``, is recorded on its own, and raises `ScanMismatch` naming
-    the refused scan (its alarm is acknowledged with `acknowledge_scan_refusal`).
+    A scan of a voided label print, or of a print this database never issued, is refused;
+    ``two_d_needed`` also refuses a code without a print serial (label scan-back after a
+    reprint). A mismatch rolls back ``uow``, is recorded on its own, and raises `ScanMismatch`
+    naming the refused scan (its alarm is acknowledged with `acknowledge_scan_refusal`).
     """
     scanned = identify(parse_scan(raw, gs_substitute=gs_substitute))
-    unit, known = _known_unit(uow.session, scanned.din)
-    reasons = judge(scanned, known, expected)
+    unit, reasons = _judged(uow.session, scanned, expected, two_d_needed=two_d_needed)
     if reasons:
         uow.session.rollback()
         refusal = _record_refusal(
@@ -191,8 +232,7 @@ def verify_scan(
     """Verify and record one scan on its own (scan station); never raises on a mismatch."""
     with UnitOfWork(database, actor) as uow:
         scanned = identify(parse_scan(raw, gs_substitute=gs_substitute))
-        _unit, known = _known_unit(uow.session, scanned.din)
-        reasons = judge(scanned, known, expected)
+        unit, reasons = _judged(uow.session, scanned, expected, two_d_needed=False)
         if reasons:
             uow.session.rollback()
             return _record_refusal(
@@ -200,7 +240,7 @@ def verify_scan(
             )
         case_id = _case_id(uow.session, expected.coi)
         scan = _scan_row(
-            actor, raw, scanned, expected, (), case_id=case_id, unit_id=known.id if known else None
+            actor, raw, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
         )
         uow.add(scan, action="scan matched")
         uow.flush()

@@ -13,13 +13,19 @@ from db.enums import LabelStatus, ScanOutcome, enum_column
 
 
 class Label(Versioned, Base):
-    """One printed label: issued, then applied (scanned back) or voided. A reprint voids it."""
+    """One printed label: issued, then applied (scanned back) or voided. A reprint voids it.
+
+    Every print, first or reprint, has its own ``serial`` in its 2-D symbol, so a scan tells
+    the current print from a voided copy (DESIGN.md §3).
+    """
 
     __tablename__ = "label"
 
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("unit.id"), index=True)
     template: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
+    serial: Mapped[str | None] = mapped_column(String(18), unique=True, index=True)
+    """This print's own serial, carried in its 2-D symbol (None: printed before serials)."""
     status: Mapped[LabelStatus] = mapped_column(enum_column(LabelStatus, "label_status"))
     printer_name: Mapped[str] = mapped_column(String(100))
     copies: Mapped[int] = mapped_column(default=1)

@@ -21,6 +21,8 @@ from labels.isbt128.structures import BY_NUMBER
 _LOCATION = re.compile(r"[0-9]{2}")
 _PATIENT_ID = re.compile(r"[A-Za-z0-9]{1,99}")
 _SEQUENCE_CODE = re.compile(r"[0-9]{3}")
+_PRINT_SERIAL = re.compile(r"[A-Z0-9]{1,18}")
+PRINT_SERIAL_LENGTH = 18
 _MAX_COMPOUND = 99
 UNSPECIFIED_SEQUENCE = "000"
 """Compound message sequence code 000: structures in no ICCBBA-specified order (Table W2)."""
@@ -76,6 +78,20 @@ def patient_id_structure(patient_id: str, location: str = "00") -> str:
 def coi_structure(coi: CoiIdentifier) -> str:
     """Data structure 040: `&/` + the Chain of Identity identifier."""
     return coi.data_structure
+
+
+def print_serial_structure(serial: str) -> str:
+    """Data structure 036 (§2.4.36) `&,2` + 18 characters: the serial of one printed label.
+
+    036 is the supplemental identification number the labelling facility assigns; it never
+    identifies the product (the DIN and product code do), here it tells one print of a label
+    from another, so a voided copy is refused when scanned (DESIGN.md §3). Shorter serials
+    are padded with zeros at the front, as the clause says.
+    """
+    if not _PRINT_SERIAL.fullmatch(serial):
+        msg = f"print serial {serial!r} must be 1-18 characters A-Z or 0-9 (ST-001 §2.4.36)"
+        raise ValueError(msg)
+    return f"{BY_NUMBER['036'].data_identifier}{serial.rjust(PRINT_SERIAL_LENGTH, '0')}"
 
 
 def compound_message(structures: Sequence[str], sequence: str = UNSPECIFIED_SEQUENCE) -> str:

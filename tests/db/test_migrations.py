@@ -6,9 +6,11 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -160,3 +162,37 @@ def test_side_state_cause_is_back_filled_from_the_reasons_on_a_populated_databas
 def _key(engine: Engine, value: uuid.UUID) -> object:
     """The id as the raw driver returns it (SQLite keeps a UUID as 32 hex characters)."""
     return value.hex if engine.dialect.name == "sqlite" else value
+
+
+def test_0005_raises_din_counters_above_the_cois_issued_before(empty_database_url: str) -> None:
+    """Existing databases: DINs drawn after 0005 never equal a digits-only COI drawn before."""
+    engine = make_engine(empty_database_url)
+    config = alembic_config()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0003")
+        insert_sequence = text(
+            "INSERT INTO coi_sequence (fin, year, last_value, version, created_at, updated_at, id)"
+            " VALUES (:fin, 26, :value, 1, :now, :now, :id)"
+        )
+        insert_counter = text(
+            "INSERT INTO counter (name, last_value, version, created_at, updated_at, id)"
+            " VALUES (:name, :value, 1, :now, :now, :id)"
+        )
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            for fin, value in (("G1234", 120), ("H1111", 3), ("J2222", 50)):
+                conn.execute(insert_sequence, {"fin": fin, "value": value, "now": now,
+                                               "id": uuid.uuid4().hex})  # fmt: skip
+            for name, value in (("din:G1234:26", 40), ("din:H1111:26", 90)):
+                conn.execute(insert_counter, {"name": name, "value": value, "now": now,
+                                              "id": uuid.uuid4().hex})  # fmt: skip
+        upgrade_to_head(engine)
+        with engine.connect() as conn:
+            counters = dict(conn.execute(text("SELECT name, last_value FROM counter")).all())
+        assert counters["din:G1234:26"] == 120  # raised to the COI counter
+        assert counters["din:H1111:26"] == 90  # already above it: unchanged
+        assert counters["din:J2222:26"] == 50  # created at the COI counter
+    finally:
+        engine.dispose()

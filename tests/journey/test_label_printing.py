@@ -399,7 +399,7 @@ def test_a_reprint_needs_a_reason_voids_the_earlier_label_and_reconciles(demo) -
     assert (counts.issued, counts.applied, counts.voided, counts.outstanding) == (2, 0, 1, 1)
     assert not counts.reconciled
 
-    applied = confirm_label(db, alex, bag.id, second.din_scan)  # the reprint goes on the bag
+    applied = confirm_label(db, alex, bag.id, second.two_d_scan)  # the reprint goes on the bag
 
     assert applied.id == second.label.id
     counts = _reconciles(db, bag.id)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -39,7 +39,7 @@ from app.labelling.records import label_reconciliation
 from app.quality.deviations import deviations_of_case
 from app.scanning import GS, LONGEST_ENTRY, ScannerSettings
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
-from db.models import AuditEvent, Scan
+from db.models import AuditEvent, Label, Scan
 from labels.scan import parse_scan
 from tests.support.page_driving import (
     DEMO_PASSWORD,
@@ -367,7 +367,17 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     assert len(printed) == 2
     labels = label_reconciliation(demo.database, row.unit.id)
     assert (labels.issued, labels.applied, labels.voided) == (2, 0, 1)
+    # The DIN is the same on the voided copy: after a reprint only the 2-D code will do.
     scan(qtbot, page.outputs[0].scan_back, f"={row.unit.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active and "scan the 2-D code" in page.alarm.text.text()
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    with demo.database.read_session() as session:
+        payload = session.scalars(
+            select(Label.payload).where(Label.unit_id == row.unit.id).order_by(Label.printed_at)
+        ).all()[-1]
+    scan(qtbot, page.outputs[0].scan_back, json.loads(payload)["compound"])
     settle(qtbot, runner)
     assert label_reconciliation(demo.database, row.unit.id).reconciled
 
@@ -432,6 +442,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "stored" in page.bags_label.text()
     assert not page.infusion_group.isEnabled()
     assert "90-minute post-thaw limit" in page.countdown.text()
+    assert page.look_alike.isHidden() and page.birth_date_row.isHidden()  # no look-alike
 
     # Another patient's wristband: red alarm, the screen blocked until acknowledged.
     scan(qtbot, page.wristband_scan, f"&/{other.coi}")
@@ -573,3 +584,37 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     settle(qtbot, runner)
     assert page.check is not None and page.check.unit_id == bag.id
     assert "Bedside check passed" in page.check_result.text()
+
+
+def test_bedside_look_alike_warns_and_asks_the_date_of_birth(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    """Another Roe born the same day is active at the clinic: one warning line, one date field."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH200011", "Roe", "Richard", date(1965, 7, 2))
+    driver.enrol("NBH200012", "ROE", "Rachel", date(1965, 7, 2))
+    driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+    bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+
+    page = BedsidePage(demo.database, demo["ivy.infusion"], runner)
+    open_page(qtbot, page, runner, case)
+    assert not page.look_alike.isHidden() and not page.birth_date_row.isHidden()
+    assert page.look_alike.text().startswith("⚠ Look-alike case at this site — case CH ")
+    assert "same family name and date of birth" in page.look_alike.text()
+    assert page.look_alike.objectName() == "lookAlikeWarning"
+
+    scan(qtbot, page.wristband_scan, f"&/{case.coi}")
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.check is None and "date of birth" in page.error_message.text()
+
+    page.birth_date.setDate(QDate(1965, 7, 3))  # wrong: refused by the service
+    click(qtbot, page.check_button)
+    settle(qtbot, runner)
+    assert page.check is None and "WRONG PATIENT" in page.error_message.text()
+
+    page.birth_date.setDate(QDate(1965, 7, 2))
+    click(qtbot, page.check_button)
+    settle(qtbot, runner)
+    assert page.check is not None and page.check.unit_id == bag.id
+    shoot(page, "bedside-look-alike.png")

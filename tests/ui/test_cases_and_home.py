@@ -520,3 +520,19 @@ def test_home_of_the_verifier_and_of_the_administrator(
     with qtbot.assertNotEmitted(admin_page.open_section):
         admin_page.work.setCurrentRow(0)
         qtbot.keyClick(admin_page.work, Qt.Key.Key_Return)
+
+
+def test_a_look_alike_case_is_one_warning_line_in_the_case_header(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    first = driver.enrol("NBH400301", "Lindqvist", "Maja", date(1968, 5, 2))
+    driver.enrol("NBH400302", "Lindqvist", "Mats", date(1968, 5, 2))  # newest: shown first
+    page = _open_case(qtbot, demo, "cora.coordinator", runner)
+    assert page.detail.detail is not None
+    (found,) = page.detail.detail.look_alikes
+    assert found.case_id == first.id
+    header = page.detail.header.text()
+    assert "⚠ Look-alike case at this site — case CH " in header
+    assert "same family name and date of birth" in header
+    assert header.count("<br>") == 3  # status, sites, patient, and the one warning line

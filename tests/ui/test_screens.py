@@ -23,6 +23,7 @@ from app.access.users import authenticate
 from app.core.database import Database, open_database
 from app.demo.journey import DEMO_PASSWORD
 from app.demo.run import run_demo
+from app.scanning import ScannerSettings
 from tests.conftest import ARTIFACTS
 from ui.pages.case_work import CaseWorkPage
 from ui.shell.main_window import MainWindow, _page_factories
@@ -166,7 +167,7 @@ def test_a_screen_reads_its_data_in_one_session(
     actor = authenticate(showcase, username, DEMO_PASSWORD, "test-station")
     count = SessionCount(showcase, monkeypatch)
     try:
-        page = _page_factories()[section](showcase, actor, runner)
+        page = _page_factories(ScannerSettings())[section](showcase, actor, runner)
         qtbot.addWidget(page)
         qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)
         if isinstance(page, CaseWorkPage):

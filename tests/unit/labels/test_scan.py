@@ -8,7 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labels.isbt128 import build_coi
+from labels.isbt128 import build_coi, build_din
+from labels.isbt128.compose import (
+    coi_structure,
+    compound_message,
+    din_structure,
+    print_serial_structure,
+)
 from labels.scan import ScanResult, check_report, parse_scan
 
 
@@ -139,3 +145,39 @@ def test_parse_scan_never_raises(raw: str, gs_substitute: str | None) -> None:
     assert result.valid is not bool(result.errors)
     assert not any(error.startswith("internal error while reading") for error in result.errors)
     json.dumps(result.as_dict())
+
+
+def test_the_print_serial_of_a_compound_message_is_read_back() -> None:
+    """Data structure 036 as the last item of our 2-D symbol is this print's serial."""
+    din, coi = build_din("G1234", 26, "000011"), build_coi("G1234", 26, "500016")
+    text = compound_message(
+        [din_structure(din), coi_structure(coi), print_serial_structure("G12340000000000007")]
+    )
+    result = parse_scan(f"]Q1{text}\r\n")
+    assert result.valid and result.kind == "isbt128"
+    assert result.fields["print_serial"] == "G12340000000000007"
+    assert (result.fields["din"], result.fields["coi"]) == (din.din, coi.code)
+    assert result.fields["data_structures"] == "023 001 040 036"
+    # A short serial is padded with zeros at the front (ST-001 §2.4.36).
+    assert print_serial_structure("7") == "&,2" + "0" * 17 + "7"
+    # A 036 outside a compound message is not a print serial; a linear DIN carries none.
+    assert "print_serial" not in parse_scan("&,2G12340000000000007").fields
+    assert "print_serial" not in parse_scan(din_structure(din)).fields
+    with pytest.raises(ValueError, match="print serial"):
+        print_serial_structure("g1234")
+
+
+def test_a_compound_message_with_two_print_serials_is_unreadable() -> None:
+    """A spliced 2-D code cannot hide a voided serial behind a second one."""
+    din, coi = build_din("G1234", 26, "000011"), build_coi("G1234", 26, "500016")
+    text = compound_message(
+        [
+            din_structure(din),
+            coi_structure(coi),
+            print_serial_structure("G12340000000000007"),
+            print_serial_structure("G12340000000000008"),
+        ]
+    )
+    result = parse_scan(text)
+    assert not result.valid and "more than one print serial" in result.errors[-1]
+    assert "print_serial" not in result.fields

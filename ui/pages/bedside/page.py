@@ -9,13 +9,14 @@ thaw time is entered the screen counts down the product's post-thaw limit (displ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDateEdit,
     QDateTimeEdit,
     QFormLayout,
     QGroupBox,
@@ -23,15 +24,24 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from app.casefile import BedsideScreen, CaseStage, bedside_screen
 from app.core import Actor, Database
-from app.journey import BedsideCheckView, bedside_check, confirm_infusion
+from app.journey import (
+    BedsideCheckView,
+    bedside_check,
+    confirm_infusion,
+    look_alike_line,
+)
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import DATE_TIME_FORMAT, din_text, local_time, restyle, time_editor, utc_of
+
+NO_DATE = QDate(1900, 1, 1)
+"""The date field's empty value: the nurse has not entered a date of birth yet."""
 
 
 def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> tuple[str, bool]:
@@ -103,11 +113,41 @@ class BedsidePage(CaseWorkPage):
         self.coi_label.setObjectName("coiLabel")
         self.bags_label = QLabel()
         self.bags_label.setObjectName("bagsLabel")
-        for label in (self.patient_name, self.patient_details, self.coi_label, self.bags_label):
+        self.look_alike = QLabel()
+        self.look_alike.setObjectName("lookAlikeWarning")
+        self.look_alike.hide()
+        for label in (
+            self.patient_name,
+            self.patient_details,
+            self.coi_label,
+            self.bags_label,
+            self.look_alike,
+        ):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
         return box
+
+    def _birth_date_row(self, layout: QVBoxLayout) -> None:
+        """The second identifier, shown only when a look-alike case is active at the site."""
+        self.birth_date_row = QWidget()
+        row = QFormLayout(self.birth_date_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.birth_date = QDateEdit()
+        self.birth_date.setObjectName("birthDate")
+        self.birth_date.setDisplayFormat("yyyy-MM-dd")
+        self.birth_date.setMinimumDate(NO_DATE)
+        self.birth_date.setSpecialValueText("ask the patient")
+        self.birth_date.setCalendarPopup(True)
+        row.addRow("Date of birth (look-alike)", self.birth_date)
+        self.birth_date_row.hide()
+        layout.addWidget(self.birth_date_row)
+
+    def _given_birth_date(self) -> date | None:
+        if self.birth_date_row.isHidden() or self.birth_date.date() == NO_DATE:
+            return None
+        chosen = self.birth_date.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
 
     def _check_box(self) -> QGroupBox:
         self.check_group = QGroupBox(f"1 · Bedside check by {self.actor.full_name}")
@@ -127,6 +167,7 @@ class BedsidePage(CaseWorkPage):
         self.bag_scan.blank.connect(self.check_bedside)
         form.addRow("Therapy bag", self.bag_scan)
         layout.addLayout(form)
+        self._birth_date_row(layout)
         self.check_button = QPushButton("Check wristband and bag")
         self.check_button.setObjectName("bedsideCheck")
         self.check_button.clicked.connect(self.check_bedside)
@@ -183,6 +224,7 @@ class BedsidePage(CaseWorkPage):
         self.infused = False
         self.wristband_scan.clear()
         self.bag_scan.clear()
+        self.birth_date.setDate(NO_DATE)
         self.check_result.hide()
         self.thawed.setChecked(False)
         super().load_case()
@@ -194,6 +236,8 @@ class BedsidePage(CaseWorkPage):
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
             for label in (self.patient_details, self.coi_label, self.bags_label):
                 label.clear()
+            self.look_alike.hide()
+            self.birth_date_row.hide()
         else:
             self._show_patient(state)
         self.update_countdown()
@@ -210,6 +254,9 @@ class BedsidePage(CaseWorkPage):
                 f"Born {patient.date_of_birth:%d %b %Y} · hospital number {patient.hospital_number}"
             )
         self.coi_label.setText(f"COI {case.coi_eye_readable} · {case.stage_name}")
+        self.look_alike.setText(look_alike_line(state.look_alikes))
+        self.look_alike.setVisible(bool(state.look_alikes))
+        self.birth_date_row.setVisible(bool(state.look_alikes))
         bags = ", ".join(
             f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')})" for bag in state.bags
         )
@@ -283,6 +330,11 @@ class BedsidePage(CaseWorkPage):
             self._say(False, "✖ Now scan the therapy bag.")
             self.bag_scan.setFocus()
             return
+        born = self._given_birth_date()
+        if self.state.look_alikes and born is None:
+            self._say(False, "✖ A look-alike case is active: enter the patient's date of birth.")
+            self.birth_date.setFocus()
+            return
         case_id = self.state.case.id
         self._quiet()
         WriteOp(
@@ -293,6 +345,7 @@ class BedsidePage(CaseWorkPage):
                 case_id,
                 wristband_scan=wristband,
                 bag_scan=bag,
+                date_of_birth=born,
             ),
             doing="The bedside check did not pass",
             changes={"case"},

@@ -132,7 +132,8 @@ class CaseDetailView(QWidget):
                 f"{case.patient.date_of_birth:%Y-%m-%d} &nbsp;·&nbsp; hospital number "
                 f"{case.patient.hospital_number}"
             )
-        self.header.setText(f"{top}<br>{second}{patient}")
+        warning = f"<br><b>{detail.look_alike_warning}</b>" if detail.look_alikes else ""
+        self.header.setText(f"{top}<br>{second}{patient}{warning}")
         self._show_timeline(detail.timeline)
         self._show_genealogy(detail.genealogy)
 
