@@ -37,7 +37,7 @@ class LabelNotPrintable(CoiError):
 
 
 def _open(pdf_bytes: bytes) -> QPdfDocument:
-    document = QPdfDocument(None)
+    document = QPdfDocument()
     buffer = QBuffer(document)  # owned by the document, so it lives as long as the document
     buffer.setData(QByteArray(pdf_bytes))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)

@@ -42,7 +42,7 @@ class CaseWorkPage(QWidget):
 
     stages: tuple[CaseStage, ...] = ()
     """The stages of the cases offered in the case picker."""
-    screen: Callable[[Database, Actor, uuid.UUID], Any]
+    read_screen: Callable[[Database, Actor, uuid.UUID], Any]
     """The service that reads all the page shows of one case, in one session (a
     ``staticmethod`` in each page, e.g. ``staticmethod(bedside_screen)``)."""
 
@@ -304,7 +304,7 @@ class CaseWorkPage(QWidget):
     def read_case(self, case_id: uuid.UUID) -> None:
         """Read everything the page shows of ``case_id`` in one call (``screen``), show it."""
         self.read(
-            partial(self.screen, self.database, self.actor, case_id),
+            partial(self.read_screen, self.database, self.actor, case_id),
             self._case_read,
             doing="The case could not be read",
         )

@@ -136,8 +136,9 @@ class MainWindow(QMainWindow):
             page = self._page_for(section)
             old = self.pages.widget(row)
             self.pages.insertWidget(row, page)
-            self.pages.removeWidget(old)
-            old.deleteLater()
+            if old is not None:
+                self.pages.removeWidget(old)
+                old.deleteLater()
             self._built[section.key] = page
         self.pages.setCurrentIndex(row)
 
@@ -161,4 +162,6 @@ class MainWindow(QMainWindow):
         """Switch to the section ``key`` and return its page."""
         index = [s.key for s in self.sections].index(key)
         self.navigation.setCurrentRow(index)
-        return self.pages.currentWidget()
+        page = self.pages.currentWidget()
+        assert page is not None, "every section has a page"
+        return page

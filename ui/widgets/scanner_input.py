@@ -152,7 +152,7 @@ class ScanField(QLineEdit):
         if scan is None and not had_entry:
             scan = self._scan  # Enter again sends the kept entry again
         self._scan = scan if self.keep and scan is not None and scan.problem is None else None
-        self.setText(shown(scan.raw) if self._scan is not None else "")
+        self.setText(shown(self._scan.raw) if self._scan is not None else "")
         if scan is not None and scan.problem is not None:
             self.rejected.emit(scan.problem)
         elif quietly:

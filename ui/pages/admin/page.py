@@ -8,6 +8,8 @@ edit with who changed the record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.core import Actor, Database
@@ -19,7 +21,7 @@ from ui.pages.admin.sites_tab import ProductsTab, SitesTab
 from ui.pages.admin.users_tab import UsersTab
 from ui.tasks import TaskRunner
 
-TABS: tuple[tuple[str, str, type[AdminTab]], ...] = (
+TABS: tuple[tuple[str, str, Callable[[Database, Actor, TaskRunner], AdminTab]], ...] = (
     ("users", "&Users", UsersTab),
     ("sites", "S&ites", SitesTab),
     ("products", "Pr&oducts", ProductsTab),

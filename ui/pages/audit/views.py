@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import (
     QDateTime,
@@ -44,7 +43,7 @@ def record_text(entry: AuditEntry) -> str:
     return f"{entry.record_type_name} · {short}{suffix}"
 
 
-COLUMNS: tuple[tuple[str, Any], ...] = (
+COLUMNS: tuple[tuple[str, Callable[[AuditEntry], str]], ...] = (
     ("Seq", lambda e: str(e.seq)),
     ("Time (UTC)", lambda e: when_text(e.at).removesuffix(" UTC")),
     ("User", lambda e: e.who),
@@ -52,7 +51,7 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("Record", record_text),
     ("Reason", lambda e: " ".join((e.reason or "—").split())),
 )
-TOOLTIPS = {
+TOOLTIPS: dict[int, Callable[[AuditEntry], str]] = {
     2: lambda e: f"{e.who} at station {e.station}",
     4: lambda e: f"{e.record_type_name} {e.record_id}",
 }

@@ -58,7 +58,7 @@ class BatchRecordPage(CaseWorkPage):
     """The batch record of one case at the operator's site, step by step."""
 
     stages = BATCH_STAGES
-    screen = staticmethod(batch_record_screen)
+    read_screen = staticmethod(batch_record_screen)
 
     def __init__(
         self,
@@ -89,11 +89,11 @@ class BatchRecordPage(CaseWorkPage):
         self.body_layout.addLayout(summary)
         columns = QHBoxLayout()
         columns.addWidget(self._step_table(), stretch=5)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("stepPanel")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setMinimumWidth(420)
-        columns.addWidget(self.scroll, stretch=5)
+        self.step_scroll = QScrollArea()
+        self.step_scroll.setObjectName("stepPanel")
+        self.step_scroll.setWidgetResizable(True)
+        self.step_scroll.setMinimumWidth(420)
+        columns.addWidget(self.step_scroll, stretch=5)
         self.body_layout.addLayout(columns, stretch=1)
         self.refresh()
 
@@ -201,7 +201,7 @@ class BatchRecordPage(CaseWorkPage):
                 waiting.setWordWrap(True)
                 layout.addWidget(waiting)
         layout.addStretch(1)
-        self.scroll.setWidget(panel)
+        self.step_scroll.setWidget(panel)
 
     def _pending_panel(self, layout: QVBoxLayout, step: StepView) -> None:
         inputs = QGroupBox("Input container(s)")

@@ -63,8 +63,11 @@ class ScientificSpinBox(QDoubleSpinBox):
     def _bare(self, text: str) -> str:
         return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         """Acceptable when the text is a number, Intermediate while one is being typed."""
+        return self._state(text), text, pos
+
+    def _state(self, text: str) -> QValidator.State:
         bare = self._bare(text)
         if text == self.specialValueText() or bare == _NOT_ENTERED:
             return QValidator.State.Acceptable

@@ -68,7 +68,7 @@ class BedsidePage(CaseWorkPage):
     """Wristband and bag check, second nurse, infusion start and end."""
 
     stages = (CaseStage.RECEIVED_AT_CLINIC,)
-    screen = staticmethod(bedside_screen)
+    read_screen = staticmethod(bedside_screen)
 
     def __init__(
         self,

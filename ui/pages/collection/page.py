@@ -51,7 +51,7 @@ class CollectionPage(CaseWorkPage):
     """Register, label and verify the apheresis bags; ship them to the manufacturer."""
 
     stages = (CaseStage.ENROLLED, CaseStage.COLLECTED)
-    screen = staticmethod(collection_screen)
+    read_screen = staticmethod(collection_screen)
 
     def __init__(
         self,
@@ -146,7 +146,7 @@ class CollectionPage(CaseWorkPage):
         layout = QFormLayout(self.shipment_group)
         self.create_button = QPushButton("Create shipment")
         self.create_button.setObjectName("createShipment")
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_collection)
         layout.addRow(self.create_button)
         self.sscc_label = QLabel()
         self.sscc_label.setObjectName("shipmentSscc")
@@ -327,7 +327,7 @@ class CollectionPage(CaseWorkPage):
         self._show_shipment()
         self._update_steps()
 
-    def create(self) -> None:
+    def create_collection(self) -> None:
         """Open a shipper (with its SSCC) for the case's bags."""
         state = self.state
         if state is None:

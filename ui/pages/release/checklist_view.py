@@ -23,7 +23,8 @@ class ChecklistView(QWidget):
     def show_checklist(self, checklist: Checklist) -> None:
         """Replace the items shown by ``checklist``'s; open items show their evidence."""
         while self.layout_.count():
-            child = self.layout_.takeAt(0).widget()
+            taken = self.layout_.takeAt(0)
+            child = taken.widget() if taken is not None else None
             if child is not None:
                 child.setParent(None)
                 child.deleteLater()
