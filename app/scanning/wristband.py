@@ -176,7 +176,7 @@ def judge_wristband(
         return (*reasons, PRODUCT_LABEL)
     if not identifiers:
         if not scanned.valid:
-            detail = "; ".join(scanned.errors)[:200] or "not a code COI Tracker reads"
+            detail = "; ".join(scanned.errors)[:200].rstrip(".") or "not a code COI Tracker reads"
             return (*reasons, f"The scan could not be read: {detail}. {NO_PATIENT_IDENTIFIER}")
         return (*reasons, NO_PATIENT_IDENTIFIER)
     if any(i not in expected.patient_identifiers for i in identifiers):

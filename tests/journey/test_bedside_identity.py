@@ -211,9 +211,7 @@ def test_another_patients_wristband_is_refused_without_echoing_the_number(
     assert reason.startswith("WRONG PATIENT: this is a wristband of another patient")
     assert OTHER_NUMBER not in refusal.message and HOSPITAL_NUMBER not in refusal.message
     with demo.database.read_session() as session:
-        deviation = session.scalar(
-            select(Deviation).where(Deviation.scan_id == refusal.scan_id)
-        )
+        deviation = session.scalar(select(Deviation).where(Deviation.scan_id == refusal.scan_id))
         assert deviation is not None and OTHER_NUMBER not in deviation.description
 
 
@@ -278,7 +276,7 @@ BAD_WRISTBANDS = {
     "NUL inside a wristband": patient_id_structure(HOSPITAL_NUMBER) + "\x00",
     "a lone surrogate": "&#0009NBH20000\udcff",
     "invalid UTF-8": b"&#0009\xc3\x28NBH".decode("utf-8", "surrogateescape"),
-    "an SSCC (a shipper's code)": "(00)095011010000000017",
+    "an SSCC (a shipper's code)": "(00)095011010000000018",
     "a GTIN": "(01)09501101530003",
 }
 

@@ -156,9 +156,7 @@ class BedsidePage(CaseWorkPage):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         form = QFormLayout()
-        self.wristband_scan = self.scan_field(
-            "wristbandScan", "COI or hospital number on the wristband"
-        )
+        self.wristband_scan = self.scan_field("wristbandScan", "Hospital number on the wristband")
         self.wristband_scan.scanned.connect(self._wristband_entered)
         self.wristband_scan.blank.connect(self._wristband_entered)
         form.addRow("Patient wristband", self.wristband_scan)
