@@ -30,14 +30,6 @@ MRN_HINT = "regular expression, e.g. MRN(?P<mrn>[0-9]{7}); blank: none"
 COI_TOO = "Wristbands also carry the COI (required in addition to the hospital number)"
 
 
-def wristband_text(site: SiteSummary) -> str:
-    """A clinic's wristband rules in a table cell."""
-    if site.kind is not SiteKind.CLINIC:
-        return "—"
-    pattern = f"MRN {site.wristband_mrn_pattern}" if site.wristband_mrn_pattern else "025 / 8018"
-    return f"{pattern} + COI" if site.wristband_carries_coi else pattern
-
-
 class WristbandFields:
     """The two wristband settings of a clinic, on a dialog's form."""
 
@@ -141,7 +133,7 @@ class SitesTab(AdminTab):
         self.finish_tools()
         self.table = table(
             "sites",
-            ("Code", "Name", "Kind", "GLN", "FIN", "GS1 prefix", "Address", "Active", "Wristband"),
+            ("Code", "Name", "Kind", "GLN", "FIN", "GS1 prefix", "Address", "Active"),
         )
         self.layout_.addWidget(self.table, stretch=1)
 
@@ -166,7 +158,6 @@ class SitesTab(AdminTab):
                     site.gs1_company_prefix or "—",
                     " ".join(site.address.split()) or "—",
                     "✔ Yes" if site.active else "✖ No",
-                    wristband_text(site),
                 )
                 for site in records
             ],
