@@ -16,6 +16,8 @@ PERFECT_MODULES = (
     "labels.isbt128.coi",
     "labels.isbt128.sequences",
     "app.scanning.rules",
+    "app.scanning.wristband",
+    "app.scanning.wording",
     "app.journey.stages",
     "app.journey.checklist",
     "app.journey.specifications",

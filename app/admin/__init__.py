@@ -11,7 +11,14 @@ from app.admin.profiles import (
     list_profiles,
     update_profile,
 )
-from app.admin.sites import FIN_PATTERN, SiteSummary, create_site, list_sites, register_site
+from app.admin.sites import (
+    FIN_PATTERN,
+    SiteSummary,
+    create_site,
+    list_sites,
+    register_site,
+    set_wristband_rules,
+)
 from app.admin.station_settings import (
     ConnectionCheck,
     StationSettings,
@@ -63,6 +70,7 @@ __all__ = [
     "reset_password",
     "save_database_url",
     "save_scanner_settings",
+    "set_wristband_rules",
     "site_problem",
     "try_connection",
     "unlock_account",

@@ -1,4 +1,5 @@
-"""Sites: clinics and manufacturers with their GS1 GLN and ISBT 128 FIN."""
+"""Sites: clinics and manufacturers with their GS1 GLN and ISBT 128 FIN, and each clinic's
+wristband rules (its MRN bar-code pattern; whether its wristbands carry the COI too)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from biip.gln import Gln
 from sqlalchemy import select
 
 from app.access import require_role
-from app.core import Actor, Database, UnitOfWork, ValidationFailed
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, load
+from app.scanning import mrn_pattern_problem
 from db.enums import Role, SiteKind
 from db.models import Site
 
@@ -33,6 +35,8 @@ class SiteSummary:
     address: str = ""
     gs1_company_prefix: str | None = None
     active: bool = True
+    wristband_mrn_pattern: str | None = None
+    wristband_carries_coi: bool = False
 
 
 def _summary(site: Site) -> SiteSummary:
@@ -46,7 +50,24 @@ def _summary(site: Site) -> SiteSummary:
         site.address,
         site.gs1_company_prefix,
         site.active,
+        site.wristband_mrn_pattern,
+        site.wristband_carries_coi,
     )
+
+
+def _wristband_rules(
+    kind: SiteKind, mrn_pattern: str | None, carries_coi: bool
+) -> tuple[str | None, bool]:
+    """The checked wristband rules: a valid pattern or none; a clinic's rules only."""
+    if mrn_pattern is not None:
+        problem = mrn_pattern_problem(mrn_pattern)
+        if problem is not None:
+            raise ValidationFailed(problem)
+    if kind is not SiteKind.CLINIC and (mrn_pattern is not None or carries_coi):
+        raise ValidationFailed(
+            "Wristband rules belong to a clinic: a manufacturing site has no patients."
+        )
+    return mrn_pattern, carries_coi
 
 
 def create_site(
@@ -59,8 +80,10 @@ def create_site(
     fin: str | None = None,
     address: str = "",
     gs1_company_prefix: str | None = None,
+    wristband_mrn_pattern: str | None = None,
+    wristband_carries_coi: bool = False,
 ) -> SiteSummary:
-    """Register a site (administrators only); GLN and FIN are checked."""
+    """Register a site (administrators only); GLN, FIN and the MRN pattern are checked."""
     require_role(uow.actor, Role.ADMIN, doing="register sites")
     code = code.strip()
     if not code or not name.strip():
@@ -76,6 +99,7 @@ def create_site(
         )
     if gs1_company_prefix is not None and not _COMPANY_PREFIX.match(gs1_company_prefix):
         raise ValidationFailed(f"GS1 company prefix {gs1_company_prefix!r} must be 6 to 12 digits.")
+    pattern, carries_coi = _wristband_rules(kind, wristband_mrn_pattern, wristband_carries_coi)
     if uow.session.scalar(select(Site).where(Site.code == code)) is not None:
         raise ValidationFailed(f"Site code {code!r} is already in use.")
     site = Site(
@@ -86,6 +110,8 @@ def create_site(
         fin=fin,
         address=address,
         gs1_company_prefix=gs1_company_prefix,
+        wristband_mrn_pattern=pattern,
+        wristband_carries_coi=carries_coi,
     )
     uow.add(site)
     uow.flush()
@@ -109,6 +135,8 @@ def register_site(
     fin: str | None = None,
     address: str = "",
     gs1_company_prefix: str | None = None,
+    wristband_mrn_pattern: str | None = None,
+    wristband_carries_coi: bool = False,
 ) -> SiteSummary:
     """Register a site in its own transaction (administrators only)."""
     require_role(actor, Role.ADMIN, doing="register sites")
@@ -122,6 +150,31 @@ def register_site(
             fin=fin or None,
             address=address.strip(),
             gs1_company_prefix=gs1_company_prefix or None,
+            wristband_mrn_pattern=wristband_mrn_pattern or None,
+            wristband_carries_coi=wristband_carries_coi,
         )
+        uow.commit()
+    return summary
+
+
+def set_wristband_rules(
+    database: Database,
+    actor: Actor,
+    site_id: uuid.UUID,
+    *,
+    mrn_pattern: str | None,
+    carries_coi: bool,
+) -> SiteSummary:
+    """Set a clinic's MRN bar-code pattern (None: none) and whether its wristbands carry the COI
+    (administrators only); the pattern is checked before it is stored."""
+    require_role(actor, Role.ADMIN, doing="set a clinic's wristband rules")
+    with UnitOfWork(database, actor) as uow:
+        site = load(uow.session, Site, site_id, "site")
+        pattern, coi = _wristband_rules(site.kind, mrn_pattern or None, carries_coi)
+        site.wristband_mrn_pattern = pattern
+        site.wristband_carries_coi = coi
+        uow.annotate(site, action="set wristband rules")
+        uow.flush()
+        summary = _summary(site)
         uow.commit()
     return summary

@@ -49,6 +49,7 @@ from app.labelling import confirm_label, print_unit_label
 from app.quality import close_deviation, deviations_of_case
 from db.enums import CaseStage, DeviationStatus, Disposition, ShipmentDirection
 from db.types import utc_now
+from labels.isbt128.compose import patient_id_structure
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of the demo users
 
@@ -163,6 +164,12 @@ class JourneyDriver:
         )
         self._reached(case)
         return case
+
+    def wristband(self, case: CaseView) -> str:
+        """The patient's wristband as scanned: the hospital number as ISBT 128 structure 025."""
+        patient = find_case(self.database, self.who("ivy.infusion"), case.id).patient
+        assert patient is not None  # a clinic nurse reads the identity
+        return patient_id_structure(patient.hospital_number)
 
     def collect(self, case: CaseView) -> UnitView:
         """Stage 2: Alex registers and labels the bag, Ana verifies."""
@@ -326,7 +333,7 @@ class JourneyDriver:
             self.database,
             self.who("ivy.infusion"),
             case.id,
-            wristband_scan=f"&/{case.coi}",
+            wristband_scan=self.wristband(case),
             bag_scan=f"={bag.din}00",
         )
         started = utc_now() - timedelta(minutes=1)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.access import ensure_second_person, identity_of, require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load
+from app.journey.bedside_identity import wristband_expectation
 from app.journey.look_alikes import look_alikes
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
@@ -66,13 +67,7 @@ def bedside_check(
         check_scan(
             uow,
             wristband_scan,
-            Expectation(
-                purpose="bedside wristband",
-                description="this patient's wristband",
-                coi=case.coi,
-                wants="patient",
-                patient_identifiers=frozenset({identity.hospital_number} if identity else ()),
-            ),
+            wristband_expectation(uow.session, case, identity, bag_scan=bag_scan),
         )
         stored = frozenset(
             uow.session.scalars(

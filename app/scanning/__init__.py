@@ -22,12 +22,19 @@ from app.scanning.wedge import (
     shortened,
     shown,
 )
+from app.scanning.wristband import (
+    MRN_PATTERN_LONGEST,
+    WristbandRules,
+    mrn_of,
+    mrn_pattern_problem,
+)
 
 __all__ = [
     "AIM_PREFIX",
     "GS",
     "GS_SHOWN",
     "LONGEST_ENTRY",
+    "MRN_PATTERN_LONGEST",
     "UNIT_KIND_NAMES",
     "Expectation",
     "ImageReading",
@@ -38,12 +45,15 @@ __all__ = [
     "ScannerSettings",
     "WedgeReader",
     "WedgeScan",
+    "WristbandRules",
     "acknowledge_scan_refusal",
     "camera_entry",
     "case_coi",
     "check_scan",
     "entry_problem",
     "image_reading",
+    "mrn_of",
+    "mrn_pattern_problem",
     "names_only_coi",
     "shortened",
     "shown",

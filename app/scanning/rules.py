@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.scanning.wording import grouped, wrong_coi
+from app.scanning.wristband import WristbandRules, judge_wristband
 from db.enums import SideState
 from labels.scan import ScanResult
 
@@ -29,10 +31,15 @@ class ScannedIdentity:
     din: str | None = None
     patient_identifier: str | None = None
     print_serial: str | None = None
+    gsrn: str | None = None
+    """GS1 AI 8018, the service relation number of a recipient (a patient's wristband)."""
+    product_code: str | None = None
+    text: str = ""
+    """The scanned data without its AIM prefix and line end (the text a symbol encodes)."""
 
 
 def identify(result: ScanResult) -> ScannedIdentity:
-    """Pick the COI, DIN and patient identifier out of a parsed scan."""
+    """Pick the COI, DIN, patient identifiers and product code out of a parsed scan."""
     fields = result.fields
     return ScannedIdentity(
         kind=result.kind,
@@ -42,6 +49,9 @@ def identify(result: ScanResult) -> ScannedIdentity:
         din=fields.get("din"),
         patient_identifier=fields.get("patient_id"),
         print_serial=fields.get("print_serial"),
+        gsrn=fields.get("8018"),
+        product_code=fields.get("product_code"),
+        text=result.data,
     )
 
 
@@ -61,8 +71,10 @@ class Expectation:
     """What the screen expects next: a unit of this case, or this patient's wristband.
 
     ``unit_ids`` narrows a unit scan to the units expected here (a shipment's items, a step's
-    inputs); None means any unit of the case. ``patient_identifiers`` are the identifiers a
-    wristband may carry besides the COI (e.g. the hospital number). ``allow_quarantined`` admits
+    inputs); None means any unit of the case. ``patient_identifiers`` are the hospital-issued
+    identifiers of the patient (the hospital number) a wristband must carry, ``wristband`` the
+    clinic's wristband rules, and ``distinct_from`` another scan of the same check (the bag)
+    that the wristband scan may not repeat (`judge_wristband`). ``allow_quarantined`` admits
     a quarantined or held unit (label check); rejected or destroyed never. ``custody_only``
     admits a unit in any state because the scan only records where it physically is (receipt).
     """
@@ -75,6 +87,8 @@ class Expectation:
     patient_identifiers: frozenset[str] = field(default_factory=frozenset)
     allow_quarantined: bool = False
     custody_only: bool = False
+    wristband: WristbandRules = field(default_factory=WristbandRules)
+    distinct_from: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Plain data stored with the scan record."""
@@ -86,47 +100,31 @@ class Expectation:
             "unit_ids": None if self.unit_ids is None else sorted(str(u) for u in self.unit_ids),
             "allow_quarantined": self.allow_quarantined,
             "custody_only": self.custody_only,
-        }
+        } | ({"wristband": self.wristband.as_dict()} if self.wants == "patient" else {})
 
 
 def judge(
-    scanned: ScannedIdentity, unit: KnownUnit | None, expected: Expectation
+    scanned: ScannedIdentity,
+    unit: KnownUnit | None,
+    expected: Expectation,
+    *,
+    printed_here: bool = False,
 ) -> tuple[str, ...]:
-    """Every reason the scan does not match ``expected``; empty when it matches."""
+    """Every reason the scan does not match ``expected``; empty when it matches.
+
+    ``printed_here`` (a wristband scan only) says a label this database printed carries
+    exactly the scanned text.
+    """
+    if expected.wants == "patient":
+        return judge_wristband(scanned, expected, printed_here=printed_here)
     if not scanned.valid:
         detail = "; ".join(scanned.errors) or "not a code COI Tracker reads"
         return (f"The scan could not be read: {detail}. Scan the code again.",)
-    if expected.wants == "patient":
-        return _judge_patient(scanned, expected)
     return _judge_unit(scanned, unit, expected)
 
 
-def grouped(coi: str) -> str:
-    """A COI as printed under the bar code: ``CH G1234 26 000001``."""
-    if len(coi) != 15:  # CH + FIN(5) + year(2) + sequence(6)
-        return coi
-    return f"{coi[:2]} {coi[2:7]} {coi[7:9]} {coi[9:]}"
-
-
 def _wrong_coi(found: str, expected: Expectation) -> str:
-    return (
-        f"WRONG PATIENT: this carries COI {grouped(found)}, but {expected.description} is for "
-        f"COI {grouped(expected.coi)}. Stop, set the item aside and call your supervisor."
-    )
-
-
-def _judge_patient(scanned: ScannedIdentity, expected: Expectation) -> tuple[str, ...]:
-    if scanned.coi is not None:
-        return () if scanned.coi == expected.coi else (_wrong_coi(scanned.coi, expected),)
-    if scanned.patient_identifier is not None:
-        if scanned.patient_identifier in expected.patient_identifiers:
-            return ()
-        return (
-            f"WRONG PATIENT: the wristband carries patient identifier "
-            f"{scanned.patient_identifier}, which is not the patient of COI "
-            f"{grouped(expected.coi)}.",
-        )
-    return ("This is not a patient wristband: scan the COI or patient identifier on it.",)
+    return wrong_coi(found, expected.description, expected.coi)
 
 
 def _judge_unit(

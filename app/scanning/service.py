@@ -31,6 +31,9 @@ from db.enums import LabelStatus, ScanOutcome, UnitKind
 from db.models import Case, Label, Scan, Unit, User
 from labels.scan import parse_scan
 
+_LONGEST_PAYLOAD = 2000  # longer than any label's code
+_LONGEST_STORED = 10_000  # longer than any scanner sends (LONGEST_ENTRY is 4 000)
+
 UNIT_KIND_NAMES: dict[UnitKind, str] = {
     UnitKind.APHERESIS_BAG: "Apheresis bag",
     UnitKind.INTERMEDIATE: "Intermediate",
@@ -89,15 +92,30 @@ def _known_print(session: Session, serial: str | None) -> KnownPrint | None:
     )
 
 
+def _printed_here(session: Session, text: str) -> bool:
+    """True when a label this database printed carries exactly ``text`` in one of its codes."""
+    if not text or len(text) > _LONGEST_PAYLOAD or text != storable(text):
+        return False
+    escaped = json.dumps(text, ensure_ascii=False)[1:-1]  # as the payload JSON holds it
+    query = select(Label.payload).where(Label.payload.contains(escaped, autoescape=True))
+    for payload in session.scalars(query):
+        symbols = json.loads(payload)
+        if isinstance(symbols, dict) and text in symbols.values():
+            return True
+    return False
+
+
 def _judged(
     session: Session, scanned: ScannedIdentity, expected: Expectation, *, two_d_needed: bool
 ) -> tuple[Unit | None, tuple[str, ...]]:
     """The scanned unit and every reason the scan is refused (the unit's, then the print's)."""
     unit, known = _known_unit(session, scanned.din)
-    reasons = judge(scanned, known, expected)
-    printed = _known_print(session, scanned.print_serial)
-    extra = judge_print(scanned, printed, known, two_d_needed=two_d_needed)
-    return unit, reasons + tuple(r for r in extra if r not in reasons)
+    printed = expected.wants == "patient" and _printed_here(session, scanned.text)
+    reasons = judge(scanned, known, expected, printed_here=printed)
+    printed_label = _known_print(session, scanned.print_serial)
+    extra = judge_print(scanned, printed_label, known, two_d_needed=two_d_needed)
+    reasons += tuple(r for r in extra if r not in reasons)
+    return unit, tuple(storable(r) for r in reasons)  # a reason may quote the scan
 
 
 def _scan_row(
@@ -118,7 +136,7 @@ def _scan_row(
         outcome = ScanOutcome.UNREADABLE
     return Scan(
         station=actor.station,
-        raw_text=raw,
+        raw_text=storable(raw),
         parsed_kind=scanned.kind,
         purpose=expected.purpose,
         expected=json.dumps(expected.as_dict(), sort_keys=True),
@@ -128,6 +146,15 @@ def _scan_row(
         unit_id=unit_id,
         recorded_by_id=actor.user_id,
     )
+
+
+def storable(raw: str) -> str:
+    """Scanned text as a database can hold it: NUL and lone surrogates written out, and a
+    text longer than any code cut short (with its length said)."""
+    text = raw.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) > _LONGEST_STORED:
+        return f"{text[:_LONGEST_STORED]}… ({len(raw)} characters in all)"
+    return text
 
 
 def _case_id(session: Session, coi: str) -> uuid.UUID | None:

@@ -30,6 +30,10 @@ class Site(Versioned, Base):
     address: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
+    wristband_mrn_pattern: Mapped[str | None] = mapped_column(String(200))
+    """A clinic's MRN bar-code pattern (a regular expression): its wristbands' hospital number."""
+    wristband_carries_coi: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The clinic's wristbands carry the COI too: the bedside then requires it, in addition."""
 
 
 class User(Versioned, Base):

@@ -23,7 +23,7 @@ from app.admin.profiles import (
     list_profiles,
     update_profile,
 )
-from app.admin.sites import list_sites, register_site
+from app.admin.sites import list_sites, register_site, set_wristband_rules
 from app.admin.station_settings import (
     read_station_settings,
     save_database_url,
@@ -151,6 +151,10 @@ def _every_admin_service(demo: Any, who: Actor) -> list[tuple[str, Callable[[], 
             lambda: register_site(db, who, code="X", name="X", kind=SiteKind.CLINIC),
         ),
         (
+            "set_wristband_rules",
+            lambda: set_wristband_rules(db, who, anyone, mrn_pattern=None, carries_coi=True),
+        ),
+        (
             "register_printer",
             lambda: register_printer(db, who, name="P", kind=PrinterKind.SYSTEM),
         ),
@@ -192,7 +196,7 @@ def test_only_an_administrator_may_use_the_admin_services(
             call()
         assert "Administrator" in error.value.message, name
         refused.append(name)
-    assert len(refused) == 19
+    assert len(refused) == 20
     assert audit_count(demo) == before
     assert not settings_file.exists()
 
@@ -533,6 +537,61 @@ def test_sites_are_registered(demo: Any, admin: Actor) -> None:
     assert signed_in.site_id == site.id
     (access,) = events(demo, "change access")
     assert json.loads(access.new_values) == {"roles": ["infusion_nurse"], "site": "SGH"}
+
+
+def test_a_clinics_wristband_rules_are_checked_and_audited(demo: Any, admin: Actor) -> None:
+    """The MRN bar-code pattern must compile, need characters, and not nest repeats."""
+    clinic = register_site(
+        demo.database,
+        admin,
+        code="SGH",
+        name="St George's Hospital",
+        kind=SiteKind.CLINIC,
+        wristband_mrn_pattern=r"MRN(?P<mrn>[0-9]{7})",
+        wristband_carries_coi=True,
+    )
+    assert (clinic.wristband_mrn_pattern, clinic.wristband_carries_coi) == (
+        r"MRN(?P<mrn>[0-9]{7})",
+        True,
+    )
+    refused = {
+        "MRN([0-9]+": "not a valid regular expression",
+        "[0-9]*": "matches an empty scan",
+        "M" * 201: "at most 200",
+        "(a+)+$": "without nesting",
+        "(MRN)([0-9]+)": "name the one that holds",
+    }
+    before = audit_count(demo)
+    for pattern, words in refused.items():
+        with pytest.raises(ValidationFailed, match=words):
+            set_wristband_rules(
+                demo.database, admin, clinic.id, mrn_pattern=pattern, carries_coi=False
+            )
+        with pytest.raises(ValidationFailed, match=words):
+            register_site(
+                demo.database,
+                admin,
+                code="BAD",
+                name="Bad",
+                kind=SiteKind.CLINIC,
+                wristband_mrn_pattern=pattern,
+            )
+    assert audit_count(demo) == before
+    ctf = next(s for s in list_sites(demo.database) if s.code == "CTF")
+    with pytest.raises(ValidationFailed, match="belong to a clinic"):
+        set_wristband_rules(demo.database, admin, ctf.id, mrn_pattern=None, carries_coi=True)
+
+    cleared = set_wristband_rules(
+        demo.database, admin, clinic.id, mrn_pattern="", carries_coi=False
+    )
+    assert (cleared.wristband_mrn_pattern, cleared.wristband_carries_coi) == (None, False)
+    (event,) = events(demo, "set wristband rules")
+    assert json.loads(event.new_values) == {
+        "wristband_carries_coi": False,
+        "wristband_mrn_pattern": None,
+    }
+    listed = next(s for s in list_sites(demo.database) if s.code == "SGH")
+    assert listed == cleared
 
 
 def test_printers_are_updated_retired_and_refuse_stale_edits(demo: Any, admin: Actor) -> None:

@@ -196,3 +196,30 @@ def test_0005_raises_din_counters_above_the_cois_issued_before(empty_database_ur
         assert counters["din:J2222:26"] == 50  # created at the COI counter
     finally:
         engine.dispose()
+
+
+def test_0007_gives_existing_sites_no_wristband_rules(demo) -> None:
+    """Sites registered before 0007 read ISBT 128 025 and GS1 8018 wristbands only."""
+    url = demo.database.engine.url
+    demo.database.dispose()
+    engine = make_engine(url.render_as_string(hide_password=False))
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006_must_change_password")
+        with engine.connect() as connection:
+            assert "wristband_mrn_pattern" not in {
+                c["name"] for c in inspect(connection).get_columns("site")
+            }
+        upgrade_to_head(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT code, wristband_mrn_pattern, wristband_carries_coi FROM site")
+            ).all()
+        assert sorted((code, pattern, bool(coi)) for code, pattern, coi in rows) == [
+            ("CTF", None, False),
+            ("NBH", None, False),
+        ]
+    finally:
+        engine.dispose()

@@ -411,7 +411,7 @@ class JourneyMachine(RuleBasedStateMachine):
                 .order_by(StageRecord.recorded_at.desc())
             )
         if check is None:
-            wristband = f"&/{(other if wrong_scan else case).coi}"
+            wristband = self.driver.wristband(other if wrong_scan else case)
             bag = self._scan_of(case, other, wrong_scan and right_person, status=UnitStatus.STORED)
             who = self.driver.who(self._who(person, "ivy.infusion", right_person))
             self._try(

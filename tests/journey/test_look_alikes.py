@@ -15,6 +15,7 @@ from app.journey.records import units_of_case
 from db.enums import CaseStage, UnitKind
 from db.types import utc_now
 from labels.isbt128 import build_din
+from labels.isbt128.compose import patient_id_structure
 
 BORN = date(1975, 1, 2)
 
@@ -35,7 +36,7 @@ def _check(demo, case, bag, born: date | None = None):
         demo.database,
         demo["ivy.infusion"],
         case.id,
-        wristband_scan=f"&/{case.coi}",
+        wristband_scan=patient_id_structure("NBH200001"),
         bag_scan=f"={bag.din}00",
         date_of_birth=born,
     )

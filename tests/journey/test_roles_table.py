@@ -194,7 +194,7 @@ def _checked(fixture: Fixture) -> None:
         fixture.driver.database,
         fixture.driver.who("ivy.infusion"),
         case.id,
-        wristband_scan=f"&/{case.coi}",
+        wristband_scan=fixture.driver.wristband(case),
         bag_scan=f"={fixture.values['bag'].din}00",
     )
 
@@ -328,7 +328,7 @@ OPERATIONS = [
             f.driver.database,
             a,
             f.values["case"].id,
-            wristband_scan=f"&/{f.values['case'].coi}",
+            wristband_scan=f.driver.wristband(f.values["case"]),
             bag_scan=f"={f.values['bag'].din}00",
         ),
         Role.INFUSION_NURSE,

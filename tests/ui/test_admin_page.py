@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidge
 from pytestqt.qtbot import QtBot
 
 from app.access.users import MAX_FAILED_LOGINS, authenticate
+from app.admin import list_sites
 from app.admin.profiles import list_profiles
 from app.admin.users import add_account
 from app.core.actor import Actor
@@ -33,7 +34,7 @@ from ui.pages.admin.page import AdminPage
 from ui.pages.admin.printers_tab import PrinterDialog, PrintersTab
 from ui.pages.admin.profiles_tab import ProfileDialog, ProfilesTab
 from ui.pages.admin.settings_tab import DatabaseTab, ScannerTab
-from ui.pages.admin.sites_tab import ProductsTab, SiteDialog, SitesTab
+from ui.pages.admin.sites_tab import ProductsTab, SiteDialog, SitesTab, WristbandDialog
 from ui.pages.admin.user_dialogs import AccessDialog, NewAccountDialog, PasswordResetDialog
 from ui.pages.admin.users_tab import UsersTab
 from ui.shell.main_window import MainWindow
@@ -405,6 +406,12 @@ def test_edit_a_temperature_profile(
     screenshot(page, "admin-profiles")
 
 
+def wristband_rules(demo: Any, code: str) -> tuple[str | None, bool]:
+    """A site's MRN pattern and whether its wristbands carry the COI, as stored."""
+    site = next(s for s in list_sites(demo.database) if s.code == code)
+    return site.wristband_mrn_pattern, site.wristband_carries_coi
+
+
 def test_sites_products_and_printers(
     qtbot: QtBot, runner: TaskRunner, demo: Any, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -422,6 +429,7 @@ def test_sites_products_and_printers(
         qtbot.keyClicks(dialog.code_field, "SGH")
         qtbot.keyClicks(dialog.name_field, "St George's Hospital")
         qtbot.keyClicks(dialog.fin_field, "X12")
+        qtbot.keyClicks(dialog.wristband.mrn_field, "MRN(?P<mrn>[0-9]{7})")
 
     def fixed_fin(dialog: SiteDialog) -> None:
         retype(qtbot, dialog.fin_field, "G4321")
@@ -434,7 +442,27 @@ def test_sites_products_and_printers(
     ]
     assert message(sites) == "✔ Site SGH (St George's Hospital) registered."
     assert row_of(sites, "SGH")[1:5] == ["St George's Hospital", "Clinic", "—", "G4321"]
+    assert wristband_rules(demo, "SGH") == ("MRN(?P<mrn>[0-9]{7})", False)
     screenshot(page, "admin-sites")
+
+    # The clinic's wristband rules: a pattern matching an empty scan is refused in words.
+    def empty_matching(dialog: Any) -> None:
+        retype(qtbot, dialog.wristband.mrn_field, "[0-9]*")
+
+    def fixed_pattern(dialog: Any) -> None:
+        retype(qtbot, dialog.wristband.mrn_field, "NBH[0-9]{6}")
+        dialog.wristband.coi_field.setChecked(True)
+
+    select(qtbot, sites, "NBH")
+    problems = answer(monkeypatch, qtbot, WristbandDialog, empty_matching, fixed_pattern)
+    click(qtbot, sites, "wristbandRules")
+    settle(qtbot, runner)
+    assert len(problems) == 1 and "matches an empty scan" in problems[0]
+    assert message(sites) == "✔ Wristband rules of NBH saved."
+    assert wristband_rules(demo, "NBH") == ("NBH[0-9]{6}", True)
+    select(qtbot, sites, "CTF")
+    click(qtbot, sites, "wristbandRules")
+    assert message(sites) == "✖ Wristband rules belong to a clinic: choose a clinic."
 
     products = visit(qtbot, runner, page, "products")
     assert isinstance(products, ProductsTab)

@@ -429,7 +429,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
 ) -> None:
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("NBH200001", "Roe", "Richard", date(1965, 7, 2))
-    other = driver.enrol("NBH200002", "Smith", "Sara", date(1958, 11, 23))
+    driver.enrol("NBH200002", "Smith", "Sara", date(1958, 11, 23))
     driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
     ivy = demo["ivy.infusion"]
     bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
@@ -445,7 +445,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert page.look_alike.isHidden() and page.birth_date_row.isHidden()  # no look-alike
 
     # Another patient's wristband: red alarm, the screen blocked until acknowledged.
-    scan(qtbot, page.wristband_scan, f"&/{other.coi}")
+    scan(qtbot, page.wristband_scan, "&#0009NBH200002")
     assert page.bag_scan.hasFocus()
     scan(qtbot, page.bag_scan, f"={bag.din}00")
     settle(qtbot, runner)
@@ -453,6 +453,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert not page.body.isEnabled()
     assert not page.wristband_scan.isEnabled() and not page.confirm_button.isEnabled()
     shoot(page, "bedside-wrong-patient.png")
+    assert "NBH200002" not in page.alarm.text.text()  # another patient's number never shown
     refused = [d for d in deviations_of_case(demo.database, case.id) if d.kind == "scan_mismatch"]
     assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
     click(qtbot, page.alarm.button)
@@ -532,7 +533,7 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     settings = ScannerSettings(gs_substitute="<GS>", aim_prefix_expected=True)
     page = BedsidePage(demo.database, ivy, runner, scanner=settings)
     open_page(qtbot, page, runner, case)
-    assert page.wristband_scan.placeholderText() == "COI or hospital number on the wristband"
+    assert page.wristband_scan.placeholderText() == "Hospital number on the wristband"
     assert page.bag_scan.placeholderText() == "DIN on the bag label"
 
     # An empty Enter: a clear word, nothing checked.
@@ -556,7 +557,9 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     assert page.wristband_scan.value == gs1_wristband.replace("<GS>", GS)
     scan(qtbot, page.bag_scan, f"]C0={bag.din}00")
     settle(qtbot, runner)
-    assert page.alarm.active and "not a patient wristband" in page.alarm.text.text()
+    # Its GSRN is not the GSRN enrolled as this patient's hospital number: another patient.
+    assert page.alarm.active and "WRONG PATIENT" in page.alarm.text.text()
+    assert _gsrn("09501101000000001") not in page.alarm.text.text()
     [refused] = _scans_for(demo, "bedside wristband")
     assert refused.raw_text == gs1_wristband.replace("<GS>", GS)
     assert refused.parsed_kind == "gs1"
@@ -578,9 +581,43 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     station.acknowledge()
     settle(qtbot, runner)
 
-    # The COI on the wristband and the DIN on the bag, each with its AIM prefix: checked.
-    scan(qtbot, page.wristband_scan, f"]C0&/{case.coi}")
+    # The hospital number on the wristband and the DIN on the bag, each with its AIM prefix.
+    scan(qtbot, page.wristband_scan, "]C0&#0009NBH200001")
     scan(qtbot, page.bag_scan, f"]C0={bag.din}00")
+    settle(qtbot, runner)
+    assert page.check is not None and page.check.unit_id == bag.id
+    assert "Bedside check passed" in page.check_result.text()
+
+
+def test_bedside_refuses_the_coi_as_wristband_and_takes_a_typed_025(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    """The COI is on every label: as the wristband it is refused in words that say what to
+    scan instead; the hospital number typed as ISBT 128 data structure 025 passes."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH200021", "Roe", "Richard", date(1965, 7, 2))
+    driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+    bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+    page = BedsidePage(demo.database, demo["ivy.infusion"], runner)
+    open_page(qtbot, page, runner, case)
+
+    scan(qtbot, page.wristband_scan, f"&/{case.coi}")
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.check is None and page.alarm.active
+    alarm = page.alarm.text.text()
+    assert "This is the COI, not a wristband" in alarm
+    assert "scan the patient's wristband (hospital number)" in alarm
+    [refused] = _scans_for(demo, "bedside wristband")
+    assert refused.raw_text == f"&/{case.coi}" and refused.outcome.value == "mismatch"
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+
+    page.wristband_scan.setFocus()
+    qtbot.keyClicks(page.wristband_scan, "&#0009NBH200021")  # typed by hand, key by key
+    qtbot.keyClick(page.wristband_scan, Qt.Key.Key_Return)
+    assert page.wristband_scan.value == "&#0009NBH200021" and page.bag_scan.hasFocus()
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
     settle(qtbot, runner)
     assert page.check is not None and page.check.unit_id == bag.id
     assert "Bedside check passed" in page.check_result.text()
@@ -603,7 +640,7 @@ def test_bedside_look_alike_warns_and_asks_the_date_of_birth(
     assert "same family name and date of birth" in page.look_alike.text()
     assert page.look_alike.objectName() == "lookAlikeWarning"
 
-    scan(qtbot, page.wristband_scan, f"&/{case.coi}")
+    scan(qtbot, page.wristband_scan, "&#0009NBH200011")
     scan(qtbot, page.bag_scan, f"={bag.din}00")
     settle(qtbot, runner)
     assert page.check is None and "date of birth" in page.error_message.text()

@@ -108,19 +108,26 @@ def test_quarantined_unit_allowed_where_the_screen_says_so() -> None:
     assert judge(scanned(din=DIN), unit, expect(allow_quarantined=True)) == ()
 
 
-def test_wristband_by_coi_or_hospital_number() -> None:
-    wristband = expect(wants="patient", patient_identifiers=frozenset({"H-1"}))
-    assert judge(scanned(coi=COI), None, wristband) == ()
-    assert judge(scanned(patient_identifier="H-1"), None, wristband) == ()
-    assert judge(scanned(coi=OTHER_COI), None, wristband)[0].startswith("WRONG PATIENT")
-    assert judge(scanned(patient_identifier="H-2"), None, wristband)[0].startswith("WRONG PATIENT")
-    assert "not a patient wristband" in judge(scanned(din=DIN), None, wristband)[0]
+def test_wristband_by_hospital_number_never_by_the_coi_alone() -> None:
+    wristband = expect(wants="patient", patient_identifiers=frozenset({"H1"}))
+    assert judge(scanned(patient_identifier="H1"), None, wristband) == ()
+    assert judge(scanned(patient_identifier="H1", coi=COI), None, wristband) == ()
+    assert judge(scanned(coi=COI), None, wristband)[0].startswith("This is the COI")
+    assert judge(scanned(coi=OTHER_COI), None, wristband)[1].startswith("WRONG PATIENT")
+    (other,) = judge(scanned(patient_identifier="H2"), None, wristband)
+    assert other.startswith("WRONG PATIENT") and "H2" not in other
+    assert "product label" in judge(scanned(din=DIN), None, wristband)[0]
 
 
 def test_expectation_as_stored() -> None:
     stored = expect(unit_ids=frozenset({UNIT.id})).as_dict()
     assert stored["unit_ids"] == [str(UNIT.id)] and stored["coi"] == COI
     assert expect().as_dict()["unit_ids"] is None
+    assert "wristband" not in expect().as_dict()
+    assert expect(wants="patient").as_dict()["wristband"] == {
+        "mrn_pattern": None,
+        "coi_required": False,
+    }
 
 
 @given(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 
 from app.admin import (
     FIN_PATTERN,
@@ -16,14 +16,55 @@ from app.admin import (
     list_products,
     list_sites,
     register_site,
+    set_wristband_rules,
 )
 from app.core import Actor, Database
+from app.scanning import mrn_pattern_problem
 from ui.pages.admin.base import AdminTab, fill_table, index_of, selected_row
 from ui.pages.admin.dialogs import CheckedDialog, run_dialog
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import table
 
 KIND_NAMES = {SiteKind.CLINIC: "Clinic", SiteKind.MANUFACTURER: "Manufacturer"}
+MRN_HINT = "regular expression, e.g. MRN(?P<mrn>[0-9]{7}); blank: none"
+COI_TOO = "Wristbands also carry the COI (required in addition to the hospital number)"
+
+
+class WristbandFields:
+    """The two wristband settings of a clinic, on a dialog's form."""
+
+    def __init__(self, dialog: CheckedDialog, site: SiteSummary | None = None) -> None:
+        self.mrn_field = QLineEdit((site.wristband_mrn_pattern or "") if site else "")
+        self.mrn_field.setObjectName("siteMrnPattern")
+        self.mrn_field.setPlaceholderText(MRN_HINT)
+        self.coi_field = QCheckBox(COI_TOO)
+        self.coi_field.setObjectName("siteCoiOnWristband")
+        self.coi_field.setChecked(bool(site and site.wristband_carries_coi))
+        dialog.form.addRow("Wristband &MRN pattern", self.mrn_field)
+        dialog.form.addRow("", self.coi_field)
+
+    @property
+    def pattern(self) -> str | None:
+        """The pattern as typed (None when blank)."""
+        return self.mrn_field.text().strip() or None
+
+    def problem(self) -> str | None:
+        """A pattern that cannot be set, in words."""
+        return None if self.pattern is None else mrn_pattern_problem(self.pattern)
+
+
+class WristbandDialog(CheckedDialog):
+    """A clinic's wristband rules: its MRN bar-code pattern, and whether the COI is on it too."""
+
+    def __init__(self, parent: QWidget | None, site: SiteSummary) -> None:
+        super().__init__(parent, f"Wristband rules of {site.code}", "wristbandDialog")
+        self.wristband = WristbandFields(self, site)
+        self.finish("Save")
+        self.wristband.mrn_field.setFocus()
+
+    def problem(self) -> str | None:
+        """A pattern that cannot be set."""
+        return self.wristband.problem()
 
 
 class SiteDialog(CheckedDialog):
@@ -48,6 +89,7 @@ class SiteDialog(CheckedDialog):
         self.form.addRow("ISBT 128 &FIN", self.fin_field)
         self.form.addRow("GS1 company &prefix", self.prefix_field)
         self.form.addRow("&Address", self.address_field)
+        self.wristband = WristbandFields(self)
         self.finish("Add site")
         self.code_field.setFocus()
 
@@ -73,7 +115,7 @@ class SiteDialog(CheckedDialog):
         fin = self.value(self.fin_field)
         if fin is not None and not FIN_PATTERN.match(fin):
             return f"FIN {fin!r} is not an ISBT 128 facility number (a letter and four digits)."
-        return None
+        return self.wristband.problem()
 
 
 class SitesTab(AdminTab):
@@ -85,9 +127,13 @@ class SitesTab(AdminTab):
         super().__init__(database, actor, runner, "sites")
         self.sites: list[SiteSummary] = []
         self.add_button = self.button("&Add site…", "addSite", self.add_site)
+        self.wristband_button = self.button(
+            "&Wristband rules…", "wristbandRules", self.edit_wristband_rules
+        )
         self.finish_tools()
         self.table = table(
-            "sites", ("Code", "Name", "Kind", "GLN", "FIN", "GS1 prefix", "Address", "Active")
+            "sites",
+            ("Code", "Name", "Kind", "GLN", "FIN", "GS1 prefix", "Address", "Active"),
         )
         self.layout_.addWidget(self.table, stretch=1)
 
@@ -140,11 +186,42 @@ class SitesTab(AdminTab):
                 fin=fin,
                 gs1_company_prefix=prefix,
                 address=address,
+                wristband_mrn_pattern=dialog.wristband.pattern,
+                wristband_carries_coi=dialog.wristband.coi_field.isChecked(),
             ),
             doing="The site was not registered",
             changes={"site"},
         ).busy(self.set_busy).success(
             lambda site: self.done(f"✔ Site {site.code} ({site.name}) registered.")
+        ).failure(self.refused).run(self.runner)
+
+    def edit_wristband_rules(self) -> None:
+        """Set the chosen clinic's MRN bar-code pattern and whether its wristbands carry the COI."""
+        row = selected_row(self.table)
+        if row is None or row >= len(self.sites):
+            self.say("✖ Choose a clinic first.", ok=False)
+            return
+        site = self.sites[row]
+        if site.kind is not SiteKind.CLINIC:
+            self.say("✖ Wristband rules belong to a clinic: choose a clinic.", ok=False)
+            return
+        dialog = WristbandDialog(self, site)
+        if not run_dialog(dialog):
+            return
+        pattern, coi = dialog.wristband.pattern, dialog.wristband.coi_field.isChecked()
+        WriteOp(
+            partial(
+                set_wristband_rules,
+                self.database,
+                self.actor,
+                site.id,
+                mrn_pattern=pattern,
+                carries_coi=coi,
+            ),
+            doing="The wristband rules were not saved",
+            changes={"site"},
+        ).busy(self.set_busy).success(
+            lambda saved: self.done(f"✔ Wristband rules of {saved.code} saved.")
         ).failure(self.refused).run(self.runner)
 
 

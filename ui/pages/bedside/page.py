@@ -156,9 +156,7 @@ class BedsidePage(CaseWorkPage):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         form = QFormLayout()
-        self.wristband_scan = self.scan_field(
-            "wristbandScan", "COI or hospital number on the wristband"
-        )
+        self.wristband_scan = self.scan_field("wristbandScan", "Hospital number on the wristband")
         self.wristband_scan.scanned.connect(self._wristband_entered)
         self.wristband_scan.blank.connect(self._wristband_entered)
         form.addRow("Patient wristband", self.wristband_scan)
@@ -359,7 +357,8 @@ class BedsidePage(CaseWorkPage):
         coi = self.state.case.coi_eye_readable if self.state else ""
         self.check_result.setText(
             f"✔ Bedside check passed at {local_time(check.checked_at)}: the wristband of "
-            f"{who} and bag DIN {din_text(check.din)} both carry COI {coi}."
+            f"{who} carries their hospital number, and bag DIN {din_text(check.din)} is of "
+            f"COI {coi}."
         )
         self.check_result.show()
         now = QDateTime.currentDateTime()
