@@ -20,6 +20,7 @@ PERFECT_MODULES = (
     "app.journey.checklist",
     "app.journey.specifications",
     "app.journey.parameters",
+    "app.journey.viability",
 )
 
 

@@ -18,7 +18,7 @@ from app.access import require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now, person
 from app.journey.records import load_case_for, record_stage
 from app.journey.stages import Operation
-from app.journey.unit_clock import THAW_STARTED, UNIT_NAMES, thaw_record
+from app.journey.unit_clock import THAW_STARTED, thaw_record, unit_name
 from app.journey.viability import utc_text
 from db.enums import ReceiptOutcome, Role, ShipmentDirection, SideState, UnitKind, UnitStatus
 from db.models import Case, Product, Shipment, ShipmentItem, Unit
@@ -90,7 +90,7 @@ def record_thaw(
             raise ValidationFailed(f"Only a final product bag is thawed, not a {bag.kind.value}.")
         case = load_case_for(uow, bag.case_id, Operation.INFUSE)
         require_site(actor, case.clinic_site_id, doing="record a thaw at this clinic")
-        name = f"{UNIT_NAMES[bag.kind]} {bag.din}"
+        name = unit_name(bag)
         if bag.status is not UnitStatus.STORED:
             raise ValidationFailed(f"The {name} is {bag.status.value}, not stored for infusion.")
         if bag.side_state is not SideState.NONE:

@@ -17,7 +17,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core import Actor, Database, StageNotAllowed, UnitOfWork, ViabilityExpired, load, now
+from app.core import (
+    Actor,
+    Database,
+    StageNotAllowed,
+    UnitOfWork,
+    ViabilityExpired,
+    din_text,
+    load,
+    now,
+)
 from app.journey.viability import (
     THAW_FIRST,
     PassedLimit,
@@ -50,6 +59,11 @@ UNIT_NAMES: dict[UnitKind, str] = {
     UnitKind.FINAL_PRODUCT_BAG: "final product bag",
     UnitKind.SHIPPER: "shipper",
 }
+
+
+def unit_name(unit: Unit) -> str:
+    """The unit as messages name it: ``final product bag G5678 26 000066 [K]``."""
+    return f"{UNIT_NAMES[unit.kind]} {din_text(unit.din)}"
 
 
 def thaw_record(session: Session, unit_id: uuid.UUID) -> StageRecord | None:
@@ -150,7 +164,7 @@ def ensure_viable(
     clock = viability_clock(uow.session, unit)
     if receiving and clock.receipt_limit is not None and clock.received_at is None:
         clock = replace(clock, received_at=moment)
-    name = f"{UNIT_NAMES[unit.kind]} {unit.din or ''}".strip()
+    name = unit_name(unit)
     if thawed and thaw_missing(clock):
         raise StageNotAllowed(f"Cannot {doing}: {name} has no recorded thaw start. {THAW_FIRST}")
     if thawed and clock.thawed_at is not None and clock.thawed_at > moment:
