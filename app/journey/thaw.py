@@ -77,7 +77,8 @@ def record_thaw(
     """Record when the thaw of a final product bag started (infusion nurse, at the clinic).
 
     The bag must be stored at the clinic, in no hold or quarantine, and not thawed before; the
-    start cannot be in the future nor before the bag's receipt at the clinic.
+    start cannot be in the future nor before the bag's receipt at the clinic (entered times
+    are to the minute: five minutes' tolerance either way, as for the infusion times).
     """
     require_role(actor, Role.INFUSION_NURSE, doing="record a thaw")
     if started_at.tzinfo is None:
@@ -106,7 +107,7 @@ def record_thaw(
                 "if that time is wrong, raise a deviation for QA."
             )
         received = _clinic_receipt(uow.session, bag)
-        if received is not None and started_at < received:
+        if received is not None and started_at < received - _CLOCK_TOLERANCE:
             raise ValidationFailed(
                 f"The thaw cannot start before the bag was received at the clinic "
                 f"({utc_text(received)})."
