@@ -22,6 +22,7 @@ PERFECT_MODULES = (
     "app.journey.checklist",
     "app.journey.specifications",
     "app.journey.parameters",
+    "app.journey.viability",
 )
 
 

@@ -57,7 +57,7 @@ from app.casefile.shipments import (
     receipt_status,
     shipments_for_receipt,
 )
-from app.casefile.stages import StepStatus, UnitKind, post_thaw_minutes, units_of
+from app.casefile.stages import StepStatus, UnitKind, UnitStatus, post_thaw_minutes, units_of
 from app.casefile.timeline import TimelineEntry
 from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_queue
 from app.journey import LookAlike, case_look_alikes
@@ -98,6 +98,7 @@ __all__ = [
     "StepStatus",
     "TimelineEntry",
     "UnitKind",
+    "UnitStatus",
     "Verdict",
     "WorkItem",
     "alerts",

@@ -37,12 +37,14 @@ from app.journey import (
     QcResultView,
     ShipmentView,
     StepView,
+    ThawView,
     UnitView,
     case_view,
     checklist_of,
     look_alikes,
     qc_result_views,
     step_views,
+    thaws_of_case,
 )
 from app.labelling import LabelReconciliation, reconcile
 from db.enums import CaseStage, Role, ShipmentDirection, UnitKind
@@ -216,13 +218,15 @@ def batch_record_screen(database: Database, actor: Actor, case_id: uuid.UUID) ->
 
 @dataclass(frozen=True)
 class BedsideScreen:
-    """The case at the bedside, its final product bags, the post-thaw limit, and the look-alike
-    cases at the site (the check then asks the date of birth too)."""
+    """The case at the bedside, its final product bags, the post-thaw limit, the look-alike
+    cases at the site (the check then asks the date of birth too) and the recorded thaws."""
 
     case: CaseView
     bags: tuple[UnitView, ...]
     limit_minutes: int | None
     look_alikes: tuple[LookAlike, ...] = ()
+    thaws: tuple[ThawView, ...] = ()
+    """The recorded thaw starts of the case's bags, oldest first."""
 
 
 def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideScreen:
@@ -234,4 +238,5 @@ def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> Beds
             tuple(u for u in unit_views(session, case) if u.kind is UnitKind.FINAL_PRODUCT_BAG),
             post_thaw_limit(session, case),
             look_alikes(session, case, with_identity=may_see_identity(actor)),
+            thaws_of_case(session, case),
         )

@@ -33,7 +33,7 @@ from app.coldchain.storage import (
     readings_of,
     store_readings,
 )
-from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, load
+from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, load, now
 from app.journey import LEGS, enter_side_state, record_stage, shipment_units
 from app.quality import open_deviation, sign
 from db.enums import (
@@ -46,7 +46,6 @@ from db.enums import (
     Verdict,
 )
 from db.models import Case, LoggerFile, Shipment, TemperatureProfile
-from db.types import utc_now
 
 __all__ = [
     "LoggerFileView",
@@ -121,7 +120,7 @@ def _window(
     the recorded custody with the courier, so no part of the trip escapes the assessment.
     """
     start = shipment.packed_at or shipment.handed_over_at
-    end = shipment.received_at or utc_now()
+    end = shipment.received_at or now()
     if declared is None:
         return start, end
     first, last = declared
@@ -129,7 +128,7 @@ def _window(
         raise ValidationFailed("The trip window needs a time zone.")
     if last <= first:
         raise ValidationFailed("The trip window must end after it starts.")
-    if last > utc_now() + timedelta(minutes=5):
+    if last > now() + timedelta(minutes=5):
         raise ValidationFailed("The trip window cannot end in the future.")
     handed = shipment.handed_over_at or start
     if handed is not None and first > handed:
@@ -236,7 +235,7 @@ def import_logger_file(
             window_end=end,
             verdict=Verdict(result.verdict),
             assessment=json.dumps(_report(trace, profile, result), ensure_ascii=False),
-            imported_at=utc_now(),
+            imported_at=now(),
             imported_by_id=actor.user_id,
         )
         uow.add(row, action="import logger file")
@@ -309,7 +308,7 @@ def disposition_logger_file(  # noqa: PLR0917 - decision, justification, passwor
             )
         row.disposition = decision
         row.disposition_justification = text
-        row.dispositioned_at = utc_now()
+        row.dispositioned_at = now()
         row.dispositioned_by_id = actor.user_id
         uow.annotate(row, action=f"disposition {decision.value}", reason=text)
         shipment = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.core.actor import GMP_ROLES, Actor, combines_admin_with_gmp
 from app.core.audit_chain import ChainVerification, verify_chain, verify_database
 from app.core.canonical import canonical_json
+from app.core.clock import CLOCK, Clock, now
 from app.core.config import (
     DATABASE_ENV,
     Settings,
@@ -31,6 +32,7 @@ from app.core.errors import (
     SeparationOfDuties,
     StageNotAllowed,
     ValidationFailed,
+    ViabilityExpired,
 )
 from app.core.identifier_text import coi_fragment, coi_text, din_text
 from app.core.identifiers import (
@@ -47,6 +49,7 @@ from app.core.unit_of_work import UnitOfWork, record_key
 
 __all__ = [
     "BOLD",
+    "CLOCK",
     "DATABASE_ENV",
     "FONT",
     "GMP_ROLES",
@@ -55,6 +58,7 @@ __all__ = [
     "Actor",
     "AuthenticationFailed",
     "ChainVerification",
+    "Clock",
     "CoiError",
     "ConfigurationError",
     "Database",
@@ -69,6 +73,7 @@ __all__ = [
     "StageNotAllowed",
     "UnitOfWork",
     "ValidationFailed",
+    "ViabilityExpired",
     "canonical_json",
     "coi_fragment",
     "coi_text",
@@ -84,6 +89,7 @@ __all__ = [
     "load",
     "load_settings",
     "log_directory",
+    "now",
     "open_database",
     "person",
     "record_key",

@@ -126,3 +126,24 @@ class PrinterUnavailable(CoiError):
     """A label printer cannot be reached, did not take the job, or reports a fault."""
 
     title = "Printer unavailable"
+
+
+class ViabilityExpired(StageNotAllowed):
+    """A unit is past one of its viability limits (expiry, collection → receipt, post-thaw,
+    cumulative excursion); the scan that would move it is refused and the refusal recorded.
+
+    ``limits`` names each limit passed; ``deviation_number`` the deviation the refusal opened.
+    """
+
+    title = "Past its viability limit"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limits: tuple[str, ...] = (),
+        deviation_number: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.limits = limits
+        self.deviation_number = deviation_number

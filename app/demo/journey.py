@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.access import authenticate
 from app.coldchain import disposition_logger_file, import_logger_file
-from app.core import Actor, Database, ScanMismatch
+from app.core import Actor, Database, ScanMismatch, now
 from app.journey import (
     CaseView,
     CollectedBag,
@@ -38,6 +38,7 @@ from app.journey import (
     perform_step,
     qc_results_of_case,
     receive_unit,
+    record_thaw,
     register_collection,
     review_qc_result,
     stage_index,
@@ -327,8 +328,13 @@ class JourneyDriver:
         certify_release(self.database, self.who("petra.qp"), case.id, DEMO_PASSWORD)
         self._reached(case)
 
+    def thaw(self, bag: UnitView) -> None:
+        """Stage 10, first: Ivy records that the bag's thaw started now."""
+        record_thaw(self.database, self.who("ivy.infusion"), bag.id, now())
+
     def infuse(self, case: CaseView, bag: UnitView) -> None:
-        """Stage 10: Ivy scans wristband and bag, Ian confirms the infusion."""
+        """Stage 10: Ivy records the thaw, scans wristband and bag, Ian confirms the infusion."""
+        self.thaw(bag)
         check = bedside_check(
             self.database,
             self.who("ivy.infusion"),
@@ -336,13 +342,13 @@ class JourneyDriver:
             wristband_scan=self.wristband(case),
             bag_scan=f"={bag.din}00",
         )
-        started = utc_now() - timedelta(minutes=1)
+        started = now()  # the demo's bag arrived moments ago: thaw, check and infuse now
         confirm_infusion(
             self.database,
             self.who("ian.infusion"),
             check.id,
             started_at=started,
-            ended_at=utc_now(),
+            ended_at=started + timedelta(minutes=1),
             password=DEMO_PASSWORD,
         )
         self._reached(case)

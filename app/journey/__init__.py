@@ -41,6 +41,8 @@ from app.journey.shipping import (
     shipment_view,
 )
 from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
+from app.journey.thaw import ThawView, record_thaw, thaws_of_case
+from app.journey.unit_clock import THAW_STARTED
 from app.journey.unit_states import enter_side_state, lift_side_state
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 
@@ -49,6 +51,7 @@ __all__ = [
     "LEGS",
     "STAGE_NAMES",
     "STAGE_ORDER",
+    "THAW_STARTED",
     "BedsideCheckView",
     "CaseView",
     "Checklist",
@@ -60,6 +63,7 @@ __all__ = [
     "ShipmentView",
     "StepRecord",
     "StepView",
+    "ThawView",
     "UnitView",
     "accept_receipt",
     "approve_qc_exception",
@@ -87,6 +91,7 @@ __all__ = [
     "qc_results_of_case",
     "receive_unit",
     "record_stage",
+    "record_thaw",
     "register_collection",
     "release_checklist",
     "review_qc_result",
@@ -96,6 +101,7 @@ __all__ = [
     "start_manufacture",
     "step_views",
     "steps_of_case",
+    "thaws_of_case",
     "unit_view",
     "units_of_case",
     "verify_collection",

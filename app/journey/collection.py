@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.access import ensure_second_person, require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_din, load
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_din, load, now
 from app.journey.products import autologous_product_code
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
@@ -18,7 +18,6 @@ from app.labelling import reconcile
 from app.quality import sign
 from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
 from db.models import Product, Site, Unit
-from db.types import utc_now
 from labels.scan import parse_scan
 
 _CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -44,7 +43,7 @@ def _check(bag: CollectedBag) -> None:
         raise ValidationFailed("Collection times need a time zone.")
     if bag.collection_end <= bag.collection_start:
         raise ValidationFailed("The collection must end after it starts.")
-    if bag.collection_end > utc_now() + _CLOCK_TOLERANCE:
+    if bag.collection_end > now() + _CLOCK_TOLERANCE:
         raise ValidationFailed("The collection end is in the future: check the time.")
 
 

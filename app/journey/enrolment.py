@@ -10,12 +10,20 @@ from datetime import date
 from sqlalchemy import select
 
 from app.access import require_role
-from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, issue_coi, load
+from app.core import (
+    Actor,
+    Database,
+    NotPermitted,
+    UnitOfWork,
+    ValidationFailed,
+    issue_coi,
+    load,
+    now,
+)
 from app.journey.records import record_stage
 from app.journey.views import CaseView, case_view
 from db.enums import CaseStage, Role, SiteKind
 from db.models import Case, Patient, PatientIdentity, Product, Site
-from db.types import utc_now
 
 HOSPITAL_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
 """Letters and digits only, so the number can be bar-coded (ISBT 128 data structure 025)."""
@@ -52,7 +60,7 @@ def _check(enrolment: Enrolment) -> None:
             "The hospital number may hold only letters and digits (at most 20), as printed "
             "in the wristband's bar code; leave out spaces and hyphens."
         )
-    today = utc_now().date()
+    today = now().date()
     if enrolment.date_of_birth >= today:
         raise ValidationFailed("The date of birth must be in the past.")
     if enrolment.date_of_birth.year < today.year - 120:
@@ -135,7 +143,7 @@ def enrol_patient(database: Database, actor: Actor, enrolment: Enrolment) -> Cas
             stage=CaseStage.ENROLLED,
             planned_collection_date=enrolment.planned_collection_date,
             manufacturing_slot_date=enrolment.manufacturing_slot_date,
-            enrolled_at=utc_now(),
+            enrolled_at=now(),
             enrolled_by_id=actor.user_id,
         )
         uow.add(case, action="enrol")

@@ -13,16 +13,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app.access import ensure_second_person, identity_of, require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, load
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now
 from app.journey.bedside_identity import wristband_expectation
 from app.journey.look_alikes import look_alikes
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
+from app.journey.unit_clock import ensure_viable, ensure_viable_at_infusion
 from app.quality import sign
 from app.scanning import Expectation, check_scan
 from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
 from db.models import StageRecord, Unit
-from db.types import utc_now
 
 BEDSIDE_CHECK = "bedside check"
 INFUSION = "infusion"
@@ -89,6 +89,7 @@ def bedside_check(
             ),
         )
         assert bag is not None and bag.din is not None  # a unit match names a labelled unit
+        ensure_viable(uow, bag, doing="pass the bedside check", thawed=True)
         record = record_stage(uow, case, BEDSIDE_CHECK, unit_id=bag.id, details={"din": bag.din})
         uow.flush()
         view = BedsideCheckView(record.id, case.id, bag.id, bag.din, record.occurred_at)
@@ -126,7 +127,7 @@ def confirm_infusion(
         raise ValidationFailed("Infusion times need a time zone.")
     if ended_at <= started_at:
         raise ValidationFailed("The infusion must end after it starts.")
-    if ended_at > utc_now() + _CLOCK_TOLERANCE:
+    if ended_at > now() + _CLOCK_TOLERANCE:
         raise ValidationFailed("The infusion end is in the future: check the time.")
     with UnitOfWork(database, actor) as uow:
         check = load(uow.session, StageRecord, check_id, "bedside check")
@@ -140,6 +141,7 @@ def confirm_infusion(
         bag = load(uow.session, Unit, check.unit_id or uuid.UUID(int=0), "bag")
         if bag.status is not UnitStatus.STORED:
             raise ValidationFailed(f"Bag {bag.din} is {bag.status.value}, not ready to infuse.")
+        ensure_viable_at_infusion(uow, bag, started_at)
         bag.status = UnitStatus.INFUSED
         uow.annotate(bag, action="infuse")
         custody(uow, bag, CustodyAction.DISPENSED, site_id=case.clinic_site_id)

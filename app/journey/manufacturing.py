@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import ensure_second_person, require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_din, load
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_din, load, now
 from app.journey.parameters import check_parameters
 from app.journey.products import autologous_product_code
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
+from app.journey.unit_clock import ensure_viable
 from app.labelling import reconcile
 from app.quality import sign
 from app.scanning import Expectation, check_scan
@@ -41,7 +42,6 @@ from db.models import (
     Unit,
     UnitParent,
 )
-from db.types import utc_now
 
 FINAL_BAG_COUNT_PARAMETER = "bags"
 
@@ -227,7 +227,7 @@ def _make_outputs(
         if kind is UnitKind.FINAL_PRODUCT_BAG:
             unit.product_code = autologous_product_code(product)
             if product.shelf_life_days:
-                unit.expires_at = utc_now() + timedelta(days=product.shelf_life_days)
+                unit.expires_at = now() + timedelta(days=product.shelf_life_days)
         uow.add(unit, action="make unit")
         uow.flush()
         for parent in parents:
@@ -275,6 +275,7 @@ def perform_step(
             assert unit is not None  # a match on a unit expectation always names a unit
             if unit in inputs:
                 raise ValidationFailed(f"Container {unit.din} was scanned twice.")
+            ensure_viable(uow, unit, doing=f"use it in step {step.position} ({template.name})")
             inputs.append(unit)
             uow.add(StepUnit(step_id=step.id, unit_id=unit.id, direction="input"))
         if template.output_kind is not None:
@@ -286,7 +287,7 @@ def perform_step(
         step.status = StepStatus.PERFORMED
         step.parameters = json.dumps(parameters, sort_keys=True, ensure_ascii=False)
         step.performed_by_id = actor.user_id
-        step.performed_at = utc_now()
+        step.performed_at = now()
         uow.annotate(step, action="perform step")
         record_stage(
             uow,
@@ -324,7 +325,7 @@ def verify_step(database: Database, actor: Actor, step_id: uuid.UUID, password: 
                 )
         step.status = StepStatus.VERIFIED
         step.verified_by_id = actor.user_id
-        step.verified_at = utc_now()
+        step.verified_at = now()
         uow.annotate(step, action="verify step")
         sign(uow, step, SignatureMeaning.VERIFIED, password)
         template = load(uow.session, StepTemplate, step.step_template_id, "step template")

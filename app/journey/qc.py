@@ -10,14 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import require_role, require_site
-from app.core import Actor, Database, SeparationOfDuties, UnitOfWork, ValidationFailed, load
+from app.core import Actor, Database, SeparationOfDuties, UnitOfWork, ValidationFailed, load, now
 from app.journey.records import load_case_for
 from app.journey.specifications import judge_result
 from app.journey.stages import Operation
 from app.quality import sign
 from db.enums import QcOutcome, Role, SignatureMeaning
 from db.models import Case, QcResult, QcSpecification
-from db.types import utc_now
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def enter_qc_result(
             value_numeric=judged.number,
             outcome=judged.outcome,
             entered_by_id=actor.user_id,
-            entered_at=utc_now(),
+            entered_at=now(),
         )
         uow.add(row, action="enter QC result")
         uow.flush()
@@ -109,7 +108,7 @@ def review_qc_result(
         if row.entered_by_id == actor.user_id:
             raise SeparationOfDuties("You entered this result, so you cannot also review it.")
         row.reviewed_by_id = actor.user_id
-        row.reviewed_at = utc_now()
+        row.reviewed_at = now()
         uow.annotate(row, action="review QC result")
         sign(uow, row, SignatureMeaning.REVIEWED, password)
         view = qc_view(uow.session, row)

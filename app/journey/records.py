@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core import UnitOfWork, load
+from app.core import UnitOfWork, load, now
 from app.journey.stages import Operation, advance, ensure_allowed
 from db.enums import CaseStage, CustodyAction
 from db.models import Case, CustodyEvent, StageRecord, Unit
-from db.types import utc_now
 
 
 def load_case_for(
@@ -59,7 +58,7 @@ def record_stage(
         site_id=site_id or uow.actor.site_id,
         shipment_id=shipment_id,
         unit_id=unit_id,
-        occurred_at=occurred_at or utc_now(),
+        occurred_at=occurred_at or now(),
         details=json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False),
         recorded_by_id=uow.actor.user_id,
     )
@@ -89,7 +88,7 @@ def custody(
         custodian_user_id=user_id if custodian_name else (user_id or actor.user_id),
         organisation=organisation or actor.site_name,
         site_id=site_id,
-        occurred_at=utc_now(),
+        occurred_at=now(),
         condition=condition,
         recorded_by_id=actor.user_id,
     )

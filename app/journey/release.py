@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import batch_participants, ensure_independent_qp, require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, verify_chain
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now, verify_chain
 from app.journey.checklist import (
     Checklist,
     CustodyFact,
@@ -49,7 +49,6 @@ from db.models import (
     Unit,
     UnitParent,
 )
-from db.types import utc_now
 
 
 @dataclass(frozen=True)
@@ -239,7 +238,7 @@ def certify_release(
             decision=ReleaseDecision.CERTIFIED,
             checklist=json.dumps(checklist.as_dict(), ensure_ascii=False),
             qp_id=actor.user_id,
-            decided_at=utc_now(),
+            decided_at=now(),
             comment=comment,
         )
         uow.add(release, action="certify release", reason=comment)

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import ensure_second_person, require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_sscc, load, person
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_sscc, load, now, person
 from app.journey.legs import LEGS, Leg
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.shipment_state import blocking_reasons, shipment_units
 from app.journey.stages import FINAL_SIDE_STATES
+from app.journey.unit_clock import ensure_viable
 from app.journey.unit_states import RECEIPT_CAUSES, enter_side_state, lift_side_state
 from app.labelling import reconcile
 from app.quality import open_deviation, sign
@@ -37,7 +38,6 @@ from db.enums import (
     UnitStatus,
 )
 from db.models import Case, Product, Shipment, ShipmentItem, Site, Unit
-from db.types import utc_now
 from labels.scan import parse_scan
 
 
@@ -162,18 +162,19 @@ def pack_unit(
         )
         unit = check_scan(uow, raw_scan, expected)
         assert unit is not None  # a match on a unit expectation always names a unit
+        ensure_viable(uow, unit, doing=f"pack it into {shipment.sscc}")
         uow.add(
             ShipmentItem(
                 shipment_id=shipment.id,
                 unit_id=unit.id,
-                packed_at=utc_now(),
+                packed_at=now(),
                 packed_by_id=actor.user_id,
             ),
             action="pack unit",
         )
         unit.status = UnitStatus.PACKED
         shipment.status = ShipmentStatus.PACKED
-        shipment.packed_at = shipment.packed_at or utc_now()
+        shipment.packed_at = shipment.packed_at or now()
         uow.flush()
         view = shipment_view(uow.session, shipment)
         uow.commit()
@@ -244,7 +245,7 @@ def hand_over(
             )
             unit.status = UnitStatus.IN_TRANSIT
         shipment.status = ShipmentStatus.IN_TRANSIT
-        shipment.handed_over_at = utc_now()
+        shipment.handed_over_at = now()
         shipment.courier_name = courier_name.strip()
         shipment.courier_organisation = courier_organisation.strip()
         move_case(uow, case, leg.ship_operation)
@@ -296,12 +297,13 @@ def receive_unit(
         )
         unit = check_scan(uow, raw_scan, expected)
         assert unit is not None  # a match on a unit expectation always names a unit
+        ensure_viable(uow, unit, doing=f"receive it from {shipment.sscc}", receiving=True)
         item = items[unit.id]
         item.receipt_outcome = ReceiptOutcome.RECEIVED
-        item.received_at = utc_now()
+        item.received_at = now()
         if shipment.received_by_id is None:
             shipment.received_by_id = actor.user_id
-            shipment.received_at = utc_now()
+            shipment.received_at = now()
         uow.annotate(item, action="receive unit")
         uow.flush()
         view = shipment_view(uow.session, shipment)

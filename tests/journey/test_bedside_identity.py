@@ -22,7 +22,7 @@ from app.admin.sites import set_wristband_rules
 from app.core.errors import ScanMismatch
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import JourneyDriver
-from app.journey import CaseView, UnitView, bedside_check
+from app.journey import CaseView, UnitView, bedside_check, unit_view
 from app.journey.infusion import BEDSIDE_CHECK
 from app.journey.records import units_of_case
 from app.scanning.wristband import (
@@ -121,7 +121,9 @@ def at_bedside(demo: Any, tmp_path: Path, hospital_number: str = HOSPITAL_NUMBER
         bag = next(
             u for u in units_of_case(session, case.id) if u.kind is UnitKind.FINAL_PRODUCT_BAG
         )
-    return Bedside(demo, case, bag, other)
+        bag_view = unit_view(bag)
+    driver.thaw(bag_view)  # the viability clock asks for the thaw before the bedside check
+    return Bedside(demo, case, bag_view, other)
 
 
 # ---------------------------------------------------------------- the defects found

@@ -40,6 +40,8 @@ from app.demo.journey import DEMO_PASSWORD, QC_RESULTS, STEP_PARAMETERS, Journey
 from app.journey import collection, infusion, manufacturing, qc, release, shipping
 from app.journey.side_states import set_unit_side_state
 from app.journey.stages import STAGE_ORDER
+from app.journey.thaw import record_thaw
+from app.journey.unit_clock import THAW_STARTED
 from app.journey.views import CaseView
 from app.labelling.printing import print_unit_label
 from app.labelling.records import confirm_label
@@ -400,6 +402,27 @@ class JourneyMachine(RuleBasedStateMachine):
             *args, ShipmentDirection.TO_CLINIC, "ivy.infusion", "cora.coordinator", -185.0
         )
 
+    def _thaw_bags(self, case) -> None:
+        """Ivy records the thaw of the case's stored bags (once each) before the check."""
+        with self.database.read_session() as session:
+            bags = session.scalars(
+                select(Unit).where(
+                    Unit.case_id == case.id,
+                    Unit.kind == UnitKind.FINAL_PRODUCT_BAG,
+                    Unit.status == UnitStatus.STORED,
+                )
+            ).all()
+            thawed = set(
+                session.scalars(
+                    select(StageRecord.unit_id).where(StageRecord.action == THAW_STARTED)
+                )
+            )
+        for bag in bags:
+            if bag.id not in thawed:
+                self._try(
+                    record_thaw, self.database, self.driver.who("ivy.infusion"), bag.id, utc_now()
+                )
+
     def _at_received_at_clinic(self, case, other, person, right_person, wrong_scan) -> None:
         if not self._qa_accepts(case, ShipmentDirection.TO_CLINIC):
             return
@@ -411,6 +434,7 @@ class JourneyMachine(RuleBasedStateMachine):
                 .order_by(StageRecord.recorded_at.desc())
             )
         if check is None:
+            self._thaw_bags(case)
             wristband = self.driver.wristband(other if wrong_scan else case)
             bag = self._scan_of(case, other, wrong_scan and right_person, status=UnitStatus.STORED)
             who = self.driver.who(self._who(person, "ivy.infusion", right_person))
@@ -424,8 +448,8 @@ class JourneyMachine(RuleBasedStateMachine):
             db,
             who,
             check.id,
-            started_at=utc_now() - timedelta(minutes=1),
-            ended_at=utc_now(),
+            started_at=utc_now(),  # the thaw was recorded moments ago
+            ended_at=utc_now() + timedelta(minutes=1),
             password=DEMO_PASSWORD,
         )
 

@@ -28,6 +28,7 @@ def _received_at_clinic(demo, tmp_path: Path):
         bag = next(
             u for u in units_of_case(session, case.id) if u.kind is UnitKind.FINAL_PRODUCT_BAG
         )
+    driver.thaw(bag)
     return driver, case, bag
 
 

@@ -185,6 +185,9 @@ def _bedside(fixture: Fixture) -> None:
         fixture.values["bag"] = next(
             u for u in units_of_case(session, case.id) if u.kind.value == "final_product_bag"
         )
+    if "thawed" not in fixture.values:
+        fixture.driver.thaw(fixture.values["bag"])
+        fixture.values["thawed"] = True
 
 
 def _checked(fixture: Fixture) -> None:
@@ -341,8 +344,8 @@ OPERATIONS = [
             f.driver.database,
             a,
             f.values["check"].id,
-            started_at=utc_now() - timedelta(minutes=1),
-            ended_at=utc_now(),
+            started_at=utc_now(),  # the thaw was recorded moments ago
+            ended_at=utc_now() + timedelta(minutes=1),
             password=DEMO_PASSWORD,
         ),
         Role.INFUSION_NURSE,

@@ -29,6 +29,7 @@ import ui.pages.case_work as case_work_module
 import ui.widgets.scan_alarm as scan_alarm_module
 from app.access.users import authenticate, create_user
 from app.casefile.stages import units_of
+from app.core.clock import CLOCK
 from app.core.errors import DatabaseUnavailable, ValidationFailed
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import STEP_PARAMETERS, JourneyDriver
@@ -60,6 +61,7 @@ from ui.pages.batch_record.parameter_form import (
 from ui.pages.bedside.page import BedsidePage, post_thaw_status
 from ui.pages.scan_station.page import ScanStation
 from ui.tasks.runner import TaskRunner
+from ui.widgets import utc_of
 
 ADMIN_PASSWORD = "correct horse battery"  # the demo database's administrator (tests/conftest.py)
 
@@ -425,8 +427,14 @@ def test_who_performed_a_step_cannot_verify_it(
 
 
 def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
-    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    demo: Any,
+    tmp_path: Path,
+    runner: TaskRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
+    request.addfinalizer(CLOCK.release)
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("NBH200001", "Roe", "Richard", date(1965, 7, 2))
     driver.enrol("NBH200002", "Smith", "Sara", date(1958, 11, 23))
@@ -463,6 +471,36 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert who == str(ivy.user_id) and what["acknowledged_by"] == "Ivy Infusion"
     assert what["deviation"] == refused[0].number
 
+    # The right wristband and bag, but the frozen bag's thaw is not recorded yet: refused.
+    scan(qtbot, page.wristband_scan, "&#0009NBH200001")
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.check is None and "no recorded thaw start" in page.error_message.text()
+
+    # Ivy records the thaw start of this bag (two bags: she picks it), the countdown starts.
+    assert page.thaw_bag.count() == 2 and page.thaw_bag.isVisible()
+    page.thaw_bag.setCurrentIndex(page.thaw_bag.findData(str(bag.id)))
+    thawed = QDateTime.currentDateTime()
+    page.thaw_started.setDateTime(thawed)
+    CLOCK.set(utc_of(thawed))
+    click(qtbot, page.thaw_button)
+    settle(qtbot, runner)
+    assert "Thaw of bag DIN" in page.ok_message.text(), page.error_message.text()
+    assert "Infuse within 90 min" in page.countdown.text()
+    click(qtbot, page.thaw_button)  # a second record of the same thaw is refused
+    settle(qtbot, runner)
+    assert "already recorded" in page.error_message.text()
+
+    # The post-thaw countdown past the limit, and within it (the clock moved, not slept).
+    CLOCK.set(utc_of(thawed) + timedelta(minutes=100))
+    page.update_countdown()
+    assert "limit ended" in page.countdown.text() and page.countdown.property("overdue")
+    CLOCK.set(utc_of(thawed) + timedelta(minutes=20))
+    page.update_countdown()
+    assert "Infuse within 70 min" in page.countdown.text()
+    assert not page.countdown.property("overdue")
+    CLOCK.set(utc_of(thawed))
+
     # This patient's hospital number (ISBT 128 data structure 025) and the bag: checked.
     scan(qtbot, page.wristband_scan, "&#0009NBH200001")
     scan(qtbot, page.bag_scan, f"={bag.din}00")
@@ -471,16 +509,9 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "Bedside check passed" in page.check_result.text()
     assert "ROE, Richard" in page.check_result.text()
     assert not page.wristband_scan.isEnabled() and page.infusion_group.isEnabled()
-
-    # The post-thaw countdown, then past the limit.
-    page.thawed.setChecked(True)
-    page.thawed_at.setDateTime(QDateTime.currentDateTime().addSecs(-100 * 60))
-    assert "limit ended" in page.countdown.text() and page.countdown.property("overdue")
-    page.thawed_at.setDateTime(QDateTime.currentDateTime().addSecs(-20 * 60))
-    assert "Infuse within 69 min" in page.countdown.text() or "70 min" in page.countdown.text()
-    assert not page.countdown.property("overdue")
-    page.started_at.setDateTime(QDateTime.currentDateTime().addSecs(-120))
-    page.ended_at.setDateTime(QDateTime.currentDateTime())
+    assert not page.thaw_button.isEnabled()
+    page.started_at.setDateTime(thawed)
+    page.ended_at.setDateTime(thawed.addSecs(60))
     shoot(page, "bedside-checked.png")
 
     # Ivy cannot be her own second nurse.
@@ -530,6 +561,7 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
     ivy = demo["ivy.infusion"]
     bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+    driver.thaw(bag)  # a frozen product: the thaw is recorded before the check
     settings = ScannerSettings(gs_substitute="<GS>", aim_prefix_expected=True)
     page = BedsidePage(demo.database, ivy, runner, scanner=settings)
     open_page(qtbot, page, runner, case)
@@ -598,6 +630,7 @@ def test_bedside_refuses_the_coi_as_wristband_and_takes_a_typed_025(
     case = driver.enrol("NBH200021", "Roe", "Richard", date(1965, 7, 2))
     driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
     bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+    driver.thaw(bag)  # the viability clock asks for the thaw before the bedside check
     page = BedsidePage(demo.database, demo["ivy.infusion"], runner)
     open_page(qtbot, page, runner, case)
 
@@ -632,6 +665,7 @@ def test_bedside_look_alike_warns_and_asks_the_date_of_birth(
     driver.enrol("NBH200012", "ROE", "Rachel", date(1965, 7, 2))
     driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
     bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+    driver.thaw(bag)  # a frozen product: the thaw is recorded before the check
 
     page = BedsidePage(demo.database, demo["ivy.infusion"], runner)
     open_page(qtbot, page, runner, case)

@@ -3,21 +3,22 @@
 The infusion nurse picks a case received at the clinic and sees whose therapy it is (name, date
 of birth, hospital number, COI). The patient's wristband and the bag are scanned and checked
 against the case; a mismatch turns the screen red and blocks it until acknowledged. A second
-nurse then signs in on the same screen and confirms the infusion's start and end. Once the
-thaw time is entered the screen counts down the product's post-thaw limit (display only).
+nurse then signs in on the same screen and confirms the infusion's start and end. Before the
+check the nurse records when the bag's thaw started (a frozen product's bedside check needs it);
+the screen then counts down the product's post-thaw limit, which the services enforce.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import uuid
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox,
+    QComboBox,
     QDateEdit,
-    QDateTimeEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,18 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import BedsideScreen, CaseStage, bedside_screen
-from app.core import Actor, Database
+from app.casefile import BedsideScreen, CaseStage, UnitStatus, bedside_screen
+from app.core import Actor, Database, now
 from app.journey import (
     BedsideCheckView,
+    ThawView,
     bedside_check,
     confirm_infusion,
     look_alike_line,
+    record_thaw,
 )
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import DATE_TIME_FORMAT, din_text, local_time, restyle, time_editor, utc_of
+from ui.widgets import din_text, local_time, restyle, time_editor, utc_of
 
 NO_DATE = QDate(1900, 1, 1)
 """The date field's empty value: the nurse has not entered a date of birth yet."""
@@ -179,22 +182,21 @@ class BedsidePage(CaseWorkPage):
         return self.check_group
 
     def _thaw_box(self) -> QGroupBox:
-        box = QGroupBox("Post-thaw time (display only)")
+        box = QGroupBox("Thaw and post-thaw time")
         layout = QVBoxLayout(box)
-        row = QHBoxLayout()
-        self.thawed = QCheckBox("Thawed at")
-        self.thawed.setObjectName("thawed")
-        self.thawed.toggled.connect(self._thaw_toggled)
-        row.addWidget(self.thawed)
-        self.thawed_at = QDateTimeEdit(QDateTime.currentDateTime())
-        self.thawed_at.setObjectName("thawedAt")
-        self.thawed_at.setDisplayFormat(DATE_TIME_FORMAT)
-        self.thawed_at.setCalendarPopup(True)
-        self.thawed_at.setEnabled(False)
-        self.thawed_at.dateTimeChanged.connect(lambda _moment: self.update_countdown())
-        row.addWidget(self.thawed_at)
-        row.addStretch(1)
-        layout.addLayout(row)
+        form = QFormLayout()
+        self.thaw_bag = QComboBox()
+        self.thaw_bag.setObjectName("thawBag")
+        self.thaw_bag.currentIndexChanged.connect(lambda _index: self.update_countdown())
+        self.thaw_bag_label = QLabel("Bag")
+        form.addRow(self.thaw_bag_label, self.thaw_bag)
+        thaw_row, self.thaw_started = time_editor("thawStarted")
+        form.addRow("Thaw started at", thaw_row)
+        layout.addLayout(form)
+        self.thaw_button = QPushButton("Record thaw start")
+        self.thaw_button.setObjectName("recordThaw")
+        self.thaw_button.clicked.connect(self.record_thaw)
+        layout.addWidget(self.thaw_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.countdown = QLabel()
         self.countdown.setObjectName("thawCountdown")
         self.countdown.setWordWrap(True)
@@ -224,7 +226,7 @@ class BedsidePage(CaseWorkPage):
         self.bag_scan.clear()
         self.birth_date.setDate(NO_DATE)
         self.check_result.hide()
-        self.thawed.setChecked(False)
+        self.thaw_started.setDateTime(QDateTime.currentDateTime())
         super().load_case()
 
     def show_case(self, state: BedsideScreen | None) -> None:
@@ -238,6 +240,7 @@ class BedsidePage(CaseWorkPage):
             self.birth_date_row.hide()
         else:
             self._show_patient(state)
+        self._show_thaw_bags(state)
         self.update_countdown()
         self._update_steps()
 
@@ -263,41 +266,93 @@ class BedsidePage(CaseWorkPage):
     def _update_steps(self) -> None:
         ready = self.state is not None and not self.infused
         checked = self.check is not None
-        for widget in (self.wristband_scan, self.bag_scan, self.check_button):
-            widget.setEnabled(ready and not checked)
+        for step in (self.wristband_scan, self.bag_scan, self.check_button):
+            step.setEnabled(ready and not checked)
+        thawable = ready and not checked and self.thaw_bag.count() > 0
+        for thaw in (self.thaw_bag, self.thaw_started, self.thaw_button):
+            thaw.setEnabled(thawable)
         self.infusion_group.setEnabled(ready and checked)
 
     def after_acknowledge(self) -> None:
         """Start the check again from the wristband."""
         self.wristband_scan.setFocus()
 
-    # ------------------------------------------------------------ post-thaw countdown
+    # ------------------------------------------------------------ thaw and countdown
 
-    def _thaw_toggled(self, on: bool) -> None:
-        self.thawed_at.setEnabled(on)
-        if on:
-            self.thawed_at.setDateTime(QDateTime.currentDateTime())
-            self.timer.start()
-        else:
-            self.timer.stop()
-        self.update_countdown()
+    def _show_thaw_bags(self, state: BedsideScreen | None) -> None:
+        """Offer the stored bags for the thaw record (the choice shows only for several)."""
+        chosen = self.thaw_bag.currentData()
+        self.thaw_bag.blockSignals(True)
+        self.thaw_bag.clear()
+        for bag in state.bags if state else ():
+            if bag.status is UnitStatus.STORED:
+                self.thaw_bag.addItem(f"DIN {din_text(bag.din)}", str(bag.id))
+        index = self.thaw_bag.findData(chosen)
+        self.thaw_bag.setCurrentIndex(max(index, 0))
+        self.thaw_bag.blockSignals(False)
+        several = self.thaw_bag.count() > 1
+        self.thaw_bag.setVisible(several)
+        self.thaw_bag_label.setVisible(several)
+
+    def _thaw(self) -> ThawView | None:
+        """The recorded thaw of the checked bag, else of the bag chosen for the thaw record."""
+        if self.state is None:
+            return None
+        unit_id = self.check.unit_id if self.check else self._chosen_bag()
+        return next((t for t in self.state.thaws if t.unit_id == unit_id), None)
+
+    def _chosen_bag(self) -> uuid.UUID | None:
+        chosen = self.thaw_bag.currentData()
+        return uuid.UUID(chosen) if chosen else None
 
     def update_countdown(self) -> None:
-        """Show the time left of the product's post-thaw limit."""
+        """Show the time left of the product's post-thaw limit since the recorded thaw."""
         limit = self.state.limit_minutes if self.state else None
+        thaw = self._thaw()
         overdue = False
         if self.infused:
             text = "Infusion recorded."
         elif limit is None:
             text = "No post-thaw limit is set for this product." if self.state else ""
-        elif not self.thawed.isChecked():
-            text = f"Tick 'Thawed at' to count down the {limit}-minute post-thaw limit."
+        elif thaw is None:
+            text = (
+                f"Thaw the bag, then record when the thaw started: the {limit}-minute "
+                "post-thaw limit counts from it, and the bedside check needs it."
+            )
         else:
-            now = datetime.now(UTC)
-            text, overdue = post_thaw_status(utc_of(self.thawed_at.dateTime()), limit, now)
+            text, overdue = post_thaw_status(thaw.started_at, limit, now())
         self.countdown.setText(text)
         if self.countdown.property("overdue") != overdue:
             restyle(self.countdown, overdue=overdue)
+        counting = thaw is not None and limit is not None and not self.infused
+        if counting and not self.timer.isActive():
+            self.timer.start()
+        elif not counting:
+            self.timer.stop()
+
+    def record_thaw(self) -> None:
+        """Record when the chosen bag's thaw started (infusion nurse)."""
+        state, unit_id = self.state, self._chosen_bag()
+        if state is None or unit_id is None:
+            self._say(False, "✖ No stored bag of this case is waiting to be thawed.")
+            return
+        started = utc_of(self.thaw_started.dateTime())
+        self._quiet()
+        WriteOp(
+            partial(record_thaw, self.database, self.actor, unit_id, started),
+            doing="The thaw was not recorded",
+            changes={"case"},
+        ).busy(self.set_busy).success(self._thaw_recorded).failure(self.refusal()).run(self.runner)
+
+    def _thaw_recorded(self, thaw: ThawView) -> None:
+        by = f"; infuse by {local_time(thaw.infuse_by)}" if thaw.infuse_by else ""
+        self._say(
+            True,
+            f"✔ Thaw of bag DIN {din_text(thaw.din)} recorded: started "
+            f"{local_time(thaw.started_at)}{by}.",
+        )
+        if self.state is not None:
+            self.read_case(self.state.case.id)
 
     # ------------------------------------------------------------ actions
 
@@ -361,10 +416,11 @@ class BedsidePage(CaseWorkPage):
             f"COI {coi}."
         )
         self.check_result.show()
-        now = QDateTime.currentDateTime()
-        self.started_at.setDateTime(now)
-        self.ended_at.setDateTime(now)
+        moment = QDateTime.currentDateTime()
+        self.started_at.setDateTime(moment)
+        self.ended_at.setDateTime(moment)
         self._update_steps()
+        self.update_countdown()
         self.confirm_button.setFocus()
 
     def confirm(self) -> None:
