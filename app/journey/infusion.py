@@ -19,7 +19,7 @@ from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
 from app.quality import sign
 from app.scanning import Expectation, check_scan
-from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
+from db.enums import CustodyAction, Role, SideState, SignatureMeaning, UnitKind, UnitStatus
 from db.models import StageRecord, Unit
 from db.types import utc_now
 
@@ -145,6 +145,11 @@ def confirm_infusion(
         bag = load(uow.session, Unit, check.unit_id or uuid.UUID(int=0), "bag")
         if bag.status is not UnitStatus.STORED:
             raise ValidationFailed(f"Bag {bag.din} is {bag.status.value}, not ready to infuse.")
+        if bag.side_state is not SideState.NONE:
+            raise ValidationFailed(
+                f"Bag {bag.din} was put {bag.side_state.value.replace('_', ' ')} after the "
+                "bedside check: it cannot be infused. Set it aside and call QA."
+            )
         bag.status = UnitStatus.INFUSED
         uow.annotate(bag, action="infuse")
         custody(uow, bag, CustodyAction.DISPENSED, site_id=case.clinic_site_id)
