@@ -58,14 +58,15 @@ def load_controls(path: Path = CONTROLS) -> list[Control]:
     ]
 
 
-def _pytest(copy: Path, tests: tuple[str, ...]) -> tuple[bool, float]:
-    """Run ``tests`` in ``copy``; (passed, seconds)."""
+def _pytest(copy: Path, tests: tuple[str, ...]) -> tuple[bool, float, str]:
+    """Run ``tests`` in ``copy``; (passed, seconds, the end of pytest's report)."""
     env = dict(os.environ, PYTHONPATH=str(copy), QT_QPA_PLATFORM="offscreen")
     env.pop("COI_TEST_POSTGRES_URL", None)  # SQLite is enough to see a control go
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
     started = time.monotonic()
     result = subprocess.run(command, check=False, cwd=copy, env=env, capture_output=True, text=True)
-    return result.returncode == 0, time.monotonic() - started
+    tail = "\n".join(result.stdout.splitlines()[-15:])
+    return result.returncode == 0, time.monotonic() - started, tail
 
 
 def _imports_the_copy(copy: Path) -> bool:
@@ -86,7 +87,7 @@ def check(control: Control, copy: Path) -> str:
         return f"BAD-ENTRY (text found {original.count(control.find)} times)"
     try:
         target.write_text(original.replace(control.find, control.replace), encoding="utf-8")
-        passed, seconds = _pytest(copy, control.tests)
+        passed, seconds, _report = _pytest(copy, control.tests)
     finally:
         target.write_text(original, encoding="utf-8")
     return f"{'MISSED' if passed else 'caught'} ({seconds:.0f} s)"
@@ -110,15 +111,19 @@ def main(argv: list[str] | None = None) -> int:
             print("the copy's packages are not the ones imported: refusing to run")
             return 2
         every_test = tuple(sorted({t for c in controls for t in c.tests}))
-        passed, seconds = _pytest(copy, every_test)
-        print(f"baseline: {len(every_test)} tests {'pass' if passed else 'FAIL'} ({seconds:.0f} s)")
+        passed, seconds, report = _pytest(copy, every_test)
+        print(
+            f"baseline: {len(every_test)} tests {'pass' if passed else 'FAIL'} ({seconds:.0f} s)",
+            flush=True,
+        )
         if not passed:
+            print(report)
             return 1
         outcomes = {}
         for control in controls:
             outcomes[control.id] = check(control, copy)
-            print(f"{control.id} {control.hazard} {outcomes[control.id]:<16} {control.name}")
-            sys.stdout.flush()
+            outcome = outcomes[control.id]
+            print(f"{control.id} {control.hazard} {outcome:<16} {control.name}", flush=True)
     caught = sum(o.startswith("caught") for o in outcomes.values())
     print(f"{len(controls)} controls, {caught} caught, {len(controls) - caught} not caught")
     return 0 if caught == len(controls) else 1

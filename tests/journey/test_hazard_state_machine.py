@@ -63,6 +63,7 @@ from app.journey.views import CaseView
 from app.labelling.printing import print_unit_label
 from app.labelling.records import confirm_label, unit_expectation
 from app.scanning import verify_scan
+from app.scanning.rules import NEVER_USABLE
 from db.engine import make_engine
 from db.enums import (
     CaseStage,
@@ -311,8 +312,10 @@ class HazardMachine(JourneyMachine):
             )
         self._tally(f"a voided label at the {place}", refused)
         assert refused, f"a voided label was accepted at the {place}"
-        # The current print is applied by its own 2-D code, so the journey goes on.
-        assert not self._refused(confirm_label, db, printer, unit.id, printed.two_d_scan)
+        # The current print is applied by its own 2-D code, so the journey goes on (a rejected
+        # or destroyed unit's label is never applied: the scan-back refuses it).
+        applied = not self._refused(confirm_label, db, printer, unit.id, printed.two_d_scan)
+        assert applied or unit.side_state in NEVER_USABLE
 
     # ------------------------------------------------------------------ people
     @rule(person=st.sampled_from(PEOPLE), case=JourneyMachine.cases, other=JourneyMachine.cases)
