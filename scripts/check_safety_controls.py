@@ -26,6 +26,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+POSTGRES = "COI_TEST_POSTGRES_URL"
 ROOT = Path(__file__).resolve().parents[1]
 CONTROLS = ROOT / "docs" / "safety-controls.toml"
 SKIP = shutil.ignore_patterns(
@@ -45,6 +46,8 @@ class Control:
     find: str
     replace: str
     tests: tuple[str, ...]
+    postgres: bool = False
+    """The tests defeat the control only on PostgreSQL (true parallel writers)."""
 
 
 def load_controls(path: Path = CONTROLS) -> list[Control]:
@@ -52,16 +55,26 @@ def load_controls(path: Path = CONTROLS) -> list[Control]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return [
         Control(
-            c["id"], c["hazard"], c["name"], c["file"], c["find"], c["replace"], tuple(c["tests"])
+            c["id"],
+            c["hazard"],
+            c["name"],
+            c["file"],
+            c["find"],
+            c["replace"],
+            tuple(c["tests"]),
+            bool(c.get("postgres", False)),
         )
         for c in data["control"]
     ]
 
 
-def _pytest(copy: Path, tests: tuple[str, ...]) -> tuple[bool, float, str]:
+def _pytest(
+    copy: Path, tests: tuple[str, ...], *, postgres: bool = False
+) -> tuple[bool, float, str]:
     """Run ``tests`` in ``copy``; (passed, seconds, the end of pytest's report)."""
     env = dict(os.environ, PYTHONPATH=str(copy), QT_QPA_PLATFORM="offscreen")
-    env.pop("COI_TEST_POSTGRES_URL", None)  # SQLite is enough to see a control go
+    if not postgres:
+        env.pop(POSTGRES, None)  # SQLite is enough to see most controls go
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
     started = time.monotonic()
     result = subprocess.run(command, check=False, cwd=copy, env=env, capture_output=True, text=True)
@@ -85,9 +98,11 @@ def check(control: Control, copy: Path) -> str:
     original = target.read_text(encoding="utf-8")
     if original.count(control.find) != 1:
         return f"BAD-ENTRY (text found {original.count(control.find)} times)"
+    if control.postgres and not os.environ.get(POSTGRES):
+        return f"SKIPPED (needs {POSTGRES})"
     try:
         target.write_text(original.replace(control.find, control.replace), encoding="utf-8")
-        passed, seconds, _report = _pytest(copy, control.tests)
+        passed, seconds, _report = _pytest(copy, control.tests, postgres=control.postgres)
     finally:
         target.write_text(original, encoding="utf-8")
     return f"{'MISSED' if passed else 'caught'} ({seconds:.0f} s)"
