@@ -21,7 +21,7 @@ from app.journey.stages import Operation
 from app.journey.unit_clock import ensure_viable, ensure_viable_at_infusion
 from app.quality import sign
 from app.scanning import Expectation, check_scan
-from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
+from db.enums import CustodyAction, Role, SideState, SignatureMeaning, UnitKind, UnitStatus
 from db.models import StageRecord, Unit
 
 BEDSIDE_CHECK = "bedside check"
@@ -141,6 +141,11 @@ def confirm_infusion(
         bag = load(uow.session, Unit, check.unit_id or uuid.UUID(int=0), "bag")
         if bag.status is not UnitStatus.STORED:
             raise ValidationFailed(f"Bag {bag.din} is {bag.status.value}, not ready to infuse.")
+        if bag.side_state is not SideState.NONE:
+            raise ValidationFailed(
+                f"Bag {bag.din} was put {bag.side_state.value.replace('_', ' ')} after the "
+                "bedside check: it cannot be infused. Set it aside and call QA."
+            )
         ensure_viable_at_infusion(uow, bag, started_at)
         bag.status = UnitStatus.INFUSED
         uow.annotate(bag, action="infuse")

@@ -144,6 +144,17 @@ def test_verify_detects_a_recomputed_link(database: Database, admin: Actor) -> N
     assert (result.ok, result.first_broken_seq) == (False, victim.seq + 1)
 
 
+def test_verify_names_an_edited_link(database: Database, admin: Actor) -> None:
+    """The stored link is not part of the hashed content: verify compares it on its own."""
+    for code in ("A", "B"):
+        _add_site(database, admin, code)
+    victim = _events(database)[1]
+    _tamper(database, f"UPDATE audit_event SET prev_hash = '{'0' * 64}' WHERE seq = {victim.seq}")
+    with database.engine.connect() as conn:
+        result = verify_chain(conn)
+    assert (result.ok, result.first_broken_seq) == (False, victim.seq)
+
+
 def test_concurrent_writers_keep_one_gapless_chain(database: Database, admin: Actor) -> None:
     errors: list[BaseException] = []
 
