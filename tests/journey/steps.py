@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from app.core.unit_of_work import UnitOfWork
+from app.demo.journey import JourneyDriver
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.enrolment import Enrolment, enrol_patient
-from app.journey.views import CaseView, UnitView
+from app.journey.views import CaseView, UnitView, unit_view
 from app.labelling.records import confirm_label, issue_label
+from db.enums import UnitKind
 from db.models import Unit
 from db.types import utc_now
 
@@ -71,3 +75,20 @@ def collect(demo, case: CaseView, bags: int = 1) -> list[UnitView]:
 def new_id() -> uuid.UUID:
     """A random id that names no record."""
     return uuid.uuid4()
+
+
+def thaw_final_bags(driver: JourneyDriver, case: CaseView) -> list[UnitView]:
+    """Ivy records the thaw start of the case's final bags now (the viability clock asks for
+    it before the bedside check); the bags are returned, oldest first."""
+    with driver.database.read_session() as session:
+        bags = [
+            unit_view(bag)
+            for bag in session.scalars(
+                select(Unit)
+                .where(Unit.case_id == case.id, Unit.kind == UnitKind.FINAL_PRODUCT_BAG)
+                .order_by(Unit.created_at)
+            )
+        ]
+    for bag in bags:
+        driver.thaw(bag)
+    return bags

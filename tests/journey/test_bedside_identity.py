@@ -22,9 +22,8 @@ from app.admin.sites import set_wristband_rules
 from app.core.errors import ScanMismatch
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import JourneyDriver
-from app.journey import CaseView, UnitView, bedside_check, unit_view
+from app.journey import CaseView, UnitView, bedside_check
 from app.journey.infusion import BEDSIDE_CHECK
-from app.journey.records import units_of_case
 from app.scanning.wristband import (
     COI_ALONE,
     COI_ALSO_NEEDED,
@@ -32,7 +31,7 @@ from app.scanning.wristband import (
     PRODUCT_LABEL,
     SAME_CODE_TWICE,
 )
-from db.enums import CaseStage, ScanOutcome, UnitKind
+from db.enums import CaseStage, ScanOutcome
 from db.models import Deviation, Label, Scan, Site, StageRecord
 from labels.gs1 import build_gsrn
 from labels.isbt128.compose import (
@@ -42,6 +41,7 @@ from labels.isbt128.compose import (
     product_code_structure,
 )
 from tests.conftest import PASSWORD
+from tests.journey.steps import thaw_final_bags
 
 HOSPITAL_NUMBER = "NBH200001"
 OTHER_NUMBER = "NBH200002"
@@ -117,13 +117,8 @@ def at_bedside(demo: Any, tmp_path: Path, hospital_number: str = HOSPITAL_NUMBER
     case = driver.enrol(hospital_number, "Roe", "Richard", date(1965, 7, 2))
     other = driver.enrol(OTHER_NUMBER, "Smith", "Sara", date(1958, 11, 23))
     case = driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
-    with demo.database.read_session() as session:
-        bag = next(
-            u for u in units_of_case(session, case.id) if u.kind is UnitKind.FINAL_PRODUCT_BAG
-        )
-        bag_view = unit_view(bag)
-    driver.thaw(bag_view)  # the viability clock asks for the thaw before the bedside check
-    return Bedside(demo, case, bag_view, other)
+    bag = thaw_final_bags(driver, case)[0]
+    return Bedside(demo, case, bag, other)
 
 
 # ---------------------------------------------------------------- the defects found

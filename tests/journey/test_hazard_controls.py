@@ -15,11 +15,12 @@ from app.core.errors import CoiError
 from app.demo.journey import DEMO_PASSWORD, STEP_PARAMETERS, JourneyDriver
 from app.journey import infusion, manufacturing
 from app.journey.side_states import set_unit_side_state
-from app.journey.views import CaseView, unit_view
+from app.journey.views import CaseView
 from db.enums import CaseStage, SideState, UnitKind, UnitStatus
 from db.models import Unit
 from db.types import utc_now
 from tests.conftest import Demo
+from tests.journey.steps import thaw_final_bags
 
 
 @pytest.fixture
@@ -27,19 +28,8 @@ def at_the_bedside(demo: Demo, tmp_path: Path) -> tuple[JourneyDriver, CaseView]
     driver = JourneyDriver(demo.database, tmp_path, station="bedside")
     case = driver.enrol("BS1", "Bedside", "Pat", date(1961, 2, 3))
     case = driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
-    _thaw_final_bags(driver, case)
+    thaw_final_bags(driver, case)
     return driver, case
-
-
-def _thaw_final_bags(driver: JourneyDriver, case: CaseView) -> None:
-    """The viability clock asks for the thaw start before the bedside check."""
-    with driver.database.read_session() as session:
-        bags = session.scalars(
-            select(Unit).where(Unit.case_id == case.id, Unit.kind == UnitKind.FINAL_PRODUCT_BAG)
-        ).all()
-        views = [unit_view(bag) for bag in bags]
-    for bag in views:
-        driver.thaw(bag)
 
 
 def _unit(driver: JourneyDriver, case: CaseView, kind: UnitKind) -> Unit:

@@ -58,7 +58,7 @@ from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey import infusion, manufacturing
 from app.journey.side_states import set_unit_side_state
-from app.journey.views import CaseView, unit_view
+from app.journey.views import CaseView
 from app.labelling.printing import print_unit_label
 from app.labelling.records import confirm_label, unit_expectation
 from app.scanning import verify_scan
@@ -91,6 +91,7 @@ from db.types import utc_now
 from labels.scan import parse_scan
 from labels.templates import load_template
 from tests.conftest import PASSWORD
+from tests.journey.steps import thaw_final_bags
 from tests.journey.test_journey_state_machine import PEOPLE, JourneyMachine
 
 BAG_CODE_IS_NO_WRISTBAND = True
@@ -130,15 +131,7 @@ def _prepare(template: Path, target: Path) -> tuple[CaseView, ...]:
         case = driver.enrol(f"HZ{number}", family, "Pat", date(1950 + number, number, number))
         case = driver.run_to(case, stage)
         if stage is CaseStage.RECEIVED_AT_CLINIC:
-            with database.read_session() as session:
-                bags = session.scalars(
-                    select(Unit).where(
-                        Unit.case_id == case.id, Unit.kind == UnitKind.FINAL_PRODUCT_BAG
-                    )
-                ).all()
-                views = [unit_view(bag) for bag in bags]
-            for bag in views:
-                driver.thaw(bag)
+            thaw_final_bags(driver, case)
         cases.append(case)
     database.dispose()
     engine = make_engine(f"sqlite:///{target}")
