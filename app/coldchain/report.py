@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from app.access import require_role
-from app.coldchain.analysis.report_pdf import ReportHeader, render_excursion_report
 from app.coldchain.assessed import assessed_logger_file
 from app.core import Actor, Database, load
 from app.quality import signatures_of
@@ -18,6 +17,12 @@ REPORT_ROLES = tuple(r for r in Role if r is not Role.ADMIN)
 
 def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.UUID) -> bytes:
     """The cold-chain report of a logger file as stored: the same window, profile and readings."""
+    # The renderer draws with matplotlib: it loads when a report is drawn, not with the package.
+    from app.coldchain.analysis.report_pdf import (  # noqa: PLC0415
+        ReportHeader,
+        render_excursion_report,
+    )
+
     require_role(actor, *REPORT_ROLES, doing="print cold-chain reports")
     with database.read_session() as session:
         row = load(session, LoggerFile, logger_file_id, "logger file")
