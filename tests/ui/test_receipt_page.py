@@ -229,6 +229,8 @@ def test_scan_import_excursion_and_second_person_verification(
     assert stored.verdict is Verdict.EXCURSION
     assert stored.reading_count == 146
     assert expected_units(db, arrived.shipment.id)[0].side_state is SideState.QUARANTINED
+    # the receipt state is re-read after the import by its own task, after the plot is shown
+    qtbot.waitUntil(lambda: "awaits QA's disposition" in page.state.text(), timeout=WAIT_MS)
     assert "No data-logger file" not in page.state.text()
     assert "awaits QA's disposition" in page.state.text()
     _screenshot(page, "excursion", db.backend)
