@@ -189,8 +189,10 @@ def create_user(
     password: str,
     roles: Iterable[Role],
     site_code: str | None = None,
+    must_change_password: bool = False,
 ) -> UserSummary:
-    """Create a user (administrators only)."""
+    """Create a user (administrators only); ``must_change_password`` for a password the
+    administrator chose, which the user replaces at first sign-in."""
     require_role(uow.actor, Role.ADMIN, doing="create users")
     user = _new_user(
         uow,
@@ -199,6 +201,7 @@ def create_user(
         password=password,
         roles=roles,
         site_code=site_code,
+        must_change_password=must_change_password,
     )
     return summarise(user)
 
@@ -254,14 +257,17 @@ def unlock_user(uow: UnitOfWork, username: str, reason: str) -> UserSummary:
 
 
 def set_password(uow: UnitOfWork, username: str, new_password: str) -> None:
-    """Set a user's password (administrators, or the user for their own account)."""
+    """Set a user's password (administrators, or the user for their own account); a password
+    set for someone else must be replaced by them at their next sign-in."""
     user = _find_user(uow.session, username)
     if user is None:
         raise NotFound(f"There is no user {username!r}.")
-    if user.id != uow.actor.user_id:
+    someone_else = user.id != uow.actor.user_id
+    if someone_else:
         require_role(uow.actor, Role.ADMIN, doing="change another user's password")
     check_policy(new_password)
     user.password_hash = hash_password(new_password)
+    user.must_change_password = someone_else
     uow.annotate(user, action="password_change")
     uow.flush()
 

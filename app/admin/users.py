@@ -183,7 +183,11 @@ def add_account(
     roles: Iterable[Role],
     site_code: str | None,
 ) -> UserAccount:
-    """Create a user with their roles and site (administrators only)."""
+    """Create a user with their roles and site (administrators only).
+
+    The administrator knows the first password, so the user must choose their own at first
+    sign-in before doing anything else (nobody may act under a password someone else knows).
+    """
     require_role(actor, Role.ADMIN, doing="create users")
     role_set = _checked_roles(roles)
     with UnitOfWork(database, actor) as uow:
@@ -195,6 +199,7 @@ def add_account(
             password=password,
             roles=role_set,
             site_code=site_code or None,
+            must_change_password=True,
         )
         user = uow.session.get(User, summary.id)
         assert user is not None
@@ -320,7 +325,11 @@ def reset_password(
     reason: str,
     seen_version: int,
 ) -> UserAccount:
-    """Give a user a new password, e.g. when they forgot theirs (administrators only)."""
+    """Give a user a new password, e.g. when they forgot theirs (administrators only).
+
+    The user must replace it with their own at their next sign-in, unless the administrator
+    reset their own password.
+    """
     require_role(actor, Role.ADMIN, doing="reset other users' passwords")
     why = _reason(reason, "reset the password")
     check_policy(new_password)
@@ -328,6 +337,7 @@ def reset_password(
         user = _editable(uow, user_id, seen_version)
         user.password_hash = hash_password(new_password)
         user.failed_logins = 0
+        user.must_change_password = user_id != actor.user_id
         uow.annotate(user, action="password_reset", reason=why)
         uow.flush()
         account = _account(user)

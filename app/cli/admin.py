@@ -155,9 +155,14 @@ def run_user_add(args: argparse.Namespace) -> int:
                 password=new_password,
                 roles=roles,
                 site_code=args.site,
+                must_change_password=True,
             )
             uow.commit()
         print_json({"created": user.username, "roles": sorted(user.roles), "site": user.site_code})
+        print(
+            f"{user.username} signs in with this password and must choose their own first.",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -69,6 +70,11 @@ class UnitOfWork:
         if isinstance(exc, StaleDataError):
             # A flush triggered by a query (autoflush) met a row another transaction changed.
             raise self._stale_error() from exc
+        if isinstance(exc, DBAPIError) and _collided(exc):
+            raise StaleRecord(
+                "Someone else changed the same records at the same moment, and the database "
+                "chose their change. Nothing was saved: reload and try again."
+            ) from exc
 
     # ------------------------------------------------------------------ service helpers
     def add(self, record: Base, *, action: str | None = None, reason: str | None = None) -> None:
@@ -174,6 +180,15 @@ class UnitOfWork:
             "A record was changed by someone else after you opened it. Nothing was saved: "
             "reload and try again."
         )
+
+
+# PostgreSQL's SQLSTATEs for a deadlock and a serialisation failure: two transactions that
+# locked the same rows in opposite orders; the server rolled one back.
+_COLLISIONS = frozenset({"40P01", "40001"})
+
+
+def _collided(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in _COLLISIONS
 
 
 def _stale_message(session: Session, current: Versioned) -> StaleRecord:

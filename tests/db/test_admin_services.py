@@ -7,6 +7,7 @@ change made on a stale read is refused with who changed the record, leaving it u
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.access.users import MAX_FAILED_LOGINS, authenticate
+import app.admin.users as users_module
+from app.access.users import MAX_FAILED_LOGINS, authenticate, change_own_password
 from app.admin.products import list_products
 from app.admin.profiles import (
     ProfileDraft,
@@ -49,6 +51,7 @@ from app.core.errors import (
     StaleRecord,
     ValidationFailed,
 )
+from app.core.unit_of_work import UnitOfWork
 from app.labelling.printers import (
     PrinterKind,
     list_printers,
@@ -57,7 +60,7 @@ from app.labelling.printers import (
     update_printer,
 )
 from db.enums import Role, SiteKind
-from db.models import AuditEvent
+from db.models import AuditEvent, User
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a new long password"
@@ -380,7 +383,10 @@ def test_unlock_and_reset_password(demo: Any, admin: Actor) -> None:
     assert authenticate(demo.database, "quinn.qc", NEW_PASSWORD, "s").username == "quinn.qc"
     (reset,) = events(demo, "password_reset")
     assert reset.reason == "forgotten"
-    assert json.loads(reset.new_values) == {"password_hash": "[changed]"}
+    assert json.loads(reset.new_values) == {
+        "password_hash": "[changed]",
+        "must_change_password": True,
+    }
 
 
 # ---------------------------------------------------------------- temperature profiles
@@ -464,7 +470,12 @@ def test_a_stale_profile_edit_names_who_changed_it_and_saves_nothing(
         roles=[Role.ADMIN],
         site_code=None,
     )
-    bea_actor = authenticate(demo.database, bea.username, NEW_PASSWORD, "station-b")
+    bea_actor = change_own_password(
+        demo.database,
+        authenticate(demo.database, bea.username, NEW_PASSWORD, "station-b"),
+        NEW_PASSWORD,
+        "bea's own password",
+    )
     fresh = {p.name: p for p in list_profiles(demo.database, admin)}["fresh-2-8"]
     update_profile(
         demo.database,
@@ -707,3 +718,111 @@ def test_a_sign_in_meanwhile_does_not_make_an_open_account_stale(demo: Any, admi
     assert json.loads(failed.new_values) == {"failed_logins": 1}
     sign_ins = [e for e in events(demo, "sign_in") if e.record_id == str(otto.id)]
     assert json.loads(sign_ins[-1].new_values)["failed_logins"] == 0
+
+
+# ---------------------------------------------------------------- passwords someone else knows
+def test_a_password_an_administrator_set_must_be_replaced_by_its_user(
+    demo: Any, admin: Actor
+) -> None:
+    """Nobody acts under a password another person knows: a new account's first password and a
+    reset password let the user in only to choose their own (not when admins reset their own)."""
+    add_account(
+        demo.database,
+        admin,
+        username="nora.nurse",
+        full_name="Nora Nurse",
+        password=NEW_PASSWORD,
+        roles=[Role.INFUSION_NURSE],
+        site_code="NBH",
+    )
+    quinn = account(demo, admin, "quinn.qc")
+    reset_password(
+        demo.database,
+        admin,
+        quinn.id,
+        new_password=NEW_PASSWORD,
+        reason="forgotten",
+        seen_version=quinn.version,
+    )
+    for username in ("nora.nurse", "quinn.qc"):
+        person = authenticate(demo.database, username, NEW_PASSWORD, "s")
+        assert person.must_change_password
+        with (
+            pytest.raises(NotPermitted, match="must be changed before anything else"),
+            UnitOfWork(demo.database, person),
+        ):
+            pass
+        chosen = change_own_password(demo.database, person, NEW_PASSWORD, "my own password 1")
+        assert not chosen.must_change_password
+        assert not authenticate(
+            demo.database, username, "my own password 1", "s"
+        ).must_change_password
+
+    me = account(demo, admin, "admin")
+    reset_password(
+        demo.database, admin, me.id, new_password=NEW_PASSWORD, reason="rotation",
+        seen_version=me.version,
+    )  # fmt: skip
+    assert not authenticate(demo.database, "admin", NEW_PASSWORD, "s").must_change_password
+
+
+def test_two_administrators_deactivating_each_other_at_once_leave_one_winner(
+    demo: Any, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL each write holds a share lock on its actor's account row, so two admins
+    deactivating each other deadlock; the database rolls one back, which must read as a clear
+    refusal (not a database error), and exactly one deactivation holds."""
+    if demo.database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: the two cannot interleave")
+    add_account(
+        demo.database,
+        admin,
+        username="bea.admin",
+        full_name="Bea Admin",
+        password=NEW_PASSWORD,
+        roles=[Role.ADMIN],
+        site_code=None,
+    )
+    first = authenticate(demo.database, "bea.admin", NEW_PASSWORD, "station-b")
+    bea = change_own_password(demo.database, first, NEW_PASSWORD, "bea's own password")
+    accounts = {a.username: a for a in list_accounts(demo.database, admin)}
+    both_locked_in = threading.Barrier(2, timeout=20)
+    editable = users_module._editable
+
+    def meet_then_edit(uow: Any, user_id: uuid.UUID, seen_version: int) -> Any:
+        user = editable(uow, user_id, seen_version)
+        both_locked_in.wait()  # each holds the share lock on its own account by now
+        return user
+
+    monkeypatch.setattr(users_module, "_editable", meet_then_edit)
+    outcomes: dict[str, object] = {}
+
+    def deactivate(who: Actor, target: str) -> None:
+        try:
+            outcomes[who.username] = deactivate_account(
+                demo.database,
+                who,
+                accounts[target].id,
+                reason="at the same moment",
+                seen_version=accounts[target].version,
+            )
+        except Exception as error:
+            outcomes[who.username] = error
+
+    threads = [
+        threading.Thread(target=deactivate, args=(admin, "bea.admin")),
+        threading.Thread(target=deactivate, args=(bea, "admin")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    won = [o for o in outcomes.values() if isinstance(o, UserAccount)]
+    lost = [o for o in outcomes.values() if not isinstance(o, UserAccount)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert isinstance(lost[0], StaleRecord), repr(lost[0])
+    assert "at the same moment" in str(lost[0]) and "Nothing was saved" in str(lost[0])
+    with demo.database.read_session() as session:
+        active = dict(session.execute(select(User.username, User.active)))
+    assert sorted(active[name] for name in ("admin", "bea.admin")) == [False, True]
+    assert len(events(demo, "deactivate")) == 1

@@ -134,8 +134,15 @@ def test_a_generated_admin_password_must_be_changed_first(tmp_path: Path) -> Non
     assert json.loads(changed.stdout) == {"password_changed": "admin"}
     added = coi(*add, cwd=tmp_path, env={**new_user, "COI_AS_PASSWORD": "chosen-password-1"})
     assert added.returncode == 0, added.stderr
+    assert "must choose their own first" in added.stderr
     users = coi("user", "list", *db, cwd=tmp_path)
     assert [json.loads(line)["username"] for line in users.stdout.splitlines()] == ["admin", "x.y"]
+    # x.y's first password is known to the administrator: x.y may do nothing but replace it
+    as_xy = {"COI_AS_PASSWORD": "xy-password-1", "COI_NEW_PASSWORD": "chosen-password-2"}
+    by_xy = ["user", "add", "z.z", "--full-name", "Z", "--role", "qa", "--as", "x.y", *db]
+    adding = coi(*by_xy, cwd=tmp_path, env=as_xy)
+    assert adding.returncode == 2 and "must be changed before anything else" in adding.stderr
+    assert coi("user", "passwd", "x.y", *db, cwd=tmp_path, env=as_xy).returncode == 0
 
 
 def test_the_administrator_role_never_combines_with_a_gmp_role(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.access.users import MAX_FAILED_LOGINS, authenticate
+from app.access.users import MAX_FAILED_LOGINS, authenticate, change_own_password
 from app.admin import list_sites
 from app.admin.profiles import list_profiles
 from app.admin.users import add_account
@@ -341,8 +341,10 @@ def test_unlock_and_reset_password(
     click(qtbot, users, "resetPassword")
     settle(qtbot, runner)
     assert problems == ["✖ Give the reason for the reset: it is kept in the audit trail."]
-    assert message(users) == "✔ The password of quinn.qc is reset."
-    assert authenticate(demo.database, "quinn.qc", NEW_PASSWORD, "s").username == "quinn.qc"
+    assert message(users) == (
+        "✔ The password of quinn.qc is reset: they choose their own at their next sign-in."
+    )
+    assert authenticate(demo.database, "quinn.qc", NEW_PASSWORD, "s").must_change_password
     with pytest.raises(AuthenticationFailed):
         authenticate(demo.database, "quinn.qc", DEMO_PASSWORD, "s")
 
@@ -629,7 +631,12 @@ def test_two_windows_see_each_others_changes_and_a_stale_edit_is_refused(
         roles=[Role.ADMIN],
         site_code=None,
     )
-    bea = authenticate(second_database, "bea.admin", NEW_PASSWORD, "station-b")
+    bea = change_own_password(
+        second_database,
+        authenticate(second_database, "bea.admin", NEW_PASSWORD, "station-b"),
+        NEW_PASSWORD,
+        "bea's own password",
+    )
     windows = []
     for database, actor in ((demo.database, admin), (second_database, bea)):
         window = MainWindow(database, actor, idle_lock_minutes=60)

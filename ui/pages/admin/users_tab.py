@@ -137,7 +137,7 @@ class UsersTab(AdminTab):
         ).busy(self.set_busy).success(
             lambda account: self.done(
                 f"✔ User {account.username} ({account.full_name}) added as "
-                f"{account.role_names}. They can sign in now."
+                f"{account.role_names}. They sign in with this password and choose their own."
             )
         ).failure(self.refused).run(self.runner)
 
@@ -269,5 +269,8 @@ class UsersTab(AdminTab):
             doing=f"The password of {account.username} was not reset",
             changes={"user"},
         ).busy(self.set_busy).success(
-            lambda saved: self.done(f"✔ The password of {saved.username} is reset.")
+            lambda saved: self.done(
+                f"✔ The password of {saved.username} is reset: they choose their own "
+                "at their next sign-in."
+            )
         ).failure(self.refused).run(self.runner)
