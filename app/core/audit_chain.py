@@ -235,15 +235,20 @@ def append_events(connection: Connection, actor: Actor, events: Iterable[Pending
     return 0 if head is None else len(pending)
 
 
+def awaits_keying(connection: Connection) -> bool:
+    """True when the chain was migrated with unkeyed events and has no keyed one yet."""
+    if not inspect(connection).has_table(AuditKeyBinding.__tablename__):
+        return False
+    binding = _binding(connection)
+    return binding is not None and binding.key_id is None and binding.from_seq > 1
+
+
 def key_pending_chain(connection: Connection, actor: Actor) -> ChainHead | None:
     """Key a migrated chain now (the re-seal event) when it has unkeyed events and no key yet.
 
     Returns the new head, or None when there was nothing to do.
     """
-    if not inspect(connection).has_table(AuditKeyBinding.__tablename__):
-        return None
-    binding = _binding(connection)
-    if binding is None or binding.key_id is not None or binding.from_seq == 1:
+    if not awaits_keying(connection):
         return None
     _lock_chain(connection)
     head = _head(connection)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.actor import Actor
 from app.core.audit_anchor import anchor_head
-from app.core.audit_chain import key_pending_chain
+from app.core.audit_chain import awaits_keying, key_pending_chain
 from app.core.config import resolve_station
 from app.core.errors import (
     ConfigurationError,
@@ -128,6 +128,9 @@ def key_migrated_chain(database: Database) -> None:
     Needs the audit key: a database written to before the keyed chain is keyed as soon as it
     is opened for writing, so that no event after the migration is unkeyed.
     """
+    with database.engine.connect() as connection:
+        if not awaits_keying(connection):
+            return  # the usual case: read only, no write lock taken
     with database.write_session() as session:
         head = key_pending_chain(session.connection(), Actor.system(resolve_station()))
         session.commit()

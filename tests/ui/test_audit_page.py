@@ -317,6 +317,16 @@ def test_verify_the_chain_intact_then_broken(
     )
     assert not page.ok_result.isVisible()
 
+    newest = _count(trail.database)  # the sign-ins above were anchored on this workstation
+    _tamper(trail.database, f"DELETE FROM audit_event WHERE seq = {newest}")
+    page.result.hide()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(page.broken_result.isVisible, timeout=20_000)
+    assert (
+        f"Against this workstation's anchor: event {newest} is missing: the database ends at "
+        f"{newest - 1}, the anchor at {newest}."
+    ) in page.result.text()
+
 
 def test_refusals_and_mistyped_filters_are_explained(
     qtbot: QtBot, runner: TaskRunner, trail: Trail
