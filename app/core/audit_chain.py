@@ -172,7 +172,9 @@ def _key_for_append(connection: Connection, head: ChainHead) -> tuple[AuditKey, 
         raise AuditKeyProblem(
             f"This database's audit trail is not keyed, yet this workstation anchored keyed "
             f"events of it up to {anchor.newest.seq} ({anchor.path}): its key binding was reset "
-            "behind the application's back. Nothing is written. Report this to QA."
+            "behind the application's back, or it is a new database made where an old one was. "
+            "Nothing is written. Report this to QA; for a deliberately new database, move that "
+            "anchor file away first."
         )
     connection.execute(
         update(AuditKeyBinding).where(AuditKeyBinding.id == 1).values(key_id=key.key_id)
