@@ -3,7 +3,9 @@
 An export holds every event the filter matches and the exporter may see (app.audit.queries),
 oldest first. The file is written beside its final name and moved into place when complete;
 the export itself is then recorded as an audit event (action ``export``) carrying the filter,
-the number of events and the SHA-256 of the file.
+the number of events, the SHA-256 of the file and the seal of the audit chain's head when the
+export was read (``COI-AUDIT-SEAL v1 seq=N hash=H``: printed in every PDF page footer and as the
+CSV's last row, to be checked later with ``coi audit verify --seal``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,18 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, LongTable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from app.audit.queries import EXPORT_RECORD_TYPE, AuditEntry, AuditFilter, iter_audit
-from app.core import BOLD, FONT, MONO, Actor, Database, NumberedCanvas, UnitOfWork, register_fonts
+from app.core import (
+    BOLD,
+    FONT,
+    MONO,
+    Actor,
+    Database,
+    NumberedCanvas,
+    UnitOfWork,
+    chain_head,
+    register_fonts,
+    seal_text,
+)
 from db.types import utc_now
 
 CSV_COLUMNS = (
@@ -58,6 +71,8 @@ class AuditExport:
     format: str
     events: int
     sha256: str
+    seal: str = ""
+    """The audit chain's head when the export was read (``COI-AUDIT-SEAL v1 ...``)."""
 
 
 def _utc(moment: datetime) -> str:
@@ -104,6 +119,7 @@ def _record(
                 "events": export.events,
                 "file_name": export.path.name,
                 "sha256": export.sha256,
+                "seal": export.seal,
             },
         )
         uow.commit()
@@ -155,6 +171,7 @@ def export_audit_csv(
     text cells that a spreadsheet would take for a formula made inert (see :func:`inert`).
     """
     path = Path(path)
+    seals: list[str] = []
 
     def write(target: Path) -> int:
         count = 0
@@ -162,16 +179,19 @@ def export_audit_csv(
             database.read_session() as session,
             target.open("w", newline="", encoding="utf-8-sig") as out,
         ):
+            seals.append(seal_text(chain_head(session.connection())))
             _scope, entries = iter_audit(session, actor, audit_filter)
             writer = csv.writer(out)
             writer.writerow(CSV_COLUMNS)
             for entry in entries:
                 writer.writerow(_csv_row(entry))
                 count += 1
+            writer.writerow((seals[-1],) + ("",) * (len(CSV_COLUMNS) - 1))
         return count
 
     events = _write_beside(path, write)
-    return _record(database, actor, audit_filter, AuditExport(path, "csv", events, _sha256(path)))
+    export = AuditExport(path, "csv", events, _sha256(path), seals[-1])
+    return _record(database, actor, audit_filter, export)
 
 
 # ---------------------------------------------------------------- PDF
@@ -273,11 +293,14 @@ def export_audit_pdf(
     path = Path(path)
     register_fonts()
     exported_at = utc_now()
-    footer = f"COI Tracker audit trail · {audit_filter.describe()}"
     counter = [0]
+    seals: list[str] = []
 
     def write(target: Path) -> int:
         with database.read_session() as session:
+            seals.append(seal_text(chain_head(session.connection())))
+            # The seal first: a long filter description is what the footer shortens.
+            footer = f"COI Tracker audit trail · {seals[-1]} · {audit_filter.describe()}"
             scope, entries = iter_audit(session, actor, audit_filter)
             document = SimpleDocTemplate(
                 str(target),
@@ -302,4 +325,5 @@ def export_audit_pdf(
         return counter[0]
 
     events = _write_beside(path, write)
-    return _record(database, actor, audit_filter, AuditExport(path, "pdf", events, _sha256(path)))
+    export = AuditExport(path, "pdf", events, _sha256(path), seals[-1])
+    return _record(database, actor, audit_filter, export)

@@ -25,7 +25,7 @@ from app.cli.common import (
     require_password,
     station,
 )
-from app.core import Database, UnitOfWork
+from app.core import Database, UnitOfWork, ensure_key
 from app.labelling import add_printer, list_printers
 from db.enums import PrinterKind
 
@@ -106,7 +106,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_init(args: argparse.Namespace) -> int:
-    """Upgrade the schema; create the first administrator on an empty database."""
+    """Create the audit key if there is none; upgrade the schema (keying a migrated chain);
+    create the first administrator on an empty database."""
+    key, created = ensure_key()
+    if created:
+        print(
+            f"created the audit key {key.path} (key id {key.key_id}); back it up, and on other "
+            "workstations of a shared database install it with `coi key import`",
+            file=sys.stderr,
+        )
     with database_from(args) as database:
         if count_users(database) == 0:
             password = read_password("Password for the first administrator", "COI_ADMIN_PASSWORD")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.access import authenticate
 from app.cli.common import add_db_option, database_from, print_json, require_password, station
+from app.core import ensure_key, remove_anchor
 from app.demo import run_demo, seed_demo
 
 
@@ -46,6 +47,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_seed(args: argparse.Namespace) -> int:
     """Sign in as the administrator and seed."""
+    ensure_key()
     with database_from(args) as database:
         password = require_password(f"Password of {args.as_user}", "COI_AS_PASSWORD")
         admin = authenticate(database, args.as_user, password, station())
@@ -70,6 +72,8 @@ def run_demo_command(args: argparse.Namespace) -> int:
         for leftover in (target, out / "demo.db-wal", out / "demo.db-shm"):
             leftover.unlink(missing_ok=True)
         args.db = f"sqlite:///{target.resolve()}"
+        remove_anchor(args.db)  # the anchor of the demo database deleted just now
+    ensure_key()
     with database_from(args) as database:
         summary = run_demo(database, out, station(), showcase=args.showcase)
     (out / "summary.json").write_text(

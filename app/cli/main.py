@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, demo, logger, scan
+from app.cli import admin, audit, demo, key, logger, scan
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.register(commands)
     audit.register(commands)
     demo.register(commands)
+    key.register(commands)
     logger.register(commands)
     scan.register(commands)
     return parser

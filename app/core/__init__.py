@@ -5,12 +5,21 @@ identifiers.
 from __future__ import annotations
 
 from app.core.actor import GMP_ROLES, Actor, combines_admin_with_gmp
-from app.core.audit_chain import ChainVerification, verify_chain, verify_database
+from app.core.audit_anchor import ChainHead, anchor_path, parse_seal, remove_anchor, seal_text
+from app.core.audit_chain import ChainVerification, chain_head, verify_chain
+from app.core.audit_key import AuditKey, ensure_key, export_key, import_key, load_key
+from app.core.audit_verify import (
+    AuditVerification,
+    current_seal,
+    verification_in_words,
+    verify_database,
+)
 from app.core.canonical import canonical_json
 from app.core.clock import CLOCK, Clock, now
 from app.core.config import (
     DATABASE_ENV,
     Settings,
+    audit_key_path,
     load_settings,
     log_directory,
     resolve_database_url,
@@ -21,6 +30,9 @@ from app.core.config import (
 from app.core.database import Database, connect, open_database
 from app.core.errors import (
     AccountLocked,
+    AuditKeyMismatch,
+    AuditKeyMissing,
+    AuditKeyProblem,
     AuthenticationFailed,
     CoiError,
     ConfigurationError,
@@ -56,7 +68,13 @@ __all__ = [
     "MONO",
     "AccountLocked",
     "Actor",
+    "AuditKey",
+    "AuditKeyMismatch",
+    "AuditKeyMissing",
+    "AuditKeyProblem",
+    "AuditVerification",
     "AuthenticationFailed",
+    "ChainHead",
     "ChainVerification",
     "Clock",
     "CoiError",
@@ -74,30 +92,42 @@ __all__ = [
     "UnitOfWork",
     "ValidationFailed",
     "ViabilityExpired",
+    "anchor_path",
+    "audit_key_path",
     "canonical_json",
+    "chain_head",
     "coi_fragment",
     "coi_text",
     "combines_admin_with_gmp",
     "connect",
+    "current_seal",
     "din_text",
+    "ensure_key",
     "ensure_standing",
+    "export_key",
+    "import_key",
     "issue_coi",
     "issue_deviation_number",
     "issue_din",
     "issue_print_serial",
     "issue_sscc",
     "load",
+    "load_key",
     "load_settings",
     "log_directory",
     "now",
     "open_database",
+    "parse_seal",
     "person",
     "record_key",
     "register_fonts",
+    "remove_anchor",
     "resolve_database_url",
     "resolve_station",
     "save_settings",
+    "seal_text",
     "settings_path",
+    "verification_in_words",
     "verify_chain",
     "verify_database",
 ]

@@ -17,6 +17,7 @@ from db.settings_url import APP_NAME, data_directory, default_database_url
 DATABASE_ENV = "COI_DATABASE_URL"
 SETTINGS_ENV = "COI_SETTINGS"
 STATION_ENV = "COI_STATION"
+AUDIT_KEY_ENV = "COI_AUDIT_KEY"
 
 
 def settings_path() -> Path:
@@ -35,6 +36,8 @@ class Settings:
     station: str | None = None
     idle_lock_minutes: int = 10
     scanner: dict[str, Any] = field(default_factory=dict)
+    audit_key_file: str | None = None
+    """The audit key file (default: ``audit.key`` in the per-user config directory)."""
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -50,7 +53,7 @@ def load_settings(path: Path | None = None) -> Settings:
         ) from exc
     if not isinstance(raw, dict):
         raise ConfigurationError(f"The settings file {path} must hold a JSON object.")
-    known = {"database_url", "station", "idle_lock_minutes", "scanner"}
+    known = {"database_url", "station", "idle_lock_minutes", "scanner", "audit_key_file"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigurationError(
@@ -68,6 +71,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         "station": settings.station,
         "idle_lock_minutes": settings.idle_lock_minutes,
         "scanner": settings.scanner,
+        "audit_key_file": settings.audit_key_file,
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
@@ -89,6 +93,21 @@ def resolve_station(settings: Settings | None = None) -> str:
         return os.environ[STATION_ENV]
     settings = settings if settings is not None else load_settings()
     return settings.station or default_station()
+
+
+def config_directory() -> Path:
+    """The per-user config directory (where the settings file and the audit key live)."""
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def audit_key_path(settings: Settings | None = None) -> Path:
+    """The audit key file: ``COI_AUDIT_KEY``, the settings file, or the config directory."""
+    if os.environ.get(AUDIT_KEY_ENV):
+        return Path(os.environ[AUDIT_KEY_ENV])
+    settings = settings if settings is not None else load_settings()
+    if settings.audit_key_file:
+        return Path(settings.audit_key_file)
+    return config_directory() / "audit.key"
 
 
 def log_directory() -> Path:

@@ -11,6 +11,10 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.actor import Actor
+from app.core.audit_anchor import anchor_head
+from app.core.audit_chain import awaits_keying, key_pending_chain
+from app.core.config import resolve_station
 from app.core.errors import (
     ConfigurationError,
     DatabaseUnavailable,
@@ -118,6 +122,23 @@ def _connection_error(url: str, path: Path | None, exc: DatabaseError) -> Except
     return DatabaseUnavailable(f"The database at {shown} refused the connection: {reason}.")
 
 
+def key_migrated_chain(database: Database) -> None:
+    """Key a chain that was migrated with unkeyed events (the re-seal event), once.
+
+    Needs the audit key: a database written to before the keyed chain is keyed as soon as it
+    is opened for writing, so that no event after the migration is unkeyed.
+    """
+    with database.engine.connect() as connection:
+        if not awaits_keying(connection):
+            return  # the usual case: read only, no write lock taken
+    with database.write_session() as session:
+        head = key_pending_chain(session.connection(), Actor.system(resolve_station()))
+        session.commit()
+    if head is not None:
+        log.info("keyed the audit chain of %s from event %d", database.display_url, head.seq)
+        anchor_head(database.engine.url, head)
+
+
 def open_database(url: str, *, upgrade: bool = True, backup_dir: Path | None = None) -> Database:
     """Connect, then upgrade the schema to head (backing up an SQLite file first)."""
     database = connect(url)
@@ -126,6 +147,7 @@ def open_database(url: str, *, upgrade: bool = True, backup_dir: Path | None = N
             backup = upgrade_to_head(database.engine, backup_dir)
             if backup is not None:
                 log.info("backed up %s to %s before upgrading", database.display_url, backup)
+            key_migrated_chain(database)
         else:
             state = schema_state(database.engine)
             if not state.known:

@@ -147,3 +147,17 @@ class ViabilityExpired(StageNotAllowed):
         super().__init__(message)
         self.limits = limits
         self.deviation_number = deviation_number
+
+
+class AuditKeyProblem(CoiError):
+    """The audit key this database's chain is keyed with is missing, damaged or another one."""
+
+    title = "Audit key problem"
+
+
+class AuditKeyMissing(AuditKeyProblem):
+    """No audit key file at the configured place."""
+
+
+class AuditKeyMismatch(AuditKeyProblem):
+    """The key file holds another key than the one the database's chain is keyed with."""

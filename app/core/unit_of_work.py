@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.actor import Actor
-from app.core.audit_chain import PendingEvent, append_events, values_of
+from app.core.audit_anchor import anchor_head
+from app.core.audit_chain import PendingEvent, append_to_chain, values_of
 from app.core.errors import RecordNotDeletable, StaleRecord
 from app.core.standing import ensure_standing
 from db.base import Base, Versioned
@@ -114,12 +115,19 @@ class UnitOfWork:
             raise self._stale_error() from exc
 
     def commit(self) -> None:
-        """Flush, append the audit events, and commit the transaction as a whole."""
+        """Flush, append the audit events, commit the transaction as a whole, then anchor.
+
+        The anchor (the new chain head in a file outside the database) is written only after
+        the commit succeeded: a crash in between leaves the database ahead of the anchor,
+        which verify reports as such, never as tampering.
+        """
         self.flush()
-        append_events(self.session.connection(), self.actor, self._events)
+        head = append_to_chain(self.session.connection(), self.actor, self._events)
         self.session.commit()
         self._events.clear()
         self._committed = True
+        if head is not None:
+            anchor_head(self.database.engine.url, head)
 
     # ------------------------------------------------------------------ audit capture
     def _before_flush(self, session: Session, _context: Any, _instances: Any) -> None:

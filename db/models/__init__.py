@@ -1,7 +1,7 @@
 """All models, imported so that ``Base.metadata`` knows every table."""
 
 from db.base import Base
-from db.models.audit import GENESIS_HASH, AuditEvent
+from db.models.audit import GENESIS_HASH, AuditEvent, AuditKeyBinding
 from db.models.cases import Case, CustodyEvent, StageRecord, Unit, UnitParent
 from db.models.catalogue import Product, QcSpecification, StepTemplate, TemperatureProfile
 from db.models.counters import Counter
@@ -15,6 +15,7 @@ from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
 __all__ = [
     "GENESIS_HASH",
     "AuditEvent",
+    "AuditKeyBinding",
     "Base",
     "Case",
     "CoiSequence",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -33,3 +33,19 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditKeyBinding(Base):
+    """Which audit key the chain is keyed with, and from which event on (one row).
+
+    ``key_id`` is NULL until the first keyed write: a database created or migrated before any
+    key was at hand. Events before ``keyed_from_seq`` were written unkeyed (SHA-256) by an
+    earlier version; the event at ``keyed_from_seq`` (when above 1) says so.
+    """
+
+    __tablename__ = "audit_key_binding"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    keyed_from_seq: Mapped[int] = mapped_column(BigInteger)

@@ -823,6 +823,7 @@ def test_two_administrators_deactivating_each_other_at_once_leave_one_winner(
     assert isinstance(lost[0], StaleRecord), repr(lost[0])
     assert "at the same moment" in str(lost[0]) and "Nothing was saved" in str(lost[0])
     with demo.database.read_session() as session:
-        active = dict(session.execute(select(User.username, User.active)))
+        rows = session.execute(select(User.username, User.active)).all()
+    active = {row.username: row.active for row in rows}
     assert sorted(active[name] for name in ("admin", "bea.admin")) == [False, True]
     assert len(events(demo, "deactivate")) == 1

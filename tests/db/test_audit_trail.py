@@ -13,6 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from app.admin.sites import create_site
 from app.core.actor import Actor
 from app.core.audit_chain import chain_hash, event_content, row_content, verify_chain
+from app.core.audit_key import load_key
 from app.core.database import Database
 from app.core.unit_of_work import UnitOfWork
 from db import audit_triggers
@@ -65,7 +66,12 @@ def test_chain_links_every_event(database: Database, admin: Actor) -> None:
         assert after.prev_hash == before.hash
     with database.engine.connect() as conn:
         result = verify_chain(conn)
-    assert result.as_dict() == {"events": len(events), "ok": True, "first_broken_seq": None}
+    assert result.as_dict() == {
+        "events": len(events),
+        "ok": True,
+        "first_broken_seq": None,
+        "keyed": {"from_seq": 1, "key_id": load_key().key_id},
+    }
 
 
 def test_password_hash_never_enters_the_trail(database: Database, admin: Actor) -> None:
@@ -127,7 +133,7 @@ def test_verify_names_the_row_after_a_deleted_one(database: Database, admin: Act
 
 
 def test_verify_detects_a_recomputed_link(database: Database, admin: Actor) -> None:
-    """Rewriting a row's hash to match its new content still breaks the next link."""
+    """Rewriting a row's hash (unkeyed) to match its new content is caught at that row."""
     for code in ("A", "B"):
         _add_site(database, admin, code)
     events = _events(database)
@@ -141,7 +147,8 @@ def test_verify_detects_a_recomputed_link(database: Database, admin: Actor) -> N
     )
     with database.engine.connect() as conn:
         result = verify_chain(conn)
-    assert (result.ok, result.first_broken_seq) == (False, victim.seq + 1)
+    assert (result.ok, result.first_broken_seq) == (False, victim.seq)
+    assert result.problem is not None and "plain SHA-256" in result.problem
 
 
 def test_verify_names_an_edited_link(database: Database, admin: Actor) -> None:

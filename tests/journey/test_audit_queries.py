@@ -27,8 +27,9 @@ from app.audit.queries import (
     AuditFilter,
     search_audit,
 )
+from app.core import chain_head, parse_seal
 from app.core.actor import Actor
-from app.core.audit_chain import verify_database
+from app.core.audit_verify import verify_database
 from app.core.database import Database
 from app.core.errors import NotFound, NotPermitted, ValidationFailed
 from app.core.unit_of_work import UnitOfWork
@@ -286,11 +287,16 @@ def test_csv_export_holds_every_matching_event_and_is_recorded(
     audit_filter = AuditFilter(case=trail.case_a.coi_eye_readable)
     expected = search_audit(trail.database, qa, audit_filter, limit=1000)
     target = tmp_path / "case-a.csv"
+    with trail.database.engine.connect() as connection:
+        chain_head_before = chain_head(connection)
     export = export_audit_csv(trail.database, qa, audit_filter, target)
     assert export.events == expected.total
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: spreadsheets read UTF-8
     with target.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
+    seal_row = rows.pop()  # the last row: the chain's head the export was read at
+    assert seal_row["seq"] == export.seal
+    assert parse_seal(export.seal) == chain_head_before
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) == expected.total
     assert [int(r["seq"]) for r in rows] == sorted(r.seq for r in expected.rows)  # oldest first
@@ -316,6 +322,7 @@ def test_csv_export_holds_every_matching_event_and_is_recorded(
         "events": expected.total,
         "file_name": "case-a.csv",
         "sha256": export.sha256,
+        "seal": export.seal,
     }
     assert verify_database(trail.database).ok
     # The export is found in the trail like any other event.
@@ -359,6 +366,7 @@ def test_pdf_export_prints_the_filter_the_exporter_and_every_event(
     pages = text.count("\f") or 1
     assert f"page 1 of {pages}" in text
     assert f"page {pages} of {pages}" in text
+    assert text.count(export.seal) == pages  # the chain's head, in every page's footer
     # Every seq is printed once, in order.
     printed = [int(match.group(1)) for match in EVENT_LINE.finditer(text)]
     assert printed == sorted(row.seq for row in expected.rows)
@@ -396,5 +404,5 @@ def test_csv_export_makes_formula_like_text_inert(trail: Trail, tmp_path: Path) 
     export_audit_csv(trail.database, admin, AuditFilter(record_id="formula-probe"), target)
     with target.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert [row["reason"] for row in rows] == ['\'=HYPERLINK("http://x","y")']
+    assert [row["reason"] for row in rows[:-1]] == ['\'=HYPERLINK("http://x","y")']
     assert inert("-12") == "'-12" and inert("plain") == "plain"

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.access.users import authenticate
 from app.core.actor import Actor
-from app.core.audit_chain import verify_database
+from app.core.audit_verify import verify_database
 from app.core.errors import NotFound, NotPermitted, ScanMismatch, ValidationFailed
 from app.core.unit_of_work import UnitOfWork
 from app.labelling.records import confirm_label, issue_label

@@ -242,7 +242,7 @@ def test_exports_through_the_save_dialog_are_recorded(
     qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
     exported = tmp_path / "signatures.csv"
     with exported.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))[:-1]  # the last row is the audit seal
     assert len(rows) == total
     assert sorted(int(r["seq"]) for r in rows) == sorted(_shown(page))
     assert page.message.isVisible()
@@ -302,7 +302,9 @@ def test_verify_the_chain_intact_then_broken(
     count = _count(trail.database)
     assert page.result is page.ok_result
     assert page.result.objectName() == "okMessage"
-    assert page.result.text() == f"✔ Intact: all {count} audit events verify."
+    assert page.result.text().startswith(f"✔ Intact: all {count} audit events verify.")
+    assert "keyed with audit key" in page.result.text()
+    assert "The append-only triggers are in place." in page.result.text()
 
     victim = count // 2
     _tamper(trail.database, f"UPDATE audit_event SET reason = 'edited' WHERE seq = {victim}")
@@ -311,9 +313,19 @@ def test_verify_the_chain_intact_then_broken(
                     timeout=20_000)  # fmt: skip
     assert page.result.objectName() == "errorMessage"
     assert page.result.text().startswith(
-        f"✖ Broken at event {victim}: its content does not match its hash"
+        f"✖ Broken at event {victim}: its content does not match its keyed hash"
     )
     assert not page.ok_result.isVisible()
+
+    newest = _count(trail.database)  # the sign-ins above were anchored on this workstation
+    _tamper(trail.database, f"DELETE FROM audit_event WHERE seq = {newest}")
+    page.result.hide()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(page.broken_result.isVisible, timeout=20_000)
+    assert (
+        f"Against this workstation's anchor: event {newest} is missing: the database ends at "
+        f"{newest - 1}, the anchor at {newest}."
+    ) in page.result.text()
 
 
 def test_refusals_and_mistyped_filters_are_explained(

@@ -49,7 +49,13 @@ from app.audit import (
     export_audit_pdf,
     record_type_name,
 )
-from app.core import Actor, ChainVerification, Database, verify_database
+from app.core import (
+    Actor,
+    AuditVerification,
+    Database,
+    verification_in_words,
+    verify_database,
+)
 from ui.pages.audit.views import (
     COLUMNS,
     MAX_COLUMN_WIDTH,
@@ -80,7 +86,7 @@ class AuditTrailPage(QWidget):
         self.actor = actor
         self.runner = runner
         self.last_export: AuditExport | None = None
-        self.last_verification: ChainVerification | None = None
+        self.last_verification: AuditVerification | None = None
         self._build()
         self.model = AuditTableModel(database, actor, runner, page_size=page_size, parent=self)
         self.model.page_loaded.connect(self._page_loaded)
@@ -361,17 +367,10 @@ class AuditTrailPage(QWidget):
         database = self.database
         self.runner.read(lambda _task: verify_database(database), self._verified, self._fail)
 
-    def _verified(self, outcome: ChainVerification) -> None:
+    def _verified(self, outcome: AuditVerification) -> None:
         self.verify_button.setEnabled(True)
         self.last_verification = outcome
-        if outcome.ok:
-            self._show(True, f"✔ Intact: all {outcome.events} audit events verify.")
-        else:
-            self._show(
-                False,
-                f"✖ Broken at event {outcome.first_broken_seq}: {outcome.problem}. "
-                f"{outcome.events} events read. Report this to QA at once.",
-            )
+        self._show(outcome.ok, verification_in_words(outcome))
 
     def _fail(self, error: BaseException) -> None:
         self.verify_button.setEnabled(True)

@@ -1,0 +1,174 @@
+"""The audit key: a secret outside the database that keys the audit chain (HMAC-SHA256).
+
+The key is 32 random bytes in a file (mode 0600) in the per-user config directory, its path
+in the settings file. The database stores only the key's id (an HMAC of a fixed label), so a
+wrong key is told apart from tampering. On PostgreSQL every workstation needs the same key:
+``coi key export`` / ``coi key import`` move it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from app.core.config import audit_key_path, load_settings, save_settings
+from app.core.errors import AuditKeyMismatch, AuditKeyMissing, AuditKeyProblem, ValidationFailed
+
+KEY_BYTES = 32
+_KEY_ID_LABEL = b"COI-AUDIT-KEY-ID v1"
+_IMPORT_HINT = (
+    "On the first workstation `coi init` creates it; on another workstation of a shared "
+    "database import it with `coi key import FILE` (exported with `coi key export FILE`)."
+)
+
+
+@dataclass(frozen=True)
+class AuditKey:
+    """The secret, where it was read from, and its id (safe to store and show)."""
+
+    secret: bytes
+    path: Path
+
+    @property
+    def key_id(self) -> str:
+        """16 hex digits that name the key without revealing it."""
+        return key_id_of(self.secret)
+
+    def mac(self, message: str) -> str:
+        """``HMAC-SHA256(key, message)`` as lowercase hex."""
+        return hmac.digest(self.secret, message.encode("utf-8"), hashlib.sha256).hex()
+
+
+def key_id_of(secret: bytes) -> str:
+    """The id of a key: the first 16 hex digits of ``HMAC(key, fixed label)``."""
+    return hmac.digest(secret, _KEY_ID_LABEL, hashlib.sha256).hex()[:16]
+
+
+_CACHE: dict[Path, tuple[tuple[int, int, int], AuditKey]] = {}
+
+
+def _read(path: Path) -> AuditKey:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise AuditKeyMissing(
+            f"The audit key is missing: {path} does not exist. The audit trail is keyed with "
+            f"it and is neither written nor verified without it. {_IMPORT_HINT}"
+        ) from None
+    except OSError as exc:
+        raise AuditKeyProblem(f"The audit key {path} cannot be read: {exc}.") from exc
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    cached = _CACHE.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        secret = path.read_bytes()
+    except OSError as exc:
+        raise AuditKeyProblem(f"The audit key {path} cannot be read: {exc}.") from exc
+    if len(secret) != KEY_BYTES:
+        raise AuditKeyProblem(
+            f"The audit key file {path} is damaged: it holds {len(secret)} bytes, a key holds "
+            f"{KEY_BYTES}. Import the key again with `coi key import FILE`."
+        )
+    key = AuditKey(secret, path)
+    _CACHE[path] = (stamp, key)
+    return key
+
+
+def load_key(path: Path | None = None) -> AuditKey:
+    """The audit key at ``path`` (default: the configured one); a clear error if absent."""
+    return _read(path or audit_key_path())
+
+
+def require_key(key_id: str, path: Path | None = None) -> AuditKey:
+    """The configured key, checked to be the one named ``key_id`` (the database's)."""
+    key = load_key(path)
+    if key.key_id != key_id:
+        raise AuditKeyMismatch(
+            f"The audit key at {key.path} (key id {key.key_id}) is not the key this database's "
+            f"audit trail is keyed with (key id {key_id}). Nothing was written. Import the "
+            "database's key with `coi key import FILE --replace`."
+        )
+    return key
+
+
+def _write_new(path: Path, secret: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(descriptor, secret)
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    path.chmod(0o600)
+
+
+def ensure_key(*, record_in_settings: bool = True) -> tuple[AuditKey, bool]:
+    """The configured key, created (random, mode 0600) when there is none; and whether new.
+
+    A new key's path is written to the settings file so that it is found again.
+    """
+    path = audit_key_path()
+    if not path.exists():
+        _write_new(path, secrets.token_bytes(KEY_BYTES))
+        if record_in_settings:
+            _record_path(path)
+        return load_key(path), True
+    return load_key(path), False
+
+
+def _record_path(path: Path) -> None:
+    settings = load_settings()
+    if settings.audit_key_file != str(path):
+        save_settings(replace(settings, audit_key_file=str(path)))
+
+
+def export_key(target: Path) -> AuditKey:
+    """Copy the configured key to ``target`` (a new file, mode 0600)."""
+    key = load_key()
+    if target.exists():
+        raise ValidationFailed(f"{target} exists already; choose a new file name.")
+    try:
+        _write_new(target, key.secret)
+    except OSError as exc:
+        raise ValidationFailed(f"The key cannot be written to {target}: {exc}.") from exc
+    return key
+
+
+def import_key(source: Path, *, replace_existing: bool = False) -> tuple[AuditKey, Path | None]:
+    """Install the key in ``source`` as this workstation's; return it and where an old one went.
+
+    A different key already installed is kept unless ``replace_existing``; then it is moved
+    aside (``audit.key.<key id>.replaced``), never deleted.
+    """
+    try:
+        secret = source.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"The key file {source} cannot be read: {exc}.") from exc
+    if len(secret) != KEY_BYTES:
+        raise ValidationFailed(
+            f"{source} is not an audit key: it holds {len(secret)} bytes, a key holds "
+            f"{KEY_BYTES} (made by `coi key export FILE`)."
+        )
+    path = audit_key_path()
+    moved: Path | None = None
+    if path.exists():
+        current = _read(path)
+        if current.secret == secret:
+            _record_path(path)
+            return current, None
+        if not replace_existing:
+            raise ValidationFailed(
+                f"A different audit key (key id {current.key_id}) is installed at {path}; the "
+                f"databases keyed with it need it. Nothing was changed. To replace it, give "
+                "--replace (the old key is kept beside it)."
+            )
+        moved = path.with_name(f"{path.name}.{current.key_id}.replaced")
+        path.rename(moved)
+    _write_new(path, secret)
+    _record_path(path)
+    return load_key(path), moved
