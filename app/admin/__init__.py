@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.admin.capacity import CapacityChange, set_slot_capacity
 from app.admin.products import ProductView, list_products
 from app.admin.profiles import (
     ProfileDraft,
@@ -45,6 +46,7 @@ from app.admin.users import (
 __all__ = [
     "FIN_PATTERN",
     "ROLE_NAMES",
+    "CapacityChange",
     "ConnectionCheck",
     "ProductView",
     "ProfileDraft",
@@ -70,6 +72,7 @@ __all__ = [
     "reset_password",
     "save_database_url",
     "save_scanner_settings",
+    "set_slot_capacity",
     "set_wristband_rules",
     "site_problem",
     "try_connection",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
+from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
 from app.journey.enrolment import Enrolment, enrol_patient, find_case
 from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.legs import LEGS
@@ -40,6 +41,15 @@ from app.journey.shipping import (
     receive_unit,
     shipment_view,
 )
+from app.journey.side_states import cancel_case, set_case_side_state
+from app.journey.slots import (
+    SITE_KIND_OF,
+    SLOT_NAMES,
+    SlotCalendar,
+    SlotDay,
+    slot_calendar,
+    slot_days,
+)
 from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
 from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
@@ -49,6 +59,8 @@ from app.journey.views import CaseView, UnitView, case_view, unit_view
 __all__ = [
     "FINAL_SIDE_STATES",
     "LEGS",
+    "SITE_KIND_OF",
+    "SLOT_NAMES",
     "STAGE_NAMES",
     "STAGE_ORDER",
     "THAW_STARTED",
@@ -57,10 +69,15 @@ __all__ = [
     "Checklist",
     "ChecklistItem",
     "CollectedBag",
+    "DuplicatePatient",
     "Enrolment",
+    "KnownCase",
+    "KnownPatient",
     "LookAlike",
     "QcResultView",
     "ShipmentView",
+    "SlotCalendar",
+    "SlotDay",
     "StepRecord",
     "StepView",
     "ThawView",
@@ -70,6 +87,7 @@ __all__ = [
     "attach_logger",
     "bedside_check",
     "blocking_reasons",
+    "cancel_case",
     "case_look_alikes",
     "case_view",
     "certify_release",
@@ -95,8 +113,11 @@ __all__ = [
     "register_collection",
     "release_checklist",
     "review_qc_result",
+    "set_case_side_state",
     "shipment_units",
     "shipment_view",
+    "slot_calendar",
+    "slot_days",
     "stage_index",
     "start_manufacture",
     "step_views",
