@@ -55,6 +55,7 @@ from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
 from app.journey.unit_states import enter_side_state, lift_side_state
 from app.journey.views import CaseView, UnitView, case_view, unit_view
+from db.enums import SlotKind
 
 __all__ = [
     "FINAL_SIDE_STATES",
@@ -78,6 +79,7 @@ __all__ = [
     "ShipmentView",
     "SlotCalendar",
     "SlotDay",
+    "SlotKind",
     "StepRecord",
     "StepView",
     "ThawView",
