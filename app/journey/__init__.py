@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
-from app.journey.enrolment import Enrolment, enrol_patient, find_case
+from app.journey.enrolment import Enrolment, enrol_patient, enrolment_problems, find_case
 from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.legs import LEGS
 from app.journey.look_alikes import LookAlike, case_look_alikes, look_alike_line, look_alikes
@@ -98,6 +98,7 @@ __all__ = [
     "confirm_infusion",
     "create_shipment",
     "enrol_patient",
+    "enrolment_problems",
     "enter_qc_result",
     "enter_side_state",
     "find_case",

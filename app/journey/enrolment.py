@@ -23,7 +23,7 @@ from app.core import (
 )
 from app.journey.duplicates import DuplicatePatient, KnownPatient, known_patients
 from app.journey.records import record_stage
-from app.journey.slots import book_slot
+from app.journey.slots import book_slot, booking_date_problem
 from app.journey.views import CaseView, case_view
 from db.enums import CaseStage, Role, SiteKind, SlotKind
 from db.models import Case, Patient, PatientIdentity, Product, Site
@@ -58,25 +58,84 @@ class Enrolment:
     same_patient: bool | None = None
 
 
-def _text(label: str, value: str, limit: int, allowed: frozenset[str]) -> str:
-    """``value`` without surrounding blanks, or a clear refusal naming ``label``."""
+def _text_problem(label: str, value: str, limit: int, allowed: frozenset[str]) -> str | None:
+    """What is wrong with a typed name, in words naming ``label`` (None: nothing)."""
     text = value.strip()
     if not text:
-        raise ValidationFailed(f"Enter the {label}.")
+        return f"Enter the {label}."
     if len(text) > limit:
-        raise ValidationFailed(f"The {label} is {len(text)} characters long: at most {limit}.")
+        return f"The {label} is {len(text)} characters long: at most {limit}."
     for char in text:
         if unicodedata.category(char)[0] == "C":
-            raise ValidationFailed(
-                f"The {label} holds a control character (U+{ord(char):04X}): type it again."
-            )
+            return f"The {label} holds a control character (U+{ord(char):04X}): type it again."
         if not (char.isalnum() or unicodedata.category(char)[0] == "M" or char in allowed):
             extra = ", commas" if "," in allowed else ""
-            raise ValidationFailed(
+            return (
                 f"The {label} may hold letters, digits, spaces, hyphens, apostrophes, full "
                 f"stops{extra} only, not {char!r}."
             )
-    return " ".join(text.split())
+    return None
+
+
+def _date_problems(enrolment: Enrolment) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    today = now().date()
+    if enrolment.date_of_birth >= today:
+        problems["date_of_birth"] = "The date of birth must be in the past."
+    elif enrolment.date_of_birth.year < today.year - 120:
+        problems["date_of_birth"] = "The date of birth is more than 120 years ago: check it."
+    collection, slot = enrolment.planned_collection_date, enrolment.manufacturing_slot_date
+    if collection is None:
+        problems["planned_collection_date"] = "Book the apheresis date."
+    if slot is None:
+        problems["manufacturing_slot_date"] = "Book the manufacturing slot date."
+    for field, day, kind in (
+        ("planned_collection_date", collection, SlotKind.APHERESIS),
+        ("manufacturing_slot_date", slot, SlotKind.MANUFACTURING),
+    ):
+        if day is not None and field not in problems:
+            problem = booking_date_problem(day, kind)
+            if problem is not None:
+                problems[field] = problem
+    if collection and slot and slot < collection and "manufacturing_slot_date" not in problems:
+        problems["manufacturing_slot_date"] = (
+            "The manufacturing slot cannot be before the apheresis date."
+        )
+    return problems
+
+
+def enrolment_problems(enrolment: Enrolment) -> dict[str, str]:
+    """Every problem of the entered values, by ``Enrolment`` field name (pure: no database).
+
+    The screen shows each next to its field; ``enrol_patient`` refuses with the first.
+    """
+    problems: dict[str, str] = {}
+    for field, label, limit, allowed in (
+        ("family_name", "family name", NAME_LENGTH, _NAME_PUNCTUATION),
+        ("given_name", "given name", NAME_LENGTH, _NAME_PUNCTUATION),
+    ):
+        problem = _text_problem(label, getattr(enrolment, field), limit, allowed)
+        if problem is not None:
+            problems[field] = problem
+    number = enrolment.hospital_number.strip()
+    if not number:
+        problems["hospital_number"] = "Enter the patient's hospital number."
+    elif not HOSPITAL_NUMBER.fullmatch(number):
+        problems["hospital_number"] = (
+            "The hospital number may hold only letters and digits (at most 20), as printed "
+            "in the wristband's bar code; leave out spaces and hyphens."
+        )
+    physician = _text_problem(
+        "treating physician", enrolment.treating_physician, PHYSICIAN_LENGTH, _PHYSICIAN_PUNCTUATION
+    )
+    if physician is not None:
+        problems["treating_physician"] = physician
+    if not enrolment.product_code.strip():
+        problems["product_code"] = "Choose the product."
+    if not enrolment.manufacturing_site_code.strip():
+        problems["manufacturing_site_code"] = "Choose the manufacturing site."
+    problems.update(_date_problems(enrolment))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -90,32 +149,18 @@ class _Checked:
 
 
 def _check(enrolment: Enrolment) -> _Checked:
-    family = _text("family name", enrolment.family_name, NAME_LENGTH, _NAME_PUNCTUATION)
-    given = _text("given name", enrolment.given_name, NAME_LENGTH, _NAME_PUNCTUATION)
-    number = enrolment.hospital_number.strip()
-    if not number:
-        raise ValidationFailed("Enter the patient's hospital number.")
-    if not HOSPITAL_NUMBER.fullmatch(number):
-        raise ValidationFailed(
-            "The hospital number may hold only letters and digits (at most 20), as printed "
-            "in the wristband's bar code; leave out spaces and hyphens."
-        )
-    physician = _text(
-        "treating physician", enrolment.treating_physician, PHYSICIAN_LENGTH, _PHYSICIAN_PUNCTUATION
+    problems = enrolment_problems(enrolment)
+    if problems:
+        raise ValidationFailed(next(iter(problems.values())))
+    assert enrolment.planned_collection_date and enrolment.manufacturing_slot_date
+    return _Checked(
+        " ".join(enrolment.family_name.split()),
+        " ".join(enrolment.given_name.split()),
+        enrolment.hospital_number.strip(),
+        " ".join(enrolment.treating_physician.split()),
+        enrolment.planned_collection_date,
+        enrolment.manufacturing_slot_date,
     )
-    today = now().date()
-    if enrolment.date_of_birth >= today:
-        raise ValidationFailed("The date of birth must be in the past.")
-    if enrolment.date_of_birth.year < today.year - 120:
-        raise ValidationFailed("The date of birth is more than 120 years ago: check it.")
-    collection, slot = enrolment.planned_collection_date, enrolment.manufacturing_slot_date
-    if collection is None:
-        raise ValidationFailed("Book the apheresis date.")
-    if slot is None:
-        raise ValidationFailed("Book the manufacturing slot date.")
-    if slot < collection:
-        raise ValidationFailed("The manufacturing slot cannot be before the apheresis date.")
-    return _Checked(family, given, number, physician, collection, slot)
 
 
 def _cases(known: KnownPatient) -> str:

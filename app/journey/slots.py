@@ -104,19 +104,18 @@ def slot_days(
     )
 
 
-def check_booking_date(day: date, kind: SlotKind) -> None:
-    """Refuse a slot date in the past or beyond the booking horizon."""
+def booking_date_problem(day: date, kind: SlotKind) -> str | None:
+    """What is wrong with a slot date: in the past, or beyond the booking horizon (None: fine)."""
     today = now().date()
     name = SLOT_NAMES[kind]
     if day < today:
-        raise ValidationFailed(
-            f"The {name} date {day.isoformat()} is in the past: book today or a later day."
-        )
+        return f"The {name} date {day.isoformat()} is in the past: book today or a later day."
     if day > today + timedelta(days=BOOKING_HORIZON_DAYS):
-        raise ValidationFailed(
+        return (
             f"The {name} date {day.isoformat()} is more than {BOOKING_HORIZON_DAYS} days ahead: "
             "check the year."
         )
+    return None
 
 
 def next_free_days(session: Session, site_id: uuid.UUID, kind: SlotKind, after: date) -> list[date]:
@@ -132,7 +131,9 @@ def book_slot(session: Session, site: Site, kind: SlotKind, day: date) -> SlotDa
     (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writer already holds the database) before
     the day's bookings are counted.
     """
-    check_booking_date(day, kind)
+    problem = booking_date_problem(day, kind)
+    if problem is not None:
+        raise ValidationFailed(problem)
     capacity = session.scalar(
         select(SlotCapacity)
         .where(SlotCapacity.site_id == site.id, SlotCapacity.kind == kind, SlotCapacity.day == day)
