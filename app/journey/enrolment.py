@@ -210,21 +210,21 @@ def _matching_patient(
             "same patient confirmed by the coordinator (hospital number, name and date of "
             f"birth match the patient of case {_cases(by_number)})"
         )
+    listed = "; ".join(f"hospital number {k.hospital_number}, case {_cases(k)}" for k in alike)
+    if alike and enrolment.same_patient is None:
+        raise DuplicatePatient(
+            f"A patient with the same name and date of birth is on record at {clinic.name}: "
+            f"{listed}. If it is the same patient, enrol them under their hospital number "
+            "and confirm 'same patient'; if it is a different person, confirm 'different "
+            "patient'. Nothing was saved.",
+            known,
+        )
+    if alike and enrolment.same_patient is True:
+        raise ValidationFailed(
+            f"The patient on record has another hospital number ({listed}). Enrol the same "
+            f"patient under their hospital number, not {number}; nothing was saved."
+        )
     if alike:
-        listed = "; ".join(f"hospital number {k.hospital_number}, case {_cases(k)}" for k in alike)
-        if enrolment.same_patient is None:
-            raise DuplicatePatient(
-                f"A patient with the same name and date of birth is on record at {clinic.name}: "
-                f"{listed}. If it is the same patient, enrol them under their hospital number "
-                "and confirm 'same patient'; if it is a different person, confirm 'different "
-                "patient'. Nothing was saved.",
-                known,
-            )
-        if enrolment.same_patient is True:
-            raise ValidationFailed(
-                f"The patient on record has another hospital number ({listed}). Enrol the same "
-                f"patient under their hospital number, not {number}; nothing was saved."
-            )
         cases = "; ".join(_cases(k) for k in alike)
         return None, (
             "different patient confirmed by the coordinator: a look-alike of the patient of "
