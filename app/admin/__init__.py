@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from app.admin.capacity import CapacityChange, set_slot_capacity
+from app.admin.capacity import (
+    MAX_DAILY_SLOTS,
+    CapacityChange,
+    CapacityOverview,
+    CapacitySite,
+    capacity_overview,
+    set_slot_capacity,
+)
 from app.admin.products import ProductView, list_products
 from app.admin.profiles import (
     ProfileDraft,
@@ -45,8 +52,11 @@ from app.admin.users import (
 
 __all__ = [
     "FIN_PATTERN",
+    "MAX_DAILY_SLOTS",
     "ROLE_NAMES",
     "CapacityChange",
+    "CapacityOverview",
+    "CapacitySite",
     "ConnectionCheck",
     "ProductView",
     "ProfileDraft",
@@ -57,6 +67,7 @@ __all__ = [
     "StationSettings",
     "UserAccount",
     "add_account",
+    "capacity_overview",
     "change_access",
     "check_profile",
     "create_profile",

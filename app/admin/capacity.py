@@ -13,9 +13,10 @@ from app.access import require_role
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, now
 from app.journey import SITE_KIND_OF, SLOT_NAMES, SlotDay, slot_days
 from db.enums import Role, SlotKind
-from db.models import Site, SlotCapacity
-from db.models.scheduling import MAX_DAILY_SLOTS
+from db.models import Site, SlotCapacity, scheduling
 
+MAX_DAILY_SLOTS = scheduling.MAX_DAILY_SLOTS
+"""The most slots a site may offer in a day."""
 MAX_RANGE_DAYS = 366
 REASON_LENGTH = 2000
 
@@ -125,3 +126,56 @@ def set_slot_capacity(
         )
         uow.commit()
     return result
+
+
+@dataclass(frozen=True)
+class CapacitySite:
+    """A site that has slots of some kind."""
+
+    code: str
+    name: str
+    kind: SlotKind
+
+
+@dataclass(frozen=True)
+class CapacityOverview:
+    """The sites with slots, and one site's slots of one kind over some days."""
+
+    sites: tuple[CapacitySite, ...]
+    site_code: str | None
+    kind: SlotKind
+    days: tuple[SlotDay, ...]
+
+
+def capacity_overview(
+    database: Database,
+    actor: Actor,
+    *,
+    site_code: str | None,
+    kind: SlotKind,
+    first_day: date,
+    days: int = 28,
+) -> CapacityOverview:
+    """Every site with slots and, for ``site_code`` (default: the first of ``kind``), the
+    capacity and bookings of ``days`` days from ``first_day`` (one read session)."""
+    require_role(actor, Role.ADMIN, doing="read slot capacity")
+    if not 1 <= days <= MAX_RANGE_DAYS:
+        raise ValidationFailed(f"Ask for 1 to {MAX_RANGE_DAYS} days.")
+    with database.read_session() as session:
+        sites = tuple(
+            CapacitySite(site.code, site.name, slot_kind)
+            for site in session.scalars(select(Site).where(Site.active).order_by(Site.code))
+            for slot_kind in SlotKind
+            if SITE_KIND_OF[slot_kind] is site.kind
+        )
+        chosen = next(
+            (s for s in sites if s.kind is kind and (site_code is None or s.code == site_code)),
+            None,
+        )
+        if chosen is None:
+            return CapacityOverview(sites, None, kind, ())
+        site = session.scalar(select(Site).where(Site.code == chosen.code))
+        assert site is not None
+        return CapacityOverview(
+            sites, chosen.code, kind, slot_days(session, site.id, kind, first_day, days)
+        )
