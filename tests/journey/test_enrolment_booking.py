@@ -367,3 +367,83 @@ def test_the_treating_physician_is_kept_with_the_case(demo) -> None:
     )
     assert case.treating_physician == "Dr O'Neil"
     assert json.dumps(case.treating_physician)
+
+
+@pytest.mark.postgres
+def test_two_coordinators_cannot_both_take_the_last_slot(demo, monkeypatch) -> None:
+    """The day's capacity row is locked while the day is counted: the second booking waits for
+    the first to commit, then counts it and is refused. Deterministic: the first enrolment is
+    held inside its transaction until the second is seen waiting on a lock (or has finished,
+    which is the defect this test exists to catch)."""
+    if demo.database.backend != "postgresql":
+        pytest.skip("overlapping transactions need PostgreSQL; SQLite serialises writers")
+    import threading  # noqa: PLC0415
+
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+
+    from app.access.users import create_user  # noqa: PLC0415
+    from app.core.unit_of_work import UnitOfWork  # noqa: PLC0415
+    from app.journey import enrolment as enrolment_module  # noqa: PLC0415
+    from db.enums import Role  # noqa: PLC0415
+
+    day = TODAY + timedelta(days=3)
+    _capacity(demo, SlotKind.APHERESIS, "NBH", day, 1)
+    admin = _admin(demo)
+    with UnitOfWork(demo.database, admin) as uow:
+        create_user(
+            uow, username="cleo.coordinator", full_name="Cleo Coordinator", password=PASSWORD,
+            roles=[Role.CLINIC_COORDINATOR], site_code="NBH",
+        )  # fmt: skip
+        uow.commit()
+    coordinators = [
+        demo["cora.coordinator"],
+        authenticate(demo.database, "cleo.coordinator", PASSWORD, "t2"),
+    ]
+    booked_first = threading.Event()
+    release_first = threading.Event()
+    real_book = enrolment_module.book_slot
+
+    def book(session: Any, site: Any, kind: SlotKind, when: date) -> Any:
+        result = real_book(session, site, kind, when)
+        if threading.current_thread().name == "first" and kind is SlotKind.APHERESIS:
+            booked_first.set()
+            assert release_first.wait(30)
+        return result
+
+    monkeypatch.setattr(enrolment_module, "book_slot", book)
+    outcomes: dict[str, object] = {}
+
+    def enrol(name: str, actor: Actor, number: str) -> None:
+        try:
+            outcomes[name] = enrol_patient(demo.database, actor, _entry(number, family=name))
+        except ValidationFailed as error:
+            outcomes[name] = error
+
+    first = threading.Thread(target=enrol, name="first", args=("first", coordinators[0], "H7501"))
+    second = threading.Thread(
+        target=enrol, name="second", args=("second", coordinators[1], "H7502")
+    )
+    first.start()
+    assert booked_first.wait(30)
+    second.start()
+    watcher = create_engine(demo.database.url)
+    try:
+        for _ in range(300):  # until the second waits on the lock, or finished without waiting
+            with watcher.connect() as conn:
+                waiting = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'"
+                    )
+                ).scalar_one()
+            if waiting or not second.is_alive():
+                break
+            threading.Event().wait(0.05)
+    finally:
+        watcher.dispose()
+        release_first.set()
+        first.join(60)
+        second.join(60)
+    assert not isinstance(outcomes["first"], ValidationFailed)
+    assert isinstance(outcomes["second"], ValidationFailed), "both took the last slot"
+    assert "full (1 of 1 booked)" in outcomes["second"].message
