@@ -352,6 +352,17 @@ def test_cancelling_needs_a_reason_and_the_right_password_and_is_final(demo) -> 
         cancel_case(demo.database, cora, case.id, "again", DEMO_PASSWORD)
 
 
+def test_a_cancelled_cases_bag_gets_no_label(demo) -> None:
+    from app.labelling.printing import print_unit_label  # noqa: PLC0415
+
+    cora = demo["cora.coordinator"]
+    case = enrol_patient(demo.database, cora, _entry())
+    (bag,) = collect(demo, case)
+    cancel_case(demo.database, cora, case.id, "patient withdrew consent", DEMO_PASSWORD)
+    with pytest.raises(StageNotAllowed, match="cancelled"):
+        print_unit_label(demo.database, demo["alex.apheresis"], bag.id, reprint_reason="smudged")
+
+
 def test_an_infused_case_cannot_be_cancelled(demo, tmp_path) -> None:
     from app.demo.journey import JourneyDriver  # noqa: PLC0415
 
