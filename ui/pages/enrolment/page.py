@@ -105,7 +105,7 @@ class EnrolmentPage(QWidget):
         self.family = FieldWithError("familyName")
         self.given = FieldWithError("givenName")
         self.born = FieldWithError("dateOfBirth", DATE_HINT)
-        self.number = FieldWithError("hospitalNumber", "letters and digits, as on the wristband")
+        self.number = FieldWithError("hospitalNumber", "e.g. NBH100233")
         patient = QGroupBox("Patient")
         form = QFormLayout(patient)
         form.addRow("Family name", self.family)
