@@ -28,6 +28,13 @@ class SiteKind(StrEnum):
     MANUFACTURER = "manufacturer"
 
 
+class SlotKind(StrEnum):
+    """What a booked slot is for: the clinic's apheresis chair or the manufacturer's line."""
+
+    APHERESIS = "apheresis"
+    MANUFACTURING = "manufacturing"
+
+
 class CaseStage(StrEnum):
     """The ten stages of the vein-to-vein journey, in order (DESIGN.md §1)."""
 

@@ -32,6 +32,12 @@ SECTIONS: tuple[Section, ...] = (
     Section("cases", "Cases", WORKING, "Search cases; vein-to-vein timeline and genealogy."),
     Section("scan", "Scan station", WORKING, "Full-window scanning with match / mismatch."),
     Section(
+        "enrolment",
+        "Enrolment",
+        frozenset({Role.CLINIC_COORDINATOR}),
+        "Enrol a patient: identity, product, physician, apheresis and manufacturing slots.",
+    ),
+    Section(
         "collection",
         "Collection & shipment",
         frozenset({Role.CLINIC_COORDINATOR, Role.APHERESIS_NURSE}),

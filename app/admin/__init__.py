@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from app.admin.capacity import (
+    MAX_DAILY_SLOTS,
+    CapacityChange,
+    CapacityOverview,
+    CapacitySite,
+    capacity_overview,
+    set_slot_capacity,
+)
 from app.admin.products import ProductView, list_products
 from app.admin.profiles import (
     ProfileDraft,
@@ -44,7 +52,11 @@ from app.admin.users import (
 
 __all__ = [
     "FIN_PATTERN",
+    "MAX_DAILY_SLOTS",
     "ROLE_NAMES",
+    "CapacityChange",
+    "CapacityOverview",
+    "CapacitySite",
     "ConnectionCheck",
     "ProductView",
     "ProfileDraft",
@@ -55,6 +67,7 @@ __all__ = [
     "StationSettings",
     "UserAccount",
     "add_account",
+    "capacity_overview",
     "change_access",
     "check_profile",
     "create_profile",
@@ -70,6 +83,7 @@ __all__ = [
     "reset_password",
     "save_database_url",
     "save_scanner_settings",
+    "set_slot_capacity",
     "set_wristband_rules",
     "site_problem",
     "try_connection",

@@ -5,6 +5,7 @@ work queue, and each working screen's data in one call (``screens``).
 from __future__ import annotations
 
 from app.casefile.cold_chain import ColdChainVerdict
+from app.casefile.enrolment_form import Choice, EnrolmentForm, enrolment_form
 from app.casefile.history import CaseDetail, GenealogyNode, case_detail
 from app.casefile.queries import (
     PAGE_SIZE,
@@ -74,11 +75,13 @@ __all__ = [
     "CasePage",
     "CaseRow",
     "CaseStage",
+    "Choice",
     "ColdChainVerdict",
     "CollectionScreen",
     "DeviationStatus",
     "DeviationsScreen",
     "Disposition",
+    "EnrolmentForm",
     "ExpectedUnit",
     "GenealogyNode",
     "LookAlike",
@@ -110,6 +113,7 @@ __all__ = [
     "cases_at",
     "collection_screen",
     "deviations_screen",
+    "enrolment_form",
     "list_cases",
     "may_view_cases",
     "open_deviations",

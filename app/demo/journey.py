@@ -147,8 +147,17 @@ class JourneyDriver:
         confirm_label(self.database, actor, unit.id, printed.din_scan)
 
     # ------------------------------------------------------------------ stages
-    def enrol(self, hospital_number: str, family: str, given: str, born: date) -> CaseView:
-        """Stage 1 (Cora Coordinator)."""
+    def enrol(
+        self,
+        hospital_number: str,
+        family: str,
+        given: str,
+        born: date,
+        *,
+        same_patient: bool | None = False,
+    ) -> CaseView:
+        """Stage 1 (Cora Coordinator). The demo's people are invented: one who shares a name
+        and date of birth with another is a look-alike (``same_patient=False``)."""
         case = enrol_patient(
             self.database,
             self.who("cora.coordinator"),
@@ -161,6 +170,8 @@ class JourneyDriver:
                 manufacturing_site_code="CTF",
                 planned_collection_date=utc_now().date(),
                 manufacturing_slot_date=utc_now().date() + timedelta(days=1),
+                treating_physician="Dr Helen Marsh",
+                same_patient=same_patient,
             ),
         )
         self._reached(case)

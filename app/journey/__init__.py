@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
-from app.journey.enrolment import Enrolment, enrol_patient, find_case
+from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
+from app.journey.enrolment import Enrolment, enrol_patient, enrolment_problems, find_case
 from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.legs import LEGS
 from app.journey.look_alikes import LookAlike, case_look_alikes, look_alike_line, look_alikes
@@ -40,15 +41,27 @@ from app.journey.shipping import (
     receive_unit,
     shipment_view,
 )
+from app.journey.side_states import cancel_case, set_case_side_state
+from app.journey.slots import (
+    SITE_KIND_OF,
+    SLOT_NAMES,
+    SlotCalendar,
+    SlotDay,
+    slot_calendar,
+    slot_days,
+)
 from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
 from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
 from app.journey.unit_states import enter_side_state, lift_side_state
 from app.journey.views import CaseView, UnitView, case_view, unit_view
+from db.enums import SlotKind
 
 __all__ = [
     "FINAL_SIDE_STATES",
     "LEGS",
+    "SITE_KIND_OF",
+    "SLOT_NAMES",
     "STAGE_NAMES",
     "STAGE_ORDER",
     "THAW_STARTED",
@@ -57,10 +70,16 @@ __all__ = [
     "Checklist",
     "ChecklistItem",
     "CollectedBag",
+    "DuplicatePatient",
     "Enrolment",
+    "KnownCase",
+    "KnownPatient",
     "LookAlike",
     "QcResultView",
     "ShipmentView",
+    "SlotCalendar",
+    "SlotDay",
+    "SlotKind",
     "StepRecord",
     "StepView",
     "ThawView",
@@ -70,6 +89,7 @@ __all__ = [
     "attach_logger",
     "bedside_check",
     "blocking_reasons",
+    "cancel_case",
     "case_look_alikes",
     "case_view",
     "certify_release",
@@ -78,6 +98,7 @@ __all__ = [
     "confirm_infusion",
     "create_shipment",
     "enrol_patient",
+    "enrolment_problems",
     "enter_qc_result",
     "enter_side_state",
     "find_case",
@@ -95,8 +116,11 @@ __all__ = [
     "register_collection",
     "release_checklist",
     "review_qc_result",
+    "set_case_side_state",
     "shipment_units",
     "shipment_view",
+    "slot_calendar",
+    "slot_days",
     "stage_index",
     "start_manufacture",
     "step_views",

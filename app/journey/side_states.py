@@ -6,6 +6,7 @@ a quarantine) carry QA's electronic signature. Rejected, destroyed and cancelled
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from app.journey.stages import FINAL_SIDE_STATES
 from app.journey.unit_states import ANY_CAUSE, enter_side_state, lift_side_state
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from app.quality import sign
-from db.enums import CustodyAction, Role, SideState, SideStateCause, SignatureMeaning
+from db.enums import CaseStage, CustodyAction, Role, SideState, SideStateCause, SignatureMeaning
 from db.models import Case, Shipment, ShipmentItem, Unit
 
 ANYONE = tuple(r for r in Role if r is not Role.ADMIN)
@@ -29,6 +30,7 @@ _WHO_MAY_SET: dict[SideState, tuple[Role, ...]] = {
     SideState.DESTROYED: (Role.QA,),
     SideState.CANCELLED: (Role.QA, Role.CLINIC_COORDINATOR),
 }
+REASON_LENGTH = 2000
 _SIGNED = frozenset({SideState.REJECTED, SideState.DESTROYED, SideState.CANCELLED})
 
 
@@ -81,21 +83,27 @@ def set_case_side_state(
     text = _reason(reason)
     with UnitOfWork(database, actor) as uow:
         case = load(uow.session, Case, case_id, "case")
-        _check_entry(uow, case, state)
-        old = case.side_state
-        case.side_state = state
-        case.side_state_reason = text
-        uow.annotate(case, action=f"side state {old.value} -> {state.value}", reason=text)
-        _sign_entry(uow, case, state, text, password)
-        if state in FINAL_SIDE_STATES:
-            unit_state = SideState.REJECTED if state is not SideState.CANCELLED else state
-            for unit in uow.session.scalars(select(Unit).where(Unit.case_id == case.id)):
-                enter_side_state(
-                    uow, unit, unit_state, SideStateCause.CASE, f"case {state.value}: {text}"
-                )
-        view = case_view(uow.session, case, actor)
+        view = _enter_case_state(uow, case, state, text, password)
         uow.commit()
     return view
+
+
+def _enter_case_state(
+    uow: UnitOfWork, case: Case, state: SideState, text: str, password: str | None
+) -> CaseView:
+    _check_entry(uow, case, state)
+    old = case.side_state
+    case.side_state = state
+    case.side_state_reason = text
+    uow.annotate(case, action=f"side state {old.value} -> {state.value}", reason=text)
+    _sign_entry(uow, case, state, text, password)
+    if state in FINAL_SIDE_STATES:
+        unit_state = SideState.REJECTED if state is not SideState.CANCELLED else state
+        for unit in uow.session.scalars(select(Unit).where(Unit.case_id == case.id)):
+            enter_side_state(
+                uow, unit, unit_state, SideStateCause.CASE, f"case {state.value}: {text}"
+            )
+    return case_view(uow.session, case, uow.actor)
 
 
 def set_unit_side_state(
@@ -167,5 +175,34 @@ def lift_case_hold(
         uow.annotate(case, action=f"side state {old.value} -> none", reason=text)
         _record(uow, case, f"lifted {old.value}", text, password)
         view = case_view(uow.session, case, actor)
+        uow.commit()
+    return view
+
+
+def cancel_case(
+    database: Database, actor: Actor, case_id: uuid.UUID, reason: str, password: str
+) -> CaseView:
+    """Cancel a case with a reason and the coordinator's (or QA's) signature; it is final.
+
+    The coordinator cancels only their own clinic's cases; an infused case cannot be
+    cancelled. The case's units are cancelled with it and its booked slots are freed.
+    """
+    require_role(actor, Role.CLINIC_COORDINATOR, Role.QA, doing="cancel a case")
+    text = _reason(reason)
+    if len(text) > REASON_LENGTH:
+        raise ValidationFailed(
+            f"The reason is {len(text)} characters long: at most {REASON_LENGTH}."
+        )
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+        raise ValidationFailed("The reason holds a control character: type it again.")
+    if not password:
+        raise ValidationFailed("Cancelling a case is signed: enter your password.")
+    with UnitOfWork(database, actor) as uow:
+        case = load(uow.session, Case, case_id, "case")
+        if not actor.has_role(Role.QA) and case.clinic_site_id != actor.site_id:
+            raise NotPermitted("You may cancel only your own clinic's cases.")
+        if case.stage is CaseStage.INFUSED:
+            raise ValidationFailed("The case is infused: it cannot be cancelled.")
+        view = _enter_case_state(uow, case, SideState.CANCELLED, text, password)
         uow.commit()
     return view

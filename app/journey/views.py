@@ -40,6 +40,7 @@ class CaseView:
     enrolled_at: datetime
     version: int
     patient: PatientIdentityView | None
+    treating_physician: str | None = None
 
     @property
     def coi_eye_readable(self) -> str:
@@ -97,6 +98,7 @@ def case_view(session: Session, case: Case, actor: Actor) -> CaseView:
         enrolled_at=case.enrolled_at,
         version=case.version,
         patient=identity_of(session, case) if may_see_identity(actor) else None,
+        treating_physician=case.treating_physician,
     )
 
 

@@ -15,11 +15,19 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from app.access import identity_of, may_see_identity, require_site
-from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, load
+from app.core import (
+    Actor,
+    Database,
+    NotFound,
+    StageNotAllowed,
+    UnitOfWork,
+    ValidationFailed,
+    load,
+)
 from app.labelling.raw_tcp import send_raw
 from app.labelling.records import LabelView, issue_label, label_view, next_print_serial, void
 from app.scanning import UNIT_KIND_NAMES
-from db.enums import LabelStatus, PrinterKind, UnitKind
+from db.enums import LabelStatus, PrinterKind, SideState, UnitKind
 from db.models import Case, Label, Printer, Product, Unit
 from labels.content import LabelContent, symbol_payloads
 from labels.isbt128 import parse_coi, parse_din
@@ -115,6 +123,11 @@ def print_unit_label(
         unit = load(uow.session, Unit, unit_id, "container")
         if unit.site_id is not None:
             require_site(actor, unit.site_id, doing="print labels for this container")
+        if unit.side_state is SideState.CANCELLED:
+            raise StageNotAllowed(
+                "This container's case is cancelled: nothing more can be done with it, and no "
+                "label is printed for it."
+            )
         previous = uow.session.scalars(
             select(Label).where(Label.unit_id == unit.id, Label.status != LabelStatus.VOIDED)
         ).all()

@@ -10,6 +10,7 @@ from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
 from db.models.patients import CoiSequence, Patient, PatientIdentity
 from db.models.quality import Deviation, Release, Signature
+from db.models.scheduling import SlotCapacity
 from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "ShipmentItem",
     "Signature",
     "Site",
+    "SlotCapacity",
     "StageRecord",
     "StepTemplate",
     "StepUnit",

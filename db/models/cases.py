@@ -46,6 +46,8 @@ class Case(Versioned, Base):
     side_state_reason: Mapped[str | None] = mapped_column(Text)
     planned_collection_date: Mapped[date | None] = mapped_column()
     manufacturing_slot_date: Mapped[date | None] = mapped_column()
+    treating_physician: Mapped[str | None] = mapped_column(String(200))
+    """The physician who ordered the treatment, as the coordinator entered the name."""
     enrolled_at: Mapped[datetime] = mapped_column()
     enrolled_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
 

@@ -34,6 +34,8 @@ def enrol(demo, hospital_number: str = "H0001", family: str = "Okafor") -> CaseV
             manufacturing_site_code="CTF",
             planned_collection_date=utc_now().date(),
             manufacturing_slot_date=utc_now().date() + timedelta(days=2),
+            treating_physician="Dr Helen Marsh",
+            same_patient=False,
         ),
     )
 

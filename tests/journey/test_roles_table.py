@@ -92,7 +92,19 @@ class Operation:
 
 def _enrolment(fixture: Fixture) -> Enrolment:
     number = f"E{next(_serial)}"
-    return Enrolment("Doe", "Jo", date(1975, 5, 5), number, "S1234", "CTF")
+    today = utc_now().date()
+    return Enrolment(
+        "Doe",
+        "Jo",
+        date(1975, 5, 5),
+        number,
+        "S1234",
+        "CTF",
+        planned_collection_date=today,
+        manufacturing_slot_date=today,
+        treating_physician="Dr Helen Marsh",
+        same_patient=False,
+    )
 
 
 def _bag() -> CollectedBag:

@@ -26,6 +26,7 @@ from ui.pages.bedside import BedsidePage
 from ui.pages.cases import CasesPage
 from ui.pages.collection import CollectionPage
 from ui.pages.deviations import DeviationsPage
+from ui.pages.enrolment import EnrolmentPage
 from ui.pages.home import HomePage
 from ui.pages.receipt import ReceiptPage
 from ui.pages.release import ReleasePage
@@ -59,6 +60,7 @@ def _page_factories(scanner: ScannerSettings) -> dict[str, PageFactory]:
     return {
         "home": HomePage,
         "cases": CasesPage,
+        "enrolment": EnrolmentPage,
         "collection": scanning(CollectionPage),
         "scan": lambda database, actor, runner: ScanStation(
             database, actor, runner, settings=scanner
@@ -146,7 +148,16 @@ class MainWindow(QMainWindow):
         page = self.factories[section.key](self.database, self.actor, self.runner)
         if isinstance(page, HomePage):
             page.open_section.connect(self.show_section)
+        if isinstance(page, EnrolmentPage):
+            page.open_case.connect(self.open_case)
         return page
+
+    def open_case(self, coi: str) -> None:
+        """Show the case ``coi`` in the Cases section (searched for, so it is the one listed)."""
+        page = self.show_section("cases")
+        if isinstance(page, CasesPage):
+            page.search.setText(coi)
+            page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Let background work finish before the window and its database go."""

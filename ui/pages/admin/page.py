@@ -1,4 +1,5 @@
-"""The Admin page: users, sites, products, temperature profiles, printers, scanner, database.
+"""The Admin page: users, sites, products, slots, temperature profiles, printers, scanner,
+database.
 
 The administrator manages users, sites and configuration but performs and signs no GMP
 operation (DESIGN.md §7). Each tab reads its records on its first visit and on Refresh;
@@ -18,6 +19,7 @@ from ui.pages.admin.printers_tab import PrintersTab
 from ui.pages.admin.profiles_tab import ProfilesTab
 from ui.pages.admin.settings_tab import DatabaseTab, ScannerTab
 from ui.pages.admin.sites_tab import ProductsTab, SitesTab
+from ui.pages.admin.slots_tab import SlotsTab
 from ui.pages.admin.users_tab import UsersTab
 from ui.tasks import TaskRunner
 
@@ -25,6 +27,7 @@ TABS: tuple[tuple[str, str, Callable[[Database, Actor, TaskRunner], AdminTab]], 
     ("users", "&Users", UsersTab),
     ("sites", "S&ites", SitesTab),
     ("products", "Pr&oducts", ProductsTab),
+    ("slots", "Slots (capacit&y)", SlotsTab),
     ("profiles", "&Temperature profiles", ProfilesTab),
     ("printers", "Pri&nters", PrintersTab),
     ("scanner", "S&canner", ScannerTab),
