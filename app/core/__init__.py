@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.core.actor import GMP_ROLES, Actor, combines_admin_with_gmp
 from app.core.audit_chain import ChainVerification, verify_chain, verify_database
-from app.core.canonical import canonical_json
+from app.core.canonical import canonical_json, canonical_value
 from app.core.clock import CLOCK, Clock, now
 from app.core.config import (
     DATABASE_ENV,
@@ -75,6 +75,7 @@ __all__ = [
     "ValidationFailed",
     "ViabilityExpired",
     "canonical_json",
+    "canonical_value",
     "coi_fragment",
     "coi_text",
     "combines_admin_with_gmp",

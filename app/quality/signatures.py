@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,11 +64,25 @@ def signed_content(record: Base, meaning: SignatureMeaning | None = None) -> dic
 
 def record_digest(record: Base, meaning: SignatureMeaning | None = None) -> str:
     """SHA-256 of the canonical JSON of the content a signature with ``meaning`` covers."""
-    content = {
-        "record_type": type(record).__tablename__,
-        "content": signed_content(record, meaning),
+    return values_digest(type(record).__tablename__, signed_content(record, meaning))
+
+
+def signed_values(
+    model: type[Base], values: Mapping[str, Any], meaning: SignatureMeaning | None = None
+) -> dict[str, Any]:
+    """``signed_content`` of a row read as ``{attribute: value}`` (no ORM object needed)."""
+    mapper = inspect(model)
+    return {
+        attr.key: values[attr.key]
+        for attr in mapper.column_attrs
+        if _covered(attr.columns[0].info, meaning)
     }
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def values_digest(record_type: str, content: Mapping[str, Any]) -> str:
+    """The digest of ``content`` (a record's signed content) of a ``record_type`` record."""
+    document = {"record_type": record_type, "content": dict(content)}
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
 def sign(
