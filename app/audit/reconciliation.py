@@ -120,6 +120,19 @@ class Reconciliation:
         """``record_mismatches`` of the verify JSON."""
         return [mismatch.as_dict() for mismatch in self.mismatches]
 
+    def words(self, shown: int = 5) -> str:
+        """The outcome in a sentence or two, naming the first ``shown`` mismatches."""
+        if self.ok:
+            return (
+                f"All {self.records} records match their audit trail and all "
+                f"{self.signatures} signatures hold."
+            )
+        count = len(self.mismatches)
+        noun = "record differs" if count == 1 else "records differ"
+        named = "; ".join(mismatch.message for mismatch in self.mismatches[:shown])
+        more = f"; and {count - shown} more" if count > shown else ""
+        return f"{count} {noun} from the audit trail: {named}{more}."
+
 
 # ---------------------------------------------------------------- what is compared
 

@@ -44,9 +44,11 @@ from app.audit import (
     AuditEventPage,
     AuditExport,
     AuditFilter,
+    Reconciliation,
     audited_record_types,
     export_audit_csv,
     export_audit_pdf,
+    reconcile_database,
     record_type_name,
 )
 from app.core import Actor, ChainVerification, Database, verify_database
@@ -81,6 +83,7 @@ class AuditTrailPage(QWidget):
         self.runner = runner
         self.last_export: AuditExport | None = None
         self.last_verification: ChainVerification | None = None
+        self.last_reconciliation: Reconciliation | None = None
         self._build()
         self.model = AuditTableModel(database, actor, runner, page_size=page_size, parent=self)
         self.model.page_loaded.connect(self._page_loaded)
@@ -355,23 +358,33 @@ class AuditTrailPage(QWidget):
 
     # ---------------------------------------------------------------- verifying
     def verify(self) -> None:
-        """Re-walk the whole chain in the background and show what was found."""
+        """Re-walk the whole chain and reconcile the records in the background; show both."""
         self.verify_button.setEnabled(False)
         self.result.hide()
         database = self.database
-        self.runner.read(lambda _task: verify_database(database), self._verified, self._fail)
+        self.runner.read(
+            lambda _task: (verify_database(database), reconcile_database(database)),
+            self._verified,
+            self._fail,
+        )
 
-    def _verified(self, outcome: ChainVerification) -> None:
+    def _verified(self, outcome: tuple[ChainVerification, Reconciliation]) -> None:
+        chain, records = outcome
         self.verify_button.setEnabled(True)
-        self.last_verification = outcome
-        if outcome.ok:
-            self._show(True, f"✔ Intact: all {outcome.events} audit events verify.")
-        else:
-            self._show(
-                False,
-                f"✖ Broken at event {outcome.first_broken_seq}: {outcome.problem}. "
-                f"{outcome.events} events read. Report this to QA at once.",
+        self.last_verification = chain
+        self.last_reconciliation = records
+        if chain.ok and records.ok:
+            self._show(True, f"✔ Intact: all {chain.events} audit events verify. {records.words()}")
+            return
+        found = []
+        if not chain.ok:
+            found.append(
+                f"✖ Broken at event {chain.first_broken_seq}: {chain.problem}. "
+                f"{chain.events} events read."
             )
+        if not records.ok:
+            found.append(f"✖ {records.words()}")
+        self._show(False, " ".join([*found, "Report this to QA at once."]))
 
     def _fail(self, error: BaseException) -> None:
         self.verify_button.setEnabled(True)
