@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, select
+from sqlalchemy import Column, Connection, Select, String, Table, Uuid, select, type_coerce
 from sqlalchemy.orm import Mapper
 
 from app.core import Database, canonical_value
@@ -37,6 +38,7 @@ from app.quality import signed_values, values_digest
 from db.base import Base
 from db.enums import SignatureMeaning
 from db.models import AuditEvent, Signature
+from db.types import UTCDateTime
 
 UNRECORDED = frozenset({"version", "updated_at", "updated_by_id"})
 """Row bookkeeping the unit of work changes without an audit event."""
@@ -144,38 +146,55 @@ class _Plan:
     model: type[Base]
     table: Table
     key_columns: tuple[Column[Any], ...]
-    compared: tuple[tuple[str, str, bool], ...]
-    """(attribute key, column name, identity column) of each compared column."""
-    attributes: tuple[tuple[str, str], ...]
-    """(attribute key, column name) of every column, for signature digests."""
+    columns: tuple[Column[Any], ...]
+    """Every column, in the order rows are read (``select``)."""
+    attributes: tuple[str, ...]
+    """The attribute key of each column, in the same order."""
+    compared: tuple[tuple[str, int, bool], ...]
+    """(attribute key, position, identity column) of each compared column."""
+    key_positions: tuple[int, ...]
 
     @property
     def name(self) -> str:
         return str(self.table.name)
 
-    def key_of(self, row: Mapping[Any, Any]) -> str:
-        """The record id the trail names the row by (``app.core.record_key``)."""
-        return "/".join(str(row[column.name]) for column in self.key_columns)
+    def select(self, dialect: str) -> Select[Any]:
+        """The rows, columns in ``columns`` order (see ``readers``)."""
+        return select(*(_raw(column, dialect)[0] for column in self.columns))
+
+    def readers(self, dialect: str) -> tuple[Callable[[Any], Any], ...]:
+        """For each column of ``select``, the function giving its canonical value."""
+        return tuple(_raw(column, dialect)[1] for column in self.columns)
+
+    def key_of(self, row: Sequence[Any]) -> str:
+        """The record id the trail names a canonical row by (``app.core.record_key``)."""
+        return "/".join(str(row[position]) for position in self.key_positions)
 
 
 def _plan(model: type[Base]) -> _Plan:
     mapper: Mapper[Any] = model.__mapper__
     table = model.__table__
     assert isinstance(table, Table)
-    compared = []
+    columns: list[Column[Any]] = []
     attributes = []
-    for attr in mapper.column_attrs:
+    compared = []
+    for position, attr in enumerate(mapper.column_attrs):
         column = attr.columns[0]
-        attributes.append((attr.key, column.name))
+        assert isinstance(column, Column)
+        columns.append(column)
+        attributes.append(attr.key)
         if attr.key in UNRECORDED or column.info.get("secret"):
             continue
-        compared.append((attr.key, column.name, bool(column.info.get("identity"))))
+        compared.append((attr.key, position, bool(column.info.get("identity"))))
+    key_columns = tuple(c for c in mapper.primary_key if isinstance(c, Column))
     return _Plan(
         model=model,
         table=table,
-        key_columns=tuple(c for c in mapper.primary_key if isinstance(c, Column)),
-        compared=tuple(compared),
+        key_columns=key_columns,
+        columns=tuple(columns),
         attributes=tuple(attributes),
+        compared=tuple(compared),
+        key_positions=tuple(columns.index(column) for column in key_columns),
     )
 
 
@@ -263,8 +282,9 @@ def _signatures(
     connection: Connection, record_ids: Collection[str] | None
 ) -> dict[tuple[str, str], list[_Signed]]:
     columns = Signature.__table__.c
+    id_column, id_reader = _raw(columns.id, connection.dialect.name)
     statement = select(
-        columns.id,
+        id_column,
         columns.record_type,
         columns.record_id,
         columns.meaning,
@@ -285,7 +305,7 @@ def _signatures(
         for row in _stream(connection, chunk):
             meaning = SignatureMeaning(row.meaning)
             found.setdefault((row.record_type, row.record_id), []).append(
-                _Signed(str(row.id), meaning, row.record_digest, row.signer_username)
+                _Signed(str(id_reader(row[0])), meaning, row.record_digest, row.signer_username)
             )
     return found
 
@@ -298,27 +318,31 @@ class _Comparer:
         plan: _Plan,
         states: dict[str, dict[str, Any]],
         signed: Mapping[tuple[str, str], list[_Signed]],
+        dialect: str,
     ) -> None:
         self.plan = plan
+        self.readers = plan.readers(dialect)
         self.states = states
         self.signed = signed
         self.mismatches: list[RecordMismatch] = []
         self.rows = 0
         self.signatures = 0
 
-    def row(self, row: Mapping[Any, Any]) -> None:
+    def row(self, read: Sequence[Any]) -> None:
+        """Compare one row as read by ``plan.select``."""
         plan = self.plan
         self.rows += 1
+        row = [reader(value) for reader, value in zip(self.readers, read, strict=True)]
         record_id = plan.key_of(row)
         state = self.states.pop(record_id, None)
         if state is None or state is _DELETED:
             self.mismatches.append(RecordMismatch(UNAUDITED, plan.name, record_id))
         else:
-            for key, name, identity in plan.compared:
+            for key, position, identity in plan.compared:
                 if key not in state:
                     continue
                 audited = state[key]
-                current = canonical_value(row[name])
+                current = row[position]
                 if audited != current:  # 5 == 5.0: an int written to a float column
                     if identity:
                         audited = current = WITHHELD
@@ -330,9 +354,9 @@ class _Comparer:
             self._check_signatures(record_id, row, signatures)
 
     def _check_signatures(
-        self, record_id: str, row: Mapping[Any, Any], signatures: list[_Signed]
+        self, record_id: str, row: Sequence[Any], signatures: list[_Signed]
     ) -> None:
-        values = {key: row[name] for key, name in self.plan.attributes}
+        values = dict(zip(self.plan.attributes, row, strict=True))
         for signature in signatures:
             self.signatures += 1
             content = signed_values(self.plan.model, values, signature.meaning)
@@ -362,18 +386,59 @@ class _Comparer:
                 self.mismatches.append(RecordMismatch(MISSING, self.plan.name, record_id))
 
 
+def _sqlite_uuid(raw: Any) -> Any:
+    """A UUID as SQLite stores it (32 hex digits) in canonical form, without a UUID object."""
+    if isinstance(raw, str) and len(raw) == 32 and raw.islower():
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    return None if raw is None else str(uuid.UUID(str(raw)))
+
+
+def _sqlite_time(raw: Any) -> Any:
+    """A UTC time as SQLite stores it (``YYYY-MM-DD HH:MM:SS.ffffff``) in canonical form."""
+    if isinstance(raw, str) and len(raw) == 26 and raw[10] == " ":
+        return f"{raw[:10]}T{raw[11:]}Z"
+    if raw is None:
+        return None
+    return canonical_value(datetime.fromisoformat(str(raw)).replace(tzinfo=UTC))
+
+
+def _raw(column: Column[Any], dialect: str) -> tuple[Any, Callable[[Any], Any]]:
+    """How to read ``column`` and canonicalise it; on SQLite UUIDs and times as stored text.
+
+    Reading them as text skips building a UUID or datetime object per value only to turn it
+    back into text: the canonical form is the stored text, rearranged.
+    """
+    if dialect == "sqlite":
+        if isinstance(column.type, Uuid):
+            return type_coerce(column, String).label(column.name), _sqlite_uuid
+        if isinstance(column.type, UTCDateTime):
+            return type_coerce(column, String).label(column.name), _sqlite_time
+    return column, _canonical
+
+
+def _canonical(value: Any) -> Any:
+    """``canonical_value``, with the common plain types and UUIDs taken first (fast path)."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is float or kind is bool:
+        return value
+    if kind is uuid.UUID:
+        return str(value)
+    return canonical_value(value)
+
+
 # ---------------------------------------------------------------- entry points
 
 
 def reconcile_records(connection: Connection) -> Reconciliation:
     """Reconcile every row of every audited table with the trail, and check every signature."""
     signed = _signatures(connection, None)
+    dialect = connection.dialect.name
     mismatches: list[RecordMismatch] = []
     records = signatures = 0
     for plan in audited_plans():
-        comparer = _Comparer(plan, _replay_table(connection, plan.name), signed)
-        for row in _stream(connection, select(plan.table)):
-            comparer.row(row._mapping)
+        comparer = _Comparer(plan, _replay_table(connection, plan.name), signed, dialect)
+        for row in _stream(connection, plan.select(dialect)):
+            comparer.row(row)
         comparer.missing()
         mismatches += comparer.mismatches
         records += comparer.rows
@@ -391,6 +456,7 @@ def reconcile_scope(connection: Connection, record_ids: Collection[str]) -> Reco
     wanted = set(record_ids)
     by_type = _replay_ids(connection, wanted)
     signed = _signatures(connection, wanted)
+    dialect = connection.dialect.name
     mismatches: list[RecordMismatch] = []
     records = signatures = 0
     for plan in audited_plans():
@@ -399,16 +465,17 @@ def reconcile_scope(connection: Connection, record_ids: Collection[str]) -> Reco
         firsts = _typed_firsts(first, wanted)
         if not firsts and not states:
             continue
-        comparer = _Comparer(plan, states, signed)
+        comparer = _Comparer(plan, states, signed, dialect)
+        readers = plan.readers(dialect)
+        key_readers = [(i, readers[i]) for i in plan.key_positions]
         present: set[str] = set()
         for start in range(0, len(firsts), _IN_CHUNK):
-            statement = select(plan.table).where(first.in_(firsts[start : start + _IN_CHUNK]))
+            statement = plan.select(dialect).where(first.in_(firsts[start : start + _IN_CHUNK]))
             for row in connection.execute(statement):
-                mapping = row._mapping
-                key = plan.key_of(mapping)
+                key = "/".join(str(reader(row[i])) for i, reader in key_readers)
                 if key in wanted and key not in present:
                     present.add(key)
-                    comparer.row(mapping)
+                    comparer.row(row)
         comparer.missing()
         mismatches += comparer.mismatches
         records += comparer.rows
