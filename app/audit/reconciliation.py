@@ -54,6 +54,8 @@ SIGNATURE = "signature"
 
 _DELETED: dict[str, Any] = {}
 """The replayed state of a deleted record (compared by identity)."""
+_ABSENT = object()
+"""A column no event of the record names."""
 
 
 @dataclass(frozen=True)
@@ -166,10 +168,6 @@ class _Plan:
         """For each column of ``select``, the function giving its canonical value."""
         return tuple(_raw(column, dialect)[1] for column in self.columns)
 
-    def key_of(self, row: Sequence[Any]) -> str:
-        """The record id the trail names a canonical row by (``app.core.record_key``)."""
-        return "/".join(str(row[position]) for position in self.key_positions)
-
 
 def _plan(model: type[Base]) -> _Plan:
     mapper: Mapper[Any] = model.__mapper__
@@ -227,9 +225,11 @@ def _apply(states: dict[str, dict[str, Any]], record_id: str, old: str, new: str
 def _stream(connection: Connection, statement: Any) -> Iterator[Any]:
     # Per-statement options: Connection.execution_options() would change the caller's
     # connection for good (a server-side cursor for every later statement on PostgreSQL).
-    yield from connection.execute(
+    result = connection.execute(
         statement, execution_options={"stream_results": True, "yield_per": _BATCH}
     )
+    for partition in result.partitions():  # a batch at a time, not a fetch per row
+        yield from partition
 
 
 def _replay_table(connection: Connection, record_type: str) -> dict[str, dict[str, Any]]:
@@ -281,7 +281,9 @@ class _Signed:
 def _signatures(
     connection: Connection, record_ids: Collection[str] | None
 ) -> dict[tuple[str, str], list[_Signed]]:
-    columns = Signature.__table__.c
+    table = Signature.__table__
+    assert isinstance(table, Table)
+    columns = table.c
     id_column, id_reader = _raw(columns.id, connection.dialect.name)
     statement = select(
         id_column,
@@ -329,20 +331,20 @@ class _Comparer:
         self.signatures = 0
 
     def row(self, read: Sequence[Any]) -> None:
-        """Compare one row as read by ``plan.select``."""
+        """Compare one row as read by ``plan.select`` (canonicalising only what is compared)."""
         plan = self.plan
+        readers = self.readers
         self.rows += 1
-        row = [reader(value) for reader, value in zip(self.readers, read, strict=True)]
-        record_id = plan.key_of(row)
+        record_id = "/".join(str(readers[i](read[i])) for i in plan.key_positions)
         state = self.states.pop(record_id, None)
         if state is None or state is _DELETED:
             self.mismatches.append(RecordMismatch(UNAUDITED, plan.name, record_id))
         else:
             for key, position, identity in plan.compared:
-                if key not in state:
+                audited = state.get(key, _ABSENT)
+                if audited is _ABSENT:
                     continue
-                audited = state[key]
-                current = row[position]
+                current = readers[position](read[position])
                 if audited != current:  # 5 == 5.0: an int written to a float column
                     if identity:
                         audited = current = WITHHELD
@@ -351,6 +353,7 @@ class _Comparer:
                     )
         signatures = self.signed.get((plan.name, record_id))
         if signatures:
+            row = [reader(value) for reader, value in zip(readers, read, strict=True)]
             self._check_signatures(record_id, row, signatures)
 
     def _check_signatures(

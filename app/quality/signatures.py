@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -48,18 +49,22 @@ def _covered(info: dict[str, Any], meaning: SignatureMeaning | None) -> bool:
     return meaning is None or only_by is None or meaning.value in only_by
 
 
-def signed_content(record: Base, meaning: SignatureMeaning | None = None) -> dict[str, Any]:
-    """The record's content a signature with ``meaning`` covers.
+@cache
+def signed_keys(model: type[Base], meaning: SignatureMeaning | None = None) -> tuple[str, ...]:
+    """The attributes of ``model`` a signature with ``meaning`` covers.
 
     Every column except bookkeeping ones, and except those a later signed act fills in
     (``signed_only_by`` in ``db.base``) unless ``meaning`` is that act's.
     """
-    mapper = inspect(type(record))
-    return {
-        attr.key: getattr(record, attr.key)
-        for attr in mapper.column_attrs
-        if _covered(attr.columns[0].info, meaning)
-    }
+    mapper = inspect(model)
+    return tuple(
+        attr.key for attr in mapper.column_attrs if _covered(attr.columns[0].info, meaning)
+    )
+
+
+def signed_content(record: Base, meaning: SignatureMeaning | None = None) -> dict[str, Any]:
+    """The record's content a signature with ``meaning`` covers (``signed_keys``)."""
+    return {key: getattr(record, key) for key in signed_keys(type(record), meaning)}
 
 
 def record_digest(record: Base, meaning: SignatureMeaning | None = None) -> str:
@@ -71,12 +76,7 @@ def signed_values(
     model: type[Base], values: Mapping[str, Any], meaning: SignatureMeaning | None = None
 ) -> dict[str, Any]:
     """``signed_content`` of a row read as ``{attribute: value}`` (no ORM object needed)."""
-    mapper = inspect(model)
-    return {
-        attr.key: values[attr.key]
-        for attr in mapper.column_attrs
-        if _covered(attr.columns[0].info, meaning)
-    }
+    return {key: values[key] for key in signed_keys(model, meaning)}
 
 
 def values_digest(record_type: str, content: Mapping[str, Any]) -> str:

@@ -28,9 +28,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Table, insert, select
 
+from app.audit.case_reconciliation import reconcile_cases
 from app.audit.reconciliation import audited_plans, reconcile_database
-from app.core import verify_database
-from app.core.audit_chain import chain_hash, event_content, row_content, values_of
+from app.core.audit_chain import chain_hash, event_content, row_content, values_of, verify_database
 from app.core.canonical import canonical_json
 from app.core.database import Database
 from app.quality.signatures import signed_values, values_digest
@@ -337,6 +337,13 @@ def test_reconciliation_of_ten_thousand_cases_and_a_million_events(demo: Demo) -
         f"{result.signatures} signatures; bare read {bare_s:5.2f} s  "
         f"ratio {reconcile_s / bare_s:5.1f}"
     )
+
+    with database.read_session() as session:
+        some_case = session.scalar(select(Case.id).where(Case.coi == f"W9999{CASES // 2:010d}"))
+    assert some_case is not None
+    one_case_s, scoped = _timed(lambda: reconcile_cases(database, demo["asha.qa"], [some_case]))
+    assert scoped.mismatches == () and scoped.records == 50 and scoped.signatures == 10
+    print(f"{backend} one case's check (case screen) {one_case_s * 1000:6.1f} ms")
 
     chain_s = min(_timed(lambda: _bare_hmac_chain(database))[0] for _ in range(2))
     verify_s, verified = _timed(lambda: verify_database(database))

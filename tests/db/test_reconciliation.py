@@ -94,9 +94,16 @@ def _mismatches(journey: Journey) -> list[RecordMismatch]:
 
 
 def _one_signature(journey: Journey, record_type: str) -> Signature:
+    """The first review signature on a ``record_type`` record."""
     with journey.database.read_session() as session:
         found = session.scalars(
-            select(Signature).where(Signature.record_type == record_type).limit(1)
+            select(Signature)
+            .where(
+                Signature.record_type == record_type,
+                Signature.meaning == SignatureMeaning.REVIEWED,
+            )
+            .order_by(Signature.signed_at, Signature.id)
+            .limit(1)
         ).first()
         assert found is not None
         session.expunge(found)
@@ -162,6 +169,7 @@ def test_a_rewritten_signer_is_reported(journey: Journey) -> None:
 
 
 def _edit_signed_qc_result(journey: Journey, *, recompute_digest: bool) -> Signature:
+    """Edit a reviewed QC result; a forger also recomputes the digest of each of its signatures."""
     signature = _one_signature(journey, "qc_result")
     with journey.database.engine.begin() as conn:
         conn.execute(
@@ -173,11 +181,19 @@ def _edit_signed_qc_result(journey: Journey, *, recompute_digest: bool) -> Signa
         with journey.database.read_session() as session:
             result = session.get(QcResult, uuid.UUID(signature.record_id))
             assert result is not None
-            digest = record_digest(result, signature.meaning)
+            digests = {
+                row.id: record_digest(result, row.meaning)
+                for row in session.scalars(
+                    select(Signature).where(Signature.record_id == signature.record_id)
+                )
+            }
         with journey.database.engine.begin() as conn:
-            conn.execute(
-                update(Signature).where(Signature.id == signature.id).values(record_digest=digest)
-            )
+            for signature_id, digest in digests.items():
+                conn.execute(
+                    update(Signature)
+                    .where(Signature.id == signature_id)
+                    .values(record_digest=digest)
+                )
     return signature
 
 
@@ -186,9 +202,14 @@ def test_a_signed_qc_result_edited_with_its_digest_recomputed_is_reported(
 ) -> None:
     signature = _edit_signed_qc_result(journey, recompute_digest=True)
     found = {(m.kind, m.table, m.record_id, m.column) for m in _mismatches(journey)}
+    with journey.database.read_session() as session:
+        on_it = set(
+            session.scalars(select(Signature.id).where(Signature.record_id == signature.record_id))
+        )
+    assert signature.id in on_it
     assert found == {
         (CHANGED, "qc_result", signature.record_id, "value_text"),
-        (CHANGED, "signature", str(signature.id), "record_digest"),
+        *((CHANGED, "signature", str(signature_id), "record_digest") for signature_id in on_it),
     }
 
 
