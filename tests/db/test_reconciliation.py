@@ -18,14 +18,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert, select, update
 
+from app.access.lockout import MAX_FAILED_LOGINS
 from app.access.users import authenticate
+from app.admin.users import (
+    UserAccount,
+    add_account,
+    change_access,
+    list_accounts,
+    reset_password,
+    unlock_account,
+)
 from app.audit import RecordMismatch, reconcile_cases, reconcile_database
 from app.audit.reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITED, WITHHELD
-from app.core import NotPermitted
+from app.core import AccountLocked, Actor, AuthenticationFailed, NotPermitted
 from app.core.database import Database, open_database
 from app.demo.journey import JourneyDriver
 from app.quality.signatures import record_digest
-from db.enums import CaseStage, SignatureMeaning
+from db.enums import CaseStage, Role, SignatureMeaning
 from db.models import AuditEvent, Case, CustodyEvent, PatientIdentity, QcResult, Signature
 from tests.conftest import BACKENDS, PASSWORD, Demo, PostgresServer
 
@@ -307,3 +316,35 @@ def test_the_per_case_check_is_refused_to_someone_of_no_site(journey: Journey) -
     admin = authenticate(journey.database, "admin", PASSWORD, "test-station")
     with pytest.raises(NotPermitted):
         reconcile_cases(journey.database, admin, [journey.case_id])
+
+
+def test_account_administration_and_sign_ins_reconcile_with_no_mismatch(journey: Journey) -> None:
+    """Sign-in bookkeeping (counted by UPDATE statements, audited by hand) is no false alarm."""
+    database = journey.database
+    admin = authenticate(database, "admin", PASSWORD, "test-station")
+    account = add_account(
+        database, admin, username="nina.new", full_name="Nina New",
+        password="first password 1", roles=[Role.QA], site_code="CTF",
+    )  # fmt: skip
+    for _ in range(MAX_FAILED_LOGINS):
+        with pytest.raises((AuthenticationFailed, AccountLocked)):
+            authenticate(database, "nina.new", "wrong password", "test-station")
+    account = _account_of(database, admin, account.id)
+    assert account.locked
+    account = unlock_account(
+        database, admin, account.id, reason="called the help desk", seen_version=account.version
+    )
+    account = reset_password(
+        database, admin, account.id, new_password="second password 2",
+        reason="forgotten", seen_version=account.version,
+    )  # fmt: skip
+    account = change_access(
+        database, admin, account.id, roles=[Role.QP], site_code="CTF",
+        reason="promoted", seen_version=account.version,
+    )  # fmt: skip
+    authenticate(database, "nina.new", "second password 2", "test-station")
+    assert _mismatches(journey) == []
+
+
+def _account_of(database: Database, admin: Actor, user_id: uuid.UUID) -> UserAccount:
+    return next(a for a in list_accounts(database, admin) if a.id == user_id)
