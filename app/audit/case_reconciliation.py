@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from app.audit.case_records import case_record_keys
+from app.audit.case_records import CASE_RECORD_TABLES, case_record_keys
 from app.audit.reconciliation import Reconciliation, reconcile_scope
 from app.core import Actor, Database, NotFound, NotPermitted, ensure_standing
 from db.models import Case
@@ -43,4 +43,4 @@ def reconcile_cases(
                     f"manufacturer; {actor.username} works at another site."
                 )
             keys |= case_record_keys(session, case_id)
-        return reconcile_scope(session.connection(), keys)
+        return reconcile_scope(session.connection(), keys, CASE_RECORD_TABLES)

@@ -449,12 +449,17 @@ def reconcile_records(connection: Connection) -> Reconciliation:
     return Reconciliation(records, signatures, tuple(mismatches))
 
 
-def reconcile_scope(connection: Connection, record_ids: Collection[str]) -> Reconciliation:
+def reconcile_scope(
+    connection: Connection,
+    record_ids: Collection[str],
+    tables: Collection[str] | None = None,
+) -> Reconciliation:
     """Reconcile only the records named by ``record_ids`` (e.g. the records of a few cases).
 
     A few indexed queries, whatever the size of the trail: cheap enough to run when a case
-    opens. Rows are found by their first key column; rows another case shares a link key
-    with are filtered out by their full key.
+    opens. Rows are looked for in ``tables`` (default: every audited table) and in the tables
+    the trail names for these ids, by their first key column; rows another case shares a link
+    key with are filtered out by their full key.
     """
     wanted = set(record_ids)
     by_type = _replay_ids(connection, wanted)
@@ -464,6 +469,8 @@ def reconcile_scope(connection: Connection, record_ids: Collection[str]) -> Reco
     records = signatures = 0
     for plan in audited_plans():
         states = by_type.get(plan.name, {})
+        if tables is not None and plan.name not in tables and not states:
+            continue
         first = plan.key_columns[0]
         firsts = _typed_firsts(first, wanted)
         if not firsts and not states:

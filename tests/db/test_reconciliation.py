@@ -282,6 +282,11 @@ def test_a_row_inserted_behind_the_application_is_reported(journey: Journey) -> 
         "(inserted behind the application)"
         for m in found
     )
+    # The case screen's check of the signed record's case finds the forgery too.
+    scoped = reconcile_cases(journey.database, Demo(journey.database)["asha.qa"], [journey.case_id])
+    assert (UNAUDITED, "signature", str(forged)) in {
+        (m.kind, m.table, m.record_id) for m in scoped.mismatches
+    }
 
 
 def test_patient_identity_values_are_withheld_from_the_report(journey: Journey) -> None:
