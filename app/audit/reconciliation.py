@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, Connection, Select, String, Table, Uuid, select, type_coerce
@@ -196,8 +197,9 @@ def _plan(model: type[Base]) -> _Plan:
     )
 
 
+@cache
 def audited_plans() -> tuple[_Plan, ...]:
-    """Every audited table, by name."""
+    """Every audited table, by name (built once: the models do not change at run time)."""
     models = [
         mapper.class_
         for mapper in Base.registry.mappers
