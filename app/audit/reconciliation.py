@@ -46,6 +46,8 @@ UNRECORDED = frozenset({"version", "updated_at", "updated_by_id"})
 WITHHELD = "[patient identity withheld]"
 """Shown instead of a patient-identity value in a mismatch."""
 _BATCH = 5000
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""``app.core.canonical_value``'s form of a UTC time."""
 _IN_CHUNK = 900
 
 CHANGED = "changed"
@@ -428,6 +430,8 @@ def _canonical(value: Any) -> Any:
         return value
     if kind is uuid.UUID:
         return str(value)
+    if kind is datetime and value.tzinfo is UTC:
+        return value.strftime(_TIME_FORMAT)  # as canonical_value, without its conversions
     return canonical_value(value)
 
 
