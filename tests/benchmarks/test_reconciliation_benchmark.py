@@ -341,9 +341,14 @@ def test_reconciliation_of_ten_thousand_cases_and_a_million_events(demo: Demo) -
     with database.read_session() as session:
         some_case = session.scalar(select(Case.id).where(Case.coi == f"W9999{CASES // 2:010d}"))
     assert some_case is not None
-    one_case_s, scoped = _timed(lambda: reconcile_cases(database, demo["asha.qa"], [some_case]))
+    qa = demo["asha.qa"]  # signed in before the clock starts
+    first_s, scoped = _timed(lambda: reconcile_cases(database, qa, [some_case]))
     assert scoped.mismatches == () and scoped.records == 50 and scoped.signatures == 10
-    print(f"{backend} one case's check (case screen) {one_case_s * 1000:6.1f} ms")
+    again_s = _timed(lambda: reconcile_cases(database, qa, [some_case]))[0]
+    print(
+        f"{backend} one case's check (case screen) {first_s * 1000:6.1f} ms the first time, "
+        f"{again_s * 1000:6.1f} ms the next"
+    )
 
     chain_s = min(_timed(lambda: _bare_hmac_chain(database))[0] for _ in range(2))
     verify_s, verified = _timed(lambda: verify_database(database))
