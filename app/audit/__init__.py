@@ -1,7 +1,8 @@
-"""The audit trail as users read it: search, case records and export."""
+"""The audit trail as users read it: search, case records, export, and reconciliation."""
 
 from __future__ import annotations
 
+from app.audit.case_reconciliation import reconcile_cases
 from app.audit.export import AuditExport, export_audit_csv, export_audit_pdf
 from app.audit.queries import (
     PAGE_SIZE,
@@ -13,6 +14,13 @@ from app.audit.queries import (
     search_audit,
     value_text,
 )
+from app.audit.reconciliation import (
+    Reconciliation,
+    RecordMismatch,
+    reconcile_database,
+    reconcile_records,
+    reconcile_scope,
+)
 
 __all__ = [
     "PAGE_SIZE",
@@ -20,9 +28,15 @@ __all__ = [
     "AuditEventPage",
     "AuditExport",
     "AuditFilter",
+    "Reconciliation",
+    "RecordMismatch",
     "audited_record_types",
     "export_audit_csv",
     "export_audit_pdf",
+    "reconcile_cases",
+    "reconcile_database",
+    "reconcile_records",
+    "reconcile_scope",
     "record_type_name",
     "search_audit",
     "value_text",

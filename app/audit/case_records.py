@@ -23,6 +23,7 @@ from db.models import (
     Label,
     LoggerFile,
     ManufacturingStep,
+    Patient,
     PatientIdentity,
     QcResult,
     Release,
@@ -35,6 +36,16 @@ from db.models import (
     Unit,
     UnitParent,
 )
+
+CASE_RECORD_TABLES = frozenset(
+    str(model.__tablename__)
+    for model in (
+        Case, CustodyEvent, Deviation, Label, LoggerFile, ManufacturingStep, Patient,
+        PatientIdentity, QcResult, Release, Scan, Shipment, ShipmentItem, Signature,
+        StageRecord, StepUnit, Unit, UnitParent,
+    )
+)  # fmt: skip
+"""The tables ``case_record_keys`` finds a case's records in."""
 
 
 def _ids(session: Session, query: Select[uuid.UUID]) -> list[uuid.UUID]:

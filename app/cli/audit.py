@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
+from app.audit import reconcile_database
 from app.cli.common import add_db_option, database_from, print_json
 from app.core import current_seal, parse_seal, verify_database
 
@@ -27,6 +29,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="TEXT",
         help="also check against a head printed on a report: 'COI-AUDIT-SEAL v1 seq=N hash=H'",
     )
+    verify.add_argument(
+        "--records",
+        action="store_true",
+        help="also reconcile every audited record with its audit trail and check every "
+        "signature against its record (record_mismatches); exit 1 when any differs",
+    )
     verify.set_defaults(handler=run_verify)
     seal = audit_commands.add_parser("seal", help="print the chain's head as a seal line")
     add_db_option(seal)
@@ -38,9 +46,14 @@ def run_verify(args: argparse.Namespace) -> int:
     seal = parse_seal(args.seal) if args.seal else None
     with database_from(args, upgrade=False) as database:
         result = verify_database(database, seal=seal)
+        records = reconcile_database(database) if args.records else None
+    if records is not None:
+        result = replace(result, record_mismatches=tuple(records.as_list()))
     print_json(result.as_dict())
     for problem in result.problems:
         print(problem, file=sys.stderr)
+    for mismatch in records.mismatches if records is not None else ():
+        print(mismatch.message, file=sys.stderr)
     return 0 if result.ok else 1
 
 

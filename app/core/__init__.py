@@ -14,7 +14,7 @@ from app.core.audit_verify import (
     verification_in_words,
     verify_database,
 )
-from app.core.canonical import canonical_json
+from app.core.canonical import canonical_json, canonical_value
 from app.core.clock import CLOCK, Clock, now
 from app.core.config import (
     DATABASE_ENV,
@@ -95,6 +95,7 @@ __all__ = [
     "anchor_path",
     "audit_key_path",
     "canonical_json",
+    "canonical_value",
     "chain_head",
     "coi_fragment",
     "coi_text",

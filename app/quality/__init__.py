@@ -10,7 +10,14 @@ from app.quality.deviations import (
     open_deviation,
     raise_deviation,
 )
-from app.quality.signatures import SignatureView, sign, signatures_of, verify_signature
+from app.quality.signatures import (
+    SignatureView,
+    sign,
+    signatures_of,
+    signed_values,
+    values_digest,
+    verify_signature,
+)
 
 __all__ = [
     "DeviationView",
@@ -22,5 +29,7 @@ __all__ = [
     "raise_deviation",
     "sign",
     "signatures_of",
+    "signed_values",
+    "values_digest",
     "verify_signature",
 ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -47,27 +49,40 @@ def _covered(info: dict[str, Any], meaning: SignatureMeaning | None) -> bool:
     return meaning is None or only_by is None or meaning.value in only_by
 
 
-def signed_content(record: Base, meaning: SignatureMeaning | None = None) -> dict[str, Any]:
-    """The record's content a signature with ``meaning`` covers.
+@cache
+def signed_keys(model: type[Base], meaning: SignatureMeaning | None = None) -> tuple[str, ...]:
+    """The attributes of ``model`` a signature with ``meaning`` covers.
 
     Every column except bookkeeping ones, and except those a later signed act fills in
     (``signed_only_by`` in ``db.base``) unless ``meaning`` is that act's.
     """
-    mapper = inspect(type(record))
-    return {
-        attr.key: getattr(record, attr.key)
-        for attr in mapper.column_attrs
-        if _covered(attr.columns[0].info, meaning)
-    }
+    mapper = inspect(model)
+    return tuple(
+        attr.key for attr in mapper.column_attrs if _covered(attr.columns[0].info, meaning)
+    )
+
+
+def signed_content(record: Base, meaning: SignatureMeaning | None = None) -> dict[str, Any]:
+    """The record's content a signature with ``meaning`` covers (``signed_keys``)."""
+    return {key: getattr(record, key) for key in signed_keys(type(record), meaning)}
 
 
 def record_digest(record: Base, meaning: SignatureMeaning | None = None) -> str:
     """SHA-256 of the canonical JSON of the content a signature with ``meaning`` covers."""
-    content = {
-        "record_type": type(record).__tablename__,
-        "content": signed_content(record, meaning),
-    }
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    return values_digest(type(record).__tablename__, signed_content(record, meaning))
+
+
+def signed_values(
+    model: type[Base], values: Mapping[str, Any], meaning: SignatureMeaning | None = None
+) -> dict[str, Any]:
+    """``signed_content`` of a row read as ``{attribute: value}`` (no ORM object needed)."""
+    return {key: values[key] for key in signed_keys(model, meaning)}
+
+
+def values_digest(record_type: str, content: Mapping[str, Any]) -> str:
+    """The digest of ``content`` (a record's signed content) of a ``record_type`` record."""
+    document = {"record_type": record_type, "content": dict(content)}
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
 def sign(

@@ -42,12 +42,21 @@ def _check_summary(out: Path, printed: str) -> dict[str, object]:
     return summary
 
 
+def _check_records_reconcile(tmp_path: Path, url: str) -> None:
+    """After the journey every record equals its audited state: no false alarm."""
+    verify = coi("audit", "verify", "--records", "--db", url, cwd=tmp_path)
+    assert verify.returncode == 0, verify.stderr
+    result = json.loads(verify.stdout)
+    assert result["ok"] is True and result["record_mismatches"] == []
+
+
 def test_demo_on_a_new_sqlite_database(tmp_path: Path) -> None:
     out = tmp_path / "demo-out"
     run = coi("demo", "--out", str(out), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     summary = _check_summary(out, run.stdout)
     assert (out / "demo.db").exists()
+    _check_records_reconcile(tmp_path, f"sqlite:///{out / 'demo.db'}")
     labels = [n for n in summary["files"] if str(n).endswith(".pdf")]
     assert any("final_product_bag" in str(n) for n in labels)
     if shutil.which("pdftoppm") is None:
@@ -79,3 +88,4 @@ def test_demo_on_postgresql(tmp_path: Path, empty_database_url: str) -> None:
     assert run.returncode == 0, run.stderr
     _check_summary(out, run.stdout)
     assert not (out / "demo.db").exists()
+    _check_records_reconcile(tmp_path, empty_database_url)

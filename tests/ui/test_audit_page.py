@@ -305,6 +305,7 @@ def test_verify_the_chain_intact_then_broken(
     assert page.result.text().startswith(f"✔ Intact: all {count} audit events verify.")
     assert "keyed with audit key" in page.result.text()
     assert "The append-only triggers are in place." in page.result.text()
+    assert "records match their audit trail and all" in page.result.text()
 
     victim = count // 2
     _tamper(trail.database, f"UPDATE audit_event SET reason = 'edited' WHERE seq = {victim}")
@@ -326,6 +327,26 @@ def test_verify_the_chain_intact_then_broken(
         f"Against this workstation's anchor: event {newest} is missing: the database ends at "
         f"{newest - 1}, the anchor at {newest}."
     ) in page.result.text()
+
+
+def test_verify_reports_a_record_edited_behind_the_application(
+    qtbot: QtBot, runner: TaskRunner, trail: Trail
+) -> None:
+    page = _page(qtbot, runner, trail.database, trail["asha.qa"])
+    with trail.database.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE app_user SET full_name = 'Eve Intruder' WHERE username = 'otto.operator'")
+        )
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is page.broken_result and page.result.isVisible(),
+                    timeout=20_000)  # fmt: skip
+    shown = page.result.text()
+    assert shown.startswith("✖ 1 record differs from the audit trail: app_user ")
+    assert 'column full_name is "Eve Intruder" but the audit trail recorded' in shown
+    assert shown.endswith("Report this to QA at once.")
+    assert page.last_verification is not None and page.last_verification.chain.ok
+    assert page.last_verification.triggers_ok and not page.last_verification.ok
+    assert page.last_reconciliation is not None and not page.last_reconciliation.ok
 
 
 def test_refusals_and_mistyped_filters_are_explained(

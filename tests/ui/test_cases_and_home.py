@@ -426,6 +426,15 @@ def test_a_signature_on_a_record_changed_after_signing_shows_broken(
     assert sum("signature broken" in t for t in texts) == 2  # the line and its tooltip
     other = _entry_item(timeline, "step 2 verified")
     assert any(c.text(0).endswith("✔ intact") for c in _children(other))
+    # Opening the case reconciled its records with the trail: the header names the edit.
+    header = page.detail.header.text()
+    assert "✖ 2 records of this case differ from the audit trail" in header
+    assert f"manufacturing_step {third.id}: column parameters is " in header
+    assert page.detail.records is not None
+    assert {(m.kind, m.table) for m in page.detail.records.mismatches} == {
+        ("changed", "manufacturing_step"),
+        ("signature", "manufacturing_step"),
+    }
     timeline.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtTop)
     _screen(page, "case-timeline-broken-signature", demo.database.backend)
 

@@ -8,6 +8,7 @@ task runner; exports run on the single writer because each one records an audit 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -44,9 +45,11 @@ from app.audit import (
     AuditEventPage,
     AuditExport,
     AuditFilter,
+    Reconciliation,
     audited_record_types,
     export_audit_csv,
     export_audit_pdf,
+    reconcile_database,
     record_type_name,
 )
 from app.core import (
@@ -66,6 +69,8 @@ from ui.pages.audit.views import (
 )
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import describe, message_line, show_failed, show_failure, show_message
+
+_REPORT = " Report this to QA at once."
 
 
 class AuditTrailPage(QWidget):
@@ -87,6 +92,7 @@ class AuditTrailPage(QWidget):
         self.runner = runner
         self.last_export: AuditExport | None = None
         self.last_verification: AuditVerification | None = None
+        self.last_reconciliation: Reconciliation | None = None
         self._build()
         self.model = AuditTableModel(database, actor, runner, page_size=page_size, parent=self)
         self.model.page_loaded.connect(self._page_loaded)
@@ -361,16 +367,28 @@ class AuditTrailPage(QWidget):
 
     # ---------------------------------------------------------------- verifying
     def verify(self) -> None:
-        """Re-walk the whole chain in the background and show what was found."""
+        """Re-walk the whole chain and reconcile the records in the background; show both."""
         self.verify_button.setEnabled(False)
         self.result.hide()
         database = self.database
-        self.runner.read(lambda _task: verify_database(database), self._verified, self._fail)
+        self.runner.read(
+            lambda _task: (verify_database(database), reconcile_database(database)),
+            self._verified,
+            self._fail,
+        )
 
-    def _verified(self, outcome: AuditVerification) -> None:
+    def _verified(self, outcome: tuple[AuditVerification, Reconciliation]) -> None:
+        trail, records = outcome
         self.verify_button.setEnabled(True)
-        self.last_verification = outcome
-        self._show(outcome.ok, verification_in_words(outcome))
+        self.last_verification = replace(trail, record_mismatches=tuple(records.as_list()))
+        self.last_reconciliation = records
+        if self.last_verification.ok:
+            self._show(True, f"{verification_in_words(trail)} {records.words()}")
+            return
+        found = [] if trail.ok else [verification_in_words(trail).removesuffix(_REPORT)]
+        if not records.ok:
+            found.append(f"✖ {records.words()}")
+        self._show(False, " ".join([*found, _REPORT.strip()]))
 
     def _fail(self, error: BaseException) -> None:
         self.verify_button.setEnabled(True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Property, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.audit import Reconciliation
 from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
 from app.quality import SignatureView
 
@@ -66,6 +68,16 @@ def cold_chain_line(verdict: ColdChainVerdict) -> str:
     return f"{icon} {verdict.words}"
 
 
+def records_line(records: Reconciliation) -> str:
+    """The case header's line when its records differ from their audit trail."""
+    count = len(records.mismatches)
+    noun = "record of this case differs" if count == 1 else "records of this case differ"
+    return (
+        f"✖ {count} {noun} from the audit trail (changed behind the application): "
+        f"{records.mismatches[0].message}. Report this to QA at once."
+    )
+
+
 def _sentence(action: str) -> str:
     """An action as a sentence: first letter up, the rest (COIs, deviation numbers) kept."""
     return action[:1].upper() + action[1:]
@@ -77,6 +89,7 @@ class CaseDetailView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: CaseDetail | None = None
+        self.records: Reconciliation | None = None
         self.header = QLabel("Select a case to see its journey.")
         self.header.setObjectName("caseHeader")
         self.header.setWordWrap(True)
@@ -102,13 +115,15 @@ class CaseDetailView(QWidget):
     def clear(self, message: str = "Select a case to see its journey.") -> None:
         """Show nothing but ``message``."""
         self.detail = None
+        self.records = None
         self.header.setText(message)
         self.timeline.clear()
         self.genealogy.clear()
 
-    def show_detail(self, detail: CaseDetail) -> None:
-        """Show ``detail``."""
+    def show_detail(self, detail: CaseDetail, records: Reconciliation | None = None) -> None:
+        """Show ``detail``, with what its records' reconciliation with the trail found."""
         self.detail = detail
+        self.records = records
         case = detail.case
         lines = [
             f"<span class='coi'><b>{case.coi_eye_readable}</b></span>",
@@ -133,6 +148,8 @@ class CaseDetailView(QWidget):
                 f"{case.patient.hospital_number}"
             )
         warning = f"<br><b>{detail.look_alike_warning}</b>" if detail.look_alikes else ""
+        if records is not None and not records.ok:
+            warning += f"<br><b>{escape(records_line(records))}</b>"
         self.header.setText(f"{top}<br>{second}{patient}{warning}")
         self._show_timeline(detail.timeline)
         self._show_genealogy(detail.genealogy)

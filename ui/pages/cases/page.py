@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.access import may_see_identity
+from app.audit import Reconciliation, reconcile_cases
 from app.casefile import (
     PAGE_SIZE,
     CaseDetail,
@@ -222,12 +223,14 @@ class CasesPage(QWidget):
         self.detail.clear("Loading the case…")
         database, actor = self.database, self.actor
 
-        def work(_task: object) -> CaseDetail:
-            return case_detail(database, actor, case_id)
+        def work(_task: object) -> tuple[CaseDetail, Reconciliation]:
+            # The case's records are reconciled with their audit trail as the case opens.
+            detail = case_detail(database, actor, case_id)
+            return detail, reconcile_cases(database, actor, [case_id])
 
-        def done(detail: CaseDetail) -> None:
+        def done(outcome: tuple[CaseDetail, Reconciliation]) -> None:
             if self._shown_case == case_id:
-                self.detail.show_detail(detail)
+                self.detail.show_detail(*outcome)
                 self.detail_loaded.emit()
 
         self.runner.read(work, done, self._show_error)

@@ -1,0 +1,355 @@
+"""Reconciliation of the records with their audit trail: tamper with the rows by direct SQL.
+
+The audit table's triggers guard the trail only: every record table can be edited behind the
+application. A normal journey reconciles with no mismatch (no false alarm); each edit below is
+reported with the table, the record, the column and both values, by ``coi audit verify
+--records``' reconciliation and by the per-case check a case screen runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from app.access.lockout import MAX_FAILED_LOGINS
+from app.access.users import authenticate
+from app.admin.users import (
+    UserAccount,
+    add_account,
+    change_access,
+    list_accounts,
+    reset_password,
+    unlock_account,
+)
+from app.audit import RecordMismatch, reconcile_cases, reconcile_database
+from app.audit.reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITED, WITHHELD
+from app.core import AccountLocked, Actor, AuthenticationFailed, NotPermitted
+from app.core.database import Database, open_database
+from app.demo.journey import JourneyDriver
+from app.quality.signatures import record_digest
+from db.enums import CaseStage, Role, SignatureMeaning
+from db.models import AuditEvent, Case, CustodyEvent, PatientIdentity, QcResult, Signature
+from tests.conftest import BACKENDS, PASSWORD, Demo, PostgresServer
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A database after a journey to release, plus a second case collected."""
+
+    database: Database
+    case_id: uuid.UUID
+    other_id: uuid.UUID
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def journey_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str, uuid.UUID, uuid.UUID]]:
+    """Drive the journey once per backend; tests get a copy (backend, source, case ids)."""
+    out = tmp_path_factory.mktemp("reconcile-journey")
+    if request.param == "sqlite":
+        source = str(out / "journey.db")
+        shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), source)
+        url = f"sqlite:///{source}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        created = server.create(template=request.getfixturevalue("demo_postgres_template"))
+        assert created.database is not None
+        source = created.database
+        url = created.render_as_string(hide_password=False)
+    database = open_database(url)
+    driver = JourneyDriver(database, out)
+    other = driver.enrol("HREC0002", "Lindqvist", "Maja", date(1984, 9, 2))
+    driver.collect(other)
+    case = driver.enrol("HREC0001", "Okafor", "Ada", date(1971, 3, 14))
+    driver.run_to(case, CaseStage.RELEASED)
+    database.dispose()
+    yield request.param, source, case.id, other.id
+
+
+@pytest.fixture
+def journey(
+    journey_template: tuple[str, str, uuid.UUID, uuid.UUID],
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> Iterator[Journey]:
+    backend, source, case_id, other_id = journey_template
+    if backend == "sqlite":
+        target = tmp_path / "journey.db"
+        shutil.copyfile(source, target)
+        url = f"sqlite:///{target}"
+        name = None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        created = server.create(template=source)
+        url = created.render_as_string(hide_password=False)
+        name = created.database
+    database = open_database(url)
+    yield Journey(database, case_id, other_id)
+    database.dispose()
+    if name is not None:
+        request.getfixturevalue("postgres_server").drop(name)
+
+
+def _mismatches(journey: Journey) -> list[RecordMismatch]:
+    return list(reconcile_database(journey.database).mismatches)
+
+
+def _one_signature(journey: Journey, record_type: str) -> Signature:
+    """The first review signature on a ``record_type`` record."""
+    with journey.database.read_session() as session:
+        found = session.scalars(
+            select(Signature)
+            .where(
+                Signature.record_type == record_type,
+                Signature.meaning == SignatureMeaning.REVIEWED,
+            )
+            .order_by(Signature.signed_at, Signature.id)
+            .limit(1)
+        ).first()
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def test_a_normal_journey_reconciles_with_no_mismatch(journey: Journey) -> None:
+    result = reconcile_database(journey.database)
+    assert result.mismatches == ()
+    assert result.records > 100
+    assert result.signatures > 5  # every signature was checked against its record
+
+
+def test_the_audit_event_of_a_signature_holds_its_digest_signer_and_meaning(
+    journey: Journey,
+) -> None:
+    signature = _one_signature(journey, "qc_result")
+    with journey.database.read_session() as session:
+        new_values = session.scalar(
+            select(AuditEvent.new_values).where(
+                AuditEvent.record_type == "signature", AuditEvent.record_id == str(signature.id)
+            )
+        )
+    assert new_values is not None
+    for value in (signature.record_digest, signature.signer_username, signature.meaning.value):
+        assert f'"{value}"' in new_values
+
+
+def test_a_swapped_patient_is_reported_on_both_cases(journey: Journey) -> None:
+    with journey.database.engine.begin() as conn:
+        one, two = (
+            conn.scalar(select(Case.patient_id).where(Case.id == case_id))
+            for case_id in (journey.case_id, journey.other_id)
+        )
+        conn.execute(update(Case).where(Case.id == journey.case_id).values(patient_id=two))
+        conn.execute(update(Case).where(Case.id == journey.other_id).values(patient_id=one))
+    found = _mismatches(journey)
+    assert {(m.kind, m.table, m.record_id, m.column) for m in found} == {
+        (CHANGED, "therapy_case", str(journey.case_id), "patient_id"),
+        (CHANGED, "therapy_case", str(journey.other_id), "patient_id"),
+    }
+    mine = next(m for m in found if m.record_id == str(journey.case_id))
+    assert (mine.audited, mine.current) == (str(one), str(two))
+    assert mine.message == (
+        f'therapy_case {journey.case_id}: column patient_id is "{two}" but the audit trail '
+        f'recorded "{one}" (changed behind the application)'
+    )
+
+
+def test_a_rewritten_signer_is_reported(journey: Journey) -> None:
+    signature = _one_signature(journey, "qc_result")
+    with journey.database.engine.begin() as conn:
+        conn.execute(
+            update(Signature)
+            .where(Signature.id == signature.id)
+            .values(signer_name="Mallory Forger", signer_username="mallory")
+        )
+    found = {(m.kind, m.table, m.record_id, m.column, m.current) for m in _mismatches(journey)}
+    assert found == {
+        (CHANGED, "signature", str(signature.id), "signer_name", "Mallory Forger"),
+        (CHANGED, "signature", str(signature.id), "signer_username", "mallory"),
+    }
+
+
+def _edit_signed_qc_result(journey: Journey, *, recompute_digest: bool) -> Signature:
+    """Edit a reviewed QC result; a forger also recomputes the digest of each of its signatures."""
+    signature = _one_signature(journey, "qc_result")
+    with journey.database.engine.begin() as conn:
+        conn.execute(
+            update(QcResult)
+            .where(QcResult.id == uuid.UUID(signature.record_id))
+            .values(value_text="passed on a second look")
+        )
+    if recompute_digest:
+        with journey.database.read_session() as session:
+            result = session.get(QcResult, uuid.UUID(signature.record_id))
+            assert result is not None
+            digests = {
+                row.id: record_digest(result, row.meaning)
+                for row in session.scalars(
+                    select(Signature).where(Signature.record_id == signature.record_id)
+                )
+            }
+        with journey.database.engine.begin() as conn:
+            for signature_id, digest in digests.items():
+                conn.execute(
+                    update(Signature)
+                    .where(Signature.id == signature_id)
+                    .values(record_digest=digest)
+                )
+    return signature
+
+
+def test_a_signed_qc_result_edited_with_its_digest_recomputed_is_reported(
+    journey: Journey,
+) -> None:
+    signature = _edit_signed_qc_result(journey, recompute_digest=True)
+    found = {(m.kind, m.table, m.record_id, m.column) for m in _mismatches(journey)}
+    with journey.database.read_session() as session:
+        on_it = set(
+            session.scalars(select(Signature.id).where(Signature.record_id == signature.record_id))
+        )
+    assert signature.id in on_it
+    assert found == {
+        (CHANGED, "qc_result", signature.record_id, "value_text"),
+        *((CHANGED, "signature", str(signature_id), "record_digest") for signature_id in on_it),
+    }
+
+
+def test_a_signed_record_edited_without_its_signature_shows_the_signature_broken(
+    journey: Journey,
+) -> None:
+    signature = _edit_signed_qc_result(journey, recompute_digest=False)
+    found = _mismatches(journey)
+    assert {(m.kind, m.table, m.record_id, m.column) for m in found} >= {
+        (CHANGED, "qc_result", signature.record_id, "value_text"),
+        (SIGNATURE, "qc_result", signature.record_id, None),
+    }
+    broken = next(m for m in found if m.kind == SIGNATURE and m.record_id == signature.record_id)
+    assert f"signature {signature.id} ({signature.meaning.value} by " in broken.message
+    assert "no longer matches the digest that was signed" in broken.message
+
+
+def test_a_signature_checks_only_what_its_meaning_covers(journey: Journey) -> None:
+    """QA's exception approval fills columns the earlier review did not sign: no false alarm."""
+    with journey.database.read_session() as session:
+        meanings = set(
+            session.scalars(select(Signature.meaning).where(Signature.record_type == "qc_result"))
+        )
+    assert {SignatureMeaning.REVIEWED, SignatureMeaning.APPROVED} <= meanings
+    assert _mismatches(journey) == []
+
+
+def test_a_deleted_row_is_reported_missing(journey: Journey) -> None:
+    with journey.database.engine.begin() as conn:
+        custody = conn.scalar(select(CustodyEvent.id).limit(1))
+        conn.execute(delete(CustodyEvent).where(CustodyEvent.id == custody))
+    found = {(m.kind, m.table, m.record_id) for m in _mismatches(journey)}
+    assert found == {(MISSING, "custody_event", str(custody))}
+
+
+def test_a_row_inserted_behind_the_application_is_reported(journey: Journey) -> None:
+    """A forged signature: a row no audit event records."""
+    signature = _one_signature(journey, "qc_result")
+    forged = uuid.uuid4()
+    with journey.database.engine.begin() as conn:
+        conn.execute(
+            insert(Signature).values(
+                id=forged,
+                signer_id=signature.signer_id,
+                signer_name=signature.signer_name,
+                signer_username=signature.signer_username,
+                signed_at=signature.signed_at,
+                meaning=SignatureMeaning.APPROVED,
+                record_type=signature.record_type,
+                record_id=signature.record_id,
+                record_digest=signature.record_digest,
+                station="behind the app",
+            )
+        )
+    found = _mismatches(journey)
+    assert {(m.kind, m.table, m.record_id) for m in found} >= {
+        (UNAUDITED, "signature", str(forged))
+    }
+    assert any(
+        m.message == f"signature {forged} exists but no audit event records it "
+        "(inserted behind the application)"
+        for m in found
+    )
+    # The case screen's check of the signed record's case finds the forgery too.
+    scoped = reconcile_cases(journey.database, Demo(journey.database)["asha.qa"], [journey.case_id])
+    assert (UNAUDITED, "signature", str(forged)) in {
+        (m.kind, m.table, m.record_id) for m in scoped.mismatches
+    }
+
+
+def test_patient_identity_values_are_withheld_from_the_report(journey: Journey) -> None:
+    with journey.database.engine.begin() as conn:
+        conn.execute(update(PatientIdentity).values(family_name="Someone Else"))
+    found = _mismatches(journey)
+    assert found and all(m.column == "family_name" for m in found)
+    assert all(m.audited == m.current == WITHHELD for m in found)
+    assert all("Someone Else" not in m.message for m in found)
+
+
+def test_the_per_case_check_sees_only_the_cases_asked_for(journey: Journey) -> None:
+    with journey.database.engine.begin() as conn:
+        conn.execute(
+            update(Case).where(Case.id == journey.other_id).values(side_state_reason="edited")
+        )
+    signature = _edit_signed_qc_result(journey, recompute_digest=False)
+    qa = Demo(journey.database)["asha.qa"]
+    mine = reconcile_cases(journey.database, qa, [journey.case_id])
+    assert {(m.kind, m.table, m.record_id) for m in mine.mismatches} == {
+        (CHANGED, "qc_result", signature.record_id),
+        (SIGNATURE, "qc_result", signature.record_id),
+    }
+    assert mine.records > 20 and mine.signatures > 3
+    other = reconcile_cases(journey.database, qa, [journey.other_id])
+    assert [(m.table, m.column) for m in other.mismatches] == [
+        ("therapy_case", "side_state_reason")
+    ]
+
+
+def test_the_per_case_check_is_refused_to_someone_of_no_site(journey: Journey) -> None:
+    admin = authenticate(journey.database, "admin", PASSWORD, "test-station")
+    with pytest.raises(NotPermitted):
+        reconcile_cases(journey.database, admin, [journey.case_id])
+
+
+def test_account_administration_and_sign_ins_reconcile_with_no_mismatch(journey: Journey) -> None:
+    """Sign-in bookkeeping (counted by UPDATE statements, audited by hand) is no false alarm."""
+    database = journey.database
+    admin = authenticate(database, "admin", PASSWORD, "test-station")
+    account = add_account(
+        database, admin, username="nina.new", full_name="Nina New",
+        password="first password 1", roles=[Role.QA], site_code="CTF",
+    )  # fmt: skip
+    for _ in range(MAX_FAILED_LOGINS):
+        with pytest.raises((AuthenticationFailed, AccountLocked)):
+            authenticate(database, "nina.new", "wrong password", "test-station")
+    account = _account_of(database, admin, account.id)
+    assert account.locked
+    account = unlock_account(
+        database, admin, account.id, reason="called the help desk", seen_version=account.version
+    )
+    account = reset_password(
+        database, admin, account.id, new_password="second password 2",
+        reason="forgotten", seen_version=account.version,
+    )  # fmt: skip
+    account = change_access(
+        database, admin, account.id, roles=[Role.QP], site_code="CTF",
+        reason="promoted", seen_version=account.version,
+    )  # fmt: skip
+    authenticate(database, "nina.new", "second password 2", "test-station")
+    assert _mismatches(journey) == []
+
+
+def _account_of(database: Database, admin: Actor, user_id: uuid.UUID) -> UserAccount:
+    return next(a for a in list_accounts(database, admin) if a.id == user_id)
