@@ -19,8 +19,10 @@ from app.journey.manufacturing import (
     verify_step,
 )
 from app.journey.qc import (
+    QcEarlierValue,
     QcResultView,
     approve_qc_exception,
+    correct_qc_result,
     enter_qc_result,
     qc_result_views,
     qc_results_of_case,
@@ -59,6 +61,7 @@ __all__ = [
     "CollectedBag",
     "Enrolment",
     "LookAlike",
+    "QcEarlierValue",
     "QcResultView",
     "ShipmentView",
     "StepRecord",
@@ -76,6 +79,7 @@ __all__ = [
     "checklist_of",
     "complete_receipt",
     "confirm_infusion",
+    "correct_qc_result",
     "create_shipment",
     "enrol_patient",
     "enter_qc_result",
