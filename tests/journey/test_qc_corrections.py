@@ -162,3 +162,17 @@ def test_the_dose_is_read_as_a_lab_writes_it(demo: Any, tmp_path: Path, typed: s
     with demo.database.read_session() as session:
         stored = session.get(QcResult, view.id)
         assert stored is not None and stored.value_numeric == pytest.approx(1.2, abs=1e-12)
+
+
+def test_the_release_screen_shows_the_batch_asked_for_even_once_it_moved_on(
+    demo: Any, tmp_path: Path
+) -> None:
+    driver = JourneyDriver(demo.database, tmp_path)
+    shipped = driver.run_to(
+        driver.enrol("H0002", "Okafor", "Ada", date(1971, 3, 14)), CaseStage.SHIPPED_TO_CLINIC
+    )
+    waiting = batch_at_qc(demo, tmp_path)
+    screen = release_screen(demo.database, demo["petra.qp"], shipped.id)
+    assert shipped.id not in [row.id for row in screen.batches]
+    assert waiting.id in [row.id for row in screen.batches]
+    assert screen.batch is not None and screen.batch.case.id == shipped.id  # never another

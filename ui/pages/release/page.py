@@ -49,7 +49,7 @@ from app.journey import (
     review_qc_result,
 )
 from ui.dialogs import StatementDialog, ask_password, ask_statement
-from ui.pages.case_work import MOVED_ON, CaseHeader
+from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.release.checklist_view import ChecklistView
 from ui.pages.release.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp

@@ -31,7 +31,7 @@ OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
 }
 NO_RESULT = ("— No result yet", "none")
 ROW_HEIGHT = 62
-VALUE_WIDTH = 250
+VALUE_WIDTH = 230
 UNIT_WIDTH = 96
 
 
@@ -184,8 +184,11 @@ def _value_cell(value: QWidget, unit: QLabel, history: QLabel) -> QWidget:
     layout.setSpacing(0)
     line = QHBoxLayout()
     line.setSpacing(4)
-    line.addWidget(value, stretch=1)
+    typed = isinstance(value, QLineEdit)
+    line.addWidget(value, stretch=1 if typed else 0)
     line.addWidget(unit)
+    if not typed:
+        line.addStretch(1)
     layout.addLayout(line)
     layout.addWidget(history)
     return holder
