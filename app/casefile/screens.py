@@ -115,11 +115,13 @@ def release_screen(
     database: Database, actor: Actor, case_id: uuid.UUID | None = None
 ) -> ReleaseScreen:
     """The QC & release screen: the site's batches in QC / pending release, then those
-    released, and the batch ``case_id`` (the first listed when it is None or not listed)."""
+    released, and the batch ``case_id`` (listed or not; the first listed when it is None)."""
     with database.read_session() as session:
         batches = _cases_at(session, actor, RELEASE_STAGES)
         ids = [row.id for row in batches]
-        chosen = case_id if case_id in ids else (ids[0] if ids else None)
+        # The batch asked for is shown even when it left the list (e.g. certified and moved on):
+        # the screen never swaps the batch in front of the user for another by itself.
+        chosen = case_id if case_id is not None else (ids[0] if ids else None)
         if chosen is None:
             return ReleaseScreen(batches, None)
         case = visible_case(session, actor, chosen)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.casefile.queries import may_view_cases, visible_cases
 from app.core import Actor, Database, coi_text, din_text
@@ -275,10 +275,12 @@ def _qc_missing(queue: _Queue) -> None:
 
 
 def _quality_assurance(queue: _Queue) -> None:
+    later = aliased(QcResult)
+    replaced = exists().where(later.corrects_id == QcResult.id)  # a correction replaced it
     unreviewed = (
         select(Case.id, func.count(QcResult.id).label("waiting"), func.min(QcResult.entered_at))
         .join(Case, Case.id == QcResult.case_id)
-        .where(queue.visible, QcResult.reviewed_by_id.is_(None))
+        .where(queue.visible, QcResult.reviewed_by_id.is_(None), ~replaced)
         .group_by(Case.id, Case.coi, Case.coi_check)
     )
     for row in queue.joined(unreviewed):

@@ -8,7 +8,12 @@ from app.coldchain.analysis.profiles import SEED_PROFILES, TemperatureProfile, s
 from app.coldchain.analysis.registry import IMPORTERS, analyze_file
 from app.coldchain.analysis.trace import Trace
 from app.coldchain.assessed import AssessedTrace, assessed_logger_file, assessed_trace
-from app.coldchain.records import disposition_logger_file, import_logger_file, shipment_id_of
+from app.coldchain.records import (
+    correct_logger_file,
+    disposition_logger_file,
+    import_logger_file,
+    shipment_id_of,
+)
 from app.coldchain.report import excursion_report_pdf
 from app.coldchain.storage import (
     LoggerFileView,
@@ -32,6 +37,7 @@ __all__ = [
     "assess",
     "assessed_logger_file",
     "assessed_trace",
+    "correct_logger_file",
     "disposition_logger_file",
     "excursion_report_pdf",
     "import_logger_file",

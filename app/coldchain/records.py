@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from app.access import require_role, require_site
@@ -23,7 +24,7 @@ from app.coldchain.analysis.assessment import Assessment, assess
 from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
 from app.coldchain.analysis.registry import read_logger_file
-from app.coldchain.analysis.trace import Trace
+from app.coldchain.analysis.trace import Trace, format_utc
 from app.coldchain.storage import (
     SENSOR_LENGTH,
     LoggerFileView,
@@ -49,6 +50,7 @@ from db.models import Case, LoggerFile, Shipment, TemperatureProfile
 
 __all__ = [
     "LoggerFileView",
+    "correct_logger_file",
     "disposition_logger_file",
     "import_logger_file",
     "logger_files_of_shipment",
@@ -58,13 +60,18 @@ __all__ = [
 ]
 
 _IMPORTABLE = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.RECEIVED})
+MIN_SERIAL_LENGTH = 4
+"""A serial shorter than this must equal the whole GIAI (a tail of 1-3 characters proves
+nothing)."""
 
 
-def _ensure_may_import(actor: Actor, shipment: Shipment) -> None:
+def _ensure_may_import(actor: Actor, shipment: Shipment, *, correction: bool = False) -> None:
     """The shipment's receivers and verifiers at the receiving site, or QA, while it travels
-    or after it arrived."""
+    or is being received; once its receipt is accepted, only QA's signed correction."""
     doing = f"import the data-logger file of shipment {shipment.sscc}"
-    if not actor.has_role(Role.QA):
+    if correction:
+        require_role(actor, Role.QA, doing=f"correct the logger file of shipment {shipment.sscc}")
+    elif not actor.has_role(Role.QA):
         leg = LEGS[shipment.direction]
         roles = tuple(dict.fromkeys((*leg.receiver_roles, *leg.verifier_roles, Role.QA)))
         require_role(actor, *roles, doing=doing)
@@ -74,6 +81,73 @@ def _ensure_may_import(actor: Actor, shipment: Shipment) -> None:
             f"Shipment {shipment.sscc} is {shipment.status.value.replace('_', ' ')}: a logger "
             "file is imported once the shipper is in transit or has been received."
         )
+    if shipment.receipt_accepted and not correction:
+        raise ValidationFailed(
+            f"The receipt of shipment {shipment.sscc} is already accepted: a logger file "
+            "attached now is a correction, which QA makes with a reason and a signature. "
+            "Nothing was stored."
+        )
+
+
+def _serial_text(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def file_serial(trace: Trace) -> str | None:
+    """The logger serial the file declares (None when the importer fell back to the file
+    name because the file names no serial)."""
+    serial = trace.sensor_id.strip()
+    if not serial or serial == PurePath(trace.source_name).stem:
+        return None
+    return serial
+
+
+def serial_matches(giai: str, serial: str) -> bool:
+    """A logger's serial matches its GIAI (AI 8004: company prefix + asset reference) when
+    it is the GIAI or the GIAI's asset reference (its tail, at least 4 characters)."""
+    tag, own = _serial_text(giai), _serial_text(serial)
+    if not own:
+        return False
+    return own == tag or (len(own) >= MIN_SERIAL_LENGTH and tag.endswith(own))
+
+
+def _check_logger(shipment: Shipment, trace: Trace) -> None:
+    """The file must come from the logger scanned into this shipper, when both are known."""
+    serial = file_serial(trace)
+    if serial is None or shipment.logger_giai is None:
+        return
+    if not serial_matches(shipment.logger_giai, serial):
+        raise ValidationFailed(
+            f"{trace.source_name} comes from logger {serial}, but shipment {shipment.sscc} "
+            f"travelled with logger {shipment.logger_giai}: this is not its file. "
+            "Nothing was stored."
+        )
+
+
+def _check_overlap(
+    trace: Trace, profile: ProfileLimits, start: datetime | None, end: datetime
+) -> None:
+    """The file must hold readings inside the trip window, or it says nothing of the trip.
+
+    A trip shorter than the profile's longest allowed gap may fall between two readings that
+    bracket it; a longer one must hold at least one reading."""
+    times = trace.times_s
+    if not len(trace):
+        return  # the assessment refuses an empty file in its own words
+    low = start.timestamp() if start is not None else float("-inf")
+    high = end.timestamp()
+    if np.any((times >= low) & (times <= high)):
+        return
+    brackets = float(times[0]) < low and float(times[-1]) > high
+    if brackets and high - low <= profile.max_gap_min * 60.0:
+        return
+    span = f"{_utc(start)} – {_utc(end)}" if start is not None else f"until {_utc(end)}"
+    raise ValidationFailed(
+        f"{trace.source_name} has no reading in the trip window ({span}): its "
+        f"{len(trace)} reading(s) run from {format_utc(float(times[0]))} to "
+        f"{format_utc(float(times[-1]))}. Is it the logger of this shipment? "
+        "Nothing was stored."
+    )
 
 
 def _read(path: str | Path, fmt: str | None, utc_offset_min: float | None) -> Trace:
@@ -180,15 +254,19 @@ def _problem(
     )
 
 
-def _quarantine(uow: UnitOfWork, shipment: Shipment, reason: str) -> None:
+def _quarantine(uow: UnitOfWork, shipment: Shipment, reason: str) -> int:
     """Quarantine every unit of the shipment that is in no side state or only awaits its
-    receipt; a final state, or a hold or quarantine a person set, stays as it is."""
-    for unit in shipment_units(uow.session, shipment):
+    receipt; a final state, a hold or quarantine a person set, or a unit already infused or
+    consumed stays as it is. Returns how many units were quarantined."""
+    entered = sum(
         enter_side_state(uow, unit, SideState.QUARANTINED, SideStateCause.COLD_CHAIN, reason)
-    if shipment.receipt_accepted:
+        for unit in shipment_units(uow.session, shipment)
+    )
+    if shipment.receipt_accepted and entered:
         # New evidence against an accepted receipt: QA must accept it again.
         shipment.receipt_accepted = False
         uow.annotate(shipment, action="withdraw receipt acceptance", reason=reason)
+    return entered
 
 
 def import_logger_file(
@@ -205,22 +283,92 @@ def import_logger_file(
     """Import, assess and store a shipment's logger file; quarantine and raise a deviation
     when the verdict is an excursion or incomplete data. ``window`` declares the trip;
     ``expected_sha256`` (the digest of the file as the user's screen read it) refuses a file
-    that changed on disk since."""
+    that changed on disk since.
+
+    Refused, storing nothing: a shipment not in transit or being received (its receipt
+    accepted: see ``correct_logger_file``), a file from another logger than the one scanned
+    into the shipper, a file with no reading in the trip window."""
+    return _import(
+        database,
+        actor,
+        shipment_id,
+        path,
+        _Options(fmt, utc_offset_min, window, expected_sha256),
+        correction=None,
+    )
+
+
+def correct_logger_file(  # noqa: PLR0917 - the file, then the reason and password in order
+    database: Database,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    path: str | Path,
+    reason: str,
+    password: str,
+    *,
+    fmt: str | None = None,
+    utc_offset_min: float | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    expected_sha256: str | None = None,
+) -> LoggerFileView:
+    """QA attaches a logger file after the receipt was accepted: a correction, with a reason
+    and a signature ("approved"). The file must still be the shipper's logger and cover the
+    trip. A bad verdict raises a deviation and quarantines only the units still in the chain:
+    a unit already infused or consumed, or in a final state, is never quarantined again."""
+    text = reason.strip()
+    if not text:
+        raise ValidationFailed(
+            "Give the reason for attaching a logger file after the receipt was accepted."
+        )
+    return _import(
+        database,
+        actor,
+        shipment_id,
+        path,
+        _Options(fmt, utc_offset_min, window, expected_sha256),
+        correction=(text, password),
+    )
+
+
+@dataclass(frozen=True)
+class _Options:
+    fmt: str | None
+    utc_offset_min: float | None
+    window: tuple[datetime, datetime] | None
+    expected_sha256: str | None
+
+
+def _import(
+    database: Database,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    path: str | Path,
+    options: _Options,
+    *,
+    correction: tuple[str, str] | None,
+) -> LoggerFileView:
+    corrects = correction is not None
     with database.read_session() as session:
-        _ensure_may_import(actor, load(session, Shipment, shipment_id, "shipment"))
-    trace = _read(path, fmt, utc_offset_min)  # parsed before the write transaction starts
-    if expected_sha256 is not None and trace.sha256 != expected_sha256:
+        _ensure_may_import(
+            actor, load(session, Shipment, shipment_id, "shipment"), correction=corrects
+        )
+    # parsed before the write transaction starts
+    trace = _read(path, options.fmt, options.utc_offset_min)
+    expected = options.expected_sha256
+    if expected is not None and trace.sha256 != expected:
         raise ValidationFailed(
             f"{trace.source_name} changed on disk while it was being imported (SHA-256 "
-            f"{trace.sha256[:12]}…, read as {expected_sha256[:12]}…); nothing was stored. "
+            f"{trace.sha256[:12]}…, read as {expected[:12]}…); nothing was stored. "
             "Import it again once nothing writes to it."
         )
     with UnitOfWork(database, actor) as uow:
         shipment = load(uow.session, Shipment, shipment_id, "shipment")
-        _ensure_may_import(actor, shipment)
+        _ensure_may_import(actor, shipment, correction=corrects)
         _refuse_duplicate(uow, shipment, trace.sha256)
+        _check_logger(shipment, trace)
         profile_row, profile = _profile_of(uow, shipment)
-        start, end = _window(shipment, window)
+        start, end = _window(shipment, options.window)
+        _check_overlap(trace, profile, start, end)
         result = _assess(trace, profile, start, end)
         row = LoggerFile(
             id=uuid.uuid4(),
@@ -238,7 +386,8 @@ def import_logger_file(
             imported_at=now(),
             imported_by_id=actor.user_id,
         )
-        uow.add(row, action="import logger file")
+        action = "correct logger file" if corrects else "import logger file"
+        uow.add(row, action=action, reason=correction[0] if correction else None)
         uow.flush()
         store_readings(uow.session, row.id, trace)
         if row.verdict is not Verdict.WITHIN_LIMITS:
@@ -252,18 +401,24 @@ def import_logger_file(
                 logger_file_id=row.id,
             )
         if shipment.case_id is not None:
+            details = {
+                "sscc": shipment.sscc,
+                "file": row.file_name,
+                "sha256": row.sha256,
+                "verdict": result.verdict,
+            }
+            if correction is not None:
+                details["correction"] = correction[0]
             record_stage(
                 uow,
                 load(uow.session, Case, shipment.case_id, "case"),
-                "logger file imported",
+                "logger file attached as a correction" if corrects else "logger file imported",
                 shipment_id=shipment.id,
-                details={
-                    "sscc": shipment.sscc,
-                    "file": row.file_name,
-                    "sha256": row.sha256,
-                    "verdict": result.verdict,
-                },
+                details=details,
             )
+        if correction is not None:
+            uow.flush()
+            sign(uow, row, SignatureMeaning.APPROVED, correction[1], comment=correction[0])
         uow.flush()
         view = logger_file_view(uow.session, row)
         uow.commit()

@@ -20,8 +20,10 @@ from app.journey.manufacturing import (
     verify_step,
 )
 from app.journey.qc import (
+    QcEarlierValue,
     QcResultView,
     approve_qc_exception,
+    correct_qc_result,
     enter_qc_result,
     qc_result_views,
     qc_results_of_case,
@@ -75,6 +77,7 @@ __all__ = [
     "KnownCase",
     "KnownPatient",
     "LookAlike",
+    "QcEarlierValue",
     "QcResultView",
     "ShipmentView",
     "SlotCalendar",
@@ -96,6 +99,7 @@ __all__ = [
     "checklist_of",
     "complete_receipt",
     "confirm_infusion",
+    "correct_qc_result",
     "create_shipment",
     "enrol_patient",
     "enrolment_problems",

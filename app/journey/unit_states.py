@@ -9,6 +9,9 @@ are never left.
 When the unit is already in a side state, the stronger one stays: a final state outranks
 everything; a state a person or the case set outranks an automatic quarantine (receipt, cold
 chain), which then leaves the unit as it is; of two automatic quarantines the first stays.
+A unit already given to the patient (infused) or used up (consumed) is past the chain: the
+journey's automatic causes (receipt, cold chain) never put it in a side state again, whatever
+file or receipt arrives later.
 
 Every change is one audit event of its own, ``side state <old> -> <new> (<cause>)``, whose old
 and new values hold the state, the reason and the cause.
@@ -20,11 +23,14 @@ from collections.abc import Collection
 
 from app.core import UnitOfWork
 from app.journey.stages import FINAL_SIDE_STATES
-from db.enums import SideState, SideStateCause
+from db.enums import SideState, SideStateCause, UnitStatus
 from db.models import Unit
 
 AUTOMATIC_CAUSES = frozenset({SideStateCause.RECEIPT_PENDING, SideStateCause.COLD_CHAIN})
 """Quarantines the journey puts on by itself; anything a person or the case set outranks them."""
+
+SPENT_STATUSES = frozenset({UnitStatus.INFUSED, UnitStatus.CONSUMED})
+"""A unit in one of these is past the chain: no automatic cause applies to it any more."""
 
 RECEIPT_CAUSES = AUTOMATIC_CAUSES
 """What accepting a receipt lifts (its cold chain is accepted by then, or it would block)."""
@@ -80,6 +86,8 @@ def enter_side_state(
     state outranks the new one (see the module's docstring)."""
     if state not in _STATES_OF[cause]:
         raise ValueError(f"a unit is not {state.value} for the cause {cause.value}")
+    if cause in AUTOMATIC_CAUSES and unit.status in SPENT_STATUSES:
+        return False
     present, new = _rank(unit.side_state, cause_of(unit)), _rank(state, cause)
     if present == 3 or new < present or (new == present and cause in AUTOMATIC_CAUSES):
         return False

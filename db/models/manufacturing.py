@@ -63,3 +63,6 @@ class QcResult(Versioned, Base):
     exception_justification: Mapped[str | None] = mapped_column(
         Text, info=signed_only_by(SignatureMeaning.APPROVED)
     )
+    # A correction is a new result naming the one it replaces, and why; that one stays as it was.
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("qc_result.id"))
+    correction_reason: Mapped[str | None] = mapped_column(Text)

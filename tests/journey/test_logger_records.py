@@ -19,7 +19,12 @@ from sqlalchemy import func, select
 from app.cli import logger_import
 from app.coldchain.analysis.profiles import seed_profile
 from app.coldchain.analysis.registry import read_logger_file
-from app.coldchain.records import disposition_logger_file, import_logger_file, shipment_id_of
+from app.coldchain.records import (
+    correct_logger_file,
+    disposition_logger_file,
+    import_logger_file,
+    shipment_id_of,
+)
 from app.coldchain.storage import logger_files_of_shipment, profile_from_record, readings_of
 from app.core.errors import (
     AuthenticationFailed,
@@ -282,8 +287,11 @@ def test_rejecting_an_incomplete_trace_rejects_the_units_for_good(demo, tmp_path
 
     now = utc_now()
     gap = (now - timedelta(hours=2), now - timedelta(hours=1))
-    second = import_logger_file(
-        db, demo["asha.qa"], leg.shipment.id, write_log(tmp_path / "b.csv", skip=gap)
+    late = write_log(tmp_path / "b.csv", skip=gap)
+    with pytest.raises(ValidationFailed, match=r"already accepted: .* correction"):
+        import_logger_file(db, demo["asha.qa"], leg.shipment.id, late)
+    second = correct_logger_file(
+        db, demo["asha.qa"], leg.shipment.id, late, "Second logger found in the lid", DEMO_PASSWORD
     )
     assert second.verdict is Verdict.INCOMPLETE
     assert len(second.report["gaps"]) == 1
@@ -347,7 +355,7 @@ def test_a_file_that_misses_the_shipment_window_stores_nothing(demo, tmp_path: P
     path = write_log(tmp_path / "old.csv", before=timedelta(days=3), after=timedelta(days=-2))
     otto = demo["otto.operator"]  # signed in (an audited event) before counting
     before = counts(demo)
-    with pytest.raises(ValidationFailed, match="no readings between"):
+    with pytest.raises(ValidationFailed, match="no reading in the trip window"):
         import_logger_file(demo.database, otto, leg.shipment.id, path)
     assert counts(demo) == before
 

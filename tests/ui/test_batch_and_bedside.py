@@ -179,6 +179,9 @@ def test_batch_record_start_scan_record_and_verify(
     assert case.coi in page.case_summary.text().replace(" ", "")
     assert "Received at manufacturer" in page.case_summary.text()
     assert "DOE" not in page.case_summary.text().upper()  # the bench never sees the patient
+    header = page.case_header.text()  # pinned above the page: the case, never the patient
+    assert f"COI {case.coi_eye_readable}" in header and "CD19 CAR-T" in header
+    assert "DOE" not in header.upper() and "1970" not in header
     click(qtbot, page.start_button)
     settle(qtbot, runner)
     assert "Manufacture started: the batch record has 9 steps" in page.ok_message.text()
@@ -445,6 +448,10 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     page = BedsidePage(demo.database, ivy, runner)
     open_page(qtbot, page, runner, case)
     assert page.patient_name.text() == "ROE, Richard"
+    header = page.case_header.text()  # the clinic sees whose case it is, pinned
+    assert f"COI {case.coi_eye_readable}" in header
+    assert "<b>ROE, Richard</b> · born 1965-07-02" in header
+    shoot(page, "bedside-pinned-header.png")
     assert page.patient_details.text() == "Born 02 Jul 1965 · hospital number NBH200001"
     assert case.coi_eye_readable in page.coi_label.text()
     assert "stored" in page.bags_label.text()

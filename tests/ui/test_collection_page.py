@@ -184,7 +184,19 @@ def test_collect_label_verify_and_ship(
     shipped = find_case(demo.database, driver.who("alex.apheresis"), case.id)
     assert shipped.stage is CaseStage.SHIPPED_TO_MANUFACTURER
     assert shipped.stage_name == "Shipped to manufacturer"
-    assert case.id not in page._case_ids
+    # The page stays on the case and says it moved on; it never opens another case by itself.
+    assert page.current_case_id() == case.id
+    assert page.case_picker.currentText().endswith("(moved on)")
+    header = page.case_header.text()
+    assert f"COI {case.coi_eye_readable}" in header and "DOE, Jane" in header
+    assert "moved on to “Shipped to manufacturer”" in header
+    assert page.case_header.property("moved") == "yes"
+    shoot(page, "collection-moved-on-after-hand-over.png")
+    if page.case_picker.count() > 1:  # choosing another case drops the one that moved on
+        page.case_picker.setCurrentIndex(1)
+        settle(qtbot, runner)
+        assert case.id not in page._case_ids
+        assert "moved on" not in page.case_header.text()
 
 
 def test_the_label_scan_back_reads_a_scanner_as_the_scan_station_does(

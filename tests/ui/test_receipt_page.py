@@ -189,6 +189,9 @@ def test_scan_import_excursion_and_second_person_verification(
     assert not page.verify_button.isEnabled()  # nothing scanned in yet
     assert "Okafor" not in page.header.text()  # the bench sees the COI, never the patient
     assert arrived.case.coi in page.header.text()
+    qtbot.waitUntil(lambda: "COI" in page.case_header.text(), timeout=WAIT_MS)
+    assert f"COI {arrived.case.coi_eye_readable}" in page.case_header.text()
+    assert "OKAFOR" not in page.case_header.text().upper()
 
     _scan(qtbot, page, arrived.bag_scan)
     qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)

@@ -206,8 +206,11 @@ def test_qc_entry_review_checklist_and_certification(
     settle(qtbot, runner)
     assert outcome(quinn, "viability") == "✖ Out of specification"
     assert quinn.findChild(QLabel, "outcome-viability").property("outcome") == "fail"
-    assert "Viability = 65: ✖ Out of specification (criterion ≥ 70 %)" in quinn.message.text()
+    assert "Saved Viability = 65 %: ✖ Out of specification (criterion ≥ 70 %)" in (
+        quinn.message.text()
+    )
     screenshot(quinn, "release-qc-out-of-specification")
+    dialogs.texts.append("Retest on a fresh vial (OOS investigation QC-17)")  # the correction
     for test, value in QC_RESULTS.items():
         type_result(qtbot, quinn, test, value)
     settle(qtbot, runner)
@@ -294,6 +297,107 @@ def test_qc_entry_review_checklist_and_certification(
     screenshot(petra, "release-certified", height=1500)
     screenshot(petra, "release-certified-window")
     assert find_case(demo.database, demo["petra.qp"], case.id).stage is CaseStage.RELEASED
+
+
+def test_the_release_page_stays_on_the_certified_batch(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    first = at_qc(driver, "HSTAY1")
+    second = at_qc(driver, "HSTAY2")
+    qc_done(driver, first)
+    qc_done(driver, second)
+    driver.close_deviations(first)
+    petra = release_page(qtbot, runner, demo, "petra.qp", second)
+    # Petra chooses the first batch in the picker, as a person would.
+    index = next(
+        i for i in range(petra.picker.count()) if first.coi_eye_readable in petra.picker.itemText(i)
+    )
+    petra.picker.setCurrentIndex(index)
+    settle(qtbot, runner)
+    assert petra.snapshot is not None and petra.snapshot.case.id == first.id
+    click(qtbot, petra, "certify")
+    settle(qtbot, runner)
+    assert petra.message.text().startswith(f"✔ Batch {first.coi_eye_readable} certified")
+    assert petra.snapshot is not None and petra.snapshot.case.id == first.id
+    assert petra.snapshot.case.stage is CaseStage.RELEASED
+    assert first.coi_eye_readable in petra.picker.currentText()
+    assert first.coi_eye_readable in petra.summary.text()
+    assert second.coi_eye_readable not in petra.summary.text()
+    screenshot(petra, "release-stays-on-certified-batch", height=1000)
+
+
+def typed_into_focus(qtbot: QtBot, text: str) -> QLineEdit:
+    """Type ``text`` and Enter where the keyboard's focus is, as a bench user does."""
+    field = QApplication.focusWidget()
+    assert isinstance(field, QLineEdit), field
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    return field
+
+
+def test_enter_and_tab_move_to_the_next_test_and_nothing_is_appended(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    case = at_qc(driver, "HFOCUS")
+    quinn = release_page(qtbot, runner, demo, "quinn.qc", case)
+    quinn.activateWindow()
+    codes = list(quinn.rows)
+    first = quinn.findChild(QLineEdit, f"value-{codes[0]}")
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus)
+    # Eight values typed one after the other, each ended by Enter, never clicking a field.
+    values = ["No growth", "Not detected", "0.1", "85", "95", "40", "2.1", "1.2e8"]
+    for code, value in zip(codes, values, strict=True):
+        field = typed_into_focus(qtbot, value)
+        assert field.objectName() == f"value-{code}"  # each value lands in its own test
+    settle(qtbot, runner)
+    results = {r.test_code: r for r in qc_results_of_case(demo.database, case.id)}
+    assert results["sterility"].value == "No growth"  # not "No growthNot detected"
+    assert results["mycoplasma"].value == "Not detected"
+    assert results["dose"].value == "1.2"  # 1.2e8 cells in ×10⁸ cells
+    assert all(outcome(quinn, code) == "✔ Pass" for code in codes)
+    assert len(results) == len(codes)
+    screenshot(quinn, "release-qc-typed-with-enter", height=1000)
+
+    # Tab moves from a value to the next test's value too, its text selected.
+    viability = quinn.findChild(QLineEdit, "value-viability")
+    viability.setFocus()
+    qtbot.waitUntil(viability.hasFocus)
+    qtbot.keyClick(viability, Qt.Key.Key_Tab)
+    after = quinn.findChild(QLineEdit, "value-cd3_identity")
+    qtbot.waitUntil(after.hasFocus)
+    assert after.selectedText() == after.text() == "95"
+
+
+def test_a_result_is_corrected_with_a_reason_and_the_old_value_stays_visible(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    case = at_qc(driver, "HCORR")
+    quinn = release_page(qtbot, runner, demo, "quinn.qc", case)
+    unit = quinn.findChild(QLabel, "unit-dose")
+    assert unit.isVisible() and unit.text() == "×10⁸ CAR+ viable T cells"
+    dose = quinn.findChild(QLineEdit, "value-dose")
+    assert "in ×10⁸ CAR+ viable T cells" in dose.toolTip()
+    type_result(qtbot, quinn, "mycoplasma", "detected")
+    settle(qtbot, runner)
+    assert outcome(quinn, "mycoplasma") == "✖ Fail"
+
+    dialogs.texts.append("Read the wrong plate (LIMS 4411)")
+    type_result(qtbot, quinn, "mycoplasma", "not detected")
+    settle(qtbot, runner)
+    assert "already has the result <b>detected</b>" in dialogs.prompts[-1]
+    assert outcome(quinn, "mycoplasma") == "✔ Pass"
+    assert quinn.message.text().startswith("Corrected Mycoplasma = not detected")
+    history = quinn.findChild(QLabel, "history-mycoplasma")
+    assert history.isVisible() and history.text() == "⟲ was detected"
+    assert "Read the wrong plate (LIMS 4411)" in history.toolTip()
+    screenshot(quinn, "release-qc-corrected-with-reason", height=1000)
+
+    # QA sees the earlier value too.
+    asha = release_page(qtbot, runner, demo, "asha.qa", case)
+    shown = asha.findChild(QLabel, "history-mycoplasma")
+    assert shown.isVisible() and shown.text() == "⟲ was detected"
+    assert "Quinn" in shown.toolTip()
 
 
 def test_certification_is_refused_while_items_are_open(

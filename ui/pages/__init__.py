@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ui.pages.case_work import CaseWorkPage
+from ui.pages.case_work import MOVED_ON, CaseHeader, CaseWorkPage
 
-__all__ = ["CaseWorkPage"]
+__all__ = ["MOVED_ON", "CaseHeader", "CaseWorkPage"]

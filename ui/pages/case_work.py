@@ -4,6 +4,11 @@ The batch record, collection and bedside screens pick a case from a list, run ev
 call through the task runner (the page is disabled meanwhile), show results and refusals in
 plain words, and raise the scan alarm for a refused scan: the page stays blocked until the
 alarm's acknowledgement is on record.
+
+The case in front of the user is always named in a pinned header (COI, product, stage, and the
+patient's name and date of birth for the roles allowed to see identity) and never changes by
+itself: when an action moves the case past the page's step, the page stays on it and says it
+moved on; only the user chooses another case.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -25,11 +31,61 @@ from PySide6.QtWidgets import (
 
 from app.casefile import CaseRow, CaseStage, cases_at
 from app.core import Actor, Database, ScanMismatch
+from app.journey import CaseView
 from app.labelling import confirm_label, print_unit_label
 from app.scanning import ScannerSettings
 from ui.dialogs import ask_second_person, choose_printer_and_print
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
-from ui.widgets import LabelRow, ScanAlarm, ScanField, din_text, message_line, show_message
+from ui.widgets import (
+    LabelRow,
+    ScanAlarm,
+    ScanField,
+    din_text,
+    escape,
+    message_line,
+    restyle,
+    show_message,
+)
+
+MOVED_ON = " (moved on)"
+"""Marks, in the case picker, the case shown that is no longer at the page's step."""
+
+
+class CaseHeader(QLabel):
+    """The pinned name of the case in front of the user: COI, product, stage, and for the
+    roles allowed to see identity, the patient's name and date of birth."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("caseHeader")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setStyleSheet(
+            "#caseHeader { border: 2px solid #1f4e79; border-radius: 4px; padding: 6px;"
+            " background: #eef4fb; font-size: 15px; }"
+            " #caseHeader[moved='yes'] { border-color: #b8860b; background: #fff7e0; }"
+        )
+        self.show_none()
+
+    def show_none(self, text: str = "No case chosen.") -> None:
+        """No case is in front of the user."""
+        self.setText(escape(text))
+        restyle(self, moved="no")
+
+    def show_case(self, case: CaseView, *, moved_on: str | None = None) -> None:
+        """Name ``case``; ``moved_on`` says, when given, that it left the page's step."""
+        parts = [f"<b>COI {escape(case.coi_eye_readable)}</b>", escape(case.product_name)]
+        if case.patient is not None:
+            parts.append(
+                f"<b>{escape(case.patient.display_name)}</b> · born "
+                f"{case.patient.date_of_birth:%Y-%m-%d}"
+            )
+        parts.append(f"Stage: {escape(case.stage_name)}")
+        text = " · ".join(parts)
+        if moved_on is not None:
+            text += f"<br>⚠ {escape(moved_on)}"
+        self.setText(text)
+        restyle(self, moved="yes" if moved_on is not None else "no")
 
 
 class CaseWorkPage(QWidget):
@@ -64,10 +120,15 @@ class CaseWorkPage(QWidget):
         self._busy = False
         self._on_acknowledge: Callable[[], None] | None = None
         self._case_ids: list[uuid.UUID] = []
+        self._moved_on: uuid.UUID | None = None
+        """The case shown that an action moved past this page's step (kept until the user
+        chooses another)."""
         layout = QVBoxLayout(self)
         heading = QLabel(title)
         heading.setObjectName("pageTitle")
         layout.addWidget(heading)
+        self.case_header = CaseHeader()
+        layout.addWidget(self.case_header)
         self.alarm = ScanAlarm(database, actor, runner)
         self.alarm.acknowledged.connect(self._acknowledged)
         layout.addWidget(self.alarm)
@@ -269,14 +330,21 @@ class CaseWorkPage(QWidget):
         )
 
     def _show_cases(self, rows: Sequence[CaseRow]) -> None:
+        """List the cases; the case shown stays chosen, even when it left this page's step
+        (it is then listed first, marked as moved on). Nothing else is chosen by itself."""
         chosen = self.current_case_id()
         self._case_ids = [row.id for row in rows]
+        titles = [self.case_title(row) for row in rows]
+        self._moved_on = None
+        if chosen is not None and chosen not in self._case_ids:
+            self._moved_on = chosen
+            self._case_ids.insert(0, chosen)
+            titles.insert(0, self.case_picker.currentText().removesuffix(MOVED_ON) + MOVED_ON)
         self.case_picker.blockSignals(True)
         self.case_picker.clear()
-        for row in rows:
-            self.case_picker.addItem(self.case_title(row))
+        self.case_picker.addItems(titles)
         index = self._case_ids.index(chosen) if chosen in self._case_ids else 0
-        self.case_picker.setCurrentIndex(index if rows else -1)
+        self.case_picker.setCurrentIndex(index if self._case_ids else -1)
         self.case_picker.blockSignals(False)
         self.load_case()
 
@@ -293,25 +361,69 @@ class CaseWorkPage(QWidget):
         """Show the case ``case_id`` (it must be in the list)."""
         self.case_picker.setCurrentIndex(self._case_ids.index(case_id))
 
-    def load_case(self) -> None:
-        """Read the chosen case and show it (``show_case(None)`` when there is none)."""
-        case_id = self.current_case_id()
-        if case_id is None:
-            self.show_case(None)
-        else:
-            self.read_case(case_id)
-
     def read_case(self, case_id: uuid.UUID) -> None:
         """Read everything the page shows of ``case_id`` in one call (``screen``), show it."""
+        if case_id == self._moved_on:
+            ReadOp(
+                partial(self.read_screen, self.database, self.actor, case_id),
+                doing="The case could not be read",
+            ).busy(self.set_busy).success(self._case_read).failure(
+                lambda _failure: self._moved_out_of_reach(case_id)
+            ).run(self.runner)
+            return
         self.read(
             partial(self.read_screen, self.database, self.actor, case_id),
             self._case_read,
             doing="The case could not be read",
         )
 
+    def _moved_out_of_reach(self, case_id: uuid.UUID) -> None:
+        """The case shown moved on and this page cannot show it any more: say so."""
+        if self.current_case_id() != case_id:
+            return
+        title = self.case_picker.currentText().removesuffix(MOVED_ON)
+        self.case_header.show_none(
+            f"⚠ {title}: this case has moved on and is no longer at this step. "
+            "Choose the next case in the list."
+        )
+        restyle(self.case_header, moved="yes")
+        self.show_case(None)
+
     def _case_read(self, state: Any) -> None:
         if self.current_case_id() == state.case.id:  # else another case was chosen meanwhile
+            moved = None
+            if state.case.id == self._moved_on:
+                self.case_picker.setItemText(
+                    self.case_picker.currentIndex(),
+                    f"{state.case.coi_eye_readable} — {state.case.stage_name}{MOVED_ON}",
+                )
+                moved = (
+                    f"This case has moved on to “{state.case.stage_name}”: it is no longer at "
+                    "this step. The page stays on it; choose the next case in the list."
+                )
+            self.case_header.show_case(state.case, moved_on=moved)
             self.show_case(state)
+
+    def load_case(self) -> None:
+        """Read the chosen case and show it (``show_case(None)`` when there is none)."""
+        case_id = self.current_case_id()
+        if case_id is None:
+            self.case_header.show_none()
+            self.show_case(None)
+        else:
+            if case_id != self._moved_on and self._moved_on is not None:
+                self._forget_moved_on()
+            self.read_case(case_id)
+
+    def _forget_moved_on(self) -> None:
+        """The user chose another case: the one that moved on leaves the list."""
+        index = self._case_ids.index(self._moved_on) if self._moved_on in self._case_ids else -1
+        self._moved_on = None
+        if index >= 0:
+            self._case_ids.pop(index)
+            self.case_picker.blockSignals(True)
+            self.case_picker.removeItem(index)
+            self.case_picker.blockSignals(False)
 
     def show_case(self, state: Any | None) -> None:
         """Show what ``screen`` read of the chosen case; None when there is no case."""

@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
 from app.casefile import ReceiptStatus, ShipmentView, receipt_status, shipments_for_receipt
 from app.coldchain import LoggerFileView, logger_files_of_shipment
 from app.core import Actor, Database, ScanMismatch
-from app.journey import receive_unit
+from app.journey import CaseView, find_case, receive_unit
 from app.scanning import ScanAcknowledgement, ScannerSettings, WedgeScan
 from ui.dialogs import LoggerImportDialog, VerifyReceiptDialog
+from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.receipt.cold_chain_panel import ColdChainPanel
 from ui.pages.receipt.words import unit_status
 from ui.tasks import Task, TaskRunner
@@ -99,6 +100,8 @@ class ReceiptPage(QWidget):
         body.addLayout(right, stretch=1)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
+        self.case_header = CaseHeader()
+        layout.addWidget(self.case_header)
         layout.addLayout(body, stretch=1)
         self._enable()
         self.refresh()
@@ -201,6 +204,14 @@ class ReceiptPage(QWidget):
             self.shipment_list.addItem(item)
         self.shipment_list.blockSignals(False)
         ids = [view.id for view in shipments]
+        if keep is not None and keep not in ids and self.shipment is not None:
+            # The shipment shown left the list: it stays shown, marked; nothing else is opened.
+            item = QListWidgetItem(f"{self.shipment.sscc}\n{MOVED_ON.strip()}")
+            item.setData(Qt.ItemDataRole.UserRole, self.shipment)
+            self.shipment_list.blockSignals(True)
+            self.shipment_list.insertItem(0, item)
+            self.shipment_list.blockSignals(False)
+            ids.insert(0, keep)
         self.shipment_list.setCurrentRow(ids.index(keep) if keep in ids else 0 if ids else -1)
 
     def _chosen(self, row: int) -> None:
@@ -217,20 +228,26 @@ class ReceiptPage(QWidget):
         """Reload the chosen shipment's units, logger files and state."""
         if self.shipment is None:
             return
-        database, shipment_id = self.database, self.shipment.id
+        database, actor, shipment_id = self.database, self.actor, self.shipment.id
+        case_id = self.shipment.case_id
 
-        def work(_task: Task) -> tuple[ReceiptStatus, list[LoggerFileView]]:
+        def work(_task: Task) -> tuple[ReceiptStatus, list[LoggerFileView], CaseView | None]:
             return (
                 receipt_status(database, shipment_id),
                 logger_files_of_shipment(database, shipment_id),
+                find_case(database, actor, case_id) if case_id is not None else None,
             )
 
         self.runner.read(work, self._loaded, self._failed)
 
-    def _loaded(self, result: tuple[ReceiptStatus, list[LoggerFileView]]) -> None:
-        status, files = result
+    def _loaded(self, result: tuple[ReceiptStatus, list[LoggerFileView], CaseView | None]) -> None:
+        status, files, case = result
         if self.shipment is None or status.shipment.id != self.shipment.id:
             return  # the user chose another shipment meanwhile
+        if case is None:
+            self.case_header.show_none(f"Shipment {status.shipment.sscc} belongs to no case.")
+        else:
+            self.case_header.show_case(case)
         self.status, self.shipment = status, status.shipment
         units = len(status.units)
         self.header.setText(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from functools import partial
+from itertools import pairwise
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.casefile import (
     CaseRow,
     CaseStage,
+    QcOutcome,
     QcSpecView,
     ReleaseBatch,
     ReleaseScreen,
@@ -41,10 +44,12 @@ from app.journey import (
     QcResultView,
     approve_qc_exception,
     certify_release,
+    correct_qc_result,
     enter_qc_result,
     review_qc_result,
 )
 from ui.dialogs import StatementDialog, ask_password, ask_statement
+from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.release.checklist_view import ChecklistView
 from ui.pages.release.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
@@ -72,6 +77,8 @@ class ReleasePage(QWidget):
         title = QLabel("QC & release")
         title.setObjectName("pageTitle")
         outer.addWidget(title)
+        self.case_header = CaseHeader()
+        outer.addWidget(self.case_header)
         outer.addLayout(self._picker_row())
         self.message = message_line()
         outer.addWidget(self.message)
@@ -150,8 +157,10 @@ class ReleasePage(QWidget):
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
-        """Read the list of batches and the batch shown again."""
-        self._load(self.current_case_id(), "The batches could not be read")
+        """Read the list of batches and the batch shown again (the same batch: never
+        another by itself)."""
+        shown = self.snapshot.case.id if self.snapshot is not None else self.current_case_id()
+        self._load(shown, "The batches could not be read")
 
     def load_batch(self) -> None:
         """Read the chosen batch's results, checklist and release (and the list) again."""
@@ -181,6 +190,11 @@ class ReleasePage(QWidget):
             self.picker.addItem(f"{row.coi_eye_readable} · {row.stage_name}", row.id)
         shown = screen.batch.case.id if screen.batch is not None else None
         ids = [row.id for row in screen.batches]  # compared in Python: Qt's findData may not
+        if screen.batch is not None and screen.batch.case.id not in ids:  # moved on: still shown
+            case = screen.batch.case
+            self.picker.insertItem(0, f"{case.coi_eye_readable} · {case.stage_name}{MOVED_ON}")
+            self.picker.setItemData(0, case.id)
+            ids.insert(0, case.id)
         self.picker.setCurrentIndex(ids.index(shown) if shown in ids else -1)
         self.picker.setEnabled(bool(screen.batches))
         self.picker.blockSignals(False)
@@ -201,6 +215,7 @@ class ReleasePage(QWidget):
 
     def _show_empty(self) -> None:
         self.snapshot = None
+        self.case_header.show_none("No batch chosen.")
         self.summary.setText(
             "No batch is in QC / pending release at your site. Batches appear here when their "
             "last manufacturing step is verified."
@@ -216,6 +231,13 @@ class ReleasePage(QWidget):
         )
         self.snapshot = snapshot
         case = snapshot.case
+        listed = any(row.id == case.id for row in self.batches)
+        self.case_header.show_case(
+            case,
+            moved_on=None
+            if listed
+            else f"This batch has moved on to “{case.stage_name}”; the page stays on it.",
+        )
         side = (
             ""
             if case.side_state.value == "none"
@@ -250,6 +272,9 @@ class ReleasePage(QWidget):
             for index, spec in enumerate(specs)
         }
         fit_qc_table(self.qc_table, len(specs))
+        fields = [row.value for row in self.rows.values() if isinstance(row.value, QLineEdit)]
+        for before, after in pairwise(fields):
+            QWidget.setTabOrder(before, after)
 
     def _show_checklist(self, snapshot: ReleaseBatch) -> None:
         checklist = snapshot.checklist
@@ -298,23 +323,54 @@ class ReleasePage(QWidget):
             row.review.setEnabled(not working)
             row.approve.setEnabled(not working)
 
-    def _signed(self, words: str) -> None:
+    def _signed(self, words: str, case_id: uuid.UUID | None = None) -> None:
+        """Say what was signed, then show that batch again (``case_id``: the batch signed)."""
         show_message(self.message, words, ok=True)
-        self.refresh()
+        if case_id is None:
+            self.refresh()
+        else:
+            self._load(case_id, "The batch could not be read")
 
     def _refused(self, failure: Failure) -> None:
         show_failed(self.message, failure)
         self.load_batch()
 
     # ------------------------------------------------------------------ QC analyst
+    def next_field(self, test_code: str) -> None:
+        """Move the cursor to the next test's value, its text selected so that what is typed
+        next replaces it; after the last test, select the last value's text."""
+        codes = list(self.rows)
+        later = codes[codes.index(test_code) + 1 :] if test_code in codes else []
+        target = self.rows[later[0]].value if later else self.rows[test_code].value
+        if isinstance(target, QLineEdit):
+            target.setFocus()
+            target.selectAll()
+
     def save_result(self, test_code: str) -> None:
-        """Save the value typed for ``test_code`` (Enter in its field)."""
+        """Save the value typed for ``test_code`` (Enter in its field), then move on to the
+        next test. A test that has a result is corrected: the page asks for the reason."""
         if self.snapshot is None:
             return
         row = self.rows[test_code]
         value = row.value.text()
-        case_id = self.snapshot.case.id
+        case = self.snapshot.case
+        current = self.snapshot.results.get(test_code)
+        self.next_field(test_code)
+        if current is not None and current.outcome is not QcOutcome.PENDING:
+            if value.strip() == current.value:
+                return  # unchanged: nothing to save
+            reason = self._correction_reason(case, row.spec, current, value)
+            if reason is None:
+                row.show(current, self.snapshot.signatures.get(current.id, ()))
+                show_message(self.message, f"{row.spec.name} was not changed.", ok=True)
+                return
+            work = partial(
+                correct_qc_result, self.database, self.actor, case.id, test_code, value, reason
+            )
+        else:
+            work = partial(enter_qc_result, self.database, self.actor, case.id, test_code, value)
         row.show_saving()
+        case_id = case.id
 
         def saved(view: QcResultView) -> None:
             if self.snapshot is None or self.snapshot.case.id != case_id:
@@ -324,9 +380,12 @@ class ReleasePage(QWidget):
             )
             row.show(view, ())
             words, state = outcome_words(view)
+            unit = f" {view.unit}" if view.unit else ""
+            done = "Corrected" if view.correction_reason else "Saved"
             show_message(
                 self.message,
-                f"Saved {row.spec.name} = {view.value}: {words} (criterion {row.spec.criterion}).",
+                f"{done} {row.spec.name} = {view.value}{unit}: {words} "
+                f"(criterion {row.spec.criterion}).",
                 ok=state != "fail",
             )
 
@@ -335,12 +394,31 @@ class ReleasePage(QWidget):
             if self.snapshot is not None and self.snapshot.case.id == case_id:
                 current = self.snapshot.results.get(test_code)
                 row.show(current, ())
+                if current is None and isinstance(row.value, QLineEdit):
+                    row.value.clear()
 
-        WriteOp(
-            partial(enter_qc_result, self.database, self.actor, case_id, test_code, value),
-            doing=f"{row.spec.name} was not saved",
-            changes={"qc"},
-        ).success(saved).failure(refused).run(self.runner)
+        WriteOp(work, doing=f"{row.spec.name} was not saved", changes={"qc"}).success(
+            saved
+        ).failure(refused).run(self.runner)
+
+    def _correction_reason(
+        self, case: CaseView, spec: QcSpecView, current: QcResultView, value: str
+    ) -> str | None:
+        """Ask why a result is corrected; None when the analyst cancels."""
+        unit = f" {escape(spec.unit)}" if spec.unit else ""
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                f"Correct {spec.name}",
+                f"<b>{escape(spec.name)}</b> of batch {case.coi_eye_readable} already has the "
+                f"result <b>{escape(current.value)}{unit}</b> ({outcome_words(current)[0]}). "
+                f"Correct it to <b>{escape(value.strip())}</b>? State the reason: the earlier "
+                "value stays on record"
+                + (" and QA reviews the corrected result again." if current.reviewed else "."),
+                action="Correct",
+            )
+        )
+        return None if answer is None else answer[0]
 
     # ------------------------------------------------------------------ QA
     def _result(self, test_code: str) -> tuple[CaseView, QcSpecView, QcResultView] | None:
@@ -436,5 +514,6 @@ class ReleasePage(QWidget):
             lambda _done: self._signed(
                 f"✔ Batch {case.coi_eye_readable} certified for release with your "
                 "signature; its final product bags are released.",
+                case.id,
             )
         ).failure(self._refused).run(self.runner)

@@ -1,5 +1,6 @@
-"""One QC test in the results table: its value (typed by the analyst), the judged outcome in
-words, and QA's review and exception controls."""
+"""One QC test in the results table: its value (typed by the analyst, in the unit shown beside
+it), the values a correction replaced, the judged outcome in words, and QA's review and
+exception controls."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
 from app.casefile import QcOutcome, QcSpecView
 from app.journey import QcResultView
-from ui.widgets import restyle
+from ui.widgets import escape, restyle
 
 OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
     QcOutcome.PASS: ("✔ Pass", "pass"),
@@ -28,7 +30,9 @@ OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
     QcOutcome.PENDING: ("◷ Pending", "pending"),
 }
 NO_RESULT = ("— No result yet", "none")
-ROW_HEIGHT = 50
+ROW_HEIGHT = 62
+VALUE_WIDTH = 230
+UNIT_WIDTH = 96
 
 
 def outcome_words(view: QcResultView | None) -> tuple[str, str]:
@@ -61,14 +65,28 @@ class QcRow:
         self.value: QLineEdit | QLabel
         if analyst:
             self.value = QLineEdit()
+            unit = f" in {spec.unit}" if spec.unit else ""
             self.value.setPlaceholderText("type + Enter")
             self.value.setToolTip(
-                f"Type the result ({spec.criterion}) or 'pending', then press Enter."
+                f"Type the result{unit} ({spec.criterion}) or 'pending', then press Enter; "
+                "Enter and Tab move to the next test. A lab's forms are read: 1.2e8, "
+                "1.2 × 10⁸, 1.2x10^8, 1,2e8."
             )
             self.value.returnPressed.connect(lambda: save(spec.test_code))
         else:
             self.value = QLabel()
         self.value.setObjectName(f"value-{spec.test_code}")
+        self.unit = QLabel(spec.unit)
+        self.unit.setObjectName(f"unit-{spec.test_code}")
+        self.unit.setToolTip(f"The value is in {spec.unit}." if spec.unit else "")
+        self.unit.setFixedWidth(UNIT_WIDTH)
+        self.unit.setWordWrap(True)
+        self.unit.setStyleSheet("font-size: 11px;")
+        self.unit.setVisible(bool(spec.unit))
+        self.history = QLabel()
+        self.history.setObjectName(f"history-{spec.test_code}")
+        self.history.setStyleSheet("color: #8a5a00; font-size: 11px;")
+        self.history.hide()
         self.outcome = QLabel()
         self.outcome.setObjectName(f"outcome-{spec.test_code}")
         self.review_state = QLabel()
@@ -86,7 +104,7 @@ class QcRow:
         review_layout.addWidget(self.review)
         review_layout.addWidget(self.approve)
         review_layout.addStretch(1)
-        table.setCellWidget(index, 2, _padded(self.value))
+        table.setCellWidget(index, 2, _value_cell(self.value, self.unit, self.history))
         table.setCellWidget(index, 3, _padded(self.outcome))
         table.setCellWidget(index, 4, review_cell)
         self.is_qa = qa
@@ -100,9 +118,9 @@ class QcRow:
         if isinstance(self.value, QLineEdit):
             if view is not None and self.value.text().strip() != view.value:
                 self.value.setText(view.value)
-            self.value.setReadOnly(view is not None and view.reviewed)
         else:
             self.value.setText(view.value if view is not None else "—")
+        self._show_history(view)
         exception_allowed = (
             view is not None
             and view.outcome is QcOutcome.PENDING
@@ -125,6 +143,26 @@ class QcRow:
             self.is_qa and view is not None and view.reviewed and exception_allowed
         )
 
+    def _show_history(self, view: QcResultView | None) -> None:
+        """The values a correction replaced stay visible: the last one under the value, all of
+        them (with who entered them, when, and why they were replaced) in its tooltip."""
+        earlier = view.earlier if view is not None else ()
+        self.history.setVisible(bool(earlier))
+        if not earlier:
+            self.history.setToolTip("")
+            return
+        last = earlier[-1]
+        self.history.setText(
+            f"⟲ was {last.value}" + (f" ({len(earlier)} earlier)" if len(earlier) > 1 else "")
+        )
+        lines = [
+            f"{escape(e.value)} ({OUTCOMES[e.outcome][0]}) — {escape(e.entered_by)}, "
+            f"{e.entered_at:%Y-%m-%d %H:%M} UTC"
+            + (f"; replaced because: {escape(e.replaced_because)}" if e.replaced_because else "")
+            for e in earlier
+        ]
+        self.history.setToolTip("Earlier values:<br>" + "<br>".join(lines))
+
     def show_saving(self) -> None:
         """Say that the typed value is being saved."""
         self.outcome.setText("… saving")
@@ -139,6 +177,23 @@ def _padded(widget: QWidget) -> QWidget:
     return holder
 
 
+def _value_cell(value: QWidget, unit: QLabel, history: QLabel) -> QWidget:
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(4, 2, 4, 2)
+    layout.setSpacing(0)
+    line = QHBoxLayout()
+    line.setSpacing(4)
+    typed = isinstance(value, QLineEdit)
+    line.addWidget(value, stretch=1 if typed else 0)
+    line.addWidget(unit)
+    if not typed:
+        line.addStretch(1)
+    layout.addLayout(line)
+    layout.addWidget(history)
+    return holder
+
+
 def qc_table() -> QTableWidget:
     """The results table: test, criterion, value, judged result and QA's review, one row each."""
     table = QTableWidget(0, 5)
@@ -148,6 +203,7 @@ def qc_table() -> QTableWidget:
     table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
     table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)  # Tab moves between the value fields, not the cells
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     header = table.horizontalHeader()
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -155,7 +211,7 @@ def qc_table() -> QTableWidget:
     header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
     header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
     header.setSectionResizeMode(4, QHeaderView.ResizeMode.Fixed)
-    table.setColumnWidth(2, 140)
+    table.setColumnWidth(2, VALUE_WIDTH)
     return table
 
 
