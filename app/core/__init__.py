@@ -45,6 +45,7 @@ from app.core.identifiers import (
 from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
 from app.core.records import load, person
 from app.core.standing import ensure_standing
+from app.core.text_limits import SEARCH_LONGEST, checked_search, text_problem
 from app.core.unit_of_work import UnitOfWork, record_key
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "FONT",
     "GMP_ROLES",
     "MONO",
+    "SEARCH_LONGEST",
     "AccountLocked",
     "Actor",
     "AuthenticationFailed",
@@ -75,6 +77,7 @@ __all__ = [
     "ValidationFailed",
     "ViabilityExpired",
     "canonical_json",
+    "checked_search",
     "coi_fragment",
     "coi_text",
     "combines_admin_with_gmp",
@@ -98,6 +101,7 @@ __all__ = [
     "resolve_station",
     "save_settings",
     "settings_path",
+    "text_problem",
     "verify_chain",
     "verify_database",
 ]

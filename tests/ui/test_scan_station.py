@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -360,6 +360,26 @@ def test_an_unreadable_scan_is_red_and_needs_a_deliberate_click(
         "outcome": "unreadable",
     }
     assert station.focusWidget() is station.scan_field  # the click did not take the focus
+
+
+def test_text_no_code_could_be_is_recorded_as_unreadable(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    _choose(qtbot, station, journey.case)
+    qtbot.keyClicks(station.scan_field, "=G1234")
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):  # BEL, as a bad setup sends it
+        QApplication.sendEvent(
+            station.scan_field, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, "\x07")
+        )
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+    assert _settled(qtbot, station) == "scanBannerUnreadable"
+    assert "control character(s) 0x07" in station.detail.text()
+    assert "Nothing was checked" in station.detail.text() and station.blocked
+    [scan] = _station_scans(demo)
+    assert scan.outcome is ScanOutcome.UNREADABLE and scan.raw_text == "=G1234\x07"
+    qtbot.mouseClick(station.acknowledge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not station.blocked, timeout=WAIT_MS)
+    assert len(_acknowledgements(demo, scan)) == 1
 
 
 def test_gs_as_a_substitute_text_and_as_ctrl_bracket(

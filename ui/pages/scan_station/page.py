@@ -103,7 +103,6 @@ class ScanStation(QWidget):
         self.change_case_button, self.decode_button = body.change_case_button, body.decode_button
         self.camera_button = body.camera_button
         self.scan_field.scanned.connect(self._scanned)
-        self.scan_field.rejected.connect(self._entry_rejected)
         self.scan_field.refused.connect(self._input_refused)
         self.change_case_button.clicked.connect(self.change_case)
         self.decode_button.clicked.connect(self._choose_image)
@@ -197,13 +196,6 @@ class ScanStation(QWidget):
             return
         source = "typed" if scan.typed_by_hand else "scanner"
         self._enqueue(ScanEntry(scan.raw, source))
-
-    def _entry_rejected(self, text: str) -> None:
-        if self.blocked:
-            return
-        self.notice.hide()
-        self.body.show_banner("scanBannerWarning", "⚠ ENTRY NOT CHECKED", text)
-        self.body.remember(f"⚠ entry not checked: {text}")
 
     def _choose_case(self, scan: WedgeScan) -> None:
         choice = choose_case(self.database, self.actor, scan)
