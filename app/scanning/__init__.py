@@ -19,6 +19,7 @@ from app.scanning.service import (
     ScanVerdict,
     check_scan,
     checked_scan_text,
+    record_refused_scan,
     refuse_scan,
     verify_scan,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "mrn_of",
     "mrn_pattern_problem",
     "names_only_coi",
+    "record_refused_scan",
     "refuse_scan",
     "scan_text_problem",
     "shortened",

@@ -339,3 +339,20 @@ def checked_scan_text(uow: UnitOfWork, raw: str, expected: Expectation) -> None:
     problem = scan_text_problem(raw)
     if problem is not None:
         raise refuse_scan(uow, raw, expected, problem)
+
+
+def record_refused_scan(
+    database: Database, actor: Actor, raw: str, expected: Expectation, reason: str
+) -> ScanVerdict:
+    """Record on its own a scan a screen refused before any service could use it (the scan
+    station's case choice): text no code could be is refused as such, else with ``reason``."""
+    scanned, problem = _identified(raw, expected)
+    return _record_refusal(
+        database,
+        actor,
+        raw,
+        scanned,
+        expected=expected,
+        reasons=(problem or reason,),
+        deviation=False,
+    )

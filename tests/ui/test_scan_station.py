@@ -362,16 +362,36 @@ def test_an_unreadable_scan_is_red_and_needs_a_deliberate_click(
     assert station.focusWidget() is station.scan_field  # the click did not take the focus
 
 
+def _scan_with_a_bell(qtbot: QtBot, station: ScanStation, text: str) -> None:
+    qtbot.keyClicks(station.scan_field, text)
+    bell = Qt.KeyboardModifier.NoModifier, "\x07"  # BEL, as a misconfigured scanner sends it
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(station.scan_field, QKeyEvent(kind, 0, *bell))
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+
+
 def test_text_no_code_could_be_is_recorded_as_unreadable(
     qtbot: QtBot, station: ScanStation, journey: Journey, demo
 ) -> None:
+    # As the case: not chosen, said on the banner, and the refused entry is on record.
+    _scan_with_a_bell(qtbot, station, f"&/{journey.case.coi}")
+    assert station.coi is None and "control character(s) 0x07" in station.detail.text()
+
+    def as_case() -> list[Scan]:
+        with demo.database.read_session() as session:
+            found = select(Scan).where(Scan.purpose == scan_station.CASE_CHOICE)
+            return list(session.scalars(found))
+
+    qtbot.waitUntil(lambda: len(as_case()) == 1, timeout=WAIT_MS)
+    [refused] = as_case()
+    assert refused.outcome is ScanOutcome.UNREADABLE and refused.case_id is None
+    assert not station.blocked
+    _scan(qtbot, station, "(01)09501101530003")  # a valid code, not a COI: recorded too
+    qtbot.waitUntil(lambda: len(as_case()) == 2, timeout=WAIT_MS)
+    assert "not a case COI" in station.detail.text()
+    # As a container of the chosen case: red, blocked, recorded as unreadable.
     _choose(qtbot, station, journey.case)
-    qtbot.keyClicks(station.scan_field, "=G1234")
-    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):  # BEL, as a bad setup sends it
-        QApplication.sendEvent(
-            station.scan_field, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, "\x07")
-        )
-    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+    _scan_with_a_bell(qtbot, station, "=G1234")
     assert _settled(qtbot, station) == "scanBannerUnreadable"
     assert "control character(s) 0x07" in station.detail.text()
     assert "Nothing was checked" in station.detail.text() and station.blocked
