@@ -143,6 +143,20 @@ def test_bad_names_are_refused_naming_the_field_and_its_limit_on_both_backends(d
     enrol_patient(demo.database, cora, _enrolment(family_name="z" * 200))  # at the limit
 
 
+@pytest.mark.parametrize("field", ["product_code", "manufacturing_site_code"])
+def test_a_nul_or_a_surrogate_in_a_code_looked_up_is_refused_in_words(demo, field: str) -> None:
+    """Every other look-up of typed text (here the product and site codes of an enrolment, as
+    the command line passes them) meets the same refusal under the services, on both backends:
+    PostgreSQL raised ``DataError`` for a NUL, and neither could encode a lone surrogate."""
+    cora = demo["cora.coordinator"]
+    before = _counts(demo.database)
+    for bad in ("S12\x0034", "S12\udcff34"):
+        enrolment = Enrolment(**{**_enrolment().__dict__, field: bad})
+        with pytest.raises(ValidationFailed, match="which no record can hold"):
+            enrol_patient(demo.database, cora, enrolment)
+    assert _counts(demo.database) == before
+
+
 def test_bad_user_names_are_refused_and_a_bad_sign_in_name_is_just_wrong(demo) -> None:
     admin = authenticate(demo.database, "admin", PASSWORD, "test-station")
     before = _counts(demo.database)
