@@ -23,6 +23,7 @@ from app.core import (
     NotPermitted,
     UnitOfWork,
     ValidationFailed,
+    text_problem,
 )
 from db.enums import Role
 from db.models import Site, User, UserRole
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+USERNAME_LONGEST = 64
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,10 @@ def count_users(database: Database) -> int:
 
 
 def _find_user(session: Session, username: str) -> User | None:
-    return session.scalar(select(User).where(User.username == username.strip().lower()))
+    name = username.strip().lower()
+    if len(name) > USERNAME_LONGEST or text_problem(name) is not None:
+        return None  # no user has such a name (and PostgreSQL cannot even compare a NUL)
+    return session.scalar(select(User).where(User.username == name))
 
 
 def _new_user(

@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
 from app.audit.case_records import case_record_keys
-from app.core import Actor, Database, NotFound, NotPermitted, ValidationFailed, coi_fragment
+from app.core import (
+    Actor,
+    Database,
+    NotFound,
+    NotPermitted,
+    ValidationFailed,
+    checked_search,
+    coi_fragment,
+)
 from db.base import Base
 from db.enums import Role
 from db.models import (
@@ -262,6 +270,8 @@ def _conditions(
     session: Session, actor: Actor, audit_filter: AuditFilter
 ) -> tuple[list[ColumnElement[bool]], str]:
     scope, words = _scope(session, actor)
+    for name, value in audit_filter.as_dict().items():  # the typed fields, before any query
+        checked_search(value, f"{name.replace('_', ' ')} filter")
     where = [] if scope is None else [scope]
     since, until = audit_filter.since, audit_filter.until
     for moment in (since, until):

@@ -23,6 +23,7 @@ from app.core import (
     Database,
     NotFound,
     NotPermitted,
+    checked_search,
     coi_fragment,
     coi_text,
     din_text,
@@ -157,7 +158,7 @@ class CasePage:
 
 
 def _search(actor: Actor, text: str, identity: bool) -> ColumnElement[bool] | None:
-    term = text.strip()
+    term = checked_search(text.strip(), "search text")
     fragment = coi_fragment(term)
     conditions: list[ColumnElement[bool]] = []
     if len(fragment) == COI_LENGTH and not coi_content_errors(fragment):

@@ -57,6 +57,7 @@ from app.core.identifiers import (
 from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
 from app.core.records import load, person
 from app.core.standing import ensure_standing
+from app.core.text_limits import SEARCH_LONGEST, checked_search, text_problem
 from app.core.unit_of_work import UnitOfWork, record_key
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "FONT",
     "GMP_ROLES",
     "MONO",
+    "SEARCH_LONGEST",
     "AccountLocked",
     "Actor",
     "AuditKey",
@@ -97,6 +99,7 @@ __all__ = [
     "canonical_json",
     "canonical_value",
     "chain_head",
+    "checked_search",
     "coi_fragment",
     "coi_text",
     "combines_admin_with_gmp",
@@ -128,6 +131,7 @@ __all__ = [
     "save_settings",
     "seal_text",
     "settings_path",
+    "text_problem",
     "verification_in_words",
     "verify_chain",
     "verify_database",

@@ -6,8 +6,9 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +22,9 @@ from app.core.errors import (
     NotADatabase,
     SchemaMissing,
     SchemaTooNew,
+    ValidationFailed,
 )
+from app.core.text_limits import text_problem
 from db.engine import WRITE_OPTION, UnsupportedDatabaseURL, make_engine, sqlite_path
 from db.migrate import SchemaNewerThanApp, schema_state, upgrade_to_head
 
@@ -79,12 +82,37 @@ class Database:
         self.engine.dispose()
 
 
+def _refuse_unstorable_text(
+    _connection: Any,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> None:
+    """Refuse, the same way on both backends, a text value neither can take or compare: a NUL
+    (PostgreSQL's ``DataError``; SQLite would take it) or lone surrogates (neither can encode
+    them). The services name the field where they can (`app.core.text_limits`); this is the net
+    under every other look-up (a product or site code typed on the command line). Bulk inserts
+    (``executemany``) carry values the application made, not typed ones."""
+    if executemany or not parameters:
+        return
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    for value in values:
+        if isinstance(value, str) and (problem := text_problem(value)) is not None:
+            raise ValidationFailed(
+                f"A value entered holds {problem}, which no record can hold: remove it and "
+                "try again. Nothing was saved."
+            )
+
+
 def connect(url: str) -> Database:
     """Connect to ``url`` and check that it is a usable database; raise a clear error if not."""
     try:
         engine = make_engine(url)
     except (UnsupportedDatabaseURL, ArgumentError) as exc:
         raise ConfigurationError(f"The database URL {url!r} is not usable: {exc}.") from exc
+    event.listen(engine, "before_cursor_execute", _refuse_unstorable_text)
     database = Database(url, engine)
     path = sqlite_path(engine.url)
     if path is not None and not path.parent.exists():

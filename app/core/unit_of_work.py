@@ -16,6 +16,7 @@ from app.core.audit_anchor import anchor_head
 from app.core.audit_chain import PendingEvent, append_to_chain, values_of
 from app.core.errors import RecordNotDeletable, StaleRecord
 from app.core.standing import ensure_standing
+from app.core.text_limits import check_record_text
 from db.base import Base, Versioned
 from db.models import User
 
@@ -138,9 +139,11 @@ class UnitOfWork:
                     "correct it with a reason instead."
                 )
         for record in session.new:
+            check_record_text(record, changed_only=False)  # same limits on both backends
             if isinstance(record, Versioned) and record.updated_by_id is None:
                 record.updated_by_id = self.actor.user_id
         for record in session.dirty:
+            check_record_text(record, changed_only=True)
             if isinstance(record, Versioned) and session.is_modified(record):
                 record.updated_by_id = self.actor.user_id
                 self._versioned.append((_model_of(record), record.id, record.version))

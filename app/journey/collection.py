@@ -16,8 +16,9 @@ from app.journey.stages import Operation
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from app.labelling import reconcile
 from app.quality import sign
+from app.scanning import Expectation, checked_scan_text, refuse_scan
 from db.enums import CustodyAction, Role, SignatureMeaning, UnitKind, UnitStatus
-from db.models import Product, Site, Unit
+from db.models import Case, Product, Site, Unit
 from labels.scan import parse_scan
 
 _CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -47,14 +48,25 @@ def _check(bag: CollectedBag) -> None:
         raise ValidationFailed("The collection end is in the future: check the time.")
 
 
-def _din(uow: UnitOfWork, clinic: Site, bag: CollectedBag) -> str:
+def _din(uow: UnitOfWork, clinic: Site, case: Case, bag: CollectedBag) -> str:
     if bag.din_scan is None:
         return issue_din(uow.session, clinic).din
+    expected = Expectation(
+        purpose="pre-labelled DIN",
+        description="the DIN of a pre-labelled collection set",
+        coi=case.coi,
+    )
+    checked_scan_text(uow, bag.din_scan, expected)
     result = parse_scan(bag.din_scan)
     din = result.fields.get("din")
     if not result.valid or din is None:
-        raise ValidationFailed(
-            "The scanned code is not a valid DIN: " + "; ".join(result.errors or ("no DIN",))
+        errors = "; ".join(result.errors or ("it carries no DIN",))[:300].rstrip(".")
+        raise refuse_scan(
+            uow,
+            bag.din_scan,
+            expected,
+            f"The scanned code is not a valid DIN: {errors}. Scan the DIN bar code of the "
+            "pre-labelled set, or leave the field empty to have a DIN issued.",
         )
     if uow.session.scalar(select(Unit.id).where(Unit.din == din)) is not None:
         raise ValidationFailed(f"DIN {din} is already registered on another container.")
@@ -77,7 +89,7 @@ def register_collection(
             coi=case.coi,
             kind=UnitKind.APHERESIS_BAG,
             status=UnitStatus.REGISTERED,
-            din=_din(uow, clinic, bag),
+            din=_din(uow, clinic, case, bag),
             product_code=autologous_product_code(product),
             volume_ml=bag.volume_ml,
             anticoagulant=bag.anticoagulant.strip(),

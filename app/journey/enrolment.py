@@ -66,6 +66,8 @@ def _text_problem(label: str, value: str, limit: int, allowed: frozenset[str]) -
     if len(text) > limit:
         return f"The {label} is {len(text)} characters long: at most {limit}."
     for char in text:
+        if unicodedata.category(char) == "Cs":
+            return f"The {label} holds bytes that are not valid text: type it again."
         if unicodedata.category(char)[0] == "C":
             return f"The {label} holds a control character (U+{ord(char):04X}): type it again."
         if not (char.isalnum() or unicodedata.category(char)[0] == "M" or char in allowed):

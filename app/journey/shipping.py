@@ -25,7 +25,7 @@ from app.journey.unit_clock import ensure_viable
 from app.journey.unit_states import RECEIPT_CAUSES, enter_side_state, lift_side_state
 from app.labelling import reconcile
 from app.quality import open_deviation, sign
-from app.scanning import Expectation, check_scan
+from app.scanning import Expectation, check_scan, checked_scan_text, refuse_scan
 from db.enums import (
     CustodyAction,
     ReceiptOutcome,
@@ -181,18 +181,35 @@ def pack_unit(
     return view
 
 
-def attach_logger(
-    database: Database, actor: Actor, shipment_id: uuid.UUID, raw_scan: str
-) -> ShipmentView:
-    """Scan the data logger's GIAI (AI 8004) into the shipper before it leaves."""
+def _logger_giai(uow: UnitOfWork, case: Case, raw_scan: str) -> str:
+    """The GIAI (AI 8004) a logger scan carries; any other scan is refused and recorded."""
+    expected = Expectation(
+        purpose="data logger",
+        description="the data logger's GIAI (AI 8004)",
+        coi=case.coi,
+        wants="logger",
+    )
+    checked_scan_text(uow, raw_scan, expected)
     result = parse_scan(raw_scan)
     giai = result.fields.get("8004")
     if not result.valid or giai is None:
-        raise ValidationFailed(
-            "That is not a data logger's GIAI (AI 8004): scan the logger's own bar code."
+        raise refuse_scan(
+            uow,
+            raw_scan,
+            expected,
+            "That is not a data logger's GIAI (AI 8004): scan the logger's own bar code.",
         )
+    return giai
+
+
+def attach_logger(
+    database: Database, actor: Actor, shipment_id: uuid.UUID, raw_scan: str
+) -> ShipmentView:
+    """Scan the data logger's GIAI (AI 8004) into the shipper before it leaves; any other
+    scan is refused and recorded."""
     with UnitOfWork(database, actor) as uow:
-        shipment, _case, _leg = _open_shipment(uow, shipment_id)
+        shipment, case, _leg = _open_shipment(uow, shipment_id)
+        giai = _logger_giai(uow, case, raw_scan)
         shipment.logger_giai = giai
         uow.annotate(shipment, action="attach logger")
         view = shipment_view(uow.session, shipment)

@@ -5,12 +5,27 @@ from __future__ import annotations
 
 from app.scanning.alarms import ScanAcknowledgement, acknowledge_scan_refusal
 from app.scanning.entries import ImageReading, ScanEntry, camera_entry, image_reading
+from app.scanning.raw_text import (
+    GS,
+    LONGEST_SCAN,
+    SEPARATORS,
+    scan_text_problem,
+    shortened,
+    shown,
+)
 from app.scanning.rules import Expectation
-from app.scanning.service import UNIT_KIND_NAMES, ScanVerdict, check_scan, verify_scan
+from app.scanning.service import (
+    UNIT_KIND_NAMES,
+    ScanVerdict,
+    check_scan,
+    checked_scan_text,
+    record_refused_scan,
+    refuse_scan,
+    verify_scan,
+)
 from app.scanning.settings import ScannerSettings
 from app.scanning.wedge import (
     AIM_PREFIX,
-    GS,
     GS_SHOWN,
     LONGEST_ENTRY,
     Keystroke,
@@ -19,8 +34,6 @@ from app.scanning.wedge import (
     case_coi,
     entry_problem,
     names_only_coi,
-    shortened,
-    shown,
 )
 from app.scanning.wristband import (
     MRN_PATTERN_LONGEST,
@@ -34,7 +47,9 @@ __all__ = [
     "GS",
     "GS_SHOWN",
     "LONGEST_ENTRY",
+    "LONGEST_SCAN",
     "MRN_PATTERN_LONGEST",
+    "SEPARATORS",
     "UNIT_KIND_NAMES",
     "Expectation",
     "ImageReading",
@@ -50,11 +65,15 @@ __all__ = [
     "camera_entry",
     "case_coi",
     "check_scan",
+    "checked_scan_text",
     "entry_problem",
     "image_reading",
     "mrn_of",
     "mrn_pattern_problem",
     "names_only_coi",
+    "record_refused_scan",
+    "refuse_scan",
+    "scan_text_problem",
     "shortened",
     "shown",
     "verify_scan",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.scanning.wedge import names_only_coi, shown
+from app.scanning.raw_text import shown
+from app.scanning.wedge import names_only_coi
 from labels.decode import DecodedSymbol, ImageDecode
 
 

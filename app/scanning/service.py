@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.core import Actor, Database, ScanMismatch, UnitOfWork
 from app.quality import open_deviation
+from app.scanning.raw_text import LONGEST_SCAN, scan_text_problem
 from app.scanning.rules import (
     TWO_D_NEEDED,
     Expectation,
@@ -27,12 +28,13 @@ from app.scanning.rules import (
     judge,
     judge_print,
 )
+from app.scanning.wristband import SCAN_THE_WRISTBAND
 from db.enums import LabelStatus, ScanOutcome, UnitKind
 from db.models import Case, Label, Scan, Unit, User
 from labels.scan import parse_scan
 
 _LONGEST_PAYLOAD = 2000  # longer than any label's code
-_LONGEST_STORED = 10_000  # longer than any scanner sends (LONGEST_ENTRY is 4 000)
+_KEPT_OF_TOO_LONG = 200  # what is stored of a scan longer than any code (refused unread)
 
 UNIT_KIND_NAMES: dict[UnitKind, str] = {
     UnitKind.APHERESIS_BAG: "Apheresis bag",
@@ -150,11 +152,28 @@ def _scan_row(
 
 def storable(raw: str) -> str:
     """Scanned text as a database can hold it: NUL and lone surrogates written out, and a
-    text longer than any code cut short (with its length said)."""
-    text = raw.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
-    if len(text) > _LONGEST_STORED:
-        return f"{text[:_LONGEST_STORED]}… ({len(raw)} characters in all)"
+    text longer than any code (refused unread) cut to its first characters, its length said."""
+    kept = raw if len(raw) <= LONGEST_SCAN else raw[:_KEPT_OF_TOO_LONG]
+    text = kept.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    if kept is not raw:
+        return f"{text}… ({len(raw)} characters in all)"
     return text
+
+
+def _unreadable(problem: str) -> ScannedIdentity:
+    return ScannedIdentity(kind="unknown", valid=False, errors=(problem,))
+
+
+def _identified(
+    raw: str, expected: Expectation, gs_substitute: str | None = None
+) -> tuple[ScannedIdentity, str | None]:
+    """What ``raw`` carries, or the refusal of text no code could be (then it is not parsed)."""
+    problem = scan_text_problem(raw)
+    if problem is None:
+        return identify(parse_scan(raw, gs_substitute=gs_substitute)), None
+    then = SCAN_THE_WRISTBAND if expected.wants == "patient" else "scan the code again"
+    reason = f"{problem} Nothing was checked: {then}."
+    return _unreadable(reason), reason
 
 
 def _case_id(session: Session, coi: str) -> uuid.UUID | None:
@@ -180,6 +199,7 @@ def _record_refusal(
     *,
     expected: Expectation,
     reasons: tuple[str, ...],
+    deviation: bool = True,
 ) -> ScanVerdict:
     with UnitOfWork(database, actor) as uow:
         case_id = _case_id(uow.session, expected.coi)
@@ -196,7 +216,7 @@ def _record_refusal(
         uow.add(scan, action="scan refused", reason=reasons[0])
         uow.flush()
         deviation_number = None
-        if scan.outcome is ScanOutcome.MISMATCH and reasons != (TWO_D_NEEDED,):
+        if deviation and scan.outcome is ScanOutcome.MISMATCH and reasons != (TWO_D_NEEDED,):
             deviation_number = open_deviation(
                 uow,
                 kind="scan_mismatch",
@@ -226,7 +246,9 @@ def check_scan(
     reprint). A mismatch rolls back ``uow``, is recorded on its own, and raises `ScanMismatch`
     naming the refused scan (its alarm is acknowledged with `acknowledge_scan_refusal`).
     """
-    scanned = identify(parse_scan(raw, gs_substitute=gs_substitute))
+    scanned, problem = _identified(raw, expected, gs_substitute)
+    if problem is not None:
+        raise refuse_scan(uow, raw, expected, problem)
     unit, reasons = _judged(uow.session, scanned, expected, two_d_needed=two_d_needed)
     if reasons:
         uow.session.rollback()
@@ -258,7 +280,12 @@ def verify_scan(
 ) -> ScanVerdict:
     """Verify and record one scan on its own (scan station); never raises on a mismatch."""
     with UnitOfWork(database, actor) as uow:
-        scanned = identify(parse_scan(raw, gs_substitute=gs_substitute))
+        scanned, problem = _identified(raw, expected, gs_substitute)
+        if problem is not None:
+            uow.session.rollback()
+            return _record_refusal(
+                database, actor, raw, scanned, expected=expected, reasons=(problem,)
+            )
         unit, reasons = _judged(uow.session, scanned, expected, two_d_needed=False)
         if reasons:
             uow.session.rollback()
@@ -274,3 +301,58 @@ def verify_scan(
         verdict = _verdict(scan, (), scanned)
         uow.commit()
     return verdict
+
+
+def refuse_scan(
+    uow: UnitOfWork, raw: str, expected: Expectation, reason: str, *, deviation: bool = False
+) -> ScanMismatch:
+    """Throw ``uow``'s work away, record ``raw`` as a refused scan (``reason``) in a transaction
+    of its own, and return the `ScanMismatch` for the caller to raise.
+
+    For a scan a service cannot use: text no code could be (`scan_text_problem`), or a valid
+    code of the wrong kind for the field. ``deviation`` also opens a deviation for a valid
+    code (a wrong container); text that is no code never opens one.
+    """
+    scanned, problem = _identified(raw, expected)
+    reasons = (problem or reason,)
+    uow.session.rollback()
+    refusal = _record_refusal(
+        uow.database,
+        uow.actor,
+        raw,
+        scanned,
+        expected=expected,
+        reasons=reasons,
+        deviation=deviation,
+    )
+    return ScanMismatch(
+        reasons[0],
+        reasons=reasons,
+        scan_id=refusal.scan_id,
+        deviation_number=refusal.deviation_number,
+    )
+
+
+def checked_scan_text(uow: UnitOfWork, raw: str, expected: Expectation) -> None:
+    """Refuse (and record) ``raw`` when it is text no code could be; for the services that
+    parse a scan themselves (a pre-labelled DIN, a data logger's code)."""
+    problem = scan_text_problem(raw)
+    if problem is not None:
+        raise refuse_scan(uow, raw, expected, problem)
+
+
+def record_refused_scan(
+    database: Database, actor: Actor, raw: str, expected: Expectation, reason: str
+) -> ScanVerdict:
+    """Record on its own a scan a screen refused before any service could use it (the scan
+    station's case choice): text no code could be is refused as such, else with ``reason``."""
+    scanned, problem = _identified(raw, expected)
+    return _record_refusal(
+        database,
+        actor,
+        raw,
+        scanned,
+        expected=expected,
+        reasons=(problem or reason,),
+        deviation=False,
+    )

@@ -20,32 +20,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from app.scanning.raw_text import GS, LONGEST_SCAN, scan_text_problem, shortened, shown
 from app.scanning.settings import ScannerSettings
 from labels.isbt128 import CoiIdentifier, InvalidCoi, parse_coi, parse_typed_coi
 from labels.scan import parse_scan
 
-GS = "\x1d"
 GS_SHOWN = "[GS]"  # how a GS control character appears on screen
 AIM_PREFIX = re.compile(r"\][A-Za-z][0-9A-Za-z]")
-LONGEST_ENTRY = 4000
-"""No bar code this application reads holds more (a QR code tops out near 4 300 characters of
-text, our own 2-D symbols hold a few hundred); a longer entry is a stuck key or a runaway paste."""
-SHOWN_IN_MESSAGES = 60
-
-
-def shown(text: str) -> str:
-    """``text`` as a screen shows it: GS as ``[GS]``, other control characters as ``[0x04]``."""
-    return "".join(
-        GS_SHOWN if ch == GS else ch if ch.isprintable() else f"[0x{ord(ch):02X}]" for ch in text
-    )
-
-
-def shortened(text: str) -> str:
-    """``text`` as shown, cut to a length a message can carry."""
-    visible = shown(text)
-    if len(visible) <= SHOWN_IN_MESSAGES:
-        return visible
-    return f"{visible[:SHOWN_IN_MESSAGES]}… ({len(text)} characters)"
+LONGEST_ENTRY = LONGEST_SCAN
 
 
 @dataclass(frozen=True)
@@ -82,22 +64,10 @@ class WedgeScan:
 
 
 def entry_problem(raw: str) -> str | None:
-    """Why an entry cannot be sent for checking, in words for the operator (None: it can)."""
-    if len(raw) > LONGEST_ENTRY:
-        return (
-            f"The entry is {len(raw)} characters long; no bar code holds more than "
-            f"{LONGEST_ENTRY}. It was not checked: clear the scanner (a stuck key?) and scan "
-            "the code again."
-        )
-    controls = sorted({ch for ch in raw if not ch.isprintable() and ch != GS})
-    if controls:
-        names = ", ".join(f"0x{ord(ch):02X}" for ch in controls)
-        return (
-            f"The entry “{shortened(raw)}” holds control character(s) {names} that no code "
-            "this application reads carries. It was not checked: scan again; if it repeats, "
-            "the scanner's settings need checking."
-        )
-    return None
+    """Why an entry cannot be a scan of any code, in words for the operator (None: it can);
+    the rule every scanning service applies (`scan_text_problem`)."""
+    problem = scan_text_problem(raw)
+    return None if problem is None else f"{problem} It was not checked: scan the code again."
 
 
 class WedgeReader:

@@ -38,7 +38,7 @@ from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, v
 from app.journey.views import CaseView, UnitView
 from app.labelling.records import label_reconciliation
 from app.quality.deviations import deviations_of_case
-from app.scanning import GS, LONGEST_ENTRY, ScannerSettings
+from app.scanning import GS, LONGEST_ENTRY, ScannerSettings, WedgeScan
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
 from db.models import AuditEvent, Label, Scan
 from labels.scan import parse_scan
@@ -248,6 +248,20 @@ def test_batch_record_start_scan_record_and_verify(
         )
     ]
     assert page.scans == [] and page.input_list is not None and page.input_list.count() == 0
+
+    # Text no code could be (a lone surrogate, as invalid UTF-8 arrives): sent on, refused in
+    # words, recorded, blocked until acknowledged; the step is not recorded.
+    page.input_scan.setText("")
+    page.add_scan(WedgeScan(f"={bag.din}\udcff", False, 20, 1.0))
+    click(qtbot, page.record_button)
+    settle(qtbot, runner)
+    assert page.alarm.active and "not valid text" in page.alarm.text.text()
+    [junk] = [s for s in _scans_for(demo, "step receipt") if s.outcome.value == "unreadable"]
+    assert junk.raw_text == f"={bag.din}\\udcff" and page.alarm.scan_id == junk.id
+    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PENDING
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    assert not page.alarm.active and page.scans == []
 
     # The right bag; scanning it twice is refused; the parameters typed stay.
     scan(qtbot, page.input_scan, f"={bag.din}00")
@@ -562,7 +576,7 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
 ) -> None:
     """The wristband and bag fields take a scanner's burst with its AIM prefix and the
-    configured GS substitute, and refuse what no code can be, in words, recording nothing."""
+    configured GS substitute; what no code can be is refused in words and recorded."""
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("NBH200001", "Roe", "Richard", date(1965, 7, 2))
     driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
@@ -581,12 +595,20 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     assert page.bag_scan.hasFocus()
     qtbot.keyClick(page.bag_scan, Qt.Key.Key_Return)
     assert page.error_message.text() == "✖ Scan the patient's wristband first."
-    # A huge entry: refused in words beside the check, nothing sent.
+    # A huge entry as the bag: sent on, refused in words, recorded (a bounded copy), and the
+    # page blocked until acknowledged.
+    scan(qtbot, page.wristband_scan, "]C0&#0009NBH200001")
     qtbot.keyClicks(page.bag_scan, "=" + "9" * (LONGEST_ENTRY + 5))
     qtbot.keyClick(page.bag_scan, Qt.Key.Key_Return)
-    assert "characters long" in page.error_message.text()
-    assert page.bag_scan.value == "" and page.error_message.text().startswith("✖ The entry is")
-    assert _scans_for(demo, "bedside wristband") == [] and not page.alarm.active
+    settle(qtbot, runner)
+    assert page.alarm.active and "characters long" in page.alarm.text.text()
+    [huge] = _scans_for(demo, "bedside bag")
+    assert huge.outcome.value == "unreadable" and len(huge.raw_text) < 300
+    assert page.alarm.scan_id == huge.id and page.check is None
+    assert _scans_for(demo, "bedside wristband") == []  # the check's work was thrown away
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    assert not page.alarm.active and page.wristband_scan.value == ""
 
     # A GS1 wristband sent with the substitute: the screen reads GS where the scanner sent
     # <GS>, so the record holds the same text a scan station records for the same keys.

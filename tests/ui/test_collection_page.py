@@ -27,6 +27,7 @@ from app.journey.collection import CollectedBag, register_collection
 from app.journey.enrolment import find_case
 from app.labelling.records import label_reconciliation
 from app.scanning import GS, ScannerSettings
+from db.enums import ScanOutcome
 from db.models import Scan
 from db.types import utc_now
 from labels.scan import parse_scan
@@ -219,18 +220,27 @@ def test_the_label_scan_back_reads_a_scanner_as_the_scan_station_does(
     assert row.scan_back.placeholderText() == "Scan the label on the bag (Enter)"
     assert row.scan_back.objectName() == "labelScanBack"
 
-    # An empty Enter and a control character: nothing checked, the words say why.
+    # An empty Enter is no scan; a control character no code carries is refused in words,
+    # recorded, and blocks the page until acknowledged.
     row.scan_back.setFocus()
     qtbot.keyClick(row.scan_back, Qt.Key.Key_Return)
     assert not page.alarm.active and not page.error_message.isVisible()
     qtbot.keyClicks(row.scan_back, f"]C0={bag.din}")
     for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-        event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, "\x04")
+        event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, "\x07")
         QApplication.sendEvent(row.scan_back, event)
     qtbot.keyClick(row.scan_back, Qt.Key.Key_Return)
-    assert page.error_message.isVisible()
-    assert "control character(s) 0x04" in page.error_message.text()
-    assert not page.alarm.active and not label_reconciliation(demo.database, bag.id).reconciled
+    settle(qtbot, runner)
+    assert page.alarm.active
+    assert "control character(s) 0x07" in page.alarm.text.text()
+    with demo.database.read_session() as session:
+        refused = session.scalars(select(Scan).order_by(Scan.recorded_at.desc())).first()
+        assert refused is not None and refused.raw_text == f"]C0={bag.din}\x07"
+        assert refused.outcome is ScanOutcome.UNREADABLE and refused.purpose == "label check"
+    assert not label_reconciliation(demo.database, bag.id).reconciled
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    assert not page.alarm.active
 
     # GS1 data with the substitute: read as GS1 (batch and serial apart), refused, recorded.
     gs1 = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"

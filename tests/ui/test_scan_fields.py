@@ -32,7 +32,6 @@ def _field(qtbot: QtBot, settings: ScannerSettings | None = None, *, keep: bool 
     qtbot.waitExposed(field)
     events: list[tuple[str, object]] = []
     field.scanned.connect(lambda scan: events.append(("scanned", scan)))
-    field.rejected.connect(lambda text: events.append(("rejected", text)))
     field.blank.connect(lambda: events.append(("blank", None)))
     field.refused.connect(lambda: events.append(("refused", None)))
     return field, events
@@ -59,20 +58,20 @@ def test_a_burst_with_the_substitute_and_an_aim_prefix_is_one_scan(qtbot: QtBot)
 def test_control_characters_a_huge_entry_and_an_empty_enter(qtbot: QtBot) -> None:
     field, events = _field(qtbot)
     qtbot.keyClicks(field, "=G1234")
-    _send_text(field, "\x04")  # EOT as a character, as some scanners send it
+    _send_text(field, "\x07")  # BEL as a character, as a misconfigured scanner sends it
     qtbot.keyClicks(field, "26000001")
-    assert field.text() == "=G1234[0x04]26000001"  # shown, not silently dropped
+    assert field.text() == "=G1234[0x07]26000001"  # shown, not silently dropped
     qtbot.keyClick(field, Qt.Key.Key_Return)
-    [(kind, text)] = events
-    assert kind == "rejected"
-    assert "control character(s) 0x04" in text and "=G1234[0x04]26000001" in text
-    assert "It was not checked" in text
+    [(kind, scan)] = events
+    assert kind == "scanned"  # sent on: the service refuses it and records the refusal
+    assert scan.raw == "=G1234\x0726000001"
+    assert "control character(s) 0x07" in scan.problem and "=G1234[0x07]26000001" in scan.problem
 
     events.clear()
     qtbot.keyClicks(field, "A" * (LONGEST_ENTRY + 1))
     qtbot.keyClick(field, Qt.Key.Key_Return)
-    [(kind, text)] = events
-    assert kind == "rejected" and f"{LONGEST_ENTRY + 1} characters long" in text
+    [(kind, scan)] = events
+    assert kind == "scanned" and f"{LONGEST_ENTRY + 1} characters long" in scan.problem
 
     events.clear()
     qtbot.keyClick(field, Qt.Key.Key_Return)

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -360,6 +360,46 @@ def test_an_unreadable_scan_is_red_and_needs_a_deliberate_click(
         "outcome": "unreadable",
     }
     assert station.focusWidget() is station.scan_field  # the click did not take the focus
+
+
+def _scan_with_a_bell(qtbot: QtBot, station: ScanStation, text: str) -> None:
+    qtbot.keyClicks(station.scan_field, text)
+    bell = Qt.KeyboardModifier.NoModifier, "\x07"  # BEL, as a misconfigured scanner sends it
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(station.scan_field, QKeyEvent(kind, 0, *bell))
+    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+
+
+def test_text_no_code_could_be_is_recorded_as_unreadable(
+    qtbot: QtBot, station: ScanStation, journey: Journey, demo
+) -> None:
+    # As the case: not chosen, said on the banner, and the refused entry is on record.
+    _scan_with_a_bell(qtbot, station, f"&/{journey.case.coi}")
+    assert station.coi is None and "control character(s) 0x07" in station.detail.text()
+
+    def as_case() -> list[Scan]:
+        with demo.database.read_session() as session:
+            found = select(Scan).where(Scan.purpose == scan_station.CASE_CHOICE)
+            return list(session.scalars(found))
+
+    qtbot.waitUntil(lambda: len(as_case()) == 1, timeout=WAIT_MS)
+    [refused] = as_case()
+    assert refused.outcome is ScanOutcome.UNREADABLE and refused.case_id is None
+    assert not station.blocked
+    _scan(qtbot, station, "(01)09501101530003")  # a valid code, not a COI: recorded too
+    qtbot.waitUntil(lambda: len(as_case()) == 2, timeout=WAIT_MS)
+    assert "not a case COI" in station.detail.text()
+    # As a container of the chosen case: red, blocked, recorded as unreadable.
+    _choose(qtbot, station, journey.case)
+    _scan_with_a_bell(qtbot, station, "=G1234")
+    assert _settled(qtbot, station) == "scanBannerUnreadable"
+    assert "control character(s) 0x07" in station.detail.text()
+    assert "Nothing was checked" in station.detail.text() and station.blocked
+    [scan] = _station_scans(demo)
+    assert scan.outcome is ScanOutcome.UNREADABLE and scan.raw_text == "=G1234\x07"
+    qtbot.mouseClick(station.acknowledge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not station.blocked, timeout=WAIT_MS)
+    assert len(_acknowledgements(demo, scan)) == 1
 
 
 def test_gs_as_a_substitute_text_and_as_ctrl_bracket(

@@ -215,16 +215,12 @@ class CaseWorkPage(QWidget):
         """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
 
     def scan_field(self, name: str, placeholder: str, *, keep: bool = True) -> ScanField:
-        """A scan field of this page: an entry it refuses is said in the page's error line."""
+        """A scan field of this page (an entry no code could be is sent on too: the service
+        refuses it, records the refusal and the page raises the scan alarm)."""
         field = ScanField(self.scanner, keep=keep)
         field.setObjectName(name)
         field.setPlaceholderText(placeholder)
-        field.rejected.connect(self.entry_rejected)
         return field
-
-    def entry_rejected(self, text: str) -> None:
-        """Say why a scan field did not send its entry on (nothing was checked)."""
-        self._say(False, f"✖ {text}")
 
     def verify_as_second_person(
         self,
@@ -256,7 +252,6 @@ class CaseWorkPage(QWidget):
         """Print / Reprint and a scan in the scan-back field act on ``row``'s container."""
         row.print_button.clicked.connect(lambda _=False: self.print_label(row))
         row.scan_back.scanned.connect(lambda _scan: self.scan_label_back(row))
-        row.scan_back.rejected.connect(self.entry_rejected)
 
     def print_label(self, row: LabelRow) -> None:
         """Record a container's label, then send its PDF to a printer the user chooses.

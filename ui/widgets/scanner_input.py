@@ -3,8 +3,9 @@ one entry per Enter out.
 
 The rules are `app.scanning`'s (`WedgeReader`): the configured GS substitute becomes GS, an
 AIM prefix is recognised, the keystroke timing says whether a scanner or a person entered it,
-and an entry no code could be (a control character, thousands of characters) is refused in
-words. `ScanField` only turns Qt key presses into `Keystroke`s and shows the entry.
+and an entry no code could be (a control character, thousands of characters) is sent on like
+any other, for the service to refuse and record. `ScanField` only turns Qt key presses into
+`Keystroke`s and shows the entry.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from app.scanning import GS, Keystroke, ScannerSettings, WedgeReader, WedgeScan, shown
+from app.scanning import (
+    GS,
+    Keystroke,
+    ScannerSettings,
+    WedgeReader,
+    WedgeScan,
+    shown,
+)
 
 PASSED_TO_SHORTCUTS = (Qt.Key.Key_Escape, Qt.Key.Key_F11, Qt.Key.Key_F12)
 
@@ -46,10 +54,11 @@ def keystroke(
 class ScanField(QLineEdit):
     """A scan field: shows the entry in progress; on Enter emits ``scanned(WedgeScan)``.
 
-    ``rejected(str)``: an entry that cannot be checked, with the words saying why (it is not
-    sent on). ``blank()``: Enter with nothing entered. While ``locked`` every key is swallowed
-    and ``refused`` is emitted instead, so a blocked station cannot take a scan. Function keys
-    (F11, F12, Escape) are left to the shortcuts.
+    An entry no code could be (``scan.problem`` says why) is emitted like any other: the
+    page sends it to its service, which refuses it and records the refusal, so a bad scan is
+    on record and never silently dropped. ``blank()``: Enter with nothing entered. While
+    ``locked`` every key is swallowed and ``refused`` is emitted instead, so a blocked station
+    cannot take a scan. Function keys (F11, F12, Escape) are left to the shortcuts.
 
     With ``keep=True`` the field goes on showing the entry after Enter and holds it as
     ``scan`` (a form with several scans, e.g. wristband then bag); Enter again sends it again,
@@ -57,7 +66,6 @@ class ScanField(QLineEdit):
     """
 
     scanned = Signal(object)  # WedgeScan
-    rejected = Signal(str)
     blank = Signal()
     refused = Signal()
 
@@ -151,11 +159,9 @@ class ScanField(QLineEdit):
         scan = self.reader.press(stroke)
         if scan is None and not had_entry:
             scan = self._scan  # Enter again sends the kept entry again
-        self._scan = scan if self.keep and scan is not None and scan.problem is None else None
+        self._scan = scan if self.keep else None
         self.setText(shown(self._scan.raw) if self._scan is not None else "")
-        if scan is not None and scan.problem is not None:
-            self.rejected.emit(scan.problem)
-        elif quietly:
+        if quietly:
             pass
         elif scan is None:
             self.blank.emit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,10 @@ from app.coldchain.analysis.generic_csv import import_generic_csv
 from app.coldchain.analysis.hobo import import_hobo, looks_like_hobo
 from app.coldchain.analysis.profiles import TemperatureProfile, seed_profile
 from app.coldchain.analysis.trace import Trace
+
+LARGEST_LOGGER_FILE = 64 * 2**20
+"""The largest logger file read (bytes): it is read whole, so a runaway file is refused before
+it fills the memory."""
 
 
 class Importer(Protocol):
@@ -59,7 +64,12 @@ def import_trace(
         raise LoggerFileError(
             f"unknown logger format {chosen!r}; use one of {', '.join(IMPORTERS)}", file_name=name
         )
-    return importer(raw, name, utc_offset_min=utc_offset_min)
+    try:
+        return importer(raw, name, utc_offset_min=utc_offset_min)
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+        raise LoggerFileError(
+            f"this is not a logger file this application reads (CSV: {exc})", file_name=name
+        ) from None
 
 
 def read_logger_file(
@@ -68,6 +78,14 @@ def read_logger_file(
     """Read and import one logger file from disk."""
     file = Path(path)
     try:
+        size = file.stat().st_size
+        if size > LARGEST_LOGGER_FILE:
+            raise LoggerFileError(
+                f"the file is {size / 2**20:.0f} MiB; a logger file this application reads is "
+                f"at most {LARGEST_LOGGER_FILE // 2**20} MiB (a year of one-minute readings is "
+                "about 20 MiB). Check that this is the logger's export, or split it by trip.",
+                file_name=file.name,
+            )
         raw = file.read_bytes()
     except OSError as exc:
         raise LoggerFileError(

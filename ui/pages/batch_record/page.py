@@ -309,9 +309,8 @@ class BatchRecordPage(CaseWorkPage):
         step = current_step(self.state.steps) if self.state else None
         if step is None:
             return
-        finished = self.input_scan.finish_entry() if self.input_scan is not None else None
-        if finished is not None and finished.problem is not None:
-            return  # the field said why the entry was not taken
+        if self.input_scan is not None:
+            self.input_scan.finish_entry()  # typed, not yet ended with Enter
         try:
             parameters = self.form.values() if self.form is not None else {}
         except ValidationFailed as error:

@@ -371,9 +371,7 @@ class BedsidePage(CaseWorkPage):
         if self.state is None or self.check is not None:
             return
         for field in (self.wristband_scan, self.bag_scan):  # typed, not yet ended with Enter
-            finished = field.finish_entry(quietly=True)
-            if finished is not None and finished.problem is not None:
-                return
+            field.finish_entry(quietly=True)
         wristband, bag = self.wristband_scan.value, self.bag_scan.value
         if not wristband:
             self._say(False, "✖ Scan the patient's wristband first.")

@@ -265,9 +265,7 @@ class CollectionPage(CaseWorkPage):
         state = self.state
         if state is None:
             return
-        finished = self.din_scan.finish_entry(quietly=True)  # typed, not yet ended with Enter
-        if finished is not None and finished.problem is not None:
-            return
+        self.din_scan.finish_entry(quietly=True)  # typed, not yet ended with Enter
         din = self.din_scan.value
         bag = CollectedBag(
             volume_ml=self.volume.value(),

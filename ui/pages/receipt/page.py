@@ -140,7 +140,6 @@ class ReceiptPage(QWidget):
         self.scan_field.setObjectName("receiptScanField")
         self.scan_field.setPlaceholderText("Scan each container's DIN bar code here")
         self.scan_field.scanned.connect(self.submit_scan)
-        self.scan_field.rejected.connect(self._entry_rejected)
         self.scan_ok = message_line("okMessage")
         self.mismatch = QFrame()
         self.mismatch.setObjectName("receiptMismatch")
@@ -301,9 +300,6 @@ class ReceiptPage(QWidget):
             self._scanned,
             self._scan_refused,
         )
-
-    def _entry_rejected(self, text: str) -> None:
-        show_message(self.scan_ok, f"✖ {text}", ok=False)  # beside the field; nothing was sent
 
     def _scanned(self, view: ShipmentView) -> None:
         show_message(

@@ -35,6 +35,7 @@ from app.scanning import (
     ScannerSettings,
     ScanVerdict,
     WedgeScan,
+    record_refused_scan,
     verify_scan,
 )
 from labels.isbt128 import CoiIdentifier
@@ -51,6 +52,8 @@ from ui.widgets import (
     restyle,
 )
 
+CASE_CHOICE = "scan station case"
+"""The purpose an entry refused as the station's case is recorded under."""
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"
 
 
@@ -103,7 +106,6 @@ class ScanStation(QWidget):
         self.change_case_button, self.decode_button = body.change_case_button, body.decode_button
         self.camera_button = body.camera_button
         self.scan_field.scanned.connect(self._scanned)
-        self.scan_field.rejected.connect(self._entry_rejected)
         self.scan_field.refused.connect(self._input_refused)
         self.change_case_button.clicked.connect(self.change_case)
         self.decode_button.clicked.connect(self._choose_image)
@@ -198,22 +200,29 @@ class ScanStation(QWidget):
         source = "typed" if scan.typed_by_hand else "scanner"
         self._enqueue(ScanEntry(scan.raw, source))
 
-    def _entry_rejected(self, text: str) -> None:
-        if self.blocked:
-            return
-        self.notice.hide()
-        self.body.show_banner("scanBannerWarning", "⚠ ENTRY NOT CHECKED", text)
-        self.body.remember(f"⚠ entry not checked: {text}")
-
     def _choose_case(self, scan: WedgeScan) -> None:
         choice = choose_case(self.database, self.actor, scan)
         state = "scanBannerWarning" if choice.coi is None else "scanBannerInfo"
         self.body.show_banner(state, choice.headline, choice.detail)
         self.body.remember(choice.history)
+        if choice.coi is None:
+            self._record_refused_choice(scan.raw, choice.detail)
         if choice.coi is not None:
             self.coi, self.pictures.coi = choice.coi, choice.coi.code
             self._update()
             self.case_chosen.emit(choice.coi.code)
+
+    def _record_refused_choice(self, raw: str, reason: str) -> None:
+        """Put the entry refused as the case on record (the banner already says why)."""
+        database, actor = self.database, self.actor
+        expected = Expectation(purpose=CASE_CHOICE, description="the case COI", coi="")
+        self.runner.write(
+            lambda _task: record_refused_scan(database, actor, raw, expected, reason),
+            lambda _verdict: None,
+            lambda error: self.body.remember(
+                "⚠ the refused entry could not be recorded: " + " — ".join(describe(error))
+            ),
+        )
 
     def change_case(self) -> None:
         """Forget the chosen case (a deliberate click; not while blocked or checking)."""
