@@ -10,7 +10,7 @@ from logging.handlers import RotatingFileHandler
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
-from ui.shell import LoginDialog, MainWindow, apply_style
+from ui.shell import LoginDialog, MainWindow, apply_style, install_crash_guard
 from ui.widgets import show_error_box
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         position = args.index("--db")
         db_url = args[position + 1] if position + 1 < len(args) else None
     configure_logging()
+    # From here to the process's end, a crash leaves every thread's stack in the log directory
+    # and an uncaught error a message box (the guard stays installed through shutdown).
+    install_crash_guard(log_directory())
     app = QApplication.instance() or QApplication(args)
     assert isinstance(app, QApplication)
     app.setApplicationName("COI Tracker")
