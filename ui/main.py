@@ -7,10 +7,16 @@ import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
-from ui.shell import LoginDialog, MainWindow, apply_style, install_crash_guard
+from ui.shell import (
+    LoginDialog,
+    MainWindow,
+    apply_style,
+    bindings_defect,
+    install_crash_guard,
+)
 from ui.widgets import show_error_box
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(args)
     assert isinstance(app, QApplication)
     app.setApplicationName("COI Tracker")
+    defect = bindings_defect()
+    if defect is not None:  # it would crash later, perhaps in the middle of an operation
+        log.critical("refusing to start: %s", defect)
+        QMessageBox.critical(None, "COI Tracker cannot start", defect)
+        return 3
     apply_style(app)
     try:
         database = open_database(resolve_database_url(db_url))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import gc
 import logging
 import threading
 import time
+import weakref
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QThread
@@ -282,3 +285,58 @@ def test_the_message_line_shows_an_error_in_words(qtbot) -> None:
     show_error(label, ValidationFailed("Scan the wristband first."))
     assert label.text() == "✖ Invalid input: Scan the wristband first."
     assert label.objectName() == "errorMessage"
+
+
+# ---------------------------------------------------------------- lifetimes
+
+
+def _freed_on_gui_thread(freed: dict[str, bool], name: str, thing: object) -> None:
+    """Note in ``freed`` whether ``thing`` was freed on the GUI thread, when it is."""
+    weakref.finalize(
+        thing, lambda: freed.setdefault(name, threading.current_thread() is threading.main_thread())
+    )
+
+
+def test_what_a_task_holds_is_kept_while_it_runs_and_let_go_on_the_gui_thread(qtbot) -> None:
+    """A runner and a page that only the task's handlers hold: kept while the work runs (even
+    through a garbage collection), freed on the GUI thread once the result is delivered. A Qt
+    object freed by a worker thread crashes the GUI thread; one never freed is a leak."""
+    freed: dict[str, bool] = {}
+    runner = TaskRunner()
+    page = QWidget()
+    page.setObjectName("page-held-by-a-handler")
+    _freed_on_gui_thread(freed, "runner", runner)
+    _freed_on_gui_thread(freed, "page", page)
+    gate = threading.Event()
+    delivered: list[tuple[str, str]] = []
+
+    def work(_task: Task) -> str:
+        assert gate.wait(60)
+        gc.collect()  # a collection on the worker thread finds nothing of the screen's
+        return "read"
+
+    def shown_on(widget: QWidget) -> Any:
+        return lambda result: delivered.append((widget.objectName(), result))
+
+    task = weakref.ref(runner.read(work, shown_on(page), print))
+    del runner, page
+    gc.collect()
+    assert freed == {} and task() is not None  # in flight: nothing is let go
+    gate.set()
+    qtbot.waitUntil(lambda: bool(delivered), timeout=60_000)
+    assert delivered == [("page-held-by-a-handler", "read")]
+    qtbot.waitUntil(lambda: len(freed) == 2 and task() is None, timeout=60_000)
+    assert freed == {"runner": True, "page": True}
+
+
+def test_finished_tasks_leave_nothing_behind(qtbot) -> None:
+    runner = TaskRunner()
+    results: list[object] = []
+    tasks = [
+        weakref.ref(runner.read(lambda _t, n=n: n, results.append, results.append))
+        for n in range(50)
+    ]
+    qtbot.waitUntil(lambda: len(results) == 50, timeout=60_000)
+    assert runner.wait()
+    assert not runner.busy
+    qtbot.waitUntil(lambda: all(task() is None for task in tasks), timeout=60_000)  # no cycle
