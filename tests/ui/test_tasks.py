@@ -38,7 +38,7 @@ def test_result_and_progress_arrive_on_the_gui_thread(qtbot) -> None:
         seen.append(result)
 
     runner.read(work, done, seen.append, progress=lambda d, t: seen.append((d, t)))
-    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=60_000)
     assert seen[0] == (1, 2)
     assert seen[1] != threading.get_ident()  # the work ran on another thread
     assert threads == [True]
@@ -53,7 +53,7 @@ def test_errors_are_delivered_not_raised(qtbot) -> None:
         raise ValidationFailed("bad input")
 
     runner.write(work, lambda _r: None, errors.append)
-    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=60_000)
     assert isinstance(errors[0], ValidationFailed)
 
 
@@ -76,7 +76,7 @@ def test_writes_run_one_at_a_time(qtbot) -> None:
 
     for _ in range(5):
         runner.write(work, finished.append, lambda e: None)
-    qtbot.waitUntil(lambda: len(finished) == 5, timeout=5000)
+    qtbot.waitUntil(lambda: len(finished) == 5, timeout=60_000)
     assert peak == 1
     assert runner.wait()
 
@@ -110,7 +110,7 @@ def test_a_write_runs_off_the_gui_thread_and_its_handlers_on_it(qtbot) -> None:
         failure
     ).run(runner)
     assert busy == [True]
-    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    qtbot.waitUntil(lambda: bool(results), timeout=60_000)
     assert seen == {"work on GUI thread": False, "success on GUI thread": True}
     assert results == ["saved"] and busy == [True, False]
 
@@ -121,7 +121,7 @@ def test_a_write_runs_off_the_gui_thread_and_its_handlers_on_it(qtbot) -> None:
     WriteOp(refused, doing="The deviation was not closed").success(success).failure(failure).run(
         runner
     )
-    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=60_000)
     assert seen["refused work on GUI thread"] is False
     assert seen["failure on GUI thread"] is True
     assert runner.wait()
@@ -136,7 +136,7 @@ def test_writes_share_the_single_writer_and_reads_the_pool(qtbot) -> None:
     ReadOp(lambda: None, doing="r").failure(print).success(lambda _r: started.append("r")).run(
         runner
     )
-    qtbot.waitUntil(lambda: len(started) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=60_000)
     assert runner.writes.maxThreadCount() == 1
     assert WriteOp.writes and not ReadOp.writes
 
@@ -162,7 +162,7 @@ def test_a_known_error_reaches_the_failure_handler_in_its_own_words(
 
     caplog.set_level(logging.ERROR)
     WriteOp(work, doing="The deviation was not closed").failure(failures.append).run(runner)
-    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
     (failure,) = failures
     assert failure.error is error and not failure.bug
     assert (failure.title, failure.text) == (error.title, error.message)
@@ -180,7 +180,7 @@ def test_an_unknown_error_is_reported_as_a_bug(qtbot, caplog: pytest.LogCaptureF
 
     caplog.set_level(logging.ERROR)
     WriteOp(work, doing="The deviation was not closed").failure(failures.append).run(runner)
-    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
     (failure,) = failures
     assert failure.bug and isinstance(failure.error, KeyError)
     assert failure.title == "Unexpected error"
@@ -241,7 +241,7 @@ def test_a_successful_write_says_what_it_changed(qtbot) -> None:
     WriteOp(lambda: 1, doing="y", changes={"deviation", "case"}).success(done.append).failure(
         done.append
     ).run(runner)
-    qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=60_000)
     assert announced == [frozenset({"deviation", "case"})]  # a refused write changed nothing
 
 
