@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
+import ui.main as entry
 from ui.shell.crash_guard import CRASH_LOG, TITLE, CrashGuard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,3 +149,20 @@ def test_a_segmentation_fault_leaves_every_thread_stack_in_the_log(tmp_path: Pat
     assert "in print_the_label" in written  # the thread that crashed ...
     assert "Thread 0x" in written and "in <lambda>" in written  # ... and the sleeping reader
     assert "Current thread 0x" in written
+
+
+def test_the_application_installs_the_guard_and_refuses_a_bindings_defect(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed: list[Path] = []
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(entry, "configure_logging", lambda: None)
+    monkeypatch.setattr(entry, "log_directory", lambda: tmp_path)
+    monkeypatch.setattr(entry, "install_crash_guard", installed.append)
+    monkeypatch.setattr(entry, "bindings_defect", lambda: "PySide6 6.12.0 loses references")
+    monkeypatch.setattr(
+        entry.QMessageBox, "critical", lambda _parent, title, text: shown.append((title, text))
+    )
+    assert entry.main(["coi-tracker"]) == 3
+    assert installed == [tmp_path]
+    assert shown == [("COI Tracker cannot start", "PySide6 6.12.0 loses references")]
