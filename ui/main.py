@@ -17,6 +17,7 @@ from ui.shell import (
     bindings_defect,
     install_crash_guard,
 )
+from ui.tasks import GuiThreadCollector
 from ui.widgets import show_error_box
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.critical("refusing to start: %s", defect)
         QMessageBox.critical(None, "COI Tracker cannot start", defect)
         return 3
+    # Reference cycles (pyqtgraph's, a closed page's) are freed on the GUI thread, never by a
+    # worker thread that happens to allocate when a collection is due.
+    GuiThreadCollector(app).install()
     apply_style(app)
     try:
         database = open_database(resolve_database_url(db_url))

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from app.core.errors import CoiError, NotPermitted, ScanMismatch, StaleRecord, ValidationFailed
+from ui.tasks.collector import GuiThreadCollector
 from ui.tasks.operations import Failure, ReadOp, WriteOp
 from ui.tasks.runner import Task, TaskRunner
 from ui.widgets import message_line, show_error
@@ -340,3 +341,38 @@ def test_finished_tasks_leave_nothing_behind(qtbot) -> None:
     assert runner.wait()
     assert not runner.busy
     qtbot.waitUntil(lambda: all(task() is None for task in tasks), timeout=60_000)  # no cycle
+
+
+class _Cycle:
+    """Garbage only a collection frees: it holds itself and a Qt object Python owns."""
+
+    def __init__(self) -> None:
+        self.me = self
+        self.timer = QTimer()  # no parent: freed (deleted) with this cycle
+
+
+def test_cycles_holding_qt_objects_are_freed_on_the_gui_thread(
+    qtbot, collected_on_the_gui_thread: GuiThreadCollector
+) -> None:
+    """A worker thread that allocates enough to make a collection due does not run it: the
+    GUI-thread collector does, so the Qt objects in the garbage die where they live."""
+    freed: dict[str, bool] = {}
+    for n in range(20):
+        cycle = _Cycle()
+        _freed_on_gui_thread(freed, f"timer {n}", cycle.timer)
+        del cycle
+
+    kept: list[list[int]] = []
+
+    def allocate() -> None:
+        kept.extend([n] for n in range(200_000))  # 200 000 containers: collections fall due
+
+    before = collected_on_the_gui_thread.collections
+    worker = threading.Thread(target=allocate)
+    worker.start()
+    worker.join()
+    assert freed == {}  # automatic collection is off: nothing freed on the worker
+    qtbot.waitUntil(lambda: len(freed) == 20, timeout=60_000)
+    assert set(freed.values()) == {True}
+    assert collected_on_the_gui_thread.collections > before
+    kept.clear()
