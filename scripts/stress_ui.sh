@@ -9,25 +9,31 @@
 # COI_TEST_POSTGRES_URL is set); its log, with every thread's stack if it crashed, goes to
 # tests/artifacts/stress/run-N.log. Prints one line per run and the totals; exits 0 only when
 # every run passed. A run that dies of a signal (or prints "Fatal Python error") is a crash; one
-# still going after STRESS_RUN_TIMEOUT seconds (default 1800) is killed and counted as hung.
+# still going after STRESS_RUN_TIMEOUT seconds (default 3600) is killed and counted as hung.
+# Ctrl+C (or SIGTERM) stops the current run and the CPU loops.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 runs=10
 if [ "${1:-}" != "" ] && [ "${1:-}" != "--" ]; then runs=$1; shift; fi
 if [ "${1:-}" = "--" ]; then shift; fi
-limit=${STRESS_RUN_TIMEOUT:-1800}
+limit=${STRESS_RUN_TIMEOUT:-3600}
 logs=tests/artifacts/stress
 mkdir -p "$logs"
 
 hogs=()
+run_pid=""
 stop_hogs() {
     for pid in "${hogs[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${hogs[@]}"; do wait "$pid" 2>/dev/null; done
     hogs=()
 }
+interrupted() {
+    if [ -n "$run_pid" ]; then kill "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null; fi
+    exit 130
+}
 trap stop_hogs EXIT
-trap 'exit 130' INT TERM
+trap interrupted INT TERM
 for _ in 1 2; do
     ( while :; do :; done ) &
     hogs+=("$!")
@@ -40,8 +46,11 @@ for n in $(seq 1 "$runs"); do
     started=$(date +%s)
     QT_QPA_PLATFORM=offscreen timeout --signal=KILL "$limit" \
         .venv/bin/python -X faulthandler -m pytest -q -p no:cacheprovider -m "not slow" \
-        tests/ui "$@" >"$log" 2>&1
+        tests/ui "$@" >"$log" 2>&1 &
+    run_pid=$!
+    wait "$run_pid"
     status=$?
+    run_pid=""
     seconds=$(($(date +%s) - started))
     load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
     summary=$(grep -E "^[0-9]+ (passed|failed)|^=+ .*(passed|failed)" "$log" | tail -1)
