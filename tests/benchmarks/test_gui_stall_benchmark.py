@@ -23,10 +23,18 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.heartbeat import Heartbeat
 from tests.ui.test_receipt_page import Arrived, _responsive_import, _ship
-from ui.tasks import TaskRunner
+from ui.tasks import GuiThreadCollector, TaskRunner
 
 MAX_STALL_MS = 100.0
 FLOOR_SECONDS_LIMIT = 10.0
+
+
+@pytest.fixture(autouse=True)
+def collected_on_the_gui_thread(qapp: Any) -> Iterator[None]:
+    """Garbage collected on the GUI thread, as in the application (its pauses count)."""
+    collector = GuiThreadCollector().install()
+    yield
+    collector.uninstall()
 
 
 @pytest.fixture
