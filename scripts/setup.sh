@@ -65,5 +65,18 @@ stamp=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f .venv/.setup-stamp ] || [ "$(cat .venv/.setup-stamp)" != "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e '.[test]'
+  # PySide6 6.12 (kept out by pyproject.toml: it crashes on Python 3.11) brought PySide6_Pdf and
+  # PySide6_WebEngine wheels that claim files of PySide6_Addons. After the step back they are
+  # left behind, at the wrong version: remove them and lay the kept Qt down again.
+  qt=$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("PySide6"))')
+  for extra in PySide6_Pdf PySide6_WebEngine; do
+    version=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('$extra'))" 2>/dev/null || true)
+    if [ -n "$version" ] && [ "${version#"$qt"}" = "$version" ]; then
+      .venv/bin/python -m pip uninstall --quiet -y PySide6_Pdf PySide6_WebEngine
+      .venv/bin/python -m pip install --quiet --force-reinstall --no-deps "PySide6==$qt" \
+        "PySide6_Essentials==$qt" "PySide6_Addons==$qt" "shiboken6==$qt"
+      break
+    fi
+  done
   echo "$stamp" > .venv/.setup-stamp
 fi

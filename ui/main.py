@@ -7,10 +7,17 @@ import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
-from ui.shell import LoginDialog, MainWindow, apply_style
+from ui.shell import (
+    LoginDialog,
+    MainWindow,
+    apply_style,
+    bindings_defect,
+    install_crash_guard,
+)
+from ui.tasks import GuiThreadCollector
 from ui.widgets import show_error_box
 
 log = logging.getLogger(__name__)
@@ -33,9 +40,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         position = args.index("--db")
         db_url = args[position + 1] if position + 1 < len(args) else None
     configure_logging()
+    # From here to the process's end, a crash leaves every thread's stack in the log directory
+    # and an uncaught error a message box (the guard stays installed through shutdown).
+    install_crash_guard(log_directory())
     app = QApplication.instance() or QApplication(args)
     assert isinstance(app, QApplication)
     app.setApplicationName("COI Tracker")
+    defect = bindings_defect()
+    if defect is not None:  # it would crash later, perhaps in the middle of an operation
+        log.critical("refusing to start: %s", defect)
+        QMessageBox.critical(None, "COI Tracker cannot start", defect)
+        return 3
+    # Reference cycles (pyqtgraph's, a closed page's) are freed on the GUI thread, never by a
+    # worker thread that happens to allocate when a collection is due.
+    GuiThreadCollector(app).install()
     apply_style(app)
     try:
         database = open_database(resolve_database_url(db_url))

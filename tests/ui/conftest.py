@@ -9,7 +9,17 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ui.shell.style import apply_style
+from ui.tasks.collector import GuiThreadCollector
 from ui.tasks.runner import TaskRunner
+
+
+@pytest.fixture(autouse=True)
+def collected_on_the_gui_thread(qapp: QApplication) -> Iterator[GuiThreadCollector]:
+    """Garbage collection on the GUI thread only, as in the application (ui/main.py): a worker
+    thread never frees a Qt object that a reference cycle held."""
+    collector = GuiThreadCollector().install()
+    yield collector
+    collector.uninstall()
 
 
 @pytest.fixture

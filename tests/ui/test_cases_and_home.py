@@ -498,7 +498,7 @@ def test_home_of_qa_with_an_excursion_waiting(
 
     item = page.work.item(0)
     rect = page.work.visualItemRect(item)
-    with qtbot.waitSignal(page.open_section, timeout=5_000) as opened:
+    with qtbot.waitSignal(page.open_section, timeout=30_000) as opened:
         # A real double-click is a click, then the double-click event on the same item.
         qtbot.mouseClick(page.work.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(page.work.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

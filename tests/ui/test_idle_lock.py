@@ -20,7 +20,7 @@ def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:
     window.show()
     qtbot.keyClicks(draft, "half-typed note")
     lock = IdleLock(window, demo.database, demo["otto.operator"], minutes=0.002)  # 120 ms
-    qtbot.waitUntil(lambda: lock.is_locked, timeout=3000)
+    qtbot.waitUntil(lambda: lock.is_locked, timeout=30_000)
     ARTIFACTS.joinpath("screens").mkdir(parents=True, exist_ok=True)
     window.grab().save(str(ARTIFACTS / "screens" / "idle-lock.png"))
 
@@ -43,7 +43,7 @@ def test_a_destroyed_window_takes_its_lock_with_it(qtbot, demo) -> None:
     window = QWidget()
     lock = IdleLock(window, demo.database, demo["otto.operator"], minutes=10)
     window.deleteLater()  # destroyed without a close event, as at the end of a test
-    qtbot.waitUntil(lambda: not shiboken6.isValid(lock), timeout=3000)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(lock), timeout=30_000)
 
     other = QLineEdit()  # input elsewhere is no longer filtered by the dead lock
     qtbot.addWidget(other)

@@ -2,24 +2,24 @@
 the import dialog, the verifier signing in on the same screen. What the screen shows is asserted
 beside what the services recorded; screenshots go to tests/artifacts/screens/receipt-*.png.
 
-The responsiveness tests import a large generic CSV while a 20 ms heartbeat timer runs on the
-GUI thread, and fail if the heartbeat ever stalls for 100 ms or more.
+The responsiveness test imports a large generic CSV while a 20 ms heartbeat timer runs on the
+GUI thread, and fails if the GUI thread stops processing events while the import runs; how long
+it ever stalled is a measurement for tests/benchmarks/test_gui_stall_benchmark.py.
 """
 
 from __future__ import annotations
 
-import gc
-import itertools
-import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QDateTime, QEvent, Qt, QTimer, QTimeZone
+from PySide6.QtCore import QDateTime, QEvent, Qt, QTimeZone
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
@@ -51,17 +51,17 @@ from app.scanning.alarms import scan_acknowledgement
 from db.enums import CaseStage, Role
 from db.models import Scan
 from labels.scan import parse_scan
+from tests.support.heartbeat import Heartbeat, big_generic_csv, ticks_since
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
 from ui.pages.receipt.temperature_plot import TemperaturePlot, merged_spans
 from ui.shell.style import apply_style
+from ui.tasks import HELPER
 from ui.tasks.runner import Task, TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 WAIT_MS = 60_000
-HEARTBEAT_MS = 20
-MAX_STALL_MS = 100.0
 ADMIN_PASSWORD = "correct horse battery"  # the demo database's first administrator
 
 
@@ -474,84 +474,6 @@ def test_many_excursions_are_merged_into_a_bounded_number_of_regions() -> None:
 # ---------------------------------------------------------------- responsiveness
 
 
-class Heartbeat:
-    """A GUI-thread timer; the longest interval between its ticks shows any stall.
-
-    Marks name the phases, and garbage collections in this process are timed, so a failure
-    says where the stall happened and whether this process caused it.
-    """
-
-    def __init__(self) -> None:
-        self.ticks: list[float] = []
-        self.marks: list[tuple[float, str]] = []
-        self.collections: list[tuple[float, float]] = []
-        self._collecting = 0.0
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(HEARTBEAT_MS)
-        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
-
-    def _collection(self, phase: str, _info: dict[str, int]) -> None:
-        if phase == "start":
-            self._collecting = time.perf_counter()
-        else:
-            self.collections.append((self._collecting, time.perf_counter()))
-
-    def start(self) -> None:
-        """Start ticking."""
-        gc.callbacks.append(self._collection)
-        self.ticks = [time.perf_counter()]
-        self.mark("start")
-        self.timer.start()
-
-    def mark(self, phase: str) -> None:
-        """Note that ``phase`` begins now."""
-        self.marks.append((time.perf_counter(), phase))
-
-    def stop(self) -> float:
-        """Stop, and return the longest interval between ticks in milliseconds."""
-        self.timer.stop()
-        gc.callbacks.remove(self._collection)
-        self.ticks.append(time.perf_counter())
-        return self.longest()[0]
-
-    def longest(self) -> tuple[float, float, float]:
-        """The longest interval (ms), when it began (s after the start) and when it ended."""
-        gap, first, last = max(
-            (b - a, a, b) for a, b in zip(self.ticks, self.ticks[1:], strict=False)
-        )
-        return gap * 1000, first - self.ticks[0], last - self.ticks[0]
-
-    def diagnosis(self) -> str:
-        """Where the longest interval fell, and the collections that overlapped it."""
-        gap, first, last = self.longest()
-        origin = self.ticks[0]
-        phase = [name for at, name in self.marks if at - origin <= first][-1]
-        overlapping = [
-            f"{(end - begin) * 1000:.0f} ms"
-            for begin, end in self.collections
-            if begin - origin < last and end - origin > first
-        ]
-        return (
-            f"longest interval {gap:.1f} ms from +{first:.2f} s to +{last:.2f} s, during "
-            f"'{phase}'; garbage collections in it: {overlapping or 'none'}; "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-        )
-
-
-def _big_generic_csv(path: Path, readings: int, end: datetime) -> datetime:
-    """One reading every 10 s up to ``end``, 2-8 °C with a daily swing; returns the start."""
-    last = int(end.timestamp())
-    first = last - 10 * (readings - 1)
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        out.write("Time,Temperature (°C)\n")
-        for i in range(readings):
-            moment = time.gmtime(first + 10 * i)
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment)
-            out.write(f"{stamp},{5 + (i % 8640) / 4320:.2f}\n")
-    return datetime.fromtimestamp(first, UTC)
-
-
 def _responsive_import(
     qtbot: QtBot,
     demo,
@@ -560,22 +482,35 @@ def _responsive_import(
     monkeypatch,
     tmp_path: Path,
     readings: int,
-    record,
-    max_stall_ms: float | None,
-) -> float:
-    """Import ``readings`` while a GUI-thread heartbeat ticks; the longest stall is returned.
+) -> Heartbeat:
+    """Import ``readings`` while a GUI-thread heartbeat ticks; returns the heartbeat.
 
-    The default suite checks that the GUI thread kept running through every phase (it ticked
-    in each); the time limit on the longest stall is a measurement for the slow suite, which
-    runs on a quiet machine (a busy machine delays any timer).
+    Asserts behaviour, never time: the file is stored and its trace shown, and each call to
+    the helper process ran on a worker thread while the GUI thread went on processing events
+    (the worker, before it returns, waits for the heartbeat to tick; a GUI thread that waited
+    for the work would never tick). The longest stall is measured by the slow benchmark
+    tests/benchmarks/test_gui_stall_benchmark.py, beside the load average.
     """
     page = _open_page(qtbot, demo, runner, demo["otto.operator"])
     _scan(qtbot, page, arrived.bag_scan)
     qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
     path = tmp_path / f"big-{readings}.csv"
-    start = _big_generic_csv(path, readings, datetime.now(UTC) + timedelta(minutes=1))
+    start = big_generic_csv(path, readings, datetime.now(UTC) + timedelta(minutes=1))
 
     heartbeat = Heartbeat()
+    helper_calls: list[tuple[str, bool, bool]] = []
+    real_run = HELPER.run
+
+    def run_while_the_screen_ticks(function: Any, *args: Any) -> Any:
+        seen = len(heartbeat.ticks)
+        try:
+            return real_run(function, *args)
+        finally:
+            off_gui = threading.current_thread() is not threading.main_thread()
+            name = getattr(function, "func", function).__name__  # a partial names its function
+            helper_calls.append((name, off_gui, ticks_since(heartbeat, seen, 3)))
+
+    monkeypatch.setattr(HELPER, "run", run_while_the_screen_ticks)
     heartbeat.start()
     dialog = _import(qtbot, page, monkeypatch, path, start)
     heartbeat.mark("reading the file")
@@ -589,14 +524,10 @@ def _responsive_import(
     )
     heartbeat.mark("first paints of the plot")
     qtbot.wait(200)
-    stall = heartbeat.stop()
-    stall_end = time.perf_counter()
-    seconds = heartbeat.ticks[-1] - heartbeat.ticks[0]
-    record("heartbeat_max_interval_ms", round(stall, 1))
-    record("import_and_plot_seconds", round(seconds, 1))
+    heartbeat.stop()
     print(
-        f"\n{readings} readings on {demo.database.backend}: import + plot {seconds:.1f} s, "
-        f"{len(heartbeat.ticks)} ticks; {heartbeat.diagnosis()}"
+        f"\n{readings} readings on {demo.database.backend}: {len(heartbeat.ticks)} ticks; "
+        f"{heartbeat.diagnosis()}"
     )
 
     assert page.cold_chain.verdict.text() == "✔ WITHIN LIMITS"
@@ -605,37 +536,18 @@ def _responsive_import(
     (stored,) = logger_files_of_shipment(demo.database, arrived.shipment.id)
     assert stored.reading_count == readings
     _screenshot(page, f"{readings // 1000}k", demo.database.backend)
-    for (begun, phase), (ended, _next) in itertools.pairwise([*heartbeat.marks, (stall_end, "")]):
-        ticked = [tick for tick in heartbeat.ticks if begun <= tick <= ended]
-        assert ticked or ended - begun < HEARTBEAT_MS / 1000, f"no tick while {phase}"
-    if max_stall_ms is not None:
-        assert stall < max_stall_ms, heartbeat.diagnosis()
-    return stall
+    assert [name for name, _off, _ticked in helper_calls] == [
+        "import_in_helper",
+        "assessed_in_helper",
+    ]
+    assert all(off_gui and ticked for _name, off_gui, ticked in helper_calls), helper_calls
+    return heartbeat
 
 
 def test_the_screen_stays_responsive_while_200k_readings_are_imported(
-    qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, record_property
+    qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path
 ) -> None:
-    _responsive_import(
-        qtbot, demo, arrived, runner, monkeypatch, tmp_path, 200_000, record_property, None
-    )
-
-
-@pytest.mark.slow
-def test_the_screen_stays_responsive_while_a_million_readings_are_imported(
-    qtbot: QtBot, demo, arrived, runner, monkeypatch, tmp_path: Path, record_property
-) -> None:
-    _responsive_import(
-        qtbot,
-        demo,
-        arrived,
-        runner,
-        monkeypatch,
-        tmp_path,
-        1_000_000,
-        record_property,
-        MAX_STALL_MS,
-    )
+    _responsive_import(qtbot, demo, arrived, runner, monkeypatch, tmp_path, 200_000)
 
 
 # ---------------------------------------------------------------- the scanner at the receipt

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import ast
+import gc
 import logging
 import threading
 import time
+import weakref
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from app.core.errors import CoiError, NotPermitted, ScanMismatch, StaleRecord, ValidationFailed
+from ui.tasks.collector import GuiThreadCollector
 from ui.tasks.operations import Failure, ReadOp, WriteOp
 from ui.tasks.runner import Task, TaskRunner
 from ui.widgets import message_line, show_error
@@ -35,7 +39,7 @@ def test_result_and_progress_arrive_on_the_gui_thread(qtbot) -> None:
         seen.append(result)
 
     runner.read(work, done, seen.append, progress=lambda d, t: seen.append((d, t)))
-    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=60_000)
     assert seen[0] == (1, 2)
     assert seen[1] != threading.get_ident()  # the work ran on another thread
     assert threads == [True]
@@ -50,7 +54,7 @@ def test_errors_are_delivered_not_raised(qtbot) -> None:
         raise ValidationFailed("bad input")
 
     runner.write(work, lambda _r: None, errors.append)
-    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=60_000)
     assert isinstance(errors[0], ValidationFailed)
 
 
@@ -73,7 +77,7 @@ def test_writes_run_one_at_a_time(qtbot) -> None:
 
     for _ in range(5):
         runner.write(work, finished.append, lambda e: None)
-    qtbot.waitUntil(lambda: len(finished) == 5, timeout=5000)
+    qtbot.waitUntil(lambda: len(finished) == 5, timeout=60_000)
     assert peak == 1
     assert runner.wait()
 
@@ -107,7 +111,7 @@ def test_a_write_runs_off_the_gui_thread_and_its_handlers_on_it(qtbot) -> None:
         failure
     ).run(runner)
     assert busy == [True]
-    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    qtbot.waitUntil(lambda: bool(results), timeout=60_000)
     assert seen == {"work on GUI thread": False, "success on GUI thread": True}
     assert results == ["saved"] and busy == [True, False]
 
@@ -118,7 +122,7 @@ def test_a_write_runs_off_the_gui_thread_and_its_handlers_on_it(qtbot) -> None:
     WriteOp(refused, doing="The deviation was not closed").success(success).failure(failure).run(
         runner
     )
-    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=60_000)
     assert seen["refused work on GUI thread"] is False
     assert seen["failure on GUI thread"] is True
     assert runner.wait()
@@ -133,7 +137,7 @@ def test_writes_share_the_single_writer_and_reads_the_pool(qtbot) -> None:
     ReadOp(lambda: None, doing="r").failure(print).success(lambda _r: started.append("r")).run(
         runner
     )
-    qtbot.waitUntil(lambda: len(started) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=60_000)
     assert runner.writes.maxThreadCount() == 1
     assert WriteOp.writes and not ReadOp.writes
 
@@ -159,7 +163,7 @@ def test_a_known_error_reaches_the_failure_handler_in_its_own_words(
 
     caplog.set_level(logging.ERROR)
     WriteOp(work, doing="The deviation was not closed").failure(failures.append).run(runner)
-    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
     (failure,) = failures
     assert failure.error is error and not failure.bug
     assert (failure.title, failure.text) == (error.title, error.message)
@@ -177,7 +181,7 @@ def test_an_unknown_error_is_reported_as_a_bug(qtbot, caplog: pytest.LogCaptureF
 
     caplog.set_level(logging.ERROR)
     WriteOp(work, doing="The deviation was not closed").failure(failures.append).run(runner)
-    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
     (failure,) = failures
     assert failure.bug and isinstance(failure.error, KeyError)
     assert failure.title == "Unexpected error"
@@ -238,7 +242,7 @@ def test_a_successful_write_says_what_it_changed(qtbot) -> None:
     WriteOp(lambda: 1, doing="y", changes={"deviation", "case"}).success(done.append).failure(
         done.append
     ).run(runner)
-    qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=60_000)
     assert announced == [frozenset({"deviation", "case"})]  # a refused write changed nothing
 
 
@@ -282,3 +286,93 @@ def test_the_message_line_shows_an_error_in_words(qtbot) -> None:
     show_error(label, ValidationFailed("Scan the wristband first."))
     assert label.text() == "✖ Invalid input: Scan the wristband first."
     assert label.objectName() == "errorMessage"
+
+
+# ---------------------------------------------------------------- lifetimes
+
+
+def _freed_on_gui_thread(freed: dict[str, bool], name: str, thing: object) -> None:
+    """Note in ``freed`` whether ``thing`` was freed on the GUI thread, when it is."""
+    weakref.finalize(
+        thing, lambda: freed.setdefault(name, threading.current_thread() is threading.main_thread())
+    )
+
+
+def test_what_a_task_holds_is_kept_while_it_runs_and_let_go_on_the_gui_thread(qtbot) -> None:
+    """A runner and a page that only the task's handlers hold: kept while the work runs (even
+    through a garbage collection), freed on the GUI thread once the result is delivered. A Qt
+    object freed by a worker thread crashes the GUI thread; one never freed is a leak."""
+    freed: dict[str, bool] = {}
+    runner = TaskRunner()
+    page = QWidget()
+    page.setObjectName("page-held-by-a-handler")
+    _freed_on_gui_thread(freed, "runner", runner)
+    _freed_on_gui_thread(freed, "page", page)
+    gate = threading.Event()
+    delivered: list[tuple[str, str]] = []
+
+    def work(_task: Task) -> str:
+        assert gate.wait(60)
+        gc.collect()  # a collection on the worker thread finds nothing of the screen's
+        return "read"
+
+    def shown_on(widget: QWidget) -> Any:
+        return lambda result: delivered.append((widget.objectName(), result))
+
+    task = weakref.ref(runner.read(work, shown_on(page), print))
+    del runner, page
+    gc.collect()
+    assert freed == {} and task() is not None  # in flight: nothing is let go
+    gate.set()
+    qtbot.waitUntil(lambda: bool(delivered), timeout=60_000)
+    assert delivered == [("page-held-by-a-handler", "read")]
+    qtbot.waitUntil(lambda: len(freed) == 2 and task() is None, timeout=60_000)
+    assert freed == {"runner": True, "page": True}
+
+
+def test_finished_tasks_leave_nothing_behind(qtbot) -> None:
+    runner = TaskRunner()
+    results: list[object] = []
+    tasks = [
+        weakref.ref(runner.read(lambda _t, n=n: n, results.append, results.append))
+        for n in range(50)
+    ]
+    qtbot.waitUntil(lambda: len(results) == 50, timeout=60_000)
+    assert runner.wait()
+    assert not runner.busy
+    qtbot.waitUntil(lambda: all(task() is None for task in tasks), timeout=60_000)  # no cycle
+
+
+class _Cycle:
+    """Garbage only a collection frees: it holds itself and a Qt object Python owns."""
+
+    def __init__(self) -> None:
+        self.me = self
+        self.timer = QTimer()  # no parent: freed (deleted) with this cycle
+
+
+def test_cycles_holding_qt_objects_are_freed_on_the_gui_thread(
+    qtbot, collected_on_the_gui_thread: GuiThreadCollector
+) -> None:
+    """A worker thread that allocates enough to make a collection due does not run it: the
+    GUI-thread collector does, so the Qt objects in the garbage die where they live."""
+    freed: dict[str, bool] = {}
+    for n in range(20):
+        cycle = _Cycle()
+        _freed_on_gui_thread(freed, f"timer {n}", cycle.timer)
+        del cycle
+
+    kept: list[list[int]] = []
+
+    def allocate() -> None:
+        kept.extend([n] for n in range(200_000))  # 200 000 containers: collections fall due
+
+    before = collected_on_the_gui_thread.collections
+    worker = threading.Thread(target=allocate)
+    worker.start()
+    worker.join()
+    assert freed == {}  # automatic collection is off: nothing freed on the worker
+    qtbot.waitUntil(lambda: len(freed) == 20, timeout=60_000)
+    assert set(freed.values()) == {True}
+    assert collected_on_the_gui_thread.collections > before
+    kept.clear()

@@ -1,9 +1,18 @@
-"""The application shell: main window, sign-in, idle lock and style."""
+"""The application shell: main window, sign-in, idle lock, style and the crash guard."""
 
 from __future__ import annotations
 
+from ui.shell.bindings_check import bindings_defect
+from ui.shell.crash_guard import CrashGuard, install_crash_guard
 from ui.shell.login import LoginDialog
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
 
-__all__ = ["LoginDialog", "MainWindow", "apply_style"]
+__all__ = [
+    "CrashGuard",
+    "LoginDialog",
+    "MainWindow",
+    "apply_style",
+    "bindings_defect",
+    "install_crash_guard",
+]

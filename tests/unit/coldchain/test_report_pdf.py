@@ -301,14 +301,11 @@ def million_reading_trace() -> tuple[Trace, Assessment]:
     return trace, assess(trace, FRESH_2_8)
 
 
-def test_million_readings_render_quickly_and_keep_the_spike(tmp_path: Path) -> None:
+def test_million_readings_render_and_keep_the_spike(tmp_path: Path) -> None:
+    """How long it takes is measured by tests/benchmarks/test_report_benchmark.py."""
     trace, result = million_reading_trace()
     assert len(trace) == 1_000_000
-    started = time.perf_counter()
     pdf = render_excursion_report(trace, FRESH_2_8, result, header=header(trace))
-    elapsed = time.perf_counter() - started
-    print(f"1 000 000 readings: {elapsed:.3f} s")
-    assert elapsed < 10.0
     text = pdf_text(pdf, tmp_path)
     assert "1,000,000" in text
     assert "12.50 °C" in text
