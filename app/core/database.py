@@ -16,6 +16,7 @@ from app.core.actor import Actor
 from app.core.audit_anchor import anchor_head
 from app.core.audit_chain import awaits_keying, key_pending_chain
 from app.core.config import resolve_station
+from app.core.database_faults import explain_fault
 from app.core.errors import (
     ConfigurationError,
     DatabaseUnavailable,
@@ -113,6 +114,7 @@ def connect(url: str) -> Database:
     except (UnsupportedDatabaseURL, ArgumentError) as exc:
         raise ConfigurationError(f"The database URL {url!r} is not usable: {exc}.") from exc
     event.listen(engine, "before_cursor_execute", _refuse_unstorable_text)
+    event.listen(engine, "handle_error", explain_fault)
     database = Database(url, engine)
     path = sqlite_path(engine.url)
     if path is not None and not path.parent.exists():

@@ -1,14 +1,18 @@
 """Printing a unit's label: render it from the records, send it, and record the print.
 
 The label content comes from the unit, its case and product (patient identity only where the
-template carries it and the printing user's role may see it). A ZPL printer receives the job
-inside the transaction that records it, so a printer that fails leaves no record of a label
-that was never printed; a system printer gets the PDF from the screen after the record is made.
+template carries it and the printing user's role may see it). A system printer gets the PDF
+from the screen after the record is made. A ZPL job is never sent without its record: the label
+is committed as ``sending`` first, then sent, then confirmed ``sent`` in a second transaction
+(which voids the label a reprint replaces), or marked ``failed`` with the printer's error and
+voided. A crash or a database fault between the send and the confirmation leaves ``sending``,
+which label reconciliation shows until someone applies or voids that label.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass, replace
 
@@ -17,15 +21,27 @@ from sqlalchemy import select
 from app.access import identity_of, may_see_identity, require_site
 from app.core import (
     Actor,
+    CoiError,
     Database,
+    DatabaseUnavailable,
     NotFound,
+    PrinterUnavailable,
     StageNotAllowed,
     UnitOfWork,
     ValidationFailed,
     load,
 )
 from app.labelling.raw_tcp import send_raw
-from app.labelling.records import LabelView, issue_label, label_view, next_print_serial, void
+from app.labelling.records import (
+    SEND_FAILED,
+    SENDING,
+    SENT,
+    LabelView,
+    issue_label,
+    label_view,
+    next_print_serial,
+    void,
+)
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import LabelStatus, PrinterKind, SideState, UnitKind
 from db.models import Case, Label, Printer, Product, Unit
@@ -34,6 +50,8 @@ from labels.isbt128 import parse_coi, parse_din
 from labels.render_pdf import render_label_pdf
 from labels.templates import LabelTemplate, load_template
 from labels.zpl import render_label_zpl
+
+log = logging.getLogger(__name__)
 
 SCREEN_PRINTER = "system print dialog"
 TEMPLATE_FOR_KIND: dict[UnitKind, str] = {
@@ -136,15 +154,17 @@ def print_unit_label(
                 "A label was already printed for this container: a reprint needs a reason, "
                 "and it voids the earlier label."
             )
-        for earlier in previous:
-            void(uow, earlier, f"reprinted: {reprint_reason}")
+        target = _printer(uow, printer)
+        networked = target is not None and target.kind is PrinterKind.ZPL
+        if not networked:
+            for earlier in previous:
+                void(uow, earlier, f"reprinted: {reprint_reason}")
         name = template or TEMPLATE_FOR_KIND[unit.kind]
         chosen = load_template(name)
         show_identity = may_see_identity(actor)
         serial = next_print_serial(uow)
         content = replace(_content(uow, unit, show_identity), print_serial=serial)
         pdf, payloads = _render(chosen, content, show_identity)
-        target = _printer(uow, printer)
         label = issue_label(
             uow,
             unit,
@@ -155,13 +175,78 @@ def print_unit_label(
             copies=copies,
             reprint_of=previous[-1] if previous else None,
             reason=reprint_reason.strip() if previous and reprint_reason else None,
+            send_state=SENDING if networked else None,  # committed before a byte is sent
         )
-        if target is not None and target.kind is PrinterKind.ZPL:
-            job = render_label_zpl(chosen, content, show_identity=show_identity, dpi=target.dpi)
-            for _ in range(copies):
-                send_raw(target.host or "", target.port, job.encode("utf-8"))
+        job: _Job | None = None
+        if target is not None and networked:
+            zpl = render_label_zpl(chosen, content, show_identity=show_identity, dpi=target.dpi)
+            job = _Job(
+                label.id,
+                target.host or "",
+                target.port,
+                zpl.encode("utf-8"),
+                tuple(earlier.id for earlier in previous),
+                f"reprinted: {reprint_reason}",
+            )
         view = label_view(label)
         uow.commit()
+    if job is not None:
+        view = _send_and_confirm(database, actor, job, copies)
     din_scan = f"={unit.din}00" if unit.din else f"&/{unit.coi}"
     size = (chosen.width_mm, chosen.height_mm)
     return PrintedLabel(view, pdf, din_scan, size, _two_d(chosen, payloads))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A ZPL job recorded as ``sending``: where it goes, and the labels it replaces."""
+
+    label_id: uuid.UUID
+    host: str
+    port: int
+    payload: bytes
+    replaces: tuple[uuid.UUID, ...]
+    void_reason: str
+
+
+def _send_and_confirm(database: Database, actor: Actor, job: _Job, copies: int) -> LabelView:
+    """Send a recorded job, then confirm it ``sent`` (or ``failed``) in its own transaction."""
+    try:
+        for _ in range(copies):
+            send_raw(job.host, job.port, job.payload)
+    except PrinterUnavailable as exc:
+        try:
+            _confirm(database, actor, job, error=str(exc))
+        except Exception:  # the record stays "sending": reconciliation shows it
+            log.exception("could not record the failed print of label %s", job.label_id)
+        raise
+    try:
+        return _confirm(database, actor, job, error=None)
+    except Exception as exc:
+        log.exception("could not confirm the print of label %s", job.label_id)
+        reason = str(exc) if isinstance(exc, CoiError) else type(exc).__name__
+        raise DatabaseUnavailable(
+            "The label was sent to the printer, but the database could not record that it "
+            f"was sent ({reason}). Its record stays 'sending': check the printed label, then "
+            "scan it onto the container or void it from the container's labels."
+        ) from exc
+
+
+def _confirm(database: Database, actor: Actor, job: _Job, *, error: str | None) -> LabelView:
+    with UnitOfWork(database, actor) as uow:
+        label = load(uow.session, Label, job.label_id, "label")
+        if error is None:
+            label.send_state = SENT
+            for earlier_id in job.replaces:
+                earlier = load(uow.session, Label, earlier_id, "label")
+                if earlier.status is not LabelStatus.VOIDED:
+                    void(uow, earlier, job.void_reason)
+            uow.annotate(label, action="label sent")
+        else:
+            label.send_state = SEND_FAILED
+            label.send_error = error
+            void(uow, label, "not printed: the printer did not take the job")
+            uow.annotate(label, action="label print failed", reason=error)
+        view = label_view(label)
+        uow.commit()
+    return view

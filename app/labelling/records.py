@@ -44,16 +44,29 @@ class LabelView:
     reprint_of_id: uuid.UUID | None
     reprint_reason: str | None
     void_reason: str | None
+    send_state: str | None = None
+    """A ZPL job: ``sending``, ``sent`` or ``failed`` (`SEND_STATES`); None from the screen."""
+
+
+SENDING, SENT, SEND_FAILED = "sending", "sent", "failed"
+SEND_STATES = (SENDING, SENT, SEND_FAILED)
+"""A networked print job's states: recorded and committed before the send, then confirmed."""
 
 
 @dataclass(frozen=True)
 class LabelReconciliation:
-    """Label counts of one unit: issued = applied + voided + outstanding."""
+    """Label counts of one unit: issued = applied + voided + outstanding.
+
+    ``sending`` counts ZPL jobs recorded as being sent and never confirmed (a crash between
+    the send and its confirmation): the label may or may not be on the printer's tray, so the
+    unit does not reconcile until someone looks and applies or voids it.
+    """
 
     unit_id: uuid.UUID
     issued: int
     applied: int
     voided: int
+    sending: int = 0
 
     @property
     def outstanding(self) -> int:
@@ -63,7 +76,7 @@ class LabelReconciliation:
     @property
     def reconciled(self) -> bool:
         """True when every label is accounted for and one is on the container."""
-        return self.outstanding == 0 and self.applied >= 1
+        return self.outstanding == 0 and self.applied >= 1 and self.sending == 0
 
 
 def label_view(label: Label) -> LabelView:
@@ -80,6 +93,7 @@ def label_view(label: Label) -> LabelView:
         reprint_of_id=label.reprint_of_id,
         reprint_reason=label.reprint_reason,
         void_reason=label.void_reason,
+        send_state=label.send_state,
     )
 
 
@@ -92,7 +106,16 @@ def reconcile(session: Session, unit_id: uuid.UUID) -> LabelReconciliation:
     applied = counts.get(LabelStatus.APPLIED, 0)
     voided = counts.get(LabelStatus.VOIDED, 0)
     issued = applied + voided + counts.get(LabelStatus.ISSUED, 0)
-    return LabelReconciliation(unit_id, issued, applied, voided)
+    sending = session.scalar(
+        select(func.count())
+        .select_from(Label)
+        .where(
+            Label.unit_id == unit_id,
+            Label.status == LabelStatus.ISSUED,
+            Label.send_state == SENDING,
+        )
+    )
+    return LabelReconciliation(unit_id, issued, applied, voided, sending or 0)
 
 
 def label_reconciliation(database: Database, unit_id: uuid.UUID) -> LabelReconciliation:
@@ -112,11 +135,13 @@ def issue_label(
     reprint_of: Label | None = None,
     reason: str | None = None,
     serial: str | None = None,
+    send_state: str | None = None,
 ) -> Label:
     """Record a label printed for ``unit`` in the caller's transaction.
 
     ``serial`` is the print serial the label's 2-D symbol carries (`next_print_serial`); a
-    record made without one still gets its own.
+    record made without one still gets its own. ``send_state`` is ``sending`` for a ZPL job
+    recorded before it is sent.
     """
     require_role(uow.actor, *PRINT_ROLES, doing="print labels")
     if not 1 <= copies <= 10:
@@ -135,6 +160,7 @@ def issue_label(
         printed_by_id=uow.actor.user_id,
         reprint_of_id=reprint_of.id if reprint_of else None,
         reprint_reason=reason,
+        send_state=send_state,
     )
     uow.add(label, action="reprint label" if reprint_of else "print label", reason=reason)
     uow.flush()

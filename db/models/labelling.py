@@ -37,6 +37,12 @@ class Label(Versioned, Base):
     voided_at: Mapped[datetime | None] = mapped_column()
     voided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
     void_reason: Mapped[str | None] = mapped_column(Text)
+    send_state: Mapped[str | None] = mapped_column(String(16))
+    """A networked (ZPL) print job: ``sending`` (recorded, committed, then sent), ``sent`` or
+    ``failed``; None for a label printed from the screen. A job left ``sending`` (a crash
+    between the send and its confirmation) is shown for reconciliation."""
+    send_error: Mapped[str | None] = mapped_column(Text)
+    """Why the printer did not take the job (``failed``)."""
 
 
 class Scan(Immutable, Base):

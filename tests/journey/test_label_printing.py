@@ -11,18 +11,23 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import subprocess
+import threading
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app.access.users import authenticate
 from app.core.actor import Actor
 from app.core.database import Database
 from app.core.errors import (
+    DatabaseUnavailable,
     NotFound,
     NotPermitted,
     PrinterUnavailable,
@@ -42,6 +47,7 @@ from app.labelling.records import (
     labels_of_unit,
     void_label,
 )
+from db.engine import make_engine
 from db.enums import (
     CaseStage,
     DeviationStatus,
@@ -441,32 +447,122 @@ def test_a_zpl_printer_receives_one_job_per_copy_and_the_label_records_it(demo) 
     assert (printed.label.printer_name, printed.label.copies) == ("NBH Zebra 1", 2)
     (row,) = _labels(db, bag.id)
     assert (row.printer_name, row.copies, row.status) == ("NBH Zebra 1", 2, LabelStatus.ISSUED)
-    assert [e.action for e in _events(db, "label", row.id)] == ["print label"]
+    assert row.send_state == "sent" and printed.label.send_state == "sent"
+    assert [e.action for e in _events(db, "label", row.id)] == ["print label", "label sent"]
 
 
-def test_a_refusing_printer_leaves_no_label_and_no_audit_event(demo) -> None:
+def test_a_refusing_printer_leaves_a_failed_voided_record_and_keeps_the_replaced_label(
+    demo,
+) -> None:
     db, alex = demo.database, demo["alex.apheresis"]
     _case, bag = _registered_bag(demo)
 
     with FakePrinter(behaviour="refuse") as fake:
         _add_zpl_printer(demo, "NBH Zebra 2", fake.port)
-        events = _event_count(db)
         with pytest.raises(PrinterUnavailable, match="refused the connection"):
             print_unit_label(db, alex, bag.id, printer="NBH Zebra 2", copies=2)
-        assert _labels(db, bag.id) == []
-        assert _event_count(db) == events
+        (failed,) = _labels(db, bag.id)  # the job was recorded before the send, then failed
+        assert (failed.send_state, failed.status) == ("failed", LabelStatus.VOIDED)
+        assert "refused the connection" in (failed.send_error or "")
+        actions = [e.action for e in _events(db, "label", failed.id)]
+        assert actions == ["print label", "label print failed"]
+        assert label_reconciliation(db, bag.id).sending == 0
 
-        screen = print_unit_label(db, alex, bag.id)
-        events = _event_count(db)
+        screen = print_unit_label(db, alex, bag.id)  # a voided failed job needs no reason
         with pytest.raises(PrinterUnavailable):
             print_unit_label(db, alex, bag.id, printer="NBH Zebra 2", reprint_reason="smudged")
         assert fake.jobs == []
 
-    (row,) = _labels(db, bag.id)  # the failed reprint did not void the label it would replace
-    assert row.id == screen.label.id and row.status is LabelStatus.ISSUED
-    assert _event_count(db) == events
+    rows = {row.id: row for row in _labels(db, bag.id)}
+    assert len(rows) == 3
+    # the failed reprint did not void the label it would replace
+    assert rows[screen.label.id].status is LabelStatus.ISSUED
+    assert [r.send_state for r in rows.values()].count("failed") == 2
     with pytest.raises(NotFound, match="no active printer"):
         print_unit_label(db, alex, bag.id, printer="Nowhere", reprint_reason="smudged")
+
+
+class _RecordCheckingPrinter:
+    """A raw-TCP printer on 127.0.0.1 that, as each connection arrives and before it reads a
+    byte, looks in the database (its own engine) for the unit's label records."""
+
+    def __init__(self, url: str, unit_id: uuid.UUID) -> None:
+        self.url, self.unit_id = url, unit_id
+        self.seen: list[list[tuple[str | None, LabelStatus]]] = []
+        self.jobs: list[bytes] = []
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._server.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> _RecordCheckingPrinter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        engine = make_engine(self.url)
+        try:
+            conn, _ = self._server.accept()
+            with conn:
+                with Session(engine) as session:
+                    rows = session.scalars(select(Label).where(Label.unit_id == self.unit_id))
+                    self.seen.append([(row.send_state, row.status) for row in rows])
+                conn.settimeout(5)
+                job = bytearray()
+                while chunk := conn.recv(4096):
+                    job += chunk
+                self.jobs.append(bytes(job))
+        except OSError:
+            pass  # closed by __exit__
+        finally:
+            engine.dispose()
+
+
+def test_a_zpl_job_is_recorded_as_sending_before_a_byte_reaches_the_printer(demo) -> None:
+    db, alex = demo.database, demo["alex.apheresis"]
+    _case, bag = _registered_bag(demo)
+
+    with _RecordCheckingPrinter(db.url, bag.id) as printer:
+        _add_zpl_printer(demo, "NBH Zebra 4", printer.port)
+        printed = print_unit_label(db, alex, bag.id, printer="NBH Zebra 4")
+
+    assert printer.seen == [[("sending", LabelStatus.ISSUED)]]  # committed before the send
+    assert len(printer.jobs) == 1 and printer.jobs[0].startswith(b"^XA")
+    (row,) = _labels(db, bag.id)
+    assert row.id == printed.label.id and row.send_state == "sent"
+
+
+def test_a_commit_failure_after_the_send_leaves_the_sending_record_for_reconciliation(
+    demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, alex = demo.database, demo["alex.apheresis"]
+    _case, bag = _registered_bag(demo)
+    commit = UnitOfWork.commit
+    commits: list[int] = []
+
+    def commit_then_fail(uow: UnitOfWork) -> None:
+        commits.append(1)
+        if len(commits) > 1:  # the confirmation after the send
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        commit(uow)
+
+    with FakePrinter() as fake:
+        _add_zpl_printer(demo, "NBH Zebra 5", fake.port)
+        monkeypatch.setattr(UnitOfWork, "commit", commit_then_fail)
+        with pytest.raises(DatabaseUnavailable, match=r"was sent to the printer.*'sending'"):
+            print_unit_label(db, alex, bag.id, printer="NBH Zebra 5")
+        monkeypatch.undo()
+        assert len(fake.jobs) == 1
+
+    (row,) = _labels(db, bag.id)
+    assert (row.send_state, row.status) == ("sending", LabelStatus.ISSUED)
+    labels = label_reconciliation(db, bag.id)
+    assert labels.sending == 1 and not labels.reconciled
+    confirm_label(db, demo["alex.apheresis"], bag.id, din_scan(bag))  # someone looked: applied
+    assert label_reconciliation(db, bag.id).sending == 0
 
 
 # ---------------------------------------------------------------- scanning back

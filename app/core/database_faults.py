@@ -1,0 +1,55 @@
+"""Database faults in words: a lost connection, a read-only or full SQLite file.
+
+`explain_fault` is an engine ``handle_error`` hook (`app.core.database.connect`), so every
+statement, in a unit of work or a read, fails the same clear way. A lost PostgreSQL connection
+is invalidated by SQLAlchemy before the error reaches the caller; the engine's ``pool_pre_ping``
+replaces dead pooled connections, so the next call reconnects by itself once the server is back.
+The transaction that met the fault is never committed: nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.errors import DatabaseUnavailable
+
+_SQLITE_READ_ONLY = ("readonly database", "read-only")
+_SQLITE_FULL = ("database or disk is full",)
+
+
+def fault_message(backend: str, error: BaseException, *, disconnected: bool) -> str | None:
+    """What to tell the user about ``error`` (the driver's exception), or None to leave it."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if disconnected:
+        return (
+            f"The connection to the database was lost ({text}). Nothing was saved: try "
+            "again. The app reconnects by itself as soon as the server can be reached."
+        )
+    if backend != "sqlite":
+        return None
+    lowered = text.lower()
+    if any(words in lowered for words in _SQLITE_READ_ONLY):
+        return (
+            f"The database file cannot be written: it or its folder is read-only ({text}). "
+            "Nothing was saved and the database is unchanged. Ask the administrator to make "
+            "the file and its folder writable, then try again."
+        )
+    if any(words in lowered for words in _SQLITE_FULL):
+        return (
+            f"The database is full: the disk (or the database's size limit) has no room left "
+            f"({text}). Nothing was saved and the database is unchanged. Free some space, "
+            "then try again."
+        )
+    return None
+
+
+def explain_fault(context: Any) -> None:
+    """``handle_error`` hook: raise `DatabaseUnavailable` for the faults above."""
+    if context.is_pre_ping or context.connection is None:
+        return  # the pool's liveness check reconnects on its own; connect() words its errors
+    original = context.original_exception
+    message = fault_message(
+        context.engine.dialect.name, original, disconnected=bool(context.is_disconnect)
+    )
+    if message is not None:
+        raise DatabaseUnavailable(message) from context.sqlalchemy_exception
