@@ -1,0 +1,173 @@
+"""Database faults: a lost PostgreSQL connection, a read-only or full SQLite file.
+
+Each fault is caused for real on the real backend: the app's server sessions are ended with
+``pg_terminate_backend`` from another connection (between two service calls, and in the middle
+of one, as its INSERT goes out); SQLite is made read-only (``PRAGMA query_only``, which fails
+writes as a read-only file does) or full (``PRAGMA max_page_count``). Each time the call fails
+with a clear `DatabaseUnavailable`, nothing of it is stored, the next call succeeds on its own,
+and the database (integrity check, audit chain) still verifies.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.engine import Engine
+
+from app.admin.sites import list_sites, register_site
+from app.core.actor import Actor
+from app.core.audit_verify import verify_database
+from app.core.database import Database
+from app.core.errors import DatabaseUnavailable
+from db.enums import SiteKind
+from db.models import AuditEvent, Site
+
+
+def _site(database: Database, admin: Actor, code: str) -> None:
+    register_site(database, admin, code=code, name=f"Site {code}", kind=SiteKind.CLINIC)
+
+
+def _counts(database: Database) -> tuple[int, int]:
+    with database.read_session() as session:
+        sites = session.scalar(select(func.count()).select_from(Site))
+        events = session.scalar(select(func.count()).select_from(AuditEvent))
+    return int(sites or 0), int(events or 0)
+
+
+def _verifies(database: Database) -> None:
+    result = verify_database(database)
+    assert result.ok, result.problems
+    if database.backend == "sqlite":
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+# ---------------------------------------------------------------- PostgreSQL: a lost connection
+
+
+@pytest.fixture
+def postgres(database: Database) -> Iterator[Engine]:
+    """Another connection to the same server, to end the app's sessions from outside."""
+    if database.backend != "postgresql":
+        pytest.skip("a server connection is lost on PostgreSQL only")
+    killer = create_engine(database.engine.url, isolation_level="AUTOCOMMIT")
+    yield killer
+    killer.dispose()
+
+
+def _terminate_app_sessions(killer: Engine) -> int:
+    with killer.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    return int(ended)
+
+
+def test_sessions_ended_between_two_calls_are_replaced_by_themselves(
+    database: Database, admin: Actor, postgres: Engine
+) -> None:
+    _site(database, admin, "S1")
+    assert _terminate_app_sessions(postgres) >= 1  # the pooled connection of the first call
+
+    _site(database, admin, "S2")  # the dead pooled connection is noticed and replaced
+    assert [s.code for s in list_sites(database)] == ["S1", "S2"]
+    _verifies(database)
+
+
+def _end_sessions_on(database: Database, killer: Engine, statement_start: str) -> list[str]:
+    """End the app's server sessions as its next ``statement_start`` statement goes out."""
+    fired: list[str] = []
+
+    def end_them(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not fired and statement.lstrip().upper().startswith(statement_start):
+            fired.append(statement)
+            _terminate_app_sessions(killer)
+
+    event.listen(database.engine, "before_cursor_execute", end_them)
+    return fired
+
+
+def test_a_connection_lost_in_the_middle_of_a_call_saves_nothing_and_the_next_call_works(
+    database: Database, admin: Actor, postgres: Engine
+) -> None:
+    _site(database, admin, "S1")
+    before = _counts(database)
+    fired = _end_sessions_on(database, postgres, "INSERT INTO SITE")
+
+    with pytest.raises(DatabaseUnavailable, match=r"connection to the database was lost.*Nothing"):
+        _site(database, admin, "S2")
+
+    assert fired  # the fault did happen inside the call
+    assert _counts(database) == before  # no site, no audit event: nothing half-written
+    _site(database, admin, "S3")  # reconnected by itself
+    assert [s.code for s in list_sites(database)] == ["S1", "S3"]
+    _verifies(database)
+
+
+def test_a_read_that_loses_its_connection_fails_clearly_and_the_next_read_works(
+    database: Database, admin: Actor, postgres: Engine
+) -> None:
+    _site(database, admin, "S1")
+    _end_sessions_on(database, postgres, "SELECT SITE")
+
+    with pytest.raises(DatabaseUnavailable, match="connection to the database was lost"):
+        list_sites(database)
+    assert [s.code for s in list_sites(database)] == ["S1"]
+
+
+# ---------------------------------------------------------------- SQLite: read-only, full
+
+
+@pytest.fixture
+def sqlite_db(database: Database) -> Database:
+    if database.backend != "sqlite":
+        pytest.skip("a read-only or full file is an SQLite fault")
+    return database
+
+
+def _on_every_connection(database: Database, pragma: str) -> None:
+    database.dispose()  # new connections only, each with the pragma
+
+    def apply(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.execute(pragma)
+
+    event.listen(database.engine, "connect", apply)
+
+
+def test_a_read_only_sqlite_file_refuses_a_write_clearly_and_stays_intact(
+    sqlite_db: Database, admin: Actor
+) -> None:
+    _site(sqlite_db, admin, "S1")
+    before = _counts(sqlite_db)
+    _on_every_connection(sqlite_db, "PRAGMA query_only = ON")
+
+    with pytest.raises(DatabaseUnavailable, match=r"cannot be written.*read-only.*Nothing was"):
+        _site(sqlite_db, admin, "S2")
+
+    assert _counts(sqlite_db) == before
+    _verifies(sqlite_db)
+
+
+def test_a_full_sqlite_file_refuses_a_write_clearly_and_stays_intact(
+    sqlite_db: Database, admin: Actor
+) -> None:
+    _site(sqlite_db, admin, "S1")
+    before = _counts(sqlite_db)
+    with sqlite_db.engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+    _on_every_connection(sqlite_db, f"PRAGMA max_page_count = {pages}")
+
+    with pytest.raises(DatabaseUnavailable, match=r"database is full.*Nothing was saved"):
+        register_site(
+            sqlite_db, admin, code="S2", name="Site S2", kind=SiteKind.CLINIC, address="x" * 20_000
+        )
+
+    assert _counts(sqlite_db) == before
+    _verifies(sqlite_db)
