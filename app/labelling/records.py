@@ -58,8 +58,9 @@ class LabelReconciliation:
     """Label counts of one unit: issued = applied + voided + outstanding.
 
     ``sending`` counts ZPL jobs recorded as being sent and never confirmed (a crash between
-    the send and its confirmation): the label may or may not be on the printer's tray, so the
-    unit does not reconcile until someone looks and applies or voids it.
+    the send and its confirmation): the label may or may not be on the printer's tray. Such a
+    label is issued, so it is also outstanding: the unit does not reconcile until someone looks
+    and applies or voids it.
     """
 
     unit_id: uuid.UUID
@@ -76,7 +77,7 @@ class LabelReconciliation:
     @property
     def reconciled(self) -> bool:
         """True when every label is accounted for and one is on the container."""
-        return self.outstanding == 0 and self.applied >= 1 and self.sending == 0
+        return self.outstanding == 0 and self.applied >= 1
 
 
 def label_view(label: Label) -> LabelView:

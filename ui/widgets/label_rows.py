@@ -15,12 +15,19 @@ from app.scanning import ScannerSettings
 from ui.widgets.formats import din_text, local_time
 from ui.widgets.scanner_input import ScanField
 
+_UNCONFIRMED = (
+    "A label job went to the printer but was never confirmed: look at the printer, then scan "
+    "the label back on the container or void it"
+)
+
 
 def labels_text(labels: LabelReconciliation | None) -> str:
     """Where a container's labels stand, in words."""
     if labels is None or labels.issued == 0:
         return "No label printed yet: print it, stick it on, scan it back."
     counts = f"{labels.issued} printed, {labels.applied} scanned back, {labels.voided} voided"
+    if labels.sending:
+        return f"⚠ {_UNCONFIRMED} ({counts}, {labels.sending} never confirmed)."
     if labels.reconciled:
         return f"✔ Label scanned back and matched ({counts})."
     if labels.outstanding:
@@ -84,6 +91,8 @@ def bag_label_text(labels: LabelReconciliation | None) -> str:
     """Where a bag's label stands, in words."""
     if labels is None or labels.issued == labels.voided:
         return "No label printed yet — print it and stick it on the bag."
+    if labels.sending:
+        return f"⚠ {_UNCONFIRMED}."
     if labels.outstanding:
         return "Label printed — scan it back on the bag."
     return "✔ Label scanned back and matched."
