@@ -114,7 +114,6 @@ def connect(url: str) -> Database:
     except (UnsupportedDatabaseURL, ArgumentError) as exc:
         raise ConfigurationError(f"The database URL {url!r} is not usable: {exc}.") from exc
     event.listen(engine, "before_cursor_execute", _refuse_unstorable_text)
-    event.listen(engine, "handle_error", explain_fault)
     database = Database(url, engine)
     path = sqlite_path(engine.url)
     if path is not None and not path.parent.exists():
@@ -130,6 +129,7 @@ def connect(url: str) -> Database:
     except DatabaseError as exc:
         engine.dispose()
         raise _connection_error(url, path, exc) from exc
+    event.listen(engine, "handle_error", explain_fault)  # after the probe: it words its own
     return database
 
 

@@ -10,7 +10,10 @@ and the database (integrity check, audit chain) still verifies.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import sqlite3
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +24,7 @@ from sqlalchemy.engine import Engine
 from app.admin.sites import list_sites, register_site
 from app.core.actor import Actor
 from app.core.audit_verify import verify_database
-from app.core.database import Database
+from app.core.database import Database, connect
 from app.core.errors import DatabaseUnavailable
 from db.enums import SiteKind
 from db.models import AuditEvent, Site
@@ -120,6 +123,87 @@ def test_a_read_that_loses_its_connection_fails_clearly_and_the_next_read_works(
     with pytest.raises(DatabaseUnavailable, match="connection to the database was lost"):
         list_sites(database)
     assert [s.code for s in list_sites(database)] == ["S1"]
+
+
+class _Relay:
+    """A TCP relay in front of the PostgreSQL server, on a fixed local port: ``down()`` is the
+    server going away (every relayed connection cut, new ones refused), ``up()`` it coming
+    back. The real server is never stopped: other processes use it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        probe = socket.create_server(("127.0.0.1", 0))
+        self.port: int = probe.getsockname()[1]
+        probe.close()
+        self._listener: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def up(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError):  # wakes the accepting thread (Linux)
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # down()
+            server = socket.create_connection(self.target)
+            with self._lock:
+                self._open += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+def test_a_call_while_the_server_is_away_fails_clearly_and_the_app_reconnects_when_it_is_back(
+    database: Database, admin: Actor, postgres: Engine
+) -> None:
+    url = database.engine.url
+    relay = _Relay(url.host or "127.0.0.1", url.port or 5432)
+    relay.up()
+    through = connect(url.set(host="127.0.0.1", port=relay.port).render_as_string(False))
+    try:
+        _site(through, admin, "S1")
+        before = _counts(database)
+        relay.down()
+
+        for code in ("S2", "S3"):  # the dead connection, then a new one the server refuses
+            with pytest.raises(DatabaseUnavailable, match=r"(lost|cannot be reached).*Nothing"):
+                _site(through, admin, code)
+        with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
+            list_sites(through)
+        assert _counts(database) == before  # nothing half-written
+
+        relay.up()
+        _site(through, admin, "S4")  # the same Database object, reconnected by itself
+        assert [s.code for s in list_sites(through)] == ["S1", "S4"]
+    finally:
+        through.dispose()
+        relay.down()
+    _verifies(database)
 
 
 # ---------------------------------------------------------------- SQLite: read-only, full
