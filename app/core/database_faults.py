@@ -19,7 +19,12 @@ _SQLITE_FULL = ("database or disk is full",)
 
 
 def fault_message(
-    backend: str, error: BaseException, *, disconnected: bool, connecting: bool = False
+    backend: str,
+    error: BaseException,
+    *,
+    disconnected: bool,
+    connecting: bool = False,
+    committing: bool = False,
 ) -> str | None:
     """What to tell the user about ``error`` (the driver's exception), or None to leave it."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -28,6 +33,12 @@ def fault_message(
             f"The database server cannot be reached ({text}). Nothing was saved: check that "
             "the server is running and the network is up, then try again. The app "
             "reconnects by itself as soon as the server can be reached."
+        )
+    if disconnected and committing:  # the server may have committed before the line went
+        return (
+            f"The connection to the database was lost while the change was being committed "
+            f"({text}): it may or may not have been saved. Reload and look before doing it "
+            "again. The app reconnects by itself as soon as the server can be reached."
         )
     if disconnected:
         return (
@@ -62,6 +73,7 @@ def explain_fault(context: Any) -> None:
         original,
         disconnected=bool(context.is_disconnect),
         connecting=context.connection is None,  # a new connection the server did not take
+        committing=context.connection is not None and context.statement is None,
     )
     if message is not None:
         raise DatabaseUnavailable(message) from context.sqlalchemy_exception

@@ -114,6 +114,29 @@ def test_a_connection_lost_in_the_middle_of_a_call_saves_nothing_and_the_next_ca
     _verifies(database)
 
 
+def test_a_connection_lost_at_the_commit_says_the_change_may_or_may_not_be_saved(
+    database: Database, admin: Actor, postgres: Engine
+) -> None:
+    _site(database, admin, "S1")
+    before = _counts(database)
+    fired: list[bool] = []
+
+    def end_them(_conn: Any) -> None:  # as the COMMIT is about to go out
+        if not fired:
+            fired.append(True)
+            _terminate_app_sessions(postgres)
+
+    event.listen(database.engine, "commit", end_them)
+
+    with pytest.raises(DatabaseUnavailable, match=r"being committed.*may or may not"):
+        _site(database, admin, "S2")
+
+    assert fired
+    assert _counts(database) == before  # here the server ended the session before the COMMIT
+    _site(database, admin, "S3")
+    _verifies(database)
+
+
 def test_a_read_that_loses_its_connection_fails_clearly_and_the_next_read_works(
     database: Database, admin: Actor, postgres: Engine
 ) -> None:
