@@ -482,6 +482,25 @@ def test_a_refusing_printer_leaves_a_failed_voided_record_and_keeps_the_replaced
         print_unit_label(db, alex, bag.id, printer="Nowhere", reprint_reason="smudged")
 
 
+def test_a_zpl_reprint_voids_the_label_it_replaces_once_the_printer_took_it(demo) -> None:
+    db, alex = demo.database, demo["alex.apheresis"]
+    _case, bag = _registered_bag(demo)
+    first = print_unit_label(db, alex, bag.id)
+
+    with FakePrinter() as fake:
+        _add_zpl_printer(demo, "NBH Zebra 3", fake.port)
+        again = print_unit_label(db, alex, bag.id, printer="NBH Zebra 3", reprint_reason="torn")
+        assert len(fake.jobs) == 1
+
+    rows = {row.id: row for row in _labels(db, bag.id)}
+    assert rows[first.label.id].status is LabelStatus.VOIDED
+    assert rows[first.label.id].void_reason == "reprinted: torn"
+    assert (rows[again.label.id].status, rows[again.label.id].send_state) == (
+        LabelStatus.ISSUED,
+        "sent",
+    )
+
+
 class _RecordCheckingPrinter:
     """A raw-TCP printer on 127.0.0.1 that, as each connection arrives and before it reads a
     byte, looks in the database (its own engine) for the unit's label records."""
