@@ -29,6 +29,7 @@ from sqlalchemy import Connection, text
 
 from app.audit import reconcile_database
 from app.core import Database, open_database, verify_database
+from app.core.audit_anchor import read_anchor
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = ROOT / "tests" / "support" / "kill_writer.py"
@@ -213,3 +214,54 @@ def test_the_checks_see_a_lost_or_half_written_operation(
     unverified = Acknowledged([line for line in acked.lines if line[0] != "verify"], acked.kills)
     with pytest.raises(AssertionError, match="collected without its stage record"):
         _check(demo_database_url, unverified)
+
+
+@pytest.mark.parametrize("mode", ["before-anchor", "mid-anchor"])
+def test_a_kill_between_commit_and_anchor_shows_the_database_ahead(
+    demo_database_url: str, mode: str, tmp_path: Path
+) -> None:
+    """The writer kills itself right after a commit, before (or halfway through) its anchor line:
+    verify shows the database ahead of the anchor, not tampering, and the next writer goes on."""
+    stderr = tmp_path / "writer.err"
+    process = subprocess.Popen(
+        [sys.executable, str(WRITER), demo_database_url, "00", mode, "3"],
+        stdout=subprocess.PIPE,
+        stderr=stderr.open("w"),
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == -signal.SIGKILL, stderr.read_text()
+    lines = output.split("\n")[:-1]
+    assert lines[0] == "READY"
+    acked = Acknowledged([line.split()[1:] for line in lines[1:]], kills=1)
+    assert acked.lines, "no operation was acknowledged before the cut anchor write"
+    database = open_database(demo_database_url)
+    try:
+        anchor_file = read_anchor(database.engine.url)
+        assert anchor_file is not None
+        raw = anchor_file.path.read_bytes()
+        assert raw.endswith(b"\n") == (mode == "before-anchor"), raw[-80:]
+        verification = verify_database(database)
+        assert verification.anchor.ahead >= 1, verification.as_dict()
+        assert verification.ok, verification.problems
+    finally:
+        database.dispose()
+    _check(demo_database_url, acked)
+    # the next writer continues; its anchor lines follow the cut one and verify holds
+    process = _start(demo_database_url, "01", stderr)
+    assert process.stdout is not None
+    done = [process.stdout.readline().split()[1:] for _ in OPERATIONS]
+    acked.lines.extend(done)
+    acked.lines.extend(_kill(process, stderr))
+    acked.kills += 1
+    _check(demo_database_url, acked)
+    database = open_database(demo_database_url)
+    try:
+        anchor_file = read_anchor(database.engine.url)
+        assert anchor_file is not None
+        assert bool(anchor_file.damaged_lines) == (mode == "mid-anchor")
+        assert verify_database(database).anchor.matches is True
+    finally:
+        database.dispose()

@@ -5,16 +5,24 @@ loops until killed: enrol a patient, register the collected bag, print its label
 back, verify the collection. After each service call returns (its transaction committed) it
 prints ``ACK <operation> <ids>`` and flushes, so every line the test reads is a committed
 operation. ``TAG`` (letters and digits) keeps each restart's hospital numbers apart.
+
+``python -m tests.support.kill_writer URL TAG MODE N`` lets N anchor writes through, then kills
+itself with SIGKILL at the next: ``before-anchor`` right after the database commit, before its
+anchor line is written; ``mid-anchor`` after writing half of that line.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 from tempfile import mkdtemp
 
-from app.core import open_database
+from sqlalchemy import URL
+
+from app.core import audit_anchor, open_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey import (
     CollectedBag,
@@ -38,17 +46,41 @@ def _name(number: int) -> str:
     return "Kay" + text
 
 
+def _die_at_anchor(mode: str, let_through: int) -> None:
+    """Kill this process with SIGKILL at anchor write number ``let_through + 1``."""
+    record_anchor = audit_anchor.record_anchor
+    calls = 0
+
+    def record(url: str | URL, head: audit_anchor.ChainHead) -> Path:
+        nonlocal calls
+        calls += 1
+        if calls <= let_through:
+            return record_anchor(url, head)
+        if mode == "mid-anchor":
+            line = f"{head.seq} {head.hash} {utc_now().isoformat()}\n".encode()
+            descriptor = os.open(audit_anchor.anchor_path(url), os.O_WRONLY | os.O_APPEND)
+            os.write(descriptor, line[: len(line) // 2])
+            os.fsync(descriptor)
+            os.close(descriptor)
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("not reached")
+
+    audit_anchor.record_anchor = record
+
+
 def _ack(*parts: object) -> None:
     print("ACK", *parts, flush=True)
 
 
-def main(url: str, tag: str) -> None:
-    """Drive journeys on ``url`` until killed."""
+def main(url: str, tag: str, mode: str | None = None, let_through: int = 0) -> None:
+    """Drive journeys on ``url`` until killed (or, with ``mode``, until it kills itself)."""
     database = open_database(url)
     driver = JourneyDriver(database, Path(mkdtemp(prefix="kill-writer-")), station="kill-writer")
     coordinator = driver.who("cora.coordinator")
     collector = driver.who("alex.apheresis")
     verifier = driver.who("ana.apheresis")
+    if mode is not None:
+        _die_at_anchor(mode, let_through)
     print("READY", flush=True)
     number = 0
     while True:
@@ -88,4 +120,7 @@ def main(url: str, tag: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) > 3:
+        main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main(sys.argv[1], sys.argv[2])
