@@ -243,6 +243,7 @@ def test_a_kill_between_commit_and_anchor_shows_the_database_ahead(
         assert anchor_file is not None
         raw = anchor_file.path.read_bytes()
         assert raw.endswith(b"\n") == (mode == "before-anchor"), raw[-80:]
+        cut = raw.rsplit(b"\n", 1)[1]  # the half line (empty before-anchor)
         verification = verify_database(database)
         assert verification.anchor.ahead >= 1, verification.as_dict()
         assert verification.ok, verification.problems
@@ -262,6 +263,11 @@ def test_a_kill_between_commit_and_anchor_shows_the_database_ahead(
         anchor_file = read_anchor(database.engine.url)
         assert anchor_file is not None
         assert bool(anchor_file.damaged_lines) == (mode == "mid-anchor")
+        # the cut line was ended before the next: it alone is unreadable, the next one is whole
+        assert len(anchor_file.damaged_lines) <= 1
+        lines = anchor_file.path.read_bytes().split(b"\n")
+        if cut:
+            assert cut in lines, "the next anchor line was glued to the cut one"
         assert verify_database(database).anchor.matches is True
     finally:
         database.dispose()
