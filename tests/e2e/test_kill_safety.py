@@ -265,9 +265,9 @@ def test_a_kill_between_commit_and_anchor_shows_the_database_ahead(
         assert bool(anchor_file.damaged_lines) == (mode == "mid-anchor")
         # the cut line was ended before the next: it alone is unreadable, the next one is whole
         assert len(anchor_file.damaged_lines) <= 1
-        lines = anchor_file.path.read_bytes().split(b"\n")
+        anchor_lines = anchor_file.path.read_bytes().split(b"\n")
         if cut:
-            assert cut in lines, "the next anchor line was glued to the cut one"
+            assert cut in anchor_lines, "the next anchor line was glued to the cut one"
         assert verify_database(database).anchor.matches is True
     finally:
         database.dispose()
