@@ -18,7 +18,7 @@ import signal
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from tempfile import mkdtemp
+from tempfile import gettempdir
 
 from sqlalchemy import URL
 
@@ -75,7 +75,7 @@ def _ack(*parts: object) -> None:
 def main(url: str, tag: str, mode: str | None = None, let_through: int = 0) -> None:
     """Drive journeys on ``url`` until killed (or, with ``mode``, until it kills itself)."""
     database = open_database(url)
-    driver = JourneyDriver(database, Path(mkdtemp(prefix="kill-writer-")), station="kill-writer")
+    driver = JourneyDriver(database, Path(gettempdir()), station="kill-writer")
     coordinator = driver.who("cora.coordinator")
     collector = driver.who("alex.apheresis")
     verifier = driver.who("ana.apheresis")
