@@ -9,9 +9,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 
 from app.core import anchor_path
+from db.engine import make_engine
+from db.migrate import head_revision
 from tests.conftest import PostgresServer
 from tests.e2e.test_cli import coi
 
@@ -166,3 +168,28 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_another_backend(
     crossed = coi("restore", str(out), "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
     assert crossed.returncode == 2
     assert "restores into a PostgreSQL database only" in crossed.stderr
+
+
+def test_the_command_line_refuses_a_database_newer_than_itself(
+    database_url: str, tmp_path: Path
+) -> None:
+    future = "0099_from_a_newer_version"
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": future})
+    engine.dispose()
+    for command in (
+        ("user", "list", "--db", database_url),  # opens with an upgrade
+        ("audit", "verify", "--db", database_url),  # opens read-only
+        ("backup", "--out", str(tmp_path / "newer.backup"), "--db", database_url),
+    ):
+        done = coi(*command, cwd=tmp_path)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "newer version of COI Tracker" in done.stderr, command
+        assert future in done.stderr and head_revision() in done.stderr, command
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "newer.backup").exists()
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == future
+    engine.dispose()
