@@ -2,7 +2,9 @@
 
 SQLite: the sqlite3 online backup API (a consistent copy while others write). PostgreSQL:
 ``pg_dump --format=custom`` run on a snapshot exported by the transaction that counts the
-records, so the counts and the audit head describe exactly what was dumped. Beside every backup
+records, so the counts and the audit head describe exactly what was dumped; without a usable
+``pg_dump`` (absent, or older than the server) a logical export (`app.admin.logical_export`)
+read in the same kind of snapshot. Beside every backup
 ``FILE.manifest.json`` records the counts, the audit chain head, the schema revision, the
 file's SHA-256 and the audit key's id: the key itself is never in a backup, and verifying a
 restored database needs it (`coi key import`).
@@ -29,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import URL, Connection, create_engine, func, inspect, make_url, select, text
 
+from app.admin.logical_export import GZIP_HEADER, read_logical_export, write_logical_export
 from app.core import (
     ChainHead,
     ConfigurationError,
@@ -135,27 +138,28 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     return conninfo, env
 
 
-def _tool_major(tool: str) -> int:
+def _tool_problem(tool: str, connection: Connection) -> str | None:
+    """Why ``tool`` cannot serve this server (absent, or older than the server), or None."""
     found = shutil.which(tool)
     if found is None:
-        raise ConfigurationError(
-            f"{tool} is not on PATH: install the PostgreSQL client tools (the same major version "
-            "as the server or newer) to back up or restore a PostgreSQL database."
-        )
+        return f"{tool} is not on PATH"
     shown = subprocess.run([found, "--version"], capture_output=True, text=True, check=False)
     match = re.search(r"(\d+)(?:\.\d+)?", shown.stdout)
     if match is None:
-        raise ConfigurationError(f"{tool} --version said {shown.stdout!r}: not understood.")
-    return int(match.group(1))
+        return f"{tool} --version said {shown.stdout.strip()!r}"
+    server = int(connection.execute(text("SHOW server_version_num")).scalar_one()) // 10000
+    client = int(match.group(1))
+    if client < server:
+        return f"{tool} is version {client} but the server is PostgreSQL {server}"
+    return None
 
 
 def _check_tool_version(tool: str, connection: Connection) -> None:
-    server = int(connection.execute(text("SHOW server_version_num")).scalar_one()) // 10000
-    client = _tool_major(tool)
-    if client < server:
+    problem = _tool_problem(tool, connection)
+    if problem is not None:
         raise ConfigurationError(
-            f"{tool} is version {client} but the server is PostgreSQL {server}: {tool} must be "
-            f"version {server} or newer. Install it and try again; nothing was written."
+            f"{problem}: install the PostgreSQL client tools of the server's major version or "
+            "newer and try again; nothing was written."
         )
 
 
@@ -179,6 +183,12 @@ def _refuse_existing(out: Path) -> None:
         raise ValidationFailed(f"The folder {out.parent} does not exist: create it first.")
 
 
+def _pg_dump(url: URL, snapshot: str, out: Path) -> None:
+    conninfo, env = _libpq(url)
+    command = ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={out}"]
+    _run([*command, f"--dbname={conninfo}"], env, "pg_dump")
+
+
 def backup_database(database: Database, out: Path) -> BackupResult:
     """Back up ``database`` into ``out`` (and ``out.manifest.json``); never overwrites."""
     _refuse_existing(out)
@@ -198,10 +208,10 @@ def backup_database(database: Database, out: Path) -> BackupResult:
                 head, key_id, revision = _audit_facts(connection)
         finally:
             copy_engine.dispose()
-        method = "sqlite-online-backup"
+        method, unusable = "sqlite-online-backup", None
     else:
         with database.engine.connect() as probe:
-            _check_tool_version("pg_dump", probe)
+            unusable = _tool_problem("pg_dump", probe)
         with (
             database.engine.connect().execution_options(
                 isolation_level="REPEATABLE READ"
@@ -211,23 +221,16 @@ def backup_database(database: Database, out: Path) -> BackupResult:
             snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             counts = record_counts(connection)
             head, key_id, revision = _audit_facts(connection)
-            conninfo, env = _libpq(database.engine.url)
-            _run(
-                [
-                    "pg_dump",
-                    "--format=custom",
-                    f"--snapshot={snapshot}",
-                    f"--file={out}",
-                    f"--dbname={conninfo}",
-                ],
-                env,
-                "pg_dump",
-            )
-        method = "pg_dump-custom"
+            if unusable is not None:
+                write_logical_export(connection, out, revision)
+            else:
+                _pg_dump(database.engine.url, snapshot, out)
+        method = "pg_dump-custom" if unusable is None else "logical-export"
     manifest = {
         "format": MANIFEST_FORMAT,
         "file": str(out),
         "method": method,
+        "pg_dump_unusable": unusable if method == "logical-export" else None,
         "backend": database.backend,
         "taken_at": taken_at,
         "revision": revision,
@@ -331,8 +334,18 @@ def restore_database(file: Path, url: str) -> RestoreResult:
                 env,
                 "pg_restore",
             )
+        elif header.startswith(GZIP_HEADER):
+            if target.backend != "postgresql":
+                raise ValidationFailed(
+                    f"{file} is a PostgreSQL logical export: it restores into a PostgreSQL "
+                    "database only."
+                )
+            with target.engine.begin() as connection:
+                read_logical_export(connection, file)
         else:
-            raise ValidationFailed(f"{file} is neither an SQLite nor a pg_dump backup.")
+            raise ValidationFailed(
+                f"{file} is neither an SQLite backup, a pg_dump backup nor a logical export."
+            )
     finally:
         target.dispose()
     return _check_restored(url, manifest)

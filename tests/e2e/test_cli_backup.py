@@ -193,3 +193,32 @@ def test_the_command_line_refuses_a_database_newer_than_itself(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == future
     engine.dispose()
+
+
+def test_without_pg_dump_a_logical_export_backs_up_and_restores(
+    demo_database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if make_url(demo_database_url).get_backend_name() != "postgresql":
+        pytest.skip("the logical export stands in for pg_dump: PostgreSQL")
+    no_tools = {"PATH": str(tmp_path / "no-client-tools")}
+    out = tmp_path / "site.backup"
+    done = coi("backup", "--out", str(out), "--db", demo_database_url, cwd=tmp_path, env=no_tools)
+    assert done.returncode == 0, done.stderr
+    backup = json.loads(done.stdout)
+    assert backup["method"] == "logical-export"
+    assert backup["pg_dump_unusable"] == "pg_dump is not on PATH"
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+
+    target = _empty_target(request, demo_database_url, tmp_path)
+    restored = coi("restore", str(out), "--db", target, cwd=tmp_path, env=no_tools)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    result = json.loads(restored.stdout)
+    assert result["ok"] is True and result["counts"] == backup["counts"]
+    assert result["audit_head"] == backup["audit_head"]
+    verify = coi("audit", "verify", "--db", target, "--records", cwd=tmp_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    crossed = coi("restore", str(out), "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
+    assert crossed.returncode == 2 and "restores into a PostgreSQL database only" in (
+        crossed.stderr
+    )
