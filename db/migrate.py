@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from db.engine import sqlite_path
 from db.types import utc_now
@@ -102,6 +102,13 @@ def upgrade_to_head(engine: Engine, backup_dir: Path | None = None) -> Path | No
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return backup
+
+
+def upgrade_connection_to(connection: Connection, revision: str) -> None:
+    """Build the schema up to ``revision`` inside the caller's transaction (a restore)."""
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def downgrade_to_base(engine: Engine) -> None:

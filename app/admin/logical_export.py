@@ -22,11 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from alembic import command
 from sqlalchemy import Connection, column, delete, insert, inspect, select, table
 
 from app.core import ValidationFailed
-from db.migrate import alembic_config
+from db.migrate import upgrade_connection_to
 from db.models import Base
 
 LOGICAL_FORMAT = "coi-logical-v1"
@@ -103,9 +102,7 @@ def read_logical_export(connection: Connection, file: Path) -> None:
         header = next(lines, None)
         if not isinstance(header, dict) or header.get("format") != LOGICAL_FORMAT:
             raise ValidationFailed(f"{file} is not a COI Tracker logical export.")
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, str(header["revision"]))
+        upgrade_connection_to(connection, str(header["revision"]))
         _clear_seeded_rows(connection)
         target: Any = None
         names: list[str] = []
