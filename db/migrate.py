@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from db.engine import sqlite_path
 from db.types import utc_now
@@ -63,6 +63,17 @@ def schema_state(engine: Engine) -> SchemaState:
     return SchemaState(current=current, head=head, known=known)
 
 
+def refuse_unknown(state: SchemaState) -> SchemaState:
+    """Raise :class:`SchemaNewerThanApp` (naming both revisions) for an unknown revision."""
+    if not state.known:
+        raise SchemaNewerThanApp(
+            f"the database schema is at revision {state.current}, which this version of "
+            f"COI Tracker does not know (its newest is {state.head}): the database was "
+            "upgraded by a newer version; install that version or use another database"
+        )
+    return state
+
+
 def backup_sqlite(engine: Engine, directory: Path | None = None) -> Path | None:
     """Copy an SQLite database file (online backup API) before a migration; None if nothing."""
     path = sqlite_path(engine.url)
@@ -82,13 +93,7 @@ def backup_sqlite(engine: Engine, directory: Path | None = None) -> Path | None:
 
 def upgrade_to_head(engine: Engine, backup_dir: Path | None = None) -> Path | None:
     """Upgrade the schema to head (backing up an SQLite file first); return the backup path."""
-    state = schema_state(engine)
-    if not state.known:
-        raise SchemaNewerThanApp(
-            f"the database schema is at revision {state.current}, which this version of "
-            f"COI Tracker does not know (its newest is {state.head}): the database was "
-            "upgraded by a newer version; install that version or use another database"
-        )
+    state = refuse_unknown(schema_state(engine))
     if state.up_to_date:
         return None
     backup = backup_sqlite(engine, backup_dir)
@@ -97,6 +102,13 @@ def upgrade_to_head(engine: Engine, backup_dir: Path | None = None) -> Path | No
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return backup
+
+
+def upgrade_connection_to(connection: Connection, revision: str) -> None:
+    """Build the schema up to ``revision`` inside the caller's transaction (a restore)."""
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def downgrade_to_base(engine: Engine) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from app.admin.backup import (
+    BackupResult,
+    RestoreResult,
+    backup_database,
+    restore_database,
+)
 from app.admin.capacity import (
     MAX_DAILY_SLOTS,
     CapacityChange,
@@ -54,6 +60,7 @@ __all__ = [
     "FIN_PATTERN",
     "MAX_DAILY_SLOTS",
     "ROLE_NAMES",
+    "BackupResult",
     "CapacityChange",
     "CapacityOverview",
     "CapacitySite",
@@ -61,12 +68,14 @@ __all__ = [
     "ProductView",
     "ProfileDraft",
     "ProfileView",
+    "RestoreResult",
     "Role",
     "SiteKind",
     "SiteSummary",
     "StationSettings",
     "UserAccount",
     "add_account",
+    "backup_database",
     "capacity_overview",
     "change_access",
     "check_profile",
@@ -81,6 +90,7 @@ __all__ = [
     "read_station_settings",
     "register_site",
     "reset_password",
+    "restore_database",
     "save_database_url",
     "save_scanner_settings",
     "set_slot_capacity",

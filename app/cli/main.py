@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, case, demo, key, logger, scan
+from app.cli import admin, audit, backup, case, demo, key, logger, scan
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     admin.register(commands)
     audit.register(commands)
+    backup.register(commands)
     case.register(commands)
     demo.register(commands)
     key.register(commands)

@@ -5,9 +5,23 @@ identifiers.
 from __future__ import annotations
 
 from app.core.actor import GMP_ROLES, Actor, combines_admin_with_gmp
-from app.core.audit_anchor import ChainHead, anchor_path, parse_seal, remove_anchor, seal_text
+from app.core.audit_anchor import (
+    ChainHead,
+    anchor_path,
+    parse_seal,
+    record_anchor,
+    remove_anchor,
+    seal_text,
+)
 from app.core.audit_chain import ChainVerification, chain_head, verify_chain
-from app.core.audit_key import AuditKey, ensure_key, export_key, import_key, load_key
+from app.core.audit_key import (
+    AuditKey,
+    ensure_key,
+    export_key,
+    import_key,
+    load_key,
+    require_key,
+)
 from app.core.audit_verify import (
     AuditVerification,
     current_seal,
@@ -123,9 +137,11 @@ __all__ = [
     "open_database",
     "parse_seal",
     "person",
+    "record_anchor",
     "record_key",
     "register_fonts",
     "remove_anchor",
+    "require_key",
     "resolve_database_url",
     "resolve_station",
     "save_settings",

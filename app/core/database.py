@@ -27,7 +27,7 @@ from app.core.errors import (
 )
 from app.core.text_limits import text_problem
 from db.engine import WRITE_OPTION, UnsupportedDatabaseURL, make_engine, sqlite_path
-from db.migrate import SchemaNewerThanApp, schema_state, upgrade_to_head
+from db.migrate import SchemaNewerThanApp, refuse_unknown, schema_state, upgrade_to_head
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +179,7 @@ def open_database(url: str, *, upgrade: bool = True, backup_dir: Path | None = N
                 log.info("backed up %s to %s before upgrading", database.display_url, backup)
             key_migrated_chain(database)
         else:
-            state = schema_state(database.engine)
-            if not state.known:
-                raise SchemaNewerThanApp(f"unknown revision {state.current}")
+            state = refuse_unknown(schema_state(database.engine))
             if state.current is None:
                 database.dispose()
                 raise SchemaMissing(
