@@ -367,12 +367,12 @@ def test_cycles_holding_qt_objects_are_freed_on_the_gui_thread(
     def allocate() -> None:
         kept.extend([n] for n in range(200_000))  # 200 000 containers: collections fall due
 
-    before = collected_on_the_gui_thread.collections
     worker = threading.Thread(target=allocate)
     worker.start()
     worker.join()
     assert freed == {}  # automatic collection is off: nothing freed on the worker
     qtbot.waitUntil(lambda: len(freed) == 20, timeout=60_000)
+    # Freed on the GUI thread. (Which GUI-thread collection freed them is not asserted: another
+    # collection on this thread, e.g. one a plugin runs between tests, may come first.)
     assert set(freed.values()) == {True}
-    assert collected_on_the_gui_thread.collections > before
     kept.clear()
