@@ -70,7 +70,8 @@ class Heartbeat:
         """Where the longest interval fell, and the collections that overlapped it."""
         gap, first, last = self.longest()
         origin = self.ticks[0]
-        phase = [name for at, name in self.marks if at - origin <= first][-1]
+        begun = [name for at, name in self.marks if at - origin <= first]
+        phase = begun[-1] if begun else "the start, before the first step was marked"
         overlapping = [
             f"{(end - begin) * 1000:.0f} ms"
             for begin, end in self.collections
