@@ -25,9 +25,12 @@ if [ "$marker" = "slow" ] || [ "$#" -gt 0 ]; then
     exit 0
 fi
 # The default suite also measures the safety modules, which must stay at 100 % line coverage.
+# It runs on every core (pytest-xdist; COI_TEST_WORKERS overrides), one test file per worker at a
+# time, so a file's module-scoped journey is built once.
 report="$(mktemp -d)/coverage.json"
 # shellcheck disable=SC2046  # one argument per module
-QT_QPA_PLATFORM=offscreen pytest -m "$marker" $(python scripts/check_coverage.py --cov-args) \
+QT_QPA_PLATFORM=offscreen pytest -m "$marker" -n "${COI_TEST_WORKERS:-auto}" --dist loadfile \
+    $(python scripts/check_coverage.py --cov-args) \
     --cov-report=term:skip-covered --cov-report="json:$report"
 echo "== safety-module coverage"
 python scripts/check_coverage.py "$report"

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 
 from app.cli import logger_import
-from app.cli.common import print_json
+from app.cli.common import add_db_option, database_from, print_json
 from app.coldchain import (
     IMPORTERS,
     AssessmentError,
@@ -15,7 +15,9 @@ from app.coldchain import (
     TemperatureProfile,
     analyze_file,
     seed_profile,
+    stored_profile,
 )
+from app.core import CoiError
 
 EXIT_UNREADABLE = 2
 
@@ -30,7 +32,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Exit 0 whatever the verdict; 2 when the file cannot be read.",
     )
     analyze.add_argument("file")
-    analyze.add_argument("--profile", help="a seeded profile: cryo-lnd, fresh-2-8, ambient-15-25")
+    analyze.add_argument(
+        "--profile",
+        help="a seeded profile: cryo-lnd, fresh-2-8, ambient-15-25; with --db, a profile of "
+        "that database (as its administrator configured it)",
+    )
     analyze.add_argument("--low", type=float, metavar="C", help="lower limit, °C")
     analyze.add_argument("--high", type=float, metavar="C", help="upper limit, °C")
     analyze.add_argument("--max-single-min", type=float, default=0.0, metavar="M")
@@ -45,6 +51,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="M",
         help="the logger clock's offset from UTC when the file does not state it",
     )
+    add_db_option(analyze)
     analyze.set_defaults(handler=run_analyze)
     logger_import.register(logger_commands)
 
@@ -57,6 +64,9 @@ def _utc_time(text: str) -> datetime:
 
 
 def _profile(args: argparse.Namespace) -> TemperatureProfile:
+    if args.profile and args.db:
+        with database_from(args, upgrade=False) as database:
+            return stored_profile(database, args.profile)
     if args.profile:
         return seed_profile(args.profile)
     return TemperatureProfile(
@@ -81,7 +91,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             args.format,
             utc_offset_min=args.utc_offset_min,
         )
-    except (LoggerFileError, AssessmentError, ValueError, KeyError, OSError) as exc:
+    except (LoggerFileError, AssessmentError, CoiError, ValueError, KeyError, OSError) as exc:
         print(f"coi: cannot assess {args.file}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     print_json(report)

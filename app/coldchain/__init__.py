@@ -21,6 +21,7 @@ from app.coldchain.storage import (
     logger_files_of_shipment,
     profile_from_record,
     readings_of,
+    stored_profile,
 )
 
 __all__ = [
@@ -47,4 +48,5 @@ __all__ = [
     "readings_of",
     "seed_profile",
     "shipment_id_of",
+    "stored_profile",
 ]

@@ -102,6 +102,24 @@ def profile_from_record(row: TemperatureProfile) -> ProfileLimits:
     )
 
 
+def stored_profile(database: Database, name: str) -> ProfileLimits:
+    """The limits of the temperature profile a site configured under ``name``.
+
+    Profiles are reference data (no patient, no case), so reading them needs no actor.
+    """
+    with database.read_session() as session:
+        row = session.scalar(select(TemperatureProfile).where(TemperatureProfile.name == name))
+        if row is None:
+            names = session.scalars(
+                select(TemperatureProfile.name).order_by(TemperatureProfile.name)
+            )
+            known = ", ".join(names) or "none"
+            raise NotFound(
+                f"That database has no temperature profile named {name!r} (it has: {known})."
+            )
+        return profile_from_record(row)
+
+
 def _reading_rows(
     logger_file_id: uuid.UUID,
     sensor: str,

@@ -38,7 +38,7 @@ def summarise(database: Database, case: CaseView, driver: JourneyDriver) -> dict
         "case_coi_eye_readable": case.coi_eye_readable,
         "final_stage": case.stage.value,
         "completed": case.stage is CaseStage.INFUSED,
-        "stages": driver.log.stages,
+        "stages": dict(driver.log.stages),
         "units": _count(
             database, select(func.count()).select_from(Unit).where(Unit.case_id == case.id)
         ),

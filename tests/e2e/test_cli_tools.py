@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import qrcode
+from sqlalchemy import create_engine, text
 
 COI = [sys.executable, "-m", "app.cli.main"]
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
@@ -96,3 +97,39 @@ def test_logger_analyze_hobo_corpus_file() -> None:
     report = json.loads(result.stdout)
     assert report["readings"] == 5894
     assert report["start"] == "2021-06-16T21:35:28Z"
+
+
+def test_logger_analyze_with_db_reads_the_sites_own_profile(
+    tmp_path: Path, demo_database_url: str
+) -> None:
+    """With --db, --profile names the profile as the site's administrator configured it."""
+    trace = tmp_path / "trace.csv"
+    trace.write_text(
+        "time;temp\n2026-01-01T00:00:00Z;6,0\n2026-01-01T00:10:00Z;12,0\n"
+        "2026-01-01T00:20:00Z;6,0\n",
+        encoding="utf-8",
+    )
+    engine = create_engine(demo_database_url)
+    with engine.begin() as conn:
+        names = list(conn.scalars(text("SELECT name FROM temperature_profile ORDER BY name")))
+        fresh = next(name for name in names if "2" in name and "8" in name)
+        conn.execute(
+            text(
+                "UPDATE temperature_profile SET upper_c = 15, mkt_judged = :no,"
+                " max_single_excursion_min = 0, max_cumulative_excursion_min = 0 WHERE name = :n"
+            ),
+            {"n": fresh, "no": False},
+        )
+    engine.dispose()
+    seeded = json.loads(coi("logger", "analyze", str(trace), "--profile", "fresh-2-8").stdout)
+    assert seeded["verdict"] == "excursion"
+    stored = coi("logger", "analyze", str(trace), "--profile", fresh, "--db", demo_database_url)
+    assert stored.returncode == 0, stored.stderr
+    assert json.loads(stored.stdout)["verdict"] == "within_limits"  # 12 °C ≤ the site's 15 °C
+
+    unknown = coi(
+        "logger", "analyze", str(trace), "--profile", "no-such", "--db", demo_database_url
+    )
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "no temperature profile named 'no-such'" in unknown.stderr
+    assert fresh in unknown.stderr and "Traceback" not in unknown.stderr

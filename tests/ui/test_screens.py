@@ -9,8 +9,10 @@ shown, and a page that fits a 1280-pixel-wide window.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +56,21 @@ def showcase_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFa
     database = open_database(f"sqlite:///{path}")
     try:
         (folder / "out").mkdir()
-        run_demo(database, folder / "out", "test-station", showcase=True)
+        summary = run_demo(database, folder / "out", "test-station", showcase=True)
+        (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     finally:
         database.dispose()
     return path
+
+
+def test_the_showcase_summary_gives_the_main_cases_own_stage_times(
+    showcase_template: Path,
+) -> None:
+    """The showcase cases are driven after the main case: they must not overwrite its times."""
+    summary = json.loads((showcase_template.parent / "summary.json").read_text(encoding="utf-8"))
+    times = [datetime.fromisoformat(moment) for moment in summary["stages"].values()]
+    assert next(iter(summary["stages"])) == "enrolled" and summary["final_stage"] == "infused"
+    assert times == sorted(times), summary["stages"]
 
 
 @pytest.fixture
