@@ -1,0 +1,17 @@
+"""Reports of a case for inspectors and partners: the chain-of-identity and custody report, the
+QP release certificate, the FHIR export of the final product units, and the case archive."""
+
+from __future__ import annotations
+
+from app.reports.certificate import certificate_pdf, save_certificate
+from app.reports.custody_report import RenderedReport, custody_report_pdf, save_custody_report
+from app.reports.saving import SavedFile
+
+__all__ = [
+    "RenderedReport",
+    "SavedFile",
+    "certificate_pdf",
+    "custody_report_pdf",
+    "save_certificate",
+    "save_custody_report",
+]
