@@ -54,7 +54,9 @@ def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.
     )
 
 
-def trace_plot_png(assessed: AssessedTrace, *, width_in: float, height_in: float) -> bytes:
+def trace_plot_png(
+    assessed: AssessedTrace, *, width_in: float, height_in: float, dpi: int = 150
+) -> bytes:
     """The plot of an assessed logger file (trace, limit bands, excursions) as PNG bytes."""
     from app.coldchain.analysis.plot import render_trace_png  # noqa: PLC0415 - matplotlib
 

@@ -148,8 +148,8 @@ class _Names:
     """Printed names of users and sites, looked up once."""
 
     def __init__(self, session: Session) -> None:
-        self.users = dict(session.execute(select(User.id, User.full_name)).tuples().all())
-        self.sites = dict(session.execute(select(Site.id, Site.name)).tuples().all())
+        self.users = dict(session.execute(select(User.id, User.full_name)).all())
+        self.sites = dict(session.execute(select(Site.id, Site.name)).all())
 
     def user(self, user_id: uuid.UUID | None) -> str:
         return self.users.get(user_id, "—") if user_id is not None else "—"
@@ -179,7 +179,7 @@ def _custody(
             condition=event.condition or "",
             shipment=sscc or "",
         )
-        for event, sscc in session.execute(query).tuples()
+        for event, sscc in session.execute(query)
     )
 
 
@@ -224,7 +224,7 @@ def _assessments(session: Session, case_id: uuid.UUID, names: _Names) -> tuple[A
         .order_by(LoggerFile.imported_at, LoggerFile.id)
     )
     lines = []
-    for row, shipment in session.execute(query).tuples():
+    for row, shipment in session.execute(query):
         profile, summary, png = _summary(row, session)
         if row.disposition is None:
             disposition = "none needed" if row.verdict is Verdict.WITHIN_LIMITS else "awaiting QA"

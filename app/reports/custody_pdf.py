@@ -82,7 +82,7 @@ def _custody(report: CustodyReport) -> list[Flowable]:
         for line in report.custody
     ]
     header = ("When", "Unit", "Event", "Custodian", "Site", "Condition", "Shipment")
-    widths = (22, 24, 18, 30, 22, 16, 25)
+    widths = (60, 70, 70, 88, 66, 50, 100)
     return [heading("Custody and storage, in time order"), grid(header, rows, widths)]
 
 
@@ -113,7 +113,7 @@ def _scans(report: CustodyReport) -> list[Flowable]:
         heading("Scan verifications"),
         text(f"{matched} matched, {len(refused)} refused (refusals shaded)."),
         Spacer(1, 1 * mm),
-        grid(header, rows, (24, 18, 12, 26, 26, 40), highlight=refused),
+        grid(header, rows, (24, 18, 15, 26, 26, 37), highlight=refused),
     ]
 
 

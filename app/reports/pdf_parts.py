@@ -62,7 +62,8 @@ def title(value: str) -> Paragraph:
 
 def heading(value: str) -> Paragraph:
     """A section heading."""
-    return Paragraph(escape(value), style(11, font=BOLD, spaceBefore=4 * mm, spaceAfter=1.5 * mm))
+    heading_style = style(11, font=BOLD, spaceBefore=4 * mm, spaceAfter=1.5 * mm, keepWithNext=1)
+    return Paragraph(escape(value), heading_style)
 
 
 def facts(rows: Sequence[tuple[str, str]], key_width: float = 38 * mm) -> Table:
