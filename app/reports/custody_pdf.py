@@ -19,6 +19,7 @@ from app.reports.pdf_parts import (
     heading,
     png,
     seal_block,
+    section,
     text,
     title,
     utc,
@@ -36,7 +37,10 @@ def _case_block(report: CustodyReport) -> list[Flowable]:
     rows = [
         ("COI", case.coi_eye_readable),
         ("Product", f"{case.product_code} — {case.product_name}"),
-        ("Stage", case.stage_name + (f" ({case.side_state.value})" if case.side_state else "")),
+        (
+            "Stage",
+            case.stage_name + (f" ({side})" if (side := case.side_state.value) != "none" else ""),
+        ),
         ("Clinic", case.clinic_site),
         ("Manufacturer", case.manufacturing_site),
         ("Enrolled", utc(case.enrolled_at)),
@@ -65,7 +69,7 @@ def _units(report: CustodyReport) -> list[Flowable]:
         for unit in report.units
     ]
     header = ("DIN", "Container", "Made from", "Status", "Storage", "Expires")
-    return [heading("Units (genealogy)"), grid(header, rows, (30, 22, 30, 18, 16, 24))]
+    return [*section("Units (genealogy)"), grid(header, rows, (30, 22, 30, 18, 16, 24))]
 
 
 def _custody(report: CustodyReport) -> list[Flowable]:
@@ -83,7 +87,7 @@ def _custody(report: CustodyReport) -> list[Flowable]:
     ]
     header = ("When", "Unit", "Event", "Custodian", "Site", "Condition", "Shipment")
     widths = (60, 70, 70, 88, 66, 50, 100)
-    return [heading("Custody and storage, in time order"), grid(header, rows, widths)]
+    return [*section("Custody and storage, in time order"), grid(header, rows, widths)]
 
 
 def _timeline(report: CustodyReport) -> list[Flowable]:
@@ -98,7 +102,7 @@ def _timeline(report: CustodyReport) -> list[Flowable]:
         for entry in report.timeline
     ]
     header = ("When", "Stage", "Operation", "Performed / verified by", "Site")
-    return [heading("Operations, in time order"), grid(header, rows, (24, 24, 34, 34, 26))]
+    return [*section("Operations, in time order"), grid(header, rows, (24, 24, 34, 34, 26))]
 
 
 def _scans(report: CustodyReport) -> list[Flowable]:
@@ -110,7 +114,7 @@ def _scans(report: CustodyReport) -> list[Flowable]:
     matched = len(report.scans) - len(refused)
     header = ("When", "Check", "Result", "Unit", "By · station", "Why refused")
     return [
-        heading("Scan verifications"),
+        *section("Scan verifications"),
         text(f"{matched} matched, {len(refused)} refused (refusals shaded)."),
         Spacer(1, 1 * mm),
         grid(header, rows, (24, 18, 15, 26, 26, 37), highlight=refused),
@@ -133,7 +137,7 @@ def _assessment(line: AssessmentLine) -> list[Flowable]:
 
 def _assessments(report: CustodyReport) -> list[Flowable]:
     if not report.assessments:
-        return [heading("Temperature assessments"), text("No logger file imported for this case.")]
+        return [*section("Temperature assessments"), text("No logger file imported for this case.")]
     story: list[Flowable] = []
     for number, line in enumerate(report.assessments):
         block = _assessment(line)
@@ -155,7 +159,7 @@ def _signatures(report: CustodyReport) -> list[Flowable]:
     broken = [i for i, view in enumerate(report.signatures) if not view.intact]
     header = ("Signer · time · meaning", "Record", "Integrity")
     return [
-        heading("Electronic signatures"),
+        *section("Electronic signatures"),
         grid(header, rows, (70, 20, 10), highlight=broken),
     ]
 
@@ -165,7 +169,7 @@ def _deviations(report: CustodyReport) -> list[Flowable]:
         [d.number, d.kind, d.status, d.description, d.raised, d.closure] for d in report.deviations
     ]
     header = ("Number", "Kind", "Status", "Description", "Raised", "Closure")
-    return [heading("Deviations"), grid(header, rows, (16, 14, 10, 30, 22, 30))]
+    return [*section("Deviations"), grid(header, rows, (16, 14, 10, 30, 22, 30))]
 
 
 def render_custody_report(report: CustodyReport) -> bytes:

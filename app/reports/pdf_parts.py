@@ -13,6 +13,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     Image,
     KeepTogether,
@@ -62,8 +63,12 @@ def title(value: str) -> Paragraph:
 
 def heading(value: str) -> Paragraph:
     """A section heading."""
-    heading_style = style(11, font=BOLD, spaceBefore=4 * mm, spaceAfter=1.5 * mm, keepWithNext=1)
-    return Paragraph(escape(value), heading_style)
+    return Paragraph(escape(value), style(11, font=BOLD, spaceBefore=4 * mm, spaceAfter=1.5 * mm))
+
+
+def section(value: str) -> list[Flowable]:
+    """A section heading that starts a new page when less than 35 mm are left on this one."""
+    return [CondPageBreak(35 * mm), heading(value)]
 
 
 def facts(rows: Sequence[tuple[str, str]], key_width: float = 38 * mm) -> Table:
