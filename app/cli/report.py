@@ -10,17 +10,23 @@ site, a role that may not, a folder that cannot be written, a batch not certifie
 from __future__ import annotations
 
 import argparse
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from app.cli.case import _as_option, _case_by_coi, _refusals, _signed_in
 from app.cli.common import database_from, print_json
+from app.core import Actor, Database
 from app.reports import (
     ArchivePart,
+    SavedFile,
     build_archive,
     save_certificate,
     save_custody_report,
     save_fhir_bundle,
 )
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def _subcommands(
@@ -55,8 +61,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         _as_option(parser)
         parser.add_argument("coi", metavar="COI", help="with or without spaces and check character")
         parser.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
-    coc.set_defaults(handler=_refusals(run_coc))
-    certificate.set_defaults(handler=_refusals(run_certificate))
+    coc.set_defaults(handler=_refusals(_run_pdf(save_custody_report)))
+    certificate.set_defaults(handler=_refusals(_run_pdf(save_certificate)))
 
     export_commands = _subcommands(commands, "export", "a case's data in standard formats")
     fhir = export_commands.add_parser(
@@ -79,28 +85,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     archive.set_defaults(handler=_refusals(run_archive))
 
 
-def run_coc(args: argparse.Namespace) -> int:
-    """Write the chain-of-identity and custody report."""
-    with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
-        case = _case_by_coi(database, actor, args.coi)
-        saved = save_custody_report(database, actor, case.id, args.out)
-    print_json(
-        {"coi": case.coi, "file": str(saved.path), "sha256": saved.sha256, "seal": saved.seal}
-    )
-    return 0
+def _run_pdf(writer: Callable[[Database, Actor, uuid.UUID, Path], SavedFile]) -> Handler:
+    """A command that writes one PDF report of the case named by COI."""
 
+    def run(args: argparse.Namespace) -> int:
+        with database_from(args) as database:
+            actor, _password = _signed_in(database, args.as_user)
+            case = _case_by_coi(database, actor, args.coi)
+            saved = writer(database, actor, case.id, args.out)
+        print_json(
+            {"coi": case.coi, "file": str(saved.path), "sha256": saved.sha256, "seal": saved.seal}
+        )
+        return 0
 
-def run_certificate(args: argparse.Namespace) -> int:
-    """Write the QP release certificate."""
-    with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
-        case = _case_by_coi(database, actor, args.coi)
-        saved = save_certificate(database, actor, case.id, args.out)
-    print_json(
-        {"coi": case.coi, "file": str(saved.path), "sha256": saved.sha256, "seal": saved.seal}
-    )
-    return 0
+    return run
 
 
 def run_fhir(args: argparse.Namespace) -> int:

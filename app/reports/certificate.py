@@ -12,11 +12,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Spacer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,16 +27,12 @@ from app.core import (
     StageNotAllowed,
     chain_head,
     load,
-    register_fonts,
     seal_text,
 )
 from app.quality import signatures_of
 from app.reports.custody_facts import DeviationLine, read_deviations
 from app.reports.custody_report import RenderedReport
 from app.reports.pdf_parts import (
-    BOTTOM_MARGIN,
-    MARGIN,
-    PAGE,
     facts,
     grid,
     seal_block,
@@ -47,7 +42,7 @@ from app.reports.pdf_parts import (
     utc,
 )
 from app.reports.saving import SavedFile, check_writable, record_made, write_file
-from app.reports.sealed_pages import sealed_canvas
+from app.reports.sealed_pages import build_sealed_pdf
 from db.enums import ReleaseDecision, Role, UnitKind
 from db.models import Case, Product, QcResult, QcSpecification, Release, Unit, User
 from db.types import utc_now
@@ -257,22 +252,9 @@ def _story(cert: Certificate) -> list[Flowable]:
 
 def render_certificate(cert: Certificate) -> bytes:
     """The certificate as PDF bytes (A4 portrait, sealed pages)."""
-    register_fonts()
-    out = BytesIO()
-    document = SimpleDocTemplate(
-        out,
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=BOTTOM_MARGIN,
-        title=f"{TITLE} {cert.coi}",
-        author=cert.generated_by,
-        subject=cert.seal,
-        creator="COI Tracker",
+    return build_sealed_pdf(
+        _story(cert), title=f"{TITLE} {cert.coi}", author=cert.generated_by, seal=cert.seal
     )
-    document.build(_story(cert), canvasmaker=sealed_canvas(cert.seal))
-    return out.getvalue()
 
 
 def certificate_pdf(database: Database, actor: Actor, case_id: uuid.UUID) -> RenderedReport:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from app.core import register_fonts
 from app.reports.custody_facts import AssessmentLine, CustodyReport
 from app.reports.pdf_parts import (
-    BOTTOM_MARGIN,
     CONTENT_WIDTH,
-    MARGIN,
-    PAGE,
     facts,
     grid,
     heading,
@@ -24,7 +18,7 @@ from app.reports.pdf_parts import (
     title,
     utc,
 )
-from app.reports.sealed_pages import sealed_canvas
+from app.reports.sealed_pages import build_sealed_pdf
 
 TITLE = "Chain-of-identity and custody report"
 IDENTITY_WITHHELD = (
@@ -174,20 +168,6 @@ def _deviations(report: CustodyReport) -> list[Flowable]:
 
 def render_custody_report(report: CustodyReport) -> bytes:
     """The report as PDF bytes."""
-    register_fonts()
-    out = BytesIO()
-    document = SimpleDocTemplate(
-        out,
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=BOTTOM_MARGIN,
-        title=f"{TITLE} {report.detail.case.coi}",
-        author=report.generated_by,
-        subject=report.seal,
-        creator="COI Tracker",
-    )
     story = [
         *_case_block(report),
         *_units(report),
@@ -198,5 +178,9 @@ def render_custody_report(report: CustodyReport) -> bytes:
         *_deviations(report),
         *_timeline(report),
     ]
-    document.build(story, canvasmaker=sealed_canvas(report.seal))
-    return out.getvalue()
+    return build_sealed_pdf(
+        story,
+        title=f"{TITLE} {report.detail.case.coi}",
+        author=report.generated_by,
+        seal=report.seal,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from io import BytesIO
 from typing import Any
 
 from reportlab.graphics import renderPDF
@@ -19,8 +20,9 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, SimpleDocTemplate
 
-from app.core import MONO, NumberedCanvas
+from app.core import MONO, NumberedCanvas, register_fonts
 
 PAGE = A4
 MARGIN = 16 * mm
@@ -46,6 +48,26 @@ class SealedCanvas(NumberedCanvas):
         drawing.add(widget)
         x = self._pagesize[0] - self._margin - QR_SIZE
         renderPDF.draw(drawing, self, x, self._margin + 1 * mm)
+
+
+def build_sealed_pdf(story: list[Flowable], *, title: str, author: str, seal: str) -> bytes:
+    """``story`` laid out on sealed A4 pages, as PDF bytes (the seal is also the subject)."""
+    register_fonts()
+    out = BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=BOTTOM_MARGIN,
+        title=title,
+        author=author,
+        subject=seal,
+        creator="COI Tracker",
+    )
+    document.build(story, canvasmaker=sealed_canvas(seal))
+    return out.getvalue()
 
 
 def sealed_canvas(seal: str) -> Callable[..., Canvas]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fhir.resources.bundle import Bundle
 
-from app.cli.main import main
+from tests.e2e.test_cli_case import Coi
 from tests.support.finished_journey import (
     IDENTITY_TEXTS,
     Journey,
@@ -25,25 +25,6 @@ from tests.support.finished_journey import (
 )
 
 __all__ = ["journey", "journey_postgres_template", "journey_sqlite_template"]
-
-DEMO_PASSWORD = "demo-password"
-
-
-class Coi:
-    """Runs ``coi`` commands against the journey's database."""
-
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
-        self.url, self.capsys, self.monkeypatch = url, capsys, monkeypatch
-
-    def __call__(self, *args: str) -> tuple[int, Any]:
-        self.monkeypatch.setenv("COI_AS_PASSWORD", DEMO_PASSWORD)
-        self.capsys.readouterr()
-        try:
-            status = main([*args, "--db", self.url])
-        except SystemExit as exit_:  # argparse: bad usage
-            status = int(exit_.code or 0)
-        out = self.capsys.readouterr().out.strip()
-        return status, json.loads(out) if out else None
 
 
 @pytest.fixture

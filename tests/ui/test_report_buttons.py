@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtWidgets import QFileDialog, QScrollArea, QWidget
+from PySide6.QtWidgets import QScrollArea
 from pytestqt.qtbot import QtBot
 
 from tests.support.finished_journey import (
@@ -21,23 +21,12 @@ from tests.support.finished_journey import (
     journey_sqlite_template,
 )
 from tests.support.page_driving import click, shoot
+from tests.ui.test_audit_page import _answer_save_dialog
 from ui.pages.cases.page import CasesPage
 from ui.pages.release.page import ReleasePage
 from ui.tasks import TaskRunner
 
 __all__ = ["journey", "journey_postgres_template", "journey_sqlite_template"]
-
-
-def _answer_save_dialog(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> list[str]:
-    """Stand in for the save dialog: record what was asked, answer ``path`` (None: cancel)."""
-    asked: list[str] = []
-
-    def answer(_parent: QWidget, title: str, suggested: str, _filter: str) -> tuple[str, str]:
-        asked.append(f"{title} | {Path(suggested).name}")
-        return (str(path) if path else "", "")
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
-    return asked
 
 
 def _text(path: Path) -> str:
@@ -64,7 +53,8 @@ def test_the_case_screen_saves_the_custody_report(
     asked = _answer_save_dialog(monkeypatch, None)  # cancelled: nothing is built
     click(qtbot, saver.button)
     assert asked == [
-        f"Save the chain-of-identity and custody report as | coc-report-{journey.coi}.pdf"
+        "Save the chain-of-identity and custody report as | "
+        f"coc-report-{journey.coi}.pdf | PDF files (*.pdf)"
     ]
     assert not runner.busy and saver.last_saved is None
 
