@@ -27,6 +27,7 @@ from app.core import (
     StageNotAllowed,
     chain_head,
     load,
+    register_fonts,
     seal_text,
 )
 from app.quality import signatures_of
@@ -252,6 +253,7 @@ def _story(cert: Certificate) -> list[Flowable]:
 
 def render_certificate(cert: Certificate) -> bytes:
     """The certificate as PDF bytes (A4 portrait, sealed pages)."""
+    register_fonts()  # before the first paragraph is made in the report's fonts
     return build_sealed_pdf(
         _story(cert), title=f"{TITLE} {cert.coi}", author=cert.generated_by, seal=cert.seal
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from app.core import register_fonts
 from app.reports.custody_facts import AssessmentLine, CustodyReport
 from app.reports.pdf_parts import (
     CONTENT_WIDTH,
@@ -168,6 +169,7 @@ def _deviations(report: CustodyReport) -> list[Flowable]:
 
 def render_custody_report(report: CustodyReport) -> bytes:
     """The report as PDF bytes."""
+    register_fonts()  # before the first paragraph is made in the report's fonts
     story = [
         *_case_block(report),
         *_units(report),
