@@ -81,7 +81,7 @@ def _custody(report: CustodyReport) -> list[Flowable]:
         for line in report.custody
     ]
     header = ("When", "Unit", "Event", "Custodian", "Site", "Condition", "Shipment")
-    widths = (60, 70, 70, 88, 66, 50, 100)
+    widths = (62, 70, 70, 80, 60, 58, 106)
     return [*section("Custody and storage, in time order"), grid(header, rows, widths)]
 
 
