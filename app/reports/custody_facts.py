@@ -126,10 +126,7 @@ def _words(value: str) -> str:
 
 def _units(session: Session, genealogy: tuple[GenealogyNode, ...]) -> tuple[UnitLine, ...]:
     dins = {node.unit_id: node.din_eye_readable for node in genealogy}
-    rows = {
-        row.id: row
-        for row in session.scalars(select(Unit).where(Unit.id.in_(list(dins) or [uuid.uuid4()])))
-    }
+    rows = {row.id: row for row in session.scalars(select(Unit).where(Unit.id.in_(list(dins))))}
     return tuple(
         UnitLine(
             din=dins[node.unit_id],
