@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.casefile.cold_chain import ColdChainVerdict
 from app.casefile.enrolment_form import Choice, EnrolmentForm, enrolment_form
-from app.casefile.history import CaseDetail, GenealogyNode, case_detail
+from app.casefile.history import CaseDetail, GenealogyNode, case_detail, case_detail_in
 from app.casefile.queries import (
     PAGE_SIZE,
     CasePage,
@@ -109,6 +109,7 @@ __all__ = [
     "batch_record_screen",
     "bedside_screen",
     "case_detail",
+    "case_detail_in",
     "case_look_alikes",
     "cases_at",
     "collection_screen",

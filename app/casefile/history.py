@@ -30,6 +30,7 @@ __all__ = [
     "GenealogyNode",
     "TimelineEntry",
     "case_detail",
+    "case_detail_in",
     "case_timeline",
     "genealogy",
 ]
@@ -118,10 +119,15 @@ def genealogy(database: Database, actor: Actor, case_id: uuid.UUID) -> tuple[Gen
 def case_detail(database: Database, actor: Actor, case_id: uuid.UUID) -> CaseDetail:
     """A visible case with its timeline, genealogy and look-alike cases, read in one session."""
     with database.read_session() as session:
-        case = visible_case(session, actor, case_id)
-        return CaseDetail(
-            case=case_view(session, case, actor),
-            timeline=build_timeline(session, case),
-            genealogy=_genealogy(session, case),
-            look_alikes=look_alikes(session, case, with_identity=may_see_identity(actor)),
-        )
+        return case_detail_in(session, actor, case_id)
+
+
+def case_detail_in(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseDetail:
+    """``case_detail`` read in the caller's session (a report reads more beside it)."""
+    case = visible_case(session, actor, case_id)
+    return CaseDetail(
+        case=case_view(session, case, actor),
+        timeline=build_timeline(session, case),
+        genealogy=_genealogy(session, case),
+        look_alikes=look_alikes(session, case, with_identity=may_see_identity(actor)),
+    )

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, backup, case, demo, key, logger, scan
+from app.cli import admin, audit, backup, case, demo, key, logger, report, scan
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(commands)
     key.register(commands)
     logger.register(commands)
+    report.register(commands)
     scan.register(commands)
     return parser
 

@@ -14,7 +14,7 @@ from app.coldchain.records import (
     import_logger_file,
     shipment_id_of,
 )
-from app.coldchain.report import excursion_report_pdf
+from app.coldchain.report import excursion_report_pdf, trace_plot_png
 from app.coldchain.storage import (
     LoggerFileView,
     logger_file_view,
@@ -49,4 +49,5 @@ __all__ = [
     "seed_profile",
     "shipment_id_of",
     "stored_profile",
+    "trace_plot_png",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app.access import require_role
-from app.coldchain.assessed import assessed_logger_file
+from app.coldchain.assessed import AssessedTrace, assessed_logger_file
 from app.core import Actor, Database, load
 from app.quality import signatures_of
 from db.enums import Role
@@ -51,4 +51,19 @@ def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.
         )
     return render_excursion_report(
         assessed.trace, assessed.profile, assessed.assessment, header=header
+    )
+
+
+def trace_plot_png(
+    assessed: AssessedTrace, *, width_in: float, height_in: float, dpi: int = 150
+) -> bytes:
+    """The plot of an assessed logger file (trace, limit bands, excursions) as PNG bytes."""
+    from app.coldchain.analysis.plot import render_trace_png  # noqa: PLC0415 - matplotlib
+
+    return render_trace_png(
+        assessed.trace,
+        assessed.profile,
+        assessed.assessment,
+        width_in=width_in,
+        height_in=height_in,
     )

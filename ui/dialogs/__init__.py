@@ -1,15 +1,17 @@
-"""Dialogs shared by the pages: signatures, prompts, printing, logger import."""
+"""Dialogs shared by the pages: signatures, prompts, printing, logger import, saving reports."""
 
 from __future__ import annotations
 
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.printing import choose_printer_and_print
 from ui.dialogs.prompts import StatementDialog, ask_password, ask_statement
+from ui.dialogs.report_saving import ReportSaver
 from ui.dialogs.signing import SecondPersonDialog, ask_second_person
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 
 __all__ = [
     "LoggerImportDialog",
+    "ReportSaver",
     "SecondPersonDialog",
     "StatementDialog",
     "VerifyReceiptDialog",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -45,6 +46,8 @@ from app.casefile import (
 )
 from app.core import Actor, Database
 from app.journey import STAGE_NAMES, STAGE_ORDER
+from app.reports import save_custody_report
+from ui.dialogs import ReportSaver
 from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
 from ui.tasks import TaskRunner
 from ui.widgets import PagedTableModel, describe
@@ -195,6 +198,13 @@ class CasesPage(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.error)
         layout.addWidget(splitter, stretch=1)
+        self.report = ReportSaver(
+            self.runner,
+            "Chain-of-custody report…",
+            object_name="custodyReport",
+            dialog_title="Save the chain-of-identity and custody report as",
+        )
+        layout.addWidget(self.report)
 
     def refresh(self) -> None:
         """Reload the list from the first page with the current search and stage."""
@@ -205,6 +215,7 @@ class CasesPage(QWidget):
         self.model.set_query(self.search.text(), CaseStage(value) if value else None)
         self.detail.clear()
         self._shown_case = None
+        self.report.offer(None)
 
     def _page_loaded(self, _page: object = None) -> None:
         total = self.model.total or 0
@@ -220,6 +231,7 @@ class CasesPage(QWidget):
         if case_id is None or case_id == self._shown_case:
             return
         self._shown_case = case_id
+        self.report.offer(None)
         self.detail.clear("Loading the case…")
         database, actor = self.database, self.actor
 
@@ -231,6 +243,10 @@ class CasesPage(QWidget):
         def done(outcome: tuple[CaseDetail, Reconciliation]) -> None:
             if self._shown_case == case_id:
                 self.detail.show_detail(*outcome)
+                self.report.offer(
+                    partial(save_custody_report, database, actor, case_id),
+                    f"coc-report-{outcome[0].case.coi}.pdf",
+                )
                 self.detail_loaded.emit()
 
         self.runner.read(work, done, self._show_error)

@@ -48,7 +48,8 @@ from app.journey import (
     enter_qc_result,
     review_qc_result,
 )
-from ui.dialogs import StatementDialog, ask_password, ask_statement
+from app.reports import save_certificate
+from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.release.checklist_view import ChecklistView
 from ui.pages.release.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
@@ -152,6 +153,13 @@ class ReleasePage(QWidget):
         layout.addLayout(certify_row)
         self.release_status = message_line()
         layout.addWidget(self.release_status)
+        self.certificate = ReportSaver(
+            self.runner,
+            "Release certificate…",
+            object_name="releaseCertificate",
+            dialog_title="Save the QP release certificate as",
+        )
+        layout.addWidget(self.certificate)
         self.checklist_box.setVisible(self.is_qa or self.is_qp)
         return self.checklist_box
 
@@ -222,6 +230,7 @@ class ReleasePage(QWidget):
         )
         self.qc_box.hide()
         self.checklist_box.hide()
+        self.certificate.offer(None)
 
     def _show_batch(self, snapshot: ReleaseBatch) -> None:
         same = (
@@ -296,6 +305,13 @@ class ReleasePage(QWidget):
         self.checklist_summary.setText(text)
         restyle(self.checklist_summary, complete="yes" if checklist.complete else "no")
         record = snapshot.release
+        certified = record is not None and record.decision.value == "certified"
+        self.certificate.offer(
+            partial(save_certificate, self.database, self.actor, snapshot.case.id)
+            if certified
+            else None,
+            f"release-certificate-{snapshot.case.coi}.pdf",
+        )
         if record is not None:
             signed = "<br>".join(f"Signed: {escape(line)}" for line in record.signatures)
             show_message(

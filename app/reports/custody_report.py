@@ -1,0 +1,41 @@
+"""The chain-of-identity and custody report of a case: read, drawn, saved and recorded."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core import Actor, Database
+from app.reports.custody_facts import read_custody_report
+from app.reports.custody_pdf import render_custody_report
+from app.reports.saving import SavedFile, check_writable, record_made, write_file
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report drawn in memory: the PDF, the case's COI and the seal it was made at."""
+
+    pdf: bytes
+    coi: str
+    seal: str
+
+
+def custody_report_pdf(database: Database, actor: Actor, case_id: uuid.UUID) -> RenderedReport:
+    """The report of a case ``actor`` may see (patient identity only for clinic roles)."""
+    with database.read_session() as session:
+        report = read_custody_report(session, actor, case_id)
+    return RenderedReport(render_custody_report(report), report.detail.case.coi, report.seal)
+
+
+def save_custody_report(
+    database: Database, actor: Actor, case_id: uuid.UUID, path: Path
+) -> SavedFile:
+    """Write the case's report to ``path`` and record it in the audit trail."""
+    check_writable(path)
+    rendered = custody_report_pdf(database, actor, case_id)
+    saved = write_file(path, rendered.pdf, rendered.seal)
+    record_made(
+        database, actor, case_id, "print custody report", saved, coi=rendered.coi, report="coc"
+    )
+    return saved
