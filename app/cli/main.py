@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, backup, case, demo, key, logger, scan
+from app.cli import admin, audit, backup, case, demo, epcis, key, logger, scan
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.register(commands)
     case.register(commands)
     demo.register(commands)
+    epcis.register(commands)
     key.register(commands)
     logger.register(commands)
     scan.register(commands)

@@ -5,6 +5,7 @@ from db.models.audit import GENESIS_HASH, AuditEvent, AuditKeyBinding
 from db.models.cases import Case, CustodyEvent, StageRecord, Unit, UnitParent
 from db.models.catalogue import Product, QcSpecification, StepTemplate, TemperatureProfile
 from db.models.counters import Counter
+from db.models.exchange import PartnerEvent
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
@@ -27,6 +28,7 @@ __all__ = [
     "LoggerFile",
     "LoggerReading",
     "ManufacturingStep",
+    "PartnerEvent",
     "Patient",
     "PatientIdentity",
     "Printer",
