@@ -41,8 +41,42 @@ class EventHashError(ValueError):
     """The standard hash could not be computed for these events (the message says why)."""
 
 
+def _context_urls(value: Any) -> list[str]:
+    """Every URL a JSON-LD context (or an object holding ``@context``) would load."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [url for item in value for url in _context_urls(item)]
+    if isinstance(value, dict):
+        found = _context_urls(value.get("@import")) if "@import" in value else []
+        return found + [
+            url
+            for item in value.values()
+            if isinstance(item, dict | list)
+            for url in _nested_contexts(item)
+        ]
+    return []
+
+
+def _nested_contexts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        own = _context_urls(value["@context"]) if "@context" in value else []
+        return own + [url for item in value.values() for url in _nested_contexts(item)]
+    if isinstance(value, list):
+        return [url for item in value for url in _nested_contexts(item)]
+    return []
+
+
 def event_hashes(context: Any, events: list[dict[str, Any]]) -> list[str]:
-    """The standard hash of each event (its ``eventID`` is left out of the hash), in order."""
+    """The standard hash of each event (its ``eventID`` is left out of the hash), in order.
+
+    A context URL other than GS1's EPCIS contexts is refused before anything is expanded.
+    """
+    for url in _context_urls(context) + _nested_contexts(events):
+        if url not in KNOWN_CONTEXTS:
+            raise EventHashError(
+                f"the JSON-LD context {url[:200]} is not one this app knows; it is not fetched"
+            )
     jsonld.set_document_loader(_offline_loader)
     bare = [{k: v for k, v in event.items() if k != "eventID"} for event in events]
     document = {
