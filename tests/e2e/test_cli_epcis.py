@@ -55,7 +55,7 @@ def test_export_then_import_round_trip(coi: Coi, tmp_path: Path) -> None:
     assert status == 0, printed
     assert printed["cases"] == [case] and printed["events"] == 23
     text = out.read_text()
-    assert PATIENT["family"] not in text and PATIENT["mrn"] not in text
+    assert PATIENT.family not in text and PATIENT.mrn not in text
     assert json.loads(text)["type"] == "EPCISDocument"
     args = ["import", "epcis", str(out), "--as", "cora.coordinator"]
     if SCHEMA.exists():

@@ -110,7 +110,7 @@ def test_export_is_valid_epcis_with_standard_event_hashes(db: Database, tmp_path
 def test_no_patient_identity_even_for_a_user_who_may_see_it(db: Database) -> None:
     case = _infused(db)
     text = export_epcis(db, _who(db, "cora.coordinator"), coi=case.coi).json_bytes().decode()
-    for fact in (PATIENT["family"], PATIENT["given"], PATIENT["mrn"], PATIENT["born"].isoformat()):
+    for fact in (PATIENT.family, PATIENT.given, PATIENT.mrn, PATIENT.born.isoformat()):
         assert fact not in text
     assert case.coi in text
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -25,14 +26,25 @@ from db.enums import CaseStage, Role, SiteKind
 from db.models import Case
 from tests.conftest import BACKENDS, PASSWORD, PostgresServer
 
-PATIENT = {"family": "Okafor", "given": "Chiamaka", "born": date(1984, 5, 17), "mrn": "NBH700001"}
+
+@dataclass(frozen=True)
+class Patient:
+    """The identity of the infused case's patient (must never appear in an EPCIS export)."""
+
+    family: str
+    given: str
+    born: date
+    mrn: str
+
+
+PATIENT = Patient("Okafor", "Chiamaka", date(1984, 5, 17), "NBH700001")
 
 
 def _drive(url: str, out_dir: Path) -> None:
     database = open_database(url)
     try:
         driver = JourneyDriver(database, out_dir, station="test-station")
-        case = driver.enrol(PATIENT["mrn"], PATIENT["family"], PATIENT["given"], PATIENT["born"])
+        case = driver.enrol(PATIENT.mrn, PATIENT.family, PATIENT.given, PATIENT.born)
         driver.run_to(case, CaseStage.INFUSED)
         other = driver.enrol("NBH700002", "Berg", "Henrik", date(1990, 1, 2))
         driver.run_to(other, CaseStage.COLLECTED)
