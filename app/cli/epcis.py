@@ -17,12 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from app.access import authenticate
-from app.cli.common import add_db_option, database_from, print_json, require_password, station
+from app.cli.common import (
+    AS_PASSWORD_VARIABLE,
+    add_as_option,
+    database_from,
+    print_json,
+    require_password,
+    station,
+)
 from app.core import CoiError, ValidationFailed
 from app.exchange import EpcisImport, export_epcis, import_epcis
 
 EXIT_REFUSED = 1
-PASSWORD_VARIABLE = "COI_AS_PASSWORD"  # noqa: S105 - the name of the variable
 SCHEMA_VARIABLE = "COI_EPCIS_SCHEMA"
 
 
@@ -34,17 +40,6 @@ def _time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}Z")
     return moment
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    add_db_option(parser)
-    parser.add_argument(
-        "--as",
-        dest="as_user",
-        required=True,
-        metavar="USER",
-        help=f"act as USER (password from {PASSWORD_VARIABLE} or the terminal)",
-    )
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,7 +54,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "shipping and receiving, each manufacturing step, the QP decision, the infusion and "
         "each logger assessment. Each eventID is the standard event hash. No patient identity.",
     )
-    _common(epcis_out)
+    add_as_option(epcis_out)
     epcis_out.add_argument("--coi", metavar="COI", help="one case (default: every case you see)")
     epcis_out.add_argument("--since", type=_time, metavar="T", help="only events at or after T")
     epcis_out.add_argument("--out", required=True, metavar="FILE", help="the .jsonld to write")
@@ -75,7 +70,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "Unknown identifiers are reported, never guessed; an event already imported (same "
         "eventID) is not stored again. QA or clinic coordinator.",
     )
-    _common(epcis_in)
+    add_as_option(epcis_in)
     epcis_in.add_argument("file", metavar="FILE")
     epcis_in.add_argument(
         "--schema",
@@ -103,7 +98,7 @@ def run_export(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise ValidationFailed(f"The folder of {out} does not exist; nothing was written.")
     with database_from(args) as database:
-        password = require_password(f"Password of {args.as_user}", PASSWORD_VARIABLE)
+        password = require_password(f"Password of {args.as_user}", AS_PASSWORD_VARIABLE)
         actor = authenticate(database, args.as_user.strip(), password, station())
         export = export_epcis(database, actor, coi=args.coi, since=args.since)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
@@ -154,7 +149,7 @@ def run_import(args: argparse.Namespace) -> int:
     schema_text = args.schema or os.environ.get(SCHEMA_VARIABLE)
     schema = Path(schema_text) if schema_text else None
     with database_from(args) as database:
-        password = require_password(f"Password of {args.as_user}", PASSWORD_VARIABLE)
+        password = require_password(f"Password of {args.as_user}", AS_PASSWORD_VARIABLE)
         actor = authenticate(database, args.as_user.strip(), password, station())
         result = import_epcis(database, actor, Path(args.file), schema=schema)
     print_json(import_json(result))

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from app.cli.main import main
 from tests.conftest import CORPORA
+from tests.e2e.test_cli_case import Coi
 from tests.support.journeyed import (
     PATIENT,
     infused_coi,
@@ -24,23 +24,6 @@ from tests.support.journeyed import (
 
 SCHEMA = CORPORA / "epcis2" / "schema" / "EPCIS-JSON-Schema.json"
 EXAMPLE = CORPORA / "epcis2" / "examples" / "SensorDataExample5.jsonld"
-
-
-class Coi:
-    """Runs ``coi`` commands against one database."""
-
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
-        self.url, self.capsys = url, capsys
-        monkeypatch.setenv("COI_AS_PASSWORD", "demo-password")
-
-    def __call__(self, *args: str) -> tuple[int, Any]:
-        self.capsys.readouterr()
-        try:
-            status = main([*args, "--db", self.url])
-        except SystemExit as exit_:  # argparse: bad usage
-            status = int(exit_.code or 0)
-        out = self.capsys.readouterr().out.strip()
-        return status, json.loads(out) if out else None
 
 
 @pytest.fixture
