@@ -65,6 +65,12 @@ def read_epcis_file(path: Path, *, schema: Path | None = None) -> EpcisDocument:
     )
 
 
+def epcis_document_of(name: str, sha256: str, document: Any) -> EpcisDocument:
+    """A document already parsed from JSON (e.g. inside an exchange bundle), checked."""
+    events = _events(name, document)
+    return EpcisDocument(name=name, sha256=sha256, context=document["@context"], events=events)
+
+
 def _events(name: str, document: Any) -> tuple[dict[str, Any], ...]:
     if not isinstance(document, dict):
         raise InvalidEpcisFile(f"{name} is JSON but not an EPCIS document (not an object).")

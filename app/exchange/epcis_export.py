@@ -106,7 +106,7 @@ def export_epcis(
         ensure_standing(session, actor)
         query = select(Case).where(visible_cases(actor)).order_by(Case.enrolled_at, Case.id)
         if coi is not None:
-            fragment = _coi(coi)
+            fragment = normalised_coi(coi)
             query = query.where(Case.coi == fragment)
         cases = list(session.scalars(query))
         if coi is not None and not cases:
@@ -131,7 +131,8 @@ def export_epcis(
     return EpcisExport(document, len(events), tuple(c.coi for c in cases))
 
 
-def _coi(typed: str) -> str:
+def normalised_coi(typed: str) -> str:
+    """The stored form of a COI as typed (spaces and check character optional)."""
     fragment = coi_fragment(typed)
     if len(fragment) == 16:
         fragment = fragment[:15]  # the check character is not part of the stored COI

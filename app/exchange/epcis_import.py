@@ -92,13 +92,14 @@ def import_epcis(
     document = read_epcis_file(path, schema=schema)
     require_role(actor, *IMPORT_ROLES, doing="import a partner's EPCIS events")
     with UnitOfWork(database, actor) as uow:
-        outcomes = _attach(uow, actor, document)
+        outcomes = attach_events(uow, actor, document)
         if any(o.outcome == "imported" for o in outcomes):
             uow.commit()
     return EpcisImport(document.name, document.sha256, tuple(outcomes))
 
 
-def _attach(uow: UnitOfWork, actor: Actor, document: EpcisDocument) -> list[EventOutcome]:
+def attach_events(uow: UnitOfWork, actor: Actor, document: EpcisDocument) -> list[EventOutcome]:
+    """Store the document's events that name a case here, in ``uow``; each one's outcome."""
     session = uow.session
     ensure_standing(session, actor)
     seen: set[str] = set()

@@ -114,3 +114,20 @@ def infused_coi(url: str) -> str:
             return str(session.scalars(select(Case.coi).order_by(Case.enrolled_at)).first())
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def second_journeyed_url(
+    journeyed_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """Another copy of the journeyed database on the same backend: the partner's database."""
+    if journeyed_url.startswith("sqlite"):
+        target = tmp_path / "partner.db"
+        shutil.copyfile(request.getfixturevalue("journeyed_sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create(template=request.getfixturevalue("journeyed_postgres_template"))
+    yield url.render_as_string(hide_password=False)
+    assert url.database is not None
+    server.drop(url.database)
