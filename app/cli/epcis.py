@@ -58,7 +58,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     epcis_out.add_argument("--coi", metavar="COI", help="one case (default: every case you see)")
     epcis_out.add_argument("--since", type=_time, metavar="T", help="only events at or after T")
     epcis_out.add_argument("--out", required=True, metavar="FILE", help="the .jsonld to write")
-    epcis_out.set_defaults(handler=_refusals(run_export))
+    epcis_out.set_defaults(handler=refusals(run_export))
 
     imports = commands.add_parser("import", help="import records a partner sent")
     import_commands = imports.add_subparsers(dest="import_command", required=True, metavar="FORMAT")
@@ -77,10 +77,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="FILE",
         help=f"also validate against GS1's EPCIS JSON schema (default: ${SCHEMA_VARIABLE})",
     )
-    epcis_in.set_defaults(handler=_refusals(run_import))
+    epcis_in.set_defaults(handler=refusals(run_import))
 
 
-def _refusals(run: Any) -> Any:
+def refusals(run: Any) -> Any:
+    """Run a command; a known refusal prints ``{"error": ...}`` and exits with status 1."""
+
     def guarded(args: argparse.Namespace) -> int:
         try:
             status: int = run(args)
@@ -92,8 +94,22 @@ def _refusals(run: Any) -> Any:
     return guarded
 
 
+def write_beside(out: Path, content: bytes) -> None:
+    """Write ``content`` to a temporary file beside ``out``, then move it into place."""
+    if not out.parent.is_dir():
+        raise ValidationFailed(f"The folder of {out} does not exist; nothing was written.")
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        Path(temporary).replace(out)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ValidationFailed(f"Cannot write {out}: {exc.strerror or exc}.") from None
+
+
 def run_export(args: argparse.Namespace) -> int:
-    """Write the document next to ``--out`` first, then move it into place."""
+    """Write the document (whole, or not at all) and print what it holds."""
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ValidationFailed(f"The folder of {out} does not exist; nothing was written.")
@@ -101,14 +117,7 @@ def run_export(args: argparse.Namespace) -> int:
         password = require_password(f"Password of {args.as_user}", AS_PASSWORD_VARIABLE)
         actor = authenticate(database, args.as_user.strip(), password, station())
         export = export_epcis(database, actor, coi=args.coi, since=args.since)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(export.json_bytes())
-        Path(temporary).replace(out)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise ValidationFailed(f"Cannot write {out}: {exc.strerror or exc}.") from None
+    write_beside(out, export.json_bytes())
     print_json(
         {
             "out": str(out),

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, backup, case, demo, epcis, key, logger, scan
+from app.cli import admin, audit, backup, case, demo, epcis, exchange, key, logger, scan
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     case.register(commands)
     demo.register(commands)
     epcis.register(commands)
+    exchange.register(commands)
     key.register(commands)
     logger.register(commands)
     scan.register(commands)
