@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.access import authenticate
-from app.core import Database, NotPermitted, ValidationFailed, open_database
+from app.audit import reconcile_cases, reconcile_database
+from app.core import Database, NotPermitted, ValidationFailed, open_database, verify_database
 from app.exchange import (
     BundleRefused,
     export_bundle,
@@ -26,7 +27,7 @@ from app.exchange import (
     load_site_key,
     register_partner_key,
 )
-from db.models import AuditEvent, ExchangeBundle, PartnerEvent
+from db.models import AuditEvent, Case, ExchangeBundle, PartnerEvent
 from tests.conftest import PASSWORD
 from tests.support.journeyed import (
     PATIENT,
@@ -108,6 +109,13 @@ def test_a_signed_bundle_is_accepted_once_with_its_digest_in_the_trail(sites: Si
     # the next bundle continues the history: it names the first one
     second = sites.send("second.bundle")
     assert import_bundle(sites.maker, qa, second).digest != result.digest
+    for database in (sites.clinic, sites.maker):  # both chains verify, every record reconciles
+        assert verify_database(database).ok
+        assert reconcile_database(database).ok
+    with sites.maker.read_session() as session:
+        case_id = session.scalar(select(Case.id).where(Case.coi == sites.coi))
+    assert case_id is not None
+    assert reconcile_cases(sites.maker, qa, [case_id]).ok
 
 
 def test_tampered_unknown_foreign_and_misaddressed_bundles_are_refused(sites: Sites) -> None:
