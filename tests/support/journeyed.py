@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -91,11 +92,10 @@ def journeyed_postgres_template(
     return url.database
 
 
-@pytest.fixture(params=BACKENDS)
-def journeyed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A copy of the journeyed database on each backend."""
-    if request.param == "sqlite":
-        target = tmp_path / "journeyed.db"
+@contextmanager
+def _copy(request: pytest.FixtureRequest, sqlite: bool, target: Path) -> Iterator[str]:
+    """A copy of the journeyed template (SQLite: the file ``target``; PostgreSQL: a database)."""
+    if sqlite:
         shutil.copyfile(request.getfixturevalue("journeyed_sqlite_template"), target)
         yield f"sqlite:///{target}"
         return
@@ -104,6 +104,22 @@ def journeyed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
     yield url.render_as_string(hide_password=False)
     assert url.database is not None
     server.drop(url.database)
+
+
+@pytest.fixture(params=BACKENDS)
+def journeyed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A copy of the journeyed database on each backend."""
+    with _copy(request, request.param == "sqlite", tmp_path / "journeyed.db") as url:
+        yield url
+
+
+@pytest.fixture
+def second_journeyed_url(
+    journeyed_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """Another copy of the journeyed database on the same backend: the partner's database."""
+    with _copy(request, journeyed_url.startswith("sqlite"), tmp_path / "partner.db") as url:
+        yield url
 
 
 def infused_coi(url: str) -> str:
@@ -114,20 +130,3 @@ def infused_coi(url: str) -> str:
             return str(session.scalars(select(Case.coi).order_by(Case.enrolled_at)).first())
     finally:
         database.dispose()
-
-
-@pytest.fixture
-def second_journeyed_url(
-    journeyed_url: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[str]:
-    """Another copy of the journeyed database on the same backend: the partner's database."""
-    if journeyed_url.startswith("sqlite"):
-        target = tmp_path / "partner.db"
-        shutil.copyfile(request.getfixturevalue("journeyed_sqlite_template"), target)
-        yield f"sqlite:///{target}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create(template=request.getfixturevalue("journeyed_postgres_template"))
-    yield url.render_as_string(hide_password=False)
-    assert url.database is not None
-    server.drop(url.database)
