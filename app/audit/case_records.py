@@ -2,9 +2,10 @@
 
 A case's records are the case itself, its patient and patient identity, its units and their
 genealogy links, labels and custody events, scans, stage records, manufacturing steps and their
-unit links, QC results, releases, deviations, shipments with their items and logger files, and
-the signatures on any of these. The trail names a record by its primary key as text; link rows
-by their key parts joined with ``/`` (``record_key``).
+unit links, QC results, releases, deviations, shipments with their items and logger files, a
+partner's EPCIS events attached to the case, and the signatures on any of these. The trail
+names a record by its primary key as text; link rows by their key parts joined with ``/``
+(``record_key``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from db.models import (
     Label,
     LoggerFile,
     ManufacturingStep,
+    PartnerEvent,
     Patient,
     PatientIdentity,
     QcResult,
@@ -40,8 +42,8 @@ from db.models import (
 CASE_RECORD_TABLES = frozenset(
     str(model.__tablename__)
     for model in (
-        Case, CustodyEvent, Deviation, Label, LoggerFile, ManufacturingStep, Patient,
-        PatientIdentity, QcResult, Release, Scan, Shipment, ShipmentItem, Signature,
+        Case, CustodyEvent, Deviation, Label, LoggerFile, ManufacturingStep, PartnerEvent,
+        Patient, PatientIdentity, QcResult, Release, Scan, Shipment, ShipmentItem, Signature,
         StageRecord, StepUnit, Unit, UnitParent,
     )
 )  # fmt: skip
@@ -70,7 +72,7 @@ def case_record_keys(session: Session, case_id: uuid.UUID) -> set[str]:
     shipments = _ids(session, select(Shipment.id).where(Shipment.case_id == case_id))
     steps = _ids(session, select(ManufacturingStep.id).where(ManufacturingStep.case_id == case_id))
     keys: list[uuid.UUID] = [case.id, case.patient_id, *units, *shipments, *steps]
-    for model in (StageRecord, QcResult, Release):
+    for model in (StageRecord, QcResult, Release, PartnerEvent):
         keys += _ids(session, select(model.id).where(model.case_id == case_id))
     keys += _ids(
         session,

@@ -82,6 +82,9 @@ RECORD_TYPE_NAMES: dict[str, str] = {
     "step_template": "Step template",
     "qc_specification": "QC specification",
     "temperature_profile": "Temperature profile",
+    "partner_event": "Partner EPCIS event",
+    "partner_key": "Partner key",
+    "exchange_bundle": "Exchange bundle",
     EXPORT_RECORD_TYPE: "Audit trail export",
 }
 

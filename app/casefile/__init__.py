@@ -16,6 +16,8 @@ from app.casefile.queries import (
     list_cases,
     may_view_cases,
     stage_counts,
+    visible_case,
+    visible_cases,
 )
 from app.casefile.release import (
     DeviationStatus,
@@ -128,5 +130,7 @@ __all__ = [
     "shipments_for_receipt",
     "stage_counts",
     "units_of",
+    "visible_case",
+    "visible_cases",
     "work_queue",
 ]

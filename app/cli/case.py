@@ -16,7 +16,14 @@ from typing import Any
 from app.access import authenticate
 from app.admin import set_slot_capacity
 from app.casefile import CaseStage, list_cases
-from app.cli.common import add_db_option, database_from, print_json, require_password, station
+from app.cli.common import (
+    AS_PASSWORD_VARIABLE,
+    add_as_option,
+    database_from,
+    print_json,
+    require_password,
+    station,
+)
 from app.core import Actor, CoiError, Database, ValidationFailed, coi_fragment, now
 from app.journey import (
     STAGE_ORDER,
@@ -31,7 +38,6 @@ from app.journey import (
 )
 
 EXIT_REFUSED = 1
-PASSWORD_VARIABLE = "COI_AS_PASSWORD"  # noqa: S105 - the name of the variable
 
 
 def _day(text: str) -> date:
@@ -40,17 +46,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
-
-
-def _as_option(parser: argparse.ArgumentParser) -> None:
-    add_db_option(parser)
-    parser.add_argument(
-        "--as",
-        dest="as_user",
-        required=True,
-        metavar="USER",
-        help=f"act as USER (password from {PASSWORD_VARIABLE} or the terminal)",
-    )
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +61,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "(same hospital number, or same name and date of birth) is refused until you say "
         "--same-patient (a further treatment) or --different-patient (a look-alike).",
     )
-    _as_option(enrol)
+    add_as_option(enrol)
     enrol.add_argument("--family-name", required=True)
     enrol.add_argument("--given-name", required=True)
     enrol.add_argument("--date-of-birth", required=True, type=_day, metavar="YYYY-MM-DD")
@@ -94,14 +89,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     enrol.set_defaults(handler=_refusals(run_enrol), same_patient=None)
 
     listing = case_commands.add_parser("list", help="the cases you may see, newest first")
-    _as_option(listing)
+    add_as_option(listing)
     listing.add_argument("--search", default="", help="COI, hospital number or family name")
     listing.add_argument("--stage", choices=[s.value for s in STAGE_ORDER])
     listing.add_argument("--limit", type=int, default=50, choices=range(1, 1001), metavar="N")
     listing.set_defaults(handler=_refusals(run_list))
 
     show = case_commands.add_parser("show", help="one case as you may see it")
-    _as_option(show)
+    add_as_option(show)
     show.add_argument("coi", metavar="COI", help="with or without spaces and check character")
     show.set_defaults(handler=_refusals(run_show))
 
@@ -110,7 +105,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="cancel a case with a reason, signed (clinic coordinator or QA)",
         description="Cancel a case: final, signed with the --as user's password.",
     )
-    _as_option(cancel)
+    add_as_option(cancel)
     cancel.add_argument("coi", metavar="COI")
     cancel.add_argument("--reason", required=True)
     cancel.set_defaults(handler=_refusals(run_cancel))
@@ -124,7 +119,7 @@ def _register_slots(commands: argparse._SubParsersAction[argparse.ArgumentParser
     put = slot_commands.add_parser(
         "set", help="set slots per day at a site over a range of days (administrator)"
     )
-    _as_option(put)
+    add_as_option(put)
     put.add_argument("--site", required=True, metavar="CODE")
     put.add_argument("--kind", required=True, choices=[k.value for k in SlotKind])
     put.add_argument("--from", dest="first", required=True, type=_day, metavar="YYYY-MM-DD")
@@ -133,7 +128,7 @@ def _register_slots(commands: argparse._SubParsersAction[argparse.ArgumentParser
     put.add_argument("--reason", required=True)
     put.set_defaults(handler=_refusals(run_slots_set))
     look = slot_commands.add_parser("show", help="booked and free slots per day")
-    _as_option(look)
+    add_as_option(look)
     look.add_argument("--kind", required=True, choices=[k.value for k in SlotKind])
     look.add_argument("--site", metavar="CODE", help="default: your own site")
     look.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD")
@@ -162,7 +157,7 @@ def _refusals(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 
 
 def _signed_in(database: Database, username: str) -> tuple[Actor, str]:
-    password = require_password(f"Password of {username}", PASSWORD_VARIABLE)
+    password = require_password(f"Password of {username}", AS_PASSWORD_VARIABLE)
     return authenticate(database, username.strip(), password, station()), password
 
 

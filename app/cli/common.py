@@ -31,6 +31,21 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+AS_PASSWORD_VARIABLE = "COI_AS_PASSWORD"  # noqa: S105 - the name of the variable
+
+
+def add_as_option(parser: argparse.ArgumentParser) -> None:
+    """``--db URL`` and ``--as USER`` (the user the command acts as)."""
+    add_db_option(parser)
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        required=True,
+        metavar="USER",
+        help=f"act as USER (password from {AS_PASSWORD_VARIABLE} or the terminal)",
+    )
+
+
 @contextmanager
 def database_from(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
     """Open the database the arguments name (upgrading its schema when asked); close it after."""

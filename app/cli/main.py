@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, backup, case, demo, key, logger, report, scan
+from app.cli import admin, audit, backup, case, demo, epcis, exchange, key, logger, report, scan
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup.register(commands)
     case.register(commands)
     demo.register(commands)
+    epcis.register(commands)
+    exchange.register(commands)
     key.register(commands)
     logger.register(commands)
     report.register(commands)

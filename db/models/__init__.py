@@ -5,6 +5,7 @@ from db.models.audit import GENESIS_HASH, AuditEvent, AuditKeyBinding
 from db.models.cases import Case, CustodyEvent, StageRecord, Unit, UnitParent
 from db.models.catalogue import Product, QcSpecification, StepTemplate, TemperatureProfile
 from db.models.counters import Counter
+from db.models.exchange import ExchangeBundle, PartnerEvent, PartnerKey
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
@@ -23,10 +24,13 @@ __all__ = [
     "Counter",
     "CustodyEvent",
     "Deviation",
+    "ExchangeBundle",
     "Label",
     "LoggerFile",
     "LoggerReading",
     "ManufacturingStep",
+    "PartnerEvent",
+    "PartnerKey",
     "Patient",
     "PatientIdentity",
     "Printer",

@@ -1,0 +1,38 @@
+"""Data that crosses organisations: EPCIS 2.0 documents out of and into the database."""
+
+from __future__ import annotations
+
+from app.exchange.bundles import (
+    BundleExport,
+    BundleImport,
+    BundleRefused,
+    PartnerKeyView,
+    export_bundle,
+    generate_site_key,
+    import_bundle,
+    load_site_key,
+    register_partner_key,
+)
+from app.exchange.epcis_document import EpcisDocument, InvalidEpcisFile, read_epcis_file
+from app.exchange.epcis_export import EpcisExport, export_epcis
+from app.exchange.epcis_import import EpcisImport, EventOutcome, import_epcis
+
+__all__ = [
+    "BundleExport",
+    "BundleImport",
+    "BundleRefused",
+    "EpcisDocument",
+    "EpcisExport",
+    "EpcisImport",
+    "EventOutcome",
+    "InvalidEpcisFile",
+    "PartnerKeyView",
+    "export_bundle",
+    "export_epcis",
+    "generate_site_key",
+    "import_bundle",
+    "import_epcis",
+    "load_site_key",
+    "read_epcis_file",
+    "register_partner_key",
+]
