@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cli.case import _as_option, _case_by_coi, _refusals, _signed_in
-from app.cli.common import database_from, print_json
+from app.cli.case import _case_by_coi, _refusals, _signed_in
+from app.cli.common import add_as_option, database_from, print_json
 from app.core import Actor, Database
 from app.reports import (
     ArchivePart,
@@ -58,7 +58,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the QP release certificate of a certified batch (PDF; QA or the QP)",
     )
     for parser in (coc, certificate):
-        _as_option(parser)
+        add_as_option(parser)
         parser.add_argument("coi", metavar="COI", help="with or without spaces and check character")
         parser.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
     coc.set_defaults(handler=_refusals(_run_pdf(save_custody_report)))
@@ -69,7 +69,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "fhir",
         help="the final product units as a FHIR R5 Bundle of BiologicallyDerivedProduct (JSON)",
     )
-    _as_option(fhir)
+    add_as_option(fhir)
     fhir.add_argument("--coi", required=True, metavar="COI")
     fhir.add_argument("--out", required=True, type=Path, metavar="FILE")
     fhir.set_defaults(handler=_refusals(run_fhir))
@@ -79,7 +79,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="a case's reports, audit events and FHIR bundle in a new folder with SHA256SUMS "
         "(QA or the QP)",
     )
-    _as_option(archive)
+    add_as_option(archive)
     archive.add_argument("--coi", required=True, metavar="COI")
     archive.add_argument("--out", required=True, type=Path, metavar="DIR")
     archive.set_defaults(handler=_refusals(run_archive))
