@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, backup, case, demo, key, logger, scan
+from app.cli import admin, audit, backup, case, demo, key, loadtest, logger, scan
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     case.register(commands)
     demo.register(commands)
     key.register(commands)
+    loadtest.register(commands)
     logger.register(commands)
     scan.register(commands)
     return parser
