@@ -105,6 +105,8 @@ class StationWork:
     batches: list[list[StepView]] = field(default_factory=list)
     """The steps of each case prepared in manufacture for this station."""
     random: random.Random = field(default_factory=random.Random)
+    turn: int = 0
+    """Pipeline operations started: every other one is a manufacturing step while any is left."""
     _enrolled: int = 0
 
     def who(self, username: str) -> Actor:

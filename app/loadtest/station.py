@@ -53,6 +53,12 @@ class Barrier(Protocol):
     def abort(self) -> None: ...
 
 
+class SharedRate(Protocol):
+    """The round's rate per station, set by the parent (``multiprocessing.Value``)."""
+
+    value: float
+
+
 class ResultQueue(Protocol):
     """Where a station puts its result (``multiprocessing.Queue``)."""
 
@@ -66,7 +72,6 @@ class StationPlan:
     url: str
     index: int
     round_tag: str
-    rate: float
     seconds: float
     stations: int
     batches: int
@@ -157,19 +162,19 @@ def _run_one(op: Op, due: float) -> tuple[OpRecord, Any]:
     return OpRecord(op.kind, op.name, latency, late, ack=op.ack(result)), result
 
 
-def _work(work: StationWork, plan: StationPlan) -> list[OpRecord]:
+def _work(
+    work: StationWork, plan: StationPlan, rate: float, pipelines: tuple[_Pipeline, _Pipeline]
+) -> list[OpRecord]:
     """Start one operation every 1/rate seconds for ``plan.seconds``."""
-    collection = _Pipeline(collection_cycle(work))
-    manufacture = _Pipeline(manufacturing_steps(work))
-    interval = 1.0 / plan.rate
+    collection, manufacture = pipelines
+    interval = 1.0 / rate
     start = time.perf_counter() + interval * plan.index / plan.stations  # stations staggered
     deadline = start + plan.seconds
     records: list[OpRecord] = []
-    turn = 0
-    for number in range(int(plan.seconds * plan.rate) + 1):
+    for number in range(int(plan.seconds * rate) + 1):
         due = start + number * interval
-        if due >= deadline:
-            break
+        if due >= deadline or time.perf_counter() >= deadline:
+            break  # a station that fell behind does only what fitted in the time
         pause = due - time.perf_counter()
         if pause > 0:
             time.sleep(pause)
@@ -180,8 +185,8 @@ def _work(work: StationWork, plan: StationPlan) -> list[OpRecord]:
         elif slot == "audit":
             op = audit_search(work)
         else:
-            turn += 1
-            pipeline = manufacture if turn % 2 and manufacture.next else collection
+            work.turn += 1
+            pipeline = manufacture if work.turn % 2 and manufacture.next else collection
             assert pipeline.next is not None  # the collection cycle never ends
             op = pipeline.next
         record, result = _run_one(op, due)
@@ -191,8 +196,11 @@ def _work(work: StationWork, plan: StationPlan) -> list[OpRecord]:
     return records
 
 
-def station_main(plan: StationPlan, barrier: Barrier, results: ResultQueue) -> None:
-    """The process body: prepare, wait for all, work, and put the result on ``results``."""
+def station_main(
+    plan: StationPlan, barrier: Barrier, rate: SharedRate, results: ResultQueue
+) -> None:
+    """The process body: prepare, then for each round wait for all at the barrier, work at
+    the round's rate and put the round's result on ``results``; a rate of 0 ends it."""
     started = time.perf_counter()
     try:
         work = _prepare(plan)
@@ -202,11 +210,16 @@ def station_main(plan: StationPlan, barrier: Barrier, results: ResultQueue) -> N
         results.put(StationResult(plan.index, plan.name, (), 0.0, problem))
         return
     setup_s = time.perf_counter() - started
+    pipelines = (_Pipeline(collection_cycle(work)), _Pipeline(manufacturing_steps(work)))
     try:
-        barrier.wait(SETUP_TIMEOUT_S)
-    except Exception:  # another station's setup failed: the run is off
-        results.put(StationResult(plan.index, plan.name, (), setup_s, "the run was called off"))
-        return
-    records = _work(work, plan)
-    work.database.dispose()
-    results.put(StationResult(plan.index, plan.name, tuple(records), setup_s))
+        while True:
+            try:
+                barrier.wait(SETUP_TIMEOUT_S)
+            except Exception:  # the run was called off (another station's setup failed)
+                return
+            if rate.value <= 0:
+                return
+            records = _work(work, plan, rate.value, pipelines)
+            results.put(StationResult(plan.index, plan.name, tuple(records), setup_s))
+    finally:
+        work.database.dispose()
