@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     loadtest.add_argument(
         "--find-knee",
         action="store_true",
-        help="afterwards, with the same stations, run rounds of --seconds at 0.25, 0.5, 1, 2, "
+        help="afterwards, with the same stations, run rounds of --seconds at 0.1, 0.25, 0.5, 1, 2, "
         "3, 4, 6, 8, ... operations a second until one misses p99 < 100 ms; report the highest "
         "rate that met it",
     )

@@ -24,7 +24,7 @@ from app.loadtest.exactly_once import Acknowledged, check_exactly_once
 from app.loadtest.figures import P99_TARGET_MS, summarise
 from app.loadtest.station import SETUP_TIMEOUT_S, StationPlan, StationResult, station_main
 
-KNEE_RATES = (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+KNEE_RATES = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
 MOST_STATIONS = 200
 _GRACE_S = 120.0
 
