@@ -17,18 +17,30 @@ import time
 from argon2 import PasswordHasher
 from sqlalchemy import inspect
 
-from app.access import authenticate, create_first_admin, use_hasher
+from app.access import authenticate, create_first_admin, create_user, parse_role, use_hasher
 from app.core import (
+    Actor,
     Database,
+    UnitOfWork,
     ValidationFailed,
     connect,
     ensure_key,
     open_database,
     set_anchor_aside,
 )
-from app.demo import seed_demo
+from app.demo import DEMO_PASSWORD, reference_data, seed_demo
 
 LOAD_ADMIN = "admin"
+STATION_PEOPLE = (
+    "cora.coordinator",
+    "alex.apheresis",
+    "ana.apheresis",
+    "otto.operator",
+    "vera.verifier",
+    "asha.qa",
+)
+"""The demo people a station needs: enrolment, collection and its verifier, the manufacturing
+operator and verifier, and QA (receipts, audit searches)."""
 LIGHT_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 """Argon2id for the load test's own accounts only (1 MiB, one pass)."""
 
@@ -51,8 +63,9 @@ def refuse_non_empty(url: str) -> None:
         )
 
 
-def prepare_load_database(url: str, station: str) -> Database:
-    """Set up the empty database at ``url``: schema, administrator, demo reference data."""
+def prepare_load_database(url: str, station: str, stations: int) -> Database:
+    """Set up the empty database at ``url``: schema, administrator, demo reference data, and
+    the people of each of ``stations`` stations."""
     refuse_non_empty(url)
     ensure_key()
     set_anchor_aside(url)  # an anchor left by a dropped database at the same place
@@ -60,8 +73,36 @@ def prepare_load_database(url: str, station: str) -> Database:
     database = open_database(url)
     password = secrets.token_urlsafe(18)
     create_first_admin(database, LOAD_ADMIN, "Load Test Administrator", password, station)
-    seed_demo(database, authenticate(database, LOAD_ADMIN, password, station))
+    admin = authenticate(database, LOAD_ADMIN, password, station)
+    seed_demo(database, admin)
+    add_station_people(database, admin, stations)
     return database
+
+
+def station_people(index: int) -> str:
+    """What station ``index``'s people have after their demo user name (``.07``)."""
+    return f".{index:02d}"
+
+
+def add_station_people(database: Database, admin: Actor, stations: int) -> None:
+    """Give every station its own copy of the people it needs (same roles and site), as
+    separate workstations have separate people: one account signed in at twenty stations at
+    once would be refused (AccountLocked) and would serialise every write on its row."""
+    data = reference_data()
+    wanted = [u for u in data["users"] if u["username"] in STATION_PEOPLE]
+    for index in range(1, stations + 1):
+        with UnitOfWork(database, admin) as uow:
+            uow.reason = "load test"
+            for user in wanted:
+                create_user(
+                    uow,
+                    username=user["username"] + station_people(index),
+                    full_name=f"{user['full_name']} {index:02d}",
+                    password=DEMO_PASSWORD,
+                    roles=[parse_role(r) for r in user["roles"]],
+                    site_code=user["site"],
+                )
+            uow.commit()
 
 
 def argon2_verify_ms() -> float:

@@ -205,7 +205,7 @@ def run_load_test(
 ) -> dict[str, Any]:
     """Prepare the empty database at ``url``, run the load, check it; with ``knee``, step up."""
     check_figures(stations, seconds, rate)
-    database = prepare_load_database(url, station)
+    database = prepare_load_database(url, station, stations)
     before = machine()
     batches = 1 + int(rate * seconds // 120) + (1 if knee else 0)  # ~8 steps a minute at 2/s
     fleet = StationFleet(database, url, stations=stations, seconds=seconds, batches=batches)

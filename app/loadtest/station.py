@@ -20,6 +20,7 @@ from app.access import authenticate
 from app.core import CoiError, StaleRecord, open_database
 from app.demo import DEMO_PASSWORD, JourneyDriver
 from app.journey import steps_of_case
+from app.loadtest.dataset import STATION_PEOPLE, station_people
 from app.loadtest.operations import (
     FAILED,
     Ack,
@@ -32,14 +33,6 @@ from app.loadtest.operations import (
 )
 from db.enums import CaseStage
 
-PEOPLE = (
-    "cora.coordinator",
-    "alex.apheresis",
-    "ana.apheresis",
-    "otto.operator",
-    "vera.verifier",
-    "asha.qa",
-)
 PATTERN = ("scan", "pipeline", "audit", "scan", "pipeline", "scan", "pipeline", "audit", "scan")
 """One round of a station's work: 4 scan-station checks, 3 pipeline operations, 2 searches."""
 SETUP_TIMEOUT_S = 600.0
@@ -125,8 +118,12 @@ class _Pipeline:
 def _prepare(plan: StationPlan) -> StationWork:
     """Sign the people in and make this station's material (a bag, batch records)."""
     database = open_database(plan.url, upgrade=False)
-    setup = JourneyDriver(database, Path(plan.out_dir), station=f"{plan.name}-setup")
-    people = {u: authenticate(database, u, DEMO_PASSWORD, plan.name) for u in PEOPLE}
+    suffix = station_people(plan.index)
+    setup = JourneyDriver(database, Path(plan.out_dir), station=f"{plan.name}-setup", people=suffix)
+    people = {
+        user: authenticate(database, user + suffix, DEMO_PASSWORD, plan.name)
+        for user in STATION_PEOPLE
+    }
     tag = f"{plan.round_tag}{plan.index:02d}"
     work = StationWork(database, tag.upper(), plan.index, people, random=random.Random(tag))  # noqa: S311 - a workload mix
     born = date(1930, 1, 1) + timedelta(days=plan.index * 50)
