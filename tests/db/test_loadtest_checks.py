@@ -1,5 +1,6 @@
 """The load test's own controls, attacked: the exactly-once check sees a lost, a duplicated and
-an unacknowledged write, and the load test refuses a database that holds anything."""
+an unacknowledged write and a row deleted behind the app, and the load test refuses a database
+that holds anything."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from app.access import authenticate
 from app.core import ValidationFailed
@@ -16,6 +18,7 @@ from app.journey import attach_logger, create_shipment
 from app.loadtest import Ack, Acknowledged, check_exactly_once, refuse_non_empty
 from app.loadtest.operations import SCAN_STATION, StationWork, scan_check
 from db.enums import ShipmentDirection
+from db.models import Scan
 from tests.conftest import Demo
 
 STATION = "load-t-01"
@@ -89,3 +92,16 @@ def test_a_write_stored_without_an_acknowledgement_is_caught(demo: Demo, tmp_pat
 def test_the_load_test_refuses_a_database_that_holds_anything(database_url: str) -> None:
     with pytest.raises(ValidationFailed, match=r"not empty .* runs only on a new, empty database"):
         refuse_non_empty(database_url)
+
+
+def test_an_acknowledged_write_whose_row_was_deleted_behind_the_app_is_missing(
+    demo: Demo, tmp_path: Path
+) -> None:
+    work, _shipment = _work(demo, tmp_path)
+    kept, deleted = _scan(work), _scan(work)
+    assert deleted.ack.record_id is not None
+    with demo.database.engine.begin() as connection:  # a direct SQL edit: the event stays
+        connection.execute(delete(Scan).where(Scan.id == uuid.UUID(deleted.ack.record_id)))
+    found = check_exactly_once(demo.database, [STATION], [kept, deleted])
+    assert not found.ok and found.rows_missing == 1 and found.lost == 0
+    assert any("its row is not" in e for e in found.examples)
