@@ -54,6 +54,16 @@ def test_every_acknowledged_write_stored_once_passes(demo: Demo, tmp_path: Path)
     found = check_exactly_once(demo.database, [STATION], acks)
     assert found.ok and found.acknowledged_writes == 2
     assert (found.lost, found.duplicated, found.unacknowledged, found.rows_missing) == (0, 0, 0, 0)
+    assert found.as_dict() == {
+        "checked": True,
+        "ok": True,
+        "acknowledged_writes": 2,
+        "lost": 0,
+        "duplicated": 0,
+        "unacknowledged": 0,
+        "rows_missing": 0,
+        "examples": [],
+    }
 
 
 def test_an_acknowledged_write_that_is_not_stored_is_lost(demo: Demo, tmp_path: Path) -> None:
