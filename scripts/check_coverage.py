@@ -23,6 +23,7 @@ PERFECT_MODULES = (
     "app.journey.specifications",
     "app.journey.parameters",
     "app.journey.viability",
+    "app.loadtest.exactly_once",
 )
 
 

@@ -8,7 +8,7 @@ from app.access.duties import batch_participants, ensure_independent_qp, ensure_
 from app.access.identity import PatientIdentityView, identity_of
 from app.access.lockout import ensure_may_sign_in, refuse_wrong_password
 from app.access.navigation import CLINIC, MANUFACTURING, QUALITY, Section, role_names, sections_for
-from app.access.passwords import check_policy, hash_password, verify_password
+from app.access.passwords import check_policy, hash_password, use_hasher, verify_password
 from app.access.permissions import (
     IDENTITY_ROLES,
     ROLE_NAMES,
@@ -62,5 +62,6 @@ __all__ = [
     "sections_for",
     "set_password",
     "unlock_user",
+    "use_hasher",
     "verify_password",
 ]

@@ -37,12 +37,12 @@ from app.core import (
     ConfigurationError,
     Database,
     ValidationFailed,
-    anchor_path,
     chain_head,
     connect,
     open_database,
     record_anchor,
     require_key,
+    set_anchor_aside,
     verify_database,
 )
 from db.engine import sqlite_path
@@ -282,17 +282,6 @@ def _refuse_non_empty(database: Database) -> None:
         )
 
 
-def _move_stale_anchor(url: str) -> Path | None:
-    """Move aside an anchor left from an earlier database at the same place."""
-    path = anchor_path(url)
-    if not path.exists():
-        return None
-    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
-    moved = path.with_name(f"{path.name}.replaced-{stamp}")
-    path.rename(moved)
-    return moved
-
-
 def restore_database(file: Path, url: str) -> RestoreResult:
     """Restore backup ``file`` into the empty database at ``url``, then check it."""
     manifest = read_manifest(file)
@@ -352,7 +341,7 @@ def restore_database(file: Path, url: str) -> RestoreResult:
 
 
 def _check_restored(url: str, manifest: dict[str, Any]) -> RestoreResult:
-    moved = _move_stale_anchor(url)
+    moved = set_anchor_aside(url)
     database = open_database(url, upgrade=False)
     try:
         with database.engine.connect() as connection:

@@ -7,7 +7,20 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import admin, audit, backup, case, demo, epcis, exchange, key, logger, report, scan
+from app.cli import (
+    admin,
+    audit,
+    backup,
+    case,
+    demo,
+    epcis,
+    exchange,
+    key,
+    loadtest,
+    logger,
+    report,
+    scan,
+)
 from app.core import CoiError
 
 EXIT_OK = 0
@@ -29,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     epcis.register(commands)
     exchange.register(commands)
     key.register(commands)
+    loadtest.register(commands)
     logger.register(commands)
     report.register(commands)
     scan.register(commands)

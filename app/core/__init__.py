@@ -12,6 +12,7 @@ from app.core.audit_anchor import (
     record_anchor,
     remove_anchor,
     seal_text,
+    set_anchor_aside,
 )
 from app.core.audit_chain import ChainVerification, chain_head, verify_chain
 from app.core.audit_key import (
@@ -57,6 +58,7 @@ from app.core.errors import (
     ScanMismatch,
     SeparationOfDuties,
     StageNotAllowed,
+    StaleRecord,
     ValidationFailed,
     ViabilityExpired,
 )
@@ -105,6 +107,7 @@ __all__ = [
     "SeparationOfDuties",
     "Settings",
     "StageNotAllowed",
+    "StaleRecord",
     "UnitOfWork",
     "ValidationFailed",
     "ViabilityExpired",
@@ -146,6 +149,7 @@ __all__ = [
     "resolve_station",
     "save_settings",
     "seal_text",
+    "set_anchor_aside",
     "settings_path",
     "text_problem",
     "verification_in_words",

@@ -104,6 +104,18 @@ def anchor_head(url: str | URL, head: ChainHead) -> None:
         log.exception("the audit anchor could not be written: verify will show the database ahead")
 
 
+def set_anchor_aside(url: str | URL) -> Path | None:
+    """Move aside (``….anchor.replaced-TIME``, kept) the anchor an earlier database at the same
+    place left, before a new database there is written: it would raise a false tamper alarm."""
+    path = anchor_path(url)
+    if not path.exists():
+        return None
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+    moved = path.with_name(f"{path.name}.replaced-{stamp}")
+    path.rename(moved)
+    return moved
+
+
 def remove_anchor(url: str | URL) -> None:
     """Forget the anchor of a database that is deliberately deleted and made anew (demo)."""
     anchor_path(url).unlink(missing_ok=True)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from app.demo.run import run_demo
-from app.demo.seed import seed_demo
+from app.demo.journey import DEMO_PASSWORD, STEP_PARAMETERS, JourneyDriver
+from app.demo.run import prepare, run_demo
+from app.demo.seed import reference_data, seed_demo
 
-__all__ = ["run_demo", "seed_demo"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "STEP_PARAMETERS",
+    "JourneyDriver",
+    "prepare",
+    "reference_data",
+    "run_demo",
+    "seed_demo",
+]

@@ -117,10 +117,14 @@ class JourneyLog:
 class JourneyDriver:
     """Drives cases through the journey with the demo users (password ``demo-password``)."""
 
-    def __init__(self, database: Database, out_dir: Path, *, station: str = "demo") -> None:
+    def __init__(
+        self, database: Database, out_dir: Path, *, station: str = "demo", people: str = ""
+    ) -> None:
         self.database = database
         self.out_dir = out_dir
         self.station = station
+        self.people = people
+        """Appended to each demo user name: the load test's stations each have their own."""
         self.log = JourneyLog()
         self._actors: dict[str, Actor] = {}
 
@@ -128,7 +132,7 @@ class JourneyDriver:
         """The demo user, signed in once."""
         if username not in self._actors:
             self._actors[username] = authenticate(
-                self.database, username, DEMO_PASSWORD, self.station
+                self.database, username + self.people, DEMO_PASSWORD, self.station
             )
         return self._actors[username]
 

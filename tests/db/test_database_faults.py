@@ -11,6 +11,7 @@ and the database (integrity check, audit chain) still verifies.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import socket
 import sqlite3
 import threading
@@ -25,7 +26,9 @@ from app.admin.sites import list_sites, register_site
 from app.core.actor import Actor
 from app.core.audit_verify import verify_database
 from app.core.database import Database, connect
+from app.core.database_faults import explain_fault
 from app.core.errors import DatabaseUnavailable
+from db.engine import make_engine, sqlite_path
 from db.enums import SiteKind
 from db.models import AuditEvent, Site
 
@@ -258,6 +261,46 @@ def test_a_read_only_sqlite_file_refuses_a_write_clearly_and_stays_intact(
     with pytest.raises(DatabaseUnavailable, match=r"cannot be written.*read-only.*Nothing was"):
         _site(sqlite_db, admin, "S2")
 
+    assert _counts(sqlite_db) == before
+    _verifies(sqlite_db)
+
+
+def _read_only_twin(database: Database) -> Database:
+    """The same file opened read-only by SQLite itself (URI ``mode=ro``): what a read-only file
+    or folder gives. Tests run as root, for whom chmod does not make a file read-only."""
+    path = sqlite_path(database.engine.url)
+    assert path is not None
+
+    def read_only() -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+    engine = make_engine(database.engine.url, creator=read_only)
+    event.listen(engine, "handle_error", explain_fault)
+    return Database(database.url, engine)
+
+
+def test_a_file_sqlite_opens_read_only_serves_reads_refuses_writes_and_is_unchanged(
+    sqlite_db: Database, admin: Actor
+) -> None:
+    _site(sqlite_db, admin, "S1")
+    before = _counts(sqlite_db)
+    with sqlite_db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    sqlite_db.dispose()
+    path = sqlite_path(sqlite_db.engine.url)
+    assert path is not None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    read_only = _read_only_twin(sqlite_db)
+    try:
+        assert [s.code for s in list_sites(read_only)] == ["S1"]  # reading still works
+        with pytest.raises(
+            DatabaseUnavailable, match=r"cannot be written.*read-only.*Nothing was saved"
+        ):
+            _site(read_only, admin, "S2")
+        assert _counts(read_only) == before
+    finally:
+        read_only.dispose()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # not a byte changed
     assert _counts(sqlite_db) == before
     _verifies(sqlite_db)
 

@@ -15,7 +15,11 @@ COI = [sys.executable, "-m", "app.cli.main"]
 
 
 def coi(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    stdin: str = "",
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
@@ -25,7 +29,7 @@ def coi(
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
