@@ -8,9 +8,12 @@ Every step is a real service call with the real role checks, scans and signature
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from app.access import authenticate
 from app.coldchain import disposition_logger_file, import_logger_file
@@ -49,6 +52,7 @@ from app.journey import (
 from app.labelling import confirm_label, print_unit_label
 from app.quality import close_deviation, deviations_of_case
 from db.enums import CaseStage, DeviationStatus, Disposition, ShipmentDirection
+from db.models import Label
 from db.types import utc_now
 from labels.isbt128.compose import patient_id_structure
 
@@ -117,10 +121,20 @@ class JourneyLog:
 class JourneyDriver:
     """Drives cases through the journey with the demo users (password ``demo-password``)."""
 
-    def __init__(self, database: Database, out_dir: Path, *, station: str = "demo") -> None:
+    def __init__(
+        self,
+        database: Database,
+        out_dir: Path,
+        *,
+        station: str = "demo",
+        receive_by_two_d_code: bool = False,
+    ) -> None:
         self.database = database
         self.out_dir = out_dir
         self.station = station
+        self.receive_by_two_d_code = receive_by_two_d_code
+        """Scan each unit in by its label's 2-D code (which may carry the patient's identity)
+        instead of its DIN bar code."""
         self.log = JourneyLog()
         self._actors: dict[str, Actor] = {}
 
@@ -145,6 +159,17 @@ class JourneyDriver:
         (self.out_dir / name).write_bytes(printed.pdf)
         self.log.files.append(name)
         confirm_label(self.database, actor, unit.id, printed.din_scan)
+
+    def two_d_code(self, unit: UnitView) -> str:
+        """What the 2-D code of the unit's latest label carries, as a scanner sends it."""
+        with self.database.read_session() as session:
+            payload = session.scalars(
+                select(Label.payload)
+                .where(Label.unit_id == unit.id)
+                .order_by(Label.printed_at.desc())
+            ).first()
+        symbols = json.loads(payload or "{}")
+        return str(symbols.get("compound") or f"={unit.din}00")
 
     # ------------------------------------------------------------------ stages
     def enrol(
@@ -240,7 +265,8 @@ class JourneyDriver:
     ) -> ShipmentView:
         """Stage 4 or 9: scan every unit in, import the logger file, verify the receipt."""
         for unit in units:
-            receive_unit(self.database, self.who(receiver), shipment.id, f"={unit.din}00")
+            scan = self.two_d_code(unit) if self.receive_by_two_d_code else f"={unit.din}00"
+            receive_unit(self.database, self.who(receiver), shipment.id, scan)
         trip = (utc_now() - timedelta(hours=11, minutes=55), utc_now())
         import_logger_file(self.database, self.who(receiver), shipment.id, logger, window=trip)
         self.log.files.append(logger.name)
