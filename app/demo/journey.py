@@ -279,7 +279,7 @@ class JourneyDriver:
         qa = self.who("asha.qa")
         from app.coldchain import logger_files_of_shipment  # noqa: PLC0415
 
-        for logger in logger_files_of_shipment(self.database, shipment.id):
+        for logger in logger_files_of_shipment(self.database, qa, shipment.id):
             if logger.verdict is not None and logger.verdict.value != "within_limits":
                 disposition_logger_file(
                     self.database,
@@ -299,7 +299,7 @@ class JourneyDriver:
 
     def close_deviations(self, case: CaseView) -> None:
         """QA closes every open deviation of the case with its investigation outcome."""
-        for deviation in deviations_of_case(self.database, case.id):
+        for deviation in deviations_of_case(self.database, self.who("asha.qa"), case.id):
             if deviation.status is DeviationStatus.OPEN:
                 close_deviation(
                     self.database,
@@ -351,7 +351,7 @@ class JourneyDriver:
         """Stages 6-7: Quinn enters QC, Asha reviews (sterility exception), Petra certifies."""
         for test, value in QC_RESULTS.items():
             enter_qc_result(self.database, self.who("quinn.qc"), case.id, test, value)
-        for result in qc_results_of_case(self.database, case.id):
+        for result in qc_results_of_case(self.database, self.who("asha.qa"), case.id):
             review_qc_result(self.database, self.who("asha.qa"), result.id, DEMO_PASSWORD)
             if result.outcome.value == "pending":
                 approve_qc_exception(
