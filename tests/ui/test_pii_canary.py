@@ -336,3 +336,18 @@ def test_the_canary_search_would_find_the_identity_where_it_is_shown(
     """The search is attacked: the clinic coordinator's screens do show the canary."""
     shown = _every_screen(qtbot, journey, "cora.coordinator")
     assert set(hits(shown)) >= {FAMILY.lower(), HOSPITAL_NUMBER.lower()}
+
+
+def test_the_administrators_audit_export_holds_no_identity(journey: Journey) -> None:
+    """Found: the administrator's export held dates of birth and hospital numbers (in label
+    payloads and clinic scans) beside "[identity hidden]". The administrator sees every event,
+    and no patient's identity in any of them."""
+    from app.access import authenticate  # noqa: PLC0415
+    from tests.conftest import PASSWORD  # noqa: PLC0415
+
+    admin = authenticate(journey.database, "admin", PASSWORD, "test-station")
+    path = journey.out_dir / "audit-admin.csv"
+    export_audit_csv(journey.database, admin, AuditFilter(), path)
+    text = path.read_text(encoding="utf-8-sig")
+    assert "[identity hidden]" in text and "[patient identity removed]" in text
+    assert hits(text) == []
