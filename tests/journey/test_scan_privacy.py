@@ -98,8 +98,10 @@ def test_the_same_qr_scanned_at_the_clinic_is_kept_whole(
 @pytest.mark.parametrize(
     "wrong",
     [
-        patient_id_structure(NUMBER) + "\x07",  # text no code could be: the refusal quotes it
-        "=#00194802XX",  # a damaged date of birth: the parser's error quotes the content
+        # text no code could be: the refusal quotes the scan
+        pytest.param(patient_id_structure(NUMBER) + "\x07", id="control-character"),
+        # a damaged date of birth: the parser's error quotes the content
+        pytest.param("=#00194802XX", id="damaged-date-of-birth"),
     ],
 )
 def test_a_refusal_at_the_manufacturer_never_quotes_an_identifier_read(
