@@ -68,7 +68,7 @@ def test_a_gsrn_of_a_patient_is_removed_in_every_gs1_form(form: str) -> None:
 
 
 def test_a_site_mrn_pattern_removes_the_whole_wristband() -> None:
-    redacted = redact_identity("MRN1234567", mrn_patterns=[r"MRN(?P<mrn>[0-9]{7})", "("])
+    redacted = redact_identity("MRN1234567", mrn_patterns=["(", r"MRN(?P<mrn>[0-9]{7})"])
     assert redacted.text == IDENTITY_REMOVED
     assert redact_identity("MRN1234567").text == "MRN1234567"  # no pattern, nothing read
 
