@@ -3,7 +3,9 @@
 `check_scan` runs inside an operation's transaction. On a match it records the scan there and
 returns the unit. On a mismatch it throws the operation's work away, records the scan (and, for a
 wrong container, a deviation) in a transaction of its own, and raises `ScanMismatch`: the
-operation never silently continues, and the refusal is on record.
+operation never silently continues, and the refusal is on record. A scan is stored as the
+actor's site may hold it (at a manufacturer without patient identity) and a refusal's words
+never quote an identifier it read (`app.scanning.capture`).
 """
 
 from __future__ import annotations

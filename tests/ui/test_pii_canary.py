@@ -60,6 +60,7 @@ from app.scanning import Expectation, verify_scan
 from db.enums import CaseStage
 from db.models import LoggerFile
 from labels.isbt128.compose import patient_id_structure
+from ui.pages.audit import AuditTrailPage
 from ui.shell.main_window import MainWindow
 
 FAMILY = "Quarrington-Vexley"
@@ -233,14 +234,28 @@ def _every_screen(qtbot: QtBot, journey: Journey, username: str) -> str:
         qtbot.waitUntil(lambda: not window.runner.busy, timeout=60_000)
 
     for section in window.sections:
-        window.show_section(section.key)
+        page = window.show_section(section.key)
         idle()
         shown.append(screen_text(window))
+        if isinstance(page, AuditTrailPage):
+            shown += _audit_details(page)
     window.open_case(journey.case.coi)
     idle()
     shown.append(screen_text(window))
     window.close()
     return "\n".join(shown)
+
+
+def _audit_details(page: AuditTrailPage) -> list[str]:
+    """The detail pane of every scan, label and deviation event in the audit trail screen
+    (where old and new values are shown in full)."""
+    details = []
+    for row, entry in enumerate(page.model.rows):
+        if entry.record_type in {"scan", "label", "deviation"}:
+            page.table.selectRow(row)
+            details.append(screen_text(page.detail))
+    assert details  # the journey's scans are in the trail
+    return details
 
 
 _ACTORS: dict[tuple[str, str], Any] = {}
