@@ -15,6 +15,7 @@ PERFECT_MODULES = (
     "labels.isbt128.din",
     "labels.isbt128.coi",
     "labels.isbt128.sequences",
+    "labels.redaction",
     "app.scanning.rules",
     "app.scanning.wristband",
     "app.scanning.wording",

@@ -4,6 +4,13 @@ identity views.
 
 from __future__ import annotations
 
+from app.access.case_access import (
+    CLINIC_ROLES,
+    MANUFACTURER_ROLES,
+    may_view_cases,
+    visible_case,
+    visible_cases,
+)
 from app.access.duties import batch_participants, ensure_independent_qp, ensure_second_person
 from app.access.identity import PatientIdentityView, identity_of
 from app.access.lockout import ensure_may_sign_in, refuse_wrong_password
@@ -32,7 +39,9 @@ from app.access.users import (
 
 __all__ = [
     "CLINIC",
+    "CLINIC_ROLES",
     "IDENTITY_ROLES",
+    "MANUFACTURER_ROLES",
     "MANUFACTURING",
     "QUALITY",
     "ROLE_NAMES",
@@ -54,6 +63,7 @@ __all__ = [
     "identity_of",
     "list_users",
     "may_see_identity",
+    "may_view_cases",
     "parse_role",
     "refuse_wrong_password",
     "require_role",
@@ -64,4 +74,6 @@ __all__ = [
     "unlock_user",
     "use_hasher",
     "verify_password",
+    "visible_case",
+    "visible_cases",
 ]

@@ -46,6 +46,7 @@ from db.models import (
 )
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
 from labels.isbt128.coi import coi_content_errors
+from labels.redaction import redact_identity
 
 PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
@@ -305,16 +306,40 @@ def _people(session: Session) -> dict[str, str]:
     return {str(i): name for i, name in session.execute(select(User.id, User.full_name))}
 
 
-def _values(text: str, hidden: frozenset[str]) -> dict[str, Any]:
+SCANNED_COLUMNS: dict[str, frozenset[str]] = {
+    "scan": frozenset({"raw_text"}),
+    "label": frozenset({"payload"}),
+}
+"""Per record type, the columns holding scanned or bar-coded text that may carry a patient's
+identity (ISBT 128 024/025, GS1 8018): shown redacted to everyone not allowed to see it."""
+
+
+def _without_identity(value: Any) -> Any:
+    """A scanned text, or a label payload (JSON of bar-code texts), with identity removed."""
+    if not isinstance(value, str):
+        return value
+    try:
+        symbols = json.loads(value)
+    except ValueError:
+        symbols = None
+    if isinstance(symbols, dict):
+        return json.dumps({k: _without_identity(v) for k, v in symbols.items()}, ensure_ascii=False)
+    return redact_identity(value).text
+
+
+def _values(text: str, hidden: frozenset[str], scanned: frozenset[str]) -> dict[str, Any]:
     values: dict[str, Any] = json.loads(text or "{}")
     for key in hidden.intersection(values):
         if values[key] is not None:
             values[key] = IDENTITY_HIDDEN
+    for key in scanned.intersection(values):
+        values[key] = _without_identity(values[key])
     return values
 
 
 def _entry(row: Any, people: dict[str, str], identity: bool) -> AuditEntry:
     hidden = frozenset() if identity else IDENTITY_COLUMNS.get(row.record_type, frozenset())
+    scanned = frozenset() if identity else SCANNED_COLUMNS.get(row.record_type, frozenset())
     if row.user_id is None:
         name = SYSTEM_NAME
     else:
@@ -329,8 +354,8 @@ def _entry(row: Any, people: dict[str, str], identity: bool) -> AuditEntry:
         record_type=row.record_type,
         record_id=row.record_id,
         reason=row.reason,
-        old_values=_values(row.old_values, hidden),
-        new_values=_values(row.new_values, hidden),
+        old_values=_values(row.old_values, hidden, scanned),
+        new_values=_values(row.new_values, hidden, scanned),
     )
 
 

@@ -17,12 +17,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.access import IDENTITY_ROLES, PatientIdentityView, may_see_identity
+from app.access import (
+    CLINIC_ROLES,
+    MANUFACTURER_ROLES,
+    PatientIdentityView,
+    may_see_identity,
+    may_view_cases,
+    visible_case,
+    visible_cases,
+)
 from app.core import (
     Actor,
     Database,
-    NotFound,
-    NotPermitted,
     checked_search,
     coi_fragment,
     coi_text,
@@ -30,7 +36,7 @@ from app.core import (
     ensure_standing,
 )
 from app.journey import STAGE_NAMES, STAGE_ORDER
-from db.enums import CaseStage, Role, SideState
+from db.enums import CaseStage, SideState
 from db.models import Case, PatientIdentity, Site, User
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
 from labels.isbt128.coi import coi_content_errors
@@ -58,48 +64,6 @@ __all__ = [
 
 PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
-CLINIC_ROLES = IDENTITY_ROLES
-MANUFACTURER_ROLES = frozenset(
-    {Role.MFG_OPERATOR, Role.MFG_VERIFIER, Role.QC_ANALYST, Role.QA, Role.QP}
-)
-
-
-# ---------------------------------------------------------------- visibility
-
-
-def may_view_cases(actor: Actor) -> bool:
-    """True when the actor's role and site let them see cases at all (admins see none)."""
-    return actor.site_id is not None and actor.has_role(*CLINIC_ROLES, *MANUFACTURER_ROLES)
-
-
-def visible_cases(actor: Actor) -> ColumnElement[bool]:
-    """The SQL condition selecting the cases ``actor`` may see; NotPermitted for none."""
-    conditions: list[ColumnElement[bool]] = []
-    if actor.site_id is not None:
-        if actor.has_role(*CLINIC_ROLES):
-            conditions.append(Case.clinic_site_id == actor.site_id)
-        if actor.has_role(*MANUFACTURER_ROLES):
-            conditions.append(Case.manufacturing_site_id == actor.site_id)
-    if not conditions:
-        raise NotPermitted(
-            "Cases are seen by clinic, manufacturing and quality staff of their own site; "
-            f"{actor.username} holds no such role at a site."
-        )
-    return or_(*conditions)
-
-
-def visible_case(session: Session, actor: Actor, case_id: uuid.UUID) -> Case:
-    """The case ``case_id`` if ``actor`` may see it; NotFound or NotPermitted otherwise.
-
-    The actor's account is re-read first: a deactivated, locked or re-roled user sees no case.
-    """
-    ensure_standing(session, actor)
-    case = session.scalar(select(Case).where(Case.id == case_id, visible_cases(actor)))
-    if case is not None:
-        return case
-    if session.get(Case, case_id) is None:
-        raise NotFound("That case does not exist.")
-    raise NotPermitted(f"That case belongs to another site than yours ({actor.site_name}).")
 
 
 def _names(session: Session, query: Select[uuid.UUID, str]) -> dict[uuid.UUID, str]:

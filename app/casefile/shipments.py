@@ -131,10 +131,12 @@ def expected_units(database: Database, shipment_id: uuid.UUID) -> list[ExpectedU
         return _expected(session, shipment_id)
 
 
-def receipt_status(database: Database, shipment_id: uuid.UUID) -> ReceiptStatus:
-    """The shipment, its units, who received and verified it, and what blocks acceptance."""
+def receipt_status(database: Database, actor: Actor, shipment_id: uuid.UUID) -> ReceiptStatus:
+    """The shipment, its units, who received and verified it, and what blocks acceptance
+    (for an actor who may see its case)."""
     with database.read_session() as session:
         shipment = load(session, Shipment, shipment_id, "shipment")
+        visible_case(session, actor, shipment.case_id)
         origin = load(session, Site, shipment.from_site_id, "site")
         return ReceiptStatus(
             shipment=shipment_view(session, shipment),

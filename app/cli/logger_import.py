@@ -57,7 +57,7 @@ def run_import(args: argparse.Namespace) -> int:
     with database_from(args) as database:
         password = require_password(f"Password of {args.as_user}", "COI_AS_PASSWORD")
         actor = authenticate(database, args.as_user, password, station())
-        shipment_id = shipment_id_of(database, args.sscc)
+        shipment_id = shipment_id_of(database, actor, args.sscc)
         view = import_logger_file(
             database,
             actor,

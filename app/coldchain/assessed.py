@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from app.coldchain.analysis.assessment import Assessment, assess
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
 from app.coldchain.analysis.trace import Trace
-from app.coldchain.storage import profile_from_record, stored_trace
-from app.core import Database, load
+from app.coldchain.storage import profile_from_record, readable_logger_file, stored_trace
+from app.core import Actor, Database, load
 from db.models import LoggerFile, TemperatureProfile
 
 
@@ -40,7 +40,9 @@ def assessed_logger_file(session: Session, logger_file_id: uuid.UUID) -> Assesse
     return AssessedTrace(trace, profile, assess(trace, profile, row.window_start, row.window_end))
 
 
-def assessed_trace(database: Database, logger_file_id: uuid.UUID) -> AssessedTrace:
-    """``assessed_logger_file`` in a read session of its own (for the receipt screen's plot)."""
+def assessed_trace(database: Database, actor: Actor, logger_file_id: uuid.UUID) -> AssessedTrace:
+    """``assessed_logger_file`` in a read session of its own (for the receipt screen's plot),
+    for an actor who may see the shipment's case."""
     with database.read_session() as session:
+        readable_logger_file(session, actor, logger_file_id)
         return assessed_logger_file(session, logger_file_id)

@@ -31,6 +31,7 @@ from app.coldchain.storage import (
     logger_file_view,
     logger_files_of_shipment,
     profile_from_record,
+    readable_shipment,
     readings_of,
     store_readings,
 )
@@ -485,11 +486,13 @@ def disposition_logger_file(  # noqa: PLR0917 - decision, justification, passwor
     return view
 
 
-def shipment_id_of(database: Database, sscc: str) -> uuid.UUID:
-    """The id of the shipment with this SSCC (18 digits, as on the shipper label)."""
+def shipment_id_of(database: Database, actor: Actor, sscc: str) -> uuid.UUID:
+    """The id of the shipment with this SSCC (18 digits, as on the shipper label), for an
+    actor who may see its case."""
     digits = sscc.strip().removeprefix("(00)")
     with database.read_session() as session:
         found = session.scalar(select(Shipment.id).where(Shipment.sscc == digits))
-    if found is None:
-        raise NotFound(f"No shipment has the SSCC {sscc!r}.")
+        if found is None:
+            raise NotFound(f"No shipment has the SSCC {sscc!r}.")
+        readable_shipment(session, actor, found)
     return found

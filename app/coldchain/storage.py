@@ -17,11 +17,12 @@ import numpy.typing as npt
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from app.access import visible_case
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
 from app.coldchain.analysis.trace import Trace, make_trace
-from app.core import Database, NotFound, person
+from app.core import Actor, Database, NotFound, person
 from db.enums import Disposition, Verdict
-from db.models import LoggerFile, LoggerReading, TemperatureProfile
+from db.models import LoggerFile, LoggerReading, Shipment, TemperatureProfile
 
 FloatArray = npt.NDArray[np.float64]
 SENSOR_LENGTH = 100
@@ -184,9 +185,33 @@ def stored_trace(session: Session, row: LoggerFile) -> Trace:
     )
 
 
-def logger_files_of_shipment(database: Database, shipment_id: uuid.UUID) -> list[LoggerFileView]:
-    """Every logger file imported for a shipment, oldest first."""
+def readable_shipment(session: Session, actor: Actor, shipment_id: uuid.UUID) -> Shipment:
+    """The shipment if ``actor`` may see its case; NotFound or NotPermitted otherwise."""
+    shipment = session.get(Shipment, shipment_id)
+    if shipment is None:
+        raise NotFound("That shipment does not exist.")
+    visible_case(session, actor, shipment.case_id)
+    return shipment
+
+
+def readable_logger_file(session: Session, actor: Actor, logger_file_id: uuid.UUID) -> LoggerFile:
+    """The logger file if ``actor`` may see its shipment's case; NotFound or NotPermitted."""
+    row = session.get(LoggerFile, logger_file_id)
+    if row is None:
+        raise NotFound("That logger file does not exist.")
+    if row.shipment_id is None:  # never written: every import names its shipment
+        visible_case(session, actor, None)
+    else:
+        readable_shipment(session, actor, row.shipment_id)
+    return row
+
+
+def logger_files_of_shipment(
+    database: Database, actor: Actor, shipment_id: uuid.UUID
+) -> list[LoggerFileView]:
+    """Every logger file imported for a shipment ``actor`` may see, oldest first."""
     with database.read_session() as session:
+        readable_shipment(session, actor, shipment_id)
         rows = session.scalars(
             select(LoggerFile)
             .where(LoggerFile.shipment_id == shipment_id)
@@ -195,10 +220,8 @@ def logger_files_of_shipment(database: Database, shipment_id: uuid.UUID) -> list
         return [logger_file_view(session, row) for row in rows]
 
 
-def readings_of(database: Database, logger_file_id: uuid.UUID) -> Trace:
+def readings_of(database: Database, actor: Actor, logger_file_id: uuid.UUID) -> Trace:
     """The stored readings of a logger file as a Trace (for the plot and the PDF report)."""
     with database.read_session() as session:
-        row = session.get(LoggerFile, logger_file_id)
-        if row is None:
-            raise NotFound("That logger file does not exist.")
+        row = readable_logger_file(session, actor, logger_file_id)
         return stored_trace(session, row)

@@ -8,9 +8,12 @@ Every step is a real service call with the real role checks, scans and signature
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from app.access import authenticate
 from app.coldchain import disposition_logger_file, import_logger_file
@@ -49,6 +52,7 @@ from app.journey import (
 from app.labelling import confirm_label, print_unit_label
 from app.quality import close_deviation, deviations_of_case
 from db.enums import CaseStage, DeviationStatus, Disposition, ShipmentDirection
+from db.models import Label
 from db.types import utc_now
 from labels.isbt128.compose import patient_id_structure
 
@@ -118,13 +122,22 @@ class JourneyDriver:
     """Drives cases through the journey with the demo users (password ``demo-password``)."""
 
     def __init__(
-        self, database: Database, out_dir: Path, *, station: str = "demo", people: str = ""
+        self,
+        database: Database,
+        out_dir: Path,
+        *,
+        station: str = "demo",
+        people: str = "",
+        receive_by_two_d_code: bool = False,
     ) -> None:
         self.database = database
         self.out_dir = out_dir
         self.station = station
         self.people = people
         """Appended to each demo user name: the load test's stations each have their own."""
+        self.receive_by_two_d_code = receive_by_two_d_code
+        """Scan each unit in by its label's 2-D code (which may carry the patient's identity)
+        instead of its DIN bar code."""
         self.log = JourneyLog()
         self._actors: dict[str, Actor] = {}
 
@@ -149,6 +162,17 @@ class JourneyDriver:
         (self.out_dir / name).write_bytes(printed.pdf)
         self.log.files.append(name)
         confirm_label(self.database, actor, unit.id, printed.din_scan)
+
+    def two_d_code(self, unit: UnitView) -> str:
+        """What the 2-D code of the unit's latest label carries, as a scanner sends it."""
+        with self.database.read_session() as session:
+            payload = session.scalars(
+                select(Label.payload)
+                .where(Label.unit_id == unit.id)
+                .order_by(Label.printed_at.desc())
+            ).first()
+        symbols = json.loads(payload or "{}")
+        return str(symbols.get("compound") or f"={unit.din}00")
 
     # ------------------------------------------------------------------ stages
     def enrol(
@@ -244,7 +268,8 @@ class JourneyDriver:
     ) -> ShipmentView:
         """Stage 4 or 9: scan every unit in, import the logger file, verify the receipt."""
         for unit in units:
-            receive_unit(self.database, self.who(receiver), shipment.id, f"={unit.din}00")
+            scan = self.two_d_code(unit) if self.receive_by_two_d_code else f"={unit.din}00"
+            receive_unit(self.database, self.who(receiver), shipment.id, scan)
         trip = (utc_now() - timedelta(hours=11, minutes=55), utc_now())
         import_logger_file(self.database, self.who(receiver), shipment.id, logger, window=trip)
         self.log.files.append(logger.name)
@@ -257,7 +282,7 @@ class JourneyDriver:
         qa = self.who("asha.qa")
         from app.coldchain import logger_files_of_shipment  # noqa: PLC0415
 
-        for logger in logger_files_of_shipment(self.database, shipment.id):
+        for logger in logger_files_of_shipment(self.database, qa, shipment.id):
             if logger.verdict is not None and logger.verdict.value != "within_limits":
                 disposition_logger_file(
                     self.database,
@@ -277,7 +302,7 @@ class JourneyDriver:
 
     def close_deviations(self, case: CaseView) -> None:
         """QA closes every open deviation of the case with its investigation outcome."""
-        for deviation in deviations_of_case(self.database, case.id):
+        for deviation in deviations_of_case(self.database, self.who("asha.qa"), case.id):
             if deviation.status is DeviationStatus.OPEN:
                 close_deviation(
                     self.database,
@@ -329,7 +354,7 @@ class JourneyDriver:
         """Stages 6-7: Quinn enters QC, Asha reviews (sterility exception), Petra certifies."""
         for test, value in QC_RESULTS.items():
             enter_qc_result(self.database, self.who("quinn.qc"), case.id, test, value)
-        for result in qc_results_of_case(self.database, case.id):
+        for result in qc_results_of_case(self.database, self.who("asha.qa"), case.id):
             review_qc_result(self.database, self.who("asha.qa"), result.id, DEMO_PASSWORD)
             if result.outcome.value == "pending":
                 approve_qc_exception(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access import ensure_second_person, require_role, require_site
+from app.access import ensure_second_person, require_role, require_site, visible_case
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_din, load, now
 from app.journey.parameters import check_parameters
 from app.journey.products import autologous_product_code
@@ -100,9 +100,10 @@ def step_view(session: Session, step: ManufacturingStep) -> StepView:
     )
 
 
-def steps_of_case(database: Database, case_id: uuid.UUID) -> list[StepView]:
-    """The batch record of a case, in order."""
+def steps_of_case(database: Database, actor: Actor, case_id: uuid.UUID) -> list[StepView]:
+    """The batch record of a case ``actor`` may see, in order."""
     with database.read_session() as session:
+        visible_case(session, actor, case_id)
         return step_views(session, case_id)
 
 

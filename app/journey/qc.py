@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access import require_role, require_site
+from app.access import require_role, require_site, visible_case
 from app.core import Actor, Database, SeparationOfDuties, UnitOfWork, ValidationFailed, load, now
 from app.journey.records import load_case_for
 from app.journey.specifications import judge_result
@@ -284,9 +284,10 @@ def approve_qc_exception(
     return view
 
 
-def qc_results_of_case(database: Database, case_id: uuid.UUID) -> list[QcResultView]:
-    """Every QC result of a case, oldest first."""
+def qc_results_of_case(database: Database, actor: Actor, case_id: uuid.UUID) -> list[QcResultView]:
+    """Every QC result of a case ``actor`` may see, oldest first."""
     with database.read_session() as session:
+        visible_case(session, actor, case_id)
         return qc_result_views(session, case_id)
 
 

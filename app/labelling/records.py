@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.access import require_role, require_site
+from app.access import require_role, require_site, visible_case
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_print_serial, load
 from app.scanning import UNIT_KIND_NAMES, Expectation, check_scan
 from db.enums import LabelStatus, Role
@@ -119,9 +119,13 @@ def reconcile(session: Session, unit_id: uuid.UUID) -> LabelReconciliation:
     return LabelReconciliation(unit_id, issued, applied, voided, sending or 0)
 
 
-def label_reconciliation(database: Database, unit_id: uuid.UUID) -> LabelReconciliation:
-    """A unit's label reconciliation (for screens and the release checklist)."""
+def label_reconciliation(
+    database: Database, actor: Actor, unit_id: uuid.UUID
+) -> LabelReconciliation:
+    """A unit's label reconciliation (for screens), for an actor who may see its case."""
     with database.read_session() as session:
+        unit = load(session, Unit, unit_id, "unit")
+        visible_case(session, actor, unit.case_id)
         return reconcile(session, unit_id)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.access import require_role
+from app.access import require_role, visible_case
 from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, issue_deviation_number
 from app.quality.signatures import sign
 from db.enums import DeviationStatus, Role, SignatureMeaning
@@ -141,9 +141,10 @@ def close_deviation(
     return view
 
 
-def deviations_of_case(database: Database, case_id: uuid.UUID) -> list[DeviationView]:
-    """Every deviation on a case, oldest first."""
+def deviations_of_case(database: Database, actor: Actor, case_id: uuid.UUID) -> list[DeviationView]:
+    """Every deviation on a case ``actor`` may see, oldest first."""
     with database.read_session() as session:
+        visible_case(session, actor, case_id)
         rows = session.scalars(
             select(Deviation).where(Deviation.case_id == case_id).order_by(Deviation.raised_at)
         )

@@ -3,7 +3,9 @@
 `check_scan` runs inside an operation's transaction. On a match it records the scan there and
 returns the unit. On a mismatch it throws the operation's work away, records the scan (and, for a
 wrong container, a deviation) in a transaction of its own, and raises `ScanMismatch`: the
-operation never silently continues, and the refusal is on record.
+operation never silently continues, and the refusal is on record. A scan is stored as the
+actor's site may hold it (at a manufacturer without patient identity) and a refusal's words
+never quote an identifier it read (`app.scanning.capture`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.core import Actor, Database, ScanMismatch, UnitOfWork
 from app.quality import open_deviation
+from app.scanning.capture import captured
 from app.scanning.raw_text import LONGEST_SCAN, scan_text_problem
 from app.scanning.rules import (
     TWO_D_NEEDED,
@@ -122,7 +125,7 @@ def _judged(
 
 def _scan_row(
     actor: Actor,
-    raw: str,
+    stored: str,
     scanned: ScannedIdentity,
     expected: Expectation,
     reasons: tuple[str, ...],
@@ -138,7 +141,7 @@ def _scan_row(
         outcome = ScanOutcome.UNREADABLE
     return Scan(
         station=actor.station,
-        raw_text=storable(raw),
+        raw_text=storable(stored),
         parsed_kind=scanned.kind,
         purpose=expected.purpose,
         expected=json.dumps(expected.as_dict(), sort_keys=True),
@@ -202,11 +205,13 @@ def _record_refusal(
     deviation: bool = True,
 ) -> ScanVerdict:
     with UnitOfWork(database, actor) as uow:
+        capture = captured(uow.session, actor, raw)
+        reasons = tuple(capture.scrub(r) for r in reasons)
         case_id = _case_id(uow.session, expected.coi)
         _unit, known = _known_unit(uow.session, scanned.din)
         scan = _scan_row(
             actor,
-            raw,
+            capture.stored,
             scanned,
             expected,
             reasons,
@@ -256,14 +261,15 @@ def check_scan(
             uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons
         )
         raise ScanMismatch(
-            " ".join(reasons),
-            reasons=reasons,
+            " ".join(refusal.reasons),
+            reasons=refusal.reasons,
             scan_id=refusal.scan_id,
             deviation_number=refusal.deviation_number,
         )
     case_id = _case_id(uow.session, expected.coi)
+    stored = captured(uow.session, uow.actor, raw).stored
     scan = _scan_row(
-        uow.actor, raw, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
+        uow.actor, stored, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
     )
     scan.label_id = label_id
     uow.add(scan, action="scan matched")
@@ -293,8 +299,9 @@ def verify_scan(
                 database, actor, raw, scanned, expected=expected, reasons=reasons
             )
         case_id = _case_id(uow.session, expected.coi)
+        stored = captured(uow.session, actor, raw).stored
         scan = _scan_row(
-            actor, raw, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
+            actor, stored, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
         )
         uow.add(scan, action="scan matched")
         uow.flush()
@@ -326,8 +333,8 @@ def refuse_scan(
         deviation=deviation,
     )
     return ScanMismatch(
-        reasons[0],
-        reasons=reasons,
+        refusal.reasons[0],
+        reasons=refusal.reasons,
         scan_id=refusal.scan_id,
         deviation_number=refusal.deviation_number,
     )

@@ -43,6 +43,7 @@ from db.models import AuditEvent, Label, ManufacturingStep, Release, User, UserR
 from db.types import utc_now
 from tests.conftest import PASSWORD
 from tests.journey.steps import enrol
+from tests.support.readers import reader
 
 
 @pytest.fixture
@@ -274,7 +275,7 @@ def _releasable(demo: Any, tmp_path: Path) -> CaseView:
 
     for test, value in QC_RESULTS.items():
         enter_qc_result(demo.database, driver.who("quinn.qc"), case.id, test, value)
-    for result in qc_results_of_case(demo.database, case.id):
+    for result in qc_results_of_case(demo.database, reader(demo.database), case.id):
         review_qc_result(demo.database, driver.who("asha.qa"), result.id, DEMO_PASSWORD)
         if result.outcome.value == "pending":
             approve_qc_exception(

@@ -31,6 +31,7 @@ from db.enums import CaseStage, Role, ScanOutcome, ShipmentDirection, SiteKind, 
 from db.models import AuditEvent, Deviation, Scan, Shipment, ShipmentItem
 from db.types import utc_now
 from tests.conftest import PASSWORD
+from tests.support.readers import reader
 
 
 def _events(database) -> int:
@@ -98,7 +99,7 @@ def test_wrong_password_on_a_signature_changes_nothing_but_the_failure_count(
     from app.journey.manufacturing import start_manufacture  # noqa: PLC0415
 
     start_manufacture(demo.database, driver.who("otto.operator"), case.id)
-    step = steps_of_case(demo.database, case.id)[0]
+    step = steps_of_case(demo.database, reader(demo.database), case.id)[0]
     with demo.database.read_session() as session:
         from app.journey.records import units_of_case  # noqa: PLC0415
 
@@ -111,7 +112,10 @@ def test_wrong_password_on_a_signature_changes_nothing_but_the_failure_count(
     )
     with pytest.raises(CoiError, match=r"[Pp]assword"):
         verify_step(demo.database, driver.who("vera.verifier"), step.id, "not the password")
-    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PERFORMED
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[0].status
+        is StepStatus.PERFORMED
+    )
 
 
 def test_scanning_another_patients_unit_is_recorded_with_a_deviation(demo, tmp_path: Path) -> None:
@@ -145,7 +149,7 @@ def test_two_workstations_verify_the_same_step_at_once(demo, tmp_path: Path) -> 
     from app.journey.records import units_of_case  # noqa: PLC0415
 
     start_manufacture(demo.database, driver.who("otto.operator"), case.id)
-    step = steps_of_case(demo.database, case.id)[0]
+    step = steps_of_case(demo.database, reader(demo.database), case.id)[0]
     with demo.database.read_session() as session:
         bag = units_of_case(session, case.id)[0]
     perform_step(
@@ -188,4 +192,7 @@ def test_two_workstations_verify_the_same_step_at_once(demo, tmp_path: Path) -> 
     errors = [o for o in outcomes if isinstance(o, CoiError)]
     assert len(outcomes) == 2 and len(errors) == 1
     assert isinstance(errors[0], StaleRecord | ValidationFailed)
-    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.VERIFIED
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[0].status
+        is StepStatus.VERIFIED
+    )

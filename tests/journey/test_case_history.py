@@ -37,6 +37,7 @@ from db.enums import (
     Verdict,
 )
 from db.models import ManufacturingStep, QcResult, Shipment, Signature, StageRecord
+from tests.support.readers import reader
 
 PATIENT = ("H7001", "Lindqvist", "Maja", date(1968, 5, 2))
 IDENTITY_WORDS = ("H7001", "Lindqvist", "Maja", "1968-05-02")
@@ -91,7 +92,7 @@ def test_step_signatures_name_the_verifier_and_match_the_signature_table(
     case = _case(driver, CaseStage.QC_PENDING_RELEASE)
     otto = demo["otto.operator"]
     timeline = case_timeline(demo.database, otto, case.id)
-    steps = steps_of_case(demo.database, case.id)
+    steps = steps_of_case(demo.database, reader(demo.database), case.id)
     assert len(steps) > 1
 
     for step in steps:
@@ -221,7 +222,9 @@ def test_a_signed_record_changed_behind_the_application_shows_a_broken_signature
     before = case_timeline(demo.database, vera, case.id)
     assert all(s.intact for e in before for s in e.signatures)
 
-    second = next(s for s in steps_of_case(demo.database, case.id) if s.position == 2)
+    second = next(
+        s for s in steps_of_case(demo.database, reader(demo.database), case.id) if s.position == 2
+    )
     tamper(demo.database, ManufacturingStep.__table__, second.id, parameters='{"tampered": 1}')
     collection = _entry(before, "collection verified")
     tamper(demo.database, StageRecord.__table__, collection.id, details='{"bags": []}')
@@ -246,7 +249,7 @@ def test_an_excursion_shows_its_minutes_then_qas_signed_disposition(
     case = _case(driver, CaseStage.RECEIVED_AT_MANUFACTURER, excursion=True, leave_for_qa=True)
     asha = demo["asha.qa"]
     shipment = _shipment(demo.database, case.id, ShipmentDirection.TO_MANUFACTURER)
-    (logger,) = logger_files_of_shipment(demo.database, shipment.id)
+    (logger,) = logger_files_of_shipment(demo.database, reader(demo.database), shipment.id)
     timeline = case_timeline(demo.database, asha, case.id)
 
     imported = _entry(timeline, "logger file imported")

@@ -48,6 +48,7 @@ from db.models import Case, Patient, PatientIdentity, Product, Shipment, Site, U
 from db.types import utc_now
 from labels.isbt128 import CoiIdentifier, parse_coi
 from tests.conftest import PASSWORD
+from tests.support.readers import reader
 
 CLINIC_STAFF = ("cora.coordinator", "alex.apheresis", "ivy.infusion")
 MANUFACTURER_STAFF = ("otto.operator", "vera.verifier", "quinn.qc", "asha.qa", "petra.qp")
@@ -354,7 +355,7 @@ def test_work_queue_of_every_role(demo: Any, tmp_path: Path) -> None:
     shipment = _shipment_of(db, scanned.id, ShipmentDirection.TO_MANUFACTURER)
     bag = next(u for u in units_of_case_of(db, scanned.id) if u.kind is UnitKind.APHERESIS_BAG)
     receive_unit(db, demo["otto.operator"], shipment, f"={bag.din}00")
-    first_step = steps_of_case(db, performed.id)[0]
+    first_step = steps_of_case(db, reader(db), performed.id)[0]
     start_bag = next(u for u in units_of_case_of(db, performed.id) if u.din)
     perform_step(
         db,

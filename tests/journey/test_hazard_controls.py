@@ -21,6 +21,7 @@ from db.models import Unit
 from db.types import utc_now
 from tests.conftest import Demo
 from tests.journey.steps import thaw_final_bags
+from tests.support.readers import reader
 
 
 @pytest.fixture
@@ -132,7 +133,7 @@ def test_the_same_container_scanned_twice_as_a_steps_input_is_refused(
     driver = JourneyDriver(demo.database, tmp_path, station="bench")
     case = driver.enrol("BS2", "Bench", "Pat", date(1962, 3, 4))
     case = driver.run_to(case, CaseStage.IN_MANUFACTURE)
-    step = manufacturing.steps_of_case(demo.database, case.id)[0]
+    step = manufacturing.steps_of_case(demo.database, reader(demo.database), case.id)[0]
     bag = _unit(driver, case, UnitKind.APHERESIS_BAG)
     record = manufacturing.StepRecord(
         (f"={bag.din}00", f"={bag.din}00"), dict(STEP_PARAMETERS[step.code])

@@ -70,6 +70,7 @@ from db.models import (
     UnitParent,
 )
 from db.types import utc_now
+from tests.support.readers import reader
 
 PEOPLE = (
     "cora.coordinator",
@@ -200,7 +201,7 @@ class JourneyMachine(RuleBasedStateMachine):
 
     @rule(case=cases)
     def qa_closes_deviations(self, case: CaseView) -> None:
-        for deviation in deviations_of_case(self.database, case.id):
+        for deviation in deviations_of_case(self.database, reader(self.database), case.id):
             if deviation.status is DeviationStatus.OPEN:
                 self._try(
                     close_deviation,
@@ -291,7 +292,7 @@ class JourneyMachine(RuleBasedStateMachine):
         if unscanned:
             source = self._scan_of(case, other, True) if wrong_scan else f"={unscanned[0].din}00"
             self._try(shipping.receive_unit, db, who, shipment.id, source)
-        elif not logger_files_of_shipment(db, shipment.id):
+        elif not logger_files_of_shipment(db, reader(db), shipment.id):
             path = self.driver.logger_file(f"m-{shipment.sscc}.csv", base_c, excursion=wrong_scan)
             window = (utc_now() - timedelta(hours=11), utc_now())
             self._try(import_logger_file, db, who, shipment.id, path, window=window)
@@ -312,7 +313,7 @@ class JourneyMachine(RuleBasedStateMachine):
         if shipment is None or shipment.receipt_accepted:
             return True
         qa = self.driver.who("asha.qa")
-        for logger in logger_files_of_shipment(self.database, shipment.id):
+        for logger in logger_files_of_shipment(self.database, reader(self.database), shipment.id):
             if logger.awaits_disposition:
                 self._try(
                     disposition_logger_file,
@@ -334,7 +335,7 @@ class JourneyMachine(RuleBasedStateMachine):
 
     def _at_in_manufacture(self, case, other, person, right_person, wrong_scan) -> None:
         db = self.database
-        steps = manufacturing.steps_of_case(db, case.id)
+        steps = manufacturing.steps_of_case(db, reader(db), case.id)
         step = next((s for s in steps if s.status is not StepStatus.VERIFIED), None)
         if step is None:
             return
@@ -368,7 +369,7 @@ class JourneyMachine(RuleBasedStateMachine):
 
     def _at_qc_pending_release(self, case, other, person, right_person, wrong_scan) -> None:
         db = self.database
-        results = qc.qc_results_of_case(db, case.id)
+        results = qc.qc_results_of_case(db, reader(db), case.id)
         entered = {r.test_code for r in results}
         missing = [t for t in QC_RESULTS if t not in entered]
         if missing:

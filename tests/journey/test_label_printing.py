@@ -63,6 +63,7 @@ from labels.scan import ScanResult, parse_scan
 from tests.conftest import PASSWORD
 from tests.journey.steps import din_scan, enrol
 from tests.support.fake_printer import FakePrinter
+from tests.support.readers import reader
 
 needs_poppler = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdfinfo", "pdftoppm", "pdftotext")),
@@ -184,7 +185,7 @@ def _reconciles(database: Database, unit_id: uuid.UUID) -> LabelReconciliation:
     counts = dict.fromkeys(LabelStatus, 0)
     for row in _labels(database, unit_id):
         counts[row.status] += 1
-    result = label_reconciliation(database, unit_id)
+    result = label_reconciliation(database, reader(database), unit_id)
     assert result.issued == sum(counts.values())
     assert result.applied == counts[LabelStatus.APPLIED]
     assert result.voided == counts[LabelStatus.VOIDED]
@@ -466,7 +467,7 @@ def test_a_refusing_printer_leaves_a_failed_voided_record_and_keeps_the_replaced
         assert "refused the connection" in (failed.send_error or "")
         actions = [e.action for e in _events(db, "label", failed.id)]
         assert actions == ["print label", "label print failed"]
-        assert label_reconciliation(db, bag.id).sending == 0
+        assert label_reconciliation(db, reader(db), bag.id).sending == 0
 
         screen = print_unit_label(db, alex, bag.id)  # a voided failed job needs no reason
         with pytest.raises(PrinterUnavailable):
@@ -578,10 +579,10 @@ def test_a_commit_failure_after_the_send_leaves_the_sending_record_for_reconcili
 
     (row,) = _labels(db, bag.id)
     assert (row.send_state, row.status) == ("sending", LabelStatus.ISSUED)
-    labels = label_reconciliation(db, bag.id)
+    labels = label_reconciliation(db, reader(db), bag.id)
     assert labels.sending == 1 and not labels.reconciled
     confirm_label(db, demo["alex.apheresis"], bag.id, din_scan(bag))  # someone looked: applied
-    assert label_reconciliation(db, bag.id).sending == 0
+    assert label_reconciliation(db, reader(db), bag.id).sending == 0
 
 
 # ---------------------------------------------------------------- scanning back

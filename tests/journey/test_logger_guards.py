@@ -35,6 +35,7 @@ from tests.journey.test_logger_records import (
     side_states,
     write_log,
 )
+from tests.support.readers import reader
 
 
 def warm(moment: datetime) -> float:
@@ -108,7 +109,7 @@ def test_a_file_with_no_reading_in_the_trip_is_refused(demo, tmp_path: Path) -> 
         import_logger_file(demo.database, otto, leg.shipment.id, path)
     assert counts(demo) == before
     assert side_states(demo, leg) != {SideState.QUARANTINED}
-    assert deviations_of_case(demo.database, leg.case.id) == []
+    assert deviations_of_case(demo.database, reader(demo.database), leg.case.id) == []
 
 
 def test_a_file_after_the_receipt_is_accepted_is_refused(demo, tmp_path: Path) -> None:
@@ -171,7 +172,7 @@ def test_a_correction_never_quarantines_an_infused_unit(demo, tmp_path: Path) ->
         states = dict(session.execute(select(Unit.id, Unit.side_state)).tuples().all())
     assert states[infused.id] is SideState.NONE
     assert states[waiting.id] is SideState.QUARANTINED
-    assert [d.kind for d in deviations_of_case(db, leg.case.id)] == ["cold_chain"]
+    assert [d.kind for d in deviations_of_case(db, reader(db), leg.case.id)] == ["cold_chain"]
 
 
 def test_all_units_infused_keeps_the_acceptance_and_raises_the_deviation(
@@ -192,4 +193,4 @@ def test_all_units_infused_keeps_the_acceptance_and_raises_the_deviation(
     with db.read_session() as session:
         shipment = session.get(Shipment, leg.shipment.id)
         assert shipment is not None and shipment.receipt_accepted is True
-    assert len(deviations_of_case(db, leg.case.id)) == 1
+    assert len(deviations_of_case(db, reader(db), leg.case.id)) == 1

@@ -70,6 +70,7 @@ from db.models import (
 )
 from db.types import utc_now
 from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol
+from tests.support.readers import reader
 
 Temperature = Callable[[datetime], float]
 
@@ -172,9 +173,9 @@ def test_within_limits_file_lets_the_receipt_be_accepted_at_once(demo, tmp_path:
     shipment = complete_receipt(db, demo["vera.verifier"], leg.shipment.id, DEMO_PASSWORD)
     assert shipment.receipt_accepted is True
     assert side_states(demo, leg) == {SideState.NONE}
-    assert logger_files_of_shipment(db, leg.shipment.id) == [view]
-    assert shipment_id_of(db, leg.shipment.sscc) == leg.shipment.id
-    assert shipment_id_of(db, f"(00){leg.shipment.sscc}") == leg.shipment.id
+    assert logger_files_of_shipment(db, reader(db), leg.shipment.id) == [view]
+    assert shipment_id_of(db, reader(db), leg.shipment.sscc) == leg.shipment.id
+    assert shipment_id_of(db, reader(db), f"(00){leg.shipment.sscc}") == leg.shipment.id
 
     original = read_logger_file(path)
     with db.read_session() as session:
@@ -192,7 +193,7 @@ def test_within_limits_file_lets_the_receipt_be_accepted_at_once(demo, tmp_path:
     assert event.action == "import logger file"
     assert json.loads(event.new_values)["sha256"] == original.sha256 == view.sha256
 
-    rebuilt = readings_of(db, view.id)
+    rebuilt = readings_of(db, reader(db), view.id)
     assert len(rebuilt) == len(original)
     np.testing.assert_allclose(rebuilt.times_s, original.times_s, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(rebuilt.temps_c, original.temps_c)
@@ -227,7 +228,9 @@ def test_excursion_quarantines_until_qa_dispositions_and_closes_the_deviation(
         assert unit is not None and unit.side_state is SideState.QUARANTINED
         assert leg.shipment.sscc in (unit.side_state_reason or "")
         assert "excursion" in (unit.side_state_reason or "")
-    (deviation,) = [d for d in deviations_of_case(db, leg.case.id) if d.kind == "cold_chain"]
+    (deviation,) = [
+        d for d in deviations_of_case(db, reader(db), leg.case.id) if d.kind == "cold_chain"
+    ]
     assert deviation.status is DeviationStatus.OPEN
     assert (deviation.shipment_id, deviation.logger_file_id) == (leg.shipment.id, view.id)
     assert f"longest {longest:.1f} min (allowed 15 min)" in deviation.description
@@ -388,7 +391,7 @@ def test_the_same_file_twice_is_refused(demo, tmp_path: Path) -> None:
     copy.write_bytes(path.read_bytes())
     with pytest.raises(ValidationFailed, match="already imported for shipment"):
         import_logger_file(db, demo["vera.verifier"], leg.shipment.id, copy)
-    assert len(logger_files_of_shipment(db, leg.shipment.id)) == 1
+    assert len(logger_files_of_shipment(db, reader(db), leg.shipment.id)) == 1
 
 
 def test_who_may_import_and_disposition(demo, tmp_path: Path) -> None:
@@ -457,9 +460,9 @@ def test_unknown_records_are_named(demo) -> None:
     from app.core.errors import NotFound  # noqa: PLC0415
 
     with pytest.raises(NotFound):
-        readings_of(demo.database, uuid.uuid4())
+        readings_of(demo.database, reader(demo.database), uuid.uuid4())
     with pytest.raises(NotFound):
-        shipment_id_of(demo.database, "000000000000000000")
+        shipment_id_of(demo.database, reader(demo.database), "000000000000000000")
     with pytest.raises(NotFound):
         import_logger_file(demo.database, demo["otto.operator"], uuid.uuid4(), Path("nothing.csv"))
 
@@ -480,6 +483,6 @@ def test_cli_imports_a_logger_file_as_the_named_user(
     assert printed["shipment"] == leg.shipment.sscc
     assert printed["verdict"] == "within_limits"
     assert printed["readings_stored"] == len(read_logger_file(path))
-    (stored,) = logger_files_of_shipment(demo.database, leg.shipment.id)
+    (stored,) = logger_files_of_shipment(demo.database, reader(demo.database), leg.shipment.id)
     assert str(stored.id) == printed["id"]
     assert stored.imported_by == demo["otto.operator"].full_name

@@ -17,6 +17,7 @@ from app.demo.journey import JourneyDriver
 from db.enums import CaseStage, ShipmentDirection
 from db.models import Shipment
 from tests.conftest import ARTIFACTS
+from tests.support.readers import reader
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
@@ -34,7 +35,7 @@ def test_report_shows_the_excursion_and_the_signed_disposition(demo, tmp_path: P
             )
         )
     assert shipment is not None
-    (logger,) = logger_files_of_shipment(demo.database, shipment.id)
+    (logger,) = logger_files_of_shipment(demo.database, reader(demo.database), shipment.id)
     assert logger.verdict is not None and logger.verdict.value == "excursion"
 
     with pytest.raises(NotPermitted):

@@ -27,6 +27,7 @@ from app.journey.views import CaseView
 from db.enums import CaseStage, QcOutcome
 from db.models import AuditEvent, QcResult
 from tests.journey.steps import DEMO_PASSWORD
+from tests.support.readers import reader
 
 
 def batch_at_qc(demo: Any, tmp_path: Path) -> CaseView:
@@ -91,7 +92,7 @@ def test_the_earlier_value_stays_visible_and_the_reason_is_audited(
             ("detected", QcOutcome.FAIL, "Read the wrong plate (LIMS 4411)")
         ]
         assert shown.earlier[0].entered_by == quinn.full_name
-    assert len(qc_results_of_case(db, case.id)) == 2  # both values on record
+    assert len(qc_results_of_case(db, reader(db), case.id)) == 2  # both values on record
     with db.read_session() as session:
         event = session.scalars(
             select(AuditEvent).where(

@@ -35,6 +35,7 @@ from db.enums import CaseStage, Role, ShipmentDirection
 from db.models import AuditEvent
 from db.types import utc_now
 from tests.conftest import PASSWORD
+from tests.support.readers import reader
 
 USERS: dict[Role, str] = {
     Role.ADMIN: "admin",
@@ -148,7 +149,9 @@ def _first_step(fixture: Fixture) -> None:
 
     case = fixture.case_at(CaseStage.RECEIVED_AT_MANUFACTURER)
     start_manufacture(fixture.driver.database, fixture.driver.who("otto.operator"), case.id)
-    fixture.values["step"] = steps_of_case(fixture.driver.database, case.id)[0]
+    fixture.values["step"] = steps_of_case(
+        fixture.driver.database, reader(fixture.driver.database), case.id
+    )[0]
     with fixture.driver.database.read_session() as session:
         from app.journey.records import units_of_case  # noqa: PLC0415
 
@@ -181,7 +184,7 @@ def _releasable(fixture: Fixture) -> None:
 
     for test, value in QC_RESULTS.items():
         enter_qc_result(driver.database, driver.who("quinn.qc"), case.id, test, value)
-    for result in qc_results_of_case(driver.database, case.id):
+    for result in qc_results_of_case(driver.database, reader(driver.database), case.id):
         review_qc_result(driver.database, driver.who("asha.qa"), result.id, DEMO_PASSWORD)
         if result.outcome.value == "pending":
             approve_qc_exception(
@@ -412,4 +415,4 @@ def test_manufacturing_roles_never_see_patient_identity(demo, tmp_path: Path) ->
     for role in Role:
         view = find_case(demo.database, fixture.actor(role), case.id)
         assert (view.patient is not None) == (role in CLINIC), role
-    assert deviations_of_case(demo.database, case.id) == []
+    assert deviations_of_case(demo.database, reader(demo.database), case.id) == []

@@ -38,6 +38,7 @@ from db.enums import ShipmentDirection, UnitKind
 from db.models import Shipment
 from db.types import utc_now
 from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol, new_id
+from tests.support.readers import reader
 
 
 def _ship(
@@ -137,7 +138,7 @@ def test_receipt_status_names_the_people_and_what_blocks_acceptance(demo) -> Non
     db = demo.database
     _, bags, shipment = _ship(demo, "H0731")
 
-    before = receipt_status(db, shipment.id)
+    before = receipt_status(db, reader(db), shipment.id)
     assert before.from_site == "Northbridge University Hospital"
     assert before.received_by is None
     assert before.verified_by is None
@@ -148,7 +149,7 @@ def test_receipt_status_names_the_people_and_what_blocks_acceptance(demo) -> Non
 
     receive_unit(db, demo["otto.operator"], shipment.id, din_scan(bags[0]))
     complete_receipt(db, demo["vera.verifier"], shipment.id, DEMO_PASSWORD)
-    after = receipt_status(db, shipment.id)
+    after = receipt_status(db, reader(db), shipment.id)
     assert (after.received_by, after.verified_by) == ("Otto Operator", "Vera Verifier")
     assert after.verified
     assert after.shipment.receipt_accepted is not True
@@ -173,7 +174,7 @@ def test_the_stored_trace_is_assessed_exactly_as_when_it_was_imported(demo, tmp_
     )
     assert stored.verdict is Verdict.EXCURSION
 
-    result = assessed_trace(db, stored.id)
+    result = assessed_trace(db, reader(db), stored.id)
 
     assert len(result.trace) == stored.reading_count
     assert result.profile.name == "fresh-2-8"
@@ -181,7 +182,7 @@ def test_the_stored_trace_is_assessed_exactly_as_when_it_was_imported(demo, tmp_
     report = {k: v for k, v in stored.report.items() if k not in {"profile", "rows_read", "notes"}}
     assert result.assessment.to_report() == report
     with pytest.raises(NotFound):
-        assessed_trace(db, new_id())
+        assessed_trace(db, reader(db), new_id())
 
 
 def test_open_shipment_is_found_until_it_leaves(demo, tmp_path) -> None:

@@ -32,6 +32,7 @@ from db.models import AuditEvent, Unit
 from db.types import utc_now
 from tests.journey.steps import DEMO_PASSWORD
 from tests.journey.test_logger_records import Leg, packed_hours_ago, receive, ship, write_log
+from tests.support.readers import reader
 
 # Every (state, cause) a unit can be in; the first is no side state at all.
 _PAIRS = [(SideState.NONE, None)] + [
@@ -96,7 +97,7 @@ def _qa_accepts_the_excursion_and_the_receipt(demo, leg: Leg, logger_file_id) ->
     disposition_logger_file(
         db, qa, logger_file_id, Disposition.ACCEPT, "Covered by STB-014.", DEMO_PASSWORD
     )
-    for deviation in deviations_of_case(db, leg.case.id):
+    for deviation in deviations_of_case(db, reader(db), leg.case.id):
         close_deviation(db, qa, deviation.id, closure="Accepted.", password=DEMO_PASSWORD)
     assert accept_receipt(db, qa, leg.shipment.id, DEMO_PASSWORD, "cold chain accepted")
 

@@ -42,6 +42,7 @@ from db.models import (
     Unit,
 )
 from labels.isbt128.compose import patient_id_structure
+from tests.support.readers import reader
 
 SECOND = timedelta(seconds=1)
 
@@ -88,7 +89,11 @@ def _refusals(demo: Any) -> list[AuditEvent]:
 
 
 def _assert_refused_on_record(demo: Any, case_id: Any, refusal: ViabilityExpired) -> None:
-    viability = [d for d in deviations_of_case(demo.database, case_id) if d.kind == "viability"]
+    viability = [
+        d
+        for d in deviations_of_case(demo.database, reader(demo.database), case_id)
+        if d.kind == "viability"
+    ]
     assert [d.number for d in viability][-1] == refusal.deviation_number
     assert refusal.deviation_number in refusal.message
     assert "call QA" in refusal.message
@@ -339,7 +344,7 @@ def _received_with_short_excursion(
     )
     from app.coldchain import logger_files_of_shipment  # noqa: PLC0415
 
-    (file,) = logger_files_of_shipment(demo.database, inbound.id)
+    (file,) = logger_files_of_shipment(demo.database, reader(demo.database), inbound.id)
     minutes = float(file.report["cumulative_excursion_min"])
     assert 0 < minutes < 15 and file.verdict.value == "within_limits"
     return driver, case, bag, minutes
@@ -441,7 +446,7 @@ def test_cumulative_excursion_over_a_zero_allowance_is_refused_at_clinic_receipt
     # QA dispositions the excursion (accepted under its decision): the bag may be received.
     from app.coldchain import disposition_logger_file, logger_files_of_shipment  # noqa: PLC0415
 
-    (file,) = logger_files_of_shipment(demo.database, outbound.id)
+    (file,) = logger_files_of_shipment(demo.database, reader(demo.database), outbound.id)
     disposition_logger_file(
         demo.database,
         demo["asha.qa"],

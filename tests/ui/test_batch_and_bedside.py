@@ -51,6 +51,7 @@ from tests.support.page_driving import (
     settle,
     shoot,
 )
+from tests.support.readers import reader
 from ui.pages.batch_record.page import BatchRecordPage
 from ui.pages.batch_record.parameter_form import (
     ParameterForm,
@@ -211,8 +212,14 @@ def test_batch_record_start_scan_record_and_verify(
     assert "WRONG PATIENT" in page.alarm.text.text()
     assert not page.body.isEnabled()
     shoot(page, "batch-wrong-scan.png")
-    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PENDING
-    refused = [d for d in deviations_of_case(demo.database, case.id) if d.kind == "scan_mismatch"]
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[0].status is StepStatus.PENDING
+    )
+    refused = [
+        d
+        for d in deviations_of_case(demo.database, reader(demo.database), case.id)
+        if d.kind == "scan_mismatch"
+    ]
     assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
     assert page.alarm.scan_id == refused[0].scan_id
     assert acknowledgements(demo, refused[0].scan_id) == []
@@ -258,7 +265,9 @@ def test_batch_record_start_scan_record_and_verify(
     assert page.alarm.active and "not valid text" in page.alarm.text.text()
     [junk] = [s for s in _scans_for(demo, "step receipt") if s.outcome.value == "unreadable"]
     assert junk.raw_text == f"={bag.din}\\udcff" and page.alarm.scan_id == junk.id
-    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PENDING
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[0].status is StepStatus.PENDING
+    )
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
     assert not page.alarm.active and page.scans == []
@@ -273,7 +282,7 @@ def test_batch_record_start_scan_record_and_verify(
     settle(qtbot, runner)
     assert "Step 1 recorded as performed" in page.ok_message.text()
     assert page.step_table.item(0, 2).text() == "Awaiting verification"
-    step = steps_of_case(demo.database, case.id)[0]
+    step = steps_of_case(demo.database, reader(demo.database), case.id)[0]
     assert step.status is StepStatus.PERFORMED
     assert step.parameters == {"bag_intact": True, "volume_ml": 248.0}
     assert step.inputs == (bag.id,) and step.performed_by_id == otto.user_id
@@ -285,7 +294,10 @@ def test_batch_record_start_scan_record_and_verify(
     settle(qtbot, runner)
     assert "Not permitted" in page.error_message.text()
     assert "Manufacturing verifier" in page.error_message.text()
-    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PERFORMED
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[0].status
+        is StepStatus.PERFORMED
+    )
     shoot(page, "batch-refused.png")
 
     # Vera signs in on the same screen and verifies.
@@ -294,7 +306,7 @@ def test_batch_record_start_scan_record_and_verify(
     settle(qtbot, runner)
     assert "step 1 (Receipt and inspection) of COI" in what[0]
     assert "Step 1 verified and signed by Vera Verifier" in page.ok_message.text()
-    step = steps_of_case(demo.database, case.id)[0]
+    step = steps_of_case(demo.database, reader(demo.database), case.id)[0]
     assert step.status is StepStatus.VERIFIED and step.verified_by_id == vera.user_id
     assert page.step_table.item(0, 2).text() == "Verified"
     assert page.step_table.item(1, 2).text() == "Next — to do"
@@ -310,7 +322,7 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     driver.run_to(case, CaseStage.IN_MANUFACTURE)
     otto = demo["otto.operator"]
     bag = bag_of(demo, case, UnitKind.APHERESIS_BAG, "otto.operator")
-    receipt = steps_of_case(demo.database, case.id)[0]
+    receipt = steps_of_case(demo.database, reader(demo.database), case.id)[0]
     perform_step(
         demo.database, otto, receipt.id, StepRecord((f"={bag.din}00",), STEP_PARAMETERS["receipt"])
     )
@@ -333,7 +345,7 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     click(qtbot, page.record_button)
     settle(qtbot, runner)
     assert "1 output container(s) made" in page.ok_message.text()
-    step = steps_of_case(demo.database, case.id)[1]
+    step = steps_of_case(demo.database, reader(demo.database), case.id)[1]
     assert step.parameters == {"input_cells": 6.1e9, "output_cells": 2.2e9}
     assert len(page.outputs) == 1 and page.outputs[0].unit.id == step.outputs[0]
     row = page.outputs[0]
@@ -346,7 +358,10 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     click(qtbot, page.verify_button)
     settle(qtbot, runner)
     assert "do not reconcile" in page.error_message.text()
-    assert steps_of_case(demo.database, case.id)[1].status is StepStatus.PERFORMED
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[1].status
+        is StepStatus.PERFORMED
+    )
 
     click(qtbot, row.print_button)
     settle(qtbot, runner)
@@ -368,12 +383,12 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     [(who, _what)] = acknowledgements(demo, refused_scan)
     assert who == str(otto.user_id)
     assert row.scan_back.text() == ""
-    assert label_reconciliation(demo.database, row.unit.id).applied == 0
+    assert label_reconciliation(demo.database, reader(demo.database), row.unit.id).applied == 0
 
     scan(qtbot, row.scan_back, f"={row.unit.din}00")
     settle(qtbot, runner)
     assert "scanned back and matched" in page.ok_message.text()
-    assert label_reconciliation(demo.database, row.unit.id).reconciled
+    assert label_reconciliation(demo.database, reader(demo.database), row.unit.id).reconciled
     assert "✔ Label scanned back" in page.outputs[0].status.text()
     shoot(page, "batch-labelled.png")
 
@@ -384,7 +399,7 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     click(qtbot, page.outputs[0].print_button)
     settle(qtbot, runner)
     assert len(printed) == 2
-    labels = label_reconciliation(demo.database, row.unit.id)
+    labels = label_reconciliation(demo.database, reader(demo.database), row.unit.id)
     assert (labels.issued, labels.applied, labels.voided) == (2, 0, 1)
     # The DIN is the same on the voided copy: after a reprint only the 2-D code will do.
     scan(qtbot, page.outputs[0].scan_back, f"={row.unit.din}00")
@@ -398,12 +413,15 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
         ).all()[-1]
     scan(qtbot, page.outputs[0].scan_back, json.loads(payload)["compound"])
     settle(qtbot, runner)
-    assert label_reconciliation(demo.database, row.unit.id).reconciled
+    assert label_reconciliation(demo.database, reader(demo.database), row.unit.id).reconciled
 
     click(qtbot, page.verify_button)
     settle(qtbot, runner)
     assert "Step 2 verified and signed by Vera Verifier" in page.ok_message.text()
-    assert steps_of_case(demo.database, case.id)[1].status is StepStatus.VERIFIED
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[1].status
+        is StepStatus.VERIFIED
+    )
 
 
 def test_who_performed_a_step_cannot_verify_it(
@@ -437,7 +455,10 @@ def test_who_performed_a_step_cannot_verify_it(
     settle(qtbot, runner)
     assert "Separation of duties" in page.error_message.text()
     assert "You performed this work, so you cannot also verify it" in page.error_message.text()
-    assert steps_of_case(demo.database, case.id)[0].status is StepStatus.PERFORMED
+    assert (
+        steps_of_case(demo.database, reader(demo.database), case.id)[0].status
+        is StepStatus.PERFORMED
+    )
 
 
 # ---------------------------------------------------------------- bedside
@@ -483,7 +504,11 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert not page.wristband_scan.isEnabled() and not page.confirm_button.isEnabled()
     shoot(page, "bedside-wrong-patient.png")
     assert "NBH200002" not in page.alarm.text.text()  # another patient's number never shown
-    refused = [d for d in deviations_of_case(demo.database, case.id) if d.kind == "scan_mismatch"]
+    refused = [
+        d
+        for d in deviations_of_case(demo.database, reader(demo.database), case.id)
+        if d.kind == "scan_mismatch"
+    ]
     assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)

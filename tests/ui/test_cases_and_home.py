@@ -40,6 +40,7 @@ from app.journey.shipping import receive_unit
 from app.journey.views import CaseView
 from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdict
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
+from tests.support.readers import reader
 from ui.pages.cases.detail import cold_chain_line, cold_chain_tone
 from ui.pages.cases.page import CasesPage, CaseTableModel
 from ui.pages.home.page import HomePage
@@ -345,7 +346,7 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
     page = _open_case(qtbot, demo, "vera.verifier", runner)
     timeline = page.detail.timeline
     texts = _tree_texts(timeline)
-    steps = steps_of_case(demo.database, infused.id)
+    steps = steps_of_case(demo.database, reader(demo.database), infused.id)
     ok = timeline.colours["ok"]
     for step in steps:
         item = _entry_item(timeline, f"step {step.position} verified")
@@ -405,7 +406,9 @@ def test_a_signature_on_a_record_changed_after_signing_shows_broken(
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("NBH400202", "Ferreira", "Rui", date(1982, 2, 11))
     case = driver.run_to(case, CaseStage.QC_PENDING_RELEASE)
-    third = next(s for s in steps_of_case(demo.database, case.id) if s.position == 3)
+    third = next(
+        s for s in steps_of_case(demo.database, reader(demo.database), case.id) if s.position == 3
+    )
     with demo.database.engine.begin() as connection:  # behind the application's back
         table = ManufacturingStep.__table__
         assert isinstance(table, Table)

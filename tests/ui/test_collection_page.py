@@ -39,6 +39,7 @@ from tests.support.page_driving import (
     settle,
     shoot,
 )
+from tests.support.readers import reader
 from ui.pages.collection.page import CollectionPage
 from ui.tasks.runner import TaskRunner
 from ui.widgets.formats import din_text
@@ -134,7 +135,7 @@ def test_collect_label_verify_and_ship(
     scan(qtbot, row.scan_back, f"={bag.din}00")
     settle(qtbot, runner)
     assert page.bag_rows[0].status.text() == "✔ Label scanned back and matched."
-    assert label_reconciliation(demo.database, bag.id).reconciled
+    assert label_reconciliation(demo.database, reader(demo.database), bag.id).reconciled
 
     # a reprint asks for a reason; cancelling it prints nothing
     monkeypatch.setattr(case_work_module.QInputDialog, "getText", lambda *_a, **_k: ("", False))
@@ -237,7 +238,7 @@ def test_the_label_scan_back_reads_a_scanner_as_the_scan_station_does(
         refused = session.scalars(select(Scan).order_by(Scan.recorded_at.desc())).first()
         assert refused is not None and refused.raw_text == f"]C0={bag.din}\x07"
         assert refused.outcome is ScanOutcome.UNREADABLE and refused.purpose == "label check"
-    assert not label_reconciliation(demo.database, bag.id).reconciled
+    assert not label_reconciliation(demo.database, reader(demo.database), bag.id).reconciled
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
     assert not page.alarm.active
@@ -259,4 +260,4 @@ def test_the_label_scan_back_reads_a_scanner_as_the_scan_station_does(
     scan(qtbot, page.bag_rows[0].scan_back, f"]C0={bag.din}00")
     settle(qtbot, runner)
     assert page.bag_rows[0].status.text() == "✔ Label scanned back and matched."
-    assert label_reconciliation(demo.database, bag.id).reconciled
+    assert label_reconciliation(demo.database, reader(demo.database), bag.id).reconciled

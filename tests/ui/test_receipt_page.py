@@ -52,6 +52,7 @@ from db.enums import CaseStage, Role
 from db.models import Scan
 from labels.scan import parse_scan
 from tests.support.heartbeat import Heartbeat, big_generic_csv, ticks_since
+from tests.support.readers import reader
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
@@ -199,7 +200,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert "1 of 1" in page.scan_ok.text()
     (bag,) = expected_units(db, arrived.shipment.id)
     assert bag.receipt_outcome is ReceiptOutcome.RECEIVED
-    assert receipt_status(db, arrived.shipment.id).received_by == "Otto Operator"
+    assert receipt_status(db, reader(db), arrived.shipment.id).received_by == "Otto Operator"
 
     now = datetime.now(UTC).replace(microsecond=0)
     logger = write_logger_csv(
@@ -228,7 +229,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert (end - start) / 60 == pytest.approx(25, abs=5)  # the 20-min plateau and its ramps
     assert not page.cold_chain.plot.excursion_regions[0].movable
     assert len(page.cold_chain.plot.limit_lines) == 2
-    (stored,) = logger_files_of_shipment(db, arrived.shipment.id)
+    (stored,) = logger_files_of_shipment(db, reader(db), arrived.shipment.id)
     assert stored.verdict is Verdict.EXCURSION
     assert stored.reading_count == 146
     assert expected_units(db, arrived.shipment.id)[0].side_state is SideState.QUARANTINED
@@ -245,7 +246,10 @@ def test_scan_import_excursion_and_second_person_verification(
     assert refusal.password.text() == ""
     _screenshot(refusal, "refused", db.backend)
     refusal.reject()
-    assert receipt_status(db, arrived.shipment.id).shipment.status is ShipmentStatus.IN_TRANSIT
+    assert (
+        receipt_status(db, reader(db), arrived.shipment.id).shipment.status
+        is ShipmentStatus.IN_TRANSIT
+    )
 
     verify = _sign_as(qtbot, page, "vera.verifier", DEMO_PASSWORD)
     qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
@@ -256,7 +260,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert "Open deviations: " in page.state.text()
     assert not page.scan_field.isEnabled()
     assert not page.verify_button.isEnabled()
-    status = receipt_status(db, arrived.shipment.id)
+    status = receipt_status(db, reader(db), arrived.shipment.id)
     assert status.verified
     assert status.verified_by == "Vera Verifier"
     assert status.shipment.receipt_accepted is not True
@@ -295,14 +299,17 @@ def test_within_limits_receipt_is_accepted_at_verification(
     assert again.import_button.isEnabled()
     qtbot.mouseClick(again.cancel_button, Qt.MouseButton.LeftButton)
     assert not again.isVisible()
-    assert len(logger_files_of_shipment(demo.database, arrived.shipment.id)) == 1
+    assert (
+        len(logger_files_of_shipment(demo.database, reader(demo.database), arrived.shipment.id))
+        == 1
+    )
 
     verify = _sign_as(qtbot, page, "vera.verifier", DEMO_PASSWORD)
     qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.state.property("state") == "accepted", timeout=WAIT_MS)
     assert page.state.text().startswith("✔ ACCEPTED — receipt verified by Vera Verifier")
     qtbot.waitUntil(lambda: page.units.item(0, 3).text() == "none", timeout=WAIT_MS)
-    status = receipt_status(demo.database, arrived.shipment.id)
+    status = receipt_status(demo.database, reader(demo.database), arrived.shipment.id)
     assert status.shipment.receipt_accepted is True
     assert status.blocking_reasons == ()
     _screenshot(page, "accepted", demo.database.backend)
@@ -335,7 +342,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert page.scan_field.text() == ""
     assert _status_cell(page) == "… waiting for scan"
     assert expected_units(demo.database, arrived.shipment.id)[0].receipt_outcome is None
-    (deviation,) = deviations_of_case(demo.database, arrived.case.id)
+    (deviation,) = deviations_of_case(demo.database, reader(demo.database), arrived.case.id)
     assert deviation.kind == "scan_mismatch"
     assert page.refused_scan is not None and page.refused_scan == deviation.scan_id
 
@@ -378,7 +385,7 @@ def test_the_performer_cannot_verify_their_own_receipt(
         "Ask a second person to sign in and verify."
     )
     dialog.reject()
-    status = receipt_status(demo.database, arrived.shipment.id)
+    status = receipt_status(demo.database, reader(demo.database), arrived.shipment.id)
     assert status.shipment.status is ShipmentStatus.IN_TRANSIT
     assert status.verified_by is None
 
@@ -412,7 +419,7 @@ def test_an_import_can_be_cancelled_before_storing_begins(
     assert dialog.result() == LoggerImportDialog.DialogCode.Rejected
     assert not dialog.storing
     assert runner.wait()
-    assert logger_files_of_shipment(demo.database, arrived.shipment.id) == []
+    assert logger_files_of_shipment(demo.database, reader(demo.database), arrived.shipment.id) == []
 
 
 # ---------------------------------------------------------------- the plot
@@ -533,7 +540,7 @@ def _responsive_import(
     assert page.cold_chain.verdict.text() == "✔ WITHIN LIMITS"
     in_file = f"{readings:,}".replace(",", "\u202f")
     assert page.cold_chain.numbers["Readings"].text().endswith(f"({in_file} rows in the file)")
-    (stored,) = logger_files_of_shipment(demo.database, arrived.shipment.id)
+    (stored,) = logger_files_of_shipment(demo.database, reader(demo.database), arrived.shipment.id)
     assert stored.reading_count == readings
     _screenshot(page, f"{readings // 1000}k", demo.database.backend)
     assert [name for name, _off, _ticked in helper_calls] == [

@@ -41,6 +41,7 @@ from db.enums import (
     Role,
     SideState,
 )
+from tests.support.readers import reader
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -181,7 +182,7 @@ def qc_done(driver: JourneyDriver, case: CaseView) -> None:
     """Every QC result entered and reviewed, the sterility exception approved (services)."""
     for test, value in QC_RESULTS.items():
         enter_qc_result(driver.database, driver.who("quinn.qc"), case.id, test, value)
-    for result in qc_results_of_case(driver.database, case.id):
+    for result in qc_results_of_case(driver.database, reader(driver.database), case.id):
         review_qc_result(driver.database, driver.who("asha.qa"), result.id, DEMO_PASSWORD)
         if result.outcome is QcOutcome.PENDING:
             approve_qc_exception(
@@ -219,11 +220,13 @@ def test_qc_entry_review_checklist_and_certification(
     assert all(outcome(quinn, t) == "✔ Pass" for t in QC_RESULTS if t != "sterility")
     assert not any(b.isVisible() for b in quinn.findChildren(QPushButton, "review-viability"))
     screenshot(quinn, "release-qc-entered", height=1000)
-    latest = {r.test_code: r for r in qc_results_of_case(demo.database, case.id)}
+    latest = {
+        r.test_code: r for r in qc_results_of_case(demo.database, reader(demo.database), case.id)
+    }
     assert latest["viability"].value == "91.5" and latest["viability"].outcome is QcOutcome.PASS
-    assert [r.outcome for r in qc_results_of_case(demo.database, case.id)].count(
-        QcOutcome.OUT_OF_SPECIFICATION
-    ) == 1  # the first viability result stays on record
+    assert [
+        r.outcome for r in qc_results_of_case(demo.database, reader(demo.database), case.id)
+    ].count(QcOutcome.OUT_OF_SPECIFICATION) == 1  # the first viability result stays on record
 
     # Asha sees item 4 open, reviews every result with her signature, approves the exception.
     asha = release_page(qtbot, runner, demo, "asha.qa", case)
@@ -270,7 +273,7 @@ def test_qc_entry_review_checklist_and_certification(
     assert all(line.startswith("✔") for line in asha.checklist.lines())
     assert len(asha.checklist.lines()) == 10
     assert asha.checklist_summary.text().startswith("✔ All 10 items satisfied")
-    results = qc_results_of_case(demo.database, case.id)
+    results = qc_results_of_case(demo.database, reader(demo.database), case.id)
     assert all(r.reviewed for r in results if r.id in {v.id for v in latest.values()})
     assert next(r for r in results if r.test_code == "sterility").exception_approved
 
@@ -351,7 +354,9 @@ def test_enter_and_tab_move_to_the_next_test_and_nothing_is_appended(
         field = typed_into_focus(qtbot, value)
         assert field.objectName() == f"value-{code}"  # each value lands in its own test
     settle(qtbot, runner)
-    results = {r.test_code: r for r in qc_results_of_case(demo.database, case.id)}
+    results = {
+        r.test_code: r for r in qc_results_of_case(demo.database, reader(demo.database), case.id)
+    }
     assert results["sterility"].value == "No growth"  # not "No growthNot detected"
     assert results["mycoplasma"].value == "Not detected"
     assert results["dose"].value == "1.2"  # 1.2e8 cells in ×10⁸ cells
@@ -510,7 +515,7 @@ def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     click(qtbot, otto, "raiseDeviation")
     settle(qtbot, runner)
     assert "Describe what happened" in dialogs.prompts[-1]
-    (raised,) = deviations_of_case(demo.database, case.id)
+    (raised,) = deviations_of_case(demo.database, reader(demo.database), case.id)
     assert raised.status is DeviationStatus.OPEN
     assert raised.kind == "reported"
     assert raised.description == description
@@ -541,7 +546,7 @@ def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     assert "Asha Quality · " in asha.details.text() and "Approved" in asha.details.text()
     assert not asha.findChild(QPushButton, "closeDeviation").isEnabled()
     screenshot(asha, "deviations-closed")
-    (closed,) = deviations_of_case(demo.database, case.id)
+    (closed,) = deviations_of_case(demo.database, reader(demo.database), case.id)
     assert closed.status is DeviationStatus.CLOSED
     assert closed.closure == closure
 
@@ -563,7 +568,7 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
         excursion=True,
         leave_for_qa=True,
     )
-    (cold_chain,) = deviations_of_case(demo.database, case.id)
+    (cold_chain,) = deviations_of_case(demo.database, reader(demo.database), case.id)
     assert cold_chain.shipment_id is not None
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
@@ -606,7 +611,9 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
     assert asha.pending_table.rowCount() == 0
     assert asha.pending_note.text().startswith("✔ No cold-chain file")
     screenshot(asha, f"deviations-dispositioned-{decision.value}")
-    (logger,) = logger_files_of_shipment(demo.database, cold_chain.shipment_id)
+    (logger,) = logger_files_of_shipment(
+        demo.database, reader(demo.database), cold_chain.shipment_id
+    )
     assert logger.disposition is decision
     assert logger.justification == justification
     assert logger.dispositioned_by == "Asha Quality"

@@ -82,10 +82,11 @@ def import_in_helper(
         database.dispose()
 
 
-def assessed_in_helper(url: str, logger_file_id: uuid.UUID) -> AssessedTrace:
-    """Load a stored logger file's trace with its assessment (runs in the helper)."""
+def assessed_in_helper(url: str, actor: Actor, logger_file_id: uuid.UUID) -> AssessedTrace:
+    """Load a stored logger file's trace with its assessment, for an actor who may see it
+    (runs in the helper)."""
     database = connect(url)
     try:
-        return assessed_trace(database, logger_file_id)
+        return assessed_trace(database, actor, logger_file_id)
     finally:
         database.dispose()

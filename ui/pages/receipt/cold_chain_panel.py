@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.coldchain import AssessedTrace, LoggerFileView
-from app.core import Database
+from app.core import Actor, Database
 from ui.pages.receipt.temperature_plot import TemperaturePlot
 from ui.pages.receipt.words import VERDICT_WORDS, cold_chain_numbers
 from ui.tasks import HELPER, TaskRunner, assessed_in_helper
@@ -29,10 +29,14 @@ class ColdChainPanel(QWidget):
     """The verdict, the numbers and the plot of a shipment's latest logger file."""
 
     def __init__(
-        self, database: Database, runner: TaskRunner, failed: Callable[[BaseException], None]
+        self,
+        database: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        failed: Callable[[BaseException], None],
     ) -> None:
         super().__init__()
-        self.database, self.runner, self.failed = database, runner, failed
+        self.database, self.actor, self.runner, self.failed = database, actor, runner, failed
         self.logger_file: LoggerFileView | None = None
         self.plotted: uuid.UUID | None = None
         self.verdict = QLabel("No logger file imported yet.")
@@ -103,9 +107,9 @@ class ColdChainPanel(QWidget):
         self.plotted = view.id
         self.plot.clear_trace()
         self.plot_note.setText(f"Loading the trace ({count_text(view.reading_count)} readings)…")
-        url, logger_file_id = self.database.url, view.id
+        url, actor, logger_file_id = self.database.url, self.actor, view.id
         self.runner.read(
-            lambda _t: HELPER.run(assessed_in_helper, url, logger_file_id),
+            lambda _t: HELPER.run(assessed_in_helper, url, actor, logger_file_id),
             self._plot_loaded,
             self.failed,
         )

@@ -88,7 +88,7 @@ class ReceiptPage(QWidget):
         self.error = message_line("errorMessage")
         right = QVBoxLayout()
         right.addLayout(self._receipt_column())
-        self.cold_chain = ColdChainPanel(database, runner, self._failed)
+        self.cold_chain = ColdChainPanel(database, actor, runner, self._failed)
         right.addWidget(self.cold_chain, stretch=1)
         self.state = QLabel()
         self.state.setObjectName("receiptState")
@@ -232,8 +232,8 @@ class ReceiptPage(QWidget):
 
         def work(_task: Task) -> tuple[ReceiptStatus, list[LoggerFileView], CaseView | None]:
             return (
-                receipt_status(database, shipment_id),
-                logger_files_of_shipment(database, shipment_id),
+                receipt_status(database, actor, shipment_id),
+                logger_files_of_shipment(database, actor, shipment_id),
                 find_case(database, actor, case_id) if case_id is not None else None,
             )
 
