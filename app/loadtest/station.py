@@ -136,7 +136,7 @@ def _prepare(plan: StationPlan) -> StationWork:
             work.bags.append((bag.din, case.coi))
         else:
             setup.run_to(case, CaseStage.IN_MANUFACTURE)
-            work.batches.append(steps_of_case(database, case.id))
+            work.batches.append(steps_of_case(database, setup.who("otto.operator"), case.id))
         work.cases.append(case.coi)
     return work
 
