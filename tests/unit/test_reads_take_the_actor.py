@@ -38,10 +38,13 @@ NO_ACTOR: dict[str, str] = {
     "core.current_seal": "the audit chain head (a digest, no record data)",
     "demo.run_demo": "drives the demo with the demo users, each signed in",
     "demo.seed_demo": "writes reference data as the given administrator",
+    "demo.prepare": "first start of a demo or load-test database: makes its administrator",
+    "loadtest.check_exactly_once": "integrity check of a load-test database after its run",
     # Reference lists with no case, unit, deviation, label, shipment or audit data.
     "access.list_users": "account list for the sign-in and admin screens (no patient data)",
     "admin.list_sites": "site names and codes (reference data)",
     "labelling.list_printers": "printer names and addresses (reference data)",
+    "coldchain.stored_profile": "a temperature profile's limits (reference data)",
 }
 
 
