@@ -16,7 +16,8 @@ from typing import Any
 from app.access import authenticate
 from app.admin import set_slot_capacity
 from app.casefile import CaseStage, list_cases
-from app.cli.common import add_db_option, database_from, print_json, require_password, station
+from app.cli.common import add_db_option, database_from, require_password, station
+from app.cli.output import print_json
 from app.core import Actor, CoiError, Database, ValidationFailed, coi_fragment, now
 from app.journey import (
     STAGE_ORDER,

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 
 from app.cli import logger_import
-from app.cli.common import print_json
+from app.cli.output import print_json
 from app.coldchain import (
     IMPORTERS,
     AssessmentError,

@@ -4,6 +4,8 @@ identifiers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from app.core.actor import GMP_ROLES, Actor, combines_admin_with_gmp
 from app.core.audit_anchor import (
     ChainHead,
@@ -68,11 +70,27 @@ from app.core.identifiers import (
     issue_print_serial,
     issue_sscc,
 )
-from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
 from app.core.records import load, person
 from app.core.standing import ensure_standing
 from app.core.text_limits import SEARCH_LONGEST, checked_search, text_problem
 from app.core.unit_of_work import UnitOfWork, record_key
+
+if TYPE_CHECKING:
+    from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
+
+# The PDF page pieces load reportlab (~100 ms): imported when first asked for, not with the core.
+_LAZY = dict.fromkeys(("BOLD", "FONT", "MONO", "NumberedCanvas"), "app.core.pdf_pages")
+_LAZY["register_fonts"] = "app.core.pdf_pages"
+
+
+def __getattr__(name: str) -> Any:
+    """The lazily imported names of ``__all__`` (PEP 562)."""
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415 - only on first use of a lazy name
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BOLD",
