@@ -91,6 +91,26 @@ def test_a_command_word_loads_its_own_module_only(monkeypatch: pytest.MonkeyPatc
         loaded.append(name)
         return real(name)
 
-    monkeypatch.setattr(main.importlib, "import_module", noted)
+    monkeypatch.setattr(importlib, "import_module", noted)
     main.build_parser(["--help-not-an-option-word", "id", "check", "X"])
     assert loaded == ["app.cli.scan"]
+
+
+@pytest.mark.parametrize("package", ["app.core", "ui.shell", "ui.widgets"])
+def test_a_lazy_front_door_gives_every_name_it_lists(package: str) -> None:
+    from app.core.front_door import lazy_names  # noqa: PLC0415 - the helper under test
+
+    module = importlib.import_module(package)
+    names = lazy_names(str(module.__file__))
+    for name in module.__all__:
+        value = getattr(module, name)
+        if name in names:
+            assert value is getattr(importlib.import_module(names[name]), name), name
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        _ = module.not_a_name
+
+
+def test_the_schema_chain_read_from_the_revision_files_is_alembics() -> None:
+    from db.migrate import _script_head_and_revisions, plain_chain  # noqa: PLC0415
+
+    assert plain_chain() == _script_head_and_revisions()
