@@ -84,7 +84,7 @@ def test_searches_stay_fast_on_a_long_trail(demo: Demo, tmp_path: Path) -> None:
     driver.collect(case)
     admin = authenticate(demo.database, "admin", PASSWORD, "bench")
     qa = demo["asha.qa"]
-    middle = START + timedelta(days=120)
+    middle = START + timedelta(seconds=EVENTS * 40)  # within the trail (100 s an event)
     searches = {
         "admin, everything": (admin, AuditFilter()),
         "admin, deep page": (admin, AuditFilter()),
