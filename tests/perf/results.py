@@ -41,14 +41,14 @@ class Result:
         """The row as the harness prints it."""
         verdict = "ok" if self.within_target else "MISSED"
         return (
-            f"{self.name:<44} {self.median_ms:10.2f} {self.p99_ms:10.2f} "
+            f"{self.name:<58} {self.median_ms:10.2f} {self.p99_ms:10.2f} "
             f"{self.floor_median_ms:10.2f} {self.ratio:7.2f} {self.target_ratio:7.2f} "
             f"{self.n:6d}  {verdict}"
         )
 
 
 HEADER = (
-    f"{'benchmark':<44} {'median ms':>10} {'p99 ms':>10} {'floor ms':>10} "
+    f"{'benchmark':<58} {'median ms':>10} {'p99 ms':>10} {'floor ms':>10} "
     f"{'ratio':>7} {'target':>7} {'n':>6}"
 )
 
