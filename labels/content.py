@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 import zxingcpp
 
 from labels.gs1 import has_valid_check_digit
@@ -230,6 +229,8 @@ _OPTIONS: dict[str, dict[str, object]] = {
 
 def encode_symbol(symbology: str, payload: str) -> SymbolMatrix:
     """Encode a payload with zxing-cpp's writer into its module matrix (no quiet zone)."""
+    import numpy as np  # noqa: PLC0415 - ~100 ms of import, paid by the first label only
+
     barcode = zxingcpp.create_barcode(payload, _FORMATS[symbology], **_OPTIONS.get(symbology, {}))
     image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False))
     dark = image < 128  # 8-bit grey: dark modules are 0, light ones 255

@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
-
 from labels.templates import (
     MIN_MODULE_MM,
     MM_PER_INCH,
@@ -20,6 +18,14 @@ from labels.templates import (
     SymbolElement,
     TextStyle,
 )
+
+
+def text_width(text: str, font_name: str, font_size: float) -> float:
+    """The width of ``text`` in points (reportlab's font metrics, imported when first used)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth as width  # noqa: PLC0415
+
+    return float(width(text, font_name, font_size))
+
 
 QUIET_ZONE_MODULES: dict[str, tuple[int, int]] = {  # (horizontal, vertical) per side
     "code128": (10, 0),  # ISO/IEC 15417 §4.4.2: 10X
@@ -36,7 +42,7 @@ def dots(mm: float, dpi: int) -> int:
 
 def fit_font_size(text: str, style: TextStyle, width_mm: float, where: str) -> float:
     """The largest size up to the style's that fits `width_mm`; ValueError below the minimum."""
-    width = float(stringWidth(text, style.font_name, style.font_size)) / POINTS_PER_MM
+    width = text_width(text, style.font_name, style.font_size) / POINTS_PER_MM
     if width <= width_mm:
         return style.font_size
     size = math.floor(style.font_size * width_mm / width * 10) / 10
@@ -103,9 +109,9 @@ def layout_identifier(
 
     def parts(size: float) -> tuple[float, float, float, float]:
         gap = 0.3 * size / POINTS_PER_MM
-        text_w = float(stringWidth(text, style.font_name, size)) / POINTS_PER_MM
-        flag_w = float(stringWidth(flag, style.font_name, 0.6 * size)) / POINTS_PER_MM
-        frame_w = float(stringWidth(check, style.font_name, size)) / POINTS_PER_MM
+        text_w = text_width(text, style.font_name, size) / POINTS_PER_MM
+        flag_w = text_width(flag, style.font_name, 0.6 * size) / POINTS_PER_MM
+        frame_w = text_width(check, style.font_name, size) / POINTS_PER_MM
         frame_w += 0.5 * size / POINTS_PER_MM
         return gap, text_w, flag_w + gap if flag else 0.0, frame_w
 

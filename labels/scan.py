@@ -26,7 +26,6 @@ from typing import Literal
 from biip import ParseError
 from biip.gtin import Gtin
 
-from labels import mod37_2
 from labels.gs1 import GS, Gs1Data, parse_bracketed, parse_digital_link, parse_element_strings
 from labels.isbt128 import (
     InvalidCoi,
@@ -36,7 +35,6 @@ from labels.isbt128 import (
     parse_sec_text,
     parse_typed_coi,
 )
-from labels.isbt128.din import type3_flag
 from labels.isbt128.sec import is_sec_text
 
 ScanKind = Literal["isbt128", "gs1", "coi", "app", "unknown"]
@@ -53,7 +51,6 @@ _GS1_KEY_AIS = frozenset(
     {"00", "01", "02", "03", "253", "255", "401", "402", "414", "417", "8003", "8004", "8006"}
     | {"8010", "8013", "8017", "8018"}
 )
-CHECKED_TEXT_LENGTH = 13
 PRINT_SERIAL_STRUCTURE = "036"  # MPHO Supplemental Identification Number, ST-001 §2.4.36
 
 
@@ -200,18 +197,3 @@ def parse_scan(raw: str, *, gs_substitute: str | None = None) -> ScanResult:
         return _dispatch(data, symbology)
     except Exception as exc:  # a scan must always give a result the screen can show
         return _unknown(raw, None, f"internal error while reading the scan: {type(exc).__name__}")
-
-
-def check_report(text13: str) -> dict[str, object]:
-    """Return the mod 37-2 check character, value and Type-3 flag of 13 characters."""
-    text = text13.strip().upper()
-    if len(text) != CHECKED_TEXT_LENGTH:
-        msg = f"expected 13 characters (a DIN or the CoI after 'CH'), got {len(text)}"
-        raise ValueError(msg)
-    value = mod37_2.check_value(text)
-    return {
-        "input": text13,
-        "check_character": mod37_2.ALPHABET[value],
-        "check_value": value,
-        "type3_flag": type3_flag(text),
-    }

@@ -7,15 +7,16 @@ import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
 from ui.shell import (
     LoginDialog,
-    MainWindow,
     apply_style,
     bindings_defect,
     install_crash_guard,
+    warm_up_sign_in,
 )
 from ui.tasks import GuiThreadCollector
 from ui.widgets import show_error_box
@@ -62,9 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         show_error_box(None, exc)
         return 2
     login = LoginDialog(database, resolve_station())
+    # Shown before the sign-in services and the main window are imported: they load behind it.
+    QTimer.singleShot(0, warm_up_sign_in)
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
         database.dispose()
         return 0
+    from ui.shell import MainWindow  # noqa: PLC0415 - after the sign-in (see above)
+
     window = MainWindow(database, login.actor)
     window.show()
     status = app.exec()

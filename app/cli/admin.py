@@ -20,11 +20,11 @@ from app.access import (
 from app.cli.common import (
     add_db_option,
     database_from,
-    print_json,
     read_password,
     require_password,
     station,
 )
+from app.cli.output import print_json
 from app.core import Database, UnitOfWork, ensure_key
 from app.labelling import add_printer, list_printers
 from db.enums import PrinterKind

@@ -7,7 +7,8 @@ import sys
 from dataclasses import replace
 
 from app.audit import reconcile_database
-from app.cli.common import add_db_option, database_from, print_json
+from app.cli.common import add_db_option, database_from
+from app.cli.output import print_json
 from app.core import current_seal, parse_seal, verify_database
 
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from app.admin import backup_database, restore_database
-from app.cli.common import add_db_option, database_from, print_json
+from app.cli.common import add_db_option, database_from
+from app.cli.output import print_json
 from app.core import resolve_database_url
 
 

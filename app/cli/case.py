@@ -20,10 +20,10 @@ from app.cli.common import (
     AS_PASSWORD_VARIABLE,
     add_as_option,
     database_from,
-    print_json,
     require_password,
     station,
 )
+from app.cli.output import print_json
 from app.core import Actor, CoiError, Database, ValidationFailed, coi_fragment, now
 from app.journey import (
     STAGE_ORDER,

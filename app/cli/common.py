@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from app.core import (
     Database,
@@ -84,8 +82,3 @@ def require_password(prompt: str, env_var: str, *, confirm: bool = False) -> str
             f"or set {env_var}."
         )
     return password
-
-
-def print_json(value: Any) -> None:
-    """Print one JSON object on its own line."""
-    print(json.dumps(value, ensure_ascii=False, sort_keys=False))

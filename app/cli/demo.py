@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from app.access import authenticate
-from app.cli.common import add_db_option, database_from, print_json, require_password, station
+from app.cli.common import add_db_option, database_from, require_password, station
+from app.cli.output import print_json
 from app.core import ensure_key, remove_anchor
 from app.demo import run_demo, seed_demo
 

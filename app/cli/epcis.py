@@ -21,10 +21,10 @@ from app.cli.common import (
     AS_PASSWORD_VARIABLE,
     add_as_option,
     database_from,
-    print_json,
     require_password,
     station,
 )
+from app.cli.output import print_json
 from app.core import CoiError, ValidationFailed
 from app.exchange import EpcisImport, export_epcis, import_epcis
 

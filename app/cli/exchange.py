@@ -18,11 +18,11 @@ from app.cli.common import (
     AS_PASSWORD_VARIABLE,
     add_as_option,
     database_from,
-    print_json,
     require_password,
     station,
 )
 from app.cli.epcis import import_json, refusals, write_beside
+from app.cli.output import print_json
 from app.core import Actor, Database, ValidationFailed
 from app.exchange import (
     EpcisImport,

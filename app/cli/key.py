@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli.common import print_json
+from app.cli.output import print_json
 from app.core import audit_key_path, export_key, import_key, load_key
 
 

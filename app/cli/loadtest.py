@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.common import print_json, station
+from app.cli.common import station
+from app.cli.output import print_json
 from app.core import CoiError, ValidationFailed, resolve_database_url
 from app.loadtest import check_figures, run_load_test
 

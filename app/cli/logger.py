@@ -7,7 +7,8 @@ import sys
 from datetime import datetime
 
 from app.cli import logger_import
-from app.cli.common import add_db_option, database_from, print_json
+from app.cli.common import add_db_option, database_from
+from app.cli.output import print_json
 from app.coldchain import (
     IMPORTERS,
     AssessmentError,

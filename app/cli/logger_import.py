@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from app.access import authenticate
-from app.cli.common import add_db_option, database_from, print_json, require_password, station
+from app.cli.common import add_db_option, database_from, require_password, station
+from app.cli.output import print_json
 from app.coldchain import IMPORTERS, LoggerFileView, import_logger_file, shipment_id_of
 
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.cli.case import _case_by_coi, _refusals, _signed_in
-from app.cli.common import add_as_option, database_from, print_json
+from app.cli.common import add_as_option, database_from
+from app.cli.output import print_json
 from app.core import Actor, Database
 from app.reports import (
     ArchivePart,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.common import print_json
-from labels.decode import decode_image
-from labels.scan import check_report, parse_scan
+from app.cli.output import print_json
+from labels.check_character import check_report
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +34,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_decode(args: argparse.Namespace) -> int:
     """Decode each image; an unreadable file gets its error and the batch goes on."""
+    from labels.decode import decode_image  # noqa: PLC0415 - the imaging libraries, this command only
+
     failures = 0
     for path in args.images:
         result = decode_image(path)
@@ -58,6 +59,8 @@ def run_decode(args: argparse.Namespace) -> int:
 
 def run_parse(args: argparse.Namespace) -> int:
     """Print the typed parse result; exit 0 whatever the text (validity is in the JSON)."""
+    from labels.scan import parse_scan  # noqa: PLC0415 - the GS1 tables, this command only
+
     print_json(parse_scan(args.text, gs_substitute=args.gs).as_dict())
     return 0
 

@@ -21,6 +21,7 @@ from app.core.audit_anchor import (
     compare_seal,
     read_anchor,
 )
+from app.core.audit_binding import awaits_keying
 from app.core.audit_key import AuditKey, load_key, require_key
 from app.core.canonical import canonical_json, canonical_value
 from app.core.errors import AuditKeyProblem
@@ -235,14 +236,6 @@ def append_events(connection: Connection, actor: Actor, events: Iterable[Pending
     pending = list(events)
     head = append_to_chain(connection, actor, pending)
     return 0 if head is None else len(pending)
-
-
-def awaits_keying(connection: Connection) -> bool:
-    """True when the chain was migrated with unkeyed events and has no keyed one yet."""
-    if not inspect(connection).has_table(AuditKeyBinding.__tablename__):
-        return False
-    binding = _binding(connection)
-    return binding is not None and binding.key_id is None and binding.from_seq > 1
 
 
 def key_pending_chain(connection: Connection, actor: Actor) -> ChainHead | None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.actor import Actor
 from app.core.audit_anchor import anchor_head
-from app.core.audit_chain import awaits_keying, key_pending_chain
+from app.core.audit_binding import awaits_keying
 from app.core.config import resolve_station
 from app.core.database_faults import explain_fault
 from app.core.errors import (
@@ -28,6 +28,9 @@ from app.core.errors import (
 from app.core.text_limits import text_problem
 from db.engine import WRITE_OPTION, UnsupportedDatabaseURL, make_engine, sqlite_path
 from db.migrate import SchemaNewerThanApp, refuse_unknown, schema_state, upgrade_to_head
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +50,21 @@ class Database:
     def __init__(self, url: str, engine: Engine) -> None:
         self.url = url
         self.engine = engine
-        self._reader = sessionmaker(engine, expire_on_commit=False)
-        self._writer = sessionmaker(
-            engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+
+    # The ORM (and with it the models) is imported with the first session, not to open the
+    # database: the sign-in window is shown without it.
+    @cached_property
+    def _reader(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker  # noqa: PLC0415 - see above
+
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def _writer(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker  # noqa: PLC0415 - see above
+
+        return sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
 
     @property
@@ -161,6 +176,8 @@ def key_migrated_chain(database: Database) -> None:
     with database.engine.connect() as connection:
         if not awaits_keying(connection):
             return  # the usual case: read only, no write lock taken
+    from app.core.audit_chain import key_pending_chain  # noqa: PLC0415 - the models, this once
+
     with database.write_session() as session:
         head = key_pending_chain(session.connection(), Actor.system(resolve_station()))
         session.commit()

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from app.core.errors import ValidationFailed
 from db.models import CoiSequence, Counter, Site
 from db.types import utc_now
-from labels.gs1.keys import build_sscc
 from labels.isbt128 import CoiIdentifier, Din, build_coi, build_din
 from labels.isbt128.sequences import MAX_NUMBER, coi_sequence, din_sequence
 
@@ -119,6 +118,8 @@ def issue_sscc(session: Session, site: Site) -> str:
             "An administrator must set it first."
         )
     serial = next_counter_value(session, f"sscc:{prefix}")
+    from labels.gs1.keys import build_sscc  # noqa: PLC0415 - the GS1 tables, on first use
+
     return build_sscc(_SSCC_EXTENSION_DIGIT, prefix, serial)
 
 

@@ -47,7 +47,6 @@ from db.enums import LabelStatus, PrinterKind, SideState, UnitKind
 from db.models import Case, Label, Printer, Product, Unit
 from labels.content import LabelContent, symbol_payloads
 from labels.isbt128 import parse_coi, parse_din
-from labels.render_pdf import render_label_pdf
 from labels.templates import LabelTemplate, load_template
 from labels.zpl import render_label_zpl
 
@@ -114,6 +113,8 @@ def _printer(uow: UnitOfWork, name: str | None) -> Printer | None:
 def _render(
     template: LabelTemplate, content: LabelContent, show_identity: bool
 ) -> tuple[bytes, dict[str, str]]:
+    from labels.render_pdf import render_label_pdf  # noqa: PLC0415 - reportlab when first used
+
     pdf = render_label_pdf(template, content, show_identity=show_identity)
     return pdf, symbol_payloads(template, content, show_identity=show_identity)
 

@@ -9,10 +9,13 @@ such, so it is only listed in the history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.scanning.raw_text import shown
 from app.scanning.wedge import names_only_coi
-from labels.decode import DecodedSymbol, ImageDecode
+
+if TYPE_CHECKING:  # the imaging libraries load with the first image decoded, not here
+    from labels.decode import DecodedSymbol, ImageDecode
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,16 @@ def _case_id(session: Session, coi: str) -> uuid.UUID | None:
     return session.scalar(select(Case.id).where(Case.coi == coi))
 
 
+def _matched_case_id(
+    session: Session, unit: Unit | None, expected: Expectation
+) -> uuid.UUID | None:
+    """The case of a matched scan: the unit's own when it carries the expected COI (no second
+    query on the scan path), else the case of that COI looked up."""
+    if unit is not None and unit.coi == expected.coi:
+        return unit.case_id
+    return _case_id(session, expected.coi)
+
+
 def _verdict(
     scan: Scan,
     reasons: tuple[str, ...],
@@ -266,7 +276,7 @@ def check_scan(
             scan_id=refusal.scan_id,
             deviation_number=refusal.deviation_number,
         )
-    case_id = _case_id(uow.session, expected.coi)
+    case_id = _matched_case_id(uow.session, unit, expected)
     stored = captured(uow.session, uow.actor, raw).stored
     scan = _scan_row(
         uow.actor, stored, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
@@ -298,7 +308,7 @@ def verify_scan(
             return _record_refusal(
                 database, actor, raw, scanned, expected=expected, reasons=reasons
             )
-        case_id = _case_id(uow.session, expected.coi)
+        case_id = _matched_case_id(uow.session, unit, expected)
         stored = captured(uow.session, actor, raw).stored
         scan = _scan_row(
             actor, stored, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None

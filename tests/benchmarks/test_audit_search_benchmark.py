@@ -1,10 +1,11 @@
-"""Benchmark: the audit trail screen's searches on a 300 000-event trail (each page < 0.5 s).
+"""Benchmark: the audit trail screen's searches on a 300 000-event trail (each within 3x its floor).
 
 The trail is the demo users' sign-ins and record changes spread over a year, written straight
 into the table (the chain does not matter to searching), then one real case on top. Each search
 asks for the first page of 200 with its total, as the screen does; the floor is the same page
-and count read with bare SQL, and each search prints its ratio to it.
-Run with `pytest -m slow tests/benchmarks/test_audit_search_benchmark.py -s`.
+and count read with bare SQL, and each search records its ratio to it (`tests/perf/run.py`
+checks the ratios; no absolute time is asserted).
+Run with `python tests/perf/run.py --only audit_search` (or pytest -m slow on this file).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from app.audit.queries import AuditFilter, search_audit
 from app.demo.journey import JourneyDriver
 from db.models import AuditEvent, User
 from tests.conftest import PASSWORD, Demo
+from tests.perf.results import quick, record
 
-EVENTS = 300_000
+EVENTS = 60_000 if quick() else 300_000
 BATCH = 20_000
-TARGET_S = 0.5
+REPEATS = 3 if quick() else 5
+TARGET_RATIO = 3.0
 RECORD_TYPES = ("scan", "unit", "label", "custody_event", "signature", "stage_record", "shipment")
 ACTIONS = ("scan matched", "update", "print label", "custody given", "sign", "create")
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -60,17 +63,17 @@ def _fill(demo: Demo) -> None:
             conn.execute(insert(AuditEvent), rows)
 
 
-def _bare_first_page(demo: Demo) -> float:
-    """The floor: the newest 200 events and the total count, in bare SQL, best of three."""
-    best = float("inf")
+def _bare_first_page(demo: Demo) -> list[float]:
+    """The floor: the newest 200 events and the total count in bare SQL, in ms, each repeat."""
+    times = []
     table = AuditEvent.__table__
-    for _ in range(3):
+    for _ in range(REPEATS):
         started = time.perf_counter()
         with demo.database.engine.connect() as conn:
             conn.execute(select(table).order_by(table.c.seq.desc()).limit(200)).all()
             conn.scalar(select(func.count()).select_from(table))
-        best = min(best, time.perf_counter() - started)
-    return best
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 @pytest.mark.slow
@@ -81,7 +84,7 @@ def test_searches_stay_fast_on_a_long_trail(demo: Demo, tmp_path: Path) -> None:
     driver.collect(case)
     admin = authenticate(demo.database, "admin", PASSWORD, "bench")
     qa = demo["asha.qa"]
-    middle = START + timedelta(days=120)
+    middle = START + timedelta(seconds=EVENTS * 40)  # within the trail (100 s an event)
     searches = {
         "admin, everything": (admin, AuditFilter()),
         "admin, deep page": (admin, AuditFilter()),
@@ -94,18 +97,12 @@ def test_searches_stay_fast_on_a_long_trail(demo: Demo, tmp_path: Path) -> None:
         "admin, one case": (admin, AuditFilter(case=case.coi)),
     }
     floor = _bare_first_page(demo)
-    timings = {}
     for name, (actor, audit_filter) in searches.items():
-        offset = 100_000 if name == "admin, deep page" else 0
-        started = time.perf_counter()
-        page = search_audit(demo.database, actor, audit_filter, offset=offset)
-        timings[name] = (time.perf_counter() - started, page.total)
-        assert page.rows, name
-    print(f"{demo.database.backend:10} floor (bare SQL page + count) {floor * 1000:7.1f} ms")
-    for name, (seconds, total) in timings.items():
-        print(
-            f"{demo.database.backend:10} {name:22} {seconds * 1000:7.1f} ms  {total:7} events"
-            f"  ratio {seconds / floor:6.1f}"
-        )
-    slow = {name: seconds for name, (seconds, _total) in timings.items() if seconds > TARGET_S}
-    assert slow == {}
+        offset = EVENTS // 3 if name == "admin, deep page" else 0
+        times = []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            page = search_audit(demo.database, actor, audit_filter, offset=offset)
+            times.append((time.perf_counter() - started) * 1000)
+            assert page.rows, name
+        record(f"audit search {demo.database.backend} {name}", times, floor, TARGET_RATIO)

@@ -1,8 +1,8 @@
-"""Benchmark: 1 000 000-reading generic CSV import + assessment (target < 3 s on 2 cores).
+"""Benchmark: 1 000 000-reading generic CSV import + assessment (within 1.5x its floor).
 
-Reports the absolute time and the ratio to a floor measured in the same run: bare numpy
-reading the same file (`np.loadtxt` for the numbers, `datetime64` for the timestamps).
-Run with `pytest -m slow tests/benchmarks -s`.
+Records the time and the ratio to a floor measured in the same run: bare numpy reading the
+same file (`np.loadtxt` for the numbers, `datetime64` for the timestamps); `tests/perf/run.py`
+checks the ratio. Run with `python tests/perf/run.py --only coldchain`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import pytest
 from app.coldchain.analysis.assessment import assess
 from app.coldchain.analysis.profiles import seed_profile
 from app.coldchain.analysis.registry import import_trace
+from tests.perf.results import quick, record
 
-READINGS = 1_000_000
-TARGET_S = 3.0
+READINGS = 200_000 if quick() else 1_000_000
+REPEATS = 1 if quick() else 3
+TARGET_RATIO = 1.5  # measured 1.2-1.3 when the harness came; keep it there
 
 
 def write_log(path: Path) -> None:
@@ -43,17 +45,13 @@ def floor_seconds(path: Path) -> float:
 def test_million_readings_import_and_assess(tmp_path: Path) -> None:
     path = tmp_path / "million.csv"
     write_log(path)
-    floor = floor_seconds(path)
-    started = time.perf_counter()
-    trace = import_trace(path.read_bytes(), path.name)
-    imported = time.perf_counter() - started
-    result = assess(trace, seed_profile("fresh-2-8"))
-    total = time.perf_counter() - started
-    print(
-        f"\n1M readings: import {imported:.2f} s, import+assess {total:.2f} s; "
-        f"floor (bare numpy) {floor:.2f} s; ratio {total / floor:.2f}; "
-        f"{len(result.excursions)} excursions"
-    )
-    assert len(trace) == READINGS
-    assert result.excursions
-    assert total < TARGET_S, f"import+assess took {total:.2f} s (target {TARGET_S} s)"
+    floors, totals = [], []
+    for _ in range(REPEATS):
+        floors.append(floor_seconds(path) * 1000)
+        started = time.perf_counter()
+        trace = import_trace(path.read_bytes(), path.name)
+        result = assess(trace, seed_profile("fresh-2-8"))
+        totals.append((time.perf_counter() - started) * 1000)
+        assert len(trace) == READINGS
+        assert result.excursions
+    record(f"coldchain {READINGS:,} readings import+assess", totals, floors, TARGET_RATIO)

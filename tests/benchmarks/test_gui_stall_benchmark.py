@@ -1,5 +1,5 @@
 """Benchmark: how long the Receipt screen's GUI thread ever stalls while a logger file of
-200 000 and 1 000 000 readings is imported, stored and plotted (target: every stall < 100 ms).
+200 000 and 1 000 000 readings is imported, stored and plotted (target: within 4x the floor).
 
 A 20 ms heartbeat timer ticks on the GUI thread; the figure is the longest interval between two
 ticks. The floor, measured in the same run, is the same heartbeat while the GUI thread idles
@@ -7,7 +7,8 @@ for as long (what the machine's load alone does to a timer); the ratio is stall 
 line carries the load average, because any busy machine inflates both. The default suite's
 test_the_screen_stays_responsive_while_200k_readings_are_imported asserts the behaviour (the
 GUI thread keeps processing events while the import runs) without a time limit.
-Run with `pytest -m slow tests/benchmarks/test_gui_stall_benchmark.py -s`.
+The ratio is recorded (`tests/perf/run.py` checks it). Run with
+`python tests/perf/run.py --only gui_stall`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.perf.results import quick, record
 from tests.support.heartbeat import Heartbeat
 from tests.ui.test_receipt_page import Arrived, _responsive_import, _ship
 from ui.tasks import GuiThreadCollector, TaskRunner
 
-MAX_STALL_MS = 100.0
+STALL_RATIO_TARGET = 4.0  # a 20 ms heartbeat: an idle floor of ~25 ms, so stalls under ~100 ms
 FLOOR_SECONDS_LIMIT = 10.0
 
 
@@ -60,7 +62,7 @@ def idle_stall_ms(qtbot: QtBot, seconds: float) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("readings", [200_000, 1_000_000])
+@pytest.mark.parametrize("readings", [200_000] if quick() else [200_000, 1_000_000])
 def test_gui_stall_while_a_logger_file_is_imported(
     qtbot: QtBot,
     demo: Any,
@@ -86,4 +88,5 @@ def test_gui_stall_while_a_logger_file_is_imported(
         f"{seconds:.1f} s; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on "
         f"{os.cpu_count()} CPUs; {heartbeat.diagnosis()}"
     )
-    assert stall < MAX_STALL_MS, heartbeat.diagnosis()
+    name = f"gui stall {demo.database.backend} {readings:,} readings"
+    record(name, [stall], [floor], STALL_RATIO_TARGET)

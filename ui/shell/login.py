@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -13,9 +16,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.access import authenticate, change_own_password
 from app.core import Actor, Database
 from ui.widgets import describe
+
+
+def warm_up_sign_in() -> threading.Thread:
+    """Import what signing in needs (the access services, the ORM and its models) on a
+    background thread while the user types: the sign-in window is shown without waiting for
+    them, and a press of "Sign in" finds them loaded (or waits for the import under way)."""
+    thread = threading.Thread(
+        target=importlib.import_module, args=("app.access",), name="sign-in warm-up", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 class LoginDialog(QDialog):
@@ -73,6 +86,8 @@ class LoginDialog(QDialog):
         """
         password = self.password.text()
         try:
+            from app.access import authenticate  # noqa: PLC0415 - see warm_up_sign_in
+
             actor = authenticate(self.database, self.username.text(), password, self.station)
         except Exception as exc:
             self._refused(exc)
@@ -156,6 +171,8 @@ class NewPasswordDialog(QDialog):
             self._refused("⚠ The two passwords differ: type the same new password twice.")
             return
         try:
+            from app.access import change_own_password  # noqa: PLC0415 - see warm_up_sign_in
+
             self.actor = change_own_password(
                 self.database, self.signed_in, self.current_password, self.new_password.text()
             )

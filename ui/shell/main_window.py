@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -19,21 +21,14 @@ from PySide6.QtWidgets import (
 from app.access import Section, role_names, sections_for
 from app.core import Actor, CoiError, Database, load_settings
 from app.scanning import ScannerSettings
-from ui.pages.admin import AdminPage
-from ui.pages.audit import AuditTrailPage
-from ui.pages.batch_record import BatchRecordPage
-from ui.pages.bedside import BedsidePage
-from ui.pages.cases import CasesPage
-from ui.pages.collection import CollectionPage
-from ui.pages.deviations import DeviationsPage
-from ui.pages.enrolment import EnrolmentPage
-from ui.pages.home import HomePage
-from ui.pages.receipt import ReceiptPage
-from ui.pages.release import ReleasePage
-from ui.pages.scan_station import ScanStation
 from ui.shell.idle_lock import IdleLock
 from ui.tasks import TaskRunner
 from ui.widgets import message_line, show_message
+
+if TYPE_CHECKING:
+    from ui.pages.cases import CasesPage
+    from ui.pages.enrolment import EnrolmentPage
+    from ui.pages.home import HomePage
 
 PageFactory = Callable[[Database, Actor, TaskRunner], QWidget]
 
@@ -51,27 +46,44 @@ def read_scanner_settings() -> tuple[ScannerSettings, str | None]:
         )
 
 
+# Each section's page: (module, class, how its scan fields get the scanner settings). A page's
+# module is imported when the section is first opened, so the sign-in window and the first page
+# never wait for the others (nor for the plotting and PDF libraries some of them use).
+PAGES: dict[str, tuple[str, str, str | None]] = {
+    "home": ("ui.pages.home", "HomePage", None),
+    "cases": ("ui.pages.cases", "CasesPage", None),
+    "enrolment": ("ui.pages.enrolment", "EnrolmentPage", None),
+    "collection": ("ui.pages.collection", "CollectionPage", "scanner"),
+    "scan": ("ui.pages.scan_station", "ScanStation", "settings"),
+    "receipt": ("ui.pages.receipt", "ReceiptPage", "scanner"),
+    "batch": ("ui.pages.batch_record", "BatchRecordPage", "scanner"),
+    "release": ("ui.pages.release", "ReleasePage", None),
+    "bedside": ("ui.pages.bedside", "BedsidePage", "scanner"),
+    "deviations": ("ui.pages.deviations", "DeviationsPage", None),
+    "audit": ("ui.pages.audit", "AuditTrailPage", None),
+    "admin": ("ui.pages.admin", "AdminPage", None),
+}
+
+
+def _lazy_page(
+    module: str, name: str, scanner_keyword: str | None, scanner: ScannerSettings
+) -> PageFactory:
+    """A factory that imports ``module`` on its first call and builds its page ``name``."""
+
+    def build(database: Database, actor: Actor, runner: TaskRunner) -> QWidget:
+        page = cast("Callable[..., QWidget]", getattr(importlib.import_module(module), name))
+        if scanner_keyword is None:
+            return page(database, actor, runner)
+        return page(database, actor, runner, **{scanner_keyword: scanner})
+
+    return build
+
+
 def _page_factories(scanner: ScannerSettings) -> dict[str, PageFactory]:
     """The page of each section, by its key; scan fields read ``scanner``."""
-
-    def scanning(page: Callable[..., QWidget]) -> PageFactory:
-        return lambda database, actor, runner: page(database, actor, runner, scanner=scanner)
-
     return {
-        "home": HomePage,
-        "cases": CasesPage,
-        "enrolment": EnrolmentPage,
-        "collection": scanning(CollectionPage),
-        "scan": lambda database, actor, runner: ScanStation(
-            database, actor, runner, settings=scanner
-        ),
-        "receipt": scanning(ReceiptPage),
-        "batch": scanning(BatchRecordPage),
-        "release": ReleasePage,
-        "bedside": scanning(BedsidePage),
-        "deviations": DeviationsPage,
-        "audit": AuditTrailPage,
-        "admin": AdminPage,
+        key: _lazy_page(module, name, keyword, scanner)
+        for key, (module, name, keyword) in PAGES.items()
     }
 
 
@@ -146,18 +158,17 @@ class MainWindow(QMainWindow):
 
     def _page_for(self, section: Section) -> QWidget:
         page = self.factories[section.key](self.database, self.actor, self.runner)
-        if isinstance(page, HomePage):
-            page.open_section.connect(self.show_section)
-        if isinstance(page, EnrolmentPage):
-            page.open_case.connect(self.open_case)
+        if section.key == "home":
+            cast("HomePage", page).open_section.connect(self.show_section)
+        if section.key == "enrolment":
+            cast("EnrolmentPage", page).open_case.connect(self.open_case)
         return page
 
     def open_case(self, coi: str) -> None:
         """Show the case ``coi`` in the Cases section (searched for, so it is the one listed)."""
-        page = self.show_section("cases")
-        if isinstance(page, CasesPage):
-            page.search.setText(coi)
-            page.refresh()
+        page = cast("CasesPage", self.show_section("cases"))
+        page.search.setText(coi)
+        page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Let background work finish before the window and its database go."""

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.coldchain import AssessedTrace, LoggerFileView, assessed_trace, import_logger_file
 from app.core import Actor, connect
+
+if TYPE_CHECKING:  # the cold chain (numpy) is imported in the helper, when first used
+    from app.coldchain import AssessedTrace, LoggerFileView
 
 T = TypeVar("T")
 
@@ -73,6 +75,8 @@ def import_in_helper(
 ) -> LoggerFileView:
     """Import a logger file for a shipment, refused if its content is no longer ``sha256``
     (runs in the helper: it opens its own connection)."""
+    from app.coldchain import import_logger_file  # noqa: PLC0415 - numpy when first used
+
     database = connect(url)
     try:
         return import_logger_file(
@@ -85,6 +89,8 @@ def import_in_helper(
 def assessed_in_helper(url: str, actor: Actor, logger_file_id: uuid.UUID) -> AssessedTrace:
     """Load a stored logger file's trace with its assessment, for an actor who may see it
     (runs in the helper)."""
+    from app.coldchain import assessed_trace  # noqa: PLC0415 - numpy when first used
+
     database = connect(url)
     try:
         return assessed_trace(database, actor, logger_file_id)

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from ui.widgets.formats import count_text, din_text, local_time, utc_text
-from ui.widgets.full_window import FullWindow
-from ui.widgets.label_rows import BagRow, LabelRow, OutputRow
-from ui.widgets.messages import describe, show_error_box
-from ui.widgets.page_parts import (
-    cell,
-    escape,
-    fit_height,
-    message_line,
-    ok_cancel,
-    password_field,
-    restyle,
-    show_error,
-    show_failed,
-    show_failure,
-    show_message,
-    table,
-    unbroken,
-)
-from ui.widgets.paged_model import PagedTableModel
-from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorded_text
-from ui.widgets.scanner_input import ScanField
-from ui.widgets.sounds import Sounds, multimedia_available
-from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
+from typing import TYPE_CHECKING
+
+from app.core import front_door
+
+if TYPE_CHECKING:
+    from ui.widgets.formats import count_text, din_text, local_time, utc_text
+    from ui.widgets.full_window import FullWindow
+    from ui.widgets.label_rows import BagRow, LabelRow, OutputRow
+    from ui.widgets.messages import describe, show_error_box
+    from ui.widgets.page_parts import (
+        cell,
+        escape,
+        fit_height,
+        message_line,
+        ok_cancel,
+        password_field,
+        restyle,
+        show_error,
+        show_failed,
+        show_failure,
+        show_message,
+        table,
+        unbroken,
+    )
+    from ui.widgets.paged_model import PagedTableModel
+    from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorded_text
+    from ui.widgets.scanner_input import ScanField
+    from ui.widgets.sounds import Sounds, multimedia_available
+    from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
 
 __all__ = [
     "DATE_TIME_FORMAT",
@@ -50,7 +55,6 @@ __all__ = [
     "not_recorded_text",
     "ok_cancel",
     "password_field",
-    "record_acknowledgement",
     "restyle",
     "show_error",
     "show_error_box",
@@ -64,3 +68,5 @@ __all__ = [
     "utc_of",
     "utc_text",
 ]
+
+__getattr__ = front_door(__name__)

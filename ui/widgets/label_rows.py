@@ -6,14 +6,18 @@ scan back, and says where the container's labels stand, in words.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from app.journey import UnitView
-from app.labelling import LabelReconciliation
-from app.scanning import ScannerSettings
 from ui.widgets.formats import din_text, local_time
 from ui.widgets.scanner_input import ScanField
+
+if TYPE_CHECKING:  # the journey's services load with the first page that shows a unit
+    from app.journey import UnitView
+    from app.labelling import LabelReconciliation
+    from app.scanning import ScannerSettings
 
 _UNCONFIRMED = (
     "A label job went to the printer but was never confirmed: look at the printer, then scan "

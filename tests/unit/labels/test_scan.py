@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from labels.check_character import check_report
 from labels.isbt128 import build_coi, build_din
 from labels.isbt128.compose import (
     coi_structure,
@@ -15,7 +16,7 @@ from labels.isbt128.compose import (
     din_structure,
     print_serial_structure,
 )
-from labels.scan import ScanResult, check_report, parse_scan
+from labels.scan import ScanResult, parse_scan
 
 
 def test_din_scan_with_crlf() -> None:

@@ -1,0 +1,1 @@
+"""The performance harness: ``python tests/perf/run.py`` (see the README)."""
