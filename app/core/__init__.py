@@ -54,6 +54,7 @@ from app.core.errors import (
     NotFound,
     NotPermitted,
     PrinterUnavailable,
+    RecordsTampered,
     ScanMismatch,
     SeparationOfDuties,
     StageNotAllowed,
@@ -69,6 +70,13 @@ from app.core.identifiers import (
     issue_sscc,
 )
 from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
+from app.core.record_reconciliation import (
+    Reconciliation,
+    RecordMismatch,
+    SignatureDigest,
+    reconcile_every_record,
+    reconcile_named_records,
+)
 from app.core.records import load, person
 from app.core.standing import ensure_standing
 from app.core.text_limits import SEARCH_LONGEST, checked_search, text_problem
@@ -101,9 +109,13 @@ __all__ = [
     "NotPermitted",
     "NumberedCanvas",
     "PrinterUnavailable",
+    "Reconciliation",
+    "RecordMismatch",
+    "RecordsTampered",
     "ScanMismatch",
     "SeparationOfDuties",
     "Settings",
+    "SignatureDigest",
     "StageNotAllowed",
     "UnitOfWork",
     "ValidationFailed",
@@ -137,6 +149,8 @@ __all__ = [
     "open_database",
     "parse_seal",
     "person",
+    "reconcile_every_record",
+    "reconcile_named_records",
     "record_anchor",
     "record_key",
     "register_fonts",

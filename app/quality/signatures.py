@@ -85,6 +85,14 @@ def values_digest(record_type: str, content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
+def signature_digest(
+    model: type[Base], values: Mapping[str, Any], meaning: SignatureMeaning
+) -> str:
+    """The digest a ``meaning`` signature of the row ``values`` holds (the case screen's);
+    the ``app.core.SignatureDigest`` reconciliation checks signatures with."""
+    return values_digest(str(model.__tablename__), signed_values(model, values, meaning))
+
+
 def sign(
     uow: UnitOfWork,
     record: Base,

@@ -29,9 +29,9 @@ from app.admin.users import (
     unlock_account,
 )
 from app.audit import RecordMismatch, reconcile_cases, reconcile_database
-from app.audit.reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITED, WITHHELD
 from app.core import AccountLocked, Actor, AuthenticationFailed, NotPermitted
 from app.core.database import Database, open_database
+from app.core.record_reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITED, WITHHELD
 from app.demo.journey import JourneyDriver
 from app.quality.signatures import record_digest
 from db.enums import CaseStage, Role, SignatureMeaning
