@@ -28,7 +28,7 @@ from app.core.audit_verify import (
     verification_in_words,
     verify_database,
 )
-from app.core.canonical import canonical_json, canonical_value
+from app.core.canonical import canonical_json, canonical_value, plain_canonical_json
 from app.core.clock import CLOCK, Clock, now
 from app.core.config import (
     DATABASE_ENV,
@@ -69,7 +69,15 @@ from app.core.identifiers import (
     issue_print_serial,
     issue_sscc,
 )
-from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
+from app.core.pdf_pages import (
+    BOLD,
+    FONT,
+    FOOTER_SPACE,
+    MONO,
+    NumberedCanvas,
+    register_fonts,
+    report_pages,
+)
 from app.core.record_reconciliation import (
     Reconciliation,
     RecordMismatch,
@@ -87,6 +95,7 @@ __all__ = [
     "CLOCK",
     "DATABASE_ENV",
     "FONT",
+    "FOOTER_SPACE",
     "GMP_ROLES",
     "MONO",
     "SEARCH_LONGEST",
@@ -149,12 +158,14 @@ __all__ = [
     "open_database",
     "parse_seal",
     "person",
+    "plain_canonical_json",
     "reconcile_every_record",
     "reconcile_named_records",
     "record_anchor",
     "record_key",
     "register_fonts",
     "remove_anchor",
+    "report_pages",
     "require_key",
     "resolve_database_url",
     "resolve_station",
