@@ -9,7 +9,6 @@ certification are refused, naming what differs but no value, and that nothing is
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from app.journey import bedside_check, certify_release, confirm_infusion
 from db.enums import CaseStage
 from db.models import AuditEvent, Case, PatientIdentity, Scan, StageRecord, Unit
 from labels.isbt128.compose import patient_id_structure
-from tests.conftest import BACKENDS, PostgresServer
+from tests.conftest import BACKENDS, database_copy, demo_source
 from tests.journey.steps import thaw_final_bags
 
 NUMBERS = ("NBH300001", "NBH300002")
@@ -89,16 +88,7 @@ def ward_template(
 ) -> Iterator[tuple[str, str, tuple[uuid.UUID, uuid.UUID], tuple[str, str], uuid.UUID]]:
     """Drive the cases once per backend; tests get a copy."""
     out = tmp_path_factory.mktemp("bedside-trail")
-    if request.param == "sqlite":
-        source = str(out / "ward.db")
-        shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), source)
-        url = f"sqlite:///{source}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        created = server.create(template=request.getfixturevalue("demo_postgres_template"))
-        assert created.database is not None
-        source = created.database
-        url = created.render_as_string(hide_password=False)
+    source, url = demo_source(request, out)
     database = open_database(url)
     driver = JourneyDriver(database, out)
     cases, bags = [], []
@@ -122,21 +112,8 @@ def ward(
     tmp_path: Path,
 ) -> Iterator[Ward]:
     backend, source, cases, bags, pending = ward_template
-    name = None
-    if backend == "sqlite":
-        target = tmp_path / "ward.db"
-        shutil.copyfile(source, target)
-        url = f"sqlite:///{target}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        created = server.create(template=source)
-        url = created.render_as_string(hide_password=False)
-        name = created.database
-    database = open_database(url)
-    yield Ward(database, JourneyDriver(database, tmp_path), cases, bags, pending)
-    database.dispose()
-    if name is not None:
-        request.getfixturevalue("postgres_server").drop(name)
+    with database_copy(request, backend, source, tmp_path) as database:
+        yield Ward(database, JourneyDriver(database, tmp_path), cases, bags, pending)
 
 
 def test_a_swapped_patient_refuses_the_bedside_check_of_each_case(ward: Ward) -> None:
