@@ -18,6 +18,7 @@ for _name in ("COI_DATABASE_URL", "COI_SETTINGS"):
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
@@ -228,6 +229,44 @@ def demo_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
     yield url.render_as_string(hide_password=False)
     assert url.database is not None
     server.drop(url.database)
+
+
+def demo_source(request: pytest.FixtureRequest, out: Path) -> tuple[str, str]:
+    """A new demo database on the backend ``request.param`` names, to drive once in a
+    module-scoped fixture and copy per test (``database_copy``): (source, URL), the source
+    being an SQLite file or a PostgreSQL database name."""
+    if request.param == "sqlite":
+        source = str(out / "source.db")
+        shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), source)
+        return source, f"sqlite:///{source}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    created = server.create(template=request.getfixturevalue("demo_postgres_template"))
+    assert created.database is not None
+    return created.database, created.render_as_string(hide_password=False)
+
+
+@contextmanager
+def database_copy(
+    request: pytest.FixtureRequest, backend: str, source: str, tmp_path: Path
+) -> Iterator[Database]:
+    """A copy of a ``demo_source`` database, open for one test and dropped after it."""
+    name = None
+    if backend == "sqlite":
+        target = tmp_path / "copy.db"
+        shutil.copyfile(source, target)
+        url = f"sqlite:///{target}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        created = server.create(template=source)
+        url = created.render_as_string(hide_password=False)
+        name = created.database
+    database = open_database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        if name is not None:
+            request.getfixturevalue("postgres_server").drop(name)
 
 
 class Demo:

@@ -32,13 +32,14 @@ from app.audit.queries import EXPORT_RECORD_TYPE, AuditEntry, AuditFilter, iter_
 from app.core import (
     BOLD,
     FONT,
+    FOOTER_SPACE,
     MONO,
     Actor,
     Database,
-    NumberedCanvas,
     UnitOfWork,
     chain_head,
     register_fonts,
+    report_pages,
     seal_text,
 )
 from db.types import utc_now
@@ -299,8 +300,7 @@ def export_audit_pdf(
     def write(target: Path) -> int:
         with database.read_session() as session:
             seals.append(seal_text(chain_head(session.connection())))
-            # The seal first: a long filter description is what the footer shortens.
-            footer = f"COI Tracker audit trail · {seals[-1]} · {audit_filter.describe()}"
+            footer = f"COI Tracker audit trail · {audit_filter.describe()}"
             scope, entries = iter_audit(session, actor, audit_filter)
             document = SimpleDocTemplate(
                 str(target),
@@ -308,7 +308,7 @@ def export_audit_pdf(
                 leftMargin=MARGIN,
                 rightMargin=MARGIN,
                 topMargin=MARGIN,
-                bottomMargin=MARGIN + 6 * mm,
+                bottomMargin=MARGIN + FOOTER_SPACE,
                 title="Audit trail",
                 author=f"{actor.full_name} ({actor.username})",
                 subject=f"Audit trail export: {audit_filter.describe()}",
@@ -320,7 +320,7 @@ def export_audit_pdf(
             ]
             document.build(
                 story,
-                canvasmaker=partial(NumberedCanvas, footer=footer, margin=MARGIN, footer_font=FONT),
+                canvasmaker=report_pages(footer, seal=seals[-1], margin=MARGIN),
             )
         return counter[0]
 

@@ -6,7 +6,7 @@ import uuid
 
 from app.access import require_role
 from app.coldchain.assessed import AssessedTrace, assessed_logger_file
-from app.core import Actor, Database, load
+from app.core import Actor, Database, chain_head, load, seal_text
 from app.quality import signatures_of
 from db.enums import Role
 from db.models import Case, LoggerFile, Shipment
@@ -48,6 +48,7 @@ def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.
             window_start=row.window_start,
             window_end=row.window_end,
             signatures=tuple(lines),
+            seal=seal_text(chain_head(session.connection())),
         )
     return render_excursion_report(
         assessed.trace, assessed.profile, assessed.assessment, header=header

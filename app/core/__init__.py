@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         verification_in_words,
         verify_database,
     )
-    from app.core.canonical import canonical_json, canonical_value
+    from app.core.canonical import canonical_json, canonical_value, plain_canonical_json
     from app.core.clock import CLOCK, Clock, now
     from app.core.config import (
         DATABASE_ENV,
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         NotFound,
         NotPermitted,
         PrinterUnavailable,
+        RecordsTampered,
         ScanMismatch,
         SeparationOfDuties,
         StageNotAllowed,
@@ -75,7 +76,22 @@ if TYPE_CHECKING:
         issue_print_serial,
         issue_sscc,
     )
-    from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
+    from app.core.pdf_pages import (
+        BOLD,
+        FONT,
+        FOOTER_SPACE,
+        MONO,
+        NumberedCanvas,
+        register_fonts,
+        report_pages,
+    )
+    from app.core.record_reconciliation import (
+        Reconciliation,
+        RecordMismatch,
+        SignatureDigest,
+        reconcile_every_record,
+        reconcile_named_records,
+    )
     from app.core.records import load, person
     from app.core.standing import ensure_standing
     from app.core.text_limits import SEARCH_LONGEST, checked_search, text_problem
@@ -86,6 +102,7 @@ __all__ = [
     "CLOCK",
     "DATABASE_ENV",
     "FONT",
+    "FOOTER_SPACE",
     "GMP_ROLES",
     "MONO",
     "SEARCH_LONGEST",
@@ -108,9 +125,13 @@ __all__ = [
     "NotPermitted",
     "NumberedCanvas",
     "PrinterUnavailable",
+    "Reconciliation",
+    "RecordMismatch",
+    "RecordsTampered",
     "ScanMismatch",
     "SeparationOfDuties",
     "Settings",
+    "SignatureDigest",
     "StageNotAllowed",
     "StaleRecord",
     "UnitOfWork",
@@ -146,10 +167,14 @@ __all__ = [
     "open_database",
     "parse_seal",
     "person",
+    "plain_canonical_json",
+    "reconcile_every_record",
+    "reconcile_named_records",
     "record_anchor",
     "record_key",
     "register_fonts",
     "remove_anchor",
+    "report_pages",
     "require_key",
     "resolve_database_url",
     "resolve_station",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, inspect, select, text, update
+from sqlalchemy import Connection, RowMapping, insert, inspect, select, text, update
 
 from app.core.actor import Actor
 from app.core.audit_anchor import (
@@ -23,7 +23,7 @@ from app.core.audit_anchor import (
 )
 from app.core.audit_binding import awaits_keying
 from app.core.audit_key import AuditKey, load_key, require_key
-from app.core.canonical import canonical_json, canonical_value
+from app.core.canonical import canonical_json, canonical_value, plain_canonical_json
 from app.core.errors import AuditKeyProblem
 from db.models import GENESIS_HASH, AuditEvent, AuditKeyBinding
 from db.types import utc_now
@@ -96,10 +96,11 @@ def event_content(
     reason: str | None,
 ) -> str:
     """The canonical JSON of an event's content (old/new values are canonical JSON already)."""
-    return canonical_json(
+    # Every field but the time is text, a number or None: canonical as it is (no second walk).
+    return plain_canonical_json(
         {
             "seq": seq,
-            "at": at,
+            "at": canonical_value(at),
             "user_id": user_id,
             "username": username,
             "station": station,
@@ -268,7 +269,7 @@ def key_pending_chain(connection: Connection, actor: Actor) -> ChainHead | None:
     return ChainHead(head.seq + 1, row["hash"])
 
 
-def row_content(row: dict[str, Any]) -> dict[str, Any]:
+def row_content(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The hashed fields of a stored or pending row."""
     keys = (
         "seq", "at", "user_id", "username", "station", "action",
@@ -277,46 +278,44 @@ def row_content(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row[key] for key in keys}
 
 
-def _iter_events(connection: Connection, batch: int = 5000) -> Iterator[dict[str, Any]]:
+def _iter_events(connection: Connection, batch: int = 5000) -> Iterator[RowMapping]:
     # Per-statement options: Connection.execution_options() would change the caller's
     # connection for good (a server-side cursor for every later statement on PostgreSQL).
     result = connection.execute(
         select(AuditEvent.__table__).order_by(AuditEvent.seq),
         execution_options={"stream_results": True, "yield_per": batch},
     )
-    for row in result.mappings():
-        yield dict(row)
+    yield from result.mappings()
 
 
 def _hash_problem(
-    key: AuditKey | None, keyed: bool, row: dict[str, Any], prev_hash: str
+    key: AuditKey | None, keyed: bool, row: Mapping[Any, Any], prev_hash: str
 ) -> str | None:
     """Why the row's hash does not hold (None: it does); ``keyed``: it must be an HMAC."""
     content = event_content(**row_content(row))
-    plain = chain_hash(content, prev_hash) == row["hash"]
-    if key is None or not keyed:
-        if plain:
-            return None
-        if key is not None and keyed_hash(key, content, prev_hash) == row["hash"]:
+    if key is not None and keyed:
+        if keyed_hash(key, content, prev_hash) == row["hash"]:
+            return None  # the common case: one HMAC, no plain hash
+        if chain_hash(content, prev_hash) == row["hash"]:
             return (
-                "it is keyed with the audit key, but the key binding says the chain is keyed "
-                "only from a later event (the binding was changed behind the application's back)"
+                "its hash is a plain SHA-256, not made with the audit key: the event was forged "
+                "or rewritten by someone without the key"
             )
-        return "its content does not match its hash (edited after it was written)"
-    if keyed_hash(key, content, prev_hash) == row["hash"]:
-        return None
-    if plain:
         return (
-            "its hash is a plain SHA-256, not made with the audit key: the event was forged or "
-            "rewritten by someone without the key"
+            "its content does not match its keyed hash (edited after it was written, or hashed "
+            "with another key)"
         )
-    return (
-        "its content does not match its keyed hash (edited after it was written, or hashed "
-        "with another key)"
-    )
+    if chain_hash(content, prev_hash) == row["hash"]:
+        return None
+    if key is not None and keyed_hash(key, content, prev_hash) == row["hash"]:
+        return (
+            "it is keyed with the audit key, but the key binding says the chain is keyed "
+            "only from a later event (the binding was changed behind the application's back)"
+        )
+    return "its content does not match its hash (edited after it was written)"
 
 
-def _seal_problem(row: dict[str, Any], binding: KeyedPart) -> str | None:
+def _seal_problem(row: Mapping[Any, Any], binding: KeyedPart) -> str | None:
     try:
         values = json.loads(row["new_values"])
     except ValueError:

@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.config import audit_key_path, load_settings, save_settings
-from app.core.errors import AuditKeyMismatch, AuditKeyMissing, AuditKeyProblem, ValidationFailed
+from app.core.errors import (
+    AuditKeyMismatch,
+    AuditKeyMissing,
+    AuditKeyProblem,
+    CoiError,
+    ValidationFailed,
+)
 
 KEY_BYTES = 32
 _KEY_ID_LABEL = b"COI-AUDIT-KEY-ID v1"
@@ -65,18 +71,28 @@ def _read(path: Path) -> AuditKey:
     cached = _CACHE.get(path)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    try:
-        secret = path.read_bytes()
-    except OSError as exc:
-        raise AuditKeyProblem(f"The audit key {path} cannot be read: {exc}.") from exc
-    if len(secret) != KEY_BYTES:
-        raise AuditKeyProblem(
-            f"The audit key file {path} is damaged: it holds {len(secret)} bytes, a key holds "
-            f"{KEY_BYTES}. Import the key again with `coi key import FILE`."
-        )
+    secret = _secret_in(
+        path,
+        AuditKeyProblem,
+        f"The audit key {path}",
+        f"The audit key file {path} is damaged",
+        "Import the key again with `coi key import FILE`.",
+    )
     key = AuditKey(secret, path)
     _CACHE[path] = (stamp, key)
     return key
+
+
+def _secret_in(path: Path, error: type[CoiError], named: str, wrong_size: str, hint: str) -> bytes:
+    """The key bytes in ``path``; ``error`` (``named`` cannot be read, or ``wrong_size``
+    followed by the sizes and ``hint``) when it cannot be read or is not a key's size."""
+    try:
+        secret = path.read_bytes()
+    except OSError as exc:
+        raise error(f"{named} cannot be read: {exc}.") from exc
+    if len(secret) != KEY_BYTES:
+        raise error(f"{wrong_size}: it holds {len(secret)} bytes, a key holds {KEY_BYTES}. {hint}")
+    return secret
 
 
 def load_key(path: Path | None = None) -> AuditKey:
@@ -145,15 +161,13 @@ def import_key(source: Path, *, replace_existing: bool = False) -> tuple[AuditKe
     A different key already installed is kept unless ``replace_existing``; then it is moved
     aside (``audit.key.<key id>.replaced``), never deleted.
     """
-    try:
-        secret = source.read_bytes()
-    except OSError as exc:
-        raise ValidationFailed(f"The key file {source} cannot be read: {exc}.") from exc
-    if len(secret) != KEY_BYTES:
-        raise ValidationFailed(
-            f"{source} is not an audit key: it holds {len(secret)} bytes, a key holds "
-            f"{KEY_BYTES} (made by `coi key export FILE`)."
-        )
+    secret = _secret_in(
+        source,
+        ValidationFailed,
+        f"The key file {source}",
+        f"{source} is not an audit key",
+        "(A key file is made by `coi key export FILE`.)",
+    )
     path = audit_key_path()
     moved: Path | None = None
     if path.exists():

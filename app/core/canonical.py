@@ -37,8 +37,14 @@ def canonical_value(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, UTF-8 text: the same value always gives the same string."""
+    return plain_canonical_json(canonical_value(value))
+
+
+def plain_canonical_json(value: Any) -> str:
+    """``canonical_json`` of a value already in canonical form (only JSON types: what
+    ``canonical_value`` returns), without walking it again."""
     return json.dumps(
-        canonical_value(value),
+        value,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

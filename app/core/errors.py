@@ -116,6 +116,13 @@ class ScanMismatch(CoiError):
         self.deviation_number = deviation_number
 
 
+class RecordsTampered(CoiError):
+    """Records an operation relies on differ from their audit trail (changed behind the
+    application): the operation is refused until QA has looked."""
+
+    title = "Records do not match the audit trail"
+
+
 class StageNotAllowed(CoiError):
     """The case or unit is not at a stage (or in a state) where this operation may happen."""
 

@@ -1,11 +1,22 @@
-"""What the application's PDF reports share: the fonts, and footers that say "page X of Y"."""
+"""What the application's PDF reports share: the fonts, and the page footer.
+
+Every report's footer says "page X of Y" and carries the seal of the audit chain's head the
+report was made at (``COI-AUDIT-SEAL v1 seq=N hash=H``, issue 12), printed and in a QR code,
+to be checked later with ``coi audit verify --seal``. A report gets it by building its
+document with ``report_pages`` (its bottom margin ``margin + FOOTER_SPACE``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -13,6 +24,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 FONT, BOLD, MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
+QR_SIZE = 16 * mm
+"""The seal's QR code, bottom right (modules of about 0.4 mm: read from a 150 dpi scan)."""
+FOOTER_SPACE = QR_SIZE
+"""What the footer takes above the bottom margin: a report's ``bottomMargin`` is
+``margin + FOOTER_SPACE``."""
 """DejaVu (shipped with matplotlib): it has °, ≤, →, ✔ and the other signs the reports print."""
 
 
@@ -35,16 +51,26 @@ def _matplotlib_data() -> Path:
 
 
 class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type hints
-    """Holds pages back until the end so each footer can say "page X of Y".
+    """Holds pages back until the end so each footer can say "page X of Y"; every footer
+    prints the ``seal`` and shows it as a QR code (see the module docstring).
 
-    Use as ``canvasmaker=partial(NumberedCanvas, footer=..., margin=..., footer_font=...)``.
+    Use through ``report_pages``.
     """
 
     def __init__(
-        self, *args: Any, footer: str, margin: float, footer_font: str = FONT, **kwargs: Any
+        self,
+        *args: Any,
+        footer: str,
+        seal: str,
+        margin: float,
+        footer_font: str = FONT,
+        **kwargs: Any,
     ) -> None:
+        if not seal:
+            raise ValueError("a report carries the seal of the audit chain it was made at")
         super().__init__(*args, **kwargs)
         self._footer = footer if len(footer) <= 150 else f"{footer[:149]}…"
+        self._seal = seal
         self._margin = margin
         self._footer_font = footer_font
         self._pages: list[dict[str, Any]] = []
@@ -57,20 +83,44 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type h
     def save(self) -> None:
         """Draw every footer with the page total, then write the file."""
         total = len(self._pages)
+        qr = _qr_drawing(self._seal)
         for number, state in enumerate(self._pages, 1):
             self.__dict__.update(state)
-            self._draw_footer(number, total)
+            self._draw_footer(number, total, qr)
             super().showPage()
         super().save()
 
-    def _draw_footer(self, number: int, total: int) -> None:
+    def _draw_footer(self, number: int, total: int, qr: Drawing) -> None:
         width = self._pagesize[0]
-        left, right, y = self._margin + 6, width - self._margin - 6, self._margin - 2 * mm
+        left, right = self._margin + 6, width - self._margin - 6
+        bottom = self._margin - 4 * mm
+        text_right = right - QR_SIZE - 3 * mm
         self.setStrokeColor(colors.HexColor("#9ca3af"))
         self.setLineWidth(0.4)
-        self.line(left, y + 9, right, y + 9)
+        self.line(left, bottom + QR_SIZE + 1 * mm, right, bottom + QR_SIZE + 1 * mm)
         self.setFillColor(colors.black)
         self.setFont(self._footer_font, 7)
-        self.drawString(left, y, self._footer)
+        self.drawString(left, bottom + 10 * mm, self._footer)
+        self.setFont(MONO, 6.5)
+        self.drawString(left, bottom + 6 * mm, self._seal)
         self.setFont(FONT, 7.5)
-        self.drawRightString(right, y, f"page {number} of {total}")
+        self.drawRightString(text_right, bottom + 2 * mm, f"page {number} of {total}")
+        renderPDF.draw(qr, self, right - QR_SIZE, bottom)
+
+
+def _qr_drawing(text: str) -> Drawing:
+    """``text`` as a QR code ``QR_SIZE`` square, its quiet zone included."""
+    widget = QrCodeWidget(text, barLevel="M", barBorder=2)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(
+        QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0]
+    )
+    drawing.add(widget)
+    return drawing
+
+
+def report_pages(
+    footer: str, *, seal: str, margin: float, footer_font: str = FONT
+) -> Callable[..., Canvas]:
+    """The ``canvasmaker`` of a report: numbered pages whose footer carries ``seal``."""
+    return partial(NumberedCanvas, footer=footer, seal=seal, margin=margin, footer_font=footer_font)

@@ -1,7 +1,9 @@
 """Stage 10: the bedside check (wristband + bag), a second nurse, and the infusion record.
 
 No infusion is recorded unless the bag's COI matches the patient scanned at the bedside, the bag
-is released and received, and a second nurse confirms it.
+is released and received, and a second nurse confirms it; both steps first reconcile the case's
+identity-bearing records with their audit trail (``case_trail``), so a patient swapped by direct
+SQL is refused, not matched.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from app.access import ensure_second_person, identity_of, require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now
 from app.journey.bedside_identity import wristband_expectation
+from app.journey.case_trail import ensure_case_matches_trail
 from app.journey.look_alikes import look_alikes
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
@@ -58,6 +61,7 @@ def bedside_check(
     with UnitOfWork(database, actor) as uow:
         case = load_case_for(uow, case_id, Operation.INFUSE)
         require_site(actor, case.clinic_site_id, doing="infuse this patient")
+        ensure_case_matches_trail(uow, case, refused="infusion refused")
         identity = identity_of(uow.session, case)
         _check_second_identifier(
             bool(look_alikes(uow.session, case, with_identity=True)),
@@ -146,6 +150,7 @@ def confirm_infusion(
                 f"Bag {bag.din} was put {bag.side_state.value.replace('_', ' ')} after the "
                 "bedside check: it cannot be infused. Set it aside and call QA."
             )
+        ensure_case_matches_trail(uow, case, refused="infusion refused", unit_ids=[bag.id])
         ensure_viable_at_infusion(uow, bag, started_at)
         bag.status = UnitStatus.INFUSED
         uow.annotate(bag, action="infuse")

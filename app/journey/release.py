@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.access import batch_participants, ensure_independent_qp, require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now, verify_chain
+from app.journey.case_trail import ensure_case_matches_trail
 from app.journey.checklist import (
     Checklist,
     CustodyFact,
@@ -224,6 +225,7 @@ def certify_release(
     with UnitOfWork(database, actor) as uow:
         case = load_case_for(uow, case_id, Operation.CERTIFY_RELEASE)
         require_site(actor, case.manufacturing_site_id, doing="certify this batch")
+        ensure_case_matches_trail(uow, case, refused="release refused")
         facts = gather_facts(uow.session, case, actor.user_id)
         ensure_independent_qp(actor.user_id, facts.participants)
         checklist = evaluate(facts)

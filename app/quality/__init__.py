@@ -13,6 +13,7 @@ from app.quality.deviations import (
 from app.quality.signatures import (
     SignatureView,
     sign,
+    signature_digest,
     signatures_of,
     signed_values,
     values_digest,
@@ -28,6 +29,7 @@ __all__ = [
     "open_deviation",
     "raise_deviation",
     "sign",
+    "signature_digest",
     "signatures_of",
     "signed_values",
     "values_digest",

@@ -14,7 +14,14 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.access import ensure_may_sign_in, refuse_wrong_password, verify_password
-from app.core import NotPermitted, UnitOfWork, ValidationFailed, canonical_json, record_key
+from app.core import (
+    NotPermitted,
+    UnitOfWork,
+    ValidationFailed,
+    canonical_json,
+    plain_canonical_json,
+    record_key,
+)
 from db.base import Base
 from db.enums import Role, SignatureMeaning
 from db.models import Signature, User
@@ -79,10 +86,21 @@ def signed_values(
     return {key: values[key] for key in signed_keys(model, meaning)}
 
 
-def values_digest(record_type: str, content: Mapping[str, Any]) -> str:
-    """The digest of ``content`` (a record's signed content) of a ``record_type`` record."""
+def values_digest(record_type: str, content: Mapping[str, Any], *, canonical: bool = False) -> str:
+    """The digest of ``content`` (a record's signed content) of a ``record_type`` record;
+    ``canonical``: its values are already in canonical form (not converted again)."""
     document = {"record_type": record_type, "content": dict(content)}
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+    text = plain_canonical_json(document) if canonical else canonical_json(document)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def signature_digest(
+    model: type[Base], values: Mapping[str, Any], meaning: SignatureMeaning
+) -> str:
+    """The digest a ``meaning`` signature of the row ``values`` (in canonical form, as
+    reconciliation reads them) holds: the ``app.core.SignatureDigest`` it checks with."""
+    content = signed_values(model, values, meaning)
+    return values_digest(str(model.__tablename__), content, canonical=True)
 
 
 def sign(

@@ -28,13 +28,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Table, insert, select
 
+from app.audit import reconcile_database
 from app.audit.case_reconciliation import reconcile_cases
-from app.audit.reconciliation import audited_plans, reconcile_database
 from app.core.audit_chain import event_content, keyed_hash, row_content, values_of
 from app.core.audit_key import load_key
 from app.core.audit_verify import verify_database
 from app.core.canonical import canonical_json
 from app.core.database import Database
+from app.core.record_reconciliation import audited_plans
 from app.quality.signatures import signed_values, values_digest
 from db.base import Base
 from db.enums import (

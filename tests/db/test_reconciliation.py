@@ -8,7 +8,6 @@ reported with the table, the record, the column and both values, by ``coi audit 
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,14 +28,14 @@ from app.admin.users import (
     unlock_account,
 )
 from app.audit import RecordMismatch, reconcile_cases, reconcile_database
-from app.audit.reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITED, WITHHELD
 from app.core import AccountLocked, Actor, AuthenticationFailed, NotPermitted
 from app.core.database import Database, open_database
+from app.core.record_reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITED, WITHHELD
 from app.demo.journey import JourneyDriver
 from app.quality.signatures import record_digest
 from db.enums import CaseStage, Role, SignatureMeaning
 from db.models import AuditEvent, Case, CustodyEvent, PatientIdentity, QcResult, Signature
-from tests.conftest import BACKENDS, PASSWORD, Demo, PostgresServer
+from tests.conftest import BACKENDS, PASSWORD, Demo, database_copy, demo_source
 
 
 @dataclass(frozen=True)
@@ -54,16 +53,7 @@ def journey_template(
 ) -> Iterator[tuple[str, str, uuid.UUID, uuid.UUID]]:
     """Drive the journey once per backend; tests get a copy (backend, source, case ids)."""
     out = tmp_path_factory.mktemp("reconcile-journey")
-    if request.param == "sqlite":
-        source = str(out / "journey.db")
-        shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), source)
-        url = f"sqlite:///{source}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        created = server.create(template=request.getfixturevalue("demo_postgres_template"))
-        assert created.database is not None
-        source = created.database
-        url = created.render_as_string(hide_password=False)
+    source, url = demo_source(request, out)
     database = open_database(url)
     driver = JourneyDriver(database, out)
     other = driver.enrol("HREC0002", "Lindqvist", "Maja", date(1984, 9, 2))
@@ -81,21 +71,8 @@ def journey(
     tmp_path: Path,
 ) -> Iterator[Journey]:
     backend, source, case_id, other_id = journey_template
-    if backend == "sqlite":
-        target = tmp_path / "journey.db"
-        shutil.copyfile(source, target)
-        url = f"sqlite:///{target}"
-        name = None
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        created = server.create(template=source)
-        url = created.render_as_string(hide_password=False)
-        name = created.database
-    database = open_database(url)
-    yield Journey(database, case_id, other_id)
-    database.dispose()
-    if name is not None:
-        request.getfixturevalue("postgres_server").drop(name)
+    with database_copy(request, backend, source, tmp_path) as database:
+        yield Journey(database, case_id, other_id)
 
 
 def _mismatches(journey: Journey) -> list[RecordMismatch]:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
+import zxingcpp
+from PIL import Image
 from sqlalchemy import select
 
+from app.cli.main import main
 from app.coldchain.report import excursion_report_pdf
 from app.coldchain.storage import logger_files_of_shipment
 from app.core.errors import NotPermitted
 from app.demo.journey import JourneyDriver
 from db.enums import CaseStage, ShipmentDirection
 from db.models import Shipment
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, Demo
 from tests.support.readers import reader
 
 pytestmark = pytest.mark.skipif(
@@ -24,7 +28,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_report_shows_the_excursion_and_the_signed_disposition(demo, tmp_path: Path) -> None:
+def test_report_shows_the_excursion_and_the_signed_disposition(
+    demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     driver = JourneyDriver(demo.database, tmp_path, station="test-station")
     case = driver.enrol("R1", "Report", "Rita", date(1980, 2, 2))
     driver.run_to(case, CaseStage.RECEIVED_AT_MANUFACTURER, excursion=True)
@@ -56,6 +62,28 @@ def test_report_shows_the_excursion_and_the_signed_disposition(demo, tmp_path: P
         ["pdftoppm", "-r", "60", "-png", str(target), str(ARTIFACTS / "excursion-report")],
         check=True,
     )
+    _the_footer_seal_verifies(demo, target, text, tmp_path, capsys)
+
+
+def _the_footer_seal_verifies(
+    demo: Demo, pdf: Path, text: str, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The footer's QR code, read from a 150 dpi raster of page 1, is the printed seal, and
+    ``coi audit verify --seal`` accepts it."""
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-gray", "-png", str(pdf), str(out / "p")],
+        check=True,
+    )
+    (page,) = out.glob("p-*1.png")
+    (code,) = zxingcpp.read_barcodes(Image.open(page))
+    assert code.format == zxingcpp.BarcodeFormat.QRCode
+    seal = code.text
+    assert seal.startswith("COI-AUDIT-SEAL v1 seq=") and seal in text
+    url = demo.database.engine.url.render_as_string(hide_password=False)
+    capsys.readouterr()
+    assert main(["audit", "verify", "--db", url, "--seal", seal]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] is True and result["seal"]["matches"] is True
 
 
 def _admin(demo):

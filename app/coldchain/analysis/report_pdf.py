@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from io import BytesIO
 from typing import Any
 
@@ -35,7 +34,7 @@ from app.coldchain.analysis.assessment import Assessment, Verdict
 from app.coldchain.analysis.plot import render_trace_png
 from app.coldchain.analysis.profiles import TemperatureProfile
 from app.coldchain.analysis.trace import Trace, format_utc
-from app.core import BOLD, FONT, MONO, NumberedCanvas, register_fonts
+from app.core import BOLD, FONT, FOOTER_SPACE, MONO, register_fonts, report_pages
 
 MARGIN = 16 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN - 12  # platypus frames pad 6 pt on each side
@@ -94,6 +93,8 @@ class ReportHeader:
     window_start: datetime | None = None
     window_end: datetime | None = None
     signatures: tuple[str, ...] = field(default=())
+    seal: str = ""
+    """The seal of the audit chain's head the report was made at (its footer and QR code)."""
 
     def __post_init__(self) -> None:
         if self.generated_at.utcoffset() != timedelta(0):
@@ -121,7 +122,7 @@ def render_excursion_report(
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
-        bottomMargin=MARGIN + 6 * mm,
+        bottomMargin=MARGIN + FOOTER_SPACE,
         title=header.title,
         author=header.generated_by,
         subject=f"Cold-chain excursion report, logger file SHA-256 {header.raw_sha256}",
@@ -365,4 +366,4 @@ def _signatures_section(header: ReportHeader) -> list[Flowable]:
 
 def _canvas_maker(header: ReportHeader) -> Callable[..., Canvas]:
     footer = f"Logger file SHA-256 {header.raw_sha256}"
-    return partial(NumberedCanvas, footer=footer, margin=MARGIN, footer_font=MONO)
+    return report_pages(footer, seal=header.seal, margin=MARGIN, footer_font=MONO)

@@ -27,6 +27,7 @@ SCALAR_KEYS = [
     "readings", "start", "end", "duration_min", "min_c", "max_c", "mean_c", "time_above_min",
     "time_below_min", "longest_excursion_min", "cumulative_excursion_min", "mkt_c", "verdict",
 ]  # fmt: skip
+SEAL = f"COI-AUDIT-SEAL v1 seq=42 hash={'ab' * 32}"
 LOWER_ONLY = TemperatureProfile("not-below-15", 15.0, None, 30.0, 60.0)
 
 pytestmark = pytest.mark.skipif(
@@ -57,6 +58,7 @@ def header(trace: Trace, **overrides: object) -> ReportHeader:
         generated_by="Jane Doe",
         sscc="003123456789012345",
         coi="COI-2025-000042",
+        seal=SEAL,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]
 
