@@ -5,7 +5,15 @@ identity views.
 from __future__ import annotations
 
 from app.access.duties import batch_participants, ensure_independent_qp, ensure_second_person
-from app.access.identity import PatientIdentityView, identity_of
+from app.access.identity import (
+    PatientIdentityView,
+    birth_mac,
+    hidden_view,
+    hospital_number_mac,
+    identity_of,
+    new_identity,
+    open_identity,
+)
 from app.access.lockout import ensure_may_sign_in, refuse_wrong_password
 from app.access.navigation import CLINIC, MANUFACTURING, QUALITY, Section, role_names, sections_for
 from app.access.passwords import check_policy, hash_password, verify_password
@@ -40,6 +48,7 @@ __all__ = [
     "Section",
     "authenticate",
     "batch_participants",
+    "birth_mac",
     "change_own_password",
     "check_password",
     "check_policy",
@@ -51,9 +60,13 @@ __all__ = [
     "ensure_may_sign_in",
     "ensure_second_person",
     "hash_password",
+    "hidden_view",
+    "hospital_number_mac",
     "identity_of",
     "list_users",
     "may_see_identity",
+    "new_identity",
+    "open_identity",
     "parse_role",
     "refuse_wrong_password",
     "require_role",

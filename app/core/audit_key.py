@@ -96,7 +96,8 @@ def require_key(key_id: str, path: Path | None = None) -> AuditKey:
     return key
 
 
-def _write_new(path: Path, secret: bytes) -> None:
+def write_key_file(path: Path, secret: bytes) -> None:
+    """Write ``secret`` to a new file ``path`` (mode 0600); an existing file is refused."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -114,7 +115,7 @@ def ensure_key(*, record_in_settings: bool = True) -> tuple[AuditKey, bool]:
     """
     path = audit_key_path()
     if not path.exists():
-        _write_new(path, secrets.token_bytes(KEY_BYTES))
+        write_key_file(path, secrets.token_bytes(KEY_BYTES))
         if record_in_settings:
             _record_path(path)
         return load_key(path), True
@@ -133,7 +134,7 @@ def export_key(target: Path) -> AuditKey:
     if target.exists():
         raise ValidationFailed(f"{target} exists already; choose a new file name.")
     try:
-        _write_new(target, key.secret)
+        write_key_file(target, key.secret)
     except OSError as exc:
         raise ValidationFailed(f"The key cannot be written to {target}: {exc}.") from exc
     return key
@@ -169,6 +170,6 @@ def import_key(source: Path, *, replace_existing: bool = False) -> tuple[AuditKe
             )
         moved = path.with_name(f"{path.name}.{current.key_id}.replaced")
         path.rename(moved)
-    _write_new(path, secret)
+    write_key_file(path, secret)
     _record_path(path)
     return load_key(path), moved

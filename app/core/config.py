@@ -18,6 +18,7 @@ DATABASE_ENV = "COI_DATABASE_URL"
 SETTINGS_ENV = "COI_SETTINGS"
 STATION_ENV = "COI_STATION"
 AUDIT_KEY_ENV = "COI_AUDIT_KEY"
+CLINIC_KEY_ENV = "COI_CLINIC_KEY"
 
 
 def settings_path() -> Path:
@@ -38,6 +39,8 @@ class Settings:
     scanner: dict[str, Any] = field(default_factory=dict)
     audit_key_file: str | None = None
     """The audit key file (default: ``audit.key`` in the per-user config directory)."""
+    clinic_key_file: str | None = None
+    """The clinic key file (default: ``clinic.key`` in the per-user config directory)."""
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -53,7 +56,14 @@ def load_settings(path: Path | None = None) -> Settings:
         ) from exc
     if not isinstance(raw, dict):
         raise ConfigurationError(f"The settings file {path} must hold a JSON object.")
-    known = {"database_url", "station", "idle_lock_minutes", "scanner", "audit_key_file"}
+    known = {
+        "database_url",
+        "station",
+        "idle_lock_minutes",
+        "scanner",
+        "audit_key_file",
+        "clinic_key_file",
+    }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigurationError(
@@ -72,6 +82,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         "idle_lock_minutes": settings.idle_lock_minutes,
         "scanner": settings.scanner,
         "audit_key_file": settings.audit_key_file,
+        "clinic_key_file": settings.clinic_key_file,
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
@@ -108,6 +119,16 @@ def audit_key_path(settings: Settings | None = None) -> Path:
     if settings.audit_key_file:
         return Path(settings.audit_key_file)
     return config_directory() / "audit.key"
+
+
+def clinic_key_path(settings: Settings | None = None) -> Path:
+    """The clinic key file: ``COI_CLINIC_KEY``, the settings file, or the config directory."""
+    if os.environ.get(CLINIC_KEY_ENV):
+        return Path(os.environ[CLINIC_KEY_ENV])
+    settings = settings if settings is not None else load_settings()
+    if settings.clinic_key_file:
+        return Path(settings.clinic_key_file)
+    return config_directory() / "clinic.key"
 
 
 def log_directory() -> Path:

@@ -8,7 +8,7 @@ from db.models.counters import Counter
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
-from db.models.patients import CoiSequence, Patient, PatientIdentity
+from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIdentity
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
 from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
@@ -23,6 +23,7 @@ __all__ = [
     "Counter",
     "CustodyEvent",
     "Deviation",
+    "IdentitySealing",
     "Label",
     "LoggerFile",
     "LoggerReading",
