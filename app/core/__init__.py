@@ -87,6 +87,15 @@ from app.core.identifiers import (
 )
 from app.core.pdf_pages import BOLD, FONT, MONO, NumberedCanvas, register_fonts
 from app.core.records import load, person
+from app.core.saved_secrets import (
+    SavedUrl,
+    forget_url_password,
+    keyring_problem,
+    password_wanted,
+    save_url_password,
+    with_password,
+    with_saved_password,
+)
 from app.core.standing import ensure_standing
 from app.core.text_limits import SEARCH_LONGEST, checked_search, text_problem
 from app.core.unit_of_work import UnitOfWork, record_key
@@ -123,6 +132,7 @@ __all__ = [
     "NotPermitted",
     "NumberedCanvas",
     "PrinterUnavailable",
+    "SavedUrl",
     "ScanMismatch",
     "SeparationOfDuties",
     "Settings",
@@ -150,6 +160,7 @@ __all__ = [
     "ensure_standing",
     "export_clinic_key",
     "export_key",
+    "forget_url_password",
     "import_clinic_key",
     "import_key",
     "is_sealed",
@@ -158,6 +169,7 @@ __all__ = [
     "issue_din",
     "issue_print_serial",
     "issue_sscc",
+    "keyring_problem",
     "load",
     "load_key",
     "load_settings",
@@ -165,6 +177,7 @@ __all__ = [
     "now",
     "open_database",
     "parse_seal",
+    "password_wanted",
     "person",
     "record_anchor",
     "record_key",
@@ -175,6 +188,7 @@ __all__ = [
     "resolve_database_url",
     "resolve_station",
     "save_settings",
+    "save_url_password",
     "seal_text",
     "sealed_payload",
     "settings_path",
@@ -183,4 +197,6 @@ __all__ = [
     "verification_in_words",
     "verify_chain",
     "verify_database",
+    "with_password",
+    "with_saved_password",
 ]

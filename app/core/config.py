@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,10 @@ from platformdirs import user_config_path
 
 from app.core.actor import default_station
 from app.core.errors import ConfigurationError
+from app.core.saved_secrets import save_url_password, split_password, with_saved_password
 from db.settings_url import APP_NAME, data_directory, default_database_url
+
+log = logging.getLogger(__name__)
 
 DATABASE_ENV = "COI_DATABASE_URL"
 SETTINGS_ENV = "COI_SETTINGS"
@@ -89,13 +93,37 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
 
 def resolve_database_url(cli_url: str | None = None, settings: Settings | None = None) -> str:
-    """``--db`` first, then ``COI_DATABASE_URL``, then the settings file, then the default."""
+    """``--db`` first, then ``COI_DATABASE_URL``, then the settings file, then the default.
+
+    The settings file's URL gets its password from the keyring; a password an earlier version
+    wrote into the settings file is moved to the keyring when there is one.
+    """
     if cli_url:
         return cli_url
     if os.environ.get(DATABASE_ENV):
         return os.environ[DATABASE_ENV]
+    from_file = settings is None
     settings = settings if settings is not None else load_settings()
-    return settings.database_url or default_database_url()
+    if not settings.database_url:
+        return default_database_url()
+    if from_file:
+        _move_password_to_keyring(settings)
+    return with_saved_password(settings.database_url)
+
+
+def _move_password_to_keyring(settings: Settings) -> None:
+    """Move a password saved in the settings file by an earlier version to the keyring."""
+    assert settings.database_url is not None
+    if split_password(settings.database_url)[1] is None:
+        return
+    saved = save_url_password(settings.database_url)
+    if saved.in_keyring:
+        save_settings(replace(settings, database_url=saved.url))
+        log.info("moved the database password from %s to the keyring", settings_path())
+    else:
+        log.warning(
+            "the settings file %s holds a database password: %s", settings_path(), saved.note
+        )
 
 
 def resolve_station(settings: Settings | None = None) -> str:
