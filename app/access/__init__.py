@@ -13,6 +13,7 @@ from app.access.identity import (
     identity_of,
     new_identity,
     open_identity,
+    sealed_identity_values,
 )
 from app.access.lockout import ensure_may_sign_in, refuse_wrong_password
 from app.access.navigation import CLINIC, MANUFACTURING, QUALITY, Section, role_names, sections_for
@@ -72,6 +73,7 @@ __all__ = [
     "require_role",
     "require_site",
     "role_names",
+    "sealed_identity_values",
     "sections_for",
     "set_password",
     "unlock_user",

@@ -79,6 +79,30 @@ def birth_mac(key: ClinicKey, born: date) -> str:
     return key.lookup("date_of_birth:" + born.isoformat())
 
 
+def sealed_identity_values(
+    key: ClinicKey,
+    row_id: uuid.UUID,
+    *,
+    family_name: str,
+    given_name: str,
+    date_of_birth: date,
+    hospital_number: str,
+) -> dict[str, str]:
+    """The stored columns of an identity row ``row_id``: sealed values and look-up hashes."""
+    plain = {
+        "family_name": family_name,
+        "given_name": given_name,
+        "date_of_birth": date_of_birth.isoformat(),
+        "hospital_number": hospital_number,
+    }
+    sealed = {name: key.seal(text, bound_to(TABLE, name, row_id)) for name, text in plain.items()}
+    return {
+        **sealed,
+        "hospital_number_mac": hospital_number_mac(key, hospital_number),
+        "birth_mac": birth_mac(key, date_of_birth),
+    }
+
+
 def new_identity(
     key: ClinicKey,
     *,
@@ -91,20 +115,16 @@ def new_identity(
 ) -> PatientIdentity:
     """A new identity row, sealed with ``key`` and bound to its own id."""
     row_id = new_id()
-    plain = {
-        "family_name": family_name,
-        "given_name": given_name,
-        "date_of_birth": date_of_birth.isoformat(),
-        "hospital_number": hospital_number,
-    }
-    sealed = {name: key.seal(text, bound_to(TABLE, name, row_id)) for name, text in plain.items()}
+    values = sealed_identity_values(
+        key,
+        row_id,
+        family_name=family_name,
+        given_name=given_name,
+        date_of_birth=date_of_birth,
+        hospital_number=hospital_number,
+    )
     return PatientIdentity(
-        id=row_id,
-        patient_id=patient_id,
-        clinic_site_id=clinic_site_id,
-        hospital_number_mac=hospital_number_mac(key, hospital_number),
-        birth_mac=birth_mac(key, date_of_birth),
-        **sealed,
+        id=row_id, patient_id=patient_id, clinic_site_id=clinic_site_id, **values
     )
 
 

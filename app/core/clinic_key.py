@@ -127,6 +127,26 @@ def sealed_payload(key: ClinicKey, label_id: object, payload: str) -> str:
     return json.dumps({"sealed": sealed, "symbol_macs": macs}, sort_keys=True)
 
 
+def opened_payload(key: ClinicKey | None, label_id: object, stored: str) -> str:
+    """A label's payload JSON as printed: opened when sealed (`IdentityUnreadable` without
+    the key or when altered), as stored when not."""
+    if not stored.startswith('{"sealed"'):
+        return stored
+    if key is None:
+        raise IdentityUnreadable(f"This label's content is sealed: {IDENTITY_HIDDEN}.")
+    return key.open(json.loads(stored)["sealed"], bound_to("label", "payload", label_id))
+
+
+def opened_scan_text(key: ClinicKey | None, scan_id: object, stored: str) -> str:
+    """A scan's text as read: opened when sealed (`IdentityUnreadable` without the key or when
+    altered), as stored when not."""
+    if not is_sealed(stored):
+        return stored
+    if key is None:
+        raise IdentityUnreadable(f"This scan's text is sealed: {IDENTITY_HIDDEN}.")
+    return key.open(stored, bound_to("scan", "raw_text", scan_id))
+
+
 def is_sealed(value: object) -> bool:
     """Whether ``value`` is a sealed (encrypted) text."""
     return isinstance(value, str) and value.startswith(SEALED_PREFIX)

@@ -136,13 +136,14 @@ def _judged(
     return unit, tuple(storable(r) for r in reasons)  # a reason may quote the scan
 
 
-def _stored_raw(scan_id: uuid.UUID, text: str) -> str:
-    """The scan's text as stored: sealed with the clinic key where there is one (it may carry
-    a patient's identity: a wristband, a bag label's date of birth); as read elsewhere."""
-    key = clinic_key()
-    return (
-        text if key is None else key.seal(text, bound_to(Scan.__tablename__, "raw_text", scan_id))
-    )
+def _stored_raw(scan_id: uuid.UUID, text: str, identifying: bool) -> str:
+    """The scan's text as stored: sealed with the clinic key when it names a patient (a
+    wristband, a bag label's hospital number or date of birth) and the key is here; as read
+    otherwise (a manufacturing site removes identity before it is stored)."""
+    key = clinic_key() if identifying else None
+    if key is None:
+        return text
+    return key.seal(text, bound_to(Scan.__tablename__, "raw_text", scan_id))
 
 
 def _scan_row(
@@ -165,7 +166,9 @@ def _scan_row(
     return Scan(
         id=scan_id,
         station=actor.station,
-        raw_text=_stored_raw(scan_id, storable(raw)),
+        raw_text=_stored_raw(
+            scan_id, storable(raw), expected.wants == "patient" or scanned.carries_identity
+        ),
         parsed_kind=scanned.kind,
         purpose=expected.purpose,
         expected=json.dumps(expected.as_dict(), sort_keys=True),

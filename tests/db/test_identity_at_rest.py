@@ -151,21 +151,22 @@ def test_another_clinic_key_is_named_as_such(
         find_case(demo.database, demo["cora.coordinator"], case.id)
 
 
-def test_label_payloads_and_scan_texts_are_sealed(demo: Any) -> None:
-    from app.labelling import print_unit_label  # noqa: PLC0415
+def test_label_payloads_and_scan_texts_that_name_the_patient_are_sealed(demo: Any) -> None:
+    from app.labelling import confirm_label, print_unit_label  # noqa: PLC0415
 
     case = enrol(demo, "HH8", "Haruna")
     bag = collect(demo, case)[0]
-    printed = print_unit_label(
-        demo.database, demo["alex.apheresis"], bag.id, reprint_reason="smudged"
-    )
-    assert printed.two_d_scan and "HH8" in printed.two_d_scan
+    alex = demo["alex.apheresis"]
+    printed = print_unit_label(demo.database, alex, bag.id, reprint_reason="smudged")
+    assert printed.two_d_scan and "HH8" in printed.two_d_scan  # the QR carries it (025)
+    confirm_label(demo.database, alex, bag.id, printed.two_d_scan)
     with demo.database.read_session() as session:
         payloads = session.scalars(select(Label.payload).where(Label.unit_id == bag.id)).all()
         texts = session.scalars(select(Scan.raw_text)).all()
     assert any(p.startswith('{"sealed"') for p in payloads)
-    assert not any("HH8" in p for p in payloads)
-    assert texts and all(t.startswith("coi-enc1:") for t in texts)
+    assert not any("HH8" in p or "19710314" in p for p in payloads)
+    assert any(t.startswith("coi-enc1:") for t in texts)  # the QR scanned back
+    assert not any("HH8" in t or "19710314" in t for t in texts)
 
 
 def test_clinic_key_files_export_import_and_refuse_a_different_one(
