@@ -70,7 +70,7 @@ def run_show(args: argparse.Namespace) -> int:
         )
         return 0
     key = load_key()
-    print_json({"kind": "audit", "path": str(key.path), "key_id": key.key_id})
+    print_json({"path": str(key.path), "key_id": key.key_id})
     return 0
 
 
@@ -82,7 +82,7 @@ def run_export(args: argparse.Namespace) -> int:
         print_json({"kind": "clinic", "exported": str(args.file), "key_id": found.key_id})
         return 0
     key = export_key(args.file)
-    print_json({"kind": "audit", "exported": str(args.file), "key_id": key.key_id})
+    print_json({"exported": str(args.file), "key_id": key.key_id})
     return 0
 
 
@@ -96,7 +96,6 @@ def run_import(args: argparse.Namespace) -> int:
         path, key_id = audit_key_path(), audit.key_id
     print_json(
         {
-            "kind": "clinic" if args.clinic else "audit",
             "path": str(path),
             "key_id": key_id,
             "replaced": str(moved) if moved else None,

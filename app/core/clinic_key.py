@@ -67,7 +67,7 @@ class ClinicKey:
     def seal(self, text: str, where: str) -> str:
         """``text`` encrypted and bound to ``where`` (see `bound_to`)."""
         nonce = secrets.token_bytes(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), where.encode("utf-8"))
+        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), _associated(where))
         body = base64.b64encode(nonce + sealed).decode("ascii")
         return f"{SEALED_PREFIX}{self.key_id}:{body}"
 
@@ -91,6 +91,11 @@ class ClinicKey:
     def lookup(self, text: str) -> str:
         """``HMAC-SHA256(look-up key, text)`` as hex: the value of a look-up column."""
         return hmac.digest(self._lookup_key, text.encode("utf-8"), hashlib.sha256).hex()
+
+
+def _associated(where: str) -> bytes:
+    """AES-GCM's associated data: the row and column a value is sealed for."""
+    return where.encode("utf-8")
 
 
 def _altered() -> str:

@@ -9,6 +9,7 @@ to the clinic through the real services and scans what a nurse could scan.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from app.access.users import authenticate
 from app.admin.sites import set_wristband_rules
+from app.core.clinic_key import clinic_key, sealed_payload
 from app.core.errors import ScanMismatch
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import JourneyDriver
@@ -197,6 +199,34 @@ def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: 
     assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
     # The same patient's wristband with another location code is not what the label carries.
     assert bedside.check(patient_id_structure(HOSPITAL_NUMBER, "01")).din == bedside.bag.din
+
+
+def test_a_code_a_sealed_label_printed_here_carries_is_not_a_wristband(
+    demo: Any, tmp_path: Path
+) -> None:
+    """The same, with the label's payload sealed (it names the patient): found by its hash."""
+    bedside = at_bedside(demo, tmp_path)
+    patient = patient_id_structure(HOSPITAL_NUMBER)
+    key = clinic_key()
+    assert key is not None
+    with UnitOfWork(demo.database, demo["ivy.infusion"]) as uow:
+        printed = uow.session.scalars(select(Label).where(Label.unit_id == bedside.bag.id)).first()
+        assert printed is not None
+        label_id = uuid.uuid4()
+        uow.add(
+            Label(
+                id=label_id,
+                unit_id=bedside.bag.id,
+                template="final_bag",
+                payload=sealed_payload(key, label_id, json.dumps({"patient": patient})),
+                status=printed.status,
+                printer_name="bedside-test",
+                printed_at=printed.printed_at,
+                printed_by_id=printed.printed_by_id,
+            )
+        )
+        uow.commit()
+    assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
 
 
 def test_another_patients_wristband_is_refused_without_echoing_the_number(
