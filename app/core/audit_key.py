@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.config import audit_key_path, load_settings, save_settings
 from app.core.errors import AuditKeyMismatch, AuditKeyMissing, AuditKeyProblem, ValidationFailed
+from app.core.key_files import KEY_BYTES, read_key_file, read_key_to_import, write_key_file
 
-KEY_BYTES = 32
 _KEY_ID_LABEL = b"COI-AUDIT-KEY-ID v1"
 _IMPORT_HINT = (
     "On the first workstation `coi init` creates it; on another workstation of a shared "
@@ -48,35 +47,19 @@ def key_id_of(secret: bytes) -> str:
     return hmac.digest(secret, _KEY_ID_LABEL, hashlib.sha256).hex()[:16]
 
 
-_CACHE: dict[Path, tuple[tuple[int, int, int], AuditKey]] = {}
-
-
 def _read(path: Path) -> AuditKey:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    secret = read_key_file(
+        path,
+        name="audit key",
+        problem=AuditKeyProblem,
+        hint="Import the key again with `coi key import FILE`.",
+    )
+    if secret is None:
         raise AuditKeyMissing(
             f"The audit key is missing: {path} does not exist. The audit trail is keyed with "
             f"it and is neither written nor verified without it. {_IMPORT_HINT}"
-        ) from None
-    except OSError as exc:
-        raise AuditKeyProblem(f"The audit key {path} cannot be read: {exc}.") from exc
-    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    cached = _CACHE.get(path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    try:
-        secret = path.read_bytes()
-    except OSError as exc:
-        raise AuditKeyProblem(f"The audit key {path} cannot be read: {exc}.") from exc
-    if len(secret) != KEY_BYTES:
-        raise AuditKeyProblem(
-            f"The audit key file {path} is damaged: it holds {len(secret)} bytes, a key holds "
-            f"{KEY_BYTES}. Import the key again with `coi key import FILE`."
         )
-    key = AuditKey(secret, path)
-    _CACHE[path] = (stamp, key)
-    return key
+    return AuditKey(secret, path)
 
 
 def load_key(path: Path | None = None) -> AuditKey:
@@ -94,18 +77,6 @@ def require_key(key_id: str, path: Path | None = None) -> AuditKey:
             "database's key with `coi key import FILE --replace`."
         )
     return key
-
-
-def write_key_file(path: Path, secret: bytes) -> None:
-    """Write ``secret`` to a new file ``path`` (mode 0600); an existing file is refused."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(descriptor, secret)
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    path.chmod(0o600)
 
 
 def ensure_key(*, record_in_settings: bool = True) -> tuple[AuditKey, bool]:
@@ -146,15 +117,7 @@ def import_key(source: Path, *, replace_existing: bool = False) -> tuple[AuditKe
     A different key already installed is kept unless ``replace_existing``; then it is moved
     aside (``audit.key.<key id>.replaced``), never deleted.
     """
-    try:
-        secret = source.read_bytes()
-    except OSError as exc:
-        raise ValidationFailed(f"The key file {source} cannot be read: {exc}.") from exc
-    if len(secret) != KEY_BYTES:
-        raise ValidationFailed(
-            f"{source} is not an audit key: it holds {len(secret)} bytes, a key holds "
-            f"{KEY_BYTES} (made by `coi key export FILE`)."
-        )
+    secret = read_key_to_import(source, a_key="an audit key", made_by="coi key export FILE")
     path = audit_key_path()
     moved: Path | None = None
     if path.exists():

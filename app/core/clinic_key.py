@@ -27,11 +27,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.core.audit_key import write_key_file
 from app.core.config import clinic_key_path, load_settings, save_settings
 from app.core.errors import ClinicKeyProblem, IdentityUnreadable, ValidationFailed
+from app.core.key_files import KEY_BYTES, read_key_file, read_key_to_import, write_key_file
 
-KEY_BYTES = 32
 NONCE_BYTES = 12
 SEALED_PREFIX = "coi-enc1:"
 IDENTITY_HIDDEN = "[identity hidden — no clinic key]"
@@ -166,32 +165,21 @@ def _derive(secret: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
 
-_CACHE: dict[Path, tuple[tuple[int, int, int], ClinicKey]] = {}
+_KEYS: dict[tuple[Path, bytes], ClinicKey] = {}
 
 
 def _read(path: Path) -> ClinicKey | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    secret = read_key_file(
+        path,
+        name="clinic key",
+        problem=ClinicKeyProblem,
+        hint=f"Nothing was changed. {_IMPORT_HINT}",
+    )
+    if secret is None:
         return None
-    except OSError as exc:
-        raise ClinicKeyProblem(f"The clinic key {path} cannot be read: {exc}.") from exc
-    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    cached = _CACHE.get(path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    try:
-        secret = path.read_bytes()
-    except OSError as exc:
-        raise ClinicKeyProblem(f"The clinic key {path} cannot be read: {exc}.") from exc
-    if len(secret) != KEY_BYTES:
-        raise ClinicKeyProblem(
-            f"The clinic key file {path} is damaged: it holds {len(secret)} bytes, a key holds "
-            f"{KEY_BYTES}. Nothing was changed. {_IMPORT_HINT}"
-        )
-    key = ClinicKey(secret, path)
-    _CACHE[path] = (stamp, key)
-    return key
+    if (path, secret) not in _KEYS:  # one object per key: its derived keys are made once
+        _KEYS[(path, secret)] = ClinicKey(secret, path)
+    return _KEYS[(path, secret)]
 
 
 def clinic_key(path: Path | None = None) -> ClinicKey | None:
@@ -249,15 +237,9 @@ def import_clinic_key(
     A different key already installed is kept unless ``replace_existing``; then it is moved
     aside (``clinic.key.<key id>.replaced``), never deleted: identities sealed with it need it.
     """
-    try:
-        secret = source.read_bytes()
-    except OSError as exc:
-        raise ValidationFailed(f"The key file {source} cannot be read: {exc}.") from exc
-    if len(secret) != KEY_BYTES:
-        raise ValidationFailed(
-            f"{source} is not a clinic key: it holds {len(secret)} bytes, a key holds "
-            f"{KEY_BYTES} (made by `coi key export --clinic FILE`)."
-        )
+    secret = read_key_to_import(
+        source, a_key="a clinic key", made_by="coi key export --clinic FILE"
+    )
     path = clinic_key_path()
     moved: Path | None = None
     current = _read(path) if path.exists() else None

@@ -141,22 +141,20 @@ def config_directory() -> Path:
 
 def audit_key_path(settings: Settings | None = None) -> Path:
     """The audit key file: ``COI_AUDIT_KEY``, the settings file, or the config directory."""
-    if os.environ.get(AUDIT_KEY_ENV):
-        return Path(os.environ[AUDIT_KEY_ENV])
-    settings = settings if settings is not None else load_settings()
-    if settings.audit_key_file:
-        return Path(settings.audit_key_file)
-    return config_directory() / "audit.key"
+    return _key_path(AUDIT_KEY_ENV, "audit_key_file", "audit.key", settings)
 
 
 def clinic_key_path(settings: Settings | None = None) -> Path:
     """The clinic key file: ``COI_CLINIC_KEY``, the settings file, or the config directory."""
-    if os.environ.get(CLINIC_KEY_ENV):
-        return Path(os.environ[CLINIC_KEY_ENV])
+    return _key_path(CLINIC_KEY_ENV, "clinic_key_file", "clinic.key", settings)
+
+
+def _key_path(variable: str, field_name: str, default_name: str, settings: Settings | None) -> Path:
+    if os.environ.get(variable):
+        return Path(os.environ[variable])
     settings = settings if settings is not None else load_settings()
-    if settings.clinic_key_file:
-        return Path(settings.clinic_key_file)
-    return config_directory() / "clinic.key"
+    saved = getattr(settings, field_name)
+    return Path(saved) if saved else config_directory() / default_name
 
 
 def log_directory() -> Path:

@@ -26,8 +26,8 @@ from app.core import (
     export_clinic_key,
     import_clinic_key,
 )
-from app.core.audit_key import write_key_file
 from app.core.config import CLINIC_KEY_ENV
+from app.core.key_files import write_key_file
 from app.journey import find_case
 from app.journey.views import CaseView
 from db.models import Case, Label, PatientIdentity, Scan

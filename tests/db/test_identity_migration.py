@@ -37,11 +37,12 @@ from app.core import clinic_key, load_key, open_database, verify_database
 from app.core.audit_anchor import ChainHead, anchor_path, record_anchor
 from app.core.audit_chain import event_content, keyed_hash, row_content
 from app.core.identity_sealing import SEAL_IDENTITY_ACTION
-from db.engine import make_engine, sqlite_path
+from db.engine import make_engine
 from db.migrate import alembic_config
 from db.models import AuditEvent, PatientIdentity
 from db.models.audit import AuditKeyBinding
 from db.types import utc_now
+from tests.db.test_identity_canary import stored_text
 from tests.db.test_upgrade_from_every_revision import _insert, _rows
 
 BEFORE = "0011_label_print_job_send_state"
@@ -118,19 +119,9 @@ def _fill(connection: Connection) -> str:
 
 
 def _stored_text(database: Any) -> str:
-    """Everything the database holds, as text: the SQLite file's bytes, or every PostgreSQL row."""
-    path = sqlite_path(database.engine.url)
+    """What the closed database holds as text (closed: SQLite's WAL is checkpointed)."""
     database.dispose()
-    if path is not None:
-        files = [path, path.with_name(path.name + "-wal")]
-        return b"".join(f.read_bytes() for f in files if f.exists()).decode("latin-1")
-    with database.engine.connect() as conn:
-        names = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        ).scalars()
-        return "\n".join(
-            repr(conn.execute(text(f'SELECT * FROM "{name}"')).all()) for name in names
-        )
+    return stored_text(database)
 
 
 def test_plain_identity_at_0011_is_sealed_on_upgrade_and_the_chain_verifies(

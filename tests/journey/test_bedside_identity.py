@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -177,18 +179,20 @@ def test_codes_of_a_product_label_are_never_a_wristband(demo, tmp_path: Path) ->
         assert PRODUCT_LABEL in reasons, what
 
 
-def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: Path) -> None:
-    """A template that printed the hospital number on its own: its code is still a label's."""
-    bedside = at_bedside(demo, tmp_path)
+def _print_patient_code(demo: Any, bedside: Any, payload: Callable[[uuid.UUID, str], str]) -> str:
+    """Record a label (as a template that prints the hospital number on its own would) whose
+    stored payload is ``payload(label id, its JSON)``; the code it carries."""
     patient = patient_id_structure(HOSPITAL_NUMBER)
     with UnitOfWork(demo.database, demo["ivy.infusion"]) as uow:
         printed = uow.session.scalars(select(Label).where(Label.unit_id == bedside.bag.id)).first()
         assert printed is not None
+        label_id = uuid.uuid4()
         uow.add(
             Label(
+                id=label_id,
                 unit_id=bedside.bag.id,
                 template="final_bag",
-                payload=json.dumps({"patient": patient}),
+                payload=payload(label_id, json.dumps({"patient": patient})),
                 status=printed.status,
                 printer_name="bedside-test",
                 printed_at=printed.printed_at,
@@ -196,6 +200,13 @@ def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: 
             )
         )
         uow.commit()
+    return patient
+
+
+def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: Path) -> None:
+    """A template that printed the hospital number on its own: its code is still a label's."""
+    bedside = at_bedside(demo, tmp_path)
+    patient = _print_patient_code(demo, bedside, lambda _id, text: text)
     assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
     # The same patient's wristband with another location code is not what the label carries.
     assert bedside.check(patient_id_structure(HOSPITAL_NUMBER, "01")).din == bedside.bag.din
@@ -206,26 +217,9 @@ def test_a_code_a_sealed_label_printed_here_carries_is_not_a_wristband(
 ) -> None:
     """The same, with the label's payload sealed (it names the patient): found by its hash."""
     bedside = at_bedside(demo, tmp_path)
-    patient = patient_id_structure(HOSPITAL_NUMBER)
     key = clinic_key()
     assert key is not None
-    with UnitOfWork(demo.database, demo["ivy.infusion"]) as uow:
-        printed = uow.session.scalars(select(Label).where(Label.unit_id == bedside.bag.id)).first()
-        assert printed is not None
-        label_id = uuid.uuid4()
-        uow.add(
-            Label(
-                id=label_id,
-                unit_id=bedside.bag.id,
-                template="final_bag",
-                payload=sealed_payload(key, label_id, json.dumps({"patient": patient})),
-                status=printed.status,
-                printer_name="bedside-test",
-                printed_at=printed.printed_at,
-                printed_by_id=printed.printed_by_id,
-            )
-        )
-        uow.commit()
+    patient = _print_patient_code(demo, bedside, partial(sealed_payload, key))
     assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
 
 
