@@ -7,7 +7,7 @@ plain SQL behind the application's back, as an attacker with the database file w
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,10 @@ from app.core import (
 )
 from app.core.config import CLINIC_KEY_ENV
 from app.core.key_files import write_key_file
-from app.journey import find_case
+from app.journey import Enrolment, enrol_patient, find_case
 from app.journey.views import CaseView
 from db.models import Case, Label, PatientIdentity, Scan
+from db.types import utc_now
 from tests.journey.steps import collect, enrol
 
 ALTERED = "identity of this patient cannot be read: it was altered"
@@ -45,6 +46,22 @@ def _identity_row(demo: Any, case: CaseView) -> PatientIdentity:
         assert row is not None
         session.expunge(row)
         return row
+
+
+def enrolment_of(number: str, family: str, born: date) -> Enrolment:
+    """An enrolment as `tests.journey.steps.enrol` makes it, with another date of birth."""
+    return Enrolment(
+        family_name=family,
+        given_name="Ada",
+        date_of_birth=born,
+        hospital_number=number,
+        product_code="S1234",
+        manufacturing_site_code="CTF",
+        planned_collection_date=utc_now().date(),
+        manufacturing_slot_date=utc_now().date() + timedelta(days=2),
+        treating_physician="Dr Helen Marsh",
+        same_patient=False,
+    )
 
 
 def _patient(demo: Any, case: CaseView) -> str:
@@ -113,8 +130,9 @@ def test_a_corrupted_value_says_so_and_loses_nothing(demo: Any) -> None:
 
 def test_enrolling_the_same_hospital_number_is_found_by_its_keyed_hash(demo: Any) -> None:
     enrol(demo, "HD4", "Dike")
+    other = enrolment_of("hd4", "Eze", date(1980, 1, 2))  # only the number matches
     with pytest.raises(ValidationFailed, match="already belongs to another patient"):
-        enrol(demo, "hd4", "Eze")
+        enrol_patient(demo.database, demo["cora.coordinator"], other)
     page = list_cases(demo.database, demo["cora.coordinator"], search="HD4")
     assert [row.patient_name for row in page.rows] == ["DIKE, Ada"]
     assert list_cases(demo.database, demo["cora.coordinator"], search="ik").total >= 1
