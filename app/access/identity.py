@@ -15,13 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.clinic_key import (
-    IDENTITY_HIDDEN,
-    ClinicKey,
-    bound_to,
-    clinic_key,
-)
-from app.core.errors import IdentityUnreadable
+from app.core import IDENTITY_HIDDEN, ClinicKey, IdentityUnreadable, bound_to, clinic_key
 from db.base import new_id
 from db.models import Case, PatientIdentity
 

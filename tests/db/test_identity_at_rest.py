@@ -30,6 +30,7 @@ from app.core.config import CLINIC_KEY_ENV
 from app.core.key_files import write_key_file
 from app.journey import Enrolment, enrol_patient, find_case
 from app.journey.views import CaseView
+from db.engine import make_engine
 from db.models import Case, Label, PatientIdentity, Scan
 from db.types import utc_now
 from tests.journey.steps import collect, enrol
@@ -230,3 +231,20 @@ def test_an_unsealed_value_written_behind_the_application_is_not_shown(demo: Any
     with pytest.raises(IdentityUnreadable, match="Cannot print a label") as refused:
         print_unit_label(demo.database, demo["alex.apheresis"], bag.id, reprint_reason="torn")
     assert "Impostor" not in str(refused.value)
+
+
+def test_sqlite_overwrites_what_it_deletes_or_rewrites(tmp_path: Path) -> None:
+    """secure_delete: a value deleted or rewritten (plain identity sealed) leaves no trace."""
+    path = tmp_path / "erased.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            conn.exec_driver_sql("INSERT INTO t (v) VALUES ('Quetzalcoatl-1948'), ('keep')")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE t SET v = 'sealed' WHERE id = 1")
+            conn.exec_driver_sql("DELETE FROM t WHERE v = 'keep'")
+    finally:
+        engine.dispose()
+    stored = path.read_bytes()
+    assert b"sealed" in stored and b"Quetzalcoatl" not in stored and b"keep" not in stored
