@@ -3,12 +3,14 @@
 A patient with a name, date of birth and hospital number found nowhere else is enrolled and
 driven through the whole journey (labels printed with identity, the bag's QR scanned at the
 manufacturer, the wristband scanned at the bedside). Then the raw SQLite file (with its WAL)
-or every PostgreSQL table as text is searched for each canary string in every form: as typed,
+or PostgreSQL's ``pg_dump`` text is searched for each canary string in every form: as typed,
 upper and lower case, the date as ``YYYYMMDD``, ``YYYY-MM-DD`` and ``DD/MM/YYYY``.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,11 +33,22 @@ def canary_forms() -> tuple[str, ...]:
 
 
 def stored_text(database: Any) -> str:
-    """The SQLite file's bytes (and its WAL) as text, or every PostgreSQL row as text."""
+    """The SQLite file's bytes (and its WAL) as text; PostgreSQL's ``pg_dump`` (every row as
+    text, where pg_dump is not installed)."""
     path = sqlite_path(database.engine.url)
     if path is not None:
         files = [path, path.with_name(path.name + "-wal")]
         return b"".join(f.read_bytes() for f in files if f.exists()).decode("latin-1")
+    if shutil.which("pg_dump"):
+        libpq = database.engine.url.set(drivername="postgresql")
+        dump = subprocess.run(
+            ["pg_dump", "--no-owner", f"--dbname={libpq.render_as_string(hide_password=False)}"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return dump.stdout
     with database.engine.connect() as conn:
         names = conn.execute(
             text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
