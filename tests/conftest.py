@@ -29,6 +29,7 @@ from app.access.passwords import use_hasher
 from app.access.users import authenticate, create_first_admin, create_user
 from app.core.actor import Actor
 from app.core.audit_key import ensure_key
+from app.core.clinic_key import ensure_clinic_key
 from app.core.database import Database, open_database
 from app.core.unit_of_work import UnitOfWork
 from db.engine import make_engine
@@ -40,6 +41,8 @@ use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 # The run's audit key, in the private config directory above (as `coi init` makes it): every
 # database the tests create is keyed with it, and the CLI subprocesses find it there too.
 ensure_key(record_in_settings=False)
+# And the clinic key that seals patient identity (a clinic workstation's).
+ensure_clinic_key(record_in_settings=False)
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"

@@ -8,9 +8,17 @@ from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QMessageBox
 
-from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
+from app.core import (
+    CoiError,
+    log_directory,
+    open_database,
+    password_wanted,
+    resolve_database_url,
+    resolve_station,
+    with_password,
+)
 from ui.shell import (
     LoginDialog,
     apply_style,
@@ -56,12 +64,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     # worker thread that happens to allocate when a collection is due.
     GuiThreadCollector(app).install()
     apply_style(app)
+    url = resolve_database_url(db_url)
     try:
-        database = open_database(resolve_database_url(db_url))
+        database = open_database(url)
     except CoiError as exc:
-        log.warning("cannot open the database: %s", exc.message)
-        show_error_box(None, exc)
-        return 2
+        typed = _ask_password(url, exc)
+        try:
+            if typed is None:
+                raise
+            database = open_database(with_password(url, typed))
+        except CoiError as final:
+            log.warning("cannot open the database: %s", final.message)
+            show_error_box(None, final)
+            return 2
     login = LoginDialog(database, resolve_station())
     # Shown before the sign-in services and the main window are imported: they load behind it.
     QTimer.singleShot(0, warm_up_sign_in)
@@ -75,6 +90,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = app.exec()
     database.dispose()
     return status
+
+
+def _ask_password(url: str, error: CoiError) -> str | None:
+    """The database password, asked when the server wants one the settings do not hold.
+
+    It is never written to the settings file; with no keyring it is asked at every start.
+    """
+    if not password_wanted(url, error.message):
+        return None
+    password, given = QInputDialog.getText(
+        None,
+        "Database password",
+        f"{error.message}\n\nThe password is not saved on this computer (it is kept only in "
+        "its keyring, and there is none, or it holds none). Type the database password:",
+        QLineEdit.EchoMode.Password,
+    )
+    return password if given and password else None
 
 
 if __name__ == "__main__":

@@ -12,7 +12,16 @@ from app.access.case_access import (
     visible_cases,
 )
 from app.access.duties import batch_participants, ensure_independent_qp, ensure_second_person
-from app.access.identity import PatientIdentityView, identity_of
+from app.access.identity import (
+    PatientIdentityView,
+    birth_mac,
+    hidden_view,
+    hospital_number_mac,
+    identity_of,
+    new_identity,
+    open_identity,
+    sealed_identity_values,
+)
 from app.access.lockout import ensure_may_sign_in, refuse_wrong_password
 from app.access.navigation import CLINIC, MANUFACTURING, QUALITY, Section, role_names, sections_for
 from app.access.passwords import check_policy, hash_password, use_hasher, verify_password
@@ -49,6 +58,7 @@ __all__ = [
     "Section",
     "authenticate",
     "batch_participants",
+    "birth_mac",
     "change_own_password",
     "check_password",
     "check_policy",
@@ -60,15 +70,20 @@ __all__ = [
     "ensure_may_sign_in",
     "ensure_second_person",
     "hash_password",
+    "hidden_view",
+    "hospital_number_mac",
     "identity_of",
     "list_users",
     "may_see_identity",
     "may_view_cases",
+    "new_identity",
+    "open_identity",
     "parse_role",
     "refuse_wrong_password",
     "require_role",
     "require_site",
     "role_names",
+    "sealed_identity_values",
     "sections_for",
     "set_password",
     "unlock_user",

@@ -23,8 +23,10 @@ from app.core import (
     Settings,
     ValidationFailed,
     connect,
+    forget_url_password,
     load_settings,
     save_settings,
+    save_url_password,
     settings_path,
 )
 from app.scanning import ScannerSettings
@@ -102,12 +104,30 @@ def check_database_url(url: str) -> str:
     return url
 
 
-def save_database_url(actor: Actor, url: str | None) -> Path:
-    """Store the database URL for the next start; None or blank goes back to the default."""
+@dataclass(frozen=True)
+class SavedDatabaseUrl:
+    """Where the URL was saved, and where its password went (in words)."""
+
+    path: Path
+    note: str
+
+
+def save_database_url(actor: Actor, url: str | None) -> SavedDatabaseUrl:
+    """Store the database URL for the next start; None or blank goes back to the default.
+
+    The settings file never holds the password: it goes to the keyring, or, where there is
+    none, is not saved and is asked at the next start (the note says which).
+    """
     require_role(actor, Role.ADMIN, doing="change the database connection")
     checked = check_database_url(url) if url and url.strip() else None
     settings = load_settings()
-    return save_settings(replace(settings, database_url=checked))
+    if settings.database_url:
+        forget_url_password(settings.database_url)
+    if checked is None:
+        path = save_settings(replace(settings, database_url=None))
+        return SavedDatabaseUrl(path, "")
+    saved = save_url_password(checked)
+    return SavedDatabaseUrl(save_settings(replace(settings, database_url=saved.url)), saved.note)
 
 
 def _with_timeout(url: str) -> str:

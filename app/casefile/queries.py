@@ -21,15 +21,23 @@ from app.access import (
     CLINIC_ROLES,
     MANUFACTURER_ROLES,
     PatientIdentityView,
+    hospital_number_mac,
     may_see_identity,
     may_view_cases,
+    open_identity,
     visible_case,
     visible_cases,
 )
 from app.core import (
     Actor,
+    ClinicKey,
     Database,
+    IdentityUnreadable,
+    NotFound,
+    NotPermitted,
+    bound_to,
     checked_search,
+    clinic_key,
     coi_fragment,
     coi_text,
     din_text,
@@ -121,7 +129,9 @@ class CasePage:
     total: int
 
 
-def _search(actor: Actor, text: str, identity: bool) -> ColumnElement[bool] | None:
+def _search(
+    session: Session, actor: Actor, text: str, identity: bool
+) -> ColumnElement[bool] | None:
     term = checked_search(text.strip(), "search text")
     fragment = coi_fragment(term)
     conditions: list[ColumnElement[bool]] = []
@@ -129,17 +139,38 @@ def _search(actor: Actor, text: str, identity: bool) -> ColumnElement[bool] | No
         conditions.append(Case.coi == fragment)  # a whole COI: one look-up in its unique index
     elif fragment:
         conditions.append(Case.coi.contains(fragment, autoescape=True))
-    if identity and term:
-        # Patients are matched in their own table first, so the case scan only tests membership.
+    key = clinic_key() if identity and term else None
+    if key is not None:
+        # The identity is sealed: a hospital number is found by its keyed hash, a family name
+        # by opening the clinic's names here (never a plain-text column).
         patients = select(PatientIdentity.patient_id).where(
             PatientIdentity.clinic_site_id == actor.site_id,
-            or_(
-                PatientIdentity.hospital_number.icontains(term, autoescape=True),
-                PatientIdentity.family_name.icontains(term, autoescape=True),
-            ),
+            PatientIdentity.hospital_number_mac == hospital_number_mac(key, term),
         )
         conditions.append(Case.patient_id.in_(patients))
+        named = _named(session, actor, term, key)
+        if named:
+            conditions.append(Case.patient_id.in_(named))
     return or_(*conditions) if conditions else None
+
+
+def _named(session: Session, actor: Actor, term: str, key: ClinicKey) -> list[uuid.UUID]:
+    """The clinic's patients whose family name contains ``term`` (case folded)."""
+    wanted = term.casefold()
+    rows = session.execute(
+        select(PatientIdentity.id, PatientIdentity.patient_id, PatientIdentity.family_name).where(
+            PatientIdentity.clinic_site_id == actor.site_id
+        )
+    )
+    found = []
+    for row_id, patient_id, sealed in rows:
+        try:
+            name = key.open(sealed, bound_to(PatientIdentity.__tablename__, "family_name", row_id))
+        except IdentityUnreadable:
+            continue
+        if wanted in name.casefold():
+            found.append(patient_id)
+    return found
 
 
 NEWEST_FIRST = (Case.enrolled_at.desc(), Case.id.desc())
@@ -182,7 +213,7 @@ def case_page(session: Session, actor: Actor, wanted: CaseFilter) -> CasePage:
     where = [visible_cases(actor)]
     if stage is not None:
         where.append(Case.stage == stage)
-    matching = _search(actor, search, identity)
+    matching = _search(session, actor, search, identity)
     if matching is not None:
         where.append(matching)
     # Only the ids are ordered and cut to the page; the page's rows are read after (a deferred
@@ -206,27 +237,23 @@ def case_page(session: Session, actor: Actor, wanted: CaseFilter) -> CasePage:
         Case.enrolled_at,
     ).join(page_ids, page_ids.c.id == Case.id)
     if identity:
-        page = page.add_columns(
-            PatientIdentity.family_name,
-            PatientIdentity.given_name,
-            PatientIdentity.date_of_birth,
-            PatientIdentity.hospital_number,
-        ).outerjoin(PatientIdentity, PatientIdentity.patient_id == Case.patient_id)
+        page = page.add_columns(PatientIdentity).outerjoin(
+            PatientIdentity, PatientIdentity.patient_id == Case.patient_id
+        )
     ensure_standing(session, actor)
     total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
     found = session.execute(page.order_by(*NEWEST_FIRST)).all()
     sites = site_names(
         session, [r.clinic_site_id for r in found] + [r.manufacturing_site_id for r in found]
     )
-    return CasePage(tuple(_row(r, sites, identity) for r in found), total)
+    key = clinic_key() if identity else None
+    return CasePage(tuple(_row(r, sites, identity, key) for r in found), total)
 
 
-def _row(row: Any, sites: dict[Any, str], identity: bool) -> CaseRow:
+def _row(row: Any, sites: dict[Any, str], identity: bool, key: ClinicKey | None) -> CaseRow:
     name = None
-    if identity and row.family_name is not None:
-        name = PatientIdentityView(
-            row.family_name, row.given_name, row.date_of_birth, row.hospital_number
-        ).display_name
+    if identity and row.PatientIdentity is not None:
+        name = open_identity(row.PatientIdentity, key).display_name
     return CaseRow(
         id=row.id,
         coi=row.coi,

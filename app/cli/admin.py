@@ -25,7 +25,7 @@ from app.cli.common import (
     station,
 )
 from app.cli.output import print_json
-from app.core import Database, UnitOfWork, ensure_key
+from app.core import Database, UnitOfWork, ensure_clinic_key, ensure_key
 from app.labelling import add_printer, list_printers
 from db.enums import PrinterKind
 
@@ -42,6 +42,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_db_option(init)
     init.add_argument("--admin-username", default="admin")
     init.add_argument("--admin-name", default="Administrator")
+    init.add_argument(
+        "--no-clinic-key",
+        action="store_true",
+        help="make no clinic key (a manufacturing workstation: patient identity stays hidden)",
+    )
     init.set_defaults(handler=run_init)
 
     user = commands.add_parser("user", help="manage user accounts")
@@ -106,7 +111,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_init(args: argparse.Namespace) -> int:
-    """Create the audit key if there is none; upgrade the schema (keying a migrated chain);
+    """Create the audit key and (unless ``--no-clinic-key``) the clinic key if there are none;
+    upgrade the schema (keying a migrated chain, sealing identity written before encryption);
     create the first administrator on an empty database."""
     key, created = ensure_key()
     if created:
@@ -115,6 +121,15 @@ def run_init(args: argparse.Namespace) -> int:
             "workstations of a shared database install it with `coi key import`",
             file=sys.stderr,
         )
+    if not args.no_clinic_key:
+        clinic, made = ensure_clinic_key()
+        if made:
+            print(
+                f"created the clinic key {clinic.path} (key id {clinic.key_id}): it seals "
+                "patient identity; back it up (without it the identities cannot be read), and "
+                "install it on the clinic's other workstations with `coi key import --clinic`",
+                file=sys.stderr,
+            )
     with database_from(args) as database:
         if count_users(database) == 0:
             password = read_password("Password for the first administrator", "COI_ADMIN_PASSWORD")

@@ -178,11 +178,13 @@ def case_json(view: CaseView) -> dict[str, Any]:
         "manufacturing_date": _iso(view.manufacturing_slot_date),
         "enrolled_at": view.enrolled_at.isoformat(),
     }
-    if view.patient is not None:
+    if view.patient is not None and view.patient.problem is not None:
+        out["patient"] = {"hidden": view.patient.problem}
+    elif view.patient is not None:
         out["patient"] = {
             "family_name": view.patient.family_name,
             "given_name": view.patient.given_name,
-            "date_of_birth": view.patient.date_of_birth.isoformat(),
+            "date_of_birth": view.patient.born(),
             "hospital_number": view.patient.hospital_number,
         }
     return out

@@ -9,7 +9,7 @@ from pathlib import Path
 from app.access import authenticate
 from app.cli.common import add_db_option, database_from, require_password, station
 from app.cli.output import print_json
-from app.core import ensure_key, remove_anchor
+from app.core import ensure_clinic_key, ensure_key, remove_anchor
 from app.demo import run_demo, seed_demo
 
 
@@ -75,6 +75,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
         args.db = f"sqlite:///{target.resolve()}"
         remove_anchor(args.db)  # the anchor of the demo database deleted just now
     ensure_key()
+    ensure_clinic_key()  # the demo enrols patients: its one workstation is also the clinic's
     with database_from(args) as database:
         summary = run_demo(database, out, station(), showcase=args.showcase)
     (out / "summary.json").write_text(

@@ -426,3 +426,13 @@ def verify_chain(
 def values_of(mapping: dict[str, Any]) -> dict[str, Any]:
     """Canonical forms of column values for an event's old/new values."""
     return {key: canonical_value(value) for key, value in mapping.items()}
+
+
+def lock_chain(connection: Connection) -> None:
+    """Serialise with every append to the chain, inside the caller's transaction."""
+    _lock_chain(connection)
+
+
+def binding_of(connection: Connection) -> KeyedPart | None:
+    """Which part of the chain is keyed, and with which key (None: the binding is missing)."""
+    return _binding(connection)

@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.config import audit_key_path, load_settings, save_settings
-from app.core.errors import (
-    AuditKeyMismatch,
-    AuditKeyMissing,
-    AuditKeyProblem,
-    CoiError,
-    ValidationFailed,
-)
+from app.core.errors import AuditKeyMismatch, AuditKeyMissing, AuditKeyProblem, ValidationFailed
+from app.core.key_files import KEY_BYTES, read_key_file, read_key_to_import, write_key_file
 
-KEY_BYTES = 32
 _KEY_ID_LABEL = b"COI-AUDIT-KEY-ID v1"
 _IMPORT_HINT = (
     "On the first workstation `coi init` creates it; on another workstation of a shared "
@@ -54,45 +47,20 @@ def key_id_of(secret: bytes) -> str:
     return hmac.digest(secret, _KEY_ID_LABEL, hashlib.sha256).hex()[:16]
 
 
-_CACHE: dict[Path, tuple[tuple[int, int, int], AuditKey]] = {}
-
-
 def _read(path: Path) -> AuditKey:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
+    secret = read_key_file(
+        path,
+        name="audit key",
+        problem=AuditKeyProblem,
+        hint="Import the key again with `coi key import FILE`.",
+    )
+    if secret is None:
         raise AuditKeyMissing(
             f"The audit key is missing: {path} does not exist. The audit trail is keyed with "
             f"it and is neither written nor verified without it. {_IMPORT_HINT}"
-        ) from None
-    except OSError as exc:
-        raise AuditKeyProblem(f"The audit key {path} cannot be read: {exc}.") from exc
-    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    cached = _CACHE.get(path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    secret = _secret_in(
-        path,
-        AuditKeyProblem,
-        f"The audit key {path}",
-        f"The audit key file {path} is damaged",
-        "Import the key again with `coi key import FILE`.",
-    )
-    key = AuditKey(secret, path)
-    _CACHE[path] = (stamp, key)
-    return key
+        )
+    return AuditKey(secret, path)
 
-
-def _secret_in(path: Path, error: type[CoiError], named: str, wrong_size: str, hint: str) -> bytes:
-    """The key bytes in ``path``; ``error`` (``named`` cannot be read, or ``wrong_size``
-    followed by the sizes and ``hint``) when it cannot be read or is not a key's size."""
-    try:
-        secret = path.read_bytes()
-    except OSError as exc:
-        raise error(f"{named} cannot be read: {exc}.") from exc
-    if len(secret) != KEY_BYTES:
-        raise error(f"{wrong_size}: it holds {len(secret)} bytes, a key holds {KEY_BYTES}. {hint}")
-    return secret
 
 
 def load_key(path: Path | None = None) -> AuditKey:
@@ -112,17 +80,6 @@ def require_key(key_id: str, path: Path | None = None) -> AuditKey:
     return key
 
 
-def _write_new(path: Path, secret: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(descriptor, secret)
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    path.chmod(0o600)
-
-
 def ensure_key(*, record_in_settings: bool = True) -> tuple[AuditKey, bool]:
     """The configured key, created (random, mode 0600) when there is none; and whether new.
 
@@ -130,7 +87,7 @@ def ensure_key(*, record_in_settings: bool = True) -> tuple[AuditKey, bool]:
     """
     path = audit_key_path()
     if not path.exists():
-        _write_new(path, secrets.token_bytes(KEY_BYTES))
+        write_key_file(path, secrets.token_bytes(KEY_BYTES))
         if record_in_settings:
             _record_path(path)
         return load_key(path), True
@@ -149,7 +106,7 @@ def export_key(target: Path) -> AuditKey:
     if target.exists():
         raise ValidationFailed(f"{target} exists already; choose a new file name.")
     try:
-        _write_new(target, key.secret)
+        write_key_file(target, key.secret)
     except OSError as exc:
         raise ValidationFailed(f"The key cannot be written to {target}: {exc}.") from exc
     return key
@@ -161,13 +118,7 @@ def import_key(source: Path, *, replace_existing: bool = False) -> tuple[AuditKe
     A different key already installed is kept unless ``replace_existing``; then it is moved
     aside (``audit.key.<key id>.replaced``), never deleted.
     """
-    secret = _secret_in(
-        source,
-        ValidationFailed,
-        f"The key file {source}",
-        f"{source} is not an audit key",
-        "(A key file is made by `coi key export FILE`.)",
-    )
+    secret = read_key_to_import(source, a_key="an audit key", made_by="coi key export FILE")
     path = audit_key_path()
     moved: Path | None = None
     if path.exists():
@@ -183,6 +134,6 @@ def import_key(source: Path, *, replace_existing: bool = False) -> tuple[AuditKe
             )
         moved = path.with_name(f"{path.name}.{current.key_id}.replaced")
         path.rename(moved)
-    _write_new(path, secret)
+    write_key_file(path, secret)
     _record_path(path)
     return load_key(path), moved

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,16 @@ from platformdirs import user_config_path
 
 from app.core.actor import default_station
 from app.core.errors import ConfigurationError
+from app.core.saved_secrets import save_url_password, split_password, with_saved_password
 from db.settings_url import APP_NAME, data_directory, default_database_url
+
+log = logging.getLogger(__name__)
 
 DATABASE_ENV = "COI_DATABASE_URL"
 SETTINGS_ENV = "COI_SETTINGS"
 STATION_ENV = "COI_STATION"
 AUDIT_KEY_ENV = "COI_AUDIT_KEY"
+CLINIC_KEY_ENV = "COI_CLINIC_KEY"
 
 
 def settings_path() -> Path:
@@ -38,6 +43,8 @@ class Settings:
     scanner: dict[str, Any] = field(default_factory=dict)
     audit_key_file: str | None = None
     """The audit key file (default: ``audit.key`` in the per-user config directory)."""
+    clinic_key_file: str | None = None
+    """The clinic key file (default: ``clinic.key`` in the per-user config directory)."""
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -53,7 +60,14 @@ def load_settings(path: Path | None = None) -> Settings:
         ) from exc
     if not isinstance(raw, dict):
         raise ConfigurationError(f"The settings file {path} must hold a JSON object.")
-    known = {"database_url", "station", "idle_lock_minutes", "scanner", "audit_key_file"}
+    known = {
+        "database_url",
+        "station",
+        "idle_lock_minutes",
+        "scanner",
+        "audit_key_file",
+        "clinic_key_file",
+    }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigurationError(
@@ -72,19 +86,44 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         "idle_lock_minutes": settings.idle_lock_minutes,
         "scanner": settings.scanner,
         "audit_key_file": settings.audit_key_file,
+        "clinic_key_file": settings.clinic_key_file,
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
 
 
 def resolve_database_url(cli_url: str | None = None, settings: Settings | None = None) -> str:
-    """``--db`` first, then ``COI_DATABASE_URL``, then the settings file, then the default."""
+    """``--db`` first, then ``COI_DATABASE_URL``, then the settings file, then the default.
+
+    The settings file's URL gets its password from the keyring; a password an earlier version
+    wrote into the settings file is moved to the keyring when there is one.
+    """
     if cli_url:
         return cli_url
     if os.environ.get(DATABASE_ENV):
         return os.environ[DATABASE_ENV]
+    from_file = settings is None
     settings = settings if settings is not None else load_settings()
-    return settings.database_url or default_database_url()
+    if not settings.database_url:
+        return default_database_url()
+    if from_file:
+        _move_password_to_keyring(settings)
+    return with_saved_password(settings.database_url)
+
+
+def _move_password_to_keyring(settings: Settings) -> None:
+    """Move a password saved in the settings file by an earlier version to the keyring."""
+    assert settings.database_url is not None
+    if split_password(settings.database_url)[1] is None:
+        return
+    saved = save_url_password(settings.database_url)
+    if saved.in_keyring:
+        save_settings(replace(settings, database_url=saved.url))
+        log.info("moved the database password from %s to the keyring", settings_path())
+    else:
+        log.warning(
+            "the settings file %s holds a database password: %s", settings_path(), saved.note
+        )
 
 
 def resolve_station(settings: Settings | None = None) -> str:
@@ -102,12 +141,20 @@ def config_directory() -> Path:
 
 def audit_key_path(settings: Settings | None = None) -> Path:
     """The audit key file: ``COI_AUDIT_KEY``, the settings file, or the config directory."""
-    if os.environ.get(AUDIT_KEY_ENV):
-        return Path(os.environ[AUDIT_KEY_ENV])
+    return _key_path(AUDIT_KEY_ENV, "audit_key_file", "audit.key", settings)
+
+
+def clinic_key_path(settings: Settings | None = None) -> Path:
+    """The clinic key file: ``COI_CLINIC_KEY``, the settings file, or the config directory."""
+    return _key_path(CLINIC_KEY_ENV, "clinic_key_file", "clinic.key", settings)
+
+
+def _key_path(variable: str, field_name: str, default_name: str, settings: Settings | None) -> Path:
+    if os.environ.get(variable):
+        return Path(os.environ[variable])
     settings = settings if settings is not None else load_settings()
-    if settings.audit_key_file:
-        return Path(settings.audit_key_file)
-    return config_directory() / "audit.key"
+    saved = getattr(settings, field_name)
+    return Path(saved) if saved else config_directory() / default_name
 
 
 def log_directory() -> Path:

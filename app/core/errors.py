@@ -168,3 +168,13 @@ class AuditKeyMissing(AuditKeyProblem):
 
 class AuditKeyMismatch(AuditKeyProblem):
     """The key file holds another key than the one the database's chain is keyed with."""
+
+
+class ClinicKeyProblem(CoiError):
+    """The clinic key that seals patient identity is missing, damaged or another one."""
+
+    title = "Clinic key problem"
+
+
+class IdentityUnreadable(ClinicKeyProblem):
+    """A stored patient identity cannot be opened: it was altered, or sealed under another key."""

@@ -15,10 +15,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.core import ValidationFailed, coi_text
+from app.access import birth_mac, hospital_number_mac, open_identity
+from app.core import ClinicKey, ValidationFailed, coi_text
 from app.journey.stages import STAGE_NAMES
 from db.enums import SideState
 from db.models import Case, PatientIdentity
@@ -85,26 +86,33 @@ def _stage_words(case: Case) -> str:
 def known_patients(
     session: Session,
     clinic_id: uuid.UUID,
+    key: ClinicKey,
     *,
     family_name: str,
     given_name: str,
     date_of_birth: date,
     hospital_number: str,
 ) -> tuple[KnownPatient, ...]:
-    """The clinic's patients with this hospital number, or this name and date of birth."""
+    """The clinic's patients with this hospital number, or this name and date of birth.
+
+    Found by their keyed hashes (the stored identity is sealed), then opened and compared; an
+    identity that does not open is refused in words, nothing is enrolled past it.
+    """
     number = hospital_number.strip().upper()
     rows = session.scalars(
         select(PatientIdentity).where(
             PatientIdentity.clinic_site_id == clinic_id,
             or_(
-                func.upper(PatientIdentity.hospital_number) == number,
-                PatientIdentity.date_of_birth == date_of_birth,
+                PatientIdentity.hospital_number_mac == hospital_number_mac(key, number),
+                PatientIdentity.birth_mac == birth_mac(key, date_of_birth),
             ),
         )
     )
     wanted = (name_key(family_name), name_key(given_name))
     found = []
-    for row in rows:
+    for stored in rows:
+        row = open_identity(stored, key).require_readable("check for a duplicate patient")
+        assert row.date_of_birth is not None  # a readable identity has its date
         same_number = row.hospital_number.upper() == number
         same_person = (
             row.date_of_birth == date_of_birth
@@ -113,11 +121,11 @@ def known_patients(
         if not (same_number or same_person):
             continue
         cases = session.scalars(
-            select(Case).where(Case.patient_id == row.patient_id).order_by(Case.enrolled_at)
+            select(Case).where(Case.patient_id == stored.patient_id).order_by(Case.enrolled_at)
         )
         found.append(
             KnownPatient(
-                patient_id=row.patient_id,
+                patient_id=stored.patient_id,
                 family_name=row.family_name,
                 given_name=row.given_name,
                 date_of_birth=row.date_of_birth,

@@ -10,9 +10,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.access import require_role
+from app.access import new_identity, require_role
 from app.core import (
     Actor,
+    ClinicKey,
     Database,
     NotPermitted,
     UnitOfWork,
@@ -20,13 +21,14 @@ from app.core import (
     issue_coi,
     load,
     now,
+    require_clinic_key,
 )
 from app.journey.duplicates import DuplicatePatient, KnownPatient, known_patients
 from app.journey.records import record_stage
 from app.journey.slots import book_slot, booking_date_problem
 from app.journey.views import CaseView, case_view
 from db.enums import CaseStage, Role, SiteKind, SlotKind
-from db.models import Case, Patient, PatientIdentity, Product, Site
+from db.models import Case, Patient, Product, Site
 
 HOSPITAL_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
 """Letters and digits only, so the number can be bar-coded (ISBT 128 data structure 025)."""
@@ -170,7 +172,7 @@ def _cases(known: KnownPatient) -> str:
 
 
 def _matching_patient(
-    uow: UnitOfWork, clinic: Site, enrolment: Enrolment, entered: _Checked
+    uow: UnitOfWork, key: ClinicKey, clinic: Site, enrolment: Enrolment, entered: _Checked
 ) -> tuple[uuid.UUID | None, str | None]:
     """The patient record to enrol (None: a new one) and the audit reason of the decision.
 
@@ -180,6 +182,7 @@ def _matching_patient(
     known = known_patients(
         uow.session,
         clinic.id,
+        key,
         family_name=entered.family_name,
         given_name=entered.given_name,
         date_of_birth=enrolment.date_of_birth,
@@ -241,12 +244,15 @@ def _matching_patient(
     return None, None
 
 
-def _new_patient(uow: UnitOfWork, clinic: Site, enrolment: Enrolment, entered: _Checked) -> Patient:
+def _new_patient(
+    uow: UnitOfWork, key: ClinicKey, clinic: Site, enrolment: Enrolment, entered: _Checked
+) -> Patient:
     patient = Patient(clinic_site_id=clinic.id)
     uow.add(patient)
     uow.flush()
     uow.add(
-        PatientIdentity(
+        new_identity(
+            key,
             patient_id=patient.id,
             clinic_site_id=clinic.id,
             family_name=entered.family_name,
@@ -262,6 +268,7 @@ def enrol_patient(database: Database, actor: Actor, enrolment: Enrolment) -> Cas
     """Enrol a patient at the coordinator's own clinic, book both slots, issue the COI."""
     require_role(actor, Role.CLINIC_COORDINATOR, doing="enrol patients")
     entered = _check(enrolment)
+    key = require_clinic_key("enrol a patient")
     with UnitOfWork(database, actor) as uow:
         clinic = uow.session.get(Site, actor.site_id) if actor.site_id else None
         if clinic is None or clinic.kind is not SiteKind.CLINIC:
@@ -278,11 +285,11 @@ def enrol_patient(database: Database, actor: Actor, enrolment: Enrolment) -> Cas
         )
         if manufacturer is None:
             raise ValidationFailed(f"There is no manufacturing site {site_code[:40]!r}.")
-        patient_id, decision = _matching_patient(uow, clinic, enrolment, entered)
+        patient_id, decision = _matching_patient(uow, key, clinic, enrolment, entered)
         book_slot(uow.session, clinic, SlotKind.APHERESIS, entered.collection)
         book_slot(uow.session, manufacturer, SlotKind.MANUFACTURING, entered.slot)
         if patient_id is None:
-            patient_id = _new_patient(uow, clinic, enrolment, entered).id
+            patient_id = _new_patient(uow, key, clinic, enrolment, entered).id
         coi = issue_coi(uow.session, clinic)
         case = Case(
             coi=coi.code,

@@ -63,6 +63,8 @@ def bedside_check(
         require_site(actor, case.clinic_site_id, doing="infuse this patient")
         ensure_case_matches_trail(uow, case, refused="infusion refused")
         identity = identity_of(uow.session, case)
+        if identity is not None:
+            identity.require_readable("check the patient's wristband against the enrolment")
         _check_second_identifier(
             bool(look_alikes(uow.session, case, with_identity=True)),
             identity.date_of_birth if identity else None,

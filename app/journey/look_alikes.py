@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.access import may_see_identity
-from app.core import Actor, Database, coi_text, din_text, load
+from app.access import may_see_identity, open_identity
+from app.core import Actor, Database, clinic_key, coi_text, din_text, load
 from app.journey.stages import FINAL_SIDE_STATES
 from db.enums import CaseStage
 from db.models import Case, PatientIdentity, Unit
@@ -133,21 +133,34 @@ def look_alikes(session: Session, case: Case, *, with_identity: bool) -> tuple[L
 
 
 def _same_person(session: Session, case: Case, others: list[Case]) -> set[uuid.UUID]:
-    """The patients of ``others`` with this case's patient's family name and date of birth."""
+    """The patients of ``others`` with this case's patient's family name and date of birth.
+
+    Found by the keyed hash of the date of birth, then compared opened; without the clinic
+    key (a manufacturing workstation) no identity is compared.
+    """
+    key = clinic_key()
     mine = session.scalar(
         select(PatientIdentity).where(PatientIdentity.patient_id == case.patient_id)
     )
-    if mine is None:
+    if mine is None or key is None or mine.birth_mac is None:
+        return set()
+    me = open_identity(mine, key)
+    if me.problem is not None:
         return set()
     rows = session.scalars(
-        select(PatientIdentity.patient_id).where(
+        select(PatientIdentity).where(
             PatientIdentity.patient_id.in_([o.patient_id for o in others]),
             PatientIdentity.patient_id != case.patient_id,
-            func.lower(PatientIdentity.family_name) == mine.family_name.lower(),
-            PatientIdentity.date_of_birth == mine.date_of_birth,
+            PatientIdentity.birth_mac == mine.birth_mac,
         )
     )
-    return set(rows)
+    family = me.family_name.lower()
+    return {
+        row.patient_id
+        for row in rows
+        if (other := open_identity(row, key)).problem is None
+        and other.family_name.lower() == family
+    }
 
 
 def case_look_alikes(database: Database, actor: Actor, case_id: uuid.UUID) -> tuple[LookAlike, ...]:

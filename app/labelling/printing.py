@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.access import identity_of, may_see_identity, require_site
 from app.core import (
     Actor,
+    ClinicKey,
     CoiError,
     Database,
     DatabaseUnavailable,
@@ -30,6 +31,7 @@ from app.core import (
     UnitOfWork,
     ValidationFailed,
     load,
+    require_clinic_key,
 )
 from app.labelling.raw_tcp import send_raw
 from app.labelling.records import (
@@ -82,6 +84,8 @@ def _content(uow: UnitOfWork, unit: Unit, show_identity: bool) -> LabelContent:
     case = load(uow.session, Case, unit.case_id, "case")
     product = load(uow.session, Product, case.product_id, "product")
     identity = identity_of(uow.session, case) if show_identity else None
+    if identity is not None:
+        identity.require_readable("print a label that carries the patient's identity")
     return LabelContent(
         coi=parse_coi(unit.coi),
         din=parse_din(f"{unit.din}00") if unit.din else None,
@@ -95,6 +99,14 @@ def _content(uow: UnitOfWork, unit: Unit, show_identity: bool) -> LabelContent:
         unit_description=_description(unit),
         volume_ml=unit.volume_ml,
     )
+
+
+def _identity_key(content: LabelContent) -> ClinicKey | None:
+    """The clinic key to seal a payload that carries the patient's identity (else None)."""
+    carries = (content.patient_name, content.patient_date_of_birth, content.hospital_number)
+    if all(value is None for value in carries):
+        return None
+    return require_clinic_key("record a label that carries the patient's identity")
 
 
 def _description(unit: Unit) -> str:
@@ -177,6 +189,7 @@ def print_unit_label(
             reprint_of=previous[-1] if previous else None,
             reason=reprint_reason.strip() if previous and reprint_reason else None,
             send_state=SENDING if networked else None,  # committed before a byte is sent
+            seal_with=_identity_key(content),
         )
         job: _Job | None = None
         if target is not None and networked:

@@ -17,8 +17,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.access import require_role, require_site, visible_case
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_print_serial, load
+from app.core import (
+    Actor,
+    ClinicKey,
+    Database,
+    UnitOfWork,
+    ValidationFailed,
+    issue_print_serial,
+    load,
+    sealed_payload,
+)
 from app.scanning import UNIT_KIND_NAMES, Expectation, check_scan
+from db.base import new_id
 from db.enums import LabelStatus, Role
 from db.models import Label, Site, Unit
 from db.types import utc_now
@@ -141,22 +151,26 @@ def issue_label(
     reason: str | None = None,
     serial: str | None = None,
     send_state: str | None = None,
+    seal_with: ClinicKey | None = None,
 ) -> Label:
     """Record a label printed for ``unit`` in the caller's transaction.
 
     ``serial`` is the print serial the label's 2-D symbol carries (`next_print_serial`); a
     record made without one still gets its own. ``send_state`` is ``sending`` for a ZPL job
-    recorded before it is sent.
+    recorded before it is sent. ``seal_with``: the payload carries the patient's identity and
+    is stored sealed with this clinic key (found again by its symbols' keyed hashes).
     """
     require_role(uow.actor, *PRINT_ROLES, doing="print labels")
     if not 1 <= copies <= 10:
         raise ValidationFailed("Print between 1 and 10 copies of a label.")
     if uow.actor.user_id is None:
         raise ValidationFailed("Labels are printed by a signed-in person.")
+    label_id = new_id()
     label = Label(
+        id=label_id,
         unit_id=unit.id,
         template=template,
-        payload=payload,
+        payload=payload if seal_with is None else sealed_payload(seal_with, label_id, payload),
         serial=serial or next_print_serial(uow),
         status=LabelStatus.ISSUED,
         printer_name=printer_name,

@@ -36,6 +36,13 @@ class ScannedIdentity:
     product_code: str | None = None
     text: str = ""
     """The scanned data without its AIM prefix and line end (the text a symbol encodes)."""
+    birth_date: str | None = None
+    """ISBT 128 data structure 024, the patient's date of birth (ISO)."""
+
+    @property
+    def carries_identity(self) -> bool:
+        """Whether the scan names a patient (hospital number, GSRN or date of birth)."""
+        return any((self.patient_identifier, self.gsrn, self.birth_date))
 
 
 def identify(result: ScanResult) -> ScannedIdentity:
@@ -52,6 +59,7 @@ def identify(result: ScanResult) -> ScannedIdentity:
         gsrn=fields.get("8018"),
         product_code=fields.get("product_code"),
         text=result.data,
+        birth_date=fields.get("patient_birth_date"),
     )
 
 

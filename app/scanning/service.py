@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core import Actor, Database, ScanMismatch, UnitOfWork
+from app.core import (
+    Actor,
+    Database,
+    ScanMismatch,
+    UnitOfWork,
+    bound_to,
+    clinic_key,
+    symbol_mac,
+)
 from app.quality import open_deviation
 from app.scanning.capture import captured
 from app.scanning.raw_text import LONGEST_SCAN, scan_text_problem
@@ -32,6 +40,7 @@ from app.scanning.rules import (
     judge_print,
 )
 from app.scanning.wristband import SCAN_THE_WRISTBAND
+from db.base import new_id
 from db.enums import LabelStatus, ScanOutcome, UnitKind
 from db.models import Case, Label, Scan, Unit, User
 from labels.scan import parse_scan
@@ -101,6 +110,13 @@ def _printed_here(session: Session, text: str) -> bool:
     """True when a label this database printed carries exactly ``text`` in one of its codes."""
     if not text or len(text) > _LONGEST_PAYLOAD or text != storable(text):
         return False
+    key = clinic_key()
+    if key is not None:  # a label that carries identity is sealed: found by a symbol's hash
+        mac = symbol_mac(key, text)
+        sealed = select(Label.payload).where(Label.payload.contains(mac, autoescape=True))
+        for payload in session.scalars(sealed):
+            if mac in json.loads(payload).get("symbol_macs", ()):
+                return True
     escaped = json.dumps(text, ensure_ascii=False)[1:-1]  # as the payload JSON holds it
     query = select(Label.payload).where(Label.payload.contains(escaped, autoescape=True))
     for payload in session.scalars(query):
@@ -123,6 +139,16 @@ def _judged(
     return unit, tuple(storable(r) for r in reasons)  # a reason may quote the scan
 
 
+def _stored_raw(scan_id: uuid.UUID, text: str, identifying: bool) -> str:
+    """The scan's text as stored: sealed with the clinic key when it names a patient (a
+    wristband, a bag label's hospital number or date of birth) and the key is here; as read
+    otherwise (a manufacturing site removes identity before it is stored)."""
+    key = clinic_key() if identifying else None
+    if key is None:
+        return text
+    return key.seal(text, bound_to(Scan.__tablename__, "raw_text", scan_id))
+
+
 def _scan_row(
     actor: Actor,
     stored: str,
@@ -139,9 +165,13 @@ def _scan_row(
         outcome = ScanOutcome.MISMATCH
     else:
         outcome = ScanOutcome.UNREADABLE
+    scan_id = new_id()
     return Scan(
+        id=scan_id,
         station=actor.station,
-        raw_text=storable(stored),
+        raw_text=_stored_raw(
+            scan_id, storable(stored), expected.wants == "patient" or scanned.carries_identity
+        ),
         parsed_kind=scanned.kind,
         purpose=expected.purpose,
         expected=json.dumps(expected.as_dict(), sort_keys=True),

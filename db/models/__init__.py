@@ -9,7 +9,7 @@ from db.models.exchange import ExchangeBundle, PartnerEvent, PartnerKey
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
-from db.models.patients import CoiSequence, Patient, PatientIdentity
+from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIdentity
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
 from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
@@ -25,6 +25,7 @@ __all__ = [
     "CustodyEvent",
     "Deviation",
     "ExchangeBundle",
+    "IdentitySealing",
     "Label",
     "LoggerFile",
     "LoggerReading",

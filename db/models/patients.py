@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import IDENTITY, Base, Versioned
@@ -20,17 +19,26 @@ class Patient(Versioned, Base):
 
 
 class PatientIdentity(Versioned, Base):
-    """Name, date of birth and hospital number; only clinic roles may read this table."""
+    """Name, date of birth and hospital number, sealed with the clinic key (AES-GCM).
+
+    Only clinic roles may read this table, and only a workstation holding the clinic key can
+    open it (``app.core.clinic_key``): each identity column holds ``coi-enc1:...`` bound to its
+    row and column. ``hospital_number_mac`` (of the upper-case number) and ``birth_mac`` (of
+    the ISO date) are keyed hashes for look-ups; NULL only on a row migrated from plain text
+    and not yet sealed (a database upgraded where there was no clinic key).
+    """
 
     __tablename__ = "patient_identity"
-    __table_args__ = (UniqueConstraint("clinic_site_id", "hospital_number"),)
+    __table_args__ = (UniqueConstraint("clinic_site_id", "hospital_number_mac"),)
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), unique=True)
     clinic_site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))
-    family_name: Mapped[str] = mapped_column(String(200), info=IDENTITY)
-    given_name: Mapped[str] = mapped_column(String(200), info=IDENTITY)
-    date_of_birth: Mapped[date] = mapped_column(info=IDENTITY)
-    hospital_number: Mapped[str] = mapped_column(String(64), info=IDENTITY)
+    family_name: Mapped[str] = mapped_column(Text, info=IDENTITY)
+    given_name: Mapped[str] = mapped_column(Text, info=IDENTITY)
+    date_of_birth: Mapped[str] = mapped_column(Text, info=IDENTITY)
+    hospital_number: Mapped[str] = mapped_column(Text, info=IDENTITY)
+    hospital_number_mac: Mapped[str | None] = mapped_column(String(64))
+    birth_mac: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class CoiSequence(Versioned, Base):
@@ -43,3 +51,18 @@ class CoiSequence(Versioned, Base):
     fin: Mapped[str] = mapped_column(String(5))
     year: Mapped[int] = mapped_column()
     last_value: Mapped[int] = mapped_column(default=0)
+
+
+class IdentitySealing(Base):
+    """Whether rows written before identity was encrypted still wait to be sealed (one row).
+
+    Migration 0014 sets ``pending`` on a database that held patients, labels or scans; the
+    application, holding the clinic key, seals them (and the audit values that name them) and
+    clears it, with an audit event saying so.
+    """
+
+    __tablename__ = "identity_sealing"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    pending: Mapped[bool] = mapped_column()

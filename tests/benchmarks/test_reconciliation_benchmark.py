@@ -165,7 +165,7 @@ def _case(filler: _Filler, n: int) -> None:
         clinic_site_id=refs["clinic"],
         family_name=f"Family{n}",
         given_name="Bench",
-        date_of_birth=date(1970, 1, 1) + timedelta(days=n % 9000),
+        date_of_birth=(date(1970, 1, 1) + timedelta(days=n % 9000)).isoformat(),
         hospital_number=f"BENCH{n:08d}",
     )
     case = filler.create(

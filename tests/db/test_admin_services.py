@@ -666,12 +666,14 @@ def test_scanner_settings_and_database_url_go_to_the_settings_file(
     assert load_settings().scanner == scanner  # nothing refused was written
 
     url = "postgresql+psycopg://coi:s3cret@db.example:5432/coi"
-    save_database_url(admin, url)
+    saved = save_database_url(admin, url)
+    assert "s3cret" not in settings_file.read_text(encoding="utf-8")  # never in a plain file
+    assert saved.note  # where the password went, or why it was not saved
     stored = json.loads(settings_file.read_text(encoding="utf-8"))
-    assert stored["database_url"] == url
+    assert stored["database_url"] == "postgresql+psycopg://coi@db.example:5432/coi"
     assert stored["scanner"] == scanner  # kept
     seen = read_station_settings(admin)
-    assert seen.saved_url_shown == "postgresql+psycopg://coi:***@db.example:5432/coi"
+    assert seen.saved_url_shown == "postgresql+psycopg://coi@db.example:5432/coi"
     assert seen.path == settings_file
     with pytest.raises(ValidationFailed, match="is not usable"):
         save_database_url(admin, "mysql://root@localhost/coi")

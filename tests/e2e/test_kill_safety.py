@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from app.audit import reconcile_database
-from app.core import Database, open_database, verify_database
+from app.core import Database, bound_to, clinic_key, open_database, verify_database
 from app.core.audit_anchor import read_anchor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +90,18 @@ def _kill(process: subprocess.Popen[str], stderr: Path) -> list[list[str]]:
     return [line[1:] for line in lines]
 
 
+def _hospital_numbers(connection: Connection, *, prefix: str) -> list[str]:
+    """The stored hospital numbers that begin with ``prefix`` (opened: they are sealed)."""
+    key = clinic_key()
+    assert key is not None  # the run's clinic key (conftest), the writer's too
+    rows = connection.execute(text("SELECT id, hospital_number FROM patient_identity"))
+    opened = (
+        key.open(number, bound_to("patient_identity", "hospital_number", uuid.UUID(str(row_id))))
+        for row_id, number in rows
+    )
+    return [_key(number) for number in opened if number.startswith(prefix)]
+
+
 def _column(connection: Connection, sql: str) -> list[str]:
     return [_key(row[0]) for row in connection.execute(text(sql))]
 
@@ -124,10 +136,7 @@ def _check_records(database: Database, acked: Acknowledged) -> None:
         collected_records = set(
             _column(connection, "SELECT case_id FROM stage_record WHERE stage = 'collected'")
         )
-        enrolled_numbers = _column(
-            connection,
-            "SELECT hospital_number FROM patient_identity WHERE hospital_number LIKE 'K%'",
-        )
+        enrolled_numbers = _hospital_numbers(connection, prefix="K")
         audited = {
             (row[0], _key(row[1]))
             for row in connection.execute(text("SELECT record_type, record_id FROM audit_event"))

@@ -30,6 +30,7 @@ from app.audit.queries import (
 from app.core import chain_head, parse_seal
 from app.core.actor import Actor
 from app.core.audit_verify import verify_database
+from app.core.clinic_key import bound_to, clinic_key
 from app.core.database import Database
 from app.core.errors import NotFound, NotPermitted, ValidationFailed
 from app.core.unit_of_work import UnitOfWork
@@ -248,7 +249,13 @@ def test_admin_sees_every_event_with_patient_identity_hidden(trail: Trail) -> No
     enrolled = next(e for e in events if e.record_id == str(trail.case_a.id))
     assert created.new_values["patient_id"] == json.loads(enrolled.new_values)["patient_id"]
     stored = next(e for e in events if e.seq == created.seq)
-    assert "Okafor" in stored.new_values  # the trail keeps it; the view hides it
+    assert "Okafor" not in stored.new_values  # the trail keeps it sealed; the view hides it
+    sealed = json.loads(stored.new_values)["family_name"]
+    key = clinic_key()
+    assert key is not None and sealed.startswith("coi-enc1:")
+    assert (
+        key.open(sealed, bound_to("patient_identity", "family_name", stored.record_id)) == "Okafor"
+    )
 
 
 def test_entries_carry_names_and_values(trail: Trail) -> None:

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
+from app.core.clinic_key import clinic_key, opened_scan_text
 from app.core.errors import CoiError, ScanMismatch
 from app.scanning import LONGEST_SCAN, ScanVerdict, scan_text_problem
 from db.enums import ScanOutcome
@@ -88,11 +89,12 @@ def _assert_recorded(point: ScanPoint, scan_id: Any, raw: str, outcome: ScanOutc
         assert scan is not None
         assert scan.purpose == point.purpose and scan.case_id == point.case_id
         assert scan.outcome is outcome
-        assert len(scan.raw_text) <= LONGEST_SCAN + 50  # never the megabyte
-        assert "\x00" not in scan.raw_text
-        scan.raw_text.encode("utf-8")  # lone surrogates were written out
+        stored = opened_scan_text(clinic_key(), scan.id, scan.raw_text)  # a wristband: sealed
+        assert len(stored) <= LONGEST_SCAN + 50  # never the megabyte
+        assert "\x00" not in stored
+        stored.encode("utf-8")  # lone surrogates were written out
         if len(raw) <= LONGEST_SCAN and "\x00" not in raw and raw.isprintable():
-            assert scan.raw_text == raw
+            assert stored == raw
         events = session.scalars(
             select(AuditEvent.action).where(
                 AuditEvent.record_type == "scan", AuditEvent.record_id == str(scan_id)

@@ -9,8 +9,11 @@ to the clinic through the real services and scans what a nurse could scan.
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from sqlalchemy import select
 
 from app.access.users import authenticate
 from app.admin.sites import set_wristband_rules
+from app.core.clinic_key import clinic_key, sealed_payload
 from app.core.errors import ScanMismatch
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import JourneyDriver
@@ -175,18 +179,20 @@ def test_codes_of_a_product_label_are_never_a_wristband(demo, tmp_path: Path) ->
         assert PRODUCT_LABEL in reasons, what
 
 
-def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: Path) -> None:
-    """A template that printed the hospital number on its own: its code is still a label's."""
-    bedside = at_bedside(demo, tmp_path)
+def _print_patient_code(demo: Any, bedside: Any, payload: Callable[[uuid.UUID, str], str]) -> str:
+    """Record a label (as a template that prints the hospital number on its own would) whose
+    stored payload is ``payload(label id, its JSON)``; the code it carries."""
     patient = patient_id_structure(HOSPITAL_NUMBER)
     with UnitOfWork(demo.database, demo["ivy.infusion"]) as uow:
         printed = uow.session.scalars(select(Label).where(Label.unit_id == bedside.bag.id)).first()
         assert printed is not None
+        label_id = uuid.uuid4()
         uow.add(
             Label(
+                id=label_id,
                 unit_id=bedside.bag.id,
                 template="final_bag",
-                payload=json.dumps({"patient": patient}),
+                payload=payload(label_id, json.dumps({"patient": patient})),
                 status=printed.status,
                 printer_name="bedside-test",
                 printed_at=printed.printed_at,
@@ -194,9 +200,27 @@ def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: 
             )
         )
         uow.commit()
+    return patient
+
+
+def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: Path) -> None:
+    """A template that printed the hospital number on its own: its code is still a label's."""
+    bedside = at_bedside(demo, tmp_path)
+    patient = _print_patient_code(demo, bedside, lambda _id, text: text)
     assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
     # The same patient's wristband with another location code is not what the label carries.
     assert bedside.check(patient_id_structure(HOSPITAL_NUMBER, "01")).din == bedside.bag.din
+
+
+def test_a_code_a_sealed_label_printed_here_carries_is_not_a_wristband(
+    demo: Any, tmp_path: Path
+) -> None:
+    """The same, with the label's payload sealed (it names the patient): found by its hash."""
+    bedside = at_bedside(demo, tmp_path)
+    key = clinic_key()
+    assert key is not None
+    patient = _print_patient_code(demo, bedside, partial(sealed_payload, key))
+    assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
 
 
 def test_another_patients_wristband_is_refused_without_echoing_the_number(

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert, select, text, update
 
+from app.access.identity import sealed_identity_values
 from app.access.navigation import sections_for
 from app.access.users import authenticate, create_user
 from app.admin.sites import create_site
@@ -25,6 +26,7 @@ from app.casefile.history import case_detail, case_timeline, genealogy
 from app.casefile.queries import CaseRow, list_cases, may_view_cases, stage_counts
 from app.casefile.work_queue import AlertKind, WorkKind, alerts, work_queue
 from app.core.actor import Actor
+from app.core.clinic_key import clinic_key
 from app.core.database import Database
 from app.core.errors import NotFound, NotPermitted
 from app.core.identifier_text import coi_fragment
@@ -447,16 +449,21 @@ def _bulk_cases(database: Database, count: int) -> None:
         product = session.scalar(select(Product.id).where(Product.code == "S1234"))
         user = session.scalar(select(User.id).where(User.username == "cora.coordinator"))
     start = datetime(2020, 1, 1, tzinfo=UTC)
+    key = clinic_key()
+    assert key is not None  # the run's clinic key (conftest)
     patients, identities, cases = [], [], []
     for n in range(1, count + 1):
         patient = uuid.uuid4()
         at = start + timedelta(minutes=20 * n)
         stamp = {"version": 1, "created_at": at, "updated_at": at}
         patients.append({"id": patient, "clinic_site_id": clinic, **stamp})
+        row_id = uuid.uuid4()
+        sealed = sealed_identity_values(
+            key, row_id, family_name=f"Family{n}", given_name="Given",
+            hospital_number=f"B{n:07d}", date_of_birth=date(1950, 1, 1) + timedelta(days=n % 20000),
+        )  # fmt: skip
         identities.append({
-            "id": uuid.uuid4(), "patient_id": patient, "clinic_site_id": clinic,
-            "family_name": f"Family{n}", "given_name": "Given", "hospital_number": f"B{n:07d}",
-            "date_of_birth": date(1950, 1, 1) + timedelta(days=n % 20000), **stamp,
+            "id": row_id, "patient_id": patient, "clinic_site_id": clinic, **sealed, **stamp,
         })  # fmt: skip
         coi = CoiIdentifier("G1234", f"{20 + n // 400_000:02d}", f"{n % 400_000:06d}")
         cases.append({

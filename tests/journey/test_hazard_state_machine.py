@@ -52,6 +52,7 @@ from app.admin.users import (
 )
 from app.core.actor import GMP_ROLES, Actor
 from app.core.audit_chain import PendingEvent, append_events
+from app.core.clinic_key import clinic_key, opened_payload
 from app.core.database import open_database
 from app.core.errors import CoiError
 from app.core.unit_of_work import UnitOfWork
@@ -206,7 +207,7 @@ class HazardMachine(JourneyMachine):
     @staticmethod
     def _two_d(label: Label) -> str:
         """The 2-D symbol's text of a recorded print, as the scanner reads it."""
-        payloads: dict[str, str] = json.loads(label.payload)
+        payloads: dict[str, str] = json.loads(opened_payload(clinic_key(), label.id, label.payload))
         template = load_template(label.template)
         return next(payloads[s.name] for s in template.symbols if s.data == "compound")
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.access.users import authenticate
 from app.core.actor import Actor
+from app.core.clinic_key import clinic_key, opened_payload
 from app.core.database import Database
 from app.core.errors import (
     DatabaseUnavailable,
@@ -269,7 +270,8 @@ def test_a_bag_label_prints_at_size_decodes_and_is_applied_when_scanned_back(
     assert (printed_event.action, printed_event.username) == ("print label", "alex.apheresis")
 
     texts, scans = _read_symbols(pdf)
-    assert sorted(texts) == sorted(json.loads(row.payload).values())  # the record is the paper
+    payload = opened_payload(clinic_key(), row.id, row.payload)  # sealed: it names the patient
+    assert sorted(texts) == sorted(json.loads(payload).values())  # the record is the paper
     din_reads = [s for s in scans if s.fields.get("data_structures") == "001"]
     coi_reads = [s for s in scans if s.kind == "coi"]
     assert [s.fields["din"] for s in din_reads] == [bag.din]

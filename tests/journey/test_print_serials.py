@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.core.clinic_key import clinic_key, opened_payload, opened_scan_text
 from app.core.errors import ScanMismatch
 from app.labelling.printing import print_unit_label
 from app.labelling.records import confirm_label, labels_of_unit
@@ -58,9 +59,12 @@ def test_a_voided_print_is_refused_at_scan_back_and_at_the_scan_station(
     assert current.fields["print_serial"] == second.label.serial
     assert (voided.fields["din"], voided.fields["coi"]) == (bag.din, case.coi)
     assert second.two_d_scan == current.data
-    assert json.loads(
-        next(row.payload for row in _rows(db, bag.id) if row.id == second.label.id)
-    ) == {"compound": current.data, "coi_barcode": f"&/{case.coi}", "din_barcode": f"={bag.din}00"}
+    stored = next(row.payload for row in _rows(db, bag.id) if row.id == second.label.id)
+    assert json.loads(opened_payload(clinic_key(), second.label.id, stored)) == {
+        "compound": current.data,
+        "coi_barcode": f"&/{case.coi}",
+        "din_barcode": f"={bag.din}00",
+    }
 
     with pytest.raises(ScanMismatch) as refused:
         confirm_label(db, alex, bag.id, _two_d(voided))
@@ -69,7 +73,8 @@ def test_a_voided_print_is_refused_at_scan_back_and_at_the_scan_station(
     assert f" by {alex.full_name} (" in message
     assert f"(reprinted: {REPRINT_REASON}): use the current label." in message
     (check,) = _label_checks(db)
-    assert check.outcome is ScanOutcome.MISMATCH and check.raw_text == _two_d(voided)
+    assert check.outcome is ScanOutcome.MISMATCH  # the QR names the patient: sealed
+    assert opened_scan_text(clinic_key(), check.id, check.raw_text) == _two_d(voided)
     assert check.mismatch_reason == message and check.unit_id == bag.id
     deviation = _deviation_of(db, check.id)
     assert deviation is not None and "voided" in deviation.description

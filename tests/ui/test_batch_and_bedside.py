@@ -29,6 +29,7 @@ import ui.pages.case_work as case_work_module
 import ui.widgets.scan_alarm as scan_alarm_module
 from app.access.users import authenticate, create_user
 from app.casefile.stages import units_of
+from app.core.clinic_key import clinic_key, opened_scan_text
 from app.core.clock import CLOCK
 from app.core.errors import DatabaseUnavailable, ValidationFailed
 from app.core.unit_of_work import UnitOfWork
@@ -647,9 +648,10 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     assert page.alarm.active and "WRONG PATIENT" in page.alarm.text.text()
     assert _gsrn("09501101000000001") not in page.alarm.text.text()
     [refused] = _scans_for(demo, "bedside wristband")
-    assert refused.raw_text == gs1_wristband.replace("<GS>", GS)
+    read = opened_scan_text(clinic_key(), refused.id, refused.raw_text)  # a wristband: sealed
+    assert read == gs1_wristband.replace("<GS>", GS) != refused.raw_text
     assert refused.parsed_kind == "gs1"
-    assert parse_scan(refused.raw_text).fields == {
+    assert parse_scan(read).fields == {
         "91": "WARD7",
         "8018": _gsrn("09501101000000001"),
     }
@@ -661,7 +663,8 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     with qtbot.waitSignal(station.verdict_received, timeout=20_000):
         scan(qtbot, station.scan_field, gs1_wristband)
     [at_station] = _scans_for(demo, "scan station")
-    assert (at_station.raw_text, at_station.parsed_kind) == (refused.raw_text, "gs1")
+    at_station_read = opened_scan_text(clinic_key(), at_station.id, at_station.raw_text)
+    assert (at_station_read, at_station.parsed_kind) == (read, "gs1")
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
     station.acknowledge()

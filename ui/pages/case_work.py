@@ -75,11 +75,10 @@ class CaseHeader(QLabel):
     def show_case(self, case: CaseView, *, moved_on: str | None = None) -> None:
         """Name ``case``; ``moved_on`` says, when given, that it left the page's step."""
         parts = [f"<b>COI {escape(case.coi_eye_readable)}</b>", escape(case.product_name)]
-        if case.patient is not None:
-            parts.append(
-                f"<b>{escape(case.patient.display_name)}</b> · born "
-                f"{case.patient.date_of_birth:%Y-%m-%d}"
-            )
+        if case.patient is not None and case.patient.problem is not None:
+            parts.append(f"<b>{escape(case.patient.display_name)}</b>")
+        elif case.patient is not None:
+            parts.append(f"<b>{escape(case.patient.display_name)}</b> · born {case.patient.born()}")
         parts.append(f"Stage: {escape(case.stage_name)}")
         text = " · ".join(parts)
         if moved_on is not None:

@@ -220,9 +220,9 @@ class DatabaseTab(AdminTab):
             doing="The database URL was not saved",
             changes={"settings"},
         ).busy(self.set_busy).success(
-            lambda path: self.done(
-                f"✔ Saved to {path}: COI Tracker opens this database at its next start. "
-                "This window stays on the current one."
+            lambda saved: self.done(
+                f"✔ Saved to {saved.path}: COI Tracker opens this database at its next start. "
+                f"This window stays on the current one. {saved.note}"
             )
         ).failure(self.refused).run(self.runner)
 
@@ -233,7 +233,7 @@ class DatabaseTab(AdminTab):
             doing="The saved database URL was not removed",
             changes={"settings"},
         ).busy(self.set_busy).success(
-            lambda path: self.done(
-                f"✔ Saved to {path}: the default database is used at the next start."
+            lambda saved: self.done(
+                f"✔ Saved to {saved.path}: the default database is used at the next start."
             )
         ).failure(self.refused).run(self.runner)

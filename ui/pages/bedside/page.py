@@ -249,10 +249,13 @@ class BedsidePage(CaseWorkPage):
         if patient is None:
             self.patient_name.setText("Patient identity is not shown to your role.")
             self.patient_details.clear()
+        elif patient.problem is not None:
+            self.patient_name.setText(patient.display_name)
+            self.patient_details.clear()
         else:
             self.patient_name.setText(patient.display_name)
             self.patient_details.setText(
-                f"Born {patient.date_of_birth:%d %b %Y} · hospital number {patient.hospital_number}"
+                f"Born {patient.born('%d %b %Y')} · hospital number {patient.hospital_number}"
             )
         self.coi_label.setText(f"COI {case.coi_eye_readable} · {case.stage_name}")
         self.look_alike.setText(look_alike_line(state.look_alikes))

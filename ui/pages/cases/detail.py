@@ -141,10 +141,12 @@ class CaseDetailView(QWidget):
             f"Enrolled {when_text(case.enrolled_at)}"
         )
         patient = ""
-        if case.patient is not None:
+        if case.patient is not None and case.patient.problem is not None:
+            patient = f"<br>Patient: <b>{escape(case.patient.display_name)}</b>"
+        elif case.patient is not None:
             patient = (
                 f"<br>Patient: <b>{case.patient.display_name}</b> &nbsp;·&nbsp; born "
-                f"{case.patient.date_of_birth:%Y-%m-%d} &nbsp;·&nbsp; hospital number "
+                f"{case.patient.born()} &nbsp;·&nbsp; hospital number "
                 f"{case.patient.hospital_number}"
             )
         warning = f"<br><b>{detail.look_alike_warning}</b>" if detail.look_alikes else ""
