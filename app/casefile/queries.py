@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from app.access import (
     CLINIC_ROLES,
     MANUFACTURER_ROLES,
-    PatientIdentityView,
     hospital_number_mac,
     may_see_identity,
     may_view_cases,
@@ -33,8 +32,6 @@ from app.core import (
     ClinicKey,
     Database,
     IdentityUnreadable,
-    NotFound,
-    NotPermitted,
     bound_to,
     checked_search,
     clinic_key,

@@ -62,7 +62,6 @@ def _read(path: Path) -> AuditKey:
     return AuditKey(secret, path)
 
 
-
 def load_key(path: Path | None = None) -> AuditKey:
     """The audit key at ``path`` (default: the configured one); a clear error if absent."""
     return _read(path or audit_key_path())

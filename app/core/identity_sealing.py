@@ -1,4 +1,4 @@
-"""Seal what was written before patient identity was encrypted (after migration 0014), once.
+"""Seal what was written before patient identity was encrypted (after migration 0012), once.
 
 The migration cannot seal: the clinic key never enters the database. The first clinic
 workstation that opens the upgraded database does it in one transaction:
@@ -72,7 +72,7 @@ def sealing_pending(connection: Connection) -> bool:
 
 
 def seal_pending_identity(database: Any) -> ChainHead | None:
-    """Seal the rows migration 0014 left pending, once; the new chain head (None: nothing)."""
+    """Seal the rows migration 0012 left pending, once; the new chain head (None: nothing)."""
     with database.engine.connect() as connection:
         if not sealing_pending(connection):
             return None  # the usual case: read only, no write lock taken

@@ -40,10 +40,12 @@ def _case_block(report: CustodyReport) -> list[Flowable]:
         ("Manufacturer", case.manufacturing_site),
         ("Enrolled", utc(case.enrolled_at)),
     ]
-    if case.patient is not None:
+    if case.patient is not None and case.patient.problem is not None:
+        rows.insert(1, ("Patient identity", case.patient.problem))
+    elif case.patient is not None:
         patient = case.patient
         rows.insert(1, ("Patient", patient.display_name))
-        rows.insert(2, ("Date of birth", patient.date_of_birth.isoformat()))
+        rows.insert(2, ("Date of birth", patient.born("%Y-%m-%d")))
         rows.insert(3, ("Hospital number", patient.hospital_number))
     else:
         rows.insert(1, ("Patient identity", IDENTITY_WITHHELD))

@@ -56,7 +56,7 @@ class CoiSequence(Versioned, Base):
 class IdentitySealing(Base):
     """Whether rows written before identity was encrypted still wait to be sealed (one row).
 
-    Migration 0014 sets ``pending`` on a database that held patients, labels or scans; the
+    Migration 0012 sets ``pending`` on a database that held patients, labels or scans; the
     application, holding the clinic key, seals them (and the audit values that name them) and
     clears it, with an audit event saying so.
     """

@@ -2,7 +2,7 @@
 
 The database is filled as the 0011 application left it (an identity row, a scan of the
 patient's wristband, their keyed audit events and this workstation's anchor), then opened by
-this version: migration 0014 and the sealing with the clinic key. Afterwards no form of the
+this version: migration 0012 and the sealing with the clinic key. Afterwards no form of the
 name, date of birth or hospital number is in the SQLite file or the PostgreSQL tables, the
 identity opens again with the key, the chain and the records verify, and one audit event says
 which events were rewritten.
@@ -140,7 +140,7 @@ def test_plain_identity_at_0011_is_sealed_on_upgrade_and_the_chain_verifies(
     before = _stored_text(open_database(empty_database_url, upgrade=False))
     assert all(form in before for form in (FAMILY, NUMBER)), "the fixture holds plain text"
 
-    database = open_database(empty_database_url)  # 0014, then sealed with the clinic key
+    database = open_database(empty_database_url)  # 0012, then sealed with the clinic key
     try:
         result = verify_database(database)
         assert result.ok, result.problems

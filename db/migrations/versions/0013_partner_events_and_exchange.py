@@ -1,7 +1,7 @@
 """What crosses organisations: ``partner_event``, ``partner_key``, ``exchange_bundle``.
 
-Revision ID: 0017_partner_events_and_exchange
-Revises: 0011_label_print_job_send_state
+Revision ID: 0013_partner_events_and_exchange
+Revises: 0012_identity_encrypted_at_rest
 Create Date: 2026-12-06 19:40:00.000000
 
 ``coi import epcis`` keeps each accepted event as received, tied to the case its identifiers
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0017_partner_events_and_exchange'
-down_revision: str | None = '0011_label_print_job_send_state'
+revision: str = '0013_partner_events_and_exchange'
+down_revision: str | None = '0012_identity_encrypted_at_rest'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

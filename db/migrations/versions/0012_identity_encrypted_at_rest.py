@@ -1,6 +1,6 @@
 """Patient identity encrypted at rest: sealed identity columns, keyed look-up hashes.
 
-Revision ID: 0014_identity_encrypted_at_rest
+Revision ID: 0012_identity_encrypted_at_rest
 Revises: 0011_label_print_job_send_state
 Create Date: 2026-12-06 19:30:00.000000
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0014_identity_encrypted_at_rest'
+revision: str = '0012_identity_encrypted_at_rest'
 down_revision: str | None = '0011_label_print_job_send_state'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
