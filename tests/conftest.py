@@ -29,7 +29,7 @@ from app.access.passwords import use_hasher
 from app.access.users import authenticate, create_first_admin, create_user
 from app.core.actor import Actor
 from app.core.audit_key import ensure_key
-from app.core.clinic_key import ensure_clinic_key
+from app.core.clinic_sealing import ensure_clinic_key
 from app.core.database import Database, open_database
 from app.core.unit_of_work import UnitOfWork
 from db.engine import make_engine

@@ -1,6 +1,6 @@
 """The patient's identity as clinic roles see it; nobody else is handed it (DESIGN.md §5).
 
-The identity is stored sealed with the clinic key (`app.core.clinic_key`): it is opened here,
+The identity is stored sealed with the clinic key (`app.core.clinic_sealing`): it is opened here,
 for callers already allowed to see it. Without the key a view says
 ``[identity hidden — no clinic key]``; a value that does not open for its row (altered, or
 copied from another patient's row) says so, never shows another patient's identity.

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         verify_database,
     )
     from app.core.canonical import canonical_json, canonical_value, plain_canonical_json
-    from app.core.clinic_key import (
+    from app.core.clinic_sealing import (
         IDENTITY_ALTERED,
         IDENTITY_HIDDEN,
         ClinicKey,

@@ -36,6 +36,11 @@ def front_door(package: str) -> Callable[[str], Any]:
     names = lazy_names(namespace["__file__"])
     missing = set(namespace.get("__all__", ())) - set(names) - set(namespace)
     assert not missing, f"{package}.__all__ names what it never imports: {sorted(missing)}"
+    # A lazy name that is also a module's name would be replaced by that module as soon as
+    # the module is imported (Python sets it on the package), never reaching __getattr__.
+    folder = Path(namespace["__file__"]).parent
+    shadowed = sorted(n for n in names if (folder / f"{n}.py").exists() or (folder / n).is_dir())
+    assert not shadowed, f"{package}: lazy names shadowed by modules of the same name: {shadowed}"
 
     def __getattr__(name: str) -> Any:
         module = names.get(name)

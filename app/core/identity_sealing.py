@@ -41,7 +41,7 @@ from app.core.audit_chain import (
 )
 from app.core.audit_key import require_key
 from app.core.canonical import canonical_json
-from app.core.clinic_key import ClinicKey, bound_to, clinic_key, is_sealed, sealed_payload
+from app.core.clinic_sealing import ClinicKey, bound_to, clinic_key, is_sealed, sealed_payload
 from app.core.config import resolve_station
 from db import audit_triggers
 from db.models import AuditEvent, IdentitySealing, Label, PatientIdentity, Scan

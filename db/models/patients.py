@@ -22,7 +22,7 @@ class PatientIdentity(Versioned, Base):
     """Name, date of birth and hospital number, sealed with the clinic key (AES-GCM).
 
     Only clinic roles may read this table, and only a workstation holding the clinic key can
-    open it (``app.core.clinic_key``): each identity column holds ``coi-enc1:...`` bound to its
+    open it (``app.core.clinic_sealing``): each identity column holds ``coi-enc1:...`` bound to its
     row and column. ``hospital_number_mac`` (of the upper-case number) and ``birth_mac`` (of
     the ISO date) are keyed hashes for look-ups; NULL only on a row migrated from plain text
     and not yet sealed (a database upgraded where there was no clinic key).

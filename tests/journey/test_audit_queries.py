@@ -30,7 +30,7 @@ from app.audit.queries import (
 from app.core import chain_head, parse_seal
 from app.core.actor import Actor
 from app.core.audit_verify import verify_database
-from app.core.clinic_key import bound_to, clinic_key
+from app.core.clinic_sealing import bound_to, clinic_key
 from app.core.database import Database
 from app.core.errors import NotFound, NotPermitted, ValidationFailed
 from app.core.unit_of_work import UnitOfWork

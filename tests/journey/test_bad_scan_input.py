@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from app.core.clinic_key import clinic_key, opened_scan_text
+from app.core.clinic_sealing import clinic_key, opened_scan_text
 from app.core.errors import CoiError, ScanMismatch
 from app.scanning import LONGEST_SCAN, ScanVerdict, scan_text_problem
 from db.enums import ScanOutcome

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.access.users import authenticate
 from app.admin.sites import set_wristband_rules
-from app.core.clinic_key import clinic_key, sealed_payload
+from app.core.clinic_sealing import clinic_key, sealed_payload
 from app.core.errors import ScanMismatch
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import JourneyDriver

@@ -26,7 +26,7 @@ from app.casefile.history import case_detail, case_timeline, genealogy
 from app.casefile.queries import CaseRow, list_cases, may_view_cases, stage_counts
 from app.casefile.work_queue import AlertKind, WorkKind, alerts, work_queue
 from app.core.actor import Actor
-from app.core.clinic_key import clinic_key
+from app.core.clinic_sealing import clinic_key
 from app.core.database import Database
 from app.core.errors import NotFound, NotPermitted
 from app.core.identifier_text import coi_fragment

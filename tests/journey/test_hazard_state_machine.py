@@ -52,7 +52,7 @@ from app.admin.users import (
 )
 from app.core.actor import GMP_ROLES, Actor
 from app.core.audit_chain import PendingEvent, append_events
-from app.core.clinic_key import clinic_key, opened_payload
+from app.core.clinic_sealing import clinic_key, opened_payload
 from app.core.database import open_database
 from app.core.errors import CoiError
 from app.core.unit_of_work import UnitOfWork

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.access.users import authenticate
 from app.core.actor import Actor
-from app.core.clinic_key import clinic_key, opened_payload
+from app.core.clinic_sealing import clinic_key, opened_payload
 from app.core.database import Database
 from app.core.errors import (
     DatabaseUnavailable,

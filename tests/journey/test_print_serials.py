@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.core.clinic_key import clinic_key, opened_payload, opened_scan_text
+from app.core.clinic_sealing import clinic_key, opened_payload, opened_scan_text
 from app.core.errors import ScanMismatch
 from app.labelling.printing import print_unit_label
 from app.labelling.records import confirm_label, labels_of_unit

@@ -29,7 +29,7 @@ import ui.pages.case_work as case_work_module
 import ui.widgets.scan_alarm as scan_alarm_module
 from app.access.users import authenticate, create_user
 from app.casefile.stages import units_of
-from app.core.clinic_key import clinic_key, opened_scan_text
+from app.core.clinic_sealing import clinic_key, opened_scan_text
 from app.core.clock import CLOCK
 from app.core.errors import DatabaseUnavailable, ValidationFailed
 from app.core.unit_of_work import UnitOfWork

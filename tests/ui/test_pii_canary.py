@@ -11,7 +11,8 @@ YYYY-MM-DD, DD/MM/YYYY):
 - every screen: every section of the main window and the canary case opened in the Cases
   section; the text of every widget, window titles and tool tips, every cell of every table,
   list and tree;
-- every export: the audit trail as CSV and PDF (QA, QP), the cold-chain excursion reports;
+- every export: the audit trail as CSV and PDF (QA, QP), the cold-chain excursion reports, the
+  custody report, the release certificate, the FHIR bundle and the EPCIS document;
 - every JSON output of the read commands (`case list`, `case list --search`, `case show`,
   `slots show`);
 - the log (everything logged at any level while the journey ran and the roles read);
@@ -55,7 +56,9 @@ from app.cli.main import main as coi
 from app.coldchain import excursion_report_pdf
 from app.core import Database, open_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
+from app.exchange import export_epcis
 from app.journey import CaseView
+from app.reports import build_bundle, certificate_pdf, custody_report_pdf
 from app.scanning import Expectation, verify_scan
 from db.enums import CaseStage
 from db.models import LoggerFile
@@ -299,6 +302,15 @@ def _exports(journey: Journey) -> str:
     assert loggers  # the inbound and outbound logger files
     for logger_id in loggers:
         texts.append(_pdf_text(excursion_report_pdf(journey.database, qa, logger_id)))
+    # The case's reports and standard exports, as the manufacturer's QA and QP make them.
+    case_id = journey.case.id
+    qp = journey_actor(journey, "petra.qp")
+    texts.append(_pdf_text(custody_report_pdf(journey.database, qa, case_id).pdf))
+    texts.append(_pdf_text(certificate_pdf(journey.database, qp, case_id).pdf))
+    texts.append(build_bundle(journey.database, qa, case_id).json)
+    epcis = export_epcis(journey.database, qa, coi=journey.case.coi)
+    assert epcis.event_count > 5  # the journey's events, not an empty document
+    texts.append(epcis.json_bytes().decode("utf-8"))
     return "\n".join(texts)
 
 
@@ -364,5 +376,8 @@ def test_the_administrators_audit_export_holds_no_identity(journey: Journey) -> 
     path = journey.out_dir / "audit-admin.csv"
     export_audit_csv(journey.database, admin, AuditFilter(), path)
     text = path.read_text(encoding="utf-8-sig")
-    assert "[identity hidden]" in text and "[patient identity removed]" in text
+    # Identity columns are hidden; label payloads and clinic scans that carry identity are
+    # either redacted for display or (with the clinic key) stored sealed, never in clear.
+    assert "[identity hidden]" in text
+    assert "[patient identity removed]" in text or "coi-enc1:" in text
     assert hits(text) == []
