@@ -121,9 +121,8 @@ def run_fhir(args: argparse.Namespace) -> int:
 
 
 def partner_parts() -> tuple[ArchivePart, ...]:
-    """Archive parts that other contexts make. The EPCIS 2.0 document of the case belongs here
-    once an exporter exists (issue 17), e.g.
-    ``ArchivePart("epcis-{coi}.jsonld", lambda db, actor, case_id, path: ...)``."""
+    """Archive parts that other contexts make, beside the standard ones (the reports, the audit
+    events, the FHIR bundle and the EPCIS document)."""
     return ()
 
 

@@ -19,11 +19,13 @@ from pathlib import Path
 from app.access import require_role
 from app.audit import AuditFilter, export_audit_csv
 from app.core import Actor, CoiError, Database, ValidationFailed, current_seal
+from app.exchange import export_epcis
 from app.reports.certificate import save_certificate
 from app.reports.custody_report import save_custody_report
 from app.reports.fhir_export import save_fhir_bundle
-from app.reports.saving import SavedFile, record_made, write_file
+from app.reports.saving import SavedFile, check_writable, record_made, write_file
 from db.enums import Role
+from db.models import Case
 from db.types import utc_now
 
 ARCHIVE_ROLES = (Role.QA, Role.QP)
@@ -59,6 +61,18 @@ def _audit_csv(database: Database, actor: Actor, case_id: uuid.UUID, path: Path)
     return export_audit_csv(database, actor, AuditFilter(case_id=case_id), path)
 
 
+def _epcis(database: Database, actor: Actor, case_id: uuid.UUID, path: Path) -> object:
+    """The case's EPCIS 2.0 document (no patient identity), recorded like the reports."""
+    check_writable(path)
+    with database.read_session() as session:
+        case = session.get(Case, case_id)
+        coi = case.coi if case is not None else ""
+    export = export_epcis(database, actor, coi=coi)
+    saved = write_file(path, export.json_bytes(), current_seal(database))
+    record_made(database, actor, case_id, "export EPCIS document", saved, coi=coi, report="epcis")
+    return saved
+
+
 def standard_parts() -> tuple[ArchivePart, ...]:
     """The parts every archive holds (the certificate only once the batch is certified)."""
     return (
@@ -66,6 +80,7 @@ def standard_parts() -> tuple[ArchivePart, ...]:
         ArchivePart("release-certificate-{coi}.pdf", save_certificate, required=False),
         ArchivePart("audit-events-{coi}.csv", _audit_csv),
         ArchivePart("fhir-{coi}.json", save_fhir_bundle),
+        ArchivePart("epcis-{coi}.jsonld", _epcis),
     )
 
 

@@ -58,13 +58,14 @@ def test_the_archive_is_checked_by_sha256sum_and_an_altered_file_fails(
             "archive.json",
             f"audit-events-{coi_}.csv",
             f"coc-report-{coi_}.pdf",
+            f"epcis-{coi_}.jsonld",
             f"fhir-{coi_}.json",
             f"release-certificate-{coi_}.pdf",
         ]
     )
     checked = sha256sum_check(folder)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.count(": OK") == 5
+    assert checked.stdout.count(": OK") == 6
     summary = json.loads((folder / "archive.json").read_text(encoding="utf-8"))
     assert summary["coi"] == coi_ and summary["seal"].startswith("COI-AUDIT-SEAL v1")
     # The case's audit events: QA reads them without identity (manufacturing site).
