@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.access import authenticate
 from app.coldchain import disposition_logger_file, import_logger_file
-from app.core import Actor, Database, ScanMismatch, now
+from app.core import Actor, Database, ScanMismatch, clinic_key, now, opened_payload
 from app.journey import (
     CaseView,
     CollectedBag,
@@ -166,12 +166,14 @@ class JourneyDriver:
     def two_d_code(self, unit: UnitView) -> str:
         """What the 2-D code of the unit's latest label carries, as a scanner sends it."""
         with self.database.read_session() as session:
-            payload = session.scalars(
-                select(Label.payload)
+            label = session.execute(
+                select(Label.id, Label.payload)
                 .where(Label.unit_id == unit.id)
                 .order_by(Label.printed_at.desc())
             ).first()
-        symbols = json.loads(payload or "{}")
+        # A label that carries the patient's identity is stored sealed (the clinic key opens it).
+        payload = opened_payload(clinic_key(), label.id, label.payload) if label else "{}"
+        symbols = json.loads(payload)
         return str(symbols.get("compound") or f"={unit.din}00")
 
     # ------------------------------------------------------------------ stages

@@ -43,6 +43,7 @@ from app.scanning.wristband import SCAN_THE_WRISTBAND
 from db.base import new_id
 from db.enums import LabelStatus, ScanOutcome, UnitKind
 from db.models import Case, Label, Scan, Unit, User
+from labels.redaction import IDENTITY_REMOVED
 from labels.scan import parse_scan
 
 _LONGEST_PAYLOAD = 2000  # longer than any label's code
@@ -170,7 +171,10 @@ def _scan_row(
         id=scan_id,
         station=actor.station,
         raw_text=_stored_raw(
-            scan_id, storable(stored), expected.wants == "patient" or scanned.carries_identity
+            scan_id,
+            storable(stored),
+            (expected.wants == "patient" or scanned.carries_identity)
+            and IDENTITY_REMOVED not in stored,  # redacted at a manufacturer: nothing to seal
         ),
         parsed_kind=scanned.kind,
         purpose=expected.purpose,

@@ -85,14 +85,18 @@ def test_the_same_qr_scanned_at_the_clinic_is_kept_whole(
     assert packed  # packed by the DIN bar code at the clinic: nothing to redact
     driver, case = shipped
     bag = next(u for u in driver_units(driver, case) if u.kind.value == "apheresis_bag")
+    from app.core import clinic_key, opened_scan_text  # noqa: PLC0415
     from app.scanning import Expectation, verify_scan  # noqa: PLC0415
 
     code = driver.two_d_code(bag)
     expected = Expectation(purpose="label check", description="the bag", coi=case.coi)
     verify_scan(demo.database, demo["alex.apheresis"], code, expected)
     with demo.database.read_session() as session:
-        stored = session.scalars(select(Scan.raw_text).where(Scan.purpose == "label check"))
-        assert code in set(stored)
+        stored = session.execute(
+            select(Scan.id, Scan.raw_text).where(Scan.purpose == "label check")
+        ).all()
+    # Whole, and sealed with the clinic key (it names the patient), never redacted.
+    assert code in {opened_scan_text(clinic_key(), row.id, row.raw_text) for row in stored}
 
 
 @pytest.mark.parametrize(

@@ -699,7 +699,8 @@ def test_bedside_refuses_the_coi_as_wristband_and_takes_a_typed_025(
     assert "This is the COI, not a wristband" in alarm
     assert "scan the patient's wristband (hospital number)" in alarm
     [refused] = _scans_for(demo, "bedside wristband")
-    assert refused.raw_text == f"&/{case.coi}" and refused.outcome.value == "mismatch"
+    read = opened_scan_text(clinic_key(), refused.id, refused.raw_text)  # a wristband: sealed
+    assert read == f"&/{case.coi}" and refused.outcome.value == "mismatch"
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
 
