@@ -20,6 +20,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -537,21 +538,32 @@ class JourneyMachine(RuleBasedStateMachine):
                 assert when is None or scan.recorded_at < when, scan.purpose
 
 
-EXAMPLES = 15
+EXAMPLES = 8
+"""Journeys in the default suite (1 200 steps); ``--slow`` plays 40 (6 000 steps)."""
+SLOW_EXAMPLES = 40
 STEPS = 150
 
 
-def test_random_journeys_keep_every_safety_property(demo_sqlite_template: Path) -> None:
-    JourneyMachine.template = demo_sqlite_template
+def _play(template: Path, examples: int) -> None:
+    JourneyMachine.template = template
     run_state_machine_as_test(
         JourneyMachine,
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=examples,
             stateful_step_count=STEPS,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         ),
     )
+
+
+def test_random_journeys_keep_every_safety_property(demo_sqlite_template: Path) -> None:
+    _play(demo_sqlite_template, EXAMPLES)
+
+
+@pytest.mark.slow
+def test_many_random_journeys_keep_every_safety_property(demo_sqlite_template: Path) -> None:
+    _play(demo_sqlite_template, SLOW_EXAMPLES)
 
 
 def _violations(machine: JourneyMachine) -> list[str]:
