@@ -24,6 +24,7 @@ from app.core import (
     UnitOfWork,
     ValidationFailed,
     connect,
+    ensure_clinic_key,
     ensure_key,
     open_database,
     set_anchor_aside,
@@ -68,6 +69,7 @@ def prepare_load_database(url: str, station: str, stations: int) -> Database:
     the people of each of ``stations`` stations."""
     refuse_non_empty(url)
     ensure_key()
+    ensure_clinic_key()  # its stations enrol patients: this workstation is also the clinic's
     set_anchor_aside(url)  # an anchor left by a dropped database at the same place
     use_hasher(LIGHT_HASHER)
     database = open_database(url)

@@ -29,8 +29,12 @@ def test_a_tiny_load_run_prints_its_figures_and_passes_its_checks(
 ) -> None:
     url = _new_database(backend, tmp_path, request)
     tiny = ("loadtest", "--stations", "2", "--seconds", "3", "--db", url)
-    done = coi(*tiny, cwd=tmp_path, timeout=600)  # a busy machine: setup, then 3 seconds
+    # A workstation that has no clinic key yet (its stations enrol patients): one is made.
+    clinic_key = tmp_path / "config" / "clinic.key"
+    env = {"COI_CLINIC_KEY": str(clinic_key)}
+    done = coi(*tiny, cwd=tmp_path, env=env, timeout=600)  # a busy machine: setup, then 3 s
     assert done.returncode == 0, done.stdout + done.stderr
+    assert clinic_key.stat().st_size == 32
     result = json.loads(done.stdout)
 
     assert result["stations"] == 2 and result["rate_per_station"] == 2.0
