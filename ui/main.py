@@ -7,12 +7,11 @@ import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core import CoiError, log_directory, open_database, resolve_database_url, resolve_station
 from ui.shell import (
-    LoginDialog,
-    MainWindow,
+    Session,
     apply_style,
     bindings_defect,
     install_crash_guard,
@@ -33,7 +32,8 @@ def configure_logging() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Open the database (upgrading it), sign in, and show the main window."""
+    """Open the database (upgrading it); sign in, work, sign out and sign in again until the
+    sign-in is cancelled or the window closed."""
     args = list(sys.argv if argv is None else argv)
     db_url = None
     if "--db" in args:
@@ -61,12 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.warning("cannot open the database: %s", exc.message)
         show_error_box(None, exc)
         return 2
-    login = LoginDialog(database, resolve_station())
-    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
-        database.dispose()
-        return 0
-    window = MainWindow(database, login.actor)
-    window.show()
+    # Between a sign-out and the next sign-in no window is open: the session says when to quit.
+    app.setQuitOnLastWindowClosed(False)
+    session = Session(database, resolve_station())
+    session.finished.connect(app.quit)
+    session.start()
     status = app.exec()
     database.dispose()
     return status

@@ -34,6 +34,7 @@ from app.access.users import (
     create_user,
     list_users,
     set_password,
+    sign_out,
     unlock_user,
 )
 
@@ -71,6 +72,7 @@ __all__ = [
     "role_names",
     "sections_for",
     "set_password",
+    "sign_out",
     "unlock_user",
     "use_hasher",
     "verify_password",

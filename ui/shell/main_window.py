@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -75,8 +78,15 @@ def _page_factories(scanner: ScannerSettings) -> dict[str, PageFactory]:
     }
 
 
+SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
+"""Sign out (and let another person sign in) from anywhere in the window."""
+
+
 class MainWindow(QMainWindow):
     """The window a signed-in user works in."""
+
+    closed = Signal(bool)
+    """The window closed; True when the user signed out so another can sign in."""
 
     def __init__(
         self, database: Database, actor: Actor, *, idle_lock_minutes: float | None = None
@@ -123,13 +133,64 @@ class MainWindow(QMainWindow):
         for label in (self.user_label, self.role_label, self.site_label):
             self.statusBar().addWidget(label)
         self.statusBar().addPermanentWidget(self.database_label)
+        self.statusBar().addPermanentWidget(self._sign_out_button())
         minutes = idle_lock_minutes
         if minutes is None:
             try:
                 minutes = load_settings().idle_lock_minutes
             except CoiError:
                 minutes = 10
-        self.idle_lock = IdleLock(self, database, actor, minutes)
+        self.idle_lock = IdleLock(self, database, actor, minutes, on_sign_out=self.sign_out)
+        self._signing_out = False
+        self._leaving_asked = False
+
+    def _sign_out_button(self) -> QPushButton:
+        button = QPushButton("Sign out")
+        button.setObjectName("signOutButton")
+        button.setShortcut(QKeySequence(SIGN_OUT_SHORTCUT))
+        button.setToolTip(
+            f"End your session and let another person sign in ({SIGN_OUT_SHORTCUT}). "
+            "Unsaved input is asked about first."
+        )
+        button.clicked.connect(self.sign_out)
+        return button
+
+    def unsaved_input(self) -> str | None:
+        """What the open pages hold that was typed and not saved, in words (None: nothing)."""
+        found = []
+        for section in self.sections:
+            page = self._built.get(section.key)
+            describe = getattr(page, "unsaved_input", None)
+            text = describe() if callable(describe) else None
+            if isinstance(text, str) and text:
+                found.append(f"{section.title}: {text}")
+        return "\n".join(found) or None
+
+    def may_leave(self, doing: str) -> bool:
+        """True when nothing typed would be lost, or the user chose to discard it."""
+        unsaved = self.unsaved_input()
+        if unsaved is None:
+            return True
+        question = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Discard unsaved input?",
+            f"Discard what you typed and {doing}?\n\n{unsaved}\n\n"
+            "Choose No to go back and save it.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.idle_lock.panel if self.idle_lock.is_locked else self,  # answerable when locked
+        )
+        question.setObjectName("discardQuestion")
+        question.button(QMessageBox.StandardButton.Yes).setText("Discard")
+        question.setDefaultButton(QMessageBox.StandardButton.No)
+        return question.exec() == QMessageBox.StandardButton.Yes
+
+    def sign_out(self) -> bool:
+        """End the session (asking first about unsaved input) so another person can sign in."""
+        if not self.may_leave("sign out"):
+            return False
+        self._signing_out = True
+        self._leaving_asked = True
+        return self.close()
 
     def _show_row(self, row: int) -> None:
         """Build the section's page on its first visit, then show it."""
@@ -160,10 +221,16 @@ class MainWindow(QMainWindow):
             page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Let background work finish before the window and its database go."""
+        """Ask about unsaved input; let background work finish before the window and its
+        database go; then say whether the user signed out or closed the application."""
+        if not self._leaving_asked and not self.may_leave("close COI Tracker"):
+            event.ignore()
+            return
+        self._leaving_asked = True
         self.idle_lock.detach()
         self.runner.wait()
         super().closeEvent(event)
+        self.closed.emit(self._signing_out)
 
     def section_titles(self) -> list[str]:
         """The navigation entries, in order."""

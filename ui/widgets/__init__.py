@@ -26,6 +26,7 @@ from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorde
 from ui.widgets.scanner_input import ScanField
 from ui.widgets.sounds import Sounds, multimedia_available
 from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
+from ui.widgets.unsaved import typed_input
 
 __all__ = [
     "DATE_TIME_FORMAT",
@@ -59,6 +60,7 @@ __all__ = [
     "show_message",
     "table",
     "time_editor",
+    "typed_input",
     "unbroken",
     "utc_editor",
     "utc_of",

@@ -48,6 +48,7 @@ from ui.widgets import (
     restyle,
     show_error,
     show_message,
+    typed_input,
     utc_text,
 )
 
@@ -105,6 +106,10 @@ class ReceiptPage(QWidget):
         layout.addLayout(body, stretch=1)
         self._enable()
         self.refresh()
+
+    def unsaved_input(self) -> str | None:
+        """A scan typed in the receipt's scan field and not submitted (None: none)."""
+        return typed_input([("the receipt scan field", self.scan_field)])
 
     def _list_column(self) -> QVBoxLayout:
         self.shipment_list = QListWidget()
