@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.navigation)
+        layout.addLayout(self._navigation_column(database))
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         self.settings_message = message_line("errorMessage")
@@ -128,11 +129,9 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"Signed in: {actor.full_name} ({actor.username})")
         self.role_label = QLabel(f"Role: {role_names(actor)}")
         self.site_label = QLabel(f"Site: {actor.site_name or '—'}")
-        self.database_label = QLabel(f"Database: {database.short_name}")
-        self.database_label.setToolTip(database.display_url)
         for label in (self.user_label, self.role_label, self.site_label):
+            label.setMinimumWidth(label.sizeHint().width())  # never cut off (issue 16)
             self.statusBar().addWidget(label)
-        self.statusBar().addPermanentWidget(self.database_label)
         self.statusBar().addPermanentWidget(self._sign_out_button())
         minutes = idle_lock_minutes
         if minutes is None:
@@ -143,6 +142,23 @@ class MainWindow(QMainWindow):
         self.idle_lock = IdleLock(self, database, actor, minutes, on_sign_out=self.sign_out)
         self._signing_out = False
         self._leaving_asked = False
+
+    def _navigation_column(self, database: Database) -> QVBoxLayout:
+        """The navigation list, and under it the database in use (wrapped, never cut off)."""
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.navigation, stretch=1)
+        # Zero-width spaces let a long host/database name wrap at its separators.
+        where = database.short_name.replace("/", "/\u200b").replace(":", ":\u200b")
+        self.database_label = QLabel(f"Database: {where}")
+        self.database_label.setObjectName("databaseLabel")
+        self.database_label.setWordWrap(True)
+        self.database_label.setToolTip(database.display_url)
+        # As wide as the navigation above it; the height follows the wrapped text.
+        self.database_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        column.addWidget(self.database_label)
+        return column
 
     def _sign_out_button(self) -> QPushButton:
         button = QPushButton("Sign out")
