@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -96,9 +97,19 @@ class ReceiptPage(QWidget):
         self.state.setWordWrap(True)
         right.addWidget(self.state)
         right.addWidget(self.error)
+        # With the largest alarm shown the column is taller than a 1280 × 800 window gives
+        # it: it scrolls rather than squeezing the alarm's text and button (issue 16).
+        column = QWidget()
+        column.setLayout(right)
+        right.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setObjectName("receiptScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(column)
         body = QHBoxLayout()
         body.addLayout(self._list_column(), stretch=0)
-        body.addLayout(right, stretch=1)
+        body.addWidget(scroll, stretch=1)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         self.case_header = CaseHeader()
