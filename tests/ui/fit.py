@@ -11,7 +11,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QWidget,
 )
+from pytestqt.qtbot import QtBot
 
+from tests.conftest import ARTIFACTS
+
+SCREENS = ARTIFACTS / "screens"
 TEXT_WIDGETS = (QLabel, QAbstractButton, QComboBox, QLineEdit)
 
 
@@ -61,3 +65,17 @@ def clipped(window: QWidget) -> list[str]:
 
 PAGE_AREA_1280 = (1024, 754)
 """The page area of the main window at 1280 × 800 (navigation and status bar taken off)."""
+
+
+def assert_fits_1280(qtbot: QtBot, page: QWidget, name: str) -> None:
+    """Show ``page`` at the page area of the 1280 × 800 window, save ``name`` in the screens
+    folder, and assert nothing is cut off; the page gets its size back afterwards."""
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    assert page.grab().save(str(SCREENS / name))
+    assert (page.width(), page.height()) == PAGE_AREA_1280, "the page is larger than its area"
+    assert clipped(page) == []
+    page.resize(before)
+    qtbot.wait(20)

@@ -52,7 +52,7 @@ from tests.support.page_driving import (
     shoot,
 )
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, clipped
+from tests.ui.fit import assert_fits_1280
 from ui.pages.batch_record.page import BatchRecordPage
 from ui.pages.batch_record.parameter_form import (
     ParameterForm,
@@ -213,6 +213,7 @@ def test_batch_record_start_scan_record_and_verify(
     assert "WRONG PATIENT" in page.alarm.text.text()
     assert not page.body.isEnabled()
     shoot(page, "batch-wrong-scan.png")
+    assert_fits_1280(qtbot, page, "batch-wrong-scan-1280.png")
     assert (
         steps_of_case(demo.database, reader(demo.database), case.id)[0].status is StepStatus.PENDING
     )
@@ -504,11 +505,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert not page.body.isEnabled()
     assert not page.wristband_scan.isEnabled() and not page.confirm_button.isEnabled()
     shoot(page, "bedside-wrong-patient.png")
-    page.resize(*PAGE_AREA_1280)  # the largest alarm fits the 1280 × 800 window
-    qtbot.wait(20)
-    shoot(page, "bedside-wrong-patient-1280.png")
-    assert clipped(page) == []
-    page.resize(*PAGE_SIZE)
+    assert_fits_1280(qtbot, page, "bedside-wrong-patient-1280.png")
     assert "NBH200002" not in page.alarm.text.text()  # another patient's number never shown
     refused = [
         d
