@@ -450,6 +450,8 @@ def test_who_performed_a_step_cannot_verify_it(
     page.form.editors["bag_intact"].setChecked(True)  # type: ignore[attr-defined]
     type_number(qtbot, page.form.editors["volume_ml"], "250")
     scan(qtbot, page.input_scan, f"={bag.din}00")
+    unsaved = page.unsaved_input() or ""
+    assert "1 input(s) scanned" in unsaved and "volume_ml" in unsaved and "bag_intact" in unsaved
     click(qtbot, page.record_button)
     settle(qtbot, runner)
     second_person(monkeypatch, "max.both")
@@ -516,6 +518,9 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
     assert page.body.isEnabled() and page.wristband_scan.text() == ""
+    qtbot.keyClicks(page.wristband_scan, "NBH2")  # half a scan: closing would ask first
+    assert "the wristband field" in (page.unsaved_input() or "")
+    page.wristband_scan.clear()
     [(who, what)] = acknowledgements(demo, refused[0].scan_id)
     assert who == str(ivy.user_id) and what["acknowledged_by"] == "Ivy Infusion"
     assert what["deviation"] == refused[0].number

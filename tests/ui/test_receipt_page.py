@@ -600,6 +600,7 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     qtbot.keyClicks(page.scan_field, "]C0" + arrived.bag_scan[:6])
     _send_text(page.scan_field, "\x07")
     qtbot.keyClicks(page.scan_field, arrived.bag_scan[6:])
+    assert page.unsaved_input() == "text typed in the receipt scan field"  # not submitted yet
     qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
     qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
     assert "control character(s) 0x07" in page.mismatch_text.text()
