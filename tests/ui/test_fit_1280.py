@@ -16,7 +16,17 @@ SCREENS = ARTIFACTS / "screens"
 
 
 @pytest.mark.parametrize(
-    "username", ["cora.coordinator", "otto.operator", "asha.qa", "alex.apheresis"]
+    "username",
+    [
+        "cora.coordinator",
+        "alex.apheresis",
+        "ivy.infusion",
+        "otto.operator",
+        "vera.verifier",
+        "quinn.qc",
+        "asha.qa",
+        "petra.qp",
+    ],
 )
 def test_every_section_fits_1280_by_800(
     qtbot: QtBot, demo: Any, runner: TaskRunner, username: str
