@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from app.core import (
     CoiError,
@@ -20,7 +20,7 @@ from app.core import (
     with_password,
 )
 from ui.shell import (
-    LoginDialog,
+    Session,
     apply_style,
     bindings_defect,
     install_crash_guard,
@@ -42,7 +42,8 @@ def configure_logging() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Open the database (upgrading it), sign in, and show the main window."""
+    """Open the database (upgrading it); sign in, work, sign out and sign in again until the
+    sign-in is cancelled or the window closed."""
     args = list(sys.argv if argv is None else argv)
     db_url = None
     if "--db" in args:
@@ -77,16 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.warning("cannot open the database: %s", final.message)
             show_error_box(None, final)
             return 2
-    login = LoginDialog(database, resolve_station())
+    # Between a sign-out and the next sign-in no window is open: the session says when to quit.
+    app.setQuitOnLastWindowClosed(False)
+    session = Session(database, resolve_station())
+    session.finished.connect(app.quit)
+    session.start()
     # Shown before the sign-in services and the main window are imported: they load behind it.
     QTimer.singleShot(0, warm_up_sign_in)
-    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
-        database.dispose()
-        return 0
-    from ui.shell import MainWindow  # noqa: PLC0415 - after the sign-in (see above)
-
-    window = MainWindow(database, login.actor)
-    window.show()
     status = app.exec()
     database.dispose()
     return status

@@ -43,6 +43,7 @@ from app.access.users import (
     create_user,
     list_users,
     set_password,
+    sign_out,
     unlock_user,
 )
 
@@ -86,6 +87,7 @@ __all__ = [
     "sealed_identity_values",
     "sections_for",
     "set_password",
+    "sign_out",
     "unlock_user",
     "use_hasher",
     "verify_password",

@@ -244,6 +244,15 @@ def authenticate(database: Database, username: str, password: str, station: str)
     return actor
 
 
+def sign_out(database: Database, actor: Actor, reason: str | None = None) -> None:
+    """Record that ``actor`` signed out (from the window, or from the idle lock)."""
+    if actor.user_id is None:
+        raise NotPermitted("Only a signed-in person can sign out.")
+    with UnitOfWork(database, actor) as uow:
+        uow.record_event("sign_out", User.__tablename__, str(actor.user_id), reason=reason)
+        uow.commit()
+
+
 def unlock_user(uow: UnitOfWork, username: str, reason: str) -> UserSummary:
     """Unlock an account and reset its failure count (administrators only)."""
     require_role(uow.actor, Role.ADMIN, doing="unlock accounts")

@@ -53,6 +53,7 @@ from tests.support.page_driving import (
     shoot,
 )
 from tests.support.readers import reader
+from tests.ui.fit import assert_fits_1280
 from ui.pages.batch_record.page import BatchRecordPage
 from ui.pages.batch_record.parameter_form import (
     ParameterForm,
@@ -213,6 +214,7 @@ def test_batch_record_start_scan_record_and_verify(
     assert "WRONG PATIENT" in page.alarm.text.text()
     assert not page.body.isEnabled()
     shoot(page, "batch-wrong-scan.png")
+    assert_fits_1280(qtbot, page, "batch-wrong-scan-1280.png")
     assert (
         steps_of_case(demo.database, reader(demo.database), case.id)[0].status is StepStatus.PENDING
     )
@@ -449,6 +451,8 @@ def test_who_performed_a_step_cannot_verify_it(
     page.form.editors["bag_intact"].setChecked(True)  # type: ignore[attr-defined]
     type_number(qtbot, page.form.editors["volume_ml"], "250")
     scan(qtbot, page.input_scan, f"={bag.din}00")
+    unsaved = page.unsaved_input() or ""
+    assert "1 input(s) scanned" in unsaved and "volume_ml" in unsaved and "bag_intact" in unsaved
     click(qtbot, page.record_button)
     settle(qtbot, runner)
     second_person(monkeypatch, "max.both")
@@ -504,6 +508,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert not page.body.isEnabled()
     assert not page.wristband_scan.isEnabled() and not page.confirm_button.isEnabled()
     shoot(page, "bedside-wrong-patient.png")
+    assert_fits_1280(qtbot, page, "bedside-wrong-patient-1280.png")
     assert "NBH200002" not in page.alarm.text.text()  # another patient's number never shown
     refused = [
         d
@@ -514,6 +519,9 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
     assert page.body.isEnabled() and page.wristband_scan.text() == ""
+    qtbot.keyClicks(page.wristband_scan, "NBH2")  # half a scan: closing would ask first
+    assert "the wristband field" in (page.unsaved_input() or "")
+    page.wristband_scan.clear()
     [(who, what)] = acknowledgements(demo, refused[0].scan_id)
     assert who == str(ivy.user_id) and what["acknowledged_by"] == "Ivy Infusion"
     assert what["deviation"] == refused[0].number

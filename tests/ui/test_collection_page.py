@@ -40,6 +40,7 @@ from tests.support.page_driving import (
     shoot,
 )
 from tests.support.readers import reader
+from tests.ui.fit import assert_fits_1280
 from ui.pages.collection.page import CollectionPage
 from ui.tasks.runner import TaskRunner
 from ui.widgets.formats import din_text
@@ -125,6 +126,7 @@ def test_collect_label_verify_and_ship(
     settle(qtbot, runner)
     assert page.alarm.active and not page.body.isEnabled()
     assert "SCAN DOES NOT MATCH" in page.alarm.text.text()
+    assert_fits_1280(qtbot, page, "collection-wrong-bag-1280.png")
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
     assert not page.alarm.active and page.body.isEnabled()

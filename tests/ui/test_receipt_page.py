@@ -53,6 +53,7 @@ from db.models import Scan
 from labels.scan import parse_scan
 from tests.support.heartbeat import Heartbeat, big_generic_csv, ticks_since
 from tests.support.readers import reader
+from tests.ui.fit import assert_fits_1280
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
@@ -338,6 +339,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert "recorded and nothing was received" in page.mismatch_text.text()
     assert not page.scan_field.isEnabled()
     _screenshot(page, "mismatch", demo.database.backend)
+    assert_fits_1280(qtbot, page, f"receipt-mismatch-1280-{demo.database.backend}.png")
     qtbot.keyClicks(page.scan_field, arrived.bag_scan)  # ignored until acknowledged
     assert page.scan_field.text() == ""
     assert _status_cell(page) == "… waiting for scan"
@@ -598,6 +600,7 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     qtbot.keyClicks(page.scan_field, "]C0" + arrived.bag_scan[:6])
     _send_text(page.scan_field, "\x07")
     qtbot.keyClicks(page.scan_field, arrived.bag_scan[6:])
+    assert page.unsaved_input() == "text typed in the receipt scan field"  # not submitted yet
     qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
     qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
     assert "control character(s) 0x07" in page.mismatch_text.text()

@@ -164,6 +164,9 @@ def type_result(qtbot: QtBot, page: ReleasePage, test_code: str, value: str) -> 
     assert field is not None and not field.isReadOnly()
     field.selectAll()
     qtbot.keyClicks(field, value)
+    if value.strip() and value.strip() != page.rows[test_code].saved_value:
+        # Typed, not yet saved: closing the window or signing out would ask first.
+        assert page.rows[test_code].spec.name in (page.unsaved_input() or "")
     qtbot.keyClick(field, Qt.Key.Key_Return)
 
 

@@ -34,6 +34,7 @@ from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import parse_coi
+from tests.ui.fit import assert_fits_1280
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
 from ui.pages.scan_station.page import ScanStation
@@ -278,6 +279,7 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
     assert station.expectation.text().startswith("STOP")
     assert station.sounds.last_requested == "alarm"
     _screenshot(qtbot, station, "scan-station-mismatch.png")
+    assert_fits_1280(qtbot, station, "scan-station-mismatch-1280.png")
     station.resize(960, 680)
     _screenshot(qtbot, station, "scan-station-mismatch-narrow.png")
 

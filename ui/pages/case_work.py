@@ -21,10 +21,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -138,7 +140,14 @@ class CaseWorkPage(QWidget):
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.body, stretch=1)
+        # Under the largest alarm the body may not fit a 1280 × 800 window: it scrolls
+        # rather than squeezing fields and help text until they are cut off.
+        scroll = QScrollArea()
+        scroll.setObjectName("caseWorkScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.body)
+        layout.addWidget(scroll, stretch=1)
         picker = QHBoxLayout()
         picker.addWidget(QLabel("Case"))
         self.case_picker = QComboBox()

@@ -11,12 +11,14 @@ if TYPE_CHECKING:
     from ui.shell.crash_guard import CrashGuard, install_crash_guard
     from ui.shell.login import LoginDialog, warm_up_sign_in
     from ui.shell.main_window import MainWindow
+    from ui.shell.session import Session
     from ui.shell.style import apply_style
 
 __all__ = [
     "CrashGuard",
     "LoginDialog",
     "MainWindow",
+    "Session",
     "apply_style",
     "bindings_defect",
     "install_crash_guard",

@@ -2,10 +2,13 @@
 
 The lock covers the window with a panel; the pages underneath keep whatever was typed, so
 unsaved input survives. Only the signed-in user unlocks it (wrong passwords count towards the
-account lockout, like any sign-in); "Sign out" closes the window instead.
+account lockout, like any sign-in); "Sign out" ends the session instead (the main window
+then asks about unsaved input and returns to the sign-in dialog).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -66,6 +69,7 @@ class LockPanel(QWidget):
         unlock.setObjectName("unlockButton")
         unlock.clicked.connect(self.try_unlock)
         leave = QPushButton("Sign out")
+        leave.setObjectName("lockSignOut")
         leave.clicked.connect(self.sign_out.emit)
         buttons = QHBoxLayout()
         buttons.addWidget(unlock)
@@ -96,7 +100,15 @@ class IdleLock(QObject):
 
     locked = Signal()
 
-    def __init__(self, window: QWidget, database: Database, actor: Actor, minutes: float) -> None:
+    def __init__(
+        self,
+        window: QWidget,
+        database: Database,
+        actor: Actor,
+        minutes: float,
+        *,
+        on_sign_out: Callable[[], object] | None = None,
+    ) -> None:
         app = QApplication.instance()
         assert app is not None
         # Owned by the application, not the window: a child would be gone (and its slot with
@@ -106,7 +118,8 @@ class IdleLock(QObject):
         self.panel = LockPanel(window, database, actor)
         self.panel.hide()
         self.panel.unlocked.connect(self.unlock)
-        self.panel.sign_out.connect(window.close)
+        leave = on_sign_out or window.close
+        self.panel.sign_out.connect(leave)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(max(1, int(minutes * 60_000)))
@@ -138,11 +151,17 @@ class IdleLock(QObject):
             return False  # detached, or a wrapper Qt still calls while it is torn down
         if event.type() in _INPUT_EVENTS:
             if self.is_locked:
-                inside_panel = isinstance(watched, QWidget) and (
-                    watched is self.panel or self.panel.isAncestorOf(watched)
-                )
-                return not inside_panel and isinstance(watched, QWidget)
+                return isinstance(watched, QWidget) and not self._from_panel(watched)
             self.timer.start()
+        return False
+
+    def _from_panel(self, widget: QWidget) -> bool:
+        """True for the panel, its children, and windows it opened (the sign-out question)."""
+        current: QWidget | None = widget
+        while current is not None:
+            if current is self.panel:
+                return True
+            current = current.parentWidget()
         return False
 
     def lock(self) -> None:

@@ -6,13 +6,17 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -87,8 +91,15 @@ def _page_factories(scanner: ScannerSettings) -> dict[str, PageFactory]:
     }
 
 
+SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
+"""Sign out (and let another person sign in) from anywhere in the window."""
+
+
 class MainWindow(QMainWindow):
     """The window a signed-in user works in."""
+
+    closed = Signal(bool)
+    """The window closed; True when the user signed out so another can sign in."""
 
     def __init__(
         self, database: Database, actor: Actor, *, idle_lock_minutes: float | None = None
@@ -116,7 +127,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.navigation)
+        layout.addLayout(self._navigation_column(database))
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         self.settings_message = message_line("errorMessage")
@@ -130,18 +141,84 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"Signed in: {actor.full_name} ({actor.username})")
         self.role_label = QLabel(f"Role: {role_names(actor)}")
         self.site_label = QLabel(f"Site: {actor.site_name or '—'}")
-        self.database_label = QLabel(f"Database: {database.short_name}")
-        self.database_label.setToolTip(database.display_url)
         for label in (self.user_label, self.role_label, self.site_label):
+            label.setMinimumWidth(label.sizeHint().width())  # never cut off (issue 16)
             self.statusBar().addWidget(label)
-        self.statusBar().addPermanentWidget(self.database_label)
+        self.statusBar().addPermanentWidget(self._sign_out_button())
         minutes = idle_lock_minutes
         if minutes is None:
             try:
                 minutes = load_settings().idle_lock_minutes
             except CoiError:
                 minutes = 10
-        self.idle_lock = IdleLock(self, database, actor, minutes)
+        self.idle_lock = IdleLock(self, database, actor, minutes, on_sign_out=self.sign_out)
+        self._signing_out = False
+        self._leaving_asked = False
+
+    def _navigation_column(self, database: Database) -> QVBoxLayout:
+        """The navigation list, and under it the database in use (wrapped, never cut off)."""
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.navigation, stretch=1)
+        # Zero-width spaces let a long host/database name wrap at its separators.
+        where = database.short_name.replace("/", "/\u200b").replace(":", ":\u200b")
+        self.database_label = QLabel(f"Database: {where}")
+        self.database_label.setObjectName("databaseLabel")
+        self.database_label.setWordWrap(True)
+        self.database_label.setToolTip(database.display_url)
+        # As wide as the navigation above it; the height follows the wrapped text.
+        self.database_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        column.addWidget(self.database_label)
+        return column
+
+    def _sign_out_button(self) -> QPushButton:
+        button = QPushButton("Sign out")
+        button.setObjectName("signOutButton")
+        button.setShortcut(QKeySequence(SIGN_OUT_SHORTCUT))
+        button.setToolTip(
+            f"End your session and let another person sign in ({SIGN_OUT_SHORTCUT}). "
+            "Unsaved input is asked about first."
+        )
+        button.clicked.connect(self.sign_out)
+        return button
+
+    def unsaved_input(self) -> str | None:
+        """What the open pages hold that was typed and not saved, in words (None: nothing)."""
+        found = []
+        for section in self.sections:
+            page = self._built.get(section.key)
+            describe = getattr(page, "unsaved_input", None)
+            text = describe() if callable(describe) else None
+            if isinstance(text, str) and text:
+                found.append(f"{section.title}: {text}")
+        return "\n".join(found) or None
+
+    def may_leave(self, doing: str) -> bool:
+        """True when nothing typed would be lost, or the user chose to discard it."""
+        unsaved = self.unsaved_input()
+        if unsaved is None:
+            return True
+        question = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Discard unsaved input?",
+            f"Discard what you typed and {doing}?\n\n{unsaved}\n\n"
+            "Choose No to go back and save it.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.idle_lock.panel if self.idle_lock.is_locked else self,  # answerable when locked
+        )
+        question.setObjectName("discardQuestion")
+        question.button(QMessageBox.StandardButton.Yes).setText("Discard")
+        question.setDefaultButton(QMessageBox.StandardButton.No)
+        return question.exec() == QMessageBox.StandardButton.Yes
+
+    def sign_out(self) -> bool:
+        """End the session (asking first about unsaved input) so another person can sign in."""
+        if not self.may_leave("sign out"):
+            return False
+        self._signing_out = True
+        self._leaving_asked = True
+        return self.close()
 
     def _show_row(self, row: int) -> None:
         """Build the section's page on its first visit, then show it."""
@@ -171,10 +248,16 @@ class MainWindow(QMainWindow):
         page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Let background work finish before the window and its database go."""
+        """Ask about unsaved input; let background work finish before the window and its
+        database go; then say whether the user signed out or closed the application."""
+        if not self._leaving_asked and not self.may_leave("close COI Tracker"):
+            event.ignore()
+            return
+        self._leaving_asked = True
         self.idle_lock.detach()
         self.runner.wait()
         super().closeEvent(event)
+        self.closed.emit(self._signing_out)
 
     def section_titles(self) -> list[str]:
         """The navigation entries, in order."""

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ui.widgets.scanner_input import ScanField
     from ui.widgets.sounds import Sounds, multimedia_available
     from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
+    from ui.widgets.unsaved import typed_input
 
 __all__ = [
     "DATE_TIME_FORMAT",
@@ -63,6 +64,7 @@ __all__ = [
     "show_message",
     "table",
     "time_editor",
+    "typed_input",
     "unbroken",
     "utc_editor",
     "utc_of",

@@ -36,7 +36,7 @@ from app.scanning import ScannerSettings, WedgeScan
 from ui.pages import CaseWorkPage
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
 from ui.tasks import Failure, TaskRunner, WriteOp
-from ui.widgets import OutputRow, ScanField, din_text, local_time
+from ui.widgets import OutputRow, ScanField, din_text, local_time, typed_input
 
 BATCH_STAGES = (CaseStage.IN_MANUFACTURE, CaseStage.RECEIVED_AT_MANUFACTURER)
 
@@ -96,6 +96,19 @@ class BatchRecordPage(CaseWorkPage):
         columns.addWidget(self.step_scroll, stretch=5)
         self.body_layout.addLayout(columns, stretch=1)
         self.refresh()
+
+    def unsaved_input(self) -> str | None:
+        """The step's inputs scanned and parameters entered but not recorded (None: none)."""
+        parts = []
+        if self.scans:
+            parts.append(f"{len(self.scans)} input(s) scanned")
+        entered = self.form.entered() if self.form is not None else []
+        if entered:
+            parts.append("parameters entered: " + ", ".join(entered))
+        typed = typed_input([("the input scan field", self.input_scan)])
+        if typed:
+            parts.append(typed)
+        return "; ".join(parts) + " for a step not yet recorded" if parts else None
 
     def _step_table(self) -> QTableWidget:
         self.step_table = QTableWidget(0, 3)

@@ -136,6 +136,20 @@ class ParameterForm(QWidget):
             line.setPlaceholderText(f"numbers separated by commas{suffix and ', in' + suffix}")
         return line
 
+    def entered(self) -> list[str]:
+        """The names of the parameters something was entered in."""
+        names = []
+        for name, editor in self.editors.items():
+            if isinstance(editor, QCheckBox):
+                filled = editor.isChecked()
+            elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+                filled = editor.value() != editor.minimum()
+            else:
+                filled = isinstance(editor, QLineEdit) and bool(editor.text().strip())
+            if filled:
+                names.append(name)
+        return names
+
     def values(self) -> dict[str, Any]:
         """The parameters entered; ValidationFailed naming every one missing or unreadable."""
         values: dict[str, Any] = {}

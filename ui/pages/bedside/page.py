@@ -41,7 +41,7 @@ from app.journey import (
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import din_text, local_time, restyle, time_editor, utc_of
+from ui.widgets import din_text, local_time, restyle, time_editor, typed_input, utc_of
 
 NO_DATE = QDate(1900, 1, 1)
 """The date field's empty value: the nurse has not entered a date of birth yet."""
@@ -103,6 +103,12 @@ class BedsidePage(CaseWorkPage):
         self.refresh()
 
     # ------------------------------------------------------------ layout
+
+    def unsaved_input(self) -> str | None:
+        """Wristband or bag scans not yet recorded as a bedside check (None: none)."""
+        return typed_input(
+            [("the wristband field", self.wristband_scan), ("the therapy bag field", self.bag_scan)]
+        )
 
     def _patient_box(self) -> QGroupBox:
         box = QGroupBox("Patient")

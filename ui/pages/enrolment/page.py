@@ -42,7 +42,7 @@ from app.journey import (
 )
 from ui.pages.enrolment.fields import DATE_HINT, FieldWithError, SlotDateField, parse_day
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
-from ui.widgets import escape, message_line, show_failed, show_message
+from ui.widgets import escape, message_line, show_failed, show_message, typed_input
 
 CALENDAR_DAYS = 21
 """Days of capacity read from the chosen date on, to name the next free ones."""
@@ -100,6 +100,19 @@ class EnrolmentPage(QWidget):
         layout.addWidget(self.message)
         layout.addStretch(1)
         self._connect()
+
+    def unsaved_input(self) -> str | None:
+        """What is typed in the form and not enrolled yet (None: nothing)."""
+        return typed_input(
+            (name, field.editor)
+            for name, field in (
+                ("Family name", self.family),
+                ("Given name", self.given),
+                ("Date of birth", self.born),
+                ("Hospital number", self.number),
+                ("Treating physician", self.physician),
+            )
+        )
 
     def _build_patient(self) -> QGroupBox:
         self.family = FieldWithError("familyName")

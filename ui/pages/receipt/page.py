@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,6 +49,7 @@ from ui.widgets import (
     restyle,
     show_error,
     show_message,
+    typed_input,
     utc_text,
 )
 
@@ -95,9 +97,19 @@ class ReceiptPage(QWidget):
         self.state.setWordWrap(True)
         right.addWidget(self.state)
         right.addWidget(self.error)
+        # With the largest alarm shown the column is taller than a 1280 × 800 window gives
+        # it: it scrolls rather than squeezing the alarm's text and button (issue 16).
+        column = QWidget()
+        column.setLayout(right)
+        right.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setObjectName("receiptScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(column)
         body = QHBoxLayout()
         body.addLayout(self._list_column(), stretch=0)
-        body.addLayout(right, stretch=1)
+        body.addWidget(scroll, stretch=1)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         self.case_header = CaseHeader()
@@ -105,6 +117,10 @@ class ReceiptPage(QWidget):
         layout.addLayout(body, stretch=1)
         self._enable()
         self.refresh()
+
+    def unsaved_input(self) -> str | None:
+        """A scan typed in the receipt's scan field and not submitted (None: none)."""
+        return typed_input([("the receipt scan field", self.scan_field)])
 
     def _list_column(self) -> QVBoxLayout:
         self.shipment_list = QListWidget()

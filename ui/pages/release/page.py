@@ -103,6 +103,12 @@ class ReleasePage(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------ building
+
+    def unsaved_input(self) -> str | None:
+        """QC results typed and not saved with Enter (None: none)."""
+        names = [row.spec.name for row in self.rows.values() if row.unsaved()]
+        return f"QC results typed and not saved: {', '.join(names)}" if names else None
+
     def _picker_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("Batch"))

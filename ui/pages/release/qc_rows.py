@@ -62,6 +62,7 @@ class QcRow:
         criterion.setToolTip(spec.criterion)
         table.setItem(index, 0, name)
         table.setItem(index, 1, criterion)
+        self.saved_value = ""
         self.value: QLineEdit | QLabel
         if analyst:
             self.value = QLineEdit()
@@ -109,12 +110,20 @@ class QcRow:
         table.setCellWidget(index, 4, review_cell)
         self.is_qa = qa
 
+    def unsaved(self) -> bool:
+        """True when the typed result differs from the one saved (and is not blank)."""
+        if not isinstance(self.value, QLineEdit):
+            return False
+        typed = self.value.text().strip()
+        return bool(typed) and typed != self.saved_value
+
     def show(self, view: QcResultView | None, signatures: tuple[str, ...]) -> None:
         """Show the latest result of this test and where its review stands."""
         words, state = outcome_words(view)
         self.outcome.setText(words)
         restyle(self.outcome, outcome=state)
         self.outcome.setToolTip(f"Criterion: {self.spec.criterion}")
+        self.saved_value = view.value if view is not None else ""
         if isinstance(self.value, QLineEdit):
             if view is not None and self.value.text().strip() != view.value:
                 self.value.setText(view.value)

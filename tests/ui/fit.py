@@ -1,0 +1,81 @@
+"""Does every text a window shows fit? The check the 1280 × 800 screen tests share."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import ARTIFACTS
+
+SCREENS = ARTIFACTS / "screens"
+TEXT_WIDGETS = (QLabel, QAbstractButton, QComboBox, QLineEdit)
+
+
+def _scrolled(widget: QWidget, top: QWidget) -> bool:
+    """True when ``widget`` sits in a scroll area below ``top`` (it may legitimately scroll)."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def clipped(window: QWidget) -> list[str]:
+    """Every visible text widget of ``window`` that is cut off, in words (empty: all fit)."""
+    problems = []
+    area = window.rect()
+    for widget in window.findChildren(QWidget):
+        if not isinstance(widget, TEXT_WIDGETS) or not widget.isVisibleTo(window):
+            continue
+        if not widget.isVisible() or widget.width() <= 0 or widget.objectName().startswith("qt_"):
+            continue  # hidden, or a part Qt draws inside another widget (a spin box's line)
+        name = widget.objectName() or type(widget).__name__
+        text = widget.text() if isinstance(widget, (QLabel, QAbstractButton)) else ""
+        what = f"{name} {text[:40]!r}"
+        if isinstance(widget, QLabel) and widget.wordWrap():
+            need = widget.heightForWidth(widget.width())
+            if need > widget.height() + 1:
+                problems.append(f"{what}: needs {need} px height, has {widget.height()}")
+        elif isinstance(widget, QLabel) and widget.pixmap().isNull() and text:
+            need = widget.minimumSizeHint().width()
+            if need > widget.width() + 1:
+                problems.append(f"{what}: needs {need} px width, has {widget.width()}")
+        elif not isinstance(widget, QLabel):
+            hint = widget.minimumSizeHint()
+            if hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1:
+                problems.append(
+                    f"{what}: needs {hint.width()}×{hint.height()}, has "
+                    f"{widget.width()}×{widget.height()}"
+                )
+        if not _scrolled(widget, window):
+            place = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+            if not area.contains(place):
+                problems.append(f"{what}: at {place.getRect()} outside the window {area.getRect()}")
+    return problems
+
+
+PAGE_AREA_1280 = (1024, 754)
+"""The page area of the main window at 1280 × 800 (navigation and status bar taken off)."""
+
+
+def assert_fits_1280(qtbot: QtBot, page: QWidget, name: str) -> None:
+    """Show ``page`` at the page area of the 1280 × 800 window, save ``name`` in the screens
+    folder, and assert nothing is cut off; the page gets its size back afterwards."""
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    assert page.grab().save(str(SCREENS / name))
+    assert (page.width(), page.height()) == PAGE_AREA_1280, "the page is larger than its area"
+    assert clipped(page) == []
+    page.resize(before)
+    qtbot.wait(20)
