@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
 from ui.tasks.collector import GuiThreadCollector
 from ui.tasks.runner import TaskRunner
@@ -34,3 +35,10 @@ def runner(qtbot: QtBot, qapp: QApplication) -> Iterator[TaskRunner]:
     yield tasks
     qtbot.waitUntil(lambda: not tasks.busy, timeout=120_000)
     assert tasks.wait(120_000)
+
+
+@pytest.fixture(autouse=True)
+def no_discard_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows that tests close with typed text in them close without asking (nobody would
+    answer the modal question); tests/ui/test_sign_out.py asks, and answers, on purpose."""
+    monkeypatch.setattr(MainWindow, "asks_before_discarding", False)

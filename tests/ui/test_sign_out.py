@@ -85,6 +85,12 @@ def _status(window: MainWindow) -> str:
     return " | ".join(label.text() for label in window.statusBar().findChildren(QLabel))
 
 
+@pytest.fixture(autouse=True)
+def discard_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the question: it is asked, as in the application."""
+    monkeypatch.setattr(MainWindow, "asks_before_discarding", True)
+
+
 def test_sign_out_then_another_user_signs_in(qtbot: QtBot, demo: Any) -> None:
     session = _session(qtbot, demo)
     cora = _sign_in(qtbot, session, "cora.coordinator")
