@@ -28,7 +28,7 @@ def test_the_desktop_refuses_a_database_newer_than_itself(
     monkeypatch.setattr(entry, "log_directory", lambda: tmp_path)
     monkeypatch.setattr(entry, "install_crash_guard", lambda _directory: None)
     monkeypatch.setattr(entry, "show_error_box", lambda _parent, exc: shown.append(exc))
-    monkeypatch.setattr(entry, "LoginDialog", None)  # never reached
+    monkeypatch.setattr(entry, "Session", None)  # the sign-in is never reached
 
     assert entry.main(["coi-tracker", "--db", f"sqlite:///{path}"]) == 2
 
