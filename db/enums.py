@@ -212,6 +212,14 @@ class SignatureMeaning(StrEnum):
         return self.value.capitalize()
 
 
+class ProductStatus(StrEnum):
+    """Life of a product version: only the approved one is used for new cases."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
 class PrinterKind(StrEnum):
     """How a label reaches paper."""
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, Versioned
+from db.base import NOT_SIGNED, Base, Versioned
+from db.enums import ProductStatus, enum_column
 
 
 class TemperatureProfile(Versioned, Base):
@@ -32,11 +34,27 @@ class TemperatureProfile(Versioned, Base):
 
 
 class Product(Versioned, Base):
-    """A therapy product; ISBT 128 product code, optional GTIN for commercial product."""
+    """One version of a therapy product; ISBT 128 product code, optional GTIN.
+
+    Each version is its own row (unique code and version number) owning its steps and QC
+    specifications; a case keeps the row it was enrolled with. ``definition`` is the approved
+    document (resources/products/product.schema.json); ``status`` is bookkeeping outside the
+    approval signature, so retiring a version does not break it.
+    """
 
     __tablename__ = "product"
+    __table_args__ = (UniqueConstraint("code", "version_number"),)
 
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    code: Mapped[str] = mapped_column(String(16))
+    version_number: Mapped[int] = mapped_column(default=1)
+    status: Mapped[ProductStatus] = mapped_column(
+        enum_column(ProductStatus, "product_status"), default=ProductStatus.APPROVED, info=NOT_SIGNED
+    )
+    definition: Mapped[str | None] = mapped_column(Text)
+    max_cumulative_excursion_min: Mapped[float | None] = mapped_column()
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_at: Mapped[datetime | None] = mapped_column()
     name: Mapped[str] = mapped_column(String(200))
     gtin: Mapped[str | None] = mapped_column(String(14))
     starting_material_profile_id: Mapped[uuid.UUID | None] = mapped_column(
