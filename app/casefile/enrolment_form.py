@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from app.access import require_role
 from app.core import Actor, Database, NotPermitted
+from app.journey import current_products
 from db.enums import Role, SiteKind
-from db.models import Product, Site
+from db.models import Site
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def enrolment_form(database: Database, actor: Actor) -> EnrolmentForm:
         clinic = session.get(Site, actor.site_id) if actor.site_id else None
         if clinic is None or clinic.kind is not SiteKind.CLINIC:
             raise NotPermitted("Patients are enrolled by a coordinator of a clinic site.")
-        products = session.scalars(select(Product).where(Product.active).order_by(Product.code))
+        products = current_products(session)
         sites = session.scalars(
             select(Site).where(Site.kind == SiteKind.MANUFACTURER, Site.active).order_by(Site.code)
         )

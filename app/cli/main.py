@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "init": "app.cli.admin",
     "user": "app.cli.admin",
     "printer": "app.cli.admin",
+    "product": "app.cli.product",
     "audit": "app.cli.audit",
     "backup": "app.cli.backup",
     "restore": "app.cli.backup",

@@ -1,4 +1,4 @@
-"""Demo reference data (sites, users for every role, profiles, the demo product)."""
+"""Demo reference data (sites, users for every role, profiles, the shipped example products)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.access import create_user, parse_role, require_role
-from app.admin import create_site
+from app.access import authenticate, create_user, parse_role, require_role
+from app.admin import add_draft, approve_product, check_document, create_site, parse_document
 from app.coldchain import SEED_PROFILES
 from app.core import Actor, Database, UnitOfWork
 from db.enums import Role, SiteKind
-from db.models import Product, QcSpecification, StepTemplate, TemperatureProfile
+from db.models import Product, TemperatureProfile
 from resources import read_text
 
 
@@ -33,10 +33,18 @@ def reference_data() -> dict[str, Any]:
     return data
 
 
+def product_file(name: str) -> str:
+    """The text of a product definition shipped in ``resources/products``."""
+    return read_text("products", name)
+
+
 def seed_demo(database: Database, admin: Actor) -> SeedReport:
-    """Create the demo reference data in one transaction (administrators only)."""
+    """Create the demo reference data in one transaction (administrators only), then have the
+    demo's QA approve the shipped products the administrator imported (a signature each)."""
     require_role(admin, Role.ADMIN, doing="load demo data")
     data = reference_data()
+    documents = [check_document(parse_document(product_file(n))) for n in data["product_files"]]
+    new_codes = []
     with UnitOfWork(database, admin) as uow:
         uow.reason = "demo data"
         for site in data["sites"]:
@@ -56,46 +64,21 @@ def seed_demo(database: Database, admin: Actor) -> SeedReport:
             uow.add(profile)
             profiles[profile.name] = profile
         uow.flush()
-        for product_data in data["products"]:
-            _add_product(uow, product_data, profiles)
+        for document in documents:
+            known = select(Product.id).where(Product.code == document["code"]).limit(1)
+            if uow.session.scalar(known) is None:
+                add_draft(uow, document, reason="demo data")
+                new_codes.append(document["code"])
         report = SeedReport(
             sites=len(data["sites"]),
             users=len(data["users"]),
             profiles=len(profiles),
-            products=len(data["products"]),
+            products=len(documents),
         )
         uow.commit()
+    if new_codes:
+        station = admin.station or "demo"
+        approver = authenticate(database, data["product_approver"], data["password"], station)
+        for code in new_codes:
+            approve_product(database, approver, code, data["password"], comment="demo product")
     return report
-
-
-def _add_product(
-    uow: UnitOfWork, data: dict[str, Any], profiles: dict[str, TemperatureProfile]
-) -> None:
-    if uow.session.scalar(select(Product).where(Product.code == data["code"])) is not None:
-        return
-    product = Product(
-        code=data["code"],
-        name=data["name"],
-        starting_material_profile_id=profiles[data["starting_material_profile"]].id,
-        final_product_profile_id=profiles[data["final_product_profile"]].id,
-        max_hours_collection_to_receipt=data["max_hours_collection_to_receipt"],
-        shelf_life_days=data["shelf_life_days"],
-        post_thaw_minutes=data["post_thaw_minutes"],
-        min_final_bags=data["min_final_bags"],
-        max_final_bags=data["max_final_bags"],
-    )
-    uow.add(product)
-    uow.flush()
-    for position, step in enumerate(data["steps"], start=1):
-        uow.add(
-            StepTemplate(
-                product_id=product.id,
-                position=position,
-                code=step["code"],
-                name=step["name"],
-                output_kind=step["output_kind"],
-                parameters=json.dumps(step["parameters"], ensure_ascii=False),
-            )
-        )
-    for spec in data["qc"]:
-        uow.add(QcSpecification(product_id=product.id, **spec))

@@ -19,6 +19,7 @@ from app.journey.manufacturing import (
     steps_of_case,
     verify_step,
 )
+from app.journey.products import current_product, current_products
 from app.journey.qc import (
     QcEarlierValue,
     QcResultView,
@@ -101,6 +102,8 @@ __all__ = [
     "confirm_infusion",
     "correct_qc_result",
     "create_shipment",
+    "current_product",
+    "current_products",
     "enrol_patient",
     "enrolment_problems",
     "enter_qc_result",

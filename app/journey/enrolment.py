@@ -24,11 +24,12 @@ from app.core import (
     require_clinic_key,
 )
 from app.journey.duplicates import DuplicatePatient, KnownPatient, known_patients
+from app.journey.products import current_product
 from app.journey.records import record_stage
 from app.journey.slots import book_slot, booking_date_problem
 from app.journey.views import CaseView, case_view
 from db.enums import CaseStage, Role, SiteKind, SlotKind
-from db.models import Case, Patient, Product, Site
+from db.models import Case, Patient, Site
 
 HOSPITAL_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
 """Letters and digits only, so the number can be bar-coded (ISBT 128 data structure 025)."""
@@ -274,9 +275,9 @@ def enrol_patient(database: Database, actor: Actor, enrolment: Enrolment) -> Cas
         if clinic is None or clinic.kind is not SiteKind.CLINIC:
             raise NotPermitted("Patients are enrolled by a coordinator of a clinic site.")
         code = enrolment.product_code.strip()
-        product = uow.session.scalar(select(Product).where(Product.code == code, Product.active))
+        product = current_product(uow.session, code)
         if product is None:
-            raise ValidationFailed(f"There is no active product {code[:40]!r}.")
+            raise ValidationFailed(f"There is no approved, active product {code[:40]!r}.")
         site_code = enrolment.manufacturing_site_code.strip()
         manufacturer = uow.session.scalar(
             select(Site).where(

@@ -37,8 +37,24 @@ _EXPECTED = {
 }
 
 
+def _outside(item: dict[str, Any], value: Any) -> str | None:
+    """Why a recorded number is outside the parameter's limits (None: within or no limits)."""
+    low, high = item.get("min"), item.get("max")
+    values = value if isinstance(value, list) else [value]
+    for number in values:
+        if (low is not None and number < low) or (high is not None and number > high):
+            unit = f" {item['unit']}" if item.get("unit") else ""
+            if low is not None and high is not None:
+                return f"{item['name']} must be between {low:g} and {high:g}{unit} (got {number:g})"
+            if low is not None:
+                return f"{item['name']} must be at least {low:g}{unit} (got {number:g})"
+            return f"{item['name']} must be at most {high:g}{unit} (got {number:g})"
+    return None
+
+
 def check_parameters(spec: list[dict[str, Any]], given: dict[str, Any]) -> dict[str, Any]:
-    """Return ``given`` when it has every parameter of ``spec`` with the right type."""
+    """Return ``given`` when it has every parameter of ``spec`` with the right type, within
+    the parameter's limits (``min``/``max`` of the product version's step)."""
     names = {item["name"] for item in spec}
     unknown = sorted(set(given) - names)
     if unknown:
@@ -50,6 +66,10 @@ def check_parameters(spec: list[dict[str, Any]], given: dict[str, Any]) -> dict[
             problems.append(f"{name} is missing")
         elif not _valid(kind, given[name]):
             problems.append(f"{name} must be {_EXPECTED.get(kind, kind)}")
+        elif kind in ("integer", "number", "number_list") and (
+            outside := _outside(item, given[name])
+        ):
+            problems.append(outside)
     if problems:
         raise ValidationFailed("Check the step's parameters: " + "; ".join(problems) + ".")
     return dict(given)

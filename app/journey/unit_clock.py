@@ -115,6 +115,8 @@ def _profile_allowance(session: Session, unit: Unit, product: Product) -> timede
     }.get(unit.kind)
     if profile_id is None:
         return None
+    if product.max_cumulative_excursion_min is not None:  # the product version's own limit
+        return timedelta(minutes=product.max_cumulative_excursion_min)
     profile = load(session, TemperatureProfile, profile_id, "temperature profile")
     return timedelta(minutes=profile.max_cumulative_excursion_min)
 

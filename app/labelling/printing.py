@@ -101,6 +101,16 @@ def _content(uow: UnitOfWork, unit: Unit, show_identity: bool) -> LabelContent:
     )
 
 
+def _template_of(uow: UnitOfWork, unit: Unit) -> str:
+    """The label template the case's product version names for the unit's kind (else the
+    default for the kind)."""
+    case = load(uow.session, Case, unit.case_id, "case")
+    product = load(uow.session, Product, case.product_id, "product")
+    kinds = json.loads(product.definition or "{}").get("unit_kinds", {})
+    named = kinds.get(unit.kind.value, {}).get("label_template")
+    return str(named) if named else TEMPLATE_FOR_KIND[unit.kind]
+
+
 def _identity_key(content: LabelContent) -> ClinicKey | None:
     """The clinic key to seal a payload that carries the patient's identity (else None)."""
     carries = (content.patient_name, content.patient_date_of_birth, content.hospital_number)
@@ -172,7 +182,7 @@ def print_unit_label(
         if not networked:
             for earlier in previous:
                 void(uow, earlier, f"reprinted: {reprint_reason}")
-        name = template or TEMPLATE_FOR_KIND[unit.kind]
+        name = template or _template_of(uow, unit)
         chosen = load_template(name)
         show_identity = may_see_identity(actor)
         serial = next_print_serial(uow)

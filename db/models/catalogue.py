@@ -48,7 +48,9 @@ class Product(Versioned, Base):
     code: Mapped[str] = mapped_column(String(16))
     version_number: Mapped[int] = mapped_column(default=1)
     status: Mapped[ProductStatus] = mapped_column(
-        enum_column(ProductStatus, "product_status"), default=ProductStatus.APPROVED, info=NOT_SIGNED
+        enum_column(ProductStatus, "product_status"),
+        default=ProductStatus.APPROVED,
+        info=NOT_SIGNED,
     )
     definition: Mapped[str | None] = mapped_column(Text)
     max_cumulative_excursion_min: Mapped[float | None] = mapped_column()

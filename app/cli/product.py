@@ -1,0 +1,146 @@
+"""``coi product list|export|import|approve``: product definitions as files, versioned, approved.
+
+Every command acts as the user named by ``--as`` (password from COI_AS_PASSWORD, the terminal
+or one line of standard input; an approval is signed with it). Output is JSON on standard
+output. Exit status: 0 done, 1 refused by the service (``{"error": ...}`` says why; nothing was
+written), 2 bad usage (argparse's message on standard error).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from app.access import authenticate
+from app.admin import (
+    approve_product,
+    export_product,
+    import_product,
+    product_versions,
+)
+from app.cli.common import (
+    AS_PASSWORD_VARIABLE,
+    add_as_option,
+    database_from,
+    require_password,
+    station,
+)
+from app.cli.output import print_json
+from app.core import Actor, CoiError, Database, ValidationFailed
+
+EXIT_REFUSED = 1
+MAX_FILE_BYTES = 2_000_000
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``product`` to the command line."""
+    product = commands.add_parser("product", help="list, export, import and approve products")
+    verbs = product.add_subparsers(dest="product_command", required=True, metavar="COMMAND")
+
+    listing = verbs.add_parser("list", help="every version of every product (admin, QA, QP)")
+    add_as_option(listing)
+    listing.add_argument("--code", help="only this product code")
+    listing.set_defaults(handler=_refusals(run_list))
+
+    export = verbs.add_parser(
+        "export",
+        help="write a product's approved version (or --version N) as a JSON file",
+    )
+    add_as_option(export)
+    export.add_argument("code", metavar="CODE")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument("--version", type=int, metavar="N", help="this version, not the current")
+    export.set_defaults(handler=_refusals(run_export))
+
+    imported = verbs.add_parser(
+        "import",
+        help="a product file as a new draft version (administrator or QA); no effect until "
+        "approved",
+        description="Check FILE against resources/products/product.schema.json and the "
+        "product rules and store it as the next version of its product code, a draft. New "
+        "cases get it only after `coi product approve`.",
+    )
+    add_as_option(imported)
+    imported.add_argument("file", type=Path, metavar="FILE")
+    imported.add_argument("--reason", help="why this version (kept in the audit trail)")
+    imported.set_defaults(handler=_refusals(run_import))
+
+    approve = verbs.add_parser(
+        "approve",
+        help="approve a product's draft, signed (QA, not its author); new cases get it",
+    )
+    add_as_option(approve)
+    approve.add_argument("code", metavar="CODE")
+    approve.add_argument("--comment", help="shown with the signature")
+    approve.set_defaults(handler=_refusals(run_approve))
+
+
+def _refusals(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a command; a known refusal prints ``{"error": ...}`` and exits with status 1."""
+
+    def guarded(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except CoiError as refusal:
+            print_json({"error": refusal.message})
+        return EXIT_REFUSED
+
+    return guarded
+
+
+def _signed_in(database: Database, username: str) -> tuple[Actor, str]:
+    password = require_password(f"Password of {username}", AS_PASSWORD_VARIABLE)
+    return authenticate(database, username.strip(), password, station()), password
+
+
+def _read(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValidationFailed(f"{path} is larger than a product file can be (2 MB).")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(f"{path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise ValidationFailed(f"Cannot read {path}: {exc.strerror or exc}.") from None
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print every product version the user may see."""
+    with database_from(args) as database:
+        actor, _password = _signed_in(database, args.as_user)
+        versions = product_versions(database, actor, args.code)
+    print_json({"products": [v.as_json() for v in versions]})
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write a product version as a file."""
+    with database_from(args) as database:
+        actor, _password = _signed_in(database, args.as_user)
+        text = export_product(database, actor, args.code, version_number=args.version)
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
+    print_json({"exported": args.code.strip(), "file": str(args.out)})
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Store a product file as a new draft version."""
+    text = _read(args.file)
+    with database_from(args) as database:
+        actor, _password = _signed_in(database, args.as_user)
+        view = import_product(database, actor, text, reason=args.reason)
+    print_json({"imported": view.as_json()})
+    return 0
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    """Approve a product's draft with the ``--as`` user's signature."""
+    with database_from(args) as database:
+        actor, password = _signed_in(database, args.as_user)
+        view = approve_product(database, actor, args.code, password, comment=args.comment)
+    print_json({"approved": view.as_json()})
+    return 0

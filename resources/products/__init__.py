@@ -1,0 +1,1 @@
+"""Product definitions: the JSON schema and the products shipped as examples."""
