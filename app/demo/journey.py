@@ -68,6 +68,17 @@ STEP_PARAMETERS: dict[str, dict[str, object]] = {
     "formulation_fill": {"bags": 2, "volume_per_bag_ml": 70.0, "dose_car_cells": 1.1e8},
     "freezing": {"freezer_run_id": "CRF-0913", "end_temperature_c": -90.0},
     "ln2_storage": {"position": "Dewar 3 / rack B / slot 12"},
+    # the second shipped product, S4321 (autologous gene-modified HSC)
+    "mpb_receipt": {"bag_intact": True, "volume_ml": 310.0, "cd34_count": 8.4e8},
+    "cd34_selection": {
+        "device_run_id": "CLQ-2291",
+        "cd34_recovered": 6.2e8,
+        "cd34_purity_pct": 94.2,
+    },
+    "prestimulation": {"cytokine_lot": "CYT-25-031", "hours": 24.0},
+    "lv_transduction": {"vector_lot": "LV-ARSA-0007", "moi": 40, "enhancer_lot": "ENH-118"},
+    "wash_formulation": {"bags": 2, "volume_per_bag_ml": 40.0, "cd34_dose_per_kg": 1.1e7},
+    "cryopreservation": {"freezer_run_id": "CRF-1024", "end_temperature_c": -95.0},
 }
 QC_RESULTS: dict[str, str] = {
     "sterility": "pending",
@@ -79,6 +90,19 @@ QC_RESULTS: dict[str, str] = {
     "vcn": "2.1",
     "dose": "1.1",
 }
+HSC_QC_RESULTS: dict[str, str] = {
+    "sterility": "pending",
+    "mycoplasma": "not detected",
+    "endotoxin": "0.08",
+    "viability": "93.4",
+    "cd34_purity": "94.2",
+    "vcn": "2.4",
+    "transduction_efficiency": "78",
+    "rcl": "not detected",
+    "dose": "11.0",
+}
+QC_RESULTS_OF: dict[str, dict[str, str]] = {"S1234": QC_RESULTS, "S4321": HSC_QC_RESULTS}
+"""The demo's QC results of each shipped product (by product code)."""
 
 
 def write_logger_csv(
@@ -185,6 +209,7 @@ class JourneyDriver:
         born: date,
         *,
         same_patient: bool | None = False,
+        product_code: str = "S1234",
     ) -> CaseView:
         """Stage 1 (Cora Coordinator). The demo's people are invented: one who shares a name
         and date of birth with another is a look-alike (``same_patient=False``)."""
@@ -196,7 +221,7 @@ class JourneyDriver:
                 given_name=given,
                 date_of_birth=born,
                 hospital_number=hospital_number,
-                product_code="S1234",
+                product_code=product_code,
                 manufacturing_site_code="CTF",
                 planned_collection_date=utc_now().date(),
                 manufacturing_slot_date=utc_now().date() + timedelta(days=1),
@@ -354,7 +379,7 @@ class JourneyDriver:
 
     def qc_and_release(self, case: CaseView) -> None:
         """Stages 6-7: Quinn enters QC, Asha reviews (sterility exception), Petra certifies."""
-        for test, value in QC_RESULTS.items():
+        for test, value in QC_RESULTS_OF.get(case.product_code, QC_RESULTS).items():
             enter_qc_result(self.database, self.who("quinn.qc"), case.id, test, value)
         for result in qc_results_of_case(self.database, self.who("asha.qa"), case.id):
             review_qc_result(self.database, self.who("asha.qa"), result.id, DEMO_PASSWORD)
