@@ -263,6 +263,11 @@ def test_an_invalid_product_file_is_refused_naming_the_field_and_nothing_is_writ
     assert import_product(demo.database, admin, json.dumps(valid)).version_number == 1
 
 
+@pytest.mark.parametrize(
+    ("demo_database_url", "database_url"),
+    [("sqlite", "postgresql"), ("postgresql", "sqlite")],
+    indirect=True,
+)
 def test_export_then_import_moves_a_product_to_another_database(
     demo_database_url: str,
     database: Database,
@@ -326,7 +331,13 @@ def test_export_then_import_moves_a_product_to_another_database(
     )
 
 
+@pytest.mark.parametrize(
+    "demo_database_url",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
+    indirect=True,
+)
 def test_a_case_of_the_second_product_runs_to_infusion(demo: Demo, tmp_path: Path) -> None:
+    """On SQLite in the default suite (the full journey takes seconds); PostgreSQL: --slow."""
     driver = JourneyDriver(demo.database, tmp_path, station="test-station")
     case = driver.enrol("NBH820001", "Duarte", "Rui", date(2011, 6, 2), product_code="S4321")
     assert case.product_code == "S4321"
