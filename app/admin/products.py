@@ -30,10 +30,13 @@ class ProductView:
     steps: tuple[str, ...]
     qc_tests: int
     active: bool
+    version_number: int = 1
+    status: str = "approved"
 
 
 def list_products(database: Database, actor: Actor) -> list[ProductView]:
-    """Every product, by code, with its step template and QC specification count."""
+    """Every product version, by code and version, with its step template and QC count
+    (a draft has neither until QA approves it)."""
     require_role(actor, Role.ADMIN, doing="see the product catalogue")
     with database.read_session() as session:
         profiles = {
@@ -52,7 +55,8 @@ def list_products(database: Database, actor: Actor) -> list[ProductView]:
         ):
             steps.setdefault(product_id, []).append(name)
         views = []
-        for product in session.scalars(select(Product).order_by(Product.code)):
+        query = select(Product).order_by(Product.code, Product.version_number)
+        for product in session.scalars(query):
             starting = product.starting_material_profile_id
             final = product.final_product_profile_id
             views.append(
@@ -70,6 +74,8 @@ def list_products(database: Database, actor: Actor) -> list[ProductView]:
                     steps=tuple(steps.get(product.id, ())),
                     qc_tests=qc_counts.get(product.id, 0),
                     active=product.active,
+                    version_number=product.version_number,
+                    status=product.status.value,
                 )
             )
         return views

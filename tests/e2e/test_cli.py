@@ -104,7 +104,7 @@ def test_demo_seed_loads_every_role(tmp_path: Path) -> None:
     assert coi("init", "--db", "sqlite:///d.db", cwd=tmp_path, env=env).returncode == 0
     seeded = coi("seed-demo", "--as", "admin", "--db", "sqlite:///d.db", cwd=tmp_path, env=env)
     assert seeded.returncode == 0, seeded.stderr
-    assert json.loads(seeded.stdout) == {"sites": 2, "users": 10, "profiles": 3, "products": 1}
+    assert json.loads(seeded.stdout) == {"sites": 2, "users": 10, "profiles": 3, "products": 2}
     users = coi("user", "list", "--db", "sqlite:///d.db", cwd=tmp_path)
     roles = {role for line in users.stdout.splitlines() for role in json.loads(line)["roles"]}
     assert roles == {

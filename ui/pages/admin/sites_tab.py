@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLabel, QLineEdit, QWidget
 
 from app.admin import (
     FIN_PATTERN,
+    ProductVersionView,
     ProductView,
     SiteKind,
     SiteSummary,
+    import_product,
     list_products,
     list_sites,
     register_site,
@@ -233,10 +236,14 @@ class ProductsTab(AdminTab):
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner) -> None:
         super().__init__(database, actor, runner, "products")
         self.products: list[ProductView] = []
+        self.import_button = self.button(
+            "&Import product file…", "importProduct", self.choose_product_file
+        )
         self.finish_tools()
         self.note(
-            "Products come with the validated reference data; they are shown here to check "
-            "which temperature profiles, step template and QC panel each one uses.",
+            "Each product version is a file checked against the product schema. An imported "
+            "file becomes a draft: it has no effect until QA approves it with a signature "
+            "(coi product approve); cases keep the version they were enrolled with.",
             "productsNote",
         )
         self.table = table(
@@ -251,6 +258,8 @@ class ProductsTab(AdminTab):
                 "Shelf life",
                 "After thaw",
                 "Bags",
+                "Version",
+                "Status",
             ),
         )
         self.table.itemSelectionChanged.connect(self._show_steps)
@@ -281,6 +290,8 @@ class ProductsTab(AdminTab):
                     f"{product.shelf_life_days} days" if product.shelf_life_days else "—",
                     f"{product.post_thaw_minutes} min" if product.post_thaw_minutes else "—",
                     f"{product.min_final_bags}–{product.max_final_bags}",
+                    str(product.version_number),
+                    product.status,
                 )
                 for product in records
             ],
@@ -302,7 +313,43 @@ class ProductsTab(AdminTab):
             if product.max_hours_collection_to_receipt
             else ""
         )
+        if product.status == "draft":
+            self.steps.setText(
+                f"{product.code} · {product.name}, version {product.version_number}: a draft "
+                "awaiting QA approval; its steps and QC tests are written when it is approved."
+            )
+            return
         self.steps.setText(
             f"{product.code} · {product.name}. Steps: {steps or 'none'}. {product.qc_tests} QC "
             f"tests.{receipt}"
+        )
+
+    def choose_product_file(self) -> None:
+        """Ask for a product file and import it as a new draft version."""
+        name, _filter = QFileDialog.getOpenFileName(
+            self, "Product file to import", "", "Product files (*.json);;All files (*)"
+        )
+        if name:
+            self.import_file(Path(name))
+
+    def import_file(self, path: Path) -> None:
+        """Import the product file at ``path`` as a draft (checked by the service)."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.say(f"✖ {path.name} is not a product file: it is not UTF-8 text.", ok=False)
+            return
+        except OSError as exc:
+            self.say(f"✖ {path.name} cannot be read: {exc.strerror or exc}.", ok=False)
+            return
+        WriteOp(
+            partial(import_product, self.database, self.actor, text, reason=f"file {path.name}"),
+            doing=f"{path.name} was not imported",
+            changes={"product"},
+        ).busy(self.set_busy).success(self._imported).failure(self.refused).run(self.runner)
+
+    def _imported(self, view: ProductVersionView) -> None:
+        self.done(
+            f"✔ Product {view.code} version {view.version_number} imported as a draft: "
+            "QA approves it before new cases get it."
         )
