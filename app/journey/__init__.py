@@ -7,7 +7,7 @@ from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
 from app.journey.enrolment import Enrolment, enrol_patient, enrolment_problems, find_case
-from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
+from app.journey.infusion import BEDSIDE_CHECK, BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.legs import LEGS
 from app.journey.look_alikes import LookAlike, case_look_alikes, look_alike_line, look_alikes
 from app.journey.manufacturing import (
@@ -60,6 +60,7 @@ from app.journey.views import CaseView, UnitView, case_view, unit_view
 from db.enums import SlotKind
 
 __all__ = [
+    "BEDSIDE_CHECK",
     "FINAL_SIDE_STATES",
     "LEGS",
     "SITE_KIND_OF",
