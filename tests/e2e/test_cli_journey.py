@@ -238,8 +238,9 @@ def test_a_new_case_from_enrolment_to_infusion_through_the_command_line_alone(
         outbound, finals, receiver="ivy.infusion", verifier="cora.coordinator", base_c=-185.0
     )
     journey.ok("thaw", finals[0], "--as", "ivy.infusion")
+    wristband = patient_id_structure(HOSPITAL_NUMBER)
     journey.ok("bedside", "check", case, "--as", "ivy.infusion",
-               "--wristband", patient_id_structure(HOSPITAL_NUMBER), "--bag", f"={finals[0]}00")  # fmt: skip
+               "--wristband", wristband, "--bag", f"={finals[0]}00")  # fmt: skip
     start = utc_now()
     out = journey.ok("infuse", case, "--as", "ian.infusion", "--start", start.isoformat(),
                      "--end", (start + timedelta(minutes=1)).isoformat())  # fmt: skip
@@ -256,7 +257,8 @@ def test_the_password_may_come_from_coi_password(demo_database_url: str, tmp_pat
         [sys.executable, "-m", "app.cli.main", "step", "list", "CH000000000000X",
          "--as", "otto.operator", "--db", demo_database_url],
         env={**env, "COI_PASSWORD": DEMO_PASSWORD},
-        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     assert "No case you may see" in json.loads(result.stdout)["error"]
