@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "bedside": "app.cli.bedside",
     "infuse": "app.cli.bedside",
     "deviation": "app.cli.deviations",
+    "storage": "app.cli.storage",
     "seed-demo": "app.cli.demo",
     "demo": "app.cli.demo",
     "export": "app.cli.epcis",

@@ -53,6 +53,14 @@ from app.journey.slots import (
     slot_days,
 )
 from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
+from app.journey.storage import (
+    PlacementView,
+    put_away,
+    stored_places,
+    take_out,
+    where_stored,
+)
+from app.journey.storage_places import StorageLocation, parse_location
 from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
 from app.journey.unit_states import enter_side_state, lift_side_state
@@ -78,6 +86,7 @@ __all__ = [
     "KnownCase",
     "KnownPatient",
     "LookAlike",
+    "PlacementView",
     "QcEarlierValue",
     "QcResultView",
     "ShipmentView",
@@ -86,6 +95,7 @@ __all__ = [
     "SlotKind",
     "StepRecord",
     "StepView",
+    "StorageLocation",
     "ThawView",
     "UnitView",
     "accept_receipt",
@@ -112,7 +122,9 @@ __all__ = [
     "look_alike_line",
     "look_alikes",
     "pack_unit",
+    "parse_location",
     "perform_step",
+    "put_away",
     "qc_result_views",
     "qc_results_of_case",
     "receive_unit",
@@ -130,9 +142,12 @@ __all__ = [
     "start_manufacture",
     "step_views",
     "steps_of_case",
+    "stored_places",
+    "take_out",
     "thaws_of_case",
     "unit_view",
     "units_of_case",
     "verify_collection",
     "verify_step",
+    "where_stored",
 ]
