@@ -108,7 +108,7 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
             side_state=unit.side_state,
             parent_ids=tuple(sorted(parents.get(unit.id, []), key=str)),
             stored_at=(
-                f"{places[unit.id].location.words} ({places[unit.id].site})"
+                f"{places[unit.id].location.words} at {places[unit.id].site}"
                 if unit.id in places
                 else None
             ),

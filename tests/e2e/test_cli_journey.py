@@ -196,6 +196,11 @@ def _shipped_after_refusals(journey: Journey, coi: Coi, url: str) -> tuple[str, 
     status, out = coi("receive", "status", inbound, "--as", "otto.operator")
     assert [u["outcome"] for u in out["units"]] == [None]
     assert out["received_by"] is None
+    # A storage position that is no position: exit 1, nothing written.
+    before = _counts(url)
+    status, out = coi("storage", "put", case, f"={bag}00", "DEWAR-3/B/12", "--as", "otto.operator")
+    assert status == 1 and "not a storage location" in out["error"], out
+    assert _counts(url) == before
     return case, bag, inbound
 
 
@@ -231,12 +236,27 @@ def test_a_new_case_from_enrolment_to_infusion_through_the_command_line_alone(
     assert _counts(demo_database_url) == before
     finals = journey.manufacture(case)
     assert finals
+    places = [f"LN2-DEWAR-3/B/12/A{n}" for n in range(1, len(finals) + 1)]
+    for din, place in zip(finals, places, strict=True):  # the batch waits in the dewar
+        journey.ok("storage", "put", case, f"={din}00", place, "--as", "otto.operator")
+    where = journey.ok("storage", "where", case, "--as", "otto.operator")["stored"]
+    assert [(w["din"], w["location"]) for w in where] == list(zip(finals, places, strict=True))
     journey.release(case)
+    status, out = coi(
+        "storage", "take", case, f"={finals[0]}00", places[-1], "--as", "otto.operator"
+    )
+    assert status == 1 and "WRONG LOCATION" in out["error"], out
+    for din, place in zip(finals, places, strict=True):
+        journey.ok("storage", "take", case, f"={din}00", place, "--as", "otto.operator")
 
     outbound = journey.ship(case, "clinic", finals, "otto.operator")
     journey.receive(
         outbound, finals, receiver="ivy.infusion", verifier="cora.coordinator", base_c=-185.0
     )
+    journey.ok("storage", "put", case, f"={finals[0]}00", "VAPOUR-1/1/1/1", "--as", "ivy.infusion")
+    status, out = coi("thaw", finals[0], "--as", "ivy.infusion")
+    assert status == 1 and "still recorded in storage" in out["error"], out
+    journey.ok("storage", "take", case, f"={finals[0]}00", "vapour-1/1/1/1", "--as", "ivy.infusion")
     journey.ok("thaw", finals[0], "--as", "ivy.infusion")
     wristband = patient_id_structure(HOSPITAL_NUMBER)
     journey.ok("bedside", "check", case, "--as", "ivy.infusion",

@@ -111,7 +111,8 @@ def test_put_away_where_and_take_out_by_scan(store: Store) -> None:
     ]
     # The case screen shows where each unit is.
     nodes = {n.din: n for n in case_detail(store.database, store.otto, case).genealogy}
-    assert (nodes[first[1:14]].stored_at or "").startswith("DEWAR-3, rack B, box 12, position A1 (")
+    shown = nodes[first[1:14]].stored_at or ""
+    assert shown.startswith("DEWAR-3, rack B, box 12, position A1 at ")
     assert nodes[second[1:14]].stored_at is not None
     taken = take_out(store.database, store.otto, case, first, "dewar-3/b/12/a1")
     assert taken.taken_at is not None and taken.taken_by
