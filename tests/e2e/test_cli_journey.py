@@ -204,6 +204,15 @@ def _shipped_after_refusals(journey: Journey, coi: Coi, url: str) -> tuple[str, 
     return case, bag, inbound
 
 
+ON_SQLITE_AND_SLOW_ON_POSTGRESQL = pytest.mark.parametrize(
+    "demo_database_url",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
+    indirect=True,
+)
+"""The default suite's budget: the refusals on SQLite; PostgreSQL with the slow journey."""
+
+
+@ON_SQLITE_AND_SLOW_ON_POSTGRESQL
 def test_bad_input_on_the_way_exits_1_with_a_message_and_writes_nothing(
     coi: Coi, demo_database_url: str, tmp_path: Path
 ) -> None:

@@ -49,6 +49,11 @@ def _texts(tree: QTreeWidget) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize(
+    "demo_database_url",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
+    indirect=True,
+)  # a screen reads: the storage services are tested on both backends
 def test_the_case_screen_shows_where_each_stored_unit_is(
     qtbot: QtBot, demo: Any, runner: TaskRunner, tmp_path: Path
 ) -> None:
