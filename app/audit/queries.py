@@ -86,6 +86,7 @@ RECORD_TYPE_NAMES: dict[str, str] = {
     "partner_event": "Partner EPCIS event",
     "partner_key": "Partner key",
     "exchange_bundle": "Exchange bundle",
+    "storage_placement": "Storage placement",
     EXPORT_RECORD_TYPE: "Audit trail export",
 }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.casefile.cold_chain import ColdChainVerdict
 from app.casefile.enrolment_form import Choice, EnrolmentForm, enrolment_form
 from app.casefile.history import CaseDetail, GenealogyNode, case_detail, case_detail_in
+from app.casefile.lookups import din_of, latest_bedside_check, unit_by_din
 from app.casefile.queries import (
     PAGE_SIZE,
     CasePage,
@@ -116,7 +117,9 @@ __all__ = [
     "cases_at",
     "collection_screen",
     "deviations_screen",
+    "din_of",
     "enrolment_form",
+    "latest_bedside_check",
     "list_cases",
     "may_view_cases",
     "open_deviations",
@@ -129,6 +132,7 @@ __all__ = [
     "release_screen",
     "shipments_for_receipt",
     "stage_counts",
+    "unit_by_din",
     "units_of",
     "visible_case",
     "visible_cases",

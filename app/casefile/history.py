@@ -19,7 +19,14 @@ from app.casefile.cold_chain import ColdChainVerdict
 from app.casefile.queries import visible_case
 from app.casefile.timeline import TimelineEntry, build_timeline
 from app.core import Actor, Database, din_text
-from app.journey import CaseView, LookAlike, case_view, look_alike_line, look_alikes
+from app.journey import (
+    CaseView,
+    LookAlike,
+    case_view,
+    look_alike_line,
+    look_alikes,
+    stored_places,
+)
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import SideState, UnitKind, UnitStatus
 from db.models import Case, Unit, UnitParent
@@ -46,6 +53,8 @@ class GenealogyNode:
     status: UnitStatus
     side_state: SideState
     parent_ids: tuple[uuid.UUID, ...]
+    stored_at: str | None = None
+    """Where the container is stored now (freezer or dewar, rack, box, position, site)."""
 
     @property
     def kind_name(self) -> str:
@@ -89,6 +98,7 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
         )
         for child, parent in edges:
             parents.setdefault(child, []).append(parent)
+    places = stored_places(session, case)
     return tuple(
         GenealogyNode(
             unit_id=unit.id,
@@ -97,6 +107,11 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
             status=unit.status,
             side_state=unit.side_state,
             parent_ids=tuple(sorted(parents.get(unit.id, []), key=str)),
+            stored_at=(
+                f"{places[unit.id].location.words} at {places[unit.id].site}"
+                if unit.id in places
+                else None
+            ),
         )
         for unit in units
     )

@@ -9,35 +9,24 @@ written), 2 bad usage (argparse's message on standard error).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from app.access import authenticate
 from app.admin import set_slot_capacity
 from app.casefile import CaseStage, list_cases
-from app.cli.common import (
-    AS_PASSWORD_VARIABLE,
-    add_as_option,
-    database_from,
-    require_password,
-    station,
-)
+from app.cli.acting import case_by_coi, refusals, signed_in
+from app.cli.common import add_as_option, database_from
 from app.cli.output import print_json
-from app.core import Actor, CoiError, Database, ValidationFailed, coi_fragment, now
+from app.core import now
 from app.journey import (
     STAGE_ORDER,
     CaseView,
-    DuplicatePatient,
     Enrolment,
     SlotKind,
     cancel_case,
     enrol_patient,
-    find_case,
     slot_calendar,
 )
-
-EXIT_REFUSED = 1
 
 
 def _day(text: str) -> date:
@@ -86,19 +75,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         const=False,
         help="a different person who shares name and date of birth with one on record",
     )
-    enrol.set_defaults(handler=_refusals(run_enrol), same_patient=None)
+    enrol.set_defaults(handler=refusals(run_enrol), same_patient=None)
 
     listing = case_commands.add_parser("list", help="the cases you may see, newest first")
     add_as_option(listing)
     listing.add_argument("--search", default="", help="COI, hospital number or family name")
     listing.add_argument("--stage", choices=[s.value for s in STAGE_ORDER])
     listing.add_argument("--limit", type=int, default=50, choices=range(1, 1001), metavar="N")
-    listing.set_defaults(handler=_refusals(run_list))
+    listing.set_defaults(handler=refusals(run_list))
 
     show = case_commands.add_parser("show", help="one case as you may see it")
     add_as_option(show)
     show.add_argument("coi", metavar="COI", help="with or without spaces and check character")
-    show.set_defaults(handler=_refusals(run_show))
+    show.set_defaults(handler=refusals(run_show))
 
     cancel = case_commands.add_parser(
         "cancel",
@@ -108,7 +97,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_option(cancel)
     cancel.add_argument("coi", metavar="COI")
     cancel.add_argument("--reason", required=True)
-    cancel.set_defaults(handler=_refusals(run_cancel))
+    cancel.set_defaults(handler=refusals(run_cancel))
 
     _register_slots(commands)
 
@@ -126,39 +115,14 @@ def _register_slots(commands: argparse._SubParsersAction[argparse.ArgumentParser
     put.add_argument("--to", dest="last", type=_day, metavar="YYYY-MM-DD", help="default: --from")
     put.add_argument("--capacity", required=True, type=int, help="slots per day (0: closed)")
     put.add_argument("--reason", required=True)
-    put.set_defaults(handler=_refusals(run_slots_set))
+    put.set_defaults(handler=refusals(run_slots_set))
     look = slot_commands.add_parser("show", help="booked and free slots per day")
     add_as_option(look)
     look.add_argument("--kind", required=True, choices=[k.value for k in SlotKind])
     look.add_argument("--site", metavar="CODE", help="default: your own site")
     look.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD")
     look.add_argument("--days", type=int, default=14)
-    look.set_defaults(handler=_refusals(run_slots_show))
-
-
-def _refusals(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Run a command; a known refusal prints ``{"error": ...}`` and exits with status 1."""
-
-    def guarded(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except DuplicatePatient as refusal:
-            print_json(
-                {
-                    "error": refusal.message,
-                    "known_cases": [str(c) for k in refusal.known for c in k.cases],
-                }
-            )
-        except CoiError as refusal:
-            print_json({"error": refusal.message})
-        return EXIT_REFUSED
-
-    return guarded
-
-
-def _signed_in(database: Database, username: str) -> tuple[Actor, str]:
-    password = require_password(f"Password of {username}", AS_PASSWORD_VARIABLE)
-    return authenticate(database, username.strip(), password, station()), password
+    look.set_defaults(handler=refusals(run_slots_show))
 
 
 def case_json(view: CaseView) -> dict[str, Any]:
@@ -197,7 +161,7 @@ def _iso(day: date | None) -> str | None:
 def run_enrol(args: argparse.Namespace) -> int:
     """Enrol as the coordinator named by ``--as``."""
     with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+        actor, _password = signed_in(database, args.as_user)
         view = enrol_patient(
             database,
             actor,
@@ -221,7 +185,7 @@ def run_enrol(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     """Print the cases the user may see as one JSON object."""
     with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+        actor, _password = signed_in(database, args.as_user)
         page = list_cases(
             database,
             actor,
@@ -246,27 +210,11 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _case_by_coi(database: Database, actor: Actor, typed: str) -> CaseView:
-    fragment = coi_fragment(typed)
-    if len(fragment) == 16:
-        raise ValidationFailed(f"The check character of {typed.strip()[:40]!r} does not match.")
-    if len(fragment) != 15 or not fragment.startswith("CH"):
-        raise ValidationFailed(
-            f"{typed.strip()[:40]!r} is not a COI: CH, then 13 characters (spaces and the "
-            "check character are optional)."
-        )
-    page = list_cases(database, actor, search=fragment, limit=2)
-    found = next((row for row in page.rows if row.coi == fragment), None)
-    if found is None:
-        raise ValidationFailed(f"No case you may see has the COI {fragment}.")
-    return find_case(database, actor, found.id)
-
-
 def run_show(args: argparse.Namespace) -> int:
     """Print one case."""
     with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
-        view = _case_by_coi(database, actor, args.coi)
+        actor, _password = signed_in(database, args.as_user)
+        view = case_by_coi(database, actor, args.coi)
     print_json(case_json(view))
     return 0
 
@@ -274,8 +222,8 @@ def run_show(args: argparse.Namespace) -> int:
 def run_cancel(args: argparse.Namespace) -> int:
     """Cancel a case, signed with the ``--as`` user's password."""
     with database_from(args) as database:
-        actor, password = _signed_in(database, args.as_user)
-        view = _case_by_coi(database, actor, args.coi)
+        actor, password = signed_in(database, args.as_user)
+        view = case_by_coi(database, actor, args.coi)
         cancelled = cancel_case(database, actor, view.id, args.reason, password)
     print_json({"cancelled": case_json(cancelled)})
     return 0
@@ -284,7 +232,7 @@ def run_cancel(args: argparse.Namespace) -> int:
 def run_slots_set(args: argparse.Namespace) -> int:
     """Set slot capacity as the administrator named by ``--as``."""
     with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+        actor, _password = signed_in(database, args.as_user)
         change = set_slot_capacity(
             database,
             actor,
@@ -314,7 +262,7 @@ def run_slots_set(args: argparse.Namespace) -> int:
 def run_slots_show(args: argparse.Namespace) -> int:
     """Print a site's slots per day."""
     with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+        actor, _password = signed_in(database, args.as_user)
         calendar = slot_calendar(
             database,
             actor,

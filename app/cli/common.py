@@ -30,6 +30,7 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 AS_PASSWORD_VARIABLE = "COI_AS_PASSWORD"  # noqa: S105 - the name of the variable
+PASSWORD_VARIABLE = "COI_PASSWORD"  # noqa: S105 - the issue's name for it, read second
 
 
 def add_as_option(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +41,8 @@ def add_as_option(parser: argparse.ArgumentParser) -> None:
         dest="as_user",
         required=True,
         metavar="USER",
-        help=f"act as USER (password from {AS_PASSWORD_VARIABLE} or the terminal)",
+        help=f"act as USER (password from {AS_PASSWORD_VARIABLE} or {PASSWORD_VARIABLE}, the "
+        "terminal, or one line of standard input)",
     )
 
 
@@ -60,8 +62,12 @@ def station() -> str:
 
 
 def read_password(prompt: str, env_var: str, *, confirm: bool = False) -> str | None:
-    """A password from ``env_var``, the terminal, or one line of standard input; None if none."""
+    """A password from ``env_var``, the terminal, or one line of standard input; None if none.
+
+    The ``--as`` user's password may also come from ``COI_PASSWORD`` (the issue's name)."""
     from_env = os.environ.get(env_var)
+    if not from_env and env_var == AS_PASSWORD_VARIABLE:
+        from_env = os.environ.get(PASSWORD_VARIABLE)
     if from_env:
         return from_env
     if sys.stdin.isatty():

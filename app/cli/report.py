@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cli.case import _case_by_coi, _refusals, _signed_in
+from app.cli.acting import case_by_coi, refusals, signed_in
 from app.cli.common import add_as_option, database_from
 from app.cli.output import print_json
 from app.core import Actor, Database
@@ -62,8 +62,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         add_as_option(parser)
         parser.add_argument("coi", metavar="COI", help="with or without spaces and check character")
         parser.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
-    coc.set_defaults(handler=_refusals(_run_pdf(save_custody_report)))
-    certificate.set_defaults(handler=_refusals(_run_pdf(save_certificate)))
+    coc.set_defaults(handler=refusals(_run_pdf(save_custody_report)))
+    certificate.set_defaults(handler=refusals(_run_pdf(save_certificate)))
 
     export_commands = _subcommands(commands, "export", "a case's data in standard formats")
     fhir = export_commands.add_parser(
@@ -73,7 +73,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_option(fhir)
     fhir.add_argument("--coi", required=True, metavar="COI")
     fhir.add_argument("--out", required=True, type=Path, metavar="FILE")
-    fhir.set_defaults(handler=_refusals(run_fhir))
+    fhir.set_defaults(handler=refusals(run_fhir))
 
     archive = commands.add_parser(
         "archive",
@@ -83,7 +83,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_option(archive)
     archive.add_argument("--coi", required=True, metavar="COI")
     archive.add_argument("--out", required=True, type=Path, metavar="DIR")
-    archive.set_defaults(handler=_refusals(run_archive))
+    archive.set_defaults(handler=refusals(run_archive))
 
 
 def _run_pdf(writer: Callable[[Database, Actor, uuid.UUID, Path], SavedFile]) -> Handler:
@@ -91,8 +91,8 @@ def _run_pdf(writer: Callable[[Database, Actor, uuid.UUID, Path], SavedFile]) ->
 
     def run(args: argparse.Namespace) -> int:
         with database_from(args) as database:
-            actor, _password = _signed_in(database, args.as_user)
-            case = _case_by_coi(database, actor, args.coi)
+            actor, _password = signed_in(database, args.as_user)
+            case = case_by_coi(database, actor, args.coi)
             saved = writer(database, actor, case.id, args.out)
         print_json(
             {"coi": case.coi, "file": str(saved.path), "sha256": saved.sha256, "seal": saved.seal}
@@ -105,8 +105,8 @@ def _run_pdf(writer: Callable[[Database, Actor, uuid.UUID, Path], SavedFile]) ->
 def run_fhir(args: argparse.Namespace) -> int:
     """Write the FHIR R5 bundle of the case's final product units."""
     with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
-        case = _case_by_coi(database, actor, args.coi)
+        actor, _password = signed_in(database, args.as_user)
+        case = case_by_coi(database, actor, args.coi)
         saved, export = save_fhir_bundle(database, actor, case.id, args.out)
     print_json(
         {
@@ -129,8 +129,8 @@ def partner_parts() -> tuple[ArchivePart, ...]:
 def run_archive(args: argparse.Namespace) -> int:
     """Write the case's archive folder with its SHA256SUMS manifest."""
     with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
-        case = _case_by_coi(database, actor, args.coi)
+        actor, _password = signed_in(database, args.as_user)
+        case = case_by_coi(database, actor, args.coi)
         made = build_archive(
             database, actor, case.id, case.coi, args.out, extra_parts=partner_parts()
         )

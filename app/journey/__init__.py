@@ -7,7 +7,7 @@ from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
 from app.journey.enrolment import Enrolment, enrol_patient, enrolment_problems, find_case
-from app.journey.infusion import BedsideCheckView, bedside_check, confirm_infusion
+from app.journey.infusion import BEDSIDE_CHECK, BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.legs import LEGS
 from app.journey.look_alikes import LookAlike, case_look_alikes, look_alike_line, look_alikes
 from app.journey.manufacturing import (
@@ -54,6 +54,14 @@ from app.journey.slots import (
     slot_days,
 )
 from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
+from app.journey.storage import (
+    PlacementView,
+    put_away,
+    stored_places,
+    take_out,
+    where_stored,
+)
+from app.journey.storage_places import StorageLocation, parse_location
 from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
 from app.journey.unit_states import enter_side_state, lift_side_state
@@ -61,6 +69,7 @@ from app.journey.views import CaseView, UnitView, case_view, unit_view
 from db.enums import SlotKind
 
 __all__ = [
+    "BEDSIDE_CHECK",
     "FINAL_SIDE_STATES",
     "LEGS",
     "SITE_KIND_OF",
@@ -78,6 +87,7 @@ __all__ = [
     "KnownCase",
     "KnownPatient",
     "LookAlike",
+    "PlacementView",
     "QcEarlierValue",
     "QcResultView",
     "ShipmentView",
@@ -86,6 +96,7 @@ __all__ = [
     "SlotKind",
     "StepRecord",
     "StepView",
+    "StorageLocation",
     "ThawView",
     "UnitView",
     "accept_receipt",
@@ -114,7 +125,9 @@ __all__ = [
     "look_alike_line",
     "look_alikes",
     "pack_unit",
+    "parse_location",
     "perform_step",
+    "put_away",
     "qc_result_views",
     "qc_results_of_case",
     "receive_unit",
@@ -132,9 +145,12 @@ __all__ = [
     "start_manufacture",
     "step_views",
     "steps_of_case",
+    "stored_places",
+    "take_out",
     "thaws_of_case",
     "unit_view",
     "units_of_case",
     "verify_collection",
     "verify_step",
+    "where_stored",
 ]

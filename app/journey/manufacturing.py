@@ -19,6 +19,7 @@ from app.journey.parameters import check_parameters
 from app.journey.products import autologous_product_code
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
+from app.journey.storage import ensure_not_in_storage
 from app.journey.unit_clock import ensure_viable
 from app.labelling import reconcile
 from app.quality import sign
@@ -277,6 +278,7 @@ def perform_step(
             if unit in inputs:
                 raise ValidationFailed(f"Container {unit.din} was scanned twice.")
             ensure_viable(uow, unit, doing=f"use it in step {step.position} ({template.name})")
+            ensure_not_in_storage(uow.session, unit, doing=f"use it in step {step.position}")
             inputs.append(unit)
             uow.add(StepUnit(step_id=step.id, unit_id=unit.id, direction="input"))
         if template.output_kind is not None:

@@ -21,6 +21,7 @@ from app.journey.legs import LEGS, Leg
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.shipment_state import blocking_reasons, shipment_units
 from app.journey.stages import FINAL_SIDE_STATES
+from app.journey.storage import ensure_not_in_storage
 from app.journey.unit_clock import ensure_viable
 from app.journey.unit_states import RECEIPT_CAUSES, enter_side_state, lift_side_state
 from app.labelling import reconcile
@@ -163,6 +164,7 @@ def pack_unit(
         unit = check_scan(uow, raw_scan, expected)
         assert unit is not None  # a match on a unit expectation always names a unit
         ensure_viable(uow, unit, doing=f"pack it into {shipment.sscc}")
+        ensure_not_in_storage(uow.session, unit, doing=f"pack it into {shipment.sscc}")
         uow.add(
             ShipmentItem(
                 shipment_id=shipment.id,

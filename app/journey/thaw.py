@@ -18,6 +18,7 @@ from app.access import require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now, person
 from app.journey.records import load_case_for, record_stage
 from app.journey.stages import Operation
+from app.journey.storage import ensure_not_in_storage
 from app.journey.unit_clock import THAW_STARTED, thaw_record, unit_name
 from app.journey.viability import utc_text
 from db.enums import ReceiptOutcome, Role, ShipmentDirection, SideState, UnitKind, UnitStatus
@@ -98,6 +99,7 @@ def record_thaw(
             raise ValidationFailed(
                 f"The {name} is {bag.side_state.value}: do not thaw it; call QA."
             )
+        ensure_not_in_storage(uow.session, bag, doing="thaw it")
         earlier = thaw_record(uow.session, bag.id)
         if earlier is not None:
             raise ValidationFailed(

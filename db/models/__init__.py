@@ -13,6 +13,7 @@ from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIde
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
 from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
+from db.models.storage import StoragePlacement
 
 __all__ = [
     "GENESIS_HASH",
@@ -48,6 +49,7 @@ __all__ = [
     "StageRecord",
     "StepTemplate",
     "StepUnit",
+    "StoragePlacement",
     "TemperatureProfile",
     "Unit",
     "UnitParent",

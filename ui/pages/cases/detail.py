@@ -200,7 +200,10 @@ class CaseDetailView(QWidget):
             state = node.status.value.replace("_", " ").capitalize()
             if node.side_state is not SideState.NONE:
                 state += f" · ⚠ {side_state_text(node.side_state)}"
-            item = _item(f"{node.kind_name}\nDIN {node.din_eye_readable} · {state}")
+            text = f"{node.kind_name}\nDIN {node.din_eye_readable} · {state}"
+            if node.stored_at:
+                text += f"\nStored: {node.stored_at}"
+            item = _item(text)
             item.setData(0, Qt.ItemDataRole.UserRole, str(node.unit_id))
             if under is None:
                 self.genealogy.addTopLevelItem(item)
