@@ -9,6 +9,7 @@ from db.models.exchange import ExchangeBundle, PartnerEvent, PartnerKey
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
+from db.models.post_release import ClinicAlert, OosAcceptance, Recall
 from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIdentity
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
@@ -20,6 +21,7 @@ __all__ = [
     "AuditKeyBinding",
     "Base",
     "Case",
+    "ClinicAlert",
     "CoiSequence",
     "Counter",
     "CustodyEvent",
@@ -29,6 +31,7 @@ __all__ = [
     "Label",
     "LoggerFile",
     "LoggerReading",
+    "OosAcceptance",
     "ManufacturingStep",
     "PartnerEvent",
     "PartnerKey",
@@ -38,6 +41,7 @@ __all__ = [
     "Product",
     "QcResult",
     "QcSpecification",
+    "Recall",
     "Release",
     "Scan",
     "Shipment",
