@@ -3,6 +3,7 @@ role, site and separation of duties (DESIGN.md §1, §5, §7)."""
 
 from __future__ import annotations
 
+from app.journey.alert_acknowledgement import AcknowledgedAlert, acknowledge_clinic_alert
 from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
@@ -18,6 +19,21 @@ from app.journey.manufacturing import (
     step_views,
     steps_of_case,
     verify_step,
+)
+from app.journey.oos_release import (
+    RELEASED_OOS,
+    OosAcceptanceView,
+    acceptance_view,
+    certify_oos_release,
+    current_acceptance,
+    record_oos_acceptance,
+    released_out_of_specification,
+)
+from app.journey.post_release import (
+    LateResultView,
+    RecallView,
+    recall_batch,
+    record_late_result,
 )
 from app.journey.qc import (
     QcEarlierValue,
@@ -62,11 +78,13 @@ from db.enums import SlotKind
 __all__ = [
     "FINAL_SIDE_STATES",
     "LEGS",
+    "RELEASED_OOS",
     "SITE_KIND_OF",
     "SLOT_NAMES",
     "STAGE_NAMES",
     "STAGE_ORDER",
     "THAW_STARTED",
+    "AcknowledgedAlert",
     "BedsideCheckView",
     "CaseView",
     "Checklist",
@@ -76,9 +94,12 @@ __all__ = [
     "Enrolment",
     "KnownCase",
     "KnownPatient",
+    "LateResultView",
     "LookAlike",
+    "OosAcceptanceView",
     "QcEarlierValue",
     "QcResultView",
+    "RecallView",
     "ShipmentView",
     "SlotCalendar",
     "SlotDay",
@@ -88,6 +109,8 @@ __all__ = [
     "ThawView",
     "UnitView",
     "accept_receipt",
+    "acceptance_view",
+    "acknowledge_clinic_alert",
     "approve_qc_exception",
     "attach_logger",
     "bedside_check",
@@ -95,12 +118,14 @@ __all__ = [
     "cancel_case",
     "case_look_alikes",
     "case_view",
+    "certify_oos_release",
     "certify_release",
     "checklist_of",
     "complete_receipt",
     "confirm_infusion",
     "correct_qc_result",
     "create_shipment",
+    "current_acceptance",
     "enrol_patient",
     "enrolment_problems",
     "enter_qc_result",
@@ -114,11 +139,15 @@ __all__ = [
     "perform_step",
     "qc_result_views",
     "qc_results_of_case",
+    "recall_batch",
     "receive_unit",
+    "record_late_result",
+    "record_oos_acceptance",
     "record_stage",
     "record_thaw",
     "register_collection",
     "release_checklist",
+    "released_out_of_specification",
     "review_qc_result",
     "set_case_side_state",
     "shipment_units",

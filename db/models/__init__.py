@@ -9,8 +9,8 @@ from db.models.exchange import ExchangeBundle, PartnerEvent, PartnerKey
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
-from db.models.post_release import ClinicAlert, OosAcceptance, Recall
 from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIdentity
+from db.models.post_release import ClinicAlert, OosAcceptance, Recall
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
 from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
@@ -31,8 +31,8 @@ __all__ = [
     "Label",
     "LoggerFile",
     "LoggerReading",
-    "OosAcceptance",
     "ManufacturingStep",
+    "OosAcceptance",
     "PartnerEvent",
     "PartnerKey",
     "Patient",
