@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
+from app.casefile.exceptions import product_warnings
 from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
 from app.casefile.release import (
     PendingDisposition,
@@ -229,6 +230,8 @@ class BedsideScreen:
     look_alikes: tuple[LookAlike, ...] = ()
     thaws: tuple[ThawView, ...] = ()
     """The recorded thaw starts of the case's bags, oldest first."""
+    warnings: tuple[str, ...] = ()
+    """Released out of specification, a bag on hold, an open clinic alert (``product_warnings``)."""
 
 
 def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideScreen:
@@ -241,4 +244,5 @@ def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> Beds
             post_thaw_limit(session, case),
             look_alikes(session, case, with_identity=may_see_identity(actor)),
             thaws_of_case(session, case),
+            product_warnings(session, case),
         )

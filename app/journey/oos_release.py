@@ -30,9 +30,10 @@ from app.journey.stages import Operation
 from app.quality import open_deviation
 from db.enums import QcOutcome, Role, SignatureMeaning
 from db.models import Case, Deviation, OosAcceptance, QcSpecification
+from labels.content import RELEASED_OUT_OF_SPECIFICATION
 
 OUT_OF_SPECIFICATION = "out_of_specification"
-RELEASED_OOS = "RELEASED OUT OF SPECIFICATION"
+RELEASED_OOS = RELEASED_OUT_OF_SPECIFICATION
 """What the final label and the bedside screen say of such a product."""
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 

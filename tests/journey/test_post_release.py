@@ -1,13 +1,15 @@
 """Issue 14, point 3: results after release, the clinic's alert, recall, release out of spec.
 
-Cases are driven once per backend through the real services (a batch received at the clinic
-and thawed, a batch with an out-of-specification viability awaiting
-the QP) and copied per test; the infused product is the thawed batch, infused in the test. Each test plays one path end to end and attacks its controls.
+Two cases are driven once per backend through the real services (a batch received at the
+clinic and thawed; a batch with an out-of-specification viability awaiting the QP) and copied
+per test; the infused product is the thawed batch, infused in the test. Each test plays one
+path end to end and attacks its controls.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from app.core import (
@@ -41,6 +44,7 @@ from app.journey import (
     review_qc_result,
 )
 from app.journey.qc import approve_qc_exception
+from app.labelling.printing import print_unit_label
 from app.quality import SignatureView, close_deviation, deviations_of_case, signatures_of
 from app.scanning import Expectation, verify_scan
 from db.enums import CaseStage, DeviationStatus, QcOutcome, SideState, SignatureMeaning, UnitKind
@@ -379,6 +383,13 @@ def test_an_out_of_specification_release_needs_the_physicians_acceptance(ward: W
     assert comment == (
         "RELEASED OUT OF SPECIFICATION at the request of Dr Helen Marsh; Per physician request."
     )
+    # the final label, printed again after the release, says so in a black band
+    bag = ward.bags(case)[0]
+    printed = print_unit_label(
+        ward.database, ward["otto.operator"], bag.id, reprint_reason="released out of spec"
+    )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
+    assert "RELEASED OUT OF SPECIFICATION" in text
 
 
 def test_a_changed_acceptance_document_is_detected_and_refuses_the_release(ward: Ward) -> None:
@@ -424,3 +435,12 @@ def test_a_normal_release_still_refuses_the_out_of_specification_batch(ward: War
             )
     with pytest.raises(ValidationFailed, match="Viability: oos"):
         certify_release(ward.database, ward["petra.qp"], ward.batches.oos, DEMO_PASSWORD)
+
+
+def test_a_normal_final_label_has_no_release_status_band(ward: Ward) -> None:
+    bag = ward.bags(ward.batches.oos)[0]  # not released yet
+    printed = print_unit_label(
+        ward.database, ward["otto.operator"], bag.id, reprint_reason="damaged"
+    )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
+    assert "FOR AUTOLOGOUS USE ONLY" in text and "OUT OF SPECIFICATION" not in text
