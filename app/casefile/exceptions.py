@@ -7,6 +7,7 @@ Read-only queries returning frozen views, for the cases the actor may see.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -143,16 +144,28 @@ def _out_of_specification(session: Session, case: Case) -> tuple[str, ...]:
 def release_exceptions(database: Database, actor: Actor, case_id: uuid.UUID) -> ReleaseExceptions:
     """The exceptions panel of the release screen for one batch."""
     with database.read_session() as session:
-        case = visible_case(session, actor, case_id)
-        acceptance = current_acceptance(session, case.id)
-        recall = session.scalar(select(Recall).where(Recall.case_id == case.id).limit(1))
-        return ReleaseExceptions(
-            pending_after_release=_pending_tests(session, case),
-            out_of_specification=_out_of_specification(session, case),
-            acceptance=acceptance_view(acceptance) if acceptance else None,
-            released_out_of_specification=released_out_of_specification(session, case.id),
-            recalled_because=recall.reason if recall else None,
-        )
+        return exceptions_in(session, visible_case(session, actor, case_id))
+
+
+def exceptions_in(session: Session, case: Case) -> ReleaseExceptions:
+    """``release_exceptions`` of ``case``, read in the caller's session."""
+    acceptance = current_acceptance(session, case.id)
+    recall = session.scalar(select(Recall).where(Recall.case_id == case.id).limit(1))
+    return ReleaseExceptions(
+        pending_after_release=_pending_tests(session, case),
+        out_of_specification=_out_of_specification(session, case),
+        acceptance=acceptance_view(acceptance) if acceptance else None,
+        released_out_of_specification=released_out_of_specification(session, case.id),
+        recalled_because=recall.reason if recall else None,
+    )
+
+
+def awaiting_late_results(session: Session, case_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """The cases among ``case_ids`` released with a test still pending under an exception."""
+    if not case_ids:
+        return set()
+    cases = session.scalars(select(Case).where(Case.id.in_(case_ids)))
+    return {case.id for case in cases if _pending_tests(session, case)}
 
 
 def product_warnings(session: Session, case: Case) -> tuple[str, ...]:

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
-from app.casefile.exceptions import product_warnings
+from app.casefile.exceptions import (
+    ReleaseExceptions,
+    awaiting_late_results,
+    exceptions_in,
+    product_warnings,
+)
 from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
 from app.casefile.release import (
     PendingDisposition,
@@ -69,6 +74,12 @@ __all__ = [
 RELEASE_STAGES = (CaseStage.QC_PENDING_RELEASE, CaseStage.RELEASED)
 """Batches the QC & release screen lists: waiting for QC and release, then released but not
 yet shipped."""
+AFTER_RELEASE_STAGES = (
+    CaseStage.SHIPPED_TO_CLINIC,
+    CaseStage.RECEIVED_AT_CLINIC,
+    CaseStage.INFUSED,
+)
+"""Listed too when a test released while pending still awaits its final result."""
 
 
 # ---------------------------------------------------------------- case pickers
@@ -102,6 +113,8 @@ class ReleaseBatch:
     checklist: Checklist | None
     """The release checklist, for QA and the QP (None for anyone else)."""
     release: ReleaseRecord | None
+    exceptions: ReleaseExceptions | None = None
+    """Late results, recall and release out of specification (QA, QP and QC only)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,9 @@ def release_screen(
     released, and the batch ``case_id`` (listed or not; the first listed when it is None)."""
     with database.read_session() as session:
         batches = _cases_at(session, actor, RELEASE_STAGES)
+        later = _cases_at(session, actor, AFTER_RELEASE_STAGES)
+        waiting = awaiting_late_results(session, [row.id for row in later])
+        batches += tuple(row for row in later if row.id in waiting)
         ids = [row.id for row in batches]
         # The batch asked for is shown even when it left the list (e.g. certified and moved on):
         # the screen never swaps the batch in front of the user for another by itself.
@@ -134,6 +150,9 @@ def release_screen(
             qc_signature_lines(session, case),
             checklist,
             latest_release(session, case),
+            exceptions_in(session, case)
+            if actor.has_role(Role.QA, Role.QP, Role.QC_ANALYST)
+            else None,
         )
         return ReleaseScreen(batches, batch)
 

@@ -86,6 +86,11 @@ class BedsidePage(CaseWorkPage):
         self.state: BedsideScreen | None = None
         self.check: BedsideCheckView | None = None
         self.infused = False
+        self.warning = QLabel()
+        self.warning.setObjectName("productWarning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        self.body_layout.addWidget(self.warning)
         self.body_layout.addWidget(self._patient_box())
         columns = QHBoxLayout()
         columns.addWidget(self._check_box(), stretch=1)
@@ -246,6 +251,9 @@ class BedsidePage(CaseWorkPage):
             self.birth_date_row.hide()
         else:
             self._show_patient(state)
+        warnings = state.warnings if state is not None else ()
+        self.warning.setText("\n".join(f"⚠ {line}" for line in warnings))
+        self.warning.setVisible(bool(warnings))
         self._show_thaw_bags(state)
         self.update_countdown()
         self._update_steps()

@@ -52,6 +52,7 @@ from app.reports import save_certificate
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.release.checklist_view import ChecklistView
+from ui.pages.release.exceptions_box import ExceptionsBox
 from ui.pages.release.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
 from ui.widgets import escape, message_line, restyle, show_failed, show_message
@@ -97,6 +98,15 @@ class ReleasePage(QWidget):
         body.addWidget(self.summary)
         body.addWidget(self._qc_box())
         body.addWidget(self._checklist_box())
+        self.exceptions = ExceptionsBox(
+            database,
+            actor,
+            runner,
+            self._signed,
+            self._refused,
+        )
+        self.exceptions.hide()
+        body.addWidget(self.exceptions)
         body.addStretch(1)
         scroll.setWidget(self.body)
         outer.addWidget(scroll, stretch=1)
@@ -237,6 +247,7 @@ class ReleasePage(QWidget):
         self.qc_box.hide()
         self.checklist_box.hide()
         self.certificate.offer(None)
+        self.exceptions.show_batch(None)
 
     def _show_batch(self, snapshot: ReleaseBatch) -> None:
         same = (
@@ -269,6 +280,7 @@ class ReleasePage(QWidget):
             row.show(view, snapshot.signatures.get(view.id, ()) if view else ())
         self.qc_box.show()
         self._show_checklist(snapshot)
+        self.exceptions.show_batch(snapshot)
 
     def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
         self.qc_table.clearContents()
