@@ -13,7 +13,7 @@ import io
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,14 +28,13 @@ from app.core import (
     ValidationFailed,
     now,
 )
-from app.core.database import Database, open_database
-from app.demo.journey import DEMO_PASSWORD, QC_RESULTS, JourneyDriver
+from app.core.database import Database
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey import (
     acknowledge_clinic_alert,
     bedside_check,
     certify_oos_release,
     confirm_infusion,
-    enter_qc_result,
     qc_results_of_case,
     recall_batch,
     record_late_result,
@@ -43,27 +42,21 @@ from app.journey import (
     release_checklist,
     review_qc_result,
 )
-from app.journey.qc import approve_qc_exception
 from app.labelling.printing import print_unit_label
 from app.quality import SignatureView, close_deviation, deviations_of_case, signatures_of
 from app.scanning import Expectation, verify_scan
-from db.enums import CaseStage, DeviationStatus, QcOutcome, SideState, SignatureMeaning, UnitKind
+from db.enums import DeviationStatus, QcOutcome, SideState, SignatureMeaning, UnitKind
 from db.models import AuditEvent, Case, ClinicAlert, OosAcceptance, Recall, Release, Unit
 from labels.isbt128.compose import patient_id_structure
-from tests.conftest import BACKENDS, database_copy, demo_source
-from tests.journey.steps import thaw_final_bags
+from tests.conftest import BACKENDS, database_copy
+from tests.support.post_release import (  # noqa: F401 - fixtures
+    AT_CLINIC,
+    Batches,
+    post_release_postgresql,
+    post_release_sqlite,
+)
 
-AT_CLINIC, OOS = ("NBH440001", "Aalto"), ("NBH440003", "Costa")
 DOCUMENT = b"%PDF-1.4 scanned acceptance signed by Dr Helen Marsh\n"
-
-
-@dataclass(frozen=True)
-class Batches:
-    """The three cases, with their final bags' DINs."""
-
-    at_clinic: uuid.UUID
-    oos: uuid.UUID
-    clinic_bags: tuple[str, ...]
 
 
 @dataclass
@@ -113,40 +106,10 @@ class Ward:
         return record_late_result(self.database, self[who], case_id, test, value)
 
 
-def _drive_oos(driver: JourneyDriver) -> uuid.UUID:
-    case = driver.run_to(
-        driver.enrol(OOS[0], OOS[1], "Rui", date(1975, 7, 8)), CaseStage.QC_PENDING_RELEASE
-    )
-    for test, value in QC_RESULTS.items():
-        entered = "62.0" if test == "viability" else value
-        enter_qc_result(driver.database, driver.who("quinn.qc"), case.id, test, entered)
-    for result in qc_results_of_case(driver.database, driver.who("asha.qa"), case.id):
-        review_qc_result(driver.database, driver.who("asha.qa"), result.id, DEMO_PASSWORD)
-        if result.outcome is QcOutcome.PENDING:
-            approve_qc_exception(
-                driver.database, driver.who("asha.qa"), result.id, "Per SOP-QA-12.", DEMO_PASSWORD
-            )
-    driver.close_deviations(case)
-    return case.id
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
-def ward_template(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str, Batches]]:
-    """Drive the three cases once per backend; tests get a copy."""
-    out = tmp_path_factory.mktemp("post-release")
-    source, url = demo_source(request, out)
-    database = open_database(url)
-    driver = JourneyDriver(database, out)
-    clinic = driver.run_to(
-        driver.enrol(AT_CLINIC[0], AT_CLINIC[1], "Aino", date(1961, 2, 3)),
-        CaseStage.RECEIVED_AT_CLINIC,
-    )
-    bags = tuple(bag.din or "" for bag in thaw_final_bags(driver, clinic))
-    oos = _drive_oos(driver)
-    database.dispose()
-    yield request.param, source, Batches(clinic.id, oos, bags)
+def ward_template(request: pytest.FixtureRequest) -> tuple[str, str, Batches]:
+    """The driven cases of this backend (built once per run, shared with the screen tests)."""
+    return request.param, *request.getfixturevalue(f"post_release_{request.param}")
 
 
 @pytest.fixture
