@@ -24,6 +24,7 @@ from app.core import (
     StageNotAllowed,
     UnitOfWork,
     ValidationFailed,
+    coi_text,
     load,
     now,
 )
@@ -144,7 +145,7 @@ def raise_clinic_alert(
         qc_result_id=qc_result_id,
         deviation_id=deviation_id,
         kind=kind,
-        message=f"Batch COI {case.coi}: {what} {action}",
+        message=f"Batch COI {coi_text(case.coi, case.coi_check)}: {what} {action}",
         infused=infused,
         raised_at=now(),
         raised_by_id=uow.actor.user_id,

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from app.core.database import Database
 from app.demo.journey import JourneyDriver
-from db.enums import SideState, UnitKind
+from app.journey import find_case, unit_view, units_of_case
+from db.enums import ShipmentDirection, SideState, UnitKind
 from db.models import ClinicAlert, Unit
 from tests.conftest import database_copy
 from tests.support.post_release import (  # noqa: F401 - the fixture
@@ -184,3 +185,26 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
     assert "Released out of specification" in dialogs.signed[-1]
     assert "RELEASED OUT OF SPECIFICATION" in box.status.text()
     _shots(page, "qp-released-oos")
+
+    # shipped and received at the clinic: the bedside screen says so before anything else
+    case = find_case(database, driver.who("asha.qa"), batches.oos)
+    with database.read_session() as session:
+        finals = [
+            unit_view(unit)
+            for unit in units_of_case(session, batches.oos)
+            if unit.kind is UnitKind.FINAL_PRODUCT_BAG
+        ]
+    outbound = driver.ship(case, finals, ShipmentDirection.TO_CLINIC, sender="otto.operator")
+    logger = driver.logger_file("logger-oos.csv", -185.0, excursion=False)
+    driver.receive(
+        case, outbound, finals, receiver="ivy.infusion", verifier="cora.coordinator", logger=logger
+    )
+    bedside = _open(qtbot, runner, BedsidePage(database, driver.who("ivy.infusion"), runner))
+    assert isinstance(bedside, BedsidePage)
+    bedside.select_case(batches.oos)
+    settle(qtbot, runner)
+    assert bedside.warning.isVisible()
+    assert bedside.warning.text().startswith(
+        "⚠ RELEASED OUT OF SPECIFICATION at the request of Dr Helen Marsh."
+    )
+    _shots(bedside, "bedside-released-oos")

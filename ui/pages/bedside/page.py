@@ -33,6 +33,7 @@ from app.core import Actor, Database, now
 from app.journey import (
     BedsideCheckView,
     ThawView,
+    UnitView,
     bedside_check,
     confirm_infusion,
     look_alike_line,
@@ -276,7 +277,8 @@ class BedsidePage(CaseWorkPage):
         self.look_alike.setVisible(bool(state.look_alikes))
         self.birth_date_row.setVisible(bool(state.look_alikes))
         bags = ", ".join(
-            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')})" for bag in state.bags
+            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)})"
+            for bag in state.bags
         )
         self.bags_label.setText(f"Therapy bag(s): {bags or 'none'}")
 
@@ -471,3 +473,9 @@ class BedsidePage(CaseWorkPage):
             changes={"case"},
             done=confirmed,
         )
+
+
+def _held(bag: UnitView) -> str:
+    """ ", ON HOLD" (or another side state, in capitals) for a bag in one; else nothing."""
+    state = bag.side_state.value
+    return "" if state == "none" else ", " + state.replace("_", " ").upper()

@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import partial
 from itertools import pairwise
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -109,6 +110,7 @@ class ReleasePage(QWidget):
         body.addWidget(self.exceptions)
         body.addStretch(1)
         scroll.setWidget(self.body)
+        self.scroller = scroll
         outer.addWidget(scroll, stretch=1)
         self.refresh()
 
@@ -281,6 +283,9 @@ class ReleasePage(QWidget):
         self.qc_box.show()
         self._show_checklist(snapshot)
         self.exceptions.show_batch(snapshot)
+        if case.stage is not CaseStage.QC_PENDING_RELEASE and self.exceptions.isVisibleTo(self):
+            # a released batch is opened here for its exceptions: bring them into view
+            QTimer.singleShot(0, lambda: self.scroller.ensureWidgetVisible(self.exceptions))
 
     def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
         self.qc_table.clearContents()
@@ -359,7 +364,7 @@ class ReleasePage(QWidget):
 
     def _signed(self, words: str, case_id: uuid.UUID | None = None) -> None:
         """Say what was signed, then show that batch again (``case_id``: the batch signed)."""
-        show_message(self.message, words, ok=True)
+        show_message(self.message, words, ok=not words.startswith("⚠"))
         if case_id is None:
             self.refresh()
         else:
