@@ -124,6 +124,10 @@ def _pending_tests(session: Session, case: Case) -> tuple[PendingTest, ...]:
     )
 
 
+def _value(row: QcResult) -> str:
+    return row.value_text if row.value_text is not None else f"{row.value_numeric:g}"
+
+
 def _out_of_specification(session: Session, case: Case) -> tuple[str, ...]:
     rows = session.execute(
         select(QcResult, QcSpecification)
@@ -134,7 +138,7 @@ def _out_of_specification(session: Session, case: Case) -> tuple[str, ...]:
     latest = {spec.id: (row, spec) for row, spec in rows}
     return tuple(
         sorted(
-            f"{spec.name}: {row.value_text if row.value_text is not None else row.value_numeric}"
+            f"{spec.name}: {_value(row)}"
             for row, spec in latest.values()
             if row.outcome in {QcOutcome.FAIL, QcOutcome.OUT_OF_SPECIFICATION}
         )

@@ -46,7 +46,7 @@ from app.journey import (
     ThawView,
     UnitView,
     case_view,
-    checklist_of,
+    checklist_with_acceptance,
     look_alikes,
     qc_result_views,
     step_views,
@@ -142,7 +142,11 @@ def release_screen(
         if chosen is None:
             return ReleaseScreen(batches, None)
         case = visible_case(session, actor, chosen)
-        checklist = checklist_of(session, actor, case) if actor.has_role(Role.QA, Role.QP) else None
+        checklist = (
+            checklist_with_acceptance(session, actor, case)
+            if actor.has_role(Role.QA, Role.QP)
+            else None
+        )
         batch = ReleaseBatch(
             case_view(session, case, actor),
             tuple(spec_views(session, case)),

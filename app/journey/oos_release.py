@@ -25,7 +25,7 @@ from app.journey.case_trail import ensure_case_matches_trail
 from app.journey.checklist import Checklist, ReleaseFacts, evaluate
 from app.journey.qc import latest_results
 from app.journey.records import load_case_for
-from app.journey.release import ReleaseView, finish_release, gather_facts
+from app.journey.release import ReleaseView, checklist_of, finish_release, gather_facts
 from app.journey.stages import Operation
 from app.quality import open_deviation
 from db.enums import QcOutcome, Role, SignatureMeaning
@@ -255,3 +255,14 @@ def released_out_of_specification(session: Session, case_id: uuid.UUID) -> bool:
         )
         is not None
     )
+
+
+def checklist_with_acceptance(session: Session, actor: Actor, case: Case) -> Checklist:
+    """The release checklist as the QP sees it: with an intact acceptance on record, the
+    accepted results and the acceptance's deviation count as covered (as when certifying)."""
+    checklist = checklist_of(session, actor, case)
+    acceptance = current_acceptance(session, case.id)
+    if acceptance is None or not document_intact(acceptance):
+        return checklist
+    facts = gather_facts(session, case, actor.user_id)
+    return evaluate(oos_facts(session, case, facts, acceptance))

@@ -72,6 +72,9 @@ def _shots(page: QWidget, name: str) -> None:
         from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
         QApplication.processEvents()
+        if isinstance(page, ReleasePage):  # the exceptions are what these pictures are about
+            page.scroller.ensureWidgetVisible(page.exceptions, 0, 0)
+            QApplication.processEvents()
         assert page.grab().save(str(ARTIFACTS / f"{name}-{label}.png"))
     page.resize(*SIZES["1280"])
 
@@ -184,6 +187,8 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
     assert "RELEASED OUT OF SPECIFICATION" in page.message.text(), page.message.text()
     assert "Released out of specification" in dialogs.signed[-1]
     assert "RELEASED OUT OF SPECIFICATION" in box.status.text()
+    assert page.snapshot is not None and page.snapshot.checklist is not None
+    assert page.snapshot.checklist.complete  # as the QP signed it: the accepted result covered
     _shots(page, "qp-released-oos")
 
     # shipped and received at the clinic: the bedside screen says so before anything else
