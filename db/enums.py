@@ -205,6 +205,9 @@ class SignatureMeaning(StrEnum):
     APPROVED = "approved"
     CERTIFIED_FOR_RELEASE = "certified for release"
     DISPOSITIONED = "dispositioned"
+    ACKNOWLEDGED = "acknowledged"
+    RECALLED = "recalled"
+    RELEASED_OUT_OF_SPECIFICATION = "released out of specification"
 
     @property
     def label(self) -> str:

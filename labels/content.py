@@ -32,6 +32,8 @@ from labels.templates import (
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 SSCC_LENGTH = 18
+RELEASED_OUT_OF_SPECIFICATION = "RELEASED OUT OF SPECIFICATION"
+"""The release status a final product label prints for a batch the QP so released."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class LabelContent:
     to_site: str | None = None
     profile_name: str | None = None
     print_serial: str | None = None  # this print's serial: the last item of the 2-D symbol
+    release_status: str | None = None  # e.g. "RELEASED OUT OF SPECIFICATION"; None: normal
 
     def __post_init__(self) -> None:
         for name in ("collected_at", "expires_at"):
@@ -111,6 +114,7 @@ _FIELD_TEXT: dict[str, Callable[[LabelContent], str | None]] = {
     "from_site": lambda c: c.from_site,
     "to_site": lambda c: c.to_site,
     "profile_name": lambda c: c.profile_name,
+    "release_status": lambda c: c.release_status,
 }
 
 
@@ -166,6 +170,8 @@ def check_content(template: LabelTemplate, content: LabelContent, show_identity:
     """Raise ValueError naming every value the template prints that the content lacks."""
     needed: list[str] = list(compound_items(template, show_identity))
     for element in shown_elements(template, show_identity):
+        if isinstance(element, FieldElement) and element.optional:
+            continue
         if isinstance(element, FieldElement | IdentifierElement):
             needed.append(element.field)
         elif isinstance(element, SymbolElement) and element.data != "compound":
@@ -277,6 +283,8 @@ def draw_elements(
             sink.text(element.text, element.box, element.style, where)
         elif isinstance(element, FieldElement):
             value = field_text(content, element.field) or ""
+            if element.optional and not value:
+                continue
             text = f"{element.caption} {value}" if element.caption else value
             sink.text(text, element.box, element.style, where)
         elif isinstance(element, IdentifierElement):

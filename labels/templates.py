@@ -42,6 +42,7 @@ FIELDS = IDENTITY_FIELDS | {
     "from_site",
     "to_site",
     "profile_name",
+    "release_status",
 }
 IDENTIFIERS = frozenset({"coi", "din"})
 COMPOUND_ITEMS = frozenset(
@@ -107,6 +108,8 @@ class FieldElement:
     field: str
     caption: str = ""
     identity: bool = False
+    optional: bool = False
+    """Printed only when the content has the field (e.g. a release status); else left blank."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,8 @@ def _element(r: _Reader) -> Element:
         identity = r.flag("identity")
         if field in IDENTITY_FIELDS and not identity:
             r.fail("identity", f"must be true: {field} identifies the patient")
-        return FieldElement(name, box, _style(r), field, r.text("caption", ""), identity)
+        caption, optional = r.text("caption", ""), r.flag("optional")
+        return FieldElement(name, box, _style(r), field, caption, identity, optional)
     if kind == "identifier":
         return IdentifierElement(name, box, _style(r), r.choice("field", IDENTIFIERS))
     symbology = r.choice("symbology", SYMBOLOGIES)

@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from app.casefile.cold_chain import ColdChainVerdict
 from app.casefile.enrolment_form import Choice, EnrolmentForm, enrolment_form
+from app.casefile.exceptions import (
+    ClinicAlertView,
+    PendingTest,
+    ReleaseExceptions,
+    clinic_alerts,
+    release_exceptions,
+)
 from app.casefile.history import CaseDetail, GenealogyNode, case_detail, case_detail_in
 from app.casefile.lookups import din_of, latest_bedside_check, unit_by_din
 from app.casefile.queries import (
@@ -79,6 +86,7 @@ __all__ = [
     "CaseRow",
     "CaseStage",
     "Choice",
+    "ClinicAlertView",
     "ColdChainVerdict",
     "CollectionScreen",
     "DeviationStatus",
@@ -89,10 +97,12 @@ __all__ = [
     "GenealogyNode",
     "LookAlike",
     "PendingDisposition",
+    "PendingTest",
     "QcOutcome",
     "QcSpecView",
     "ReceiptStatus",
     "ReleaseBatch",
+    "ReleaseExceptions",
     "ReleaseRecord",
     "ReleaseScreen",
     "Role",
@@ -115,6 +125,7 @@ __all__ = [
     "case_detail_in",
     "case_look_alikes",
     "cases_at",
+    "clinic_alerts",
     "collection_screen",
     "deviations_screen",
     "din_of",
@@ -128,6 +139,7 @@ __all__ = [
     "qc_signatures",
     "qc_specifications",
     "receipt_status",
+    "release_exceptions",
     "release_record",
     "release_screen",
     "shipments_for_receipt",

@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
+from app.casefile.exceptions import (
+    ReleaseExceptions,
+    awaiting_late_results,
+    exceptions_in,
+    product_warnings,
+)
 from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
 from app.casefile.release import (
     PendingDisposition,
@@ -40,7 +46,7 @@ from app.journey import (
     ThawView,
     UnitView,
     case_view,
-    checklist_of,
+    checklist_with_acceptance,
     look_alikes,
     qc_result_views,
     step_views,
@@ -68,6 +74,12 @@ __all__ = [
 RELEASE_STAGES = (CaseStage.QC_PENDING_RELEASE, CaseStage.RELEASED)
 """Batches the QC & release screen lists: waiting for QC and release, then released but not
 yet shipped."""
+AFTER_RELEASE_STAGES = (
+    CaseStage.SHIPPED_TO_CLINIC,
+    CaseStage.RECEIVED_AT_CLINIC,
+    CaseStage.INFUSED,
+)
+"""Listed too when a test released while pending still awaits its final result."""
 
 
 # ---------------------------------------------------------------- case pickers
@@ -101,6 +113,8 @@ class ReleaseBatch:
     checklist: Checklist | None
     """The release checklist, for QA and the QP (None for anyone else)."""
     release: ReleaseRecord | None
+    exceptions: ReleaseExceptions | None = None
+    """Late results, recall and release out of specification (QA, QP and QC only)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,9 @@ def release_screen(
     released, and the batch ``case_id`` (listed or not; the first listed when it is None)."""
     with database.read_session() as session:
         batches = _cases_at(session, actor, RELEASE_STAGES)
+        later = _cases_at(session, actor, AFTER_RELEASE_STAGES)
+        waiting = awaiting_late_results(session, [row.id for row in later])
+        batches += tuple(row for row in later if row.id in waiting)
         ids = [row.id for row in batches]
         # The batch asked for is shown even when it left the list (e.g. certified and moved on):
         # the screen never swaps the batch in front of the user for another by itself.
@@ -125,7 +142,11 @@ def release_screen(
         if chosen is None:
             return ReleaseScreen(batches, None)
         case = visible_case(session, actor, chosen)
-        checklist = checklist_of(session, actor, case) if actor.has_role(Role.QA, Role.QP) else None
+        checklist = (
+            checklist_with_acceptance(session, actor, case)
+            if actor.has_role(Role.QA, Role.QP)
+            else None
+        )
         batch = ReleaseBatch(
             case_view(session, case, actor),
             tuple(spec_views(session, case)),
@@ -133,6 +154,9 @@ def release_screen(
             qc_signature_lines(session, case),
             checklist,
             latest_release(session, case),
+            exceptions_in(session, case)
+            if actor.has_role(Role.QA, Role.QP, Role.QC_ANALYST)
+            else None,
         )
         return ReleaseScreen(batches, batch)
 
@@ -229,6 +253,8 @@ class BedsideScreen:
     look_alikes: tuple[LookAlike, ...] = ()
     thaws: tuple[ThawView, ...] = ()
     """The recorded thaw starts of the case's bags, oldest first."""
+    warnings: tuple[str, ...] = ()
+    """Released out of specification, a bag on hold, an open clinic alert (``product_warnings``)."""
 
 
 def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideScreen:
@@ -241,4 +267,5 @@ def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> Beds
             post_thaw_limit(session, case),
             look_alikes(session, case, with_identity=may_see_identity(actor)),
             thaws_of_case(session, case),
+            product_warnings(session, case),
         )

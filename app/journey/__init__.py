@@ -3,6 +3,7 @@ role, site and separation of duties (DESIGN.md §1, §5, §7)."""
 
 from __future__ import annotations
 
+from app.journey.alert_acknowledgement import AcknowledgedAlert, acknowledge_clinic_alert
 from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
@@ -18,6 +19,22 @@ from app.journey.manufacturing import (
     step_views,
     steps_of_case,
     verify_step,
+)
+from app.journey.oos_release import (
+    RELEASED_OOS,
+    OosAcceptanceView,
+    acceptance_view,
+    certify_oos_release,
+    checklist_with_acceptance,
+    current_acceptance,
+    record_oos_acceptance,
+    released_out_of_specification,
+)
+from app.journey.post_release import (
+    LateResultView,
+    RecallView,
+    recall_batch,
+    record_late_result,
 )
 from app.journey.products import current_product, current_products
 from app.journey.qc import (
@@ -72,11 +89,13 @@ __all__ = [
     "BEDSIDE_CHECK",
     "FINAL_SIDE_STATES",
     "LEGS",
+    "RELEASED_OOS",
     "SITE_KIND_OF",
     "SLOT_NAMES",
     "STAGE_NAMES",
     "STAGE_ORDER",
     "THAW_STARTED",
+    "AcknowledgedAlert",
     "BedsideCheckView",
     "CaseView",
     "Checklist",
@@ -86,10 +105,13 @@ __all__ = [
     "Enrolment",
     "KnownCase",
     "KnownPatient",
+    "LateResultView",
     "LookAlike",
+    "OosAcceptanceView",
     "PlacementView",
     "QcEarlierValue",
     "QcResultView",
+    "RecallView",
     "ShipmentView",
     "SlotCalendar",
     "SlotDay",
@@ -100,6 +122,8 @@ __all__ = [
     "ThawView",
     "UnitView",
     "accept_receipt",
+    "acceptance_view",
+    "acknowledge_clinic_alert",
     "approve_qc_exception",
     "attach_logger",
     "bedside_check",
@@ -107,12 +131,15 @@ __all__ = [
     "cancel_case",
     "case_look_alikes",
     "case_view",
+    "certify_oos_release",
     "certify_release",
     "checklist_of",
+    "checklist_with_acceptance",
     "complete_receipt",
     "confirm_infusion",
     "correct_qc_result",
     "create_shipment",
+    "current_acceptance",
     "current_product",
     "current_products",
     "enrol_patient",
@@ -130,11 +157,15 @@ __all__ = [
     "put_away",
     "qc_result_views",
     "qc_results_of_case",
+    "recall_batch",
     "receive_unit",
+    "record_late_result",
+    "record_oos_acceptance",
     "record_stage",
     "record_thaw",
     "register_collection",
     "release_checklist",
+    "released_out_of_specification",
     "review_qc_result",
     "set_case_side_state",
     "shipment_units",

@@ -29,6 +29,8 @@ class QcFact:
     outcome: str | None
     reviewed: bool
     exception_approved: bool
+    accepted_out_of_specification: bool = False
+    """The treating physician accepted this out-of-specification result (OOS release)."""
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,14 @@ def _qc(facts: ReleaseFacts) -> ChecklistItem:
             problems.append(f"{qc.test}: not reviewed by QA")
         elif qc.outcome == "pending" and not qc.exception_approved:
             problems.append(f"{qc.test}: pending without an approved exception")
-        elif qc.outcome not in {"pass", "pending"}:
+        elif qc.outcome not in {"pass", "pending"} and not qc.accepted_out_of_specification:
             problems.append(f"{qc.test}: {qc.outcome}")
-    evidence = tuple(problems) or (f"{len(facts.qc)} results in specification",)
+    accepted = tuple(
+        f"{qc.test}: OUT OF SPECIFICATION, accepted by the treating physician"
+        for qc in facts.qc
+        if qc.accepted_out_of_specification and qc.outcome not in {None, "pass", "pending"}
+    )
+    evidence = tuple(problems) or (accepted or (f"{len(facts.qc)} results in specification",))
     return ChecklistItem(
         4, "Every QC result entered, reviewed and in specification", not problems, evidence
     )

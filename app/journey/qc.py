@@ -143,7 +143,7 @@ def _open_for_results(uow: UnitOfWork, actor: Actor, case_id: uuid.UUID) -> Case
     return case
 
 
-def _store(
+def store_result(
     uow: UnitOfWork,
     case: Case,
     spec: QcSpecification,
@@ -152,6 +152,7 @@ def _store(
     replaces: QcResult | None,
     reason: str | None,
 ) -> QcResultView:
+    """Add a result judged against ``spec`` (``replaces``: the pending or corrected one)."""
     judged = judge_result(spec, value)
     row = QcResult(
         case_id=case.id,
@@ -189,7 +190,7 @@ def enter_qc_result(
                 f"{current.entered_at:%Y-%m-%d %H:%M} UTC): nothing was saved. To change it, "
                 "correct it and give the reason; the earlier value stays on record."
             )
-        view = _store(uow, case, spec, value, replaces=current, reason=None)
+        view = store_result(uow, case, spec, value, replaces=current, reason=None)
         uow.commit()
     return view
 
@@ -225,7 +226,7 @@ def correct_qc_result(  # noqa: PLR0917 - the test, its new value and the reason
             raise ValidationFailed(
                 f"{spec.name} is already {_value_text(current)}: there is nothing to correct."
             )
-        view = _store(uow, case, spec, value, replaces=current, reason=text)
+        view = store_result(uow, case, spec, value, replaces=current, reason=text)
         uow.commit()
     return view
 

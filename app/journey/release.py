@@ -235,27 +235,52 @@ def certify_release(
                 for item in checklist.open_items
             )
             raise ValidationFailed(f"The batch cannot be released while items are open — {items}")
-        release = Release(
-            case_id=case.id,
-            decision=ReleaseDecision.CERTIFIED,
-            checklist=json.dumps(checklist.as_dict(), ensure_ascii=False),
-            qp_id=actor.user_id,
-            decided_at=now(),
+        release = finish_release(
+            uow,
+            case,
+            checklist,
+            password,
+            meaning=SignatureMeaning.CERTIFIED_FOR_RELEASE,
             comment=comment,
         )
-        uow.add(release, action="certify release", reason=comment)
-        for unit in uow.session.scalars(
-            select(Unit).where(
-                Unit.case_id == case.id,
-                Unit.kind == UnitKind.FINAL_PRODUCT_BAG,
-                Unit.status == UnitStatus.AVAILABLE,
-            )
-        ):
-            unit.status = UnitStatus.RELEASED
-        move_case(uow, case, Operation.CERTIFY_RELEASE)
-        record_stage(uow, case, "certified for release")
-        uow.flush()
-        sign(uow, release, SignatureMeaning.CERTIFIED_FOR_RELEASE, password, comment=comment)
         view = ReleaseView(release.id, case.id, release.decision, checklist)
         uow.commit()
     return view
+
+
+def finish_release(
+    uow: UnitOfWork,
+    case: Case,
+    checklist: Checklist,
+    password: str,
+    *,
+    meaning: SignatureMeaning,
+    comment: str | None,
+    action: str = "certify release",
+    stage_action: str = "certified for release",
+) -> Release:
+    """Record the QP's certification of ``case`` with ``checklist``: the decision, the final
+    units released, the case moved on, and the QP's signature with ``meaning``."""
+    assert uow.actor.user_id is not None  # the QP is signed in
+    release = Release(
+        case_id=case.id,
+        decision=ReleaseDecision.CERTIFIED,
+        checklist=json.dumps(checklist.as_dict(), ensure_ascii=False),
+        qp_id=uow.actor.user_id,
+        decided_at=now(),
+        comment=comment,
+    )
+    uow.add(release, action=action, reason=comment)
+    for unit in uow.session.scalars(
+        select(Unit).where(
+            Unit.case_id == case.id,
+            Unit.kind == UnitKind.FINAL_PRODUCT_BAG,
+            Unit.status == UnitStatus.AVAILABLE,
+        )
+    ):
+        unit.status = UnitStatus.RELEASED
+    move_case(uow, case, Operation.CERTIFY_RELEASE)
+    record_stage(uow, case, stage_action)
+    uow.flush()
+    sign(uow, release, meaning, password, comment=comment)
+    return release

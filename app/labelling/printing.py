@@ -46,8 +46,8 @@ from app.labelling.records import (
 )
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import LabelStatus, PrinterKind, SideState, UnitKind
-from db.models import Case, Label, Printer, Product, Unit
-from labels.content import LabelContent, symbol_payloads
+from db.models import Case, Label, OosAcceptance, Printer, Product, Unit
+from labels.content import RELEASED_OUT_OF_SPECIFICATION, LabelContent, symbol_payloads
 from labels.isbt128 import parse_coi, parse_din
 from labels.templates import LabelTemplate, load_template
 from labels.zpl import render_label_zpl
@@ -98,6 +98,7 @@ def _content(uow: UnitOfWork, unit: Unit, show_identity: bool) -> LabelContent:
         hospital_number=identity.hospital_number if identity else None,
         unit_description=_description(unit),
         volume_ml=unit.volume_ml,
+        release_status=_release_status(uow, unit),
     )
 
 
@@ -109,6 +110,16 @@ def _template_of(uow: UnitOfWork, unit: Unit) -> str:
     kinds = json.loads(product.definition or "{}").get("unit_kinds", {})
     named = kinds.get(unit.kind.value, {}).get("label_template")
     return str(named) if named else TEMPLATE_FOR_KIND[unit.kind]
+def _release_status(uow: UnitOfWork, unit: Unit) -> str | None:
+    """What a final product label must say of its batch's release beyond the normal."""
+    if unit.kind is not UnitKind.FINAL_PRODUCT_BAG:
+        return None
+    released_oos = uow.session.scalar(
+        select(OosAcceptance.id)
+        .where(OosAcceptance.case_id == unit.case_id, OosAcceptance.release_id.is_not(None))
+        .limit(1)
+    )
+    return RELEASED_OUT_OF_SPECIFICATION if released_oos is not None else None
 
 
 def _identity_key(content: LabelContent) -> ClinicKey | None:

@@ -72,6 +72,8 @@ class KnownUnit:
     coi: str
     side_state: SideState
     description: str
+    side_state_reason: str | None = None
+    """Why the unit is in its side state (shown with a refusal)."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,8 @@ def _judge_unit(
     elif unit.side_state is SideState.QUARANTINED and not expected.allow_quarantined:
         reasons.append(f"{unit.description} ({unit.din}) is quarantined: it cannot be used now.")
     elif unit.side_state is SideState.ON_HOLD and not expected.allow_quarantined:
-        reasons.append(f"{unit.description} ({unit.din}) is on hold: it cannot be used now.")
+        why = f" ({unit.side_state_reason})" if unit.side_state_reason else ""
+        reasons.append(f"{unit.description} ({unit.din}) is on hold{why}: it cannot be used now.")
     return tuple(reasons)
 
 

@@ -84,7 +84,14 @@ def _known_unit(session: Session, din: str | None) -> tuple[Unit | None, KnownUn
     unit = session.scalar(select(Unit).where(Unit.din == din))
     if unit is None or unit.din is None:
         return None, None
-    known = KnownUnit(unit.id, unit.din, unit.coi, unit.side_state, UNIT_KIND_NAMES[unit.kind])
+    known = KnownUnit(
+        unit.id,
+        unit.din,
+        unit.coi,
+        unit.side_state,
+        UNIT_KIND_NAMES[unit.kind],
+        unit.side_state_reason,
+    )
     return unit, known
 
 

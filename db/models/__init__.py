@@ -10,6 +10,7 @@ from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
 from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIdentity
+from db.models.post_release import ClinicAlert, OosAcceptance, Recall
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
 from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
@@ -21,6 +22,7 @@ __all__ = [
     "AuditKeyBinding",
     "Base",
     "Case",
+    "ClinicAlert",
     "CoiSequence",
     "Counter",
     "CustodyEvent",
@@ -31,6 +33,7 @@ __all__ = [
     "LoggerFile",
     "LoggerReading",
     "ManufacturingStep",
+    "OosAcceptance",
     "PartnerEvent",
     "PartnerKey",
     "Patient",
@@ -39,6 +42,7 @@ __all__ = [
     "Product",
     "QcResult",
     "QcSpecification",
+    "Recall",
     "Release",
     "Scan",
     "Shipment",

@@ -33,6 +33,7 @@ from app.core import Actor, Database, now
 from app.journey import (
     BedsideCheckView,
     ThawView,
+    UnitView,
     bedside_check,
     confirm_infusion,
     look_alike_line,
@@ -86,6 +87,11 @@ class BedsidePage(CaseWorkPage):
         self.state: BedsideScreen | None = None
         self.check: BedsideCheckView | None = None
         self.infused = False
+        self.warning = QLabel()
+        self.warning.setObjectName("productWarning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        self.body_layout.addWidget(self.warning)
         self.body_layout.addWidget(self._patient_box())
         columns = QHBoxLayout()
         columns.addWidget(self._check_box(), stretch=1)
@@ -246,6 +252,9 @@ class BedsidePage(CaseWorkPage):
             self.birth_date_row.hide()
         else:
             self._show_patient(state)
+        warnings = state.warnings if state is not None else ()
+        self.warning.setText("\n".join(f"⚠ {line}" for line in warnings))
+        self.warning.setVisible(bool(warnings))
         self._show_thaw_bags(state)
         self.update_countdown()
         self._update_steps()
@@ -268,7 +277,8 @@ class BedsidePage(CaseWorkPage):
         self.look_alike.setVisible(bool(state.look_alikes))
         self.birth_date_row.setVisible(bool(state.look_alikes))
         bags = ", ".join(
-            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')})" for bag in state.bags
+            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)})"
+            for bag in state.bags
         )
         self.bags_label.setText(f"Therapy bag(s): {bags or 'none'}")
 
@@ -463,3 +473,9 @@ class BedsidePage(CaseWorkPage):
             changes={"case"},
             done=confirmed,
         )
+
+
+def _held(bag: UnitView) -> str:
+    """ ", ON HOLD" (or another side state, in capitals) for a bag in one; else nothing."""
+    state = bag.side_state.value
+    return "" if state == "none" else ", " + state.replace("_", " ").upper()

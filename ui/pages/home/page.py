@@ -29,15 +29,18 @@ from app.casefile import (
     Alert,
     AlertKind,
     CaseStage,
+    ClinicAlertView,
     WorkItem,
     alerts,
+    clinic_alerts,
     may_view_cases,
     stage_counts,
     work_queue,
 )
 from app.core import Actor, Database
 from app.journey import STAGE_NAMES, STAGE_ORDER
-from ui.tasks import TaskRunner
+from ui.pages.home.clinic_alerts import ClinicAlertsPanel
+from ui.tasks import Failure, TaskRunner
 from ui.widgets import describe
 
 SECTION_ROLE = Qt.ItemDataRole.UserRole
@@ -56,12 +59,15 @@ class HomeSummary:
     alerts: tuple[Alert, ...]
     counts: dict[CaseStage, int] | None
     """None for a role that sees no cases (administrators)."""
+    clinic_alerts: tuple[ClinicAlertView, ...] = ()
 
 
 def read_summary(database: Database, actor: Actor) -> HomeSummary:
     """The actor's work queue, alerts and case counts."""
     counts = stage_counts(database, actor) if may_view_cases(actor) else None
-    return HomeSummary(work_queue(database, actor), alerts(database, actor), counts)
+    return HomeSummary(
+        work_queue(database, actor), alerts(database, actor), counts, clinic_alerts(database, actor)
+    )
 
 
 class HomePage(QWidget):
@@ -99,6 +105,9 @@ class HomePage(QWidget):
         self.error.hide()
 
         self._build_lists()
+        self.clinic_alerts = ClinicAlertsPanel(
+            database, actor, runner, self._acknowledged, self._not_acknowledged
+        )
         top = QHBoxLayout()
         top.addWidget(self.greeting, stretch=1)
         top.addWidget(self.refresh_button, alignment=Qt.AlignmentFlag.AlignTop)
@@ -117,6 +126,7 @@ class HomePage(QWidget):
         layout.addWidget(title)
         layout.addLayout(top)
         layout.addWidget(self.error)
+        layout.addWidget(self.clinic_alerts)
         layout.addLayout(columns, stretch=1)
         self.refresh()
 
@@ -165,6 +175,7 @@ class HomePage(QWidget):
             self.work.addItem(entry)
         if not summary.work:
             self.work.addItem(_quiet(self._nothing_waiting()))
+        self.clinic_alerts.show_alerts(summary.clinic_alerts)
         self.alerts.clear()
         for alert in summary.alerts:
             icon = self.style().standardIcon(ALERT_ICONS[alert.kind])
@@ -188,6 +199,14 @@ class HomePage(QWidget):
         self.refresh_button.setEnabled(True)
         title, text = describe(error)
         self.error.setText(f"✖ {title}: {text}")
+        self.error.show()
+
+    def _acknowledged(self, words: str) -> None:
+        self.error.hide()
+        self.refresh()
+
+    def _not_acknowledged(self, failure: Failure) -> None:
+        self.error.setText(failure.line)
         self.error.show()
 
     def _activated(self, item: QListWidgetItem) -> None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import partial
 from itertools import pairwise
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -52,6 +53,7 @@ from app.reports import save_certificate
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.release.checklist_view import ChecklistView
+from ui.pages.release.exceptions_box import ExceptionsBox
 from ui.pages.release.qc_rows import QcRow, fit_qc_table, outcome_words, qc_table
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
 from ui.widgets import escape, message_line, restyle, show_failed, show_message
@@ -97,8 +99,18 @@ class ReleasePage(QWidget):
         body.addWidget(self.summary)
         body.addWidget(self._qc_box())
         body.addWidget(self._checklist_box())
+        self.exceptions = ExceptionsBox(
+            database,
+            actor,
+            runner,
+            self._signed,
+            self._refused,
+        )
+        self.exceptions.hide()
+        body.addWidget(self.exceptions)
         body.addStretch(1)
         scroll.setWidget(self.body)
+        self.scroller = scroll
         outer.addWidget(scroll, stretch=1)
         self.refresh()
 
@@ -237,6 +249,7 @@ class ReleasePage(QWidget):
         self.qc_box.hide()
         self.checklist_box.hide()
         self.certificate.offer(None)
+        self.exceptions.show_batch(None)
 
     def _show_batch(self, snapshot: ReleaseBatch) -> None:
         same = (
@@ -269,6 +282,10 @@ class ReleasePage(QWidget):
             row.show(view, snapshot.signatures.get(view.id, ()) if view else ())
         self.qc_box.show()
         self._show_checklist(snapshot)
+        self.exceptions.show_batch(snapshot)
+        if case.stage is not CaseStage.QC_PENDING_RELEASE and self.exceptions.isVisibleTo(self):
+            # a released batch is opened here for its exceptions: bring them into view
+            QTimer.singleShot(0, lambda: self.scroller.ensureWidgetVisible(self.exceptions))
 
     def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
         self.qc_table.clearContents()
@@ -347,7 +364,7 @@ class ReleasePage(QWidget):
 
     def _signed(self, words: str, case_id: uuid.UUID | None = None) -> None:
         """Say what was signed, then show that batch again (``case_id``: the batch signed)."""
-        show_message(self.message, words, ok=True)
+        show_message(self.message, words, ok=not words.startswith("⚠"))
         if case_id is None:
             self.refresh()
         else:

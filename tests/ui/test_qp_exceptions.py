@@ -1,0 +1,215 @@
+"""The QP's exceptions on screen: a late sterility failure on QC & release, the clinic's alert on
+Home and its signed acknowledgement, the bedside banner, and a release out of specification.
+
+The batches come from ``tests.support.post_release`` (SQLite, driven once per run); the pages
+are typed into and clicked, the dialogs answered by stand-ins. Screenshots go to
+tests/artifacts/screens/ at the 1280 × 800 and 1920 × 1080 window sizes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.core.database import Database
+from app.demo.journey import JourneyDriver
+from app.journey import find_case, unit_view, units_of_case
+from db.enums import ShipmentDirection, SideState, UnitKind
+from db.models import ClinicAlert, Unit
+from tests.conftest import database_copy
+from tests.support.post_release import (  # noqa: F401 - the fixture
+    Batches,
+    post_release_sqlite,
+)
+from tests.ui.test_release_and_deviations import ARTIFACTS, Dialogs, settle
+from ui.pages.bedside.page import BedsidePage
+from ui.pages.home.page import HomePage
+from ui.pages.release.page import ReleasePage
+from ui.tasks.runner import TaskRunner
+
+SIZES = {"1280": (1030, 740), "1920": (1670, 1020)}
+"""The page area of the main window at 1280 × 800 and 1920 × 1080."""
+
+
+@pytest.fixture
+def ward(
+    post_release_sqlite: tuple[str, Batches],  # noqa: F811 - the fixture imported above
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> Iterator[tuple[Database, JourneyDriver, Batches]]:
+    source, batches = post_release_sqlite
+    with database_copy(request, "sqlite", source, tmp_path) as database:
+        yield database, JourneyDriver(database, tmp_path), batches
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    return Dialogs(monkeypatch)
+
+
+def _open(qtbot: QtBot, runner: TaskRunner, page: QWidget) -> QWidget:
+    qtbot.addWidget(page)
+    page.resize(*SIZES["1280"])
+    page.show()
+    qtbot.waitExposed(page)
+    settle(qtbot, runner)
+    return page
+
+
+def _shots(page: QWidget, name: str) -> None:
+    """Save the page at both window sizes."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for label, size in SIZES.items():
+        page.resize(*size)
+        QWidget.update(page)
+        from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+        QApplication.processEvents()
+        if isinstance(page, ReleasePage):  # the exceptions are what these pictures are about
+            page.scroller.ensureWidgetVisible(page.exceptions, 0, 0)
+            QApplication.processEvents()
+        assert page.grab().save(str(ARTIFACTS / f"{name}-{label}.png"))
+    page.resize(*SIZES["1280"])
+
+
+def _click(qtbot: QtBot, page: QWidget, name: str) -> None:
+    button = page.findChild(QPushButton, name)
+    assert button is not None, name
+    assert button.isVisible() and button.isEnabled(), name
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _release_page(
+    qtbot: QtBot, runner: TaskRunner, database: Database, actor: object, case_id: uuid.UUID
+) -> ReleasePage:
+    page = _open(qtbot, runner, ReleasePage(database, actor, runner))  # type: ignore[arg-type]
+    assert isinstance(page, ReleasePage)
+    page.select_batch(case_id)
+    settle(qtbot, runner)
+    assert page.snapshot is not None and page.snapshot.case.id == case_id
+    return page
+
+
+def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    ward: tuple[Database, JourneyDriver, Batches],
+    dialogs: Dialogs,
+) -> None:
+    database, driver, batches = ward
+    page = _release_page(qtbot, runner, database, driver.who("petra.qp"), batches.at_clinic)
+    box = page.exceptions
+    assert box.isVisible() and box.late.isVisible()
+    assert "Released while pending: Sterility" in box.status.text()
+    test = box.findChild(QComboBox, "lateTest")
+    assert test.currentData() == "sterility"
+    qtbot.keyClicks(box.findChild(QLineEdit, "lateValue"), "growth: S. epidermidis")
+    _shots(page, "qp-late-result")
+    _click(qtbot, page, "recordLateResult")
+    settle(qtbot, runner)
+    assert "FAILED after release" in page.message.text()
+    assert "the clinic is alerted" in page.message.text()
+    with database.read_session() as session:
+        bags = session.scalars(
+            select(Unit).where(
+                Unit.case_id == batches.at_clinic, Unit.kind == UnitKind.FINAL_PRODUCT_BAG
+            )
+        ).all()
+        assert all(bag.side_state is SideState.ON_HOLD for bag in bags)
+    assert box.recall.isVisible()
+    _shots(page, "qp-after-late-failure")
+
+    # the clinic coordinator's Home: a red alert, acknowledged with a signature
+    home = _open(qtbot, runner, HomePage(database, driver.who("cora.coordinator"), runner))
+    assert isinstance(home, HomePage)
+    panel = home.clinic_alerts
+    assert panel.isVisible() and len(panel.buttons) == 1
+    text = panel.findChild(QLabel, "clinicAlertText").text()
+    assert "CLINIC ALERT" in text and "do NOT infuse" in text
+    _shots(home, "clinic-home-alert")
+    dialogs.screenshot = "clinic-alert-signature"
+    qtbot.mouseClick(panel.buttons[0], Qt.MouseButton.LeftButton)
+    settle(qtbot, runner)
+    assert "Acknowledged" in dialogs.signed[-1]
+    with database.read_session() as session:
+        alert = session.scalar(select(ClinicAlert).where(ClinicAlert.case_id == batches.at_clinic))
+        assert alert is not None and alert.acknowledged_at is not None
+    assert panel.buttons == []
+    assert "acknowledged by Cora" in panel.findChild(QLabel, "clinicAlertText").text()
+    _shots(home, "clinic-home-alert-acknowledged")
+
+    # the bedside screen says the bags are on hold
+    bedside = _open(qtbot, runner, BedsidePage(database, driver.who("ivy.infusion"), runner))
+    assert isinstance(bedside, BedsidePage)
+    bedside.select_case(batches.at_clinic)
+    settle(qtbot, runner)
+    assert bedside.warning.isVisible()
+    assert "is ON HOLD: Sterility failed after release" in bedside.warning.text()
+    _shots(bedside, "bedside-on-hold")
+
+
+def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    ward: tuple[Database, JourneyDriver, Batches],
+    dialogs: Dialogs,
+    tmp_path: Path,
+) -> None:
+    database, driver, batches = ward
+    page = _release_page(qtbot, runner, database, driver.who("petra.qp"), batches.oos)
+    box = page.exceptions
+    assert box.oos.isVisible() and "Viability: 62" in box.status.text()
+    _click(qtbot, page, "certifyOos")  # no acceptance yet: refused
+    settle(qtbot, runner)
+    assert "written acceptance" in page.message.text()
+    scan = tmp_path / "acceptance-marsh.pdf"
+    scan.write_bytes(b"%PDF-1.4 signed acceptance\n")
+    qtbot.keyClicks(box.findChild(QLineEdit, "oosPhysician"), "Dr Helen Marsh")
+    qtbot.keyClicks(
+        box.findChild(QLineEdit, "oosDeviation"), "Viability 62 %; no alternative therapy."
+    )
+    box.attach(scan)
+    _shots(page, "qp-oos-acceptance")
+    _click(qtbot, page, "recordOosAcceptance")
+    settle(qtbot, runner)
+    assert "acceptance recorded" in page.message.text()
+    assert "Accepted by Dr Helen Marsh" in box.status.text()
+    assert "digest verified" in box.status.text()
+    _click(qtbot, page, "certifyOos")
+    settle(qtbot, runner)
+    assert "RELEASED OUT OF SPECIFICATION" in page.message.text(), page.message.text()
+    assert "Released out of specification" in dialogs.signed[-1]
+    assert "RELEASED OUT OF SPECIFICATION" in box.status.text()
+    assert page.snapshot is not None and page.snapshot.checklist is not None
+    assert page.snapshot.checklist.complete  # as the QP signed it: the accepted result covered
+    _shots(page, "qp-released-oos")
+
+    # shipped and received at the clinic: the bedside screen says so before anything else
+    case = find_case(database, driver.who("asha.qa"), batches.oos)
+    with database.read_session() as session:
+        finals = [
+            unit_view(unit)
+            for unit in units_of_case(session, batches.oos)
+            if unit.kind is UnitKind.FINAL_PRODUCT_BAG
+        ]
+    outbound = driver.ship(case, finals, ShipmentDirection.TO_CLINIC, sender="otto.operator")
+    logger = driver.logger_file("logger-oos.csv", -185.0, excursion=False)
+    driver.receive(
+        case, outbound, finals, receiver="ivy.infusion", verifier="cora.coordinator", logger=logger
+    )
+    bedside = _open(qtbot, runner, BedsidePage(database, driver.who("ivy.infusion"), runner))
+    assert isinstance(bedside, BedsidePage)
+    bedside.select_case(batches.oos)
+    settle(qtbot, runner)
+    assert bedside.warning.isVisible()
+    assert bedside.warning.text().startswith(
+        "⚠ RELEASED OUT OF SPECIFICATION at the request of Dr Helen Marsh."
+    )
+    _shots(bedside, "bedside-released-oos")
