@@ -9,7 +9,13 @@ from db.models.exchange import ExchangeBundle, PartnerEvent, PartnerKey
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
-from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIdentity
+from db.models.patients import (
+    CoiSequence,
+    IdentitySealing,
+    Patient,
+    PatientIdentity,
+    PatientKey,
+)
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
 from db.models.shipping import LoggerFile, LoggerReading, Shipment, ShipmentItem
@@ -34,6 +40,7 @@ __all__ = [
     "PartnerKey",
     "Patient",
     "PatientIdentity",
+    "PatientKey",
     "Printer",
     "Product",
     "QcResult",
