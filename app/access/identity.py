@@ -17,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import (
+    IDENTITY_ERASED,
     IDENTITY_HIDDEN,
     ClinicKey,
+    IdentityErased,
     IdentityUnreadable,
     Opener,
     PatientKeys,
@@ -45,6 +47,7 @@ class PatientIdentityView:
     date_of_birth: date | None
     hospital_number: str
     problem: str | None = None
+    erased: bool = False
 
     @property
     def display_name(self) -> str:
@@ -59,6 +62,12 @@ class PatientIdentityView:
 
     def require_readable(self, doing: str) -> PatientIdentityView:
         """This view, or a clear refusal to do ``doing`` without the patient's identity."""
+        if self.erased:
+            raise IdentityErased(
+                f"Cannot {doing}: this patient's identity was erased (GDPR), so it can no longer "
+                "be confirmed. Nothing was saved. The COI record stays; identify the patient by "
+                "the clinic's own procedure and call QA."
+            )
         if self.problem is not None:
             raise IdentityUnreadable(
                 f"Cannot {doing}: the patient's identity cannot be read here ({self.problem}). "
@@ -147,6 +156,8 @@ def open_identity(row: PatientIdentity, key: Opener | None) -> PatientIdentityVi
             for name in SEALED_COLUMNS
         }
         born = date.fromisoformat(opened["date_of_birth"])
+    except IdentityErased:
+        return PatientIdentityView(IDENTITY_ERASED, "", None, "", IDENTITY_ERASED, erased=True)
     except IdentityUnreadable as exc:
         return hidden_view(str(exc))
     except ValueError:

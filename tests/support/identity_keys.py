@@ -15,7 +15,7 @@ class _EachRead:
 
     def execute(self, statement: Any) -> Any:
         with self.database.read_session() as session:
-            return _Rows(session.execute(statement).all())
+            return _Rows(list(session.execute(statement).all()))
 
 
 class _Rows:
