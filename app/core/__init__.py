@@ -105,6 +105,7 @@ if TYPE_CHECKING:
         erased_message,
         erasure_recorded,
         identity_keys,
+        patient_erased,
         patient_of,
     )
     from app.core.pdf_pages import (
@@ -233,6 +234,7 @@ __all__ = [
     "opened_scan_text",
     "parse_seal",
     "password_wanted",
+    "patient_erased",
     "patient_of",
     "person",
     "plain_canonical_json",

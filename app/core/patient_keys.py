@@ -203,6 +203,17 @@ def erasure_recorded(session: Any, patient_id: uuid.UUID) -> bool:
     return session.execute(query.limit(1)).first() is not None
 
 
+def patient_erased(session: Any, patient_id: uuid.UUID) -> bool:
+    """Whether the patient's identity was erased (read without the clinic key)."""
+    row = session.execute(
+        select(PatientKeyRow.wrapped_key, PatientKeyRow.erased_at).where(
+            PatientKeyRow.patient_id == patient_id
+        )
+    ).first()
+    erased_row = row is not None and (row.wrapped_key is None or row.erased_at is not None)
+    return erased_row or erasure_recorded(session, patient_id)
+
+
 def identity_keys(session: Any) -> PatientKeys | None:
     """This workstation's keys read through ``session``; None without the clinic key."""
     key = clinic_key()

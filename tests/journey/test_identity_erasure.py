@@ -8,6 +8,8 @@ The bedside check of an erased patient is attacked in ``test_bedside_trail.py`` 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,22 +20,28 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from app.access import authenticate, create_user
+from app.audit import AuditFilter, export_audit_csv, export_audit_pdf, search_audit
 from app.casefile import list_cases
 from app.core import (
     IDENTITY_ERASED,
     AuthenticationFailed,
     NotPermitted,
+    UnitOfWork,
     ValidationFailed,
     verify_database,
 )
+from app.core.clinic_sealing import IDENTITY_HIDDEN as IDENTITY_HIDDEN_NO_KEY
+from app.core.config import CLINIC_KEY_ENV
 from app.core.database import Database, open_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey import erase_identity, find_case
-from db.enums import CaseStage
+from db.enums import CaseStage, Role
 from db.models import AuditEvent, Case, Label, PatientIdentity, PatientKey, Scan, StageRecord
-from tests.conftest import BACKENDS, database_copy, demo_source
+from tests.conftest import BACKENDS, PASSWORD, database_copy, demo_source
 
 NUMBER, OTHER_NUMBER = "NBH400001", "NBH400002"
+CLINIC_QA = "cleo.clinicqa"
 REASON = "patient's erasure request 2026-41, retention duties assessed by QA"
 
 
@@ -47,6 +55,9 @@ class Ward:
     other: uuid.UUID
 
     def who(self, username: str) -> Any:
+        """A demo user signed in (the administrator with the fixtures' password)."""
+        if username == "admin":
+            return authenticate(self.database, "admin", PASSWORD, "test-station")
         return self.driver.who(username)
 
     def erase(self, username: str = "cora.coordinator", **changes: str) -> Any:
@@ -111,6 +122,16 @@ def ward_template(
         driver.enrol(NUMBER, "Quist", "Ole", date(1962, 8, 9)), CaseStage.COLLECTED
     )
     other = driver.enrol(OTHER_NUMBER, "Rask", "Ida", date(1977, 2, 3))
+    with UnitOfWork(database, authenticate(database, "admin", PASSWORD, "test")) as uow:
+        create_user(  # QA at the clinic who is also its coordinator: sees the trail and identity
+            uow,
+            username=CLINIC_QA,
+            full_name="Cleo Clinic-QA",
+            password=DEMO_PASSWORD,
+            roles=[Role.QA, Role.CLINIC_COORDINATOR],
+            site_code="NBH",
+        )
+        uow.commit()
     database.dispose()
     yield request.param, source, case.id, other.id
 
@@ -199,3 +220,56 @@ def test_a_wrapped_key_restored_by_sql_from_a_backup_does_not_undo_the_erasure(
     assert list_cases(ward.database, ward.who("cora.coordinator"), search="Quist").total == 0
     with pytest.raises(ValidationFailed, match="was erased already"):
         ward.erase()
+
+
+def _identity_values(ward: Ward, username: str) -> list[Any]:
+    """The identity-bearing old/new values of the trail as ``username`` reads them."""
+    page = search_audit(ward.database, ward.who(username), AuditFilter(), limit=1000)
+    shown = []
+    for entry in page.rows:
+        for values in (entry.old_values, entry.new_values):
+            shown += [v for k, v in values.items() if k in IDENTITY_KEYS and v is not None]
+    assert shown, f"{username} sees no identity-bearing value"
+    return shown
+
+
+IDENTITY_KEYS = frozenset(
+    {"family_name", "hospital_number", "date_of_birth", "raw_text", "payload"}
+)
+
+
+def test_the_audit_trail_opens_identity_for_clinic_roles_and_hides_or_marks_it_erased(
+    ward: Ward, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinic = _identity_values(ward, CLINIC_QA)
+    assert "Quist" in clinic and NUMBER in clinic  # opened, never the ciphertext
+    assert not any("coi-enc" in str(v) for v in clinic)
+    everyone = _identity_values(ward, "admin")
+    assert not any("coi-enc" in str(v) or "Quist" in str(v) for v in everyone)
+    assert "[identity hidden]" in everyone
+    csv_file = tmp_path / "trail.csv"
+    export_audit_csv(ward.database, ward.who(CLINIC_QA), AuditFilter(), csv_file)
+    text = csv_file.read_text(encoding="utf-8-sig")
+    assert "Quist" in text and "coi-enc" not in text
+    monkeypatch.setenv(CLINIC_KEY_ENV, str(tmp_path / "absent.key"))  # a workstation without it
+    assert IDENTITY_HIDDEN_NO_KEY in _identity_values(ward, CLINIC_QA)
+    monkeypatch.undo()
+
+    ward.erase()
+    for username in (CLINIC_QA, "admin"):
+        after = _identity_values(ward, username)
+        assert IDENTITY_ERASED in after, username
+        assert not any("coi-enc" in str(v) or "Quist" in str(v) for v in after), username
+    assert "Rask" in _identity_values(ward, CLINIC_QA)  # the other patient still opens
+    export_audit_csv(ward.database, ward.who(CLINIC_QA), AuditFilter(), csv_file.with_suffix(".2"))
+    text = csv_file.with_suffix(".2").read_text(encoding="utf-8-sig")
+    assert IDENTITY_ERASED in text and "Quist" not in text and "coi-enc" not in text
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "trail.pdf"
+        export_audit_pdf(ward.database, ward.who(CLINIC_QA), AuditFilter(), pdf)
+        layout = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        # The PDF lists the events (no old/new values): the erasure is there, no identity.
+        assert "erase patient identity" in layout
+        assert "Quist" not in layout and "coi-enc" not in layout
