@@ -86,7 +86,7 @@ class ClinicKey:
     def seal(self, text: str, where: str) -> str:
         """``text`` encrypted and bound to ``where`` (see `bound_to`)."""
         nonce = secrets.token_bytes(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), _associated(where))
+        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), associated_data(where))
         body = base64.b64encode(nonce + sealed).decode("ascii")
         return f"{SEALED_PREFIX}{self.key_id}:{body}"
 
@@ -120,7 +120,7 @@ class ClinicKey:
     def unwrap(self, wrapped: str, where: bytes) -> bytes:
         """The data key in ``wrapped`` (`IdentityUnreadable` under another key or altered)."""
         key_id, _, body = wrapped.partition(":")
-        if key_id != self.key_id:
+        if key_id != self.key_id:  # wrapped with another clinic key: named, not "altered"
             raise IdentityUnreadable(
                 f"The identity of this patient was sealed with another clinic key (its patient "
                 f"key is wrapped with key id {key_id}); this workstation's clinic key is "
@@ -138,7 +138,7 @@ class ClinicKey:
         return hmac.digest(self._lookup_key, text.encode("utf-8"), hashlib.sha256).hex()
 
 
-def _associated(where: str) -> bytes:
+def associated_data(where: str) -> bytes:
     """AES-GCM's associated data: the row and column a value is sealed for."""
     return where.encode("utf-8")
 

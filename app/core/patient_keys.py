@@ -31,6 +31,7 @@ from app.core.clinic_sealing import (
     PATIENT_SEALED_PREFIX,
     ClinicKey,
     altered_message,
+    associated_data,
     clinic_key,
 )
 from app.core.errors import IdentityErased, IdentityUnreadable
@@ -63,7 +64,7 @@ class PatientDataKey:
     def seal(self, text: str, where: str) -> str:
         """``text`` sealed with this patient's key and bound to ``where``."""
         nonce = secrets.token_bytes(NONCE_BYTES)
-        body = AESGCM(self.secret).encrypt(nonce, text.encode("utf-8"), where.encode("utf-8"))
+        body = AESGCM(self.secret).encrypt(nonce, text.encode("utf-8"), associated_data(where))
         encoded = base64.b64encode(nonce + body).decode("ascii")
         return f"{PATIENT_SEALED_PREFIX}{self.patient_id.hex}:{encoded}"
 
