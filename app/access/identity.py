@@ -1,7 +1,8 @@
 """The patient's identity as clinic roles see it; nobody else is handed it (DESIGN.md §5).
 
-The identity is stored sealed with the clinic key (`app.core.clinic_sealing`): it is opened here,
-for callers already allowed to see it. Without the key a view says
+The identity is stored sealed with the patient's data key, itself wrapped by the clinic key
+(`app.core.patient_keys`): it is opened here, for callers already allowed to see it. After
+erasure a view says ``[identity erased]``. Without the key a view says
 ``[identity hidden — no clinic key]``; a value that does not open for its row (altered, or
 copied from another patient's row) says so, never shows another patient's identity.
 """
@@ -15,7 +16,17 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core import IDENTITY_HIDDEN, ClinicKey, IdentityUnreadable, bound_to, clinic_key
+from app.core import (
+    IDENTITY_ERASED,
+    IDENTITY_HIDDEN,
+    ClinicKey,
+    IdentityErased,
+    IdentityUnreadable,
+    Opener,
+    PatientKeys,
+    bound_to,
+    identity_keys,
+)
 from db.base import new_id
 from db.models import Case, PatientIdentity
 
@@ -36,6 +47,7 @@ class PatientIdentityView:
     date_of_birth: date | None
     hospital_number: str
     problem: str | None = None
+    erased: bool = False
 
     @property
     def display_name(self) -> str:
@@ -50,6 +62,12 @@ class PatientIdentityView:
 
     def require_readable(self, doing: str) -> PatientIdentityView:
         """This view, or a clear refusal to do ``doing`` without the patient's identity."""
+        if self.erased:
+            raise IdentityErased(
+                f"Cannot {doing}: this patient's identity was erased (GDPR), so it can no longer "
+                "be confirmed. Nothing was saved. The COI record stays; identify the patient by "
+                "the clinic's own procedure and call QA."
+            )
         if self.problem is not None:
             raise IdentityUnreadable(
                 f"Cannot {doing}: the patient's identity cannot be read here ({self.problem}). "
@@ -63,33 +81,38 @@ def hidden_view(problem: str = IDENTITY_HIDDEN) -> PatientIdentityView:
     return PatientIdentityView(problem, "", None, "", problem)
 
 
-def hospital_number_mac(key: ClinicKey, number: str) -> str:
+def hospital_number_mac(key: ClinicKey | PatientKeys, number: str) -> str:
     """The look-up hash of a hospital number (compared upper-case, without spaces around)."""
     return key.lookup("hospital_number:" + number.strip().upper())
 
 
-def birth_mac(key: ClinicKey, born: date) -> str:
+def birth_mac(key: ClinicKey | PatientKeys, born: date) -> str:
     """The look-up hash of a date of birth."""
     return key.lookup("date_of_birth:" + born.isoformat())
 
 
 def sealed_identity_values(
-    key: ClinicKey,
+    key: PatientKeys,
     row_id: uuid.UUID,
     *,
+    patient_id: uuid.UUID,
     family_name: str,
     given_name: str,
     date_of_birth: date,
     hospital_number: str,
 ) -> dict[str, str]:
-    """The stored columns of an identity row ``row_id``: sealed values and look-up hashes."""
+    """The stored columns of an identity row ``row_id``: values sealed with the patient's key
+    and the clinic's look-up hashes."""
     plain = {
         "family_name": family_name,
         "given_name": given_name,
         "date_of_birth": date_of_birth.isoformat(),
         "hospital_number": hospital_number,
     }
-    sealed = {name: key.seal(text, bound_to(TABLE, name, row_id)) for name, text in plain.items()}
+    patient = key.ensure(patient_id)
+    sealed = {
+        name: patient.seal(text, bound_to(TABLE, name, row_id)) for name, text in plain.items()
+    }
     return {
         **sealed,
         "hospital_number_mac": hospital_number_mac(key, hospital_number),
@@ -98,7 +121,7 @@ def sealed_identity_values(
 
 
 def new_identity(
-    key: ClinicKey,
+    key: PatientKeys,
     *,
     patient_id: uuid.UUID,
     clinic_site_id: uuid.UUID,
@@ -107,11 +130,12 @@ def new_identity(
     date_of_birth: date,
     hospital_number: str,
 ) -> PatientIdentity:
-    """A new identity row, sealed with ``key`` and bound to its own id."""
+    """A new identity row, sealed with the patient's key (made now) and bound to its own id."""
     row_id = new_id()
     values = sealed_identity_values(
         key,
         row_id,
+        patient_id=patient_id,
         family_name=family_name,
         given_name=given_name,
         date_of_birth=date_of_birth,
@@ -122,7 +146,7 @@ def new_identity(
     )
 
 
-def open_identity(row: PatientIdentity, key: ClinicKey | None) -> PatientIdentityView:
+def open_identity(row: PatientIdentity, key: Opener | None) -> PatientIdentityView:
     """The view of one identity row: opened with ``key``, or hidden / unreadable, saying why."""
     if key is None:
         return hidden_view()
@@ -132,6 +156,8 @@ def open_identity(row: PatientIdentity, key: ClinicKey | None) -> PatientIdentit
             for name in SEALED_COLUMNS
         }
         born = date.fromisoformat(opened["date_of_birth"])
+    except IdentityErased:
+        return PatientIdentityView(IDENTITY_ERASED, "", None, "", IDENTITY_ERASED, erased=True)
     except IdentityUnreadable as exc:
         return hidden_view(str(exc))
     except ValueError:
@@ -148,4 +174,4 @@ def identity_of(session: Session, case: Case) -> PatientIdentityView | None:
     )
     if row is None:
         return None
-    return open_identity(row, clinic_key())
+    return open_identity(row, identity_keys(session))

@@ -29,14 +29,24 @@ from sqlalchemy.orm import Session
 from app.access import may_see_identity
 from app.audit.case_records import case_record_keys
 from app.core import (
+    IDENTITY_ERASED,
     Actor,
     Database,
+    IdentityErased,
+    IdentityUnreadable,
     NotFound,
     NotPermitted,
     ValidationFailed,
+    bound_to,
     checked_search,
     coi_fragment,
+    identity_keys,
+    is_sealed,
+    opened_payload,
+    patient_erased,
+    patient_of,
 )
+from app.core import IDENTITY_HIDDEN as CLINIC_KEY_HIDDEN
 from db.base import Base
 from db.enums import Role
 from db.models import (
@@ -52,6 +62,7 @@ PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
 AUDIT_ROLES = frozenset({Role.QA, Role.QP, Role.ADMIN})
 IDENTITY_HIDDEN = "[identity hidden]"
+IDENTITY_UNREADABLE = "[identity cannot be read: altered, or sealed with another clinic key]"
 SYSTEM_NAME = "COI Tracker (system)"
 EXPORT_RECORD_TYPE = "audit_trail"
 """The record type of the event that records an export of the trail."""
@@ -328,19 +339,79 @@ def _without_identity(value: Any) -> Any:
     return redact_identity(value).text
 
 
-def _values(text: str, hidden: frozenset[str], scanned: frozenset[str]) -> dict[str, Any]:
-    values: dict[str, Any] = json.loads(text or "{}")
-    for key in hidden.intersection(values):
-        if values[key] is not None:
-            values[key] = IDENTITY_HIDDEN
-    for key in scanned.intersection(values):
-        values[key] = _without_identity(values[key])
-    return values
+class _Shown:
+    """How one reader sees sealed identity in old and new values.
+
+    A role allowed to see identity, on a workstation holding the clinic key, reads it opened;
+    without the key ``[identity hidden — no clinic key]``; everyone else ``[identity
+    hidden]`` (scanned texts redacted). A value sealed with an erased patient's key reads
+    ``[identity erased]`` for everyone.
+    """
+
+    def __init__(self, session: Session, identity: bool) -> None:
+        self.session = session
+        self.identity = identity
+        self.keys = identity_keys(session) if identity else None
+        self._erased: dict[uuid.UUID, bool] = {}
+
+    def erased(self, value: Any) -> bool:
+        patient = patient_of(_sealed_text(value))
+        if patient is None:
+            return False
+        if patient not in self._erased:
+            self._erased[patient] = patient_erased(self.session, patient)
+        return self._erased[patient]
+
+    def opened(self, record_type: str, record_id: str, column: str, value: Any) -> Any:
+        if not isinstance(value, str) or not _sealed_text(value):
+            return value
+        if self.erased(value):
+            return IDENTITY_ERASED
+        if self.keys is None:
+            return CLINIC_KEY_HIDDEN
+        try:
+            if record_type == "label" and column == "payload":
+                return opened_payload(self.keys, record_id, value)
+            return self.keys.open(value, bound_to(record_type, column, record_id))
+        except IdentityErased:
+            return IDENTITY_ERASED
+        except IdentityUnreadable:
+            return IDENTITY_UNREADABLE
+
+    def values(self, text: str, record_type: str, record_id: str) -> dict[str, Any]:
+        values: dict[str, Any] = json.loads(text or "{}")
+        identity = IDENTITY_COLUMNS.get(record_type, frozenset())
+        scanned = SCANNED_COLUMNS.get(record_type, frozenset())
+        for key in (identity | scanned).intersection(values):
+            value = values[key]
+            if value is None:
+                continue
+            if self.identity:
+                values[key] = self.opened(record_type, record_id, key, value)
+            elif _sealed_text(value):
+                values[key] = IDENTITY_ERASED if self.erased(value) else IDENTITY_HIDDEN
+            elif key in identity:
+                values[key] = IDENTITY_HIDDEN
+            else:
+                values[key] = _without_identity(value)
+        return values
 
 
-def _entry(row: Any, people: dict[str, str], identity: bool) -> AuditEntry:
-    hidden = frozenset() if identity else IDENTITY_COLUMNS.get(row.record_type, frozenset())
-    scanned = frozenset() if identity else SCANNED_COLUMNS.get(row.record_type, frozenset())
+def _sealed_text(value: Any) -> str:
+    """The sealed text in a stored value ("" when none): a sealed value, or a sealed label
+    payload's ``sealed`` member."""
+    if is_sealed(value):
+        return str(value)
+    if isinstance(value, str) and value.startswith('{"sealed"'):
+        try:
+            inner = json.loads(value).get("sealed")
+        except (ValueError, AttributeError):
+            return ""
+        return inner if is_sealed(inner) else ""
+    return ""
+
+
+def _entry(row: Any, people: dict[str, str], shown: _Shown) -> AuditEntry:
     if row.user_id is None:
         name = SYSTEM_NAME
     else:
@@ -355,8 +426,8 @@ def _entry(row: Any, people: dict[str, str], identity: bool) -> AuditEntry:
         record_type=row.record_type,
         record_id=row.record_id,
         reason=row.reason,
-        old_values=_values(row.old_values, hidden, scanned),
-        new_values=_values(row.new_values, hidden, scanned),
+        old_values=shown.values(row.old_values, row.record_type, row.record_id),
+        new_values=shown.values(row.new_values, row.record_type, row.record_id),
     )
 
 
@@ -395,8 +466,9 @@ def search_audit(
             .limit(max(1, min(limit, MAX_PAGE_SIZE)))
         ).all()
         people = _people(session) if found else {}
-    identity = may_see_identity(actor)
-    return AuditEventPage(tuple(_entry(r, people, identity) for r in found), total, scope)
+        shown = _Shown(session, may_see_identity(actor))
+        entries = tuple(_entry(r, people, shown) for r in found)
+    return AuditEventPage(entries, total, scope)
 
 
 def iter_audit(
@@ -408,12 +480,12 @@ def iter_audit(
     """
     where, scope = _conditions(session, actor, audit_filter)
     people = _people(session)
-    identity = may_see_identity(actor)
+    shown = _Shown(session, may_see_identity(actor))
     result = session.execute(
         select(*_COLUMNS).where(*where).order_by(AuditEvent.seq),
         execution_options={"stream_results": True, "yield_per": batch},
     )
-    return scope, (_entry(row, people, identity) for row in result)
+    return scope, (_entry(row, people, shown) for row in result)
 
 
 def value_text(value: Any) -> str:

@@ -29,16 +29,16 @@ from app.access import (
 )
 from app.core import (
     Actor,
-    ClinicKey,
     Database,
     IdentityUnreadable,
+    PatientKeys,
     bound_to,
     checked_search,
-    clinic_key,
     coi_fragment,
     coi_text,
     din_text,
     ensure_standing,
+    identity_keys,
 )
 from app.journey import STAGE_NAMES, STAGE_ORDER
 from db.enums import CaseStage, SideState
@@ -136,7 +136,7 @@ def _search(
         conditions.append(Case.coi == fragment)  # a whole COI: one look-up in its unique index
     elif fragment:
         conditions.append(Case.coi.contains(fragment, autoescape=True))
-    key = clinic_key() if identity and term else None
+    key = identity_keys(session) if identity and term else None
     if key is not None:
         # The identity is sealed: a hospital number is found by its keyed hash, a family name
         # by opening the clinic's names here (never a plain-text column).
@@ -151,7 +151,7 @@ def _search(
     return or_(*conditions) if conditions else None
 
 
-def _named(session: Session, actor: Actor, term: str, key: ClinicKey) -> list[uuid.UUID]:
+def _named(session: Session, actor: Actor, term: str, key: PatientKeys) -> list[uuid.UUID]:
     """The clinic's patients whose family name contains ``term`` (case folded)."""
     wanted = term.casefold()
     rows = session.execute(
@@ -243,11 +243,11 @@ def case_page(session: Session, actor: Actor, wanted: CaseFilter) -> CasePage:
     sites = site_names(
         session, [r.clinic_site_id for r in found] + [r.manufacturing_site_id for r in found]
     )
-    key = clinic_key() if identity else None
+    key = identity_keys(session) if identity else None
     return CasePage(tuple(_row(r, sites, identity, key) for r in found), total)
 
 
-def _row(row: Any, sites: dict[Any, str], identity: bool, key: ClinicKey | None) -> CaseRow:
+def _row(row: Any, sites: dict[Any, str], identity: bool, key: PatientKeys | None) -> CaseRow:
     name = None
     if identity and row.PatientIdentity is not None:
         name = open_identity(row.PatientIdentity, key).display_name

@@ -1,4 +1,5 @@
-"""``coi case enrol|list|show|cancel`` and ``coi slots set|show``: a clinic's cases from scripts.
+"""``coi case enrol|list|show|cancel|erase-identity`` and ``coi slots set|show``: cases from
+scripts.
 
 Every command acts as the user named by ``--as`` (password from COI_AS_PASSWORD, the terminal
 or one line of standard input; a cancellation is signed with it). Output is JSON on standard
@@ -25,6 +26,7 @@ from app.journey import (
     SlotKind,
     cancel_case,
     enrol_patient,
+    erase_identity,
     slot_calendar,
 )
 
@@ -98,6 +100,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     cancel.add_argument("coi", metavar="COI")
     cancel.add_argument("--reason", required=True)
     cancel.set_defaults(handler=refusals(run_cancel))
+
+    erase = case_commands.add_parser(
+        "erase-identity",
+        help="erase the patient's identity (GDPR), the COI record stays (clinic coordinator)",
+        description="Erase the name, date of birth and hospital number of the patient of a "
+        "case: the patient's data key is destroyed, so every stored copy of the identity "
+        "becomes unreadable ([identity erased]); the case, COI, units and audit trail stay and "
+        "verify. Final; signed with the --as user's password.",
+    )
+    add_as_option(erase)
+    erase.add_argument("coi", metavar="COI")
+    erase.add_argument("--reason", required=True)
+    erase.set_defaults(handler=refusals(run_erase_identity))
 
     _register_slots(commands)
 
@@ -226,6 +241,24 @@ def run_cancel(args: argparse.Namespace) -> int:
         view = case_by_coi(database, actor, args.coi)
         cancelled = cancel_case(database, actor, view.id, args.reason, password)
     print_json({"cancelled": case_json(cancelled)})
+    return 0
+
+
+def run_erase_identity(args: argparse.Namespace) -> int:
+    """Erase the identity of a case's patient, signed with the ``--as`` user's password."""
+    with database_from(args) as database:
+        actor, password = signed_in(database, args.as_user)
+        view = case_by_coi(database, actor, args.coi)
+        erased = erase_identity(database, actor, view.id, args.reason, password)
+    print_json(
+        {
+            "erased": {
+                "cases": list(erased.cois),
+                "erased_at": erased.erased_at.isoformat(),
+                "reason": erased.reason,
+            }
+        }
+    )
     return 0
 
 

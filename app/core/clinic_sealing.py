@@ -21,6 +21,7 @@ import secrets
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -33,6 +34,8 @@ from app.core.key_files import KEY_BYTES, read_key_file, read_key_to_import, wri
 
 NONCE_BYTES = 12
 SEALED_PREFIX = "coi-enc1:"
+PATIENT_SEALED_PREFIX = "coi-enc2:"
+"""The prefix of a value sealed with a patient's data key (``app.core.patient_keys``)."""
 IDENTITY_HIDDEN = "[identity hidden — no clinic key]"
 """What a workstation without the clinic key shows in place of a patient's identity."""
 IDENTITY_ALTERED = "identity of this patient cannot be read: it was altered"
@@ -41,6 +44,23 @@ _IMPORT_HINT = (
     "`coi init` creates it at the clinic; on another clinic workstation import it with "
     "`coi key import --clinic FILE` (exported with `coi key export --clinic FILE`)."
 )
+
+
+class Opener(Protocol):
+    """Anything that opens a sealed value for its row and column (a `ClinicKey`, or
+    ``app.core.patient_keys.PatientKeys``, which opens patient-key values too)."""
+
+    def open(self, stored: str, where: str) -> str:
+        """The plain text of ``stored`` sealed for ``where``."""
+        ...
+
+
+class Sealer(Protocol):
+    """Anything that seals a value for its row and column."""
+
+    def seal(self, text: str, where: str) -> str:
+        """``text`` sealed and bound to ``where``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ class ClinicKey:
     def seal(self, text: str, where: str) -> str:
         """``text`` encrypted and bound to ``where`` (see `bound_to`)."""
         nonce = secrets.token_bytes(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), _associated(where))
+        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), associated_data(where))
         body = base64.b64encode(nonce + sealed).decode("ascii")
         return f"{SEALED_PREFIX}{self.key_id}:{body}"
 
@@ -85,19 +105,46 @@ class ClinicKey:
             plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], where.encode("utf-8"))
             return plain.decode("utf-8")
         except (binascii.Error, ValueError, InvalidTag):
-            raise IdentityUnreadable(_altered()) from None
+            raise IdentityUnreadable(altered_message()) from None
+
+    @cached_property
+    def _wrapping(self) -> AESGCM:
+        return AESGCM(_derive(self.secret, b"COI patient key wrapping v1"))
+
+    def wrap(self, secret: bytes, where: bytes) -> str:
+        """A patient's data key wrapped (AES-GCM) and bound to ``where``: ``<key id>:<b64>``."""
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        body = base64.b64encode(nonce + self._wrapping.encrypt(nonce, secret, where))
+        return f"{self.key_id}:{body.decode('ascii')}"
+
+    def unwrap(self, wrapped: str, where: bytes) -> bytes:
+        """The data key in ``wrapped`` (`IdentityUnreadable` under another key or altered)."""
+        key_id, _, body = wrapped.partition(":")
+        if key_id != self.key_id:  # wrapped with another clinic key: named, not "altered"
+            raise IdentityUnreadable(
+                f"The identity of this patient was sealed with another clinic key (its patient "
+                f"key is wrapped with key id {key_id}); this workstation's clinic key is "
+                f"{self.key_id} ({self.path}). Nothing was changed: import the clinic's key with "
+                "`coi key import --clinic FILE --replace`."
+            )
+        try:
+            raw = base64.b64decode(body, validate=True)
+            return self._wrapping.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], where)
+        except (binascii.Error, ValueError, InvalidTag):
+            raise IdentityUnreadable(altered_message()) from None
 
     def lookup(self, text: str) -> str:
         """``HMAC-SHA256(look-up key, text)`` as hex: the value of a look-up column."""
         return hmac.digest(self._lookup_key, text.encode("utf-8"), hashlib.sha256).hex()
 
 
-def _associated(where: str) -> bytes:
+def associated_data(where: str) -> bytes:
     """AES-GCM's associated data: the row and column a value is sealed for."""
     return where.encode("utf-8")
 
 
-def _altered() -> str:
+def altered_message() -> str:
+    """Why a stored identity value that does not open is not shown."""
     return (
         f"The {IDENTITY_ALTERED} (the stored value does not open for this record). Nothing "
         "was changed; report it to the quality unit."
@@ -106,10 +153,10 @@ def _altered() -> str:
 
 def _parts(stored: str) -> tuple[str, str]:
     if not stored.startswith(SEALED_PREFIX):
-        raise IdentityUnreadable(_altered())
+        raise IdentityUnreadable(altered_message())
     key_id, _, body = stored[len(SEALED_PREFIX) :].partition(":")
     if not body:
-        raise IdentityUnreadable(_altered())
+        raise IdentityUnreadable(altered_message())
     return key_id, body
 
 
@@ -118,7 +165,9 @@ def symbol_mac(key: ClinicKey, text: str) -> str:
     return key.lookup("label symbol:" + text)
 
 
-def sealed_payload(key: ClinicKey, label_id: object, payload: str) -> str:
+def sealed_payload(
+    key: ClinicKey, label_id: object, payload: str, sealer: Sealer | None = None
+) -> str:
     """A label's payload (JSON of its symbols' texts) sealed, with its symbols' look-up hashes.
 
     The label is still found by a scan of one of its symbols (`symbol_mac`), its content
@@ -127,11 +176,11 @@ def sealed_payload(key: ClinicKey, label_id: object, payload: str) -> str:
     symbols = json.loads(payload)
     texts = symbols.values() if isinstance(symbols, dict) else ()
     macs = sorted({symbol_mac(key, text) for text in texts if isinstance(text, str)})
-    sealed = key.seal(payload, bound_to("label", "payload", label_id))
+    sealed = (sealer or key).seal(payload, bound_to("label", "payload", label_id))
     return json.dumps({"sealed": sealed, "symbol_macs": macs}, sort_keys=True)
 
 
-def opened_payload(key: ClinicKey | None, label_id: object, stored: str) -> str:
+def opened_payload(key: Opener | None, label_id: object, stored: str) -> str:
     """A label's payload JSON as printed: opened when sealed (`IdentityUnreadable` without
     the key or when altered), as stored when not."""
     if not stored.startswith('{"sealed"'):
@@ -141,7 +190,7 @@ def opened_payload(key: ClinicKey | None, label_id: object, stored: str) -> str:
     return key.open(json.loads(stored)["sealed"], bound_to("label", "payload", label_id))
 
 
-def opened_scan_text(key: ClinicKey | None, scan_id: object, stored: str) -> str:
+def opened_scan_text(key: Opener | None, scan_id: object, stored: str) -> str:
     """A scan's text as read: opened when sealed (`IdentityUnreadable` without the key or when
     altered), as stored when not."""
     if not is_sealed(stored):
@@ -152,8 +201,8 @@ def opened_scan_text(key: ClinicKey | None, scan_id: object, stored: str) -> str
 
 
 def is_sealed(value: object) -> bool:
-    """Whether ``value`` is a sealed (encrypted) text."""
-    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
+    """Whether ``value`` is a sealed (encrypted) text: with the clinic key or a patient key."""
+    return isinstance(value, str) and value.startswith((SEALED_PREFIX, PATIENT_SEALED_PREFIX))
 
 
 def bound_to(table: str, column: str, row_id: object) -> str:

@@ -178,3 +178,7 @@ class ClinicKeyProblem(CoiError):
 
 class IdentityUnreadable(ClinicKeyProblem):
     """A stored patient identity cannot be opened: it was altered, or sealed under another key."""
+
+
+class IdentityErased(IdentityUnreadable):
+    """The patient's identity was erased: their data key is gone, no ciphertext opens."""

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.access import authenticate
 from app.coldchain import disposition_logger_file, import_logger_file
-from app.core import Actor, Database, ScanMismatch, clinic_key, now, opened_payload
+from app.core import Actor, Database, ScanMismatch, identity_keys, now, opened_payload
 from app.journey import (
     CaseView,
     CollectedBag,
@@ -195,8 +195,10 @@ class JourneyDriver:
                 .where(Label.unit_id == unit.id)
                 .order_by(Label.printed_at.desc())
             ).first()
-        # A label that carries the patient's identity is stored sealed (the clinic key opens it).
-        payload = opened_payload(clinic_key(), label.id, label.payload) if label else "{}"
+            # A label that carries the patient's identity is stored sealed with the patient's
+            # key (which the clinic key unwraps).
+            keys = identity_keys(session)
+            payload = opened_payload(keys, label.id, label.payload) if label else "{}"
         symbols = json.loads(payload)
         return str(symbols.get("compound") or f"={unit.din}00")
 

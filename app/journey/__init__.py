@@ -8,6 +8,7 @@ from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
 from app.journey.enrolment import Enrolment, enrol_patient, enrolment_problems, find_case
+from app.journey.erasure import IdentityErasure, erase_identity
 from app.journey.infusion import BEDSIDE_CHECK, BedsideCheckView, bedside_check, confirm_infusion
 from app.journey.legs import LEGS
 from app.journey.look_alikes import LookAlike, case_look_alikes, look_alike_line, look_alikes
@@ -103,6 +104,7 @@ __all__ = [
     "CollectedBag",
     "DuplicatePatient",
     "Enrolment",
+    "IdentityErasure",
     "KnownCase",
     "KnownPatient",
     "LateResultView",
@@ -146,6 +148,7 @@ __all__ = [
     "enrolment_problems",
     "enter_qc_result",
     "enter_side_state",
+    "erase_identity",
     "find_case",
     "hand_over",
     "lift_side_state",

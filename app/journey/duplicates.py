@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.access import birth_mac, hospital_number_mac, open_identity
-from app.core import ClinicKey, ValidationFailed, coi_text
+from app.core import PatientKeys, ValidationFailed, coi_text
 from app.journey.stages import STAGE_NAMES
 from db.enums import SideState
 from db.models import Case, PatientIdentity
@@ -86,7 +86,7 @@ def _stage_words(case: Case) -> str:
 def known_patients(
     session: Session,
     clinic_id: uuid.UUID,
-    key: ClinicKey,
+    key: PatientKeys,
     *,
     family_name: str,
     given_name: str,

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app.access import new_identity, require_role
 from app.core import (
     Actor,
-    ClinicKey,
     Database,
     NotPermitted,
+    PatientKeys,
     UnitOfWork,
     ValidationFailed,
     issue_coi,
@@ -173,7 +173,7 @@ def _cases(known: KnownPatient) -> str:
 
 
 def _matching_patient(
-    uow: UnitOfWork, key: ClinicKey, clinic: Site, enrolment: Enrolment, entered: _Checked
+    uow: UnitOfWork, key: PatientKeys, clinic: Site, enrolment: Enrolment, entered: _Checked
 ) -> tuple[uuid.UUID | None, str | None]:
     """The patient record to enrol (None: a new one) and the audit reason of the decision.
 
@@ -246,7 +246,7 @@ def _matching_patient(
 
 
 def _new_patient(
-    uow: UnitOfWork, key: ClinicKey, clinic: Site, enrolment: Enrolment, entered: _Checked
+    uow: UnitOfWork, key: PatientKeys, clinic: Site, enrolment: Enrolment, entered: _Checked
 ) -> Patient:
     patient = Patient(clinic_site_id=clinic.id)
     uow.add(patient)
@@ -286,11 +286,12 @@ def enrol_patient(database: Database, actor: Actor, enrolment: Enrolment) -> Cas
         )
         if manufacturer is None:
             raise ValidationFailed(f"There is no manufacturing site {site_code[:40]!r}.")
-        patient_id, decision = _matching_patient(uow, key, clinic, enrolment, entered)
+        keys = PatientKeys(key, uow.session)
+        patient_id, decision = _matching_patient(uow, keys, clinic, enrolment, entered)
         book_slot(uow.session, clinic, SlotKind.APHERESIS, entered.collection)
         book_slot(uow.session, manufacturer, SlotKind.MANUFACTURING, entered.slot)
         if patient_id is None:
-            patient_id = _new_patient(uow, key, clinic, enrolment, entered).id
+            patient_id = _new_patient(uow, keys, clinic, enrolment, entered).id
         coi = issue_coi(uow.session, clinic)
         case = Case(
             coi=coi.code,

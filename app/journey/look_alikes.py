@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity, open_identity
-from app.core import Actor, Database, clinic_key, coi_text, din_text, load
+from app.core import Actor, Database, coi_text, din_text, identity_keys, load
 from app.journey.stages import FINAL_SIDE_STATES
 from db.enums import CaseStage
 from db.models import Case, PatientIdentity, Unit
@@ -138,7 +138,7 @@ def _same_person(session: Session, case: Case, others: list[Case]) -> set[uuid.U
     Found by the keyed hash of the date of birth, then compared opened; without the clinic
     key (a manufacturing workstation) no identity is compared.
     """
-    key = clinic_key()
+    key = identity_keys(session)
     mine = session.scalar(
         select(PatientIdentity).where(PatientIdentity.patient_id == case.patient_id)
     )

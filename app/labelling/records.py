@@ -21,6 +21,7 @@ from app.core import (
     Actor,
     ClinicKey,
     Database,
+    PatientKeys,
     UnitOfWork,
     ValidationFailed,
     issue_print_serial,
@@ -30,7 +31,7 @@ from app.core import (
 from app.scanning import UNIT_KIND_NAMES, Expectation, check_scan
 from db.base import new_id
 from db.enums import LabelStatus, Role
-from db.models import Label, Site, Unit
+from db.models import Case, Label, Site, Unit
 from db.types import utc_now
 
 LABEL_ROLES = (Role.APHERESIS_NURSE, Role.CLINIC_COORDINATOR, Role.MFG_OPERATOR, Role.MFG_VERIFIER)
@@ -158,7 +159,8 @@ def issue_label(
     ``serial`` is the print serial the label's 2-D symbol carries (`next_print_serial`); a
     record made without one still gets its own. ``send_state`` is ``sending`` for a ZPL job
     recorded before it is sent. ``seal_with``: the payload carries the patient's identity and
-    is stored sealed with this clinic key (found again by its symbols' keyed hashes).
+    is stored sealed with the patient's key, wrapped by this clinic key (found again by its
+    symbols' keyed hashes).
     """
     require_role(uow.actor, *PRINT_ROLES, doing="print labels")
     if not 1 <= copies <= 10:
@@ -170,7 +172,7 @@ def issue_label(
         id=label_id,
         unit_id=unit.id,
         template=template,
-        payload=payload if seal_with is None else sealed_payload(seal_with, label_id, payload),
+        payload=payload if seal_with is None else _sealed(uow, seal_with, unit, label_id, payload),
         serial=serial or next_print_serial(uow),
         status=LabelStatus.ISSUED,
         printer_name=printer_name,
@@ -276,3 +278,13 @@ def labels_of_unit(database: Database, unit_id: uuid.UUID) -> list[LabelView]:
             select(Label).where(Label.unit_id == unit_id).order_by(Label.printed_at)
         )
         return [label_view(row) for row in rows]
+
+
+def _sealed(uow: UnitOfWork, key: ClinicKey, unit: Unit, label_id: uuid.UUID, payload: str) -> str:
+    """A payload that carries identity sealed with the patient's key (found by the clinic's
+    look-up hashes of its symbols)."""
+    patient_id = uow.session.scalar(select(Case.patient_id).where(Case.id == unit.case_id))
+    if patient_id is None:
+        return sealed_payload(key, label_id, payload)
+    sealer = PatientKeys(key, uow.session).ensure(patient_id)
+    return sealed_payload(key, label_id, payload, sealer)

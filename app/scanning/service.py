@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.core import (
     Actor,
     Database,
+    PatientKeys,
     ScanMismatch,
     UnitOfWork,
     bound_to,
@@ -43,7 +44,7 @@ from app.scanning.wristband import SCAN_THE_WRISTBAND
 from db.base import new_id
 from db.enums import LabelStatus, ScanOutcome, UnitKind
 from db.models import Case, Label, Scan, Unit, User
-from labels.redaction import IDENTITY_REMOVED
+from labels.redaction import IDENTITY_REMOVED, redact_identity
 from labels.scan import parse_scan
 
 _LONGEST_PAYLOAD = 2000  # longer than any label's code
@@ -147,14 +148,26 @@ def _judged(
     return unit, tuple(storable(r) for r in reasons)  # a reason may quote the scan
 
 
-def _stored_raw(scan_id: uuid.UUID, text: str, identifying: bool) -> str:
-    """The scan's text as stored: sealed with the clinic key when it names a patient (a
-    wristband, a bag label's hospital number or date of birth) and the key is here; as read
-    otherwise (a manufacturing site removes identity before it is stored)."""
+def _stored_raw(
+    session: Session, case_id: uuid.UUID | None, scan_id: uuid.UUID, text: str, identifying: bool
+) -> str:
+    """The scan's text as stored: sealed when it names a patient (a wristband, a bag label's
+    hospital number or date of birth) and the clinic key is here — with the case's patient's
+    key (erasable), or the clinic key for a scan of no case; as read otherwise (a
+    manufacturing site removes identity before it is stored). The identity read in a scan of
+    an erased patient's case is removed, never stored again."""
     key = clinic_key() if identifying else None
     if key is None:
         return text
-    return key.seal(text, bound_to(Scan.__tablename__, "raw_text", scan_id))
+    where = bound_to(Scan.__tablename__, "raw_text", scan_id)
+    patient_id = session.scalar(select(Case.patient_id).where(Case.id == case_id))
+    if patient_id is None:
+        return key.seal(text, where)
+    keys = PatientKeys(key, session)
+    if keys.is_erased(patient_id):
+        redacted = redact_identity(text).text
+        return redacted if redacted != text else IDENTITY_REMOVED
+    return keys.seal(text, where, patient_id)
 
 
 def _scan_row(
@@ -164,6 +177,7 @@ def _scan_row(
     expected: Expectation,
     reasons: tuple[str, ...],
     *,
+    session: Session,
     case_id: uuid.UUID | None,
     unit_id: uuid.UUID | None,
 ) -> Scan:
@@ -178,6 +192,8 @@ def _scan_row(
         id=scan_id,
         station=actor.station,
         raw_text=_stored_raw(
+            session,
+            case_id,
             scan_id,
             storable(stored),
             (expected.wants == "patient" or scanned.carries_identity)
@@ -266,6 +282,7 @@ def _record_refusal(
             scanned,
             expected,
             reasons,
+            session=uow.session,
             case_id=case_id,
             unit_id=known.id if known else None,
         )
@@ -320,7 +337,14 @@ def check_scan(
     case_id = _matched_case_id(uow.session, unit, expected)
     stored = captured(uow.session, uow.actor, raw).stored
     scan = _scan_row(
-        uow.actor, stored, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
+        uow.actor,
+        stored,
+        scanned,
+        expected,
+        (),
+        session=uow.session,
+        case_id=case_id,
+        unit_id=unit.id if unit else None,
     )
     scan.label_id = label_id
     uow.add(scan, action="scan matched")
@@ -352,7 +376,14 @@ def verify_scan(
         case_id = _matched_case_id(uow.session, unit, expected)
         stored = captured(uow.session, actor, raw).stored
         scan = _scan_row(
-            actor, stored, scanned, expected, (), case_id=case_id, unit_id=unit.id if unit else None
+            actor,
+            stored,
+            scanned,
+            expected,
+            (),
+            session=uow.session,
+            case_id=case_id,
+            unit_id=unit.id if unit else None,
         )
         uow.add(scan, action="scan matched")
         uow.flush()

@@ -9,7 +9,13 @@ from db.models.exchange import ExchangeBundle, PartnerEvent, PartnerKey
 from db.models.labelling import Label, Scan
 from db.models.manufacturing import ManufacturingStep, QcResult, StepUnit
 from db.models.organisation import Printer, Site, User, UserRole
-from db.models.patients import CoiSequence, IdentitySealing, Patient, PatientIdentity
+from db.models.patients import (
+    CoiSequence,
+    IdentitySealing,
+    Patient,
+    PatientIdentity,
+    PatientKey,
+)
 from db.models.post_release import ClinicAlert, OosAcceptance, Recall
 from db.models.quality import Deviation, Release, Signature
 from db.models.scheduling import SlotCapacity
@@ -38,6 +44,7 @@ __all__ = [
     "PartnerKey",
     "Patient",
     "PatientIdentity",
+    "PatientKey",
     "Printer",
     "Product",
     "QcResult",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import IDENTITY, Base, Versioned
+from db.base import IDENTITY, Base, HasId, Versioned
+from db.types import utc_now
 
 
 class Patient(Versioned, Base):
@@ -66,3 +68,25 @@ class IdentitySealing(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     pending: Mapped[bool] = mapped_column()
+    rekey_pending: Mapped[bool] = mapped_column(default=False)
+    """Set by migration 0014: identity sealed with the clinic key waits to be re-sealed with
+    per-patient keys (``app.core.patient_rekeying``)."""
+
+
+class PatientKey(HasId, Base):
+    """A patient's data key, wrapped (AES-GCM) by the clinic key; outside the audit chain.
+
+    Every identity value of the patient (identity row, label payloads, scan texts and their
+    audit values) is sealed with this key (``coi-enc2:``). Erasure (GDPR) deletes
+    ``wrapped_key`` and sets ``erased_at``: every ciphertext of the patient stays, unreadable,
+    and the audit chain, which hashes those ciphertexts, still verifies.
+    """
+
+    __tablename__ = "patient_key"
+    __audited__ = False
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), unique=True)
+    clinic_key_id: Mapped[str] = mapped_column(String(16))
+    wrapped_key: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    erased_at: Mapped[datetime | None] = mapped_column()

@@ -75,7 +75,7 @@ def test_identity_is_stored_sealed_and_read_back_whole(demo: Any) -> None:
     case = enrol(demo, "HX42", "Okonkwo")
     row = _identity_row(demo, case)
     for name in ("family_name", "given_name", "date_of_birth", "hospital_number"):
-        assert getattr(row, name).startswith("coi-enc1:"), name
+        assert getattr(row, name).startswith("coi-enc2:"), name
     assert "Okonkwo" not in repr(vars(row)) and "HX42" not in repr(vars(row))
     key = clinic_key()
     assert key is not None and row.hospital_number_mac == hospital_number_mac(key, "hx42 ")
@@ -184,7 +184,7 @@ def test_label_payloads_and_scan_texts_that_name_the_patient_are_sealed(demo: An
         texts = session.scalars(select(Scan.raw_text)).all()
     assert any(p.startswith('{"sealed"') for p in payloads)
     assert not any("HH8" in p or "19710314" in p for p in payloads)
-    assert any(t.startswith("coi-enc1:") for t in texts)  # the QR scanned back
+    assert any(t.startswith("coi-enc2:") for t in texts)  # the QR scanned back
     assert not any("HH8" in t or "19710314" in t for t in texts)
 
 

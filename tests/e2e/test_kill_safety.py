@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from app.audit import reconcile_database
-from app.core import Database, bound_to, clinic_key, open_database, verify_database
+from app.core import Database, PatientKeys, bound_to, clinic_key, open_database, verify_database
 from app.core.audit_anchor import read_anchor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,8 +92,9 @@ def _kill(process: subprocess.Popen[str], stderr: Path) -> list[list[str]]:
 
 def _hospital_numbers(connection: Connection, *, prefix: str) -> list[str]:
     """The stored hospital numbers that begin with ``prefix`` (opened: they are sealed)."""
-    key = clinic_key()
-    assert key is not None  # the run's clinic key (conftest), the writer's too
+    clinic = clinic_key()
+    assert clinic is not None  # the run's clinic key (conftest), the writer's too
+    key = PatientKeys(clinic, connection)
     rows = connection.execute(text("SELECT id, hospital_number FROM patient_identity"))
     opened = (
         key.open(number, bound_to("patient_identity", "hospital_number", uuid.UUID(str(row_id))))

@@ -30,7 +30,7 @@ from app.audit.queries import (
 from app.core import chain_head, parse_seal
 from app.core.actor import Actor
 from app.core.audit_verify import verify_database
-from app.core.clinic_sealing import bound_to, clinic_key
+from app.core.clinic_sealing import bound_to
 from app.core.database import Database
 from app.core.errors import NotFound, NotPermitted, ValidationFailed
 from app.core.unit_of_work import UnitOfWork
@@ -38,6 +38,7 @@ from db.models import AuditEvent, Site, User
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
+from tests.support.identity_keys import keys_of
 
 trail_template = audit_trail.trail_template
 trail = audit_trail.trail
@@ -251,8 +252,8 @@ def test_admin_sees_every_event_with_patient_identity_hidden(trail: Trail) -> No
     stored = next(e for e in events if e.seq == created.seq)
     assert "Okafor" not in stored.new_values  # the trail keeps it sealed; the view hides it
     sealed = json.loads(stored.new_values)["family_name"]
-    key = clinic_key()
-    assert key is not None and sealed.startswith("coi-enc1:")
+    key = keys_of(trail.database)
+    assert sealed.startswith("coi-enc2:")  # with the patient's own key
     assert (
         key.open(sealed, bound_to("patient_identity", "family_name", stored.record_id)) == "Okafor"
     )

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from app.core.clinic_sealing import clinic_key, opened_scan_text
+from app.core.clinic_sealing import opened_scan_text
 from app.core.errors import CoiError, ScanMismatch
 from app.scanning import LONGEST_SCAN, ScanVerdict, scan_text_problem
 from db.enums import ScanOutcome
@@ -27,6 +27,7 @@ from db.models import AuditEvent, Deviation, Scan
 from labels.isbt128.compose import patient_id_structure
 from labels.redaction import redact_identity, scrubbed
 from tests.journey.scan_services import SCAN_SERVICES, ScanPoint, ready
+from tests.support.identity_keys import keys_of
 
 BAD_TEXT = {
     "empty": "",
@@ -89,7 +90,7 @@ def _assert_recorded(point: ScanPoint, scan_id: Any, raw: str, outcome: ScanOutc
         assert scan is not None
         assert scan.purpose == point.purpose and scan.case_id == point.case_id
         assert scan.outcome is outcome
-        stored = opened_scan_text(clinic_key(), scan.id, scan.raw_text)  # a wristband: sealed
+        stored = opened_scan_text(keys_of(database), scan.id, scan.raw_text)  # a wristband: sealed
         assert len(stored) <= LONGEST_SCAN + 50  # never the megabyte
         assert "\x00" not in stored
         stored.encode("utf-8")  # lone surrogates were written out

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from app.core import Actor, RecordsTampered, now
+from app.core import Actor, IdentityErased, RecordsTampered, now
 from app.core.database import Database, open_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
-from app.journey import bedside_check, certify_release, confirm_infusion
+from app.journey import bedside_check, certify_release, confirm_infusion, erase_identity
 from db.enums import CaseStage
 from db.models import AuditEvent, Case, PatientIdentity, Scan, StageRecord, Unit
 from labels.isbt128.compose import patient_id_structure
@@ -192,3 +192,24 @@ def test_a_swapped_patient_refuses_the_release_certification(ward: Ward) -> None
         "release refused",
         "case.patient_id changed",
     )
+
+
+def test_the_bedside_check_of_an_erased_patient_is_refused_clearly(ward: Ward) -> None:
+    """After erasure (GDPR) the wristband cannot be checked against the enrolment: refused in
+    words, nothing written."""
+    erase_identity(
+        ward.database,
+        ward.driver.who("cora.coordinator"),
+        ward.cases[0],
+        "erasure request",
+        DEMO_PASSWORD,
+    )
+    ward.driver.who("ivy.infusion")  # signed in (an audited event) before counting
+    before = ward.written()
+    with pytest.raises(IdentityErased) as refusal:
+        ward.check(0, 0)
+    message = refusal.value.message
+    assert "identity was erased" in message and "can no longer be confirmed" in message
+    assert NUMBERS[0] not in message and "Roe" not in message
+    assert ward.written() == before
+    assert ward.check(1, 1)  # the other patient is infused as before

@@ -52,7 +52,7 @@ from app.admin.users import (
 )
 from app.core.actor import GMP_ROLES, Actor
 from app.core.audit_chain import PendingEvent, append_events
-from app.core.clinic_sealing import clinic_key, opened_payload
+from app.core.clinic_sealing import opened_payload
 from app.core.database import open_database
 from app.core.errors import CoiError
 from app.core.unit_of_work import UnitOfWork
@@ -94,6 +94,7 @@ from labels.templates import load_template
 from tests.conftest import PASSWORD
 from tests.journey.steps import thaw_final_bags
 from tests.journey.test_journey_state_machine import PEOPLE, JourneyMachine
+from tests.support.identity_keys import keys_of
 
 BAG_CODE_IS_NO_WRISTBAND = True
 """A bag's own code is refused as a wristband (app/scanning/wristband.py)."""
@@ -204,10 +205,11 @@ class HazardMachine(JourneyMachine):
                 session.expunge(label)
             return label
 
-    @staticmethod
-    def _two_d(label: Label) -> str:
+    def _two_d(self, label: Label) -> str:
         """The 2-D symbol's text of a recorded print, as the scanner reads it."""
-        payloads: dict[str, str] = json.loads(opened_payload(clinic_key(), label.id, label.payload))
+        payloads: dict[str, str] = json.loads(
+            opened_payload(keys_of(self.database), label.id, label.payload)
+        )
         template = load_template(label.template)
         return next(payloads[s.name] for s in template.symbols if s.data == "compound")
 
@@ -640,7 +642,7 @@ def test_the_hazard_invariants_catch_what_they_name(
         machine = HazardMachine()
         db, admin = machine.database, machine.admin
         print_unit_label(db, machine.driver.who("alex.apheresis"), apheresis.id, reprint_reason="x")
-        matched(apheresis, third.id, HazardMachine._two_d(old_print))
+        matched(apheresis, third.id, machine._two_d(old_print))
         assert _broken(machine) == ["no_voided_or_foreign_print_is_ever_matched"]
 
         with db.engine.begin() as connection:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.access.users import authenticate
 from app.core.actor import Actor
-from app.core.clinic_sealing import clinic_key, opened_payload
+from app.core.clinic_sealing import opened_payload
 from app.core.database import Database
 from app.core.errors import (
     DatabaseUnavailable,
@@ -64,6 +64,7 @@ from labels.scan import ScanResult, parse_scan
 from tests.conftest import PASSWORD
 from tests.journey.steps import din_scan, enrol
 from tests.support.fake_printer import FakePrinter
+from tests.support.identity_keys import keys_of
 from tests.support.readers import reader
 
 needs_poppler = pytest.mark.skipif(
@@ -270,7 +271,7 @@ def test_a_bag_label_prints_at_size_decodes_and_is_applied_when_scanned_back(
     assert (printed_event.action, printed_event.username) == ("print label", "alex.apheresis")
 
     texts, scans = _read_symbols(pdf)
-    payload = opened_payload(clinic_key(), row.id, row.payload)  # sealed: it names the patient
+    payload = opened_payload(keys_of(db), row.id, row.payload)  # sealed: it names the patient
     assert sorted(texts) == sorted(json.loads(payload).values())  # the record is the paper
     din_reads = [s for s in scans if s.fields.get("data_structures") == "001"]
     coi_reads = [s for s in scans if s.kind == "coi"]

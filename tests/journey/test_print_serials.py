@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.core.clinic_sealing import clinic_key, opened_payload, opened_scan_text
+from app.core.clinic_sealing import opened_payload, opened_scan_text
 from app.core.errors import ScanMismatch
 from app.labelling.printing import print_unit_label
 from app.labelling.records import confirm_label, labels_of_unit
@@ -31,6 +31,7 @@ from tests.journey.test_label_printing import (
     _registered_bag,
     needs_poppler,
 )
+from tests.support.identity_keys import keys_of
 
 
 def _two_d(scan: ScanResult) -> str:
@@ -60,7 +61,7 @@ def test_a_voided_print_is_refused_at_scan_back_and_at_the_scan_station(
     assert (voided.fields["din"], voided.fields["coi"]) == (bag.din, case.coi)
     assert second.two_d_scan == current.data
     stored = next(row.payload for row in _rows(db, bag.id) if row.id == second.label.id)
-    assert json.loads(opened_payload(clinic_key(), second.label.id, stored)) == {
+    assert json.loads(opened_payload(keys_of(db), second.label.id, stored)) == {
         "compound": current.data,
         "coi_barcode": f"&/{case.coi}",
         "din_barcode": f"={bag.din}00",
@@ -74,7 +75,7 @@ def test_a_voided_print_is_refused_at_scan_back_and_at_the_scan_station(
     assert f"(reprinted: {REPRINT_REASON}): use the current label." in message
     (check,) = _label_checks(db)
     assert check.outcome is ScanOutcome.MISMATCH  # the QR names the patient: sealed
-    assert opened_scan_text(clinic_key(), check.id, check.raw_text) == _two_d(voided)
+    assert opened_scan_text(keys_of(db), check.id, check.raw_text) == _two_d(voided)
     assert check.mismatch_reason == message and check.unit_id == bag.id
     deviation = _deviation_of(db, check.id)
     assert deviation is not None and "voided" in deviation.description

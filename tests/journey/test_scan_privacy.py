@@ -24,6 +24,7 @@ from db.enums import CaseStage, ShipmentDirection
 from db.models import AuditEvent, Deviation, Scan, Shipment
 from labels.isbt128.compose import patient_id_structure
 from labels.redaction import IDENTITY_REMOVED
+from tests.support.identity_keys import keys_of
 
 NUMBER = "ZQX4471902"
 BORN = date(1948, 2, 29)
@@ -85,7 +86,7 @@ def test_the_same_qr_scanned_at_the_clinic_is_kept_whole(
     assert packed  # packed by the DIN bar code at the clinic: nothing to redact
     driver, case = shipped
     bag = next(u for u in driver_units(driver, case) if u.kind.value == "apheresis_bag")
-    from app.core import clinic_key, opened_scan_text  # noqa: PLC0415
+    from app.core import opened_scan_text  # noqa: PLC0415
     from app.scanning import Expectation, verify_scan  # noqa: PLC0415
 
     code = driver.two_d_code(bag)
@@ -96,7 +97,9 @@ def test_the_same_qr_scanned_at_the_clinic_is_kept_whole(
             select(Scan.id, Scan.raw_text).where(Scan.purpose == "label check")
         ).all()
     # Whole, and sealed with the clinic key (it names the patient), never redacted.
-    assert code in {opened_scan_text(clinic_key(), row.id, row.raw_text) for row in stored}
+    assert code in {
+        opened_scan_text(keys_of(demo.database), row.id, row.raw_text) for row in stored
+    }
 
 
 @pytest.mark.parametrize(

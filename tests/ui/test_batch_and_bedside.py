@@ -29,7 +29,7 @@ import ui.pages.case_work as case_work_module
 import ui.widgets.scan_alarm as scan_alarm_module
 from app.access.users import authenticate, create_user
 from app.casefile.stages import units_of
-from app.core.clinic_sealing import clinic_key, opened_scan_text
+from app.core.clinic_sealing import opened_scan_text
 from app.core.clock import CLOCK
 from app.core.errors import DatabaseUnavailable, ValidationFailed
 from app.core.unit_of_work import UnitOfWork
@@ -43,6 +43,7 @@ from app.scanning import GS, LONGEST_ENTRY, ScannerSettings, WedgeScan
 from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
 from db.models import AuditEvent, Label, Scan
 from labels.scan import parse_scan
+from tests.support.identity_keys import keys_of
 from tests.support.page_driving import (
     DEMO_PASSWORD,
     PAGE_SIZE,
@@ -656,7 +657,9 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     assert page.alarm.active and "WRONG PATIENT" in page.alarm.text.text()
     assert _gsrn("09501101000000001") not in page.alarm.text.text()
     [refused] = _scans_for(demo, "bedside wristband")
-    read = opened_scan_text(clinic_key(), refused.id, refused.raw_text)  # a wristband: sealed
+    read = opened_scan_text(
+        keys_of(demo.database), refused.id, refused.raw_text
+    )  # a wristband: sealed
     assert read == gs1_wristband.replace("<GS>", GS) != refused.raw_text
     assert refused.parsed_kind == "gs1"
     assert parse_scan(read).fields == {
@@ -671,7 +674,7 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     with qtbot.waitSignal(station.verdict_received, timeout=20_000):
         scan(qtbot, station.scan_field, gs1_wristband)
     [at_station] = _scans_for(demo, "scan station")
-    at_station_read = opened_scan_text(clinic_key(), at_station.id, at_station.raw_text)
+    at_station_read = opened_scan_text(keys_of(demo.database), at_station.id, at_station.raw_text)
     assert (at_station_read, at_station.parsed_kind) == (read, "gs1")
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
@@ -707,7 +710,9 @@ def test_bedside_refuses_the_coi_as_wristband_and_takes_a_typed_025(
     assert "This is the COI, not a wristband" in alarm
     assert "scan the patient's wristband (hospital number)" in alarm
     [refused] = _scans_for(demo, "bedside wristband")
-    read = opened_scan_text(clinic_key(), refused.id, refused.raw_text)  # a wristband: sealed
+    read = opened_scan_text(
+        keys_of(demo.database), refused.id, refused.raw_text
+    )  # a wristband: sealed
     assert read == f"&/{case.coi}" and refused.outcome.value == "mismatch"
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)

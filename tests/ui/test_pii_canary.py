@@ -379,5 +379,5 @@ def test_the_administrators_audit_export_holds_no_identity(journey: Journey) -> 
     # Identity columns are hidden; label payloads and clinic scans that carry identity are
     # either redacted for display or (with the clinic key) stored sealed, never in clear.
     assert "[identity hidden]" in text
-    assert "[patient identity removed]" in text or "coi-enc1:" in text
+    assert "[patient identity removed]" in text or "coi-enc2:" in text
     assert hits(text) == []
