@@ -36,11 +36,12 @@ from sqlalchemy.orm import Session
 from app.access import require_role
 from app.casefile import visible_cases
 from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, now
+from app.exchange.bundle_records import apply_records, records_of
 from app.exchange.epcis_document import epcis_document_of
 from app.exchange.epcis_export import epcis_time, export_epcis, normalised_coi
 from app.exchange.epcis_import import IMPORT_ROLES, EventOutcome, attach_events
 from db.enums import Role
-from db.models import Case, ExchangeBundle, PartnerKey, Product, Release, Shipment, Site, Unit
+from db.models import Case, ExchangeBundle, PartnerKey, Site
 
 FORMAT = "coi-tracker-exchange/1"
 MAX_BYTES = 50 * 1024 * 1024
@@ -149,56 +150,6 @@ def _last_digest(session: Session, coi: str) -> str | None:
     )
 
 
-def _records(session: Session, case: Case, sites: dict[uuid.UUID, str]) -> dict[str, Any]:
-    """What the receiving site needs besides the events. Never patient identity."""
-    product = session.get(Product, case.product_id)
-    units = session.scalars(select(Unit).where(Unit.case_id == case.id).order_by(Unit.created_at))
-    shipments = session.scalars(
-        select(Shipment).where(Shipment.case_id == case.id).order_by(Shipment.created_at)
-    )
-    release = session.scalars(
-        select(Release).where(Release.case_id == case.id).order_by(Release.decided_at.desc())
-    ).first()
-
-    def when(moment: Any) -> str | None:
-        return epcis_time(moment) if moment is not None else None
-
-    return {
-        "product": product.code if product is not None else None,
-        "clinic": sites[case.clinic_site_id],
-        "manufacturer": sites[case.manufacturing_site_id],
-        "units": [
-            {
-                "din": u.din,
-                "kind": u.kind.value,
-                "status": u.status.value,
-                "product_code": u.product_code,
-                "collection_end": when(u.collection_end),
-                "expires_at": when(u.expires_at),
-            }
-            for u in units
-        ],
-        "shipments": [
-            {
-                "sscc": s.sscc,
-                "direction": s.direction.value,
-                "status": s.status.value,
-                "from": sites[s.from_site_id],
-                "to": sites[s.to_site_id],
-                "logger_giai": s.logger_giai,
-                "handed_over_at": when(s.handed_over_at),
-                "received_at": when(s.received_at),
-            }
-            for s in shipments
-        ],
-        "release": (
-            {"decision": release.decision.value, "decided_at": when(release.decided_at)}
-            if release is not None
-            else None
-        ),
-    }
-
-
 def export_bundle(
     database: Database, actor: Actor, coi: str, to_site: str, key: Ed25519PrivateKey
 ) -> BundleExport:
@@ -237,7 +188,7 @@ def export_bundle(
             "to_site": partner,
             "created_at": epcis_time(now()),
             "previous": previous,
-            "records": _records(session, case, sites),
+            "records": records_of(session, case, sites),
             "epcis": document,
         }
         body = _canonical(payload)
@@ -279,6 +230,10 @@ class BundleImport:
     coi: str
     from_site: str
     outcomes: tuple[EventOutcome, ...]
+    created: tuple[str, ...] = ()
+    """What the bundle made here, in words (``case CHZ… (shipped_to_manufacturer)``, …)."""
+    updated: tuple[str, ...] = ()
+    """What it brought up to date here, in words."""
 
 
 def _envelope(path: Path) -> tuple[str, bytes, bytes]:
@@ -352,6 +307,18 @@ def import_bundle(database: Database, actor: Actor, path: Path) -> BundleImport:
                 f"{payload.get('previous') or 'nothing'}, the last bundle here is "
                 f"{last or 'none'}. Import the earlier bundles first."
             )
+        records = payload.get("records")
+        parties = (
+            {records.get("clinic"), records.get("manufacturer")}
+            if isinstance(records, dict)
+            else set()
+        )
+        if parties != {sender.site_code, own.code}:
+            raise BundleRefused(
+                f"Case {coi} is not between {sender.site_code} and {own.code}: the bundle names "
+                "other sites."
+            )
+        applied = apply_records(uow, records, coi, digest, sender.site_code)
         uow.add(
             ExchangeBundle(
                 bundle_id=str(payload["bundle_id"])[:36],
@@ -370,4 +337,12 @@ def import_bundle(database: Database, actor: Actor, path: Path) -> BundleImport:
         document = epcis_document_of(f"bundle {digest[:12]}", digest, payload["epcis"])
         outcomes = attach_events(uow, actor, document)
         uow.commit()
-    return BundleImport(digest, str(payload["bundle_id"]), coi, sender.site_code, tuple(outcomes))
+    return BundleImport(
+        digest,
+        str(payload["bundle_id"]),
+        coi,
+        sender.site_code,
+        tuple(outcomes),
+        tuple(applied.created),
+        tuple(applied.updated),
+    )
