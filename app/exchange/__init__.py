@@ -1,4 +1,4 @@
-"""Data that crosses organisations: EPCIS 2.0 documents out of and into the database."""
+"""Data that crosses organisations: EPCIS 2.0 documents, signed bundles between partners."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from app.exchange.bundles import (
 )
 from app.exchange.epcis_document import EpcisDocument, InvalidEpcisFile, read_epcis_file
 from app.exchange.epcis_export import EpcisExport, export_epcis
-from app.exchange.epcis_import import EpcisImport, EventOutcome, import_epcis
+from app.exchange.epcis_import import AlreadyImported, EpcisImport, EventOutcome, import_epcis
 
 __all__ = [
+    "AlreadyImported",
     "BundleExport",
     "BundleImport",
     "BundleRefused",

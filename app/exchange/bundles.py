@@ -31,11 +31,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.access import require_role
 from app.casefile import visible_cases
 from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, now
+from app.exchange.bundle_file import write_whole
 from app.exchange.bundle_records import apply_records, records_of
 from app.exchange.epcis_document import epcis_document_of
 from app.exchange.epcis_export import epcis_time, export_epcis, normalised_coi
@@ -151,12 +153,20 @@ def _last_digest(session: Session, coi: str) -> str | None:
 
 
 def export_bundle(
-    database: Database, actor: Actor, coi: str, to_site: str, key: Ed25519PrivateKey
+    database: Database,
+    actor: Actor,
+    coi: str,
+    to_site: str,
+    key: Ed25519PrivateKey,
+    *,
+    out: Path,
 ) -> BundleExport:
-    """Sign and record the bundle of case ``coi`` for the partner site ``to_site``.
+    """Sign the bundle of case ``coi`` for the partner site ``to_site``, write it to ``out``,
+    then record it as sent.
 
     The sender is the actor's site, which must be the case's clinic or manufacturer; the
-    receiver must be the other one.
+    receiver must be the other one. The file is written whole (beside its name, then moved)
+    inside the transaction that records the sending: a failed write records nothing.
     """
     document = export_epcis(database, actor, coi=coi).document
     with UnitOfWork(database, actor) as uow:
@@ -208,14 +218,19 @@ def export_bundle(
             action="send bundle",
             reason=f"bundle sha256 {digest} to {partner}",
         )
-        uow.commit()
-    envelope = {
-        "format": FORMAT,
-        "public_key": public_key_hex(key.public_key()),
-        "payload": base64.b64encode(body).decode(),
-        "signature": base64.b64encode(key.sign(body)).decode(),
-    }
-    content = (json.dumps(envelope, indent=2) + "\n").encode()
+        envelope = {
+            "format": FORMAT,
+            "public_key": public_key_hex(key.public_key()),
+            "payload": base64.b64encode(body).decode(),
+            "signature": base64.b64encode(key.sign(body)).decode(),
+        }
+        content = (json.dumps(envelope, indent=2) + "\n").encode()
+        written = write_whole(out, content)
+        try:
+            uow.commit()
+        except BaseException:
+            written.unlink(missing_ok=True)  # not recorded as sent: no file either
+            raise
     events = len(document["epcisBody"]["eventList"])
     return BundleExport(content, digest, bundle_id, case.coi, partner, previous, events)
 
@@ -261,6 +276,20 @@ def import_bundle(database: Database, actor: Actor, path: Path) -> BundleImport:
     """Verify and store a partner's bundle for the actor's site; refused whole otherwise."""
     public_key, body, signature = _envelope(path)
     require_role(actor, *IMPORT_ROLES, doing="import a partner's bundle")
+    try:
+        return _import(database, actor, public_key, body, signature)
+    except IntegrityError:
+        # Another session stored the same bundle (or its records) between our checks and our
+        # commit: the database's unique keys refused ours whole.
+        raise BundleRefused(
+            "This bundle was imported at the same moment by another session (already imported); "
+            "nothing was written."
+        ) from None
+
+
+def _import(
+    database: Database, actor: Actor, public_key: str, body: bytes, signature: bytes
+) -> BundleImport:
     digest = hashlib.sha256(body).hexdigest()
     with UnitOfWork(database, actor) as uow:
         session = uow.session

@@ -56,16 +56,15 @@ class Sites:
         register_partner_key(self.maker, self.who(self.maker, "admin"), "NBH", self.clinic_public)
 
     def send(self, name: str, database: Database | None = None) -> Path:
-        bundle = export_bundle(
+        export_bundle(
             database or self.clinic,
             self.who(database or self.clinic, "cora.coordinator"),
             self.coi,
             "CTF",
             load_site_key(self.clinic_key),
+            out=self.folder / name,
         )
-        path = self.folder / name
-        path.write_bytes(bundle.content)
-        return path
+        return self.folder / name
 
     def counts(self) -> tuple[int, int, int]:
         with self.maker.read_session() as session:
@@ -181,9 +180,9 @@ def test_bad_input_in_words(sites: Sites) -> None:
     cora = sites.who(sites.clinic, "cora.coordinator")
     key = load_site_key(sites.clinic_key)
     with pytest.raises(ValidationFailed, match="only to its partner site CTF"):
-        export_bundle(sites.clinic, cora, sites.coi, "OTH", key)
+        export_bundle(sites.clinic, cora, sites.coi, "OTH", key, out=sites.folder / "x")
     with pytest.raises(ValidationFailed, match="No case you may see"):
-        export_bundle(sites.clinic, cora, "CHZ999999999999", "CTF", key)
+        export_bundle(sites.clinic, cora, "CHZ999999999999", "CTF", key, out=sites.folder / "y")
     with pytest.raises(ValidationFailed, match="never overwritten"):
         generate_site_key(sites.clinic_key)
     with pytest.raises(ValidationFailed, match="64 hex digits"):

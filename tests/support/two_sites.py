@@ -75,11 +75,10 @@ class Site:
 
     def send(self, username: str, coi: str, name: str) -> Path:
         """Export the case's bundle for the partner and write it to ``name``."""
-        bundle = export_bundle(
-            self.database, self[username], coi, self.partner, load_site_key(self.key)
-        )
         path = self.folder / name
-        path.write_bytes(bundle.content)
+        export_bundle(
+            self.database, self[username], coi, self.partner, load_site_key(self.key), out=path
+        )
         return path
 
     def receive_bundle(self, username: str, path: Path) -> BundleImport:
