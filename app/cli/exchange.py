@@ -25,6 +25,7 @@ from app.cli.epcis import import_json, refusals
 from app.cli.output import print_json
 from app.core import Actor, Database, ValidationFailed
 from app.exchange import (
+    KEY_VARIABLE,
     EpcisImport,
     export_bundle,
     generate_site_key,
@@ -32,8 +33,6 @@ from app.exchange import (
     load_site_key,
     register_partner_key,
 )
-
-KEY_VARIABLE = "COI_SITE_KEY"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

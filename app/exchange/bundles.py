@@ -46,6 +46,8 @@ from db.enums import Role
 from db.models import Case, ExchangeBundle, PartnerKey, Site
 
 FORMAT = "coi-tracker-exchange/1"
+KEY_VARIABLE = "COI_SITE_KEY"
+"""The environment variable naming this site's private key file (PEM)."""
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -233,6 +235,37 @@ def export_bundle(
             raise
     events = len(document["epcisBody"]["eventList"])
     return BundleExport(content, digest, bundle_id, case.coi, partner, previous, events)
+
+
+@dataclass(frozen=True)
+class BundlePartner:
+    """Where the actor's site sends a case's bundle: the case's other site."""
+
+    coi: str
+    site_code: str
+    site_name: str
+    is_manufacturer: bool
+
+
+def bundle_partner(database: Database, actor: Actor, coi: str) -> BundlePartner | None:
+    """The partner site the actor's site sends case ``coi``'s bundle to (None: the actor's site
+    is neither the case's clinic nor its manufacturer, or the case is not visible)."""
+    with database.read_session() as session:
+        case = session.scalar(
+            select(Case).where(Case.coi == normalised_coi(coi), visible_cases(actor))
+        )
+        if case is None or actor.site_id not in {case.clinic_site_id, case.manufacturing_site_id}:
+            return None
+        to_maker = actor.site_id == case.clinic_site_id
+        site = session.get(Site, case.manufacturing_site_id if to_maker else case.clinic_site_id)
+        if site is None:
+            return None
+        return BundlePartner(case.coi, site.code, site.name, to_maker)
+
+
+def may_import_bundles(actor: Actor) -> bool:
+    """Whether the actor's roles may import a partner's bundle (QA, clinic coordinator)."""
+    return bool(actor.roles & set(IMPORT_ROLES))
 
 
 # ---------------------------------------------------------------------------- import
