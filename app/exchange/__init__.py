@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from app.exchange.bundle_records import BundleRefused
 from app.exchange.bundles import (
     KEY_VARIABLE,
     BundleExport,
     BundleImport,
     BundlePartner,
-    BundleRefused,
     PartnerKeyView,
     bundle_partner,
     export_bundle,

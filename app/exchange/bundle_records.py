@@ -8,7 +8,9 @@ shipments, and the QP's release decision.
 In (``apply_records``): the case is found by its COI, or made (a pseudonymous patient, the
 product by its code); units by DIN, shipments by SSCC, assessments by the file's SHA-256 and
 the release by its decision time are made when missing and brought up to date when present
-(status, receipt); the case moves forward to the sender's stage, never back. Every row made
+(a shipment's status and receipt forward only; a unit's status only while it is away from
+this site: what this site holds, this site records); the case moves forward to the sender's
+stage, never back. Every row made
 or changed is audited in the receiving database with the bundle's digest. Anything that does
 not fit (an unknown product or site, a DIN or SSCC of another case, a case whose sites differ)
 refuses the whole bundle.
@@ -62,10 +64,18 @@ from db.models import (
 )
 
 _E = TypeVar("_E")
+_SHIPMENT_ORDER = {
+    ShipmentStatus.OPEN: 0,
+    ShipmentStatus.PACKED: 1,
+    ShipmentStatus.IN_TRANSIT: 2,
+    ShipmentStatus.RECEIVED: 3,
+    ShipmentStatus.CANCELLED: 3,
+}
+"""A shipment's status moves forward only: a partner's older view never takes it back."""
 
 
-class RecordsRefused(ValidationFailed):
-    """The bundle's records do not fit this database; nothing was written."""
+class BundleRefused(ValidationFailed):
+    """The bundle is not accepted (or its records do not fit here); nothing was written."""
 
     title = "Bundle refused"
 
@@ -250,11 +260,9 @@ def _time(value: Any) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
-        raise RecordsRefused(
-            f"The bundle holds an unreadable time ({str(value)[:40]!r})."
-        ) from None
+        raise BundleRefused(f"The bundle holds an unreadable time ({str(value)[:40]!r}).") from None
     if moment.tzinfo is None:
-        raise RecordsRefused(f"The bundle holds a time without a UTC offset ({value!r}).")
+        raise BundleRefused(f"The bundle holds a time without a UTC offset ({value!r}).")
     return moment
 
 
@@ -262,7 +270,7 @@ def _enum(kind: Callable[[str], _E], value: Any, what: str) -> _E:
     try:
         return kind(str(value))
     except ValueError:
-        raise RecordsRefused(f"The bundle names an unknown {what} ({str(value)[:40]!r}).") from None
+        raise BundleRefused(f"The bundle names an unknown {what} ({str(value)[:40]!r}).") from None
 
 
 class _Receiver:
@@ -280,11 +288,17 @@ class _Receiver:
     def site(self, code: Any) -> Site:
         site = self.sites.get(str(code))
         if site is None:
-            raise RecordsRefused(
+            raise BundleRefused(
                 f"The bundle names the site {str(code)[:32]!r}, which is not registered here; "
                 "an administrator adds it first."
             )
         return site
+
+    def away(self, unit: Unit) -> bool:
+        """Whether ``unit`` is away from this site (in transit, or held elsewhere): only then may
+        a partner's bundle change its status; what this site holds, this site records."""
+        own = self.uow.actor.site_id
+        return unit.status is UnitStatus.IN_TRANSIT or unit.site_id != own
 
     def add(self, record: Any, action: str, words: str) -> None:
         self.uow.add(record, action=action, reason=self.reason)
@@ -303,7 +317,7 @@ class _Receiver:
         code = str(self.records.get("product"))
         product = self.session.scalar(select(Product).where(Product.code == code))
         if product is None:
-            raise RecordsRefused(f"The product {code[:16]!r} of case {self.coi} is not known here.")
+            raise BundleRefused(f"The product {code[:16]!r} of case {self.coi} is not known here.")
         facts = self.records.get("case") or {}
         stage = _enum(CaseStage, facts.get("stage"), "stage")
         case = self.session.scalar(select(Case).where(Case.coi == self.coi))
@@ -327,12 +341,12 @@ class _Receiver:
             self.session.flush()
             return case
         if (case.clinic_site_id, case.manufacturing_site_id) != (clinic.id, maker.id):
-            raise RecordsRefused(
+            raise BundleRefused(
                 f"Case {self.coi} here is between other sites than the bundle's "
                 f"({clinic.code} and {maker.code})."
             )
         if case.product_id != product.id:
-            raise RecordsRefused(f"Case {self.coi} here is of another product than {code[:16]}.")
+            raise BundleRefused(f"Case {self.coi} here is of another product than {code[:16]}.")
         if stage_index(stage) > stage_index(case.stage) and case.side_state is SideState.NONE:
             old = case.stage
             case.stage = stage
@@ -349,7 +363,7 @@ class _Receiver:
             status = _enum(UnitStatus, row.get("status"), "unit status")
             unit = self.session.scalar(select(Unit).where(Unit.din == din))
             if unit is not None and unit.case_id != case.id:
-                raise RecordsRefused(f"Container {din} belongs to another case here.")
+                raise BundleRefused(f"Container {din} belongs to another case here.")
             site = self.sites.get(str(row.get("site"))) if row.get("site") else None
             if unit is None:
                 unit = Unit(
@@ -368,7 +382,7 @@ class _Receiver:
                     site_id=site.id if site else None,
                 )
                 self.add(unit, "import unit", f"container {din} ({unit.kind.value})")
-            elif unit.status is not status:
+            elif unit.status is not status and self.away(unit):
                 unit.status = status
                 unit.site_id = site.id if site else unit.site_id
                 self.changed(unit, "import unit status", f"container {din} now {status.value}")
@@ -379,7 +393,7 @@ class _Receiver:
             for parent_din in row.get("parents") or []:
                 parent = made.get(str(parent_din))
                 if parent is None:
-                    raise RecordsRefused(f"Container {parent_din} is named but not carried.")
+                    raise BundleRefused(f"Container {parent_din} is named but not carried.")
                 if self.session.get(UnitParent, (child.id, parent.id)) is None:
                     self.session.add(UnitParent(child_id=child.id, parent_id=parent.id))
         return made
@@ -394,7 +408,7 @@ class _Receiver:
             status = _enum(ShipmentStatus, row.get("status"), "shipment status")
             shipment = self.session.scalar(select(Shipment).where(Shipment.sscc == sscc))
             if shipment is not None and shipment.case_id != case.id:
-                raise RecordsRefused(f"Shipment {sscc} belongs to another case here.")
+                raise BundleRefused(f"Shipment {sscc} belongs to another case here.")
             if shipment is None:
                 to_manufacturer = direction is ShipmentDirection.TO_MANUFACTURER
                 profile = (
@@ -426,7 +440,7 @@ class _Receiver:
                 self.session.flush()
                 self._items(shipment, row, units, created=True)
             else:
-                if shipment.status is not status:
+                if _SHIPMENT_ORDER[status] > _SHIPMENT_ORDER[shipment.status]:
                     shipment.status = status
                     shipment.received_at = _time(row.get("received_at"))
                     shipment.receipt_accepted = row.get("receipt_accepted")
@@ -449,7 +463,7 @@ class _Receiver:
         for entry in row.get("items") or []:
             unit = units.get(str(entry.get("din")))
             if unit is None:
-                raise RecordsRefused(f"Shipment {shipment.sscc} holds a container not carried.")
+                raise BundleRefused(f"Shipment {shipment.sscc} holds a container not carried.")
             outcome = entry.get("receipt_outcome")
             found = _enum(ReceiptOutcome, outcome, "receipt outcome") if outcome else None
             item = present.get(unit.id)
@@ -463,7 +477,7 @@ class _Receiver:
                     received_at=_time(entry.get("received_at")),
                 )
                 self.uow.add(item, action="import shipment item", reason=self.reason)
-            elif item.receipt_outcome is not found and not created:
+            elif item.receipt_outcome is None and found is not None and not created:
                 item.receipt_outcome = found
                 item.received_at = _time(entry.get("received_at"))
                 self.uow.annotate(item, action="import receipt outcome", reason=self.reason)
@@ -474,7 +488,7 @@ class _Receiver:
         for row in self.records.get("labels") or []:
             unit = units.get(str(row.get("din")))
             if unit is None:
-                raise RecordsRefused("A label names a container not carried.")
+                raise BundleRefused("A label names a container not carried.")
             serial = row.get("serial")
             printed = _time(row.get("printed_at"))
             known = self.session.scalar(
@@ -511,7 +525,7 @@ class _Receiver:
         for row in self.records.get("custody") or []:
             unit = units.get(str(row.get("din")))
             if unit is None:
-                raise RecordsRefused("A custody event names a container not carried.")
+                raise BundleRefused("A custody event names a container not carried.")
             if unit.id not in held:
                 held[unit.id] = {
                     (e.action.value, _exact(e.occurred_at))
@@ -545,7 +559,7 @@ class _Receiver:
         for row in self.records.get("assessments") or []:
             shipment = shipments.get(str(row.get("sscc")))
             if shipment is None:
-                raise RecordsRefused("A logger assessment names a shipment not carried.")
+                raise BundleRefused("A logger assessment names a shipment not carried.")
             sha = str(row.get("sha256"))[:64]
             known = self.session.scalar(
                 select(LoggerFile).where(
@@ -638,10 +652,10 @@ class _Receiver:
 def apply_records(uow: UnitOfWork, records: Any, coi: str, digest: str, sender: str) -> Applied:
     """Make or bring up to date, in ``uow``, what the bundle's ``records`` describe."""
     if not isinstance(records, dict):
-        raise RecordsRefused("The bundle carries no records.")
+        raise BundleRefused("The bundle carries no records.")
     importer = uow.actor.user_id
     if importer is None:
-        raise RecordsRefused("Only a signed-in user imports a bundle.")
+        raise BundleRefused("Only a signed-in user imports a bundle.")
     receiver = _Receiver(uow, records, coi, digest, sender)
     try:
         case = receiver.case(importer)
@@ -654,9 +668,7 @@ def apply_records(uow: UnitOfWork, records: Any, coi: str, digest: str, sender: 
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         if isinstance(exc, ValidationFailed):
             raise
-        raise RecordsRefused(
-            f"The bundle's records are malformed ({type(exc).__name__})."
-        ) from None
+        raise BundleRefused(f"The bundle's records are malformed ({type(exc).__name__}).") from None
     receiver.stage_record(case, digest)
     uow.flush()
     return receiver.applied

@@ -38,7 +38,7 @@ from app.access import require_role
 from app.casefile import visible_cases
 from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, now
 from app.exchange.bundle_file import write_whole
-from app.exchange.bundle_records import apply_records, records_of
+from app.exchange.bundle_records import BundleRefused, apply_records, records_of
 from app.exchange.epcis_document import epcis_document_of
 from app.exchange.epcis_export import epcis_time, export_epcis, normalised_coi
 from app.exchange.epcis_import import IMPORT_ROLES, EventOutcome, attach_events
@@ -49,12 +49,6 @@ FORMAT = "coi-tracker-exchange/1"
 KEY_VARIABLE = "COI_SITE_KEY"
 """The environment variable naming this site's private key file (PEM)."""
 MAX_BYTES = 50 * 1024 * 1024
-
-
-class BundleRefused(ValidationFailed):
-    """The bundle is not accepted; nothing was written."""
-
-    title = "Bundle refused"
 
 
 # ---------------------------------------------------------------------------- keys

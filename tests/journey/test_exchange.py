@@ -27,7 +27,7 @@ from app.exchange import (
     load_site_key,
     register_partner_key,
 )
-from db.models import AuditEvent, Case, ExchangeBundle, PartnerEvent
+from db.models import AuditEvent, Case, ExchangeBundle, PartnerEvent, Unit
 from tests.conftest import PASSWORD
 from tests.support.journeyed import (
     PATIENT,
@@ -189,3 +189,49 @@ def test_bad_input_in_words(sites: Sites) -> None:
         register_partner_key(sites.maker, sites.who(sites.maker, "admin"), "NBH", "abc")
     with pytest.raises(NotPermitted):
         register_partner_key(sites.maker, qa, "NBH", sites.clinic_public)
+
+
+def _resigned(sites: Sites, path: Path, name: str, change: Any) -> Path:
+    """The bundle's payload changed by ``change`` and signed again with the clinic's own key:
+    a genuine bundle whose records do not fit the receiving database."""
+    envelope = json.loads(path.read_text())
+    payload = json.loads(base64.b64decode(envelope["payload"]))
+    change(payload["records"])
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    envelope["payload"] = base64.b64encode(body).decode()
+    envelope["signature"] = base64.b64encode(load_site_key(sites.clinic_key).sign(body)).decode()
+    out = sites.folder / name
+    out.write_text(json.dumps(envelope))
+    return out
+
+
+def test_signed_records_that_do_not_fit_are_refused_whole(sites: Sites) -> None:
+    sites.trust_clinic()
+    path = sites.send("first.bundle")
+    with sites.maker.read_session() as session:
+        other_din = session.scalar(
+            select(Unit.din).join(Case).where(Case.coi != sites.coi, Unit.din.is_not(None))
+        )
+    assert other_din is not None
+    qa = sites.who(sites.maker, "asha.qa")
+    before = sites.counts()
+
+    def product(records: Any) -> None:
+        records["product"] = "X9999"
+
+    def din(records: Any) -> None:
+        records["units"][0]["din"] = other_din
+        records["labels"], records["custody"], records["shipments"] = [], [], []
+
+    def parties(records: Any) -> None:
+        records["clinic"] = "OTH"
+
+    for name, change, refusal in (
+        ("product", product, "product 'X9999' of case .* is not known here"),
+        ("din", din, f"Container {other_din} belongs to another case here"),
+        ("parties", parties, "is not between NBH and CTF"),
+    ):
+        with pytest.raises(BundleRefused, match=refusal):
+            import_bundle(sites.maker, qa, _resigned(sites, path, f"{name}.bundle", change))
+        assert sites.counts() == before, name
+    assert import_bundle(sites.maker, qa, path).coi == sites.coi  # the genuine one still fits

@@ -102,6 +102,15 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
         case_m, inbound_m, bag_m, receiver="otto.operator", verifier="vera.verifier", logger=logger
     )
     maker.driver.qa_accepts(case_m, inbound_m)
+    # the clinic's older view (bag in transit) never takes back what the manufacturer recorded
+    again = clinic.send("cora.coordinator", case.coi, "again.bundle")
+    got = maker.receive_bundle("asha.qa", again)
+    assert got.updated == ()
+    assert maker.shipment(inbound.sscc).status is ShipmentStatus.RECEIVED
+    assert [u.status.value for u in maker.units(case.coi, UnitKind.APHERESIS_BAG)] == ["available"]
+    assert find_case(maker.database, maker["asha.qa"], case_m.id).stage is (
+        CaseStage.RECEIVED_AT_MANUFACTURER
+    )
     finals = maker.driver.manufacture(case_m)
     maker.driver.qc_and_release(case_m)
     outbound = maker.driver.ship(
