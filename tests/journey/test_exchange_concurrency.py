@@ -148,7 +148,7 @@ def test_the_same_bundle_imported_twice_at_once_is_one_import_and_one_refusal(
         maker.dispose()
 
 
-@pytest.mark.parametrize("failure", ["unwritable folder", "disk full"])
+@pytest.mark.parametrize("failure", ["unwritable-folder", "disk-full"])
 def test_a_bundle_whose_file_cannot_be_written_is_not_recorded_as_sent(
     journeyed_url: str,  # noqa: F811
     tmp_path: Path,
@@ -161,7 +161,7 @@ def test_a_bundle_whose_file_cannot_be_written_is_not_recorded_as_sent(
         generate_site_key(key)
         cora = _who(database, "cora.coordinator")
         coi = infused_coi(journeyed_url)
-        if failure == "unwritable folder":
+        if failure == "unwritable-folder":
             out = Path("/sys/coi-tracker-test.bundle")  # read-only even for root
             try:
                 out.write_bytes(b"")
@@ -185,6 +185,6 @@ def test_a_bundle_whose_file_cannot_be_written_is_not_recorded_as_sent(
         with database.read_session() as session:
             assert session.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
         assert not out.exists()
-        assert not list(out.parent.glob(f".{out.name}.*")) if failure == "disk full" else True
+        assert not list(out.parent.glob(f".{out.name}.*")) if failure == "disk-full" else True
     finally:
         database.dispose()
