@@ -21,10 +21,11 @@ from app.cli.common import (
     require_password,
     station,
 )
-from app.cli.epcis import import_json, refusals, write_beside
+from app.cli.epcis import import_json, refusals
 from app.cli.output import print_json
 from app.core import Actor, Database, ValidationFailed
 from app.exchange import (
+    KEY_VARIABLE,
     EpcisImport,
     export_bundle,
     generate_site_key,
@@ -32,8 +33,6 @@ from app.exchange import (
     load_site_key,
     register_partner_key,
 )
-
-KEY_VARIABLE = "COI_SITE_KEY"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,11 +95,9 @@ def run_export(args: argparse.Namespace) -> int:
         raise ValidationFailed(f"Name this site's key with --key FILE or {KEY_VARIABLE}.")
     key = load_site_key(Path(key_path))
     out = Path(args.out)
-    if not out.parent.is_dir():  # before the bundle is recorded as sent
-        raise ValidationFailed(f"The folder of {out} does not exist; nothing was written.")
     with database_from(args) as database:
-        bundle = export_bundle(database, _signed_in(database, args.as_user), args.coi, args.to, key)
-    write_beside(out, bundle.content)
+        actor = _signed_in(database, args.as_user)
+        bundle = export_bundle(database, actor, args.coi, args.to, key, out=out)
     print_json(
         {
             "out": str(out),

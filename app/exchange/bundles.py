@@ -31,25 +31,24 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.access import require_role
 from app.casefile import visible_cases
 from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, now
+from app.exchange.bundle_file import write_whole
+from app.exchange.bundle_records import BundleRefused, apply_records, records_of
 from app.exchange.epcis_document import epcis_document_of
 from app.exchange.epcis_export import epcis_time, export_epcis, normalised_coi
 from app.exchange.epcis_import import IMPORT_ROLES, EventOutcome, attach_events
 from db.enums import Role
-from db.models import Case, ExchangeBundle, PartnerKey, Product, Release, Shipment, Site, Unit
+from db.models import Case, ExchangeBundle, PartnerKey, Site
 
 FORMAT = "coi-tracker-exchange/1"
+KEY_VARIABLE = "COI_SITE_KEY"
+"""The environment variable naming this site's private key file (PEM)."""
 MAX_BYTES = 50 * 1024 * 1024
-
-
-class BundleRefused(ValidationFailed):
-    """The bundle is not accepted; nothing was written."""
-
-    title = "Bundle refused"
 
 
 # ---------------------------------------------------------------------------- keys
@@ -149,63 +148,21 @@ def _last_digest(session: Session, coi: str) -> str | None:
     )
 
 
-def _records(session: Session, case: Case, sites: dict[uuid.UUID, str]) -> dict[str, Any]:
-    """What the receiving site needs besides the events. Never patient identity."""
-    product = session.get(Product, case.product_id)
-    units = session.scalars(select(Unit).where(Unit.case_id == case.id).order_by(Unit.created_at))
-    shipments = session.scalars(
-        select(Shipment).where(Shipment.case_id == case.id).order_by(Shipment.created_at)
-    )
-    release = session.scalars(
-        select(Release).where(Release.case_id == case.id).order_by(Release.decided_at.desc())
-    ).first()
-
-    def when(moment: Any) -> str | None:
-        return epcis_time(moment) if moment is not None else None
-
-    return {
-        "product": product.code if product is not None else None,
-        "clinic": sites[case.clinic_site_id],
-        "manufacturer": sites[case.manufacturing_site_id],
-        "units": [
-            {
-                "din": u.din,
-                "kind": u.kind.value,
-                "status": u.status.value,
-                "product_code": u.product_code,
-                "collection_end": when(u.collection_end),
-                "expires_at": when(u.expires_at),
-            }
-            for u in units
-        ],
-        "shipments": [
-            {
-                "sscc": s.sscc,
-                "direction": s.direction.value,
-                "status": s.status.value,
-                "from": sites[s.from_site_id],
-                "to": sites[s.to_site_id],
-                "logger_giai": s.logger_giai,
-                "handed_over_at": when(s.handed_over_at),
-                "received_at": when(s.received_at),
-            }
-            for s in shipments
-        ],
-        "release": (
-            {"decision": release.decision.value, "decided_at": when(release.decided_at)}
-            if release is not None
-            else None
-        ),
-    }
-
-
 def export_bundle(
-    database: Database, actor: Actor, coi: str, to_site: str, key: Ed25519PrivateKey
+    database: Database,
+    actor: Actor,
+    coi: str,
+    to_site: str,
+    key: Ed25519PrivateKey,
+    *,
+    out: Path,
 ) -> BundleExport:
-    """Sign and record the bundle of case ``coi`` for the partner site ``to_site``.
+    """Sign the bundle of case ``coi`` for the partner site ``to_site``, write it to ``out``,
+    then record it as sent.
 
     The sender is the actor's site, which must be the case's clinic or manufacturer; the
-    receiver must be the other one.
+    receiver must be the other one. The file is written whole (beside its name, then moved)
+    inside the transaction that records the sending: a failed write records nothing.
     """
     document = export_epcis(database, actor, coi=coi).document
     with UnitOfWork(database, actor) as uow:
@@ -237,7 +194,7 @@ def export_bundle(
             "to_site": partner,
             "created_at": epcis_time(now()),
             "previous": previous,
-            "records": _records(session, case, sites),
+            "records": records_of(session, case, sites),
             "epcis": document,
         }
         body = _canonical(payload)
@@ -257,16 +214,52 @@ def export_bundle(
             action="send bundle",
             reason=f"bundle sha256 {digest} to {partner}",
         )
-        uow.commit()
-    envelope = {
-        "format": FORMAT,
-        "public_key": public_key_hex(key.public_key()),
-        "payload": base64.b64encode(body).decode(),
-        "signature": base64.b64encode(key.sign(body)).decode(),
-    }
-    content = (json.dumps(envelope, indent=2) + "\n").encode()
+        envelope = {
+            "format": FORMAT,
+            "public_key": public_key_hex(key.public_key()),
+            "payload": base64.b64encode(body).decode(),
+            "signature": base64.b64encode(key.sign(body)).decode(),
+        }
+        content = (json.dumps(envelope, indent=2) + "\n").encode()
+        written = write_whole(out, content)
+        try:
+            uow.commit()
+        except BaseException:
+            written.unlink(missing_ok=True)  # not recorded as sent: no file either
+            raise
     events = len(document["epcisBody"]["eventList"])
     return BundleExport(content, digest, bundle_id, case.coi, partner, previous, events)
+
+
+@dataclass(frozen=True)
+class BundlePartner:
+    """Where the actor's site sends a case's bundle: the case's other site."""
+
+    coi: str
+    site_code: str
+    site_name: str
+    is_manufacturer: bool
+
+
+def bundle_partner(database: Database, actor: Actor, coi: str) -> BundlePartner | None:
+    """The partner site the actor's site sends case ``coi``'s bundle to (None: the actor's site
+    is neither the case's clinic nor its manufacturer, or the case is not visible)."""
+    with database.read_session() as session:
+        case = session.scalar(
+            select(Case).where(Case.coi == normalised_coi(coi), visible_cases(actor))
+        )
+        if case is None or actor.site_id not in {case.clinic_site_id, case.manufacturing_site_id}:
+            return None
+        to_maker = actor.site_id == case.clinic_site_id
+        site = session.get(Site, case.manufacturing_site_id if to_maker else case.clinic_site_id)
+        if site is None:
+            return None
+        return BundlePartner(case.coi, site.code, site.name, to_maker)
+
+
+def may_import_bundles(actor: Actor) -> bool:
+    """Whether the actor's roles may import a partner's bundle (QA, clinic coordinator)."""
+    return bool(actor.roles & set(IMPORT_ROLES))
 
 
 # ---------------------------------------------------------------------------- import
@@ -279,6 +272,10 @@ class BundleImport:
     coi: str
     from_site: str
     outcomes: tuple[EventOutcome, ...]
+    created: tuple[str, ...] = ()
+    """What the bundle made here, in words (``case CHZ… (shipped_to_manufacturer)``, …)."""
+    updated: tuple[str, ...] = ()
+    """What it brought up to date here, in words."""
 
 
 def _envelope(path: Path) -> tuple[str, bytes, bytes]:
@@ -306,6 +303,20 @@ def import_bundle(database: Database, actor: Actor, path: Path) -> BundleImport:
     """Verify and store a partner's bundle for the actor's site; refused whole otherwise."""
     public_key, body, signature = _envelope(path)
     require_role(actor, *IMPORT_ROLES, doing="import a partner's bundle")
+    try:
+        return _import(database, actor, public_key, body, signature)
+    except IntegrityError:
+        # Another session stored the same bundle (or its records) between our checks and our
+        # commit: the database's unique keys refused ours whole.
+        raise BundleRefused(
+            "This bundle was imported at the same moment by another session (already imported); "
+            "nothing was written."
+        ) from None
+
+
+def _import(
+    database: Database, actor: Actor, public_key: str, body: bytes, signature: bytes
+) -> BundleImport:
     digest = hashlib.sha256(body).hexdigest()
     with UnitOfWork(database, actor) as uow:
         session = uow.session
@@ -352,6 +363,18 @@ def import_bundle(database: Database, actor: Actor, path: Path) -> BundleImport:
                 f"{payload.get('previous') or 'nothing'}, the last bundle here is "
                 f"{last or 'none'}. Import the earlier bundles first."
             )
+        records = payload.get("records")
+        parties = (
+            {records.get("clinic"), records.get("manufacturer")}
+            if isinstance(records, dict)
+            else set()
+        )
+        if parties != {sender.site_code, own.code}:
+            raise BundleRefused(
+                f"Case {coi} is not between {sender.site_code} and {own.code}: the bundle names "
+                "other sites."
+            )
+        applied = apply_records(uow, records, coi, digest, sender.site_code)
         uow.add(
             ExchangeBundle(
                 bundle_id=str(payload["bundle_id"])[:36],
@@ -370,4 +393,12 @@ def import_bundle(database: Database, actor: Actor, path: Path) -> BundleImport:
         document = epcis_document_of(f"bundle {digest[:12]}", digest, payload["epcis"])
         outcomes = attach_events(uow, actor, document)
         uow.commit()
-    return BundleImport(digest, str(payload["bundle_id"]), coi, sender.site_code, tuple(outcomes))
+    return BundleImport(
+        digest,
+        str(payload["bundle_id"]),
+        coi,
+        sender.site_code,
+        tuple(outcomes),
+        tuple(applied.created),
+        tuple(applied.updated),
+    )

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.access import require_role
 from app.casefile import visible_cases
-from app.core import Actor, Database, UnitOfWork, ensure_standing
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, ensure_standing
 from app.exchange.epcis_document import EpcisDocument, event_time, read_epcis_file
 from app.exchange.event_hash import EventHashError, event_hashes
 from app.exchange.uris import Identifier, read_uri
@@ -30,6 +31,14 @@ from db.enums import Role
 from db.models import Case, PartnerEvent, Shipment, Unit
 
 IMPORT_ROLES = (Role.QA, Role.CLINIC_COORDINATOR)
+
+
+class AlreadyImported(ValidationFailed):
+    """A concurrent import stored the same events first; nothing of this one was written."""
+
+    title = "Already imported"
+
+
 SHIPPING_STEPS = frozenset(
     {
         "shipping",
@@ -91,10 +100,19 @@ def import_epcis(
     """Import the events of the EPCIS file at ``path`` (validated against ``schema`` if given)."""
     document = read_epcis_file(path, schema=schema)
     require_role(actor, *IMPORT_ROLES, doing="import a partner's EPCIS events")
-    with UnitOfWork(database, actor) as uow:
-        outcomes = attach_events(uow, actor, document)
-        if any(o.outcome == "imported" for o in outcomes):
-            uow.commit()
+    try:
+        with UnitOfWork(database, actor) as uow:
+            outcomes = attach_events(uow, actor, document)
+            if any(o.outcome == "imported" for o in outcomes):
+                uow.commit()
+    except IntegrityError:
+        # Another session stored the same events between our check and our commit; the
+        # unique eventID refused ours, and with them the whole file.
+        raise AlreadyImported(
+            f"The events of {document.name} were imported at the same moment by another "
+            "session (already imported); nothing was written. Import the file again to see "
+            "which of its events are stored."
+        ) from None
     return EpcisImport(document.name, document.sha256, tuple(outcomes))
 
 

@@ -27,7 +27,7 @@ from app.exchange import (
     load_site_key,
     register_partner_key,
 )
-from db.models import AuditEvent, Case, ExchangeBundle, PartnerEvent
+from db.models import AuditEvent, Case, ExchangeBundle, PartnerEvent, Unit
 from tests.conftest import PASSWORD
 from tests.support.journeyed import (
     PATIENT,
@@ -56,16 +56,15 @@ class Sites:
         register_partner_key(self.maker, self.who(self.maker, "admin"), "NBH", self.clinic_public)
 
     def send(self, name: str, database: Database | None = None) -> Path:
-        bundle = export_bundle(
+        export_bundle(
             database or self.clinic,
             self.who(database or self.clinic, "cora.coordinator"),
             self.coi,
             "CTF",
             load_site_key(self.clinic_key),
+            out=self.folder / name,
         )
-        path = self.folder / name
-        path.write_bytes(bundle.content)
-        return path
+        return self.folder / name
 
     def counts(self) -> tuple[int, int, int]:
         with self.maker.read_session() as session:
@@ -181,12 +180,58 @@ def test_bad_input_in_words(sites: Sites) -> None:
     cora = sites.who(sites.clinic, "cora.coordinator")
     key = load_site_key(sites.clinic_key)
     with pytest.raises(ValidationFailed, match="only to its partner site CTF"):
-        export_bundle(sites.clinic, cora, sites.coi, "OTH", key)
+        export_bundle(sites.clinic, cora, sites.coi, "OTH", key, out=sites.folder / "x")
     with pytest.raises(ValidationFailed, match="No case you may see"):
-        export_bundle(sites.clinic, cora, "CHZ999999999999", "CTF", key)
+        export_bundle(sites.clinic, cora, "CHZ999999999999", "CTF", key, out=sites.folder / "y")
     with pytest.raises(ValidationFailed, match="never overwritten"):
         generate_site_key(sites.clinic_key)
     with pytest.raises(ValidationFailed, match="64 hex digits"):
         register_partner_key(sites.maker, sites.who(sites.maker, "admin"), "NBH", "abc")
     with pytest.raises(NotPermitted):
         register_partner_key(sites.maker, qa, "NBH", sites.clinic_public)
+
+
+def _resigned(sites: Sites, path: Path, name: str, change: Any) -> Path:
+    """The bundle's payload changed by ``change`` and signed again with the clinic's own key:
+    a genuine bundle whose records do not fit the receiving database."""
+    envelope = json.loads(path.read_text())
+    payload = json.loads(base64.b64decode(envelope["payload"]))
+    change(payload["records"])
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    envelope["payload"] = base64.b64encode(body).decode()
+    envelope["signature"] = base64.b64encode(load_site_key(sites.clinic_key).sign(body)).decode()
+    out = sites.folder / name
+    out.write_text(json.dumps(envelope))
+    return out
+
+
+def test_signed_records_that_do_not_fit_are_refused_whole(sites: Sites) -> None:
+    sites.trust_clinic()
+    path = sites.send("first.bundle")
+    with sites.maker.read_session() as session:
+        other_din = session.scalar(
+            select(Unit.din).join(Case).where(Case.coi != sites.coi, Unit.din.is_not(None))
+        )
+    assert other_din is not None
+    qa = sites.who(sites.maker, "asha.qa")
+    before = sites.counts()
+
+    def product(records: Any) -> None:
+        records["product"] = "X9999"
+
+    def din(records: Any) -> None:
+        records["units"][0]["din"] = other_din
+        records["labels"], records["custody"], records["shipments"] = [], [], []
+
+    def parties(records: Any) -> None:
+        records["clinic"] = "OTH"
+
+    for name, change, refusal in (
+        ("product", product, "product 'X9999' of case .* is not known here"),
+        ("din", din, f"Container {other_din} belongs to another case here"),
+        ("parties", parties, "is not between NBH and CTF"),
+    ):
+        with pytest.raises(BundleRefused, match=refusal):
+            import_bundle(sites.maker, qa, _resigned(sites, path, f"{name}.bundle", change))
+        assert sites.counts() == before, name
+    assert import_bundle(sites.maker, qa, path).coi == sites.coi  # the genuine one still fits

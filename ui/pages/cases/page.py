@@ -2,7 +2,8 @@
 
 The list is a table model that loads pages from ``app.casefile.queries.list_cases`` as the view
 scrolls (``canFetchMore``/``fetchMore``): never every case at once. Selecting a case shows its
-header, its vein-to-vein timeline and its container genealogy (``detail``). The patient's
+header, its vein-to-vein timeline and its container genealogy (``detail``); the case can be
+sent to its partner site as a signed bundle, and a partner's bundle imported. The patient's
 name appears only for roles allowed to see identity — the services leave it out for everyone
 else.
 """
@@ -45,9 +46,10 @@ from app.casefile import (
     list_cases,
 )
 from app.core import Actor, Database
+from app.exchange import BundlePartner, bundle_partner
 from app.journey import STAGE_NAMES, STAGE_ORDER
 from app.reports import save_custody_report
-from ui.dialogs import ReportSaver
+from ui.dialogs import PartnerExchange, ReportSaver
 from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
 from ui.tasks import TaskRunner
 from ui.widgets import PagedTableModel, describe
@@ -205,6 +207,9 @@ class CasesPage(QWidget):
             dialog_title="Save the chain-of-identity and custody report as",
         )
         layout.addWidget(self.report)
+        self.exchange = PartnerExchange(self.database, self.actor, self.runner)
+        self.exchange.imported.connect(lambda _result: self.refresh())
+        layout.addWidget(self.exchange)
 
     def refresh(self) -> None:
         """Reload the list from the first page with the current search and stage."""
@@ -216,6 +221,7 @@ class CasesPage(QWidget):
         self.detail.clear()
         self._shown_case = None
         self.report.offer(None)
+        self.exchange.offer(None)
 
     def _page_loaded(self, _page: object = None) -> None:
         total = self.model.total or 0
@@ -232,17 +238,20 @@ class CasesPage(QWidget):
             return
         self._shown_case = case_id
         self.report.offer(None)
+        self.exchange.offer(None)
         self.detail.clear("Loading the case…")
         database, actor = self.database, self.actor
 
-        def work(_task: object) -> tuple[CaseDetail, Reconciliation]:
+        def work(_task: object) -> tuple[CaseDetail, Reconciliation, BundlePartner | None]:
             # The case's records are reconciled with their audit trail as the case opens.
             detail = case_detail(database, actor, case_id)
-            return detail, reconcile_cases(database, actor, [case_id])
+            partner = bundle_partner(database, actor, detail.case.coi)
+            return detail, reconcile_cases(database, actor, [case_id]), partner
 
-        def done(outcome: tuple[CaseDetail, Reconciliation]) -> None:
+        def done(outcome: tuple[CaseDetail, Reconciliation, BundlePartner | None]) -> None:
             if self._shown_case == case_id:
-                self.detail.show_detail(*outcome)
+                self.detail.show_detail(outcome[0], outcome[1])
+                self.exchange.offer(outcome[2])
                 self.report.offer(
                     partial(save_custody_report, database, actor, case_id),
                     f"coc-report-{outcome[0].case.coi}.pdf",

@@ -1,0 +1,166 @@
+"""The whole journey across two organisations' databases, with a signed bundle at each hand-over.
+
+Clinic (NBH): enrol, collect, ship → bundle → manufacturer (CTF): the import makes the case
+(no patient identity), the bag and the shipment, so the receipt is done by scanning the bag's
+DIN; receive, manufacture, QC, release, ship → bundle → clinic: receive, bedside, infuse. Both
+audit chains verify and every record reconciles; a tampered, replayed or foreign bundle is
+refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.audit import reconcile_database
+from app.core import verify_database
+from app.exchange import BundleRefused, generate_site_key, load_site_key
+from app.journey import find_case
+from db.enums import CaseStage, ReleaseDecision, ShipmentDirection, ShipmentStatus, UnitKind
+from db.models import AuditEvent, Case, Patient, PatientIdentity, Release
+from tests.support.two_sites import TwoSites, two_sites  # noqa: F401 - fixture
+
+PATIENT = ("NBH800001", "Adeyemi", "Folake", date(1979, 11, 23))
+
+
+def _foreign(path: Path, folder: Path) -> Path:
+    """The same payload re-signed by a key nobody registered."""
+    envelope = json.loads(path.read_text())
+    key_file = folder / "stranger.pem"
+    generate_site_key(key_file)
+    key = load_site_key(key_file)
+    body = base64.b64decode(envelope["payload"])
+    envelope["public_key"] = key.public_key().public_bytes_raw().hex()
+    envelope["signature"] = base64.b64encode(key.sign(body)).decode()
+    out = folder / "foreign.bundle"
+    out.write_text(json.dumps(envelope))
+    return out
+
+
+def _tampered(path: Path, folder: Path) -> Path:
+    """The payload changed after signing: the release turned into a certification."""
+    envelope = json.loads(path.read_text())
+    payload = json.loads(base64.b64decode(envelope["payload"]))
+    payload["records"]["units"][0]["status"] = "released"
+    envelope["payload"] = base64.b64encode(json.dumps(payload).encode()).decode()
+    out = folder / "tampered.bundle"
+    out.write_text(json.dumps(envelope))
+    return out
+
+
+def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
+    two_sites: TwoSites,  # noqa: F811
+) -> None:
+    clinic, maker = two_sites.clinic, two_sites.maker
+    # clinic: enrol, collect, ship
+    case = clinic.driver.enrol(*PATIENT)
+    bag = clinic.driver.collect(case)
+    inbound = clinic.driver.ship(
+        case, [bag], ShipmentDirection.TO_MANUFACTURER, sender="alex.apheresis"
+    )
+    first = clinic.send("cora.coordinator", case.coi, "to-maker.bundle")
+
+    # refused first, nothing written: tampered, foreign
+    maker["asha.qa"]  # signed in before counting: a sign-in is audited
+    before = maker.counts()
+    with pytest.raises(BundleRefused, match="signature does not match"):
+        maker.receive_bundle("asha.qa", _tampered(first, clinic.folder))
+    with pytest.raises(BundleRefused, match="sender is unknown"):
+        maker.receive_bundle("asha.qa", _foreign(first, clinic.folder))
+    assert maker.counts() == before
+
+    got = maker.receive_bundle("asha.qa", first)
+    assert f"case {case.coi} (shipped_to_manufacturer)" in got.created
+    assert any(str(bag.din) in line for line in got.created)
+    assert any(inbound.sscc in line for line in got.created)
+    with pytest.raises(BundleRefused, match="imported before"):
+        maker.receive_bundle("asha.qa", first)
+    with maker.database.read_session() as session:
+        made = session.scalar(select(Case).where(Case.coi == case.coi))
+        assert made is not None and made.stage is CaseStage.SHIPPED_TO_MANUFACTURER
+        # the manufacturer holds a pseudonymous patient, never the identity
+        assert session.get(Patient, made.patient_id) is not None
+        assert session.scalar(select(PatientIdentity.id)) is None
+        trail = session.scalars(
+            select(AuditEvent.reason).where(AuditEvent.record_id == str(made.id))
+        ).all()
+        assert any(got.digest in (reason or "") for reason in trail)
+
+    # manufacturer: receive by scanning the bag's DIN, manufacture, QC, release, ship
+    case_m = find_case(maker.database, maker["asha.qa"], maker.case_id(case.coi))
+    assert case_m.patient is None
+    inbound_m = maker.shipment(inbound.sscc)
+    bag_m = maker.units(case.coi, UnitKind.APHERESIS_BAG)
+    assert [u.din for u in bag_m] == [bag.din]
+    logger = maker.driver.logger_file(f"logger-{inbound.sscc}.csv", 5.0, excursion=False)
+    inbound_m = maker.driver.receive(
+        case_m, inbound_m, bag_m, receiver="otto.operator", verifier="vera.verifier", logger=logger
+    )
+    maker.driver.qa_accepts(case_m, inbound_m)
+    # the clinic's older view (bag in transit) never takes back what the manufacturer recorded
+    again = clinic.send("cora.coordinator", case.coi, "again.bundle")
+    got = maker.receive_bundle("asha.qa", again)
+    assert got.updated == ()
+    assert maker.shipment(inbound.sscc).status is ShipmentStatus.RECEIVED
+    assert [u.status.value for u in maker.units(case.coi, UnitKind.APHERESIS_BAG)] == ["available"]
+    assert find_case(maker.database, maker["asha.qa"], case_m.id).stage is (
+        CaseStage.RECEIVED_AT_MANUFACTURER
+    )
+    finals = maker.driver.manufacture(case_m)
+    maker.driver.qc_and_release(case_m)
+    outbound = maker.driver.ship(
+        case_m, finals, ShipmentDirection.TO_CLINIC, sender="otto.operator"
+    )
+    back = maker.send("asha.qa", case.coi, "to-clinic.bundle")
+
+    # clinic: the import attaches to the clinic's case (identity kept), makes the final bags,
+    # the outbound shipment and the release; the inbound shipment is now received
+    clinic["cora.coordinator"]
+    before = clinic.counts()
+    with pytest.raises(BundleRefused, match="sender is unknown"):
+        clinic.receive_bundle("cora.coordinator", _foreign(back, maker.folder))
+    with pytest.raises(BundleRefused, match="signature does not match"):
+        clinic.receive_bundle("cora.coordinator", _tampered(back, maker.folder))
+    assert clinic.counts() == before
+    got = clinic.receive_bundle("cora.coordinator", back)
+    assert f"case {case.coi} now shipped_to_clinic" in got.updated
+    assert f"shipment {inbound.sscc} now received" in got.updated
+    assert "release decision: certified" in got.created
+    with pytest.raises(BundleRefused, match="imported before"):
+        clinic.receive_bundle("cora.coordinator", back)
+    with clinic.database.read_session() as session:
+        release = session.scalar(select(Release).join(Case).where(Case.coi == case.coi))
+        assert release is not None and release.decision is ReleaseDecision.CERTIFIED
+        assert "Petra" in (release.comment or "")
+    case_c = find_case(clinic.database, clinic["cora.coordinator"], case.id)
+    assert case_c.stage is CaseStage.SHIPPED_TO_CLINIC and case_c.patient is not None
+    assert clinic.shipment(inbound.sscc).status is ShipmentStatus.RECEIVED
+    outbound_c = clinic.shipment(outbound.sscc)
+    finals_c = clinic.units(case.coi, UnitKind.FINAL_PRODUCT_BAG)
+    assert sorted(str(u.din) for u in finals_c) == sorted(str(u.din) for u in finals)
+    logger = clinic.driver.logger_file(f"logger-{outbound.sscc}.csv", -185.0, excursion=False)
+    clinic.driver.receive(
+        case_c,
+        outbound_c,
+        finals_c,
+        receiver="ivy.infusion",
+        verifier="cora.coordinator",
+        logger=logger,
+    )
+    clinic.driver.infuse(case_c, finals_c[0])
+    assert find_case(clinic.database, clinic["cora.coordinator"], case.id).stage is (
+        CaseStage.INFUSED
+    )
+
+    # the clinic's last bundle continues the history the manufacturer holds
+    done = clinic.send("cora.coordinator", case.coi, "infused.bundle")
+    got = maker.receive_bundle("asha.qa", done)
+    assert f"case {case.coi} now infused" in got.updated
+    for site in (clinic, maker):  # both chains verify, every record reconciles with its trail
+        assert verify_database(site.database).ok, site.code
+        assert reconcile_database(site.database).ok, site.code

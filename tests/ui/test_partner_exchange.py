@@ -1,0 +1,130 @@
+"""Send to manufacturer / Import from partner on the case screen, between two sites' databases.
+
+The clinic's coordinator writes the case's bundle to a chosen folder (the folder dialog is
+answered by a stand-in); the manufacturer's QA imports it (the file dialog likewise) and reads
+what was made, in words; the same bundle again is refused in words, and a folder that cannot
+be written records nothing. Screenshots at 1280×800 and 1920×1080 go to
+``tests/artifacts/screens/``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.exchange import KEY_VARIABLE
+from db.enums import ShipmentDirection
+from tests.support.page_driving import click, settle, shoot
+from tests.support.two_sites import Site, TwoSites, two_sites
+from ui.pages.cases.page import CasesPage
+from ui.tasks import TaskRunner
+
+__all__ = ["two_sites"]
+
+PATIENT = ("NBH800002", "Mensah", "Kofi", date(1968, 2, 9))
+SIZES = ((1280, 800), (1920, 1080))
+
+
+def _answer_folder(monkeypatch: pytest.MonkeyPatch, folder: Path | None) -> list[str]:
+    asked: list[str] = []
+
+    def answer(parent: QWidget, caption: str, start: str) -> str:
+        asked.append(caption)
+        return str(folder) if folder else ""
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(answer))
+    return asked
+
+
+def _answer_file(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    def answer(parent: QWidget, caption: str, start: str, kinds: str) -> tuple[str, str]:
+        return str(path), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(answer))
+
+
+def _page(qtbot: QtBot, runner: TaskRunner, site: Site, username: str, coi: str) -> CasesPage:
+    page = CasesPage(site.database, site[username], runner)
+    qtbot.addWidget(page)
+    page.resize(*SIZES[0])
+    page.show()
+    page.search.setText(coi)
+    page.refresh()
+    settle(qtbot, runner)
+    return page
+
+
+def _shots(page: CasesPage, name: str) -> None:
+    for width, height in SIZES:
+        page.resize(width, height)
+        shoot(page, f"{name}-{width}x{height}.png")
+
+
+@pytest.mark.parametrize("two_sites", [("sqlite", "sqlite")], indirect=True, ids=["sqlite+sqlite"])
+def test_send_to_manufacturer_and_import_from_partner(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    two_sites: TwoSites,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clinic, maker = two_sites.clinic, two_sites.maker
+    case = clinic.driver.enrol(*PATIENT)
+    bag = clinic.driver.collect(case)
+    clinic.driver.ship(case, [bag], ShipmentDirection.TO_MANUFACTURER, sender="alex.apheresis")
+    monkeypatch.setenv(KEY_VARIABLE, str(clinic.key))
+
+    page = _page(qtbot, runner, clinic, "cora.coordinator", case.coi)
+    qtbot.waitUntil(page.exchange.send_button.isEnabled, timeout=30_000)
+    exchange = page.exchange
+    assert exchange.send_button.text() == "Send to manufacturer (CTF)…"
+    asked = _answer_folder(monkeypatch, None)  # cancelled: nothing written
+    click(qtbot, exchange.send_button)
+    assert asked == ["Choose the folder to write the bundle for Cell Therapy Facility (demo) to"]
+    assert not runner.busy and not exchange.message.isVisible()
+
+    # a folder that cannot be written (read-only even for root): refused, nothing recorded
+    _answer_folder(monkeypatch, Path("/sys"))
+    click(qtbot, exchange.send_button)
+    settle(qtbot, runner)
+    assert exchange.message.text().startswith("✖")
+    assert "not recorded as sent" in exchange.message.text()
+
+    shared = tmp_path / "shared-drive"
+    shared.mkdir()
+    _answer_folder(monkeypatch, shared)
+    click(qtbot, exchange.send_button)
+    settle(qtbot, runner)
+    assert exchange.message.text().startswith("✔ Bundle for CTF written"), exchange.message.text()
+    [bundle] = shared.glob("*.coibundle")
+    assert bundle.name.startswith(f"{case.coi}-to-CTF-")
+    _shots(page, "cases-bundle-sent")
+
+    # the manufacturer's QA: the case is not there until the bundle is imported
+    page = _page(qtbot, runner, maker, "asha.qa", case.coi)
+    assert page.model.total == 0
+    assert page.exchange.import_button.isVisible()
+    _answer_file(monkeypatch, bundle)
+    click(qtbot, page.exchange.import_button)
+    settle(qtbot, runner)
+    words = page.exchange.message.text()
+    assert words.startswith(f"✔ Bundle from NBH imported for case {case.coi}"), words
+    assert f"case {case.coi} (shipped_to_manufacturer)" in words and "more" in words
+    qtbot.waitUntil(lambda: page.model.total == 1, timeout=30_000)
+    qtbot.waitUntil(page.exchange.send_button.isEnabled, timeout=30_000)
+    assert page.exchange.send_button.text() == "Send to clinic (NBH)…"
+    _shots(page, "cases-bundle-imported")
+
+    click(qtbot, page.exchange.import_button)  # the same bundle again: a replay
+    settle(qtbot, runner)
+    refused = page.exchange.message.text()
+    assert refused.startswith("✖") and "imported before" in refused, refused
+    _shots(page, "cases-bundle-refused")
+
+    # an operator may not import: the button is not offered
+    operator = _page(qtbot, runner, maker, "otto.operator", case.coi)
+    assert not operator.exchange.import_button.isVisible()
