@@ -3,7 +3,7 @@
 unique per version (``uq_product_code_version_number``) instead of alone.
 
 Revision ID: 0015_product_versions
-Revises: 0013_partner_events_and_exchange
+Revises: 0014_patient_keys
 Create Date: 2026-12-06 23:00:00.000000
 
 Existing products become version 1, approved (they were in use). PostgreSQL swaps the unique
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0015_product_versions'
-down_revision: str | None = '0013_partner_events_and_exchange'
+down_revision: str | None = '0014_patient_keys'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

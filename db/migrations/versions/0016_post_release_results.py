@@ -2,7 +2,7 @@
 new signature meanings ("acknowledged", "recalled", "released out of specification").
 
 Revision ID: 0016_post_release_results
-Revises: 0013_partner_events_and_exchange
+Revises: 0015_product_versions
 Create Date: 2026-12-06 23:00:00.000000
 
 New tables on both backends. ``signature.meaning`` is widened to the longest meaning and its
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0016_post_release_results'
-down_revision: str | None = '0013_partner_events_and_exchange'
+down_revision: str | None = '0015_product_versions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

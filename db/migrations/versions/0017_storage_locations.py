@@ -1,7 +1,7 @@
 """Storage locations: ``storage_placement``, one stay of a container in a storage position.
 
 Revision ID: 0017_storage_locations
-Revises: 0013_partner_events_and_exchange
+Revises: 0016_post_release_results
 Create Date: 2026-12-06 22:39:47.742404
 
 A container put away by scan gets an open row (``taken_at`` empty) naming the site, the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0017_storage_locations'
-down_revision: str | None = '0013_partner_events_and_exchange'
+down_revision: str | None = '0016_post_release_results'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
