@@ -110,6 +110,8 @@ def _template_of(uow: UnitOfWork, unit: Unit) -> str:
     kinds = json.loads(product.definition or "{}").get("unit_kinds", {})
     named = kinds.get(unit.kind.value, {}).get("label_template")
     return str(named) if named else TEMPLATE_FOR_KIND[unit.kind]
+
+
 def _release_status(uow: UnitOfWork, unit: Unit) -> str | None:
     """What a final product label must say of its batch's release beyond the normal."""
     if unit.kind is not UnitKind.FINAL_PRODUCT_BAG:
