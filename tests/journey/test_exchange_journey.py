@@ -51,7 +51,7 @@ def _foreign(path: Path, folder: Path) -> Path:
 
 
 def _tampered(path: Path, folder: Path) -> Path:
-    """The payload changed after signing: the release turned into a certification."""
+    """The payload changed after signing: a unit's status rewritten."""
     envelope = json.loads(path.read_text())
     payload = json.loads(base64.b64decode(envelope["payload"]))
     payload["records"]["units"][0]["status"] = "released"
