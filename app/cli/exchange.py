@@ -2,9 +2,9 @@
 
 ``keygen`` makes a site's Ed25519 key (the private key stays at the site; the public key goes to
 the partner's administrator), ``trust`` registers a partner's public key (administrator),
-``export`` signs one case's bundle for the partner site, ``import`` verifies and stores a
-partner's bundle. Output is one JSON object; exit 0 done, 1 refused (``{"error": ...}``; nothing
-was written), 2 bad usage.
+``export`` signs one case's bundle for the partner site and writes it, ``import`` verifies a
+partner's bundle and makes here what it carries. Output is one JSON object; exit 0 done, 1
+refused (``{"error": ...}``; nothing was written), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -123,6 +123,8 @@ def run_import(args: argparse.Namespace) -> int:
             "from": result.from_site,
             "bundle_id": result.bundle_id,
             "sha256": result.digest,
+            "created": list(result.created),
+            "updated": list(result.updated),
             **{k: v for k, v in events.items() if k not in {"file", "sha256"}},
         }
     )

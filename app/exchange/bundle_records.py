@@ -333,7 +333,6 @@ class _Receiver:
                 clinic_site_id=clinic.id,
                 manufacturing_site_id=maker.id,
                 stage=stage,
-                side_state=SideState.NONE,
                 enrolled_at=_time(facts.get("enrolled_at")),
                 enrolled_by_id=importer,
             )
@@ -371,7 +370,6 @@ class _Receiver:
                     coi=case.coi,
                     kind=_enum(UnitKind, row.get("kind"), "container kind"),
                     status=status,
-                    side_state=SideState.NONE,
                     din=din,
                     product_code=row.get("product_code"),
                     volume_ml=row.get("volume_ml"),

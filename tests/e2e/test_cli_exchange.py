@@ -63,3 +63,55 @@ def test_clinic_to_manufacturer_by_command_line(
     bundle.write_text(json.dumps(envelope))
     status, bad = maker("exchange", "import", str(bundle), "--as", "asha.qa")
     assert status == 1 and ("signature" in bad["error"] or "damaged" in bad["error"])
+
+
+def test_bad_input_is_refused_in_words_and_writes_nothing(
+    journeyed_url: str,  # noqa: F811
+    second_journeyed_url: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: Any,
+    tmp_path: Path,
+) -> None:
+    clinic = Coi(journeyed_url, capsys, monkeypatch)
+    maker = Coi(second_journeyed_url, capsys, monkeypatch)
+    key = tmp_path / "nbh.pem"
+    assert main(["exchange", "keygen", "--out", str(key)]) == 0
+    public = json.loads(capsys.readouterr().out)["public_key"]
+    status, _ = maker(
+        "exchange", "trust", "--site", "NBH", "--public-key", public, "--as", "admin",
+        password=PASSWORD,
+    )  # fmt: skip
+    assert status == 0
+    coi = infused_coi(journeyed_url)
+    as_cora = ["--key", str(key), "--as", "cora.coordinator"]
+
+    def export(*args: str) -> tuple[int, Any]:
+        return clinic("exchange", "export", *args, *as_cora)
+
+    out = tmp_path / "case.bundle"
+    status, unknown = export("--coi", "CHZ999999999999", "--to", "CTF", "--out", str(out))
+    assert status == 1 and "No case you may see has the COI" in unknown["error"]
+    missing = tmp_path / "nowhere" / "case.bundle"
+    status, folder = export("--coi", coi, "--to", "CTF", "--out", str(missing))
+    assert status == 1 and "does not exist; nothing was written" in folder["error"]
+    assert not out.exists() and not missing.exists()
+    status, sent = export("--coi", coi, "--to", "CTF", "--out", str(out))
+    assert status == 0 and sent["previous"] is None  # nothing was recorded by the refusals
+
+    def import_(path: Path, user: str = "asha.qa") -> tuple[int, Any]:
+        return maker("exchange", "import", str(path), "--as", user)
+
+    status, absent = import_(tmp_path / "absent.bundle")
+    assert status == 1 and "Cannot read absent.bundle" in absent["error"]
+    (tmp_path / "text.bundle").write_text("not a bundle")
+    status, text = import_(tmp_path / "text.bundle")
+    assert status == 1 and "not JSON" in text["error"]
+    (tmp_path / "other.json").write_text('{"resourceType": "Bundle"}')
+    status, other = import_(tmp_path / "other.json")
+    assert status == 1 and "not a COI Tracker exchange bundle" in other["error"]
+    # cora works at NBH: the bundle is for CTF
+    status, elsewhere = import_(out, "cora.coordinator")
+    assert status == 1 and "for another site (CTF), not yours (NBH)" in elsewhere["error"]
+    status, got = import_(out)
+    assert status == 0 and got["imported"] == 8, got
+    assert got["updated"] == [] and isinstance(got["created"], list)

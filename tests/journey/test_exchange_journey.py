@@ -22,7 +22,15 @@ from app.core import verify_database
 from app.exchange import BundleRefused, generate_site_key, load_site_key
 from app.journey import find_case
 from db.enums import CaseStage, ReleaseDecision, ShipmentDirection, ShipmentStatus, UnitKind
-from db.models import AuditEvent, Case, Patient, PatientIdentity, Release
+from db.models import (
+    AuditEvent,
+    Case,
+    LoggerFile,
+    Patient,
+    PatientIdentity,
+    Release,
+    Shipment,
+)
 from tests.support.two_sites import TwoSites, two_sites  # noqa: F401 - fixture
 
 PATIENT = ("NBH800001", "Adeyemi", "Folake", date(1979, 11, 23))
@@ -43,7 +51,7 @@ def _foreign(path: Path, folder: Path) -> Path:
 
 
 def _tampered(path: Path, folder: Path) -> Path:
-    """The payload changed after signing: the release turned into a certification."""
+    """The payload changed after signing: a unit's status rewritten."""
     envelope = json.loads(path.read_text())
     payload = json.loads(base64.b64decode(envelope["payload"]))
     payload["records"]["units"][0]["status"] = "released"
@@ -137,6 +145,11 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
         release = session.scalar(select(Release).join(Case).where(Case.coi == case.coi))
         assert release is not None and release.decision is ReleaseDecision.CERTIFIED
         assert "Petra" in (release.comment or "")
+        # the manufacturer's assessment of the inbound leg, by the logger file's SHA-256
+        assessed = session.scalars(
+            select(LoggerFile.verdict).join(Shipment).where(Shipment.sscc == inbound.sscc)
+        ).all()
+        assert [v.value for v in assessed if v is not None] == ["within_limits"]
     case_c = find_case(clinic.database, clinic["cora.coordinator"], case.id)
     assert case_c.stage is CaseStage.SHIPPED_TO_CLINIC and case_c.patient is not None
     assert clinic.shipment(inbound.sscc).status is ShipmentStatus.RECEIVED

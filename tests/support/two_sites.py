@@ -1,8 +1,8 @@
 """Two organisations, two databases: a clinic (NBH) and a manufacturer (CTF), each seeded from
 the demo, each with its own Ed25519 site key, each trusting the other's public key.
 
-``two_sites`` gives fresh copies per test: SQLite + SQLite, and the clinic on PostgreSQL with
-the manufacturer on SQLite. Import the fixture into a test module:
+``two_sites`` gives fresh copies per test: SQLite + SQLite, and (marked ``slow``) the clinic on
+PostgreSQL with the manufacturer on SQLite. Import the fixture into a test module:
 ``from tests.support.two_sites import TwoSites, two_sites``.
 """
 
@@ -133,8 +133,11 @@ def _copy(request: pytest.FixtureRequest, backend: str, target: Path) -> tuple[s
 
 
 @pytest.fixture(
-    params=[("sqlite", "sqlite"), ("postgresql", "sqlite")],
-    ids=["sqlite+sqlite", "postgresql+sqlite"],
+    params=[
+        pytest.param(("sqlite", "sqlite"), id="sqlite+sqlite"),
+        # the whole journey again with the clinic on PostgreSQL: ./test.sh --slow
+        pytest.param(("postgresql", "sqlite"), id="postgresql+sqlite", marks=pytest.mark.slow),
+    ],
 )
 def two_sites(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TwoSites]:
     """The clinic's and the manufacturer's demo databases, fresh for the test."""

@@ -3,7 +3,8 @@
 The clinic's coordinator writes the case's bundle to a chosen folder (the folder dialog is
 answered by a stand-in); the manufacturer's QA imports it (the file dialog likewise) and reads
 what was made, in words; the same bundle again is refused in words, and a folder that cannot
-be written records nothing. Screenshots at 1280×800 and 1920×1080 go to
+be written records nothing. The Receipt screen then receives the imported shipment by scanning
+the bag's DIN. Screenshots at 1280×800 and 1920×1080 go to
 ``tests/artifacts/screens/``.
 """
 
@@ -18,9 +19,10 @@ from pytestqt.qtbot import QtBot
 
 from app.exchange import KEY_VARIABLE
 from db.enums import ShipmentDirection
-from tests.support.page_driving import click, settle, shoot
+from tests.support.page_driving import click, scan, settle, shoot
 from tests.support.two_sites import Site, TwoSites, two_sites
 from ui.pages.cases.page import CasesPage
+from ui.pages.receipt.page import ReceiptPage
 from ui.tasks import TaskRunner
 
 __all__ = ["two_sites"]
@@ -75,7 +77,9 @@ def test_send_to_manufacturer_and_import_from_partner(
     clinic, maker = two_sites.clinic, two_sites.maker
     case = clinic.driver.enrol(*PATIENT)
     bag = clinic.driver.collect(case)
-    clinic.driver.ship(case, [bag], ShipmentDirection.TO_MANUFACTURER, sender="alex.apheresis")
+    shipped = clinic.driver.ship(
+        case, [bag], ShipmentDirection.TO_MANUFACTURER, sender="alex.apheresis"
+    )
     monkeypatch.setenv(KEY_VARIABLE, str(clinic.key))
 
     page = _page(qtbot, runner, clinic, "cora.coordinator", case.coi)
@@ -128,3 +132,23 @@ def test_send_to_manufacturer_and_import_from_partner(
     # an operator may not import: the button is not offered
     operator = _page(qtbot, runner, maker, "otto.operator", case.coi)
     assert not operator.exchange.import_button.isVisible()
+
+    # the Receipt screen works on the imported shipment: scan the bag's DIN, it matches
+    receipt = ReceiptPage(maker.database, maker["otto.operator"], runner)
+    qtbot.addWidget(receipt)
+    receipt.resize(*SIZES[0])
+    receipt.show()
+
+    def cell(row: int, column: int) -> str:
+        item = receipt.units.item(row, column)
+        return item.text() if item is not None else ""
+
+    qtbot.waitUntil(lambda: receipt.status is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: cell(0, 2) == "… waiting for scan", timeout=30_000)
+    listed = receipt.shipment_list.item(0)
+    assert shipped.sscc in listed.text()
+    assert "Mensah" not in receipt.header.text()  # the bench sees the COI, never the patient
+    scan(qtbot, receipt.scan_field, f"={bag.din}00")
+    qtbot.waitUntil(lambda: cell(0, 2) == "✔ received", timeout=30_000)
+    assert "1 of 1" in receipt.scan_ok.text()
+    shoot(receipt, "receipt-imported-shipment-1280x800.png")
