@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from app.core import ValidationFailed
+from db.models.storage import PART_LENGTH
 
-PART_LENGTH = 20
 _PART = re.compile(r"[A-Z0-9][A-Z0-9 ._-]*")
 PARTS = ("freezer or dewar", "rack", "box", "position")
 

@@ -278,9 +278,10 @@ def test_a_new_case_from_enrolment_to_infusion_through_the_command_line_alone(
     assert shown["stage"] == "infused"
 
 
+@pytest.mark.parametrize("demo_database_url", ["sqlite"], indirect=True)  # one subprocess run
 def test_the_password_may_come_from_coi_password(demo_database_url: str, tmp_path: Path) -> None:
-    if not demo_database_url.startswith("sqlite"):
-        pytest.skip("one subprocess run is enough")
+    """The installed entry point in a subprocess: COI_PASSWORD signs in (a wrong or missing
+    password would say so), a refusal is JSON on standard output with exit 1, no traceback."""
     env = {k: v for k, v in os.environ.items() if k != "COI_AS_PASSWORD"}
     result = subprocess.run(
         [sys.executable, "-m", "app.cli.main", "step", "list", "CH000000000000X",
