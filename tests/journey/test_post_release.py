@@ -20,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
+from app.audit import reconcile_database
 from app.core import (
     Actor,
     NotPermitted,
@@ -239,6 +240,8 @@ def test_a_failure_after_infusion_tells_the_clinic_to_inform_the_physician(ward:
     assert done.physician_informed == "Dr Helen Marsh"
     (alert,) = ward.alerts(case)
     assert alert.physician_informed == "Dr Helen Marsh" and alert.acknowledged_by_id is not None
+    reconciliation = reconcile_database(ward.database)
+    assert reconciliation.ok, reconciliation.as_list()
 
 
 def test_a_late_result_is_refused_twice_by_the_wrong_role_and_for_a_test_not_pending(
@@ -283,6 +286,8 @@ def test_the_qp_recalls_a_batch_once_with_a_signature(ward: Ward) -> None:
         recall_batch(ward.database, ward["petra.qp"], case, "again", DEMO_PASSWORD)
     with pytest.raises(ScanMismatch, match="recalled by the QP"):
         _bedside(ward, ward.batches.clinic_bags[0])
+    reconciliation = reconcile_database(ward.database)
+    assert reconciliation.ok, reconciliation.as_list()
 
 
 def _accept(ward: Ward, **changes: object) -> object:
@@ -353,6 +358,9 @@ def test_an_out_of_specification_release_needs_the_physicians_acceptance(ward: W
     )
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
     assert "RELEASED OUT OF SPECIFICATION" in text
+    # every new record equals its audited state and every signature holds
+    reconciliation = reconcile_database(ward.database)
+    assert reconciliation.ok, reconciliation.as_list()
 
 
 def test_a_changed_acceptance_document_is_detected_and_refuses_the_release(ward: Ward) -> None:
