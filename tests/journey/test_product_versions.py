@@ -190,7 +190,7 @@ def _broken(change: Callable[[dict[str, Any]], None]) -> str:
 
 def _set(path: list[str | int], value: Any) -> Callable[[dict[str, Any]], None]:
     def change(document: dict[str, Any]) -> None:
-        node = document
+        node: Any = document
         for part in path[:-1]:
             node = node[part]
         node[path[-1]] = value
