@@ -1,4 +1,4 @@
-"""``coi product list|export|import|approve``: product definitions as files, versioned, approved.
+"""``coi product list|export|import|edit|approve``: product definitions as versioned files.
 
 Every command acts as the user named by ``--as`` (password from COI_AS_PASSWORD, the terminal
 or one line of standard input; an approval is signed with it). Output is JSON on standard
@@ -15,8 +15,11 @@ from pathlib import Path
 from app.access import authenticate
 from app.admin import (
     approve_product,
+    check_document,
+    edit_draft,
     export_product,
     import_product,
+    parse_document,
     product_versions,
 )
 from app.cli.common import (
@@ -65,6 +68,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     imported.add_argument("file", type=Path, metavar="FILE")
     imported.add_argument("--reason", help="why this version (kept in the audit trail)")
     imported.set_defaults(handler=_refusals(run_import))
+
+    edit = verbs.add_parser(
+        "edit",
+        help="replace the draft of the file's product code with FILE, with a reason "
+        "(administrator or QA)",
+    )
+    add_as_option(edit)
+    edit.add_argument("file", type=Path, metavar="FILE")
+    edit.add_argument("--reason", required=True, help="why the draft changes (audit trail)")
+    edit.set_defaults(handler=_refusals(run_edit))
 
     approve = verbs.add_parser(
         "approve",
@@ -134,6 +147,17 @@ def run_import(args: argparse.Namespace) -> int:
         actor, _password = _signed_in(database, args.as_user)
         view = import_product(database, actor, text, reason=args.reason)
     print_json({"imported": view.as_json()})
+    return 0
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    """Replace a product's draft with the file."""
+    text = _read(args.file)
+    code = check_document(parse_document(text))["code"]
+    with database_from(args) as database:
+        actor, _password = _signed_in(database, args.as_user)
+        view = edit_draft(database, actor, code, text, reason=args.reason)
+    print_json({"edited": view.as_json()})
     return 0
 
 

@@ -277,7 +277,7 @@ def enrol_patient(database: Database, actor: Actor, enrolment: Enrolment) -> Cas
         code = enrolment.product_code.strip()
         product = current_product(uow.session, code)
         if product is None:
-            raise ValidationFailed(f"There is no approved, active product {code[:40]!r}.")
+            raise ValidationFailed(f"There is no active product {code[:40]!r} approved for use.")
         site_code = enrolment.manufacturing_site_code.strip()
         manufacturer = uow.session.scalar(
             select(Site).where(

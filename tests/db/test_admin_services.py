@@ -503,7 +503,8 @@ def test_a_stale_profile_edit_names_who_changed_it_and_saves_nothing(
 
 # ---------------------------------------------------------------- products, sites, printers
 def test_products_show_their_profiles_steps_and_qc_panel(demo: Any, admin: Actor) -> None:
-    (product,) = list_products(demo.database, admin)
+    product, hsc = list_products(demo.database, admin)  # the two shipped products, version 1
+    assert (hsc.code, hsc.version_number, hsc.status, len(hsc.steps)) == ("S4321", 1, "approved", 7)
     assert (product.code, product.starting_material_profile, product.final_product_profile) == (
         "S1234",
         "fresh-2-8",

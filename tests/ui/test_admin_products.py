@@ -28,10 +28,11 @@ def _choose(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
 
 def _rows(tab: ProductsTab) -> list[list[str]]:
     table = tab.table
-    return [
-        [table.item(r, c).text() for c in range(table.columnCount())]
-        for r in range(table.rowCount())
-    ]
+    rows = []
+    for r in range(table.rowCount()):
+        items = [table.item(r, c) for c in range(table.columnCount())]
+        rows.append([item.text() if item is not None else "" for item in items])
+    return rows
 
 
 def test_an_administrator_imports_a_product_file_as_a_draft(

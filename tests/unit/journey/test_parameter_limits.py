@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from app.core.errors import ValidationFailed
 from app.journey.parameters import check_parameters
 from resources import read_text
 
-SPEC = [
+SPEC: list[dict[str, Any]] = [
     {"name": "viability_pct", "type": "number", "unit": "%", "min": 0, "max": 100},
     {"name": "bags", "type": "integer", "min": 1, "max": 3},
     {"name": "end_temperature_c", "type": "number", "unit": "°C", "max": -80},
