@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
 from app.audit.case_records import case_record_keys
+from app.audit.wording import FieldChange, readable_changes
 from app.core import (
     Actor,
     Database,
@@ -185,6 +186,8 @@ class AuditEntry:
     reason: str | None
     old_values: dict[str, Any]
     new_values: dict[str, Any]
+    readable: tuple[FieldChange, ...] = ()
+    """Each field by its label with its old and new value in words (people by name)."""
 
     @property
     def who(self) -> str:
@@ -344,6 +347,8 @@ def _entry(row: Any, people: dict[str, str], identity: bool) -> AuditEntry:
         name = SYSTEM_NAME
     else:
         name = people.get(row.user_id, row.username or "unknown user")
+    old_values = _values(row.old_values, hidden, scanned)
+    new_values = _values(row.new_values, hidden, scanned)
     return AuditEntry(
         seq=row.seq,
         at=row.at,
@@ -354,8 +359,11 @@ def _entry(row: Any, people: dict[str, str], identity: bool) -> AuditEntry:
         record_type=row.record_type,
         record_id=row.record_id,
         reason=row.reason,
-        old_values=_values(row.old_values, hidden, scanned),
-        new_values=_values(row.new_values, hidden, scanned),
+        old_values=old_values,
+        new_values=new_values,
+        readable=readable_changes(
+            row.record_type, old_values, new_values, people, record_type_name
+        ),
     )
 
 
