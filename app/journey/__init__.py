@@ -29,6 +29,7 @@ from app.journey.qc import (
     qc_results_of_case,
     review_qc_result,
 )
+from app.journey.qc_review import review_qc_results
 from app.journey.records import record_stage, units_of_case
 from app.journey.release import certify_release, checklist_of, release_checklist
 from app.journey.shipment_state import blocking_reasons, shipment_units
@@ -120,6 +121,7 @@ __all__ = [
     "register_collection",
     "release_checklist",
     "review_qc_result",
+    "review_qc_results",
     "set_case_side_state",
     "shipment_units",
     "shipment_view",
