@@ -5,6 +5,10 @@ and its digest covers every result's signed content (``app.quality.sign_together
 result gets its own audit event ("review QC result") naming that signature. The same rules as a
 single review hold for every result, checked before anything is written: QA only, the batch's
 own site, the latest value of its test, not yet reviewed, not entered by the reviewer.
+
+The results a review signature covers are those of its case that its signer reviewed at the
+moment it was signed (``reviewed_at`` is set to the signature's ``signed_at``):
+:func:`review_sets` finds them again and checks the signature against them.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.access import require_role, require_site
 from app.core import Actor, Database, SeparationOfDuties, UnitOfWork, ValidationFailed, load, now
 from app.journey.qc import QcResultView, qc_view, refuse_replaced
-from app.quality import sign_together
+from app.quality import SignatureView, sign_together, verify_set_signature
 from db.enums import QcOutcome, Role, SignatureMeaning
-from db.models import Case, QcResult, QcSpecification
+from db.models import Case, QcResult, QcSpecification, Signature
 
 REVIEW_SET = "qc_review"
 """The record type a review signature names: the set of results it covers (of one case)."""
@@ -74,7 +81,7 @@ def review_qc_results(
             listed.append((row, spec))
         signature_id = uuid.uuid4()
         listing = _listing(case, listed)
-        reviewed_at = now()
+        reviewed_at = now()  # the signature's moment too: it names the results it covers
         for row in rows:
             row.reviewed_by_id = actor.user_id
             row.reviewed_at = reviewed_at
@@ -92,7 +99,35 @@ def review_qc_results(
             set_id=str(case.id),
             listing=listing,
             signature_id=signature_id,
+            signed_at=reviewed_at,
         )
         views = tuple(qc_view(session, row) for row in rows)
         uow.commit()
     return views
+
+
+def review_sets(
+    session: Session, case_id: uuid.UUID
+) -> list[tuple[SignatureView, tuple[QcResult, ...]]]:
+    """Each review signature over several results of the case, checked against the results it
+    covers (those its signer reviewed at its moment), oldest first."""
+    signatures = session.scalars(
+        select(Signature)
+        .where(Signature.record_type == REVIEW_SET, Signature.record_id == str(case_id))
+        .order_by(Signature.signed_at)
+    )
+    found = []
+    for signature in signatures:
+        covered = tuple(
+            session.scalars(
+                select(QcResult)
+                .where(
+                    QcResult.case_id == case_id,
+                    QcResult.reviewed_by_id == signature.signer_id,
+                    QcResult.reviewed_at == signature.signed_at,
+                )
+                .order_by(QcResult.entered_at)
+            )
+        )
+        found.append((verify_set_signature(signature, covered), covered))
+    return found

@@ -119,11 +119,11 @@ def _reauthenticate(uow: UnitOfWork, password: str) -> None:
 
 def set_digest(records: Sequence[Base], meaning: SignatureMeaning, set_type: str) -> str:
     """The digest of one signature over several records: each record's table, key and the
-    digest its own ``meaning`` signature would hold, in the order signed."""
-    listed = [
+    digest its own ``meaning`` signature would hold, sorted by table and key."""
+    listed = sorted(
         [type(record).__tablename__, record_key(record), record_digest(record, meaning)]
         for record in records
-    ]
+    )
     return values_digest(set_type, {"records": listed})
 
 
@@ -137,6 +137,7 @@ def sign_together(
     set_id: str,
     listing: str,
     signature_id: uuid.UUID | None = None,
+    signed_at: datetime | None = None,
 ) -> SignatureView:
     """One signature over several records after one re-entry of the password.
 
@@ -144,7 +145,8 @@ def sign_together(
     lists each record as the signer saw it (the manifestation), and its digest covers every
     record's signed content (:func:`set_digest`), so a change to any of them after signing shows
     the signature broken (:func:`verify_set_signature`). ``signature_id`` may be chosen first
-    so the records' audit events can name the signature that covers them.
+    so the records' audit events can name the signature that covers them, and ``signed_at``
+    so the records can carry the moment of the signature that covers them.
     """
     if not records:
         raise ValidationFailed("Choose at least one record to sign.")
@@ -159,7 +161,7 @@ def sign_together(
         signer_id=actor.user_id,
         signer_name=actor.full_name,
         signer_username=actor.username,
-        signed_at=utc_now(),
+        signed_at=signed_at or utc_now(),
         meaning=meaning,
         record_type=set_type,
         record_id=set_id,
