@@ -57,7 +57,7 @@ from tests.ui.fit import assert_fits_1280
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
-from ui.pages.receipt.temperature_plot import TemperaturePlot, merged_spans
+from ui.widgets.temperature_plot import TemperaturePlot, merged_spans
 from ui.shell.style import apply_style
 from ui.tasks import HELPER
 from ui.tasks.runner import Task, TaskRunner

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorded_text
     from ui.widgets.scanner_input import ScanField
     from ui.widgets.sounds import Sounds, multimedia_available
+    from ui.widgets.temperature_plot import TemperaturePlot
     from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
     from ui.widgets.unsaved import typed_input
 
@@ -44,6 +45,7 @@ __all__ = [
     "ScanAlarm",
     "ScanField",
     "Sounds",
+    "TemperaturePlot",
     "cell",
     "count_text",
     "describe",
