@@ -57,10 +57,10 @@ from tests.ui.fit import assert_fits_1280
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
-from ui.widgets.temperature_plot import TemperaturePlot, merged_spans
 from ui.shell.style import apply_style
 from ui.tasks import HELPER
 from ui.tasks.runner import Task, TaskRunner
+from ui.widgets.temperature_plot import TemperaturePlot, merged_spans
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 WAIT_MS = 60_000
