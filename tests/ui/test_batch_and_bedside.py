@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDoubleSpinBox,
     QSpinBox,
@@ -61,7 +62,7 @@ from ui.pages.batch_record.parameter_form import (
     parameter_label,
     parse_number_list,
 )
-from ui.pages.bedside.page import BedsidePage, post_thaw_status
+from ui.pages.bedside.page import BedsidePage, post_thaw_status, thaw_bar_level
 from ui.pages.scan_station.page import ScanStation
 from ui.tasks.runner import TaskRunner
 from ui.widgets import utc_of
@@ -108,6 +109,26 @@ def bag_of(demo: Any, case: CaseView, kind: UnitKind, username: str) -> UnitView
 
 
 # ---------------------------------------------------------------- pure helpers
+
+
+def shoot_sizes(page: QWidget, name: str) -> None:
+    """Screenshots of ``page`` in the page area of a 1280 × 800 and a 1920 × 1080 window."""
+    before = page.size()
+    for width, height in ((1280, 800), (1920, 1080)):
+        page.resize(width - 260, height - 80)
+        QApplication.processEvents()
+        shoot(page, f"{name}-{width}.png")
+    page.resize(before)
+
+
+def test_thaw_bar_levels() -> None:
+    assert thaw_bar_level(-1, 90) == "over"
+    assert thaw_bar_level(90 * 60, 90) == "ok"
+    assert thaw_bar_level(45 * 60 + 1, 90) == "ok"
+    assert thaw_bar_level(45 * 60, 90) == "soon"  # half left: no longer "ok"
+    assert thaw_bar_level(22.5 * 60, 90) == "urgent"  # a quarter left
+    assert thaw_bar_level(0, 90) == "urgent"
+    assert thaw_bar_level(10, 0) == "urgent"  # no limit to share
 
 
 def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
@@ -546,14 +567,28 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     settle(qtbot, runner)
     assert "already recorded" in page.error_message.text()
 
-    # The post-thaw countdown past the limit, and within it (the clock moved, not slept).
+    # The post-thaw countdown past the limit, and within it (the clock moved, not slept); the
+    # bar empties as the limit nears and its colour and words say how near.
+    bar = page.thaw_bar
+    assert bar.isVisible() and (bar.maximum(), bar.value()) == (90 * 60, 90 * 60)
+    assert bar.text() == "90 of 90 min left" and bar.property("level") == "ok"
     CLOCK.set(utc_of(thawed) + timedelta(minutes=100))
     page.update_countdown()
     assert "limit ended" in page.countdown.text() and page.countdown.property("overdue")
+    assert bar.value() == 0 and bar.text() == "limit of 90 min passed"
+    assert bar.property("level") == "over"
+    shoot(page, "bedside-thaw-bar-over.png")
+    for minutes, left, level in ((45, 45, "soon"), (67, 23, "soon"), (68, 22, "urgent")):
+        CLOCK.set(utc_of(thawed) + timedelta(minutes=minutes))
+        page.update_countdown()
+        assert (bar.text(), bar.property("level")) == (f"{left} of 90 min left", level)
+    shoot_sizes(page, "bedside-thaw-bar-urgent")
     CLOCK.set(utc_of(thawed) + timedelta(minutes=20))
     page.update_countdown()
     assert "Infuse within 70 min" in page.countdown.text()
     assert not page.countdown.property("overdue")
+    assert bar.text() == "70 of 90 min left" and bar.property("level") == "ok"
+    shoot_sizes(page, "bedside-thaw-bar")
     CLOCK.set(utc_of(thawed))
 
     # This patient's hospital number (ISBT 128 data structure 025) and the bag: checked.
