@@ -495,9 +495,17 @@ def test_home_of_qa_with_an_excursion_waiting(
     counts = {stage: int(label.text()) for stage, label in page.count_labels.items()}
     assert counts[CaseStage.ENROLLED] == 1 and counts[CaseStage.QC_PENDING_RELEASE] == 1
     assert sum(counts.values()) == 5
+    # The pipeline chart: each stage's bar as long as its share of the busiest stage.
+    busiest = max(counts.values())
+    for stage, bar in page.stage_bars.items():
+        assert (bar.value(), bar.maximum()) == (counts[stage], busiest)
+        assert bar.isVisible()
     assert "Asha Quality" in page.greeting.text() and "Quality assurance" in page.greeting.text()
     assert _leaks(every_text(page)) == []
     _screenshot(page, "home-qa", demo.database.backend)
+    for width, height in ((1280, 800), (1920, 1080)):  # the page area of such a window
+        page.resize(width - 260, height - 80)
+        _screenshot(page, f"home-qa-pipeline-{width}", demo.database.backend)
 
     item = page.work.item(0)
     rect = page.work.visualItemRect(item)
