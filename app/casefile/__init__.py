@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from app.casefile.cold_chain import ColdChainVerdict
 from app.casefile.enrolment_form import Choice, EnrolmentForm, enrolment_form
-from app.casefile.history import CaseDetail, GenealogyNode, case_detail, case_detail_in
+from app.casefile.history import (
+    CaseDetail,
+    CaseLimits,
+    GenealogyNode,
+    case_detail,
+    case_detail_in,
+)
 from app.casefile.queries import (
     PAGE_SIZE,
     CasePage,
@@ -74,6 +80,7 @@ __all__ = [
     "BatchRecordScreen",
     "BedsideScreen",
     "CaseDetail",
+    "CaseLimits",
     "CasePage",
     "CaseRow",
     "CaseStage",
