@@ -348,7 +348,11 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert deviation.kind == "scan_mismatch"
     assert page.refused_scan is not None and page.refused_scan == deviation.scan_id
 
-    qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
+    assert "(F12)" in page.acknowledge.text()
+    qtbot.keyClick(page.acknowledge, Qt.Key.Key_Return)  # Enter, which ends every scan: no
+    assert page.mismatch.isVisible()
+    page.activateWindow()
+    qtbot.keyClick(page, Qt.Key.Key_F12)  # F12 acknowledges, as on the scan station
     qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
     assert page.scan_field.isEnabled()
     # The acknowledgement is on record: who, which refused scan, which deviation.

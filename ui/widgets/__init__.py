@@ -27,7 +27,12 @@ if TYPE_CHECKING:
         unbroken,
     )
     from ui.widgets.paged_model import PagedTableModel
-    from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorded_text
+    from ui.widgets.scan_alarm import (
+        RefusalAcknowledgement,
+        ScanAlarm,
+        f12_acknowledges,
+        not_recorded_text,
+    )
     from ui.widgets.scanner_input import ScanField
     from ui.widgets.sounds import Sounds, multimedia_available
     from ui.widgets.temperature_plot import TemperaturePlot
@@ -51,6 +56,7 @@ __all__ = [
     "describe",
     "din_text",
     "escape",
+    "f12_acknowledges",
     "fit_height",
     "local_time",
     "message_line",

@@ -10,8 +10,10 @@ receipt drive it with their own button and words, the case work pages through `S
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -28,7 +30,7 @@ from ui.tasks import TaskRunner
 from ui.widgets.messages import describe
 from ui.widgets.page_parts import message_line, show_message
 
-ACKNOWLEDGE_TEXT = "Acknowledge"
+ACKNOWLEDGE_TEXT = "Acknowledge (F12)"
 RECORDING_TEXT = "Recording the acknowledgement…"
 
 
@@ -39,6 +41,16 @@ def not_recorded_text(error: BaseException) -> str:
         f"✖ Your acknowledgement was not recorded — {title}: {text} "
         "The screen stays blocked: acknowledge again."
     )
+
+
+def f12_acknowledges(banner: QWidget, acknowledge: Callable[[], object]) -> QShortcut:
+    """F12 acknowledges the alarm ``banner`` shows, from anywhere in its window, while it is
+    shown (a hidden banner's shortcut, e.g. on another page, does not fire). Never Enter,
+    which every scan ends with."""
+    shortcut = QShortcut(QKeySequence(Qt.Key.Key_F12), banner)
+    shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+    shortcut.activated.connect(acknowledge)
+    return shortcut
 
 
 class RefusalAcknowledgement(QObject):
@@ -142,6 +154,7 @@ class ScanAlarm(QFrame):
         self.flow = RefusalAcknowledgement(database, actor, runner, self.button)
         self.flow.recorded.connect(self._lift)
         self.flow.not_recorded.connect(self._not_recorded)
+        self.f12 = f12_acknowledges(self, self.acknowledge)
         self.hide()
 
     @property
