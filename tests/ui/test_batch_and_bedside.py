@@ -247,6 +247,9 @@ def test_batch_record_start_scan_record_and_verify(
     assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
     assert page.alarm.scan_id == refused[0].scan_id
     assert acknowledgements(demo, refused[0].scan_id) == []
+    assert page.alarm.property("kind") == "wrong"  # a wrong item: the red STOP
+    assert page.alarm.text.text().startswith("✖ SCAN DOES NOT MATCH — STOP.")
+    shoot_sizes(page, "batch-scan-wrong-item")
 
     # The acknowledgement must be on record: when it cannot be written the screen stays blocked.
     def unavailable(*_args: Any, **_kwargs: Any) -> None:
@@ -289,6 +292,10 @@ def test_batch_record_start_scan_record_and_verify(
     click(qtbot, page.record_button)
     settle(qtbot, runner)
     assert page.alarm.active and "not valid text" in page.alarm.text.text()
+    # Amber "could not read — scan again", not the red STOP of a wrong item.
+    assert page.alarm.property("kind") == "unreadable"
+    assert page.alarm.text.text().startswith("⚠ COULD NOT READ — scan again.")
+    shoot_sizes(page, "batch-scan-could-not-read")
     [junk] = [s for s in _scans_for(demo, "step receipt") if s.outcome.value == "unreadable"]
     assert junk.raw_text == f"={bag.din}\\udcff" and page.alarm.scan_id == junk.id
     assert (

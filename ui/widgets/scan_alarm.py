@@ -28,7 +28,7 @@ from app.core import Actor, Database
 from app.scanning import ScanAcknowledgement, acknowledge_scan_refusal
 from ui.tasks import TaskRunner
 from ui.widgets.messages import describe
-from ui.widgets.page_parts import message_line, show_message
+from ui.widgets.page_parts import message_line, restyle, show_message
 
 ACKNOWLEDGE_TEXT = "Acknowledge (F12)"
 RECORDING_TEXT = "Recording the acknowledgement…"
@@ -173,16 +173,30 @@ class ScanAlarm(QFrame):
         return self.flow.acknowledgement
 
     def raise_alarm(
-        self, heading: str, reasons: tuple[str, ...], scan_id: uuid.UUID | None = None
+        self,
+        heading: str,
+        reasons: tuple[str, ...],
+        scan_id: uuid.UUID | None = None,
+        *,
+        unreadable: bool = False,
     ) -> None:
         """Show ``heading`` and every reason, sound the bell, take the focus.
 
         ``scan_id`` names the refused scan on record, against which the acknowledgement is
         recorded (None when no scan was recorded: then there is nothing to record).
+        ``unreadable``: the scan was no code at all: an amber "could not read — scan again"
+        instead of the red STOP of a wrong item (acknowledged and recorded all the same).
         """
         self.flow.expect(scan_id)
         self.problem.hide()
-        self.text.setText("✖ " + heading + "\n" + "\n".join(f"• {r}" for r in reasons))
+        kind = "unreadable" if unreadable else "wrong"
+        if self.property("kind") != kind:
+            for widget in (self, self.text, self.button):
+                restyle(widget, kind=kind)
+        if unreadable:
+            heading = "COULD NOT READ — scan again. The unread scan is on record; nothing else was."
+        sign = "⚠ " if unreadable else "✖ "
+        self.text.setText(sign + heading + "\n" + "\n".join(f"• {r}" for r in reasons))
         self.show()
         QApplication.beep()
         self.button.setFocus()
