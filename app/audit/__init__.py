@@ -21,6 +21,7 @@ from app.audit.reconciliation import (
     reconcile_records,
     reconcile_scope,
 )
+from app.audit.wording import FieldChange, field_label
 
 __all__ = [
     "PAGE_SIZE",
@@ -28,11 +29,13 @@ __all__ = [
     "AuditEventPage",
     "AuditExport",
     "AuditFilter",
+    "FieldChange",
     "Reconciliation",
     "RecordMismatch",
     "audited_record_types",
     "export_audit_csv",
     "export_audit_pdf",
+    "field_label",
     "reconcile_cases",
     "reconcile_database",
     "reconcile_records",

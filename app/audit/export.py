@@ -212,9 +212,36 @@ def _text(value: str, size: float = 7.5, *, font: str = FONT) -> Paragraph:
     return Paragraph(_escape(value), _style(size, font=font))
 
 
-PDF_COLUMNS = ("Seq", "Time (UTC)", "User · station", "Action", "Record", "Reason")
-WIDTHS = (38.0, 96.0, 150.0, 132.0, 168.0)
+PDF_COLUMNS = (
+    "Seq",
+    "Time (UTC)",
+    "User · station",
+    "Action",
+    "Record",
+    "Reason",
+    "Old → new values",
+)
+WIDTHS = (30.0, 62.0, 104.0, 82.0, 104.0, 110.0)
 COLUMN_WIDTHS = [*WIDTHS, CONTENT_WIDTH - sum(WIDTHS)]
+MAX_VALUE_CHARACTERS = 160
+"""A value longer than this (a label's ZPL, a scanned text) is cut in the PDF (the CSV has it)."""
+
+
+def _cut(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_VALUE_CHARACTERS else f"{flat[:MAX_VALUE_CHARACTERS]}…"
+
+
+def _values_cell(entry: AuditEntry) -> Paragraph:
+    """Each field on its own line: ``Label: old → new`` (a new record shows only its values)."""
+    lines = []
+    for change in entry.readable:
+        label = f"<b>{_escape(change.label)}</b>"
+        if change.old_stored is None and not entry.old_values:
+            lines.append(f"{label}: {_escape(_cut(change.new))}")
+        else:
+            lines.append(f"{label}: {_escape(_cut(change.old))} → {_escape(_cut(change.new))}")
+    return Paragraph("<br/>".join(lines) or "—", _style(6.5))
 
 
 def _pdf_row(entry: AuditEntry) -> list[Any]:
@@ -225,11 +252,12 @@ def _pdf_row(entry: AuditEntry) -> list[Any]:
     user = f"{_escape(entry.who)}<br/><font color='#4b5563'>{_escape(entry.station)}</font>"
     return [
         str(entry.seq),
-        _utc(entry.at).removesuffix(" UTC"),
+        Paragraph(_utc(entry.at).removesuffix(" UTC").replace(" ", "<br/>", 1), _style()),
         Paragraph(user, _style()),
         _text(entry.action),
         Paragraph(record, _style()),
         _text(entry.reason or "—"),
+        _values_cell(entry),
     ]
 
 
@@ -261,7 +289,7 @@ def _tables(entries: Iterable[AuditEntry], counter: list[int]) -> Iterator[Flowa
             yield _table(rows)
             rows = []
     if rows or counter[0] == 0:
-        yield _table(rows or [["", "", _text("No events match the filter."), "", "", ""]])
+        yield _table(rows or [["", "", _text("No events match the filter."), "", "", "", ""]])
 
 
 def _header(audit_filter: AuditFilter, scope: str, actor: Actor, at: datetime) -> list[Flowable]:
@@ -269,7 +297,12 @@ def _header(audit_filter: AuditFilter, scope: str, actor: Actor, at: datetime) -
         ("Filter", audit_filter.describe()),
         ("Events shown", f"{scope}, oldest first"),
         ("Exported", f"{_utc(at)} by {actor.full_name} ({actor.username}) at {actor.station}"),
-        ("Values", "Old and new values of each event are in the CSV export of the same filter."),
+        (
+            "Values",
+            "Old → new values in words: people by name, fields by label, digests and record ids "
+            "shortened, long values cut. The CSV export of the same filter holds every value "
+            "exactly as stored.",
+        ),
     ]
     cells = [[_text(key, 8.5, font=BOLD), _text(value, 8.5)] for key, value in facts]
     table = Table(cells, colWidths=[30 * mm, CONTENT_WIDTH - 30 * mm], hAlign="LEFT")

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
 from app.audit.case_records import case_record_keys
+from app.audit.wording import FieldChange, readable_changes
 from app.core import (
     IDENTITY_ERASED,
     Actor,
@@ -197,6 +198,8 @@ class AuditEntry:
     reason: str | None
     old_values: dict[str, Any]
     new_values: dict[str, Any]
+    readable: tuple[FieldChange, ...] = ()
+    """Each field by its label with its old and new value in words (people by name)."""
 
     @property
     def who(self) -> str:
@@ -416,6 +419,8 @@ def _entry(row: Any, people: dict[str, str], shown: _Shown) -> AuditEntry:
         name = SYSTEM_NAME
     else:
         name = people.get(row.user_id, row.username or "unknown user")
+    old_values = shown.values(row.old_values, row.record_type, row.record_id)
+    new_values = shown.values(row.new_values, row.record_type, row.record_id)
     return AuditEntry(
         seq=row.seq,
         at=row.at,
@@ -426,8 +431,11 @@ def _entry(row: Any, people: dict[str, str], shown: _Shown) -> AuditEntry:
         record_type=row.record_type,
         record_id=row.record_id,
         reason=row.reason,
-        old_values=shown.values(row.old_values, row.record_type, row.record_id),
-        new_values=shown.values(row.new_values, row.record_type, row.record_id),
+        old_values=old_values,
+        new_values=new_values,
+        readable=readable_changes(
+            row.record_type, old_values, new_values, people, record_type_name
+        ),
     )
 
 

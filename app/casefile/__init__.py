@@ -13,7 +13,13 @@ from app.casefile.exceptions import (
     clinic_alerts,
     release_exceptions,
 )
-from app.casefile.history import CaseDetail, GenealogyNode, case_detail, case_detail_in
+from app.casefile.history import (
+    CaseDetail,
+    CaseLimits,
+    GenealogyNode,
+    case_detail,
+    case_detail_in,
+)
 from app.casefile.lookups import din_of, latest_bedside_check, unit_by_din
 from app.casefile.queries import (
     PAGE_SIZE,
@@ -82,6 +88,7 @@ __all__ = [
     "BatchRecordScreen",
     "BedsideScreen",
     "CaseDetail",
+    "CaseLimits",
     "CasePage",
     "CaseRow",
     "CaseStage",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
@@ -29,7 +30,7 @@ from app.journey import (
 )
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import SideState, UnitKind, UnitStatus
-from db.models import Case, Unit, UnitParent
+from db.models import Case, Product, Unit, UnitParent
 
 __all__ = [
     "CaseDetail",
@@ -68,6 +69,16 @@ class GenealogyNode:
 
 
 @dataclass(frozen=True)
+class CaseLimits:
+    """The product's time limits the vein-to-vein chart draws, and the final bags' expiry."""
+
+    collection_to_receipt_hours: float | None = None
+    post_thaw_minutes: int | None = None
+    expires_at: datetime | None = None
+    """The earliest expiry of the case's final product bags (None before there are any)."""
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     """Everything the case screen shows about one case."""
 
@@ -76,6 +87,7 @@ class CaseDetail:
     genealogy: tuple[GenealogyNode, ...]
     look_alikes: tuple[LookAlike, ...] = ()
     """Active cases at the same site whose identifiers (or patient) could be taken for these."""
+    limits: CaseLimits = CaseLimits()
 
     @property
     def look_alike_warning(self) -> str:
@@ -145,4 +157,19 @@ def case_detail_in(session: Session, actor: Actor, case_id: uuid.UUID) -> CaseDe
         timeline=build_timeline(session, case),
         genealogy=_genealogy(session, case),
         look_alikes=look_alikes(session, case, with_identity=may_see_identity(actor)),
+        limits=_limits(session, case),
+    )
+
+
+def _limits(session: Session, case: Case) -> CaseLimits:
+    product = session.get(Product, case.product_id)
+    expiry = session.scalar(
+        select(func.min(Unit.expires_at)).where(
+            Unit.case_id == case.id, Unit.expires_at.is_not(None)
+        )
+    )
+    return CaseLimits(
+        collection_to_receipt_hours=product.max_hours_collection_to_receipt if product else None,
+        post_thaw_minutes=product.post_thaw_minutes if product else None,
+        expires_at=expiry,
     )

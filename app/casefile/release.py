@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from app.casefile.queries import visible_case, visible_cases
 from app.coldchain import LoggerFileView, logger_file_view
 from app.core import Actor, Database, coi_text
+from app.journey import review_sets
 from app.quality import DeviationView, deviation_view, signatures_of
 from db.enums import (
     CaseStage,
@@ -140,7 +141,12 @@ def qc_signatures(
 def qc_signature_lines(session: Session, case: Case) -> dict[uuid.UUID, tuple[str, ...]]:
     """The signatures on each QC result of ``case``, by result, read in the caller's session."""
     rows = session.scalars(select(QcResult).where(QcResult.case_id == case.id))
-    return {row.id: _manifestations(session, row) for row in rows}
+    lines = {row.id: _manifestations(session, row) for row in rows}
+    for signature, covered in review_sets(session, case.id):
+        shared = f"{signature.manifestation} (one signature over {len(covered)} results)"
+        for row in covered:
+            lines[row.id] = (*lines.get(row.id, ()), shared)
+    return lines
 
 
 def release_record(database: Database, actor: Actor, case_id: uuid.UUID) -> ReleaseRecord | None:

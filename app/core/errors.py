@@ -109,11 +109,14 @@ class ScanMismatch(CoiError):
         reasons: tuple[str, ...] = (),
         scan_id: uuid.UUID | None = None,
         deviation_number: str | None = None,
+        unreadable: bool = False,
     ) -> None:
         super().__init__(message)
         self.reasons = reasons
         self.scan_id = scan_id
         self.deviation_number = deviation_number
+        self.unreadable = unreadable
+        """True when the text was no code at all (scan again), not a code of the wrong item."""
 
 
 class RecordsTampered(CoiError):

@@ -48,6 +48,7 @@ from app.journey.qc import (
     qc_results_of_case,
     review_qc_result,
 )
+from app.journey.qc_review import review_qc_results, review_sets
 from app.journey.records import record_stage, units_of_case
 from app.journey.release import certify_release, checklist_of, release_checklist
 from app.journey.shipment_state import blocking_reasons, shipment_units
@@ -170,6 +171,8 @@ __all__ = [
     "release_checklist",
     "released_out_of_specification",
     "review_qc_result",
+    "review_qc_results",
+    "review_sets",
     "set_case_side_state",
     "shipment_units",
     "shipment_view",

@@ -231,7 +231,7 @@ def correct_qc_result(  # noqa: PLR0917 - the test, its new value and the reason
     return view
 
 
-def _refuse_replaced(session: Session, row: QcResult, doing: str) -> None:
+def refuse_replaced(session: Session, row: QcResult, doing: str) -> None:
     if _is_replaced(session, row):
         raise ValidationFailed(
             f"This QC result ({_value_text(row)}) was replaced by a correction: {doing} the "
@@ -246,7 +246,7 @@ def review_qc_result(
     require_role(actor, Role.QA, doing="review QC results")
     with UnitOfWork(database, actor) as uow:
         row = load(uow.session, QcResult, result_id, "QC result")
-        _refuse_replaced(uow.session, row, "review")
+        refuse_replaced(uow.session, row, "review")
         if row.reviewed_by_id is not None:
             raise ValidationFailed("This QC result is already reviewed.")
         if row.entered_by_id == actor.user_id:
@@ -269,7 +269,7 @@ def approve_qc_exception(
         raise ValidationFailed("State the justification for the exception.")
     with UnitOfWork(database, actor) as uow:
         row = load(uow.session, QcResult, result_id, "QC result")
-        _refuse_replaced(uow.session, row, "approve an exception on")
+        refuse_replaced(uow.session, row, "approve an exception on")
         spec = load(uow.session, QcSpecification, row.specification_id, "QC specification")
         if row.outcome is not QcOutcome.PENDING or not spec.may_be_pending_at_release:
             raise ValidationFailed(

@@ -12,11 +12,14 @@ from app.quality.deviations import (
 )
 from app.quality.signatures import (
     SignatureView,
+    set_digest,
     sign,
+    sign_together,
     signature_digest,
     signatures_of,
     signed_values,
     values_digest,
+    verify_set_signature,
     verify_signature,
 )
 
@@ -28,10 +31,13 @@ __all__ = [
     "deviations_of_case",
     "open_deviation",
     "raise_deviation",
+    "set_digest",
     "sign",
+    "sign_together",
     "signature_digest",
     "signatures_of",
     "signed_values",
     "values_digest",
+    "verify_set_signature",
     "verify_signature",
 ]

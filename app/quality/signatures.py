@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -103,6 +103,83 @@ def signature_digest(
     return values_digest(str(model.__tablename__), content, canonical=True)
 
 
+def _reauthenticate(uow: UnitOfWork, password: str) -> None:
+    """The acting person may sign and typed their password again (else nothing is kept)."""
+    actor = uow.actor
+    if actor.user_id is None:
+        raise NotPermitted("Only a signed-in person can sign a record.")
+    if actor.has_role(Role.ADMIN) and len(actor.roles) == 1:
+        raise NotPermitted("Administrators manage the system; they do not sign GMP records.")
+    signer = ensure_may_sign_in(uow.session.get(User, actor.user_id))
+    if not verify_password(signer.password_hash, password):
+        # Nothing of this transaction is kept; the failure is counted in a transaction of its own.
+        uow.session.rollback()
+        refuse_wrong_password(uow.database, actor.user_id, actor.username, actor.station)
+
+
+def set_digest(records: Sequence[Base], meaning: SignatureMeaning, set_type: str) -> str:
+    """The digest of one signature over several records: each record's table, key and the
+    digest its own ``meaning`` signature would hold, sorted by table and key."""
+    listed = sorted(
+        [type(record).__tablename__, record_key(record), record_digest(record, meaning)]
+        for record in records
+    )
+    return values_digest(set_type, {"records": listed})
+
+
+def sign_together(
+    uow: UnitOfWork,
+    records: Sequence[Base],
+    meaning: SignatureMeaning,
+    password: str,
+    *,
+    set_type: str,
+    set_id: str,
+    listing: str,
+    signature_id: uuid.UUID | None = None,
+    signed_at: datetime | None = None,
+) -> SignatureView:
+    """One signature over several records after one re-entry of the password.
+
+    The signature names the set (``set_type``/``set_id``, e.g. a case's QC review), its comment
+    lists each record as the signer saw it (the manifestation), and its digest covers every
+    record's signed content (:func:`set_digest`), so a change to any of them after signing shows
+    the signature broken (:func:`verify_set_signature`). ``signature_id`` may be chosen first
+    so the records' audit events can name the signature that covers them, and ``signed_at``
+    so the records can carry the moment of the signature that covers them.
+    """
+    if not records:
+        raise ValidationFailed("Choose at least one record to sign.")
+    if not isinstance(meaning, SignatureMeaning):
+        raise ValidationFailed(f"{meaning!r} is not a signature meaning.")
+    _reauthenticate(uow, password)
+    uow.flush()  # the digest covers the records as they will be committed
+    actor = uow.actor
+    assert actor.user_id is not None  # _reauthenticate refused anyone else
+    signature = Signature(
+        id=signature_id or uuid.uuid4(),
+        signer_id=actor.user_id,
+        signer_name=actor.full_name,
+        signer_username=actor.username,
+        signed_at=signed_at or utc_now(),
+        meaning=meaning,
+        record_type=set_type,
+        record_id=set_id,
+        record_digest=set_digest(records, meaning, set_type),
+        comment=listing,
+        station=actor.station,
+    )
+    uow.add(signature, action="sign", reason=listing)
+    uow.flush()
+    return _view(signature, intact=True)
+
+
+def verify_set_signature(signature: Signature, records: Sequence[Base]) -> SignatureView:
+    """A signature over several records, intact only if every one still has its signed digest."""
+    digest = set_digest(records, signature.meaning, signature.record_type)
+    return _view(signature, intact=signature.record_digest == digest)
+
+
 def sign(
     uow: UnitOfWork,
     record: Base,
@@ -113,17 +190,10 @@ def sign(
 ) -> SignatureView:
     """Sign ``record`` as the acting user after re-entry of their password."""
     actor = uow.actor
-    if actor.user_id is None:
-        raise NotPermitted("Only a signed-in person can sign a record.")
-    if actor.has_role(Role.ADMIN) and len(actor.roles) == 1:
-        raise NotPermitted("Administrators manage the system; they do not sign GMP records.")
     if not isinstance(meaning, SignatureMeaning):
         raise ValidationFailed(f"{meaning!r} is not a signature meaning.")
-    signer = ensure_may_sign_in(uow.session.get(User, actor.user_id))
-    if not verify_password(signer.password_hash, password):
-        # Nothing of this transaction is kept; the failure is counted in a transaction of its own.
-        uow.session.rollback()
-        refuse_wrong_password(uow.database, actor.user_id, actor.username, actor.station)
+    _reauthenticate(uow, password)
+    assert actor.user_id is not None  # _reauthenticate refused anyone else
     uow.flush()  # the digest covers the record as it will be committed
     signature = Signature(
         signer_id=actor.user_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.reports.archive import ArchivePart, CaseArchive, build_archive
 from app.reports.certificate import certificate_pdf, save_certificate
 from app.reports.custody_report import RenderedReport, custody_report_pdf, save_custody_report
+from app.reports.excursion import save_excursion_report
 from app.reports.fhir_export import FhirExport, build_bundle, save_fhir_bundle
 from app.reports.saving import SavedFile
 
@@ -21,5 +22,6 @@ __all__ = [
     "custody_report_pdf",
     "save_certificate",
     "save_custody_report",
+    "save_excursion_report",
     "save_fhir_bundle",
 ]

@@ -419,6 +419,7 @@ def refuse_scan(
         reasons=refusal.reasons,
         scan_id=refusal.scan_id,
         deviation_number=refusal.deviation_number,
+        unreadable=problem is not None,
     )
 
 

@@ -116,13 +116,29 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
         changes.item(r, 0).text(): (changes.item(r, 1).text(), changes.item(r, 2).text())
         for r in range(changes.rowCount())
     }
-    assert fields["disposition"] == ("—", "accept")
+    # Fields by their label, people by name, never a user id or column name.
+    assert fields["Disposition"] == ("—", "accept")
+    assert fields["Dispositioned by"] == ("—", "Asha Quality")
+    assert "dispositioned_by_id" not in fields
+    tips = {}
+    for r in range(changes.rowCount()):
+        label, new = changes.item(r, 0), changes.item(r, 2)
+        assert label is not None and new is not None
+        tips[label.text()] = (label.toolTip(), new.toolTip())
+    assert tips["Dispositioned by"] == (
+        "As stored: dispositioned_by_id",
+        f"As stored: {qa.user_id}",
+    )
     assert page.detail.record_trail.isEnabled()
     assert [label.text() for label in page.findChildren(QLabel, "errorMessage")
             if label.isVisible()] == []  # fmt: skip
 
     SCREENS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SCREENS / "audit-trail.png"))
+    for width, height in ((1280, 800), (1920, 1080)):  # the values in words at both sizes
+        window.resize(width, height)
+        QApplication.processEvents()
+        assert window.grab().save(str(SCREENS / f"audit-trail-values-{width}.png"))
 
     # "Trail of this record" narrows the list to the logger file's own events.
     qtbot.mouseClick(page.detail.record_trail, Qt.MouseButton.LeftButton)
@@ -267,6 +283,14 @@ def test_exports_through_the_save_dialog_are_recorded(
     subprocess.run(["pdftoppm", "-r", "100", "-png", "-f", "1", "-l", "1", str(pdf), str(stem)],
                    check=True)  # fmt: skip
     assert list(PDF_PAGES.glob(f"{stem.name}*.png"))
+    # The values are in the PDF, in words: the signer by name, the digest shortened and labelled.
+    cells = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(cells.split())
+    assert "Signed by: Asha Quality" in flat and "Signer username: asha.qa" in flat
+    assert "Signed record digest: SHA-256 " in flat
+    assert "signer_id" not in flat and "record_digest" not in flat
 
     with trail.database.read_session() as session:
         recorded = list(

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDoubleSpinBox,
     QSpinBox,
@@ -62,7 +63,7 @@ from ui.pages.batch_record.parameter_form import (
     parameter_label,
     parse_number_list,
 )
-from ui.pages.bedside.page import BedsidePage, post_thaw_status
+from ui.pages.bedside.page import BedsidePage, post_thaw_status, thaw_bar_level
 from ui.pages.scan_station.page import ScanStation
 from ui.tasks.runner import TaskRunner
 from ui.widgets import utc_of
@@ -109,6 +110,26 @@ def bag_of(demo: Any, case: CaseView, kind: UnitKind, username: str) -> UnitView
 
 
 # ---------------------------------------------------------------- pure helpers
+
+
+def shoot_sizes(page: QWidget, name: str) -> None:
+    """Screenshots of ``page`` in the page area of a 1280 × 800 and a 1920 × 1080 window."""
+    before = page.size()
+    for width, height in ((1280, 800), (1920, 1080)):
+        page.resize(width - 260, height - 80)
+        QApplication.processEvents()
+        shoot(page, f"{name}-{width}.png")
+    page.resize(before)
+
+
+def test_thaw_bar_levels() -> None:
+    assert thaw_bar_level(-1, 90) == "over"
+    assert thaw_bar_level(90 * 60, 90) == "ok"
+    assert thaw_bar_level(45 * 60 + 1, 90) == "ok"
+    assert thaw_bar_level(45 * 60, 90) == "soon"  # half left: no longer "ok"
+    assert thaw_bar_level(22.5 * 60, 90) == "urgent"  # a quarter left
+    assert thaw_bar_level(0, 90) == "urgent"
+    assert thaw_bar_level(10, 0) == "urgent"  # no limit to share
 
 
 def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
@@ -227,6 +248,9 @@ def test_batch_record_start_scan_record_and_verify(
     assert len(refused) == 1 and "WRONG PATIENT" in refused[0].description
     assert page.alarm.scan_id == refused[0].scan_id
     assert acknowledgements(demo, refused[0].scan_id) == []
+    assert page.alarm.property("kind") == "wrong"  # a wrong item: the red STOP
+    assert page.alarm.text.text().startswith("✖ SCAN DOES NOT MATCH — STOP.")
+    shoot_sizes(page, "batch-scan-wrong-item")
 
     # The acknowledgement must be on record: when it cannot be written the screen stays blocked.
     def unavailable(*_args: Any, **_kwargs: Any) -> None:
@@ -245,7 +269,9 @@ def test_batch_record_start_scan_record_and_verify(
     assert acknowledgements(demo, refused[0].scan_id) == []
     shoot(page, "batch-acknowledgement-not-recorded.png")
 
-    click(qtbot, page.alarm.button)
+    assert page.alarm.button.text() == "Acknowledge (F12)"
+    page.activateWindow()
+    qtbot.keyClick(page, Qt.Key.Key_F12)  # F12 acknowledges on every page with an alarm
     settle(qtbot, runner)
     assert not page.alarm.active and page.body.isEnabled()
     assert acknowledgements(demo, refused[0].scan_id) == [
@@ -267,6 +293,10 @@ def test_batch_record_start_scan_record_and_verify(
     click(qtbot, page.record_button)
     settle(qtbot, runner)
     assert page.alarm.active and "not valid text" in page.alarm.text.text()
+    # Amber "could not read — scan again", not the red STOP of a wrong item.
+    assert page.alarm.property("kind") == "unreadable"
+    assert page.alarm.text.text().startswith("⚠ COULD NOT READ — scan again.")
+    shoot_sizes(page, "batch-scan-could-not-read")
     [junk] = [s for s in _scans_for(demo, "step receipt") if s.outcome.value == "unreadable"]
     assert junk.raw_text == f"={bag.din}\\udcff" and page.alarm.scan_id == junk.id
     assert (
@@ -547,14 +577,28 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     settle(qtbot, runner)
     assert "already recorded" in page.error_message.text()
 
-    # The post-thaw countdown past the limit, and within it (the clock moved, not slept).
+    # The post-thaw countdown past the limit, and within it (the clock moved, not slept); the
+    # bar empties as the limit nears and its colour and words say how near.
+    bar = page.thaw_bar
+    assert bar.isVisible() and (bar.maximum(), bar.value()) == (90 * 60, 90 * 60)
+    assert bar.text() == "90 of 90 min left" and bar.property("level") == "ok"
     CLOCK.set(utc_of(thawed) + timedelta(minutes=100))
     page.update_countdown()
     assert "limit ended" in page.countdown.text() and page.countdown.property("overdue")
+    assert bar.value() == 0 and bar.text() == "limit of 90 min passed"
+    assert bar.property("level") == "over"
+    shoot(page, "bedside-thaw-bar-over.png")
+    for minutes, left, level in ((45, 45, "soon"), (67, 23, "soon"), (68, 22, "urgent")):
+        CLOCK.set(utc_of(thawed) + timedelta(minutes=minutes))
+        page.update_countdown()
+        assert (bar.text(), bar.property("level")) == (f"{left} of 90 min left", level)
+    shoot_sizes(page, "bedside-thaw-bar-urgent")
     CLOCK.set(utc_of(thawed) + timedelta(minutes=20))
     page.update_countdown()
     assert "Infuse within 70 min" in page.countdown.text()
     assert not page.countdown.property("overdue")
+    assert bar.text() == "70 of 90 min left" and bar.property("level") == "ok"
+    shoot_sizes(page, "bedside-thaw-bar")
     CLOCK.set(utc_of(thawed))
 
     # This patient's hospital number (ISBT 128 data structure 025) and the bag: checked.

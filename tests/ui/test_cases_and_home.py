@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Table, select, update
 
 from app.access.users import authenticate
+from app.casefile import CaseLimits
 from app.casefile.cold_chain import ColdChainVerdict
 from app.core.actor import Actor
 from app.demo.journey import JourneyDriver
@@ -42,6 +43,8 @@ from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdic
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
 from tests.support.readers import reader
 from ui.pages.cases.detail import cold_chain_line, cold_chain_tone
+from ui.pages.cases.journey_chart import Milestone, limit_words
+from ui.pages.cases.journey_chart import limits as chart_limits
 from ui.pages.cases.page import CasesPage, CaseTableModel
 from ui.pages.home.page import HomePage
 from ui.shell.style import apply_style
@@ -399,6 +402,21 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
     )
     _screen(page, "case-timeline", demo.database.backend)
 
+    # The vein-to-vein chart: every stage reached on a time axis, the product's limits met.
+    chart = page.detail.chart
+    assert chart.isVisible()
+    stages = [point.stage for point in chart.points]
+    assert stages[0] is CaseStage.ENROLLED and stages[-1] is CaseStage.INFUSED
+    assert [p.at for p in chart.points] == sorted(p.at for p in chart.points)
+    assert len(set(stages)) == len(stages)
+    words = [limit_words(limit) for limit in chart.limits]
+    assert any(w.startswith("Collection → receipt ≤ ") and w.endswith("✔ met") for w in words)
+    assert any(w.startswith("Infuse before expiry ") and w.endswith("✔ met") for w in words)
+    assert chart.toolTip() == "\n".join(words)
+    for width, height in ((1280, 800), (1920, 1080)):
+        page.resize(width - 260, height - 80)
+        _screenshot(page, f"case-journey-chart-{width}", demo.database.backend)
+
 
 def test_a_signature_on_a_record_changed_after_signing_shows_broken(
     qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
@@ -495,9 +513,17 @@ def test_home_of_qa_with_an_excursion_waiting(
     counts = {stage: int(label.text()) for stage, label in page.count_labels.items()}
     assert counts[CaseStage.ENROLLED] == 1 and counts[CaseStage.QC_PENDING_RELEASE] == 1
     assert sum(counts.values()) == 5
+    # The pipeline chart: each stage's bar as long as its share of the busiest stage.
+    busiest = max(counts.values())
+    for stage, bar in page.stage_bars.items():
+        assert (bar.value(), bar.maximum()) == (counts[stage], busiest)
+        assert bar.isVisible()
     assert "Asha Quality" in page.greeting.text() and "Quality assurance" in page.greeting.text()
     assert _leaks(every_text(page)) == []
     _screenshot(page, "home-qa", demo.database.backend)
+    for width, height in ((1280, 800), (1920, 1080)):  # the page area of such a window
+        page.resize(width - 260, height - 80)
+        _screenshot(page, f"home-qa-pipeline-{width}", demo.database.backend)
 
     item = page.work.item(0)
     rect = page.work.visualItemRect(item)
@@ -548,3 +574,23 @@ def test_a_look_alike_case_is_one_warning_line_in_the_case_header(
     assert "⚠ Look-alike case at this site — case CH " in header
     assert "same family name and date of birth" in header
     assert header.count("<br>") == 3  # status, sites, patient, and the one warning line
+
+
+def test_journey_chart_limits_say_met_open_or_passed() -> None:
+    t0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    collected = Milestone(CaseStage.COLLECTED, "Collected", t0)
+    limits_48h = CaseLimits(collection_to_receipt_hours=48)
+
+    def receipt(hours: float) -> tuple[Milestone, ...]:
+        at = t0 + timedelta(hours=hours)
+        return (collected, Milestone(CaseStage.RECEIVED_AT_MANUFACTURER, "Received", at))
+
+    (in_time,) = chart_limits(receipt(48), limits_48h, t0)  # the limit's own instant is inside
+    assert in_time.met is True and limit_words(in_time).endswith("✔ met")
+    (late,) = chart_limits(receipt(48 + 1 / 3600), limits_48h, t0)  # one second past
+    assert late.met is False and limit_words(late).endswith("✖ passed")
+    (open_,) = chart_limits((collected,), limits_48h, t0 + timedelta(hours=47))
+    assert open_.met is None and limit_words(open_).endswith(": open")
+    (missed,) = chart_limits((collected,), limits_48h, t0 + timedelta(hours=49))
+    assert missed.met is False  # not received and the limit has passed
+    assert chart_limits((collected,), CaseLimits(), t0) == []  # a product without the limit

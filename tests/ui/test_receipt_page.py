@@ -57,10 +57,10 @@ from tests.ui.fit import assert_fits_1280
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
-from ui.pages.receipt.temperature_plot import TemperaturePlot, merged_spans
 from ui.shell.style import apply_style
 from ui.tasks import HELPER
 from ui.tasks.runner import Task, TaskRunner
+from ui.widgets.temperature_plot import TemperaturePlot, merged_spans
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 WAIT_MS = 60_000
@@ -348,7 +348,11 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert deviation.kind == "scan_mismatch"
     assert page.refused_scan is not None and page.refused_scan == deviation.scan_id
 
-    qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
+    assert "(F12)" in page.acknowledge.text()
+    qtbot.keyClick(page.acknowledge, Qt.Key.Key_Return)  # Enter, which ends every scan: no
+    assert page.mismatch.isVisible()
+    page.activateWindow()
+    qtbot.keyClick(page, Qt.Key.Key_F12)  # F12 acknowledges, as on the scan station
     qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
     assert page.scan_field.isEnabled()
     # The acknowledgement is on record: who, which refused scan, which deviation.

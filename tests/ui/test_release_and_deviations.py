@@ -15,8 +15,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from app.access.users import authenticate, create_user
 from app.coldchain.storage import logger_files_of_shipment
@@ -41,6 +50,7 @@ from db.enums import (
     Role,
     SideState,
 )
+from db.models import AuditEvent
 from tests.support.readers import reader
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
@@ -554,6 +564,51 @@ def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     assert closed.closure == closure
 
 
+def plot_and_save_as(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    demo,
+    asha: DeviationsPage,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """QA looks at the trace beside the verdict and saves the report where she chooses."""
+    pending = asha.selected_pending()
+    assert pending is not None
+    qtbot.waitUntil(lambda: "readings against" in asha.plot_note.text(), timeout=60_000)
+    assert asha.plot.isVisible()
+    assert asha.plot.trace_line.xData is not None and len(asha.plot.trace_line.xData) > 0
+    assert asha.plot.excursion_regions  # the excursion QA decides on is drawn
+    for width, height in ((1280, 800), (1920, 1080)):  # the page area of such a window
+        asha.resize(width - 260, height - 80)
+        qtbot.wait(50)  # the plot and the tables lay out after the resize
+        assert asha.grab().save(str(ARTIFACTS / f"deviations-excursion-plot-{width}.png"))
+    asha.resize(*PAGE_SIZE)
+
+    chosen = tmp_path / "chosen" / "excursion"  # no suffix typed: .pdf is added
+    chosen.parent.mkdir()
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *_args: (str(chosen), "PDF"))
+    )
+    saver = asha.report_saver
+    assert saver.button.text() == "Save report as…" and saver.button.isEnabled()
+    qtbot.mouseClick(saver.button, Qt.MouseButton.LeftButton)
+    assert saver.progress.isVisible()  # busy while the report is drawn off the GUI thread
+    qtbot.waitUntil(lambda: saver.last_saved is not None, timeout=60_000)
+    settle(qtbot, runner)
+    saved = saver.last_saved
+    assert saved is not None and saved.path == chosen.with_suffix(".pdf")
+    assert saved.path.read_bytes().startswith(b"%PDF")
+    assert not saver.progress.isVisible()
+    assert saver.message.text().startswith(f"✔ Saved to {saved.path}")
+    with demo.database.read_session() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "print excursion report")
+        ).one()
+    assert (event.record_type, event.record_id) == ("logger_file", str(pending.logger.id))
+    assert saved.sha256 in event.new_values
+
+
 @pytest.mark.parametrize("decision", [Disposition.ACCEPT, Disposition.REJECT])
 def test_qa_dispositions_an_excursion_and_opens_its_report(
     qtbot: QtBot,
@@ -597,6 +652,8 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
     assert asha.last_report.is_relative_to(tmp_path)
     assert opened == [QUrl.fromLocalFile(str(asha.last_report))]
     screenshot(asha, f"deviations-excursion-{decision.value}")
+    if decision is Disposition.ACCEPT:
+        plot_and_save_as(qtbot, runner, demo, asha, monkeypatch, tmp_path)
 
     justification = (
         "Excursion of 20 min at 9.5 °C is within the validated stability data (STB-014)."

@@ -6,7 +6,12 @@ from __future__ import annotations
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.partner_exchange import PartnerExchange
 from ui.dialogs.printing import choose_printer_and_print
-from ui.dialogs.prompts import StatementDialog, ask_password, ask_statement
+from ui.dialogs.prompts import (
+    StatementDialog,
+    ask_password,
+    ask_password_for_list,
+    ask_statement,
+)
 from ui.dialogs.report_saving import ReportSaver
 from ui.dialogs.signing import SecondPersonDialog, ask_second_person
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
@@ -19,6 +24,7 @@ __all__ = [
     "StatementDialog",
     "VerifyReceiptDialog",
     "ask_password",
+    "ask_password_for_list",
     "ask_second_person",
     "ask_statement",
     "choose_printer_and_print",

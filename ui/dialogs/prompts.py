@@ -99,3 +99,17 @@ def ask_password(
         return dialog.password
     finally:
         dialog.deleteLater()
+
+
+def ask_password_for_list(
+    parent: QWidget, actor: Actor, meaning: SignatureMeaning, heading: str, items: Sequence[str]
+) -> str | None:
+    """The password of one signature over several records, each listed on its own line."""
+    listed = "<br>".join(f"• {escape(item)}" for item in items)
+    dialog = SignatureDialog(parent, actor, meaning.label, f"{escape(heading)}<br>{listed}")
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.password
+    finally:
+        dialog.deleteLater()

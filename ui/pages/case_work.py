@@ -198,6 +198,7 @@ class CaseWorkPage(QWidget):
                 "SCAN DOES NOT MATCH — STOP. Nothing was recorded; the refusal is on record.",
                 error.reasons or (error.message,),
                 error.scan_id,
+                unreadable=error.unreadable,
             )
             self._on_acknowledge = on_acknowledge
             self._update_enabled()

@@ -27,9 +27,15 @@ if TYPE_CHECKING:
         unbroken,
     )
     from ui.widgets.paged_model import PagedTableModel
-    from ui.widgets.scan_alarm import RefusalAcknowledgement, ScanAlarm, not_recorded_text
+    from ui.widgets.scan_alarm import (
+        RefusalAcknowledgement,
+        ScanAlarm,
+        f12_acknowledges,
+        not_recorded_text,
+    )
     from ui.widgets.scanner_input import ScanField
     from ui.widgets.sounds import Sounds, multimedia_available
+    from ui.widgets.temperature_plot import TemperaturePlot
     from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
     from ui.widgets.unsaved import typed_input
 
@@ -44,11 +50,13 @@ __all__ = [
     "ScanAlarm",
     "ScanField",
     "Sounds",
+    "TemperaturePlot",
     "cell",
     "count_text",
     "describe",
     "din_text",
     "escape",
+    "f12_acknowledges",
     "fit_height",
     "local_time",
     "message_line",

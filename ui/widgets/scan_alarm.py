@@ -10,8 +10,10 @@ receipt drive it with their own button and words, the case work pages through `S
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -26,9 +28,9 @@ from app.core import Actor, Database
 from app.scanning import ScanAcknowledgement, acknowledge_scan_refusal
 from ui.tasks import TaskRunner
 from ui.widgets.messages import describe
-from ui.widgets.page_parts import message_line, show_message
+from ui.widgets.page_parts import message_line, restyle, show_message
 
-ACKNOWLEDGE_TEXT = "Acknowledge"
+ACKNOWLEDGE_TEXT = "Acknowledge (F12)"
 RECORDING_TEXT = "Recording the acknowledgement…"
 
 
@@ -39,6 +41,16 @@ def not_recorded_text(error: BaseException) -> str:
         f"✖ Your acknowledgement was not recorded — {title}: {text} "
         "The screen stays blocked: acknowledge again."
     )
+
+
+def f12_acknowledges(banner: QWidget, acknowledge: Callable[[], object]) -> QShortcut:
+    """F12 acknowledges the alarm ``banner`` shows, from anywhere in its window, while it is
+    shown (a hidden banner's shortcut, e.g. on another page, does not fire). Never Enter,
+    which every scan ends with."""
+    shortcut = QShortcut(QKeySequence(Qt.Key.Key_F12), banner)
+    shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+    shortcut.activated.connect(acknowledge)
+    return shortcut
 
 
 class RefusalAcknowledgement(QObject):
@@ -142,6 +154,7 @@ class ScanAlarm(QFrame):
         self.flow = RefusalAcknowledgement(database, actor, runner, self.button)
         self.flow.recorded.connect(self._lift)
         self.flow.not_recorded.connect(self._not_recorded)
+        self.f12 = f12_acknowledges(self, self.acknowledge)
         self.hide()
 
     @property
@@ -160,16 +173,30 @@ class ScanAlarm(QFrame):
         return self.flow.acknowledgement
 
     def raise_alarm(
-        self, heading: str, reasons: tuple[str, ...], scan_id: uuid.UUID | None = None
+        self,
+        heading: str,
+        reasons: tuple[str, ...],
+        scan_id: uuid.UUID | None = None,
+        *,
+        unreadable: bool = False,
     ) -> None:
         """Show ``heading`` and every reason, sound the bell, take the focus.
 
         ``scan_id`` names the refused scan on record, against which the acknowledgement is
         recorded (None when no scan was recorded: then there is nothing to record).
+        ``unreadable``: the scan was no code at all: an amber "could not read — scan again"
+        instead of the red STOP of a wrong item (acknowledged and recorded all the same).
         """
         self.flow.expect(scan_id)
         self.problem.hide()
-        self.text.setText("✖ " + heading + "\n" + "\n".join(f"• {r}" for r in reasons))
+        kind = "unreadable" if unreadable else "wrong"
+        if self.property("kind") != kind:
+            for widget in (self, self.text, self.button):
+                restyle(widget, kind=kind)
+        if unreadable:
+            heading = "COULD NOT READ — scan again. The unread scan is on record; nothing else was."
+        sign = "⚠ " if unreadable else "✖ "
+        self.text.setText(sign + heading + "\n" + "\n".join(f"• {r}" for r in reasons))
         self.show()
         QApplication.beep()
         self.button.setFocus()

@@ -165,10 +165,15 @@ class EventDetail(QWidget):
             f"<b>{esc(entry.action)}</b> on {esc(entry.record_type_name)} "
             f"<code>{esc(entry.record_id)}</code><br>Reason: {reason}"
         )
-        changes = entry.changes()
+        changes = entry.readable
         self.changes.setRowCount(len(changes))
-        for row, (name, old, new) in enumerate(changes):
-            self.changes.setItem(row, 0, cell(name))
-            self.changes.setItem(row, 1, cell(value_text(old)))
-            self.changes.setItem(row, 2, cell(value_text(new)))
+        for row, change in enumerate(changes):
+            for column, shown, stored in (
+                (0, change.label, change.field),
+                (1, change.old, value_text(change.old_stored)),
+                (2, change.new, value_text(change.new_stored)),
+            ):
+                item = cell(shown)
+                item.setToolTip(f"As stored: {stored}")
+                self.changes.setItem(row, column, item)
         self.record_trail.setEnabled(True)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -66,6 +67,17 @@ def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> 
         "Follow your site's procedure before infusing.",
         True,
     )
+
+
+def thaw_bar_level(seconds_left: float, limit_minutes: int) -> str:
+    """How urgent the post-thaw countdown bar looks: ``ok`` (over half the limit left),
+    ``soon`` (a quarter to a half), ``urgent`` (under a quarter) or ``over`` (the limit passed)."""
+    if seconds_left < 0:
+        return "over"
+    share = seconds_left / (limit_minutes * 60) if limit_minutes > 0 else 0.0
+    if share > 0.5:
+        return "ok"
+    return "soon" if share > 0.25 else "urgent"
 
 
 class BedsidePage(CaseWorkPage):
@@ -213,7 +225,30 @@ class BedsidePage(CaseWorkPage):
         self.countdown.setObjectName("thawCountdown")
         self.countdown.setWordWrap(True)
         layout.addWidget(self.countdown)
+        self.thaw_bar = QProgressBar()
+        self.thaw_bar.setObjectName("thawBar")
+        self.thaw_bar.setTextVisible(True)
+        self.thaw_bar.setMinimumHeight(26)
+        self.thaw_bar.hide()
+        layout.addWidget(self.thaw_bar)
         return box
+
+    def _show_thaw_bar(self, started_at: datetime | None, limit: int | None) -> None:
+        """The time left of the post-thaw limit as a bar that empties (None: no bar)."""
+        if started_at is None or limit is None or limit <= 0 or self.infused:
+            self.thaw_bar.hide()
+            return
+        left = (started_at + timedelta(minutes=limit) - now()).total_seconds()
+        self.thaw_bar.setRange(0, limit * 60)
+        self.thaw_bar.setValue(int(min(max(left, 0), limit * 60)))
+        minutes = int(max(left, 0)) // 60
+        self.thaw_bar.setFormat(
+            f"{minutes} of {limit} min left" if left >= 0 else f"limit of {limit} min passed"
+        )
+        level = thaw_bar_level(left, limit)
+        if self.thaw_bar.property("level") != level:
+            restyle(self.thaw_bar, level=level)
+        self.thaw_bar.show()
 
     def _infusion_box(self) -> QGroupBox:
         self.infusion_group = QGroupBox("2 · A second nurse confirms the infusion")
@@ -341,6 +376,7 @@ class BedsidePage(CaseWorkPage):
         else:
             text, overdue = post_thaw_status(thaw.started_at, limit, now())
         self.countdown.setText(text)
+        self._show_thaw_bar(thaw.started_at if thaw is not None else None, limit)
         if self.countdown.property("overdue") != overdue:
             restyle(self.countdown, overdue=overdue)
         counting = thaw is not None and limit is not None and not self.infused

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.audit import Reconciliation
 from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
 from app.quality import SignatureView
+from ui.pages.cases.journey_chart import JourneyChart
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -110,6 +111,9 @@ class CaseDetailView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
+        self.chart = JourneyChart()
+        self.chart.hide()
+        layout.addWidget(self.chart)
         layout.addWidget(columns, stretch=1)
 
     def clear(self, message: str = "Select a case to see its journey.") -> None:
@@ -117,6 +121,7 @@ class CaseDetailView(QWidget):
         self.detail = None
         self.records = None
         self.header.setText(message)
+        self.chart.hide()
         self.timeline.clear()
         self.genealogy.clear()
 
@@ -153,6 +158,8 @@ class CaseDetailView(QWidget):
         if records is not None and not records.ok:
             warning += f"<br><b>{escape(records_line(records))}</b>"
         self.header.setText(f"{top}<br>{second}{patient}{warning}")
+        self.chart.show_case(detail.timeline, detail.limits)
+        self.chart.show()
         self._show_timeline(detail.timeline)
         self._show_genealogy(detail.genealogy)
 

@@ -16,11 +16,13 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -35,10 +37,11 @@ from app.casefile import (
     SiteDeviation,
     deviations_screen,
 )
-from app.coldchain import disposition_logger_file
+from app.coldchain import AssessedTrace, disposition_logger_file
 from app.core import Actor, Database
 from app.quality import close_deviation, raise_deviation
-from ui.dialogs import StatementDialog, ask_password, ask_statement
+from app.reports import save_excursion_report
+from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
 from ui.pages.deviations.wording import (
     KIND_NAMES,
     VERDICT_NAMES,
@@ -46,8 +49,18 @@ from ui.pages.deviations.wording import (
     status_words,
     write_excursion_report,
 )
-from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
-from ui.widgets import cell, escape, message_line, show_failed, show_message, table, unbroken
+from ui.tasks import HELPER, Failure, ReadOp, TaskRunner, WriteOp, assessed_in_helper
+from ui.widgets import (
+    TemperaturePlot,
+    cell,
+    count_text,
+    escape,
+    message_line,
+    show_failed,
+    show_message,
+    table,
+    unbroken,
+)
 
 
 class DeviationsPage(QWidget):
@@ -70,8 +83,20 @@ class DeviationsPage(QWidget):
         self.message = message_line()
         self.message.hide()
         layout.addWidget(self.message)
-        layout.addWidget(self._deviations_box(), stretch=3)
-        layout.addWidget(self._cold_chain_box(), stretch=2)
+        # The two lists share the height; on a small screen the page scrolls instead of
+        # squeezing one list over the other.
+        body = QWidget()
+        body.setObjectName("deviationsBody")
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._deviations_box(), stretch=2)
+        column.addWidget(self._cold_chain_box(), stretch=3)
+        scroll = QScrollArea()
+        scroll.setObjectName("deviationsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout.addWidget(scroll, stretch=1)
         self.refresh()
 
     # ------------------------------------------------------------------ building
@@ -104,6 +129,7 @@ class DeviationsPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.deviation_table.itemSelectionChanged.connect(self._deviation_selected)
+        self.deviation_table.setMinimumHeight(110)
         layout.addWidget(self.deviation_table, stretch=1)
         self.details = QLabel("Select a deviation to read it in full.")
         self.details.setObjectName("deviationDetails")
@@ -125,8 +151,21 @@ class DeviationsPage(QWidget):
         self.report_button = self._button("Open report", "openReport", self.open_report)
         for button in (self.accept_button, self.reject_button, self.report_button):
             tools.addWidget(button)
+        self.report_saver = ReportSaver(
+            self.runner,
+            "Save report as…",
+            object_name="saveExcursionReport",
+            dialog_title="Save the cold-chain excursion report as",
+        )
+        tools.addWidget(self.report_saver)
         tools.addStretch(1)
         layout.addLayout(tools)
+        columns = QHBoxLayout()
+        left = QVBoxLayout()
+        columns.addLayout(left, stretch=3)
+        columns.addWidget(self._plot_panel(), stretch=2)
+        layout.addLayout(columns, stretch=1)
+        layout = left
         self.pending_table = table(
             "dispositions", ("Logger file", "Shipment (SSCC)", "Batch COI", "Verdict", "Found")
         )
@@ -135,6 +174,7 @@ class DeviationsPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.pending_table.itemSelectionChanged.connect(self._pending_selected)
+        self.pending_table.setMinimumHeight(90)
         layout.addWidget(self.pending_table, stretch=1)
         self.pending_note = QLabel()
         self.pending_note.setObjectName("pendingNote")
@@ -147,6 +187,49 @@ class DeviationsPage(QWidget):
         self.pending_details.hide()
         layout.addWidget(self.pending_details)
         return box
+
+    def _plot_panel(self) -> QWidget:
+        """The selected logger file's trace against its limits, loaded in the helper process."""
+        self.plot_panel = QWidget()
+        self.plot_panel.setObjectName("dispositionPlotPanel")
+        column = QVBoxLayout(self.plot_panel)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.plot = TemperaturePlot()
+        self.plot.setMinimumSize(300, 190)
+        self.plot_note = QLabel()
+        self.plot_note.setObjectName("dispositionPlotNote")
+        self.plot_note.setWordWrap(True)
+        column.addWidget(self.plot, stretch=1)
+        column.addWidget(self.plot_note)
+        self.plotted: uuid.UUID | None = None
+        self.plot_panel.hide()
+        return self.plot_panel
+
+    def _show_plot(self, pending: PendingDisposition | None) -> None:
+        self.plot_panel.setVisible(pending is not None)
+        if pending is None or self.plotted == pending.logger.id:
+            return
+        logger = pending.logger
+        self.plotted = logger.id
+        self.plot.clear_trace()
+        self.plot_note.setText(f"Loading the trace ({count_text(logger.reading_count)} readings)…")
+        url, actor, logger_file_id = self.database.url, self.actor, logger.id
+        self.runner.read(
+            lambda _task: HELPER.run(assessed_in_helper, url, actor, logger_file_id),
+            self._plot_loaded,
+            lambda error: self.plot_note.setText(f"✖ The trace could not be drawn: {error}"),
+        )
+
+    def _plot_loaded(self, result: AssessedTrace) -> None:
+        pending = self.selected_pending()
+        if pending is None or pending.logger.id != self.plotted:
+            return  # another file was chosen meanwhile
+        profile = result.profile
+        self.plot.show_trace(result.trace, result.assessment, profile.lower_c, profile.upper_c)
+        self.plot_note.setText(
+            f"{count_text(len(result.trace))} readings against "
+            f"{pending.logger.profile_name or 'the profile'} · drag to pan, wheel to zoom"
+        )
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
@@ -277,6 +360,14 @@ class DeviationsPage(QWidget):
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
                 f"SHA-256 {logger.sha256[:12]}…"
             )
+            stem = Path(logger.file_name).stem or "logger"
+            self.report_saver.offer(
+                partial(save_excursion_report, self.database, self.actor, logger.id),
+                f"excursion-report-{stem}.pdf",
+            )
+        else:
+            self.report_saver.offer(None)
+        self._show_plot(pending)
         self._update_buttons()
 
     def _update_buttons(self) -> None:

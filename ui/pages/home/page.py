@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
     QStyle,
     QVBoxLayout,
@@ -139,13 +140,24 @@ class HomePage(QWidget):
         grid = QGridLayout(self.counts)
         grid.setContentsMargins(0, 0, 0, 0)
         self.count_labels: dict[CaseStage, QLabel] = {}
+        self.stage_bars: dict[CaseStage, QProgressBar] = {}
+        """The pipeline chart: one bar per stage, as long as its share of the busiest stage."""
         for row, stage in enumerate(STAGE_ORDER):
             grid.addWidget(QLabel(STAGE_NAMES[stage]), row, 0)
+            bar = QProgressBar()
+            bar.setObjectName("stageBar")
+            bar.setTextVisible(False)
+            bar.setFixedHeight(12)
+            bar.setMinimumWidth(60)
+            bar.setToolTip(f"Cases at “{STAGE_NAMES[stage]}”")
+            grid.addWidget(bar, row, 1)
+            self.stage_bars[stage] = bar
             number = QLabel("…")
             number.setObjectName("stageCount")
             number.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            grid.addWidget(number, row, 1)
+            grid.addWidget(number, row, 2)
             self.count_labels[stage] = number
+        grid.setColumnStretch(1, 1)
         self.counts_title = _caption("Cases by stage")
 
     def refresh(self) -> None:
@@ -186,8 +198,12 @@ class HomePage(QWidget):
             self.alerts.addItem(_quiet("✔ No alerts."))
         self.counts.setVisible(summary.counts is not None)
         self.counts_title.setVisible(summary.counts is not None)
+        counts = summary.counts or {}
+        busiest = max([1, *counts.values()])
         for stage, label in self.count_labels.items():
-            label.setText(str((summary.counts or {}).get(stage, 0)))
+            label.setText(str(counts.get(stage, 0)))
+            self.stage_bars[stage].setRange(0, busiest)
+            self.stage_bars[stage].setValue(counts.get(stage, 0))
         self.loaded.emit()
 
     def _nothing_waiting(self) -> str:

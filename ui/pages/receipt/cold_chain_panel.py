@@ -19,10 +19,9 @@ from PySide6.QtWidgets import (
 
 from app.coldchain import AssessedTrace, LoggerFileView
 from app.core import Actor, Database
-from ui.pages.receipt.temperature_plot import TemperaturePlot
 from ui.pages.receipt.words import VERDICT_WORDS, cold_chain_numbers
 from ui.tasks import HELPER, TaskRunner, assessed_in_helper
-from ui.widgets import count_text, restyle
+from ui.widgets import TemperaturePlot, count_text, restyle
 
 
 class ColdChainPanel(QWidget):

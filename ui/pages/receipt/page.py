@@ -45,6 +45,7 @@ from ui.widgets import (
     RefusalAcknowledgement,
     ScanField,
     describe,
+    f12_acknowledges,
     message_line,
     restyle,
     show_error,
@@ -53,7 +54,7 @@ from ui.widgets import (
     utc_text,
 )
 
-ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge"
+ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge (F12)"
 RECORDING_TEXT = "Recording your acknowledgement…"
 
 
@@ -171,6 +172,7 @@ class ReceiptPage(QWidget):
         )
         self.acknowledgement_flow.recorded.connect(self._acknowledged)
         self.acknowledgement_flow.not_recorded.connect(self._acknowledgement_failed)
+        self.f12 = f12_acknowledges(self.mismatch, self.acknowledgement_flow.acknowledge)
         self.acknowledge_error = message_line("errorMessage")
         box = QVBoxLayout(self.mismatch)
         box.addWidget(self.mismatch_headline)

@@ -48,9 +48,16 @@ from app.journey import (
     correct_qc_result,
     enter_qc_result,
     review_qc_result,
+    review_qc_results,
 )
 from app.reports import save_certificate
-from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
+from ui.dialogs import (
+    ReportSaver,
+    StatementDialog,
+    ask_password,
+    ask_password_for_list,
+    ask_statement,
+)
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.release.checklist_view import ChecklistView
 from ui.pages.release.exceptions_box import ExceptionsBox
@@ -148,9 +155,85 @@ class ReleasePage(QWidget):
         note = QLabel(hint)
         note.setWordWrap(True)
         layout.addWidget(note)
+        layout.addLayout(self._review_together_row())
         self.qc_table = qc_table()
         layout.addWidget(self.qc_table)
         return self.qc_box
+
+    def _review_together_row(self) -> QHBoxLayout:
+        """QA's "tick all" and "review ticked" buttons: several results, one signature."""
+        row = QHBoxLayout()
+        self.tick_all = QPushButton("Tick all not reviewed")
+        self.tick_all.setObjectName("tickAll")
+        self.tick_all.clicked.connect(self.tick_every_unreviewed)
+        self.review_ticked_button = QPushButton("Review ticked results…")
+        self.review_ticked_button.setObjectName("reviewTicked")
+        self.review_ticked_button.setToolTip(
+            "Review every ticked result under one signature that lists them"
+        )
+        self.review_ticked_button.clicked.connect(self.review_ticked)
+        for button in (self.tick_all, self.review_ticked_button):
+            button.setVisible(self.is_qa)
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    def _ticked(self) -> list[str]:
+        return [code for code, row in self.rows.items() if row.reviewable and row.tick.isChecked()]
+
+    def _update_ticked(self) -> None:
+        count = len(self._ticked())
+        self.review_ticked_button.setText(
+            f"Review {count} ticked result{'s' if count != 1 else ''}…"
+            if count
+            else "Review ticked results…"
+        )
+        self.review_ticked_button.setEnabled(bool(count) and not self.working)
+        self.tick_all.setEnabled(
+            not self.working and any(row.reviewable for row in self.rows.values())
+        )
+
+    def tick_every_unreviewed(self) -> None:
+        """Tick every result QA has still to review."""
+        for row in self.rows.values():
+            if row.reviewable:
+                row.tick.setChecked(True)
+        self._update_ticked()
+
+    def review_ticked(self) -> None:
+        """QA reviews every ticked result with one signature ("Reviewed") that lists them."""
+        codes = self._ticked()
+        if not codes or self.snapshot is None:
+            return
+        case = self.snapshot.case
+        specs = {spec.test_code: spec for spec in self.snapshot.specs}
+        views = [self.snapshot.results[code] for code in codes]
+        items = [
+            f"{specs[code].name} = {view.value}{f' {view.unit}' if view.unit else ''} "
+            f"({outcome_words(view)[0]}; "
+            f"criterion {specs[code].criterion})"
+            for code, view in zip(codes, views, strict=True)
+        ]
+        noun = "result" if len(codes) == 1 else "results"
+        password = ask_password_for_list(
+            self,
+            self.actor,
+            SignatureMeaning.REVIEWED,
+            f"{len(codes)} QC {noun} of batch {case.coi_eye_readable}:",
+            items,
+        )
+        if password is None:
+            return
+        WriteOp(
+            partial(review_qc_results, self.database, self.actor, [v.id for v in views], password),
+            doing="The ticked results were not reviewed",
+            changes={"qc"},
+        ).busy(self._set_working).success(
+            lambda done: self._signed(
+                f"✔ {len(done)} QC {'result' if len(done) == 1 else 'results'} reviewed "
+                f"under one signature: {', '.join(v.test_name for v in done)}."
+            )
+        ).failure(self._refused).run(self.runner)
 
     def _checklist_box(self) -> QGroupBox:
         self.checklist_box = QGroupBox("Release checklist (computed from the records now)")
@@ -280,6 +363,7 @@ class ReleasePage(QWidget):
         for code, row in self.rows.items():
             view = snapshot.results.get(code)
             row.show(view, snapshot.signatures.get(view.id, ()) if view else ())
+        self._update_ticked()
         self.qc_box.show()
         self._show_checklist(snapshot)
         self.exceptions.show_batch(snapshot)
@@ -300,6 +384,7 @@ class ReleasePage(QWidget):
                 save=self.save_result,
                 review=self.review,
                 approve=self.approve_exception,
+                ticked=self._update_ticked,
             )
             for index, spec in enumerate(specs)
         }
@@ -361,6 +446,8 @@ class ReleasePage(QWidget):
         for row in self.rows.values():
             row.review.setEnabled(not working)
             row.approve.setEnabled(not working)
+            row.tick.setEnabled(not working)
+        self._update_ticked()
 
     def _signed(self, words: str, case_id: uuid.UUID | None = None) -> None:
         """Say what was signed, then show that batch again (``case_id``: the batch signed)."""

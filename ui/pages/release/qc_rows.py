@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -54,6 +55,7 @@ class QcRow:
         save: Callable[[str], None],
         review: Callable[[str], None],
         approve: Callable[[str], None],
+        ticked: Callable[[], None] = lambda: None,
     ) -> None:
         self.spec = spec
         name = QTableWidgetItem(spec.name)
@@ -90,6 +92,22 @@ class QcRow:
         self.history.hide()
         self.outcome = QLabel()
         self.outcome.setObjectName(f"outcome-{spec.test_code}")
+        review_cell = self._review_cell(spec, review, approve, ticked)
+        table.setCellWidget(index, 2, _value_cell(self.value, self.unit, self.history))
+        table.setCellWidget(index, 3, _padded(self.outcome))
+        table.setCellWidget(index, 4, review_cell)
+        self.is_qa = qa
+        self.reviewable = False
+        """QA may review the latest result shown (it is not reviewed yet)."""
+
+    def _review_cell(
+        self,
+        spec: QcSpecView,
+        review: Callable[[str], None],
+        approve: Callable[[str], None],
+        ticked: Callable[[], None],
+    ) -> QWidget:
+        """QA's cell: the tick for a review under one signature, the state, the buttons."""
         self.review_state = QLabel()
         self.review_state.setObjectName(f"reviewState-{spec.test_code}")
         self.review = QPushButton("Review…")
@@ -98,17 +116,19 @@ class QcRow:
         self.approve = QPushButton("Approve exception…")
         self.approve.setObjectName(f"approve-{spec.test_code}")
         self.approve.clicked.connect(lambda: approve(spec.test_code))
+        self.tick = QCheckBox()
+        self.tick.setObjectName(f"tick-{spec.test_code}")
+        self.tick.setToolTip(f"Tick {spec.name} to review it with the others under one signature")
+        self.tick.toggled.connect(lambda _checked: ticked())
         review_cell = QWidget()
         review_layout = QHBoxLayout(review_cell)
         review_layout.setContentsMargins(4, 2, 4, 2)
+        review_layout.addWidget(self.tick)
         review_layout.addWidget(self.review_state)
         review_layout.addWidget(self.review)
         review_layout.addWidget(self.approve)
         review_layout.addStretch(1)
-        table.setCellWidget(index, 2, _value_cell(self.value, self.unit, self.history))
-        table.setCellWidget(index, 3, _padded(self.outcome))
-        table.setCellWidget(index, 4, review_cell)
-        self.is_qa = qa
+        return review_cell
 
     def unsaved(self) -> bool:
         """True when the typed result differs from the one saved (and is not blank)."""
@@ -146,7 +166,11 @@ class QcRow:
             state_text = "⚠ Not reviewed"
         self.review_state.setText(state_text)
         self.review_state.setToolTip("\n".join(signatures) or "No signature yet")
-        self.review.setVisible(self.is_qa and view is not None and not view.reviewed)
+        self.reviewable = self.is_qa and view is not None and not view.reviewed
+        self.review.setVisible(self.reviewable)
+        self.tick.setVisible(self.reviewable)
+        if not self.reviewable:
+            self.tick.setChecked(False)
         self.review_state.setVisible(not self.review.isVisible())
         self.approve.setVisible(
             self.is_qa and view is not None and view.reviewed and exception_allowed
@@ -229,6 +253,8 @@ def fit_qc_table(table: QTableWidget, rows: int) -> None:
     # Cell widgets do not size their columns: fit the widest outcome and review controls.
     widest = table.fontMetrics().horizontalAdvance
     table.setColumnWidth(3, int(widest(OUTCOMES[QcOutcome.OUT_OF_SPECIFICATION][0]) * 1.1) + 24)
-    table.setColumnWidth(4, int(widest("Approve exception…") * 1.1) + 56)
+    # The review state beside the exception button (or the tick beside the review button).
+    review = widest("✔ Reviewed") + widest("Approve exception…")
+    table.setColumnWidth(4, int(review * 1.1) + 72)
     header = table.horizontalHeader().height()
     table.setFixedHeight(header + ROW_HEIGHT * rows + 2 * table.frameWidth())

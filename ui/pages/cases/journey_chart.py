@@ -1,0 +1,201 @@
+"""The vein-to-vein chart of one case: each stage reached, placed on a time axis, with the
+product's limits drawn as brackets (collection → receipt, the final bags' expiry).
+
+Drawn with QPainter from the case detail the screen already read: nothing more is read. A
+bracket is green while its stage was reached in time, red when it was passed; the words under
+it say the same for whoever cannot tell the colours apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.casefile import CaseLimits, CaseStage, TimelineEntry
+from app.core import now
+
+AXIS = QColor("#1b2a3a")
+POINT = QColor("#2f6fa8")
+IN_TIME = QColor("#2e7d32")
+LATE = QColor("#b3261e")
+MARGIN = 16.0
+ROWS = 3
+"""Label rows above the axis (as many below): close stages take the next free row."""
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """The first time the case reached a stage."""
+
+    stage: CaseStage
+    name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A product limit as a bracket from ``start`` to ``end``; ``met`` None while still open."""
+
+    label: str
+    start: datetime
+    end: datetime
+    met: bool | None
+
+
+def milestones(entries: tuple[TimelineEntry, ...]) -> tuple[Milestone, ...]:
+    """The first entry of each stage, in time order."""
+    seen: dict[CaseStage, Milestone] = {}
+    for entry in sorted(entries, key=lambda e: e.occurred_at):
+        if entry.stage not in seen:
+            seen[entry.stage] = Milestone(entry.stage, entry.stage_name, entry.occurred_at)
+    return tuple(seen.values())
+
+
+def limits(points: tuple[Milestone, ...], case_limits: CaseLimits, moment: datetime) -> list[Limit]:
+    """The brackets to draw: collection → receipt (from the end of collection), the expiry."""
+    at = {point.stage: point.at for point in points}
+    found: list[Limit] = []
+    hours = case_limits.collection_to_receipt_hours
+    collected = at.get(CaseStage.COLLECTED)
+    if hours is not None and collected is not None:
+        end = collected + timedelta(hours=hours)
+        received = at.get(CaseStage.RECEIVED_AT_MANUFACTURER)
+        met = (received <= end) if received is not None else (None if moment <= end else False)
+        found.append(Limit(f"Collection → receipt ≤ {hours:g} h", collected, end, met))
+    expiry = case_limits.expires_at
+    released = at.get(CaseStage.RELEASED) or at.get(CaseStage.QC_PENDING_RELEASE)
+    if expiry is not None and released is not None:
+        infused = at.get(CaseStage.INFUSED)
+        met = (infused <= expiry) if infused is not None else (None if moment <= expiry else False)
+        found.append(
+            Limit(f"Infuse before expiry {expiry:%Y-%m-%d %H:%M} UTC", released, expiry, met)
+        )
+    return found
+
+
+def limit_words(limit: Limit) -> str:
+    """A bracket's verdict in words."""
+    if limit.met is None:
+        return f"{limit.label}: open"
+    return f"{limit.label}: {'✔ met' if limit.met else '✖ passed'}"
+
+
+def _free_row(ends: list[float], left: float, text_width: float) -> int:
+    """The first label row free at ``left`` (else the one freed soonest), now taken."""
+    row = next((r for r in range(len(ends)) if ends[r] < left - 6), None)
+    if row is None:
+        row = min(range(len(ends)), key=lambda r: ends[r])
+    ends[row] = left + text_width
+    return row
+
+
+class JourneyChart(QWidget):
+    """Stages on a time axis with the product's limits."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("journeyChart")
+        self.setMinimumHeight(250)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.points: tuple[Milestone, ...] = ()
+        self.limits: list[Limit] = []
+
+    def show_case(self, entries: tuple[TimelineEntry, ...], case_limits: CaseLimits) -> None:
+        """Draw the case's stages and limits (no entries: an empty chart)."""
+        self.points = milestones(entries)
+        self.limits = limits(self.points, case_limits, now())
+        self.setToolTip("\n".join(limit_words(limit) for limit in self.limits))
+        self.update()
+
+    def _span(self) -> tuple[datetime, datetime]:
+        """The stages' time span: a limit ending later is drawn to the edge with an arrow."""
+        moments = [p.at for p in self.points]
+        first, last = min(moments), max(moments)
+        if last - first < timedelta(seconds=1):
+            last = first + timedelta(seconds=1)
+        return first, last
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        """Axis, a dot per stage with its name in the first free row above or below, then
+        each limit as a bracket with its verdict in words."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self.points:
+            painter.setPen(AXIS)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No stage recorded yet.")
+            painter.end()
+            return
+        first, last = self._span()
+        width = self.width() - 2 * MARGIN
+        total = (last - first).total_seconds()
+
+        def x_of(moment: datetime) -> float:
+            share = (moment - first).total_seconds() / total
+            return MARGIN + width * min(max(share, 0.0), 1.0)
+
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+        painter.setFont(small)
+        metrics = painter.fontMetrics()
+        line = metrics.height()
+        axis_y = 8.0 + ROWS * line
+        painter.setPen(QPen(AXIS, 1.5))
+        painter.drawLine(QPointF(MARGIN, axis_y), QPointF(MARGIN + width, axis_y))
+        ends: list[float] = [-1e9] * (2 * ROWS)  # where each label row is taken up to
+        for point in self.points:
+            x = x_of(point.at)
+            text_width = metrics.horizontalAdvance(point.name)
+            left = min(max(x - text_width / 2, 0.0), self.width() - text_width)
+            row = _free_row(ends, left, text_width)
+            above, depth = row % 2 == 0, row // 2
+            label_y = axis_y - 8 - depth * line if above else axis_y + 8 + depth * line + line
+            painter.setPen(QPen(QColor("#8a96a3"), 1))
+            painter.drawLine(QPointF(x, axis_y), QPointF(x, label_y + (0 if above else -line + 2)))
+            painter.setPen(AXIS)
+            painter.drawText(
+                QPointF(left, label_y - (metrics.descent() if above else 0)), point.name
+            )
+            painter.setBrush(POINT)
+            painter.setPen(QPen(POINT, 1))
+            painter.drawEllipse(QPointF(x, axis_y), 4.5, 4.5)
+        self._draw_limits(painter, axis_y + 16 + ROWS * line, x_of, last)
+        self._draw_ends(painter, first, last)
+        painter.end()
+
+    def _draw_limits(
+        self, painter: QPainter, row_y: float, x_of: Callable[[datetime], float], last: datetime
+    ) -> None:
+        """Each limit as a bracket (an arrow when it ends after the last stage), with words."""
+        width = self.width() - 2 * MARGIN
+        line = painter.fontMetrics().height()
+        for limit in self.limits:
+            colour = AXIS if limit.met is None else (IN_TIME if limit.met else LATE)
+            start, end = x_of(limit.start), x_of(limit.end)
+            painter.setPen(QPen(colour, 2))
+            painter.drawLine(QPointF(start, row_y), QPointF(end, row_y))
+            painter.drawLine(QPointF(start, row_y - 5), QPointF(start, row_y + 5))
+            if limit.end <= last:
+                painter.drawLine(QPointF(end, row_y - 5), QPointF(end, row_y + 5))
+            else:  # it ends after the last stage: an arrow at the edge
+                painter.drawLine(QPointF(end - 7, row_y - 5), QPointF(end, row_y))
+                painter.drawLine(QPointF(end - 7, row_y + 5), QPointF(end, row_y))
+            room = QRectF(MARGIN, row_y + 4, width, line + 2)
+            painter.drawText(
+                room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, limit_words(limit)
+            )
+            row_y += line + 16
+
+    def _draw_ends(self, painter: QPainter, first: datetime, last: datetime) -> None:
+        """The first and last stage's time under the axis's two ends."""
+        painter.setPen(QPen(AXIS, 1))
+        dates = f"{first:%Y-%m-%d %H:%M:%S}", f"{last:%Y-%m-%d %H:%M:%S} UTC"
+        bottom = self.height() - 6.0
+        painter.drawText(QPointF(MARGIN, bottom), dates[0])
+        right = self.width() - MARGIN - painter.fontMetrics().horizontalAdvance(dates[1])
+        painter.drawText(QPointF(right, bottom), dates[1])
