@@ -20,6 +20,7 @@ from app.audit.reconciliation import (
     reconcile_database,
     reconcile_records,
     reconcile_scope,
+    verify_with_records,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "record_type_name",
     "search_audit",
     "value_text",
+    "verify_with_records",
 ]
