@@ -8,6 +8,7 @@ task runner; exports run on the single writer because each one records an audit 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -387,10 +388,11 @@ class AuditTrailPage(QWidget):
         self.verify_button.setEnabled(True)
         self.last_verification = trail
         self.last_reconciliation = records
-        if self.last_verification.ok:
-            self._show(True, f"{verification_in_words(trail)} {records.words()}")
+        chain = replace(trail, record_mismatches=())  # the records are said in their own words
+        if trail.ok:
+            self._show(True, f"{verification_in_words(chain)} {records.words()}")
             return
-        found = [] if trail.ok else [verification_in_words(trail).removesuffix(_REPORT)]
+        found = [] if chain.ok else [verification_in_words(chain).removesuffix(_REPORT)]
         if not records.ok:
             found.append(f"✖ {records.words()}")
         self._show(False, " ".join([*found, _REPORT.strip()]))
