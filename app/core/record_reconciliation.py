@@ -18,8 +18,10 @@ record it signs, so a signed record edited without touching its signature is rep
 signature rows themselves are audited records, so a rewritten signer, meaning or digest is a
 column mismatch of ``signature``.
 
-One pass per table: the table's events in one streamed query, then its rows in another; no
-query per record (``reconcile_every_record``, the whole database, reported by ``app.audit``).
+The whole database (``reconcile_every_record``, reported by ``app.audit``): the audited states
+replayed in one streamed scan of the events in sequence order (or taken from the walk that
+verifies the chain, ``app.core.audit_walk``: one read of the events for both), then each table's
+rows in one streamed query; no query per record.
 ``reconcile_named_records`` does the same for a few named records, inside the caller's transaction:
 the records of the cases a screen shows, or of the case at the bedside (``app.journey``).
 """
