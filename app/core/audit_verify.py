@@ -91,7 +91,7 @@ class AuditVerification:
             found.append(f"seal: {self.seal.problem}")
         found.extend(f"triggers: {problem}" for problem in self.trigger_problems)
         if self.record_mismatches:
-            found.append(f"{len(self.record_mismatches)} records differ from their audit trail")
+            found.append(_records_differ(len(self.record_mismatches)))
         return tuple(found)
 
     @property
@@ -166,6 +166,12 @@ def current_seal(database: Database) -> str:
         return seal_text(chain_head(connection))
 
 
+def _records_differ(count: int) -> str:
+    if count == 1:
+        return "1 record differs from its audit trail"
+    return f"{count} records differ from their audit trail"
+
+
 def _broken_in_words(result: AuditVerification) -> str:
     parts = []
     if not result.chain.ok and result.first_broken_seq is not None:
@@ -178,7 +184,7 @@ def _broken_in_words(result: AuditVerification) -> str:
         parts.append(f"Against the seal: {result.seal.problem}.")
     parts.extend(problem[0].upper() + problem[1:] + "." for problem in result.trigger_problems)
     if result.record_mismatches:
-        parts.append(f"{len(result.record_mismatches)} records differ from their audit trail.")
+        parts.append(_records_differ(len(result.record_mismatches)) + ".")
     return f"✖ {' '.join(parts)} {result.events} events read. Report this to QA at once."
 
 
