@@ -20,6 +20,7 @@ from app.audit.reconciliation import (
     reconcile_database,
     reconcile_records,
     reconcile_scope,
+    verify_with_records,
 )
 from app.audit.wording import FieldChange, field_label
 
@@ -43,4 +44,5 @@ __all__ = [
     "record_type_name",
     "search_audit",
     "value_text",
+    "verify_with_records",
 ]

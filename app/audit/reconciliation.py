@@ -12,11 +12,14 @@ from collections.abc import Collection
 from sqlalchemy import Connection
 
 from app.core import (
+    AuditVerification,
+    ChainHead,
     Database,
     Reconciliation,
     RecordMismatch,
     reconcile_every_record,
     reconcile_named_records,
+    verify_database,
 )
 from app.quality import signature_digest
 
@@ -26,6 +29,7 @@ __all__ = [
     "reconcile_database",
     "reconcile_records",
     "reconcile_scope",
+    "verify_with_records",
 ]
 
 
@@ -41,6 +45,12 @@ def reconcile_scope(
 ) -> Reconciliation:
     """Reconcile the records named by ``record_ids`` and check the signatures on them."""
     return reconcile_named_records(connection, record_ids, tables, signature_digest)
+
+
+def verify_with_records(database: Database, seal: ChainHead | None = None) -> AuditVerification:
+    """``coi audit verify --records``: the chain, anchor, seal and triggers, and every record and
+    signature reconciled with the trail, in one walk over the events (read-only)."""
+    return verify_database(database, seal=seal, records=True, digest=signature_digest)
 
 
 def reconcile_database(database: Database) -> Reconciliation:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 
-from app.audit import reconcile_database
+from app.audit import verify_with_records
 from app.cli.common import add_db_option, database_from
 from app.cli.output import print_json
 from app.core import current_seal, parse_seal, verify_database
@@ -46,13 +45,14 @@ def run_verify(args: argparse.Namespace) -> int:
     """Print the verification as JSON; each problem on standard error; exit 1 unless all hold."""
     seal = parse_seal(args.seal) if args.seal else None
     with database_from(args, upgrade=False) as database:
-        result = verify_database(database, seal=seal)
-        records = reconcile_database(database) if args.records else None
-    if records is not None:
-        result = replace(result, record_mismatches=tuple(records.as_list()))
+        if args.records:  # one walk over the events for the chain and the records
+            result = verify_with_records(database, seal=seal)
+        else:
+            result = verify_database(database, seal=seal)
     print_json(result.as_dict())
     for problem in result.problems:
         print(problem, file=sys.stderr)
+    records = result.reconciliation
     for mismatch in records.mismatches if records is not None else ():
         print(mismatch.message, file=sys.stderr)
     return 0 if result.ok else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,8 +23,10 @@ from app.core.audit_anchor import (
 )
 from app.core.audit_binding import awaits_keying
 from app.core.audit_key import AuditKey, load_key, require_key
+from app.core.audit_walk import ChainWalk
 from app.core.canonical import canonical_json, canonical_value, plain_canonical_json
 from app.core.errors import AuditKeyProblem
+from app.core.record_replay import Replay
 from db.models import GENESIS_HASH, AuditEvent, AuditKeyBinding
 from db.types import utc_now
 
@@ -278,14 +280,12 @@ def row_content(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {key: row[key] for key in keys}
 
 
-def _iter_events(connection: Connection, batch: int = 5000) -> Iterator[RowMapping]:
-    # Per-statement options: Connection.execution_options() would change the caller's
-    # connection for good (a server-side cursor for every later statement on PostgreSQL).
-    result = connection.execute(
-        select(AuditEvent.__table__).order_by(AuditEvent.seq),
-        execution_options={"stream_results": True, "yield_per": batch},
-    )
-    yield from result.mappings()
+def _typed_event(connection: Connection, seq: int) -> RowMapping:
+    """One event read through its model's types (the exact path of a hash check)."""
+    table = AuditEvent.__table__
+    row = connection.execute(select(table).where(table.c.seq == seq)).mappings().first()
+    assert row is not None
+    return row
 
 
 def _hash_problem(
@@ -354,13 +354,19 @@ def _binding_problem(binding: KeyedPart | None, events: int) -> str | None:
 
 
 def verify_chain(
-    connection: Connection, *, anchor: Anchor | None = None, seal: ChainHead | None = None
+    connection: Connection,
+    *,
+    anchor: Anchor | None = None,
+    seal: ChainHead | None = None,
+    replay: Replay | None = None,
 ) -> ChainVerification:
     """Re-walk the whole chain; name the first event whose sequence or hash does not hold.
 
     Events from the binding's ``keyed_from_seq`` on are checked with the audit key (a missing
     or wrong key is an error, never an unkeyed check). Given an ``anchor`` or a ``seal``, the
-    walk also compares their recorded hashes with the events it reads.
+    walk also compares their recorded hashes with the events it reads; given a ``replay``, the
+    same walk replays the ``new_values`` of the events of its record types into it (the audited
+    state of every record, for the reconciliation: one pass over the events for both).
     """
     if not inspect(connection).has_table(AuditKeyBinding.__tablename__):
         return ChainVerification(
@@ -372,37 +378,34 @@ def verify_chain(
     binding = _binding(connection)
     key = require_key(binding.key_id) if binding is not None and binding.key_id else None
     keyed_from = binding.from_seq if key is not None and binding is not None else None
-    anchored = anchor.hashes if anchor is not None else {}
-    differing: list[tuple[int, str, str]] = []
-    held_at_seal: str | None = None
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
-    count = 0
-    first: tuple[int, str] | None = None
-    for row in _iter_events(connection):
-        count += 1
-        seq = row["seq"]
-        if seq in anchored and anchored[seq] != row["hash"]:
-            differing.append((seq, anchored[seq], row["hash"]))
-        if seal is not None and seq == seal.seq:
-            held_at_seal = row["hash"]
-        if first is None:
-            problem = None
-            if seq != expected_seq:
-                problem = f"sequence {seq} where {expected_seq} was expected (missing events)"
-            elif row["prev_hash"] != prev_hash:
-                problem = "its link to the previous event does not match"
-            else:
-                keyed = keyed_from is not None and seq >= keyed_from
-                problem = _hash_problem(key, keyed, row, prev_hash)
-                if problem is None and keyed and seq == keyed_from and seq > 1:
-                    assert binding is not None
-                    problem = _seal_problem(row, binding)
-            if problem is not None:
-                first = (seq, problem)
-        prev_hash = row["hash"]
-        expected_seq = seq + 1
-    head = expected_seq - 1
+
+    def judge(seq: int, prev_hash: str) -> str | None:
+        row = _typed_event(connection, seq)
+        keyed = keyed_from is not None and seq >= keyed_from
+        problem = _hash_problem(key, keyed, row, prev_hash)
+        if problem is None and keyed and seq == keyed_from and seq > 1:
+            assert binding is not None
+            problem = _seal_problem(row, binding)
+        return problem
+
+    walk = ChainWalk(
+        keyed=key.hmac_base() if key is not None else None,
+        keyed_from=keyed_from,
+        judge=judge,
+        anchored=anchor.hashes if anchor is not None else {},
+        seal_seq=seal.seq if seal is not None else None,
+        replay=replay,
+    )
+    walk.run(connection, GENESIS_HASH)
+    if replay is not None:
+        replay.filled = True
+    count, head, first, differing, held_at_seal = (
+        walk.count,
+        walk.head,
+        walk.first,
+        walk.differing,
+        walk.held_at_seal,
+    )
     anchor_check = compare_anchor(anchor, head, differing) if anchor is not None else None
     seal_check = compare_seal(seal, head, held_at_seal) if seal is not None else None
     binding_problem = _binding_problem(binding, head)

@@ -22,6 +22,12 @@ from app.core.audit_anchor import (
 )
 from app.core.audit_chain import ChainVerification, KeyedPart, chain_head, verify_chain
 from app.core.database import Database
+from app.core.record_reconciliation import (
+    Reconciliation,
+    SignatureDigest,
+    audited_replay,
+    reconcile_every_record,
+)
 from db import audit_triggers
 
 
@@ -34,6 +40,8 @@ class AuditVerification:
     trigger_problems: tuple[str, ...]
     seal: SealCheck | None = None
     record_mismatches: tuple[Mapping[str, Any], ...] = ()
+    reconciliation: Reconciliation | None = None
+    """The reconciliation the mismatches come from (None: records were not reconciled)."""
 
     @property
     def events(self) -> int:
@@ -83,7 +91,7 @@ class AuditVerification:
             found.append(f"seal: {self.seal.problem}")
         found.extend(f"triggers: {problem}" for problem in self.trigger_problems)
         if self.record_mismatches:
-            found.append(f"{len(self.record_mismatches)} records differ from their audit trail")
+            found.append(_records_differ(len(self.record_mismatches)))
         return tuple(found)
 
     @property
@@ -114,20 +122,54 @@ class AuditVerification:
         return result
 
 
-def verify_database(database: Database, *, seal: ChainHead | None = None) -> AuditVerification:
-    """Verify the audit trail of ``database`` (read-only); a missing or wrong key raises."""
+def verify_database(
+    database: Database,
+    *,
+    seal: ChainHead | None = None,
+    records: bool = False,
+    digest: SignatureDigest | None = None,
+) -> AuditVerification:
+    """Verify the audit trail of ``database`` (read-only); a missing or wrong key raises.
+
+    ``records``: also reconcile every audited record with the trail (and, given ``digest``,
+    every signature with its record), replaying the events in the same walk that checks the
+    chain, all in one snapshot of the database.
+    """
     anchor = read_anchor(database.engine.url)
     with database.engine.connect() as connection:
-        chain = verify_chain(connection, anchor=anchor, seal=seal)
+        if records and connection.dialect.name == "postgresql":
+            # Events and rows of one moment: a write committed between the two reads is no
+            # mismatch (SQLite's read transaction is a snapshot already).
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        replay = audited_replay() if records else None
+        chain = verify_chain(connection, anchor=anchor, seal=seal, replay=replay)
         triggers = tuple(audit_triggers.problems(connection))
+        reconciliation = (
+            reconcile_every_record(connection, digest, replay if replay and replay.filled else None)
+            if records
+            else None
+        )
     anchor_check = chain.anchor or compare_anchor(None, chain.events, [])
-    return AuditVerification(chain, anchor_check, triggers, chain.seal)
+    return AuditVerification(
+        chain,
+        anchor_check,
+        triggers,
+        chain.seal,
+        record_mismatches=tuple(reconciliation.as_list()) if reconciliation else (),
+        reconciliation=reconciliation,
+    )
 
 
 def current_seal(database: Database) -> str:
     """The seal of the chain's head now, for a report or export to print."""
     with database.engine.connect() as connection:
         return seal_text(chain_head(connection))
+
+
+def _records_differ(count: int) -> str:
+    if count == 1:
+        return "1 record differs from its audit trail"
+    return f"{count} records differ from their audit trail"
 
 
 def _broken_in_words(result: AuditVerification) -> str:
@@ -142,7 +184,7 @@ def _broken_in_words(result: AuditVerification) -> str:
         parts.append(f"Against the seal: {result.seal.problem}.")
     parts.extend(problem[0].upper() + problem[1:] + "." for problem in result.trigger_problems)
     if result.record_mismatches:
-        parts.append(f"{len(result.record_mismatches)} records differ from their audit trail.")
+        parts.append(_records_differ(len(result.record_mismatches)) + ".")
     return f"✖ {' '.join(parts)} {result.events} events read. Report this to QA at once."
 
 

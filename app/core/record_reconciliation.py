@@ -18,8 +18,10 @@ record it signs, so a signed record edited without touching its signature is rep
 signature rows themselves are audited records, so a rewritten signer, meaning or digest is a
 column mismatch of ``signature``.
 
-One pass per table: the table's events in one streamed query, then its rows in another; no
-query per record (``reconcile_every_record``, the whole database, reported by ``app.audit``).
+The whole database (``reconcile_every_record``, reported by ``app.audit``): the audited states
+replayed in one streamed scan of the events in sequence order (or taken from the walk that
+verifies the chain, ``app.core.audit_walk``: one read of the events for both), then each table's
+rows in one streamed query; no query per record.
 ``reconcile_named_records`` does the same for a few named records, inside the caller's transaction:
 the records of the cases a screen shows, or of the case at the bedside (``app.journey``).
 """
@@ -51,7 +53,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapper
 
+from app.core.audit_walk import replay_trail
 from app.core.canonical import canonical_value
+from app.core.record_replay import DELETED, Replay
 from db.base import Base
 from db.enums import SignatureMeaning
 from db.models import AuditEvent, Signature
@@ -71,8 +75,6 @@ UNAUDITED = "unaudited"
 MISSING = "missing"
 SIGNATURE = "signature"
 
-_DELETED: dict[str, Any] = {}
-"""The replayed state of a deleted record (compared by identity)."""
 _ABSENT = object()
 """A column no event of the record names."""
 
@@ -242,11 +244,11 @@ def audited_plans() -> tuple[_Plan, ...]:
 def _apply(states: dict[str, dict[str, Any]], record_id: str, old: str, new: str) -> None:
     if new == "{}":
         if old != "{}":
-            states[record_id] = _DELETED
+            states[record_id] = DELETED
         return
     values = json.loads(new)
     state = states.get(record_id)
-    if state is None or state is _DELETED:
+    if state is None or state is DELETED:
         states[record_id] = values
     else:
         state.update(values)
@@ -260,29 +262,6 @@ def _stream(connection: Connection, statement: Any) -> Iterator[Any]:
     )
     for partition in result.partitions():  # a batch at a time, not a fetch per row
         yield from partition
-
-
-def _replay_table(connection: Connection, record_type: str) -> dict[str, dict[str, Any]]:
-    """The audited state of every record of ``record_type`` the trail names."""
-    events = AuditEvent.__table__.c
-    states: dict[str, dict[str, Any]] = {}
-    statement = (
-        select(events.record_id, events.old_values, events.new_values)
-        .where(events.record_type == record_type)
-        .order_by(events.seq)
-    )
-    loads = json.loads
-    for record_id, old, new in _stream(connection, statement):
-        if new == "{}":  # a delete (an empty create/update leaves the state as it is)
-            if old != "{}":
-                states[record_id] = _DELETED
-            continue
-        state = states.get(record_id)
-        if state is None or state is _DELETED:
-            states[record_id] = loads(new)
-        else:
-            state.update(loads(new))  # as _apply, inline: one call less per event
-    return states
 
 
 def _replay_ids(
@@ -397,7 +376,7 @@ class _Comparer:
         else:
             record_id = self.key(read)
             state = self.states.pop(record_id, None)
-        if state is None or state is _DELETED:
+        if state is None or state is DELETED:
             self.mismatches.append(RecordMismatch(UNAUDITED, plan.name, record_id))
         else:
             get = state.get
@@ -446,7 +425,7 @@ class _Comparer:
             else {key: self.states[key] for key in record_ids if key in self.states}
         )
         for record_id, state in sorted(left.items()):
-            if state is not _DELETED:
+            if state is not DELETED:
                 self.mismatches.append(RecordMismatch(MISSING, self.plan.name, record_id))
 
 
@@ -536,16 +515,26 @@ class _Tally:
         return Reconciliation(self.records, self.signatures, tuple(self.mismatches))
 
 
+def audited_replay() -> Replay:
+    """An empty replay of every audited table, for the walk over the events to fill."""
+    return Replay.of(plan.name for plan in audited_plans())
+
+
 def reconcile_every_record(
-    connection: Connection, digest: SignatureDigest | None = None
+    connection: Connection, digest: SignatureDigest | None = None, replay: Replay | None = None
 ) -> Reconciliation:
     """Reconcile every row of every audited table with the trail (and every signature, given
-    ``digest``)."""
+    ``digest``); given a ``replay`` filled by the walk over the events (``audited_replay``),
+    the audited states are taken from it instead of read again, table by table."""
+    if replay is None:
+        replay = audited_replay()
+        replay_trail(connection, replay)
     signed = _signatures(connection, None) if digest is not None else {}
     dialect = connection.dialect.name
     tally = _Tally()
     for plan in audited_plans():
-        comparer = _Comparer(plan, _replay_table(connection, plan.name), signed, dialect, digest)
+        states = replay.states[plan.name]
+        comparer = _Comparer(plan, states, signed, dialect, digest)
         for row in _stream(connection, plan.select(dialect)):
             comparer.row(row)
         tally.add(comparer)

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, text
 
 from app.access.users import authenticate
 from app.admin.sites import create_site
+from app.audit import verify_with_records
 from app.core import audit_anchor
 from app.core.actor import Actor
 from app.core.audit_anchor import (
@@ -443,6 +444,8 @@ def test_a_missing_key_is_a_clear_error_never_an_unkeyed_check(
     monkeypatch.setenv("COI_AUDIT_KEY", str(missing))
     with pytest.raises(AuditKeyMissing, match=f"The audit key is missing: {missing} "):
         verify_database(anchored)
+    with pytest.raises(AuditKeyMissing, match=f"The audit key is missing: {missing} "):
+        verify_with_records(anchored)  # `coi audit verify --records`, the audit screen
     with pytest.raises(AuditKeyMissing, match="coi key import"):
         _add_site(anchored, admin, "K1")
     assert _head(anchored).seq == head  # nothing written

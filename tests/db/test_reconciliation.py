@@ -27,7 +27,7 @@ from app.admin.users import (
     reset_password,
     unlock_account,
 )
-from app.audit import RecordMismatch, reconcile_cases, reconcile_database
+from app.audit import RecordMismatch, reconcile_cases, reconcile_database, verify_with_records
 from app.core import AccountLocked, Actor, AuthenticationFailed, NotPermitted
 from app.core.database import Database, open_database
 from app.core.record_reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITED, WITHHELD
@@ -76,7 +76,14 @@ def journey(
 
 
 def _mismatches(journey: Journey) -> list[RecordMismatch]:
-    return list(reconcile_database(journey.database).mismatches)
+    """What the reconciliation finds, the same whether it replays the trail on its own or in
+    the walk that verifies the chain (``coi audit verify --records``)."""
+    found = reconcile_database(journey.database)
+    walked = verify_with_records(journey.database)
+    assert walked.reconciliation == found
+    assert walked.record_mismatches == tuple(found.as_list())
+    assert walked.ok is (found.ok and walked.chain.ok)
+    return list(found.mismatches)
 
 
 def _one_signature(journey: Journey, record_type: str) -> Signature:
@@ -97,6 +104,7 @@ def _one_signature(journey: Journey, record_type: str) -> Signature:
 
 
 def test_a_normal_journey_reconciles_with_no_mismatch(journey: Journey) -> None:
+    assert _mismatches(journey) == []
     result = reconcile_database(journey.database)
     assert result.mismatches == ()
     assert result.records > 100

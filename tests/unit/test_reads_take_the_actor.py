@@ -35,6 +35,7 @@ NO_ACTOR: dict[str, str] = {
     "admin.backup_database": "copies the whole file (the operator holds the file already)",
     "audit.reconcile_database": "integrity check of the whole file (`coi audit reconcile`)",
     "core.verify_database": "audit chain verification of the whole file",
+    "audit.verify_with_records": "audit chain and record verification of the whole file",
     "core.current_seal": "the audit chain head (a digest, no record data)",
     "demo.run_demo": "drives the demo with the demo users, each signed in",
     "demo.seed_demo": "writes reference data as the given administrator",

@@ -49,15 +49,14 @@ from app.audit import (
     audited_record_types,
     export_audit_csv,
     export_audit_pdf,
-    reconcile_database,
     record_type_name,
+    verify_with_records,
 )
 from app.core import (
     Actor,
     AuditVerification,
     Database,
     verification_in_words,
-    verify_database,
 )
 from ui.pages.audit.views import (
     COLUMNS,
@@ -71,6 +70,13 @@ from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import describe, message_line, show_failed, show_failure, show_message
 
 _REPORT = " Report this to QA at once."
+
+
+def _verified_with_records(database: Database) -> tuple[AuditVerification, Reconciliation]:
+    """The chain and every record verified in one walk (on a worker thread)."""
+    result = verify_with_records(database)
+    assert result.reconciliation is not None
+    return result, result.reconciliation
 
 
 class AuditTrailPage(QWidget):
@@ -372,7 +378,7 @@ class AuditTrailPage(QWidget):
         self.result.hide()
         database = self.database
         self.runner.read(
-            lambda _task: (verify_database(database), reconcile_database(database)),
+            lambda _task: _verified_with_records(database),
             self._verified,
             self._fail,
         )
@@ -380,12 +386,13 @@ class AuditTrailPage(QWidget):
     def _verified(self, outcome: tuple[AuditVerification, Reconciliation]) -> None:
         trail, records = outcome
         self.verify_button.setEnabled(True)
-        self.last_verification = replace(trail, record_mismatches=tuple(records.as_list()))
+        self.last_verification = trail
         self.last_reconciliation = records
-        if self.last_verification.ok:
-            self._show(True, f"{verification_in_words(trail)} {records.words()}")
+        chain = replace(trail, record_mismatches=())  # the records are said in their own words
+        if trail.ok:
+            self._show(True, f"{verification_in_words(chain)} {records.words()}")
             return
-        found = [] if trail.ok else [verification_in_words(trail).removesuffix(_REPORT)]
+        found = [] if chain.ok else [verification_in_words(chain).removesuffix(_REPORT)]
         if not records.ok:
             found.append(f"✖ {records.words()}")
         self._show(False, " ".join([*found, _REPORT.strip()]))

@@ -1,0 +1,182 @@
+"""The one walk over the audit events that both checks the chain and replays the records.
+
+The events are read as plain rows (no ORM or type processing; the time as canonical text made
+by the database), a batch at a time. For each batch: the anchor's and seal's hashes are
+compared, each event's sequence, link and hash are checked until the first that does not hold
+(its canonical content built as JSON text directly, the HMAC copied from one keyed state), and
+the ``new_values`` of the audited records' events are replayed into a ``Replay``. An event
+whose fast check fails is judged again by the caller's exact, typed path (``Judge``), so the
+fast path can only make verification quicker, never more lenient.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator, Sequence
+from json.encoder import encode_basestring
+from typing import Any
+
+from sqlalchemy import Connection
+
+from app.core.record_replay import DELETED, Replay
+
+Judge = Callable[[int, str], str | None]
+"""The exact check of event ``seq`` linked to ``prev_hash``: why it does not hold, or None."""
+
+_EVENT_COLUMNS = (
+    "seq, {at}, user_id, username, station, action, record_type, record_id, old_values, "
+    "new_values, reason, prev_hash, hash"
+)
+_AT_TEXT = {
+    # ``canonical_value``'s form of the time, made by the database; a time stored in another
+    # form gives another text, and that event is judged by the exact path.
+    "sqlite": "substr(at, 1, 10) || 'T' || substr(at, 12) || 'Z'",
+    "postgresql": "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+}
+SEQ, RECORD_TYPE, PREV, HASH = 0, 6, 11, 12
+"""Positions in a plain event row."""
+
+
+def event_batches(connection: Connection, batch: int = 5000) -> Iterator[Sequence[Any]]:
+    """Every event as a plain row (see ``_EVENT_COLUMNS``), a batch at a time, in order."""
+    at = _AT_TEXT.get(connection.dialect.name, "at")
+    sql = f"SELECT {_EVENT_COLUMNS.format(at=at)} FROM audit_event ORDER BY seq"  # noqa: S608
+    # Per-statement options: Connection.execution_options() would change the caller's
+    # connection for good (a server-side cursor for every later statement on PostgreSQL).
+    result = connection.exec_driver_sql(
+        sql, execution_options={"stream_results": True, "yield_per": batch}
+    )
+    yield from result.partitions()
+
+
+def fast_content(row: Sequence[Any]) -> str:
+    """``audit_chain.event_content`` of a plain row, its time canonical text already."""
+    enc = encode_basestring
+    seq, at, user_id, username, station, action, record_type, record_id, old, new, reason = row[:11]
+    return (
+        f'{{"action":{enc(action)},"at":{enc(at)},"new_values":{enc(new)},'
+        f'"old_values":{enc(old)},"reason":{"null" if reason is None else enc(reason)},'
+        f'"record_id":{enc(record_id)},"record_type":{enc(record_type)},"seq":{int(seq)},'
+        f'"station":{enc(station)},"user_id":{"null" if user_id is None else enc(user_id)},'
+        f'"username":{"null" if username is None else enc(username)}}}'
+    )
+
+
+class ChainWalk:
+    """The state of one walk over the events (``run``), read by ``verify_chain`` after it."""
+
+    def __init__(
+        self,
+        *,
+        keyed: hmac.HMAC | None,
+        keyed_from: int | None,
+        judge: Judge,
+        anchored: dict[int, str],
+        seal_seq: int | None,
+        replay: Replay | None,
+    ) -> None:
+        self.keyed = keyed
+        """The HMAC under the audit key, nothing fed (None: no event is checked as keyed)."""
+        self.keyed_from = keyed_from if keyed is not None else None
+        self.judge = judge
+        self.anchored = anchored
+        self.seal_seq = seal_seq
+        self.replay = replay
+        self.count = 0
+        self.head = 0
+        """The seq of the last event read (0: none)."""
+        self.prev_hash = ""
+        self.first: tuple[int, str] | None = None
+        self.differing: list[tuple[int, str, str]] = []
+        self.held_at_seal: str | None = None
+
+    def run(self, connection: Connection, genesis: str) -> None:
+        """Walk every event of ``connection``'s database."""
+        self.prev_hash = genesis
+        for rows in event_batches(connection):
+            self.count += len(rows)
+            if self.anchored or self.seal_seq is not None:
+                self._compare_heads(rows)
+            if self.first is None:
+                self._check(rows)
+            if self.replay is not None:
+                _replay(self.replay, rows)
+            self.head = rows[-1][SEQ]
+
+    def _compare_heads(self, rows: Sequence[Sequence[Any]]) -> None:
+        anchored = self.anchored
+        for row in rows:
+            seq = row[SEQ]
+            if seq in anchored and anchored[seq] != row[HASH]:
+                self.differing.append((seq, anchored[seq], row[HASH]))
+            if seq == self.seal_seq:
+                self.held_at_seal = row[HASH]
+
+    def _check(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Check each event until the first that does not hold (``first``)."""
+        expected = self.head + 1
+        prev_hash = self.prev_hash
+        keyed_from = self.keyed_from
+        judged = keyed_from if keyed_from is not None and keyed_from > 1 else None
+        for row in rows:
+            seq = row[SEQ]
+            problem = None
+            if seq != expected:
+                problem = f"sequence {seq} where {expected} was expected (missing events)"
+            elif row[PREV] != prev_hash:
+                problem = "its link to the previous event does not match"
+            elif seq == judged or not self._holds(row, prev_hash):
+                problem = self.judge(seq, prev_hash)
+            if problem is not None:
+                self.first = (seq, problem)
+                return
+            prev_hash = row[HASH]
+            expected = seq + 1
+        self.prev_hash = prev_hash
+
+    def _holds(self, row: Sequence[Any], prev_hash: str) -> bool:
+        """True when the event's hash holds by the fast path (False: judge it exactly)."""
+        try:
+            message = (fast_content(row) + prev_hash).encode("utf-8")
+        except (TypeError, ValueError):  # a value of an unexpected type
+            return False
+        if self.keyed is not None and self.keyed_from is not None and row[SEQ] >= self.keyed_from:
+            mac = self.keyed.copy()
+            mac.update(message)
+            return bool(mac.hexdigest() == row[HASH])
+        return bool(hashlib.sha256(message).hexdigest() == row[HASH])  # written before the key
+
+
+def replay_trail(connection: Connection, replay: Replay, batch: int = 5000) -> None:
+    """Fill ``replay`` from every event, in order, without checking the chain."""
+    sql = "SELECT record_type, record_id, old_values, new_values FROM audit_event ORDER BY seq"
+    result = connection.exec_driver_sql(
+        sql, execution_options={"stream_results": True, "yield_per": batch}
+    )
+    for rows in result.partitions():
+        _replay(replay, rows, 0)
+    replay.filled = True
+
+
+def _replay(replay: Replay, rows: Sequence[Sequence[Any]], at: int = RECORD_TYPE) -> None:
+    """Replay the ``new_values`` of the audited records' events of ``rows`` into ``replay``
+    (``at``: the position of ``record_type``, followed by record_id, old_values, new_values)."""
+    types = replay.types
+    by_type = replay.states
+    loads = json.loads
+    for row in rows:
+        record_type, record_id, old, new = row[at : at + 4]
+        if record_type not in types:
+            continue
+        states = by_type[record_type]
+        if new == "{}":  # a delete (an empty create or update leaves the state as it is)
+            if old != "{}":
+                states[record_id] = DELETED
+            continue
+        state = states.get(record_id)
+        if state is None or state is DELETED:
+            states[record_id] = loads(new)
+        else:
+            state.update(loads(new))
