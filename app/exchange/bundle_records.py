@@ -440,7 +440,7 @@ class _Receiver:
         state = _enum(SideState, row.get("side_state") or "none", "side state")
         cause = row.get("side_state_cause")
         automatic = cause and _enum(SideStateCause, cause, "side state cause") in AUTOMATIC_CAUSES
-        if state is SideState.NONE or (automatic and state not in FINAL_SIDE_STATES):
+        if automatic and state not in FINAL_SIDE_STATES:
             return
         why = str(row.get("side_state_reason") or "no reason given")[:400]
         if why.endswith(f"(at {self.own_code})"):

@@ -118,9 +118,8 @@ def enter_partner_side_state(
     restrictive direction only. It is entered as MANUAL (only this site's QA lifts it), and only
     when it outranks the unit's state here; a partner's NONE or automatic quarantine, or a unit
     spent here, is left as it is (False, writing nothing)."""
-    if state is SideState.NONE or unit.status in SPENT_STATUSES:
-        return False
-    if _rank(state, SideStateCause.MANUAL) <= _rank(unit.side_state, cause_of(unit)):
+    present = _rank(unit.side_state, cause_of(unit))  # NONE ranks 0: it never lifts anything
+    if unit.status in SPENT_STATUSES or _rank(state, SideStateCause.MANUAL) <= present:
         return False
     old = unit.side_state
     action = f"side state {old.value} -> {state.value} (partner)"

@@ -206,6 +206,14 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
     got = clinic.receive_bundle("cora.coordinator", maker.send("asha.qa", case.coi, "late.bundle"))
     assert "clinic alert: failed_after_release" in got.created
     _assert_held(clinic, case.coi, dins, late.deviation_number or "?")
+    with clinic.database.read_session() as session:  # each hold audited with the digest
+        holds = session.scalars(
+            select(AuditEvent.reason).where(
+                AuditEvent.record_id.in_([str(u.id) for u in finals_c]),
+                AuditEvent.action == "side state none -> on_hold (partner)",
+            )
+        ).all()
+        assert len(holds) == len(dins) and all(got.digest in (r or "") for r in holds)
     with pytest.raises(ScanMismatch, match="on hold"):
         bedside_check(
             clinic.database,
