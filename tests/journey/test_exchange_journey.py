@@ -4,7 +4,8 @@ Clinic (NBH): enrol, collect, ship → bundle → manufacturer (CTF): the import
 (no patient identity), the bag and the shipment, so the receipt is done by scanning the bag's
 DIN; receive, manufacture, QC, release, ship → bundle → clinic: receive, bedside, infuse. The
 manufacturer's sterility then fails after release: the bag left at the clinic is held there and
-the alert is on the clinic's list, once; the manufacturer's NONE never lifts it. Both
+the alert is on the clinic's list, once; the manufacturer's NONE never lifts it; its recall
+follows. Both
 audit chains verify and every record reconciles; a tampered, replayed or foreign bundle is
 refused and nothing is written.
 """
@@ -21,12 +22,13 @@ from sqlalchemy import select
 
 from app.audit import reconcile_database
 from app.casefile import clinic_alerts
-from app.core import ScanMismatch, verify_database
+from app.core import ScanMismatch, ValidationFailed, verify_database
 from app.exchange import BundleRefused, generate_site_key, load_site_key
 from app.journey import (
     acknowledge_clinic_alert,
     bedside_check,
     find_case,
+    recall_batch,
     record_late_result,
 )
 from app.journey.side_states import lift_unit_side_state
@@ -254,6 +256,28 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
     assert {u.side_state for u in maker.units(case.coi, UnitKind.FINAL_PRODUCT_BAG)} == {
         SideState.NONE
     }
+    # the QP then recalls the batch: the recall and its alert cross too; a bag was infused, so
+    # the clinic acknowledges it only naming the physician it informed
+    recall_batch(
+        maker.database, maker["petra.qp"], case_m.id, "Sterility confirmed.", DEMO_PASSWORD
+    )
+    got = clinic.receive_bundle(
+        "cora.coordinator", maker.send("asha.qa", case.coi, "recall.bundle")
+    )
+    assert "clinic alert: recall" in got.created and "recall: Sterility confirmed." in got.created
+    (recalled,) = [a for a in clinic_alerts(clinic.database, clinic["cora.coordinator"]) if a.open]
+    assert recalled.kind == "recall" and recalled.infused and recalled.case_id == case.id
+    with pytest.raises(ValidationFailed, match="physician"):
+        acknowledge_clinic_alert(
+            clinic.database, clinic["cora.coordinator"], recalled.id, DEMO_PASSWORD
+        )
+    acknowledge_clinic_alert(
+        clinic.database,
+        clinic["cora.coordinator"],
+        recalled.id,
+        DEMO_PASSWORD,
+        physician_informed="Dr Okafor",
+    )
     for site in (clinic, maker):  # both chains verify, every record reconciles with its trail
         assert verify_database(site.database).ok, site.code
         assert reconcile_database(site.database).ok, site.code
