@@ -2,10 +2,10 @@
 
 Clinic (NBH): enrol, collect, ship → bundle → manufacturer (CTF): the import makes the case
 (no patient identity), the bag and the shipment, so the receipt is done by scanning the bag's
-DIN; receive, manufacture, QC, release, ship → bundle → clinic: receive, bedside, infuse. The
-manufacturer's sterility then fails after release: the bag left at the clinic is held there and
-the alert is on the clinic's list, once; the manufacturer's NONE never lifts it; its recall
-follows. Both
+DIN; receive, manufacture, QC, release, ship → bundle → clinic: receive. The manufacturer's
+sterility then fails after release: its hold crosses (the clinic's bags are held, the bedside
+refuses them) and its alert is on the clinic's list, once; the manufacturer's later NONE never
+lifts the hold, only the clinic's QA does; bedside, infuse; the QP's recall follows. Both
 audit chains verify and every record reconciles; a tampered, replayed or foreign bundle is
 refused and nothing is written.
 """
