@@ -1,19 +1,22 @@
 """The records a bundle carries, and making them in the receiving database.
 
 Out (``records_of``): the case (COI, product code, stage, its two sites; never patient
-identity), its units with their DINs, kinds, status and parents, its shipments (SSCC, legs,
-logger, packed units and how each was found on receipt), the logger assessments of those
-shipments, and the QP's release decision.
+identity), its units with their DINs, kinds, status, parents and side state (state, reason,
+cause), its shipments (SSCC, legs, logger, packed units and how each was found on receipt), the
+logger assessments of those shipments, the QP's release decision and recall, and the case's
+open clinic alerts.
 
 In (``apply_records``): the case is found by its COI, or made (a pseudonymous patient, the
 product by its code); units by DIN, shipments by SSCC, assessments by the file's SHA-256 and
 the release by its decision time are made when missing and brought up to date when present
 (a shipment's status and receipt forward only; a unit's status only while it is away from
 this site: what this site holds, this site records); the case moves forward to the sender's
-stage, never back. Every row made
-or changed is audited in the receiving database with the bundle's digest. Anything that does
-not fit (an unknown product or site, a DIN or SSCC of another case, a case whose sites differ)
-refuses the whole bundle.
+stage, never back. A partner's hold, quarantine or rejection of a unit applies here in the
+restrictive direction only, also to a unit held here (its NONE never lifts a hold here: only
+this site's QA does); the partner's open clinic alerts become this clinic's alerts, once each,
+and its recall this case's recall. Every row made or changed is audited in the receiving
+database with the bundle's digest. Anything that does not fit (an unknown product or site, a
+DIN or SSCC of another case, a case whose sites differ) refuses the whole bundle.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from app.core import UnitOfWork, ValidationFailed, now
 from app.exchange.epcis_export import epcis_time
-from app.journey import stage_index
+from app.journey import FINAL_SIDE_STATES, enter_partner_side_state, stage_index
+from app.journey.unit_states import AUTOMATIC_CAUSES
 from app.quality import signatures_of
 from db.enums import (
     CaseStage,
@@ -42,17 +46,20 @@ from db.enums import (
     ShipmentDirection,
     ShipmentStatus,
     SideState,
+    SideStateCause,
     UnitKind,
     UnitStatus,
     Verdict,
 )
 from db.models import (
     Case,
+    ClinicAlert,
     CustodyEvent,
     Label,
     LoggerFile,
     Patient,
     Product,
+    Recall,
     Release,
     Shipment,
     ShipmentItem,
@@ -150,6 +157,9 @@ def records_of(session: Session, case: Case, sites: dict[uuid.UUID, str]) -> dic
                 "expires_at": _when(u.expires_at),
                 "site": sites.get(u.site_id) if u.site_id else None,
                 "parents": sorted(parents.get(u.id, [])),
+                "side_state": u.side_state.value,
+                "side_state_reason": u.side_state_reason,
+                "side_state_cause": u.side_state_cause.value if u.side_state_cause else None,
             }
             for u in units
             if u.din
@@ -242,6 +252,28 @@ def records_of(session: Session, case: Case, sites: dict[uuid.UUID, str]) -> dic
             if release is not None
             else None
         ),
+        "alerts": [
+            {
+                "kind": a.kind,
+                "message": a.message,
+                "infused": a.infused,
+                "raised_at": _exact(a.raised_at),
+                "raised_by": _name(session, a.raised_by_id),
+            }
+            for a in session.scalars(
+                select(ClinicAlert)
+                .where(ClinicAlert.case_id == case.id, ClinicAlert.acknowledged_at.is_(None))
+                .order_by(ClinicAlert.raised_at)
+            )
+        ],
+        "recalls": [
+            {
+                "reason": r.reason,
+                "recalled_at": _exact(r.recalled_at),
+                "qp": _name(session, r.recalled_by_id),
+            }
+            for r in session.scalars(select(Recall).where(Recall.case_id == case.id))
+        ],
     }
 
 
@@ -284,6 +316,9 @@ class _Receiver:
         self.reason = f"bundle sha256 {digest} from {sender}"
         self.applied = Applied()
         self.sites = {s.code: s for s in self.session.scalars(select(Site))}
+        self.own_code = next(
+            (s.code for s in self.sites.values() if s.id == uow.actor.site_id), None
+        )
 
     def site(self, code: Any) -> Site:
         site = self.sites.get(str(code))
@@ -387,6 +422,8 @@ class _Receiver:
             made[din] = unit
         self.session.flush()
         for row in self.records.get("units") or []:
+            self.side_state(made[str(row.get("din"))[:16]], row)
+        for row in self.records.get("units") or []:
             child = made[str(row.get("din"))[:16]]
             for parent_din in row.get("parents") or []:
                 parent = made.get(str(parent_din))
@@ -395,6 +432,23 @@ class _Receiver:
                 if self.session.get(UnitParent, (child.id, parent.id)) is None:
                     self.session.add(UnitParent(child_id=child.id, parent_id=parent.id))
         return made
+
+    def side_state(self, unit: Unit, row: dict[str, Any]) -> None:
+        """The partner's hold, quarantine or rejection of ``unit``, restrictive only (also on a
+        unit held here); its NONE, its own automatic quarantine, or this site's own state echoed
+        back (its reason ends "(at <this site>)") changes nothing here."""
+        state = _enum(SideState, row.get("side_state") or "none", "side state")
+        cause = row.get("side_state_cause")
+        automatic = cause and _enum(SideStateCause, cause, "side state cause") in AUTOMATIC_CAUSES
+        if automatic and state not in FINAL_SIDE_STATES:
+            return
+        why = str(row.get("side_state_reason") or "no reason given")[:400]
+        if why.endswith(f"(at {self.own_code})"):
+            return
+        if enter_partner_side_state(
+            self.uow, unit, state, f"{why} (at {self.sender})", audit_reason=self.reason
+        ):
+            self.applied.updated.append(f"container {unit.din} now {state.value} ({why})")
 
     # ------------------------------------------------------------------ shipments
     def shipments(self, case: Case, units: dict[str, Unit]) -> dict[str, Shipment]:
@@ -633,6 +687,66 @@ class _Receiver:
             f"release decision: {decision.value}",
         )
 
+    # ------------------------------------------------------------------ alerts, recalls
+    def alerts(self, case: Case) -> None:
+        """The manufacturer's open alerts, made as this clinic's alerts once each (known by
+        kind and exact time), only at the case's clinic; the one infused here says so."""
+        if self.uow.actor.site_id != case.clinic_site_id:
+            return
+        known = {
+            (a.kind, _exact(a.raised_at))
+            for a in self.session.scalars(select(ClinicAlert).where(ClinicAlert.case_id == case.id))
+        }
+        infused_here = (
+            self.session.scalar(
+                select(Unit.id).where(
+                    Unit.case_id == case.id,
+                    Unit.kind == UnitKind.FINAL_PRODUCT_BAG,
+                    Unit.status == UnitStatus.INFUSED,
+                )
+            )
+            is not None
+        )
+        for row in self.records.get("alerts") or []:
+            kind, raised = str(row.get("kind"))[:32], _time(row.get("raised_at"))
+            if raised is None:
+                raise BundleRefused("A clinic alert carries no time.")
+            if (kind, _exact(raised)) in known:
+                continue
+            known.add((kind, _exact(raised)))
+            infused = bool(row.get("infused")) or infused_here
+            message = str(row.get("message") or "")
+            if infused and not row.get("infused"):
+                message += (
+                    " A unit of this product was ALREADY INFUSED here: inform the treating "
+                    "physician now, and record that you did when you acknowledge this alert."
+                )
+            alert = ClinicAlert(
+                case_id=case.id,
+                clinic_site_id=case.clinic_site_id,
+                kind=kind,
+                message=f"{message} (Raised at {self.sender} by {row.get('raised_by') or '?'}.)",
+                infused=infused,
+                raised_at=raised,
+                raised_by_id=self.uow.actor.user_id,
+            )
+            self.add(alert, "import clinic alert", f"clinic alert: {kind}")
+
+    def recalls(self, case: Case) -> None:
+        """The partner QP's recall of the batch (a batch is recalled once)."""
+        for row in self.records.get("recalls") or []:
+            if self.session.scalar(select(Recall.id).where(Recall.case_id == case.id)):
+                return
+            assert self.uow.actor.user_id is not None  # apply_records admits signed-in people
+            recall = Recall(
+                case_id=case.id,
+                reason=f"{row.get('reason')} (recalled at {self.sender} by {row.get('qp')})",
+                recalled_at=_time(row.get("recalled_at")) or now(),
+                recalled_by_id=self.uow.actor.user_id,
+            )
+            self.add(recall, "import recall", f"recall: {str(row.get('reason'))[:80]}")
+            self.session.flush()
+
     def stage_record(self, case: Case, digest: str) -> None:
         record = StageRecord(
             case_id=case.id,
@@ -663,6 +777,8 @@ def apply_records(uow: UnitOfWork, records: Any, coi: str, digest: str, sender: 
         receiver.custody(units, shipments)
         receiver.assessments(shipments)
         receiver.release(case)
+        receiver.recalls(case)
+        receiver.alerts(case)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         if isinstance(exc, ValidationFailed):
             raise

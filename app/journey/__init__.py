@@ -83,7 +83,7 @@ from app.journey.storage import (
 from app.journey.storage_places import StorageLocation, parse_location
 from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
-from app.journey.unit_states import enter_side_state, lift_side_state
+from app.journey.unit_states import enter_partner_side_state, enter_side_state, lift_side_state
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from db.enums import SlotKind
 
@@ -147,6 +147,7 @@ __all__ = [
     "current_products",
     "enrol_patient",
     "enrolment_problems",
+    "enter_partner_side_state",
     "enter_qc_result",
     "enter_side_state",
     "erase_identity",

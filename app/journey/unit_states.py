@@ -109,3 +109,21 @@ def lift_side_state(
     action = f"side state {old.value} -> none ({cause.value} lifted)"
     _write(uow, unit, SideState.NONE, None, None, action=action, audit_reason=reason)
     return True
+
+
+def enter_partner_side_state(
+    uow: UnitOfWork, unit: Unit, state: SideState, reason: str, *, audit_reason: str
+) -> bool:
+    """Put ``unit`` in a partner organisation's side state, carried by a signed bundle: in the
+    restrictive direction only. It is entered as MANUAL (only this site's QA lifts it), and only
+    when it outranks the unit's state here; a partner's NONE or automatic quarantine, or a unit
+    spent here, is left as it is (False, writing nothing)."""
+    present = _rank(unit.side_state, cause_of(unit))  # NONE ranks 0: it never lifts anything
+    if unit.status in SPENT_STATUSES or _rank(state, SideStateCause.MANUAL) <= present:
+        return False
+    old = unit.side_state
+    action = f"side state {old.value} -> {state.value} (partner)"
+    _write(
+        uow, unit, state, SideStateCause.MANUAL, reason, action=action, audit_reason=audit_reason
+    )
+    return True

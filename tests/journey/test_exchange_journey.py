@@ -2,7 +2,10 @@
 
 Clinic (NBH): enrol, collect, ship → bundle → manufacturer (CTF): the import makes the case
 (no patient identity), the bag and the shipment, so the receipt is done by scanning the bag's
-DIN; receive, manufacture, QC, release, ship → bundle → clinic: receive, bedside, infuse. Both
+DIN; receive, manufacture, QC, release, ship → bundle → clinic: receive. The manufacturer's
+sterility then fails after release: its hold crosses (the clinic's bags are held, the bedside
+refuses them) and its alert is on the clinic's list, once; the manufacturer's later NONE never
+lifts the hold, only the clinic's QA does; bedside, infuse; the QP's recall follows. Both
 audit chains verify and every record reconciles; a tampered, replayed or foreign bundle is
 refused and nothing is written.
 """
@@ -18,10 +21,25 @@ import pytest
 from sqlalchemy import select
 
 from app.audit import reconcile_database
-from app.core import verify_database
+from app.casefile import clinic_alerts
+from app.core import ScanMismatch, ValidationFailed, verify_database
 from app.exchange import BundleRefused, generate_site_key, load_site_key
-from app.journey import find_case
-from db.enums import CaseStage, ReleaseDecision, ShipmentDirection, ShipmentStatus, UnitKind
+from app.journey import (
+    acknowledge_clinic_alert,
+    bedside_check,
+    find_case,
+    recall_batch,
+    record_late_result,
+)
+from app.journey.side_states import lift_unit_side_state
+from db.enums import (
+    CaseStage,
+    ReleaseDecision,
+    ShipmentDirection,
+    ShipmentStatus,
+    SideState,
+    UnitKind,
+)
 from db.models import (
     AuditEvent,
     Case,
@@ -30,8 +48,9 @@ from db.models import (
     PatientIdentity,
     Release,
     Shipment,
+    Unit,
 )
-from tests.support.two_sites import TwoSites, two_sites  # noqa: F401 - fixture
+from tests.support.two_sites import DEMO_PASSWORD, Site, TwoSites, two_sites  # noqa: F401
 
 PATIENT = ("NBH800001", "Adeyemi", "Folake", date(1979, 11, 23))
 
@@ -59,6 +78,18 @@ def _tampered(path: Path, folder: Path) -> Path:
     out = folder / "tampered.bundle"
     out.write_text(json.dumps(envelope))
     return out
+
+
+def _assert_held(site: Site, coi: str, dins: list[str], deviation: str) -> None:
+    """The final bags ``dins`` are on hold at ``site`` for the partner's reason."""
+    with site.database.read_session() as session:
+        bags = session.scalars(
+            select(Unit).where(Unit.coi == coi, Unit.kind == UnitKind.FINAL_PRODUCT_BAG)
+        ).all()
+        states = {str(u.din): (u.side_state, u.side_state_reason or "") for u in bags}
+    assert sorted(states) == dins
+    for state, reason in states.values():
+        assert state is SideState.ON_HOLD and deviation in reason and "(at CTF)" in reason
 
 
 def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
@@ -165,6 +196,51 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
         verifier="cora.coordinator",
         logger=logger,
     )
+
+    # the bags are at the clinic (and the manufacturer knows); the manufacturer's sterility
+    # fails: its hold and its alert cross to the clinic's database with the next bundle
+    maker.receive_bundle("asha.qa", clinic.send("cora.coordinator", case.coi, "got.bundle"))
+    dins = sorted(str(u.din) for u in finals_c)
+    late = record_late_result(
+        maker.database, maker["quinn.qc"], case_m.id, "sterility", "growth: S. epidermidis"
+    )
+    assert sorted(late.held_units) == dins
+    got = clinic.receive_bundle("cora.coordinator", maker.send("asha.qa", case.coi, "late.bundle"))
+    assert "clinic alert: failed_after_release" in got.created
+    _assert_held(clinic, case.coi, dins, late.deviation_number or "?")
+    with clinic.database.read_session() as session:  # each hold audited with the digest
+        holds = session.scalars(
+            select(AuditEvent.reason).where(
+                AuditEvent.record_id.in_([str(u.id) for u in finals_c]),
+                AuditEvent.action == "side state none -> on_hold (partner)",
+            )
+        ).all()
+        assert len(holds) == len(dins) and all(got.digest in (r or "") for r in holds)
+    with pytest.raises(ScanMismatch, match="on hold"):
+        bedside_check(
+            clinic.database,
+            clinic["ivy.infusion"],
+            case.id,
+            wristband_scan=clinic.driver.wristband(case_c),
+            bag_scan=f"={dins[0]}00",
+        )
+    (alert,) = [a for a in clinic_alerts(clinic.database, clinic["cora.coordinator"]) if a.open]
+    assert alert.case_id == case.id and not alert.infused and "do NOT infuse" in alert.message
+    acknowledge_clinic_alert(clinic.database, clinic["cora.coordinator"], alert.id, DEMO_PASSWORD)
+    # the manufacturer's QA lifts its holds: its later bundle (NONE, the same open alert)
+    # neither lifts the holds here nor raises the alert again
+    for unit in maker.units(case.coi, UnitKind.FINAL_PRODUCT_BAG):
+        lift_unit_side_state(
+            maker.database, maker["asha.qa"], unit.id, "QC sample contaminated.", DEMO_PASSWORD
+        )
+    got = clinic.receive_bundle("cora.coordinator", maker.send("asha.qa", case.coi, "later.bundle"))
+    assert not [line for line in got.created if "alert" in line], got.created
+    assert [a.id for a in clinic_alerts(clinic.database, clinic["cora.coordinator"])] == [alert.id]
+    _assert_held(clinic, case.coi, dins, late.deviation_number or "?")
+    # only the clinic's own QA lifts a hold here: the bag to infuse
+    lift_unit_side_state(
+        clinic.database, clinic["asha.qa"], finals_c[0].id, "Lifted per CTF.", DEMO_PASSWORD
+    )
     clinic.driver.infuse(case_c, finals_c[0])
     assert find_case(clinic.database, clinic["cora.coordinator"], case.id).stage is (
         CaseStage.INFUSED
@@ -174,6 +250,34 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
     done = clinic.send("cora.coordinator", case.coi, "infused.bundle")
     got = maker.receive_bundle("asha.qa", done)
     assert f"case {case.coi} now infused" in got.updated
+
+    # no bag of the clinic's comes back held at the manufacturer: the clinic's hold of the
+    # second bag is the manufacturer's own, echoed, and the manufacturer lifted it
+    assert {u.side_state for u in maker.units(case.coi, UnitKind.FINAL_PRODUCT_BAG)} == {
+        SideState.NONE
+    }
+    # the QP then recalls the batch: the recall and its alert cross too; a bag was infused, so
+    # the clinic acknowledges it only naming the physician it informed
+    recall_batch(
+        maker.database, maker["petra.qp"], case_m.id, "Sterility confirmed.", DEMO_PASSWORD
+    )
+    got = clinic.receive_bundle(
+        "cora.coordinator", maker.send("asha.qa", case.coi, "recall.bundle")
+    )
+    assert "clinic alert: recall" in got.created and "recall: Sterility confirmed." in got.created
+    (recalled,) = [a for a in clinic_alerts(clinic.database, clinic["cora.coordinator"]) if a.open]
+    assert recalled.kind == "recall" and recalled.infused and recalled.case_id == case.id
+    with pytest.raises(ValidationFailed, match="physician"):
+        acknowledge_clinic_alert(
+            clinic.database, clinic["cora.coordinator"], recalled.id, DEMO_PASSWORD
+        )
+    acknowledge_clinic_alert(
+        clinic.database,
+        clinic["cora.coordinator"],
+        recalled.id,
+        DEMO_PASSWORD,
+        physician_informed="Dr Okafor",
+    )
     for site in (clinic, maker):  # both chains verify, every record reconciles with its trail
         assert verify_database(site.database).ok, site.code
         assert reconcile_database(site.database).ok, site.code
