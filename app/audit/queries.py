@@ -381,18 +381,28 @@ def search_audit(
     *,
     offset: int = 0,
     limit: int = PAGE_SIZE,
+    before_seq: int | None = None,
+    known_total: int | None = None,
 ) -> AuditEventPage:
-    """One page of the events ``actor`` may see that match ``audit_filter``, newest first."""
+    """One page of the events ``actor`` may see that match ``audit_filter``, newest first.
+
+    ``before_seq`` asks for the page that follows the event ``before_seq`` (keyset paging: a
+    deep page costs what the first does; ``offset`` is then not used). ``known_total`` is the
+    total a first page counted: the next pages return it instead of counting again.
+    """
     with database.read_session() as session:
         where, scope = _conditions(session, actor, audit_filter)
-        total = int(session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0)
-        found = session.execute(
-            select(*_COLUMNS)
-            .where(*where)
-            .order_by(AuditEvent.seq.desc())
-            .offset(max(offset, 0))
-            .limit(max(1, min(limit, MAX_PAGE_SIZE)))
-        ).all()
+        if known_total is not None:
+            total = known_total
+        else:
+            count = select(func.count()).select_from(AuditEvent).where(*where)
+            total = int(session.scalar(count) or 0)
+        query = select(*_COLUMNS).where(*where).order_by(AuditEvent.seq.desc())
+        if before_seq is not None:
+            query = query.where(AuditEvent.seq < before_seq)
+        else:
+            query = query.offset(max(offset, 0))
+        found = session.execute(query.limit(max(1, min(limit, MAX_PAGE_SIZE)))).all()
         people = _people(session) if found else {}
     identity = may_see_identity(actor)
     return AuditEventPage(tuple(_entry(r, people, identity) for r in found), total, scope)
