@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.audit.case_reconciliation import reconcile_cases
 from app.audit.export import AuditExport, export_audit_csv, export_audit_pdf
 from app.audit.queries import (
+    COUNT_CAP,
     PAGE_SIZE,
     AuditEntry,
     AuditEventPage,
@@ -23,6 +24,7 @@ from app.audit.reconciliation import (
 )
 
 __all__ = [
+    "COUNT_CAP",
     "PAGE_SIZE",
     "AuditEntry",
     "AuditEventPage",

@@ -50,6 +50,9 @@ from labels.redaction import redact_identity
 
 PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
+COUNT_CAP = 5000
+"""Matches are counted up to this many (a cheap count on any trail); the screen then says
+"more than 5 000" and loads pages until they run out."""
 AUDIT_ROLES = frozenset({Role.QA, Role.QP, Role.ADMIN})
 IDENTITY_HIDDEN = "[identity hidden]"
 SYSTEM_NAME = "COI Tracker (system)"
@@ -208,8 +211,11 @@ class AuditEventPage:
 
     rows: tuple[AuditEntry, ...]
     total: int
+    """How many match; when ``more`` is true, more than this (the count stops there)."""
     scope: str
     """Which events the actor may see, in words."""
+    more: bool = False
+    """True when more than `COUNT_CAP` events match: ``total`` is then `COUNT_CAP`."""
 
 
 # ---------------------------------------------------------------- who sees what
@@ -392,11 +398,14 @@ def search_audit(
     """
     with database.read_session() as session:
         where, scope = _conditions(session, actor, audit_filter)
+        more = False
         if known_total is not None:
             total = known_total
-        else:
-            count = select(func.count()).select_from(AuditEvent).where(*where)
-            total = int(session.scalar(count) or 0)
+        else:  # counted up to the cap: the rows read stop there, however long the trail
+            matching = select(AuditEvent.seq).where(*where).limit(COUNT_CAP + 1).subquery()
+            total = int(session.scalar(select(func.count()).select_from(matching)) or 0)
+            more = total > COUNT_CAP
+            total = min(total, COUNT_CAP)
         query = select(*_COLUMNS).where(*where).order_by(AuditEvent.seq.desc())
         if before_seq is not None:
             query = query.where(AuditEvent.seq < before_seq)
@@ -405,7 +414,8 @@ def search_audit(
         found = session.execute(query.limit(max(1, min(limit, MAX_PAGE_SIZE)))).all()
         people = _people(session) if found else {}
     identity = may_see_identity(actor)
-    return AuditEventPage(tuple(_entry(r, people, identity) for r in found), total, scope)
+    rows = tuple(_entry(r, people, identity) for r in found)
+    return AuditEventPage(rows, total, scope, more)
 
 
 def iter_audit(

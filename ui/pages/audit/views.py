@@ -75,6 +75,13 @@ class AuditTableModel(PagedTableModel):
         self.database = database
         self.actor = actor
         self.audit_filter = AuditFilter()
+        self.more = False
+        """True when the first page counted more than `COUNT_CAP` matches."""
+        self.page_loaded.connect(self._counted)
+
+    def _counted(self, page: AuditEventPage) -> None:
+        if len(self.rows) <= len(page.rows):  # the first page of a query: it counted
+            self.more = page.more
 
     def page_reader(self, offset: int, limit: int) -> Callable[[], AuditEventPage]:
         """Read one page of the events matching the current filter: the first counts them,
@@ -84,6 +91,8 @@ class AuditTableModel(PagedTableModel):
         if last is None:
             return lambda: search_audit(database, actor, audit_filter, offset=offset, limit=limit)
         before, total = last.seq, self.total
+        if self.more and total is not None:  # uncounted beyond the cap: ask while pages come
+            total = max(total, len(self.rows) + limit + 1)
         return lambda: search_audit(
             database, actor, audit_filter, limit=limit, before_seq=before, known_total=total
         )
