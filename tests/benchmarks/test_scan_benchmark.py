@@ -77,7 +77,9 @@ class Target:
 # ---------------------------------------------------------------- the data
 
 
-def _rows(admin: Actor) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
+def _rows(
+    admin: Actor, how_many: int = CASES, *, units_too: bool = True
+) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
     """Two sites, a product, and per case a patient, the case and its ten units."""
     now = utc_now()
     common = {"version": 1, "created_at": now, "updated_at": now, "updated_by_id": admin.user_id}
@@ -91,7 +93,7 @@ def _rows(admin: Actor) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
     sites[0]["fin"], sites[1]["fin"] = CLINIC_FIN, MANUFACTURER_FIN
     products = [dict(common, id=product, code="S1234", name="CD19 CAR-T (autologous), bench")]
     patients, cases, units, targets = [], [], [], []
-    for number in range(1, CASES + 1):
+    for number in range(1, how_many + 1):
         patient, case = uuid.uuid4(), uuid.uuid4()
         coi = build_coi(CLINIC_FIN, 2025, number)
         patients.append(dict(common, id=patient, clinic_site_id=clinic))
@@ -111,7 +113,7 @@ def _rows(admin: Actor) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
                 enrolled_by_id=admin.user_id,
             )
         )
-        for position, kind in enumerate(KINDS):
+        for position, kind in enumerate(KINDS if units_too else ()):
             fin = CLINIC_FIN if kind is UnitKind.APHERESIS_BAG else MANUFACTURER_FIN
             din = build_din(fin, 25, (number - 1) * UNITS_PER_CASE + position).din
             unit = uuid.uuid4()
