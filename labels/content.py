@@ -9,6 +9,7 @@ hospital number) is printed and bar-coded only when the caller allows it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -233,8 +234,12 @@ _OPTIONS: dict[str, dict[str, object]] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def encode_symbol(symbology: str, payload: str) -> SymbolMatrix:
-    """Encode a payload with zxing-cpp's writer into its module matrix (no quiet zone)."""
+    """Encode a payload with zxing-cpp's writer into its module matrix (no quiet zone).
+
+    The matrix is kept for the last 64 symbols: the preview, the print and a reprint of a
+    label encode the same symbols once (a matrix is immutable)."""
     import numpy as np  # noqa: PLC0415 - ~100 ms of import, paid by the first label only
 
     barcode = zxingcpp.create_barcode(payload, _FORMATS[symbology], **_OPTIONS.get(symbology, {}))

@@ -8,6 +8,7 @@ printer, so a 300-dpi raster of the page has whole-pixel modules, as the printed
 
 from __future__ import annotations
 
+import functools
 import io
 
 from reportlab.lib.colors import black, white
@@ -38,11 +39,17 @@ _FRAME_LINE_PT = 0.7
 
 def printable(text: str, where: str) -> str:
     """Return `text` when Helvetica (WinAnsi) can print every character; else ValueError."""
-    bad = sorted({ch for ch in text if not _encodable(ch)})
+    bad = _unprintable(text)
     if bad:
         msg = f"{where}: the label font cannot print {''.join(bad)!r} in {text!r}"
         raise ValueError(msg)
     return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _unprintable(text: str) -> tuple[str, ...]:
+    """The characters of ``text`` the label font cannot print, sorted (kept: labels repeat)."""
+    return tuple(sorted({ch for ch in text if not _encodable(ch)}))
 
 
 def _encodable(character: str) -> bool:
@@ -115,16 +122,22 @@ class _Page:
         module = place.module * _POINTS_PER_DOT
         left = place.x * _POINTS_PER_DOT
         top = self.height_mm * POINTS_PER_MM - place.y * _POINTS_PER_DOT
-        path = self.canvas.beginPath()
+        # The modules as one filled path of rectangles, written as PDF operators directly
+        # (reportlab's path.rect formats each number on its own: most of a label's time).
         if symbology in TWO_D:
-            for row, start, length in matrix.runs:
-                path.rect(left + start * module, top - (row + 1) * module, length * module, module)
+            rects = [
+                (left + start * module, top - (row + 1) * module, length * module, module)
+                for row, start, length in matrix.runs
+            ]
         else:
             height = place.bar_height * _POINTS_PER_DOT
-            for _, start, length in matrix.runs:
-                path.rect(left + start * module, top - height, length * module, height)
+            rects = [
+                (left + start * module, top - height, length * module, height)
+                for _, start, length in matrix.runs
+            ]
         self.canvas.setFillColor(black)
-        self.canvas.drawPath(path, stroke=0, fill=1)
+        operators = "\n".join(f"{x:.4f} {y:.4f} {w:.4f} {h:.4f} re" for x, y, w, h in rects)
+        self.canvas.addLiteral(f"n\n{operators}\nf")
 
 
 def render_label_pdf(

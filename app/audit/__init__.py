@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.audit.case_reconciliation import reconcile_cases
 from app.audit.export import AuditExport, export_audit_csv, export_audit_pdf
 from app.audit.queries import (
+    COUNT_CAP,
     PAGE_SIZE,
     AuditEntry,
     AuditEventPage,
@@ -25,6 +26,7 @@ from app.audit.reconciliation import (
 from app.audit.wording import FieldChange, field_label
 
 __all__ = [
+    "COUNT_CAP",
     "PAGE_SIZE",
     "AuditEntry",
     "AuditEventPage",

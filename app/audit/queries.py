@@ -61,6 +61,9 @@ from labels.redaction import redact_identity
 
 PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
+COUNT_CAP = 5000
+"""Matches are counted up to this many (a cheap count on any trail); the screen then says
+"more than 5 000" and loads pages until they run out."""
 AUDIT_ROLES = frozenset({Role.QA, Role.QP, Role.ADMIN})
 IDENTITY_HIDDEN = "[identity hidden]"
 IDENTITY_UNREADABLE = "[identity cannot be read: altered, or sealed with another clinic key]"
@@ -223,8 +226,11 @@ class AuditEventPage:
 
     rows: tuple[AuditEntry, ...]
     total: int
+    """How many match; when ``more`` is true, more than this (the count stops there)."""
     scope: str
     """Which events the actor may see, in words."""
+    more: bool = False
+    """True when more than `COUNT_CAP` events match: ``total`` is then `COUNT_CAP`."""
 
 
 # ---------------------------------------------------------------- who sees what
@@ -461,22 +467,35 @@ def search_audit(
     *,
     offset: int = 0,
     limit: int = PAGE_SIZE,
+    before_seq: int | None = None,
+    known_total: int | None = None,
 ) -> AuditEventPage:
-    """One page of the events ``actor`` may see that match ``audit_filter``, newest first."""
+    """One page of the events ``actor`` may see that match ``audit_filter``, newest first.
+
+    ``before_seq`` asks for the page that follows the event ``before_seq`` (keyset paging: a
+    deep page costs what the first does; ``offset`` is then not used). ``known_total`` is the
+    total a first page counted: the next pages return it instead of counting again.
+    """
     with database.read_session() as session:
         where, scope = _conditions(session, actor, audit_filter)
-        total = int(session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0)
-        found = session.execute(
-            select(*_COLUMNS)
-            .where(*where)
-            .order_by(AuditEvent.seq.desc())
-            .offset(max(offset, 0))
-            .limit(max(1, min(limit, MAX_PAGE_SIZE)))
-        ).all()
+        more = False
+        if known_total is not None:
+            total = known_total
+        else:  # counted up to the cap: the rows read stop there, however long the trail
+            matching = select(AuditEvent.seq).where(*where).limit(COUNT_CAP + 1).subquery()
+            total = int(session.scalar(select(func.count()).select_from(matching)) or 0)
+            more = total > COUNT_CAP
+            total = min(total, COUNT_CAP)
+        query = select(*_COLUMNS).where(*where).order_by(AuditEvent.seq.desc())
+        if before_seq is not None:
+            query = query.where(AuditEvent.seq < before_seq)
+        else:
+            query = query.offset(max(offset, 0))
+        found = session.execute(query.limit(max(1, min(limit, MAX_PAGE_SIZE)))).all()
         people = _people(session) if found else {}
         shown = _Shown(session, may_see_identity(actor))
         entries = tuple(_entry(r, people, shown) for r in found)
-    return AuditEventPage(entries, total, scope)
+    return AuditEventPage(entries, total, scope, more)
 
 
 def iter_audit(

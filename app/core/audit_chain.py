@@ -154,9 +154,32 @@ def chain_head(connection: Connection) -> ChainHead:
     return _head(connection)
 
 
-def _key_for_append(connection: Connection, head: ChainHead) -> tuple[AuditKey, list[PendingEvent]]:
+_EVENTS = AuditEvent.__table__
+_BINDING = AuditKeyBinding.__table__
+_NEWEST = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+# What an append reads, in one statement built once: the binding and the head (the head's
+# two columns as scalar subqueries of the same newest row; none when the chain is empty).
+_APPEND_STATE = select(
+    _BINDING.c.keyed_from_seq,
+    _BINDING.c.key_id,
+    _NEWEST.with_only_columns(_EVENTS.c.seq).scalar_subquery().label("head_seq"),
+    _NEWEST.with_only_columns(_EVENTS.c.hash).scalar_subquery().label("head_hash"),
+).where(_BINDING.c.id == 1)
+
+
+def _append_state(connection: Connection) -> tuple[KeyedPart | None, ChainHead]:
+    """The key binding (None: missing) and the chain head, read in one statement."""
+    row = connection.execute(_APPEND_STATE).first()
+    if row is None:  # no binding row: the head is read on its own, for the message
+        return None, _head(connection)
+    head = ChainHead(row.head_seq, row.head_hash) if row.head_seq is not None else None
+    return KeyedPart(row.keyed_from_seq, row.key_id), head or ChainHead(0, GENESIS_HASH)
+
+
+def _key_for_append(
+    connection: Connection, head: ChainHead, binding: KeyedPart | None
+) -> tuple[AuditKey, list[PendingEvent]]:
     """The key to append with; on a not yet keyed database, key it (and say so) first."""
-    binding = _binding(connection)
     if binding is None:
         raise AuditKeyProblem(
             "The audit key binding of this database is missing (it was deleted behind the "
@@ -207,8 +230,8 @@ def append_to_chain(
     if not pending:
         return None
     _lock_chain(connection)
-    head = _head(connection)
-    key, first = _key_for_append(connection, head)
+    binding, head = _append_state(connection)
+    key, first = _key_for_append(connection, head, binding)
     seq, prev_hash = head.seq, head.hash
     at = utc_now()
     rows = []
@@ -249,8 +272,8 @@ def key_pending_chain(connection: Connection, actor: Actor) -> ChainHead | None:
     if not awaits_keying(connection):
         return None
     _lock_chain(connection)
-    head = _head(connection)
-    key, seal = _key_for_append(connection, head)
+    binding, head = _append_state(connection)
+    key, seal = _key_for_append(connection, head, binding)
     event = seal[0]
     row: dict[str, Any] = {
         "seq": head.seq + 1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import logging
 import os
@@ -25,12 +27,26 @@ AUDIT_KEY_ENV = "COI_AUDIT_KEY"
 CLINIC_KEY_ENV = "COI_CLINIC_KEY"
 
 
+# The environment variables the per-user config directory is derived from (platformdirs).
+_CONFIG_ROOT_VARIABLES = ("XDG_CONFIG_HOME", "HOME", "APPDATA", "LOCALAPPDATA", "USERPROFILE")
+
+
+@functools.lru_cache(maxsize=8)
+def _config_root(_environment: tuple[str | None, ...]) -> Path:
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def config_directory() -> Path:
+    """The per-user config directory (where the settings file and the audit key live)."""
+    return _config_root(tuple(os.environ.get(name) for name in _CONFIG_ROOT_VARIABLES))
+
+
 def settings_path() -> Path:
     """The settings file (``COI_SETTINGS`` overrides the per-user config location)."""
     override = os.environ.get(SETTINGS_ENV)
     if override:
         return Path(override)
-    return user_config_path(APP_NAME, appauthor=False) / "settings.json"
+    return config_directory() / "settings.json"
 
 
 @dataclass(frozen=True)
@@ -50,8 +66,28 @@ class Settings:
 def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file; a missing file means defaults, a broken one a clear error."""
     path = path or settings_path()
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return Settings()
+    except OSError:
+        stat = None  # read below, which says what is wrong
+    stamp = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None
+    if stamp is not None and stamp in _LOADED:  # unchanged since read: every commit asks
+        loaded = _LOADED[stamp]
+        return replace(loaded, scanner=copy.deepcopy(loaded.scanner))
+    settings = _read_settings(path)
+    if stamp is not None:
+        _LOADED.clear()
+        _LOADED[stamp] = settings
+    return replace(settings, scanner=copy.deepcopy(settings.scanner))
+
+
+_LOADED: dict[tuple[str, int, int, int], Settings] = {}
+"""The settings last read, by file, modification time, size and inode."""
+
+
+def _read_settings(path: Path) -> Settings:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -88,6 +124,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         "audit_key_file": settings.audit_key_file,
         "clinic_key_file": settings.clinic_key_file,
     }
+    _LOADED.clear()  # a rewrite within the file clock's tick may keep size and time
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -132,11 +169,6 @@ def resolve_station(settings: Settings | None = None) -> str:
         return os.environ[STATION_ENV]
     settings = settings if settings is not None else load_settings()
     return settings.station or default_station()
-
-
-def config_directory() -> Path:
-    """The per-user config directory (where the settings file and the audit key live)."""
-    return user_config_path(APP_NAME, appauthor=False)
 
 
 def audit_key_path(settings: Settings | None = None) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.core.actor import SYSTEM_USERNAME, Actor
@@ -36,25 +36,35 @@ def ensure_standing(
         raise NotPermitted(refusal)
 
 
+_USER = User.__table__
+_USER_ROLE = UserRole.__table__
+# The account and its roles in one statement (one row per role; one row, role NULL, for none),
+# built once: every unit of work runs it, the scan path's included.
+_STANDING = (
+    select(
+        _USER.c.username,
+        _USER.c.active,
+        _USER.c.locked_at,
+        _USER.c.must_change_password,
+        _USER.c.site_id,
+        _USER.c.version,
+        _USER_ROLE.c.role,
+    )
+    .select_from(_USER.outerjoin(_USER_ROLE, _USER_ROLE.c.user_id == _USER.c.id))
+    .where(_USER.c.id == bindparam("user_id"))
+)
+_STANDING_LOCKED = _STANDING.with_for_update(read=True, of=_USER)
+
+
 def _problem(session: Session, actor: Actor, *, lock: bool, password_change: bool) -> str | None:
     if actor.user_id is None:
         return None
-    query = select(
-        User.username,
-        User.active,
-        User.locked_at,
-        User.must_change_password,
-        User.site_id,
-        User.version,
-    ).where(User.id == actor.user_id)
-    if lock:
-        query = query.with_for_update(read=True)
-    row = session.execute(query).one_or_none()
-    if row is None:
+    query = _STANDING_LOCKED if lock else _STANDING
+    rows = session.execute(query, {"user_id": actor.user_id}).all()
+    if not rows:
         return f"The account {actor.username!r} does not exist any more: nothing was done."
-    roles = frozenset(
-        session.scalars(select(UserRole.role).where(UserRole.user_id == actor.user_id))
-    )
+    row = rows[0]
+    roles = frozenset(r.role for r in rows if r.role is not None)
     if not row.active:
         by, at = _last_change(session, actor, ("deactivate",))
         return (

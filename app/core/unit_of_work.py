@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -83,6 +83,29 @@ class UnitOfWork:
         """Add a new record; its audit event gets ``action`` (default ``create``)."""
         self.session.add(record)
         self.annotate(record, action=action, reason=reason)
+
+    def insert(self, record: Base, *, action: str | None = None, reason: str | None = None) -> None:
+        """Write a new record written once (not `Versioned`) now, with one INSERT and no ORM
+        flush; its audit event (``action``, default ``create``) is the one ``add`` would give.
+
+        The same text limits are checked first; column defaults are filled in on ``record``,
+        which stays outside the session (for the hot paths: a scan at a station).
+        """
+        if isinstance(record, Versioned):
+            raise TypeError("insert() is for records written once; use add() for versioned ones")
+        check_record_text(record, changed_only=False)  # same limits as a flush
+        values: dict[str, Any] = {}
+        for attr in inspect(type(record)).column_attrs:
+            column = attr.columns[0]
+            value = getattr(record, attr.key)
+            if value is None and column.default is not None:
+                default = column.default
+                value = default.arg(None) if default.is_callable else default.arg
+                setattr(record, attr.key, value)
+            values[column.key] = value
+        self.session.connection().execute(insert(type(record)), values)
+        self.annotate(record, action=action, reason=reason)
+        self._capture(record, "create", {}, _column_values(record))
 
     def annotate(
         self, record: Base, *, action: str | None = None, reason: str | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.core import Actor
@@ -32,21 +32,20 @@ class CapturedScan:
         return scrubbed(text, self.identity_values)
 
 
-def at_manufacturer(session: Session, actor: Actor) -> bool:
-    """True when ``actor`` works at a manufacturing site."""
-    if actor.site_id is None:
-        return False
-    kind = session.scalar(select(Site.kind).where(Site.id == actor.site_id))
-    return kind is SiteKind.MANUFACTURER
+_SITES = Site.__table__
+# The sites' wristband patterns and the actor's site's kind, in one statement built once.
+_CAPTURE_SITES = select(_SITES.c.id, _SITES.c.kind, _SITES.c.wristband_mrn_pattern).where(
+    or_(_SITES.c.wristband_mrn_pattern.is_not(None), _SITES.c.id == bindparam("site_id"))
+)
 
 
 def captured(session: Session, actor: Actor, raw: str) -> CapturedScan:
     """``raw`` as ``actor``'s site may store it (redacted at a manufacturer)."""
-    patterns = tuple(
-        session.scalars(
-            select(Site.wristband_mrn_pattern).where(Site.wristband_mrn_pattern.is_not(None))
-        )
+    sites = session.execute(_CAPTURE_SITES, {"site_id": actor.site_id}).all()
+    patterns = [site.wristband_mrn_pattern for site in sites if site.wristband_mrn_pattern]
+    redacted = redact_identity(raw, mrn_patterns=patterns)
+    manufacturer = any(
+        site.id == actor.site_id and site.kind is SiteKind.MANUFACTURER for site in sites
     )
-    redacted = redact_identity(raw, mrn_patterns=[p for p in patterns if p])
-    stored = redacted.text if redacted.removed and at_manufacturer(session, actor) else raw
+    stored = redacted.text if redacted.removed and manufacturer else raw
     return CapturedScan(stored, redacted.values)

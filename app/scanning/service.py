@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.core import (
@@ -79,10 +80,41 @@ class ScanVerdict:
         return self.outcome is ScanOutcome.MATCH
 
 
-def _known_unit(session: Session, din: str | None) -> tuple[Unit | None, KnownUnit | None]:
+_UNITS = Unit.__table__
+# The unit a scan names, as the checks need it: built once, run without the ORM (scan path).
+_UNIT_SEEN = select(
+    _UNITS.c.id,
+    _UNITS.c.din,
+    _UNITS.c.coi,
+    _UNITS.c.side_state,
+    _UNITS.c.kind,
+    _UNITS.c.case_id,
+    _UNITS.c.side_state_reason,
+).where(_UNITS.c.din == bindparam("din"))
+
+
+class _SeenUnit(Protocol):
+    """What the scan path uses of the unit a scan names (a `Unit`, or its row)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def coi(self) -> str: ...
+    @property
+    def case_id(self) -> uuid.UUID: ...
+
+
+def _known_unit(
+    session: Session, din: str | None, *, entity: bool = False
+) -> tuple[Any, KnownUnit | None]:
+    """The unit of ``din`` (the `Unit` itself with ``entity``, else its row) and what the
+    rules know of it; (None, None) when no unit has that DIN."""
     if din is None:
         return None, None
-    unit = session.scalar(select(Unit).where(Unit.din == din))
+    if entity:
+        unit: Any = session.scalar(select(Unit).where(Unit.din == din))
+    else:
+        unit = session.execute(_UNIT_SEEN, {"din": din}).first()
     if unit is None or unit.din is None:
         return None, None
     known = KnownUnit(
@@ -136,16 +168,22 @@ def _printed_here(session: Session, text: str) -> bool:
 
 
 def _judged(
-    session: Session, scanned: ScannedIdentity, expected: Expectation, *, two_d_needed: bool
-) -> tuple[Unit | None, tuple[str, ...]]:
-    """The scanned unit and every reason the scan is refused (the unit's, then the print's)."""
-    unit, known = _known_unit(session, scanned.din)
+    session: Session,
+    scanned: ScannedIdentity,
+    expected: Expectation,
+    *,
+    two_d_needed: bool,
+    entity: bool = False,
+) -> tuple[Any, KnownUnit | None, tuple[str, ...]]:
+    """The scanned unit (see `_known_unit`), what the rules know of it, and every reason the
+    scan is refused (the unit's, then the print's)."""
+    unit, known = _known_unit(session, scanned.din, entity=entity)
     printed = expected.wants == "patient" and _printed_here(session, scanned.text)
     reasons = judge(scanned, known, expected, printed_here=printed)
     printed_label = _known_print(session, scanned.print_serial)
     extra = judge_print(scanned, printed_label, known, two_d_needed=two_d_needed)
     reasons += tuple(r for r in extra if r not in reasons)
-    return unit, tuple(storable(r) for r in reasons)  # a reason may quote the scan
+    return unit, known, tuple(storable(r) for r in reasons)  # a reason may quote the scan
 
 
 def _stored_raw(
@@ -241,7 +279,7 @@ def _case_id(session: Session, coi: str) -> uuid.UUID | None:
 
 
 def _matched_case_id(
-    session: Session, unit: Unit | None, expected: Expectation
+    session: Session, unit: _SeenUnit | None, expected: Expectation
 ) -> uuid.UUID | None:
     """The case of a matched scan: the unit's own when it carries the expected COI (no second
     query on the scan path), else the case of that COI looked up."""
@@ -272,35 +310,51 @@ def _record_refusal(
     deviation: bool = True,
 ) -> ScanVerdict:
     with UnitOfWork(database, actor) as uow:
-        capture = captured(uow.session, actor, raw)
-        reasons = tuple(capture.scrub(r) for r in reasons)
-        case_id = _case_id(uow.session, expected.coi)
         _unit, known = _known_unit(uow.session, scanned.din)
-        scan = _scan_row(
-            actor,
-            capture.stored,
-            scanned,
-            expected,
-            reasons,
-            session=uow.session,
-            case_id=case_id,
-            unit_id=known.id if known else None,
+        verdict = _refuse_in(
+            uow, raw, scanned, known, expected=expected, reasons=reasons, deviation=deviation
         )
-        uow.add(scan, action="scan refused", reason=reasons[0])
-        uow.flush()
-        deviation_number = None
-        if deviation and scan.outcome is ScanOutcome.MISMATCH and reasons != (TWO_D_NEEDED,):
-            deviation_number = open_deviation(
-                uow,
-                kind="scan_mismatch",
-                description=f"Scan refused during {expected.purpose}: " + " ".join(reasons),
-                case_id=case_id,
-                unit_id=known.id if known else None,
-                scan_id=scan.id,
-            ).number
-        verdict = _verdict(scan, reasons, scanned, deviation_number)
         uow.commit()
     return verdict
+
+
+def _refuse_in(
+    uow: UnitOfWork,
+    raw: str,
+    scanned: ScannedIdentity,
+    known: KnownUnit | None,
+    *,
+    expected: Expectation,
+    reasons: tuple[str, ...],
+    deviation: bool = True,
+) -> ScanVerdict:
+    """Record the refused scan (and, for a wrong container, its deviation) in ``uow``, which
+    has written nothing else; the caller commits."""
+    capture = captured(uow.session, uow.actor, raw)
+    reasons = tuple(capture.scrub(r) for r in reasons)
+    case_id = _case_id(uow.session, expected.coi)
+    scan = _scan_row(
+        uow.actor,
+        capture.stored,
+        scanned,
+        expected,
+        reasons,
+        session=uow.session,
+        case_id=case_id,
+        unit_id=known.id if known else None,
+    )
+    uow.insert(scan, action="scan refused", reason=reasons[0])
+    deviation_number = None
+    if deviation and scan.outcome is ScanOutcome.MISMATCH and reasons != (TWO_D_NEEDED,):
+        deviation_number = open_deviation(
+            uow,
+            kind="scan_mismatch",
+            description=f"Scan refused during {expected.purpose}: " + " ".join(reasons),
+            case_id=case_id,
+            unit_id=known.id if known else None,
+            scan_id=scan.id,
+        ).number
+    return _verdict(scan, reasons, scanned, deviation_number)
 
 
 def check_scan(
@@ -322,7 +376,9 @@ def check_scan(
     scanned, problem = _identified(raw, expected, gs_substitute)
     if problem is not None:
         raise refuse_scan(uow, raw, expected, problem)
-    unit, reasons = _judged(uow.session, scanned, expected, two_d_needed=two_d_needed)
+    unit, _known, reasons = _judged(
+        uow.session, scanned, expected, two_d_needed=two_d_needed, entity=True
+    )
     if reasons:
         uow.session.rollback()
         refusal = _record_refusal(
@@ -348,7 +404,8 @@ def check_scan(
     )
     scan.label_id = label_id
     uow.add(scan, action="scan matched")
-    return unit
+    matched: Unit | None = unit  # the entity (``entity=True`` above)
+    return matched
 
 
 def verify_scan(
@@ -362,17 +419,15 @@ def verify_scan(
     """Verify and record one scan on its own (scan station); never raises on a mismatch."""
     with UnitOfWork(database, actor) as uow:
         scanned, problem = _identified(raw, expected, gs_substitute)
-        if problem is not None:
-            uow.session.rollback()
-            return _record_refusal(
-                database, actor, raw, scanned, expected=expected, reasons=(problem,)
-            )
-        unit, reasons = _judged(uow.session, scanned, expected, two_d_needed=False)
-        if reasons:
-            uow.session.rollback()
-            return _record_refusal(
-                database, actor, raw, scanned, expected=expected, reasons=reasons
-            )
+        if problem is not None:  # nothing read, nothing written: refused in this transaction
+            verdict = _refuse_in(uow, raw, scanned, None, expected=expected, reasons=(problem,))
+            uow.commit()
+            return verdict
+        unit, known, reasons = _judged(uow.session, scanned, expected, two_d_needed=False)
+        if reasons:  # only read so far: the refusal is recorded in this same transaction
+            verdict = _refuse_in(uow, raw, scanned, known, expected=expected, reasons=reasons)
+            uow.commit()
+            return verdict
         case_id = _matched_case_id(uow.session, unit, expected)
         stored = captured(uow.session, actor, raw).stored
         scan = _scan_row(
@@ -385,8 +440,7 @@ def verify_scan(
             case_id=case_id,
             unit_id=unit.id if unit else None,
         )
-        uow.add(scan, action="scan matched")
-        uow.flush()
+        uow.insert(scan, action="scan matched")
         verdict = _verdict(scan, (), scanned)
         uow.commit()
     return verdict

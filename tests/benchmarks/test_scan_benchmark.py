@@ -18,7 +18,9 @@ Run with `python tests/perf/run.py --only scan` (or pytest -m slow on this file,
 from __future__ import annotations
 
 import gc
+import itertools
 import random
+import re
 import statistics
 import time
 import uuid
@@ -75,7 +77,9 @@ class Target:
 # ---------------------------------------------------------------- the data
 
 
-def _rows(admin: Actor) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
+def _rows(
+    admin: Actor, how_many: int = CASES, *, units_too: bool = True
+) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
     """Two sites, a product, and per case a patient, the case and its ten units."""
     now = utc_now()
     common = {"version": 1, "created_at": now, "updated_at": now, "updated_by_id": admin.user_id}
@@ -89,7 +93,7 @@ def _rows(admin: Actor) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
     sites[0]["fin"], sites[1]["fin"] = CLINIC_FIN, MANUFACTURER_FIN
     products = [dict(common, id=product, code="S1234", name="CD19 CAR-T (autologous), bench")]
     patients, cases, units, targets = [], [], [], []
-    for number in range(1, CASES + 1):
+    for number in range(1, how_many + 1):
         patient, case = uuid.uuid4(), uuid.uuid4()
         coi = build_coi(CLINIC_FIN, 2025, number)
         patients.append(dict(common, id=patient, clinic_site_id=clinic))
@@ -109,7 +113,7 @@ def _rows(admin: Actor) -> tuple[dict[str, list[dict[str, Any]]], list[Target]]:
                 enrolled_by_id=admin.user_id,
             )
         )
-        for position, kind in enumerate(KINDS):
+        for position, kind in enumerate(KINDS if units_too else ()):
             fin = CLINIC_FIN if kind is UnitKind.APHERESIS_BAG else MANUFACTURER_FIN
             din = build_din(fin, 25, (number - 1) * UNITS_PER_CASE + position).din
             unit = uuid.uuid4()
@@ -139,7 +143,7 @@ def build_database(database: Database, admin: Actor) -> list[Target]:
     models |= {"therapy_case": Case, "unit": Unit}
     with database.engine.begin() as connection:
         for name, rows in tables.items():
-            connection.execute(insert(models[name].__table__), rows)
+            connection.execute(insert(models[name]), rows)
     if database.backend == "postgresql":  # what autovacuum would have done by now
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE unit"))
@@ -224,20 +228,6 @@ def _count(database: Database, model: type, *where: Any) -> int:
 # another phase writes (on SQLite an open reader would hold back the WAL checkpoints).
 
 
-def time_verify_scan(
-    database: Database, actor: Actor, name: str, warm: list[ScanInput], scans: list[ScanInput]
-) -> tuple[Timing, list[ScanVerdict]]:
-    """The real path: `verify_scan`, its Scan row, audit event and commit."""
-    verdicts: list[ScanVerdict] = []
-
-    def full(scan: ScanInput) -> None:
-        verdicts.append(verify_scan(database, actor, scan[0], scan[1]))
-
-    timed("warm-up", full, warm)
-    verdicts.clear()
-    return timed(name, full, scans), verdicts
-
-
 def time_pure_part(database: Database, warm: list[ScanInput], scans: list[ScanInput]) -> Timing:
     """Parse, identify, one ORM SELECT of the unit by DIN, judge: no write."""
     with database.read_session() as session:
@@ -264,53 +254,170 @@ def _floor_query(database: Database) -> tuple[str, Callable[[str], Any]]:
     return str(compiled), lambda din: {"din": din}
 
 
-def time_read_floor(database: Database, warm: list[ScanInput], scans: list[ScanInput]) -> Timing:
-    """Parse + the same SELECT on the bare DBAPI connection (sqlite3 / psycopg)."""
-    sql, parameters = _floor_query(database)
-    connection = database.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-
-        def floor(scan: ScanInput) -> None:
-            cursor.execute(sql, parameters(parse_scan(scan[0]).fields["din"]))
-            assert len(cursor.fetchall()) == 1  # fetched to the end: the statement is done
-
-        timed("warm-up", floor, warm)
-        return timed("floor (parse + the same SELECT, bare DBAPI)", floor, scans)
-    finally:
-        connection.rollback()
-        connection.close()
+_FLOOR_TABLES = {"scan": "bench_scan", "audit_event": "bench_audit_event"}
 
 
-def time_write_floor(database: Database, warm: list[ScanInput], scans: list[ScanInput]) -> Timing:
-    """For reference: a bare DBAPI transaction writing two rows (a scan and an audit event's
-    worth of text) to a scratch table and committing, on the engine's connection settings
-    (SQLite: WAL, synchronous FULL; PostgreSQL: the server's) — what durability costs.
-    """
-    sqlite = database.backend == "sqlite"
-    mark = "?" if sqlite else "%s"
-    connection = database.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute("CREATE TABLE bench_write (id VARCHAR(36) PRIMARY KEY, body TEXT)")
-        connection.commit()
-        insert_row = f"INSERT INTO bench_write (id, body) VALUES ({mark}, {mark})"
-
-        def write(scan: ScanInput) -> None:
-            if sqlite:
-                cursor.execute("BEGIN IMMEDIATE")  # the engine hands pysqlite autocommit mode
-            for size in (600, 900):
-                cursor.execute(insert_row, (str(uuid.uuid4()), (scan[0] * size)[:size]))
-            if sqlite:
-                cursor.execute("COMMIT")
+def _copy_tables(database: Database, cursor: Any) -> None:
+    """Empty copies of ``scan`` and ``audit_event``: the same columns, keys, unique and foreign
+    keys and indexes (what each INSERT maintains), under other names."""
+    if database.backend == "postgresql":
+        for table, copy in _FLOOR_TABLES.items():
+            cursor.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
+        for column, parent in (
+            ("case_id", "therapy_case"),
+            ("unit_id", "unit"),
+            ("label_id", "label"),
+        ):
+            cursor.execute(
+                f"ALTER TABLE bench_scan ADD FOREIGN KEY ({column}) REFERENCES {parent} (id)"
+            )
+        return
+    for table, copy in _FLOOR_TABLES.items():
+        cursor.execute(  # (its triggers refuse UPDATE and DELETE: nothing an INSERT runs)
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+            "AND type IN ('table', 'index') ORDER BY type DESC",  # the table before its indexes
+            (table,),
+        )
+        for kind, sql in cursor.fetchall():
+            if kind == "table":
+                copied = re.sub(rf'^CREATE TABLE "?{table}"? \(', f"CREATE TABLE {copy} (", sql)
             else:
-                connection.commit()
+                copied = re.sub(
+                    r"^CREATE (UNIQUE )?INDEX (\w+) ON \w+ ",
+                    rf"CREATE \1INDEX bench_\2 ON {copy} ",
+                    sql,
+                )
+            assert copied != sql
+            cursor.execute(copied)
 
-        timed("warm-up", write, warm)
-        return timed("write floor (2 INSERTs + COMMIT, bare DBAPI)", write, scans)
-    finally:
-        connection.rollback()
-        connection.close()
+
+class Floor:
+    """The floor on the bare DBAPI connection (sqlite3 / psycopg), on the engine's connection
+    settings (SQLite: WAL, synchronous FULL; PostgreSQL: the server's): parse + the same
+    SELECT the path sends; and a transaction writing the same two rows a matched scan writes
+    (its scan row and its audit event, read back from those the path stored) into copies of
+    their tables (same keys, foreign keys and indexes), then COMMIT."""
+
+    def __init__(self, database: Database) -> None:
+        self.sqlite = database.backend == "sqlite"
+        self.mark = "?" if self.sqlite else "%s"
+        self.select, self.parameters = _floor_query(database)
+        self.connection = database.engine.raw_connection()
+        self.cursor = self.connection.cursor()
+        self.sequence = itertools.count(1)
+        self._begin()
+        _copy_tables(database, self.cursor)
+        self.scan_columns = self._columns("scan")
+        self.event_columns = self._columns("audit_event")
+        self._commit()
+        marks = ", ".join
+        self.insert_scan = (
+            f"INSERT INTO bench_scan ({', '.join(self.scan_columns)}) "
+            f"VALUES ({marks([self.mark] * len(self.scan_columns))})"
+        )
+        self.insert_event = (
+            f"INSERT INTO bench_audit_event ({', '.join(self.event_columns)}) "
+            f"VALUES ({marks([self.mark] * len(self.event_columns))})"
+        )
+
+    def _begin(self, immediate: bool = False) -> None:
+        if self.sqlite:  # the engine hands pysqlite autocommit mode: BEGIN is ours
+            self.cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    def _commit(self) -> None:
+        if self.sqlite:
+            self.cursor.execute("COMMIT")
+        else:
+            self.connection.commit()
+
+    def _columns(self, table: str) -> list[str]:
+        self.cursor.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+        self.cursor.fetchall()
+        return [d[0] for d in self.cursor.description]
+
+    def stored(self, scan_id: uuid.UUID) -> tuple[list[Any], list[Any]]:
+        """The scan row ``scan_id`` and the newest audit event, as the DBAPI returns them."""
+        key = scan_id.hex if self.sqlite else scan_id
+        self.cursor.execute(f"SELECT * FROM scan WHERE id = {self.mark}", (key,))
+        scan_row = self.cursor.fetchone()
+        self.cursor.execute("SELECT * FROM audit_event ORDER BY seq DESC LIMIT 1")
+        event_row = self.cursor.fetchone()
+        self.connection.rollback()
+        assert scan_row is not None and event_row is not None
+        return list(scan_row), list(event_row)
+
+    def read(self, scan: ScanInput) -> None:
+        """Parse + the same SELECT, fetched to the end (untimed: ending its snapshot)."""
+        self.cursor.execute(self.select, self.parameters(parse_scan(scan[0]).fields["din"]))
+        assert len(self.cursor.fetchall()) == 1
+
+    def end_read(self) -> None:
+        """End the read's transaction (PostgreSQL; SQLite's autocommit read has none)."""
+        self.connection.rollback()
+
+    def write(self, rows: tuple[list[Any], list[Any]]) -> None:
+        """The two INSERTs and the COMMIT (new keys: the id and hash are unique)."""
+        scan_row, event_row = list(rows[0]), list(rows[1])
+        scan_row[self.scan_columns.index("id")] = uuid.uuid4().hex if self.sqlite else uuid.uuid4()
+        event_row[self.event_columns.index("hash")] = uuid.uuid4().hex * 2
+        event_row[self.event_columns.index("seq")] = next(self.sequence)
+        self._begin(immediate=True)
+        self.cursor.execute(self.insert_scan, scan_row)
+        self.cursor.execute(self.insert_event, event_row)
+        self._commit()
+
+    def close(self) -> None:
+        """Roll back anything open and give the connection back."""
+        self.connection.rollback()
+        self.connection.close()
+
+
+@dataclass
+class Paired:
+    """Per-call times of the path and of its floor, measured scan by scan, interleaved."""
+
+    path: list[float]
+    path_cpu: list[float]
+    read: list[float]
+    write: list[float]
+    verdicts: list[ScanVerdict]
+    rows: list[tuple[list[Any], list[Any]]]
+    """What the floor wrote for each scan."""
+
+    def timing(self, name: str) -> Timing:
+        """The path's `Timing`."""
+        return Timing(name, tuple(self.path), tuple(self.path_cpu))
+
+
+def time_paired(
+    database: Database,
+    actor: Actor,
+    floor: Floor,
+    scans: list[ScanInput],
+    rows: list[tuple[list[Any], list[Any]]] | None = None,
+) -> Paired:
+    """Each scan: `verify_scan` (timed), then the floor's read and write (timed), in turn, so
+    that the machine's load falls on both alike. The floor writes the rows this scan stored,
+    or, for a refusal, ``rows`` (those of earlier matched scans, in turn)."""
+    gc.collect()
+    wall, cpu = time.perf_counter, time.process_time
+    paired = Paired([], [], [], [], [], [])
+    for number, scan in enumerate(scans):
+        started, started_cpu = wall(), cpu()
+        verdict = verify_scan(database, actor, scan[0], scan[1])
+        paired.path.append((wall() - started) * 1000)
+        paired.path_cpu.append((cpu() - started_cpu) * 1000)
+        paired.verdicts.append(verdict)
+        stored = rows[number % len(rows)] if rows else floor.stored(verdict.scan_id)
+        paired.rows.append(stored)
+        started = wall()
+        floor.read(scan)
+        paired.read.append((wall() - started) * 1000)
+        floor.end_read()
+        started = wall()
+        floor.write(stored)
+        paired.write.append((wall() - started) * 1000)
+    return paired
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -334,23 +441,33 @@ def test_verifying_a_scan_against_100k_units(database: Database, admin: Actor) -
     ]
     assert all(t.coi != e.coi for (_r, e), t in zip(wrong, chosen[WARM_UP + SCANS :], strict=True))
 
-    verify, verdicts = time_verify_scan(
-        database, admin, "verify_scan (parse, look up, judge, record, commit)", warm, measured
-    )
-    refused, refusals = time_verify_scan(
-        database, admin, "verify_scan, wrong patient (refused, deviation)", [], wrong
-    )
+    floor = Floor(database)
+    try:
+        warmed = time_paired(database, admin, floor, warm)
+        matched = time_paired(database, admin, floor, measured)
+        wrongs = time_paired(database, admin, floor, wrong, rows=warmed.rows)
+    finally:
+        floor.close()
+    verdicts, refusals = matched.verdicts, wrongs.verdicts
+    verify = matched.timing("verify_scan (parse, look up, judge, record, commit)")
+    refused = wrongs.timing("verify_scan, wrong patient (refused, deviation)")
     pure = time_pure_part(database, warm, measured)
-    floor = time_read_floor(database, warm, measured)
-    write_floor = time_write_floor(database, warm, measured)
+    read_floor = Timing("floor: parse + the same SELECT", tuple(matched.read), tuple(matched.read))
+    write_floor = Timing(
+        "floor: the same 2 INSERTs + COMMIT", tuple(matched.write), tuple(matched.write)
+    )
+    bare = [read + write for read, write in zip(matched.read, matched.write, strict=True)]
+    bare_refused = [read + write for read, write in zip(wrongs.read, wrongs.write, strict=True)]
+    floor_timing = Timing("floor: SELECT + 2 INSERTs + COMMIT", tuple(bare), tuple(bare))
 
     print(
         f"\n{database.backend}: {CASES:,} cases, {CASES * UNITS_PER_CASE:,} units built in "
         f"{build_s:.1f} s; {SCANS:,} scans per path (after {WARM_UP} warm-up), "
-        f"{MISMATCHES} wrong-patient scans; ratios are to the read floor"
+        f"{MISMATCHES} wrong-patient scans, each beside the bare DBAPI floor (CPU columns of "
+        "the floors are their wall times); ratios are to the whole floor"
     )
-    for timing in (verify, refused, pure, floor, write_floor):
-        print(timing.line(None if timing is floor else floor))
+    for timing in (verify, refused, pure, read_floor, write_floor, floor_timing):
+        print(timing.line(None if timing is floor_timing else floor_timing))
 
     assert all(v.matched for v in verdicts)
     assert [v.unit_id for v in verdicts] == [t.unit_id for t in chosen[WARM_UP : WARM_UP + SCANS]]
@@ -359,7 +476,6 @@ def test_verifying_a_scan_against_100k_units(database: Database, admin: Actor) -
     assert stored == WARM_UP + SCANS  # every matched scan was recorded …
     assert _count(database, AuditEvent, AuditEvent.action == "scan matched") == stored  # … audited
     assert _count(database, Deviation, Deviation.kind == "scan_mismatch") == MISMATCHES
-    bare = [read + write for read, write in zip(floor.ms, write_floor.ms, strict=True)]
     name = f"scan verify {database.backend}"
     record(name, verify.ms, bare, TARGET_RATIO)
-    record(f"{name}, refused", refused.ms, bare[: len(refused.ms)], REFUSAL_TARGET_RATIO)
+    record(f"{name}, refused", refused.ms, bare_refused, REFUSAL_TARGET_RATIO)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.audit import queries as audit_queries
 from app.audit.export import CSV_COLUMNS, export_audit_csv, export_audit_pdf, inert
 from app.audit.queries import (
     IDENTITY_HIDDEN,
@@ -414,3 +415,32 @@ def test_csv_export_makes_formula_like_text_inert(trail: Trail, tmp_path: Path) 
         rows = list(csv.DictReader(handle))
     assert [row["reason"] for row in rows[:-1]] == ['\'=HYPERLINK("http://x","y")']
     assert inert("-12") == "'-12" and inert("plain") == "plain"
+
+
+def test_keyset_pages_follow_each_other_and_the_count_stops_one_past_its_cap(
+    trail: Trail, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin, database = trail["admin"], trail.database
+    whole = search_audit(database, admin, AuditFilter(), limit=1000)
+    assert not whole.more and whole.total == len(whole.rows) > 14
+    first = search_audit(database, admin, AuditFilter(), limit=7)
+    after = first.rows[-1].seq
+    for _ in range(2):  # the same page asked twice is the same page
+        second = search_audit(
+            database, admin, AuditFilter(), limit=7, before_seq=after, known_total=first.total
+        )
+        assert [r.seq for r in first.rows + second.rows] == [r.seq for r in whole.rows[:14]]
+        assert second.total == first.total == whole.total
+    signatures = AuditFilter(record_type="signature")
+    signed = search_audit(database, admin, signatures, limit=1000)
+    assert len(signed.rows) > 2
+    following = search_audit(database, admin, signatures, before_seq=signed.rows[1].seq)
+    assert following.rows == signed.rows[2:]  # keyset keeps the filter
+
+    monkeypatch.setattr(audit_queries, "COUNT_CAP", whole.total)  # exactly at the cap: exact
+    at_cap = search_audit(database, admin, AuditFilter(), limit=3)
+    assert (at_cap.total, at_cap.more) == (whole.total, False)
+    monkeypatch.setattr(audit_queries, "COUNT_CAP", whole.total - 1)  # one past it: "more"
+    past = search_audit(database, admin, AuditFilter(), limit=3)
+    assert (past.total, past.more) == (whole.total - 1, True)
+    assert [r.seq for r in past.rows] == [r.seq for r in whole.rows[:3]]

@@ -51,6 +51,7 @@ BENCHMARKS: dict[str, str] = {
     "logger_storage": "test_logger_storage_benchmark.py",
     "reconciliation": "test_reconciliation_benchmark.py",
     "gui_stall": "test_gui_stall_benchmark.py",
+    "memory": "test_memory_benchmark.py",
 }
 # The light commands, each beside bare Python doing the same work.
 COMMANDS: dict[str, tuple[list[str], str]] = {

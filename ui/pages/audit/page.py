@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.audit import (
+    COUNT_CAP,
     PAGE_SIZE,
     AuditEventPage,
     AuditExport,
@@ -315,7 +316,12 @@ class AuditTrailPage(QWidget):
     def _update_count(self) -> None:
         total = self.model.total or 0
         noun = "event" if total == 1 else "events"
-        self.count.setText(f"{len(self.model.rows)} of {total} {noun} shown")
+        if self.model.more:  # counted up to the cap only: a count of a long trail is slow
+            self.count.setText(
+                f"{len(self.model.rows)} of more than {COUNT_CAP:,} events shown".replace(",", " ")
+            )
+        else:
+            self.count.setText(f"{len(self.model.rows)} of {total} {noun} shown")
         self.load_more.setEnabled(self.model.canFetchMore())
 
     def _search_failed(self, error: BaseException) -> None:

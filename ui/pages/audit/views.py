@@ -75,11 +75,27 @@ class AuditTableModel(PagedTableModel):
         self.database = database
         self.actor = actor
         self.audit_filter = AuditFilter()
+        self.more = False
+        """True when the first page counted more than `COUNT_CAP` matches."""
+        self.page_loaded.connect(self._counted)
+
+    def _counted(self, page: AuditEventPage) -> None:
+        if len(self.rows) <= len(page.rows):  # the first page of a query: it counted
+            self.more = page.more
 
     def page_reader(self, offset: int, limit: int) -> Callable[[], AuditEventPage]:
-        """Read one page of the events matching the current filter."""
+        """Read one page of the events matching the current filter: the first counts them,
+        the next ones follow the oldest event shown (keyset: a deep page is as quick)."""
         database, actor, audit_filter = self.database, self.actor, self.audit_filter
-        return lambda: search_audit(database, actor, audit_filter, offset=offset, limit=limit)
+        last = self.row_at(offset - 1) if offset else None
+        if last is None:
+            return lambda: search_audit(database, actor, audit_filter, offset=offset, limit=limit)
+        before, total = last.seq, self.total
+        if self.more and total is not None:  # uncounted beyond the cap: ask while pages come
+            total = max(total, len(self.rows) + limit + 1)
+        return lambda: search_audit(
+            database, actor, audit_filter, limit=limit, before_seq=before, known_total=total
+        )
 
     def row_key(self, row: AuditEntry) -> int:
         """Events are told apart by their sequence number."""
