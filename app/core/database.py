@@ -26,6 +26,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.identity_sealing import seal_pending_identity
+from app.core.patient_rekeying import rekey_pending_identity
 from app.core.text_limits import text_problem
 from db.engine import WRITE_OPTION, UnsupportedDatabaseURL, make_engine, sqlite_path
 from db.migrate import SchemaNewerThanApp, refuse_unknown, schema_state, upgrade_to_head
@@ -197,6 +198,7 @@ def open_database(url: str, *, upgrade: bool = True, backup_dir: Path | None = N
                 log.info("backed up %s to %s before upgrading", database.display_url, backup)
             key_migrated_chain(database)
             seal_pending_identity(database)
+            rekey_pending_identity(database)
         else:
             state = refuse_unknown(schema_state(database.engine))
             if state.current is None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -180,8 +181,17 @@ def _resealed_values(
     return canonical_json(values) if changed else None
 
 
-def _rewrite_events(connection: Connection, key: ClinicKey, sealed: _Sealed) -> tuple[int, int]:
-    """Rewrite the audit values of the sealed records, re-hash the chain; (first, last) seq."""
+def _rewrite_events(
+    connection: Connection,
+    key: ClinicKey,
+    sealed: _Sealed,
+    resealed: Callable[[ClinicKey, _Sealed, str, str, str], str | None] | None = None,
+) -> tuple[int, int]:
+    """Rewrite the audit values of the sealed records, re-hash the chain; (first, last) seq.
+
+    ``resealed`` gives an event's new values (None: unchanged); by default plain values are
+    sealed (`_resealed_values`); re-keying passes its own."""
+    resealed = resealed or _resealed_values
     types = sorted({record[0] for record in sealed.texts})
     if not types:
         return (0, 0)
@@ -194,9 +204,7 @@ def _rewrite_events(connection: Connection, key: ClinicKey, sealed: _Sealed) -> 
     for row in connection.execute(query):
         change = {}
         for column in ("old_values", "new_values"):
-            text = _resealed_values(
-                key, sealed, row.record_type, row.record_id, getattr(row, column)
-            )
+            text = resealed(key, sealed, row.record_type, row.record_id, getattr(row, column))
             if text is not None:
                 change[column] = text
         if change:

@@ -33,10 +33,11 @@ from sqlalchemy import (
 )
 
 from app.access import open_identity
-from app.core import clinic_key, load_key, open_database, verify_database
+from app.core import identity_keys, load_key, open_database, verify_database
 from app.core.audit_anchor import ChainHead, anchor_path, record_anchor
 from app.core.audit_chain import event_content, keyed_hash, row_content
 from app.core.identity_sealing import SEAL_IDENTITY_ACTION
+from app.core.patient_rekeying import REKEY_IDENTITY_ACTION
 from db.engine import make_engine
 from db.migrate import alembic_config
 from db.models import AuditEvent, PatientIdentity
@@ -149,12 +150,17 @@ def test_plain_identity_at_0011_is_sealed_on_upgrade_and_the_chain_verifies(
             events = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all()
             row = session.scalar(select(PatientIdentity))
             assert row is not None
-            view = open_identity(row, clinic_key())
+            view = open_identity(row, identity_keys(session))
+            assert row.family_name.startswith("coi-enc2:")  # re-keyed: the patient's own key
         assert (view.family_name, view.given_name, view.date_of_birth, view.hospital_number) == (
             FAMILY, GIVEN, BORN, NUMBER,
         )  # fmt: skip
-        sealing = events[-1]
+        sealing, rekeying = events[-2:]
         assert sealing.action == SEAL_IDENTITY_ACTION and sealing.seq == 6
+        # Then 0014: re-sealed with per-patient keys, the same events rewritten and re-hashed.
+        assert rekeying.action == REKEY_IDENTITY_ACTION and rekeying.seq == 7
+        assert json.loads(rekeying.new_values)["rewritten_from"] == 2
+        assert "1 label payloads" not in (rekeying.reason or "")
         assert json.loads(sealing.new_values)["rewritten_from"] == 2
         assert "events 2–5 re-hashed" in (sealing.reason or "")
         assert anchor_path(empty_database_url).exists()
@@ -165,7 +171,7 @@ def test_plain_identity_at_0011_is_sealed_on_upgrade_and_the_chain_verifies(
     reopened = open_database(empty_database_url)  # the sealing is done once
     try:
         with reopened.read_session() as session:
-            assert session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc())) == 6
+            assert session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc())) == 7
         assert verify_database(reopened).ok
     finally:
         reopened.dispose()

@@ -173,3 +173,26 @@ def test_the_installed_command_prints_json_and_exits_1_on_a_refusal(
     assert result.returncode == 1, result.stderr
     assert "error" in json.loads(result.stdout)
     assert "Traceback" not in result.stderr
+
+
+def test_erase_identity_from_the_command_line(coi: Coi) -> None:
+    """``coi case erase-identity``: the coordinator erases, signed; twice, another role, no
+    reason or a wrong password are refusals in JSON, never tracebacks."""
+    status, out = _enrol(coi, number="NBH900077")
+    assert status == 0
+    code, reason = out["enrolled"]["coi"], ("--reason", "erasure request 2026-9, assessed by QA")
+    status, out = coi("case", "erase-identity", code, "--as", "otto.operator", *reason)
+    assert status == 1 and "Clinic coordinator may erase" in out["error"]
+    status, out = coi("case", "erase-identity", code, "--as", "cora.coordinator", "--reason", " ")
+    assert status == 1 and "Give the reason" in out["error"]
+    status, out = coi("case", "erase-identity", code, "--as", "cora.coordinator", *reason)
+    assert status == 0 and out["erased"]["cases"] == [code] and out["erased"]["erased_at"]
+    status, out = coi("case", "show", code, "--as", "cora.coordinator")
+    assert status == 0 and "Ekström" not in json.dumps(out, ensure_ascii=False)
+    assert "[identity erased]" in json.dumps(out)
+    status, out = coi("case", "list", "--as", "cora.coordinator", "--search", "NBH900077")
+    assert status == 0 and out["total"] == 0
+    status, out = coi("case", "erase-identity", code, "--as", "cora.coordinator", *reason)
+    assert status == 1 and "was erased already" in out["error"]
+    status, out = coi("audit", "verify", "--records")
+    assert status == 0, out

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.access import authenticate, create_user
 from app.audit import AuditFilter, export_audit_csv, export_audit_pdf, search_audit
@@ -273,3 +273,42 @@ def test_the_audit_trail_opens_identity_for_clinic_roles_and_hides_or_marks_it_e
         # The PDF lists the events (no old/new values): the erasure is there, no identity.
         assert "erase patient identity" in layout
         assert "Quist" not in layout and "coi-enc" not in layout
+
+
+def test_a_corrupted_missing_or_foreign_patient_key_says_so_and_loses_nothing(
+    ward: Ward,
+) -> None:
+    """Wrapped key altered or under another clinic key, ciphertext altered, key row deleted:
+    each shown in words on the case (no traceback), and it opens again once put back."""
+    row, stored = ward.key_row(), ward.stored()
+    broken = row.wrapped_key[:-6] + (
+        "AAAA==" if not row.wrapped_key.endswith("AAAA==") else "BBBB=="
+    )
+    attacks = (
+        (update(PatientKey).values(wrapped_key=broken), "it was altered"),
+        (update(PatientKey).values(wrapped_key="0" * 16 + ":" + row.wrapped_key[17:]),
+         "sealed with another clinic key"),
+        (update(PatientIdentity).values(family_name=stored[0][0][:-4] + "AAA="),
+         "it was altered"),
+    )  # fmt: skip
+    for attack, words in attacks:
+        with ward.database.engine.begin() as conn:
+            conn.execute(attack.where(_of_patient(attack, row.patient_id)))
+        shown = ward.shown()
+        assert words in shown and "Quist" not in shown, shown
+        with ward.database.engine.begin() as conn:  # put back: it opens again
+            conn.execute(update(PatientKey).values(wrapped_key=row.wrapped_key))
+            conn.execute(
+                update(PatientIdentity)
+                .where(PatientIdentity.patient_id == row.patient_id)
+                .values(family_name=stored[0][0])
+            )
+        assert ward.shown() == "QUIST, Ole"
+    with ward.database.engine.begin() as conn:  # the key row deleted behind the application
+        conn.execute(delete(PatientKey).where(PatientKey.patient_id == row.patient_id))
+    assert "key of this patient's identity is missing" in ward.shown()
+
+
+def _of_patient(statement: Any, patient_id: uuid.UUID) -> Any:
+    table = statement.table
+    return table.c.patient_id == patient_id

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -42,16 +43,18 @@ from app.casefile import (
     CasePage,
     CaseRow,
     CaseStage,
+    Role,
+    SignatureMeaning,
     case_detail,
     list_cases,
 )
 from app.core import Actor, Database
 from app.exchange import BundlePartner, bundle_partner
-from app.journey import STAGE_NAMES, STAGE_ORDER
+from app.journey import STAGE_NAMES, STAGE_ORDER, IdentityErasure, erase_identity
 from app.reports import save_custody_report
-from ui.dialogs import PartnerExchange, ReportSaver
+from ui.dialogs import PartnerExchange, ReportSaver, StatementDialog, ask_password, ask_statement
 from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
-from ui.tasks import TaskRunner
+from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import PagedTableModel, describe
 
 SEARCH_DELAY_MS = 300
@@ -206,10 +209,31 @@ class CasesPage(QWidget):
             object_name="custodyReport",
             dialog_title="Save the chain-of-identity and custody report as",
         )
-        layout.addWidget(self.report)
+        layout.addLayout(self._actions())
         self.exchange = PartnerExchange(self.database, self.actor, self.runner)
         self.exchange.imported.connect(lambda _result: self.refresh())
         layout.addWidget(self.exchange)
+
+    def _actions(self) -> QHBoxLayout:
+        """The custody report and, for a clinic coordinator, the erasure of an identity."""
+        actions = QHBoxLayout()
+        actions.addWidget(self.report, stretch=1)
+        self.erase = QPushButton("Erase patient identity…")
+        self.erase.setObjectName("eraseIdentity")
+        self.erase.setToolTip(
+            "GDPR erasure: the patient's name, date of birth and hospital number become "
+            "unreadable everywhere; the case, COI and audit trail stay (clinic coordinator)"
+        )
+        self.erase.setVisible(self.actor.has_role(Role.CLINIC_COORDINATOR))
+        self.erase.setEnabled(False)
+        self.erase.clicked.connect(self.erase_identity)
+        actions.addWidget(self.erase)
+        self.notice = QLabel()
+        self.notice.setObjectName("okMessage")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        actions.insertWidget(0, self.notice, stretch=1)
+        return actions
 
     def refresh(self) -> None:
         """Reload the list from the first page with the current search and stage."""
@@ -220,6 +244,8 @@ class CasesPage(QWidget):
         self.model.set_query(self.search.text(), CaseStage(value) if value else None)
         self.detail.clear()
         self._shown_case = None
+        self._shown_coi = ""
+        self.erase.setEnabled(False)
         self.report.offer(None)
         self.exchange.offer(None)
 
@@ -237,6 +263,7 @@ class CasesPage(QWidget):
         if case_id is None or case_id == self._shown_case:
             return
         self._shown_case = case_id
+        self.erase.setEnabled(False)
         self.report.offer(None)
         self.exchange.offer(None)
         self.detail.clear("Loading the case…")
@@ -252,6 +279,8 @@ class CasesPage(QWidget):
             if self._shown_case == case_id:
                 self.detail.show_detail(outcome[0], outcome[1])
                 self.exchange.offer(outcome[2])
+                self._shown_coi = outcome[0].case.coi_eye_readable
+                self.erase.setEnabled(True)
                 self.report.offer(
                     partial(save_custody_report, database, actor, case_id),
                     f"coc-report-{outcome[0].case.coi}.pdf",
@@ -259,6 +288,50 @@ class CasesPage(QWidget):
                 self.detail_loaded.emit()
 
         self.runner.read(work, done, self._show_error)
+
+    def erase_identity(self) -> None:
+        """Erase the shown case's patient identity: confirmed, with a reason and signature."""
+        case_id, coi = self._shown_case, self._shown_coi
+        if case_id is None:
+            return
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                f"Erase the patient's identity — case {coi}",
+                "<b>This cannot be undone.</b> The name, date of birth and hospital number of "
+                "this case's patient (and of the patient's other cases) become unreadable "
+                "everywhere: <i>[identity erased]</i>. The case, its COI, units, records and "
+                "audit trail stay. The bedside check of this patient will no longer be "
+                "possible. Give the reason (the erasure request and its assessment):",
+                action="Erase identity",
+            )
+        )
+        if answer is None:
+            return
+        reason = answer[0]
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.APPROVED,
+            f"Erasure of the identity of the patient of case {coi}: {reason}",
+        )
+        if password is None:
+            return
+        WriteOp(
+            partial(erase_identity, self.database, self.actor, case_id, reason, password),
+            doing="The patient's identity was not erased",
+            changes={"case"},
+        ).success(self._erased).failure(self._erase_failed).run(self.runner)
+
+    def _erased(self, erasure: IdentityErasure) -> None:
+        cases = ", ".join(erasure.cois)
+        self.notice.setText(f"✔ The patient's identity was erased (cases {cases}).")
+        self.notice.show()
+        self.refresh()
+
+    def _erase_failed(self, failure: Failure) -> None:
+        self.error.setText(f"✖ {failure.doing}. {failure.title}: {failure.text}")
+        self.error.show()
 
     def _show_error(self, error: BaseException) -> None:
         title, text = describe(error)
