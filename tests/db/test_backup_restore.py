@@ -88,7 +88,7 @@ def test_a_backup_changed_after_it_was_taken_is_refused_or_caught(
     _rewrite_manifest_digest(backup.file)  # a forger who also fixes the digest
     result = restore_database(backup.file, f"sqlite:///{tmp_path / 'b.db'}")
     assert result.ok is False and result.data["counts_match"] is False
-    assert result.data["count_differences"]["product"] == {"backup": 2, "restored": 0}  # two products
+    assert result.data["count_differences"]["product"] == {"backup": 2, "restored": 0}
 
 
 def test_an_audit_event_rewritten_in_the_backup_is_caught(

@@ -47,7 +47,7 @@ def _new_columns() -> list[sa.Column]:  # type: ignore[type-arg]
 
 
 def _create_product(versioned: bool) -> None:
-    extra: list[sa.SchemaItem] = []
+    extra: list[sa.schema.SchemaItem] = []
     if versioned:
         extra = [
             *_new_columns(),

@@ -12,6 +12,7 @@ Downgrade drops the tables and narrows the meanings back (it fails if a signatur
 meaning exists: nothing is cut).
 """
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -60,7 +61,7 @@ def _meanings(old: Sequence[str], new: Sequence[str]) -> None:
     op.create_check_constraint(op.f(CHECK), 'signature', f'meaning IN ({allowed})')
 
 
-def _versioned() -> list[sa.Column]:
+def _versioned() -> list[sa.Column[Any]]:
     return [
         sa.Column('version', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
