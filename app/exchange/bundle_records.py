@@ -33,8 +33,12 @@ from sqlalchemy.orm import Session
 
 from app.core import UnitOfWork, ValidationFailed, now
 from app.exchange.epcis_export import epcis_time
-from app.journey import FINAL_SIDE_STATES, enter_partner_side_state, stage_index
-from app.journey.unit_states import AUTOMATIC_CAUSES
+from app.journey import (
+    AUTOMATIC_CAUSES,
+    FINAL_SIDE_STATES,
+    enter_partner_side_state,
+    stage_index,
+)
 from app.quality import signatures_of
 from db.enums import (
     CaseStage,

@@ -83,11 +83,17 @@ from app.journey.storage import (
 from app.journey.storage_places import StorageLocation, parse_location
 from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
-from app.journey.unit_states import enter_partner_side_state, enter_side_state, lift_side_state
+from app.journey.unit_states import (
+    AUTOMATIC_CAUSES,
+    enter_partner_side_state,
+    enter_side_state,
+    lift_side_state,
+)
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from db.enums import SlotKind
 
 __all__ = [
+    "AUTOMATIC_CAUSES",
     "BEDSIDE_CHECK",
     "FINAL_SIDE_STATES",
     "LEGS",
