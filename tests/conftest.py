@@ -57,6 +57,30 @@ POSTGRES_ENV = "COI_TEST_POSTGRES_URL"
 PASSWORD = "correct horse battery"
 BACKENDS = ["sqlite", "postgresql"]
 
+POSTGRESQL_UNDER_SLOW = (
+    "tests/db/test_identifiers.py::test_10000_cois_and_dins_never_share_or_nearly_share_13_",
+    "tests/journey/test_post_release.py::",
+    "tests/journey/test_qc_review_together.py::",
+    "tests/ui/test_batch_and_bedside.py::test_bedside_scan_fields_read_a_scanner_as_the_scan_",
+    "tests/ui/test_qc_review_together.py::",
+    "tests/ui/test_receipt_page.py::test_the_screen_stays_responsive_while_200k_readings_are_",
+    "tests/ui/test_scan_station.py::test_a_typed_coi_needs_its_check_character",
+)
+"""Tests whose PostgreSQL variant runs under ``--slow`` only (node-id prefixes): the SQLite
+variant runs in the default suite, and nothing in them depends on the server (their writes go
+through the same services other PostgreSQL tests exercise). Keeps the default suite in time."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the PostgreSQL variants of :data:`POSTGRESQL_UNDER_SLOW` slow."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or "postgresql" not in callspec.id:
+            continue
+        if item.nodeid.startswith(POSTGRESQL_UNDER_SLOW):
+            item.add_marker(pytest.mark.slow)
+
 
 def postgres_admin_url() -> URL | None:
     """The server URL from COI_TEST_POSTGRES_URL, or None when unset."""
