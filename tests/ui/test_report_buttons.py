@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from PySide6.QtWidgets import QScrollArea
 from pytestqt.qtbot import QtBot
 
+from app.journey import record_late_result
 from tests.support.finished_journey import (
     IDENTITY_TEXTS,
     Journey,
@@ -91,11 +92,17 @@ def test_the_release_screen_saves_the_certificate(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The journey's batch was released with sterility pending: its final result takes it off
+    # the list, so the page opens on no batch and offers no certificate.
+    record_late_result(
+        journey.database, journey["quinn.qc"], journey.case_id, "sterility", "no growth"
+    )
     page = ReleasePage(journey.database, journey["petra.qp"], runner)
     qtbot.addWidget(page)
     page.resize(1100, 900)
     page.show()
     qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
+    assert page.snapshot is None
     assert not page.certificate.button.isEnabled()  # no certified batch shown yet
     page.select_batch(journey.case_id)
     qtbot.waitUntil(page.certificate.button.isEnabled, timeout=60_000)
