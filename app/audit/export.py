@@ -221,7 +221,9 @@ PDF_COLUMNS = (
     "Reason",
     "Old → new values",
 )
-WIDTHS = (30.0, 62.0, 104.0, 82.0, 104.0, 110.0)
+WIDTHS = (30.0, 92.0, 100.0, 136.0, 100.0, 96.0)
+"""A row's first line holds its seq, its time to the second and the longest action up to its
+arrow (``stage received_at_manufacturer ->``): neither is broken inside its words."""
 COLUMN_WIDTHS = [*WIDTHS, CONTENT_WIDTH - sum(WIDTHS)]
 MAX_VALUE_CHARACTERS = 160
 """A value longer than this (a label's ZPL, a scanned text) is cut in the PDF (the CSV has it)."""
@@ -252,7 +254,7 @@ def _pdf_row(entry: AuditEntry) -> list[Any]:
     user = f"{_escape(entry.who)}<br/><font color='#4b5563'>{_escape(entry.station)}</font>"
     return [
         str(entry.seq),
-        Paragraph(_utc(entry.at).removesuffix(" UTC").replace(" ", "<br/>", 1), _style()),
+        _text(_utc(entry.at).removesuffix(" UTC")),
         Paragraph(user, _style()),
         _text(entry.action),
         Paragraph(record, _style()),
@@ -261,12 +263,14 @@ def _pdf_row(entry: AuditEntry) -> list[Any]:
     ]
 
 
-def _table(rows: list[list[Any]]) -> LongTable:
+def _table(rows: list[list[Any]], *, empty: bool = False) -> LongTable:
     header = [_text(title, font=BOLD) for title in PDF_COLUMNS]
     table = LongTable([header, *rows], colWidths=COLUMN_WIDTHS, repeatRows=1, hAlign="LEFT")
+    spans = [("SPAN", (0, 1), (-1, 1))] if empty else []
     table.setStyle(
         TableStyle(
             [
+                *spans,
                 ("FONT", (0, 0), (-1, -1), FONT, 7.5),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e8ee")),
@@ -288,8 +292,11 @@ def _tables(entries: Iterable[AuditEntry], counter: list[int]) -> Iterator[Flowa
         if len(rows) == ROWS_PER_TABLE:
             yield _table(rows)
             rows = []
-    if rows or counter[0] == 0:
-        yield _table(rows or [["", "", _text("No events match the filter."), "", "", "", ""]])
+    if rows:
+        yield _table(rows)
+    elif counter[0] == 0:  # one line across the table, never wrapped in a narrow column
+        empty = [_text("No events match the filter."), *[""] * (len(PDF_COLUMNS) - 1)]
+        yield _table([empty], empty=True)
 
 
 def _header(audit_filter: AuditFilter, scope: str, actor: Actor, at: datetime) -> list[Flowable]:
