@@ -226,6 +226,13 @@ class BatchRecordScreen:
     units: dict[uuid.UUID, UnitView]
     labels: dict[uuid.UUID, LabelReconciliation]
     """Where the label of each step output stands, by unit."""
+    shipment: ShipmentView | None = None
+    """The shipper to the clinic still being packed for this case, as the database knows it."""
+
+    @property
+    def final_bags(self) -> tuple[UnitView, ...]:
+        """The case's final product bags (what a released batch ships to the clinic)."""
+        return tuple(u for u in self.units.values() if u.kind is UnitKind.FINAL_PRODUCT_BAG)
 
 
 def batch_record_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BatchRecordScreen:
@@ -239,6 +246,7 @@ def batch_record_screen(database: Database, actor: Actor, case_id: uuid.UUID) ->
             steps,
             {unit.id: unit for unit in unit_views(session, case)},
             {unit_id: reconcile(session, unit_id) for unit_id in outputs},
+            packing_shipment(session, case.id, ShipmentDirection.TO_CLINIC),
         )
 
 

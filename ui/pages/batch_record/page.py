@@ -3,7 +3,9 @@
 Pick a case received at, or in manufacture at, the operator's site; start manufacture; for the
 current step scan its input containers, fill in the parameters its template asks for and record
 it; print each output container's label and scan it back; then a second person signs in on the
-same screen and verifies. Refusals from the services are shown in plain words; a scan that does
+same screen and verifies. Once QP has certified the batch, the operator ships its final product
+bags to the clinic from here: a shipper, each bag scanned in, the data logger, the courier.
+Refusals from the services are shown in plain words; a scan that does
 not match turns the screen red and blocks it until someone acknowledges it.
 """
 
@@ -29,16 +31,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import BatchRecordScreen, CaseStage, Role, StepStatus, batch_record_screen
+from app.casefile import (
+    BatchRecordScreen,
+    CaseStage,
+    Role,
+    ShipmentDirection,
+    StepStatus,
+    batch_record_screen,
+)
 from app.core import Actor, Database, ValidationFailed
 from app.journey import StepRecord, StepView, perform_step, start_manufacture, verify_step
 from app.scanning import ScannerSettings, WedgeScan
 from ui.pages import CaseWorkPage
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
+from ui.pages.shipper_box import ShipperBox
 from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import OutputRow, ScanField, din_text, local_time, typed_input
 
-BATCH_STAGES = (CaseStage.IN_MANUFACTURE, CaseStage.RECEIVED_AT_MANUFACTURER)
+BATCH_STAGES = (CaseStage.IN_MANUFACTURE, CaseStage.RECEIVED_AT_MANUFACTURER, CaseStage.RELEASED)
+"""Received (start manufacture), in manufacture (the steps), released (ship to the clinic)."""
 
 
 STEP_STATUS_WORDS = {
@@ -95,6 +106,15 @@ class BatchRecordPage(CaseWorkPage):
         self.step_scroll.setMinimumWidth(420)
         columns.addWidget(self.step_scroll, stretch=5)
         self.body_layout.addLayout(columns, stretch=1)
+        self.shipper = ShipperBox(
+            self,
+            "Ship the released batch's final product bags to the clinic",
+            ShipmentDirection.TO_CLINIC,
+            "the clinic",
+        )
+        self.shipper.setObjectName("clinicShipment")
+        self.shipper.hide()
+        self.body_layout.addWidget(self.shipper)
         self.refresh()
 
     def unsaved_input(self) -> str | None:
@@ -142,6 +162,7 @@ class BatchRecordPage(CaseWorkPage):
             self.start_button.hide()
             self._show_steps([])
             self._show_panel(None)
+            self._show_shipper(None)
             return
         self.state = state
         case = state.case
@@ -151,6 +172,19 @@ class BatchRecordPage(CaseWorkPage):
         self.start_button.setVisible(case.stage is CaseStage.RECEIVED_AT_MANUFACTURER)
         self._show_steps(state.steps)
         self._show_panel(state)
+        self._show_shipper(state)
+
+    def _show_shipper(self, state: BatchRecordScreen | None) -> None:
+        """The shipper to the clinic, for a released batch only."""
+        released = state is not None and state.case.stage is CaseStage.RELEASED
+        self.shipper.setVisible(released)
+        self.shipper.show_units(
+            state.case.id if state else None,
+            state.final_bags if state else (),
+            state.shipment if state else None,
+            ready=released and self.actor.has_role(Role.MFG_OPERATOR),
+            waiting="Only a manufacturing operator packs and hands over the shipper.",
+        )
 
     def _show_steps(self, steps: Sequence[StepView]) -> None:
         style = self.style()

@@ -32,17 +32,14 @@ from app.journey import (
     CollectedBag,
     ShipmentView,
     UnitView,
-    attach_logger,
-    create_shipment,
-    hand_over,
-    pack_unit,
     register_collection,
     verify_collection,
 )
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage
+from ui.pages.shipper_box import ShipperBox
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import BagRow, din_text, local_time, time_editor, utc_of
+from ui.widgets import BagRow, din_text, time_editor, utc_of
 
 DEFAULT_ANTICOAGULANT = "ACD-A"
 
@@ -141,49 +138,30 @@ class CollectionPage(CaseWorkPage):
         layout.addWidget(self.verify_button, alignment=Qt.AlignmentFlag.AlignLeft)
         return self.verify_group
 
-    def _shipment_box(self) -> QGroupBox:
-        self.shipment_group = QGroupBox("4 · Ship the bags to the manufacturer")
-        layout = QFormLayout(self.shipment_group)
-        self.create_button = QPushButton("Create shipment")
-        self.create_button.setObjectName("createShipment")
-        self.create_button.clicked.connect(self.create_collection)
-        layout.addRow(self.create_button)
-        self.sscc_label = QLabel()
-        self.sscc_label.setObjectName("shipmentSscc")
-        self.sscc_label.setWordWrap(True)
-        self.sscc_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addRow(self.sscc_label)
-        self.pack_scan = self.scan_field("packScan", "Scan each bag as it goes in (Enter)")
-        self.pack_scan.scanned.connect(self.pack)
-        layout.addRow("Pack bag", self.pack_scan)
-        self.packed_label = QLabel()
-        self.packed_label.setObjectName("packedBags")
-        self.packed_label.setWordWrap(True)
-        layout.addRow(self.packed_label)
-        self.logger_scan = self.scan_field(
-            "loggerScan", "Scan the data logger's bar code, e.g. (8004)…"
+    def _shipment_box(self) -> ShipperBox:
+        self.shipper = ShipperBox(
+            self,
+            "4 · Ship the bags to the manufacturer",
+            ShipmentDirection.TO_MANUFACTURER,
+            "the manufacturer",
         )
-        self.logger_scan.scanned.connect(self.attach)
-        layout.addRow("Data logger", self.logger_scan)
-        self.courier_name = QLineEdit()
-        self.courier_name.setObjectName("courierName")
-        layout.addRow("Courier name", self.courier_name)
-        self.courier_company = QLineEdit()
-        self.courier_company.setObjectName("courierCompany")
-        layout.addRow("Courier company", self.courier_company)
-        self.hand_over_button = QPushButton("Hand over to courier")
-        self.hand_over_button.setObjectName("handOver")
-        self.hand_over_button.clicked.connect(self.hand_over)
-        layout.addRow(self.hand_over_button)
-        return self.shipment_group
+        self.shipment_group = self.shipper
+        self.shipments = self.shipper.shipments
+        self.create_button = self.shipper.create_button
+        self.sscc_label = self.shipper.sscc_label
+        self.pack_scan = self.shipper.pack_scan
+        self.packed_label = self.shipper.packed_label
+        self.logger_scan = self.shipper.logger_scan
+        self.courier_name = self.shipper.courier_name
+        self.courier_company = self.shipper.courier_company
+        self.hand_over_button = self.shipper.hand_over_button
+        return self.shipper
 
     # ------------------------------------------------------------ the case
 
     def show_case(self, state: CollectionScreen | None) -> None:
         """Show the case: its bags, their labels and the shipper being packed."""
         self.state = state
-        if state is not None and state.shipment is not None:
-            self.shipments[state.case.id] = state.shipment  # survives a restart of the screen
         if state is None:
             self.case_label.setText("No case at your clinic is waiting for collection or shipment.")
         else:
@@ -192,7 +170,13 @@ class CollectionPage(CaseWorkPage):
                 f"{len(state.bags)} bag(s)"
             )
         self._show_bags(state)
-        self._show_shipment()
+        self.shipper.show_units(
+            state.case.id if state else None,
+            state.bags if state else (),
+            state.shipment if state else None,
+            ready=state is not None and state.case.stage is CaseStage.COLLECTED,
+            waiting="Once the collection is verified, open a shipper here.",
+        )
         self._update_steps()
 
     def _show_bags(self, state: CollectionScreen | None) -> None:
@@ -213,49 +197,15 @@ class CollectionPage(CaseWorkPage):
             row.show()
             self.bag_rows.append(row)
 
-    def _shipment(self) -> ShipmentView | None:
-        case_id = self.current_case_id()
-        return self.shipments.get(case_id) if case_id is not None else None
-
-    def _show_shipment(self) -> None:
-        shipment, state = self._shipment(), self.state
-        if state is None or state.case.stage is not CaseStage.COLLECTED:
-            self.sscc_label.setText("Once the collection is verified, open a shipper here.")
-            self.packed_label.clear()
-            return
-        if shipment is None:
-            self.sscc_label.setText("No shipper open yet: create the shipment.")
-            self.packed_label.clear()
-            return
-        logger = f"logger {shipment.logger_giai}" if shipment.logger_giai else "no logger yet"
-        self.sscc_label.setText(f"Shipper SSCC {shipment.sscc} · {logger}")
-        packed = [b for b in state.bags if b.id in shipment.packed_units]
-        waiting = [b for b in state.bags if b.id not in shipment.packed_units]
-        lines = [f"✔ Packed: DIN {din_text(b.din)}" for b in packed]
-        lines += [f"• Still to pack: DIN {din_text(b.din)}" for b in waiting]
-        self.packed_label.setText("\n".join(lines) or "No bag to pack.")
-
     def _update_steps(self) -> None:
         state = self.state
         collecting = state is not None and state.case.stage is CaseStage.ENROLLED
-        collected = state is not None and state.case.stage is CaseStage.COLLECTED
         self.register_group.setEnabled(collecting)
         self.verify_group.setEnabled(collecting and bool(state and state.bags))
-        self.shipment_group.setEnabled(collected)
-        open_shipment = collected and self._shipment() is not None
-        self.create_button.setEnabled(collected and not open_shipment)
-        for widget in (
-            self.pack_scan,
-            self.logger_scan,
-            self.courier_name,
-            self.courier_company,
-            self.hand_over_button,
-        ):
-            widget.setEnabled(open_shipment)
 
     def after_acknowledge(self) -> None:
         """Back to the field that was scanned."""
-        if self._shipment() is not None:
+        if self.shipper.current() is not None:
             self.pack_scan.setFocus()
 
     # ------------------------------------------------------------ collection
@@ -316,111 +266,3 @@ class CollectionPage(CaseWorkPage):
             changes={"case"},
             done=verified,
         )
-
-    # ------------------------------------------------------------ shipment
-
-    def _shipment_changed(self, shipment: ShipmentView) -> None:
-        if shipment.case_id is not None:
-            self.shipments[shipment.case_id] = shipment
-        self._show_shipment()
-        self._update_steps()
-
-    def create_collection(self) -> None:
-        """Open a shipper (with its SSCC) for the case's bags."""
-        state = self.state
-        if state is None:
-            return
-        case_id = state.case.id
-
-        def created(shipment: ShipmentView) -> None:
-            self._say(True, f"✔ Shipper SSCC {shipment.sscc} opened: scan each bag into it.")
-            self._shipment_changed(shipment)
-            self.pack_scan.setFocus()
-
-        self._quiet()
-        WriteOp(
-            partial(
-                create_shipment,
-                self.database,
-                self.actor,
-                case_id,
-                ShipmentDirection.TO_MANUFACTURER,
-            ),
-            doing="The shipper was not opened",
-            changes={"shipment"},
-        ).busy(self.set_busy).success(created).failure(self.refused).run(self.runner)
-
-    def pack(self, *_scan: object) -> None:
-        """Scan a bag into the shipper: it must be a bag of this case not yet packed."""
-        shipment, raw = self._shipment(), self.pack_scan.value
-        if shipment is None or not raw:
-            return
-
-        def packed(view: ShipmentView) -> None:
-            self.pack_scan.clear()
-            self._say(True, f"✔ Packed into SSCC {view.sscc}.")
-            self._shipment_changed(view)
-            self.pack_scan.setFocus()
-
-        self._quiet()
-        WriteOp(
-            partial(pack_unit, self.database, self.actor, shipment.id, raw),
-            doing="The bag was not packed",
-            changes={"shipment"},
-        ).busy(self.set_busy).success(packed).failure(self.refusal(self.pack_scan.clear)).run(
-            self.runner
-        )
-
-    def attach(self, *_scan: object) -> None:
-        """Scan the data logger's GIAI into the shipper."""
-        shipment, raw = self._shipment(), self.logger_scan.value
-        if shipment is None or not raw:
-            return
-
-        def attached(view: ShipmentView) -> None:
-            self.logger_scan.clear()
-            self._say(True, f"✔ Data logger {view.logger_giai} is in shipper SSCC {view.sscc}.")
-            self._shipment_changed(view)
-            self.courier_name.setFocus()
-
-        self._quiet()
-        WriteOp(
-            partial(attach_logger, self.database, self.actor, shipment.id, raw),
-            doing="The data logger was not attached",
-            changes={"shipment"},
-        ).busy(self.set_busy).success(attached).failure(self.refusal(self.logger_scan.clear)).run(
-            self.runner
-        )
-
-    def hand_over(self) -> None:
-        """Hand the shipper to the courier: custody passes, the case is shipped."""
-        shipment = self._shipment()
-        if shipment is None:
-            return
-        name, company = self.courier_name.text(), self.courier_company.text()
-
-        def handed(view: ShipmentView) -> None:
-            if view.case_id is not None:
-                self.shipments.pop(view.case_id, None)
-            self.courier_name.clear()
-            self.courier_company.clear()
-            self._say(
-                True,
-                f"✔ Shipper SSCC {view.sscc} handed over to {view.courier_name} at "
-                f"{local_time(view.handed_over_at)}: the case is shipped to the manufacturer.",
-            )
-            self.refresh()
-
-        self._quiet()
-        WriteOp(
-            partial(
-                hand_over,
-                self.database,
-                self.actor,
-                shipment.id,
-                courier_name=name,
-                courier_organisation=company,
-            ),
-            doing="The shipper was not handed over",
-            changes={"shipment", "case"},
-        ).busy(self.set_busy).success(handed).failure(self.refused).run(self.runner)

@@ -1,0 +1,226 @@
+"""Packing a shipper on a case work page (DESIGN.md §1 stages 3 and 8).
+
+Open a shipper (its SSCC) for the case, scan each container into it, scan the data logger
+and hand it to the courier. The collection page ships the apheresis bags to the manufacturer;
+the batch record page ships a released batch's final product bags to the clinic. The services
+decide what may be packed; a scan they refuse raises the page's alarm.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from functools import partial
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
+
+from app.casefile import ShipmentDirection
+from app.journey import ShipmentView, UnitView, attach_logger, create_shipment, hand_over, pack_unit
+from ui.pages.case_work import CaseWorkPage
+from ui.tasks import WriteOp
+from ui.widgets import din_text, local_time
+
+
+class ShipperBox(QGroupBox):
+    """Open a shipper for the page's case, pack its containers, scan the logger, hand over."""
+
+    def __init__(
+        self, page: CaseWorkPage, title: str, direction: ShipmentDirection, destination: str
+    ) -> None:
+        super().__init__(title)
+        self.page = page
+        self.direction = direction
+        self.destination = destination
+        """Where the shipper goes, in words ("the manufacturer", "the clinic")."""
+        self.shipments: dict[uuid.UUID, ShipmentView] = {}
+        self.units: tuple[UnitView, ...] = ()
+        self.ready = False
+        layout = QFormLayout(self)
+        self.create_button = QPushButton("Create shipment")
+        self.create_button.setObjectName("createShipment")
+        self.create_button.clicked.connect(self.open_shipper)
+        layout.addRow(self.create_button)
+        self.sscc_label = QLabel()
+        self.sscc_label.setObjectName("shipmentSscc")
+        self.sscc_label.setWordWrap(True)
+        self.sscc_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addRow(self.sscc_label)
+        self.pack_scan = page.scan_field("packScan", "Scan each bag as it goes in (Enter)")
+        self.pack_scan.scanned.connect(self.pack)
+        layout.addRow("Pack bag", self.pack_scan)
+        self.packed_label = QLabel()
+        self.packed_label.setObjectName("packedBags")
+        self.packed_label.setWordWrap(True)
+        layout.addRow(self.packed_label)
+        self.logger_scan = page.scan_field(
+            "loggerScan", "Scan the data logger's bar code, e.g. (8004)…"
+        )
+        self.logger_scan.scanned.connect(self.attach)
+        layout.addRow("Data logger", self.logger_scan)
+        self.courier_name = QLineEdit()
+        self.courier_name.setObjectName("courierName")
+        layout.addRow("Courier name", self.courier_name)
+        self.courier_company = QLineEdit()
+        self.courier_company.setObjectName("courierCompany")
+        layout.addRow("Courier company", self.courier_company)
+        self.hand_over_button = QPushButton("Hand over to courier")
+        self.hand_over_button.setObjectName("handOver")
+        self.hand_over_button.clicked.connect(self.hand_over)
+        layout.addRow(self.hand_over_button)
+
+    # ------------------------------------------------------------ showing
+
+    def show_units(
+        self,
+        case_id: uuid.UUID | None,
+        units: Sequence[UnitView],
+        shipment: ShipmentView | None,
+        *,
+        ready: bool,
+        waiting: str,
+    ) -> None:
+        """Show the shipper of ``case_id`` (``shipment`` as the database knows it) and which
+        of ``units`` are packed; ``ready`` when the case may ship, else ``waiting`` says why."""
+        if case_id is not None and shipment is not None:
+            self.shipments[case_id] = shipment  # survives a restart of the screen
+        self.units, self.ready = tuple(units), ready
+        self._show(waiting)
+        self._update_enabled()
+
+    def current(self) -> ShipmentView | None:
+        """The shipper open for the page's case (None when none is)."""
+        case_id = self.page.current_case_id()
+        return self.shipments.get(case_id) if case_id is not None else None
+
+    def _show(self, waiting: str = "") -> None:
+        shipment = self.current()
+        if not self.ready:
+            self.sscc_label.setText(waiting)
+            self.packed_label.clear()
+            return
+        if shipment is None:
+            self.sscc_label.setText("No shipper open yet: create the shipment.")
+            self.packed_label.clear()
+            return
+        logger = f"logger {shipment.logger_giai}" if shipment.logger_giai else "no logger yet"
+        self.sscc_label.setText(f"Shipper SSCC {shipment.sscc} · {logger}")
+        packed = [u for u in self.units if u.id in shipment.packed_units]
+        waiting_units = [u for u in self.units if u.id not in shipment.packed_units]
+        lines = [f"✔ Packed: DIN {din_text(u.din)}" for u in packed]
+        lines += [f"• Still to pack: DIN {din_text(u.din)}" for u in waiting_units]
+        self.packed_label.setText("\n".join(lines) or "No bag to pack.")
+
+    def _update_enabled(self) -> None:
+        self.setEnabled(self.ready)
+        open_shipment = self.ready and self.current() is not None
+        self.create_button.setEnabled(self.ready and not open_shipment)
+        for widget in (
+            self.pack_scan,
+            self.logger_scan,
+            self.courier_name,
+            self.courier_company,
+            self.hand_over_button,
+        ):
+            widget.setEnabled(open_shipment)
+
+    def _changed(self, shipment: ShipmentView) -> None:
+        if shipment.case_id is not None:
+            self.shipments[shipment.case_id] = shipment
+        self._show()
+        self._update_enabled()
+
+    # ------------------------------------------------------------ actions
+
+    def open_shipper(self) -> None:
+        """Open a shipper (with its SSCC) for the case's containers."""
+        page, case_id = self.page, self.page.current_case_id()
+        if case_id is None or not self.ready:
+            return
+
+        def created(shipment: ShipmentView) -> None:
+            page._say(True, f"✔ Shipper SSCC {shipment.sscc} opened: scan each bag into it.")
+            self._changed(shipment)
+            self.pack_scan.setFocus()
+
+        page._quiet()
+        WriteOp(
+            partial(create_shipment, page.database, page.actor, case_id, self.direction),
+            doing="The shipper was not opened",
+            changes={"shipment"},
+        ).busy(page.set_busy).success(created).failure(page.refused).run(page.runner)
+
+    def pack(self, *_scan: object) -> None:
+        """Scan a bag into the shipper: it must be a bag of this case not yet packed."""
+        page, shipment, raw = self.page, self.current(), self.pack_scan.value
+        if shipment is None or not raw:
+            return
+
+        def packed(view: ShipmentView) -> None:
+            self.pack_scan.clear()
+            page._say(True, f"✔ Packed into SSCC {view.sscc}.")
+            self._changed(view)
+            self.pack_scan.setFocus()
+
+        page._quiet()
+        WriteOp(
+            partial(pack_unit, page.database, page.actor, shipment.id, raw),
+            doing="The bag was not packed",
+            changes={"shipment"},
+        ).busy(page.set_busy).success(packed).failure(page.refusal(self.pack_scan.clear)).run(
+            page.runner
+        )
+
+    def attach(self, *_scan: object) -> None:
+        """Scan the data logger's GIAI into the shipper."""
+        page, shipment, raw = self.page, self.current(), self.logger_scan.value
+        if shipment is None or not raw:
+            return
+
+        def attached(view: ShipmentView) -> None:
+            self.logger_scan.clear()
+            page._say(True, f"✔ Data logger {view.logger_giai} is in shipper SSCC {view.sscc}.")
+            self._changed(view)
+            self.courier_name.setFocus()
+
+        page._quiet()
+        WriteOp(
+            partial(attach_logger, page.database, page.actor, shipment.id, raw),
+            doing="The data logger was not attached",
+            changes={"shipment"},
+        ).busy(page.set_busy).success(attached).failure(page.refusal(self.logger_scan.clear)).run(
+            page.runner
+        )
+
+    def hand_over(self) -> None:
+        """Hand the shipper to the courier: custody passes, the case is shipped."""
+        page, shipment = self.page, self.current()
+        if shipment is None:
+            return
+        name, company = self.courier_name.text(), self.courier_company.text()
+
+        def handed(view: ShipmentView) -> None:
+            if view.case_id is not None:
+                self.shipments.pop(view.case_id, None)
+            self.courier_name.clear()
+            self.courier_company.clear()
+            page._say(
+                True,
+                f"✔ Shipper SSCC {view.sscc} handed over to {view.courier_name} at "
+                f"{local_time(view.handed_over_at)}: the case is shipped to {self.destination}.",
+            )
+            page.refresh()
+
+        page._quiet()
+        WriteOp(
+            partial(
+                hand_over,
+                page.database,
+                page.actor,
+                shipment.id,
+                courier_name=name,
+                courier_organisation=company,
+            ),
+            doing="The shipper was not handed over",
+            changes={"shipment", "case"},
+        ).busy(page.set_busy).success(handed).failure(page.refused).run(page.runner)
