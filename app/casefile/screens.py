@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ from app.journey import (
     CaseView,
     Checklist,
     LookAlike,
+    PlacementView,
     QcResultView,
     ShipmentView,
     StepView,
@@ -50,6 +51,7 @@ from app.journey import (
     look_alikes,
     qc_result_views,
     step_views,
+    stored_places,
     thaws_of_case,
 )
 from app.labelling import LabelReconciliation, reconcile
@@ -263,6 +265,8 @@ class BedsideScreen:
     """The recorded thaw starts of the case's bags, oldest first."""
     warnings: tuple[str, ...] = ()
     """Released out of specification, a bag on hold, an open clinic alert (``product_warnings``)."""
+    places: dict[uuid.UUID, PlacementView] = field(default_factory=dict)
+    """Where each bag still recorded in storage is, by unit."""
 
 
 def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideScreen:
@@ -276,4 +280,5 @@ def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> Beds
             look_alikes(session, case, with_identity=may_see_identity(actor)),
             thaws_of_case(session, case),
             product_warnings(session, case),
+            stored_places(session, case),
         )

@@ -78,6 +78,11 @@ def product_definition(code: str) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def typed(number: float) -> str:
+    """A number as typed at the bench: ``2e7``, ``55``, ``-138``."""
+    return f"{number:g}".replace("e+0", "e").replace("e+", "e")
+
+
 def parameter_text(item: dict[str, Any]) -> str:
     """A value for a step parameter within its limits, as typed at the bench."""
     kind, low, high = item.get("type", "text"), item.get("min"), item.get("max")
@@ -87,10 +92,10 @@ def parameter_text(item: dict[str, Any]) -> str:
         )
     if kind == "number":
         if low is not None and high is not None:
-            return f"{(low + high) / 2:g}"
+            return typed((low + high) / 2)
         if low is not None:
-            return f"{low * 10 if low > 0 else low + 10:g}"
-        return f"{high / 2:g}" if high is not None else "1.5e8"
+            return typed(low * 10 if low > 0 else low + 10)
+        return typed(high / 2) if high is not None else "1.5e8"
     if kind == "number_list":
         return "2.2e8, 4.1e8, 9e8"
     return f"{item['name'].upper()}-0042"
@@ -511,12 +516,32 @@ def ship_to_clinic(journey: Journey, case: Any, finals: list[str]) -> str:
 
 
 def infuse(journey: Journey, case: Any, number: str, din: str) -> None:
-    """Ivy records the thaw, scans wristband and bag; Ian confirms the infusion."""
+    """Ivy takes the bag out of storage, records the thaw, scans wristband and bag; Ian
+    confirms the infusion."""
     journey.sign_in("ivy.infusion")
     page = journey.section("Clinic receipt & bedside")
     assert isinstance(page, BedsidePage)
     journey.pick(page.case_picker, case.coi_eye_readable)
+    # The bags wait in the clinic's vapour-phase store; the one to infuse is taken out.
+    storage = page.storage
+    journey.scan(storage.unit_scan, f"={din}00")
+    journey.scan(storage.place_scan, "VAPOUR-1/1/1/1")
+    journey.shoot("storage_put_away")
+    journey.click(storage.put_button)
+    journey.settle()
+    assert "put away at VAPOUR-1, rack 1, box 1, position 1" in journey.ok(page)
+    assert "in VAPOUR-1, rack 1, box 1, position 1" in page.bags_label.text()
     journey.pick(page.thaw_bag, f"DIN {din_text(din)}")  # the bag in the nurse's hand
+    journey.click(page.thaw_button)  # still recorded in storage: refused, in words
+    journey.settle()
+    assert "still recorded in storage" in page.error_message.text(), page.error_message.text()
+    journey.scan(storage.unit_scan, f"={din}00")
+    journey.scan(storage.place_scan, "VAPOUR-1/1/1/1")
+    journey.click(storage.take_button)
+    journey.settle()
+    assert "taken out of VAPOUR-1" in journey.ok(page)
+    assert "VAPOUR-1" not in page.bags_label.text()
+    journey.pick(page.thaw_bag, f"DIN {din_text(din)}")
     journey.click(page.findChild(QPushButton, "thawStartedNow"))
     journey.click(page.thaw_button)
     journey.settle()

@@ -105,16 +105,18 @@ class BatchRecordPage(CaseWorkPage):
         self.step_scroll.setWidgetResizable(True)
         self.step_scroll.setMinimumWidth(420)
         columns.addWidget(self.step_scroll, stretch=5)
-        self.body_layout.addLayout(columns, stretch=1)
+        # A released batch: the shipper to the clinic takes the place of the step panel.
         self.shipper = ShipperBox(
             self,
-            "Ship the released batch's final product bags to the clinic",
+            "Ship the final bags to the clinic",
             ShipmentDirection.TO_CLINIC,
             "the clinic",
         )
         self.shipper.setObjectName("clinicShipment")
+        self.shipper.setMinimumWidth(420)
         self.shipper.hide()
-        self.body_layout.addWidget(self.shipper)
+        columns.addWidget(self.shipper, stretch=5, alignment=Qt.AlignmentFlag.AlignTop)
+        self.body_layout.addLayout(columns, stretch=1)
         self.refresh()
 
     def unsaved_input(self) -> str | None:
@@ -178,6 +180,7 @@ class BatchRecordPage(CaseWorkPage):
         """The shipper to the clinic, for a released batch only."""
         released = state is not None and state.case.stage is CaseStage.RELEASED
         self.shipper.setVisible(released)
+        self.step_scroll.setVisible(not released)
         self.shipper.show_units(
             state.case.id if state else None,
             state.final_bags if state else (),

@@ -5,7 +5,9 @@ of birth, hospital number, COI). The patient's wristband and the bag are scanned
 against the case; a mismatch turns the screen red and blocks it until acknowledged. A second
 nurse then signs in on the same screen and confirms the infusion's start and end. Before the
 check the nurse records when the bag's thaw started (a frozen product's bedside check needs it);
-the screen then counts down the product's post-thaw limit, which the services enforce.
+the screen then counts down the product's post-thaw limit, which the services enforce. Bags
+waiting at the clinic are put away in a storage position and taken out by scan (``StorageBox``):
+a bag still recorded in storage is not thawed.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from app.journey import (
 )
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage
+from ui.pages.storage_box import StorageBox
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import din_text, local_time, restyle, time_editor, typed_input, utc_of
 
@@ -106,7 +109,11 @@ class BedsidePage(CaseWorkPage):
         self.body_layout.addWidget(self.warning)
         self.body_layout.addWidget(self._patient_box())
         columns = QHBoxLayout()
-        columns.addWidget(self._check_box(), stretch=1)
+        left = QVBoxLayout()
+        left.addWidget(self._check_box(), stretch=1)
+        self.storage = StorageBox(self, "Storage at the clinic (by scan)")
+        left.addWidget(self.storage)
+        columns.addLayout(left, stretch=1)
         right = QVBoxLayout()
         right.addWidget(self._thaw_box())
         right.addWidget(self._infusion_box())
@@ -125,7 +132,12 @@ class BedsidePage(CaseWorkPage):
     def unsaved_input(self) -> str | None:
         """Wristband or bag scans not yet recorded as a bedside check (None: none)."""
         return typed_input(
-            [("the wristband field", self.wristband_scan), ("the therapy bag field", self.bag_scan)]
+            [
+                ("the wristband field", self.wristband_scan),
+                ("the therapy bag field", self.bag_scan),
+                ("the storage bag field", self.storage.unit_scan),
+                ("the storage position field", self.storage.place_scan),
+            ]
         )
 
     def _patient_box(self) -> QGroupBox:
@@ -312,7 +324,8 @@ class BedsidePage(CaseWorkPage):
         self.look_alike.setVisible(bool(state.look_alikes))
         self.birth_date_row.setVisible(bool(state.look_alikes))
         bags = ", ".join(
-            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)})"
+            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)}"
+            f"{_placed(state, bag)})"
             for bag in state.bags
         )
         self.bags_label.setText(f"Therapy bag(s): {bags or 'none'}")
@@ -322,6 +335,7 @@ class BedsidePage(CaseWorkPage):
         checked = self.check is not None
         for step in (self.wristband_scan, self.bag_scan, self.check_button):
             step.setEnabled(ready and not checked)
+        self.storage.setEnabled(ready and not checked)
         thawable = ready and not checked and self.thaw_bag.count() > 0
         for thaw in (self.thaw_bag, self.thaw_started, self.thaw_button):
             thaw.setEnabled(thawable)
@@ -515,3 +529,9 @@ def _held(bag: UnitView) -> str:
     """ ", ON HOLD" (or another side state, in capitals) for a bag in one; else nothing."""
     state = bag.side_state.value
     return "" if state == "none" else ", " + state.replace("_", " ").upper()
+
+
+def _placed(state: BedsideScreen, bag: UnitView) -> str:
+    """Where the bag is recorded in storage, for the bag list ("" when it is not)."""
+    place = state.places.get(bag.id)
+    return f" in {place.location.words}" if place is not None else ""

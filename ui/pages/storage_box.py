@@ -1,0 +1,73 @@
+"""Storage by scan on a case work page (issue 14, point 4; DESIGN.md §1 stage 9).
+
+Scan the container, then the storage position's bar code (``STORE/RACK/BOX/POSITION``), and put
+it away or take it out. The services check the container is this case's, the position free (at
+put-away) or the one the container was put in (at retrieval); a refused scan raises the page's
+alarm. A bag still recorded in storage cannot be thawed: the bedside takes it out first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton
+
+from app.journey import PlacementView, put_away, take_out
+from ui.pages.case_work import CaseWorkPage
+from ui.tasks import WriteOp
+from ui.widgets import din_text
+
+
+class StorageBox(QGroupBox):
+    """Put a container of the page's case away in a storage position, or take it out, by scan."""
+
+    def __init__(self, page: CaseWorkPage, title: str = "Storage (by scan)") -> None:
+        super().__init__(title)
+        self.setObjectName("storageBox")
+        self.page = page
+        layout = QFormLayout(self)
+        self.unit_scan = page.scan_field("storageUnitScan", "Scan the bag's DIN bar code")
+        self.place_scan = page.scan_field(
+            "storagePlaceScan", "Scan the position's bar code, e.g. VAPOUR-1/1/1/1"
+        )
+        self.unit_scan.scanned.connect(lambda _scan: self.place_scan.setFocus())
+        layout.addRow("Bag", self.unit_scan)
+        layout.addRow("Position", self.place_scan)
+        buttons = QHBoxLayout()
+        self.put_button = QPushButton("Put away")
+        self.put_button.setObjectName("putAway")
+        self.put_button.clicked.connect(lambda _=False: self._store(put_away, "put away at"))
+        buttons.addWidget(self.put_button)
+        self.take_button = QPushButton("Take out")
+        self.take_button.setObjectName("takeOut")
+        self.take_button.clicked.connect(lambda _=False: self._store(take_out, "taken out of"))
+        buttons.addWidget(self.take_button)
+        buttons.addStretch(1)
+        layout.addRow(buttons)
+
+    def _clear(self) -> None:
+        self.unit_scan.clear()
+        self.place_scan.clear()
+
+    def _store(self, service: Callable[..., PlacementView], done_words: str) -> None:
+        """Put away or take out the scanned container at the scanned position."""
+        page, case_id = self.page, self.page.current_case_id()
+        for field in (self.unit_scan, self.place_scan):
+            field.finish_entry(quietly=True)  # typed, not yet ended with Enter
+        unit_raw, place_raw = self.unit_scan.value, self.place_scan.value
+        if case_id is None or not unit_raw or not place_raw:
+            page._say(False, "✖ Scan the bag, then the storage position.")
+            return
+
+        def stored(view: PlacementView) -> None:
+            self._clear()
+            page._say(True, f"✔ Bag DIN {din_text(view.din)} {done_words} {view.location.words}.")
+            page.load_case()
+
+        page._quiet()
+        WriteOp(
+            partial(service, page.database, page.actor, case_id, unit_raw, place_raw),
+            doing="The storage was not recorded",
+            changes={"unit"},
+        ).busy(page.set_busy).success(stored).failure(page.refusal(self._clear)).run(page.runner)
