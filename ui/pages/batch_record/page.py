@@ -42,9 +42,8 @@ from app.casefile import (
 from app.core import Actor, Database, ValidationFailed
 from app.journey import StepRecord, StepView, perform_step, start_manufacture, verify_step
 from app.scanning import ScannerSettings, WedgeScan
-from ui.pages import CaseWorkPage
+from ui.pages import CaseWorkPage, ShipperBox
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
-from ui.pages.shipper_box import ShipperBox
 from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import OutputRow, ScanField, din_text, local_time, typed_input
 

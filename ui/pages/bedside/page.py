@@ -43,8 +43,7 @@ from app.journey import (
     record_thaw,
 )
 from app.scanning import ScannerSettings
-from ui.pages import CaseWorkPage
-from ui.pages.storage_box import StorageBox
+from ui.pages import CaseWorkPage, StorageBox
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import din_text, local_time, restyle, time_editor, typed_input, utc_of
 

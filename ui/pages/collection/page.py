@@ -36,8 +36,7 @@ from app.journey import (
     verify_collection,
 )
 from app.scanning import ScannerSettings
-from ui.pages import CaseWorkPage
-from ui.pages.shipper_box import ShipperBox
+from ui.pages import CaseWorkPage, ShipperBox
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import BagRow, din_text, time_editor, utc_of
 
