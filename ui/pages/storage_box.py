@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton
 
 from app.journey import PlacementView, put_away, take_out
 from ui.pages.case_work import CaseWorkPage
-from ui.tasks import WriteOp
+from ui.tasks import Failure, WriteOp
 from ui.widgets import din_text
 
 
@@ -65,9 +65,13 @@ class StorageBox(QGroupBox):
             page._say(True, f"✔ Bag DIN {din_text(view.din)} {done_words} {view.location.words}.")
             page.load_case()
 
+        def refused(failure: Failure) -> None:
+            self._clear()  # the next scan starts afresh, whatever the refusal
+            page.refused(failure)
+
         page._quiet()
         WriteOp(
             partial(service, page.database, page.actor, case_id, unit_raw, place_raw),
             doing="The storage was not recorded",
             changes={"unit"},
-        ).busy(page.set_busy).success(stored).failure(page.refusal(self._clear)).run(page.runner)
+        ).busy(page.set_busy).success(stored).failure(refused).run(page.runner)
