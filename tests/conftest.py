@@ -62,6 +62,8 @@ POSTGRESQL_UNDER_SLOW = (
     "tests/journey/test_post_release.py::",
     "tests/journey/test_qc_review_together.py::",
     "tests/ui/test_batch_and_bedside.py::test_bedside_scan_fields_read_a_scanner_as_the_scan_",
+    "tests/ui/test_login_main_window.py::test_sign_in_and_home_name_the_database_never_",
+    "tests/ui/test_product_approval.py::",
     "tests/ui/test_qc_review_together.py::",
     "tests/ui/test_receipt_page.py::test_the_screen_stays_responsive_while_200k_readings_are_",
     "tests/ui/test_scan_station.py::test_a_typed_coi_needs_its_check_character",

@@ -297,7 +297,7 @@ def approve_draft(
     require_role(actor, *APPROVERS, doing="approve product versions")
     row = _draft(uow.session, code.strip(), version_number)
     if seen_version is not None:
-        uow.expect_version(row, seen_version)
+        uow.expect_version(row, seen_version)  # approve only the version as QA reviewed it
     if str(actor.user_id) in contributors(uow.session, row):
         raise SeparationOfDuties(
             f"You are the author of version {row.version_number} of product {row.code}, so you "
