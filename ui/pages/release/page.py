@@ -388,7 +388,7 @@ class ReleasePage(QWidget):
             )
             for index, spec in enumerate(specs)
         }
-        fit_qc_table(self.qc_table, len(specs))
+        fit_qc_table(self.qc_table, len(specs), qa=self.is_qa)
         fields = [row.value for row in self.rows.values() if isinstance(row.value, QLineEdit)]
         for before, after in pairwise(fields):
             QWidget.setTabOrder(before, after)
