@@ -52,6 +52,7 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
+from tests.ui.fit import assert_fits_1280
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -603,9 +604,14 @@ def plot_and_save_as(
     assert asha.plot.trace_line.xData is not None and len(asha.plot.trace_line.xData) > 0
     assert asha.plot.excursion_regions  # the excursion QA decides on is drawn
     for width, height in ((1280, 800), (1920, 1080)):  # the page area of such a window
-        asha.resize(width - 260, height - 80)
+        asha.resize(width - 256, height - 46)
         qtbot.wait(50)  # the plot and the tables lay out after the resize
         assert asha.grab().save(str(ARTIFACTS / f"deviations-excursion-plot-{width}.png"))
+        # Issue 16: the whole page fits, the plot above the fold and tall enough to read.
+        place = asha.plot.mapTo(asha, asha.plot.rect().bottomRight())
+        assert place.y() < asha.height() and place.x() < asha.width(), (width, place)
+        assert asha.plot.height() >= asha.plot.minimumHeight(), width
+    assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     asha.resize(*PAGE_SIZE)
 
     chosen = tmp_path / "chosen" / "excursion"  # no suffix typed: .pdf is added
