@@ -67,6 +67,7 @@ POSTGRESQL_UNDER_SLOW = (
     "tests/ui/test_qc_review_together.py::",
     "tests/ui/test_receipt_page.py::test_the_screen_stays_responsive_while_200k_readings_are_",
     "tests/ui/test_scan_station.py::test_a_typed_coi_needs_its_check_character",
+    "tests/ui/test_sign_out.py::test_every_page_with_input_names_what_was_typed_before_",
 )
 """Tests whose PostgreSQL variant runs under ``--slow`` only (node-id prefixes): the SQLite
 variant runs in the default suite, and nothing in them depends on the server (their writes go

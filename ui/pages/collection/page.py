@@ -42,7 +42,7 @@ from app.journey import (
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import BagRow, din_text, local_time, time_editor, utc_of
+from ui.widgets import BagRow, din_text, local_time, time_editor, typed_input, utc_of
 
 DEFAULT_ANTICOAGULANT = "ACD-A"
 
@@ -90,6 +90,18 @@ class CollectionPage(CaseWorkPage):
         self.refresh()
 
     # ------------------------------------------------------------ layout
+
+    def unsaved_input(self) -> str | None:
+        """Scans typed and not yet recorded, or a courier typed and not handed over (None)."""
+        return typed_input(
+            [
+                ("the DIN field", self.din_scan),
+                ("the pack field", self.pack_scan),
+                ("the data logger field", self.logger_scan),
+                ("Courier name", self.courier_name),
+                ("Courier company", self.courier_company),
+            ]
+        )
 
     def _register_box(self) -> QGroupBox:
         self.register_group = QGroupBox("1 · Register an apheresis bag")

@@ -124,9 +124,13 @@ class ReleasePage(QWidget):
     # ------------------------------------------------------------------ building
 
     def unsaved_input(self) -> str | None:
-        """QC results typed and not saved with Enter (None: none)."""
+        """QC results typed and not saved with Enter, or exception input (None: none)."""
         names = [row.spec.name for row in self.rows.values() if row.unsaved()]
-        return f"QC results typed and not saved: {', '.join(names)}" if names else None
+        parts = [f"QC results typed and not saved: {', '.join(names)}"] if names else []
+        exceptions = self.exceptions.unsaved_input()
+        if exceptions:
+            parts.append(exceptions)
+        return "; ".join(parts) or None
 
     def _picker_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
