@@ -76,6 +76,7 @@ class ProductVersionView:
             "name": self.name,
             "version": self.version_number,
             "status": self.status.value,
+            "state": self.state,
             "author": self.author,
             "approved_by": self.approved_by,
             "approved_at": self.approved_at.isoformat() if self.approved_at else None,

@@ -31,6 +31,7 @@ from app.core import (
 from app.demo.seed import product_file
 from db.enums import Role
 from tests.conftest import DEMO_PASSWORD, PASSWORD, Demo
+from tests.e2e.test_cli_case import Coi
 from tests.journey.test_product_versions import _admin, _changed_car_t, _counts
 
 CAR_T = "S1234-car-t.json"
@@ -139,3 +140,26 @@ def test_qa_reviews_rejects_and_approves_and_every_attack_is_refused(demo: Demo)
             reject_product(demo.database, quentin, "S1234", version, "late")
     with pytest.raises(NotFound):
         approve_product(demo.database, quentin, "S1234", PASSWORD, version_number=9)
+
+
+def test_reject_and_approve_a_named_version_from_the_command_line(
+    demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if demo.database.backend != "sqlite":
+        pytest.skip("the same services as above, tested on both backends there")
+    coi = Coi(demo.database.url, capsys, monkeypatch)
+    import_product(demo.database, _admin(demo), _changed_car_t())
+    status, out = coi("product", "reject", "S1234", "--version", "2", "--as", "asha.qa")
+    assert status == 2 and out is None  # no reason: bad usage, nothing written
+    status, out = coi(
+        "product", "reject", "S1234", "--version", "2", "--reason", "not validated",
+        "--as", "asha.qa",
+    )  # fmt: skip
+    assert status == 0 and out["rejected"]["state"] == "rejected", out
+    status, out = coi("product", "approve", "S1234", "--version", "2", "--as", "asha.qa")
+    assert status == 1 and "Version 2 of product S1234 is rejected" in out["error"]
+    document = json.loads(_changed_car_t())
+    document["time_limits"]["post_thaw_minutes"] = 75
+    import_product(demo.database, _admin(demo), json.dumps(document))
+    status, out = coi("product", "approve", "S1234", "--version", "3", "--as", "asha.qa")
+    assert status == 0 and out["approved"]["state"] == "approved", out
