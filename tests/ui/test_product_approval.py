@@ -17,6 +17,7 @@ from app.access import authenticate, sections_for
 from app.admin import import_product, product_versions
 from app.demo.seed import product_file
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
+from tests.ui.fit import clipped
 from ui.pages.home import HomePage
 from ui.pages.products import ProductApprovalPage
 from ui.pages.products import page as products_page
@@ -92,6 +93,7 @@ def test_qa_rejects_then_approves_a_product_draft_from_the_screen(
     assert ["time_limits.post_thaw_minutes", "changed", "90", "60"] in _rows(page.changes)
     assert "1 field(s) changed, against the current version 1" in page.summary.text()
     _screens(window, "products-qa-review")
+    assert clipped(window) == []  # at 1280 × 800 nothing is cut off
 
     # Reject with a reason: retired unapproved, the list empties.
     asked: list[str] = []
@@ -137,6 +139,7 @@ def test_qa_rejects_then_approves_a_product_draft_from_the_screen(
     assert "author of version 4" in page.message.text()
     assert page.drafts.rowCount() == 1
     _screens(window, "products-qa-own-draft-refused")
+    assert clipped(window) == []  # the refusal too
 
 
 def page_name(demo: Any, version: int) -> str:

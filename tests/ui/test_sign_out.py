@@ -236,6 +236,14 @@ def test_every_page_with_input_names_what_was_typed_before_closing(qtbot: QtBot,
                 window.resize(width, height)
                 QApplication.processEvents()
                 assert window.grab().save(str(SCREENS / f"unsaved-collection-{width}x{height}.png"))
+        if section == "admin":  # the Database tab's URL too (it holds a password)
+            url = page.findChild(QLineEdit, "databaseUrl")
+            assert url is not None
+            url.setText("postgresql+psycopg://coi:secret@db/coi")
+            assert "Database tab: text typed in the new database URL field" in (
+                window.unsaved_input() or ""
+            )
+            url.clear()
         field.clear()
         assert window.unsaved_input() is None
         assert window.close()
