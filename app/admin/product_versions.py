@@ -68,6 +68,7 @@ class ProductVersionView:
     row_version: int
     state: str = ""
     """The status in words: a retired version never approved shows as ``rejected``."""
+    author_id: uuid.UUID | None = None
 
     def as_json(self) -> dict[str, object]:
         """The view as plain JSON values (the CLI's output)."""
@@ -104,6 +105,7 @@ def _view(session: Session, row: Product) -> ProductVersionView:
         qc_tests=len(document.get("qc", ())),
         row_version=row.version,
         state=status_words(row),
+        author_id=row.author_id,
     )
 
 

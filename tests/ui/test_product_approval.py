@@ -137,6 +137,12 @@ def test_qa_rejects_then_approves_a_product_draft_from_the_screen(
     qtbot.mouseClick(page.approve_button, Qt.MouseButton.LeftButton)
     _idle(qtbot, runner)
     assert "author of version 4" in page.message.text()
+    home.refresh()
+    _idle(qtbot, runner)
+    (item,) = [t for t in home.work_texts() if "product" in t]
+    assert item.startswith(
+        "Review and approve product S1234 version 4 (you wrote it: another QA person approves"
+    )
     assert page.drafts.rowCount() == 1
     _screens(window, "products-qa-own-draft-refused")
     assert clipped(window) == []  # the refusal too

@@ -189,8 +189,10 @@ class HomePage(QWidget):
         self.refresh_button.setEnabled(True)
         self.work.clear()
         for draft in summary.product_drafts:
+            mine = draft.author_id is not None and draft.author_id == self.actor.user_id
             entry = QListWidgetItem(
-                f"Review and approve product {draft.code} version {draft.version_number}\n"
+                f"Review and approve product {draft.code} version {draft.version_number}"
+                f"{' (you wrote it: another QA person approves it)' if mine else ''}\n"
                 f"{draft.name} · written by {draft.author or '—'} · waiting since "
                 f"{draft.created_at:%Y-%m-%d %H:%M} UTC"
             )
