@@ -199,6 +199,9 @@ def test_every_page_with_input_names_what_was_typed_before_closing(qtbot: QtBot,
     collection (scans, courier), scan station, QC & release exceptions, Admin (slots reason)."""
     if demo.database.backend != "sqlite":
         pytest.skip("the same screens on both backends")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
     cases = (
         ("alex.apheresis", "collection", "courierName", "Collection & shipment: text typed in "
          "Courier name"),
