@@ -60,11 +60,15 @@ BACKENDS = ["sqlite", "postgresql"]
 POSTGRESQL_UNDER_SLOW = (
     "tests/db/test_identifiers.py::test_10000_cois_and_dins_never_share_or_nearly_share_13_",
     "tests/journey/test_post_release.py::",
+    "tests/journey/test_product_review.py::test_reject_and_approve_a_named_version_from_the_c",
     "tests/journey/test_qc_review_together.py::",
     "tests/ui/test_batch_and_bedside.py::test_bedside_scan_fields_read_a_scanner_as_the_scan_",
+    "tests/ui/test_login_main_window.py::test_sign_in_and_home_name_the_database_never_",
+    "tests/ui/test_product_approval.py::",
     "tests/ui/test_qc_review_together.py::",
     "tests/ui/test_receipt_page.py::test_the_screen_stays_responsive_while_200k_readings_are_",
     "tests/ui/test_scan_station.py::test_a_typed_coi_needs_its_check_character",
+    "tests/ui/test_sign_out.py::test_every_page_with_input_names_what_was_typed_before_",
 )
 """Tests whose PostgreSQL variant runs under ``--slow`` only (node-id prefixes): the SQLite
 variant runs in the default suite, and nothing in them depends on the server (their writes go

@@ -75,6 +75,12 @@ SECTIONS: tuple[Section, ...] = (
         "Search, read, export and verify the audit trail.",
     ),
     Section(
+        "products",
+        "Product approval",
+        frozenset({Role.QA}),
+        "Review product drafts against the current version; approve with a signature or reject.",
+    ),
+    Section(
         "admin",
         "Admin",
         frozenset({Role.ADMIN}),

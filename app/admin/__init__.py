@@ -17,6 +17,13 @@ from app.admin.capacity import (
     set_slot_capacity,
 )
 from app.admin.product_files import check_document, parse_document
+from app.admin.product_review import (
+    DraftReview,
+    FieldChange,
+    field_changes,
+    pending_drafts,
+    reject_product,
+)
 from app.admin.product_versions import (
     ProductVersionView,
     add_draft,
@@ -76,6 +83,8 @@ __all__ = [
     "CapacityOverview",
     "CapacitySite",
     "ConnectionCheck",
+    "DraftReview",
+    "FieldChange",
     "ProductVersionView",
     "ProductView",
     "ProfileDraft",
@@ -100,16 +109,19 @@ __all__ = [
     "deactivate_account",
     "edit_draft",
     "export_product",
+    "field_changes",
     "import_product",
     "list_accounts",
     "list_products",
     "list_profiles",
     "list_sites",
     "parse_document",
+    "pending_drafts",
     "product_versions",
     "reactivate_account",
     "read_station_settings",
     "register_site",
+    "reject_product",
     "reset_password",
     "restore_database",
     "save_database_url",

@@ -27,17 +27,27 @@ from app.admin.product_files import (
     document_text,
     parse_document,
 )
-from app.core import Actor, Database, NotFound, SeparationOfDuties, UnitOfWork, ValidationFailed
+from app.core import (
+    Actor,
+    Database,
+    NotFound,
+    SeparationOfDuties,
+    UnitOfWork,
+    ValidationFailed,
+    record_key,
+)
 from app.journey import current_product
 from app.quality import sign
 from db.enums import ProductStatus, Role, SignatureMeaning
-from db.models import Product, QcSpecification, StepTemplate, TemperatureProfile, User
+from db.models import AuditEvent, Product, QcSpecification, StepTemplate, TemperatureProfile, User
 from db.types import utc_now
 
 AUTHORS = (Role.ADMIN, Role.QA)
 """Who may create and edit product drafts (DESIGN.md §7: administrators keep products)."""
 APPROVERS = (Role.QA,)
 READERS = (Role.ADMIN, Role.QA, Role.QP)
+DRAFT_WRITES = ("create product version", "edit product draft")
+"""The audit actions that write a draft's content: whoever did one may not approve it."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,9 @@ class ProductVersionView:
     steps: int
     qc_tests: int
     row_version: int
+    state: str = ""
+    """The status in words: a retired version never approved shows as ``rejected``."""
+    author_id: uuid.UUID | None = None
 
     def as_json(self) -> dict[str, object]:
         """The view as plain JSON values (the CLI's output)."""
@@ -64,6 +77,7 @@ class ProductVersionView:
             "name": self.name,
             "version": self.version_number,
             "status": self.status.value,
+            "state": self.state,
             "author": self.author,
             "approved_by": self.approved_by,
             "approved_at": self.approved_at.isoformat() if self.approved_at else None,
@@ -90,6 +104,8 @@ def _view(session: Session, row: Product) -> ProductVersionView:
         steps=len(document.get("steps", ())),
         qc_tests=len(document.get("qc", ())),
         row_version=row.version,
+        state=status_words(row),
+        author_id=row.author_id,
     )
 
 
@@ -135,11 +151,43 @@ def _versions(session: Session, code: str) -> list[Product]:
     return list(session.scalars(query))
 
 
-def _draft(session: Session, code: str) -> Product:
-    drafts = [p for p in _versions(session, code) if p.status is ProductStatus.DRAFT]
+def _draft(session: Session, code: str, version_number: int | None = None) -> Product:
+    """The draft of ``code``; with ``version_number``, refused unless that version is it."""
+    versions = _versions(session, code)
+    if version_number is not None:
+        named = [p for p in versions if p.version_number == version_number]
+        if not named:
+            raise NotFound(f"Product {code[:16]!r} has no version {version_number}.")
+        if named[0].status is not ProductStatus.DRAFT:
+            raise ValidationFailed(
+                f"Version {version_number} of product {named[0].code} is "
+                f"{status_words(named[0])}, not a draft: there is nothing to decide."
+            )
+        return named[0]
+    drafts = [p for p in versions if p.status is ProductStatus.DRAFT]
     if not drafts:
         raise NotFound(f"Product {code[:16]!r} has no draft version.")
     return drafts[-1]
+
+
+def status_words(row: Product) -> str:
+    """A version's state in words: a retired version never approved was rejected."""
+    if row.status is ProductStatus.RETIRED and row.approved_at is None:
+        return "rejected"
+    if row.status is ProductStatus.RETIRED:
+        return "retired (superseded)"
+    return str(row.status.value)
+
+
+def contributors(session: Session, row: Product) -> set[str]:
+    """The ids (text) of everyone who wrote the draft's content: its author and its editors."""
+    query = select(AuditEvent.user_id).where(
+        AuditEvent.record_type == Product.__tablename__,
+        AuditEvent.record_id == record_key(row),
+        AuditEvent.action.in_(DRAFT_WRITES),
+    )
+    found = {str(user_id) for user_id in session.scalars(query) if user_id}
+    return found | ({str(row.author_id)} if row.author_id else set())
 
 
 def add_draft(uow: UnitOfWork, document: Document, *, reason: str | None = None) -> Product:
@@ -235,13 +283,25 @@ def _materialise(uow: UnitOfWork, row: Product) -> None:
 
 
 def approve_draft(
-    uow: UnitOfWork, code: str, password: str, *, comment: str | None = None
+    uow: UnitOfWork,
+    code: str,
+    password: str,
+    *,
+    comment: str | None = None,
+    version_number: int | None = None,
+    seen_version: int | None = None,
 ) -> Product:
-    """QA approves the draft of ``code`` in ``uow``: signed, made current, the previous retired."""
+    """QA approves the draft of ``code`` in ``uow``: signed, made current, the previous retired.
+
+    With ``version_number`` (and ``seen_version``, the row version reviewed) only that version,
+    as it was reviewed, is approved: never a draft that replaced or changed it meanwhile.
+    """
     actor = uow.actor
     require_role(actor, *APPROVERS, doing="approve product versions")
-    row = _draft(uow.session, code.strip())
-    if row.author_id is not None and row.author_id == actor.user_id:
+    row = _draft(uow.session, code.strip(), version_number)
+    if seen_version is not None:
+        uow.expect_version(row, seen_version)  # approve only the version as QA reviewed it
+    if str(actor.user_id) in contributors(uow.session, row):
         raise SeparationOfDuties(
             f"You are the author of version {row.version_number} of product {row.code}, so you "
             "cannot approve it: another QA person approves it."
@@ -264,12 +324,26 @@ def approve_draft(
 
 
 def approve_product(
-    database: Database, actor: Actor, code: str, password: str, *, comment: str | None = None
+    database: Database,
+    actor: Actor,
+    code: str,
+    password: str,
+    *,
+    comment: str | None = None,
+    version_number: int | None = None,
+    seen_version: int | None = None,
 ) -> ProductVersionView:
     """QA approves the draft of ``code`` with a signature; it applies to new cases only."""
     require_role(actor, *APPROVERS, doing="approve product versions")
     with UnitOfWork(database, actor) as uow:
-        row = approve_draft(uow, code, password, comment=comment)
+        row = approve_draft(
+            uow,
+            code,
+            password,
+            comment=comment,
+            version_number=version_number,
+            seen_version=seen_version,
+        )
         view = _view(uow.session, row)
         uow.commit()
     return view

@@ -1,4 +1,4 @@
-"""``coi product list|export|import|edit|approve``: product definitions as versioned files.
+"""``coi product list|export|import|edit|approve|reject``: product definitions as versioned files.
 
 Every command acts as the user named by ``--as`` (password from COI_AS_PASSWORD, the terminal
 or one line of standard input; an approval is signed with it). Output is JSON on standard
@@ -21,6 +21,7 @@ from app.admin import (
     import_product,
     parse_document,
     product_versions,
+    reject_product,
 )
 from app.cli.common import (
     AS_PASSWORD_VARIABLE,
@@ -86,7 +87,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_option(approve)
     approve.add_argument("code", metavar="CODE")
     approve.add_argument("--comment", help="shown with the signature")
+    approve.add_argument(
+        "--version", type=int, metavar="N", help="only version N (refused if it is no draft)"
+    )
     approve.set_defaults(handler=_refusals(run_approve))
+
+    reject = verbs.add_parser(
+        "reject",
+        help="reject version N of a product, a draft, with a reason (QA); no case gets it",
+    )
+    add_as_option(reject)
+    reject.add_argument("code", metavar="CODE")
+    reject.add_argument("--version", type=int, required=True, metavar="N")
+    reject.add_argument("--reason", required=True, help="why (kept in the audit trail)")
+    reject.set_defaults(handler=_refusals(run_reject))
 
 
 def _refusals(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -165,6 +179,22 @@ def run_approve(args: argparse.Namespace) -> int:
     """Approve a product's draft with the ``--as`` user's signature."""
     with database_from(args) as database:
         actor, password = _signed_in(database, args.as_user)
-        view = approve_product(database, actor, args.code, password, comment=args.comment)
+        view = approve_product(
+            database,
+            actor,
+            args.code,
+            password,
+            comment=args.comment,
+            version_number=args.version,
+        )
     print_json({"approved": view.as_json()})
+    return 0
+
+
+def run_reject(args: argparse.Namespace) -> int:
+    """Reject a product's draft version with a reason."""
+    with database_from(args) as database:
+        actor, _password = _signed_in(database, args.as_user)
+        view = reject_product(database, actor, args.code, args.version, args.reason)
+    print_json({"rejected": view.as_json()})
     return 0

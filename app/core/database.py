@@ -46,6 +46,9 @@ class OpenedDatabase:
     upgraded: bool
 
 
+DEFAULT_POSTGRES_PORT = 5432
+
+
 class Database:
     """One database: the engine and the sessions services use. Build one per URL at run time."""
 
@@ -76,11 +79,15 @@ class Database:
 
     @property
     def short_name(self) -> str:
-        """A compact name for status bars: the SQLite file name, or host/database."""
+        """A friendly name for screens: the SQLite file name, or the PostgreSQL server host
+        and database — never a user name, a password or the URL."""
         url = make_url(self.url)
         if url.get_backend_name() == "sqlite":
             return f"SQLite {Path(url.database or ':memory:').name}"
-        return f"PostgreSQL {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+        host = url.host or "localhost"
+        if url.port and url.port != DEFAULT_POSTGRES_PORT:
+            host = f"{host}:{url.port}"
+        return f"PostgreSQL server {host} / {url.database or '(default database)'}"
 
     @property
     def backend(self) -> str:

@@ -249,13 +249,22 @@ def test_exports_through_the_save_dialog_are_recorded(
     # Cancelling the dialog exports nothing.
     asked = _answer_save_dialog(monkeypatch, None)
     qtbot.mouseClick(page.export_csv, Qt.MouseButton.LeftButton)
-    assert asked and asked[0].startswith("Export the audit trail as CSV | audit-trail-")
+    assert asked and asked[0].startswith("Save the audit trail as CSV | audit-trail-")
     assert not page.runner.busy
     assert _count(trail.database) == events_before
 
     _answer_save_dialog(monkeypatch, tmp_path / "signatures")  # no suffix typed
+    assert page.export_csv.text() == "Save as CSV…" and not page.export_progress.isVisible()
     qtbot.mouseClick(page.export_csv, Qt.MouseButton.LeftButton)
+    # Issue 16: a busy bar while the file is written off the GUI thread, the buttons held.
+    assert page.export_progress.isVisible() and not page.export_csv.isEnabled()
+    assert page.message.text() == f"Exporting {total} events of this search…"
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1280, 800), (1920, 1080)):
+        page.resize(width - 256, height - 46)  # the page area of a window that size
+        assert page.grab().save(str(SCREENS / f"audit-exporting-{width}x{height}.png"))
     qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
+    assert not page.export_progress.isVisible() and page.export_csv.isEnabled()
     exported = tmp_path / "signatures.csv"
     with exported.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))[:-1]  # the last row is the audit seal

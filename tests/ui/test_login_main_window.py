@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
+from sqlalchemy import create_engine
 
 from app.access.navigation import SECTIONS
 from app.access.users import authenticate, create_first_admin, create_user
@@ -17,11 +18,14 @@ from app.core.database import Database
 from app.core.unit_of_work import UnitOfWork
 from app.scanning import ScannerSettings
 from db.enums import Role, SiteKind
+from tests.conftest import Demo
 from ui.pages.admin.page import AdminPage
 from ui.pages.audit.page import AuditTrailPage
+from ui.pages.home import HomePage
 from ui.shell.login import LoginDialog, NewPasswordDialog
 from ui.shell.main_window import MainWindow, _page_factories
 from ui.shell.style import apply_style
+from ui.tasks import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 PASSWORD = "correct horse battery"
@@ -193,3 +197,41 @@ def test_cancelling_the_new_password_leaves_the_user_signed_out(
     assert dialog.isVisible() and dialog.result() != LoginDialog.DialogCode.Accepted
     assert "New password needed" in dialog.error.text()
     assert authenticate(database, "admin", GENERATED, "s").must_change_password
+
+
+def test_sign_in_and_home_name_the_database_never_its_url(
+    qtbot: QtBot, tmp_path: Path, demo: Demo, runner: TaskRunner
+) -> None:
+    """Issue 16: the sign-in and Home screens show a friendly name (the file name, or the
+    PostgreSQL server and database), never the URL, a user name or a password."""
+    url = "postgresql+psycopg://coi_app:s3cret-pw@db.example.org:5433/coi_prod"
+    server = Database(url, create_engine(url))  # never connected: the dialog only names it
+    dialog = LoginDialog(server, "bench-1")
+    qtbot.addWidget(dialog)
+    shown = dialog.where.text()
+    assert shown.startswith("Database: PostgreSQL server db.example.org:5433 / coi_prod")
+    for secret in ("s3cret", "coi_app", "postgresql+psycopg", "://"):
+        assert secret not in shown
+    server.engine.dispose()
+
+    database = demo.database
+    if database.backend != "sqlite":
+        pytest.skip("the Home greeting is the same on both backends")
+    dialog = LoginDialog(database, "bench-1")
+    qtbot.addWidget(dialog)
+    assert dialog.where.text().startswith("Database: SQLite demo.db\n")
+    home = HomePage(database, demo["asha.qa"], runner)
+    qtbot.addWidget(home)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=30_000)
+    greeting = home.greeting.text()
+    assert "Database: SQLite demo.db" in greeting
+    assert "sqlite:" not in greeting and str(tmp_path.parent) not in greeting
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.grab().save(str(ARTIFACTS / "sign-in-database-name.png"))
+    for width, height in ((1280, 800), (1920, 1080)):
+        home.resize(width - 210, height - 40)
+        home.show()
+        QApplication.processEvents()
+        assert home.grab().save(str(ARTIFACTS / f"home-database-name-{width}x{height}.png"))

@@ -52,10 +52,12 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
+from tests.ui.fit import assert_fits_1280
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
 from ui.pages.release.page import ReleasePage
+from ui.pages.release.qc_rows import MIN_TEXT_WIDTH
 from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
@@ -203,6 +205,26 @@ def qc_done(driver: JourneyDriver, case: CaseView) -> None:
             )
 
 
+def criterion_keeps_its_width(qtbot: QtBot, page: ReleasePage, name: str) -> None:
+    """Issue 16: from 1920 × 1080 down to 1280 × 800 the QC table has no horizontal scroll bar
+    and the criterion column keeps a readable width, its text wrapped (tooltip: all of it)."""
+    table = page.qc_table
+    for width, height in ((1920, 1080), (1280, 800)):
+        page.resize(width - 256, height - 46)  # the page area of a window that size
+        QApplication.processEvents()
+        qtbot.wait(20)
+        assert not table.horizontalScrollBar().isVisible(), width
+        assert not page.scroller.horizontalScrollBar().isVisible(), width
+        assert table.columnWidth(1) >= MIN_TEXT_WIDTH, width
+        shown = sum(table.columnWidth(c) for c in range(table.columnCount()))
+        assert shown <= table.viewport().width(), width
+        for row in range(table.rowCount()):
+            item = table.item(row, 1)
+            assert item.toolTip() == item.text()
+        screenshot(page, f"{name}-{width}x{height}", size=False)
+    page.resize(*PAGE_SIZE)
+
+
 # ---------------------------------------------------------------- QC & release
 
 
@@ -233,6 +255,7 @@ def test_qc_entry_review_checklist_and_certification(
     assert all(outcome(quinn, t) == "✔ Pass" for t in QC_RESULTS if t != "sterility")
     assert not any(b.isVisible() for b in quinn.findChildren(QPushButton, "review-viability"))
     screenshot(quinn, "release-qc-entered", height=1000)
+    criterion_keeps_its_width(qtbot, quinn, "release-qc-columns-analyst")
     latest = {
         r.test_code: r for r in qc_results_of_case(demo.database, reader(demo.database), case.id)
     }
@@ -250,6 +273,7 @@ def test_qc_entry_review_checklist_and_certification(
     assert not asha.findChild(QLabel, "evidence-1").isVisible()  # satisfied ones one click away
     assert "✖ 1 of 10 items open" in asha.checklist_summary.text()
     screenshot(asha, "release-qa-to-review", height=1500)
+    criterion_keeps_its_width(qtbot, asha, "release-qc-columns-qa")
 
     dialogs.password = "not my password"
     click(qtbot, asha, "review-viability")
@@ -580,9 +604,14 @@ def plot_and_save_as(
     assert asha.plot.trace_line.xData is not None and len(asha.plot.trace_line.xData) > 0
     assert asha.plot.excursion_regions  # the excursion QA decides on is drawn
     for width, height in ((1280, 800), (1920, 1080)):  # the page area of such a window
-        asha.resize(width - 260, height - 80)
+        asha.resize(width - 256, height - 46)
         qtbot.wait(50)  # the plot and the tables lay out after the resize
         assert asha.grab().save(str(ARTIFACTS / f"deviations-excursion-plot-{width}.png"))
+        # Issue 16: the whole page fits, the plot above the fold and tall enough to read.
+        place = asha.plot.mapTo(asha, asha.plot.rect().bottomRight())
+        assert place.y() < asha.height() and place.x() < asha.width(), (width, place)
+        assert asha.plot.height() >= asha.plot.minimumHeight(), width
+    assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     asha.resize(*PAGE_SIZE)
 
     chosen = tmp_path / "chosen" / "excursion"  # no suffix typed: .pdf is added

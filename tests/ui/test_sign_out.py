@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.access import sign_out
+from app.access import authenticate, sign_out
 from app.core import Actor, NotPermitted
 from db.models import AuditEvent
-from tests.conftest import ARTIFACTS, DEMO_PASSWORD
+from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
+from ui.pages.admin import AdminPage
 from ui.pages.enrolment import EnrolmentPage
 from ui.shell import MainWindow, Session
 from ui.shell.style import apply_style
@@ -191,3 +192,61 @@ def test_only_a_signed_in_person_signs_out(demo: Any) -> None:
     with pytest.raises(NotPermitted):
         sign_out(demo.database, Actor.system("test-station"))
     assert not _sign_outs(demo, "system")
+
+
+def test_every_page_with_input_names_what_was_typed_before_closing(qtbot: QtBot, demo: Any) -> None:
+    """Issue 16: every page where something is typed to be recorded asks before closing —
+    collection (scans, courier), scan station, QC & release exceptions, Admin (slots reason)."""
+    if demo.database.backend != "sqlite":
+        pytest.skip("the same screens on both backends")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    cases = (
+        ("alex.apheresis", "collection", "courierName", "Collection & shipment: text typed in "
+         "Courier name"),
+        ("otto.operator", "scan", "scanField", "Scan station: text typed in the scan field"),
+        ("petra.qp", "release", "oosPhysician", "QC & release: text typed in the physician field"),
+        ("admin", "admin", "slotReason", "Admin: Slots (capacity) tab: text typed in the capacity "
+         "Reason field"),
+    )  # fmt: skip
+    for username, section, field_name, expected in cases:
+        actor = (
+            authenticate(demo.database, "admin", PASSWORD, "test-station")
+            if username == "admin"
+            else demo[username]
+        )
+        window = MainWindow(demo.database, actor, idle_lock_minutes=600)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        page = window.show_section(section)
+        if section == "admin":
+            assert isinstance(page, AdminPage)
+            page.show_tab("slots")
+        field = page.findChild(QLineEdit, field_name)
+        assert field is not None, field_name
+        assert window.unsaved_input() is None, username
+        field.setText("typed, not recorded")
+        assert window.unsaved_input() == expected
+        asked = _answer(qtbot, QMessageBox.StandardButton.No, f"discard-question-{section}.png")
+        assert not window.close()
+        assert asked and "typed, not recorded" not in asked[0]  # named, never shown
+        assert expected.split(": ", 1)[0] in asked[0]
+        if section == "collection":
+            for width, height in ((1280, 800), (1920, 1080)):
+                window.resize(width, height)
+                QApplication.processEvents()
+                assert window.grab().save(str(SCREENS / f"unsaved-collection-{width}x{height}.png"))
+        if section == "admin":  # the Database tab's URL too (it holds a password)
+            url = page.findChild(QLineEdit, "databaseUrl")
+            assert url is not None
+            url.setText("postgresql+psycopg://coi:secret@db/coi")
+            assert "Database tab: text typed in the new database URL field" in (
+                window.unsaved_input() or ""
+            )
+            url.clear()
+        field.clear()
+        assert window.unsaved_input() is None
+        assert window.close()

@@ -60,6 +60,7 @@ def test_navigation_follows_the_roles() -> None:
     assert "audit" not in keys(_actor(Role.MFG_OPERATOR))
     assert keys(_actor(Role.QP)) == ["home", "cases", "scan", "release", "deviations", "audit"]
     assert keys(_actor(Role.ADMIN)) == ["home", "audit", "admin"]
+    assert "products" in keys(_actor(Role.QA))  # QA approves product drafts; admin cannot
     assert keys(_actor()) == []
 
 

@@ -44,7 +44,9 @@ class LoginDialog(QDialog):
 
         title = QLabel("COI Tracker")
         title.setObjectName("pageTitle")
-        where = QLabel(f"Database: {database.display_url}\nStation: {station}")
+        where = QLabel(f"Database: {database.short_name}\nStation: {station}")
+        where.setObjectName("signInWhere")
+        self.where = where
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.username = QLineEdit()

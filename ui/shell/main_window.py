@@ -65,6 +65,7 @@ PAGES: dict[str, tuple[str, str, str | None]] = {
     "bedside": ("ui.pages.bedside", "BedsidePage", "scanner"),
     "deviations": ("ui.pages.deviations", "DeviationsPage", None),
     "audit": ("ui.pages.audit", "AuditTrailPage", None),
+    "products": ("ui.pages.products", "ProductApprovalPage", None),
     "admin": ("ui.pages.admin", "AdminPage", None),
 }
 

@@ -77,6 +77,10 @@ class AdminTab(QWidget):
         self.layout_.addWidget(label)
         return label
 
+    def unsaved_input(self) -> str | None:
+        """What was typed on the tab and not saved, in words (None: nothing; tabs refine it)."""
+        return None
+
     # ------------------------------------------------------------------ reading
     def ensure_loaded(self) -> None:
         """Read the records on the tab's first visit."""

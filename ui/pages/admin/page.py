@@ -56,6 +56,16 @@ class AdminPage(QWidget):
         layout.addWidget(self.tabs, stretch=1)
         self._visit(0)
 
+    def unsaved_input(self) -> str | None:
+        """What the tabs hold typed and not saved, tab by tab (None: nothing)."""
+        found = []
+        for index in range(self.tabs.count()):
+            tab = self.tabs.widget(index)
+            text = tab.unsaved_input() if isinstance(tab, AdminTab) else None
+            if text:
+                found.append(f"{self.tabs.tabText(index).replace('&', '')} tab: {text}")
+        return "; ".join(found) or None
+
     def _visit(self, index: int) -> None:
         tab = self.tabs.widget(index)
         if isinstance(tab, AdminTab):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -33,7 +34,7 @@ from app.core import Actor, CoiError, Database
 from app.scanning import ScannerSettings
 from ui.pages.admin.base import AdminTab
 from ui.tasks import ReadOp, TaskRunner, WriteOp
-from ui.widgets import show_failed
+from ui.widgets import show_failed, typed_input
 
 
 class ScannerTab(AdminTab):
@@ -219,12 +220,18 @@ class DatabaseTab(AdminTab):
             partial(save_database_url, self.actor, url),
             doing="The database URL was not saved",
             changes={"settings"},
-        ).busy(self.set_busy).success(
-            lambda saved: self.done(
-                f"✔ Saved to {saved.path}: COI Tracker opens this database at its next start. "
-                f"This window stays on the current one. {saved.note}"
-            )
-        ).failure(self.refused).run(self.runner)
+        ).busy(self.set_busy).success(self._saved).failure(self.refused).run(self.runner)
+
+    def _saved(self, saved: Any) -> None:
+        self.url_field.clear()  # saved (its password in the keyring): nothing left unsaved
+        self.done(
+            f"✔ Saved to {saved.path}: COI Tracker opens this database at its next start. "
+            f"This window stays on the current one. {saved.note}"
+        )
+
+    def unsaved_input(self) -> str | None:
+        """A database URL typed and not saved (None: none)."""
+        return typed_input([("the new database URL field", self.url_field)])
 
     def forget(self) -> None:
         """Go back to the default database at the next start."""

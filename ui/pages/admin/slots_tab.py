@@ -20,6 +20,7 @@ from app.core import Actor, Database, now
 from app.journey import SLOT_NAMES, SlotKind
 from ui.pages.admin.base import AdminTab, fill_table, table
 from ui.tasks import TaskRunner, WriteOp
+from ui.widgets import typed_input
 
 SHOWN_DAYS = 28
 
@@ -80,6 +81,10 @@ class SlotsTab(AdminTab):
         self.layout_.addWidget(self.table, stretch=1)
         self.kind.currentIndexChanged.connect(lambda _index: self._choose(kind_changed=True))
         self.site.activated.connect(lambda _index: self._choose(kind_changed=False))
+
+    def unsaved_input(self) -> str | None:
+        """A reason typed for a capacity change not yet set (None: none)."""
+        return typed_input([("the capacity Reason field", self.reason)])
 
     def _choose(self, *, kind_changed: bool) -> None:
         if kind_changed:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -183,6 +184,19 @@ class AuditTrailPage(QWidget):
         self.filter_box = box
         return box
 
+    def _export_controls(self) -> None:
+        """The "Save as CSV…" and "Save as PDF…" buttons and the busy bar of an export."""
+        self.export_csv = self._button("Save as CSV…", "exportCsv", lambda: self.export("csv"))
+        self.export_pdf = self._button("Save as PDF…", "exportPdf", lambda: self.export("pdf"))
+        for button, kind in ((self.export_csv, "CSV"), (self.export_pdf, "PDF")):
+            button.setToolTip(f"Export the events of this search to a {kind} file you choose")
+        self.export_progress = QProgressBar()
+        self.export_progress.setObjectName("exportProgress")
+        self.export_progress.setRange(0, 0)  # busy: written off the GUI thread
+        self.export_progress.setMaximumWidth(140)
+        self.export_progress.setTextVisible(False)
+        self.export_progress.hide()
+
     def _build(self) -> None:
         title = QLabel("Audit trail")
         title.setObjectName("pageTitle")
@@ -192,11 +206,11 @@ class AuditTrailPage(QWidget):
         self.count = QLabel()
         self.count.setObjectName("auditCount")
         self.load_more = self._button("Load more", "loadMore", self.fetch_more)
-        self.export_csv = self._button("Export CSV…", "exportCsv", lambda: self.export("csv"))
-        self.export_pdf = self._button("Export PDF…", "exportPdf", lambda: self.export("pdf"))
+        self._export_controls()
         self.verify_button = self._button("Verify the audit chain", "verifyChain", self.verify)
         tools.addWidget(self.count)
         tools.addStretch(1)
+        tools.addWidget(self.export_progress)
         for button in (self.load_more, self.export_csv, self.export_pdf, self.verify_button):
             tools.addWidget(button)
         self.message = message_line()
@@ -345,7 +359,7 @@ class AuditTrailPage(QWidget):
         suggested = str(Path(folder or Path.home()) / f"audit-trail-{stamp}.{kind}")
         label = "CSV files (*.csv)" if kind == "csv" else "PDF files (*.pdf)"
         chosen, _selected = QFileDialog.getSaveFileName(
-            self, f"Export the audit trail as {kind.upper()}", suggested, label
+            self, f"Save the audit trail as {kind.upper()}", suggested, label
         )
         if not chosen:
             return
@@ -362,10 +376,13 @@ class AuditTrailPage(QWidget):
         ).run(self.runner)
 
     def _set_exporting(self, busy: bool) -> None:
+        self.export_progress.setVisible(busy)
         for button in (self.export_csv, self.export_pdf):
             button.setEnabled(not busy)
         if busy:
-            show_message(self.message, "Exporting…", ok=True)
+            total = self.model.total
+            what = f"{total} events" if total is not None else "the events"
+            show_message(self.message, f"Exporting {what} of this search…", ok=True)
 
     def _exported(self, export: AuditExport) -> None:
         self.last_export = export

@@ -38,7 +38,7 @@ from app.journey import (
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage, ShipperBox
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import BagRow, din_text, time_editor, utc_of
+from ui.widgets import BagRow, din_text, time_editor, typed_input, utc_of
 
 DEFAULT_ANTICOAGULANT = "ACD-A"
 
@@ -86,6 +86,18 @@ class CollectionPage(CaseWorkPage):
         self.refresh()
 
     # ------------------------------------------------------------ layout
+
+    def unsaved_input(self) -> str | None:
+        """Scans typed and not yet recorded, or a courier typed and not handed over (None)."""
+        return typed_input(
+            [
+                ("the DIN field", self.din_scan),
+                ("the pack field", self.pack_scan),
+                ("the data logger field", self.logger_scan),
+                ("Courier name", self.courier_name),
+                ("Courier company", self.courier_company),
+            ]
+        )
 
     def _register_box(self) -> QGroupBox:
         self.register_group = QGroupBox("1 · Register an apheresis bag")

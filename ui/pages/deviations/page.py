@@ -16,13 +16,12 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -62,6 +61,9 @@ from ui.widgets import (
     unbroken,
 )
 
+DEVIATION_TABLE_HEIGHT = 90
+"""The deviations list shows at least its header and two rows."""
+
 
 class DeviationsPage(QWidget):
     """The site's deviations and the cold-chain dispositions waiting for QA."""
@@ -83,20 +85,16 @@ class DeviationsPage(QWidget):
         self.message = message_line()
         self.message.hide()
         layout.addWidget(self.message)
-        # The two lists share the height; on a small screen the page scrolls instead of
-        # squeezing one list over the other.
-        body = QWidget()
-        body.setObjectName("deviationsBody")
-        column = QVBoxLayout(body)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self._deviations_box(), stretch=2)
-        column.addWidget(self._cold_chain_box(), stretch=3)
-        scroll = QScrollArea()
-        scroll.setObjectName("deviationsScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        layout.addWidget(scroll, stretch=1)
+        # The two boxes share the page's height in a splitter (the user may move the line):
+        # the whole page, the temperature plot included, fits 1280 × 800 without scrolling.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("deviationsSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self._deviations_box())
+        self.splitter.addWidget(self._cold_chain_box())
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        layout.addWidget(self.splitter, stretch=1)
         self.refresh()
 
     # ------------------------------------------------------------------ building
@@ -129,7 +127,7 @@ class DeviationsPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.deviation_table.itemSelectionChanged.connect(self._deviation_selected)
-        self.deviation_table.setMinimumHeight(110)
+        self.deviation_table.setMinimumHeight(DEVIATION_TABLE_HEIGHT)
         layout.addWidget(self.deviation_table, stretch=1)
         self.details = QLabel("Select a deviation to read it in full.")
         self.details.setObjectName("deviationDetails")

@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.access import role_names
+from app.admin import ProductVersionView, product_versions
 from app.casefile import (
     Alert,
     AlertKind,
     CaseStage,
     ClinicAlertView,
+    Role,
     WorkItem,
     alerts,
     clinic_alerts,
@@ -61,13 +63,22 @@ class HomeSummary:
     counts: dict[CaseStage, int] | None
     """None for a role that sees no cases (administrators)."""
     clinic_alerts: tuple[ClinicAlertView, ...] = ()
+    product_drafts: tuple[ProductVersionView, ...] = ()
+    """Product versions awaiting a QA approval (QA only)."""
 
 
 def read_summary(database: Database, actor: Actor) -> HomeSummary:
-    """The actor's work queue, alerts and case counts."""
+    """The actor's work queue, alerts and case counts (and for QA, product drafts)."""
     counts = stage_counts(database, actor) if may_view_cases(actor) else None
+    drafts: tuple[ProductVersionView, ...] = ()
+    if actor.has_role(Role.QA):
+        drafts = tuple(v for v in product_versions(database, actor) if v.state == "draft")
     return HomeSummary(
-        work_queue(database, actor), alerts(database, actor), counts, clinic_alerts(database, actor)
+        work_queue(database, actor),
+        alerts(database, actor),
+        counts,
+        clinic_alerts(database, actor),
+        drafts,
     )
 
 
@@ -92,7 +103,7 @@ class HomePage(QWidget):
         self.greeting = QLabel(
             f"Signed in as <b>{actor.full_name}</b> ({actor.username}) &nbsp;·&nbsp; "
             f"{role_names(actor)} &nbsp;·&nbsp; {actor.site_name or 'no site (administrator)'}"
-            f"<br>Station {actor.station} &nbsp;·&nbsp; Database: {database.display_url}"
+            f"<br>Station {actor.station} &nbsp;·&nbsp; Database: {database.short_name}"
         )
         self.greeting.setObjectName("greeting")
         self.greeting.setTextFormat(Qt.TextFormat.RichText)
@@ -177,6 +188,17 @@ class HomePage(QWidget):
         self.summary = summary
         self.refresh_button.setEnabled(True)
         self.work.clear()
+        for draft in summary.product_drafts:
+            mine = draft.author_id is not None and draft.author_id == self.actor.user_id
+            entry = QListWidgetItem(
+                f"Review and approve product {draft.code} version {draft.version_number}"
+                f"{' (you wrote it: another QA person approves it)' if mine else ''}\n"
+                f"{draft.name} · written by {draft.author or '—'} · waiting since "
+                f"{draft.created_at:%Y-%m-%d %H:%M} UTC"
+            )
+            entry.setData(SECTION_ROLE, "products")
+            entry.setToolTip("Opens Product approval, where QA approves or rejects the draft.")
+            self.work.addItem(entry)
         for item in summary.work:
             entry = QListWidgetItem(
                 f"{item.title}\n{item.coi_eye_readable} · waiting since "
@@ -185,7 +207,7 @@ class HomePage(QWidget):
             entry.setData(SECTION_ROLE, item.section)
             entry.setToolTip(f"Opens the section where this is done ({item.section}).")
             self.work.addItem(entry)
-        if not summary.work:
+        if not summary.work and not summary.product_drafts:
             self.work.addItem(_quiet(self._nothing_waiting()))
         self.clinic_alerts.show_alerts(summary.clinic_alerts)
         self.alerts.clear()

@@ -41,7 +41,7 @@ from app.journey import (
 )
 from ui.dialogs import StatementDialog, ask_password, ask_statement
 from ui.tasks import Failure, TaskRunner, WriteOp
-from ui.widgets import escape
+from ui.widgets import escape, typed_input
 
 Done = Callable[[str, uuid.UUID], None]
 """Say what was done, then show that batch again."""
@@ -266,10 +266,22 @@ class ExceptionsBox(QGroupBox):
             path=path,
             description=self.oos_reason.text(),
         )
-        self._write(
-            work,
-            "The physician's acceptance was not recorded",
-            lambda _done: "✔ Deviation and the physician's acceptance recorded (SHA-256 kept).",
+
+        def words(_done: object) -> str:
+            self.physician.clear()
+            self.oos_reason.clear()
+            return "✔ Deviation and the physician's acceptance recorded (SHA-256 kept)."
+
+        self._write(work, "The physician's acceptance was not recorded", words)
+
+    def unsaved_input(self) -> str | None:
+        """A late result, physician or OOS reason typed and not recorded (None: none)."""
+        return typed_input(
+            [
+                ("the late result field", self.late_value),
+                ("the physician field", self.physician),
+                ("the out-of-specification reason", self.oos_reason),
+            ]
         )
 
     def certify_oos(self) -> None:

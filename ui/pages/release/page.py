@@ -124,9 +124,13 @@ class ReleasePage(QWidget):
     # ------------------------------------------------------------------ building
 
     def unsaved_input(self) -> str | None:
-        """QC results typed and not saved with Enter (None: none)."""
+        """QC results typed and not saved with Enter, or exception input (None: none)."""
         names = [row.spec.name for row in self.rows.values() if row.unsaved()]
-        return f"QC results typed and not saved: {', '.join(names)}" if names else None
+        parts = [f"QC results typed and not saved: {', '.join(names)}"] if names else []
+        exceptions = self.exceptions.unsaved_input()
+        if exceptions:
+            parts.append(exceptions)
+        return "; ".join(parts) or None
 
     def _picker_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -388,7 +392,7 @@ class ReleasePage(QWidget):
             )
             for index, spec in enumerate(specs)
         }
-        fit_qc_table(self.qc_table, len(specs))
+        fit_qc_table(self.qc_table, len(specs), qa=self.is_qa)
         fields = [row.value for row in self.rows.values() if isinstance(row.value, QLineEdit)]
         for before, after in pairwise(fields):
             QWidget.setTabOrder(before, after)

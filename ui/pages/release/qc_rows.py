@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -33,6 +34,9 @@ OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
 NO_RESULT = ("— No result yet", "none")
 ROW_HEIGHT = 62
 VALUE_WIDTH = 230
+MIN_VALUE_WIDTH = 180
+MIN_TEXT_WIDTH = 120
+"""The narrowest the test and criterion columns get (their text wraps, else is elided)."""
 UNIT_WIDTH = 96
 
 
@@ -92,6 +96,7 @@ class QcRow:
         self.history.hide()
         self.outcome = QLabel()
         self.outcome.setObjectName(f"outcome-{spec.test_code}")
+        self.outcome.setWordWrap(True)  # "✖ Out of specification" on two lines when narrow
         review_cell = self._review_cell(spec, review, approve, ticked)
         table.setCellWidget(index, 2, _value_cell(self.value, self.unit, self.history))
         table.setCellWidget(index, 3, _padded(self.outcome))
@@ -227,9 +232,41 @@ def _value_cell(value: QWidget, unit: QLabel, history: QLabel) -> QWidget:
     return holder
 
 
-def qc_table() -> QTableWidget:
+class QcTable(QTableWidget):
+    """The results table; its columns share the width it has (``share_width``), so a
+    narrower window narrows the test and criterion columns (text wrapped, else elided with
+    its tooltip) instead of showing a horizontal scroll bar."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 5)
+        self.preferred = [0, 0, VALUE_WIDTH, 0, 0]
+        """Each column's width when there is room (set by ``fit_qc_table``)."""
+        self.least = [0, 0, MIN_VALUE_WIDTH, 0, 0]
+        """Each column's narrowest width."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Share the new width between the columns."""
+        super().resizeEvent(event)
+        self.share_width()
+
+    def share_width(self) -> None:
+        """Give each column its least width, then the room left: first the value, result and
+        review columns up to their preferred width, then the test name, then the criterion."""
+        room = self.viewport().width()
+        widths = list(self.least)
+        spare = room - sum(widths)
+        for column in (2, 3, 4, 0):
+            grant = max(0, min(spare, self.preferred[column] - widths[column]))
+            widths[column] += grant
+            spare -= grant
+        widths[1] += max(0, spare)
+        for column, width in enumerate(widths):
+            self.setColumnWidth(column, width)
+
+
+def qc_table() -> QcTable:
     """The results table: test, criterion, value, judged result and QA's review, one row each."""
-    table = QTableWidget(0, 5)
+    table = QcTable()
     table.setObjectName("qcResults")
     table.setHorizontalHeaderLabels(["Test", "Criterion", "Value", "Result", "QA review"])
     table.verticalHeader().setVisible(False)
@@ -238,23 +275,35 @@ def qc_table() -> QTableWidget:
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setTabKeyNavigation(False)  # Tab moves between the value fields, not the cells
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-    header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
-    header.setSectionResizeMode(4, QHeaderView.ResizeMode.Fixed)
-    table.setColumnWidth(2, VALUE_WIDTH)
+    header.setMinimumSectionSize(MIN_TEXT_WIDTH // 2)
+    for column in range(5):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
     return table
 
 
-def fit_qc_table(table: QTableWidget, rows: int) -> None:
-    """Size the table to show ``rows`` whole rows and its widest outcome and review controls."""
-    # Cell widgets do not size their columns: fit the widest outcome and review controls.
+def fit_qc_table(table: QcTable, rows: int, *, qa: bool) -> None:
+    """Size the table to show ``rows`` whole rows, its columns sharing the width it has."""
     widest = table.fontMetrics().horizontalAdvance
-    table.setColumnWidth(3, int(widest(OUTCOMES[QcOutcome.OUT_OF_SPECIFICATION][0]) * 1.1) + 24)
-    # The review state beside the exception button (or the tick beside the review button).
-    review = widest("✔ Reviewed") + widest("Approve exception…")
-    table.setColumnWidth(4, int(review * 1.1) + 72)
+    texts: list[list[str]] = [[], []]
+    for row in range(rows):
+        for column in (0, 1):
+            item = table.item(row, column)
+            texts[column].append(item.text() if item is not None else "")
+    for column in (0, 1):
+        longest = max((widest(text) for text in texts[column]), default=0)
+        table.preferred[column] = longest + 16
+        table.least[column] = min(table.preferred[column], MIN_TEXT_WIDTH)
+    # Cell widgets do not size their columns: the widest outcome wraps to two lines at least.
+    table.preferred[3] = int(widest(OUTCOMES[QcOutcome.OUT_OF_SPECIFICATION][0]) * 1.1) + 24
+    table.least[3] = int(widest("specification") * 1.1) + 24
+    if qa:  # the review state beside the exception button (or the tick beside the button)
+        review = int((widest("✔ Reviewed") + widest("Approve exception…")) * 1.1) + 72
+    else:
+        review = int(widest("⚠ Not reviewed") * 1.1) + 24
+    table.preferred[4] = table.least[4] = review
+    table.share_width()
     header = table.horizontalHeader().height()
     table.setFixedHeight(header + ROW_HEIGHT * rows + 2 * table.frameWidth())

@@ -50,6 +50,7 @@ from ui.widgets import (
     describe,
     din_text,
     restyle,
+    typed_input,
 )
 
 CASE_CHOICE = "scan station case"
@@ -131,6 +132,10 @@ class ScanStation(QWidget):
         self._update()
 
     # ------------------------------------------------------------------ building
+    def unsaved_input(self) -> str | None:
+        """A scan typed into the scan field and not yet checked with Enter (None: none)."""
+        return typed_input([("the scan field", self.scan_field)])
+
     def _shortcut(self, key: Qt.Key, slot: Callable[[], object]) -> None:
         shortcut = QShortcut(QKeySequence(key), self.body)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
