@@ -85,9 +85,11 @@ from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
 from app.journey.unit_states import (
     AUTOMATIC_CAUSES,
+    CAUSE_WORDS,
     enter_partner_side_state,
     enter_side_state,
     lift_side_state,
+    side_state_words,
 )
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from db.enums import SlotKind
@@ -95,6 +97,7 @@ from db.enums import SlotKind
 __all__ = [
     "AUTOMATIC_CAUSES",
     "BEDSIDE_CHECK",
+    "CAUSE_WORDS",
     "FINAL_SIDE_STATES",
     "LEGS",
     "RELEASED_OOS",
@@ -183,6 +186,7 @@ __all__ = [
     "set_case_side_state",
     "shipment_units",
     "shipment_view",
+    "side_state_words",
     "slot_calendar",
     "slot_days",
     "stage_index",

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from app.audit import reconcile_database
+from app.casefile.exceptions import product_warnings
 from app.core import (
     Actor,
     NotPermitted,
@@ -43,10 +44,19 @@ from app.journey import (
     release_checklist,
     review_qc_result,
 )
+from app.journey.side_states import lift_unit_side_state, set_unit_side_state
+from app.journey.views import UnitView
 from app.labelling.printing import print_unit_label
 from app.quality import SignatureView, close_deviation, deviations_of_case, signatures_of
 from app.scanning import Expectation, verify_scan
-from db.enums import DeviationStatus, QcOutcome, SideState, SignatureMeaning, UnitKind
+from db.enums import (
+    DeviationStatus,
+    QcOutcome,
+    SideState,
+    SideStateCause,
+    SignatureMeaning,
+    UnitKind,
+)
 from db.models import AuditEvent, Case, ClinicAlert, OosAcceptance, Recall, Release, Unit
 from labels.isbt128.compose import patient_id_structure
 from tests.conftest import BACKENDS, database_copy
@@ -415,3 +425,56 @@ def test_a_normal_final_label_has_no_release_status_band(ward: Ward) -> None:
     )
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
     assert "FOR AUTOLOGOUS USE ONLY" in text and "OUT OF SPECIFICATION" not in text
+
+
+def _lift(ward: Ward, unit_id: uuid.UUID, cause: SideStateCause | None) -> UnitView:
+    return lift_unit_side_state(
+        ward.database, ward["asha.qa"], unit_id, "investigated", DEMO_PASSWORD, cause=cause
+    )
+
+
+def test_a_failed_result_or_recall_hold_is_lifted_only_by_a_lift_naming_its_cause(
+    ward: Ward,
+) -> None:
+    """The hold of a failed result after release (POST_RELEASE) and of a recall (RECALL) are
+    causes of their own: QA's ordinary lift, or a lift naming another cause, takes neither off
+    (nothing written); a recall lift never lifts a person's hold; the bedside says why."""
+    case = ward.batches.at_clinic
+    ward.late(case, "growth: S. epidermidis")
+    first, second = ward.bags(case)
+    assert {first.side_state_cause, second.side_state_cause} == {SideStateCause.POST_RELEASE}
+    with ward.database.read_session() as session:
+        warnings = product_warnings(session, session.get(Case, case))
+    assert sum("ON HOLD (a result after release failed)" in w for w in warnings) == 2, warnings
+
+    before = ward.events("asha.qa")
+    for wrong in (None, SideStateCause.MANUAL, SideStateCause.RECALL):
+        with pytest.raises(NotPermitted, match="Lift it as the post-release hold"):
+            _lift(ward, first.id, wrong)
+    assert ward.events() == before
+    assert _lift(ward, first.id, SideStateCause.POST_RELEASE).side_state is SideState.NONE
+
+    recall_batch(ward.database, ward["petra.qp"], case, "Sterility failure", DEMO_PASSWORD)
+    first, second = ward.bags(case)
+    assert {first.side_state_cause, second.side_state_cause} == {SideStateCause.RECALL}
+    with ward.database.read_session() as session:
+        warnings = product_warnings(session, session.get(Case, case))
+    assert sum("ON HOLD (batch recalled by the QP)" in w for w in warnings) == 2, warnings
+    before = ward.events()
+    for wrong in (None, SideStateCause.MANUAL, SideStateCause.POST_RELEASE):
+        with pytest.raises(NotPermitted, match="Lift it as the recall hold"):
+            _lift(ward, first.id, wrong)
+    assert ward.events() == before
+    assert _lift(ward, first.id, SideStateCause.RECALL).side_state is SideState.NONE
+
+    # a person's hold: a recall lift does not take it off, QA's ordinary lift does
+    set_unit_side_state(
+        ward.database, ward["ivy.infusion"], first.id, SideState.ON_HOLD, "bag looks cloudy"
+    )
+    before = ward.events()
+    with pytest.raises(NotPermitted, match="set by a person"):
+        _lift(ward, first.id, SideStateCause.RECALL)
+    assert ward.events() == before
+    assert _lift(ward, first.id, None).side_state is SideState.NONE
+    reconciliation = reconcile_database(ward.database)
+    assert reconciliation.ok, reconciliation.as_list()

@@ -151,7 +151,10 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     bedside.select_case(batches.at_clinic)
     settle(qtbot, runner)
     assert bedside.warning.isVisible()
-    assert "is ON HOLD: Sterility failed after release" in bedside.warning.text()
+    assert (
+        "is ON HOLD (a result after release failed): Sterility failed after release"
+        in bedside.warning.text()
+    )
     _shots(bedside, "bedside-on-hold")
 
 
