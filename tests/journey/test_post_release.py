@@ -37,6 +37,8 @@ from app.journey import (
     bedside_check,
     certify_oos_release,
     confirm_infusion,
+    create_shipment,
+    pack_unit,
     qc_results_of_case,
     recall_batch,
     record_late_result,
@@ -52,6 +54,7 @@ from app.scanning import Expectation, verify_scan
 from db.enums import (
     DeviationStatus,
     QcOutcome,
+    ShipmentDirection,
     SideState,
     SideStateCause,
     SignatureMeaning,
@@ -478,3 +481,31 @@ def test_a_failed_result_or_recall_hold_is_lifted_only_by_a_lift_naming_its_caus
     assert _lift(ward, first.id, None).side_state is SideState.NONE
     reconciliation = reconcile_database(ward.database)
     assert reconciliation.ok, reconciliation.as_list()
+
+
+def test_a_bag_labelled_before_its_release_out_of_specification_is_not_shipped(
+    ward: Ward,
+) -> None:
+    """The bags of a batch released out of specification still carry the labels printed
+    before the release, which cannot say so: packing one is refused (nothing written) until
+    its label is reprinted; the reprint voids the old copy and says so."""
+    case = ward.batches.oos
+    _accept(ward)
+    certify_oos_release(ward.database, ward["petra.qp"], case, DEMO_PASSWORD)
+    first, second = ward.bags(case)
+    otto = ward["otto.operator"]
+    shipment = create_shipment(ward.database, otto, case, ShipmentDirection.TO_CLINIC)
+    before = ward.events()
+    for bag in (first, second):
+        with pytest.raises(ValidationFailed, match="label printed before its batch was released"):
+            pack_unit(ward.database, otto, shipment.id, f"={bag.din}00")
+    assert ward.events() == before
+    printed = print_unit_label(
+        ward.database, otto, first.id, reprint_reason="released out of specification"
+    )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
+    assert "RELEASED OUT OF SPECIFICATION" in text
+    packed = pack_unit(ward.database, otto, shipment.id, f"={first.din}00")
+    assert packed.packed_units == (first.id,)
+    with pytest.raises(ValidationFailed, match="reprint its label"):  # the other one still not
+        pack_unit(ward.database, otto, shipment.id, f"={second.din}00")
