@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 
 from app.audit import reconcile_database
 from app.casefile.exceptions import product_warnings
+from app.casefile.history import genealogy
 from app.core import (
     Actor,
     NotPermitted,
@@ -463,6 +464,9 @@ def test_a_failed_result_or_recall_hold_is_lifted_only_by_a_lift_naming_its_caus
     with ward.database.read_session() as session:
         warnings = product_warnings(session, session.get(Case, case))
     assert sum("ON HOLD (batch recalled by the QP)" in w for w in warnings) == 2, warnings
+    nodes = genealogy(ward.database, ward["cora.coordinator"], case)  # the case screen's tree
+    held = [node.side_state_why for node in nodes if node.side_state is SideState.ON_HOLD]
+    assert held == ["batch recalled by the QP"] * 2
     before = ward.events()
     for wrong in (None, SideStateCause.MANUAL, SideStateCause.POST_RELEASE):
         with pytest.raises(NotPermitted, match="Lift it as the recall hold"):
