@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "infuse": "app.cli.bedside",
     "deviation": "app.cli.deviations",
     "storage": "app.cli.storage",
+    "hold": "app.cli.holds",
     "seed-demo": "app.cli.demo",
     "demo": "app.cli.demo",
     "export": "app.cli.epcis",

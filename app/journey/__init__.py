@@ -63,7 +63,12 @@ from app.journey.shipping import (
     receive_unit,
     shipment_view,
 )
-from app.journey.side_states import cancel_case, set_case_side_state
+from app.journey.side_states import (
+    cancel_case,
+    lift_unit_side_state,
+    set_case_side_state,
+    set_unit_side_state,
+)
 from app.journey.slots import (
     SITE_KIND_OF,
     SLOT_NAMES,
@@ -163,6 +168,7 @@ __all__ = [
     "find_case",
     "hand_over",
     "lift_side_state",
+    "lift_unit_side_state",
     "look_alike_line",
     "look_alikes",
     "pack_unit",
@@ -184,6 +190,7 @@ __all__ = [
     "review_qc_results",
     "review_sets",
     "set_case_side_state",
+    "set_unit_side_state",
     "shipment_units",
     "shipment_view",
     "side_state_words",

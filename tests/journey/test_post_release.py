@@ -64,6 +64,7 @@ from db.enums import (
 from db.models import AuditEvent, Case, ClinicAlert, OosAcceptance, Recall, Release, Unit
 from labels.isbt128.compose import patient_id_structure
 from tests.conftest import BACKENDS, database_copy
+from tests.e2e.test_cli_case import Coi
 from tests.support.post_release import (  # noqa: F401 - fixtures
     AT_CLINIC,
     Batches,
@@ -513,3 +514,35 @@ def test_a_bag_labelled_before_its_release_out_of_specification_is_not_shipped(
     assert packed.packed_units == (first.id,)
     with pytest.raises(ValidationFailed, match="reprint its label"):  # the other one still not
         pack_unit(ward.database, otto, shipment.id, f"={second.din}00")
+
+
+def _writes(ward: Ward) -> int:
+    """Audit events other than sign-ins (each command signs in; that is on the user)."""
+    with ward.database.read_session() as session:
+        query = select(func.count()).where(AuditEvent.record_type != "app_user")
+        return session.scalar(query) or 0
+
+
+def test_coi_hold_lift_names_the_cause_it_lifts(
+    ward: Ward, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same rule from the command line: exit 1 with the cause in words, nothing written,
+    until ``--cause`` names the hold's own cause; ``coi hold set`` puts a person's hold on."""
+    coi = Coi(ward.database.engine.url.render_as_string(hide_password=False), capsys, monkeypatch)
+    case = ward.batches.at_clinic
+    ward.late(case, "growth")
+    first, second = ward.batches.clinic_bags
+    before = _writes(ward)
+    for wrong in ((), ("--cause", "manual"), ("--cause", "recall")):
+        status, out = coi("hold", "lift", first, "--reason", "ok", "--as", "asha.qa", *wrong)
+        assert status == 1, out
+        assert "(a result after release failed)" in out["error"], out
+    assert _writes(ward) == before
+    status, out = coi(
+        "hold", "lift", first, "--reason", "ok", "--as", "asha.qa", "--cause", "post-release"
+    )
+    assert status == 0 and out["lifted"] == {"din": first, "side_state": "none", "why": None}
+    status, out = coi("hold", "set", first, "--reason", "cloudy", "--as", "ivy.infusion")
+    assert status == 0 and out["held"]["why"] == "set by a person", out
+    status, out = coi("hold", "lift", second, "--reason", "ok", "--as", "ivy.infusion")
+    assert status == 1 and "Quality assurance" in out["error"], out
