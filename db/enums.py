@@ -68,6 +68,8 @@ class SideStateCause(StrEnum):
     RECEIPT_PENDING = "receipt_pending"  # received; quarantined until QA accepts the receipt
     COLD_CHAIN = "cold_chain"  # the logger's verdict (quarantine) or QA's rejection of it
     CASE = "case"  # its case was rejected, destroyed or cancelled, and the unit with it
+    POST_RELEASE = "post_release"  # a result recorded after release failed; QA lifts it by name
+    RECALL = "recall"  # the QP recalled its batch; QA lifts it by name
 
 
 class UnitKind(StrEnum):

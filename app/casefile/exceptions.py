@@ -22,6 +22,7 @@ from app.journey import (
     acceptance_view,
     current_acceptance,
     released_out_of_specification,
+    side_state_words,
 )
 from db.enums import QcOutcome, SideState, UnitKind, UnitStatus
 from db.models import Case, ClinicAlert, QcResult, QcSpecification, Recall, Unit, User
@@ -189,8 +190,8 @@ def product_warnings(session: Session, case: Case) -> tuple[str, ...]:
         )
     )
     warnings.extend(
-        f"DIN {din_text(unit.din or '')} is ON HOLD: {unit.side_state_reason or 'no reason'}. "
-        "Do not infuse it."
+        f"DIN {din_text(unit.din or '')} is ON HOLD ({side_state_words(unit)}): "
+        f"{unit.side_state_reason or 'no reason'}. Do not infuse it."
         for unit in held
     )
     open_alerts = session.scalars(

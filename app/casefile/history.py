@@ -26,6 +26,7 @@ from app.journey import (
     case_view,
     look_alike_line,
     look_alikes,
+    side_state_words,
     stored_places,
 )
 from app.scanning import UNIT_KIND_NAMES
@@ -56,6 +57,8 @@ class GenealogyNode:
     parent_ids: tuple[uuid.UUID, ...]
     stored_at: str | None = None
     """Where the container is stored now (freezer or dewar, rack, box, position, site)."""
+    side_state_why: str | None = None
+    """Why it is in its side state (its typed cause in words), None when it is in none."""
 
     @property
     def kind_name(self) -> str:
@@ -118,6 +121,7 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
             kind=unit.kind,
             status=unit.status,
             side_state=unit.side_state,
+            side_state_why=side_state_words(unit),
             parent_ids=tuple(sorted(parents.get(unit.id, []), key=str)),
             stored_at=(
                 f"{places[unit.id].location.words} at {places[unit.id].site}"

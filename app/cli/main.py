@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "infuse": "app.cli.bedside",
     "deviation": "app.cli.deviations",
     "storage": "app.cli.storage",
+    "hold": "app.cli.holds",
     "seed-demo": "app.cli.demo",
     "demo": "app.cli.demo",
     "export": "app.cli.epcis",
@@ -80,7 +81,32 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         modules = list(dict.fromkeys(COMMANDS.values()))
     for module in modules:
         importlib.import_module(module).register(commands)
+    _accept_db_everywhere(parser)
     return parser
+
+
+def leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of the commands that run (those with no sub-commands of their own)."""
+    below = [
+        child
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for child in dict.fromkeys(action.choices.values())
+    ]
+    return [leaf for child in below for leaf in leaf_parsers(child)] if below else [parser]
+
+
+def _accept_db_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Every command takes ``--db`` (README): a script may give it to each command it runs.
+    A command that reads no database (``id check``, ``scan parse``, ``key show``…) takes it
+    and leaves it unused."""
+    for leaf in leaf_parsers(parser):
+        if "--db" not in leaf._option_string_actions:
+            leaf.add_argument(
+                "--db",
+                metavar="URL",
+                help="accepted, unused: this command reads no database",
+            )
 
 
 def _coi_errors() -> tuple[type[CoiError], ...]:

@@ -9,8 +9,10 @@ JSON; exit 0 done, 1 refused (``{"error": ...}``), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from typing import Any
 
+from app.casefile import qc_specifications
 from app.cli.acting import case_by_coi, refusals, signed_in
 from app.cli.common import add_as_option, database_from
 from app.cli.journey_json import qc_json
@@ -54,7 +56,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     exception.add_argument("--justification", required=True)
     exception.set_defaults(handler=refusals(run_exception))
-    listing = words.add_parser("list", help="the case's QC results")
+    listing = words.add_parser("list", help="the QC tests of the case's product and its results")
     add_as_option(listing)
     listing.add_argument("coi", metavar="COI")
     listing.set_defaults(handler=refusals(run_list))
@@ -138,12 +140,19 @@ def run_exception(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print the case's QC results."""
+    """Print the QC tests of the case's product (in its order) and the case's results."""
     with database_from(args) as database:
         actor, _password = signed_in(database, args.as_user)
         case = case_by_coi(database, actor, args.coi)
         results = qc_results_of_case(database, actor, case.id)
-    print_json({"coi": case.coi, "results": [qc_json(r) for r in results]})
+        specs = qc_specifications(database, actor, case.id)
+    print_json(
+        {
+            "coi": case.coi,
+            "tests": [asdict(spec) for spec in specs],
+            "results": [qc_json(r) for r in results],
+        }
+    )
     return 0
 
 

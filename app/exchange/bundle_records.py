@@ -442,15 +442,20 @@ class _Receiver:
         unit held here); its NONE, its own automatic quarantine, or this site's own state echoed
         back (its reason ends "(at <this site>)") changes nothing here."""
         state = _enum(SideState, row.get("side_state") or "none", "side state")
-        cause = row.get("side_state_cause")
-        automatic = cause and _enum(SideStateCause, cause, "side state cause") in AUTOMATIC_CAUSES
-        if automatic and state not in FINAL_SIDE_STATES:
+        given = row.get("side_state_cause")
+        cause = _enum(SideStateCause, given, "side state cause") if given else None
+        if cause in AUTOMATIC_CAUSES and state not in FINAL_SIDE_STATES:
             return
         why = str(row.get("side_state_reason") or "no reason given")[:400]
         if why.endswith(f"(at {self.own_code})"):
             return
         if enter_partner_side_state(
-            self.uow, unit, state, f"{why} (at {self.sender})", audit_reason=self.reason
+            self.uow,
+            unit,
+            state,
+            f"{why} (at {self.sender})",
+            audit_reason=self.reason,
+            cause=cause,
         ):
             self.applied.updated.append(f"container {unit.din} now {state.value} ({why})")
 

@@ -63,7 +63,12 @@ from app.journey.shipping import (
     receive_unit,
     shipment_view,
 )
-from app.journey.side_states import cancel_case, set_case_side_state
+from app.journey.side_states import (
+    cancel_case,
+    lift_unit_side_state,
+    set_case_side_state,
+    set_unit_side_state,
+)
 from app.journey.slots import (
     SITE_KIND_OF,
     SLOT_NAMES,
@@ -85,9 +90,11 @@ from app.journey.thaw import ThawView, record_thaw, thaws_of_case
 from app.journey.unit_clock import THAW_STARTED
 from app.journey.unit_states import (
     AUTOMATIC_CAUSES,
+    CAUSE_WORDS,
     enter_partner_side_state,
     enter_side_state,
     lift_side_state,
+    side_state_words,
 )
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from db.enums import SlotKind
@@ -95,6 +102,7 @@ from db.enums import SlotKind
 __all__ = [
     "AUTOMATIC_CAUSES",
     "BEDSIDE_CHECK",
+    "CAUSE_WORDS",
     "FINAL_SIDE_STATES",
     "LEGS",
     "RELEASED_OOS",
@@ -160,6 +168,7 @@ __all__ = [
     "find_case",
     "hand_over",
     "lift_side_state",
+    "lift_unit_side_state",
     "look_alike_line",
     "look_alikes",
     "pack_unit",
@@ -181,8 +190,10 @@ __all__ = [
     "review_qc_results",
     "review_sets",
     "set_case_side_state",
+    "set_unit_side_state",
     "shipment_units",
     "shipment_view",
+    "side_state_words",
     "slot_calendar",
     "slot_days",
     "stage_index",

@@ -19,6 +19,7 @@ from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now
 from app.journey.bedside_identity import wristband_expectation
 from app.journey.case_trail import ensure_case_matches_trail
 from app.journey.look_alikes import look_alikes
+from app.journey.oos_labels import ensure_labelled_as_released_oos
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.stages import Operation
 from app.journey.unit_clock import ensure_viable, ensure_viable_at_infusion
@@ -96,6 +97,7 @@ def bedside_check(
         )
         assert bag is not None and bag.din is not None  # a unit match names a labelled unit
         ensure_viable(uow, bag, doing="pass the bedside check", thawed=True)
+        ensure_labelled_as_released_oos(uow.session, bag, doing="check it at the bedside")
         record = record_stage(uow, case, BEDSIDE_CHECK, unit_id=bag.id, details={"din": bag.din})
         uow.flush()
         view = BedsideCheckView(record.id, case.id, bag.id, bag.din, record.occurred_at)

@@ -99,8 +99,11 @@ def _final_units(uow: UnitOfWork, case: Case) -> list[Unit]:
     )
 
 
-def hold_product(uow: UnitOfWork, case: Case, reason: str) -> tuple[tuple[str, ...], bool]:
-    """Put every final unit of ``case`` not yet infused on hold for ``reason``: the DINs held,
+def hold_product(
+    uow: UnitOfWork, case: Case, cause: SideStateCause, reason: str
+) -> tuple[tuple[str, ...], bool]:
+    """Put every final unit of ``case`` not yet infused on hold for ``cause`` (a failed result
+    after release, a recall: only a lift naming it takes it off) and ``reason``: the DINs held,
     and whether a unit was already infused."""
     held: list[str] = []
     infused = False
@@ -110,7 +113,7 @@ def hold_product(uow: UnitOfWork, case: Case, reason: str) -> tuple[tuple[str, .
             continue
         if unit.side_state in FINAL_SIDE_STATES:
             continue
-        enter_side_state(uow, unit, SideState.ON_HOLD, SideStateCause.MANUAL, reason)
+        enter_side_state(uow, unit, SideState.ON_HOLD, cause, reason)
         if unit.side_state is SideState.ON_HOLD:
             held.append(unit.din or str(unit.id))
     return tuple(held), infused
@@ -223,7 +226,10 @@ def record_late_result(
             )
             number = deviation.number
             held, infused = hold_product(
-                uow, case, f"{spec.name} failed after release: deviation {number}"
+                uow,
+                case,
+                SideStateCause.POST_RELEASE,
+                f"{spec.name} failed after release: deviation {number}",
             )
             alert = raise_clinic_alert(
                 uow,
@@ -264,7 +270,9 @@ def recall_batch(
         )
         uow.add(recall, action="recall batch", reason=text)
         uow.flush()
-        held, infused = hold_product(uow, case, f"recalled by the QP: {text}")
+        held, infused = hold_product(
+            uow, case, SideStateCause.RECALL, f"recalled by the QP: {text}"
+        )
         alert = raise_clinic_alert(
             uow,
             case,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.access import ensure_second_person, require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_sscc, load, now, person
 from app.journey.legs import LEGS, Leg
+from app.journey.oos_labels import ensure_labelled_as_released_oos
 from app.journey.records import custody, load_case_for, move_case, record_stage
 from app.journey.shipment_state import blocking_reasons, shipment_units
 from app.journey.stages import FINAL_SIDE_STATES
@@ -165,6 +166,7 @@ def pack_unit(
         assert unit is not None  # a match on a unit expectation always names a unit
         ensure_viable(uow, unit, doing=f"pack it into {shipment.sscc}")
         ensure_not_in_storage(uow.session, unit, doing=f"pack it into {shipment.sscc}")
+        ensure_labelled_as_released_oos(uow.session, unit, doing="pack it")
         uow.add(
             ShipmentItem(
                 shipment_id=shipment.id,

@@ -16,7 +16,14 @@ from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed
 from app.journey.records import custody, record_stage
 from app.journey.shipment_state import blocking_reasons
 from app.journey.stages import FINAL_SIDE_STATES
-from app.journey.unit_states import ANY_CAUSE, enter_side_state, lift_side_state
+from app.journey.unit_states import (
+    CAUSE_WORDS,
+    NAMED_LIFT_CAUSES,
+    ORDINARY_LIFT_CAUSES,
+    cause_of,
+    enter_side_state,
+    lift_side_state,
+)
 from app.journey.views import CaseView, UnitView, case_view, unit_view
 from app.quality import sign
 from db.enums import CaseStage, CustodyAction, Role, SideState, SideStateCause, SignatureMeaning
@@ -129,10 +136,37 @@ def set_unit_side_state(
     return view
 
 
+def _causes_lifted(unit: Unit, cause: SideStateCause | None) -> frozenset[SideStateCause]:
+    """The causes a lift naming ``cause`` takes off ``unit``; refused when its own is not one."""
+    present = cause_of(unit)
+    lifted = ORDINARY_LIFT_CAUSES if cause is None else frozenset({cause})
+    if present is not None and present not in lifted:
+        why = CAUSE_WORDS[present]
+        named = (
+            f" Lift it as the {present.value.replace('_', '-')} hold."
+            if present in NAMED_LIFT_CAUSES
+            else ""
+        )
+        raise NotPermitted(
+            f"Container {unit.din} is {unit.side_state.value.replace('_', ' ')} ({why}): "
+            f"this lift does not take that off; nothing lifted.{named}"
+        )
+    return lifted
+
+
 def lift_unit_side_state(
-    database: Database, actor: Actor, unit_id: uuid.UUID, reason: str, password: str
+    database: Database,
+    actor: Actor,
+    unit_id: uuid.UUID,
+    reason: str,
+    password: str,
+    *,
+    cause: SideStateCause | None = None,
 ) -> UnitView:
-    """QA lifts a hold or quarantine with a reason and a signature, once nothing blocks it."""
+    """QA lifts a hold or quarantine with a reason and a signature, once nothing blocks it.
+
+    A hold a failed result after release or a recall set is lifted only when ``cause`` names it
+    (POST_RELEASE, RECALL); a lift naming a cause lifts nothing else."""
     require_role(actor, Role.QA, doing="lift a hold or quarantine")
     text = _reason(reason)
     with UnitOfWork(database, actor) as uow:
@@ -152,7 +186,7 @@ def lift_unit_side_state(
                     f"The receipt of {shipment.sscc} is not accepted: " + " ".join(reasons)
                 )
         old = unit.side_state
-        lift_side_state(uow, unit, ANY_CAUSE, text)
+        lift_side_state(uow, unit, _causes_lifted(unit, cause), text)
         _record(uow, unit, f"lifted {old.value}", text, password)
         view = unit_view(unit)
         uow.commit()

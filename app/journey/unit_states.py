@@ -2,9 +2,10 @@
 
 What put a unit in a side state decides what may take it out: accepting a receipt lifts the
 quarantines that the receipt and its cold chain put on (``RECEIPT_CAUSES``), never a hold or
-quarantine a person set (MANUAL) nor a state carried from the case (CASE). The cause is a stored
-enum, never read back from the reason's words. Final states (rejected, destroyed, cancelled)
-are never left.
+quarantine a person set (MANUAL) nor a state carried from the case (CASE). The hold a failed
+result after release (POST_RELEASE) or a recall (RECALL) sets is lifted only by a lift that names
+that cause. The cause is a stored enum, never read back from the reason's words. Final states
+(rejected, destroyed, cancelled) are never left.
 
 When the unit is already in a side state, the stronger one stays: a final state outranks
 everything; a state a person or the case set outranks an automatic quarantine (receipt, cold
@@ -36,13 +37,31 @@ RECEIPT_CAUSES = AUTOMATIC_CAUSES
 """What accepting a receipt lifts (its cold chain is accepted by then, or it would block)."""
 
 ANY_CAUSE = frozenset(SideStateCause)
-"""What QA's signed lift may take off (a final state is never lifted, whatever its cause)."""
+"""Every cause (a final state is never lifted, whatever its cause)."""
+
+NAMED_LIFT_CAUSES = frozenset({SideStateCause.POST_RELEASE, SideStateCause.RECALL})
+"""Holds a QP's exception set: QA's lift takes one off only when it names that very cause."""
+
+ORDINARY_LIFT_CAUSES = ANY_CAUSE - NAMED_LIFT_CAUSES
+"""What QA's signed lift takes off when it names no cause."""
+
+CAUSE_WORDS: dict[SideStateCause, str] = {
+    SideStateCause.MANUAL: "set by a person",
+    SideStateCause.RECEIPT_PENDING: "receipt not yet accepted",
+    SideStateCause.COLD_CHAIN: "cold chain",
+    SideStateCause.CASE: "its case's decision",
+    SideStateCause.POST_RELEASE: "a result after release failed",
+    SideStateCause.RECALL: "batch recalled by the QP",
+}
+"""Why a unit is in its side state, in words for screens and refusals."""
 
 _STATES_OF: dict[SideStateCause, frozenset[SideState]] = {
     SideStateCause.MANUAL: frozenset(SideState) - {SideState.NONE},
     SideStateCause.RECEIPT_PENDING: frozenset({SideState.QUARANTINED}),
     SideStateCause.COLD_CHAIN: frozenset({SideState.QUARANTINED, SideState.REJECTED}),
     SideStateCause.CASE: FINAL_SIDE_STATES,
+    SideStateCause.POST_RELEASE: frozenset({SideState.ON_HOLD}),
+    SideStateCause.RECALL: frozenset({SideState.ON_HOLD}),
 }
 
 
@@ -59,6 +78,12 @@ def cause_of(unit: Unit) -> SideStateCause | None:
     if unit.side_state is SideState.NONE:
         return None
     return unit.side_state_cause or SideStateCause.MANUAL
+
+
+def side_state_words(unit: Unit) -> str | None:
+    """Why ``unit`` is in its side state, in words (None when it is in none)."""
+    cause = cause_of(unit)
+    return None if cause is None else CAUSE_WORDS[cause]
 
 
 def _write(
@@ -112,18 +137,34 @@ def lift_side_state(
 
 
 def enter_partner_side_state(
-    uow: UnitOfWork, unit: Unit, state: SideState, reason: str, *, audit_reason: str
+    uow: UnitOfWork,
+    unit: Unit,
+    state: SideState,
+    reason: str,
+    *,
+    audit_reason: str,
+    cause: SideStateCause | None = None,
 ) -> bool:
     """Put ``unit`` in a partner organisation's side state, carried by a signed bundle: in the
-    restrictive direction only. It is entered as MANUAL (only this site's QA lifts it), and only
-    when it outranks the unit's state here; a partner's NONE or automatic quarantine, or a unit
-    spent here, is left as it is (False, writing nothing)."""
+    restrictive direction only. It is entered as MANUAL (only this site's QA lifts it), or as the
+    partner's POST_RELEASE or RECALL hold (only a lift naming it takes it off), and only when it
+    outranks the unit's state here; a partner's NONE or automatic quarantine, or a unit spent
+    here, is left as it is (False, writing nothing)."""
     present = _rank(unit.side_state, cause_of(unit))  # NONE ranks 0: it never lifts anything
     if unit.status in SPENT_STATUSES or _rank(state, SideStateCause.MANUAL) <= present:
         return False
+    kept = cause if cause is not None and cause in NAMED_LIFT_CAUSES else None
+    if kept is not None and state not in _STATES_OF[kept]:
+        kept = None
     old = unit.side_state
     action = f"side state {old.value} -> {state.value} (partner)"
     _write(
-        uow, unit, state, SideStateCause.MANUAL, reason, action=action, audit_reason=audit_reason
+        uow,
+        unit,
+        state,
+        kept or SideStateCause.MANUAL,
+        reason,
+        action=action,
+        audit_reason=audit_reason,
     )
     return True

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.access import PatientIdentityView, identity_of, may_see_identity
 from app.core import Actor
 from app.journey.stages import STAGE_NAMES
+from app.journey.unit_states import side_state_words
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import CaseStage, SideState, UnitKind, UnitStatus
 from db.models import Case, Product, Site, Unit
@@ -70,6 +71,8 @@ class UnitView:
     collection_end: datetime | None
     expires_at: datetime | None
     version: int
+    side_state_why: str | None = None
+    """Why it is in its side state, in words (its typed cause), None when it is in none."""
 
     @property
     def description(self) -> str:
@@ -118,4 +121,5 @@ def unit_view(unit: Unit) -> UnitView:
         collection_end=unit.collection_end,
         expires_at=unit.expires_at,
         version=unit.version,
+        side_state_why=side_state_words(unit),
     )

@@ -223,3 +223,67 @@ def test_0007_gives_existing_sites_no_wristband_rules(demo) -> None:
         ]
     finally:
         engine.dispose()
+
+
+def test_0019_allows_the_two_hold_causes_and_keeps_every_row(demo) -> None:
+    """From 0018 with units and the rows that point at them: the upgrade keeps every unit as it
+    was and its references whole, accepts 'post_release' and 'recall', still refuses a made-up
+    cause; the downgrade turns the two back into 'manual'."""
+    from alembic import command  # noqa: PLC0415 - only this test steps one revision
+
+    from tests.journey.steps import collect, enrol  # noqa: PLC0415
+
+    bags = collect(demo, enrol(demo), bags=3)
+    url = demo.database.engine.url
+    demo.database.dispose()
+    engine = make_engine(url.render_as_string(hide_password=False))
+    rows_sql = text("SELECT * FROM unit ORDER BY id")
+    referencing = text(
+        "SELECT (SELECT count(*) FROM custody_event), (SELECT count(*) FROM label),"
+        " (SELECT count(*) FROM stage_record WHERE unit_id IS NOT NULL)"
+    )
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0018_audit_search_indexes")
+            connection.execute(
+                text(
+                    "UPDATE unit SET side_state = 'on_hold', side_state_cause = 'manual',"
+                    " side_state_reason = 'held by hand' WHERE id = :id"
+                ),
+                {"id": _key(engine, bags[0].id)},
+            )
+            with pytest.raises(IntegrityError), connection.begin_nested():
+                connection.execute(text("UPDATE unit SET side_state_cause = 'recall'"))
+            before = connection.execute(rows_sql).all()
+            references = connection.execute(referencing).one()
+        assert references[0] > 0 and references[1] > 0
+        upgrade_to_head(engine)
+        with engine.begin() as connection:
+            assert connection.execute(rows_sql).all() == before
+            assert connection.execute(referencing).one() == references
+            if engine.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+            for cause, bag in zip(("post_release", "recall"), bags[1:], strict=True):
+                connection.execute(
+                    text(
+                        "UPDATE unit SET side_state = 'on_hold', side_state_cause = :cause"
+                        " WHERE id = :id"
+                    ),
+                    {"cause": cause, "id": _key(engine, bag.id)},
+                )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text("UPDATE unit SET side_state_cause = 'whim'"))
+        with pytest.raises(IntegrityError), engine.begin() as connection:  # still a parent
+            connection.execute(text("DELETE FROM unit"))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0018_audit_search_indexes")
+            causes = connection.execute(
+                text("SELECT side_state_cause FROM unit WHERE side_state_cause IS NOT NULL")
+            ).scalars()
+            assert sorted(causes) == ["manual", "manual", "manual"]
+        upgrade_to_head(engine)
+    finally:
+        engine.dispose()

@@ -1,4 +1,6 @@
-"""A new case from enrolment to infusion through the command line alone (issue 14, point 5).
+"""A new case from enrolment to infusion through the command line alone (issue 14, point 5),
+for each shipped product (S1234 CAR-T, S4321 HSC gene therapy): the steps, parameters and QC
+tests come from the case's product definition as ``coi step list`` and ``coi qc list`` show it.
 
 Every step is a ``coi`` command run in this process through ``app.cli.main.main`` (the parser,
 handlers and exit statuses of the installed command), as the demo's people; one subprocess run
@@ -21,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core import open_database
-from app.demo.journey import QC_RESULTS, STEP_PARAMETERS, write_logger_csv
+from app.demo.journey import QC_RESULTS_OF, STEP_PARAMETERS, write_logger_csv
 from db.models import AuditEvent, ShipmentItem, StageRecord, Unit
 from db.types import utc_now
 from labels.isbt128.compose import patient_id_structure
@@ -41,8 +43,8 @@ def _param_text(value: object) -> str:
 class Journey:
     """One case driven through ``coi`` commands; each method is one step of the journey."""
 
-    def __init__(self, coi: Coi, out: Path) -> None:
-        self.coi, self.out = coi, out
+    def __init__(self, coi: Coi, out: Path, product: str = "S1234") -> None:
+        self.coi, self.out, self.product = coi, out, product
 
     def ok(self, *args: str, password: str = DEMO_PASSWORD) -> Any:
         status, out = self.coi(*args, password=password)
@@ -54,7 +56,7 @@ class Journey:
         out = self.ok(
             "case", "enrol", "--as", "cora.coordinator", "--family-name", family,
             "--given-name", "Maja", "--date-of-birth", "1981-06-07",
-            "--hospital-number", number, "--product", "S1234", "--manufacturer", "CTF",
+            "--hospital-number", number, "--product", self.product, "--manufacturer", "CTF",
             "--physician", "Dr Helen Marsh", "--apheresis-date", day.isoformat(),
             "--manufacturing-date", (day + timedelta(days=1)).isoformat(),
         )  # fmt: skip
@@ -125,9 +127,14 @@ class Journey:
         return [c["din"] for c in containers if c["kind"] == "final_product_bag"]
 
     def release(self, case: str) -> None:
-        for test, value in QC_RESULTS.items():
-            self.ok("qc", "record", case, test, value, "--as", "quinn.qc")
-        for test in QC_RESULTS:
+        """Every QC test of the case's product recorded, reviewed (a pending one under an
+        approved exception), then the QP certifies."""
+        tests = [t["test_code"] for t in self.ok("qc", "list", case, "--as", "quinn.qc")["tests"]]
+        assert sorted(tests) == sorted(QC_RESULTS_OF[self.product]), tests
+        for test in tests:
+            self.ok("qc", "record", case, test, QC_RESULTS_OF[self.product][test],
+                    "--as", "quinn.qc")  # fmt: skip
+        for test in tests:
             out = self.ok("qc", "review", case, test, "--as", "asha.qa")
             if out["reviewed"]["outcome"] == "pending":
                 self.ok("qc", "exception", case, test, "--as", "asha.qa", "--justification",
@@ -158,6 +165,10 @@ def _counts(url: str) -> dict[str, int]:
 @pytest.fixture
 def coi(demo_database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> Coi:
     return Coi(demo_database_url, capsys, monkeypatch)
+
+
+PRODUCTS = pytest.mark.parametrize("product", ["S1234", "S4321"])
+"""The two shipped products: CAR-T, and the HSC gene therapy with its own steps and specs."""
 
 
 def _shipped_after_refusals(journey: Journey, coi: Coi, url: str) -> tuple[str, str, str]:
@@ -209,21 +220,24 @@ ON_SQLITE_AND_SLOW_ON_POSTGRESQL = pytest.mark.parametrize(
     ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
     indirect=True,
 )
-"""The default suite's budget: the refusals on SQLite; PostgreSQL with the slow journey."""
+"""The default suite's budget: the refusals on SQLite, enrolment to shipping of the second
+product (S4321; the demo's S1234 with the slow journey); PostgreSQL with the slow journey."""
 
 
+@pytest.mark.parametrize("product", [pytest.param("S1234", marks=pytest.mark.slow), "S4321"])
 @ON_SQLITE_AND_SLOW_ON_POSTGRESQL
 def test_bad_input_on_the_way_exits_1_with_a_message_and_writes_nothing(
-    coi: Coi, demo_database_url: str, tmp_path: Path
+    coi: Coi, demo_database_url: str, tmp_path: Path, product: str
 ) -> None:
-    _shipped_after_refusals(Journey(coi, tmp_path), coi, demo_database_url)
+    _shipped_after_refusals(Journey(coi, tmp_path, product), coi, demo_database_url)
 
 
 @pytest.mark.slow  # some 130 commands, each signing in: about 40 s a backend on 2 busy cores
+@PRODUCTS
 def test_a_new_case_from_enrolment_to_infusion_through_the_command_line_alone(
-    coi: Coi, demo_database_url: str, tmp_path: Path
+    coi: Coi, demo_database_url: str, tmp_path: Path, product: str
 ) -> None:
-    journey = Journey(coi, tmp_path)
+    journey = Journey(coi, tmp_path, product)
     case, bag, inbound = _shipped_after_refusals(journey, coi, demo_database_url)
     verified = journey.receive(
         inbound, [bag], receiver="otto.operator", verifier="vera.verifier", base_c=5.0

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.audit import reconcile_database
 from app.casefile import clinic_alerts
-from app.core import ScanMismatch, ValidationFailed, verify_database
+from app.core import NotPermitted, ScanMismatch, ValidationFailed, verify_database
 from app.exchange import BundleRefused, generate_site_key, load_site_key
 from app.journey import (
     acknowledge_clinic_alert,
@@ -38,6 +38,7 @@ from db.enums import (
     ShipmentDirection,
     ShipmentStatus,
     SideState,
+    SideStateCause,
     UnitKind,
 )
 from db.models import (
@@ -81,15 +82,19 @@ def _tampered(path: Path, folder: Path) -> Path:
 
 
 def _assert_held(site: Site, coi: str, dins: list[str], deviation: str) -> None:
-    """The final bags ``dins`` are on hold at ``site`` for the partner's reason."""
+    """The final bags ``dins`` are on hold at ``site`` for the partner's reason and cause (a
+    failed result after release: only a lift naming it takes it off)."""
     with site.database.read_session() as session:
         bags = session.scalars(
             select(Unit).where(Unit.coi == coi, Unit.kind == UnitKind.FINAL_PRODUCT_BAG)
         ).all()
-        states = {str(u.din): (u.side_state, u.side_state_reason or "") for u in bags}
+        states = {
+            str(u.din): (u.side_state, u.side_state_reason or "", u.side_state_cause) for u in bags
+        }
     assert sorted(states) == dins
-    for state, reason in states.values():
+    for state, reason, cause in states.values():
         assert state is SideState.ON_HOLD and deviation in reason and "(at CTF)" in reason
+        assert cause is SideStateCause.POST_RELEASE
 
 
 def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
@@ -231,15 +236,29 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
     # neither lifts the holds here nor raises the alert again
     for unit in maker.units(case.coi, UnitKind.FINAL_PRODUCT_BAG):
         lift_unit_side_state(
-            maker.database, maker["asha.qa"], unit.id, "QC sample contaminated.", DEMO_PASSWORD
+            maker.database,
+            maker["asha.qa"],
+            unit.id,
+            "QC sample contaminated.",
+            DEMO_PASSWORD,
+            cause=SideStateCause.POST_RELEASE,
         )
     got = clinic.receive_bundle("cora.coordinator", maker.send("asha.qa", case.coi, "later.bundle"))
     assert not [line for line in got.created if "alert" in line], got.created
     assert [a.id for a in clinic_alerts(clinic.database, clinic["cora.coordinator"])] == [alert.id]
     _assert_held(clinic, case.coi, dins, late.deviation_number or "?")
     # only the clinic's own QA lifts a hold here: the bag to infuse
+    with pytest.raises(NotPermitted, match="post-release hold"):  # not by an ordinary lift
+        lift_unit_side_state(
+            clinic.database, clinic["asha.qa"], finals_c[0].id, "Lifted per CTF.", DEMO_PASSWORD
+        )
     lift_unit_side_state(
-        clinic.database, clinic["asha.qa"], finals_c[0].id, "Lifted per CTF.", DEMO_PASSWORD
+        clinic.database,
+        clinic["asha.qa"],
+        finals_c[0].id,
+        "Lifted per CTF.",
+        DEMO_PASSWORD,
+        cause=SideStateCause.POST_RELEASE,
     )
     clinic.driver.infuse(case_c, finals_c[0])
     assert find_case(clinic.database, clinic["cora.coordinator"], case.id).stage is (

@@ -21,6 +21,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from app.audit import reconcile_database
+from app.casefile.exceptions import product_warnings
+from app.casefile.history import genealogy
 from app.core import (
     Actor,
     NotPermitted,
@@ -36,6 +38,8 @@ from app.journey import (
     bedside_check,
     certify_oos_release,
     confirm_infusion,
+    create_shipment,
+    pack_unit,
     qc_results_of_case,
     recall_batch,
     record_late_result,
@@ -43,13 +47,24 @@ from app.journey import (
     release_checklist,
     review_qc_result,
 )
+from app.journey.side_states import lift_unit_side_state, set_unit_side_state
+from app.journey.views import UnitView
 from app.labelling.printing import print_unit_label
 from app.quality import SignatureView, close_deviation, deviations_of_case, signatures_of
 from app.scanning import Expectation, verify_scan
-from db.enums import DeviationStatus, QcOutcome, SideState, SignatureMeaning, UnitKind
+from db.enums import (
+    DeviationStatus,
+    QcOutcome,
+    ShipmentDirection,
+    SideState,
+    SideStateCause,
+    SignatureMeaning,
+    UnitKind,
+)
 from db.models import AuditEvent, Case, ClinicAlert, OosAcceptance, Recall, Release, Unit
 from labels.isbt128.compose import patient_id_structure
 from tests.conftest import BACKENDS, database_copy
+from tests.e2e.test_cli_case import Coi
 from tests.support.post_release import (  # noqa: F401 - fixtures
     AT_CLINIC,
     Batches,
@@ -415,3 +430,119 @@ def test_a_normal_final_label_has_no_release_status_band(ward: Ward) -> None:
     )
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
     assert "FOR AUTOLOGOUS USE ONLY" in text and "OUT OF SPECIFICATION" not in text
+
+
+def _lift(ward: Ward, unit_id: uuid.UUID, cause: SideStateCause | None) -> UnitView:
+    return lift_unit_side_state(
+        ward.database, ward["asha.qa"], unit_id, "investigated", DEMO_PASSWORD, cause=cause
+    )
+
+
+def test_a_failed_result_or_recall_hold_is_lifted_only_by_a_lift_naming_its_cause(
+    ward: Ward,
+) -> None:
+    """The hold of a failed result after release (POST_RELEASE) and of a recall (RECALL) are
+    causes of their own: QA's ordinary lift, or a lift naming another cause, takes neither off
+    (nothing written); a recall lift never lifts a person's hold; the bedside says why."""
+    case = ward.batches.at_clinic
+    ward.late(case, "growth: S. epidermidis")
+    first, second = ward.bags(case)
+    assert {first.side_state_cause, second.side_state_cause} == {SideStateCause.POST_RELEASE}
+    with ward.database.read_session() as session:
+        warnings = product_warnings(session, session.get(Case, case))
+    assert sum("ON HOLD (a result after release failed)" in w for w in warnings) == 2, warnings
+
+    before = ward.events("asha.qa")
+    for wrong in (None, SideStateCause.MANUAL, SideStateCause.RECALL):
+        with pytest.raises(NotPermitted, match="Lift it as the post-release hold"):
+            _lift(ward, first.id, wrong)
+    assert ward.events() == before
+    assert _lift(ward, first.id, SideStateCause.POST_RELEASE).side_state is SideState.NONE
+
+    recall_batch(ward.database, ward["petra.qp"], case, "Sterility failure", DEMO_PASSWORD)
+    first, second = ward.bags(case)
+    assert {first.side_state_cause, second.side_state_cause} == {SideStateCause.RECALL}
+    with ward.database.read_session() as session:
+        warnings = product_warnings(session, session.get(Case, case))
+    assert sum("ON HOLD (batch recalled by the QP)" in w for w in warnings) == 2, warnings
+    nodes = genealogy(ward.database, ward["cora.coordinator"], case)  # the case screen's tree
+    held = [node.side_state_why for node in nodes if node.side_state is SideState.ON_HOLD]
+    assert held == ["batch recalled by the QP"] * 2
+    before = ward.events()
+    for wrong in (None, SideStateCause.MANUAL, SideStateCause.POST_RELEASE):
+        with pytest.raises(NotPermitted, match="Lift it as the recall hold"):
+            _lift(ward, first.id, wrong)
+    assert ward.events() == before
+    assert _lift(ward, first.id, SideStateCause.RECALL).side_state is SideState.NONE
+
+    # a person's hold: a recall lift does not take it off, QA's ordinary lift does
+    set_unit_side_state(
+        ward.database, ward["ivy.infusion"], first.id, SideState.ON_HOLD, "bag looks cloudy"
+    )
+    before = ward.events()
+    with pytest.raises(NotPermitted, match="set by a person"):
+        _lift(ward, first.id, SideStateCause.RECALL)
+    assert ward.events() == before
+    assert _lift(ward, first.id, None).side_state is SideState.NONE
+    reconciliation = reconcile_database(ward.database)
+    assert reconciliation.ok, reconciliation.as_list()
+
+
+def test_a_bag_labelled_before_its_release_out_of_specification_is_not_shipped(
+    ward: Ward,
+) -> None:
+    """The bags of a batch released out of specification still carry the labels printed
+    before the release, which cannot say so: packing one is refused (nothing written) until
+    its label is reprinted; the reprint voids the old copy and says so."""
+    case = ward.batches.oos
+    _accept(ward)
+    certify_oos_release(ward.database, ward["petra.qp"], case, DEMO_PASSWORD)
+    first, second = ward.bags(case)
+    otto = ward["otto.operator"]
+    shipment = create_shipment(ward.database, otto, case, ShipmentDirection.TO_CLINIC)
+    before = ward.events()
+    for bag in (first, second):
+        with pytest.raises(ValidationFailed, match="label printed before its batch was released"):
+            pack_unit(ward.database, otto, shipment.id, f"={bag.din}00")
+    assert ward.events() == before
+    printed = print_unit_label(
+        ward.database, otto, first.id, reprint_reason="released out of specification"
+    )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
+    assert "RELEASED OUT OF SPECIFICATION" in text
+    packed = pack_unit(ward.database, otto, shipment.id, f"={first.din}00")
+    assert packed.packed_units == (first.id,)
+    with pytest.raises(ValidationFailed, match="reprint its label"):  # the other one still not
+        pack_unit(ward.database, otto, shipment.id, f"={second.din}00")
+
+
+def _writes(ward: Ward) -> int:
+    """Audit events other than sign-ins (each command signs in; that is on the user)."""
+    with ward.database.read_session() as session:
+        query = select(func.count()).where(AuditEvent.record_type != "app_user")
+        return session.scalar(query) or 0
+
+
+def test_coi_hold_lift_names_the_cause_it_lifts(
+    ward: Ward, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same rule from the command line: exit 1 with the cause in words, nothing written,
+    until ``--cause`` names the hold's own cause; ``coi hold set`` puts a person's hold on."""
+    coi = Coi(ward.database.engine.url.render_as_string(hide_password=False), capsys, monkeypatch)
+    case = ward.batches.at_clinic
+    ward.late(case, "growth")
+    first, second = ward.batches.clinic_bags
+    before = _writes(ward)
+    for wrong in ((), ("--cause", "manual"), ("--cause", "recall")):
+        status, out = coi("hold", "lift", first, "--reason", "ok", "--as", "asha.qa", *wrong)
+        assert status == 1, out
+        assert "(a result after release failed)" in out["error"], out
+    assert _writes(ward) == before
+    status, out = coi(
+        "hold", "lift", first, "--reason", "ok", "--as", "asha.qa", "--cause", "post-release"
+    )
+    assert status == 0 and out["lifted"] == {"din": first, "side_state": "none", "why": None}
+    status, out = coi("hold", "set", first, "--reason", "cloudy", "--as", "ivy.infusion")
+    assert status == 0 and out["held"]["why"] == "set by a person", out
+    status, out = coi("hold", "lift", second, "--reason", "ok", "--as", "ivy.infusion")
+    assert status == 1 and "Quality assurance" in out["error"], out

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.core.database import Database
 from app.demo.journey import JourneyDriver
 from app.journey import find_case, unit_view, units_of_case
+from app.labelling import confirm_label, print_unit_label
 from db.enums import ShipmentDirection, SideState, UnitKind
 from db.models import ClinicAlert, Unit
 from tests.conftest import database_copy
@@ -151,7 +152,10 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     bedside.select_case(batches.at_clinic)
     settle(qtbot, runner)
     assert bedside.warning.isVisible()
-    assert "is ON HOLD: Sterility failed after release" in bedside.warning.text()
+    assert (
+        "is ON HOLD (a result after release failed): Sterility failed after release"
+        in bedside.warning.text()
+    )
     _shots(bedside, "bedside-on-hold")
 
 
@@ -199,6 +203,12 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
             for unit in units_of_case(session, batches.oos)
             if unit.kind is UnitKind.FINAL_PRODUCT_BAG
         ]
+    otto = driver.who("otto.operator")
+    for final in finals:  # labels printed before the release: reprinted before shipping
+        printed = print_unit_label(
+            database, otto, final.id, reprint_reason="released out of specification"
+        )
+        confirm_label(database, otto, final.id, printed.two_d_scan)
     outbound = driver.ship(case, finals, ShipmentDirection.TO_CLINIC, sender="otto.operator")
     logger = driver.logger_file("logger-oos.csv", -185.0, excursion=False)
     driver.receive(

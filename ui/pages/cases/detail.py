@@ -207,6 +207,8 @@ class CaseDetailView(QWidget):
             state = node.status.value.replace("_", " ").capitalize()
             if node.side_state is not SideState.NONE:
                 state += f" · ⚠ {side_state_text(node.side_state)}"
+                if node.side_state_why:
+                    state += f" ({node.side_state_why})"
             text = f"{node.kind_name}\nDIN {node.din_eye_readable} · {state}"
             if node.stored_at:
                 text += f"\nStored: {node.stored_at}"
