@@ -61,6 +61,7 @@ POSTGRESQL_UNDER_SLOW = (
     "tests/db/test_identifiers.py::test_10000_cois_and_dins_never_share_or_nearly_share_13_",
     "tests/journey/test_post_release.py::",
     "tests/journey/test_qc_review_together.py::",
+    "tests/ui/test_audit_page.py::test_a_long_scroll_holds_a_window_and_reads_the_newest_",
     "tests/ui/test_batch_and_bedside.py::test_bedside_scan_fields_read_a_scanner_as_the_scan_",
     "tests/ui/test_qc_review_together.py::",
     "tests/ui/test_receipt_page.py::test_the_screen_stays_responsive_while_200k_readings_are_",

@@ -509,6 +509,8 @@ _COLUMNS = (  # in the order `_entry` unpacks them
 )
 _PAGE = select(*_COLUMNS).order_by(AuditEvent.seq.desc())
 """A page's statement without its conditions (built once: its columns are coerced once)."""
+_NEWER = select(*_COLUMNS).order_by(AuditEvent.seq)
+"""The events just newer than one shown, nearest first (``after_seq``)."""
 
 
 def search_audit(
@@ -519,12 +521,15 @@ def search_audit(
     offset: int = 0,
     limit: int = PAGE_SIZE,
     before_seq: int | None = None,
+    after_seq: int | None = None,
     known_total: int | None = None,
 ) -> AuditEventPage:
     """One page of the events ``actor`` may see that match ``audit_filter``, newest first.
 
     ``before_seq`` asks for the page that follows the event ``before_seq`` (keyset paging: a
-    deep page costs what the first does; ``offset`` is then not used). ``known_total`` is the
+    deep page costs what the first does; ``offset`` is then not used); ``after_seq`` for the
+    ``limit`` events just newer than ``after_seq`` (the page before it, still newest first:
+    a screen that dropped the newest rows it read loads them back). ``known_total`` is the
     total a first page counted: the next pages return it instead of counting again.
     """
     page_size = max(1, min(limit, MAX_PAGE_SIZE))
@@ -532,15 +537,19 @@ def search_audit(
         where, scope = _conditions(session, actor, audit_filter)
         connection = session.connection()  # Core statements: rows as tuples, no ORM loading
         query = _PAGE.where(*where)
-        if before_seq is not None:
+        if after_seq is not None:
+            query = _NEWER.where(*where, AuditEvent.seq > after_seq)
+        elif before_seq is not None:
             query = query.where(AuditEvent.seq < before_seq)
         elif offset > 0:
             query = query.offset(offset)
-        found = connection.execute(query.limit(page_size)).all()
+        found = list(connection.execute(query.limit(page_size)))
+        if after_seq is not None:
+            found.reverse()  # read oldest first from the event given: shown newest first
         more = False
         if known_total is not None:
             total = known_total
-        elif before_seq is None and offset <= 0 and len(found) < page_size:
+        elif before_seq is None and after_seq is None and offset <= 0 and len(found) < page_size:
             total = len(found)  # a first page that is not full holds every match
         else:  # counted up to the cap: the rows read stop there, however long the trail
             matching = select(AuditEvent.seq).where(*where).limit(COUNT_CAP + 1).subquery()
