@@ -64,8 +64,9 @@ def _link_keys(
 def case_record_keys(session: Session, case_id: uuid.UUID) -> set[str]:
     """The audit record ids of every record belonging to the case (see the module docstring).
 
-    Read in four statements on the session's connection (the records keyed by id in one
-    ``UNION ALL``, the two kinds of link rows, the signatures), not one query per table.
+    Read in five Core statements on the session's connection (the case, the records keyed by
+    id in one ``UNION ALL``, the two kinds of link rows, the signatures), not one ORM query
+    per table.
     """
     connection = session.connection()
     case = connection.execute(

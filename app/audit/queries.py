@@ -543,7 +543,7 @@ def search_audit(
             query = query.where(AuditEvent.seq < before_seq)
         elif offset > 0:
             query = query.offset(offset)
-        found = list(connection.execute(query.limit(page_size)))
+        found = list(connection.execute(query.limit(page_size)).all())
         if after_seq is not None:
             found.reverse()  # read oldest first from the event given: shown newest first
         more = False
