@@ -468,30 +468,37 @@ def _sealed_text(value: Any) -> str:
     return ""
 
 
+_ENTRY_FIELDS = tuple(item.name for item in fields(AuditEntry))
+
+
 def _entry(row: Any, people: dict[str, str], shown: _Shown) -> AuditEntry:
-    """One row of `_COLUMNS` as the reader sees it (unpacked: a row's attributes cost more)."""
+    """One row of `_COLUMNS` as the reader sees it (unpacked: a row's attributes cost more).
+
+    Built without the frozen dataclass's ``__init__``, which sets each field through
+    ``object.__setattr__``: a page of 200 entries took 0.63 ms that way, 0.12 ms this way, on a
+    page whose bare read takes about 1 ms. Every field is given, in order (``zip`` is strict);
+    the entry stays frozen for its readers."""
     seq, at, user_id, username, station, action, record_type, record_id, reason, old, new = row
     guarded = record_type in GUARDED_COLUMNS  # its values are shown now, with the session
-    return AuditEntry(
-        seq=seq,
-        at=at,
-        user_name=SYSTEM_NAME
-        if user_id is None
-        else people.get(user_id, username or "unknown user"),
-        username=username or "—",
-        station=station,
-        action=action,
-        record_type=record_type,
-        record_id=record_id,
-        reason=reason,
-        stored_values=("{}", "{}") if guarded else (old, new),
-        shown_values=(
-            (shown.values(old, record_type, record_id), shown.values(new, record_type, record_id))
-            if guarded
-            else None
-        ),
-        people=people,
+    values = (
+        seq,
+        at,
+        SYSTEM_NAME if user_id is None else people.get(user_id, username or "unknown user"),
+        username or "—",
+        station,
+        action,
+        record_type,
+        record_id,
+        reason,
+        ("{}", "{}") if guarded else (old, new),
+        (shown.values(old, record_type, record_id), shown.values(new, record_type, record_id))
+        if guarded
+        else None,
+        people,
     )
+    entry: AuditEntry = object.__new__(AuditEntry)
+    entry.__dict__.update(zip(_ENTRY_FIELDS, values, strict=True))
+    return entry
 
 
 _COLUMNS = (  # in the order `_entry` unpacks them
