@@ -62,6 +62,7 @@ POSTGRESQL_UNDER_SLOW = (
     "tests/journey/test_post_release.py::",
     "tests/journey/test_product_review.py::test_reject_and_approve_a_named_version_from_the_c",
     "tests/journey/test_qc_review_together.py::",
+    "tests/ui/test_audit_page.py::test_a_long_scroll_holds_a_window_and_reads_the_newest_",
     "tests/ui/test_batch_and_bedside.py::test_bedside_scan_fields_read_a_scanner_as_the_scan_",
     "tests/ui/test_login_main_window.py::test_sign_in_and_home_name_the_database_never_",
     "tests/ui/test_product_approval.py::",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
+from typing import NoReturn
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
@@ -26,7 +28,7 @@ from ui.shell import (
     install_crash_guard,
     warm_up_sign_in,
 )
-from ui.tasks import GuiThreadCollector
+from ui.tasks import HELPER, GuiThreadCollector
 from ui.widgets import show_error_box
 
 log = logging.getLogger(__name__)
@@ -107,5 +109,22 @@ def _ask_password(url: str, error: CoiError) -> str | None:
     return password if given and password else None
 
 
+def run() -> NoReturn:
+    """The desktop app's entry point (``coi-tracker``): :func:`main`, then the process ends
+    without tearing the interpreter down.
+
+    Every window is closed by then (the main window waits for its tasks as it closes), the
+    database disposed of and the helper process ended here; the log is flushed. What is left,
+    unloading some thousand modules and the Qt objects one by one, took a second or more at
+    every exit (1.1-1.3 s measured after a sign-in cancelled, against a whole start of 3 s).
+    """
+    status = main()
+    HELPER.close()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, Select, inspect, or_, select
+from sqlalchemy import ColumnElement, Connection, inspect, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.core import NotFound
@@ -50,47 +50,59 @@ CASE_RECORD_TABLES = frozenset(
 """The tables ``case_record_keys`` finds a case's records in."""
 
 
-def _ids(session: Session, query: Select[uuid.UUID]) -> list[uuid.UUID]:
-    return list(session.scalars(query))
-
-
-def _link_keys(session: Session, model: type[Base], condition: ColumnElement[bool]) -> set[str]:
+def _link_keys(
+    connection: Connection, model: type[Base], condition: ColumnElement[bool]
+) -> set[str]:
     """Record ids of link rows: their primary key parts joined with ``/`` (``record_key``)."""
     key_columns = inspect(model).primary_key
     return {
         "/".join(str(part) for part in row)
-        for row in session.execute(select(*key_columns).where(condition))
+        for row in connection.execute(select(*key_columns).where(condition))
     }
 
 
 def case_record_keys(session: Session, case_id: uuid.UUID) -> set[str]:
-    """The audit record ids of every record belonging to the case (see the module docstring)."""
-    case = session.get(Case, case_id)
+    """The audit record ids of every record belonging to the case (see the module docstring).
+
+    Read in five Core statements on the session's connection (the case, the records keyed by
+    id in one ``UNION ALL``, the two kinds of link rows, the signatures), not one ORM query
+    per table.
+    """
+    connection = session.connection()
+    case = connection.execute(
+        select(Case.id, Case.patient_id).where(Case.id == case_id)
+    ).one_or_none()
     if case is None:
         raise NotFound("That case does not exist.")
-    units = _ids(session, select(Unit.id).where(Unit.case_id == case_id))
-    shipments = _ids(session, select(Shipment.id).where(Shipment.case_id == case_id))
-    steps = _ids(session, select(ManufacturingStep.id).where(ManufacturingStep.case_id == case_id))
-    keys: list[uuid.UUID] = [case.id, case.patient_id, *units, *shipments, *steps]
-    for model in (StageRecord, QcResult, Release, PartnerEvent):
-        keys += _ids(session, select(model.id).where(model.case_id == case_id))
-    keys += _ids(
-        session,
+    units = select(Unit.id).where(Unit.case_id == case_id).scalar_subquery()
+    shipments = select(Shipment.id).where(Shipment.case_id == case_id).scalar_subquery()
+    steps = select(ManufacturingStep.id).where(ManufacturingStep.case_id == case_id)
+    by_case = [
+        select(model.id).where(model.case_id == case_id)
+        for model in (
+            Unit,
+            Shipment,
+            ManufacturingStep,
+            StageRecord,
+            QcResult,
+            Release,
+            PartnerEvent,
+        )
+    ]
+    keyed = union_all(
+        *by_case,
         select(Deviation.id).where(or_(Deviation.case_id == case_id, Deviation.unit_id.in_(units))),
+        select(Scan.id).where(or_(Scan.case_id == case_id, Scan.unit_id.in_(units))),
+        select(PatientIdentity.id).where(PatientIdentity.patient_id == case.patient_id),
+        select(Label.id).where(Label.unit_id.in_(units)),
+        select(CustodyEvent.id).where(CustodyEvent.unit_id.in_(units)),
+        select(ShipmentItem.id).where(ShipmentItem.shipment_id.in_(shipments)),
+        select(LoggerFile.id).where(LoggerFile.shipment_id.in_(shipments)),
     )
-    keys += _ids(
-        session, select(Scan.id).where(or_(Scan.case_id == case_id, Scan.unit_id.in_(units)))
-    )
-    keys += _ids(
-        session, select(PatientIdentity.id).where(PatientIdentity.patient_id == case.patient_id)
-    )
-    keys += _ids(session, select(Label.id).where(Label.unit_id.in_(units)))
-    keys += _ids(session, select(CustodyEvent.id).where(CustodyEvent.unit_id.in_(units)))
-    keys += _ids(session, select(ShipmentItem.id).where(ShipmentItem.shipment_id.in_(shipments)))
-    keys += _ids(session, select(LoggerFile.id).where(LoggerFile.shipment_id.in_(shipments)))
-    found = {str(key) for key in keys}
-    found.update(_link_keys(session, UnitParent, UnitParent.child_id.in_(units)))
-    found.update(_link_keys(session, StepUnit, StepUnit.step_id.in_(steps)))
-    signatures = session.scalars(select(Signature.id).where(Signature.record_id.in_(found)))
+    found = {str(case.id), str(case.patient_id)}
+    found.update(str(key) for key in connection.scalars(keyed))
+    found.update(_link_keys(connection, UnitParent, UnitParent.child_id.in_(units)))
+    found.update(_link_keys(connection, StepUnit, StepUnit.step_id.in_(steps.scalar_subquery())))
+    signatures = connection.scalars(select(Signature.id).where(Signature.record_id.in_(found)))
     found.update(str(signature) for signature in signatures)
     return found

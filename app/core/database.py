@@ -25,8 +25,6 @@ from app.core.errors import (
     SchemaTooNew,
     ValidationFailed,
 )
-from app.core.identity_sealing import seal_pending_identity
-from app.core.patient_rekeying import rekey_pending_identity
 from app.core.text_limits import text_problem
 from db.engine import WRITE_OPTION, UnsupportedDatabaseURL, make_engine, sqlite_path
 from db.migrate import SchemaNewerThanApp, refuse_unknown, schema_state, upgrade_to_head
@@ -195,6 +193,26 @@ def key_migrated_chain(database: Database) -> None:
         anchor_head(database.engine.url, head)
 
 
+IDENTITY_WORK_PENDING = text("SELECT pending OR rekey_pending FROM identity_sealing WHERE id = 1")
+"""Whether migration 0012 or 0014 left identity to seal or re-key (plain SQL: no models)."""
+
+
+def seal_or_rekey_pending_identity(database: Database) -> None:
+    """Seal, then re-key, the identity the migrations left pending, once.
+
+    The usual case, nothing pending, is one read on a bare connection: the models (and with
+    them the ORM, a second of a cold start) are imported only when there is work, not before
+    the sign-in window."""
+    with database.engine.connect() as connection:
+        if not connection.scalar(IDENTITY_WORK_PENDING):
+            return
+    from app.core.identity_sealing import seal_pending_identity  # noqa: PLC0415 - see above
+    from app.core.patient_rekeying import rekey_pending_identity  # noqa: PLC0415
+
+    seal_pending_identity(database)
+    rekey_pending_identity(database)
+
+
 def open_database(url: str, *, upgrade: bool = True, backup_dir: Path | None = None) -> Database:
     """Connect, then upgrade the schema to head (backing up an SQLite file first)."""
     database = connect(url)
@@ -204,8 +222,7 @@ def open_database(url: str, *, upgrade: bool = True, backup_dir: Path | None = N
             if backup is not None:
                 log.info("backed up %s to %s before upgrading", database.display_url, backup)
             key_migrated_chain(database)
-            seal_pending_identity(database)
-            rekey_pending_identity(database)
+            seal_or_rekey_pending_identity(database)
         else:
             state = refuse_unknown(schema_state(database.engine))
             if state.current is None:

@@ -53,7 +53,8 @@ def app(url: str) -> int:
             QTimer.singleShot(0, self.reject)
 
     vars(session)["LoginDialog"] = SignInShown  # what the session ui.main starts shows
-    return entry.main(["coi-tracker", "--db", url])
+    sys.argv = ["coi-tracker", "--db", url]
+    entry.run()  # the installed entry point: main, then the process ends
 
 
 if __name__ == "__main__":

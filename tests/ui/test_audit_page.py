@@ -221,6 +221,43 @@ def test_long_trails_load_a_page_at_a_time(qtbot: QtBot, runner: TaskRunner, tra
     assert shown == [row.seq for row in newest.rows]
 
 
+def test_a_long_scroll_holds_a_window_and_reads_the_newest_back(
+    qtbot: QtBot, runner: TaskRunner, trail: Trail
+) -> None:
+    admin = trail["admin"]
+    page = _page(qtbot, runner, trail.database, admin, page_size=20, window=40)
+    total = _count(trail.database)
+    everything = [
+        r.seq for r in search_audit(trail.database, admin, AuditFilter(), limit=total).rows
+    ]
+    assert total > 100 and len(everything) == total
+
+    for _ in range(total // 20 + 2):  # scrolled to the end again and again: the trail's end
+        if not page.model.canFetchMore():
+            break
+        page.table.scrollToBottom()  # the view asks for more as it reaches the end
+        qtbot.waitUntil(lambda: not page.model.loading, timeout=20_000)
+        _idle(qtbot, page)
+        assert len(page.model.rows) <= 40
+    assert len(page.model.rows) == 40 and page.model.above == total - 40  # never all of them
+    assert _shown(page) == everything[-40:]
+    assert page.count.text() == f"{total - 39}–{total} of {total} events shown"
+    assert not page.model.canFetchMore()
+
+    for _ in range(total // 20 + 2):  # scrolled back up, the dropped events are read back
+        if not page.model.above:
+            break
+        page.table.scrollToTop()
+        qtbot.waitUntil(lambda: not page.model.loading, timeout=20_000)
+        _idle(qtbot, page)
+        assert len(page.model.rows) <= 40
+        first = everything.index(page.model.rows[0].seq)
+        assert _shown(page) == everything[first : first + len(page.model.rows)]
+    assert page.model.above == 0 and _shown(page) == everything[:40]
+    assert page.count.text() == f"40 of {total} events shown"
+    assert page.model.canFetchMore()  # and down again from there
+
+
 def _answer_save_dialog(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> list[str]:
     asked: list[str] = []
 

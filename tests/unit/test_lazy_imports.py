@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,26 @@ def test_the_schema_chain_read_from_the_revision_files_is_alembics() -> None:
     from db.migrate import _script_head_and_revisions, plain_chain  # noqa: PLC0415
 
     assert plain_chain() == _script_head_and_revisions()
+
+
+def test_opening_a_database_at_head_loads_no_models(sqlite_template: Path, tmp_path: Path) -> None:
+    """The desktop app opens its database before the sign-in window: with no identity left
+    to seal or re-key (one plain read), neither the ORM nor the models are imported."""
+    target = tmp_path / "head.db"
+    shutil.copyfile(sqlite_template, target)
+    probe = (
+        "import json, sys\nfrom app.core import open_database\n"
+        f"open_database({f'sqlite:///{target}'!r}).dispose()\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('db.models', "
+        "'sqlalchemy.orm', 'app.core.identity_sealing')))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == []

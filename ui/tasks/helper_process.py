@@ -54,6 +54,13 @@ class HelperProcess:
                     self._pool = None
             raise
 
+    def close(self) -> None:
+        """End the helper process, if one was started, once its call (if any) is done."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
 
 HELPER = HelperProcess()
 

@@ -63,6 +63,7 @@ from app.core import (
 from ui.pages.audit.views import (
     COLUMNS,
     MAX_COLUMN_WIDTH,
+    WINDOW_ROWS,
     AuditTableModel,
     EventDetail,
     utc_editor,
@@ -91,6 +92,7 @@ class AuditTrailPage(QWidget):
         runner: TaskRunner,
         *,
         page_size: int = PAGE_SIZE,
+        window: int = WINDOW_ROWS,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -102,10 +104,19 @@ class AuditTrailPage(QWidget):
         self.last_verification: AuditVerification | None = None
         self.last_reconciliation: Reconciliation | None = None
         self._build()
-        self.model = AuditTableModel(database, actor, runner, page_size=page_size, parent=self)
+        self.model = AuditTableModel(
+            database, actor, runner, page_size=page_size, window=window, parent=self
+        )
         self.model.page_loaded.connect(self._page_loaded)
         self.model.failed.connect(self._search_failed)
+        self.model.shifted.connect(self._keep_place)
+        self.model.rowsAboutToBeInserted.connect(self._note_place)
+        self.model.rowsAboutToBeRemoved.connect(self._note_place)
+        self._place: int | None = None
+        self._placing = False
+        self._letting_go = False
         self.table.setModel(self.model)
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.detail.record_trail.clicked.connect(self.trail_of_record)
         self.search()
@@ -306,6 +317,35 @@ class AuditTrailPage(QWidget):
             self.load_more.setEnabled(False)
             self.model.fetchMore()
 
+    def _note_place(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """The event at the top of the view before rows come in or go at the window's start;
+        the event selected let go (not moved to a neighbour, which would scroll the view to
+        the window's edge) when the window drops it. Its detail stays shown."""
+        current = self.table.selectionModel().currentIndex()
+        if current.isValid() and first <= current.row() <= last:
+            self._letting_go = True
+            self.table.selectionModel().clear()
+            self._letting_go = False
+        row = self.table.rowAt(0)
+        if first == 0 and self._place is None and 0 <= row < len(self.model.rows):
+            self._place = self.model.rows[row].seq
+
+    def _keep_place(self, _rows: int) -> None:
+        """Rows came in or went above the view: the same event stays at its top."""
+        place, self._place = self._place, None
+        row = next((i for i, e in enumerate(self.model.rows) if e.seq == place), None)
+        if row is None:
+            return
+        self._placing = True  # a place kept is not the reader scrolling to the top
+        self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        self._placing = False
+
+    def _scrolled(self, value: int) -> None:
+        """Back at the top of a window that dropped the newest events: read them back."""
+        at_top = value == self.table.verticalScrollBar().minimum()
+        if at_top and not self._placing and self.model.can_fetch_newer():
+            self.model.fetch_newer()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Enter in any filter field searches; the field still gets its key."""
         if (
@@ -324,18 +364,19 @@ class AuditTrailPage(QWidget):
             self.table.resizeColumnToContents(column)
             if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
                 self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
-        if self.model.rows and not self.table.selectionModel().hasSelection():
+        first_page = self.model.above == 0 and len(self.model.rows) <= self.model.page_size
+        if first_page and self.model.rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
     def _update_count(self) -> None:
         total = self.model.total or 0
         noun = "event" if total == 1 else "events"
+        held, above = len(self.model.rows), self.model.above
+        shown = f"{above + 1}–{above + held}" if above else str(held)
         if self.model.more:  # counted up to the cap only: a count of a long trail is slow
-            self.count.setText(
-                f"{len(self.model.rows)} of more than {COUNT_CAP:,} events shown".replace(",", " ")
-            )
+            self.count.setText(f"{shown} of more than {COUNT_CAP:,} events shown".replace(",", " "))
         else:
-            self.count.setText(f"{len(self.model.rows)} of {total} {noun} shown")
+            self.count.setText(f"{shown} of {total} {noun} shown")
         self.load_more.setEnabled(self.model.canFetchMore())
 
     def _search_failed(self, error: BaseException) -> None:
@@ -344,6 +385,8 @@ class AuditTrailPage(QWidget):
         show_failure(self.message, error, "The audit trail could not be searched")
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._letting_go:
+            return
         entry = self.model.entry(current.row())
         if entry is None:
             self.detail.clear()

@@ -55,6 +55,9 @@ TOOLTIPS: dict[int, Callable[[AuditEntry], str]] = {
     2: lambda e: f"{e.who} at station {e.station}",
     4: lambda e: f"{e.record_type_name} {e.record_id}",
 }
+WINDOW_ROWS = 2000
+"""The most events the screen's table holds: scrolled further, it drops the farthest and reads
+them back when the view returns (a trail of a million events is never held whole)."""
 MAX_COLUMN_WIDTH = 210
 """Columns fitted to their text grow no wider; the tooltip holds the rest."""
 
@@ -69,9 +72,10 @@ class AuditTableModel(PagedTableModel):
         runner: TaskRunner,
         *,
         page_size: int = PAGE_SIZE,
+        window: int = WINDOW_ROWS,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(runner, COLUMNS, page_size=page_size, parent=parent)
+        super().__init__(runner, COLUMNS, page_size=page_size, window=window, parent=parent)
         self.database = database
         self.actor = actor
         self.audit_filter = AuditFilter()
@@ -80,21 +84,29 @@ class AuditTableModel(PagedTableModel):
         self.page_loaded.connect(self._counted)
 
     def _counted(self, page: AuditEventPage) -> None:
-        if len(self.rows) <= len(page.rows):  # the first page of a query: it counted
+        if self.above == 0 and len(self.rows) <= len(page.rows):  # a query's first page counted
             self.more = page.more
 
     def page_reader(self, offset: int, limit: int) -> Callable[[], AuditEventPage]:
         """Read one page of the events matching the current filter: the first counts them,
         the next ones follow the oldest event shown (keyset: a deep page is as quick)."""
         database, actor, audit_filter = self.database, self.actor, self.audit_filter
-        last = self.row_at(offset - 1) if offset else None
+        last = self.rows[-1] if offset and self.rows else None
         if last is None:
             return lambda: search_audit(database, actor, audit_filter, offset=offset, limit=limit)
         before, total = last.seq, self.total
         if self.more and total is not None:  # uncounted beyond the cap: ask while pages come
-            total = max(total, len(self.rows) + limit + 1)
+            total = max(total, offset + limit + 1)
         return lambda: search_audit(
             database, actor, audit_filter, limit=limit, before_seq=before, known_total=total
+        )
+
+    def newer_reader(self, first: AuditEntry, limit: int) -> Callable[[], AuditEventPage]:
+        """Read back the ``limit`` events just newer than ``first`` (the window's first row)."""
+        database, actor, audit_filter = self.database, self.actor, self.audit_filter
+        after, total = first.seq, self.total
+        return lambda: search_audit(
+            database, actor, audit_filter, limit=limit, after_seq=after, known_total=total
         )
 
     def row_key(self, row: AuditEntry) -> int:
