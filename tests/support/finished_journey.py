@@ -121,7 +121,7 @@ def journey(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journey]
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name, facts = request.getfixturevalue("journey_postgres_template")
-    created = server.create(template=name)
+    created = server.copy_of(name)
     url = created.render_as_string(hide_password=False)
     database = open_database(url)
     yield Journey(url, database, facts, "postgresql")

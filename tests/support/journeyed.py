@@ -100,7 +100,7 @@ def _copy(request: pytest.FixtureRequest, sqlite: bool, target: Path) -> Iterato
         yield f"sqlite:///{target}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create(template=request.getfixturevalue("journeyed_postgres_template"))
+    url = server.copy_of(request.getfixturevalue("journeyed_postgres_template"))
     yield url.render_as_string(hide_password=False)
     assert url.database is not None
     server.drop(url.database)
