@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 PERFECT_MODULES = (
@@ -32,19 +33,26 @@ def _path(module: str) -> str:
     return module.replace(".", "/") + ".py"
 
 
-def _folders() -> list[str]:
-    """The fewest folders that hold every perfect module."""
-    folders = sorted({str(Path(_path(m)).parent) for m in PERFECT_MODULES})
-    return [f for f in folders if not any(f.startswith(g + "/") for g in folders if g != f)]
+def _config() -> Path:
+    """A coverage configuration that measures the perfect modules and no other file.
+
+    Only these files are traced line by line; every other file runs untraced. Measuring their
+    folders instead (``--cov=app/journey``) traced every module of those packages and doubled
+    the time of the tests that run them."""
+    folder = Path(tempfile.mkdtemp(prefix="coi-coverage-"))
+    config = folder / "coveragerc"
+    lines = "".join(f"    */{_path(m)}\n" for m in PERFECT_MODULES)
+    config.write_text(f"[run]\nrelative_files = true\ninclude =\n{lines}", encoding="utf-8")
+    return config
 
 
 def main(argv: list[str]) -> int:
     """Print the coverage arguments, or check a JSON coverage report."""
     if argv == ["--cov-args"]:
-        # Folders, not module names: coverage imports a named module's parent packages to find
-        # it, before pytest is ready, and a package such as app.journey imports the database
-        # layer when it loads. A folder is measured without importing anything.
-        print(" ".join(f"--cov={folder}" for folder in _folders()))
+        # File patterns, not module names: coverage imports a named module's parent packages to
+        # find it, before pytest is ready, and a package such as app.journey imports the
+        # database layer when it loads. A pattern is measured without importing anything.
+        print(f"--cov --cov-config={_config()}")
         return 0
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)

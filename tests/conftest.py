@@ -65,28 +65,37 @@ POSTGRESQL_UNDER_SLOW = (
     "tests/journey/test_post_release.py::",
     "tests/journey/test_product_review.py::test_reject_and_approve_a_named_version_from_the_c",
     "tests/journey/test_qc_review_together.py::",
-    "tests/ui/test_audit_page.py::test_a_long_scroll_holds_a_window_and_reads_the_newest_",
-    "tests/ui/test_batch_and_bedside.py::test_bedside_scan_fields_read_a_scanner_as_the_scan_",
-    "tests/ui/test_login_main_window.py::test_sign_in_and_home_name_the_database_never_",
-    "tests/ui/test_product_approval.py::",
-    "tests/ui/test_qc_review_together.py::",
-    "tests/ui/test_receipt_page.py::test_the_screen_stays_responsive_while_200k_readings_are_",
-    "tests/ui/test_scan_station.py::test_a_typed_coi_needs_its_check_character",
-    "tests/ui/test_sign_out.py::test_every_page_with_input_names_what_was_typed_before_",
+    "tests/ui/",
 )
 """Tests whose PostgreSQL variant runs under ``--slow`` only (node-id prefixes): the SQLite
 variant runs in the default suite, and nothing in them depends on the server (their writes go
-through the same services other PostgreSQL tests exercise). Keeps the default suite in time."""
+through the same services the PostgreSQL tests of tests/db and tests/journey exercise; a screen
+reads and writes only through them). Keeps the default suite in time."""
+
+POSTGRESQL_KEPT = (
+    "tests/ui/test_admin_page.py::test_two_windows_see_each_others_changes_and_a_stale_edit_",
+    "tests/ui/test_admin_page.py::test_database_tab_masks_passwords_and_tests_connections",
+    "tests/ui/test_audit_page.py::test_verify_reports_a_record_edited_behind_the_application",
+    "tests/ui/test_batch_and_bedside.py::test_bedside_wrong_wristband_blocks_then_check_and_",
+    "tests/ui/test_login_main_window.py::test_sign_in_opens_the_main_window_with_role_navig",
+    "tests/ui/test_pii_canary.py::test_the_manufacturer_sees_no_trace_of_who_the_patient_is",
+)
+"""Screen tests whose PostgreSQL variant stays in the default suite all the same: two windows on
+one server, the server's own connection settings, an edit behind the application, the bedside's
+wrong-wristband block, signing in, and identity kept from the manufacturer."""
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the PostgreSQL variants of :data:`POSTGRESQL_UNDER_SLOW` slow."""
+    """Mark the PostgreSQL variants of :data:`POSTGRESQL_UNDER_SLOW` slow, but those of
+    :data:`POSTGRESQL_KEPT`."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is None or "postgresql" not in callspec.id:
             continue
-        if item.nodeid.startswith(POSTGRESQL_UNDER_SLOW):
+        if item.nodeid.startswith(POSTGRESQL_UNDER_SLOW) and not item.nodeid.startswith(
+            POSTGRESQL_KEPT
+        ):
             item.add_marker(pytest.mark.slow)
 
 
