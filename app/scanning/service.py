@@ -390,6 +390,7 @@ def check_scan(
             reasons=refusal.reasons,
             scan_id=refusal.scan_id,
             deviation_number=refusal.deviation_number,
+            unreadable=not scanned.valid,  # a code that did not parse: scan it again
         )
     case_id = _matched_case_id(uow.session, unit, expected)
     stored = captured(uow.session, uow.actor, raw).stored
