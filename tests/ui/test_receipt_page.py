@@ -356,6 +356,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     qtbot.keyClick(page, Qt.Key.Key_F12)  # F12 acknowledges, as on the scan station
     qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
     assert page.scan_field.isEnabled()
+    assert page.scan_field.hasFocus()  # the container is still to scan
     # The acknowledgement is on record: who, which refused scan, which deviation.
     acknowledgement = scan_acknowledgement(demo.database, deviation.scan_id)
     assert acknowledgement is not None and acknowledgement == page.acknowledgement

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from app.casefile import CaseStage, CollectionScreen, ShipmentDirection, collection_screen
@@ -254,9 +255,25 @@ class CollectionPage(CaseWorkPage):
             widget.setEnabled(open_shipment)
 
     def after_acknowledge(self) -> None:
-        """Back to the field that was scanned."""
-        if self._shipment() is not None:
-            self.pack_scan.setFocus()
+        """Back to the scan the page still expects (the one refused, as a rule)."""
+        self.focus_next_scan()
+
+    def label_rows(self) -> list[BagRow]:
+        """The bags' label rows."""
+        return self.bag_rows
+
+    def next_scan_field(self) -> QWidget | None:
+        """A label to scan back, else the next bag to pack, then the logger, then the
+        courier's name (issue 16: the logger scan once went into "Pack bag")."""
+        field = super().next_scan_field()
+        shipment, state = self._shipment(), self.state
+        if field is not None or shipment is None or state is None:
+            return field
+        if not self.pack_scan.isEnabled():
+            return None
+        if any(b.id not in shipment.packed_units for b in state.bags):
+            return self.pack_scan
+        return self.logger_scan if not shipment.logger_giai else self.courier_name
 
     # ------------------------------------------------------------ collection
 
@@ -335,7 +352,7 @@ class CollectionPage(CaseWorkPage):
         def created(shipment: ShipmentView) -> None:
             self._say(True, f"✔ Shipper SSCC {shipment.sscc} opened: scan each bag into it.")
             self._shipment_changed(shipment)
-            self.pack_scan.setFocus()
+            self.focus_next_scan()
 
         self._quiet()
         WriteOp(
@@ -360,7 +377,7 @@ class CollectionPage(CaseWorkPage):
             self.pack_scan.clear()
             self._say(True, f"✔ Packed into SSCC {view.sscc}.")
             self._shipment_changed(view)
-            self.pack_scan.setFocus()
+            self.focus_next_scan()
 
         self._quiet()
         WriteOp(
@@ -381,7 +398,7 @@ class CollectionPage(CaseWorkPage):
             self.logger_scan.clear()
             self._say(True, f"✔ Data logger {view.logger_giai} is in shipper SSCC {view.sscc}.")
             self._shipment_changed(view)
-            self.courier_name.setFocus()
+            self.focus_next_scan()
 
         self._quiet()
         WriteOp(
