@@ -19,7 +19,9 @@ from app.labelling import identity_label_state
 from db.enums import LabelStatus
 from db.models import Label, Unit
 from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template
+from tests.support.page_driving import PAGE_SIZE, settle
 from tests.ui.fit import assert_fits_1280
+from ui.pages.bedside.page import BedsidePage
 from ui.pages.receipt import identity_labels
 from ui.pages.receipt.page import ReceiptPage
 from ui.shell.style import apply_style
@@ -106,7 +108,10 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert panel.current_bag() == clinic_receipt.facts.bags[1]  # on to the bag still to do
     assert panel.bag_field.hasFocus()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    assert page.grab().save(str(ARTIFACTS / "receipt-identity-applied-sqlite.png"))
+    page.resize(1920, 1080 - 80)  # the page area of a 1920 × 1080 window
+    qtbot.wait(20)
+    assert page.grab().save(str(ARTIFACTS / "receipt-identity-applied-1920-sqlite.png"))
+    page.resize(1500, 980)
     assert_fits_1280(qtbot, page, "receipt-identity-applied-1280-sqlite.png")
 
     # The second bag, with the first bag's identity label: the red STOP, nothing applied.
@@ -131,3 +136,18 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
     assert panel.bag_field.hasFocus()  # back to the bag, ready to scan again
+
+    # At the bedside the nurse reads the patient's name, and which bag carries its label.
+    bedside = BedsidePage(clinic_receipt.database, ivy, runner)
+    qtbot.addWidget(bedside)
+    bedside.resize(*PAGE_SIZE)
+    bedside.show()
+    qtbot.waitExposed(bedside)
+    settle(qtbot, runner)
+    bedside.select_case(clinic_receipt.facts.case_id)
+    settle(qtbot, runner)
+    assert bedside.patient_name.text() == "ADEYEMI, Tolu"
+    bags = bedside.bags_label.text()
+    assert bags.count("patient-identity label on") == 1
+    assert bags.count("NO patient-identity label: print it at Receipt") == 1
+    assert bedside.grab().save(str(ARTIFACTS / "bedside-identity-labels-sqlite.png"))

@@ -312,7 +312,8 @@ class BedsidePage(CaseWorkPage):
         self.look_alike.setVisible(bool(state.look_alikes))
         self.birth_date_row.setVisible(bool(state.look_alikes))
         bags = ", ".join(
-            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)})"
+            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)}"
+            f"{_identity_label(state, bag)})"
             for bag in state.bags
         )
         self.bags_label.setText(f"Therapy bag(s): {bags or 'none'}")
@@ -515,3 +516,12 @@ def _held(bag: UnitView) -> str:
     """ ", ON HOLD" (or another side state, in capitals) for a bag in one; else nothing."""
     state = bag.side_state.value
     return "" if state == "none" else ", " + state.replace("_", " ").upper()
+
+
+def _identity_label(state: BedsideScreen, bag: UnitView) -> str:
+    """Whether a stored bag carries its patient-identity label (the name the nurse reads)."""
+    if bag.status.value != "stored":
+        return ""
+    if bag.id in state.identity_labelled:
+        return ", patient-identity label on"
+    return ", NO patient-identity label: print it at Receipt"
