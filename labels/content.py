@@ -150,6 +150,8 @@ def _structure(c: LabelContent, item: str) -> str | None:
         return compose.patient_birth_date_structure(born, where)
     if item == "hospital_number" and number is not None:
         return compose.patient_id_structure(number, where)
+    if item == "print_serial" and c.print_serial is not None:
+        return compose.print_serial_structure(c.print_serial)
     return None
 
 

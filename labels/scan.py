@@ -12,7 +12,8 @@ or `^`, and a trailing CR/LF or Tab. The result says what kind of identifier was
 - `app`: reserved. Our own 2-D symbols carry an ISBT 128 compound message (data structure 023)
   holding the DIN, product, dates and CoI, so no application-specific payload is defined.
   The last structure of that message is the print serial (data structure 036, the labelling
-  facility's supplemental identification number), reported as the field `print_serial`;
+  facility's supplemental identification number), reported as the field `print_serial`; a
+  lone 036 (the linear code of the clinic's patient-identity label) is reported the same way;
 - `unknown`: anything else. Nothing is guessed.
 """
 
@@ -116,9 +117,11 @@ def _read_isbt128(body: str, symbology: str | None) -> ScanResult:
 
 
 def _print_serials(message: Isbt128Message) -> list[str]:
-    """The print serials of a compound message: its data structures 036 (none otherwise)."""
+    """The print serials of a compound message (its data structures 036), or of a lone 036
+    (the linear code of a label that carries its print serial); none otherwise."""
     if message.declared_count is None:
-        return []
+        lone = message.numbers == (PRINT_SERIAL_STRUCTURE,) and message.valid
+        return [message.structures[0].content] if lone else []
     return [s.content for s in message.structures if s.number == PRINT_SERIAL_STRUCTURE]
 
 

@@ -15,7 +15,15 @@ from typing import Any, Literal, NoReturn
 
 from resources import read_text
 
-TEMPLATE_NAMES: tuple[str, ...] = ("apheresis_bag", "sample_tube", "final_bag", "shipper")
+TEMPLATE_NAMES: tuple[str, ...] = (
+    "apheresis_bag",
+    "sample_tube",
+    "final_bag",
+    "shipper",
+    "patient_identity",
+)
+IDENTITY_LABEL = "patient_identity"
+"""The clinic's patient-identity label for a final bag: its linear code is the print serial."""
 MM_PER_INCH = 25.4
 POINTS_PER_MM = 72 / MM_PER_INCH
 MIN_MODULE_MM = 0.15
@@ -25,7 +33,7 @@ Symbology = Literal["code128", "gs1-128", "qr", "datamatrix"]
 SYMBOLOGIES: tuple[Symbology, ...] = ("code128", "gs1-128", "qr", "datamatrix")
 TWO_D: frozenset[str] = frozenset({"qr", "datamatrix"})
 SYMBOL_DATA: dict[str, frozenset[str]] = {
-    "code128": frozenset({"din", "coi"}),
+    "code128": frozenset({"din", "coi", "print_serial"}),
     "gs1-128": frozenset({"sscc"}),
     "qr": frozenset({"compound"}),
     "datamatrix": frozenset({"compound"}),

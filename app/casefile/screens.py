@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
@@ -55,7 +56,9 @@ from app.journey import (
     thaws_of_case,
 )
 from app.labelling import LabelReconciliation, reconcile
-from db.enums import CaseStage, Role, ShipmentDirection, UnitKind
+from db.enums import CaseStage, LabelStatus, Role, ShipmentDirection, UnitKind
+from db.models import Label
+from labels.templates import IDENTITY_LABEL
 
 __all__ = [
     "RELEASE_STAGES",
@@ -267,18 +270,36 @@ class BedsideScreen:
     """Released out of specification, a bag on hold, an open clinic alert (``product_warnings``)."""
     places: dict[uuid.UUID, PlacementView] = field(default_factory=dict)
     """Where each bag still recorded in storage is, by unit."""
+    identity_labelled: frozenset[uuid.UUID] = frozenset()
+    """The bags that carry their scanned-back patient-identity label (printed at receipt)."""
+
+
+def _identity_labelled(session: Session, bags: Sequence[UnitView]) -> frozenset[uuid.UUID]:
+    """Which of ``bags`` carry an applied patient-identity label."""
+    if not bags:
+        return frozenset()
+    rows = session.scalars(
+        select(Label.unit_id).where(
+            Label.unit_id.in_([bag.id for bag in bags]),
+            Label.template == IDENTITY_LABEL,
+            Label.status == LabelStatus.APPLIED,
+        )
+    )
+    return frozenset(rows)
 
 
 def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> BedsideScreen:
     """The bedside screen of one case."""
     with database.read_session() as session:
         case = visible_case(session, actor, case_id)
+        bags = tuple(u for u in unit_views(session, case) if u.kind is UnitKind.FINAL_PRODUCT_BAG)
         return BedsideScreen(
             case_view(session, case, actor),
-            tuple(u for u in unit_views(session, case) if u.kind is UnitKind.FINAL_PRODUCT_BAG),
+            bags,
             post_thaw_limit(session, case),
             look_alikes(session, case, with_identity=may_see_identity(actor)),
             thaws_of_case(session, case),
             product_warnings(session, case),
             stored_places(session, case),
+            _identity_labelled(session, bags),
         )

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from app.labelling.identity_label import (
+    IDENTITY_LABEL_ROLES,
+    IdentityLabelState,
+    confirm_identity_label,
+    identity_label_state,
+    print_identity_label,
+)
 from app.labelling.printers import (
     SUPPORTED_DPI,
     PrinterView,
@@ -21,14 +28,19 @@ from app.labelling.records import (
 from db.enums import PrinterKind  # the screens name printer kinds; ui never imports db
 
 __all__ = [
+    "IDENTITY_LABEL_ROLES",
     "SUPPORTED_DPI",
+    "IdentityLabelState",
     "LabelReconciliation",
     "PrinterKind",
     "PrinterView",
     "add_printer",
+    "confirm_identity_label",
     "confirm_label",
+    "identity_label_state",
     "label_reconciliation",
     "list_printers",
+    "print_identity_label",
     "print_unit_label",
     "reconcile",
     "register_printer",

@@ -153,6 +153,7 @@ def issue_label(
     serial: str | None = None,
     send_state: str | None = None,
     seal_with: ClinicKey | None = None,
+    roles: tuple[Role, ...] = PRINT_ROLES,
 ) -> Label:
     """Record a label printed for ``unit`` in the caller's transaction.
 
@@ -160,9 +161,10 @@ def issue_label(
     record made without one still gets its own. ``send_state`` is ``sending`` for a ZPL job
     recorded before it is sent. ``seal_with``: the payload carries the patient's identity and
     is stored sealed with the patient's key, wrapped by this clinic key (found again by its
-    symbols' keyed hashes).
+    symbols' keyed hashes). ``roles``: who may print this label (the product labels' printers
+    unless the caller names others, e.g. the clinic's identity label).
     """
-    require_role(uow.actor, *PRINT_ROLES, doing="print labels")
+    require_role(uow.actor, *roles, doing="print labels")
     if not 1 <= copies <= 10:
         raise ValidationFailed("Print between 1 and 10 copies of a label.")
     if uow.actor.user_id is None:

@@ -17,6 +17,7 @@ from app.scanning.rules import Expectation
 from app.scanning.service import (
     UNIT_KIND_NAMES,
     ScanVerdict,
+    check_label_print_scan,
     check_scan,
     checked_scan_text,
     record_refused_scan,
@@ -64,6 +65,7 @@ __all__ = [
     "acknowledge_scan_refusal",
     "camera_entry",
     "case_coi",
+    "check_label_print_scan",
     "check_scan",
     "checked_scan_text",
     "entry_problem",

@@ -41,6 +41,7 @@ from app.scanning.rules import (
     judge,
     judge_print,
 )
+from app.scanning.wording import wrong_coi
 from app.scanning.wristband import SCAN_THE_WRISTBAND
 from db.base import new_id
 from db.enums import LabelStatus, ScanOutcome, UnitKind
@@ -389,6 +390,7 @@ def check_scan(
             reasons=refusal.reasons,
             scan_id=refusal.scan_id,
             deviation_number=refusal.deviation_number,
+            unreadable=not scanned.valid,  # a code that did not parse: scan it again
         )
     case_id = _matched_case_id(uow.session, unit, expected)
     stored = captured(uow.session, uow.actor, raw).stored
@@ -406,6 +408,86 @@ def check_scan(
     uow.add(scan, action="scan matched")
     matched: Unit | None = unit  # the entity (``entity=True`` above)
     return matched
+
+
+def _print_reasons(
+    session: Session, scanned: ScannedIdentity, expected: Expectation, template: str
+) -> tuple[tuple[str, ...], uuid.UUID | None]:
+    """Every reason a scan is not the current ``template`` print of the expected unit, and the
+    unit the scanned print belongs to (None when no print of this database was scanned)."""
+    serial = scanned.print_serial
+    if serial is None:
+        return (
+            "This code is not the label you are applying: scan the bar code printed on that "
+            "label (it carries the label's own serial).",
+        ), None
+    label = session.scalar(select(Label).where(Label.serial == serial))
+    unit, known = (
+        _known_unit(session, scanned.din) if scanned.din else _unit_of_label(session, label)
+    )
+    printed = _known_print(session, serial)
+    reasons = list(judge(scanned, known, expected) if scanned.din else ())
+    if scanned.din is not None or known is None:
+        pass  # the unit's checks ran in `judge`, or no print of this database names one
+    elif known.coi != expected.coi:
+        reasons.append(wrong_coi(known.coi, expected.description, expected.coi))
+    elif expected.unit_ids is not None and known.id not in expected.unit_ids:
+        reasons.append(
+            f"LABEL MISMATCH: this label was printed for another container, {known.description} "
+            f"{known.din}. Do not apply it: set it aside."
+        )
+    reasons += [r for r in judge_print(scanned, printed, known) if r not in reasons]
+    if not reasons and label is not None and label.template != template:
+        reasons.append(
+            "This is the container's product label, not the label you are applying: scan the "
+            "bar code of the new label."
+        )
+    return tuple(storable(r) for r in reasons), unit.id if unit is not None else None
+
+
+def _unit_of_label(session: Session, label: Label | None) -> tuple[Any, KnownUnit | None]:
+    if label is None:
+        return None, None
+    din = session.scalar(select(Unit.din).where(Unit.id == label.unit_id))
+    return _known_unit(session, din)
+
+
+def check_label_print_scan(
+    uow: UnitOfWork, raw: str, expected: Expectation, *, template: str, label_id: uuid.UUID
+) -> None:
+    """Verify within ``uow`` that ``raw`` is a current ``template`` print of the expected unit
+    (its linear serial code or its 2-D code), and record the match; a refusal rolls ``uow``
+    back, is recorded on its own (another container's label opens a deviation) and raises
+    `ScanMismatch`."""
+    scanned, problem = _identified(raw, expected)
+    if problem is not None:
+        raise refuse_scan(uow, raw, expected, problem)
+    reasons, unit_id = _print_reasons(uow.session, scanned, expected, template)
+    if reasons:
+        uow.session.rollback()
+        refusal = _record_refusal(
+            uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons
+        )
+        raise ScanMismatch(
+            " ".join(refusal.reasons),
+            reasons=refusal.reasons,
+            scan_id=refusal.scan_id,
+            deviation_number=refusal.deviation_number,
+            unreadable=not scanned.valid,
+        )
+    stored = captured(uow.session, uow.actor, raw).stored
+    scan = _scan_row(
+        uow.actor,
+        stored,
+        scanned,
+        expected,
+        (),
+        session=uow.session,
+        case_id=_case_id(uow.session, expected.coi),
+        unit_id=unit_id,
+    )
+    scan.label_id = label_id
+    uow.add(scan, action="scan matched")
 
 
 def verify_scan(

@@ -54,6 +54,7 @@ CONTENT = LabelContent(
     from_site="Demo Clinic, Haematology Day Unit",
     to_site="Demo Manufacturing Site, Leiden",
     profile_name="fresh-2-8 (2-8 °C)",
+    print_serial="G12340000000000042",  # every print has one (the identity label prints it)
 )
 
 

@@ -404,6 +404,7 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     row = page.outputs[0]
     assert "Scan the printed label back" in row.status.text()
     assert row.print_button.text() == "Reprint label…"
+    assert row.scan_back.hasFocus()  # focus: the next scan expected is this label's
 
     # The starting bag's label is not this container's: red until acknowledged.
     scan(qtbot, row.scan_back, f"={bag.din}00")
@@ -417,6 +418,7 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     [(who, _what)] = acknowledgements(demo, refused_scan)
     assert who == str(otto.user_id)
     assert row.scan_back.text() == ""
+    assert page.outputs[0].scan_back.hasFocus()  # back to the scan still expected
     assert label_reconciliation(demo.database, reader(demo.database), row.unit.id).applied == 0
 
     scan(qtbot, row.scan_back, f"={row.unit.din}00")
@@ -609,6 +611,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "Bedside check passed" in page.check_result.text()
     assert "ROE, Richard" in page.check_result.text()
     assert not page.wristband_scan.isEnabled() and page.infusion_group.isEnabled()
+    assert page.confirm_button.hasFocus()  # the scans are done: next, the second nurse
     assert not page.thaw_button.isEnabled()
     page.started_at.setDateTime(thawed)
     page.ended_at.setDateTime(thawed.addSecs(60))

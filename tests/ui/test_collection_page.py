@@ -122,6 +122,7 @@ def test_collect_label_verify_and_ship(
     row = page.bag_rows[0]
     assert row.status.text() == "Label printed — scan it back on the bag."
     assert row.print_button.text() == "Reprint label…"
+    assert row.scan_back.hasFocus()  # focus: the next scan expected is this label's
     scan(qtbot, row.scan_back, f"={other_bag.din}00")
     settle(qtbot, runner)
     assert page.alarm.active and not page.body.isEnabled()
@@ -164,21 +165,26 @@ def test_collect_label_verify_and_ship(
     settle(qtbot, runner)
     shipment = page.shipments[case.id]
     assert shipment.sscc in page.sscc_label.text()
+    assert page.pack_scan.hasFocus()
     assert f"Still to pack: DIN {din_text(bag.din)}" in page.packed_label.text()
     scan(qtbot, page.pack_scan, f"={other_bag.din}00")
     settle(qtbot, runner)
     assert page.alarm.active
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
+    assert page.pack_scan.hasFocus()  # the bag is still to pack
     scan(qtbot, page.pack_scan, f"={bag.din}00")
     settle(qtbot, runner)
     assert "✔ Packed: DIN" in page.packed_label.text(), page.error_message.text()
+    # Every bag packed: the next scan is the logger's, never "Pack bag" again (issue 16).
+    assert page.logger_scan.hasFocus() and not page.pack_scan.hasFocus()
     click(qtbot, page.hand_over_button)
     settle(qtbot, runner)
     assert "courier" in page.error_message.text()
     scan(qtbot, page.logger_scan, "(8004)5901234LOG001")
     settle(qtbot, runner)
     assert "5901234LOG001" in page.sscc_label.text(), page.error_message.text()
+    assert page.courier_name.hasFocus()
     qtbot.keyClicks(page.courier_name, "Sam Driver")
     qtbot.keyClicks(page.courier_company, "Cryo Couriers Ltd")
     shoot(page, "collection-shipment.png")

@@ -25,7 +25,12 @@ from reportlab.pdfgen import canvas
 
 from app.core.errors import PrinterUnavailable
 from labels.decode import decode_image
-from ui.dialogs.printing import LabelNotPrintable, choose_printer_and_print, print_pdf
+from ui.dialogs.printing import (
+    LabelNotPrintable,
+    choose_printer_and_print,
+    print_pdf,
+    set_label_stock,
+)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdfinfo", "pdftoppm")),
@@ -199,8 +204,11 @@ def test_a_printer_that_cannot_start_the_job_is_reported(qtbot: QtBot, tmp_path:
 class FakeDialogRun:
     """Stands in for QPrintDialog.exec: notes what the dialog was given, then answers."""
 
-    def __init__(self, answer: QDialog.DialogCode, output: Path) -> None:
+    def __init__(
+        self, answer: QDialog.DialogCode, output: Path, paper: QPageSize | None = None
+    ) -> None:
         self.answer = answer
+        self.paper = paper
         self.output = output
         self.layouts: list[QPageLayout] = []
         self.copies_asked = 3
@@ -220,6 +228,8 @@ class FakeDialogRun:
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(self.output))
         printer.setCopyCount(self.copies_asked)
+        if self.paper is not None:  # Qt's page setup falls back to the printer's default paper
+            printer.setPageSize(self.paper)
         self.printer = printer
         return int(self.answer)
 
@@ -265,3 +275,61 @@ def test_an_unreadable_label_fails_before_the_dialog_opens(
         choose_printer_and_print(None, b"not a pdf", (100, 100))
 
     assert run.layouts == []
+
+
+def test_the_label_prints_on_its_stock_when_the_dialog_fell_back_to_letter(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: labels printed through the dialog landed on a US-Letter page."""
+    letter = QPageSize(QPageSize.PageSizeId.Letter)
+    run = FakeDialogRun(QDialog.DialogCode.Accepted, tmp_path / "letter.pdf", paper=letter)
+    run.install(monkeypatch)
+
+    assert choose_printer_and_print(None, _label_pdf(size_mm=(50, 25)), (50, 25)) is True
+
+    page = run.printer.pageLayout()
+    size = page.fullRect(QPageLayout.Unit.Millimeter)
+    assert (size.width(), size.height()) == pytest.approx((50, 25), abs=0.01)
+    assert page.pageSize().id() is not QPageSize.PageSizeId.Letter
+    assert page.margins(QPageLayout.Unit.Millimeter).isNull()
+    assert _page_size_mm(run.output) == pytest.approx((50, 25), abs=0.5)
+    assert DIN in decode_image(_rasterise(run.output)).texts
+
+
+class _LetterOnlyPrinter(QPrinter):
+    """A printer whose driver offers its default paper only (no custom sizes)."""
+
+    def setPageLayout(self, layout: QPageLayout) -> bool:
+        super().setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.Letter), layout.orientation(), layout.margins()
+            )
+        )
+        return False
+
+
+def test_a_printer_that_cannot_take_the_label_stock_prints_nothing(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    printer = _LetterOnlyPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "never.pdf"))
+
+    with pytest.raises(PrinterUnavailable, match=r"cannot take the label stock, 100 × 100 mm"):
+        set_label_stock(printer, (100, 100))
+
+    assert not (tmp_path / "never.pdf").exists()
+
+
+def test_the_label_stock_is_a_margin_free_page_of_the_templates_size(qtbot: QtBot) -> None:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.Letter))
+    printer.setCopyCount(4)
+
+    set_label_stock(printer, (100, 150))  # the shipper template's stock
+
+    layout = printer.pageLayout()
+    size = layout.fullRect(QPageLayout.Unit.Millimeter)
+    assert (size.width(), size.height()) == pytest.approx((100, 150), abs=0.01)
+    assert layout.orientation() is QPageLayout.Orientation.Portrait
+    assert printer.fullPage() and printer.copyCount() == 1

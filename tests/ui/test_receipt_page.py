@@ -335,6 +335,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     _scan(qtbot, page, other.bag_scan)  # the other patient's bag
     qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
     assert page.mismatch_headline.text() == "✖ WRONG CONTAINER — STOP"
+    assert page.mismatch.property("kind") == "wrong"  # red, not the amber of an unread scan
     assert "WRONG PATIENT" in page.mismatch_text.text()
     assert "recorded and nothing was received" in page.mismatch_text.text()
     assert not page.scan_field.isEnabled()
@@ -355,6 +356,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     qtbot.keyClick(page, Qt.Key.Key_F12)  # F12 acknowledges, as on the scan station
     qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
     assert page.scan_field.isEnabled()
+    assert page.scan_field.hasFocus()  # the container is still to scan
     # The acknowledgement is on record: who, which refused scan, which deviation.
     acknowledgement = scan_acknowledgement(demo.database, deviation.scan_id)
     assert acknowledgement is not None and acknowledgement == page.acknowledgement
@@ -609,6 +611,13 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
     assert "control character(s) 0x07" in page.mismatch_text.text()
     assert "Nothing was checked" in page.mismatch_text.text()
+    # Unreadable is amber "could not read — scan again", not the red STOP of a wrong item.
+    assert page.mismatch_headline.text() == "⚠ COULD NOT READ — scan again"
+    assert page.mismatch.property("kind") == "unreadable"
+    assert page.acknowledge.text() == "I will scan it again — acknowledge (F12)"
+    assert "WRONG" not in page.mismatch_text.text()
+    _screenshot(page, "unreadable", demo.database.backend)
+    assert_fits_1280(qtbot, page, f"receipt-unreadable-1280-{demo.database.backend}.png")
     refused = _recorded_scans(demo)[-1]
     assert len(_recorded_scans(demo)) == before + 1 and refused.purpose == "receive"
     assert refused.raw_text == "]C0" + arrived.bag_scan[:6] + "\x07" + arrived.bag_scan[6:]

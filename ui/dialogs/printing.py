@@ -2,8 +2,10 @@
 
 Each PDF page is rendered with QtPdf at the printer's own resolution and painted at the paper's
 top-left corner, one PDF point to 1/72 inch: a 100 × 100 mm label comes out 100 × 100 mm on any
-paper, never scaled to fit it. The page size is the printer's (the dialog's) choice;
-`choose_printer_and_print` presets it to the label stock.
+paper, never scaled to fit it. `choose_printer_and_print` presets the dialog to the label
+stock and sets it again once a printer is chosen (Qt's page setup falls back to the printer's
+default paper, US Letter or A4, when the printer is picked); a printer that cannot take the
+stock's size prints nothing.
 """
 
 from __future__ import annotations
@@ -132,13 +134,40 @@ def label_page_layout(page_size_mm: tuple[float, float]) -> QPageLayout:
     )
 
 
+_SIZE_TOLERANCE_MM = 0.5
+
+
+def set_label_stock(printer: QPrinter, page_size_mm: tuple[float, float]) -> None:
+    """Put ``printer`` on the label stock's page (margin-free, one copy), or refuse.
+
+    Raises `PrinterUnavailable` when the printer will not take a page of that size (it would
+    print the label on its default paper instead).
+    """
+    accepted = printer.setPageLayout(label_page_layout(page_size_mm))
+    printer.setFullPage(True)
+    page = printer.pageLayout().fullRect(QPageLayout.Unit.Millimeter)
+    width, height = page_size_mm
+    fits = (
+        abs(page.width() - width) <= _SIZE_TOLERANCE_MM
+        and abs(page.height() - height) <= _SIZE_TOLERANCE_MM
+    )
+    if not (accepted and fits):
+        raise PrinterUnavailable(
+            f"{_printer_name(printer)} cannot take the label stock, {width:g} × {height:g} mm "
+            f"(it offers {page.width():.0f} × {page.height():.0f} mm). Nothing was printed: "
+            "choose the label printer, or load it with this label stock."
+        )
+    printer.setCopyCount(1)
+
+
 def choose_printer_and_print(
     parent: QWidget | None, pdf_bytes: bytes, page_size_mm: tuple[float, float]
 ) -> bool:
     """Ask for a printer in the system print dialog and print the label; False if cancelled.
 
-    Copies are always one: every label printed is recorded (DESIGN §3), so more labels are
-    more print requests, never a copy count chosen in the dialog.
+    The page is the label stock's, whatever paper the dialog fell back to. Copies are always
+    one: every label printed is recorded (DESIGN §3), so more labels are more print requests,
+    never a copy count chosen in the dialog.
     """
     _open(pdf_bytes).close()  # an unreadable label fails before anyone chooses a printer
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -155,6 +184,6 @@ def choose_printer_and_print(
             return False
     finally:
         dialog.deleteLater()
-    printer.setCopyCount(1)
+    set_label_stock(printer, page_size_mm)
     print_pdf(pdf_bytes, printer)
     return True

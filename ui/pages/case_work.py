@@ -120,6 +120,7 @@ class CaseWorkPage(QWidget):
         """The bench scanner's settings, read by every scan field of the page."""
         self._busy = False
         self._on_acknowledge: Callable[[], None] | None = None
+        self._focus_after_load = False  # an accepted scan: focus the next scan once reloaded
         self._case_ids: list[uuid.UUID] = []
         self._moved_on: uuid.UUID | None = None
         """The case shown that an action moved past this page's step (kept until the user
@@ -223,6 +224,29 @@ class CaseWorkPage(QWidget):
     def after_acknowledge(self) -> None:
         """Where the screen goes once an alarm is acknowledged (e.g. back to the scan field)."""
 
+    def label_rows(self) -> Sequence[LabelRow]:
+        """The page's label rows (print, scan back), in the order they are worked."""
+        return ()
+
+    def next_scan_field(self) -> QWidget | None:
+        """The scan field the page expects next (None: no scan is due): a printed label
+        waiting to be scanned back; pages add their own steps after it."""
+        for row in self.label_rows():
+            if row.scan_back.isEnabled():
+                return row.scan_back
+        return None
+
+    def focus_next_scan(self) -> None:
+        """Give the focus to the scan the page expects next, so the next scan lands there."""
+        field = self.next_scan_field()
+        if field is not None:
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_next_scan_after_load(self) -> None:
+        """Reload the case, then focus the scan it expects next (after an accepted scan)."""
+        self._focus_after_load = True
+        self.load_case()
+
     def scan_field(self, name: str, placeholder: str, *, keep: bool = True) -> ScanField:
         """A scan field of this page (an entry no code could be is sent on too: the service
         refuses it, records the refusal and the page raises the scan alarm)."""
@@ -292,7 +316,7 @@ class CaseWorkPage(QWidget):
                     "⚠ Printing was cancelled, but the label is on record as printed. "
                     "Reprint it with a reason (the unused label is voided).",
                 )
-            self.load_case()
+            self.focus_next_scan_after_load()
 
         self._quiet()
         WriteOp(
@@ -311,7 +335,7 @@ class CaseWorkPage(QWidget):
         def applied(_label: Any) -> None:
             where = f"the {unit.description.lower()} DIN {din_text(unit.din)}"
             self._say(True, f"✔ Label on {where} scanned back and matched.")
-            self.load_case()
+            self.focus_next_scan_after_load()
 
         self._quiet()
         WriteOp(
@@ -407,6 +431,9 @@ class CaseWorkPage(QWidget):
                 )
             self.case_header.show_case(state.case, moved_on=moved)
             self.show_case(state)
+            if self._focus_after_load:
+                self._focus_after_load = False
+                self.focus_next_scan()
 
     def load_case(self) -> None:
         """Read the chosen case and show it (``show_case(None)`` when there is none)."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.casefile import ShipmentDirection
 from app.journey import ShipmentView, UnitView, attach_logger, create_shipment, hand_over, pack_unit
@@ -88,6 +88,16 @@ class ShipperBox(QGroupBox):
         self._show(waiting)
         self._update_enabled()
 
+    def next_scan_field(self) -> QWidget | None:
+        """The next bag to pack, then the logger, then the courier's name (None: no shipper
+        is open; issue 16: the logger scan once went into "Pack bag")."""
+        shipment = self.current()
+        if shipment is None or not self.pack_scan.isEnabled():
+            return None
+        if any(u.id not in shipment.packed_units for u in self.units):
+            return self.pack_scan
+        return self.logger_scan if not shipment.logger_giai else self.courier_name
+
     def current(self) -> ShipmentView | None:
         """The shipper open for the page's case (None when none is)."""
         case_id = self.page.current_case_id()
@@ -141,7 +151,7 @@ class ShipperBox(QGroupBox):
         def created(shipment: ShipmentView) -> None:
             page._say(True, f"✔ Shipper SSCC {shipment.sscc} opened: scan each bag into it.")
             self._changed(shipment)
-            self.pack_scan.setFocus()
+            page.focus_next_scan()
 
         page._quiet()
         WriteOp(
@@ -160,7 +170,7 @@ class ShipperBox(QGroupBox):
             self.pack_scan.clear()
             page._say(True, f"✔ Packed into SSCC {view.sscc}.")
             self._changed(view)
-            self.pack_scan.setFocus()
+            page.focus_next_scan()
 
         page._quiet()
         WriteOp(
@@ -181,7 +191,7 @@ class ShipperBox(QGroupBox):
             self.logger_scan.clear()
             page._say(True, f"✔ Data logger {view.logger_giai} is in shipper SSCC {view.sscc}.")
             self._changed(view)
-            self.courier_name.setFocus()
+            page.focus_next_scan()
 
         page._quiet()
         WriteOp(

@@ -5,6 +5,7 @@ from. The rasters are kept in tests/artifacts/labels/ for a person to look at.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -50,6 +51,8 @@ CONTENT = LabelContent(
     to_site="Demo Manufacturing Site, Leiden",
     profile_name="fresh-2-8 (2-8 °C)",
 )
+SERIAL = "G12340000000000042"
+"""The print serial of the clinic's identity label (its linear code, and last in its 2-D code)."""
 FORMATS = {"code128": "Code128", "gs1-128": "Code128", "qr": "QRCode", "datamatrix": "DataMatrix"}
 Expected = tuple[str, str, dict[str, str]]  # (format, scan kind, scan fields)
 
@@ -107,9 +110,20 @@ def _item_pairs(item: str) -> tuple[str, list[tuple[str, str]]]:
     return pairs[item]
 
 
+def _content_of(template: LabelTemplate) -> LabelContent:
+    """CONTENT, with a print serial for the label whose linear code is its serial."""
+    serial = any(s.data == "print_serial" for s in template.symbols)
+    return dataclasses.replace(CONTENT, print_serial=SERIAL) if serial else CONTENT
+
+
+def _serial_pairs() -> list[tuple[str, str]]:
+    return [("mpho_supplemental_id", SERIAL)]
+
+
 def expected_scans(template: LabelTemplate, two_d: str, show_identity: bool) -> list[Expected]:
     """What scanning each symbol must give, worked out from CONTENT, not from the renderer."""
     expected: list[Expected] = []
+    serial = _content_of(template).print_serial is not None
     for symbol in template.symbols:
         if symbol.data == "din":
             expected.append(
@@ -120,15 +134,24 @@ def expected_scans(template: LabelTemplate, two_d: str, show_identity: bool) -> 
             expected.append(("Code128", "coi", fields))
         elif symbol.data == "sscc":
             expected.append(("Code128", "gs1", {"00": "306141411234567891"}))
+        elif symbol.data == "print_serial":
+            fields = {**dict(_serial_pairs()), "data_structures": "036", "print_serial": SERIAL}
+            expected.append(("Code128", "isbt128", fields))
         else:
             items = [i for i in template.compound if show_identity or i not in IDENTITY_FIELDS]
-            pairs = [("compound_count", f"{len(items):02d}"), ("compound_sequence", "000")]
+            count = len(items) + (1 if serial else 0)
+            pairs = [("compound_count", f"{count:02d}"), ("compound_sequence", "000")]
             numbers = ["023"]
             for item in items:
                 number, item_pairs = _item_pairs(item)
                 numbers.append(number)
                 pairs.extend(item_pairs)
+            if serial:
+                numbers.append("036")
+                pairs.extend(_serial_pairs())
             fields = _merged([*pairs, ("data_structures", " ".join(numbers))])
+            if serial:
+                fields["print_serial"] = SERIAL
             expected.append((FORMATS[two_d], "isbt128", fields))
     return expected
 
@@ -161,7 +184,9 @@ def _sort(scans: list[Expected]) -> list[Expected]:
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_label_round_trip(name: str, two_d: str, show_identity: bool, tmp_path: Path) -> None:
     template = load_template(name)
-    pdf = render_label_pdf(template, CONTENT, show_identity=show_identity, two_d=two_d)
+    pdf = render_label_pdf(
+        template, _content_of(template), show_identity=show_identity, two_d=two_d
+    )
 
     media_box = re.search(rb"/MediaBox \[ 0 0 ([0-9.]+) ([0-9.]+) \]", pdf)
     assert media_box is not None

@@ -161,8 +161,10 @@ def test_the_print_serial_of_a_compound_message_is_read_back() -> None:
     assert result.fields["data_structures"] == "023 001 040 036"
     # A short serial is padded with zeros at the front (ST-001 §2.4.36).
     assert print_serial_structure("7") == "&,2" + "0" * 17 + "7"
-    # A 036 outside a compound message is not a print serial; a linear DIN carries none.
-    assert "print_serial" not in parse_scan("&,2G12340000000000007").fields
+    # A lone 036 (the linear code of the clinic's identity label) is a print serial too; a
+    # linear DIN carries none, and a 036 concatenated with anything else is no print serial.
+    assert parse_scan("]C0&,2G12340000000000007").fields["print_serial"] == "G12340000000000007"
+    assert "print_serial" not in parse_scan("&,2G12340000000000007" + din_structure(din)).fields
     assert "print_serial" not in parse_scan(din_structure(din)).fields
     with pytest.raises(ValueError, match="print serial"):
         print_serial_structure("g1234")

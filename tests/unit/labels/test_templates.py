@@ -23,6 +23,7 @@ from labels.layout import dots, fit_font_size, layout_identifier, place_symbol
 from labels.render_pdf import printable
 from labels.templates import (
     IDENTITY_FIELDS,
+    IDENTITY_LABEL,
     TEMPLATE_NAMES,
     FieldElement,
     IdentifierElement,
@@ -60,6 +61,7 @@ SIZES = {
     "sample_tube": (50, 25),
     "final_bag": (100, 100),
     "shipper": (100, 150),
+    "patient_identity": (80, 42),
 }
 
 
@@ -85,9 +87,18 @@ def test_every_template_has_the_chain_of_identity_elements(name: str) -> None:
     assert "FOR AUTOLOGOUS USE ONLY" in texts
     assert any(isinstance(e, IdentifierElement) and e.field == "coi" for e in template.elements)
     linear = {(s.symbology, s.data) for s in template.symbols}
-    assert ("code128", "coi") in linear
+    own = "print_serial" if name == IDENTITY_LABEL else "coi"  # its own print, not the bag's
+    assert ("code128", own) in linear
     assert any(s.data == "compound" for s in template.symbols)
     assert "coi" in template.compound
+
+
+@pytest.mark.parametrize("name", ["apheresis_bag", "sample_tube", "final_bag"])
+def test_every_container_label_carries_its_din_in_a_linear_code(name: str) -> None:
+    """A handheld linear scanner reads the container's own DIN from every label, tubes too."""
+    template = load_template(name)
+    assert ("code128", "din") in {(s.symbology, s.data) for s in template.symbols}
+    assert "din" in template.compound
 
 
 @pytest.mark.parametrize("name", ["apheresis_bag", "final_bag"])
@@ -102,7 +113,7 @@ def test_bag_labels_carry_din_product_and_a_date(name: str) -> None:
 
 def test_differences_between_templates_are_data() -> None:
     tube, shipper = load_template("sample_tube"), load_template("shipper")
-    assert [s.symbology for s in tube.symbols] == ["code128", "datamatrix"]
+    assert [s.symbology for s in tube.symbols] == ["code128", "datamatrix", "code128"]
     assert ("gs1-128", "sscc") in {(s.symbology, s.data) for s in shipper.symbols}
     shipper_fields = {e.field for e in shipper.elements if isinstance(e, FieldElement)}
     assert {"from_site", "to_site", "profile_name", "sscc"} <= shipper_fields
@@ -204,7 +215,7 @@ def test_a_broken_template_file_is_named(
 
 def test_symbols_get_whole_dot_modules_centred_in_their_box() -> None:
     template = load_template("sample_tube")
-    code128, datamatrix = template.symbols
+    code128, datamatrix, _din = template.symbols
     matrix = encode_symbol("code128", COI.data_structure)
     place = place_symbol(code128, "code128", matrix.columns, 1, 300)
     assert place.module == 2  # 187 modules with quiet zones fit 33 mm only at 2 dots

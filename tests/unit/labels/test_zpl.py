@@ -30,6 +30,7 @@ CONTENT = LabelContent(
     from_site="Demo Clinic",
     to_site="Demo Manufacturing",
     profile_name="fresh-2-8",
+    print_serial="G12340000000000042",
 )
 FIELD = re.compile(r"\^FO(\d+),(\d+)(.*?)(?:\^FH(.))?\^FD(.*?)\^FS")
 BARCODE = re.compile(r"\^B([CQX])")
@@ -94,6 +95,8 @@ def test_patient_identity_is_absent_unless_allowed(name: str) -> None:
     shown = render_label_zpl(template, CONTENT, show_identity=True)
     for secret in ("Zoë Åberg", "H00012345", "14 MAR 1962", "=#", "&#"):
         assert secret not in hidden
+    if name == "patient_identity":  # the name in large type; the codes never carry identity
+        assert "Zoë Åberg" in shown and "14 MAR 1962" in shown and "=#" not in shown
     if name in {"apheresis_bag", "final_bag"}:
         assert "Patient Zoë Åberg" in shown
         assert "=#0019620314&#0009H00012345" in shown

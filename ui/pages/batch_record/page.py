@@ -148,9 +148,22 @@ class BatchRecordPage(CaseWorkPage):
         return self.step_table
 
     def after_acknowledge(self) -> None:
-        """Back to the input scan field, if the step is still being recorded."""
-        if self.input_scan is not None:
-            self.input_scan.setFocus()
+        """Back to the scan the step still expects."""
+        self.focus_next_scan()
+
+    def label_rows(self) -> list[OutputRow]:
+        """The output containers' label rows of the step shown."""
+        return self.outputs
+
+    def next_scan_field(self) -> QWidget | None:
+        """An output label to scan back, else the step's input scan while it is recorded, else
+        the shipper's next scan once the batch is released."""
+        field = super().next_scan_field()
+        if field is None and self.input_scan is not None and self.input_scan.isEnabled():
+            return self.input_scan
+        if field is None and self.shipper.isVisible():
+            return self.shipper.next_scan_field()
+        return field
 
     def show_case(self, state: BatchRecordScreen | None) -> None:
         """Show the case's batch record: its steps, and the panel of the current one."""

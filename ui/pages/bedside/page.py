@@ -324,7 +324,7 @@ class BedsidePage(CaseWorkPage):
         self.birth_date_row.setVisible(bool(state.look_alikes))
         bags = ", ".join(
             f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)}"
-            f"{_placed(state, bag)})"
+            f"{_placed(state, bag)}{_identity_label(state, bag)})"
             for bag in state.bags
         )
         self.bags_label.setText(f"Therapy bag(s): {bags or 'none'}")
@@ -534,3 +534,12 @@ def _placed(state: BedsideScreen, bag: UnitView) -> str:
     """Where the bag is recorded in storage, for the bag list ("" when it is not)."""
     place = state.places.get(bag.id)
     return f" in {place.location.words}" if place is not None else ""
+
+
+def _identity_label(state: BedsideScreen, bag: UnitView) -> str:
+    """Whether a stored bag carries its patient-identity label (the name the nurse reads)."""
+    if bag.status.value != "stored":
+        return ""
+    if bag.id in state.identity_labelled:
+        return ", patient-identity label on"
+    return ", NO patient-identity label: print it at Receipt"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from app.casefile import CaseStage, CollectionScreen, ShipmentDirection, collection_screen
@@ -215,9 +216,16 @@ class CollectionPage(CaseWorkPage):
         self.verify_group.setEnabled(collecting and bool(state and state.bags))
 
     def after_acknowledge(self) -> None:
-        """Back to the field that was scanned."""
-        if self.shipper.current() is not None:
-            self.pack_scan.setFocus()
+        """Back to the scan the page still expects (the one refused, as a rule)."""
+        self.focus_next_scan()
+
+    def label_rows(self) -> list[BagRow]:
+        """The bags' label rows."""
+        return self.bag_rows
+
+    def next_scan_field(self) -> QWidget | None:
+        """A label to scan back, else the shipper's next scan."""
+        return super().next_scan_field() or self.shipper.next_scan_field()
 
     # ------------------------------------------------------------ collection
 

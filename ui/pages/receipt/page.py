@@ -39,6 +39,7 @@ from app.scanning import ScanAcknowledgement, ScannerSettings, WedgeScan
 from ui.dialogs import LoggerImportDialog, VerifyReceiptDialog
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.receipt.cold_chain_panel import ColdChainPanel
+from ui.pages.receipt.identity_labels import IdentityLabelPanel
 from ui.pages.receipt.words import unit_status
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
@@ -55,6 +56,7 @@ from ui.widgets import (
 )
 
 ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge (F12)"
+ACKNOWLEDGE_UNREAD_TEXT = "I will scan it again — acknowledge (F12)"
 RECORDING_TEXT = "Recording your acknowledgement…"
 
 
@@ -91,6 +93,10 @@ class ReceiptPage(QWidget):
         self.error = message_line("errorMessage")
         right = QVBoxLayout()
         right.addLayout(self._receipt_column())
+        self.identity_labels = IdentityLabelPanel(
+            database, actor, runner, self.scanner, self._label_refused
+        )
+        right.addWidget(self.identity_labels)  # under the bags it labels, above the trace
         self.cold_chain = ColdChainPanel(database, actor, runner, self._failed)
         right.addWidget(self.cold_chain, stretch=1)
         self.state = QLabel()
@@ -288,6 +294,7 @@ class ReceiptPage(QWidget):
         if files:
             self.cold_chain.show_logger(files[-1], earlier=len(files) - 1)
         self._show_state()
+        self.identity_labels.show_for(status)
         self._enable()
 
     def _enable(self) -> None:
@@ -328,20 +335,50 @@ class ReceiptPage(QWidget):
         )
         self.load_receipt()
 
-    def _scan_refused(self, error: BaseException) -> None:
+    def _label_refused(self, error: BaseException) -> None:
+        """A refused identity-label scan: the same alarm, in the words of a label."""
+        self._scan_refused(
+            error,
+            wrong="✖ WRONG LABEL — STOP",
+            outcome="the label was not applied",
+            aside="Set that label aside",
+        )
+
+    def _scan_refused(
+        self,
+        error: BaseException,
+        *,
+        wrong: str = "✖ WRONG CONTAINER — STOP",
+        outcome: str = "nothing was received",
+        aside: str = "Set the container aside",
+    ) -> None:
         title, text = describe(error)
         self.acknowledgement_flow.expect(error.scan_id if isinstance(error, ScanMismatch) else None)
-        if isinstance(error, ScanMismatch):
-            self.mismatch_headline.setText("✖ WRONG CONTAINER — STOP")
+        unreadable = isinstance(error, ScanMismatch) and error.unreadable
+        if unreadable:  # no code at all: amber "scan again", not the red STOP of a wrong item
+            self.mismatch_headline.setText("⚠ COULD NOT READ — scan again")
+            reasons = getattr(error, "reasons", ()) or (text,)
+            text = "<br>".join(f"• {reason}" for reason in reasons) + (
+                f"<br>The unread scan is on record; {outcome}. Acknowledge, then scan the "
+                "code again."
+            )
+        elif isinstance(error, ScanMismatch):
+            self.mismatch_headline.setText(wrong)
             reasons = error.reasons or (text,)
             text = "<br>".join(f"• {reason}" for reason in reasons) + (
-                "<br>The scan was recorded and nothing was received. Set the container "
-                "aside, then acknowledge to continue scanning."
+                f"<br>The scan was recorded and {outcome}. {aside}, then acknowledge to "
+                "continue scanning."
             )
         else:
             self.mismatch_headline.setText(f"✖ {title}")
             text += "<br>Nothing was received. Acknowledge to continue."
         self.mismatch_text.setText(text)
+        kind = "unreadable" if unreadable else "wrong"
+        ready = ACKNOWLEDGE_UNREAD_TEXT if unreadable else ACKNOWLEDGE_TEXT
+        self.acknowledgement_flow.ready_text = ready
+        self.acknowledge.setText(ready)
+        for widget in (self.mismatch, self.mismatch_headline, self.mismatch_text, self.acknowledge):
+            restyle(widget, kind=kind)
         self.scan_ok.hide()
         self.mismatch.show()
         self.scan_field.setEnabled(False)
@@ -356,7 +393,10 @@ class ReceiptPage(QWidget):
         self.acknowledge_error.hide()
         self.mismatch.hide()
         self._enable()
-        self.scan_field.setFocus()
+        if self.identity_labels.isVisible():
+            self.identity_labels.focus_next()
+        else:
+            self.scan_field.setFocus()
 
     def _acknowledgement_failed(self, text: str) -> None:
         show_message(self.acknowledge_error, text, ok=False)

@@ -1,0 +1,108 @@
+"""A case whose two final bags were just received and stored at the clinic, built once (SQLite).
+
+The demo journey driven to "received at clinic" for one patient, plus another patient's case
+left at collection. Copied per test. Import the fixtures into a test module:
+``from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.access import authenticate
+from app.core import Actor, Database, open_database
+from app.demo.journey import JourneyDriver
+from app.demo.run import prepare
+from db.engine import make_engine
+from db.enums import CaseStage, UnitKind
+from db.models import Unit
+from tests.conftest import DEMO_PASSWORD
+
+PATIENT = ("NBH300101", "Adeyemi", "Tolu", date(1979, 6, 21))
+OTHER = ("NBH300102", "Varga", "Imre", date(1966, 11, 3))
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """What the template holds: the case, its two stored final bags, the other case's bag."""
+
+    case_id: uuid.UUID
+    coi: str
+    bags: tuple[uuid.UUID, uuid.UUID]
+    other_case_id: uuid.UUID
+    other_bag_din: str
+
+
+def _drive(url: str, out: Path) -> ReceiptFacts:
+    database = open_database(url)
+    prepare(database, "test-station", DEMO_PASSWORD)
+    driver = JourneyDriver(database, out, station="test-station")
+    other = driver.enrol(*OTHER)
+    other_bag = driver.collect(other)
+    case = driver.enrol(*PATIENT)
+    case = driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+    with database.read_session() as session:
+        bags = tuple(
+            session.scalars(
+                select(Unit.id)
+                .where(Unit.case_id == case.id, Unit.kind == UnitKind.FINAL_PRODUCT_BAG)
+                .order_by(Unit.din)
+            )
+        )
+    database.dispose()
+    assert len(bags) == 2 and other_bag.din is not None
+    return ReceiptFacts(case.id, case.coi, (bags[0], bags[1]), other.id, other_bag.din)
+
+
+@pytest.fixture(scope="session")
+def clinic_receipt_template(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, ReceiptFacts]:
+    folder = tmp_path_factory.mktemp("clinic-receipt")
+    path = folder / "receipt.db"
+    shutil.copyfile(sqlite_template, path)
+    facts = _drive(f"sqlite:///{path}", folder)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path, facts
+
+
+@dataclass
+class ClinicReceipt:
+    """A copy of the template: its database, facts and people."""
+
+    url: str
+    database: Database
+    facts: ReceiptFacts
+    _actors: dict[str, Actor] = field(default_factory=dict)
+
+    def __getitem__(self, username: str) -> Actor:
+        if username not in self._actors:
+            self._actors[username] = authenticate(
+                self.database, username, DEMO_PASSWORD, "test-station"
+            )
+        return self._actors[username]
+
+
+@pytest.fixture
+def clinic_receipt(
+    clinic_receipt_template: tuple[Path, ReceiptFacts], tmp_path: Path
+) -> Iterator[ClinicReceipt]:
+    """The case received at the clinic (a fresh copy per test)."""
+    source, facts = clinic_receipt_template
+    target = tmp_path / "receipt.db"
+    shutil.copyfile(source, target)
+    url = f"sqlite:///{target}"
+    database = open_database(url)
+    yield ClinicReceipt(url, database, facts)
+    database.dispose()
