@@ -42,7 +42,7 @@ from hypothesis.stateful import initialize, invariant, multiple, rule, run_state
 from sqlalchemy import select
 
 from app.access.duties import batch_participants
-from app.access.users import authenticate
+from app.access.users import authenticate, create_user
 from app.admin.users import (
     add_account,
     change_access,
@@ -163,6 +163,18 @@ class HazardMachine(JourneyMachine):
         super().__init__()
         self.enrolled = 2  # one fresh case besides the prepared ones keeps the steps cheap
         self._admin: Actor | None = None
+        # The machine's checks read as a QA person no rule deactivates: asha.qa may be.
+        with UnitOfWork(self.database, self.admin) as uow:
+            create_user(
+                uow,
+                username="olga.observer",
+                full_name="Olga Observer",
+                password=PASSWORD,
+                roles=[Role.QA],
+                site_code="CTF",
+            )
+            uow.commit()
+        self.observer = "olga.observer"
 
     # ------------------------------------------------------------------ helpers
     def _tally(self, name: str, refused: bool) -> None:
