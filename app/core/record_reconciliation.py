@@ -55,7 +55,7 @@ from sqlalchemy.orm import Mapper
 
 from app.core.audit_walk import replay_trail
 from app.core.canonical import canonical_value
-from app.core.record_replay import DELETED, Replay
+from app.core.record_replay import DELETED, Replay, State, audited_state
 from db.base import Base
 from db.enums import SignatureMeaning
 from db.models import AuditEvent, Signature
@@ -241,7 +241,7 @@ def audited_plans() -> tuple[_Plan, ...]:
 # ---------------------------------------------------------------- replaying the trail
 
 
-def _apply(states: dict[str, dict[str, Any]], record_id: str, old: str, new: str) -> None:
+def _apply(states: dict[str, State], record_id: str, old: str, new: str) -> None:
     if new == "{}":
         if old != "{}":
             states[record_id] = DELETED
@@ -251,6 +251,7 @@ def _apply(states: dict[str, dict[str, Any]], record_id: str, old: str, new: str
     if state is None or state is DELETED:
         states[record_id] = values
     else:
+        assert isinstance(state, dict)  # this replay parses every event
         state.update(values)
 
 
@@ -260,13 +261,11 @@ def _stream(connection: Connection, statement: Any) -> Iterator[Any]:
     result = connection.execute(
         statement, execution_options={"stream_results": True, "yield_per": _BATCH}
     )
-    for partition in result.partitions():  # a batch at a time, not a fetch per row
+    for partition in result.partitions(_BATCH):  # a batch at a time, not a fetch per row
         yield from partition
 
 
-def _replay_ids(
-    connection: Connection, record_ids: Collection[str]
-) -> dict[str, dict[str, dict[str, Any]]]:
+def _replay_ids(connection: Connection, record_ids: Collection[str]) -> dict[str, dict[str, State]]:
     """The audited state of the named records, per record type."""
     events = AuditEvent.__table__.c
     found: dict[str, list[tuple[int, str, str, str, str]]] = {}
@@ -277,7 +276,7 @@ def _replay_ids(
         ).where(events.record_id.in_(ids[start : start + _IN_CHUNK]))
         for row in connection.execute(statement):
             found.setdefault(row.record_type, []).append(tuple(row))
-    by_type: dict[str, dict[str, dict[str, Any]]] = {}
+    by_type: dict[str, dict[str, State]] = {}
     for record_type, rows in found.items():
         states = by_type.setdefault(record_type, {})
         for _seq, _type, record_id, old, new in sorted(rows):
@@ -336,7 +335,7 @@ class _Comparer:
     def __init__(
         self,
         plan: _Plan,
-        states: dict[str, dict[str, Any]],
+        states: dict[str, State],
         signed: Mapping[tuple[str, str], list[_Signed]],
         dialect: str,
         digest: SignatureDigest | None,
@@ -379,7 +378,7 @@ class _Comparer:
         if state is None or state is DELETED:
             self.mismatches.append(RecordMismatch(UNAUDITED, plan.name, record_id))
         else:
-            get = state.get
+            get = audited_state(state).get
             for key, position, identity in plan.compared:
                 audited = get(key, _ABSENT)
                 if audited is _ABSENT or audited == read[position]:

@@ -292,11 +292,11 @@ def _bare_rows(database: Database) -> None:
     options = {"stream_results": True, "yield_per": 5000}
     with database.engine.connect() as conn:
         sql = "SELECT record_type, record_id, old_values, new_values FROM audit_event ORDER BY seq"
-        for _rows in conn.exec_driver_sql(sql, execution_options=options).partitions():
+        for _rows in conn.exec_driver_sql(sql, execution_options=options).partitions(5000):
             pass
         for plan in audited_plans():
             sql = f"SELECT * FROM {plan.name}"
-            for _rows in conn.exec_driver_sql(sql, execution_options=options).partitions():
+            for _rows in conn.exec_driver_sql(sql, execution_options=options).partitions(5000):
                 pass
 
 
@@ -311,7 +311,7 @@ def _bare_hmac_chain(database: Database) -> str:
     )
     options = {"stream_results": True, "yield_per": 5000}
     with database.engine.connect() as conn:
-        for rows in conn.exec_driver_sql(sql, execution_options=options).partitions():
+        for rows in conn.exec_driver_sql(sql, execution_options=options).partitions(5000):
             for row in rows:
                 text = "|".join(map(str, row)) + prev
                 prev = hmac.digest(key, text.encode("utf-8"), "sha256").hex()
