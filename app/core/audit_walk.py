@@ -38,16 +38,29 @@ SEQ, RECORD_TYPE, PREV, HASH = 0, 6, 11, 12
 """Positions in a plain event row."""
 
 
+def plain_batches(connection: Connection, sql: str, batch: int) -> Iterator[Sequence[Any]]:
+    """The rows of ``sql`` as plain tuples, a batch at a time (SQLite: the driver's own cursor,
+    no result object or row per row; PostgreSQL: streamed from a server-side cursor)."""
+    if connection.dialect.name == "sqlite":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        finally:
+            cursor.close()
+        return
+    # Per-statement options: Connection.execution_options() would change the caller's
+    # connection for good (a server-side cursor for every later statement on PostgreSQL).
+    result = connection.exec_driver_sql(sql, execution_options={"stream_results": True})
+    yield from result.partitions(batch)  # the size given: yield_per alone gives rows of 1
+
+
 def event_batches(connection: Connection, batch: int = 5000) -> Iterator[Sequence[Any]]:
     """Every event as a plain row (see ``_EVENT_COLUMNS``), a batch at a time, in order."""
     at = _AT_TEXT.get(connection.dialect.name, "at")
     sql = f"SELECT {_EVENT_COLUMNS.format(at=at)} FROM audit_event ORDER BY seq"  # noqa: S608
-    # Per-statement options: Connection.execution_options() would change the caller's
-    # connection for good (a server-side cursor for every later statement on PostgreSQL).
-    result = connection.exec_driver_sql(
-        sql, execution_options={"stream_results": True, "yield_per": batch}
-    )
-    yield from result.partitions(batch)  # the size given: yield_per alone gives rows of 1
+    yield from plain_batches(connection, sql, batch)
 
 
 def fast_content(row: Sequence[Any]) -> str:
@@ -153,10 +166,7 @@ class ChainWalk:
 def replay_trail(connection: Connection, replay: Replay, batch: int = 5000) -> None:
     """Fill ``replay`` from every event, in order, without checking the chain."""
     sql = "SELECT record_type, record_id, old_values, new_values FROM audit_event ORDER BY seq"
-    result = connection.exec_driver_sql(
-        sql, execution_options={"stream_results": True, "yield_per": batch}
-    )
-    for rows in result.partitions(batch):
+    for rows in plain_batches(connection, sql, batch):
         _replay(replay, rows, 0)
     replay.filled = True
 

@@ -46,8 +46,10 @@ from sqlalchemy import (
     Table,
     Uuid,
     and_,
+    bindparam,
     case,
     func,
+    literal_column,
     select,
     type_coerce,
 )
@@ -56,6 +58,7 @@ from sqlalchemy.orm import Mapper
 from app.core.audit_walk import replay_trail
 from app.core.canonical import canonical_value
 from app.core.record_replay import DELETED, Replay, State, audited_state
+from app.core.row_texts import RowText, compare_texts, row_text_reading
 from db.base import Base
 from db.enums import SignatureMeaning
 from db.models import AuditEvent, Signature
@@ -200,6 +203,14 @@ def _reading(plan: _Plan, dialect: str) -> tuple[Select[Any], tuple[Callable[[An
     return select(*(expression for expression, _ in raws)), tuple(reader for _, reader in raws)
 
 
+@cache
+def _text_reading(plan: _Plan) -> RowText | None:
+    """The reading of ``plan``'s rows as canonical texts on SQLite (None: exact path only)."""
+    columns = list(zip(plan.attributes, plan.columns, strict=True))
+    compared = [key for key, _position, _identity in plan.compared]
+    return row_text_reading(plan.name, columns, compared, plan.key_columns)
+
+
 def _plan(model: type[Base]) -> _Plan:
     mapper: Mapper[Any] = model.__mapper__
     table = model.__table__
@@ -297,7 +308,8 @@ class _Signed:
 
 def _signatures(
     connection: Connection, record_ids: Collection[str] | None
-) -> dict[tuple[str, str], list[_Signed]]:
+) -> dict[str, dict[str, list[_Signed]]]:
+    """The signatures per signed table and record id."""
     table = Signature.__table__
     assert isinstance(table, Table)
     columns = table.c
@@ -319,13 +331,13 @@ def _signatures(
             statement.where(columns.record_id.in_(ids[start : start + _IN_CHUNK]))
             for start in range(0, len(ids), _IN_CHUNK)
         ]
-    found: dict[tuple[str, str], list[_Signed]] = {}
+    meanings = {meaning.value: meaning for meaning in SignatureMeaning}
+    found: dict[str, dict[str, list[_Signed]]] = {}
     for chunk in chunks:
         for row in _stream(connection, chunk):
-            meaning = SignatureMeaning(row.meaning)
-            found.setdefault((row.record_type, row.record_id), []).append(
-                _Signed(str(id_reader(row[0])), meaning, row.record_digest, row.signer_username)
-            )
+            meaning = meanings.get(row[3]) or SignatureMeaning(row[3])
+            signed = _Signed(str(id_reader(row[0])), meaning, row[4], row[5])
+            found.setdefault(row[1], {}).setdefault(row[2], []).append(signed)
     return found
 
 
@@ -336,7 +348,7 @@ class _Comparer:
         self,
         plan: _Plan,
         states: dict[str, State],
-        signed: Mapping[tuple[str, str], list[_Signed]],
+        signed: Mapping[str, Mapping[str, list[_Signed]]],
         dialect: str,
         digest: SignatureDigest | None,
     ) -> None:
@@ -345,7 +357,8 @@ class _Comparer:
         self.readers = plan.readers(dialect)
         self.single = plan.key_positions[0] if len(plan.key_positions) == 1 else None
         self.states = states
-        self.signed = signed
+        self.signed = signed.get(plan.name, {})
+        """The signatures on this table's records, by record id."""
         self.mismatches: list[RecordMismatch] = []
         self.rows = 0
         self.signatures = 0
@@ -390,10 +403,44 @@ class _Comparer:
                     self.mismatches.append(
                         RecordMismatch(CHANGED, plan.name, record_id, key, audited, current)
                     )
-        signatures = self.signed.get((plan.name, record_id))
+        signatures = self.signed.get(record_id)
         if signatures and self.digest is not None:
             row = [reader(value) for reader, value in zip(readers, read, strict=True)]
             self._check_signatures(record_id, row, signatures)
+
+    def rows_by_text(self, connection: Connection) -> bool:
+        """Compare every row of the table by the fast path of ``app.core.row_texts`` (SQLite),
+        the rows it leaves pending by the exact path; False: not possible (nothing done)."""
+        reading = _text_reading(self.plan) if connection.dialect.name == "sqlite" else None
+        if reading is None:
+            return False
+        outcome = compare_texts(
+            connection,
+            reading,
+            self.states,
+            self.signed,
+            self._signatures_hold if self.digest is not None else None,
+        )
+        if outcome is None:
+            return False
+        self.rows += outcome.rows
+        self.signatures += outcome.signatures
+        again = self.plan.select("sqlite").where(literal_column("rowid") == bindparam("rowid"))
+        for rowid in outcome.pending:
+            read = connection.execute(again, {"rowid": rowid}).first()
+            assert read is not None  # the same snapshot: the row is there
+            self.row(read)
+        return True
+
+    def _signatures_hold(self, values: Mapping[str, Any], signatures: list[_Signed]) -> bool:
+        assert self.digest is not None
+        try:
+            return all(
+                self.digest(self.plan.model, values, signature.meaning) == signature.digest
+                for signature in signatures
+            )
+        except (KeyError, TypeError, ValueError):  # a value the fast path did not read
+            return False
 
     def _check_signatures(
         self, record_id: str, row: Sequence[Any], signatures: list[_Signed]
@@ -534,8 +581,9 @@ def reconcile_every_record(
     for plan in audited_plans():
         states = replay.states[plan.name]
         comparer = _Comparer(plan, states, signed, dialect, digest)
-        for row in _stream(connection, plan.select(dialect)):
-            comparer.row(row)
+        if not comparer.rows_by_text(connection):
+            for row in _stream(connection, plan.select(dialect)):
+                comparer.row(row)
         tally.add(comparer)
     return tally.result()
 
