@@ -38,7 +38,7 @@ SignaturesHold = Callable[[Mapping[str, Any], Any], bool]
 @dataclass(frozen=True)
 class RowText:
     """How one table's rows are read as texts: ``rowid``, record id, JSON text, whether every
-    number is an integer or null, the numbers."""
+    integer column holds an integer or null, the numbers."""
 
     sql: str
     numbers: tuple[str, ...]
@@ -97,7 +97,7 @@ def row_text_reading(
     None when a key or column type has no exact text form here (the exact path reads it)."""
     if len(key) != 1 or not isinstance(key[0].type, Uuid):
         return None
-    parts, numbers, number_columns, reals = [], [], [], False
+    parts, numbers, number_columns, integer_columns, reals = [], [], [], [], False
     for attribute, column in sorted(columns, key=lambda pair: pair[0]):
         if column.info.get("secret"):
             continue  # never compared: the trail holds only "[secret]"
@@ -113,16 +113,19 @@ def row_text_reading(
             numbers.append(attribute)
             number_columns.append(name)
             reals = reals or isinstance(kind, Float)
+            if isinstance(kind, Integer):
+                integer_columns.append(name)
         elif isinstance(kind, String | Enum | Date):
             expression = name
         else:
             return None
         parts.append(f"'{attribute}', {expression}")
-    integers = " AND ".join(f"typeof({name}) IN ('integer', 'null')" for name in number_columns)
+    # A real in an integer column renders rounded: such a row is not proven by its text either.
+    integers = " AND ".join(f"typeof({name}) IN ('integer', 'null')" for name in integer_columns)
     selected = [
         _uuid(_quoted(key[0].name)),
         f"json_object({', '.join(parts)})",
-        f"({integers or '1'})",  # 1: every number is an integer (rendered exactly) or null
+        f"({integers or '1'})",  # 1: every integer column holds an integer or null
         *number_columns,
     ]
     sql = f"SELECT rowid, {', '.join(selected)} FROM {_quoted(table)}"  # noqa: S608 - names from the models

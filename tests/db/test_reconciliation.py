@@ -369,7 +369,7 @@ def test_a_real_a_hair_off_its_audited_value_is_reported(journey: Journey) -> No
         conn.execute(
             update(TemperatureProfile)
             .where(TemperatureProfile.id == profile_id)
-            .values(upper_c=edited)
+            .values(upper_c=edited, updated_at=TemperatureProfile.updated_at)  # only the real
         )
     found = {(m.kind, m.table, m.record_id, m.column, m.current) for m in _mismatches(journey)}
     assert found == {(CHANGED, "temperature_profile", str(profile_id), "upper_c", edited)}
