@@ -44,10 +44,12 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     Uuid,
     and_,
     bindparam,
     case,
+    cast,
     func,
     literal_column,
     select,
@@ -496,7 +498,8 @@ def _sqlite_time(raw: Any) -> Any:
 
 
 def _sqlite_text(raw: Any) -> Any:
-    """An enum read on SQLite as its stored text: its value, the canonical form."""
+    """A value read as canonical text already (an enum on SQLite, its value; a time on
+    PostgreSQL, made by the server)."""
     return raw
 
 
@@ -524,7 +527,26 @@ def _raw(column: Column[Any], dialect: str) -> tuple[Any, Callable[[Any], Any]]:
             return type_coerce(expression, String).label(column.name), _sqlite_time
         if isinstance(column.type, Enum):
             return text.label(column.name), _sqlite_text
+    if dialect == "postgresql":
+        # The same on PostgreSQL: a UUID as its text (canonical), a time as canonical text made
+        # by the server; no UUID or datetime object per value only to turn it back into text.
+        if isinstance(column.type, Uuid):
+            return cast(column, Text).label(column.name), _postgresql_uuid
+        if isinstance(column.type, UTCDateTime):
+            utc = func.timezone("UTC", column)
+            return func.to_char(utc, _PG_TIME_FORMAT).label(column.name), _sqlite_text
     return column, _canonical
+
+
+_PG_TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+"""``app.core.canonical_value``'s form of a UTC time, in PostgreSQL's ``to_char``."""
+
+
+def _postgresql_uuid(raw: Any) -> Any:
+    """A UUID read as text on PostgreSQL (see ``_raw``) in canonical form."""
+    if raw is None or (len(raw) == 36 and raw.islower()):
+        return raw
+    return str(uuid.UUID(raw))
 
 
 def _canonical(value: Any) -> Any:
