@@ -37,19 +37,6 @@ class AuditKey:
         """16 hex digits that name the key without revealing it."""
         return key_id_of(self.secret)
 
-    def hmac_base(self) -> hmac.HMAC:
-        """An HMAC-SHA256 under this key with nothing fed yet: ``copy()`` it per message."""
-        return hmac.new(self.secret, digestmod=hashlib.sha256)
-
-    def hmac_pads(self) -> tuple[hashlib._Hash, hashlib._Hash]:
-        """The inner and outer SHA-256 states of HMAC (RFC 2104) under this key, the padded key
-        fed to each: ``copy()`` both per message (two C calls, no Python ``hmac`` wrapper)."""
-        secret = self.secret if len(self.secret) <= 64 else hashlib.sha256(self.secret).digest()
-        block = secret.ljust(64, b"\0")
-        inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
-        outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
-        return inner, outer
-
     def mac(self, message: str) -> str:
         """``HMAC-SHA256(key, message)`` as lowercase hex."""
         return hmac.digest(self.secret, message.encode("utf-8"), hashlib.sha256).hex()

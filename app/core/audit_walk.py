@@ -13,6 +13,7 @@ verification quicker, never more lenient.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import Any
@@ -82,7 +83,7 @@ class ChainWalk:
     def __init__(
         self,
         *,
-        keyed: tuple[hashlib._Hash, hashlib._Hash] | None,
+        keyed: bytes | None,
         keyed_from: int | None,
         judge: Judge,
         anchored: dict[int, str],
@@ -90,8 +91,9 @@ class ChainWalk:
         replay: Replay | None,
     ) -> None:
         self.keyed = keyed
-        """HMAC-SHA256's inner and outer states under the audit key (``AuditKey.hmac_pads``;
-        None: no event is checked as keyed)."""
+        """The audit key's secret: events from ``keyed_from`` on carry HMAC-SHA256 under it (the
+        standard library's one-shot ``hmac.digest``, OpenSSL's HMAC; None: no event is checked
+        as keyed)."""
         self.keyed_from = keyed_from if keyed is not None else None
         self.judge = judge
         self.anchored = anchored
@@ -156,10 +158,7 @@ class ChainWalk:
         except (TypeError, ValueError):  # a value of an unexpected type
             return False
         if self.keyed is not None and self.keyed_from is not None and row[SEQ] >= self.keyed_from:
-            inner, outer = self.keyed[0].copy(), self.keyed[1].copy()
-            inner.update(message)
-            outer.update(inner.digest())
-            return bool(outer.hexdigest() == row[HASH])
+            return bool(hmac.digest(self.keyed, message, "sha256").hex() == row[HASH])
         return bool(hashlib.sha256(message).hexdigest() == row[HASH])  # written before the key
 
 
