@@ -412,7 +412,7 @@ def verify_chain(
         return problem
 
     walk = ChainWalk(
-        keyed=key.hmac_base() if key is not None else None,
+        keyed=key.secret if key is not None else None,
         keyed_from=keyed_from,
         judge=judge,
         anchored=anchor.hashes if anchor is not None else {},

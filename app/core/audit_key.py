@@ -37,10 +37,6 @@ class AuditKey:
         """16 hex digits that name the key without revealing it."""
         return key_id_of(self.secret)
 
-    def hmac_base(self) -> hmac.HMAC:
-        """An HMAC-SHA256 under this key with nothing fed yet: ``copy()`` it per message."""
-        return hmac.new(self.secret, digestmod=hashlib.sha256)
-
     def mac(self, message: str) -> str:
         """``HMAC-SHA256(key, message)`` as lowercase hex."""
         return hmac.digest(self.secret, message.encode("utf-8"), hashlib.sha256).hex()

@@ -4,23 +4,23 @@ The events are read as plain rows (no ORM or type processing; the time as canoni
 by the database), a batch at a time. For each batch: the anchor's and seal's hashes are
 compared, each event's sequence, link and hash are checked until the first that does not hold
 (its canonical content built as JSON text directly, the HMAC copied from one keyed state), and
-the ``new_values`` of the audited records' events are replayed into a ``Replay``. An event
-whose fast check fails is judged again by the caller's exact, typed path (``Judge``), so the
-fast path can only make verification quicker, never more lenient.
+the ``new_values`` texts of the audited records' events are kept in a ``Replay`` (parsed only
+when a record's row is compared: ``app.core.record_replay``). An event whose fast check fails
+is judged again by the caller's exact, typed path (``Judge``), so the fast path can only make
+verification quicker, never more lenient.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import Connection
 
-from app.core.record_replay import DELETED, Replay
+from app.core.record_replay import Replay
 
 Judge = Callable[[int, str], str | None]
 """The exact check of event ``seq`` linked to ``prev_hash``: why it does not hold, or None."""
@@ -39,16 +39,29 @@ SEQ, RECORD_TYPE, PREV, HASH = 0, 6, 11, 12
 """Positions in a plain event row."""
 
 
+def plain_batches(connection: Connection, sql: str, batch: int) -> Iterator[Sequence[Any]]:
+    """The rows of ``sql`` as plain tuples, a batch at a time (SQLite: the driver's own cursor,
+    no result object or row per row; PostgreSQL: streamed from a server-side cursor)."""
+    if connection.dialect.name == "sqlite":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        finally:
+            cursor.close()
+        return
+    # Per-statement options: Connection.execution_options() would change the caller's
+    # connection for good (a server-side cursor for every later statement on PostgreSQL).
+    result = connection.exec_driver_sql(sql, execution_options={"stream_results": True})
+    yield from result.partitions(batch)  # the size given: yield_per alone gives rows of 1
+
+
 def event_batches(connection: Connection, batch: int = 5000) -> Iterator[Sequence[Any]]:
     """Every event as a plain row (see ``_EVENT_COLUMNS``), a batch at a time, in order."""
     at = _AT_TEXT.get(connection.dialect.name, "at")
     sql = f"SELECT {_EVENT_COLUMNS.format(at=at)} FROM audit_event ORDER BY seq"  # noqa: S608
-    # Per-statement options: Connection.execution_options() would change the caller's
-    # connection for good (a server-side cursor for every later statement on PostgreSQL).
-    result = connection.exec_driver_sql(
-        sql, execution_options={"stream_results": True, "yield_per": batch}
-    )
-    yield from result.partitions()
+    yield from plain_batches(connection, sql, batch)
 
 
 def fast_content(row: Sequence[Any]) -> str:
@@ -70,7 +83,7 @@ class ChainWalk:
     def __init__(
         self,
         *,
-        keyed: hmac.HMAC | None,
+        keyed: bytes | None,
         keyed_from: int | None,
         judge: Judge,
         anchored: dict[int, str],
@@ -78,7 +91,9 @@ class ChainWalk:
         replay: Replay | None,
     ) -> None:
         self.keyed = keyed
-        """The HMAC under the audit key, nothing fed (None: no event is checked as keyed)."""
+        """The audit key's secret: events from ``keyed_from`` on carry HMAC-SHA256 under it (the
+        standard library's one-shot ``hmac.digest``, OpenSSL's HMAC; None: no event is checked
+        as keyed)."""
         self.keyed_from = keyed_from if keyed is not None else None
         self.judge = judge
         self.anchored = anchored
@@ -143,40 +158,19 @@ class ChainWalk:
         except (TypeError, ValueError):  # a value of an unexpected type
             return False
         if self.keyed is not None and self.keyed_from is not None and row[SEQ] >= self.keyed_from:
-            mac = self.keyed.copy()
-            mac.update(message)
-            return bool(mac.hexdigest() == row[HASH])
+            return bool(hmac.digest(self.keyed, message, "sha256").hex() == row[HASH])
         return bool(hashlib.sha256(message).hexdigest() == row[HASH])  # written before the key
 
 
 def replay_trail(connection: Connection, replay: Replay, batch: int = 5000) -> None:
     """Fill ``replay`` from every event, in order, without checking the chain."""
     sql = "SELECT record_type, record_id, old_values, new_values FROM audit_event ORDER BY seq"
-    result = connection.exec_driver_sql(
-        sql, execution_options={"stream_results": True, "yield_per": batch}
-    )
-    for rows in result.partitions():
+    for rows in plain_batches(connection, sql, batch):
         _replay(replay, rows, 0)
     replay.filled = True
 
 
 def _replay(replay: Replay, rows: Sequence[Sequence[Any]], at: int = RECORD_TYPE) -> None:
-    """Replay the ``new_values`` of the audited records' events of ``rows`` into ``replay``
+    """Keep the ``new_values`` texts of the audited records' events of ``rows`` in ``replay``
     (``at``: the position of ``record_type``, followed by record_id, old_values, new_values)."""
-    types = replay.types
-    by_type = replay.states
-    loads = json.loads
-    for row in rows:
-        record_type, record_id, old, new = row[at : at + 4]
-        if record_type not in types:
-            continue
-        states = by_type[record_type]
-        if new == "{}":  # a delete (an empty create or update leaves the state as it is)
-            if old != "{}":
-                states[record_id] = DELETED
-            continue
-        state = states.get(record_id)
-        if state is None or state is DELETED:
-            states[record_id] = loads(new)
-        else:
-            state.update(loads(new))
+    replay.keep_events(rows, at)

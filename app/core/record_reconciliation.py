@@ -44,10 +44,14 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     Uuid,
     and_,
+    bindparam,
     case,
+    cast,
     func,
+    literal_column,
     select,
     type_coerce,
 )
@@ -55,7 +59,8 @@ from sqlalchemy.orm import Mapper
 
 from app.core.audit_walk import replay_trail
 from app.core.canonical import canonical_value
-from app.core.record_replay import DELETED, Replay
+from app.core.record_replay import DELETED, Replay, State, audited_state
+from app.core.row_texts import RowText, compare_texts, row_text_reading
 from db.base import Base
 from db.enums import SignatureMeaning
 from db.models import AuditEvent, Signature
@@ -200,6 +205,14 @@ def _reading(plan: _Plan, dialect: str) -> tuple[Select[Any], tuple[Callable[[An
     return select(*(expression for expression, _ in raws)), tuple(reader for _, reader in raws)
 
 
+@cache
+def _text_reading(plan: _Plan) -> RowText | None:
+    """The reading of ``plan``'s rows as canonical texts on SQLite (None: exact path only)."""
+    columns = list(zip(plan.attributes, plan.columns, strict=True))
+    compared = [key for key, _position, _identity in plan.compared]
+    return row_text_reading(plan.name, columns, compared, plan.key_columns)
+
+
 def _plan(model: type[Base]) -> _Plan:
     mapper: Mapper[Any] = model.__mapper__
     table = model.__table__
@@ -241,7 +254,7 @@ def audited_plans() -> tuple[_Plan, ...]:
 # ---------------------------------------------------------------- replaying the trail
 
 
-def _apply(states: dict[str, dict[str, Any]], record_id: str, old: str, new: str) -> None:
+def _apply(states: dict[str, State], record_id: str, old: str, new: str) -> None:
     if new == "{}":
         if old != "{}":
             states[record_id] = DELETED
@@ -251,6 +264,7 @@ def _apply(states: dict[str, dict[str, Any]], record_id: str, old: str, new: str
     if state is None or state is DELETED:
         states[record_id] = values
     else:
+        assert isinstance(state, dict)  # this replay parses every event
         state.update(values)
 
 
@@ -260,13 +274,11 @@ def _stream(connection: Connection, statement: Any) -> Iterator[Any]:
     result = connection.execute(
         statement, execution_options={"stream_results": True, "yield_per": _BATCH}
     )
-    for partition in result.partitions():  # a batch at a time, not a fetch per row
+    for partition in result.partitions(_BATCH):  # a batch at a time, not a fetch per row
         yield from partition
 
 
-def _replay_ids(
-    connection: Connection, record_ids: Collection[str]
-) -> dict[str, dict[str, dict[str, Any]]]:
+def _replay_ids(connection: Connection, record_ids: Collection[str]) -> dict[str, dict[str, State]]:
     """The audited state of the named records, per record type."""
     events = AuditEvent.__table__.c
     found: dict[str, list[tuple[int, str, str, str, str]]] = {}
@@ -277,7 +289,7 @@ def _replay_ids(
         ).where(events.record_id.in_(ids[start : start + _IN_CHUNK]))
         for row in connection.execute(statement):
             found.setdefault(row.record_type, []).append(tuple(row))
-    by_type: dict[str, dict[str, dict[str, Any]]] = {}
+    by_type: dict[str, dict[str, State]] = {}
     for record_type, rows in found.items():
         states = by_type.setdefault(record_type, {})
         for _seq, _type, record_id, old, new in sorted(rows):
@@ -298,7 +310,8 @@ class _Signed:
 
 def _signatures(
     connection: Connection, record_ids: Collection[str] | None
-) -> dict[tuple[str, str], list[_Signed]]:
+) -> dict[str, dict[str, list[_Signed]]]:
+    """The signatures per signed table and record id."""
     table = Signature.__table__
     assert isinstance(table, Table)
     columns = table.c
@@ -320,13 +333,13 @@ def _signatures(
             statement.where(columns.record_id.in_(ids[start : start + _IN_CHUNK]))
             for start in range(0, len(ids), _IN_CHUNK)
         ]
-    found: dict[tuple[str, str], list[_Signed]] = {}
+    meanings = {meaning.value: meaning for meaning in SignatureMeaning}
+    found: dict[str, dict[str, list[_Signed]]] = {}
     for chunk in chunks:
         for row in _stream(connection, chunk):
-            meaning = SignatureMeaning(row.meaning)
-            found.setdefault((row.record_type, row.record_id), []).append(
-                _Signed(str(id_reader(row[0])), meaning, row.record_digest, row.signer_username)
-            )
+            meaning = meanings.get(row[3]) or SignatureMeaning(row[3])
+            signed = _Signed(str(id_reader(row[0])), meaning, row[4], row[5])
+            found.setdefault(row[1], {}).setdefault(row[2], []).append(signed)
     return found
 
 
@@ -336,8 +349,8 @@ class _Comparer:
     def __init__(
         self,
         plan: _Plan,
-        states: dict[str, dict[str, Any]],
-        signed: Mapping[tuple[str, str], list[_Signed]],
+        states: dict[str, State],
+        signed: Mapping[str, Mapping[str, list[_Signed]]],
         dialect: str,
         digest: SignatureDigest | None,
     ) -> None:
@@ -346,7 +359,8 @@ class _Comparer:
         self.readers = plan.readers(dialect)
         self.single = plan.key_positions[0] if len(plan.key_positions) == 1 else None
         self.states = states
-        self.signed = signed
+        self.signed = signed.get(plan.name, {})
+        """The signatures on this table's records, by record id."""
         self.mismatches: list[RecordMismatch] = []
         self.rows = 0
         self.signatures = 0
@@ -379,7 +393,7 @@ class _Comparer:
         if state is None or state is DELETED:
             self.mismatches.append(RecordMismatch(UNAUDITED, plan.name, record_id))
         else:
-            get = state.get
+            get = audited_state(state).get
             for key, position, identity in plan.compared:
                 audited = get(key, _ABSENT)
                 if audited is _ABSENT or audited == read[position]:
@@ -391,10 +405,44 @@ class _Comparer:
                     self.mismatches.append(
                         RecordMismatch(CHANGED, plan.name, record_id, key, audited, current)
                     )
-        signatures = self.signed.get((plan.name, record_id))
+        signatures = self.signed.get(record_id)
         if signatures and self.digest is not None:
             row = [reader(value) for reader, value in zip(readers, read, strict=True)]
             self._check_signatures(record_id, row, signatures)
+
+    def rows_by_text(self, connection: Connection) -> bool:
+        """Compare every row of the table by the fast path of ``app.core.row_texts`` (SQLite),
+        the rows it leaves pending by the exact path; False: not possible (nothing done)."""
+        reading = _text_reading(self.plan) if connection.dialect.name == "sqlite" else None
+        if reading is None:
+            return False
+        outcome = compare_texts(
+            connection,
+            reading,
+            self.states,
+            self.signed,
+            self._signatures_hold if self.digest is not None else None,
+        )
+        if outcome is None:
+            return False
+        self.rows += outcome.rows
+        self.signatures += outcome.signatures
+        again = self.plan.select("sqlite").where(literal_column("rowid") == bindparam("rowid"))
+        for rowid in outcome.pending:
+            read = connection.execute(again, {"rowid": rowid}).first()
+            assert read is not None  # the same snapshot: the row is there
+            self.row(read)
+        return True
+
+    def _signatures_hold(self, values: Mapping[str, Any], signatures: list[_Signed]) -> bool:
+        assert self.digest is not None
+        try:
+            return all(
+                self.digest(self.plan.model, values, signature.meaning) == signature.digest
+                for signature in signatures
+            )
+        except (KeyError, TypeError, ValueError):  # a value the fast path did not read
+            return False
 
     def _check_signatures(
         self, record_id: str, row: Sequence[Any], signatures: list[_Signed]
@@ -450,7 +498,8 @@ def _sqlite_time(raw: Any) -> Any:
 
 
 def _sqlite_text(raw: Any) -> Any:
-    """An enum read on SQLite as its stored text: its value, the canonical form."""
+    """A value read as canonical text already (an enum on SQLite, its value; a time on
+    PostgreSQL, made by the server)."""
     return raw
 
 
@@ -478,7 +527,26 @@ def _raw(column: Column[Any], dialect: str) -> tuple[Any, Callable[[Any], Any]]:
             return type_coerce(expression, String).label(column.name), _sqlite_time
         if isinstance(column.type, Enum):
             return text.label(column.name), _sqlite_text
+    if dialect == "postgresql":
+        # The same on PostgreSQL: a UUID as its text (canonical), a time as canonical text made
+        # by the server; no UUID or datetime object per value only to turn it back into text.
+        if isinstance(column.type, Uuid):
+            return cast(column, Text).label(column.name), _postgresql_uuid
+        if isinstance(column.type, UTCDateTime):
+            utc = func.timezone("UTC", column)
+            return func.to_char(utc, _PG_TIME_FORMAT).label(column.name), _sqlite_text
     return column, _canonical
+
+
+_PG_TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+"""``app.core.canonical_value``'s form of a UTC time, in PostgreSQL's ``to_char``."""
+
+
+def _postgresql_uuid(raw: Any) -> Any:
+    """A UUID read as text on PostgreSQL (see ``_raw``) in canonical form."""
+    if raw is None or (len(raw) == 36 and raw.islower()):
+        return raw
+    return str(uuid.UUID(raw))
 
 
 def _canonical(value: Any) -> Any:
@@ -535,8 +603,9 @@ def reconcile_every_record(
     for plan in audited_plans():
         states = replay.states[plan.name]
         comparer = _Comparer(plan, states, signed, dialect, digest)
-        for row in _stream(connection, plan.select(dialect)):
-            comparer.row(row)
+        if not comparer.rows_by_text(connection):
+            for row in _stream(connection, plan.select(dialect)):
+                comparer.row(row)
         tally.add(comparer)
     return tally.result()
 

@@ -8,6 +8,7 @@ reported with the table, the record, the column and both values, by ``coi audit 
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +35,17 @@ from app.core.record_reconciliation import CHANGED, MISSING, SIGNATURE, UNAUDITE
 from app.demo.journey import JourneyDriver
 from app.quality.signatures import record_digest
 from db.enums import CaseStage, Role, SignatureMeaning
-from db.models import AuditEvent, Case, CustodyEvent, PatientIdentity, QcResult, Signature
+from db.models import (
+    AuditEvent,
+    Case,
+    CustodyEvent,
+    PatientIdentity,
+    QcResult,
+    Signature,
+    Site,
+    StepTemplate,
+    TemperatureProfile,
+)
 from tests.conftest import BACKENDS, PASSWORD, Demo, database_copy, demo_source
 
 
@@ -338,3 +349,76 @@ def test_account_administration_and_sign_ins_reconcile_with_no_mismatch(journey:
 
 def _account_of(database: Database, admin: Actor, user_id: uuid.UUID) -> UserAccount:
     return next(a for a in list_accounts(database, admin) if a.id == user_id)
+
+
+# ---------------------------------------------------------------- the fast path (SQLite)
+# On SQLite each row is read as one canonical JSON text (``app.core.row_texts``); these edits
+# are what that text could hide, so each must still be reported, and no false alarm raised.
+
+
+def test_a_real_a_hair_off_its_audited_value_is_reported(journey: Journey) -> None:
+    """SQLite's JSON rounds a real to 15 digits: a record written once is not proven by it."""
+    with journey.database.engine.begin() as conn:
+        profile_id, upper = conn.execute(
+            select(TemperatureProfile.id, TemperatureProfile.upper_c)
+            .where(TemperatureProfile.upper_c.is_not(None))
+            .order_by(TemperatureProfile.id)
+            .limit(1)
+        ).one()
+        edited = math.nextafter(upper, math.inf)
+        conn.execute(
+            update(TemperatureProfile)
+            .where(TemperatureProfile.id == profile_id)
+            .values(upper_c=edited, updated_at=TemperatureProfile.updated_at)  # only the real
+        )
+    found = {(m.kind, m.table, m.record_id, m.column, m.current) for m in _mismatches(journey)}
+    assert found == {(CHANGED, "temperature_profile", str(profile_id), "upper_c", edited)}
+
+
+def _sqlite_journey(request: pytest.FixtureRequest, backend: str) -> Journey:
+    """The journey on SQLite (the edits below need its dynamic typing); skip on PostgreSQL
+    before its database is copied."""
+    if backend != "sqlite":
+        pytest.skip("SQLite stores any value in any column; PostgreSQL refuses these edits")
+    journey = request.getfixturevalue("journey")
+    assert isinstance(journey, Journey)
+    return journey
+
+
+def test_a_real_written_into_an_integer_column_is_reported(
+    journey_template: tuple[str, str, uuid.UUID, uuid.UUID], request: pytest.FixtureRequest
+) -> None:
+    """3.0000000000000004 in an integer column renders as 3.0 in SQLite's JSON."""
+    journey = _sqlite_journey(request, journey_template[0])
+    with journey.database.engine.begin() as conn:
+        step_id, position = conn.execute(
+            select(StepTemplate.id, StepTemplate.position).order_by(StepTemplate.id).limit(1)
+        ).one()
+        edited = math.nextafter(float(position), math.inf)
+        conn.exec_driver_sql(
+            "UPDATE step_template SET position = ? WHERE id = ?", (edited, step_id.hex)
+        )
+    found = {(m.kind, m.table, m.record_id, m.column, m.current) for m in _mismatches(journey)}
+    assert found == {(CHANGED, "step_template", str(step_id), "position", edited)}
+
+
+def test_a_boolean_turned_off_is_reported(
+    journey_template: tuple[str, str, uuid.UUID, uuid.UUID], request: pytest.FixtureRequest
+) -> None:
+    journey = _sqlite_journey(request, journey_template[0])
+    with journey.database.engine.begin() as conn:
+        site_id = conn.scalar(select(Site.id).where(Site.code == "CTF"))
+        assert site_id is not None
+        conn.exec_driver_sql("UPDATE site SET active = 0 WHERE id = ?", (site_id.hex,))
+    found = {(m.kind, m.table, m.record_id, m.column, m.current) for m in _mismatches(journey)}
+    assert found == {(CHANGED, "site", str(site_id), "active", False)}
+
+
+def test_a_uuid_stored_in_another_form_is_no_false_alarm(
+    journey_template: tuple[str, str, uuid.UUID, uuid.UUID], request: pytest.FixtureRequest
+) -> None:
+    """The same UUID in capitals: the text differs, the exact path finds the same value."""
+    journey = _sqlite_journey(request, journey_template[0])
+    with journey.database.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE custody_event SET recorded_by_id = upper(recorded_by_id)")
+    assert _mismatches(journey) == []

@@ -1,4 +1,5 @@
-"""The fast path of the audit walk builds exactly the content the chain hashes."""
+"""The fast path of the audit walk builds exactly the content the chain hashes, with the
+standard HMAC, and keeps the replayed texts in order."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from app.core.audit_chain import event_content
 from app.core.audit_walk import fast_content
+from app.core.record_replay import DELETED, Replay, audited_state
 
 AT = datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
 AT_TEXT = "2026-03-04T05:06:07.000089Z"
@@ -43,3 +45,21 @@ def test_the_fast_content_is_the_canonical_content(
         text, "{}", new_values, reason, "0" * 64, "1" * 64,
     )  # fmt: skip
     assert fast_content(row) == event_content(at=AT, **fields)  # type: ignore[arg-type]
+
+
+def test_the_replay_keeps_texts_and_applies_them_in_order() -> None:
+    replay = Replay.of(["unit"])
+    rows = [
+        ("unit", "a", "{}", '{"x":1,"y":2}'),
+        ("case", "b", "{}", '{"x":1}'),
+        ("unit", "a", '{"x":1}', '{"x":3}'),
+        ("unit", "c", "{}", '{"x":1}'),
+        ("unit", "c", '{"x":1}', "{}"),
+        ("unit", "a", "{}", "{}"),
+        ("unit", "a", '{"y":2}', '{"y":4}'),
+    ]
+    replay.keep_events(rows, 0)
+    states = replay.states["unit"]
+    assert audited_state(states["a"]) == {"x": 3, "y": 4}
+    assert states["c"] is DELETED
+    assert "b" not in states
