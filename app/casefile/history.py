@@ -24,13 +24,14 @@ from app.journey import (
     CaseView,
     LookAlike,
     case_view,
+    cause_of,
     look_alike_line,
     look_alikes,
     side_state_words,
     stored_places,
 )
 from app.scanning import UNIT_KIND_NAMES
-from db.enums import SideState, UnitKind, UnitStatus
+from db.enums import SideState, SideStateCause, UnitKind, UnitStatus
 from db.models import Case, Product, Unit, UnitParent
 
 __all__ = [
@@ -59,6 +60,8 @@ class GenealogyNode:
     """Where the container is stored now (freezer or dewar, rack, box, position, site)."""
     side_state_why: str | None = None
     """Why it is in its side state (its typed cause in words), None when it is in none."""
+    side_state_cause: SideStateCause | None = None
+    """The typed cause of its side state (what a lift must name), None when it is in none."""
 
     @property
     def kind_name(self) -> str:
@@ -122,6 +125,7 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
             status=unit.status,
             side_state=unit.side_state,
             side_state_why=side_state_words(unit),
+            side_state_cause=cause_of(unit),
             parent_ids=tuple(sorted(parents.get(unit.id, []), key=str)),
             stored_at=(
                 f"{places[unit.id].location.words} at {places[unit.id].site}"

@@ -87,7 +87,9 @@ def _sentence(action: str) -> str:
 class CaseDetailView(QWidget):
     """Header, vein-to-vein timeline and genealogy of one case."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, under_genealogy: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.detail: CaseDetail | None = None
         self.records: Reconciliation | None = None
@@ -103,7 +105,8 @@ class CaseDetailView(QWidget):
 
         columns = QSplitter(Qt.Orientation.Horizontal)
         columns.addWidget(_titled("Vein-to-vein timeline", self.timeline))
-        columns.addWidget(_titled("Genealogy", self.genealogy))
+        genealogy = _titled("Genealogy", self.genealogy, under_genealogy)
+        columns.addWidget(genealogy)
         columns.setStretchFactor(0, 3)
         columns.setStretchFactor(1, 2)
         columns.setChildrenCollapsible(False)
@@ -331,7 +334,7 @@ def _item(text: str) -> QTreeWidgetItem:
     return item
 
 
-def _titled(title: str, widget: QWidget) -> QWidget:
+def _titled(title: str, widget: QWidget, under: QWidget | None = None) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
@@ -339,6 +342,8 @@ def _titled(title: str, widget: QWidget) -> QWidget:
     caption.setObjectName("sectionTitle")
     layout.addWidget(caption)
     layout.addWidget(widget, stretch=1)
+    if under is not None:
+        layout.addWidget(under)
     return box
 
 

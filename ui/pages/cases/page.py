@@ -54,6 +54,7 @@ from app.journey import STAGE_NAMES, STAGE_ORDER, IdentityErasure, erase_identit
 from app.reports import save_custody_report
 from ui.dialogs import PartnerExchange, ReportSaver, StatementDialog, ask_password, ask_statement
 from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
+from ui.pages.cases.holds import UnitHolds
 from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import PagedTableModel, describe
 
@@ -136,6 +137,9 @@ class CasesPage(QWidget):
         self.actor = actor
         self.runner = runner
         self._shown_case: uuid.UUID | None = None
+        self.holds = UnitHolds(database, actor, runner)
+        self.holds.changed.connect(self._hold_changed)
+        self.holds.failed.connect(self._hold_failed)
 
         self._build()
         self._search_timer = QTimer(self)
@@ -189,7 +193,7 @@ class CasesPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.detail = CaseDetailView()
+        self.detail = CaseDetailView(under_genealogy=self.holds)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
@@ -243,6 +247,7 @@ class CasesPage(QWidget):
         self.count.setText("Loading…")
         self.model.set_query(self.search.text(), CaseStage(value) if value else None)
         self.detail.clear()
+        self.holds.clear()
         self._shown_case = None
         self._shown_coi = ""
         self.erase.setEnabled(False)
@@ -262,7 +267,12 @@ class CasesPage(QWidget):
         case_id = self.model.case_id(current.row())
         if case_id is None or case_id == self._shown_case:
             return
+        self._load_detail(case_id)
+
+    def _load_detail(self, case_id: uuid.UUID) -> None:
+        """Read the case and show it (again, after a change)."""
         self._shown_case = case_id
+        self.holds.clear()
         self.erase.setEnabled(False)
         self.report.offer(None)
         self.exchange.offer(None)
@@ -278,6 +288,7 @@ class CasesPage(QWidget):
         def done(outcome: tuple[CaseDetail, Reconciliation, BundlePartner | None]) -> None:
             if self._shown_case == case_id:
                 self.detail.show_detail(outcome[0], outcome[1])
+                self.holds.show_units(outcome[0].genealogy)
                 self.exchange.offer(outcome[2])
                 self._shown_coi = outcome[0].case.coi_eye_readable
                 self.erase.setEnabled(True)
@@ -322,6 +333,21 @@ class CasesPage(QWidget):
             doing="The patient's identity was not erased",
             changes={"case"},
         ).success(self._erased).failure(self._erase_failed).run(self.runner)
+
+    def show_case_again(self) -> None:
+        """Read the shown case again (after a change made elsewhere)."""
+        if self._shown_case is not None:
+            self._load_detail(self._shown_case)
+
+    def _hold_changed(self, sentence: str) -> None:
+        self.error.hide()
+        self.notice.setText(sentence)
+        self.notice.show()
+        self.show_case_again()
+
+    def _hold_failed(self, sentence: str) -> None:
+        self.error.setText(sentence)
+        self.error.show()
 
     def _erased(self, erasure: IdentityErasure) -> None:
         cases = ", ".join(erasure.cois)

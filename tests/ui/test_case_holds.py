@@ -1,0 +1,150 @@
+"""QA's holds on the case screen: a container on hold shows its cause in words and "Lift hold…";
+the lift asks for a reason and a signature and names the container's own cause (a recall's hold
+is lifted as RECALL); "Put on hold…" for a usable container. Nobody but QA has the buttons."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.core import NotPermitted, UnitOfWork
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver
+from app.journey import enter_side_state, lift_unit_side_state, set_unit_side_state
+from db.enums import SideState, SideStateCause
+from db.models import AuditEvent, Unit
+from ui.pages.cases import holds as holds_box
+from ui.pages.cases.page import CasesPage
+from ui.shell.style import apply_style
+from ui.tasks.runner import TaskRunner
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+
+
+def _settled(qtbot: QtBot, page: CasesPage) -> None:
+    qtbot.waitUntil(lambda: page.model.total is not None and not page.model.loading)
+    qtbot.waitUntil(lambda: page.detail.detail is not None, timeout=10_000)
+
+
+def _reloaded(qtbot: QtBot, page: CasesPage, state: SideState) -> None:
+    """Wait until the shown case's bag is in ``state`` again after a write."""
+
+    def shown() -> bool:
+        detail = page.detail.detail
+        return detail is not None and detail.genealogy[0].side_state is state
+
+    qtbot.waitUntil(shown, timeout=10_000)
+
+
+def _lifts(demo: Any, unit_id: uuid.UUID) -> list[str]:
+    with demo.database.read_session() as session:
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.record_id == str(unit_id), AuditEvent.action.like("%lifted)"))
+            .order_by(AuditEvent.seq)
+        )
+        return list(actions)
+
+
+@pytest.fixture
+def held_bag(demo: Any, tmp_path: Path) -> tuple[uuid.UUID, str]:
+    """A collected bag put on hold by hand (its id and the reason)."""
+    if demo.database.backend != "sqlite":
+        pytest.skip("the screen on SQLite; the lift's causes are tested on both backends")
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH520001", "Kask", "Liis", date(1971, 3, 9))
+    bag = driver.collect(case)
+    set_unit_side_state(demo.database, demo["asha.qa"], bag.id, SideState.ON_HOLD, "label smudged")
+    return bag.id, "label smudged"
+
+
+def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
+    qtbot: QtBot,
+    qapp: QApplication,
+    demo: Any,
+    runner: TaskRunner,
+    held_bag: tuple[uuid.UUID, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bag_id, _reason = held_bag
+    apply_style(qapp)
+    asked: list[str] = []
+
+    def statement(dialog: Any) -> tuple[str, None]:
+        asked.append(dialog.windowTitle())
+        dialog.deleteLater()
+        return "checked by QA", None
+
+    monkeypatch.setattr(holds_box, "ask_statement", statement)
+    monkeypatch.setattr(holds_box, "ask_password", lambda *_args: DEMO_PASSWORD)
+    page = CasesPage(demo.database, demo["asha.qa"], runner)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    _settled(qtbot, page)
+    assert page.holds.isVisible()
+    (button,) = page.holds.buttons.values()
+    assert button.text() == "Lift hold…"
+    words = page.holds.findChild(holds_box.QLabel, "holdWords")
+    assert words is not None and "on hold: set by a person" in words.text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    QApplication.processEvents()
+    assert page.grab().save(str(ARTIFACTS / "cases-qa-lift-hold-1280x800.png"))
+
+    button.click()
+    _reloaded(qtbot, page, SideState.NONE)
+    assert "lifted" in page.notice.text()
+    assert _lifts(demo, bag_id)[-1] == "side state on_hold -> none (manual lifted)"
+    (button,) = page.holds.buttons.values()
+    assert button.text() == "Put on hold…"
+
+    button.click()
+    _reloaded(qtbot, page, SideState.ON_HOLD)
+    assert page.detail.detail is not None
+    assert page.detail.detail.genealogy[0].side_state_cause is SideStateCause.MANUAL
+
+    with UnitOfWork(demo.database, demo["asha.qa"]) as uow:  # the QP's recall, as its service
+        unit = uow.session.get_one(Unit, bag_id)
+        enter_side_state(uow, unit, SideState.ON_HOLD, SideStateCause.RECALL, "batch recalled")
+        uow.commit()
+    page.show_case_again()
+    qtbot.waitUntil(
+        lambda: (
+            page.detail.detail is not None
+            and page.detail.detail.genealogy[0].side_state_cause is SideStateCause.RECALL
+        ),
+        timeout=10_000,
+    )
+    with pytest.raises(NotPermitted, match="recall"):  # the service's control: another cause
+        lift_unit_side_state(
+            demo.database, demo["asha.qa"], bag_id, "no", DEMO_PASSWORD, cause=None
+        )
+    (button,) = page.holds.buttons.values()
+    button.click()
+    _reloaded(qtbot, page, SideState.NONE)
+    assert not page.error.isVisible(), page.error.text()
+    assert _lifts(demo, bag_id)[-1] == "side state on_hold -> none (recall lifted)"
+    assert [title.split(" container")[0] for title in asked] == [
+        "Lift the on hold of",
+        "Put",
+        "Lift the on hold of",
+    ]
+
+
+def test_no_one_but_qa_has_the_hold_buttons(
+    qtbot: QtBot, demo: Any, runner: TaskRunner, held_bag: tuple[uuid.UUID, str]
+) -> None:
+    for username in ("alex.apheresis", "cora.coordinator"):
+        page = CasesPage(demo.database, demo[username], runner)
+        qtbot.addWidget(page)
+        page.show()
+        _settled(qtbot, page)
+        assert not page.holds.isVisible(), username
+        assert page.holds.buttons == {}, username
