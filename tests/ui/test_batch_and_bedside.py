@@ -633,6 +633,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert page.countdown.text() == "Infusion recorded."
     assert f"DIN {bag.din[:5]} {bag.din[5:7]} {bag.din[7:]} (infused)" in page.bags_label.text()
     assert page.coi_label.text().endswith("· Infused")
+    assert page.case_picker.currentText().endswith("— Infused")  # the picker says so too
     shoot(page, "bedside-infused.png")
     manufacturer_view = find_case(demo.database, demo["otto.operator"], case.id)
     assert manufacturer_view.stage is CaseStage.INFUSED and manufacturer_view.patient is None

@@ -420,15 +420,14 @@ class CaseWorkPage(QWidget):
     def _case_read(self, state: Any) -> None:
         if self.current_case_id() == state.case.id:  # else another case was chosen meanwhile
             moved = None
+            title = self.case_title(state.case)  # its stage now: the list may be older
             if state.case.id == self._moved_on:
-                self.case_picker.setItemText(
-                    self.case_picker.currentIndex(),
-                    f"{state.case.coi_eye_readable} — {state.case.stage_name}{MOVED_ON}",
-                )
+                title += MOVED_ON
                 moved = (
                     f"This case has moved on to “{state.case.stage_name}”: it is no longer at "
                     "this step. The page stays on it; choose the next case in the list."
                 )
+            self.case_picker.setItemText(self.case_picker.currentIndex(), title)
             self.case_header.show_case(state.case, moved_on=moved)
             self.show_case(state)
             if self._focus_after_load:
