@@ -108,6 +108,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert panel.current_bag() == clinic_receipt.facts.bags[1]  # on to the bag still to do
     assert panel.bag_field.hasFocus()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    qtbot.waitUntil(lambda: page.cold_chain.trace_shown, timeout=WAIT_MS)  # drawn by a helper
     page.resize(1920, 1080 - 80)  # the page area of a 1920 × 1080 window
     qtbot.wait(20)
     assert page.grab().save(str(ARTIFACTS / "receipt-identity-applied-1920-sqlite.png"))

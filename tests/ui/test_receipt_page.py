@@ -167,6 +167,13 @@ def _sign_as(qtbot: QtBot, page: ReceiptPage, username: str, password: str) -> V
     return dialog
 
 
+def _page_screenshot(qtbot: QtBot, page: ReceiptPage, name: str, backend: str) -> Path:
+    """The page's screenshot once its temperature plot shows the trace (the helper process
+    draws it: before, the plot is an empty frame)."""
+    qtbot.waitUntil(lambda: page.cold_chain.trace_shown, timeout=WAIT_MS)
+    return _screenshot(page, name, backend)
+
+
 def _screenshot(widget: QWidget, name: str, backend: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"receipt-{name}-{backend}.png"
@@ -238,7 +245,7 @@ def test_scan_import_excursion_and_second_person_verification(
     qtbot.waitUntil(lambda: "awaits QA's disposition" in page.state.text(), timeout=WAIT_MS)
     assert "No data-logger file" not in page.state.text()
     assert "awaits QA's disposition" in page.state.text()
-    _screenshot(page, "excursion", db.backend)
+    _page_screenshot(qtbot, page, "excursion", db.backend)
 
     refusal = _sign_as(qtbot, page, "otto.operator", DEMO_PASSWORD)
     qtbot.waitUntil(refusal.error.isVisible, timeout=WAIT_MS)
@@ -267,7 +274,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert status.shipment.receipt_accepted is not True
     assert status.units[0].side_state is SideState.QUARANTINED
     qtbot.waitUntil(lambda: "received ·" in page.shipment_list.item(0).text(), timeout=WAIT_MS)
-    _screenshot(page, "verified-quarantined", db.backend)
+    _page_screenshot(qtbot, page, "verified-quarantined", db.backend)
 
 
 def test_within_limits_receipt_is_accepted_at_verification(
@@ -313,7 +320,7 @@ def test_within_limits_receipt_is_accepted_at_verification(
     status = receipt_status(demo.database, reader(demo.database), arrived.shipment.id)
     assert status.shipment.receipt_accepted is True
     assert status.blocking_reasons == ()
-    _screenshot(page, "accepted", demo.database.backend)
+    _page_screenshot(qtbot, page, "accepted", demo.database.backend)
 
 
 # ---------------------------------------------------------------- refusals
@@ -339,7 +346,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert "WRONG PATIENT" in page.mismatch_text.text()
     assert "recorded and nothing was received" in page.mismatch_text.text()
     assert not page.scan_field.isEnabled()
-    _screenshot(page, "mismatch", demo.database.backend)
+    _page_screenshot(qtbot, page, "mismatch", demo.database.backend)
     assert_fits_1280(qtbot, page, f"receipt-mismatch-1280-{demo.database.backend}.png")
     qtbot.keyClicks(page.scan_field, arrived.bag_scan)  # ignored until acknowledged
     assert page.scan_field.text() == ""
@@ -550,7 +557,7 @@ def _responsive_import(
     assert page.cold_chain.numbers["Readings"].text().endswith(f"({in_file} rows in the file)")
     (stored,) = logger_files_of_shipment(demo.database, reader(demo.database), arrived.shipment.id)
     assert stored.reading_count == readings
-    _screenshot(page, f"{readings // 1000}k", demo.database.backend)
+    _page_screenshot(qtbot, page, f"{readings // 1000}k", demo.database.backend)
     assert [name for name, _off, _ticked in helper_calls] == [
         "import_in_helper",
         "assessed_in_helper",
@@ -616,7 +623,7 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     assert page.mismatch.property("kind") == "unreadable"
     assert page.acknowledge.text() == "I will scan it again — acknowledge (F12)"
     assert "WRONG" not in page.mismatch_text.text()
-    _screenshot(page, "unreadable", demo.database.backend)
+    _page_screenshot(qtbot, page, "unreadable", demo.database.backend)
     assert_fits_1280(qtbot, page, f"receipt-unreadable-1280-{demo.database.backend}.png")
     refused = _recorded_scans(demo)[-1]
     assert len(_recorded_scans(demo)) == before + 1 and refused.purpose == "receive"

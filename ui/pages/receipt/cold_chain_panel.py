@@ -38,6 +38,8 @@ class ColdChainPanel(QWidget):
         self.database, self.actor, self.runner, self.failed = database, actor, runner, failed
         self.logger_file: LoggerFileView | None = None
         self.plotted: uuid.UUID | None = None
+        self.drawn: uuid.UUID | None = None
+        """The logger file whose trace the plot shows (it loads in the helper process)."""
         self.verdict = QLabel("No logger file imported yet.")
         self.verdict.setObjectName("receiptVerdict")
         self.numbers: dict[str, QLabel] = {}
@@ -68,9 +70,14 @@ class ColdChainPanel(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
 
+    @property
+    def trace_shown(self) -> bool:
+        """The plot shows the trace of the logger file shown (True when there is none)."""
+        return self.logger_file is None or self.drawn == self.logger_file.id
+
     def clear(self) -> None:
         """Show no logger file (another shipment was chosen)."""
-        self.logger_file, self.plotted = None, None
+        self.logger_file, self.plotted, self.drawn = None, None, None
         self.plot.clear_trace()
         self.show_logger(None)
 
@@ -103,7 +110,7 @@ class ColdChainPanel(QWidget):
             self._load_plot(view)
 
     def _load_plot(self, view: LoggerFileView) -> None:
-        self.plotted = view.id
+        self.plotted, self.drawn = view.id, None
         self.plot.clear_trace()
         self.plot_note.setText(f"Loading the trace ({count_text(view.reading_count)} readings)…")
         url, actor, logger_file_id = self.database.url, self.actor, view.id
@@ -118,6 +125,7 @@ class ColdChainPanel(QWidget):
             return
         profile = result.profile
         self.plot.show_trace(result.trace, result.assessment, profile.lower_c, profile.upper_c)
+        self.drawn = self.plotted
         self.plot_note.setText(
             f"{count_text(len(result.trace))} readings in the file, drawn by peaks at this zoom; "
             "drag to pan, wheel to zoom."
