@@ -104,6 +104,9 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert _lifts(demo, bag_id)[-1] == "side state on_hold -> none (manual lifted)"
     (button,) = page.holds.buttons.values()
     assert button.text() == "Put on hold…"
+    page.resize(1920, 1080)
+    QApplication.processEvents()
+    assert page.grab().save(str(ARTIFACTS / "cases-qa-put-on-hold-1920x1080.png"))
 
     button.click()
     _reloaded(qtbot, page, SideState.ON_HOLD)
@@ -132,9 +135,9 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert not page.error.isVisible(), page.error.text()
     assert _lifts(demo, bag_id)[-1] == "side state on_hold -> none (recall lifted)"
     assert [title.split(" container")[0] for title in asked] == [
-        "Lift the on hold of",
+        "Lift the hold of",
         "Put",
-        "Lift the on hold of",
+        "Lift the hold of",
     ]
 
 

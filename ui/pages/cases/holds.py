@@ -46,6 +46,11 @@ def usable(node: GenealogyNode) -> bool:
     return node.side_state is SideState.NONE and node.status not in SPENT_STATUSES
 
 
+def held_noun(node: GenealogyNode) -> str:
+    """What a lift takes off the container: its hold or its quarantine."""
+    return "hold" if node.side_state is SideState.ON_HOLD else "quarantine"
+
+
 def state_line(node: GenealogyNode) -> str:
     """The container, its state and its cause in words."""
     kind = f"{node.kind_name} · DIN {node.din_eye_readable}"
@@ -117,8 +122,7 @@ class UnitHolds(QWidget):
 
     def _button(self, node: GenealogyNode) -> QPushButton:
         if liftable(node):
-            noun = "hold" if node.side_state is SideState.ON_HOLD else "quarantine"
-            button = QPushButton(f"Lift {noun}…")
+            button = QPushButton(f"Lift {held_noun(node)}…")
             button.setObjectName("liftHold")
             button.setToolTip(f"Lift it, naming its cause ({node.side_state_why}); signed")
             button.clicked.connect(partial(self.lift, node))
@@ -135,7 +139,7 @@ class UnitHolds(QWidget):
         answer = ask_statement(
             StatementDialog(
                 self,
-                f"Lift the {node.side_state.value.replace('_', ' ')} of container {din}",
+                f"Lift the {held_noun(node)} of container {din}",
                 f"Container {din} is {node.side_state.value.replace('_', ' ')}: "
                 f"<b>{node.side_state_why}</b>. Give the reason it may be used again:",
                 action="Lift",
@@ -158,7 +162,11 @@ class UnitHolds(QWidget):
             password,
             cause=node.side_state_cause,
         )
-        self._write(work, f"The hold of container {din} was not lifted", f"{din} lifted")
+        self._write(
+            work,
+            f"The {held_noun(node)} of container {din} was not lifted",
+            f"The {held_noun(node)} of container {din} was lifted",
+        )
 
     def hold(self, node: GenealogyNode) -> None:
         """Put ``node`` on hold with a reason."""
@@ -181,11 +189,13 @@ class UnitHolds(QWidget):
             SideState.ON_HOLD,
             answer[0],
         )
-        self._write(work, f"Container {din} was not put on hold", f"{din} put on hold")
+        self._write(
+            work, f"Container {din} was not put on hold", f"Container {din} was put on hold"
+        )
 
     def _write(self, work: partial[UnitView], doing: str, done: str) -> None:
         WriteOp(work, doing=doing, changes={"case"}).success(
-            lambda _view: self.changed.emit(f"✔ Container {done}.")
+            lambda _view: self.changed.emit(f"✔ {done}.")
         ).failure(self._failed).run(self.runner)
 
     def _failed(self, failure: Failure) -> None:
