@@ -30,6 +30,7 @@ from app.core.clinic_sealing import clinic_key
 from app.core.database import Database
 from app.core.errors import NotFound, NotPermitted
 from app.core.identifier_text import coi_fragment
+from app.core.patient_keys import PatientKeys
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import STEP_PARAMETERS, JourneyDriver
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case
@@ -451,20 +452,13 @@ def _bulk_cases(database: Database, count: int) -> None:
     start = datetime(2020, 1, 1, tzinfo=UTC)
     key = clinic_key()
     assert key is not None  # the run's clinic key (conftest)
-    patients, identities, cases = [], [], []
+    patients, cases, people = [], [], []
     for n in range(1, count + 1):
         patient = uuid.uuid4()
         at = start + timedelta(minutes=20 * n)
         stamp = {"version": 1, "created_at": at, "updated_at": at}
         patients.append({"id": patient, "clinic_site_id": clinic, **stamp})
-        row_id = uuid.uuid4()
-        sealed = sealed_identity_values(
-            key, row_id, family_name=f"Family{n}", given_name="Given",
-            hospital_number=f"B{n:07d}", date_of_birth=date(1950, 1, 1) + timedelta(days=n % 20000),
-        )  # fmt: skip
-        identities.append({
-            "id": row_id, "patient_id": patient, "clinic_site_id": clinic, **sealed, **stamp,
-        })  # fmt: skip
+        people.append((n, patient, stamp))
         coi = CoiIdentifier("G1234", f"{20 + n // 400_000:02d}", f"{n % 400_000:06d}")
         cases.append({
             "id": uuid.uuid4(), "coi": coi.code, "coi_check": coi.check_character,
@@ -475,6 +469,18 @@ def _bulk_cases(database: Database, count: int) -> None:
         })  # fmt: skip
     with database.engine.begin() as conn:
         conn.execute(insert(Patient.__table__), patients)
+        keys = PatientKeys(key, conn)  # each patient's key, made and stored on the way
+        identities = []
+        for n, patient, stamp in people:
+            row_id = uuid.uuid4()
+            sealed = sealed_identity_values(
+                keys, row_id, patient_id=patient, family_name=f"Family{n}", given_name="Given",
+                hospital_number=f"B{n:07d}",
+                date_of_birth=date(1950, 1, 1) + timedelta(days=n % 20000),
+            )  # fmt: skip
+            identities.append({
+                "id": row_id, "patient_id": patient, "clinic_site_id": clinic, **sealed, **stamp,
+            })  # fmt: skip
         conn.execute(insert(PatientIdentity.__table__), identities)
         conn.execute(insert(Case.__table__), cases)
 
