@@ -17,8 +17,9 @@ migration 0003, a case or record filter the record id index.
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cached_property
@@ -32,6 +33,7 @@ from app.audit.case_records import case_record_keys
 from app.audit.wording import FieldChange, readable_changes
 from app.core import (
     IDENTITY_ERASED,
+    PATIENT_SEALED_PREFIX,
     Actor,
     Database,
     IdentityErased,
@@ -42,6 +44,7 @@ from app.core import (
     bound_to,
     checked_search,
     coi_fragment,
+    erased_patients,
     identity_keys,
     is_sealed,
     opened_payload,
@@ -394,6 +397,10 @@ def _without_identity(value: Any) -> Any:
     return redact_identity(value).text
 
 
+_SEALED_PATIENT = re.compile(re.escape(PATIENT_SEALED_PREFIX) + r"([0-9a-fA-F-]{32,36})")
+"""A patient's id after the prefix of a value sealed with the patient's key."""
+
+
 class _Shown:
     """How one reader sees sealed identity in old and new values.
 
@@ -408,6 +415,22 @@ class _Shown:
         self.identity = identity
         self.keys = identity_keys(session) if identity else None
         self._erased: dict[uuid.UUID, bool] = {}
+
+    def prefetch(self, texts: Iterable[str | None]) -> None:
+        """Read at once, in one statement, whether each patient whose key sealed a value in
+        ``texts`` was erased (a page's values; `erased` reads any other patient itself)."""
+        found: set[uuid.UUID] = set()
+        for text in texts:
+            if text and PATIENT_SEALED_PREFIX in text:
+                for match in _SEALED_PATIENT.finditer(text):
+                    try:
+                        found.add(uuid.UUID(match[1]))
+                    except ValueError:
+                        continue
+        found -= self._erased.keys()
+        if found:
+            erased = erased_patients(self.session, found)
+            self._erased.update({patient: patient in erased for patient in found})
 
     def erased(self, value: Any) -> bool:
         patient = patient_of(_sealed_text(value))
@@ -587,6 +610,7 @@ def search_audit(
             total = min(total, COUNT_CAP)
         people = _people(session) if found else {}
         shown = _Shown(session, may_see_identity(actor))
+        shown.prefetch(_page_texts(found))
         entries = tuple(_entry(r, people, shown) for r in found)
     return AuditEventPage(entries, total, scope, more)
 
@@ -605,7 +629,21 @@ def iter_audit(
         select(*_COLUMNS).where(*where).order_by(AuditEvent.seq),
         execution_options={"stream_results": True, "yield_per": batch},
     )
-    return scope, (_entry(row, people, shown) for row in result)
+    return scope, _streamed(result.partitions(), people, shown)
+
+
+def _streamed(
+    batches: Iterator[Sequence[Any]], people: dict[str, str], shown: _Shown
+) -> Iterator[AuditEntry]:
+    """The entries of rows read batch by batch, each batch's erased patients read at once."""
+    for rows in batches:
+        shown.prefetch(_page_texts(rows))
+        yield from (_entry(row, people, shown) for row in rows)
+
+
+def _page_texts(rows: Sequence[Any]) -> Iterator[str | None]:
+    """The old and new values of the rows whose record type may hold identity."""
+    return (text for r in rows if r[6] in GUARDED_COLUMNS for text in (r[9], r[10]))
 
 
 def value_text(value: Any) -> str:
