@@ -19,12 +19,13 @@ import base64
 import binascii
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import insert, select
+from sqlalchemy import String, Uuid, insert, null, or_, select, type_coerce, union_all
 
 from app.core.clinic_sealing import (
     NONCE_BYTES,
@@ -213,6 +214,29 @@ def patient_erased(session: Any, patient_id: uuid.UUID) -> bool:
     ).first()
     erased_row = row is not None and (row.wrapped_key is None or row.erased_at is not None)
     return erased_row or erasure_recorded(session, patient_id)
+
+
+def erased_patients(session: Any, patient_ids: Collection[uuid.UUID]) -> frozenset[uuid.UUID]:
+    """Which of ``patient_ids`` had their identity erased, read in one Core statement: the
+    rule of `patient_erased` (key row erased, or the erasure in the trail) for them all."""
+    if not patient_ids:
+        return frozenset()
+    keys, trail = PatientKeyRow.__table__.c, AuditEvent.__table__.c
+    statement = union_all(
+        select(keys.patient_id, type_coerce(null(), String)).where(
+            keys.patient_id.in_(patient_ids),
+            or_(keys.wrapped_key.is_(None), keys.erased_at.is_not(None)),
+        ),
+        select(type_coerce(null(), Uuid), trail.record_id).where(
+            trail.record_type == "patient",
+            trail.record_id.in_(sorted(str(p) for p in patient_ids)),
+            trail.action == ERASE_IDENTITY_ACTION,
+        ),
+    )
+    erased = set()
+    for key_patient, trail_patient in session.connection().execute(statement):
+        erased.add(key_patient if key_patient is not None else uuid.UUID(trail_patient))
+    return frozenset(erased)
 
 
 def identity_keys(session: Any) -> PatientKeys | None:

@@ -7,13 +7,14 @@ an event a third of the way down, by keyset, its total known from the first page
 each search is its own filter's page and count (capped as the screen's) in bare SQL: Core
 statements on a connection, no ORM, the own-site scope in the shape the planners read fastest,
 a case's record ids read as the search reads them. Search and floor alternate run by run, each
-first in turn, after a warm-up of both; each search records its ratio to its floor
-(`tests/perf/run.py` checks the ratios; no absolute time is asserted).
+first in turn, after a warm-up of both and a garbage collection; each search records its
+ratio to its floor (`tests/perf/run.py` checks the ratios; no absolute time is asserted).
 Run with `python tests/perf/run.py --only audit_search` (or pytest -m slow on this file).
 """
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 from collections.abc import Callable
@@ -191,6 +192,7 @@ def test_searches_stay_fast_on_a_long_trail(demo: Demo, tmp_path: Path) -> None:
             return _floor(demo, floors[name], before)
 
         ours(), bare()  # warm: caches, statement compilation
+        gc.collect()  # each pair starts with no garbage of the fill, the earlier searches
         times, floor = [], []
         for run in range(REPEATS):  # alternated, each first in turn
             pair = (ours, bare) if run % 2 == 0 else (bare, ours)

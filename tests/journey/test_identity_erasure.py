@@ -29,6 +29,8 @@ from app.core import (
     NotPermitted,
     UnitOfWork,
     ValidationFailed,
+    erased_patients,
+    patient_erased,
     verify_database,
 )
 from app.core.clinic_sealing import IDENTITY_HIDDEN as IDENTITY_HIDDEN_NO_KEY
@@ -209,6 +211,9 @@ def test_a_wrapped_key_restored_by_sql_from_a_backup_does_not_undo_the_erasure(
     ward: Ward,
 ) -> None:
     backup = ward.key_row()
+    with ward.database.read_session() as session:
+        other = session.scalar(select(Case.patient_id).where(Case.id == ward.other))
+        assert erased_patients(session, {backup.patient_id, other}) == frozenset()
     ward.erase()
     with ward.database.engine.begin() as conn:  # the attack: the key row as the backup holds it
         conn.execute(
@@ -217,6 +222,11 @@ def test_a_wrapped_key_restored_by_sql_from_a_backup_does_not_undo_the_erasure(
             .values(wrapped_key=backup.wrapped_key, erased_at=None)
         )
     assert ward.shown().startswith(IDENTITY_ERASED)  # the trail's erasure event wins
+    with ward.database.read_session() as session:  # read for a page at once, as one by one
+        assert erased_patients(session, {backup.patient_id, other}) == {backup.patient_id}
+        assert patient_erased(session, backup.patient_id) and not patient_erased(session, other)
+    shown = _identity_values(ward, CLINIC_QA)  # the audit trail's page reads it so too
+    assert IDENTITY_ERASED in shown and "Quist" not in shown and "Rask" in shown
     assert list_cases(ward.database, ward.who("cora.coordinator"), search="Quist").total == 0
     with pytest.raises(ValidationFailed, match="was erased already"):
         ward.erase()
