@@ -6,6 +6,7 @@ the outbound shipper, packs the final bags and scans the logger, then tries to h
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import uuid
@@ -24,9 +25,11 @@ from app.demo.journey import JourneyDriver
 from app.journey import attach_logger, create_shipment, hand_over, pack_unit
 from app.labelling import print_shipper_label
 from app.labelling.records import void_label
+from app.reports import save_manifest
 from db.engine import make_engine
 from db.enums import CaseStage, ShipmentDirection, UnitKind, UnitStatus
 from db.models import Unit
+from labels.isbt128 import parse_din
 
 
 @dataclass(frozen=True)
@@ -135,3 +138,26 @@ def test_a_voided_shipper_label_does_not_count_and_a_reprint_needs_a_reason(
         print_shipper_label(
             released.database, released.operator, released.shipment_id, reprint_reason="again"
         )
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext reads the manifest")
+def test_the_manifest_lists_every_packed_din_and_the_sscc_but_no_patient(
+    released: Released, tmp_path: Path
+) -> None:
+    saved = save_manifest(
+        released.database, released.operator, released.shipment_id, tmp_path / "manifest.pdf"
+    )
+    pages = subprocess.run(
+        ["pdfinfo", str(saved.path)], check=True, capture_output=True, text=True
+    ).stdout
+    assert re.search(r"^Pages:\s+1$", pages, re.MULTILINE), pages
+    words = subprocess.run(
+        ["pdftotext", "-layout", str(saved.path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert released.sscc in words
+    for din in released.dins:
+        assert parse_din(f"{din}00").eye_readable in words
+    assert f"4012345LOG{released.sscc[-6:]}" in words
+    assert "Courier's signature" in words
+    for identity in ("Okafor", "OKAFOR", "Chiamaka", "NBH700001", "1984"):
+        assert identity not in words
