@@ -60,6 +60,8 @@ class ShipmentView:
     handed_over_at: datetime | None
     received_at: datetime | None
     version: int
+    labelled: bool = False
+    """The shipper carries its current (not voided) shipper label."""
 
 
 def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:
@@ -83,6 +85,7 @@ def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:
         handed_over_at=shipment.handed_over_at,
         received_at=shipment.received_at,
         version=shipment.version,
+        labelled=has_shipper_label(session, shipment),
     )
 
 
