@@ -87,6 +87,7 @@ class ShipperBox(QGroupBox):
             object_name="shippingManifest",
             dialog_title="Save the shipping manifest as",
         )
+        self.manifest.saved.connect(self._manifest_saved)
         layout.addRow("Manifest", self.manifest)
         self.courier_name = QLineEdit()
         self.courier_name.setObjectName("courierName")
@@ -245,6 +246,15 @@ class ShipperBox(QGroupBox):
             changes={"shipment"},
         ).busy(page.set_busy).success(attached).failure(page.refusal(self.logger_scan.clear)).run(
             page.runner
+        )
+
+    def _manifest_saved(self, saved: SavedFile) -> None:
+        """Say where the manifest went on the page's message line (the panel is narrow)."""
+        self.manifest.message.hide()
+        self.page._say(
+            True,
+            f"✔ Manifest saved to {saved.path}: print it for the courier to sign "
+            "(recorded in the audit trail).",
         )
 
     def print_label(self) -> None:
