@@ -30,8 +30,7 @@ from app.casefile import ShipmentDirection
 from app.journey import ShipmentView, UnitView, attach_logger, create_shipment, hand_over, pack_unit
 from app.labelling import print_shipper_label
 from app.reports import SavedFile, save_manifest
-from ui.dialogs import choose_printer_and_print
-from ui.dialogs.report_saving import ReportSaver
+from ui.dialogs import ReportSaver, choose_printer_and_print
 from ui.pages.case_work import CaseWorkPage
 from ui.tasks import Failure, WriteOp
 from ui.widgets import din_text, local_time
