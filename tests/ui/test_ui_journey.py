@@ -356,7 +356,7 @@ def ship(journey: Journey, page: Any, box: Any, dins: list[str], prefix: str, st
         journey.qtbot.waitUntil(lambda: box.manifest.last_saved is not None, timeout=WAIT_MS)
         assert manifest.is_file()
         assert "Manifest saved to" in journey.ok(page)
-        journey.shoot("ship_label_printed")
+        journey.shoot("ship_label_printed", sizes=((1280, 800), (1920, 1080)))
     journey.shoot(f"ship_{step}")
     journey.click(box.hand_over_button)
     journey.settle()
