@@ -1,4 +1,4 @@
-"""``coi ship open|pack|logger|hand-over`` and ``coi receive scan|verify|accept``.
+"""``coi ship open|pack|logger|label|manifest|hand-over`` and ``coi receive scan|verify|accept``.
 
 A shipment is named by its SSCC once opened. The sender packs each container by scanning it,
 scans the data logger and hands the shipper to the courier; at the other end the receiver
@@ -10,6 +10,7 @@ done, 1 refused (``{"error": ...}``), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from app.casefile import ShipmentDirection, receipt_status
 from app.cli.acting import case_by_coi, refusals, signed_in
@@ -27,6 +28,8 @@ from app.journey import (
     pack_unit,
     receive_unit,
 )
+from app.labelling import print_shipper_label
+from app.reports import save_manifest
 
 DIRECTIONS = {
     "manufacturer": ShipmentDirection.TO_MANUFACTURER,
@@ -55,6 +58,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     logger = _with_sscc(words.add_parser("logger", help="scan the data logger into the shipper"))
     logger.add_argument("scan", metavar="SCAN", help="the logger's GIAI, e.g. (8004)...")
     logger.set_defaults(handler=refusals(run_logger))
+    label = _with_sscc(
+        words.add_parser(
+            "label",
+            help="print (or reprint, with a reason) the shipper label; needed before an "
+            "outbound hand-over",
+        )
+    )
+    label.add_argument("--printer", metavar="NAME", help="a configured printer (default: PDF)")
+    label.add_argument("--out", type=Path, metavar="FILE", help="write the label's PDF here")
+    label.add_argument("--reprint-reason", metavar="TEXT")
+    label.set_defaults(handler=refusals(run_label))
+    manifest = _with_sscc(words.add_parser("manifest", help="save the shipper's manifest (PDF)"))
+    manifest.add_argument("--out", required=True, type=Path, metavar="FILE")
+    manifest.set_defaults(handler=refusals(run_manifest))
     handing = _with_sscc(words.add_parser("hand-over", help="hand the shipper to the courier"))
     handing.add_argument("--courier", required=True, metavar="NAME")
     handing.add_argument("--company", required=True, metavar="ORGANISATION")
@@ -113,6 +130,39 @@ def run_logger(args: argparse.Namespace) -> int:
         shipment_id = shipment_id_of(database, actor, args.sscc)
         shipment = attach_logger(database, actor, shipment_id, args.scan)
     return _print("logger", shipment)
+
+
+def run_label(args: argparse.Namespace) -> int:
+    """Print the shipper label."""
+    with database_from(args) as database:
+        actor, _password = signed_in(database, args.as_user)
+        printed = print_shipper_label(
+            database,
+            actor,
+            shipment_id_of(database, actor, args.sscc),
+            printer=args.printer,
+            reprint_reason=args.reprint_reason,
+        )
+    if args.out is not None:
+        args.out.write_bytes(printed.pdf)
+    print_json(
+        {
+            "labelled": args.sscc,
+            "serial": printed.label.serial,
+            "printer": printed.label.printer_name,
+            "pdf": str(args.out) if args.out is not None else None,
+        }
+    )
+    return 0
+
+
+def run_manifest(args: argparse.Namespace) -> int:
+    """Save the shipper's manifest."""
+    with database_from(args) as database:
+        actor, _password = signed_in(database, args.as_user)
+        saved = save_manifest(database, actor, shipment_id_of(database, actor, args.sscc), args.out)
+    print_json({"manifest": str(saved.path), "sha256": saved.sha256})
+    return 0
 
 
 def run_hand_over(args: argparse.Namespace) -> int:

@@ -25,6 +25,8 @@ class Leg:
     ready_status: UnitStatus
     received_status: UnitStatus
     to_manufacturer: bool
+    needs_shipper_label: bool = False
+    """The hand-over is refused until the shipper carries its current label (outbound)."""
 
     def sites(self, case: Case) -> tuple[uuid.UUID, uuid.UUID]:
         """(from, to) sites of this leg for ``case``."""
@@ -61,5 +63,6 @@ LEGS: dict[ShipmentDirection, Leg] = {
         ready_status=UnitStatus.RELEASED,
         received_status=UnitStatus.STORED,
         to_manufacturer=False,
+        needs_shipper_label=True,
     ),
 }

@@ -25,7 +25,7 @@ from app.journey.stages import FINAL_SIDE_STATES
 from app.journey.storage import ensure_not_in_storage
 from app.journey.unit_clock import ensure_viable
 from app.journey.unit_states import RECEIPT_CAUSES, enter_side_state, lift_side_state
-from app.labelling import reconcile
+from app.labelling import has_shipper_label, reconcile
 from app.quality import open_deviation, sign
 from app.scanning import Expectation, check_scan, checked_scan_text, refuse_scan
 from db.enums import (
@@ -60,6 +60,8 @@ class ShipmentView:
     handed_over_at: datetime | None
     received_at: datetime | None
     version: int
+    labelled: bool = False
+    """The shipper carries its current (not voided) shipper label."""
 
 
 def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:
@@ -83,6 +85,7 @@ def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:
         handed_over_at=shipment.handed_over_at,
         received_at=shipment.received_at,
         version=shipment.version,
+        labelled=has_shipper_label(session, shipment),
     )
 
 
@@ -248,6 +251,11 @@ def hand_over(
                 )
         if shipment.logger_giai is None:
             raise ValidationFailed("Scan the data logger into the shipper before handing over.")
+        if leg.needs_shipper_label and not has_shipper_label(uow.session, shipment):
+            raise ValidationFailed(
+                f"Print the shipper label of SSCC {shipment.sscc} and put it on the shipper "
+                "before handing over (a voided label does not count)."
+            )
         for unit in units:
             custody(
                 uow,

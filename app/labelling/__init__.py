@@ -25,10 +25,16 @@ from app.labelling.records import (
     label_reconciliation,
     reconcile,
 )
+from app.labelling.shipper_label import (
+    SHIPPER_LABEL_ROLES,
+    has_shipper_label,
+    print_shipper_label,
+)
 from db.enums import PrinterKind  # the screens name printer kinds; ui never imports db
 
 __all__ = [
     "IDENTITY_LABEL_ROLES",
+    "SHIPPER_LABEL_ROLES",
     "SUPPORTED_DPI",
     "IdentityLabelState",
     "LabelReconciliation",
@@ -37,10 +43,12 @@ __all__ = [
     "add_printer",
     "confirm_identity_label",
     "confirm_label",
+    "has_shipper_label",
     "identity_label_state",
     "label_reconciliation",
     "list_printers",
     "print_identity_label",
+    "print_shipper_label",
     "print_unit_label",
     "reconcile",
     "register_printer",

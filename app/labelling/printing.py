@@ -35,6 +35,7 @@ from app.core import (
 )
 from app.labelling.raw_tcp import send_raw
 from app.labelling.records import (
+    PRINT_ROLES,
     SEND_FAILED,
     SENDING,
     SENT,
@@ -45,7 +46,7 @@ from app.labelling.records import (
     void,
 )
 from app.scanning import UNIT_KIND_NAMES
-from db.enums import LabelStatus, PrinterKind, SideState, UnitKind
+from db.enums import LabelStatus, PrinterKind, Role, SideState, UnitKind
 from db.models import Case, Label, OosAcceptance, Printer, Product, Unit
 from labels.content import RELEASED_OUT_OF_SPECIFICATION, LabelContent, symbol_payloads
 from labels.isbt128 import parse_coi, parse_din
@@ -182,56 +183,104 @@ def print_unit_label(
                 "This container's case is cancelled: nothing more can be done with it, and no "
                 "label is printed for it."
             )
-        previous = uow.session.scalars(
-            select(Label).where(Label.unit_id == unit.id, Label.status != LabelStatus.VOIDED)
-        ).all()
-        if previous and not (reprint_reason and reprint_reason.strip()):
-            raise ValidationFailed(
-                "A label was already printed for this container: a reprint needs a reason, "
-                "and it voids the earlier label."
-            )
-        target = _printer(uow, printer)
-        networked = target is not None and target.kind is PrinterKind.ZPL
-        if not networked:
-            for earlier in previous:
-                void(uow, earlier, f"reprinted: {reprint_reason}")
         name = template or _template_of(uow, unit)
-        chosen = load_template(name)
         show_identity = may_see_identity(actor)
-        serial = next_print_serial(uow)
-        content = replace(_content(uow, unit, show_identity), print_serial=serial)
-        pdf, payloads = _render(chosen, content, show_identity)
-        label = issue_label(
+        printed = record_print(
             uow,
             unit,
-            template=name,
-            payload=json.dumps(payloads, sort_keys=True, ensure_ascii=False),
-            serial=serial,
-            printer_name=target.name if target else SCREEN_PRINTER,
+            name,
+            _content(uow, unit, show_identity),
+            show_identity=show_identity,
+            printer=printer,
             copies=copies,
-            reprint_of=previous[-1] if previous else None,
-            reason=reprint_reason.strip() if previous and reprint_reason else None,
-            send_state=SENDING if networked else None,  # committed before a byte is sent
-            seal_with=_identity_key(content),
+            reprint_reason=reprint_reason,
         )
-        job: _Job | None = None
-        if target is not None and networked:
-            zpl = render_label_zpl(chosen, content, show_identity=show_identity, dpi=target.dpi)
-            job = _Job(
-                label.id,
-                target.host or "",
-                target.port,
-                zpl.encode("utf-8"),
-                tuple(earlier.id for earlier in previous),
-                f"reprinted: {reprint_reason}",
-            )
-        view = label_view(label)
         uow.commit()
-    if job is not None:
-        view = _send_and_confirm(database, actor, job, copies)
+    return finish_print(database, actor, printed, unit)
+
+
+@dataclass(frozen=True)
+class RecordedPrint:
+    """A print recorded in its transaction, not yet sent: the label, its PDF and ZPL job."""
+
+    view: LabelView
+    pdf: bytes
+    payloads: dict[str, str]
+    template: LabelTemplate
+    job: _Job | None
+    copies: int
+
+
+def record_print(
+    uow: UnitOfWork,
+    unit: Unit,
+    name: str,
+    content: LabelContent,
+    *,
+    show_identity: bool,
+    printer: str | None,
+    copies: int,
+    reprint_reason: str | None,
+    roles: tuple[Role, ...] = PRINT_ROLES,
+) -> RecordedPrint:
+    """Render template ``name`` with ``content`` and record the print of ``unit``'s label in
+    the caller's transaction; a label already printed needs a reason and is voided."""
+    previous = uow.session.scalars(
+        select(Label).where(Label.unit_id == unit.id, Label.status != LabelStatus.VOIDED)
+    ).all()
+    if previous and not (reprint_reason and reprint_reason.strip()):
+        raise ValidationFailed(
+            "A label was already printed for this container: a reprint needs a reason, "
+            "and it voids the earlier label."
+        )
+    target = _printer(uow, printer)
+    networked = target is not None and target.kind is PrinterKind.ZPL
+    if not networked:
+        for earlier in previous:
+            void(uow, earlier, f"reprinted: {reprint_reason}")
+    chosen = load_template(name)
+    serial = next_print_serial(uow)
+    content = replace(content, print_serial=serial)
+    pdf, payloads = _render(chosen, content, show_identity)
+    label = issue_label(
+        uow,
+        unit,
+        template=name,
+        payload=json.dumps(payloads, sort_keys=True, ensure_ascii=False),
+        serial=serial,
+        printer_name=target.name if target else SCREEN_PRINTER,
+        copies=copies,
+        reprint_of=previous[-1] if previous else None,
+        reason=reprint_reason.strip() if previous and reprint_reason else None,
+        send_state=SENDING if networked else None,  # committed before a byte is sent
+        seal_with=_identity_key(content),
+        roles=roles,
+    )
+    job: _Job | None = None
+    if target is not None and networked:
+        zpl = render_label_zpl(chosen, content, show_identity=show_identity, dpi=target.dpi)
+        job = _Job(
+            label.id,
+            target.host or "",
+            target.port,
+            zpl.encode("utf-8"),
+            tuple(earlier.id for earlier in previous),
+            f"reprinted: {reprint_reason}",
+        )
+    return RecordedPrint(label_view(label), pdf, payloads, chosen, job, copies)
+
+
+def finish_print(
+    database: Database, actor: Actor, printed: RecordedPrint, unit: Unit
+) -> PrintedLabel:
+    """After the commit: send a ZPL job and confirm it; the printed label and its codes."""
+    view = printed.view
+    if printed.job is not None:
+        view = _send_and_confirm(database, actor, printed.job, printed.copies)
+    chosen = printed.template
     din_scan = f"={unit.din}00" if unit.din else f"&/{unit.coi}"
     size = (chosen.width_mm, chosen.height_mm)
-    return PrintedLabel(view, pdf, din_scan, size, _two_d(chosen, payloads))
+    return PrintedLabel(view, printed.pdf, din_scan, size, _two_d(chosen, printed.payloads))
 
 
 @dataclass(frozen=True)

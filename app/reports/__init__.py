@@ -8,6 +8,7 @@ from app.reports.certificate import certificate_pdf, save_certificate
 from app.reports.custody_report import RenderedReport, custody_report_pdf, save_custody_report
 from app.reports.excursion import save_excursion_report
 from app.reports.fhir_export import FhirExport, build_bundle, save_fhir_bundle
+from app.reports.manifest import manifest_pdf, save_manifest
 from app.reports.saving import SavedFile
 
 __all__ = [
@@ -20,8 +21,10 @@ __all__ = [
     "build_bundle",
     "certificate_pdf",
     "custody_report_pdf",
+    "manifest_pdf",
     "save_certificate",
     "save_custody_report",
     "save_excursion_report",
     "save_fhir_bundle",
+    "save_manifest",
 ]

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 import ui.pages.case_work as case_work_module
+import ui.pages.shipper_box as shipper_box_module
 from app.audit import verify_with_records
 from app.demo.journey import write_logger_csv
 from app.journey import find_case
@@ -167,6 +168,7 @@ class Journey:
             return dialog.result()
 
         self.monkeypatch.setattr(case_work_module, "choose_printer_and_print", printed)
+        self.monkeypatch.setattr(shipper_box_module, "choose_printer_and_print", printed)
         self.monkeypatch.setattr(SignatureDialog, "exec", sign)
         self.monkeypatch.setattr(StatementDialog, "exec", state)
         self.monkeypatch.setattr(SecondPersonDialog, "exec", second_person)
@@ -337,6 +339,24 @@ def ship(journey: Journey, page: Any, box: Any, dins: list[str], prefix: str, st
     assert "Data logger" in journey.ok(page)
     journey.qtbot.keyClicks(box.courier_name, "Sam Driver")
     journey.qtbot.keyClicks(box.courier_company, "Cryo Couriers Ltd")
+    if step == "to_clinic":  # the outbound shipper leaves only with its label (C660)
+        journey.click(box.hand_over_button)
+        journey.settle()
+        assert "Print the shipper label" in page.error_message.text()
+        journey.click(box.label_button)
+        journey.settle()
+        assert f"Shipper label SSCC {shipment.sscc} printed" in journey.ok(page)
+        assert "label printed" in box.sscc_label.text()
+        assert box.label_button.text() == "Reprint shipper label…"
+        manifest = journey.out / f"manifest-{shipment.sscc}.pdf"
+        journey.monkeypatch.setattr(
+            QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(manifest), "")
+        )
+        journey.click(box.manifest.button)
+        journey.qtbot.waitUntil(lambda: box.manifest.last_saved is not None, timeout=WAIT_MS)
+        assert manifest.is_file()
+        assert "Manifest saved to" in journey.ok(page)
+        journey.shoot("ship_label_printed", sizes=((1280, 800), (1920, 1080)))
     journey.shoot(f"ship_{step}")
     journey.click(box.hand_over_button)
     journey.settle()

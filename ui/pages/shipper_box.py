@@ -8,17 +8,31 @@ decide what may be packed; a scan they refuse raises the page's alarm.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from app.casefile import ShipmentDirection
 from app.journey import ShipmentView, UnitView, attach_logger, create_shipment, hand_over, pack_unit
+from app.labelling import print_shipper_label
+from app.reports import SavedFile, save_manifest
+from ui.dialogs import ReportSaver, choose_printer_and_print
 from ui.pages.case_work import CaseWorkPage
-from ui.tasks import WriteOp
+from ui.tasks import Failure, WriteOp
 from ui.widgets import din_text, local_time
 
 
@@ -58,6 +72,22 @@ class ShipperBox(QGroupBox):
         )
         self.logger_scan.scanned.connect(self.attach)
         layout.addRow("Data logger", self.logger_scan)
+        self.label_button = QPushButton("Print shipper label…")
+        self.label_button.setObjectName("printShipperLabel")
+        self.label_button.setToolTip(
+            "The 100 × 150 mm shipper label with the SSCC: printed and on the shipper before "
+            "the hand-over"
+        )
+        self.label_button.clicked.connect(self.print_label)
+        layout.addRow("Shipper label", self.label_button)
+        self.manifest = ReportSaver(
+            page.runner,
+            "Print manifest…",
+            object_name="shippingManifest",
+            dialog_title="Save the shipping manifest as",
+        )
+        self.manifest.saved.connect(self._manifest_saved)
+        layout.addRow("Manifest", self.manifest)
         self.courier_name = QLineEdit()
         self.courier_name.setObjectName("courierName")
         layout.addRow("Courier name", self.courier_name)
@@ -114,7 +144,8 @@ class ShipperBox(QGroupBox):
             self.packed_label.clear()
             return
         logger = f"logger {shipment.logger_giai}" if shipment.logger_giai else "no logger yet"
-        self.sscc_label.setText(f"Shipper SSCC {shipment.sscc} · {logger}")
+        label = "label printed" if shipment.labelled else "no shipper label yet"
+        self.sscc_label.setText(f"Shipper SSCC {shipment.sscc} · {logger} · {label}")
         packed = [u for u in self.units if u.id in shipment.packed_units]
         waiting_units = [u for u in self.units if u.id not in shipment.packed_units]
         lines = [f"✔ Packed: DIN {din_text(u.din)}" for u in packed]
@@ -131,8 +162,22 @@ class ShipperBox(QGroupBox):
             self.courier_name,
             self.courier_company,
             self.hand_over_button,
+            self.label_button,
         ):
             widget.setEnabled(open_shipment)
+        shipment = self.current() if open_shipment else None
+        self.label_button.setText(
+            "Reprint shipper label…" if shipment and shipment.labelled else "Print shipper label…"
+        )
+        if shipment is None:
+            self.manifest.offer(None)
+        else:
+            database, actor, shipment_id = self.page.database, self.page.actor, shipment.id
+
+            def write(path: Path) -> SavedFile:
+                return save_manifest(database, actor, shipment_id, path)
+
+            self.manifest.offer(write, f"manifest-{shipment.sscc}.pdf")
 
     def _changed(self, shipment: ShipmentView) -> None:
         if shipment.case_id is not None:
@@ -201,6 +246,56 @@ class ShipperBox(QGroupBox):
         ).busy(page.set_busy).success(attached).failure(page.refusal(self.logger_scan.clear)).run(
             page.runner
         )
+
+    def _manifest_saved(self, saved: SavedFile) -> None:
+        """Say where the manifest went on the page's message line (the panel is narrow)."""
+        self.manifest.message.hide()
+        self.page._say(
+            True,
+            f"✔ Manifest saved to {saved.path}: print it for the courier to sign "
+            "(recorded in the audit trail).",
+        )
+
+    def print_label(self) -> None:
+        """Record the shipper label (a reprint asks why), then print it in the print dialog."""
+        page, shipment = self.page, self.current()
+        if shipment is None:
+            return
+        reason = None
+        if shipment.labelled:
+            reason, ok = QInputDialog.getText(
+                self,
+                "Reprint shipper label",
+                "Why is the shipper label reprinted? (The earlier label is voided.)",
+            )
+            if not ok or not reason.strip():
+                return
+
+        def printed(label: Any) -> None:
+            self._changed(dataclasses.replace(shipment, labelled=True))
+            try:
+                sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
+            except Exception as error:  # a printer fault is shown, the record stays
+                page.refused(Failure.of(error, "The shipper label was not printed"))
+                return
+            if sent:
+                page._say(True, f"✔ Shipper label SSCC {shipment.sscc} printed: put it on.")
+            else:
+                page._say(
+                    False,
+                    "⚠ Printing was cancelled, but the shipper label is on record as printed. "
+                    "Reprint it with a reason (the unused label is voided).",
+                )
+            page.focus_next_scan()
+
+        page._quiet()
+        WriteOp(
+            partial(
+                print_shipper_label, page.database, page.actor, shipment.id, reprint_reason=reason
+            ),
+            doing="The shipper label was not printed",
+            changes={"label", "shipment"},
+        ).busy(page.set_busy).success(printed).failure(page.refused).run(page.runner)
 
     def hand_over(self) -> None:
         """Hand the shipper to the courier: custody passes, the case is shipped."""
