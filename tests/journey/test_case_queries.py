@@ -439,7 +439,6 @@ def test_overdue_shipment_alert(demo: Any, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- 100 000 cases
 
 BULK = 100_000
-TARGET_MS = 200.0
 
 
 def _bulk_cases(database: Database, count: int) -> None:
@@ -525,8 +524,8 @@ def _timings(db: Database, otto: Actor, cora: Actor, target: str) -> dict[str, f
 FLOOR = "bare SELECT ... LIMIT 200 (floor)"
 FIRST_PAGES = ("first page, operator", "first page, coordinator (names)")
 COI_SEARCHES = ("COI search (fragment), operator", "COI search (typed, spaced), operator")
-"""Held to TARGET_MS with the first pages (the schema has the (site, enrolled_at, id) indexes
-since migration 0002); the rest is reported."""
+"""The first pages and the COI searches (the schema has the (site, enrolled_at, id) indexes
+since migration 0002), reported beside the floor like the rest."""
 
 
 def _report(timings: dict[str, float]) -> str:
@@ -557,6 +556,5 @@ def test_first_page_and_coi_search_with_100000_cases(demo: Any) -> None:
 
     timings = _timings(db, otto, cora, target)
     print(f"\n{db.backend}: {BULK} cases inserted in {inserted:.1f} s\n{_report(timings)}")
-    held = {name: timings[name] for name in FIRST_PAGES + COI_SEARCHES}
-    slow = {name: ms for name, ms in held.items() if ms >= TARGET_MS}
-    assert not slow, f"over {TARGET_MS} ms on {db.backend}: {slow}"
+    # Reported, not asserted (issue 15: benchmarks report ratios; tests/perf/run.py judges them).
+    assert all(timings[name] > 0 for name in FIRST_PAGES + COI_SEARCHES)
