@@ -300,6 +300,28 @@ def _verdict(
     )
 
 
+def _mismatch(
+    uow: UnitOfWork,
+    raw: str,
+    scanned: ScannedIdentity,
+    expected: Expectation,
+    reasons: tuple[str, ...],
+) -> ScanMismatch:
+    """The operation's own work undone, the refusal recorded in its own unit of work (with its
+    deviation), and the `ScanMismatch` that names it."""
+    uow.session.rollback()
+    refusal = _record_refusal(
+        uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons
+    )
+    return ScanMismatch(
+        " ".join(refusal.reasons),
+        reasons=refusal.reasons,
+        scan_id=refusal.scan_id,
+        deviation_number=refusal.deviation_number,
+        unreadable=not scanned.valid,  # a code that did not parse: scan it again
+    )
+
+
 def _record_refusal(
     database: Database,
     actor: Actor,
@@ -381,17 +403,7 @@ def check_scan(
         uow.session, scanned, expected, two_d_needed=two_d_needed, entity=True
     )
     if reasons:
-        uow.session.rollback()
-        refusal = _record_refusal(
-            uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons
-        )
-        raise ScanMismatch(
-            " ".join(refusal.reasons),
-            reasons=refusal.reasons,
-            scan_id=refusal.scan_id,
-            deviation_number=refusal.deviation_number,
-            unreadable=not scanned.valid,  # a code that did not parse: scan it again
-        )
+        raise _mismatch(uow, raw, scanned, expected, reasons)
     case_id = _matched_case_id(uow.session, unit, expected)
     stored = captured(uow.session, uow.actor, raw).stored
     scan = _scan_row(
@@ -464,17 +476,7 @@ def check_label_print_scan(
         raise refuse_scan(uow, raw, expected, problem)
     reasons, unit_id = _print_reasons(uow.session, scanned, expected, template)
     if reasons:
-        uow.session.rollback()
-        refusal = _record_refusal(
-            uow.database, uow.actor, raw, scanned, expected=expected, reasons=reasons
-        )
-        raise ScanMismatch(
-            " ".join(refusal.reasons),
-            reasons=refusal.reasons,
-            scan_id=refusal.scan_id,
-            deviation_number=refusal.deviation_number,
-            unreadable=not scanned.valid,
-        )
+        raise _mismatch(uow, raw, scanned, expected, reasons)
     stored = captured(uow.session, uow.actor, raw).stored
     scan = _scan_row(
         uow.actor,

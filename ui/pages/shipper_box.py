@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.casefile import ShipmentDirection
+from app.core import Actor, Database
 from app.journey import ShipmentView, UnitView, attach_logger, create_shipment, hand_over, pack_unit
 from app.labelling import print_shipper_label
 from app.reports import SavedFile, save_manifest
 from ui.dialogs import ReportSaver, choose_printer_and_print
 from ui.pages.case_work import CaseWorkPage
 from ui.tasks import Failure, WriteOp
-from ui.widgets import din_text, local_time
+from ui.widgets import ScanField, din_text, local_time
 
 
 class ShipperBox(QGroupBox):
@@ -207,45 +208,48 @@ class ShipperBox(QGroupBox):
 
     def pack(self, *_scan: object) -> None:
         """Scan a bag into the shipper: it must be a bag of this case not yet packed."""
-        page, shipment, raw = self.page, self.current(), self.pack_scan.value
-        if shipment is None or not raw:
-            return
-
-        def packed(view: ShipmentView) -> None:
-            self.pack_scan.clear()
-            page._say(True, f"✔ Packed into SSCC {view.sscc}.")
-            self._changed(view)
-            page.focus_next_scan()
-
-        page._quiet()
-        WriteOp(
-            partial(pack_unit, page.database, page.actor, shipment.id, raw),
+        self._scan_in(
+            self.pack_scan,
+            pack_unit,
             doing="The bag was not packed",
-            changes={"shipment"},
-        ).busy(page.set_busy).success(packed).failure(page.refusal(self.pack_scan.clear)).run(
-            page.runner
+            said=lambda view: f"✔ Packed into SSCC {view.sscc}.",
         )
 
     def attach(self, *_scan: object) -> None:
         """Scan the data logger's GIAI into the shipper."""
-        page, shipment, raw = self.page, self.current(), self.logger_scan.value
+        self._scan_in(
+            self.logger_scan,
+            attach_logger,
+            doing="The data logger was not attached",
+            said=lambda view: f"✔ Data logger {view.logger_giai} is in shipper SSCC {view.sscc}.",
+        )
+
+    def _scan_in(
+        self,
+        field: ScanField,
+        service: Callable[[Database, Actor, uuid.UUID, str], ShipmentView],
+        *,
+        doing: str,
+        said: Callable[[ShipmentView], str],
+    ) -> None:
+        """Record the scan in ``field`` into the open shipper through ``service``; then the
+        page's next scan (a refusal raises the page's alarm and clears the field)."""
+        page, shipment, raw = self.page, self.current(), field.value
         if shipment is None or not raw:
             return
 
-        def attached(view: ShipmentView) -> None:
-            self.logger_scan.clear()
-            page._say(True, f"✔ Data logger {view.logger_giai} is in shipper SSCC {view.sscc}.")
+        def done(view: ShipmentView) -> None:
+            field.clear()
+            page._say(True, said(view))
             self._changed(view)
             page.focus_next_scan()
 
         page._quiet()
         WriteOp(
-            partial(attach_logger, page.database, page.actor, shipment.id, raw),
-            doing="The data logger was not attached",
+            partial(service, page.database, page.actor, shipment.id, raw),
+            doing=doing,
             changes={"shipment"},
-        ).busy(page.set_busy).success(attached).failure(page.refusal(self.logger_scan.clear)).run(
-            page.runner
-        )
+        ).busy(page.set_busy).success(done).failure(page.refusal(field.clear)).run(page.runner)
 
     def _manifest_saved(self, saved: SavedFile) -> None:
         """Say where the manifest went on the page's message line (the panel is narrow)."""
