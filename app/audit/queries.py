@@ -629,7 +629,7 @@ def iter_audit(
         select(*_COLUMNS).where(*where).order_by(AuditEvent.seq),
         execution_options={"stream_results": True, "yield_per": batch},
     )
-    return scope, _streamed(result.partitions(), people, shown)
+    return scope, _streamed(result.partitions(batch), people, shown)  # yield_per alone: rows of 1
 
 
 def _streamed(

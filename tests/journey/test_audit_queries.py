@@ -261,6 +261,29 @@ def test_admin_sees_every_event_with_patient_identity_hidden(trail: Trail) -> No
     )
 
 
+def test_an_export_streams_the_trail_in_batches_of_the_size_asked(
+    trail: Trail, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch's erased patients are read at once: a batch is the size asked, not one row
+    (SQLAlchemy's ``partitions()`` without a size ignores ``yield_per``)."""
+    batches: list[int] = []
+    prefetch = audit_queries._Shown.prefetch
+
+    def counted(shown: Any, texts: Any) -> None:
+        texts = list(texts)
+        batches.append(len(texts))
+        prefetch(shown, texts)
+
+    monkeypatch.setattr(audit_queries._Shown, "prefetch", counted)
+    admin = trail["admin"]  # signed in before the count: the sign-in is an event too
+    with trail.database.read_session() as session:
+        count = session.scalar(select(func.count()).select_from(AuditEvent))
+        _scope, entries = audit_queries.iter_audit(session, admin, AuditFilter(), batch=50)
+        assert len(list(entries)) == count
+    assert count is not None and count > 100
+    assert len(batches) == -(-count // 50)  # ceil: every batch but the last holds 50 events
+
+
 def test_entries_carry_names_and_values(trail: Trail) -> None:
     admin = trail["admin"]
     page = search_audit(
