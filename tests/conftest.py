@@ -353,7 +353,7 @@ def database_copy(
         url = f"sqlite:///{target}"
     else:
         server: PostgresServer = request.getfixturevalue("postgres_server")
-        created = server.create(template=source)
+        created = server.copy_of(source)  # a driven source no longer changes
         url = created.render_as_string(hide_password=False)
         name = created.database
     database = open_database(url)

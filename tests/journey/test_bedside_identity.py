@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.access.users import authenticate
 from app.admin.sites import set_wristband_rules
 from app.core.clinic_sealing import clinic_key, sealed_payload
+from app.core.database import open_database
 from app.core.errors import ScanMismatch
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import JourneyDriver
@@ -44,7 +45,7 @@ from labels.isbt128.compose import (
     print_serial_structure,
     product_code_structure,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import BACKENDS, PASSWORD, Demo, database_copy, demo_source
 from tests.journey.steps import thaw_final_bags
 
 HOSPITAL_NUMBER = "NBH200001"
@@ -125,11 +126,35 @@ def at_bedside(demo: Any, tmp_path: Path, hospital_number: str = HOSPITAL_NUMBER
     return Bedside(demo, case, bag, other)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def bedside_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str, Bedside]:
+    """The case driven to the bedside once per backend (the journey is most of each test's
+    time); each test gets a copy. The Bedside's ``demo`` is this template's, never used."""
+    out = tmp_path_factory.mktemp("bedside-identity")
+    source, url = demo_source(request, out)
+    demo = Demo(open_database(url))
+    try:
+        return request.param, source, at_bedside(demo, out)
+    finally:
+        demo.database.dispose()
+
+
+@pytest.fixture
+def bedside(
+    bedside_template: tuple[str, str, Bedside], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Bedside]:
+    """A copy of the template's case at the bedside, its bag thawed."""
+    backend, source, driven = bedside_template
+    with database_copy(request, backend, source, tmp_path) as database:
+        yield replace(driven, demo=Demo(database))
+
+
 # ---------------------------------------------------------------- the defects found
 
 
-def test_the_coi_alone_is_not_a_wristband(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_the_coi_alone_is_not_a_wristband(bedside: Bedside) -> None:
     refusal = bedside.refused(f"&/{bedside.case.coi}")
     assert refusal.reasons == (COI_ALONE,)
     assert "scan the patient's wristband (hospital number)" in refusal.message
@@ -140,8 +165,7 @@ def test_the_coi_alone_is_not_a_wristband(demo, tmp_path: Path) -> None:
     assert other[0] == COI_ALONE and other[1].startswith("WRONG PATIENT")
 
 
-def test_the_bag_qr_code_cannot_be_both_the_wristband_and_the_bag(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_the_bag_qr_code_cannot_be_both_the_wristband_and_the_bag(bedside: Bedside) -> None:
     qr = bedside.two_d_text()
     refusal = bedside.refused(qr, qr)
     assert refusal.reasons == (SAME_CODE_TWICE, PRODUCT_LABEL)
@@ -150,8 +174,7 @@ def test_the_bag_qr_code_cannot_be_both_the_wristband_and_the_bag(demo, tmp_path
     assert bedside.refused(qr).reasons == (PRODUCT_LABEL,)
 
 
-def test_the_same_scan_text_cannot_serve_as_wristband_and_bag(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_the_same_scan_text_cannot_serve_as_wristband_and_bag(bedside: Bedside) -> None:
     wristband = patient_id_structure(HOSPITAL_NUMBER)
     assert bedside.refused(wristband, wristband).reasons == (SAME_CODE_TWICE,)
     # The same text with a scanner's AIM prefix and line end on one of them: the same code.
@@ -160,8 +183,7 @@ def test_the_same_scan_text_cannot_serve_as_wristband_and_bag(demo, tmp_path: Pa
     assert bedside.refused(din, din).reasons == (SAME_CODE_TWICE, PRODUCT_LABEL)
 
 
-def test_codes_of_a_product_label_are_never_a_wristband(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_codes_of_a_product_label_are_never_a_wristband(bedside: Bedside) -> None:
     patient = patient_id_structure(HOSPITAL_NUMBER)
     carriers = {
         "the bag's DIN": f"={bedside.bag.din}00",
@@ -203,30 +225,26 @@ def _print_patient_code(demo: Any, bedside: Any, payload: Callable[[uuid.UUID, s
     return patient
 
 
-def test_a_code_a_label_printed_here_carries_is_not_a_wristband(demo, tmp_path: Path) -> None:
+def test_a_code_a_label_printed_here_carries_is_not_a_wristband(bedside: Bedside) -> None:
     """A template that printed the hospital number on its own: its code is still a label's."""
-    bedside = at_bedside(demo, tmp_path)
+    demo = bedside.demo
     patient = _print_patient_code(demo, bedside, lambda _id, text: text)
     assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
     # The same patient's wristband with another location code is not what the label carries.
     assert bedside.check(patient_id_structure(HOSPITAL_NUMBER, "01")).din == bedside.bag.din
 
 
-def test_a_code_a_sealed_label_printed_here_carries_is_not_a_wristband(
-    demo: Any, tmp_path: Path
-) -> None:
+def test_a_code_a_sealed_label_printed_here_carries_is_not_a_wristband(bedside: Bedside) -> None:
     """The same, with the label's payload sealed (it names the patient): found by its hash."""
-    bedside = at_bedside(demo, tmp_path)
+    demo = bedside.demo
     key = clinic_key()
     assert key is not None
     patient = _print_patient_code(demo, bedside, partial(sealed_payload, key))
     assert bedside.refused(patient).reasons == (PRODUCT_LABEL,)
 
 
-def test_another_patients_wristband_is_refused_without_echoing_the_number(
-    demo, tmp_path: Path
-) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_another_patients_wristband_is_refused_without_echoing_the_number(bedside: Bedside) -> None:
+    demo = bedside.demo
     refusal = bedside.refused(patient_id_structure(OTHER_NUMBER))
     (reason,) = refusal.reasons
     assert reason.startswith("WRONG PATIENT: this is a wristband of another patient")
@@ -236,8 +254,8 @@ def test_another_patients_wristband_is_refused_without_echoing_the_number(
         assert deviation is not None and OTHER_NUMBER not in deviation.description
 
 
-def test_this_patients_isbt_128_wristband_passes(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_this_patients_isbt_128_wristband_passes(bedside: Bedside) -> None:
+    demo = bedside.demo
     check = bedside.check(f"]C0{patient_id_structure(HOSPITAL_NUMBER)}\r")
     assert check.din == bedside.bag.din and check.unit_id == bedside.bag.id
     with demo.database.read_session() as session:
@@ -261,8 +279,7 @@ def test_a_gs1_gsrn_wristband_passes_when_it_is_the_hospital_number(demo, tmp_pa
     assert check.din == bedside.bag.din
 
 
-def test_the_site_mrn_pattern_reads_the_hospital_number(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_the_site_mrn_pattern_reads_the_hospital_number(bedside: Bedside) -> None:
     # No pattern set: a plain MRN bar code is not read as a patient identifier.
     unset = bedside.refused(f"MRN{HOSPITAL_NUMBER}")
     assert NO_PATIENT_IDENTIFIER in unset.reasons[0]
@@ -275,8 +292,7 @@ def test_the_site_mrn_pattern_reads_the_hospital_number(demo, tmp_path: Path) ->
     assert bedside.check(f"MRN{HOSPITAL_NUMBER}").din == bedside.bag.din
 
 
-def test_a_clinic_may_require_the_coi_on_the_wristband_in_addition(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_a_clinic_may_require_the_coi_on_the_wristband_in_addition(bedside: Bedside) -> None:
     bedside.clinic_rules(carries_coi=True)
     patient = patient_id_structure(HOSPITAL_NUMBER)
     coi = f"&/{bedside.case.coi}"
@@ -302,8 +318,8 @@ BAD_WRISTBANDS = {
 }
 
 
-def test_bad_input_at_the_wristband_is_a_clear_recorded_refusal(demo, tmp_path: Path) -> None:
-    bedside = at_bedside(demo, tmp_path)
+def test_bad_input_at_the_wristband_is_a_clear_recorded_refusal(bedside: Bedside) -> None:
+    demo = bedside.demo
     for what, text in BAD_WRISTBANDS.items():
         refusal = bedside.refused(text)
         assert "scan the patient's wristband (hospital number)" in refusal.message, what

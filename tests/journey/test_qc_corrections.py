@@ -5,6 +5,8 @@ and a correction behind the app that would hide the earlier value."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy import select
 
 from app.casefile.screens import release_screen
 from app.casefile.work_queue import WorkKind, work_queue
+from app.core.database import open_database
 from app.core.errors import NotPermitted, ValidationFailed
 from app.demo.journey import JourneyDriver
 from app.journey import record_late_result
@@ -27,6 +30,7 @@ from app.journey.release import release_checklist
 from app.journey.views import CaseView
 from db.enums import CaseStage, QcOutcome
 from db.models import AuditEvent, QcResult
+from tests.conftest import BACKENDS, Demo, database_copy, demo_source
 from tests.journey.steps import DEMO_PASSWORD
 from tests.support.readers import reader
 
@@ -35,6 +39,39 @@ def batch_at_qc(demo: Any, tmp_path: Path) -> CaseView:
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("H0001", "Okafor", "Ada", date(1971, 3, 14))
     return driver.run_to(case, CaseStage.QC_PENDING_RELEASE)
+
+
+@dataclass(frozen=True)
+class QcBatch:
+    """A copy of the template's batch waiting for QC, on one backend."""
+
+    demo: Demo
+    case: CaseView
+    out: Path
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def qc_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str, CaseView]:
+    """The batch driven to QC once per backend (the journey was most of each test's time)."""
+    out = tmp_path_factory.mktemp("qc-corrections")
+    source, url = demo_source(request, out)
+    demo = Demo(open_database(url))
+    try:
+        return request.param, source, batch_at_qc(demo, out)
+    finally:
+        demo.database.dispose()
+
+
+@pytest.fixture
+def qc_batch(
+    qc_template: tuple[str, str, CaseView], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[QcBatch]:
+    """A copy of the template, its batch waiting for QC results."""
+    backend, source, case = qc_template
+    with database_copy(request, backend, source, tmp_path) as database:
+        yield QcBatch(Demo(database), case, tmp_path)
 
 
 def latest(demo: Any, case: CaseView, test: str) -> Any:
@@ -49,8 +86,9 @@ def qc_item(demo: Any, case: CaseView) -> tuple[bool, tuple[str, ...]]:
     return item.satisfied, item.evidence
 
 
-def test_a_result_is_not_overwritten_by_typing_again(demo: Any, tmp_path: Path) -> None:
-    case = batch_at_qc(demo, tmp_path)
+def test_a_result_is_not_overwritten_by_typing_again(qc_batch: QcBatch) -> None:
+    demo = qc_batch.demo
+    case = qc_batch.case
     db, quinn = demo.database, demo["quinn.qc"]
     first = enter_qc_result(db, quinn, case.id, "mycoplasma", "detected")
     assert first.outcome is QcOutcome.FAIL
@@ -62,8 +100,9 @@ def test_a_result_is_not_overwritten_by_typing_again(demo: Any, tmp_path: Path) 
         enter_qc_result(db, quinn, case.id, "mycoplasma", "detectedNot detected")
 
 
-def test_a_correction_needs_a_reason_and_a_qc_analyst(demo: Any, tmp_path: Path) -> None:
-    case = batch_at_qc(demo, tmp_path)
+def test_a_correction_needs_a_reason_and_a_qc_analyst(qc_batch: QcBatch) -> None:
+    demo = qc_batch.demo
+    case = qc_batch.case
     db, quinn = demo.database, demo["quinn.qc"]
     enter_qc_result(db, quinn, case.id, "mycoplasma", "detected")
     with pytest.raises(ValidationFailed, match="reason"):
@@ -77,10 +116,9 @@ def test_a_correction_needs_a_reason_and_a_qc_analyst(demo: Any, tmp_path: Path)
     assert latest(demo, case, "mycoplasma").outcome is QcOutcome.FAIL
 
 
-def test_the_earlier_value_stays_visible_and_the_reason_is_audited(
-    demo: Any, tmp_path: Path
-) -> None:
-    case = batch_at_qc(demo, tmp_path)
+def test_the_earlier_value_stays_visible_and_the_reason_is_audited(qc_batch: QcBatch) -> None:
+    demo = qc_batch.demo
+    case = qc_batch.case
     db, quinn = demo.database, demo["quinn.qc"]
     enter_qc_result(db, quinn, case.id, "mycoplasma", "detected")
     fixed = correct_qc_result(
@@ -106,8 +144,9 @@ def test_the_earlier_value_stays_visible_and_the_reason_is_audited(
     )
 
 
-def test_a_reviewed_result_needs_a_new_review_once_corrected(demo: Any, tmp_path: Path) -> None:
-    case = batch_at_qc(demo, tmp_path)
+def test_a_reviewed_result_needs_a_new_review_once_corrected(qc_batch: QcBatch) -> None:
+    demo = qc_batch.demo
+    case = qc_batch.case
     db, quinn, asha = demo.database, demo["quinn.qc"], demo["asha.qa"]
     for test, value in {
         "sterility": "no growth",
@@ -137,8 +176,9 @@ def test_a_reviewed_result_needs_a_new_review_once_corrected(demo: Any, tmp_path
     assert WorkKind.REVIEW_QC_RESULTS not in queue
 
 
-def test_a_pending_result_is_completed_without_a_reason(demo: Any, tmp_path: Path) -> None:
-    case = batch_at_qc(demo, tmp_path)
+def test_a_pending_result_is_completed_without_a_reason(qc_batch: QcBatch) -> None:
+    demo = qc_batch.demo
+    case = qc_batch.case
     db, quinn = demo.database, demo["quinn.qc"]
     assert enter_qc_result(db, quinn, case.id, "sterility", "pending").outcome is (
         QcOutcome.PENDING
@@ -151,10 +191,11 @@ def test_a_pending_result_is_completed_without_a_reason(demo: Any, tmp_path: Pat
 
 
 @pytest.mark.parametrize("typed", ["1.2e8", "1.2 × 10⁸", "1.2x10^8", "1,2e8", "1.2"])
-def test_the_dose_is_read_as_a_lab_writes_it(demo: Any, tmp_path: Path, typed: str) -> None:
+def test_the_dose_is_read_as_a_lab_writes_it(qc_batch: QcBatch, typed: str) -> None:
+    demo = qc_batch.demo
     if typed != "1.2e8" and demo.database.url.startswith("postgresql"):
         pytest.skip("the parse is pure: one form on PostgreSQL proves the stored value")
-    case = batch_at_qc(demo, tmp_path)
+    case = qc_batch.case
     view = enter_qc_result(demo.database, demo["quinn.qc"], case.id, "dose", typed)
     assert (view.value, view.outcome, view.unit) == (
         "1.2",
@@ -167,13 +208,14 @@ def test_the_dose_is_read_as_a_lab_writes_it(demo: Any, tmp_path: Path, typed: s
 
 
 def test_the_release_screen_shows_the_batch_asked_for_even_once_it_moved_on(
-    demo: Any, tmp_path: Path
+    qc_batch: QcBatch,
 ) -> None:
-    driver = JourneyDriver(demo.database, tmp_path)
+    demo = qc_batch.demo
+    driver = JourneyDriver(demo.database, qc_batch.out)
     shipped = driver.run_to(
         driver.enrol("H0002", "Okafor", "Ada", date(1971, 3, 14)), CaseStage.SHIPPED_TO_CLINIC
     )
-    waiting = batch_at_qc(demo, tmp_path)
+    waiting = qc_batch.case
     # Released with sterility pending under an exception: listed until its final result is
     # recorded from this screen (issue 14), then off the list but still shown when asked for.
     listed = release_screen(demo.database, demo["petra.qp"]).batches
