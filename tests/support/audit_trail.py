@@ -112,7 +112,7 @@ def trail(
         database.dispose()
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create(template=trail_template.source)
+    url = server.copy_of(trail_template.source)  # the driven trail no longer changes
     database = open_database(url.render_as_string(hide_password=False))
     yield Trail(database, trail_template.case_a, trail_template.case_b)
     database.dispose()

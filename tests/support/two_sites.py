@@ -128,7 +128,7 @@ def _copy(request: pytest.FixtureRequest, backend: str, target: Path) -> tuple[s
         shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), target)
         return f"sqlite:///{target}", None
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create(template=request.getfixturevalue("demo_postgres_template"))
+    url = server.copy_of(request.getfixturevalue("demo_postgres_template"))
     return url.render_as_string(hide_password=False), url.database
 
 
