@@ -11,6 +11,7 @@ confirmation, and starting material received 48 h + 1 s after collection was acc
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core import CLOCK, Clock, NotPermitted, StageNotAllowed, ValidationFailed, ViabilityExpired
+from app.core.database import open_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
 from app.journey import (
     StepRecord,
@@ -31,6 +33,7 @@ from app.journey import (
     start_manufacture,
 )
 from app.journey.records import units_of_case
+from app.journey.views import CaseView
 from app.quality import deviations_of_case
 from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind
 from db.models import (
@@ -42,6 +45,7 @@ from db.models import (
     Unit,
 )
 from labels.isbt128.compose import patient_id_structure
+from tests.conftest import BACKENDS, Demo, database_copy, demo_source
 from tests.support.readers import reader
 
 SECOND = timedelta(seconds=1)
@@ -116,13 +120,49 @@ def _at_clinic(demo: Any, tmp_path: Path) -> tuple[JourneyDriver, Any, list[Unit
     return driver, case, _units(demo, case.id, UnitKind.FINAL_PRODUCT_BAG)
 
 
+@dataclass(frozen=True)
+class AtClinic:
+    """A copy of the template: the case received at the clinic, its final bags still frozen."""
+
+    demo: Demo
+    case: CaseView
+    bags: list[Unit]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def clinic_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str, CaseView, list[Unit]]:
+    """The case driven to the clinic once per backend (the journey was most of each test's
+    time); each test gets a copy."""
+    out = tmp_path_factory.mktemp("viability-clock")
+    source, url = demo_source(request, out)
+    demo = Demo(open_database(url))
+    try:
+        _, case, bags = _at_clinic(demo, out)
+        return request.param, source, case, bags
+    finally:
+        demo.database.dispose()
+
+
+@pytest.fixture
+def clinic(
+    clinic_template: tuple[str, str, CaseView, list[Unit]],
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> Iterator[AtClinic]:
+    backend, source, case, bags = clinic_template
+    with database_copy(request, backend, source, tmp_path) as database:
+        yield AtClinic(Demo(database), case, bags)
+
+
 # ---------------------------------------------------------------- expiry
 
 
 def test_an_expired_bag_is_refused_at_the_bedside_one_second_after_its_expiry(
-    demo: Any, tmp_path: Path, clock: Clock
+    clinic: AtClinic, clock: Clock
 ) -> None:
-    _, case, (bag, *_) = _at_clinic(demo, tmp_path)
+    demo, case, (bag, *_) = clinic.demo, clinic.case, clinic.bags
     assert bag.expires_at is not None
     clock.set(bag.expires_at - timedelta(minutes=30))
     record_thaw(demo.database, demo["ivy.infusion"], bag.id, clock.now())
@@ -143,9 +183,9 @@ def test_an_expired_bag_is_refused_at_the_bedside_one_second_after_its_expiry(
 
 
 def test_an_infusion_that_started_after_the_bag_expired_is_not_recorded(
-    demo: Any, tmp_path: Path, clock: Clock
+    clinic: AtClinic, clock: Clock
 ) -> None:
-    _, case, (bag, *_) = _at_clinic(demo, tmp_path)
+    demo, case, (bag, *_) = clinic.demo, clinic.case, clinic.bags
     assert bag.expires_at is not None
     clock.set(bag.expires_at - timedelta(minutes=30))
     record_thaw(demo.database, demo["ivy.infusion"], bag.id, clock.now())
@@ -177,9 +217,9 @@ def test_an_infusion_that_started_after_the_bag_expired_is_not_recorded(
 
 
 def test_a_bag_past_its_post_thaw_limit_is_refused_at_the_bedside_and_at_infusion(
-    demo: Any, tmp_path: Path, clock: Clock
+    clinic: AtClinic, clock: Clock
 ) -> None:
-    _, case, (bag, *_) = _at_clinic(demo, tmp_path)
+    demo, case, (bag, *_) = clinic.demo, clinic.case, clinic.bags
     thawed = clock.now()
     clock.set(thawed)
     record_thaw(demo.database, demo["ivy.infusion"], bag.id, thawed)
@@ -215,18 +255,16 @@ def test_a_bag_past_its_post_thaw_limit_is_refused_at_the_bedside_and_at_infusio
     )
 
 
-def test_the_bedside_refuses_a_frozen_bag_without_a_recorded_thaw(
-    demo: Any, tmp_path: Path
-) -> None:
-    _, case, (bag, *_) = _at_clinic(demo, tmp_path)
+def test_the_bedside_refuses_a_frozen_bag_without_a_recorded_thaw(clinic: AtClinic) -> None:
+    demo, case, (bag, *_) = clinic.demo, clinic.case, clinic.bags
     with pytest.raises(StageNotAllowed, match="no recorded thaw start"):
         _bedside(demo, case, bag)
 
 
 def test_a_thaw_is_recorded_once_never_in_the_future_and_only_by_the_infusion_nurse(
-    demo: Any, tmp_path: Path, clock: Clock
+    clinic: AtClinic, clock: Clock
 ) -> None:
-    _, _, (bag, *_) = _at_clinic(demo, tmp_path)
+    demo, bag = clinic.demo, clinic.bags[0]
     clock.set(clock.now())
     with pytest.raises(ValidationFailed, match="in the future"):
         record_thaw(demo.database, demo["ivy.infusion"], bag.id, clock.now() + timedelta(minutes=6))
@@ -247,10 +285,8 @@ def test_a_thaw_is_recorded_once_never_in_the_future_and_only_by_the_infusion_nu
     assert [(t.unit_id, t.occurred_at) for t in thaws] == [(bag.id, view.started_at)]
 
 
-def test_an_infusion_cannot_start_before_the_recorded_thaw(
-    demo: Any, tmp_path: Path, clock: Clock
-) -> None:
-    _, case, (bag, *_) = _at_clinic(demo, tmp_path)
+def test_an_infusion_cannot_start_before_the_recorded_thaw(clinic: AtClinic, clock: Clock) -> None:
+    demo, case, (bag, *_) = clinic.demo, clinic.case, clinic.bags
     clock.set(clock.now() + timedelta(minutes=30))
     record_thaw(demo.database, demo["ivy.infusion"], bag.id, clock.now())
     check = _bedside(demo, case, bag)
