@@ -5,12 +5,14 @@ Written where `scripts/check_safety_controls.py` found a control that no test de
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
+from app.core.database import open_database
 from app.core.errors import CoiError
 from app.demo.journey import DEMO_PASSWORD, STEP_PARAMETERS, JourneyDriver
 from app.journey import infusion, manufacturing
@@ -19,18 +21,36 @@ from app.journey.views import CaseView
 from db.enums import CaseStage, SideState, UnitKind, UnitStatus
 from db.models import Unit
 from db.types import utc_now
-from tests.conftest import Demo
+from tests.conftest import BACKENDS, Demo, database_copy, demo_source
 from tests.journey.steps import thaw_final_bags
 from tests.support.readers import reader
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def bedside_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str, CaseView]:
+    """The case driven to the bedside (its bags thawed) once per backend; tests get a copy."""
+    out = tmp_path_factory.mktemp("hazard-controls")
+    source, url = demo_source(request, out)
+    database = open_database(url)
+    try:
+        driver = JourneyDriver(database, out, station="bedside")
+        case = driver.enrol("BS1", "Bedside", "Pat", date(1961, 2, 3))
+        case = driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+        thaw_final_bags(driver, case)
+        return request.param, source, case
+    finally:
+        database.dispose()
+
+
 @pytest.fixture
-def at_the_bedside(demo: Demo, tmp_path: Path) -> tuple[JourneyDriver, CaseView]:
-    driver = JourneyDriver(demo.database, tmp_path, station="bedside")
-    case = driver.enrol("BS1", "Bedside", "Pat", date(1961, 2, 3))
-    case = driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
-    thaw_final_bags(driver, case)
-    return driver, case
+def at_the_bedside(
+    bedside_template: tuple[str, str, CaseView], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[JourneyDriver, CaseView]]:
+    backend, source, case = bedside_template
+    with database_copy(request, backend, source, tmp_path) as database:
+        yield JourneyDriver(database, tmp_path, station="bedside"), case
 
 
 def _unit(driver: JourneyDriver, case: CaseView, kind: UnitKind) -> Unit:
