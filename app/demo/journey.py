@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -445,11 +446,15 @@ class JourneyDriver:
         wrong_scan: str | None = None,
         excursion: bool = False,
         leave_for_qa: bool = False,
+        on_stage: Callable[[CaseStage], None] | None = None,
     ) -> CaseView:
         """Drive ``case`` from enrolment up to ``stage`` (inclusive).
 
         With ``leave_for_qa`` a receipt at the manufacturer is left for QA to disposition.
+        ``on_stage`` is called with each stage the case reached on the way (the tests copy the
+        database there, to start from any stage without driving the journey again).
         """
+        reached = on_stage or (lambda _stage: None)
         target = stage_index(stage)
 
         def wants(next_stage: CaseStage) -> bool:
@@ -457,6 +462,7 @@ class JourneyDriver:
 
         if wants(CaseStage.COLLECTED):
             bag = self.collect(case)
+            reached(CaseStage.COLLECTED)
         if wants(CaseStage.SHIPPED_TO_MANUFACTURER):
             inbound = self.ship(
                 case,
@@ -465,6 +471,7 @@ class JourneyDriver:
                 sender="alex.apheresis",
                 wrong_scan=wrong_scan,
             )
+            reached(CaseStage.SHIPPED_TO_MANUFACTURER)
         if wants(CaseStage.RECEIVED_AT_MANUFACTURER):
             logger = self.logger_file(f"logger-{inbound.sscc}.csv", 5.0, excursion=excursion)
             inbound = self.receive(
@@ -477,14 +484,18 @@ class JourneyDriver:
             )
             if not leave_for_qa:
                 self.qa_accepts(case, inbound)
+            reached(CaseStage.RECEIVED_AT_MANUFACTURER)
         if wants(CaseStage.IN_MANUFACTURE):
             finals = self.manufacture(case) if wants(CaseStage.QC_PENDING_RELEASE) else []
             if not wants(CaseStage.QC_PENDING_RELEASE):
                 start_manufacture(self.database, self.who("otto.operator"), case.id)
+            reached(CaseStage.QC_PENDING_RELEASE if finals else CaseStage.IN_MANUFACTURE)
         if wants(CaseStage.RELEASED):
             self.qc_and_release(case)
+            reached(CaseStage.RELEASED)
         if wants(CaseStage.SHIPPED_TO_CLINIC):
             outbound = self.ship(case, finals, ShipmentDirection.TO_CLINIC, sender="otto.operator")
+            reached(CaseStage.SHIPPED_TO_CLINIC)
         if wants(CaseStage.RECEIVED_AT_CLINIC):
             logger = self.logger_file(f"logger-{outbound.sscc}.csv", -185.0, excursion=False)
             self.receive(
@@ -495,6 +506,8 @@ class JourneyDriver:
                 verifier="cora.coordinator",
                 logger=logger,
             )
+            reached(CaseStage.RECEIVED_AT_CLINIC)
         if wants(CaseStage.INFUSED):
             self.infuse(case, finals[0])
+            reached(CaseStage.INFUSED)
         return find_case(self.database, self.who("cora.coordinator"), case.id)

@@ -22,6 +22,7 @@ from app.journey import bedside_check
 from app.journey.collection import CollectedBag, register_collection
 from app.journey.manufacturing import StepRecord, perform_step, start_manufacture
 from app.journey.shipping import attach_logger, create_shipment, pack_unit, receive_unit
+from app.journey.views import CaseView
 from app.labelling.records import confirm_label, issue_label
 from app.scanning import Expectation, verify_scan
 from db.enums import CaseStage, ShipmentDirection
@@ -51,13 +52,12 @@ def _shipment(driver: JourneyDriver, case_id: uuid.UUID, direction: ShipmentDire
     return found
 
 
-def _enrolled(driver: JourneyDriver, stage: CaseStage | None = None) -> Any:
-    case = driver.enrol("H1", "Roe", "Richard", date(1965, 7, 2))
-    return case if stage is None else driver.run_to(case, stage)
+def enrolled(driver: JourneyDriver) -> CaseView:
+    """The case every scan point uses, just enrolled."""
+    return driver.enrol("H1", "Roe", "Richard", date(1965, 7, 2))
 
 
-def _scan_station(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver)
+def _scan_station(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     expected = Expectation(purpose="scan station", description="the case", coi=case.coi)
     operator = driver.who("otto.operator")
     return ScanPoint(
@@ -68,8 +68,7 @@ def _scan_station(driver: JourneyDriver) -> ScanPoint:
     )
 
 
-def _pre_labelled_din(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver)
+def _pre_labelled_din(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     nurse = driver.who("alex.apheresis")
     end = utc_now() - timedelta(hours=1)
 
@@ -80,8 +79,7 @@ def _pre_labelled_din(driver: JourneyDriver) -> ScanPoint:
     return ScanPoint("pre-labelled DIN", case.id, scan, "pre-labelled DIN")
 
 
-def _label_scan_back(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver)
+def _label_scan_back(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     nurse = driver.who("alex.apheresis")
     end = utc_now() - timedelta(hours=1)
     bag = register_collection(
@@ -100,8 +98,7 @@ def _label_scan_back(driver: JourneyDriver) -> ScanPoint:
     )
 
 
-def _pack(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver, CaseStage.COLLECTED)
+def _pack(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     nurse = driver.who("alex.apheresis")
     shipment = create_shipment(driver.database, nurse, case.id, ShipmentDirection.TO_MANUFACTURER)
     return ScanPoint(
@@ -109,8 +106,7 @@ def _pack(driver: JourneyDriver) -> ScanPoint:
     )
 
 
-def _logger(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver, CaseStage.COLLECTED)
+def _logger(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     nurse = driver.who("alex.apheresis")
     shipment = create_shipment(driver.database, nurse, case.id, ShipmentDirection.TO_MANUFACTURER)
     return ScanPoint(
@@ -121,8 +117,7 @@ def _logger(driver: JourneyDriver) -> ScanPoint:
     )
 
 
-def _receipt(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver, CaseStage.SHIPPED_TO_MANUFACTURER)
+def _receipt(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     shipment = _shipment(driver, case.id, ShipmentDirection.TO_MANUFACTURER)
     operator = driver.who("otto.operator")
     return ScanPoint(
@@ -133,8 +128,7 @@ def _receipt(driver: JourneyDriver) -> ScanPoint:
     )
 
 
-def _clinic_receipt(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver, CaseStage.SHIPPED_TO_CLINIC)
+def _clinic_receipt(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     shipment = _shipment(driver, case.id, ShipmentDirection.TO_CLINIC)
     nurse = driver.who("ivy.infusion")
     return ScanPoint(
@@ -145,8 +139,7 @@ def _clinic_receipt(driver: JourneyDriver) -> ScanPoint:
     )
 
 
-def _step_input(driver: JourneyDriver) -> ScanPoint:
-    case = _enrolled(driver, CaseStage.RECEIVED_AT_MANUFACTURER)
+def _step_input(driver: JourneyDriver, case: CaseView) -> ScanPoint:
     operator = driver.who("otto.operator")
     step = start_manufacture(driver.database, operator, case.id)[0]
     parameters = dict(STEP_PARAMETERS["receipt"])
@@ -160,8 +153,7 @@ def _step_input(driver: JourneyDriver) -> ScanPoint:
     )
 
 
-def _bedside(driver: JourneyDriver, *, wristband: bool) -> ScanPoint:
-    case = _enrolled(driver, CaseStage.RECEIVED_AT_CLINIC)
+def _bedside(driver: JourneyDriver, case: CaseView, *, wristband: bool) -> ScanPoint:
     bag = thaw_final_bags(driver, case)[0]
     nurse = driver.who("ivy.infusion")
     good_wristband, good_bag = driver.wristband(case), f"={bag.din}00"
@@ -180,7 +172,7 @@ def _bedside(driver: JourneyDriver, *, wristband: bool) -> ScanPoint:
     return ScanPoint("bedside bag", case.id, scan, "bedside bag")
 
 
-SETUPS: dict[str, Callable[[JourneyDriver], ScanPoint]] = {
+SETUPS: dict[str, Callable[[JourneyDriver, CaseView], ScanPoint]] = {
     "scan station": _scan_station,
     "pre-labelled DIN": _pre_labelled_din,
     "label scan-back": _label_scan_back,
@@ -189,13 +181,35 @@ SETUPS: dict[str, Callable[[JourneyDriver], ScanPoint]] = {
     "receipt": _receipt,
     "clinic receipt": _clinic_receipt,
     "step input": _step_input,
-    "bedside wristband": lambda driver: _bedside(driver, wristband=True),
-    "bedside bag": lambda driver: _bedside(driver, wristband=False),
+    "bedside wristband": lambda driver, case: _bedside(driver, case, wristband=True),
+    "bedside bag": lambda driver, case: _bedside(driver, case, wristband=False),
 }
 SCAN_SERVICES = tuple(SETUPS)
+STAGE: dict[str, CaseStage] = {
+    "scan station": CaseStage.ENROLLED,
+    "pre-labelled DIN": CaseStage.ENROLLED,
+    "label scan-back": CaseStage.ENROLLED,
+    "pack": CaseStage.COLLECTED,
+    "data logger": CaseStage.COLLECTED,
+    "receipt": CaseStage.SHIPPED_TO_MANUFACTURER,
+    "clinic receipt": CaseStage.SHIPPED_TO_CLINIC,
+    "step input": CaseStage.RECEIVED_AT_MANUFACTURER,
+    "bedside wristband": CaseStage.RECEIVED_AT_CLINIC,
+    "bedside bag": CaseStage.RECEIVED_AT_CLINIC,
+}
+"""The stage of its case where each service is used."""
 
 
 def ready(name: str, demo: Any, tmp_path: Path) -> ScanPoint:
     """The service ``name`` with a fresh case at the point where it is used."""
-    point = SETUPS[name](JourneyDriver(demo.database, tmp_path, station="test-station"))
-    return replace(point, database=demo.database)
+    driver = JourneyDriver(demo.database, tmp_path, station="test-station")
+    case = enrolled(driver)
+    if STAGE[name] is not CaseStage.ENROLLED:
+        case = driver.run_to(case, STAGE[name])
+    return ready_at(name, demo.database, case, tmp_path)
+
+
+def ready_at(name: str, database: Any, case: CaseView, tmp_path: Path) -> ScanPoint:
+    """The service ``name`` on ``case``, which is at the service's stage (``STAGE[name]``)."""
+    point = SETUPS[name](JourneyDriver(database, tmp_path, station="test-station"), case)
+    return replace(point, database=database)

@@ -26,8 +26,10 @@ from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan
 from labels.isbt128.compose import patient_id_structure
 from labels.redaction import redact_identity, scrubbed
-from tests.journey.scan_services import SCAN_SERVICES, ScanPoint, ready
+from tests.conftest import BACKENDS, Demo
+from tests.journey.scan_services import SCAN_SERVICES, STAGE, ScanPoint, enrolled, ready, ready_at
 from tests.support.identity_keys import keys_of
+from tests.support.stage_snapshots import Snapshots, copy_at, take_snapshots
 
 BAD_TEXT = {
     "empty": "",
@@ -114,11 +116,25 @@ def _clear(message: str, raw: str) -> None:
         assert raw[50:150] not in message  # the junk is not repeated
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def snapshots(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Snapshots:
+    """The scan points' case driven once per backend, copied at each stage."""
+    return take_snapshots(request, tmp_path_factory.mktemp("bad-scan-input"), enrolled)
+
+
 @pytest.mark.parametrize("service", SCAN_SERVICES)
 def test_bad_text_at_every_scan_field_is_a_clear_recorded_refusal(
-    demo, tmp_path: Path, service: str
+    snapshots: Snapshots, request: pytest.FixtureRequest, tmp_path: Path, service: str
 ) -> None:
-    point = ready(service, demo, tmp_path)
+    with copy_at(request, snapshots, STAGE[service], tmp_path) as database:
+        _bad_text_is_refused(
+            service, Demo(database), ready_at(service, database, snapshots.case, tmp_path)
+        )
+
+
+def _bad_text_is_refused(service: str, demo: Demo, point: ScanPoint) -> None:
     before = _fingerprint(demo.database)
     for what, raw in BAD_TEXT.items():
         scans = _scan_count(demo.database)
