@@ -100,7 +100,7 @@ def rewrite_events(
     return (first, last)
 
 
-def set_anchor_aside(database: Any) -> None:
+def set_rewritten_anchor_aside(database: Any) -> None:
     """Move this workstation's anchor of ``database`` aside (the chain was re-hashed)."""
     path = anchor_path(database.engine.url)
     if path.exists():

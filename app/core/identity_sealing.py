@@ -40,7 +40,7 @@ from app.core.identity_rewrite import (
     IDENTITY_COLUMNS,
     SealedTexts,
     rewrite_events,
-    set_anchor_aside,
+    set_rewritten_anchor_aside,
 )
 from db.models import IdentitySealing, Label, PatientIdentity, Scan
 
@@ -85,7 +85,7 @@ def seal_pending_identity(database: Any) -> ChainHead | None:
         )
         session.commit()
     if rewritten:
-        set_anchor_aside(database)
+        set_rewritten_anchor_aside(database)
     if head is not None:
         anchor_head(database.engine.url, head)
     log.info("sealed the patient identity of %s", database.display_url)

@@ -43,7 +43,7 @@ from app.core.identity_rewrite import (
     IDENTITY_COLUMNS,
     SealedTexts,
     rewrite_events,
-    set_anchor_aside,
+    set_rewritten_anchor_aside,
 )
 from app.core.identity_sealing import sealing_pending
 from app.core.patient_keys import PatientKeys
@@ -94,7 +94,7 @@ def rekey_pending_identity(database: Any) -> ChainHead | None:
             )
         session.commit()
     if rewritten[0]:
-        set_anchor_aside(database)
+        set_rewritten_anchor_aside(database)
     if head is not None:
         anchor_head(database.engine.url, head)
         log.info("re-keyed the patient identity of %s", database.display_url)
