@@ -38,6 +38,7 @@ from app.core.unit_of_work import UnitOfWork
 from db.engine import make_engine
 from db.enums import Role
 from db.migrate import upgrade_to_head
+from tests.support.templates import driven_sqlite_template
 
 # Argon2id with minimal cost keeps thousands of sign-ins fast; production uses the defaults.
 use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
@@ -194,14 +195,16 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.drop_all()
 
 
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_to_head(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    driven_sqlite_template(path, None, _migrate)
     return path
 
 
@@ -295,12 +298,7 @@ def _seed_demo(url: str) -> None:
 @pytest.fixture(scope="session")
 def demo_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    shutil.copyfile(sqlite_template, path)
-    _seed_demo(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    driven_sqlite_template(path, sqlite_template, _seed_demo)
     return path
 
 

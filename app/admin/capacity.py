@@ -3,14 +3,13 @@ per day, over a range of days, with a reason (each day's change is an audit even
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.access import require_role
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, now
+from app.core import Actor, Database, UnitOfWork, ValidationFailed, checked_reason, now
 from app.journey import SITE_KIND_OF, SLOT_NAMES, SlotDay, slot_days
 from db.enums import Role, SlotKind
 from db.models import Site, SlotCapacity, scheduling
@@ -18,7 +17,6 @@ from db.models import Site, SlotCapacity, scheduling
 MAX_DAILY_SLOTS = scheduling.MAX_DAILY_SLOTS
 """The most slots a site may offer in a day."""
 MAX_RANGE_DAYS = 366
-REASON_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -37,16 +35,7 @@ class CapacityChange:
 
 
 def _reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise ValidationFailed("Give the reason for the capacity change.")
-    if len(text) > REASON_LENGTH:
-        raise ValidationFailed(
-            f"The reason is {len(text)} characters long: at most {REASON_LENGTH}."
-        )
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        raise ValidationFailed("The reason holds a control character: type it again.")
-    return text
+    return checked_reason(reason, "Give the reason for the capacity change.")
 
 
 def _check(first_day: date, last_day: date, capacity: int) -> None:

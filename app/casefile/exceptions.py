@@ -108,17 +108,21 @@ def clinic_alerts(database: Database, actor: Actor) -> tuple[ClinicAlertView, ..
     return tuple(sorted(views, key=lambda v: not v.open))
 
 
-def _pending_tests(session: Session, case: Case) -> tuple[PendingTest, ...]:
+def _latest_results(session: Session, case: Case) -> list[tuple[QcResult, QcSpecification]]:
+    """The latest result of each QC test of ``case``, with its specification."""
     rows = session.execute(
         select(QcResult, QcSpecification)
         .join(QcSpecification, QcSpecification.id == QcResult.specification_id)
         .where(QcResult.case_id == case.id)
         .order_by(QcResult.entered_at)
     ).all()
-    latest = {spec.id: (row, spec) for row, spec in rows}
+    return list({spec.id: (row, spec) for row, spec in rows}.values())
+
+
+def _pending_tests(session: Session, case: Case) -> tuple[PendingTest, ...]:
     return tuple(
         PendingTest(spec.test_code, spec.name, spec.criterion)
-        for row, spec in latest.values()
+        for row, spec in _latest_results(session, case)
         if row.outcome is QcOutcome.PENDING
         and spec.may_be_pending_at_release
         and row.exception_approved_by_id is not None
@@ -130,17 +134,10 @@ def _value(row: QcResult) -> str:
 
 
 def _out_of_specification(session: Session, case: Case) -> tuple[str, ...]:
-    rows = session.execute(
-        select(QcResult, QcSpecification)
-        .join(QcSpecification, QcSpecification.id == QcResult.specification_id)
-        .where(QcResult.case_id == case.id)
-        .order_by(QcResult.entered_at)
-    ).all()
-    latest = {spec.id: (row, spec) for row, spec in rows}
     return tuple(
         sorted(
             f"{spec.name}: {_value(row)}"
-            for row, spec in latest.values()
+            for row, spec in _latest_results(session, case)
             if row.outcome in {QcOutcome.FAIL, QcOutcome.OUT_OF_SPECIFICATION}
         )
     )

@@ -8,12 +8,13 @@ the service prints ``{"error": ...}`` and exits with status 1 (the service wrote
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from app.access import authenticate
 from app.casefile import list_cases
-from app.cli.common import AS_PASSWORD_VARIABLE, require_password, station
+from app.cli.common import AS_PASSWORD_VARIABLE, database_from, require_password, station
 from app.cli.output import print_json
 from app.core import Actor, CoiError, Database, ScanMismatch, ValidationFailed, coi_fragment
 from app.journey import CaseView, DuplicatePatient, find_case
@@ -53,6 +54,22 @@ def signed_in(database: Database, username: str) -> tuple[Actor, str]:
     """The ``--as`` user signed in, and the password (a signing command signs with it)."""
     password = require_password(f"Password of {username}", AS_PASSWORD_VARIABLE)
     return authenticate(database, username.strip(), password, station()), password
+
+
+@contextmanager
+def signing(args: argparse.Namespace) -> Iterator[tuple[Database, Actor, str]]:
+    """The database the arguments name, the ``--as`` user signed in on it, and the password (a
+    signing command signs with it); the database closed after."""
+    with database_from(args) as database:
+        actor, password = signed_in(database, args.as_user)
+        yield database, actor, password
+
+
+@contextmanager
+def acting(args: argparse.Namespace) -> Iterator[tuple[Database, Actor]]:
+    """The database the arguments name and the ``--as`` user signed in on it; closed after."""
+    with signing(args) as (database, actor, _password):
+        yield database, actor
 
 
 def case_by_coi(database: Database, actor: Actor, typed: str) -> CaseView:

@@ -13,8 +13,8 @@ import uuid
 from typing import Any
 
 from app.casefile import BatchRecordScreen, batch_record_screen
-from app.cli.acting import case_by_coi, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, refusals, signing
+from app.cli.common import add_case_arguments
 from app.cli.journey_json import step_json, unit_json
 from app.cli.output import print_json
 from app.core import Actor, Database, ValidationFailed
@@ -29,14 +29,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     step = commands.add_parser("step", help="the batch record: start, perform and verify steps")
     words = step.add_subparsers(dest="step_command", required=True, metavar="COMMAND")
     start = words.add_parser("start", help="start manufacture of a received case (operator)")
-    add_as_option(start)
-    start.add_argument("coi", metavar="COI")
+    add_case_arguments(start)
     start.set_defaults(handler=refusals(run_start))
     listing = words.add_parser(
         "list", help="the case's steps (parameters, status) and its containers"
     )
-    add_as_option(listing)
-    listing.add_argument("coi", metavar="COI")
+    add_case_arguments(listing)
     listing.set_defaults(handler=refusals(run_list))
     perform = words.add_parser(
         "perform",
@@ -44,8 +42,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Scan the step's input containers and record its parameters; prints the "
         "DINs of the containers it made (print and scan back their labels before verifying).",
     )
-    add_as_option(perform)
-    perform.add_argument("coi", metavar="COI")
+    add_case_arguments(perform)
     perform.add_argument("step", metavar="STEP", help="the step's code or position")
     perform.add_argument(
         "--input", dest="inputs", action="append", default=[], metavar="SCAN", required=True
@@ -53,8 +50,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     perform.add_argument("--param", dest="params", action="append", default=[], metavar="KEY=VALUE")
     perform.set_defaults(handler=refusals(run_perform))
     verify = words.add_parser("verify", help="verify a performed step, signed (verifier)")
-    add_as_option(verify)
-    verify.add_argument("coi", metavar="COI")
+    add_case_arguments(verify)
     verify.add_argument("step", metavar="STEP", help="the step's code or position")
     verify.set_defaults(handler=refusals(run_verify))
 
@@ -113,8 +109,7 @@ def _dins(screen: BatchRecordScreen) -> dict[uuid.UUID, str | None]:
 
 def run_start(args: argparse.Namespace) -> int:
     """Start manufacture: the case's steps are laid out."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         steps = start_manufacture(database, actor, case.id)
     print_json({"started": case.coi, "steps": [step_json(step) for step in steps]})
@@ -123,8 +118,7 @@ def run_start(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the case's steps."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         screen = _screen(database, actor, args.coi)
     dins = _dins(screen)
     print_json(
@@ -139,8 +133,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_perform(args: argparse.Namespace) -> int:
     """Perform one step."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         step = _step(_screen(database, actor, args.coi), args.step)
         record = StepRecord(tuple(args.inputs), parameters(step, args.params))
         performed = perform_step(database, actor, step.id, record)
@@ -151,8 +144,7 @@ def run_perform(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify one step, signed with the ``--as`` password."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         step = _step(_screen(database, actor, args.coi), args.step)
         verified = verify_step(database, actor, step.id, password)
     print_json({"verified": step_json(verified)})

@@ -11,8 +11,8 @@ import argparse
 from datetime import date
 
 from app.casefile import latest_bedside_check, unit_by_din
-from app.cli.acting import case_by_coi, moment, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, moment, refusals, signing
+from app.cli.common import add_as_option, add_case_arguments
 from app.cli.output import print_json
 from app.journey import bedside_check, confirm_infusion, record_thaw
 
@@ -37,8 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     check = words.add_parser(
         "check", help="scan the patient's wristband and the bag (infusion nurse)"
     )
-    add_as_option(check)
-    check.add_argument("coi", metavar="COI")
+    add_case_arguments(check)
     check.add_argument("--wristband", required=True, metavar="SCAN")
     check.add_argument("--bag", required=True, metavar="SCAN")
     check.add_argument(
@@ -52,8 +51,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     infuse = commands.add_parser(
         "infuse", help="confirm the checked bag was infused, signed (a second infusion nurse)"
     )
-    add_as_option(infuse)
-    infuse.add_argument("coi", metavar="COI")
+    add_case_arguments(infuse)
     infuse.add_argument("--start", required=True, type=moment, metavar="TIME")
     infuse.add_argument("--end", required=True, type=moment, metavar="TIME")
     infuse.set_defaults(handler=refusals(run_infuse))
@@ -61,8 +59,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_thaw(args: argparse.Namespace) -> int:
     """Record the thaw start."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         bag = unit_by_din(database, actor, args.din)
         thaw = record_thaw(database, actor, bag.id, args.at)
     print_json(
@@ -77,8 +74,7 @@ def run_thaw(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """The bedside check."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         check = bedside_check(
             database,
@@ -94,8 +90,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_infuse(args: argparse.Namespace) -> int:
     """Confirm the infusion of the case's latest checked bag, signed."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         case = case_by_coi(database, actor, args.coi)
         check = latest_bedside_check(database, actor, case.id)
         infused = confirm_infusion(

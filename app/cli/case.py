@@ -15,8 +15,8 @@ from typing import Any
 
 from app.admin import set_slot_capacity
 from app.casefile import CaseStage, list_cases
-from app.cli.acting import case_by_coi, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, refusals, signing
+from app.cli.common import add_as_option, add_case_arguments
 from app.cli.output import print_json
 from app.core import now
 from app.journey import (
@@ -96,8 +96,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="cancel a case with a reason, signed (clinic coordinator or QA)",
         description="Cancel a case: final, signed with the --as user's password.",
     )
-    add_as_option(cancel)
-    cancel.add_argument("coi", metavar="COI")
+    add_case_arguments(cancel)
     cancel.add_argument("--reason", required=True)
     cancel.set_defaults(handler=refusals(run_cancel))
 
@@ -109,8 +108,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "becomes unreadable ([identity erased]); the case, COI, units and audit trail stay and "
         "verify. Final; signed with the --as user's password.",
     )
-    add_as_option(erase)
-    erase.add_argument("coi", metavar="COI")
+    add_case_arguments(erase)
     erase.add_argument("--reason", required=True)
     erase.set_defaults(handler=refusals(run_erase_identity))
 
@@ -175,8 +173,7 @@ def _iso(day: date | None) -> str | None:
 
 def run_enrol(args: argparse.Namespace) -> int:
     """Enrol as the coordinator named by ``--as``."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         view = enrol_patient(
             database,
             actor,
@@ -199,8 +196,7 @@ def run_enrol(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the cases the user may see as one JSON object."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         page = list_cases(
             database,
             actor,
@@ -227,8 +223,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """Print one case."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         view = case_by_coi(database, actor, args.coi)
     print_json(case_json(view))
     return 0
@@ -236,8 +231,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_cancel(args: argparse.Namespace) -> int:
     """Cancel a case, signed with the ``--as`` user's password."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         view = case_by_coi(database, actor, args.coi)
         cancelled = cancel_case(database, actor, view.id, args.reason, password)
     print_json({"cancelled": case_json(cancelled)})
@@ -246,8 +240,7 @@ def run_cancel(args: argparse.Namespace) -> int:
 
 def run_erase_identity(args: argparse.Namespace) -> int:
     """Erase the identity of a case's patient, signed with the ``--as`` user's password."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         view = case_by_coi(database, actor, args.coi)
         erased = erase_identity(database, actor, view.id, args.reason, password)
     print_json(
@@ -264,8 +257,7 @@ def run_erase_identity(args: argparse.Namespace) -> int:
 
 def run_slots_set(args: argparse.Namespace) -> int:
     """Set slot capacity as the administrator named by ``--as``."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         change = set_slot_capacity(
             database,
             actor,
@@ -294,8 +286,7 @@ def run_slots_set(args: argparse.Namespace) -> int:
 
 def run_slots_show(args: argparse.Namespace) -> int:
     """Print a site's slots per day."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         calendar = slot_calendar(
             database,
             actor,

@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 
 from app.casefile import collection_screen, unit_by_din
-from app.cli.acting import case_by_coi, moment, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, moment, refusals, signing
+from app.cli.common import add_as_option, add_case_arguments
 from app.cli.journey_json import unit_json
 from app.cli.output import print_json
 from app.journey import CollectedBag, register_collection, verify_collection
@@ -29,8 +29,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Record the collection of one bag; prints its DIN. Then print its label "
         "(coi label print) and scan it back (coi label scan).",
     )
-    add_as_option(bag)
-    bag.add_argument("coi", metavar="COI")
+    add_case_arguments(bag)
     bag.add_argument("--volume-ml", required=True, type=float)
     bag.add_argument("--anticoagulant", required=True, help="e.g. ACD-A")
     bag.add_argument("--start", required=True, type=moment, metavar="TIME", help="ISO, with zone")
@@ -40,8 +39,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     verify = words.add_parser(
         "verify", help="verify the collection, signed (a second person of the clinic)"
     )
-    add_as_option(verify)
-    verify.add_argument("coi", metavar="COI")
+    add_case_arguments(verify)
     verify.set_defaults(handler=refusals(run_verify))
 
     label = commands.add_parser("label", help="print a container's label, scan it back")
@@ -67,8 +65,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_register(args: argparse.Namespace) -> int:
     """Register one bag of the case."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         unit = register_collection(
             database,
@@ -84,8 +81,7 @@ def run_register(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify the case's collection, signed with the ``--as`` password."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         case = case_by_coi(database, actor, args.coi)
         verified = verify_collection(database, actor, case.id, password)
         bags = collection_screen(database, actor, case.id).bags
@@ -97,8 +93,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_print(args: argparse.Namespace) -> int:
     """Print a container's label."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         unit = unit_by_din(database, actor, args.din)
         printed = print_unit_label(
             database, actor, unit.id, printer=args.printer, reprint_reason=args.reprint_reason
@@ -120,8 +115,7 @@ def run_print(args: argparse.Namespace) -> int:
 
 def run_scan(args: argparse.Namespace) -> int:
     """Scan a printed label back on its container."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         unit = unit_by_din(database, actor, args.din)
         label = confirm_label(database, actor, unit.id, args.scan)
     print_json({"applied": unit.din, "serial": label.serial, "status": label.status.value})

@@ -46,6 +46,13 @@ def add_as_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_case_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--db``, ``--as`` and the case's ``COI``."""
+    add_as_option(parser)
+    parser.add_argument("coi", metavar="COI")
+    return parser
+
+
 @contextmanager
 def database_from(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
     """Open the database the arguments name (upgrading its schema when asked); close it after."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.cli.acting import case_by_coi, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, refusals, signing
+from app.cli.common import add_case_arguments
 from app.cli.output import print_json
 from app.core import ValidationFailed
 from app.quality import DeviationView, close_deviation, deviations_of_case
@@ -22,12 +22,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     deviation = commands.add_parser("deviation", help="a case's deviations; QA closes them")
     words = deviation.add_subparsers(dest="deviation_command", required=True, metavar="COMMAND")
     listing = words.add_parser("list", help="the case's deviations, oldest first")
-    add_as_option(listing)
-    listing.add_argument("coi", metavar="COI")
+    add_case_arguments(listing)
     listing.set_defaults(handler=refusals(run_list))
     close = words.add_parser("close", help="close a deviation of the case, signed (QA)")
-    add_as_option(close)
-    close.add_argument("coi", metavar="COI")
+    add_case_arguments(close)
     close.add_argument("number", metavar="NUMBER", help="e.g. DEV-2026-0001")
     close.add_argument("--closure", required=True, help="the outcome of the investigation")
     close.set_defaults(handler=refusals(run_close))
@@ -44,8 +42,7 @@ def _json(view: DeviationView) -> dict[str, Any]:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the case's deviations."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         views = deviations_of_case(database, actor, case.id)
     print_json({"coi": case.coi, "deviations": [_json(v) for v in views]})
@@ -54,8 +51,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_close(args: argparse.Namespace) -> int:
     """Close one deviation, signed with the ``--as`` password."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         case = case_by_coi(database, actor, args.coi)
         wanted = args.number.strip().upper()
         found = [v for v in deviations_of_case(database, actor, case.id) if v.number == wanted]

@@ -13,17 +13,11 @@ import argparse
 import os
 from pathlib import Path
 
-from app.access import authenticate
-from app.cli.common import (
-    AS_PASSWORD_VARIABLE,
-    add_as_option,
-    database_from,
-    require_password,
-    station,
-)
+from app.cli.acting import acting
+from app.cli.common import add_as_option
 from app.cli.epcis import import_json, refusals
 from app.cli.output import print_json
-from app.core import Actor, Database, ValidationFailed
+from app.core import ValidationFailed
 from app.exchange import (
     KEY_VARIABLE,
     EpcisImport,
@@ -67,11 +61,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     into.set_defaults(handler=refusals(run_import))
 
 
-def _signed_in(database: Database, username: str) -> Actor:
-    password = require_password(f"Password of {username}", AS_PASSWORD_VARIABLE)
-    return authenticate(database, username.strip(), password, station())
-
-
 def run_keygen(args: argparse.Namespace) -> int:
     """Write the key; print the public key."""
     print_json({"key": args.out, "public_key": generate_site_key(Path(args.out))})
@@ -80,10 +69,8 @@ def run_keygen(args: argparse.Namespace) -> int:
 
 def run_trust(args: argparse.Namespace) -> int:
     """Register the partner's key."""
-    with database_from(args) as database:
-        view = register_partner_key(
-            database, _signed_in(database, args.as_user), args.site, args.public_key
-        )
+    with acting(args) as (database, actor):
+        view = register_partner_key(database, actor, args.site, args.public_key)
     print_json({"site": view.site_code, "public_key": view.public_key})
     return 0
 
@@ -95,8 +82,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise ValidationFailed(f"Name this site's key with --key FILE or {KEY_VARIABLE}.")
     key = load_site_key(Path(key_path))
     out = Path(args.out)
-    with database_from(args) as database:
-        actor = _signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         bundle = export_bundle(database, actor, args.coi, args.to, key, out=out)
     print_json(
         {
@@ -114,8 +100,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """Verify and store the bundle."""
-    with database_from(args) as database:
-        result = import_bundle(database, _signed_in(database, args.as_user), Path(args.bundle))
+    with acting(args) as (database, actor):
+        result = import_bundle(database, actor, Path(args.bundle))
     events = import_json(EpcisImport(Path(args.bundle).name, result.digest, result.outcomes))
     print_json(
         {

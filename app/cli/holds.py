@@ -14,8 +14,8 @@ import argparse
 from typing import Any
 
 from app.casefile import unit_by_din
-from app.cli.acting import refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, refusals, signing
+from app.cli.common import add_as_option
 from app.cli.output import print_json
 from app.journey import UnitView, lift_unit_side_state, set_unit_side_state
 from db.enums import SideState, SideStateCause
@@ -48,8 +48,7 @@ def _json(view: UnitView) -> dict[str, Any]:
 
 def run_set(args: argparse.Namespace) -> int:
     """Put the container on hold."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         unit = unit_by_din(database, actor, args.din)
         view = set_unit_side_state(database, actor, unit.id, SideState.ON_HOLD, args.reason)
     print_json({"held": _json(view)})
@@ -59,8 +58,7 @@ def run_set(args: argparse.Namespace) -> int:
 def run_lift(args: argparse.Namespace) -> int:
     """Lift the container's hold or quarantine, signed."""
     cause = CAUSES[args.cause] if args.cause else None
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         unit = unit_by_din(database, actor, args.din)
         view = lift_unit_side_state(database, actor, unit.id, args.reason, password, cause=cause)
     print_json({"lifted": _json(view)})

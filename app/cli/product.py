@@ -12,7 +12,6 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from app.access import authenticate
 from app.admin import (
     approve_product,
     check_document,
@@ -23,15 +22,10 @@ from app.admin import (
     product_versions,
     reject_product,
 )
-from app.cli.common import (
-    AS_PASSWORD_VARIABLE,
-    add_as_option,
-    database_from,
-    require_password,
-    station,
-)
+from app.cli.acting import acting, signing
+from app.cli.common import add_as_option
 from app.cli.output import print_json
-from app.core import Actor, CoiError, Database, ValidationFailed
+from app.core import CoiError, ValidationFailed
 
 EXIT_REFUSED = 1
 MAX_FILE_BYTES = 2_000_000
@@ -116,11 +110,6 @@ def _refusals(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
     return guarded
 
 
-def _signed_in(database: Database, username: str) -> tuple[Actor, str]:
-    password = require_password(f"Password of {username}", AS_PASSWORD_VARIABLE)
-    return authenticate(database, username.strip(), password, station()), password
-
-
 def _read(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -134,8 +123,7 @@ def _read(path: Path) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print every product version the user may see."""
-    with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         versions = product_versions(database, actor, args.code)
     print_json({"products": [v.as_json() for v in versions]})
     return 0
@@ -143,8 +131,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write a product version as a file."""
-    with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         text = export_product(database, actor, args.code, version_number=args.version)
     try:
         args.out.write_text(text, encoding="utf-8")
@@ -157,8 +144,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     """Store a product file as a new draft version."""
     text = _read(args.file)
-    with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         view = import_product(database, actor, text, reason=args.reason)
     print_json({"imported": view.as_json()})
     return 0
@@ -168,8 +154,7 @@ def run_edit(args: argparse.Namespace) -> int:
     """Replace a product's draft with the file."""
     text = _read(args.file)
     code = check_document(parse_document(text))["code"]
-    with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         view = edit_draft(database, actor, code, text, reason=args.reason)
     print_json({"edited": view.as_json()})
     return 0
@@ -177,8 +162,7 @@ def run_edit(args: argparse.Namespace) -> int:
 
 def run_approve(args: argparse.Namespace) -> int:
     """Approve a product's draft with the ``--as`` user's signature."""
-    with database_from(args) as database:
-        actor, password = _signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         view = approve_product(
             database,
             actor,
@@ -193,8 +177,7 @@ def run_approve(args: argparse.Namespace) -> int:
 
 def run_reject(args: argparse.Namespace) -> int:
     """Reject a product's draft version with a reason."""
-    with database_from(args) as database:
-        actor, _password = _signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         view = reject_product(database, actor, args.code, args.version, args.reason)
     print_json({"rejected": view.as_json()})
     return 0

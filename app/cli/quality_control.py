@@ -13,8 +13,8 @@ from dataclasses import asdict
 from typing import Any
 
 from app.casefile import qc_specifications
-from app.cli.acting import case_by_coi, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, refusals, signing
+from app.cli.common import add_case_arguments
 from app.cli.journey_json import qc_json
 from app.cli.output import print_json
 from app.core import Actor, Database, ValidationFailed
@@ -32,8 +32,7 @@ from app.journey import (
 
 
 def _coi_test(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    add_as_option(parser)
-    parser.add_argument("coi", metavar="COI")
+    add_case_arguments(parser)
     parser.add_argument("test", metavar="TEST", help="the test's code, e.g. sterility")
     return parser
 
@@ -57,19 +56,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     exception.add_argument("--justification", required=True)
     exception.set_defaults(handler=refusals(run_exception))
     listing = words.add_parser("list", help="the QC tests of the case's product and its results")
-    add_as_option(listing)
-    listing.add_argument("coi", metavar="COI")
+    add_case_arguments(listing)
     listing.set_defaults(handler=refusals(run_list))
 
     release = commands.add_parser("release", help="the QP's release checklist and certification")
     release_words = release.add_subparsers(dest="release_command", required=True, metavar="COMMAND")
     checklist = release_words.add_parser("checklist", help="the batch's release checklist")
-    add_as_option(checklist)
-    checklist.add_argument("coi", metavar="COI")
+    add_case_arguments(checklist)
     checklist.set_defaults(handler=refusals(run_checklist))
     certify = release_words.add_parser("certify", help="certify the batch, signed (QP)")
-    add_as_option(certify)
-    certify.add_argument("coi", metavar="COI")
+    add_case_arguments(certify)
     certify.add_argument("--comment", metavar="TEXT")
     certify.set_defaults(handler=refusals(run_certify))
 
@@ -99,8 +95,7 @@ def _checklist_json(checklist: Checklist) -> dict[str, Any]:
 
 def run_record(args: argparse.Namespace) -> int:
     """Record one QC result."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         result = enter_qc_result(database, actor, case.id, args.test.strip(), args.value)
     print_json({"recorded": qc_json(result)})
@@ -109,8 +104,7 @@ def run_record(args: argparse.Namespace) -> int:
 
 def run_correct(args: argparse.Namespace) -> int:
     """Correct one QC result with a reason."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         result = correct_qc_result(
             database, actor, case.id, args.test.strip(), args.value, args.reason
@@ -121,8 +115,7 @@ def run_correct(args: argparse.Namespace) -> int:
 
 def run_review(args: argparse.Namespace) -> int:
     """Review the latest result of a test, signed."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         result = _result(database, actor, args.coi, args.test)
         reviewed = review_qc_result(database, actor, result.id, password)
     print_json({"reviewed": qc_json(reviewed)})
@@ -131,8 +124,7 @@ def run_review(args: argparse.Namespace) -> int:
 
 def run_exception(args: argparse.Namespace) -> int:
     """Approve release with the test's result pending, signed."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         result = _result(database, actor, args.coi, args.test)
         approved = approve_qc_exception(database, actor, result.id, args.justification, password)
     print_json({"exception": qc_json(approved)})
@@ -141,8 +133,7 @@ def run_exception(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the QC tests of the case's product (in its order) and the case's results."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         results = qc_results_of_case(database, actor, case.id)
         specs = qc_specifications(database, actor, case.id)
@@ -158,8 +149,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_checklist(args: argparse.Namespace) -> int:
     """Print the release checklist."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         checklist = release_checklist(database, actor, case.id)
     print_json({"coi": case.coi, **_checklist_json(checklist)})
@@ -168,8 +158,7 @@ def run_checklist(args: argparse.Namespace) -> int:
 
 def run_certify(args: argparse.Namespace) -> int:
     """Certify the batch for release, signed."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         case = case_by_coi(database, actor, args.coi)
         decision = certify_release(database, actor, case.id, password, comment=args.comment)
     print_json(

@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cli.acting import case_by_coi, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, refusals
+from app.cli.common import add_as_option
 from app.cli.output import print_json
 from app.core import Actor, Database
 from app.reports import (
@@ -90,8 +90,7 @@ def _run_pdf(writer: Callable[[Database, Actor, uuid.UUID, Path], SavedFile]) ->
     """A command that writes one PDF report of the case named by COI."""
 
     def run(args: argparse.Namespace) -> int:
-        with database_from(args) as database:
-            actor, _password = signed_in(database, args.as_user)
+        with acting(args) as (database, actor):
             case = case_by_coi(database, actor, args.coi)
             saved = writer(database, actor, case.id, args.out)
         print_json(
@@ -104,8 +103,7 @@ def _run_pdf(writer: Callable[[Database, Actor, uuid.UUID, Path], SavedFile]) ->
 
 def run_fhir(args: argparse.Namespace) -> int:
     """Write the FHIR R5 bundle of the case's final product units."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         saved, export = save_fhir_bundle(database, actor, case.id, args.out)
     print_json(
@@ -128,8 +126,7 @@ def partner_parts() -> tuple[ArchivePart, ...]:
 
 def run_archive(args: argparse.Namespace) -> int:
     """Write the case's archive folder with its SHA256SUMS manifest."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         made = build_archive(
             database, actor, case.id, case.coi, args.out, extra_parts=partner_parts()

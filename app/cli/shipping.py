@@ -13,8 +13,8 @@ import argparse
 from pathlib import Path
 
 from app.casefile import ShipmentDirection, receipt_status
-from app.cli.acting import case_by_coi, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, refusals, signing
+from app.cli.common import add_as_option, add_case_arguments
 from app.cli.journey_json import shipment_json
 from app.cli.output import print_json
 from app.coldchain import shipment_id_of
@@ -48,8 +48,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ship = commands.add_parser("ship", help="pack a shipper and hand it to the courier")
     words = ship.add_subparsers(dest="ship_command", required=True, metavar="COMMAND")
     opening = words.add_parser("open", help="open a shipper (an SSCC) for a case's containers")
-    add_as_option(opening)
-    opening.add_argument("coi", metavar="COI")
+    add_case_arguments(opening)
     opening.add_argument("--to", required=True, choices=sorted(DIRECTIONS), dest="direction")
     opening.set_defaults(handler=refusals(run_open))
     pack = _with_sscc(words.add_parser("pack", help="scan a container into the shipper"))
@@ -108,8 +107,7 @@ def _print(key: str, shipment: ShipmentView) -> int:
 
 def run_open(args: argparse.Namespace) -> int:
     """Open a shipper for the case."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         shipment = create_shipment(database, actor, case.id, DIRECTIONS[args.direction])
     return _print("opened", shipment)
@@ -117,16 +115,14 @@ def run_open(args: argparse.Namespace) -> int:
 
 def run_pack(args: argparse.Namespace) -> int:
     """Scan one container into the shipper."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         shipment = pack_unit(database, actor, shipment_id_of(database, actor, args.sscc), args.scan)
     return _print("packed", shipment)
 
 
 def run_logger(args: argparse.Namespace) -> int:
     """Scan the data logger into the shipper."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         shipment_id = shipment_id_of(database, actor, args.sscc)
         shipment = attach_logger(database, actor, shipment_id, args.scan)
     return _print("logger", shipment)
@@ -134,8 +130,7 @@ def run_logger(args: argparse.Namespace) -> int:
 
 def run_label(args: argparse.Namespace) -> int:
     """Print the shipper label."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         printed = print_shipper_label(
             database,
             actor,
@@ -158,8 +153,7 @@ def run_label(args: argparse.Namespace) -> int:
 
 def run_manifest(args: argparse.Namespace) -> int:
     """Save the shipper's manifest."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         saved = save_manifest(database, actor, shipment_id_of(database, actor, args.sscc), args.out)
     print_json({"manifest": str(saved.path), "sha256": saved.sha256})
     return 0
@@ -167,8 +161,7 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 def run_hand_over(args: argparse.Namespace) -> int:
     """Hand the shipper to the courier."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         shipment = hand_over(
             database,
             actor,
@@ -181,8 +174,7 @@ def run_hand_over(args: argparse.Namespace) -> int:
 
 def run_receive_scan(args: argparse.Namespace) -> int:
     """Scan one container in."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         shipment_id = shipment_id_of(database, actor, args.sscc)
         shipment = receive_unit(database, actor, shipment_id, args.scan)
     return _print("received", shipment)
@@ -190,8 +182,7 @@ def run_receive_scan(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify the receipt, signed with the ``--as`` password."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         shipment_id = shipment_id_of(database, actor, args.sscc)
         complete_receipt(database, actor, shipment_id, password)
         status = receipt_status(database, actor, shipment_id)
@@ -206,8 +197,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_accept(args: argparse.Namespace) -> int:
     """QA accepts a quarantined receipt, signed."""
-    with database_from(args) as database:
-        actor, password = signed_in(database, args.as_user)
+    with signing(args) as (database, actor, password):
         shipment_id = shipment_id_of(database, actor, args.sscc)
         shipment = accept_receipt(database, actor, shipment_id, password, args.justification)
     return _print("accepted", shipment)
@@ -215,8 +205,7 @@ def run_accept(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print where the receipt stands."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         status = receipt_status(database, actor, shipment_id_of(database, actor, args.sscc))
     print_json(
         {

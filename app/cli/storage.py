@@ -12,15 +12,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.cli.acting import case_by_coi, refusals, signed_in
-from app.cli.common import add_as_option, database_from
+from app.cli.acting import acting, case_by_coi, refusals
+from app.cli.common import add_case_arguments
 from app.cli.output import print_json
 from app.journey import PlacementView, put_away, take_out, where_stored
 
 
 def _scans(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    add_as_option(parser)
-    parser.add_argument("coi", metavar="COI")
+    add_case_arguments(parser)
     parser.add_argument("unit", metavar="UNIT_SCAN", help="the container's DIN bar code")
     parser.add_argument("location", metavar="LOCATION_SCAN", help="e.g. DEWAR-3/B/12/A1")
     return parser
@@ -35,8 +34,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     take = _scans(words.add_parser("take", help="take a container out of its storage position"))
     take.set_defaults(handler=refusals(run_take))
     where = words.add_parser("where", help="where each stored container of a case is")
-    add_as_option(where)
-    where.add_argument("coi", metavar="COI")
+    add_case_arguments(where)
     where.set_defaults(handler=refusals(run_where))
 
 
@@ -60,8 +58,7 @@ def placement_json(view: PlacementView) -> dict[str, Any]:
 
 def run_put(args: argparse.Namespace) -> int:
     """Put a container away."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         view = put_away(database, actor, case.id, args.unit, args.location)
     print_json({"stored": placement_json(view)})
@@ -70,8 +67,7 @@ def run_put(args: argparse.Namespace) -> int:
 
 def run_take(args: argparse.Namespace) -> int:
     """Take a container out."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         view = take_out(database, actor, case.id, args.unit, args.location)
     print_json({"taken": placement_json(view)})
@@ -80,8 +76,7 @@ def run_take(args: argparse.Namespace) -> int:
 
 def run_where(args: argparse.Namespace) -> int:
     """Print where the case's stored containers are."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         case = case_by_coi(database, actor, args.coi)
         views = where_stored(database, actor, case.id)
     print_json({"coi": case.coi, "stored": [placement_json(v) for v in views]})

@@ -137,7 +137,13 @@ if TYPE_CHECKING:
         with_saved_password,
     )
     from app.core.standing import ensure_standing
-    from app.core.text_limits import SEARCH_LONGEST, checked_search, text_problem
+    from app.core.text_limits import (
+        REASON_LONGEST,
+        SEARCH_LONGEST,
+        checked_reason,
+        checked_search,
+        text_problem,
+    )
     from app.core.unit_of_work import UnitOfWork, record_key
 
 __all__ = [
@@ -153,6 +159,7 @@ __all__ = [
     "IDENTITY_HIDDEN",
     "MONO",
     "PATIENT_SEALED_PREFIX",
+    "REASON_LONGEST",
     "SEARCH_LONGEST",
     "AccountLocked",
     "Actor",
@@ -199,6 +206,7 @@ __all__ = [
     "canonical_json",
     "canonical_value",
     "chain_head",
+    "checked_reason",
     "checked_search",
     "clinic_key",
     "clinic_key_path",

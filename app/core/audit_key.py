@@ -15,8 +15,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.config import audit_key_path, load_settings, save_settings
-from app.core.errors import AuditKeyMismatch, AuditKeyMissing, AuditKeyProblem, ValidationFailed
-from app.core.key_files import KEY_BYTES, read_key_file, read_key_to_import, write_key_file
+from app.core.errors import AuditKeyMismatch, AuditKeyMissing, AuditKeyProblem
+from app.core.key_files import (
+    KEY_BYTES,
+    KeyFile,
+    export_key_file,
+    install_key_file,
+    read_key_file,
+    read_key_to_import,
+    write_key_file,
+)
+from app.core.key_files import key_id_of as _key_id_of
 
 _KEY_ID_LABEL = b"COI-AUDIT-KEY-ID v1"
 _IMPORT_HINT = (
@@ -26,16 +35,10 @@ _IMPORT_HINT = (
 
 
 @dataclass(frozen=True)
-class AuditKey:
+class AuditKey(KeyFile):
     """The secret, where it was read from, and its id (safe to store and show)."""
 
-    secret: bytes
-    path: Path
-
-    @property
-    def key_id(self) -> str:
-        """16 hex digits that name the key without revealing it."""
-        return key_id_of(self.secret)
+    ID_LABEL = _KEY_ID_LABEL
 
     def mac(self, message: str) -> str:
         """``HMAC-SHA256(key, message)`` as lowercase hex."""
@@ -44,7 +47,7 @@ class AuditKey:
 
 def key_id_of(secret: bytes) -> str:
     """The id of a key: the first 16 hex digits of ``HMAC(key, fixed label)``."""
-    return hmac.digest(secret, _KEY_ID_LABEL, hashlib.sha256).hex()[:16]
+    return _key_id_of(secret, _KEY_ID_LABEL)
 
 
 def _read(path: Path) -> AuditKey:
@@ -102,12 +105,7 @@ def _record_path(path: Path) -> None:
 def export_key(target: Path) -> AuditKey:
     """Copy the configured key to ``target`` (a new file, mode 0600)."""
     key = load_key()
-    if target.exists():
-        raise ValidationFailed(f"{target} exists already; choose a new file name.")
-    try:
-        write_key_file(target, key.secret)
-    except OSError as exc:
-        raise ValidationFailed(f"The key cannot be written to {target}: {exc}.") from exc
+    export_key_file(key, target)
     return key
 
 
@@ -119,20 +117,13 @@ def import_key(source: Path, *, replace_existing: bool = False) -> tuple[AuditKe
     """
     secret = read_key_to_import(source, a_key="an audit key", made_by="coi key export FILE")
     path = audit_key_path()
-    moved: Path | None = None
-    if path.exists():
-        current = _read(path)
-        if current.secret == secret:
-            _record_path(path)
-            return current, None
-        if not replace_existing:
-            raise ValidationFailed(
-                f"A different audit key (key id {current.key_id}) is installed at {path}; the "
-                f"databases keyed with it need it. Nothing was changed. To replace it, give "
-                "--replace (the old key is kept beside it)."
-            )
-        moved = path.with_name(f"{path.name}.{current.key_id}.replaced")
-        path.rename(moved)
-    write_key_file(path, secret)
+    moved = install_key_file(
+        path,
+        secret,
+        _read(path) if path.exists() else None,
+        replace_existing=replace_existing,
+        name="audit key",
+        needed_by="the databases keyed with it",
+    )
     _record_path(path)
     return load_key(path), moved

@@ -29,8 +29,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.core.config import clinic_key_path, load_settings, save_settings
-from app.core.errors import ClinicKeyProblem, IdentityUnreadable, ValidationFailed
-from app.core.key_files import KEY_BYTES, read_key_file, read_key_to_import, write_key_file
+from app.core.errors import ClinicKeyProblem, IdentityUnreadable
+from app.core.key_files import (
+    KEY_BYTES,
+    KeyFile,
+    export_key_file,
+    install_key_file,
+    read_key_file,
+    read_key_to_import,
+    write_key_file,
+)
 
 NONCE_BYTES = 12
 SEALED_PREFIX = "coi-enc1:"
@@ -64,16 +72,10 @@ class Sealer(Protocol):
 
 
 @dataclass(frozen=True)
-class ClinicKey:
+class ClinicKey(KeyFile):
     """The clinic's secret and where it was read from."""
 
-    secret: bytes
-    path: Path
-
-    @property
-    def key_id(self) -> str:
-        """16 hex digits that name the key without revealing it."""
-        return hmac.digest(self.secret, _KEY_ID_LABEL, hashlib.sha256).hex()[:16]
+    ID_LABEL = _KEY_ID_LABEL
 
     @cached_property
     def _aead(self) -> AESGCM:
@@ -269,12 +271,7 @@ def _record_path(path: Path) -> None:
 def export_clinic_key(target: Path) -> ClinicKey:
     """Copy the clinic key to ``target`` (a new file, mode 0600)."""
     key = require_clinic_key("export the clinic key")
-    if target.exists():
-        raise ValidationFailed(f"{target} exists already; choose a new file name.")
-    try:
-        write_key_file(target, key.secret)
-    except OSError as exc:
-        raise ValidationFailed(f"The key cannot be written to {target}: {exc}.") from exc
+    export_key_file(key, target)
     return key
 
 
@@ -290,21 +287,14 @@ def import_clinic_key(
         source, a_key="a clinic key", made_by="coi key export --clinic FILE"
     )
     path = clinic_key_path()
-    moved: Path | None = None
-    current = _read(path) if path.exists() else None
-    if current is not None:
-        if current.secret == secret:
-            _record_path(path)
-            return current, None
-        if not replace_existing:
-            raise ValidationFailed(
-                f"A different clinic key (key id {current.key_id}) is installed at {path}; the "
-                "patient identities sealed with it need it. Nothing was changed. To replace "
-                "it, give --replace (the old key is kept beside it)."
-            )
-        moved = path.with_name(f"{path.name}.{current.key_id}.replaced")
-        path.rename(moved)
-    write_key_file(path, secret)
+    moved = install_key_file(
+        path,
+        secret,
+        _read(path) if path.exists() else None,
+        replace_existing=replace_existing,
+        name="clinic key",
+        needed_by="the patient identities sealed with it",
+    )
     _record_path(path)
     key = _read(path)
     assert key is not None

@@ -22,48 +22,31 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select, update
 
 from app.core.actor import Actor
-from app.core.audit_anchor import ChainHead, anchor_head, anchor_path
+from app.core.audit_anchor import ChainHead, anchor_head
 from app.core.audit_chain import (
     PendingEvent,
     append_to_chain,
-    binding_of,
-    chain_hash,
-    event_content,
-    keyed_hash,
     lock_chain,
-    row_content,
 )
-from app.core.audit_key import require_key
 from app.core.canonical import canonical_json
 from app.core.clinic_sealing import ClinicKey, bound_to, clinic_key, is_sealed, sealed_payload
 from app.core.config import resolve_station
-from db import audit_triggers
-from db.models import AuditEvent, IdentitySealing, Label, PatientIdentity, Scan
-from db.types import utc_now
+from app.core.identity_rewrite import (
+    IDENTITY_COLUMNS,
+    SealedTexts,
+    rewrite_events,
+    set_rewritten_anchor_aside,
+)
+from db.models import IdentitySealing, Label, PatientIdentity, Scan
 
 log = logging.getLogger(__name__)
 
 SEAL_IDENTITY_ACTION = "encrypt patient identity"
-_IDENTITY_COLUMNS = ("family_name", "given_name", "date_of_birth", "hospital_number")
-
-
-@dataclass
-class _Sealed:
-    """The sealed text of each (record type, record id, column) for each plain value."""
-
-    texts: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, record: tuple[str, str, str], plain: str, sealed: str) -> None:
-        self.texts.setdefault(record, {})[plain] = sealed
-        self.counts[record[0]] = self.counts.get(record[0], 0) + 1
 
 
 def sealing_pending(connection: Connection) -> bool:
@@ -89,11 +72,11 @@ def seal_pending_identity(database: Any) -> ChainHead | None:
         lock_chain(connection)
         if not sealing_pending(connection):
             return None
-        sealed = _Sealed()
+        sealed = SealedTexts()
         _seal_identities(connection, key, sealed)
         _seal_labels(connection, key, sealed)
         _seal_scans(connection, key, sealed)
-        rewritten = _rewrite_events(connection, key, sealed)
+        rewritten = rewrite_events(connection, key, sealed, _resealed_values)
         connection.execute(
             update(IdentitySealing).where(IdentitySealing.id == 1).values(pending=False)
         )
@@ -102,20 +85,20 @@ def seal_pending_identity(database: Any) -> ChainHead | None:
         )
         session.commit()
     if rewritten:
-        _set_anchor_aside(database)
+        set_rewritten_anchor_aside(database)
     if head is not None:
         anchor_head(database.engine.url, head)
     log.info("sealed the patient identity of %s", database.display_url)
     return head
 
 
-def _seal_identities(connection: Connection, key: ClinicKey, sealed: _Sealed) -> None:
+def _seal_identities(connection: Connection, key: ClinicKey, sealed: SealedTexts) -> None:
     table = cast(Table, PatientIdentity.__table__)
     rows = connection.execute(select(table).where(table.c.hospital_number_mac.is_(None))).all()
     for row in rows:
         values: dict[str, str] = {}
         plain: dict[str, str] = {}
-        for name in _IDENTITY_COLUMNS:
+        for name in IDENTITY_COLUMNS:
             stored, where = str(getattr(row, name)), bound_to(table.name, name, row.id)
             # A value sealed before a downgrade and upgrade is kept (it opens, or is refused).
             plain[name] = key.open(stored, where) if is_sealed(stored) else stored
@@ -133,7 +116,7 @@ def _seal_identities(connection: Connection, key: ClinicKey, sealed: _Sealed) ->
         )
 
 
-def _seal_labels(connection: Connection, key: ClinicKey, sealed: _Sealed) -> None:
+def _seal_labels(connection: Connection, key: ClinicKey, sealed: SealedTexts) -> None:
     table = cast(Table, Label.__table__)
     for row in connection.execute(select(table.c.id, table.c.payload)).all():
         if row.payload.startswith('{"sealed"'):
@@ -143,7 +126,7 @@ def _seal_labels(connection: Connection, key: ClinicKey, sealed: _Sealed) -> Non
         connection.execute(update(table).where(table.c.id == row.id).values(payload=text))
 
 
-def _seal_scans(connection: Connection, key: ClinicKey, sealed: _Sealed) -> None:
+def _seal_scans(connection: Connection, key: ClinicKey, sealed: SealedTexts) -> None:
     table = cast(Table, Scan.__table__)
     for row in connection.execute(select(table.c.id, table.c.raw_text)).all():
         if is_sealed(row.raw_text):
@@ -154,7 +137,7 @@ def _seal_scans(connection: Connection, key: ClinicKey, sealed: _Sealed) -> None
 
 
 def _resealed_values(
-    key: ClinicKey, sealed: _Sealed, record_type: str, record_id: str, stored: str
+    key: ClinicKey, sealed: SealedTexts, record_type: str, record_id: str, stored: str
 ) -> str | None:
     """The event's values with every sealed record's plain value replaced (None: unchanged)."""
     try:
@@ -181,65 +164,7 @@ def _resealed_values(
     return canonical_json(values) if changed else None
 
 
-def _rewrite_events(
-    connection: Connection,
-    key: ClinicKey,
-    sealed: _Sealed,
-    resealed: Callable[[ClinicKey, _Sealed, str, str, str], str | None] | None = None,
-) -> tuple[int, int]:
-    """Rewrite the audit values of the sealed records, re-hash the chain; (first, last) seq.
-
-    ``resealed`` gives an event's new values (None: unchanged); by default plain values are
-    sealed (`_resealed_values`); re-keying passes its own."""
-    resealed = resealed or _resealed_values
-    types = sorted({record[0] for record in sealed.texts})
-    if not types:
-        return (0, 0)
-    events = cast(Table, AuditEvent.__table__)
-    changes: dict[int, dict[str, str]] = {}
-    query = select(
-        events.c.seq, events.c.record_type, events.c.record_id, events.c.old_values,
-        events.c.new_values,
-    ).where(events.c.record_type.in_(types))  # fmt: skip
-    for row in connection.execute(query):
-        change = {}
-        for column in ("old_values", "new_values"):
-            text = resealed(key, sealed, row.record_type, row.record_id, getattr(row, column))
-            if text is not None:
-                change[column] = text
-        if change:
-            changes[row.seq] = change
-    if not changes:
-        return (0, 0)
-    first = min(changes)
-    binding = binding_of(connection)
-    audit_key = require_key(binding.key_id) if binding and binding.key_id else None
-    keyed_from = binding.from_seq if binding is not None and audit_key is not None else None
-    previous = connection.execute(select(events.c.hash).where(events.c.seq == first - 1)).first()
-    prev_hash = previous.hash if previous is not None else "0" * 64
-    audit_triggers.remove(connection)
-    last = first
-    later = select(events).where(events.c.seq >= first).order_by(events.c.seq)
-    for stored in connection.execute(later).mappings().all():
-        seq = int(stored["seq"])
-        values = {**dict(stored), **changes.get(seq, {})}
-        values["prev_hash"] = prev_hash
-        content = event_content(**row_content(values))
-        if keyed_from is not None and audit_key is not None and seq >= keyed_from:
-            prev_hash = keyed_hash(audit_key, content, prev_hash)
-        else:
-            prev_hash = chain_hash(content, prev_hash)
-        connection.execute(
-            update(events)
-            .where(events.c.seq == seq)
-            .values(**changes.get(seq, {}), prev_hash=values["prev_hash"], hash=prev_hash)
-        )
-        last = seq
-    audit_triggers.install(connection)
-    return (first, last)
-
-
-def _event(key: ClinicKey, sealed: _Sealed, rewritten: tuple[int, int]) -> PendingEvent:
+def _event(key: ClinicKey, sealed: SealedTexts, rewritten: tuple[int, int]) -> PendingEvent:
     first, last = rewritten
     counts = {name: sealed.counts.get(name, 0) for name in ("patient_identity", "label", "scan")}
     reason = (
@@ -260,10 +185,3 @@ def _event(key: ClinicKey, sealed: _Sealed, rewritten: tuple[int, int]) -> Pendi
         new_values={"clinic_key_id": key.key_id, "rewritten_from": first, "rewritten_to": last},
         reason=reason,
     )
-
-
-def _set_anchor_aside(database: Any) -> None:
-    path = anchor_path(database.engine.url)
-    if path.exists():
-        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-        path.rename(path.with_name(f"{path.name}.before-identity-sealing-{stamp}"))

@@ -39,14 +39,19 @@ from app.core.clinic_sealing import (
     sealed_payload,
 )
 from app.core.config import resolve_station
-from app.core.identity_sealing import _rewrite_events, _Sealed, _set_anchor_aside
+from app.core.identity_rewrite import (
+    IDENTITY_COLUMNS,
+    SealedTexts,
+    rewrite_events,
+    set_rewritten_anchor_aside,
+)
+from app.core.identity_sealing import sealing_pending
 from app.core.patient_keys import PatientKeys
 from db.models import Case, IdentitySealing, Label, PatientIdentity, Scan, Unit
 
 log = logging.getLogger(__name__)
 
 REKEY_IDENTITY_ACTION = "re-key patient identity"
-_IDENTITY_COLUMNS = ("family_name", "given_name", "date_of_birth", "hospital_number")
 
 
 def rekey_pending(connection: Connection) -> bool:
@@ -72,13 +77,13 @@ def rekey_pending_identity(database: Any) -> ChainHead | None:
     with database.write_session() as session:
         connection = session.connection()
         lock_chain(connection)
-        if not rekey_pending(connection) or _sealing_first(connection):
+        if not rekey_pending(connection) or sealing_pending(connection):
             return None
         rekeyed = _Rekeyed(key, PatientKeys(key, connection))
         rekeyed.identities(connection)
         rekeyed.labels(connection)
         rekeyed.scans(connection)
-        rewritten = _rewrite_events(connection, key, rekeyed.sealed, rekeyed.resealed_values)
+        rewritten = rewrite_events(connection, key, rekeyed.sealed, rekeyed.resealed_values)
         connection.execute(
             update(IdentitySealing).where(IdentitySealing.id == 1).values(rekey_pending=False)
         )
@@ -89,17 +94,11 @@ def rekey_pending_identity(database: Any) -> ChainHead | None:
             )
         session.commit()
     if rewritten[0]:
-        _set_anchor_aside(database)
+        set_rewritten_anchor_aside(database)
     if head is not None:
         anchor_head(database.engine.url, head)
         log.info("re-keyed the patient identity of %s", database.display_url)
     return head
-
-
-def _sealing_first(connection: Connection) -> bool:
-    """Whether plain identity still waits for 0012's sealing (it runs first)."""
-    row = connection.execute(select(IdentitySealing.pending).where(IdentitySealing.id == 1)).first()
-    return bool(row and row.pending)
 
 
 class _Rekeyed:
@@ -108,7 +107,7 @@ class _Rekeyed:
     def __init__(self, key: ClinicKey, keys: PatientKeys) -> None:
         self.key = key
         self.keys = keys
-        self.sealed = _Sealed()
+        self.sealed = SealedTexts()
         self.patients: dict[tuple[str, str], uuid.UUID] = {}
 
     def _reseal(self, table: str, row_id: object, column: str, stored: str) -> str:
@@ -130,7 +129,7 @@ class _Rekeyed:
             self.patients[(table.name, str(row.id))] = row.patient_id
             values = {
                 name: self._record(table.name, row.id, name, getattr(row, name))
-                for name in _IDENTITY_COLUMNS
+                for name in IDENTITY_COLUMNS
                 if str(getattr(row, name)).startswith(SEALED_PREFIX)
             }
             if values:
@@ -162,7 +161,7 @@ class _Rekeyed:
             connection.execute(update(table).where(table.c.id == row.id).values(raw_text=text))
 
     def resealed_values(
-        self, _key: ClinicKey, sealed: _Sealed, record_type: str, record_id: str, stored: str
+        self, _key: ClinicKey, sealed: SealedTexts, record_type: str, record_id: str, stored: str
     ) -> str | None:
         """An event's values with each re-keyed record's old ciphertext replaced."""
         try:

@@ -11,6 +11,7 @@ text of a search or a filter (SQLite refuses a LIKE pattern over 50 000 bytes as
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import String, inspect
@@ -20,6 +21,9 @@ from app.core.errors import ValidationFailed
 SEARCH_LONGEST = 200
 """The longest search or filter text: longer than any name, number or COI a record holds."""
 
+REASON_LONGEST = 2000
+"""The longest reason a person gives for a change (a capacity change, an erasure, a
+cancellation)."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: no database can encode them
 
@@ -46,6 +50,22 @@ def checked_search(text: str, what: str, longest: int = SEARCH_LONGEST) -> str:
     problem = text_problem(text)
     if problem is not None:
         raise ValidationFailed(f"The {what} holds {problem}, which no record holds: remove it.")
+    return text
+
+
+def checked_reason(reason: str, missing: str) -> str:
+    """``reason`` stripped, when a record may hold it; refused in words when empty (``missing``
+    says what to give), longer than `REASON_LONGEST` or holding a control character other
+    than a newline or a tab."""
+    text = reason.strip()
+    if not text:
+        raise ValidationFailed(missing)
+    if len(text) > REASON_LONGEST:
+        raise ValidationFailed(
+            f"The reason is {len(text)} characters long: at most {REASON_LONGEST}."
+        )
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+        raise ValidationFailed("The reason holds a control character: type it again.")
     return text
 
 

@@ -11,7 +11,6 @@ records and audit trail stay; the erasure is an audit event on the patient.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from app.core import (
     NotPermitted,
     UnitOfWork,
     ValidationFailed,
+    checked_reason,
     erasure_recorded,
     load,
 )
@@ -33,8 +33,6 @@ from app.quality import sign
 from db.enums import Role, SignatureMeaning
 from db.models import Case, PatientIdentity, PatientKey
 from db.types import utc_now
-
-REASON_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -48,16 +46,7 @@ class IdentityErasure:
 
 
 def _checked_reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise ValidationFailed("Give the reason for erasing the patient's identity.")
-    if len(text) > REASON_LENGTH:
-        raise ValidationFailed(
-            f"The reason is {len(text)} characters long: at most {REASON_LENGTH}."
-        )
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        raise ValidationFailed("The reason holds a control character: type it again.")
-    return text
+    return checked_reason(reason, "Give the reason for erasing the patient's identity.")
 
 
 def erase_identity(

@@ -6,13 +6,20 @@ a quarantine) carry QA's electronic signature. Rejected, destroyed and cancelled
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 
 from sqlalchemy import select
 
 from app.access import require_role
-from app.core import Actor, Database, NotPermitted, UnitOfWork, ValidationFailed, load
+from app.core import (
+    Actor,
+    Database,
+    NotPermitted,
+    UnitOfWork,
+    ValidationFailed,
+    checked_reason,
+    load,
+)
 from app.journey.records import custody, record_stage
 from app.journey.shipment_state import blocking_reasons
 from app.journey.stages import FINAL_SIDE_STATES
@@ -37,13 +44,15 @@ _WHO_MAY_SET: dict[SideState, tuple[Role, ...]] = {
     SideState.DESTROYED: (Role.QA,),
     SideState.CANCELLED: (Role.QA, Role.CLINIC_COORDINATOR),
 }
-REASON_LENGTH = 2000
 _SIGNED = frozenset({SideState.REJECTED, SideState.DESTROYED, SideState.CANCELLED})
+
+
+REASON_MISSING = "Give the reason: a side state is entered and left with one."
 
 
 def _reason(reason: str) -> str:
     if not reason.strip():
-        raise ValidationFailed("Give the reason: a side state is entered and left with one.")
+        raise ValidationFailed(REASON_MISSING)
     return reason.strip()
 
 
@@ -222,13 +231,7 @@ def cancel_case(
     cancelled. The case's units are cancelled with it and its booked slots are freed.
     """
     require_role(actor, Role.CLINIC_COORDINATOR, Role.QA, doing="cancel a case")
-    text = _reason(reason)
-    if len(text) > REASON_LENGTH:
-        raise ValidationFailed(
-            f"The reason is {len(text)} characters long: at most {REASON_LENGTH}."
-        )
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        raise ValidationFailed("The reason holds a control character: type it again.")
+    text = checked_reason(reason, REASON_MISSING)
     if not password:
         raise ValidationFailed("Cancelling a case is signed: enter your password.")
     with UnitOfWork(database, actor) as uow:

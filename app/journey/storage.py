@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +48,10 @@ class PlacementView:
     taken_by: str | None
 
 
+def _place(row: StoragePlacement) -> StorageLocation:
+    return StorageLocation(row.store, row.rack, row.box, row.position)
+
+
 def placement_view(session: Session, row: StoragePlacement) -> PlacementView:
     """The view of one placement."""
     unit = load(session, Unit, row.unit_id, "container")
@@ -55,7 +60,7 @@ def placement_view(session: Session, row: StoragePlacement) -> PlacementView:
         unit_id=unit.id,
         din=unit.din or "",
         kind=unit.kind,
-        location=StorageLocation(row.store, row.rack, row.box, row.position),
+        location=_place(row),
         site=site.name if site else "",
         put_at=row.put_at,
         put_by=person(session, row.put_by_id),
@@ -86,26 +91,48 @@ def ensure_not_in_storage(session: Session, unit: Unit, *, doing: str) -> None:
     """Refuse to ``doing`` a container still recorded in storage (take it out by scan first)."""
     row = _open_placement(session, unit.id)
     if row is not None:
-        place = StorageLocation(row.store, row.rack, row.box, row.position)
         raise ValidationFailed(
-            f"{unit.din} is still recorded in storage at {place.words}: take it out by scanning "
-            f"it and its position before you {doing}."
+            f"{unit.din} is still recorded in storage at {_place(row).words}: take it out by "
+            f"scanning it and its position before you {doing}."
         )
 
 
 def _scanned_unit(
-    uow: UnitOfWork, case: Case, raw: str, purpose: str, units: frozenset[uuid.UUID]
-) -> Unit:
+    uow: UnitOfWork, actor: Actor, case_id: uuid.UUID, raw: str, purpose: str, *where: Any
+) -> tuple[Case, Unit]:
+    """The case ``actor`` may see and its container scanned as ``raw``: a storable one of
+    the case meeting ``where``."""
+    case = visible_case(uow.session, actor, case_id)
+    units = uow.session.scalars(
+        select(Unit.id).where(Unit.case_id == case.id, Unit.kind.in_(STORABLE_KINDS), *where)
+    )
     expected = Expectation(
         purpose=purpose,
         description=f"a stored container of this case ({purpose})",
         coi=case.coi,
-        unit_ids=units,
+        unit_ids=frozenset(units),
         allow_quarantined=True,  # a batch awaiting release is stored in quarantine
     )
     unit = check_scan(uow, raw, expected)
     assert unit is not None  # a match on a unit expectation always names a unit
-    return unit
+    return case, unit
+
+
+def _recorded(
+    uow: UnitOfWork, case: Case, unit: Unit, row: StoragePlacement, what: str
+) -> PlacementView:
+    """Record ``what`` on the case's timeline, commit, and the placement's view."""
+    record_stage(
+        uow,
+        case,
+        what,
+        unit_id=unit.id,
+        details={"din": unit.din, "location": _place(row).code},
+    )
+    uow.flush()
+    view = placement_view(uow.session, row)
+    uow.commit()
+    return view
 
 
 def put_away(
@@ -115,25 +142,17 @@ def put_away(
     require_role(actor, *STORAGE_ROLES, doing="put containers away")
     location = parse_location(location_scan)
     with UnitOfWork(database, actor) as uow:
-        case = visible_case(uow.session, actor, case_id)
-        storable = frozenset(
-            uow.session.scalars(
-                select(Unit.id).where(
-                    Unit.case_id == case.id,
-                    Unit.kind.in_(STORABLE_KINDS),
-                    Unit.status.not_in(AWAY),
-                )
-            )
+        case, unit = _scanned_unit(
+            uow, actor, case_id, unit_scan, "put away", Unit.status.not_in(AWAY)
         )
-        unit = _scanned_unit(uow, case, unit_scan, "put away", storable)
         if unit.site_id is None:
             raise ValidationFailed(f"{unit.din} is at no site: it cannot be put away.")
         require_site(actor, unit.site_id, doing="put containers away")
         current = _open_placement(uow.session, unit.id)
         if current is not None:
-            here = StorageLocation(current.store, current.rack, current.box, current.position)
             raise ValidationFailed(
-                f"{unit.din} is already stored at {here.words}: take it out by scan first."
+                f"{unit.din} is already stored at {_place(current).words}: take it out by scan "
+                "first."
             )
         occupant = uow.session.scalar(
             select(Unit.din)
@@ -162,17 +181,7 @@ def put_away(
             put_by_id=actor.user_id,
         )
         uow.add(row, action="put away")
-        record_stage(
-            uow,
-            case,
-            "put away in storage",
-            unit_id=unit.id,
-            details={"din": unit.din, "location": location.code},
-        )
-        uow.flush()
-        view = placement_view(uow.session, row)
-        uow.commit()
-    return view
+        return _recorded(uow, case, unit, row, "put away in storage")
 
 
 def take_out(
@@ -183,13 +192,7 @@ def take_out(
     require_role(actor, *STORAGE_ROLES, doing="take containers out of storage")
     location = parse_location(location_scan)
     with UnitOfWork(database, actor) as uow:
-        case = visible_case(uow.session, actor, case_id)
-        units = frozenset(
-            uow.session.scalars(
-                select(Unit.id).where(Unit.case_id == case.id, Unit.kind.in_(STORABLE_KINDS))
-            )
-        )
-        unit = _scanned_unit(uow, case, unit_scan, "take out", units)
+        case, unit = _scanned_unit(uow, actor, case_id, unit_scan, "take out")
         row = _open_placement(uow.session, unit.id)
         if row is None:
             raise ValidationFailed(
@@ -197,7 +200,7 @@ def take_out(
                 "container and call your supervisor if it was on a shelf."
             )
         require_site(actor, row.site_id, doing="take containers out of storage")
-        placed = StorageLocation(row.store, row.rack, row.box, row.position)
+        placed = _place(row)
         if placed != location:
             raise ValidationFailed(
                 f"WRONG LOCATION: {unit.din} is stored at {placed.words}, not at "
@@ -206,17 +209,7 @@ def take_out(
         row.taken_at = now()
         row.taken_by_id = actor.user_id
         uow.annotate(row, action="take out")
-        record_stage(
-            uow,
-            case,
-            "taken out of storage",
-            unit_id=unit.id,
-            details={"din": unit.din, "location": placed.code},
-        )
-        uow.flush()
-        view = placement_view(uow.session, row)
-        uow.commit()
-    return view
+        return _recorded(uow, case, unit, row, "taken out of storage")
 
 
 def where_stored(database: Database, actor: Actor, case_id: uuid.UUID) -> list[PlacementView]:

@@ -19,10 +19,10 @@ from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now, p
 from app.journey.records import load_case_for, record_stage
 from app.journey.stages import Operation
 from app.journey.storage import ensure_not_in_storage
-from app.journey.unit_clock import THAW_STARTED, thaw_record, unit_name
+from app.journey.unit_clock import THAW_STARTED, received_at, thaw_record, unit_name
 from app.journey.viability import utc_text
-from db.enums import ReceiptOutcome, Role, ShipmentDirection, SideState, UnitKind, UnitStatus
-from db.models import Case, Product, Shipment, ShipmentItem, Unit
+from db.enums import Role, ShipmentDirection, SideState, UnitKind, UnitStatus
+from db.models import Case, Product, Unit
 
 _CLOCK_TOLERANCE = timedelta(minutes=5)
 
@@ -37,20 +37,6 @@ class ThawView:
     started_at: datetime
     infuse_by: datetime | None
     limit_minutes: int | None
-
-
-def _clinic_receipt(session: Session, unit: Unit) -> datetime | None:
-    return session.scalar(
-        select(ShipmentItem.received_at)
-        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
-        .where(
-            ShipmentItem.unit_id == unit.id,
-            ShipmentItem.receipt_outcome == ReceiptOutcome.RECEIVED,
-            Shipment.direction == ShipmentDirection.TO_CLINIC,
-        )
-        .order_by(ShipmentItem.received_at.desc())
-        .limit(1)
-    )
 
 
 def _thaw_view(unit: Unit, started_at: datetime, limit_minutes: int | None) -> ThawView:
@@ -108,7 +94,7 @@ def record_thaw(
                 f"{person(uow.session, earlier.performed_by_id)}. A thaw is recorded once: "
                 "if that time is wrong, raise a deviation for QA."
             )
-        received = _clinic_receipt(uow.session, bag)
+        received = received_at(uow.session, bag, ShipmentDirection.TO_CLINIC, latest=True)
         if received is not None and started_at < received - _CLOCK_TOLERANCE:
             raise ValidationFailed(
                 f"The thaw cannot start before the bag was received at the clinic "

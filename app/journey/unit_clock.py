@@ -76,16 +76,21 @@ def thaw_record(session: Session, unit_id: uuid.UUID) -> StageRecord | None:
     )
 
 
-def _manufacturer_receipt(session: Session, unit: Unit) -> datetime | None:
+def received_at(
+    session: Session, unit: Unit, direction: ShipmentDirection, *, latest: bool = False
+) -> datetime | None:
+    """When ``unit`` was received out of a shipment going ``direction``: its first receipt
+    (``latest``: its latest); None when it never was."""
+    when = ShipmentItem.received_at
     return session.scalar(
-        select(ShipmentItem.received_at)
+        select(when)
         .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
         .where(
             ShipmentItem.unit_id == unit.id,
             ShipmentItem.receipt_outcome == ReceiptOutcome.RECEIVED,
-            Shipment.direction == ShipmentDirection.TO_MANUFACTURER,
+            Shipment.direction == direction,
         )
-        .order_by(ShipmentItem.received_at)
+        .order_by(when.desc() if latest else when)
         .limit(1)
     )
 
@@ -133,7 +138,9 @@ def viability_clock(session: Session, unit: Unit, *, receiving: bool = False) ->
         expires_at=unit.expires_at,
         collection_end=unit.collection_end,
         receipt_limit=timedelta(hours=receipt_hours) if receipt_hours else None,
-        received_at=_manufacturer_receipt(session, unit) if starting else None,
+        received_at=(
+            received_at(session, unit, ShipmentDirection.TO_MANUFACTURER) if starting else None
+        ),
         thawed_at=thaw.occurred_at if thaw else None,
         post_thaw_limit=(
             timedelta(minutes=product.post_thaw_minutes)

@@ -27,12 +27,11 @@ from app.core import (
     StageNotAllowed,
     chain_head,
     load,
-    register_fonts,
     seal_text,
 )
+from app.journey import ChecklistItem
 from app.quality import signatures_of
 from app.reports.custody_facts import DeviationLine, read_deviations
-from app.reports.custody_report import RenderedReport
 from app.reports.pdf_parts import (
     facts,
     grid,
@@ -42,24 +41,14 @@ from app.reports.pdf_parts import (
     title,
     utc,
 )
-from app.reports.saving import SavedFile, check_writable, record_made, write_file
-from app.reports.sealed_pages import build_sealed_pdf
+from app.reports.saving import RenderedReport, SavedFile, save_report
+from app.reports.sealed_pages import sealed_report
 from db.enums import ReleaseDecision, Role, UnitKind
 from db.models import Case, Product, QcResult, QcSpecification, Release, Unit, User
 from db.types import utc_now
 
 TITLE = "QP release certificate"
 CERTIFICATE_ROLES = (Role.QP, Role.QA)
-
-
-@dataclass(frozen=True)
-class ChecklistLine:
-    """One release checklist item as it stood when the QP signed."""
-
-    number: int
-    title: str
-    satisfied: bool
-    evidence: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -88,7 +77,8 @@ class Certificate:
     certified_at: datetime
     qp_name: str
     comment: str
-    checklist: tuple[ChecklistLine, ...]
+    checklist: tuple[ChecklistItem, ...]
+    """As computed when the QP signed."""
     qc: tuple[QcLine, ...]
     deviations: tuple[DeviationLine, ...]
     qp_signatures: tuple[str, ...]
@@ -102,9 +92,9 @@ def _name(session: Session, user_id: uuid.UUID | None) -> str:
     return user.full_name if user is not None else "—"
 
 
-def _checklist(release: Release) -> tuple[ChecklistLine, ...]:
+def _checklist(release: Release) -> tuple[ChecklistItem, ...]:
     return tuple(
-        ChecklistLine(
+        ChecklistItem(
             int(item["number"]),
             str(item["title"]),
             bool(item["satisfied"]),
@@ -253,9 +243,8 @@ def _story(cert: Certificate) -> list[Flowable]:
 
 def render_certificate(cert: Certificate) -> bytes:
     """The certificate as PDF bytes (A4 portrait, sealed pages)."""
-    register_fonts()  # before the first paragraph is made in the report's fonts
-    return build_sealed_pdf(
-        _story(cert), title=f"{TITLE} {cert.coi}", author=cert.generated_by, seal=cert.seal
+    return sealed_report(
+        lambda: _story(cert), title=f"{TITLE} {cert.coi}", author=cert.generated_by, seal=cert.seal
     )
 
 
@@ -267,16 +256,12 @@ def certificate_pdf(database: Database, actor: Actor, case_id: uuid.UUID) -> Ren
 
 def save_certificate(database: Database, actor: Actor, case_id: uuid.UUID, path: Path) -> SavedFile:
     """Write the release certificate to ``path`` and record it in the audit trail."""
-    check_writable(path)
-    rendered = certificate_pdf(database, actor, case_id)
-    saved = write_file(path, rendered.pdf, rendered.seal)
-    record_made(
+    return save_report(
         database,
         actor,
         case_id,
-        "print release certificate",
-        saved,
-        coi=rendered.coi,
+        path,
+        render=lambda: certificate_pdf(database, actor, case_id),
+        action="print release certificate",
         report="certificate",
     )
-    return saved

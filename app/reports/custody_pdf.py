@@ -5,7 +5,6 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from app.core import register_fonts
 from app.reports.custody_facts import AssessmentLine, CustodyReport
 from app.reports.pdf_parts import (
     CONTENT_WIDTH,
@@ -19,7 +18,7 @@ from app.reports.pdf_parts import (
     title,
     utc,
 )
-from app.reports.sealed_pages import build_sealed_pdf
+from app.reports.sealed_pages import sealed_report
 
 TITLE = "Chain-of-identity and custody report"
 IDENTITY_WITHHELD = (
@@ -171,19 +170,17 @@ def _deviations(report: CustodyReport) -> list[Flowable]:
 
 def render_custody_report(report: CustodyReport) -> bytes:
     """The report as PDF bytes."""
-    register_fonts()  # before the first paragraph is made in the report's fonts
-    story = [
-        *_case_block(report),
-        *_units(report),
-        *_custody(report),
-        *_scans(report),
-        *_assessments(report),
-        *_signatures(report),
-        *_deviations(report),
-        *_timeline(report),
-    ]
-    return build_sealed_pdf(
-        story,
+    return sealed_report(
+        lambda: [
+            *_case_block(report),
+            *_units(report),
+            *_custody(report),
+            *_scans(report),
+            *_assessments(report),
+            *_signatures(report),
+            *_deviations(report),
+            *_timeline(report),
+        ],
         title=f"{TITLE} {report.detail.case.coi}",
         author=report.generated_by,
         seal=report.seal,

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from app.core import Actor, Database
 from app.reports.custody_facts import read_custody_report
 from app.reports.custody_pdf import render_custody_report
-from app.reports.saving import SavedFile, check_writable, record_made, write_file
-
-
-@dataclass(frozen=True)
-class RenderedReport:
-    """A report drawn in memory: the PDF, the case's COI and the seal it was made at."""
-
-    pdf: bytes
-    coi: str
-    seal: str
+from app.reports.saving import RenderedReport, SavedFile, save_report
 
 
 def custody_report_pdf(database: Database, actor: Actor, case_id: uuid.UUID) -> RenderedReport:
@@ -32,10 +22,12 @@ def save_custody_report(
     database: Database, actor: Actor, case_id: uuid.UUID, path: Path
 ) -> SavedFile:
     """Write the case's report to ``path`` and record it in the audit trail."""
-    check_writable(path)
-    rendered = custody_report_pdf(database, actor, case_id)
-    saved = write_file(path, rendered.pdf, rendered.seal)
-    record_made(
-        database, actor, case_id, "print custody report", saved, coi=rendered.coi, report="coc"
+    return save_report(
+        database,
+        actor,
+        case_id,
+        path,
+        render=lambda: custody_report_pdf(database, actor, case_id),
+        action="print custody report",
+        report="coc",
     )
-    return saved

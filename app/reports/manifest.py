@@ -18,12 +18,11 @@ from reportlab.platypus import Flowable, Spacer
 from sqlalchemy import select
 
 from app.access import require_role, require_site
-from app.core import Actor, Database, chain_head, load, register_fonts, seal_text
+from app.core import Actor, Database, chain_head, load, seal_text
 from app.labelling import SHIPPER_LABEL_ROLES
-from app.reports.custody_report import RenderedReport
 from app.reports.pdf_parts import facts, grid, section, text, title, utc
-from app.reports.saving import SavedFile, check_writable, record_made, write_file
-from app.reports.sealed_pages import build_sealed_pdf
+from app.reports.saving import RenderedReport, SavedFile, check_writable, record_made, write_file
+from app.reports.sealed_pages import sealed_report
 from app.scanning import UNIT_KIND_NAMES
 from db.models import Case, Product, Shipment, ShipmentItem, Site, TemperatureProfile, Unit
 from db.types import utc_now
@@ -148,9 +147,8 @@ def _story(manifest: Manifest) -> list[Flowable]:
 
 def render_manifest(manifest: Manifest) -> bytes:
     """The manifest as PDF bytes (A4 portrait, sealed pages)."""
-    register_fonts()
-    return build_sealed_pdf(
-        _story(manifest),
+    return sealed_report(
+        lambda: _story(manifest),
         title=f"{TITLE} {manifest.sscc}",
         author=manifest.generated_by,
         seal=manifest.seal,

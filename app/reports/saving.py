@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,15 @@ from app.core import Actor, Database, UnitOfWork, ValidationFailed
 
 REPORT_RECORD_TYPE = "case_report"
 """The record type of the events that record a report or export made for a case."""
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report drawn in memory: the PDF, the case's COI and the seal it was made at."""
+
+    pdf: bytes
+    coi: str
+    seal: str
 
 
 @dataclass(frozen=True)
@@ -91,3 +101,22 @@ def record_made(
             },
         )
         uow.commit()
+
+
+def save_report(
+    database: Database,
+    actor: Actor,
+    case_id: uuid.UUID,
+    path: Path,
+    *,
+    render: Callable[[], RenderedReport],
+    action: str,
+    **extra: Any,
+) -> SavedFile:
+    """Write the report ``render`` draws to ``path`` (a folder that cannot take it is refused
+    before anything is drawn) and record ``action`` for the case in the audit trail."""
+    check_writable(path)
+    rendered = render()
+    saved = write_file(path, rendered.pdf, rendered.seal)
+    record_made(database, actor, case_id, action, saved, coi=rendered.coi, **extra)
+    return saved

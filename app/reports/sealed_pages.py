@@ -7,6 +7,7 @@ and as a QR code; ``coi audit verify --seal TEXT`` checks a database against it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 
 from reportlab.lib.pagesizes import A4
@@ -40,3 +41,12 @@ def build_sealed_pdf(story: list[Flowable], *, title: str, author: str, seal: st
     )
     document.build(story, canvasmaker=report_pages(title, seal=seal, margin=MARGIN))
     return out.getvalue()
+
+
+def sealed_report(
+    story: Callable[[], list[Flowable]], *, title: str, author: str, seal: str
+) -> bytes:
+    """The flowables ``story`` makes, on sealed A4 pages, as PDF bytes: the report's fonts are
+    registered first, as its paragraphs are made in them."""
+    register_fonts()
+    return build_sealed_pdf(story(), title=title, author=author, seal=seal)

@@ -23,10 +23,10 @@ from app.core.database import Database, open_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey.enrolment import find_case
 from app.journey.views import CaseView
-from db.engine import make_engine
 from db.enums import CaseStage
 from tests.conftest import BACKENDS, PostgresServer
 from tests.conftest import PASSWORD as ADMIN_PASSWORD
+from tests.support.templates import driven_sqlite_template
 
 STATION = "bench-7"
 
@@ -85,12 +85,8 @@ def trail_template(
     out = tmp_path_factory.mktemp("trail-out")
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("trail") / "trail.db"
-        shutil.copyfile(request.getfixturevalue("demo_sqlite_template"), path)
-        case_a, case_b = _drive(f"sqlite:///{path}", out)
-        engine = make_engine(f"sqlite:///{path}")
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
+        source = request.getfixturevalue("demo_sqlite_template")
+        case_a, case_b = driven_sqlite_template(path, source, lambda url: _drive(url, out))
         return TrailTemplate("sqlite", str(path), case_a, case_b)
     server: PostgresServer = request.getfixturevalue("postgres_server")
     url = server.create(template=request.getfixturevalue("demo_postgres_template"))

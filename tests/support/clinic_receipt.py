@@ -21,10 +21,10 @@ from app.access import authenticate
 from app.core import Actor, Database, open_database
 from app.demo.journey import JourneyDriver
 from app.demo.run import prepare
-from db.engine import make_engine
 from db.enums import CaseStage, UnitKind
 from db.models import Unit
 from tests.conftest import DEMO_PASSWORD
+from tests.support.templates import driven_sqlite_template
 
 PATIENT = ("NBH300101", "Adeyemi", "Tolu", date(1979, 6, 21))
 OTHER = ("NBH300102", "Varga", "Imre", date(1966, 11, 3))
@@ -68,13 +68,7 @@ def clinic_receipt_template(
 ) -> tuple[Path, ReceiptFacts]:
     folder = tmp_path_factory.mktemp("clinic-receipt")
     path = folder / "receipt.db"
-    shutil.copyfile(sqlite_template, path)
-    facts = _drive(f"sqlite:///{path}", folder)
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path, facts
+    return path, driven_sqlite_template(path, sqlite_template, lambda url: _drive(url, folder))
 
 
 @dataclass

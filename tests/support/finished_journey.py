@@ -22,9 +22,9 @@ from app.access import authenticate
 from app.core import Actor, Database, open_database
 from app.demo.journey import JourneyDriver
 from app.demo.run import prepare
-from db.engine import make_engine
 from db.enums import CaseStage
 from tests.conftest import DEMO_PASSWORD, PostgresServer
+from tests.support.templates import driven_sqlite_template
 
 CLINIC_PATIENT = ("NBH100233", "Okafor", "Ada", date(1971, 3, 14))
 OTHER_PATIENT = ("NBH200417", "Lindqvist", "Maja", date(1984, 9, 2))
@@ -60,13 +60,7 @@ def journey_sqlite_template(
 ) -> tuple[Path, JourneyFacts]:
     folder = tmp_path_factory.mktemp("journey-template")
     path = folder / "journey.db"
-    shutil.copyfile(sqlite_template, path)
-    facts = _drive(f"sqlite:///{path}", folder)
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path, facts
+    return path, driven_sqlite_template(path, sqlite_template, lambda url: _drive(url, folder))
 
 
 @pytest.fixture(scope="session")

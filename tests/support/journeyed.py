@@ -22,10 +22,10 @@ from app.access import authenticate, create_user
 from app.admin import create_site
 from app.core import UnitOfWork, open_database
 from app.demo.journey import JourneyDriver
-from db.engine import make_engine
 from db.enums import CaseStage, Role, SiteKind
 from db.models import Case
 from tests.conftest import BACKENDS, PASSWORD, PostgresServer
+from tests.support.templates import driven_sqlite_template
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,7 @@ def journeyed_sqlite_template(
 ) -> Path:
     folder = tmp_path_factory.mktemp("journeyed")
     path = folder / "journeyed.db"
-    shutil.copyfile(demo_sqlite_template, path)
-    _drive(f"sqlite:///{path}", folder)
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    driven_sqlite_template(path, demo_sqlite_template, lambda url: _drive(url, folder))
     return path
 
 
