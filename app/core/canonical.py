@@ -40,13 +40,16 @@ def canonical_json(value: Any) -> str:
     return plain_canonical_json(canonical_value(value))
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+)
+"""``json.dumps`` with these options makes a new encoder per call; one is enough."""
+
+
 def plain_canonical_json(value: Any) -> str:
     """``canonical_json`` of a value already in canonical form (only JSON types: what
     ``canonical_value`` returns), without walking it again."""
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    return _ENCODER.encode(value)

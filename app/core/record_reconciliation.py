@@ -59,7 +59,7 @@ from sqlalchemy.orm import Mapper
 
 from app.core.audit_walk import replay_trail
 from app.core.canonical import canonical_value
-from app.core.record_replay import DELETED, Replay, State, audited_state
+from app.core.record_replay import DELETED, Replay, State, audited_state, parse
 from app.core.row_texts import RowText, compare_texts, row_text_reading
 from db.base import Base
 from db.enums import SignatureMeaning
@@ -259,7 +259,7 @@ def _apply(states: dict[str, State], record_id: str, old: str, new: str) -> None
         if old != "{}":
             states[record_id] = DELETED
         return
-    values = json.loads(new)
+    values = parse(new)
     state = states.get(record_id)
     if state is None or state is DELETED:
         states[record_id] = values
@@ -303,9 +303,28 @@ def _replay_ids(connection: Connection, record_ids: Collection[str]) -> dict[str
 @dataclass
 class _Signed:
     signature_id: str
-    meaning: SignatureMeaning
+    meaning: SignatureMeaning | None
+    """None: a meaning the application does not know (written behind it): never holds."""
     digest: str
     signer: str
+
+
+def _unreadable(value: Any) -> str:
+    """A value read from the database that has no canonical form (bytes written by SQL into a
+    text column, a UUID column holding other text), in words: it equals no audited value."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+        shown = data[:16].hex() + ("…" if len(data) > 16 else "")
+        return f"[a {len(data)}-byte binary value ({shown}), not the column's type]"
+    return f"[{type(value).__name__} {str(value)[:40]!r}, not the column's type]"
+
+
+def _read_safely(reader: Callable[[Any], Any], value: Any) -> tuple[Any, bool]:
+    """``reader(value)``, or the value in words and False when it has no canonical form."""
+    try:
+        return reader(value), True
+    except (TypeError, ValueError, AttributeError):
+        return _unreadable(value), False
 
 
 def _signatures(
@@ -337,8 +356,12 @@ def _signatures(
     found: dict[str, dict[str, list[_Signed]]] = {}
     for chunk in chunks:
         for row in _stream(connection, chunk):
-            meaning = meanings.get(row[3]) or SignatureMeaning(row[3])
-            signed = _Signed(str(id_reader(row[0])), meaning, row[4], row[5])
+            signed = _Signed(
+                str(_read_safely(id_reader, row[0])[0]),
+                meanings.get(row[3]) if isinstance(row[3], str) else None,
+                row[4],
+                row[5],
+            )
             found.setdefault(row[1], {}).setdefault(row[2], []).append(signed)
     return found
 
@@ -368,7 +391,7 @@ class _Comparer:
     def key(self, read: Sequence[Any]) -> str:
         """The record id of a row as read by ``plan.select`` (the trail's ``record_id``)."""
         readers = self.readers
-        return "/".join(str(readers[i](read[i])) for i in self.plan.key_positions)
+        return "/".join(str(_read_safely(readers[i], read[i])[0]) for i in self.plan.key_positions)
 
     def row(self, read: Sequence[Any]) -> None:
         """Compare one row as read by ``plan.select``.
@@ -384,8 +407,8 @@ class _Comparer:
         if single is not None and type(read[single]) is str:
             record_id = read[single]
             state = self.states.pop(record_id, None)
-            if state is None and readers[single](record_id) != record_id:
-                record_id = readers[single](record_id)
+            if state is None and (read_id := self.key(read)) != record_id:
+                record_id = read_id
                 state = self.states.pop(record_id, None)
         else:
             record_id = self.key(read)
@@ -398,8 +421,8 @@ class _Comparer:
                 audited = get(key, _ABSENT)
                 if audited is _ABSENT or audited == read[position]:
                     continue
-                current = readers[position](read[position])
-                if audited != current:  # 5 == 5.0: an int written to a float column
+                current, readable = _read_safely(readers[position], read[position])
+                if not readable or audited != current:  # 5 == 5.0: an int in a float column
                     if identity:
                         audited = current = WITHHELD
                     self.mismatches.append(
@@ -407,8 +430,13 @@ class _Comparer:
                     )
         signatures = self.signed.get(record_id)
         if signatures and self.digest is not None:
-            row = [reader(value) for reader, value in zip(readers, read, strict=True)]
-            self._check_signatures(record_id, row, signatures)
+            row, unreadable = [], []
+            for attribute, reader, value in zip(plan.attributes, readers, read, strict=True):
+                canonical, readable = _read_safely(reader, value)
+                row.append(canonical)
+                if not readable:
+                    unreadable.append(attribute)
+            self._check_signatures(record_id, row, signatures, unreadable)
 
     def rows_by_text(self, connection: Connection) -> bool:
         """Compare every row of the table by the fast path of ``app.core.row_texts`` (SQLite),
@@ -438,32 +466,58 @@ class _Comparer:
         assert self.digest is not None
         try:
             return all(
-                self.digest(self.plan.model, values, signature.meaning) == signature.digest
+                signature.meaning is not None
+                and self.digest(self.plan.model, values, signature.meaning) == signature.digest
                 for signature in signatures
             )
         except (KeyError, TypeError, ValueError):  # a value the fast path did not read
             return False
 
     def _check_signatures(
-        self, record_id: str, row: Sequence[Any], signatures: list[_Signed]
+        self,
+        record_id: str,
+        row: Sequence[Any],
+        signatures: list[_Signed],
+        unreadable: Sequence[str] = (),
     ) -> None:
+        """Report each signature whose digest no longer matches the row's content, or that
+        cannot be checked (``unreadable``: columns holding a value of no canonical form)."""
         assert self.digest is not None
         values = dict(zip(self.plan.attributes, row, strict=True))
         for signature in signatures:
             self.signatures += 1
-            if self.digest(self.plan.model, values, signature.meaning) != signature.digest:
-                self.mismatches.append(
-                    RecordMismatch(
-                        SIGNATURE,
-                        self.plan.name,
-                        record_id,
-                        detail=(
-                            f"signature {signature.signature_id} ({signature.meaning.value} "
-                            f"by {signature.signer}) is broken: the record's content no longer "
-                            "matches the digest that was signed"
-                        ),
-                    )
+            why = self._broken(values, signature, unreadable)
+            if why is None:
+                continue
+            meaning = signature.meaning.value if signature.meaning else "unknown meaning"
+            self.mismatches.append(
+                RecordMismatch(
+                    SIGNATURE,
+                    self.plan.name,
+                    record_id,
+                    detail=(
+                        f"signature {signature.signature_id} ({meaning} by {signature.signer}) "
+                        f"is broken: {why}"
+                    ),
                 )
+            )
+
+    def _broken(
+        self, values: Mapping[str, Any], signature: _Signed, unreadable: Sequence[str]
+    ) -> str | None:
+        """Why ``signature`` does not hold on ``values``, or None."""
+        assert self.digest is not None
+        if unreadable:
+            return f"column {', '.join(unreadable)} holds a value of another type"
+        if signature.meaning is None:
+            return "its meaning is not one the application knows"
+        try:
+            digest = self.digest(self.plan.model, values, signature.meaning)
+        except (KeyError, TypeError, ValueError):
+            return "the record's content cannot be read to check it"
+        if digest != signature.digest:
+            return "the record's content no longer matches the digest that was signed"
+        return None
 
     def missing(self, record_ids: Iterable[str] | None = None) -> None:
         """Report the audited records (all left, or those of ``record_ids``) with no row."""

@@ -422,3 +422,69 @@ def test_a_uuid_stored_in_another_form_is_no_false_alarm(
     with journey.database.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE custody_event SET recorded_by_id = upper(recorded_by_id)")
     assert _mismatches(journey) == []
+
+
+def test_a_blob_written_into_a_text_column_is_reported_not_a_traceback(
+    journey_template: tuple[str, str, uuid.UUID, uuid.UUID], request: pytest.FixtureRequest
+) -> None:
+    """SQLite stores bytes in a text column; JSON cannot hold them, nor canonical form."""
+    journey = _sqlite_journey(request, journey_template[0])
+    with journey.database.engine.begin() as conn:
+        custody_id = conn.scalar(select(CustodyEvent.id).order_by(CustodyEvent.id).limit(1))
+        assert custody_id is not None
+        conn.exec_driver_sql(
+            "UPDATE custody_event SET custodian_name = ? WHERE id = ?",
+            (b"\x00\xffx", custody_id.hex),
+        )
+    found = [(m.kind, m.table, m.record_id, m.column) for m in _mismatches(journey)]
+    assert found == [(CHANGED, "custody_event", str(custody_id), "custodian_name")]
+    (mismatch,) = reconcile_database(journey.database).mismatches
+    assert "3-byte binary value" in mismatch.message
+
+
+def test_a_blob_in_a_signed_record_is_reported_with_its_signature_broken(
+    journey_template: tuple[str, str, uuid.UUID, uuid.UUID], request: pytest.FixtureRequest
+) -> None:
+    """Bytes in a signed QC result's text: the column by name and the signature broken, by
+    ``coi audit verify --records`` and by the per-case check alike."""
+    journey = _sqlite_journey(request, journey_template[0])
+    signature = _one_signature(journey, "qc_result")
+    with journey.database.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE qc_result SET value_text = ? WHERE id = ?",
+            (b"blob", uuid.UUID(signature.record_id).hex),
+        )
+    found = {(m.kind, m.table, m.record_id, m.column) for m in _mismatches(journey)}
+    assert found == {
+        (CHANGED, "qc_result", signature.record_id, "value_text"),
+        (SIGNATURE, "qc_result", signature.record_id, None),
+    }
+    qa = Demo(journey.database)["asha.qa"]
+    scoped = reconcile_cases(journey.database, qa, [journey.case_id])
+    assert {(m.kind, m.column) for m in scoped.mismatches} == {
+        (CHANGED, "value_text"),
+        (SIGNATURE, None),
+    }
+    assert "value_text holds a value of another type" in scoped.words()
+
+
+def test_a_key_that_is_no_uuid_is_reported_not_a_traceback(
+    journey_template: tuple[str, str, uuid.UUID, uuid.UUID], request: pytest.FixtureRequest
+) -> None:
+    """A custody event's id rewritten as bytes: a row no event records, and a record gone."""
+    journey = _sqlite_journey(request, journey_template[0])
+    with journey.database.engine.begin() as conn:
+        custody_id = conn.scalar(select(CustodyEvent.id).order_by(CustodyEvent.id).limit(1))
+        assert custody_id is not None
+        conn.exec_driver_sql(
+            "UPDATE custody_event SET id = ? WHERE id = ?", (b"not a uuid", custody_id.hex)
+        )
+    found = {(m.kind, m.table, m.record_id) for m in _mismatches(journey)}
+    assert found == {
+        (
+            UNAUDITED,
+            "custody_event",
+            "[a 10-byte binary value (6e6f7420612075756964), not the column's type]",
+        ),
+        (MISSING, "custody_event", str(custody_id)),
+    }
