@@ -238,6 +238,9 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     before = page.size()
     for width, height in ((1280, 800), (1920, 1080)):  # the shipper in the genealogy, both sizes
         page.resize(width - 260, height - 80)
+        QApplication.processEvents()
+        genealogy.scrollToBottom()  # the shipper is the last root
+        timeline.scrollToItem(handed, QAbstractItemView.ScrollHint.PositionAtTop)
         _screenshot(page, f"cases-genealogy-shipper-{width}", demo.database.backend)
     page.resize(before)
 
