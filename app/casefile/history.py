@@ -27,9 +27,11 @@ from app.journey import (
     cause_of,
     look_alike_line,
     look_alikes,
+    shipment_sscc_text,
     side_state_words,
     stored_places,
 )
+from app.labelling import shippers_of_case
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import SideState, SideStateCause, UnitKind, UnitStatus
 from db.models import Case, Product, Unit, UnitParent
@@ -68,10 +70,27 @@ class GenealogyNode:
         """The kind of container in words."""
         return UNIT_KIND_NAMES[self.kind]
 
+    sscc: str | None = None
+    """A shipper's SSCC as GS1 writes it (a shipper is a box with an SSCC, never a DIN)."""
+    shipment_status: str | None = None
+    """Where a shipper's shipment stands in words (open, packed, in transit, received)."""
+
     @property
     def din_eye_readable(self) -> str:
         """The DIN grouped as printed, with its check character in brackets ("—" if none)."""
         return din_text(self.din)
+
+    @property
+    def is_shipper(self) -> bool:
+        """A shipper box, not a container of the dose: never counted or offered as a bag."""
+        return self.kind is UnitKind.SHIPPER
+
+    @property
+    def identifier_text(self) -> str:
+        """ "DIN …" for a container of the dose, "SSCC (00) …" for a shipper."""
+        if self.is_shipper:
+            return f"SSCC {self.sscc or '—'}"
+        return f"DIN {self.din_eye_readable}"
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,7 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
         for child, parent in edges:
             parents.setdefault(child, []).append(parent)
     places = stored_places(session, case)
+    shippers = shippers_of_case(session, case.id)
     return tuple(
         GenealogyNode(
             unit_id=unit.id,
@@ -131,6 +151,10 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
                 f"{places[unit.id].location.words} at {places[unit.id].site}"
                 if unit.id in places
                 else None
+            ),
+            sscc=(shipment_sscc_text(session, shippers[unit.id]) if unit.id in shippers else None),
+            shipment_status=(
+                shippers[unit.id].status.value.replace("_", " ") if unit.id in shippers else None
             ),
         )
         for unit in units

@@ -36,9 +36,12 @@ def units_of(database: Database, actor: Actor, case_id: uuid.UUID) -> list[UnitV
 
 
 def unit_views(session: Session, case: Case) -> list[UnitView]:
-    """Every container of ``case``, oldest first, read in the caller's session."""
+    """Every container of ``case``'s dose, oldest first, read in the caller's session; never
+    a shipper (a box with an SSCC, shown with its shipment, never as a bag without a DIN)."""
     rows = session.scalars(
-        select(Unit).where(Unit.case_id == case.id).order_by(Unit.created_at, Unit.din)
+        select(Unit)
+        .where(Unit.case_id == case.id, Unit.kind != UnitKind.SHIPPER)
+        .order_by(Unit.created_at, Unit.din)
     )
     return [unit_view(row) for row in rows]
 

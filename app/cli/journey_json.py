@@ -29,10 +29,18 @@ def shipment_json(shipment: ShipmentView) -> dict[str, Any]:
     """A shipment: its SSCC, direction, status, logger and counts."""
     return {
         "sscc": shipment.sscc,
+        "sscc_text": shipment.sscc_text,
         "direction": shipment.direction.value,
         "status": shipment.status.value,
         "logger_giai": shipment.logger_giai,
         "courier": shipment.courier_name,
+        "shipper_label": (
+            "scanned on the box"
+            if shipment.label_scanned
+            else "printed"
+            if shipment.labelled
+            else "none"
+        ),
         "packed": len(shipment.packed_units),
         "received": len(shipment.received_units),
         "receipt_accepted": shipment.receipt_accepted,

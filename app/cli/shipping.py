@@ -1,7 +1,10 @@
-"""``coi ship open|pack|logger|label|manifest|hand-over`` and ``coi receive scan|verify|accept``.
+"""``coi ship open|pack|logger|label|label-scan|manifest|hand-over`` and
+``coi receive scan|verify|accept``.
 
-A shipment is named by its SSCC once opened. The sender packs each container by scanning it,
-scans the data logger and hands the shipper to the courier; at the other end the receiver
+A shipment is named by its SSCC once opened, on either leg (``--to manufacturer`` or
+``--to clinic``). The sender packs each container by scanning it, scans the data logger,
+prints the shipper label, scans it back on the box, saves the manifest for the courier's
+signature and hands the shipper to the courier; at the other end the receiver
 scans each container in, imports the logger file (``coi logger import``), and a second person
 verifies the receipt, signed; QA accepts a receipt left in quarantine. Output JSON; exit 0
 done, 1 refused (``{"error": ...}``), 2 bad usage.
@@ -28,7 +31,7 @@ from app.journey import (
     pack_unit,
     receive_unit,
 )
-from app.labelling import print_shipper_label
+from app.labelling import apply_shipper_label, print_shipper_label
 from app.reports import save_manifest
 
 DIRECTIONS = {
@@ -60,15 +63,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     label = _with_sscc(
         words.add_parser(
             "label",
-            help="print (or reprint, with a reason) the shipper label; needed before an "
-            "outbound hand-over",
+            help="print (or reprint, with a reason) the shipper label (either leg); it is "
+            "scanned on the box (label-scan) before the hand-over",
         )
     )
     label.add_argument("--printer", metavar="NAME", help="a configured printer (default: PDF)")
     label.add_argument("--out", type=Path, metavar="FILE", help="write the label's PDF here")
     label.add_argument("--reprint-reason", metavar="TEXT")
     label.set_defaults(handler=refusals(run_label))
-    manifest = _with_sscc(words.add_parser("manifest", help="save the shipper's manifest (PDF)"))
+    label_scan = _with_sscc(
+        words.add_parser(
+            "label-scan", help="scan the shipper label on its box (needed before the hand-over)"
+        )
+    )
+    label_scan.add_argument("scan", metavar="SCAN", help="the label's SSCC or 2-D code as scanned")
+    label_scan.set_defaults(handler=refusals(run_label_scan))
+    manifest = _with_sscc(
+        words.add_parser(
+            "manifest", help="save the shipper's manifest (PDF, one page) for the courier to sign"
+        )
+    )
     manifest.add_argument("--out", required=True, type=Path, metavar="FILE")
     manifest.set_defaults(handler=refusals(run_manifest))
     handing = _with_sscc(words.add_parser("hand-over", help="hand the shipper to the courier"))
@@ -148,6 +162,17 @@ def run_label(args: argparse.Namespace) -> int:
             "pdf": str(args.out) if args.out is not None else None,
         }
     )
+    return 0
+
+
+def run_label_scan(args: argparse.Namespace) -> int:
+    """Scan the shipper label on its box."""
+    with database_from(args) as database:
+        actor, _password = signed_in(database, args.as_user)
+        label = apply_shipper_label(
+            database, actor, shipment_id_of(database, actor, args.sscc), args.scan
+        )
+    print_json({"label_scanned": args.sscc, "serial": label.serial, "status": label.status.value})
     return 0
 
 

@@ -24,6 +24,28 @@ def din_text(din: str | None) -> str:
     return f"{grouped.eye_readable} [{grouped.check_character}]"
 
 
+SSCC_LENGTH = 18
+DEFAULT_COMPANY_PREFIX_LENGTH = 7
+
+
+def sscc_text(sscc: str | None, company_prefix: str | None = None) -> str:
+    """An SSCC as GS1 writes it under its bar code: ``(00) 3 4012345 000000001 5``.
+
+    The application identifier, the extension digit, the company prefix (as long as the
+    sending site's ``company_prefix``, else 7 digits), the serial reference and the check digit.
+    """
+    if not sscc:
+        return "—"
+    if len(sscc) != SSCC_LENGTH or not sscc.isdigit():
+        return f"(00) {sscc}"
+    length = (
+        len(company_prefix)
+        if company_prefix and sscc[1:].startswith(company_prefix)
+        else DEFAULT_COMPANY_PREFIX_LENGTH
+    )
+    return f"(00) {sscc[0]} {sscc[1 : 1 + length]} {sscc[1 + length : -1]} {sscc[-1]}"
+
+
 def coi_fragment(text: str) -> str:
     """What to look for in COIs: upper case, no spaces, hyphens, brackets or ``&/``.
 

@@ -50,7 +50,12 @@ from app.journey import (
     verify_collection,
     verify_step,
 )
-from app.labelling import confirm_label, print_shipper_label, print_unit_label
+from app.labelling import (
+    apply_shipper_label,
+    confirm_label,
+    print_shipper_label,
+    print_unit_label,
+)
 from app.quality import close_deviation, deviations_of_case
 from db.enums import CaseStage, DeviationStatus, Disposition, ShipmentDirection
 from db.models import Label
@@ -276,8 +281,8 @@ class JourneyDriver:
             pack_unit(self.database, actor, shipment.id, f"={unit.din}00")
         prefix = "5901234" if direction is ShipmentDirection.TO_MANUFACTURER else "4012345"
         attach_logger(self.database, actor, shipment.id, f"(8004){prefix}LOG{shipment.sscc[-6:]}")
-        if direction is ShipmentDirection.TO_CLINIC:
-            print_shipper_label(self.database, actor, shipment.id)
+        print_shipper_label(self.database, actor, shipment.id)
+        apply_shipper_label(self.database, actor, shipment.id, f"(00){shipment.sscc}")
         shipment = hand_over(
             self.database,
             actor,

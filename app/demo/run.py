@@ -19,7 +19,7 @@ from app.core import Database, ValidationFailed, verify_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.demo.seed import seed_demo
 from app.journey import CaseView
-from db.enums import CaseStage, ScanOutcome
+from db.enums import CaseStage, ScanOutcome, UnitKind
 from db.models import AuditEvent, Scan, Signature, Unit
 
 DEMO_ADMIN = "admin"
@@ -40,7 +40,10 @@ def summarise(database: Database, case: CaseView, driver: JourneyDriver) -> dict
         "completed": case.stage is CaseStage.INFUSED,
         "stages": dict(driver.log.stages),
         "units": _count(
-            database, select(func.count()).select_from(Unit).where(Unit.case_id == case.id)
+            database,
+            select(func.count())
+            .select_from(Unit)
+            .where(Unit.case_id == case.id, Unit.kind != UnitKind.SHIPPER),
         ),
         "scans": _count(database, select(func.count()).select_from(Scan)),
         "mismatches": _count(

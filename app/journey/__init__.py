@@ -61,6 +61,7 @@ from app.journey.shipping import (
     hand_over,
     pack_unit,
     receive_unit,
+    shipment_sscc_text,
     shipment_view,
 )
 from app.journey.side_states import (
@@ -195,6 +196,7 @@ __all__ = [
     "review_sets",
     "set_case_side_state",
     "set_unit_side_state",
+    "shipment_sscc_text",
     "shipment_units",
     "shipment_view",
     "side_state_words",

@@ -25,8 +25,9 @@ class Leg:
     ready_status: UnitStatus
     received_status: UnitStatus
     to_manufacturer: bool
-    needs_shipper_label: bool = False
-    """The hand-over is refused until the shipper carries its current label (outbound)."""
+    needs_shipper_label: bool = True
+    """The hand-over is refused until the shipper's current label is on it, scanned back
+    (both legs: C660 outbound, C720 inbound)."""
 
     def sites(self, case: Case) -> tuple[uuid.UUID, uuid.UUID]:
         """(from, to) sites of this leg for ``case``."""
@@ -63,6 +64,5 @@ LEGS: dict[ShipmentDirection, Leg] = {
         ready_status=UnitStatus.RELEASED,
         received_status=UnitStatus.STORED,
         to_manufacturer=False,
-        needs_shipper_label=True,
     ),
 }

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core import UnitOfWork, load, now
 from app.journey.stages import Operation, advance, ensure_allowed
-from db.enums import CaseStage, CustodyAction
+from db.enums import CaseStage, CustodyAction, UnitKind
 from db.models import Case, CustodyEvent, StageRecord, Unit
 
 
@@ -97,7 +97,12 @@ def custody(
 
 
 def units_of_case(session: Session, case_id: uuid.UUID) -> list[Unit]:
-    """Every unit of a case, oldest first."""
+    """Every container of a case's dose (bags, samples), oldest first; never its shippers,
+    which are boxes with an SSCC, not containers of the dose."""
     return list(
-        session.scalars(select(Unit).where(Unit.case_id == case_id).order_by(Unit.created_at))
+        session.scalars(
+            select(Unit)
+            .where(Unit.case_id == case_id, Unit.kind != UnitKind.SHIPPER)
+            .order_by(Unit.created_at)
+        )
     )

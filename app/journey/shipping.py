@@ -16,7 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import ensure_second_person, require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_sscc, load, now, person
+from app.core import (
+    Actor,
+    Database,
+    UnitOfWork,
+    ValidationFailed,
+    issue_sscc,
+    load,
+    now,
+    person,
+    sscc_text,
+)
 from app.journey.legs import LEGS, Leg
 from app.journey.oos_labels import ensure_labelled_as_released_oos
 from app.journey.records import custody, load_case_for, move_case, record_stage
@@ -25,7 +35,7 @@ from app.journey.stages import FINAL_SIDE_STATES
 from app.journey.storage import ensure_not_in_storage
 from app.journey.unit_clock import ensure_viable
 from app.journey.unit_states import RECEIPT_CAUSES, enter_side_state, lift_side_state
-from app.labelling import has_shipper_label, reconcile
+from app.labelling import reconcile, shipper_label_state
 from app.quality import open_deviation, sign
 from app.scanning import Expectation, check_scan, checked_scan_text, refuse_scan
 from db.enums import (
@@ -62,6 +72,10 @@ class ShipmentView:
     version: int
     labelled: bool = False
     """The shipper carries its current (not voided) shipper label."""
+    label_scanned: bool = False
+    """That current label has been scanned back onto the shipper."""
+    sscc_text: str = ""
+    """The SSCC as GS1 writes it: ``(00) 3 4012345 000000001 5``."""
 
 
 def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:
@@ -69,6 +83,7 @@ def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:
     items = list(
         session.scalars(select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id))
     )
+    labelled, label_scanned = shipper_label_state(session, shipment)
     return ShipmentView(
         id=shipment.id,
         case_id=shipment.case_id,
@@ -85,8 +100,16 @@ def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:
         handed_over_at=shipment.handed_over_at,
         received_at=shipment.received_at,
         version=shipment.version,
-        labelled=has_shipper_label(session, shipment),
+        labelled=labelled,
+        label_scanned=label_scanned,
+        sscc_text=shipment_sscc_text(session, shipment),
     )
+
+
+def shipment_sscc_text(session: Session, shipment: Shipment) -> str:
+    """The shipment's SSCC grouped as GS1 writes it, by the sending site's company prefix."""
+    site = session.get(Site, shipment.from_site_id)
+    return sscc_text(shipment.sscc, site.gs1_company_prefix if site is not None else None)
 
 
 def _case_and_leg(session: Session, shipment: Shipment) -> tuple[Case, Leg]:
@@ -251,11 +274,18 @@ def hand_over(
                 )
         if shipment.logger_giai is None:
             raise ValidationFailed("Scan the data logger into the shipper before handing over.")
-        if leg.needs_shipper_label and not has_shipper_label(uow.session, shipment):
-            raise ValidationFailed(
-                f"Print the shipper label of SSCC {shipment.sscc} and put it on the shipper "
-                "before handing over (a voided label does not count)."
-            )
+        if leg.needs_shipper_label:
+            labelled, scanned = shipper_label_state(uow.session, shipment)
+            if not labelled:
+                raise ValidationFailed(
+                    f"Print the shipper label of SSCC {shipment.sscc} and put it on the shipper "
+                    "before handing over (a voided label does not count)."
+                )
+            if not scanned:
+                raise ValidationFailed(
+                    f"Scan the shipper label of SSCC {shipment.sscc} on the shipper before "
+                    "handing over: that proves the right label is on the right box."
+                )
         for unit in units:
             custody(
                 uow,
@@ -283,7 +313,11 @@ def hand_over(
             case,
             "handed over to courier",
             shipment_id=shipment.id,
-            details={"sscc": shipment.sscc, "courier": shipment.courier_name},
+            details={
+                "sscc": shipment.sscc,
+                "courier": shipment.courier_name,
+                "courier_company": shipment.courier_organisation,
+            },
         )
         view = shipment_view(uow.session, shipment)
         uow.commit()

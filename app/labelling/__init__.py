@@ -27,8 +27,11 @@ from app.labelling.records import (
 )
 from app.labelling.shipper_label import (
     SHIPPER_LABEL_ROLES,
+    apply_shipper_label,
     has_shipper_label,
     print_shipper_label,
+    shipper_label_state,
+    shippers_of_case,
 )
 from db.enums import PrinterKind  # the screens name printer kinds; ui never imports db
 
@@ -41,6 +44,7 @@ __all__ = [
     "PrinterKind",
     "PrinterView",
     "add_printer",
+    "apply_shipper_label",
     "confirm_identity_label",
     "confirm_label",
     "has_shipper_label",
@@ -53,5 +57,7 @@ __all__ = [
     "reconcile",
     "register_printer",
     "set_printer_active",
+    "shipper_label_state",
+    "shippers_of_case",
     "update_printer",
 ]

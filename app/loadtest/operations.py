@@ -38,7 +38,12 @@ from app.journey import (
     verify_collection,
     verify_step,
 )
-from app.labelling import confirm_label, print_unit_label
+from app.labelling import (
+    apply_shipper_label,
+    confirm_label,
+    print_shipper_label,
+    print_unit_label,
+)
 from app.scanning import Expectation, verify_scan
 from db.enums import ShipmentDirection, UnitKind, UnitStatus
 from db.types import utc_now
@@ -250,6 +255,22 @@ def _ship(
             "attach_logger",
             lambda: attach_logger(database, nurse, shipment.id, logger),
             lambda s: Ack("shipment", "attach logger", str(s.id)),
+        )
+    )
+    yield from _attempt(
+        Op(
+            "label_print",
+            "print_shipper_label",
+            lambda: print_shipper_label(database, nurse, shipment.id),
+            lambda p: Ack("label", "print label", str(p.label.id)),
+        )
+    )
+    yield from _attempt(
+        Op(
+            "scan",
+            "apply_shipper_label",
+            lambda: apply_shipper_label(database, nurse, shipment.id, f"(00){shipment.sscc}"),
+            lambda label: Ack("label", "apply label", str(label.id)),
         )
     )
     yield from _attempt(

@@ -138,6 +138,7 @@ def _units(session: Session, genealogy: tuple[GenealogyNode, ...]) -> tuple[Unit
             expires_at=rows[node.unit_id].expires_at,
         )
         for node in genealogy
+        if not node.is_shipper  # a box with an SSCC: its shipment is on each custody line
     )
 
 

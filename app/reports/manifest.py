@@ -18,7 +18,7 @@ from reportlab.platypus import Flowable, Spacer
 from sqlalchemy import select
 
 from app.access import require_role, require_site
-from app.core import Actor, Database, chain_head, load, seal_text
+from app.core import Actor, Database, chain_head, load, seal_text, sscc_text
 from app.labelling import SHIPPER_LABEL_ROLES
 from app.reports.pdf_parts import facts, grid, section, text, title, utc
 from app.reports.saving import RenderedReport, SavedFile, check_writable, record_made, write_file
@@ -59,6 +59,8 @@ class Manifest:
     seal: str
     generated_at: datetime
     generated_by: str
+    sscc_grouped: str = ""
+    """The SSCC as GS1 writes it under its bar code: ``(00) 3 4012345 000000001 5``."""
 
 
 def read_manifest(database: Database, actor: Actor, shipment_id: uuid.UUID) -> Manifest:
@@ -93,11 +95,13 @@ def read_manifest(database: Database, actor: Actor, shipment_id: uuid.UUID) -> M
         courier = ", ".join(
             part for part in (shipment.courier_name, shipment.courier_organisation) if part
         )
+        from_site = load(session, Site, shipment.from_site_id, "site")
         return Manifest(
             sscc=shipment.sscc,
+            sscc_grouped=sscc_text(shipment.sscc, from_site.gs1_company_prefix),
             coi=parse_coi(case.coi).eye_readable if case else "—",
             coi_plain=case.coi if case else "",
-            from_site=load(session, Site, shipment.from_site_id, "site").name,
+            from_site=from_site.name,
             to_site=load(session, Site, shipment.to_site_id, "site").name,
             profile=profile.name if profile is not None else "—",
             logger=shipment.logger_giai or "none scanned yet",
@@ -112,7 +116,7 @@ def read_manifest(database: Database, actor: Actor, shipment_id: uuid.UUID) -> M
 
 def _story(manifest: Manifest) -> list[Flowable]:
     header = [
-        ("Shipper SSCC", f"(00) {manifest.sscc}"),
+        ("Shipper SSCC", manifest.sscc_grouped),
         ("COI", manifest.coi),
         ("From", manifest.from_site),
         ("To", manifest.to_site),

@@ -84,12 +84,14 @@ class Journey:
             self.ok("ship", "pack", sscc, f"={din}00", "--as", sender)
         prefix = "5901234" if to == "manufacturer" else "4012345"
         self.ok("ship", "logger", sscc, f"(8004){prefix}LOG{sscc[-6:]}", "--as", sender)
-        if to == "clinic":  # an outbound shipper leaves with its label and manifest
-            shipper_pdf, manifest_pdf = self.out / f"{sscc}.pdf", self.out / f"{sscc}-manifest.pdf"
-            self.ok("ship", "label", sscc, "--out", str(shipper_pdf), "--as", sender)
-            assert shipper_pdf.read_bytes().startswith(b"%PDF")
-            self.ok("ship", "manifest", sscc, "--out", str(manifest_pdf), "--as", sender)
-            assert manifest_pdf.read_bytes().startswith(b"%PDF")
+        # either leg leaves with its label scanned on the box, and its manifest (C660, C720)
+        shipper_pdf, manifest_pdf = self.out / f"{sscc}.pdf", self.out / f"{sscc}-manifest.pdf"
+        self.ok("ship", "label", sscc, "--out", str(shipper_pdf), "--as", sender)
+        assert shipper_pdf.read_bytes().startswith(b"%PDF")
+        scanned = self.ok("ship", "label-scan", sscc, f"(00){sscc}", "--as", sender)
+        assert scanned["label_scanned"] == sscc
+        self.ok("ship", "manifest", sscc, "--out", str(manifest_pdf), "--as", sender)
+        assert manifest_pdf.read_bytes().startswith(b"%PDF")
         out = self.ok("ship", "hand-over", sscc, "--courier", "Sam Driver",
                       "--company", "Cryo Couriers Ltd", "--as", sender)  # fmt: skip
         assert out["handed_over"]["status"] == "in_transit"

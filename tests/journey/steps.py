@@ -12,9 +12,10 @@ from app.demo.journey import JourneyDriver
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.enrolment import Enrolment, enrol_patient
 from app.journey.views import CaseView, UnitView, unit_view
+from app.labelling import apply_shipper_label, print_shipper_label
 from app.labelling.records import confirm_label, issue_label
 from db.enums import UnitKind
-from db.models import Unit
+from db.models import Shipment, Unit
 from db.types import utc_now
 
 DEMO_PASSWORD = "demo-password"
@@ -38,6 +39,14 @@ def enrol(demo, hospital_number: str = "H0001", family: str = "Okafor") -> CaseV
             same_patient=False,
         ),
     )
+
+
+def label_shipper(database, actor, shipment_id: uuid.UUID) -> None:
+    """Print the shipper label and scan its SSCC back onto the shipper (before a hand-over)."""
+    print_shipper_label(database, actor, shipment_id)
+    with database.read_session() as session:
+        sscc = session.get_one(Shipment, shipment_id).sscc
+    apply_shipper_label(database, actor, shipment_id, f"(00){sscc}")
 
 
 def din_scan(unit: UnitView) -> str:

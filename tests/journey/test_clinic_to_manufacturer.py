@@ -24,7 +24,7 @@ from app.journey.shipping import (
 from db.enums import CaseStage, ScanOutcome, ShipmentDirection, SideState
 from db.models import Deviation, Scan
 from labels.isbt128.sequences import coi_number
-from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol
+from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol, label_shipper
 
 
 def test_enrolment_issues_a_checked_coi_and_hides_identity_from_manufacturing(demo) -> None:
@@ -100,6 +100,7 @@ def test_whole_first_leg_with_a_wrong_scan_on_receipt(demo) -> None:
             courier_organisation="Cryo Couriers",
         )
     attach_logger(db, demo["alex.apheresis"], shipment.id, "(8004)5901234LOG001")
+    label_shipper(db, demo["alex.apheresis"], shipment.id)
     shipment = hand_over(
         db,
         demo["alex.apheresis"],

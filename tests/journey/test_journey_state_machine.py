@@ -47,7 +47,11 @@ from app.journey.unit_clock import THAW_STARTED
 from app.journey.views import CaseView
 from app.labelling.printing import print_unit_label
 from app.labelling.records import confirm_label
-from app.labelling.shipper_label import has_shipper_label, print_shipper_label
+from app.labelling.shipper_label import (
+    apply_shipper_label,
+    print_shipper_label,
+    shipper_label_state,
+)
 from app.quality.deviations import close_deviation, deviations_of_case
 from db.enums import (
     CaseStage,
@@ -269,8 +273,10 @@ class JourneyMachine(RuleBasedStateMachine):
             self._try(shipping.pack_unit, db, actor, shipment.id, scan)
         elif shipment.logger_giai is None:
             self._try(shipping.attach_logger, db, actor, shipment.id, "(8004)5901234LOG1")
-        elif direction is ShipmentDirection.TO_CLINIC and not self._labelled(shipment.id):
+        elif not self._labelled(shipment.id)[0]:
             self._try(print_shipper_label, db, actor, shipment.id)
+        elif not self._labelled(shipment.id)[1]:
+            self._try(apply_shipper_label, db, actor, shipment.id, f"(00){shipment.sscc}")
         else:
             self._try(
                 shipping.hand_over,
@@ -281,10 +287,10 @@ class JourneyMachine(RuleBasedStateMachine):
                 courier_organisation="Couriers",
             )
 
-    def _labelled(self, shipment_id: uuid.UUID) -> bool:
-        """True when the outbound shipper carries its current label."""
+    def _labelled(self, shipment_id: uuid.UUID) -> tuple[bool, bool]:
+        """Whether the shipper carries its current label, and whether it was scanned back."""
         with self.database.read_session() as session:
-            return has_shipper_label(session, session.get_one(Shipment, shipment_id))
+            return shipper_label_state(session, session.get_one(Shipment, shipment_id))
 
     def _receive(
         self, case, other, person, right_person, wrong_scan, direction, receiver, verifier, base_c

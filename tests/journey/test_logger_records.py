@@ -69,7 +69,7 @@ from db.models import (
     Unit,
 )
 from db.types import utc_now
-from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol
+from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol, label_shipper
 from tests.support.readers import reader
 
 Temperature = Callable[[datetime], float]
@@ -118,6 +118,7 @@ def ship(demo, bags: int = 1) -> Leg:
     for unit in units:
         pack_unit(db, alex, shipment.id, din_scan(unit))
     attach_logger(db, alex, shipment.id, "(8004)5901234LOG001")
+    label_shipper(db, alex, shipment.id)
     shipment = hand_over(
         db, alex, shipment.id, courier_name="Sam Driver", courier_organisation="Cryo Couriers"
     )
@@ -405,6 +406,7 @@ def test_who_may_import_and_disposition(demo, tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed, match="in transit or has been received"):
         import_logger_file(db, demo["otto.operator"], shipment.id, path)
     attach_logger(db, alex, shipment.id, "(8004)5901234LOG001")
+    label_shipper(db, alex, shipment.id)
     hand_over(db, alex, shipment.id, courier_name="Sam", courier_organisation="Cryo Couriers")
 
     with pytest.raises(NotPermitted, match="Manufacturing operator"):

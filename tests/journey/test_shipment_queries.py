@@ -37,7 +37,7 @@ from app.journey.views import CaseView, UnitView
 from db.enums import ShipmentDirection, UnitKind
 from db.models import Shipment
 from db.types import utc_now
-from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol, new_id
+from tests.journey.steps import DEMO_PASSWORD, collect, din_scan, enrol, label_shipper, new_id
 from tests.support.readers import reader
 
 
@@ -52,6 +52,7 @@ def _ship(
     for unit in units:
         pack_unit(db, alex, shipment.id, din_scan(unit))
     attach_logger(db, alex, shipment.id, "(8004)5901234LOG001")
+    label_shipper(db, alex, shipment.id)
     shipment = hand_over(
         db, alex, shipment.id, courier_name="Sam Driver", courier_organisation="Cryo Couriers"
     )

@@ -20,14 +20,21 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from app.core import Actor, Database, ValidationFailed, open_database
+from app.core import (
+    Actor,
+    Database,
+    ScanMismatch,
+    ValidationFailed,
+    open_database,
+    sscc_text,
+)
 from app.demo.journey import JourneyDriver
 from app.journey import attach_logger, create_shipment, hand_over, pack_unit
-from app.labelling import print_shipper_label
+from app.labelling import apply_shipper_label, print_shipper_label
 from app.labelling.records import void_label
 from app.reports import save_manifest
 from db.engine import make_engine
-from db.enums import CaseStage, ShipmentDirection, UnitKind, UnitStatus
+from db.enums import CaseStage, LabelStatus, ShipmentDirection, UnitKind, UnitStatus
 from db.models import Unit
 from labels.isbt128 import parse_din
 
@@ -117,6 +124,12 @@ def test_hand_over_waits_for_the_shipper_label_whose_sscc_scans(
     assert printed.label.template == "shipper"
     codes = _decoded(printed.pdf, tmp_path)
     assert f"(00){released.sscc}" in codes  # read as GS1-128: AI (00), the 18-digit SSCC
+    with pytest.raises(ValidationFailed, match="Scan the shipper label"):
+        _hand_over(released)  # printed is not yet on the box: its SSCC is scanned back (C723)
+    scanned = apply_shipper_label(
+        released.database, released.operator, released.shipment_id, f"(00){released.sscc}"
+    )
+    assert scanned.status is LabelStatus.APPLIED
     _hand_over(released)
 
 
@@ -133,6 +146,13 @@ def test_a_voided_shipper_label_does_not_count_and_a_reprint_needs_a_reason(
         released.database, released.operator, released.shipment_id, reprint_reason="torn"
     )
     assert again.label.id != first.label.id
+    with pytest.raises(ScanMismatch, match="voided"):
+        apply_shipper_label(
+            released.database, released.operator, released.shipment_id, first.two_d_scan
+        )
+    apply_shipper_label(
+        released.database, released.operator, released.shipment_id, again.two_d_scan
+    )
     _hand_over(released)
     with pytest.raises(ValidationFailed, match="already left"):
         print_shipper_label(
@@ -154,7 +174,7 @@ def test_the_manifest_lists_every_packed_din_and_the_sscc_but_no_patient(
     words = subprocess.run(
         ["pdftotext", "-layout", str(saved.path), "-"], check=True, capture_output=True, text=True
     ).stdout
-    assert released.sscc in words
+    assert sscc_text(released.sscc) in words  # grouped as GS1 writes it: (00) 3 4012345 …
     for din in released.dins:
         assert parse_din(f"{din}00").eye_readable in words
     assert f"4012345LOG{released.sscc[-6:]}" in words

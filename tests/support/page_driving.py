@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from ui.dialogs.signing import SecondPersonDialog
@@ -57,3 +57,14 @@ def second_person(monkeypatch: pytest.MonkeyPatch, username: str) -> list[str]:
 
     monkeypatch.setattr(SecondPersonDialog, "exec", signed_in)
     return shown
+
+
+def shoot_sizes(page: QWidget, name: str) -> None:
+    """Screenshots of ``page`` in the page area of a 1280 × 800 and a 1920 × 1080 window
+    (``name-1280.png``, ``name-1920.png``)."""
+    before = page.size()
+    for width, height in ((1280, 800), (1920, 1080)):
+        page.resize(width - 260, height - 80)
+        QApplication.processEvents()
+        shoot(page, f"{name}-{width}.png")
+    page.resize(before)

@@ -8,6 +8,7 @@ task runner; the tests wait for what they show. Screenshots go to tests/artifact
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -211,13 +212,37 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     )
     assert any(t.startswith("✔ Cold chain of") and "within limits" in t for t in texts)
 
+    # who handed the shipper to which courier, its SSCC grouped as GS1 writes it (issue 16)
+    handed = items[actions.index("handed over to courier")]
+    assert "Handed over to courier — Alex Apheresis, at " in handed.text(0)
+    details = [handed.child(i).text(0) for i in range(handed.childCount())]
+    assert any(
+        re.fullmatch(
+            r"Details — courier: Sam Driver; courier_company: Cryo Couriers Ltd; "
+            r"sscc: \(00\) \d \d{7} \d{9} \d",
+            line,
+        )
+        for line in details
+    ), details
+
     genealogy = page.detail.genealogy
-    assert genealogy.topLevelItemCount() == 1
-    root = genealogy.topLevelItem(0)
-    assert root.text(0).startswith("Apheresis bag\nDIN G1234 ")
+    roots = [genealogy.topLevelItem(i).text(0) for i in range(genealogy.topLevelItemCount())]
+    assert len(roots) == 2, roots
+    assert roots[0].startswith("Apheresis bag\nDIN G1234 ")
+    # the inbound shipper is shown as what it is: a box with its SSCC, never a bag without DIN
+    assert re.fullmatch(r"Shipper\nSSCC \(00\) \d \d{7} \d{9} \d · Received", roots[1]), roots
+    assert not any("DIN —" in t or "(no DIN)" in t for t in _tree_texts(genealogy))
     finals = [t for t in _tree_texts(genealogy) if t.startswith("Final product bag\nDIN G5678 ")]
     assert len(finals) == 4  # two bags, text and tooltip each
     _screenshot(page, "cases-operator-detail", demo.database.backend)
+    before = page.size()
+    for width, height in ((1280, 800), (1920, 1080)):  # the shipper in the genealogy, both sizes
+        page.resize(width - 260, height - 80)
+        QApplication.processEvents()
+        genealogy.scrollToBottom()  # the shipper is the last root
+        timeline.scrollToItem(handed, QAbstractItemView.ScrollHint.PositionAtTop)
+        _screenshot(page, f"cases-genealogy-shipper-{width}", demo.database.backend)
+    page.resize(before)
 
     qtbot.keyClicks(page.search, "x")  # no COI holds that
     qtbot.waitUntil(lambda: page.model.total == 0 and not page.model.loading)

@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 import ui.pages.case_work as case_work_module
+import ui.pages.shipper_box as shipper_box_module
 from app.casefile.stages import CaseStage
 from app.demo.journey import JourneyDriver
 from app.journey.collection import CollectedBag, register_collection
@@ -38,6 +39,7 @@ from tests.support.page_driving import (
     second_person,
     settle,
     shoot,
+    shoot_sizes,
 )
 from tests.support.readers import reader
 from tests.ui.fit import assert_fits_1280
@@ -84,6 +86,7 @@ def test_collect_label_verify_and_ship(
 
     # the shared case page (ui.pages.case_work) sends labels to the print dialog
     monkeypatch.setattr(case_work_module, "choose_printer_and_print", fake_print)
+    monkeypatch.setattr(shipper_box_module, "choose_printer_and_print", fake_print)
     page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
     assert page.objectName() == "page-collection"
     _open(qtbot, page, runner, case.id)
@@ -164,7 +167,8 @@ def test_collect_label_verify_and_ship(
     click(qtbot, page.create_button)
     settle(qtbot, runner)
     shipment = page.shipments[case.id]
-    assert shipment.sscc in page.sscc_label.text()
+    assert shipment.sscc_text in page.sscc_label.text()  # grouped as GS1 writes it
+    assert shipment.sscc_text.startswith("(00) ") and len(shipment.sscc_text.split()) == 5
     assert page.pack_scan.hasFocus()
     assert f"Still to pack: DIN {din_text(bag.din)}" in page.packed_label.text()
     scan(qtbot, page.pack_scan, f"={other_bag.din}00")
@@ -184,10 +188,36 @@ def test_collect_label_verify_and_ship(
     scan(qtbot, page.logger_scan, "(8004)5901234LOG001")
     settle(qtbot, runner)
     assert "5901234LOG001" in page.sscc_label.text(), page.error_message.text()
-    assert page.courier_name.hasFocus()
+    # 5 · the inbound shipper label too (C720): printed, scanned on its box, else no hand-over
+    box = page.shipper
+    assert box.label_button.hasFocus()
     qtbot.keyClicks(page.courier_name, "Sam Driver")
     qtbot.keyClicks(page.courier_company, "Cryo Couriers Ltd")
+    click(qtbot, page.hand_over_button)
+    settle(qtbot, runner)
+    assert "Print the shipper label" in page.error_message.text()
+    click(qtbot, box.label_button)
+    settle(qtbot, runner)
+    assert printed[-1] == (100, 150), page.error_message.text()
+    assert "not yet scanned on the box" in page.sscc_label.text()
+    assert box.label_scan.hasFocus()
+    shoot_sizes(page, "collection-shipper-label-printed")
+    click(qtbot, page.hand_over_button)
+    settle(qtbot, runner)
+    assert "Scan the shipper label" in page.error_message.text()
+    scan(qtbot, box.label_scan, f"={bag.din}00")  # a bag's label is no shipper label
+    settle(qtbot, runner)
+    assert page.alarm.active and "not a shipper label" in page.alarm.text.text()
+    shoot_sizes(page, "collection-shipper-label-wrong-scan")
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
+    scan(qtbot, box.label_scan, f"(00){shipment.sscc}")
+    settle(qtbot, runner)
+    assert "✔ label scanned on the box" in page.sscc_label.text(), page.error_message.text()
+    assert page.courier_name.hasFocus()
+    assert box.manifest.isEnabled()  # the manifest is offered for the courier to sign
     shoot(page, "collection-shipment.png")
+    shoot_sizes(page, "collection-shipper-label-scanned")
     click(qtbot, page.hand_over_button)
     settle(qtbot, runner)
     assert "handed over to Sam Driver" in page.ok_message.text(), page.error_message.text()

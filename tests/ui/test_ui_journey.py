@@ -339,24 +339,29 @@ def ship(journey: Journey, page: Any, box: Any, dins: list[str], prefix: str, st
     assert "Data logger" in journey.ok(page)
     journey.qtbot.keyClicks(box.courier_name, "Sam Driver")
     journey.qtbot.keyClicks(box.courier_company, "Cryo Couriers Ltd")
-    if step == "to_clinic":  # the outbound shipper leaves only with its label (C660)
-        journey.click(box.hand_over_button)
-        journey.settle()
-        assert "Print the shipper label" in page.error_message.text()
-        journey.click(box.label_button)
-        journey.settle()
-        assert f"Shipper label SSCC {shipment.sscc} printed" in journey.ok(page)
-        assert "label printed" in box.sscc_label.text()
-        assert box.label_button.text() == "Reprint shipper label…"
-        manifest = journey.out / f"manifest-{shipment.sscc}.pdf"
-        journey.monkeypatch.setattr(
-            QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(manifest), "")
-        )
-        journey.click(box.manifest.button)
-        journey.qtbot.waitUntil(lambda: box.manifest.last_saved is not None, timeout=WAIT_MS)
-        assert manifest.is_file()
-        assert "Manifest saved to" in journey.ok(page)
-        journey.shoot("ship_label_printed", sizes=((1280, 800), (1920, 1080)))
+    # either leg leaves only with its label on the box, scanned back (C660, C720, C723)
+    journey.click(box.hand_over_button)
+    journey.settle()
+    assert "Print the shipper label" in page.error_message.text()
+    journey.click(box.label_button)
+    journey.settle()
+    assert f"Shipper label SSCC {shipment.sscc_text} printed" in journey.ok(page)
+    assert "label printed, not yet scanned" in box.sscc_label.text()
+    assert box.label_button.text() == "Reprint shipper label…"
+    journey.click(box.hand_over_button)
+    journey.settle()
+    assert "Scan the shipper label" in page.error_message.text()
+    journey.scan(box.label_scan, f"(00){shipment.sscc}")
+    assert "is on its box" in journey.ok(page)
+    manifest = journey.out / f"manifest-{shipment.sscc}.pdf"
+    journey.monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(manifest), "")
+    )
+    journey.click(box.manifest.button)
+    journey.qtbot.waitUntil(lambda: box.manifest.last_saved is not None, timeout=WAIT_MS)
+    assert manifest.is_file()
+    assert "Manifest saved to" in journey.ok(page)
+    journey.shoot(f"ship_label_scanned_{step}", sizes=((1280, 800), (1920, 1080)))
     journey.shoot(f"ship_{step}")
     journey.click(box.hand_over_button)
     journey.settle()
@@ -372,7 +377,9 @@ def receive(
     page = journey.section("Receipt")
     assert isinstance(page, ReceiptPage)
     rows = [
-        i for i in range(page.shipment_list.count()) if sscc in page.shipment_list.item(i).text()
+        i
+        for i in range(page.shipment_list.count())
+        if page.shipment_list.item(i).data(Qt.ItemDataRole.UserRole).sscc == sscc
     ]
     assert rows, "the shipper is listed for receipt"
     page.shipment_list.setCurrentRow(rows[0])

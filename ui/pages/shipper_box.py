@@ -1,9 +1,10 @@
 """Packing a shipper on a case work page (DESIGN.md §1 stages 3 and 8).
 
-Open a shipper (its SSCC) for the case, scan each container into it, scan the data logger
-and hand it to the courier. The collection page ships the apheresis bags to the manufacturer;
-the batch record page ships a released batch's final product bags to the clinic. The services
-decide what may be packed; a scan they refuse raises the page's alarm.
+Open a shipper (its SSCC) for the case, scan each container into it, scan the data logger,
+print the shipper label, scan it back onto the box and hand it to the courier (the manifest
+printed for the courier's signature). The collection page ships the apheresis bags to the
+manufacturer; the batch record page ships a released batch's final product bags to the clinic.
+The services decide what may be packed; a scan they refuse raises the page's alarm.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.casefile import ShipmentDirection
 from app.core import Actor, Database
 from app.journey import ShipmentView, UnitView, attach_logger, create_shipment, hand_over, pack_unit
-from app.labelling import print_shipper_label
+from app.labelling import apply_shipper_label, print_shipper_label
 from app.reports import SavedFile, save_manifest
 from ui.dialogs import ReportSaver, choose_printer_and_print
 from ui.pages.case_work import CaseWorkPage
@@ -81,6 +82,11 @@ class ShipperBox(QGroupBox):
         )
         self.label_button.clicked.connect(self.print_label)
         layout.addRow("Shipper label", self.label_button)
+        self.label_scan = page.scan_field(
+            "shipperLabelScan", "Scan the shipper label's SSCC bar code on the box (Enter)"
+        )
+        self.label_scan.scanned.connect(self.scan_label)
+        layout.addRow("Label on box", self.label_scan)
         self.manifest = ReportSaver(
             page.runner,
             "Print manifest…",
@@ -120,14 +126,19 @@ class ShipperBox(QGroupBox):
         self._update_enabled()
 
     def next_scan_field(self) -> QWidget | None:
-        """The next bag to pack, then the logger, then the courier's name (None: no shipper
-        is open; issue 16: the logger scan once went into "Pack bag")."""
+        """The next bag to pack, then the logger, the shipper label (printed, then scanned on
+        the box), then the courier's name (None: no shipper is open; issue 16: the logger scan
+        once went into "Pack bag")."""
         shipment = self.current()
         if shipment is None or not self.pack_scan.isEnabled():
             return None
         if any(u.id not in shipment.packed_units for u in self.units):
             return self.pack_scan
-        return self.logger_scan if not shipment.logger_giai else self.courier_name
+        if not shipment.logger_giai:
+            return self.logger_scan
+        if not shipment.labelled:
+            return self.label_button
+        return self.label_scan if not shipment.label_scanned else self.courier_name
 
     def current(self) -> ShipmentView | None:
         """The shipper open for the page's case (None when none is)."""
@@ -145,8 +156,13 @@ class ShipperBox(QGroupBox):
             self.packed_label.clear()
             return
         logger = f"logger {shipment.logger_giai}" if shipment.logger_giai else "no logger yet"
-        label = "label printed" if shipment.labelled else "no shipper label yet"
-        self.sscc_label.setText(f"Shipper SSCC {shipment.sscc} · {logger} · {label}")
+        if shipment.label_scanned:
+            label = "✔ label scanned on the box"
+        elif shipment.labelled:
+            label = "label printed, not yet scanned on the box"
+        else:
+            label = "no shipper label yet"
+        self.sscc_label.setText(f"Shipper SSCC {_sscc(shipment)}\n{logger} · {label}")
         packed = [u for u in self.units if u.id in shipment.packed_units]
         waiting_units = [u for u in self.units if u.id not in shipment.packed_units]
         lines = [f"✔ Packed: DIN {din_text(u.din)}" for u in packed]
@@ -160,6 +176,7 @@ class ShipperBox(QGroupBox):
         for widget in (
             self.pack_scan,
             self.logger_scan,
+            self.label_scan,
             self.courier_name,
             self.courier_company,
             self.hand_over_button,
@@ -195,7 +212,7 @@ class ShipperBox(QGroupBox):
             return
 
         def created(shipment: ShipmentView) -> None:
-            page._say(True, f"✔ Shipper SSCC {shipment.sscc} opened: scan each bag into it.")
+            page._say(True, f"✔ Shipper SSCC {_sscc(shipment)} opened: scan each bag into it.")
             self._changed(shipment)
             page.focus_next_scan()
 
@@ -212,7 +229,7 @@ class ShipperBox(QGroupBox):
             self.pack_scan,
             pack_unit,
             doing="The bag was not packed",
-            said=lambda view: f"✔ Packed into SSCC {view.sscc}.",
+            said=lambda view: f"✔ Packed into SSCC {_sscc(view)}.",
         )
 
     def attach(self, *_scan: object) -> None:
@@ -221,7 +238,7 @@ class ShipperBox(QGroupBox):
             self.logger_scan,
             attach_logger,
             doing="The data logger was not attached",
-            said=lambda view: f"✔ Data logger {view.logger_giai} is in shipper SSCC {view.sscc}.",
+            said=lambda view: f"✔ Data logger {view.logger_giai} is in shipper SSCC {_sscc(view)}.",
         )
 
     def _scan_in(
@@ -276,14 +293,18 @@ class ShipperBox(QGroupBox):
                 return
 
         def printed(label: Any) -> None:
-            self._changed(dataclasses.replace(shipment, labelled=True))
+            self._changed(dataclasses.replace(shipment, labelled=True, label_scanned=False))
             try:
                 sent = choose_printer_and_print(self, label.pdf, label.page_size_mm)
             except Exception as error:  # a printer fault is shown, the record stays
                 page.refused(Failure.of(error, "The shipper label was not printed"))
                 return
             if sent:
-                page._say(True, f"✔ Shipper label SSCC {shipment.sscc} printed: put it on.")
+                page._say(
+                    True,
+                    f"✔ Shipper label SSCC {_sscc(shipment)} printed: put it on the box, then "
+                    "scan it.",
+                )
             else:
                 page._say(
                     False,
@@ -301,6 +322,32 @@ class ShipperBox(QGroupBox):
             changes={"label", "shipment"},
         ).busy(page.set_busy).success(printed).failure(page.refused).run(page.runner)
 
+    def scan_label(self, *_scan: object) -> None:
+        """Scan the shipper label back onto the box: its SSCC must be this shipper's and the
+        print its current one (a refusal raises the page's alarm and clears the field)."""
+        page, shipment, raw = self.page, self.current(), self.label_scan.value
+        if shipment is None or not raw:
+            return
+
+        def done(_label: Any) -> None:
+            self.label_scan.clear()
+            page._say(
+                True,
+                f"✔ Shipper label SSCC {_sscc(shipment)} is on its box: print the manifest, "
+                "then hand over to the courier.",
+            )
+            self._changed(dataclasses.replace(shipment, labelled=True, label_scanned=True))
+            page.focus_next_scan()
+
+        page._quiet()
+        WriteOp(
+            partial(apply_shipper_label, page.database, page.actor, shipment.id, raw),
+            doing="The shipper label was not accepted",
+            changes={"label", "shipment"},
+        ).busy(page.set_busy).success(done).failure(page.refusal(self.label_scan.clear)).run(
+            page.runner
+        )
+
     def hand_over(self) -> None:
         """Hand the shipper to the courier: custody passes, the case is shipped."""
         page, shipment = self.page, self.current()
@@ -315,8 +362,9 @@ class ShipperBox(QGroupBox):
             self.courier_company.clear()
             page._say(
                 True,
-                f"✔ Shipper SSCC {view.sscc} handed over to {view.courier_name} at "
-                f"{local_time(view.handed_over_at)}: the case is shipped to {self.destination}.",
+                f"✔ Shipper SSCC {_sscc(view)} handed over to {view.courier_name} at "
+                f"{local_time(view.handed_over_at)}: the case is shipped to {self.destination}. "
+                "The courier signs the printed manifest.",
             )
             page.refresh()
 
@@ -333,3 +381,8 @@ class ShipperBox(QGroupBox):
             doing="The shipper was not handed over",
             changes={"shipment", "case"},
         ).busy(page.set_busy).success(handed).failure(page.refused).run(page.runner)
+
+
+def _sscc(shipment: ShipmentView) -> str:
+    """The shipper's SSCC as GS1 writes it (the plain 18 digits when the view has no text)."""
+    return shipment.sscc_text or shipment.sscc

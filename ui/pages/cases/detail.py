@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.audit import Reconciliation
 from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
+from app.core import sscc_text
 from app.quality import SignatureView
 from ui.pages.cases.journey_chart import JourneyChart
 
@@ -185,7 +186,10 @@ class CaseDetailView(QWidget):
                 verdict = _item(cold_chain_line(entry.cold_chain))
                 self.timeline.set_tone(verdict, cold_chain_tone(entry.cold_chain))
                 item.addChild(verdict)
-            details = "; ".join(f"{key}: {_value(value)}" for key, value in entry.details.items())
+            details = "; ".join(
+                f"{key}: {sscc_text(str(value)) if key == 'sscc' else _value(value)}"
+                for key, value in entry.details.items()
+            )
             if details:
                 full = "; ".join(f"{key}: {value}" for key, value in entry.details.items())
                 child = _item(f"Details — {details}")
@@ -212,7 +216,9 @@ class CaseDetailView(QWidget):
                 state += f" · ⚠ {side_state_text(node.side_state)}"
                 if node.side_state_why:
                     state += f" ({node.side_state_why})"
-            text = f"{node.kind_name}\nDIN {node.din_eye_readable} · {state}"
+            if node.is_shipper:  # a box with an SSCC, never a bag with an empty DIN
+                state = (node.shipment_status or state.lower()).capitalize()
+            text = f"{node.kind_name}\n{node.identifier_text} · {state}"
             if node.stored_at:
                 text += f"\nStored: {node.stored_at}"
             item = _item(text)

@@ -109,7 +109,11 @@ class UnitHolds(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.buttons = {}
-        shown = [n for n in nodes if liftable(n) or usable(n)] if self.for_qa else []
+        shown = (
+            [n for n in nodes if not n.is_shipper and (liftable(n) or usable(n))]
+            if self.for_qa
+            else []
+        )  # a shipper is a box, never a container QA holds as a bag of the dose
         for row, node in enumerate(shown):
             words = QLabel(state_line(node))
             words.setWordWrap(True)

@@ -221,7 +221,7 @@ class ReceiptPage(QWidget):
         for view in shipments:
             arrived = "received" if view.status.value == "received" else "in transit"
             item = QListWidgetItem(
-                f"{view.sscc}\n{arrived} · handed over {utc_text(view.handed_over_at)}"
+                f"SSCC {_sscc(view)}\n{arrived} · handed over {utc_text(view.handed_over_at)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, view)
             self.shipment_list.addItem(item)
@@ -229,7 +229,7 @@ class ReceiptPage(QWidget):
         ids = [view.id for view in shipments]
         if keep is not None and keep not in ids and self.shipment is not None:
             # The shipment shown left the list: it stays shown, marked; nothing else is opened.
-            item = QListWidgetItem(f"{self.shipment.sscc}\n{MOVED_ON.strip()}")
+            item = QListWidgetItem(f"SSCC {_sscc(self.shipment)}\n{MOVED_ON.strip()}")
             item.setData(Qt.ItemDataRole.UserRole, self.shipment)
             self.shipment_list.blockSignals(True)
             self.shipment_list.insertItem(0, item)
@@ -274,7 +274,7 @@ class ReceiptPage(QWidget):
         self.status, self.shipment = status, status.shipment
         units = len(status.units)
         self.header.setText(
-            f"<b>Shipment {status.shipment.sscc}</b> from {status.from_site} · COI "
+            f"<b>Shipment SSCC {_sscc(status.shipment)}</b> from {status.from_site} · COI "
             f"{', '.join(sorted({u.coi for u in status.units})) or '—'} · {units} container(s)"
             f" · courier {status.shipment.courier_name or '—'}"
         )
@@ -484,3 +484,8 @@ class ReceiptPage(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         show_error(self.error, error)
+
+
+def _sscc(shipment: ShipmentView) -> str:
+    """The shipper's SSCC as GS1 writes it: ``(00) 3 4012345 000000001 5``."""
+    return shipment.sscc_text or shipment.sscc
