@@ -167,8 +167,7 @@ def run_label(args: argparse.Namespace) -> int:
 
 def run_label_scan(args: argparse.Namespace) -> int:
     """Scan the shipper label on its box."""
-    with database_from(args) as database:
-        actor, _password = signed_in(database, args.as_user)
+    with acting(args) as (database, actor):
         label = apply_shipper_label(
             database, actor, shipment_id_of(database, actor, args.sscc), args.scan
         )
