@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
@@ -368,10 +368,9 @@ def _conditions(
     return where, words
 
 
-def _people(session: Session) -> dict[str, str]:
+def _people(connection: Connection) -> dict[str, str]:
     """Printed names of every user by id as the trail writes it (users are few)."""
-    rows = session.connection().execute(_PEOPLE)  # Core: no ORM loading for a lookup
-    return {str(i): name for i, name in rows}
+    return {str(i): name for i, name in connection.execute(_PEOPLE)}  # Core: no ORM loading
 
 
 _PEOPLE = select(User.__table__.c.id, User.__table__.c.full_name)
@@ -510,8 +509,7 @@ def _may_guard(record_type: str, old: str | None, new: str | None) -> bool:
     keys = _GUARDED_KEYS.get(record_type)
     if keys is None:
         return False
-    texts = [text for text in (old, new) if text]
-    return any("\\" in text or any(key in text for key in keys) for text in texts)
+    return any("\\" in text or any(key in text for key in keys) for text in (old, new) if text)
 
 
 def _entry(row: Any, people: dict[str, str], shown: _Shown) -> AuditEntry:
@@ -522,7 +520,8 @@ def _entry(row: Any, people: dict[str, str], shown: _Shown) -> AuditEntry:
     tests/audit); the entry stays frozen for its readers. Values that may hold identity or
     scanned text are shown now, with the session; the others are parsed when first read."""
     seq, at, user_id, username, station, action, record_type, record_id, reason, old, new = row
-    guarded = _may_guard(record_type, old, new)
+    # Most record types hold no identity or scanned text: no call for their rows.
+    guarded = record_type in _GUARDED_KEYS and _may_guard(record_type, old, new)
     entry: AuditEntry = object.__new__(AuditEntry)
     object.__setattr__(
         entry,
@@ -592,9 +591,11 @@ def search_audit(
     total a first page counted: the next pages return it instead of counting again.
     """
     page_size = max(1, min(limit, MAX_PAGE_SIZE))
-    with database.read_session() as session:
+    # Core statements on a connection: rows as tuples, no ORM loading. The session, on the
+    # same connection and transaction, serves only the look-ups that take one (a QA's site,
+    # a case's records, identity keys, erased patients); an administrator's page needs none.
+    with database.engine.connect() as connection, Session(bind=connection) as session:
         where, scope = _conditions(session, actor, audit_filter)
-        connection = session.connection()  # Core statements: rows as tuples, no ORM loading
         query = _PAGE.where(*where)
         if after_seq is not None:
             query = _NEWER.where(*where, _EVENT.c.seq > after_seq)
@@ -615,7 +616,7 @@ def search_audit(
             total = int(connection.scalar(select(func.count()).select_from(matching)) or 0)
             more = total > COUNT_CAP
             total = min(total, COUNT_CAP)
-        people = _people(session) if found else {}
+        people = _people(connection) if found else {}
         shown = _Shown(session, may_see_identity(actor))
         shown.prefetch(_page_texts(found))
         entries = tuple(_entry(r, people, shown) for r in found)
@@ -630,7 +631,7 @@ def iter_audit(
     Permission and filter are checked at once; the events are read as the iterator is consumed.
     """
     where, scope = _conditions(session, actor, audit_filter)
-    people = _people(session)
+    people = _people(session.connection())
     shown = _Shown(session, may_see_identity(actor))
     result = session.execute(
         select(*_COLUMNS).where(*where).order_by(_EVENT.c.seq),
