@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from app.coldchain import storage
 from app.coldchain.analysis.trace import Trace, make_trace
-from app.coldchain.storage import READINGS_PER_STATEMENT, store_readings, stored_trace
+from app.coldchain.storage import store_readings, stored_trace
 from app.core.actor import Actor
 from app.core.database import Database
 from app.core.unit_of_work import UnitOfWork
@@ -48,8 +49,11 @@ def new_logger_file(uow: UnitOfWork, readings: int) -> LoggerFile:
     return row
 
 
-def test_readings_come_back_exactly_across_chunks(database: Database, admin: Actor) -> None:
-    readings = READINGS_PER_STATEMENT + 7
+def test_readings_come_back_exactly_across_chunks(
+    database: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "READINGS_PER_STATEMENT", 16)  # chunks of 16: 4 and a part
+    readings = 16 * 4 + 7
     trace = awkward_trace(readings)
     with UnitOfWork(database, admin) as uow:
         row = new_logger_file(uow, readings)
