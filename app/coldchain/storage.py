@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import visible_case
@@ -28,7 +28,8 @@ FloatArray = npt.NDArray[np.float64]
 SENSOR_LENGTH = 100
 """Length of the sensor columns (``logger_file.sensor_id``, ``logger_reading.sensor``)."""
 READINGS_PER_STATEMENT = 10_000
-"""Rows per executemany call: bounds memory for a million readings at no cost in speed."""
+"""Rows converted at a time (an executemany call, a run of COPY rows): bounds memory for a
+million readings at no cost in speed."""
 
 
 @dataclass(frozen=True)
@@ -121,28 +122,6 @@ def stored_profile(database: Database, name: str) -> ProfileLimits:
         return profile_from_record(row)
 
 
-def _reading_rows(
-    logger_file_id: uuid.UUID,
-    sensor: str,
-    moments: npt.NDArray[np.datetime64],
-    temps: FloatArray,
-    start: int,
-) -> list[dict[str, Any]]:
-    # numpy turns datetime64[us] into naive UTC datetimes in C; the column wants them aware.
-    return [
-        {
-            "logger_file_id": logger_file_id,
-            "seq": seq,
-            "measured_at": moment.replace(tzinfo=UTC),
-            "temperature_c": temp,
-            "sensor": sensor,
-        }
-        for seq, moment, temp in zip(
-            range(start, start + len(temps)), moments.tolist(), temps.tolist(), strict=True
-        )
-    ]
-
-
 _SQLITE_INSERT = (
     "INSERT INTO logger_reading (logger_file_id, seq, measured_at, temperature_c, sensor) "
     "VALUES (?, ?, ?, ?, ?)"
@@ -168,25 +147,39 @@ def _store_on_sqlite(session: Session, logger_file_id: uuid.UUID, sensor: str, t
     return len(trace)
 
 
-def store_readings(session: Session, logger_file_id: uuid.UUID, trace: Trace) -> int:
-    """Insert every reading of ``trace`` in bulk (executemany per chunk); return the count.
+_POSTGRESQL_COPY = (
+    "COPY logger_reading (logger_file_id, seq, measured_at, temperature_c, sensor) FROM STDIN"
+)
 
-    The logger file row must already be flushed (the readings reference it). A Core insert on
-    the table skips the ORM's per-row bookkeeping, which these unaudited rows do not need.
+
+def _store_on_postgresql(
+    session: Session, logger_file_id: uuid.UUID, sensor: str, trace: Trace
+) -> int:
+    """The readings streamed by psycopg's ``COPY ... FROM STDIN`` (its bulk-load path), on the
+    session's own connection, so inside the import's transaction; psycopg quotes each value."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(_POSTGRESQL_COPY) as copy:
+        for start in range(0, len(trace), READINGS_PER_STATEMENT):
+            stop = min(start + READINGS_PER_STATEMENT, len(trace))
+            moments = trace.times_utc[start:stop].astype("datetime64[us]").tolist()
+            temps = trace.temps_c[start:stop].tolist()
+            for seq, moment, temp in zip(range(start, stop), moments, temps, strict=True):
+                copy.write_row((logger_file_id, seq, moment.replace(tzinfo=UTC), temp, sensor))
+    return len(trace)
+
+
+def store_readings(session: Session, logger_file_id: uuid.UUID, trace: Trace) -> int:
+    """Insert every reading of ``trace`` in bulk; return the count.
+
+    The logger file row must already be flushed (the readings reference it). The readings skip
+    the ORM (these unaudited rows need none of its bookkeeping): SQLite takes them by the
+    driver's executemany, PostgreSQL by COPY.
     """
-    table = LoggerReading.__table__
-    assert isinstance(table, Table)
-    moments = trace.times_utc
     sensor = trace.sensor_id[:SENSOR_LENGTH]
     if session.get_bind().dialect.name == "sqlite":
         return _store_on_sqlite(session, logger_file_id, sensor, trace)
-    for start in range(0, len(trace), READINGS_PER_STATEMENT):
-        stop = start + READINGS_PER_STATEMENT
-        rows = _reading_rows(
-            logger_file_id, sensor, moments[start:stop], trace.temps_c[start:stop], start
-        )
-        session.execute(insert(table), rows)
-    return len(trace)
+    return _store_on_postgresql(session, logger_file_id, sensor, trace)
 
 
 def stored_trace(session: Session, row: LoggerFile) -> Trace:

@@ -3,9 +3,10 @@
 Reports the time of `app.coldchain.storage.store_readings` (plus the logger-file row, its audit
 event and the commit, as an import writes them) against a floor measured in the same run on the
 same engine: the same rows, already converted to driver values, inserted by a bare DBAPI
-`executemany` in one transaction. A third test times a whole `import_logger_file` of a
-1 000 000-reading generic CSV file (parse, assess, store) for a shipment of the demo journey,
-and rebuilding its trace from the stored readings (`readings_of`).
+`executemany` in one transaction (the store itself uses executemany on SQLite and psycopg's COPY
+on PostgreSQL, the bulk-load path of the library underneath). A third test times a whole
+`import_logger_file` of a 1 000 000-reading generic CSV file (parse, assess, store) for a
+shipment of the demo journey, and rebuilding its trace from the stored readings (`readings_of`).
 The store records its ratio to the floor (`tests/perf/run.py` checks it; no absolute time is
 asserted). Run with `python tests/perf/run.py --only logger_storage`.
 """

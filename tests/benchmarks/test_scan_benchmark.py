@@ -45,8 +45,8 @@ from tests.perf.results import quick, record
 
 CASES = 2_000 if quick() else 10_000
 UNITS_PER_CASE = 10
-SCANS = 500 if quick() else 2_000
-WARM_UP = 100
+SCANS = 300 if quick() else 2_000
+WARM_UP = 50 if quick() else 100
 MISMATCHES = 50 if quick() else 200
 TARGET_RATIO = 5.0  # verify_scan against parse + SELECT + 2 INSERTs + COMMIT on bare DBAPI
 REFUSAL_TARGET_RATIO = 12.0  # a refusal also writes its deviation (and its audit events)
