@@ -90,7 +90,7 @@ if TYPE_CHECKING:
         ValidationFailed,
         ViabilityExpired,
     )
-    from app.core.identifier_text import coi_fragment, coi_text, din_text
+    from app.core.identifier_text import coi_fragment, coi_text, din_text, sscc_text
     from app.core.identifiers import (
         issue_coi,
         issue_deviation_number,
@@ -259,6 +259,7 @@ __all__ = [
     "sealed_payload",
     "set_anchor_aside",
     "settings_path",
+    "sscc_text",
     "symbol_mac",
     "text_problem",
     "verification_in_words",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from labels.gs1 import sscc_hri
 from labels.isbt128 import Din, InvalidCoi, parse_coi, parse_typed_coi
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
 
@@ -22,6 +23,11 @@ def din_text(din: str | None) -> str:
         return "—"
     grouped = Din(din[:5], din[5:7], din[7:13])
     return f"{grouped.eye_readable} [{grouped.check_character}]"
+
+
+def sscc_text(sscc: str) -> str:
+    """An SSCC grouped as GS1 prints it under the bar code: ``(00) 0 5901 2340 0000 0007 9``."""
+    return sscc_hri(sscc)
 
 
 def coi_fragment(text: str) -> str:

@@ -91,6 +91,16 @@ def build_sscc(extension_digit: int, company_prefix: str, serial_reference: int 
     return payload + check_digit(payload)
 
 
+def sscc_hri(sscc: str) -> str:
+    """An SSCC as people read it: the AI in brackets, then the extension digit, the 16 digits of
+    company prefix and serial reference in groups of four, and the check digit, apart
+    (``(00) 0 5901 2340 0000 0007 9``, no-break spaces). Anything else is returned as it is."""
+    if len(sscc) != SSCC_LENGTH or not sscc.isdigit():
+        return sscc
+    parts = ["(00)", sscc[0], *(sscc[i : i + 4] for i in range(1, 17, 4)), sscc[17]]
+    return "\u00a0".join(parts)  # no-break spaces: the number never wraps inside
+
+
 def build_gsrn(company_prefix: str, service_reference: int | str) -> str:
     """Return an 18-digit GSRN (company prefix, service reference, check digit)."""
     prefix = _company_prefix(company_prefix)

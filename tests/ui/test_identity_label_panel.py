@@ -20,7 +20,7 @@ from db.enums import LabelStatus
 from db.models import Label, Unit
 from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template
 from tests.support.page_driving import PAGE_SIZE, settle
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import assert_fits_1280, save_both_sizes
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.receipt import identity_labels
 from ui.pages.receipt.page import ReceiptPage
@@ -109,10 +109,6 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert panel.bag_field.hasFocus()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     qtbot.waitUntil(lambda: page.cold_chain.trace_shown, timeout=WAIT_MS)  # drawn by a helper
-    page.resize(1920, 1080 - 80)  # the page area of a 1920 × 1080 window
-    qtbot.wait(20)
-    assert page.grab().save(str(ARTIFACTS / "receipt-identity-applied-1920-sqlite.png"))
-    page.resize(1500, 980)
     assert_fits_1280(qtbot, page, "receipt-identity-applied-1280-sqlite.png")
 
     # The second bag, with the first bag's identity label: the red STOP, nothing applied.
@@ -126,7 +122,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert "another container" in page.mismatch_text.text()
     assert "the label was not applied" in page.mismatch_text.text()
     assert page.mismatch.property("kind") == "wrong"
-    assert page.grab().save(str(ARTIFACTS / "receipt-identity-wrong-label-sqlite.png"))
+    save_both_sizes(page, "receipt-identity-wrong-label-sqlite")
     with clinic_receipt.database.read_session() as session:
         statuses = session.scalars(
             select(Label.status).where(
@@ -151,4 +147,4 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     bags = bedside.bags_label.text()
     assert bags.count("patient-identity label on") == 1
     assert bags.count("NO patient-identity label: print it at Receipt") == 1
-    assert bedside.grab().save(str(ARTIFACTS / "bedside-identity-labels-sqlite.png"))
+    save_both_sizes(bedside, "bedside-identity-labels-sqlite")

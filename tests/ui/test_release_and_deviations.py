@@ -52,7 +52,7 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import assert_fits_1280, save_both_sizes
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -158,6 +158,8 @@ def screenshot(page: QWidget, name: str, height: int | None = None, *, size: boo
         page.resize(PAGE_SIZE[0], height)
     QApplication.processEvents()  # let the layouts take what was just shown
     assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
+    if height is None and not name.endswith(("x800", "x1080")):
+        save_both_sizes(page, name)
     if size:
         page.resize(*PAGE_SIZE)
 

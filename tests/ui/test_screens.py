@@ -34,6 +34,7 @@ from ui.tasks.runner import TaskRunner
 
 SCREENS = ARTIFACTS / "screens"
 WIDTH = 1280
+LARGE = (1920, 1080)
 USERS = (
     "cora.coordinator",
     "alex.apheresis",
@@ -121,6 +122,11 @@ def test_every_section_opens_with_showcase_data(
         assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())
 
         assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))
+        window.resize(*LARGE)  # the same state in a full-HD window: a resize, not a second visit
+        qtbot.wait(50)
+        assert window.grab().save(str(SCREENS / f"{section.key}-{username}-1920x1080.png"))
+        window.resize(WIDTH, 820)
+        qtbot.wait(50)
         if section.key == "batch":  # only an operator is offered the form to record a step
             waiting = page.findChild(QLabel, "stepWaiting")
             recording = page.findChild(QPushButton, "recordStep")

@@ -47,6 +47,7 @@ from pytestqt.qtbot import QtBot
 import ui.pages.case_work as case_work_module
 import ui.pages.shipper_box as shipper_box_module
 from app.audit import verify_with_records
+from app.core import sscc_text
 from app.demo.journey import write_logger_csv
 from app.journey import find_case
 from db.enums import CaseStage, UnitKind, UnitStatus
@@ -117,6 +118,10 @@ def qc_value(spec: dict[str, Any]) -> str:
     if low is not None:
         return f"{min(low * 1.2, 99) if spec.get('unit') == '%' else low * 1.5:g}"
     return f"{high / 4:g}"
+
+
+BOTH_SIZES = ((1280, 800), (1920, 1080))
+"""Every step's picture at both window sizes a user has."""
 
 
 class Journey:
@@ -218,7 +223,7 @@ class Journey:
         QApplication.processEvents()  # widgets added to a shown page are shown by a queued call
         self.qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
 
-    def shoot(self, step: str, *, sizes: tuple[tuple[int, int], ...] = ((1280, 800),)) -> None:
+    def shoot(self, step: str, *, sizes: tuple[tuple[int, int], ...] = BOTH_SIZES) -> None:
         """The window as it is now: ``ui_journey_<product>_<step>.png`` (``-1920`` beside)."""
         assert self.window is not None
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -372,7 +377,9 @@ def receive(
     page = journey.section("Receipt")
     assert isinstance(page, ReceiptPage)
     rows = [
-        i for i in range(page.shipment_list.count()) if sscc in page.shipment_list.item(i).text()
+        i
+        for i in range(page.shipment_list.count())
+        if sscc_text(sscc) in page.shipment_list.item(i).text()
     ]
     assert rows, "the shipper is listed for receipt"
     page.shipment_list.setCurrentRow(rows[0])

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QStyle
 
 from app.casefile import ExpectedUnit
 from app.coldchain import LoggerFileView
+from app.core import coi_text
+from labels.isbt128 import InvalidCoi, parse_coi
 from ui.widgets import count_text, utc_text
 
 
@@ -36,6 +38,14 @@ def unit_status(unit: ExpectedUnit) -> tuple[str, QStyle.StandardPixmap]:
     """How the unit was found, in words with a symbol and an icon (never colour alone)."""
     outcome = unit.receipt_outcome.value if unit.receipt_outcome else None
     return STATUS_WORDS.get(outcome, (f"✖ {outcome}", REFUSED))
+
+
+def coi_words(coi: str) -> str:
+    """A COI grouped as printed, with its check character: ``CH G1234 26 500106 [*]``."""
+    try:
+        return coi_text(coi, parse_coi(coi).check_character)
+    except InvalidCoi:
+        return coi
 
 
 def breakable(name: str) -> str:
