@@ -164,8 +164,8 @@ class ReceiptPage(QWidget):
         self.units.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = self.units.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2):  # the DIN and the status whole, never "G1234 26 000011 …"
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for index in (1, 2):  # the DIN and the status whole, never "G1234 26 000011 …"
+            header.setSectionResizeMode(index, QHeaderView.ResizeMode.ResizeToContents)
         fit_rows(self.units)
         self.scan_field = ScanField(self.scanner)
         self.scan_field.setObjectName("receiptScanField")
