@@ -12,6 +12,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -613,6 +614,10 @@ def plot_and_save_as(
         place = asha.plot.mapTo(asha, asha.plot.rect().bottomRight())
         assert place.y() < asha.height() and place.x() < asha.width(), (width, place)
         assert asha.plot.height() >= asha.plot.minimumHeight(), width
+        # The legend sits above the highest reading: it never hides the excursion's peak.
+        view = asha.plot.getPlotItem().getViewBox()
+        legend = view.mapSceneToView(asha.plot.legend.sceneBoundingRect().bottomLeft())
+        assert legend.y() > float(np.nanmax(asha.plot.trace_line.yData)), width
     assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     asha.resize(*PAGE_SIZE)
 

@@ -27,6 +27,7 @@ from app.demo.journey import DEMO_PASSWORD
 from app.demo.run import run_demo
 from app.scanning import ScannerSettings
 from tests.conftest import ARTIFACTS
+from tests.ui.fit import PAGE_AREA_1280
 from ui.pages.case_work import CaseWorkPage
 from ui.shell.main_window import MainWindow, _page_factories
 from ui.shell.style import apply_style
@@ -120,6 +121,8 @@ def test_every_section_opens_with_showcase_data(
         assert _visible_errors(window) == [], (section.key, _visible_errors(window))
         # Every screen fits a 1280 × 820 window: no page forces the window wider.
         assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())
+        # ... nor taller than the page area of a 1280 × 800 window (a QA's case page was 806).
+        assert page.minimumSizeHint().height() <= PAGE_AREA_1280[1], (section.key, username)
 
         assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))
         window.resize(*LARGE)  # the same state in a full-HD window: a resize, not a second visit

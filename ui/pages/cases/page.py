@@ -213,10 +213,13 @@ class CasesPage(QWidget):
             object_name="custodyReport",
             dialog_title="Save the chain-of-identity and custody report as",
         )
-        layout.addLayout(self._actions())
         self.exchange = PartnerExchange(self.database, self.actor, self.runner)
         self.exchange.imported.connect(lambda _result: self.refresh())
-        layout.addWidget(self.exchange)
+        actions = self._actions()
+        # One row for the report and the partner exchange: a row less keeps a QA's case page
+        # (with its hold buttons) inside a 1280 × 800 window.
+        actions.addWidget(self.exchange, stretch=1)
+        layout.addLayout(actions)
 
     def _actions(self) -> QHBoxLayout:
         """The custody report and, for a clinic coordinator, the erasure of an identity."""
