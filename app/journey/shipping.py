@@ -16,7 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import ensure_second_person, require_role, require_site
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, issue_sscc, load, now, person
+from app.core import (
+    Actor,
+    Database,
+    UnitOfWork,
+    ValidationFailed,
+    issue_sscc,
+    load,
+    now,
+    person,
+    sscc_text,
+)
 from app.journey.legs import LEGS, Leg
 from app.journey.oos_labels import ensure_labelled_as_released_oos
 from app.journey.records import custody, load_case_for, move_case, record_stage
@@ -161,7 +171,7 @@ def pack_unit(
         ready = {u.id for u in _ready_units(uow.session, case, leg)} - packed
         expected = Expectation(
             purpose="pack",
-            description=f"shipment {shipment.sscc}",
+            description=f"shipment {sscc_text(shipment.sscc)}",
             coi=case.coi,
             unit_ids=frozenset(ready),
         )
@@ -319,7 +329,7 @@ def receive_unit(
         waiting = frozenset(u for u, i in items.items() if i.receipt_outcome is None)
         expected = Expectation(
             purpose="receive",
-            description=f"shipment {shipment.sscc}",
+            description=f"shipment {sscc_text(shipment.sscc)}",
             coi=case.coi,
             unit_ids=waiting,
             custody_only=True,

@@ -41,7 +41,7 @@ from app.coldchain.analysis.assessment import assess
 from app.coldchain.analysis.profiles import seed_profile
 from app.coldchain.analysis.trace import make_trace
 from app.coldchain.storage import logger_files_of_shipment
-from app.core import sscc_text
+from app.core import din_text, sscc_text
 from app.core.actor import Actor
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
@@ -58,6 +58,7 @@ from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
+from ui.pages.receipt.words import breakable
 from ui.shell.style import apply_style
 from ui.tasks import HELPER
 from ui.tasks.runner import Task, TaskRunner
@@ -175,6 +176,12 @@ def _page_screenshot(qtbot: QtBot, page: ReceiptPage, name: str, backend: str) -
     return _screenshot(page, name, backend)
 
 
+def test_a_long_file_name_wraps_every_few_characters() -> None:
+    name = breakable("logger-059012340000000079.csv")
+    assert name.replace("\u200b", "") == "logger-059012340000000079.csv"
+    assert max(len(part) for part in name.split("\u200b")) <= 7  # "logger-" is the longest
+
+
 def _inked(picture: QImage, page: QWidget, label: QLabel) -> bool:
     """True when ``label`` shows on ``picture`` (a grab of ``page``): dark (text) pixels."""
     area = QRect(label.mapTo(page, QPoint(0, 0)), label.size())
@@ -205,7 +212,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert page.shipment.id == arrived.shipment.id
     assert sscc_text(arrived.shipment.sscc) in page.shipment_list.item(0).text()
     assert "in transit" in page.shipment_list.item(0).text()
-    assert page.units.item(0, 1).text() == arrived.bag.din
+    assert page.units.item(0, 1).text() == din_text(arrived.bag.din)  # grouped, check char
     assert _status_cell(page) == "… waiting for scan"
     assert not page.verify_button.isEnabled()  # nothing scanned in yet
     assert "Okafor" not in page.header.text()  # the bench sees the COI, never the patient

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from PySide6.QtWidgets import QStyle
@@ -48,11 +49,17 @@ def coi_words(coi: str) -> str:
         return coi
 
 
+LONG_RUN = re.compile(r"[0-9A-Za-z]{13,}")
+
+
 def breakable(name: str) -> str:
-    """``name`` with break opportunities after ``-``, ``_`` and ``.`` (a long file name wraps)."""
+    """``name`` with break opportunities after ``-``, ``_`` and ``.``, and every six characters
+    of a long run such as an SSCC (a long file name wraps inside a narrow column)."""
     for mark in "-_.":
         name = name.replace(mark, mark + "\u200b")
-    return name
+    return LONG_RUN.sub(
+        lambda run: "\u200b".join(run[0][i : i + 6] for i in range(0, len(run[0]), 6)), name
+    )
 
 
 def cold_chain_numbers(view: LoggerFileView) -> dict[str, str]:
