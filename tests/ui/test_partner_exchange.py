@@ -22,6 +22,7 @@ from app.exchange import KEY_VARIABLE
 from db.enums import ShipmentDirection
 from tests.support.page_driving import click, scan, settle, shoot
 from tests.support.two_sites import Site, TwoSites, two_sites
+from tests.ui.fit import save_both_sizes
 from ui.pages.cases.page import CasesPage
 from ui.pages.receipt.page import ReceiptPage
 from ui.tasks import TaskRunner
@@ -152,4 +153,4 @@ def test_send_to_manufacturer_and_import_from_partner(
     scan(qtbot, receipt.scan_field, f"={bag.din}00")
     qtbot.waitUntil(lambda: cell(0, 2) == "✔ received", timeout=30_000)
     assert "1 of 1" in receipt.scan_ok.text()
-    shoot(receipt, "receipt-imported-shipment-1280x800.png")
+    save_both_sizes(receipt, "receipt-imported-shipment")

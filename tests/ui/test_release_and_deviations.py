@@ -159,8 +159,8 @@ def screenshot(page: QWidget, name: str, height: int | None = None, *, size: boo
         page.resize(PAGE_SIZE[0], height)
     QApplication.processEvents()  # let the layouts take what was just shown
     assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
-    if height is None and not name.endswith(("x800", "x1080")):
-        save_both_sizes(page, name)
+    if not name.endswith(("x800", "x1080")):
+        save_both_sizes(page, name)  # also the stretched ones: the state as a window shows it
     if size:
         page.resize(*PAGE_SIZE)
 
