@@ -216,7 +216,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert _status_cell(page) == "… waiting for scan"
     assert not page.verify_button.isEnabled()  # nothing scanned in yet
     assert "Okafor" not in page.header.text()  # the bench sees the COI, never the patient
-    assert arrived.case.coi in page.header.text()
+    assert arrived.case.coi_eye_readable in page.header.text()  # grouped as printed
     qtbot.waitUntil(lambda: "COI" in page.case_header.text(), timeout=WAIT_MS)
     assert f"COI {arrived.case.coi_eye_readable}" in page.case_header.text()
     assert "OKAFOR" not in page.case_header.text().upper()
