@@ -9,6 +9,7 @@ shown, and a page that fits a 1280-pixel-wide window.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -124,6 +125,12 @@ def test_every_section_opens_with_showcase_data(
         # ... nor taller than the page area of a 1280 × 800 window (a QA's case page was 806).
         assert page.minimumSizeHint().height() <= PAGE_AREA_1280[1], (section.key, username)
 
+        if section.key == "cases":  # the case's parts one under another, none over the next
+            qtbot.waitUntil(page.detail.chart.isVisible, timeout=BUSY_WAIT_MS)
+            qtbot.wait(50)
+            parts = [page.detail.layout().itemAt(i).widget() for i in range(3)]
+            for upper, lower in itertools.pairwise(parts):
+                assert upper.geometry().bottom() < lower.geometry().top(), (username, upper)
         assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))
         window.resize(*LARGE)  # the same state in a full-HD window: a resize, not a second visit
         qtbot.wait(50)
