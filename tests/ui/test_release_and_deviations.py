@@ -618,6 +618,8 @@ def plot_and_save_as(
         view = asha.plot.getPlotItem().getViewBox()
         legend = view.mapSceneToView(asha.plot.legend.sceneBoundingRect().bottomLeft())
         assert legend.y() > float(np.nanmax(asha.plot.trace_line.yData)), width
+        edge = view.sceneBoundingRect().right()
+        assert asha.plot.legend.sceneBoundingRect().right() <= edge, width  # never cut off
     assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     asha.resize(*PAGE_SIZE)
 

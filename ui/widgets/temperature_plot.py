@@ -80,6 +80,10 @@ def _swatch(brush: QBrush, edge: str | None = None) -> pg.BarGraphItem:
     return pg.BarGraphItem(x=[0.0], height=[1.0], width=1.0, brush=brush, pen=edge)
 
 
+WIDE_LEGEND_PX = 380
+"""From this plot width the legend has room for two columns."""
+
+
 class TemperaturePlot(pg.PlotWidget):
     """Trace over UTC time with limit lines, out-of-limit bands, excursions and gaps."""
 
@@ -206,6 +210,8 @@ class TemperaturePlot(pg.PlotWidget):
         if framed is None:
             return
         start, end, low, high = framed
+        # Two short rows where the plot is wide, one column where two would run past its edge.
+        self.legend.setColumnCount(2 if self.width() >= WIDE_LEGEND_PX else 1)
         room = max((high - low) * 0.12, 1.0)
         view = max(self.getPlotItem().getViewBox().height(), 1.0)
         share = min((self.legend.boundingRect().height() + 20) / view, 0.6)
