@@ -129,6 +129,10 @@ def test_send_to_manufacturer_and_import_from_partner(
     settle(qtbot, runner)
     refused = page.exchange.message.text()
     assert refused.startswith("✖") and "imported before" in refused, refused
+    # The result line spans the page under the buttons, never squeezed beside them.
+    message = page.exchange.message
+    assert message.parentWidget() is page and message.width() > page.width() * 0.9
+    assert message.geometry().top() > page.exchange.geometry().bottom()
     _shots(page, "cases-bundle-refused")
 
     # an operator may not import: the button is not offered

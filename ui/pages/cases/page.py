@@ -213,13 +213,21 @@ class CasesPage(QWidget):
             object_name="custodyReport",
             dialog_title="Save the chain-of-identity and custody report as",
         )
+        self._action_row(layout)
+
+    def _action_row(self, layout: QVBoxLayout) -> None:
+        """The report and the partner exchange in one row: a row less keeps a QA's case page
+        (with its hold buttons) inside a 1280 × 800 window. The exchange's result line goes
+        under the row, across the page (in the row it was a narrow, tall box)."""
         self.exchange = PartnerExchange(self.database, self.actor, self.runner)
         self.exchange.imported.connect(lambda _result: self.refresh())
         actions = self._actions()
-        # One row for the report and the partner exchange: a row less keeps a QA's case page
-        # (with its hold buttons) inside a 1280 × 800 window.
         actions.addWidget(self.exchange, stretch=1)
         layout.addLayout(actions)
+        exchange_layout = self.exchange.layout()
+        assert exchange_layout is not None
+        exchange_layout.removeWidget(self.exchange.message)
+        layout.addWidget(self.exchange.message)
 
     def _room_for_detail(self) -> None:
         """Give the case's detail the height it needs (its wrapped header, chart and holds),
