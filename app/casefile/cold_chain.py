@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.casefile.queries import user_names
+from app.core import sscc_text
 from db.enums import Disposition, ShipmentDirection, Verdict
 from db.models import LoggerFile, Shipment, StageRecord
 
@@ -60,7 +61,7 @@ class ColdChainVerdict:
     @property
     def words(self) -> str:
         """The verdict in plain words, with the excursion minutes and the disposition."""
-        head = f"Cold chain of {self.sscc} ({self.leg})"
+        head = f"Cold chain of {sscc_text(self.sscc)} ({self.leg})"
         if self.file_name is None:
             return f"{head}: no logger file imported — temperature not assessed"
         if self.verdict is None:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.casefile.queries import may_view_cases, visible_cases
-from app.core import Actor, Database, coi_text, din_text
+from app.core import Actor, Database, coi_text, din_text, sscc_text
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import (
     CaseStage,
@@ -226,7 +226,7 @@ def _manufacturing(queue: _Queue) -> None:
     verifier = queue.actor.has_role(Role.MFG_VERIFIER)
     if operator:
         for row in _arriving(queue, scanned=False):
-            title = f"Receive shipment {row.sscc}: scan every container in"
+            title = f"Receive shipment {sscc_text(row.sscc)}: scan every container in"
             queue.add(WorkKind.RECEIVE_SHIPMENT, title, row, "receipt", row.handed_over_at)
         accepted = exists().where(
             Shipment.case_id == Case.id,
@@ -237,7 +237,7 @@ def _manufacturing(queue: _Queue) -> None:
             queue.add(WorkKind.START_MANUFACTURE, "Start manufacture", case, "batch", case.since)
     if verifier:
         for row in _arriving(queue, scanned=True):
-            title = f"Verify the receipt of shipment {row.sscc} (second person)"
+            title = f"Verify the receipt of shipment {sscc_text(row.sscc)} (second person)"
             queue.add(WorkKind.VERIFY_RECEIPT, title, row, "receipt", row.received_at)
     for step in _next_steps(queue) if operator or verifier else []:
         if operator and step.status in {StepStatus.PENDING, StepStatus.IN_PROGRESS}:
@@ -287,7 +287,9 @@ def _quality_assurance(queue: _Queue) -> None:
         title = f"Review QC results ({row.waiting} waiting)"
         queue.add(WorkKind.REVIEW_QC_RESULTS, title, row, "release", row[2])
     for row in _excursions(queue.session, queue.visible):
-        title = f"Disposition the cold-chain {row.verdict.replace('_', ' ')} of {row.sscc}"
+        title = (
+            f"Disposition the cold-chain {row.verdict.replace('_', ' ')} of {sscc_text(row.sscc)}"
+        )
         queue.add(WorkKind.DISPOSITION_EXCURSION, title, row, "deviations", row.imported_at)
     deviations = (
         select(Deviation.number, Deviation.kind, Deviation.raised_at, Case.id)
@@ -307,7 +309,7 @@ def _quality_assurance(queue: _Queue) -> None:
         )
     )
     for row in queue.joined(receipts):
-        title = f"Accept the quarantined receipt of {row.sscc}"
+        title = f"Accept the quarantined receipt of {sscc_text(row.sscc)}"
         queue.add(WorkKind.ACCEPT_RECEIPT, title, row, "deviations", row.received_at)
 
 
@@ -378,7 +380,7 @@ def _overdue(session: Session, visible: ColumnElement[bool]) -> list[Alert]:
     found = []
     for row in session.execute(query):
         hours = (now - row.handed_over_at).total_seconds() / 3600
-        message = f"Overdue: shipment {row.sscc} has been in transit for {hours:.0f} h"
+        message = f"Overdue: shipment {sscc_text(row.sscc)} has been in transit for {hours:.0f} h"
         found.append(_alert(AlertKind.OVERDUE_SHIPMENT, message, row, row.handed_over_at))
     return found
 
@@ -393,7 +395,7 @@ def alerts(database: Database, actor: Actor) -> tuple[Alert, ...]:
         found = _quarantined(session, visible) + _overdue(session, visible)
         for row in _excursions(session, visible):
             message = (
-                f"Cold-chain {row.verdict.replace('_', ' ')} in shipment {row.sscc} "
+                f"Cold-chain {row.verdict.replace('_', ' ')} in shipment {sscc_text(row.sscc)} "
                 f"({row.file_name}) awaits QA's disposition"
             )
             found.append(_alert(AlertKind.EXCURSION, message, row, row.imported_at))

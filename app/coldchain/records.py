@@ -35,7 +35,16 @@ from app.coldchain.storage import (
     readings_of,
     store_readings,
 )
-from app.core import Actor, Database, NotFound, UnitOfWork, ValidationFailed, load, now
+from app.core import (
+    Actor,
+    Database,
+    NotFound,
+    UnitOfWork,
+    ValidationFailed,
+    load,
+    now,
+    sscc_text,
+)
 from app.journey import LEGS, enter_side_state, record_stage, shipment_units
 from app.quality import open_deviation, sign
 from db.enums import (
@@ -69,9 +78,10 @@ nothing)."""
 def _ensure_may_import(actor: Actor, shipment: Shipment, *, correction: bool = False) -> None:
     """The shipment's receivers and verifiers at the receiving site, or QA, while it travels
     or is being received; once its receipt is accepted, only QA's signed correction."""
-    doing = f"import the data-logger file of shipment {shipment.sscc}"
+    doing = f"import the data-logger file of shipment {sscc_text(shipment.sscc)}"
     if correction:
-        require_role(actor, Role.QA, doing=f"correct the logger file of shipment {shipment.sscc}")
+        doing = f"correct the logger file of shipment {sscc_text(shipment.sscc)}"
+        require_role(actor, Role.QA, doing=doing)
     elif not actor.has_role(Role.QA):
         leg = LEGS[shipment.direction]
         roles = tuple(dict.fromkeys((*leg.receiver_roles, *leg.verifier_roles, Role.QA)))
@@ -84,8 +94,8 @@ def _ensure_may_import(actor: Actor, shipment: Shipment, *, correction: bool = F
         )
     if shipment.receipt_accepted and not correction:
         raise ValidationFailed(
-            f"The receipt of shipment {shipment.sscc} is already accepted: a logger file "
-            "attached now is a correction, which QA makes with a reason and a signature. "
+            f"The receipt of shipment {sscc_text(shipment.sscc)} is already accepted: a logger "
+            "file attached now is a correction, which QA makes with a reason and a signature. "
             "Nothing was stored."
         )
 
@@ -119,9 +129,9 @@ def _check_logger(shipment: Shipment, trace: Trace) -> None:
         return
     if not serial_matches(shipment.logger_giai, serial):
         raise ValidationFailed(
-            f"{trace.source_name} comes from logger {serial}, but shipment {shipment.sscc} "
-            f"travelled with logger {shipment.logger_giai}: this is not its file. "
-            "Nothing was stored."
+            f"{trace.source_name} comes from logger {serial}, but shipment "
+            f"{sscc_text(shipment.sscc)} travelled with logger {shipment.logger_giai}: this is "
+            "not its file. Nothing was stored."
         )
 
 
@@ -245,7 +255,7 @@ def _problem(
 ) -> str:
     gap_min = sum(g.duration_min for g in result.gaps)
     return (
-        f"Cold-chain verdict '{result.verdict}' for shipment {shipment.sscc} "
+        f"Cold-chain verdict '{result.verdict}' for shipment {sscc_text(shipment.sscc)} "
         f"(logger file {row.file_name}, SHA-256 {row.sha256[:12]}…, profile {profile.name}): "
         f"{len(result.excursions)} excursion(s), longest {result.longest_excursion_min:.1f} min "
         f"(allowed {profile.max_single_excursion_min:g} min), cumulative "
@@ -392,7 +402,9 @@ def _import(
         uow.flush()
         store_readings(uow.session, row.id, trace)
         if row.verdict is not Verdict.WITHIN_LIMITS:
-            _quarantine(uow, shipment, f"cold-chain {result.verdict} in shipment {shipment.sscc}")
+            _quarantine(
+                uow, shipment, f"cold-chain {result.verdict} in shipment {sscc_text(shipment.sscc)}"
+            )
             open_deviation(
                 uow,
                 kind="cold_chain",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from labels.gs1 import sscc_hri
 from labels.isbt128 import Din, InvalidCoi, parse_coi, parse_typed_coi
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
 
@@ -24,26 +25,12 @@ def din_text(din: str | None) -> str:
     return f"{grouped.eye_readable} [{grouped.check_character}]"
 
 
-SSCC_LENGTH = 18
-DEFAULT_COMPANY_PREFIX_LENGTH = 7
-
-
 def sscc_text(sscc: str | None, company_prefix: str | None = None) -> str:
-    """An SSCC as GS1 writes it under its bar code: ``(00) 3 4012345 000000001 5``.
-
-    The application identifier, the extension digit, the company prefix (as long as the
-    sending site's ``company_prefix``, else 7 digits), the serial reference and the check digit.
-    """
+    """An SSCC as GS1 writes it under its bar code: ``(00) 3 4012345 000000001 5``
+    (``labels.gs1.sscc_hri``; the company prefix as long as the sending site's, else 7 digits)."""
     if not sscc:
         return "—"
-    if len(sscc) != SSCC_LENGTH or not sscc.isdigit():
-        return f"(00) {sscc}"
-    length = (
-        len(company_prefix)
-        if company_prefix and sscc[1:].startswith(company_prefix)
-        else DEFAULT_COMPANY_PREFIX_LENGTH
-    )
-    return f"(00) {sscc[0]} {sscc[1 : 1 + length]} {sscc[1 + length : -1]} {sscc[-1]}"
+    return sscc_hri(sscc, company_prefix)
 
 
 def coi_fragment(text: str) -> str:

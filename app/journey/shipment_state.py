@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.core import sscc_text
 from app.journey.stages import FINAL_SIDE_STATES
 from db.enums import DeviationStatus, Disposition, Verdict
 from db.models import Deviation, LoggerFile, Shipment, ShipmentItem, Unit
@@ -53,19 +54,19 @@ def cold_chain_reason(session: Session, shipment: Shipment) -> str | None:
     """
     rows = logger_files(session, shipment)
     if not rows:
-        return f"No data-logger file has been imported for {shipment.sscc}."
+        return f"No data-logger file has been imported for {sscc_text(shipment.sscc)}."
     for row in rows:
         if row.disposition is Disposition.REJECT:
-            return f"QA rejected the cold chain of {shipment.sscc} ({row.file_name})."
+            return f"QA rejected the cold chain of {sscc_text(shipment.sscc)} ({row.file_name})."
         if not _acceptable(row):
             verdict = row.verdict.value if row.verdict else "not assessed"
             return (
-                f"The cold-chain verdict of {shipment.sscc} ({row.file_name}) is '{verdict}' "
-                "and awaits QA's disposition."
+                f"The cold-chain verdict of {sscc_text(shipment.sscc)} ({row.file_name}) is "
+                f"'{verdict}' and awaits QA's disposition."
             )
     if not any(_covers_trip(row, shipment) for row in rows):
         return (
-            f"No logger file of {shipment.sscc} covers the whole trip from hand-over to "
+            f"No logger file of {sscc_text(shipment.sscc)} covers the whole trip from hand-over to "
             "receipt: import the file read after the shipper was opened."
         )
     return None

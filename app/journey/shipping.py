@@ -184,7 +184,7 @@ def pack_unit(
         ready = {u.id for u in _ready_units(uow.session, case, leg)} - packed
         expected = Expectation(
             purpose="pack",
-            description=f"shipment {shipment.sscc}",
+            description=f"shipment {sscc_text(shipment.sscc)}",
             coi=case.coi,
             unit_ids=frozenset(ready),
         )
@@ -353,7 +353,7 @@ def receive_unit(
         waiting = frozenset(u for u, i in items.items() if i.receipt_outcome is None)
         expected = Expectation(
             purpose="receive",
-            description=f"shipment {shipment.sscc}",
+            description=f"shipment {sscc_text(shipment.sscc)}",
             coi=case.coi,
             unit_ids=waiting,
             custody_only=True,

@@ -9,6 +9,7 @@ from labels.gs1.keys import (
     check_digit,
     element_string,
     has_valid_check_digit,
+    sscc_hri,
 )
 from labels.gs1.messages import (
     GS,
@@ -34,4 +35,5 @@ __all__ = [
     "parse_bracketed",
     "parse_digital_link",
     "parse_element_strings",
+    "sscc_hri",
 ]

@@ -91,6 +91,23 @@ def build_sscc(extension_digit: int, company_prefix: str, serial_reference: int 
     return payload + check_digit(payload)
 
 
+DEFAULT_COMPANY_PREFIX_LENGTH = 7
+"""The company prefix's length when the sender's is not known (GS1 prefixes are 6-12 digits)."""
+
+
+def sscc_hri(sscc: str, company_prefix: str | None = None) -> str:
+    """An SSCC as GS1 writes it under its bar code: the AI in brackets, the extension digit, the
+    company prefix (as long as ``company_prefix`` when the SSCC carries it, else 7 digits), the
+    serial reference and the check digit (``(00) 3 4012345 000000001 5``), with no-break
+    spaces so that it never wraps inside. Anything that is no SSCC is returned as it is."""
+    if len(sscc) != SSCC_LENGTH or not sscc.isdigit():
+        return sscc
+    known = company_prefix and sscc[1:].startswith(company_prefix)
+    length = len(company_prefix) if known and company_prefix else DEFAULT_COMPANY_PREFIX_LENGTH
+    parts = ("(00)", sscc[0], sscc[1 : 1 + length], sscc[1 + length : -1], sscc[-1])
+    return "\u00a0".join(parts)
+
+
 def build_gsrn(company_prefix: str, service_reference: int | str) -> str:
     """Return an 18-digit GSRN (company prefix, service reference, check digit)."""
     prefix = _company_prefix(company_prefix)

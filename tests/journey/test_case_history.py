@@ -21,6 +21,7 @@ from app.casefile.cold_chain import ColdChainVerdict
 from app.casefile.history import case_detail, case_timeline
 from app.casefile.timeline import TimelineEntry
 from app.coldchain.storage import logger_files_of_shipment
+from app.core import sscc_text
 from app.core.database import Database
 from app.demo.journey import JourneyDriver
 from app.journey.manufacturing import steps_of_case
@@ -177,7 +178,9 @@ def test_a_released_and_infused_case_shows_certification_qc_review_and_both_legs
     ]
     to_clinic = receipts[1].cold_chain
     assert to_clinic is not None and to_clinic.verdict is Verdict.WITHIN_LIMITS
-    assert to_clinic.words.startswith(f"Cold chain of {to_clinic.sscc} (to the clinic): within")
+    assert to_clinic.words.startswith(
+        f"Cold chain of {sscc_text(to_clinic.sscc)} (to the clinic): within"
+    )
     handovers = [e for e in timeline if e.action == "handed over to courier"]
     assert len(handovers) == 2 and all(e.cold_chain is None for e in handovers)
 
@@ -311,8 +314,8 @@ def test_a_receipt_without_a_logger_file_says_so(demo: Any, tmp_path: Path) -> N
     assert verdict is not None
     assert (verdict.file_name, verdict.verdict) == (None, None)
     assert verdict.words == (
-        f"Cold chain of {shipment.sscc} (to the manufacturer): no logger file imported — "
-        "temperature not assessed"
+        f"Cold chain of {sscc_text(shipment.sscc)} (to the manufacturer): no logger file "
+        "imported — temperature not assessed"
     )
 
 
@@ -337,8 +340,8 @@ def test_verdict_words_for_incomplete_data_rejected_and_no_excursion() -> None:
     rejected = _verdict()
     assert rejected.rejected and not rejected.within_limits
     assert rejected.words == (
-        "Cold chain of 059012340000000017 (to the manufacturer): incomplete data, "
-        "dispositioned 'reject' by Asha Quality 2026-03-04 05:06 UTC — 2 excursions, longest "
+        f"Cold chain of {sscc_text('059012340000000017')} (to the manufacturer): incomplete "
+        "data, dispositioned 'reject' by Asha Quality 2026-03-04 05:06 UTC — 2 excursions, longest "
         "12.2 min, cumulative 30.0 min; 1 data gap (trip.csv)"
     )
     quiet = _verdict(excursions=0, gaps=2, disposition=None, dispositioned_by=None)

@@ -22,6 +22,7 @@ from app.casefile.shipments import (
 )
 from app.coldchain.assessed import assessed_trace
 from app.coldchain.records import import_logger_file
+from app.core import sscc_text
 from app.core.errors import NotFound
 from app.demo.journey import write_logger_csv
 from app.journey.shipping import (
@@ -145,7 +146,7 @@ def test_receipt_status_names_the_people_and_what_blocks_acceptance(demo) -> Non
     assert before.verified_by is None
     assert not before.verified
     assert before.blocking_reasons == (
-        f"No data-logger file has been imported for {shipment.sscc}.",
+        f"No data-logger file has been imported for {sscc_text(shipment.sscc)}.",
     )
 
     receive_unit(db, demo["otto.operator"], shipment.id, din_scan(bags[0]))

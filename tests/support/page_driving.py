@@ -5,20 +5,23 @@ The ``runner`` fixture (stylesheet applied, tasks drained) is in ``tests/ui/conf
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 from pytestqt.qtbot import QtBot
 
+from tests.ui.fit import save_both_sizes
 from ui.dialogs.signing import SecondPersonDialog
 from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 DEMO_PASSWORD = "demo-password"
 PAGE_SIZE = (1000, 780)  # the main window's page area
+SIZED = re.compile(r"-(1280|1920)(x\d+)?\b")
 
 
 def settle(qtbot: QtBot, runner: TaskRunner) -> None:
@@ -27,9 +30,12 @@ def settle(qtbot: QtBot, runner: TaskRunner) -> None:
 
 
 def shoot(widget: QWidget, name: str) -> None:
-    """Save a screenshot of ``widget`` for people to look at."""
+    """Save a screenshot of ``widget`` for people to look at; a name with no size in it gets
+    the same state at 1280 × 800 and 1920 × 1080 beside it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert widget.grab().save(str(ARTIFACTS / name))
+    if not SIZED.search(name):
+        save_both_sizes(widget, name.removesuffix(".png"), window=isinstance(widget, QMainWindow))
 
 
 def scan(qtbot: QtBot, field: Any, raw: str) -> None:

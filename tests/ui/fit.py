@@ -6,6 +6,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
+    QApplication,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -77,5 +78,34 @@ def assert_fits_1280(qtbot: QtBot, page: QWidget, name: str) -> None:
     assert page.grab().save(str(SCREENS / name))
     assert (page.width(), page.height()) == PAGE_AREA_1280, "the page is larger than its area"
     assert clipped(page) == []
+    page.resize(*PAGE_AREA_1920)  # the same state in a full-HD window, for the eye
+    qtbot.wait(20)
+    assert page.grab().save(str(SCREENS / name.replace("1280", "1920")))
     page.resize(before)
     qtbot.wait(20)
+
+
+PAGE_AREA_1920 = (1920 - 256, 1080 - 46)
+"""The page area of the main window at 1920 × 1080 (as :data:`PAGE_AREA_1280`)."""
+PAGE_AREAS = {"1280x800": PAGE_AREA_1280, "1920x1080": PAGE_AREA_1920}
+WINDOW_SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}
+
+
+def save_both_sizes(widget: QWidget, stem: str, *, window: bool = False) -> list[str]:
+    """Save ``widget`` as ``<stem>-1280x800.png`` and ``<stem>-1920x1080.png`` in the screens
+    folder: a page at the page area of such a window (``window``: the window itself at that
+    size), a resize and a grab of the same state. The widget gets its size back; returns the
+    file names written."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    before = widget.size()
+    written = []
+    for label, size in (WINDOW_SIZES if window else PAGE_AREAS).items():
+        widget.resize(*size)
+        QApplication.processEvents()  # the layouts follow the new size before the grab
+        QApplication.processEvents()
+        name = f"{stem}-{label}.png"
+        assert widget.grab().save(str(SCREENS / name))
+        written.append(name)
+    widget.resize(before)
+    QApplication.processEvents()
+    return written

@@ -29,6 +29,7 @@ from app.core.saved_secrets import keyring_problem
 from app.scanning import ScannerSettings
 from db.enums import Role
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
+from tests.ui.fit import save_both_sizes
 from ui.dialogs.prompts import StatementDialog
 from ui.pages.admin.base import AdminTab
 from ui.pages.admin.page import AdminPage
@@ -94,7 +95,10 @@ def screenshot(widget: QWidget, name: str) -> None:
     """Save ``widget`` as tests/artifacts/screens/<name>.png."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    assert widget.grab().save(str(SCREENS / f"{name}.png"))
+    if isinstance(widget, QDialog) or name.endswith(("x800", "x1080")):
+        assert widget.grab().save(str(SCREENS / f"{name}.png"))  # a dialog keeps its size
+    else:
+        save_both_sizes(widget, name)
 
 
 def click(qtbot: QtBot, parent: QWidget, name: str) -> None:

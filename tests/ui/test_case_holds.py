@@ -19,6 +19,7 @@ from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey import enter_side_state, lift_unit_side_state, set_unit_side_state
 from db.enums import SideState, SideStateCause
 from db.models import AuditEvent, Unit
+from tests.ui.fit import save_both_sizes
 from ui.pages.cases import holds as holds_box
 from ui.pages.cases.page import CasesPage
 from ui.shell.style import apply_style
@@ -96,7 +97,7 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert words is not None and "on hold: set by a person" in words.text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    assert page.grab().save(str(ARTIFACTS / "cases-qa-lift-hold-1280x800.png"))
+    save_both_sizes(page, "cases-qa-lift-hold")
 
     button.click()
     _reloaded(qtbot, page, SideState.NONE)
@@ -104,9 +105,7 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert _lifts(demo, bag_id)[-1] == "side state on_hold -> none (manual lifted)"
     (button,) = page.holds.buttons.values()
     assert button.text() == "Put on hold…"
-    page.resize(1920, 1080)
-    QApplication.processEvents()
-    assert page.grab().save(str(ARTIFACTS / "cases-qa-put-on-hold-1920x1080.png"))
+    save_both_sizes(page, "cases-qa-put-on-hold")
 
     button.click()
     _reloaded(qtbot, page, SideState.ON_HOLD)

@@ -34,6 +34,7 @@ from sqlalchemy import Table, select, update
 from app.access.users import authenticate
 from app.casefile import CaseLimits
 from app.casefile.cold_chain import ColdChainVerdict
+from app.core import sscc_text
 from app.core.actor import Actor
 from app.demo.journey import JourneyDriver
 from app.journey.manufacturing import steps_of_case
@@ -43,6 +44,7 @@ from app.journey.views import CaseView
 from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdict
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
 from tests.support.readers import reader
+from tests.ui.fit import save_both_sizes
 from ui.pages.cases.detail import cold_chain_line, cold_chain_tone
 from ui.pages.cases.journey_chart import Milestone, limit_words
 from ui.pages.cases.journey_chart import limits as chart_limits
@@ -122,7 +124,10 @@ def _screenshot(page: QWidget, name: str, backend: str) -> None:
         return  # the same screen on both backends: keep one picture
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
+    if name[-4:] in ("1280", "1920"):
+        assert page.grab().save(str(ARTIFACTS / f"{name}.png"))  # sized by its test
+    else:
+        save_both_sizes(page, name)
 
 
 def _tree_texts(tree: QTreeWidget) -> list[str]:
@@ -211,6 +216,12 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
         for t in texts
     )
     assert any(t.startswith("✔ Cold chain of") and "within limits" in t for t in texts)
+    # Details in words: DINs and SSCCs as printed, never a raw key, DIN or record id.
+    details = [t for t in texts if t.startswith("Details — ")]
+    assert any(re.search(r"DIN: G1234 26 \d{6} \[.\]", t) for t in details), details
+    for part in (p for t in details for p in t.removeprefix("Details — ").split("; ")):
+        if not part.startswith(("file: ", "SHA-256: ")):  # shown as they are
+            assert not re.search(r"^din:|^sscc:|_|\b[A-Z]\d{12}\b|\b\d{18}\b", part), part
 
     # who handed the shipper to which courier, its SSCC grouped as GS1 writes it (issue 16)
     handed = items[actions.index("handed over to courier")]
@@ -327,7 +338,7 @@ def _screen(page: QWidget, name: str, backend: str) -> None:
         return
     SCREENS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    assert page.grab().save(str(SCREENS / f"{name}.png"))
+    save_both_sizes(page, name)
 
 
 def _entry_item(tree: QTreeWidget, action: str) -> QTreeWidgetItem:
@@ -410,13 +421,15 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
     (verdict,) = [c for c in dispositioned if "Cold chain of" in c.text(0)]
     report = json.loads(excursion.assessment)
     assert verdict.text(0).startswith(
-        f"⚠ Cold chain of {inbound.sscc} (to the manufacturer): excursion, dispositioned "
-        "'accept' by Asha Quality "
+        f"⚠ Cold chain of {sscc_text(inbound.sscc)} (to the manufacturer): excursion, "
+        "dispositioned 'accept' by Asha Quality "
     )
     assert f"longest {report['longest_excursion_min']:.1f} min" in verdict.text(0)
     assert f"cumulative {report['cumulative_excursion_min']:.1f} min" in verdict.text(0)
     assert verdict.foreground(0).color() == timeline.colours["warning"]
-    within = f"✔ Cold chain of {outbound.sscc} (to the clinic): within limits, no excursion"
+    within = (
+        f"✔ Cold chain of {sscc_text(outbound.sscc)} (to the clinic): within limits, no excursion"
+    )
     assert any(t.startswith(within) for t in texts)
     assert any(t.startswith("✍ Verified — Ian Infusion (ian.infusion) ") for t in texts)
     assert _leaks_of(every_text(page), ("NBH400201", "Lindqvist", "Maja", "1968-05-02")) == []
@@ -564,7 +577,7 @@ def test_home_of_the_verifier_and_of_the_administrator(
 ) -> None:
     page = _home(qtbot, demo, demo["vera.verifier"], runner)
     assert page.work_texts() == [
-        f"Verify the receipt of shipment {scenario.scanned_sscc} (second person)\n"
+        f"Verify the receipt of shipment {sscc_text(scenario.scanned_sscc)} (second person)\n"
         f"{scenario.cases[CaseStage.SHIPPED_TO_MANUFACTURER].coi_eye_readable} · waiting since "
         + page.work_texts()[0].rsplit("waiting since ", 1)[1]
     ]

@@ -95,6 +95,7 @@ def test_collect_label_verify_and_ship(
 
     # 1 · register a bag by typing
     assert page.anticoagulant.text() == "ACD-A"
+    assert page.volume.lineEdit().text() == "— mL"  # the unit shows before a value is typed
     page.volume.lineEdit().selectAll()
     qtbot.keyClicks(page.volume.lineEdit(), "248")
     now = QDateTime.currentDateTime()

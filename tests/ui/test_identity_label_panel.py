@@ -20,7 +20,7 @@ from db.enums import LabelStatus
 from db.models import Label, Unit
 from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template
 from tests.support.page_driving import PAGE_SIZE, settle
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.receipt import identity_labels
 from ui.pages.receipt.page import ReceiptPage
@@ -94,6 +94,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     panel = page.identity_labels
     qtbot.waitUntil(lambda: panel.isVisible() and panel.choice.count() == 2, timeout=WAIT_MS)
     assert "identity label not printed" in panel.choice.itemText(0)
+    assert panel.choice.itemText(0).startswith("Bag G5678 26 ")  # the DIN as printed on it
 
     qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.sizes == [(80, 42)], timeout=WAIT_MS)
@@ -109,10 +110,14 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert panel.bag_field.hasFocus()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     qtbot.waitUntil(lambda: page.cold_chain.trace_shown, timeout=WAIT_MS)  # drawn by a helper
-    page.resize(1920, 1080 - 80)  # the page area of a 1920 × 1080 window
-    qtbot.wait(20)
-    assert page.grab().save(str(ARTIFACTS / "receipt-identity-applied-1920-sqlite.png"))
-    page.resize(1500, 980)
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    # The cold-chain numbers wrap inside their column: none runs past its right edge (the
+    # logger file's name, an unbroken SSCC, made the column wider than it is shown).
+    numbers = next(iter(page.cold_chain.numbers.values())).parentWidget()
+    assert numbers.width() <= numbers.parentWidget().width(), numbers.minimumSizeHint()
+    page.resize(before)
     assert_fits_1280(qtbot, page, "receipt-identity-applied-1280-sqlite.png")
 
     # The second bag, with the first bag's identity label: the red STOP, nothing applied.
@@ -126,7 +131,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert "another container" in page.mismatch_text.text()
     assert "the label was not applied" in page.mismatch_text.text()
     assert page.mismatch.property("kind") == "wrong"
-    assert page.grab().save(str(ARTIFACTS / "receipt-identity-wrong-label-sqlite.png"))
+    save_both_sizes(page, "receipt-identity-wrong-label-sqlite")
     with clinic_receipt.database.read_session() as session:
         statuses = session.scalars(
             select(Label.status).where(
@@ -151,4 +156,4 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     bags = bedside.bags_label.text()
     assert bags.count("patient-identity label on") == 1
     assert bags.count("NO patient-identity label: print it at Receipt") == 1
-    assert bedside.grab().save(str(ARTIFACTS / "bedside-identity-labels-sqlite.png"))
+    save_both_sizes(bedside, "bedside-identity-labels-sqlite")

@@ -19,6 +19,7 @@ from app.core.unit_of_work import UnitOfWork
 from app.scanning import ScannerSettings
 from db.enums import Role, SiteKind
 from tests.conftest import Demo
+from tests.ui.fit import save_both_sizes
 from ui.pages.admin.page import AdminPage
 from ui.pages.audit.page import AuditTrailPage
 from ui.pages.home import HomePage
@@ -100,13 +101,14 @@ def test_sign_in_opens_the_main_window_with_role_navigation(
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"main_window_{database.backend}.png"))
+    save_both_sizes(window, f"main_window_{database.backend}", window=True)
 
     audit = window.show_section("audit")
     assert isinstance(audit, AuditTrailPage)
     qtbot.mouseClick(audit.findChild(QPushButton, "verifyChain"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: audit.result.isVisible(), timeout=20_000)  # noqa: PLW0108 - result is swapped
     assert audit.result.text().startswith("✔ Intact: all ")
-    assert window.grab().save(str(ARTIFACTS / f"audit_verify_{database.backend}.png"))
+    save_both_sizes(window, f"audit_verify_{database.backend}", window=True)
 
     release = window.show_section("release")
     assert release.objectName() == "page-release"

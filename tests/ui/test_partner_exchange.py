@@ -17,10 +17,12 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.core import sscc_text
 from app.exchange import KEY_VARIABLE
 from db.enums import ShipmentDirection
 from tests.support.page_driving import click, scan, settle, shoot
 from tests.support.two_sites import Site, TwoSites, two_sites
+from tests.ui.fit import save_both_sizes
 from ui.pages.cases.page import CasesPage
 from ui.pages.receipt.page import ReceiptPage
 from ui.tasks import TaskRunner
@@ -127,6 +129,10 @@ def test_send_to_manufacturer_and_import_from_partner(
     settle(qtbot, runner)
     refused = page.exchange.message.text()
     assert refused.startswith("✖") and "imported before" in refused, refused
+    # The result line spans the page under the buttons, never squeezed beside them.
+    message = page.exchange.message
+    assert message.parentWidget() is page and message.width() > page.width() * 0.9
+    assert message.geometry().top() > page.exchange.geometry().bottom()
     _shots(page, "cases-bundle-refused")
 
     # an operator may not import: the button is not offered
@@ -146,9 +152,9 @@ def test_send_to_manufacturer_and_import_from_partner(
     qtbot.waitUntil(lambda: receipt.status is not None, timeout=30_000)
     qtbot.waitUntil(lambda: cell(0, 2) == "… waiting for scan", timeout=30_000)
     listed = receipt.shipment_list.item(0)
-    assert shipped.sscc in listed.text()
+    assert sscc_text(shipped.sscc) in listed.text()
     assert "Mensah" not in receipt.header.text()  # the bench sees the COI, never the patient
     scan(qtbot, receipt.scan_field, f"={bag.din}00")
     qtbot.waitUntil(lambda: cell(0, 2) == "✔ received", timeout=30_000)
     assert "1 of 1" in receipt.scan_ok.text()
-    shoot(receipt, "receipt-imported-shipment-1280x800.png")
+    save_both_sizes(receipt, "receipt-imported-shipment")

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QDateTime, QEvent, Qt, QTimeZone
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+from PySide6.QtCore import QDateTime, QEvent, QPoint, QRect, Qt, QTimeZone
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -41,6 +41,7 @@ from app.coldchain.analysis.assessment import assess
 from app.coldchain.analysis.profiles import seed_profile
 from app.coldchain.analysis.trace import make_trace
 from app.coldchain.storage import logger_files_of_shipment
+from app.core import din_text
 from app.core.actor import Actor
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver, write_logger_csv
@@ -53,10 +54,11 @@ from db.models import Scan
 from labels.scan import parse_scan
 from tests.support.heartbeat import Heartbeat, big_generic_csv, ticks_since
 from tests.support.readers import reader
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
+from ui.pages.receipt.words import breakable
 from ui.shell.style import apply_style
 from ui.tasks import HELPER
 from ui.tasks.runner import Task, TaskRunner
@@ -174,10 +176,27 @@ def _page_screenshot(qtbot: QtBot, page: ReceiptPage, name: str, backend: str) -
     return _screenshot(page, name, backend)
 
 
+def test_a_long_file_name_wraps_every_few_characters() -> None:
+    name = breakable("logger-059012340000000079.csv")
+    assert name.replace("\u200b", "") == "logger-059012340000000079.csv"
+    assert max(len(part) for part in name.split("\u200b")) <= 7  # "logger-" is the longest
+
+
+def _inked(picture: QImage, page: QWidget, label: QLabel) -> bool:
+    """True when ``label`` shows on ``picture`` (a grab of ``page``): dark (text) pixels."""
+    area = QRect(label.mapTo(page, QPoint(0, 0)), label.size())
+    return any(
+        picture.pixelColor(x, y).lightness() < 100
+        for x in range(area.left(), area.right(), 2)
+        for y in range(area.top(), area.bottom(), 2)
+    )
+
+
 def _screenshot(widget: QWidget, name: str, backend: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"receipt-{name}-{backend}.png"
     assert widget.grab().save(str(path))
+    save_both_sizes(widget, f"receipt-{name}-{backend}")
     return path
 
 
@@ -193,11 +212,11 @@ def test_scan_import_excursion_and_second_person_verification(
     assert page.shipment.id == arrived.shipment.id
     assert arrived.shipment.sscc_text in page.shipment_list.item(0).text()
     assert "in transit" in page.shipment_list.item(0).text()
-    assert page.units.item(0, 1).text() == arrived.bag.din
+    assert page.units.item(0, 1).text() == din_text(arrived.bag.din)  # grouped, check char
     assert _status_cell(page) == "… waiting for scan"
     assert not page.verify_button.isEnabled()  # nothing scanned in yet
     assert "Okafor" not in page.header.text()  # the bench sees the COI, never the patient
-    assert arrived.case.coi in page.header.text()
+    assert arrived.case.coi_eye_readable in page.header.text()  # grouped as printed
     qtbot.waitUntil(lambda: "COI" in page.case_header.text(), timeout=WAIT_MS)
     assert f"COI {arrived.case.coi_eye_readable}" in page.case_header.text()
     assert "OKAFOR" not in page.case_header.text().upper()
@@ -312,6 +331,8 @@ def test_within_limits_receipt_is_accepted_at_verification(
         == 1
     )
 
+    numbers_before = dict(page.cold_chain.numbers)
+    assert "Readings" in numbers_before
     verify = _sign_as(qtbot, page, "vera.verifier", DEMO_PASSWORD)
     qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.state.property("state") == "accepted", timeout=WAIT_MS)
@@ -320,7 +341,38 @@ def test_within_limits_receipt_is_accepted_at_verification(
     status = receipt_status(demo.database, reader(demo.database), arrived.shipment.id)
     assert status.shipment.receipt_accepted is True
     assert status.blocking_reasons == ()
+    # The accepted state shows the cold-chain numbers at once, in the picture too (they were
+    # rebuilt on the reload and came out empty until the next layout pass).
+    assert page.cold_chain.numbers == numbers_before
+    picture = page.grab().toImage()
+    for name, label in page.cold_chain.numbers.items():
+        assert label.isVisible() and label.text(), name
+        assert _inked(picture, page, label), name
     _page_screenshot(qtbot, page, "accepted", demo.database.backend)
+    _in_sight_at_1280(page)
+
+
+def _in_sight_at_1280(page: ReceiptPage) -> None:
+    """At 1280 × 800 the receipt's state is in sight without scrolling, and the shipment list
+    shows each grouped SSCC whole (never cut off with "…")."""
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    scroll = page.findChild(QScrollArea, "receiptScroll")
+    assert scroll is not None
+    place = QRect(page.state.mapTo(scroll.viewport(), QPoint(0, 0)), page.state.size())
+    assert page.state.isVisible() and scroll.viewport().rect().contains(place)
+    shown = page.shipment_list
+    for row in range(shown.count()):
+        sscc = shown.item(row).text().split("\n")[0]
+        assert sscc.startswith("(00)\u00a0"), sscc
+        assert shown.fontMetrics().horizontalAdvance(sscc) + 8 <= shown.viewport().width(), sscc
+    for column in (1, 2):  # the DIN with its check character, and the status: whole
+        text = page.units.item(0, column).text()
+        need = page.units.fontMetrics().horizontalAdvance(text) + (24 if column == 2 else 6)
+        assert page.units.horizontalHeader().sectionSize(column) >= need, text
+    page.resize(before)
+    QApplication.processEvents()
 
 
 # ---------------------------------------------------------------- refusals

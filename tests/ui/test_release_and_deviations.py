@@ -12,6 +12,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -52,7 +53,7 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import assert_fits_1280, save_both_sizes
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -158,6 +159,8 @@ def screenshot(page: QWidget, name: str, height: int | None = None, *, size: boo
         page.resize(PAGE_SIZE[0], height)
     QApplication.processEvents()  # let the layouts take what was just shown
     assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
+    if not name.endswith(("x800", "x1080")):
+        save_both_sizes(page, name)  # also the stretched ones: the state as a window shows it
     if size:
         page.resize(*PAGE_SIZE)
 
@@ -611,6 +614,12 @@ def plot_and_save_as(
         place = asha.plot.mapTo(asha, asha.plot.rect().bottomRight())
         assert place.y() < asha.height() and place.x() < asha.width(), (width, place)
         assert asha.plot.height() >= asha.plot.minimumHeight(), width
+        # The legend sits above the highest reading: it never hides the excursion's peak.
+        view = asha.plot.getPlotItem().getViewBox()
+        legend = view.mapSceneToView(asha.plot.legend.sceneBoundingRect().bottomLeft())
+        assert legend.y() > float(np.nanmax(asha.plot.trace_line.yData)), width
+        edge = view.sceneBoundingRect().right()
+        assert asha.plot.legend.sceneBoundingRect().right() <= edge, width  # never cut off
     assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     asha.resize(*PAGE_SIZE)
 

@@ -34,7 +34,7 @@ from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import parse_coi
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import assert_fits_1280, save_both_sizes
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
 from ui.pages.scan_station.page import ScanStation
@@ -184,6 +184,7 @@ def _screenshot(qtbot: QtBot, station: ScanStation, name: str) -> None:
     qtbot.wait(100)  # let the layout follow the new banner text before the picture is taken
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert station.grab().save(str(ARTIFACTS / name))
+    save_both_sizes(station, name.removesuffix(".png"))
 
 
 def test_a_typed_coi_needs_its_check_character(

@@ -9,6 +9,7 @@ shown, and a page that fits a 1280-pixel-wide window.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from app.demo.journey import DEMO_PASSWORD
 from app.demo.run import run_demo
 from app.scanning import ScannerSettings
 from tests.conftest import ARTIFACTS
+from tests.ui.fit import PAGE_AREA_1280
 from ui.pages.case_work import CaseWorkPage
 from ui.shell.main_window import MainWindow, _page_factories
 from ui.shell.style import apply_style
@@ -34,6 +36,7 @@ from ui.tasks.runner import TaskRunner
 
 SCREENS = ARTIFACTS / "screens"
 WIDTH = 1280
+LARGE = (1920, 1080)
 USERS = (
     "cora.coordinator",
     "alex.apheresis",
@@ -119,8 +122,21 @@ def test_every_section_opens_with_showcase_data(
         assert _visible_errors(window) == [], (section.key, _visible_errors(window))
         # Every screen fits a 1280 × 820 window: no page forces the window wider.
         assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())
+        # ... nor taller than the page area of a 1280 × 800 window (a QA's case page was 806).
+        assert page.minimumSizeHint().height() <= PAGE_AREA_1280[1], (section.key, username)
 
+        if section.key == "cases":  # the case's parts one under another, none over the next
+            qtbot.waitUntil(page.detail.chart.isVisible, timeout=BUSY_WAIT_MS)
+            qtbot.wait(50)
+            parts = [page.detail.layout().itemAt(i).widget() for i in range(3)]
+            for upper, lower in itertools.pairwise(parts):
+                assert upper.geometry().bottom() < lower.geometry().top(), (username, upper)
         assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))
+        window.resize(*LARGE)  # the same state in a full-HD window: a resize, not a second visit
+        qtbot.wait(50)
+        assert window.grab().save(str(SCREENS / f"{section.key}-{username}-1920x1080.png"))
+        window.resize(WIDTH, 820)
+        qtbot.wait(50)
         if section.key == "batch":  # only an operator is offered the form to record a step
             waiting = page.findChild(QLabel, "stepWaiting")
             recording = page.findChild(QPushButton, "recordStep")

@@ -18,6 +18,7 @@ from app.access import authenticate, sign_out
 from app.core import Actor, NotPermitted
 from db.models import AuditEvent
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
+from tests.ui.fit import save_both_sizes
 from ui.pages.admin import AdminPage
 from ui.pages.enrolment import EnrolmentPage
 from ui.shell import MainWindow, Session
@@ -99,7 +100,7 @@ def test_sign_out_then_another_user_signs_in(qtbot: QtBot, demo: Any) -> None:
     button = cora.findChild(QPushButton, "signOutButton")
     assert button is not None and button.isVisible()
     SCREENS.mkdir(parents=True, exist_ok=True)
-    cora.grab().save(str(SCREENS / "sign-out-button.png"))
+    save_both_sizes(cora, "sign-out-button", window=True)
 
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: session.login is not None, timeout=20_000)

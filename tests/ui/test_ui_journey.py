@@ -119,6 +119,10 @@ def qc_value(spec: dict[str, Any]) -> str:
     return f"{high / 4:g}"
 
 
+BOTH_SIZES = ((1280, 800), (1920, 1080))
+"""Every step's picture at both window sizes a user has."""
+
+
 class Journey:
     """The application's session loop and the people who sign in to it, one at a time."""
 
@@ -218,7 +222,7 @@ class Journey:
         QApplication.processEvents()  # widgets added to a shown page are shown by a queued call
         self.qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
 
-    def shoot(self, step: str, *, sizes: tuple[tuple[int, int], ...] = ((1280, 800),)) -> None:
+    def shoot(self, step: str, *, sizes: tuple[tuple[int, int], ...] = BOTH_SIZES) -> None:
         """The window as it is now: ``ui_journey_<product>_<step>.png`` (``-1920`` beside)."""
         assert self.window is not None
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

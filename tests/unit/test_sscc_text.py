@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from app.core import sscc_text
+from app.core import sscc_text as shown
 from labels.gs1.keys import build_sscc
+
+
+def sscc_text(sscc: str | None, company_prefix: str | None = None) -> str:
+    """The text shown, its no-break spaces as spaces."""
+    return shown(sscc, company_prefix).replace("\u00a0", " ")
 
 
 def test_an_sscc_is_grouped_as_gs1_writes_it() -> None:
@@ -19,4 +24,4 @@ def test_the_sending_sites_company_prefix_sets_the_groups() -> None:
 
 def test_what_is_no_sscc_is_shown_as_it_is() -> None:
     assert sscc_text(None) == "—"
-    assert sscc_text("12345") == "(00) 12345"
+    assert sscc_text("12345") == "12345"

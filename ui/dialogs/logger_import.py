@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.casefile import ShipmentView
 from app.coldchain import LoggerFileView
-from app.core import Actor, Database
+from app.core import Actor, Database, sscc_text
 from ui.tasks import HELPER, Task, TaskRunner, import_in_helper
 from ui.widgets import fit_height, message_line, show_error, utc_editor, utc_of
 
@@ -46,7 +46,7 @@ class LoggerImportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("loggerImportDialog")
-        self.setWindowTitle(f"Import logger file — shipment {shipment.sscc}")
+        self.setWindowTitle(f"Import logger file — shipment {sscc_text(shipment.sscc)}")
         self.setMinimumWidth(620)
         self.database, self.actor, self.runner = database, actor, runner
         self.shipment, self.path = shipment, path

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
 
 from app.core import Actor, Database, now
 from app.exchange import (
@@ -82,7 +82,8 @@ class PartnerExchange(QWidget):
         self.message = message_line()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Partner site:"))
+        # No "Partner site:" caption: the buttons name the partner, and the row shares the case
+        # screen's action row (a caption followed by nothing read as an empty field).
         row.addWidget(self.send_button)
         row.addWidget(self.import_button)
         row.addWidget(self.message, stretch=1)

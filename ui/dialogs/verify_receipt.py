@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.access import authenticate
 from app.casefile import ShipmentView
-from app.core import Actor, Database
+from app.core import Actor, Database, sscc_text
 from app.journey import complete_receipt
 from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import fit_height, message_line, password_field, show_message
@@ -37,7 +37,7 @@ class VerifyReceiptDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("verifyReceiptDialog")
-        self.setWindowTitle(f"Verify receipt — shipment {shipment.sscc}")
+        self.setWindowTitle(f"Verify receipt — shipment {sscc_text(shipment.sscc)}")
         self.setMinimumWidth(520)
         self.database, self.station, self.runner, self.shipment = (
             database, station, runner, shipment,
@@ -45,7 +45,7 @@ class VerifyReceiptDialog(QDialog):
         meaning = QLabel(
             f"The verifier — not the person who scanned the containers in — signs in here. "
             f"Signing means: <b>verified</b> — I checked the receipt of shipment "
-            f"{shipment.sscc}: every container scanned, the logger file imported."
+            f"{sscc_text(shipment.sscc)}: every container scanned, the logger file imported."
         )
         meaning.setWordWrap(True)
         self.username = QLineEdit()

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from app.coldchain import Assessment, Trace
@@ -80,6 +80,10 @@ def _swatch(brush: QBrush, edge: str | None = None) -> pg.BarGraphItem:
     return pg.BarGraphItem(x=[0.0], height=[1.0], width=1.0, brush=brush, pen=edge)
 
 
+WIDE_LEGEND_PX = 380
+"""From this plot width the legend has room for two columns."""
+
+
 class TemperaturePlot(pg.PlotWidget):
     """Trace over UTC time with limit lines, out-of-limit bands, excursions and gaps."""
 
@@ -105,6 +109,8 @@ class TemperaturePlot(pg.PlotWidget):
             labelTextColor=TEXT_COLOUR,
             labelTextSize="10pt",
         )
+        self.legend.setColumnCount(2)  # two short rows rather than a tall box over the trace
+        self._framed: tuple[float, float, float, float] | None = None
         self.trace_line = pg.PlotDataItem(
             pen=pg.mkPen(TRACE_COLOUR, width=1.5), connect="finite", name="Temperature"
         )
@@ -129,6 +135,7 @@ class TemperaturePlot(pg.PlotWidget):
         self.limit_lines, self.bands, self._legend_extras = [], [], []
         self.excursion_regions, self.gap_regions = [], []
         self.trace_line.setData([], [])
+        self._framed = None
 
     def show_trace(
         self,
@@ -196,6 +203,28 @@ class TemperaturePlot(pg.PlotWidget):
             regions.append(region)
         return regions
 
+    def _apply_frame(self) -> None:
+        """The framed window and values, with room on top for the legend: it sits above the
+        highest reading and never hides an excursion's peak."""
+        framed = getattr(self, "_framed", None)  # a resize may come before __init__ ends
+        if framed is None:
+            return
+        start, end, low, high = framed
+        # Two short rows where the plot is wide, one column where two would run past its edge.
+        self.legend.setColumnCount(2 if self.width() >= WIDE_LEGEND_PX else 1)
+        room = max((high - low) * 0.12, 1.0)
+        view = max(self.getPlotItem().getViewBox().height(), 1.0)
+        share = min((self.legend.boundingRect().height() + 20) / view, 0.6)
+        top = (high - low + 2 * room) * share / (1 - share)
+        self.getPlotItem().getViewBox().setRange(
+            xRange=(start, end), yRange=(low - room, high + room + top), padding=0.02
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the legend's room above the readings at the new size."""
+        super().resizeEvent(event)
+        self._apply_frame()
+
     def _legend_entry(self, sample: pg.GraphicsObject, name: str) -> None:
         self.legend.addItem(sample, name)
         self._legend_extras.append(sample)
@@ -207,11 +236,8 @@ class TemperaturePlot(pg.PlotWidget):
             start, end = start - 1800.0, end + 1800.0
         values = [assessment.min_c, assessment.max_c]
         values += [v for v in (lower_c, upper_c) if v is not None]
-        low, high = min(values), max(values)
-        room = max((high - low) * 0.12, 1.0)
-        self.getPlotItem().getViewBox().setRange(
-            xRange=(start, end), yRange=(low - room, high + room), padding=0.02
-        )
+        self._framed = (start, end, min(values), max(values))
+        self._apply_frame()
         span = " to ".join(
             datetime.fromtimestamp(moment, UTC).strftime("%d %b %H:%M") for moment in (start, end)
         )  # short, to fit a narrow plot; the full dates are beside it in the numbers

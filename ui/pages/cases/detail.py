@@ -8,6 +8,7 @@ verdict. Tones colour the lines, but the icons and words always say the same.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from html import escape
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.audit import Reconciliation
 from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
-from app.core import sscc_text
+from app.core import din_text, sscc_text
 from app.quality import SignatureView
 from ui.pages.cases.journey_chart import JourneyChart
 
@@ -186,12 +187,12 @@ class CaseDetailView(QWidget):
                 verdict = _item(cold_chain_line(entry.cold_chain))
                 self.timeline.set_tone(verdict, cold_chain_tone(entry.cold_chain))
                 item.addChild(verdict)
-            details = "; ".join(
-                f"{key}: {sscc_text(str(value)) if key == 'sscc' else _value(value)}"
-                for key, value in entry.details.items()
-            )
+            shown = {k: v for k, v in entry.details.items() if k not in HIDDEN_DETAILS}
+            details = "; ".join(f"{_key(key)}: {_value(value)}" for key, value in shown.items())
             if details:
-                full = "; ".join(f"{key}: {value}" for key, value in entry.details.items())
+                full = "; ".join(
+                    f"{_key(key)}: {_value(value, whole=True)}" for key, value in shown.items()
+                )
                 child = _item(f"Details — {details}")
                 child.setToolTip(0, f"Details — {full}")
                 item.addChild(child)
@@ -354,13 +355,43 @@ def _titled(title: str, widget: QWidget, under: QWidget | None = None) -> QWidge
 
 
 LONG_TOKEN = 40
+DETAIL_NAMES = {
+    "din": "DIN",
+    "sscc": "SSCC",
+    "started_at": "started",
+    "ended_at": "ended",
+    "duplicate_check": "duplicate check",
+    "open_items": "open items",
+    "sha256": "SHA-256",
+}
+"""A stage record's detail keys in words (others: the key with spaces for underscores)."""
+HIDDEN_DETAILS = frozenset({"check"})
+"""Details that are a record's internal id: the entry itself says what it is."""
+DIN_LIKE = re.compile(r"[A-Z][0-9]{12}")
+SSCC_LIKE = re.compile(r"[0-9]{18}")
+WORDS_LIKE = re.compile(r"[a-z]+(_[a-z]+)+")
 
 
-def _value(value: object) -> str:
-    """A detail value in words; a long unbroken token (a SHA-256) shortened (the tooltip has it)."""
+def _key(key: str) -> str:
+    return DETAIL_NAMES.get(key, key.replace("_", " "))
+
+
+def _value(value: object, *, whole: bool = False) -> str:
+    """A detail value in words: DINs, SSCCs and times as printed; a long unbroken token (a
+    SHA-256) shortened unless ``whole`` (the tooltip has it)."""
     if isinstance(value, list):
-        return ", ".join(_value(v) for v in value) or "none"
+        return ", ".join(_value(v, whole=whole) for v in value) or "none"
     text = str(value)
-    if len(text) > LONG_TOKEN and " " not in text:
+    if DIN_LIKE.fullmatch(text):
+        return din_text(text)
+    if SSCC_LIKE.fullmatch(text):
+        return sscc_text(text)
+    if WORDS_LIKE.fullmatch(text):
+        return text.replace("_", " ")  # a stored word such as within_limits
+    try:
+        return when_text(datetime.fromisoformat(text)) if "T" in text else text
+    except ValueError:
+        pass
+    if len(text) > LONG_TOKEN and " " not in text and not whole:
         return f"{text[:16]}…"
     return text

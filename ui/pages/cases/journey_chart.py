@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.casefile import CaseLimits, CaseStage, TimelineEntry
@@ -100,16 +100,27 @@ class JourneyChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("journeyChart")
-        self.setMinimumHeight(250)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.points: tuple[Milestone, ...] = ()
         self.limits: list[Limit] = []
+        self.setFixedHeight(self.needed_height())
+
+    def needed_height(self) -> int:
+        """As tall as what it draws: the label rows about the axis, a row per limit and the
+        end times (a fixed 250 px left a blank band and pushed a QA's case page past 800 px)."""
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+        line = QFontMetrics(small).height()
+        rows = 8 + ROWS * line + 16 + ROWS * line  # the axis with its label rows each side
+        limits = max(len(self.limits), 2) * (line + 16)  # room for two limits at the least
+        return int(rows + limits + line + 8)
 
     def show_case(self, entries: tuple[TimelineEntry, ...], case_limits: CaseLimits) -> None:
         """Draw the case's stages and limits (no entries: an empty chart)."""
         self.points = milestones(entries)
         self.limits = limits(self.points, case_limits, now())
         self.setToolTip("\n".join(limit_words(limit) for limit in self.limits))
+        self.setFixedHeight(self.needed_height())
         self.update()
 
     def _span(self) -> tuple[datetime, datetime]:

@@ -194,7 +194,7 @@ class CasesPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.detail = CaseDetailView(under_genealogy=self.holds)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
@@ -213,10 +213,33 @@ class CasesPage(QWidget):
             object_name="custodyReport",
             dialog_title="Save the chain-of-identity and custody report as",
         )
-        layout.addLayout(self._actions())
+        self._action_row(layout)
+
+    def _action_row(self, layout: QVBoxLayout) -> None:
+        """The report and the partner exchange in one row: a row less keeps a QA's case page
+        (with its hold buttons) inside a 1280 × 800 window. The exchange's result line goes
+        under the row, across the page (in the row it was a narrow, tall box)."""
         self.exchange = PartnerExchange(self.database, self.actor, self.runner)
         self.exchange.imported.connect(lambda _result: self.refresh())
-        layout.addWidget(self.exchange)
+        actions = self._actions()
+        actions.addWidget(self.exchange, stretch=1)
+        layout.addLayout(actions)
+        exchange_layout = self.exchange.layout()
+        assert exchange_layout is not None
+        exchange_layout.removeWidget(self.exchange.message)
+        layout.addWidget(self.exchange.message)
+
+    def _room_for_detail(self) -> None:
+        """Give the case's detail the height it needs (its wrapped header, chart and holds),
+        taken from the list above: a splitter does not do it by itself when a case opens, and
+        the chart then overlapped the timeline at 1280 × 800."""
+        need = self.detail.minimumSizeHint().height()
+        need += self.detail.header.heightForWidth(self.detail.header.width())
+        need -= self.detail.header.minimumSizeHint().height()
+        table, detail = self.splitter.sizes()
+        if detail < need and table + detail > need:
+            least = self.table.minimumSizeHint().height()
+            self.splitter.setSizes([max(least, table + detail - need), need])
 
     def _actions(self) -> QHBoxLayout:
         """The custody report and, for a clinic coordinator, the erasure of an identity."""
@@ -289,6 +312,7 @@ class CasesPage(QWidget):
             if self._shown_case == case_id:
                 self.detail.show_detail(outcome[0], outcome[1])
                 self.holds.show_units(outcome[0].genealogy)
+                QTimer.singleShot(0, self._room_for_detail)  # once the detail is laid out
                 self.exchange.offer(outcome[2])
                 self._shown_coi = outcome[0].case.coi_eye_readable
                 self.erase.setEnabled(True)

@@ -108,7 +108,7 @@ class CollectionPage(CaseWorkPage):
         self.volume.setRange(0, 2000)
         self.volume.setDecimals(1)
         self.volume.setSuffix(" mL")
-        self.volume.setSpecialValueText("—")
+        self.volume.setSpecialValueText("— mL")  # the unit shows before a value is typed
         layout.addRow("Volume", self.volume)
         self.anticoagulant = QLineEdit(DEFAULT_ANTICOAGULANT)
         self.anticoagulant.setObjectName("anticoagulant")

@@ -37,7 +37,7 @@ from app.casefile import (
     deviations_screen,
 )
 from app.coldchain import AssessedTrace, disposition_logger_file
-from app.core import Actor, Database
+from app.core import Actor, Database, sscc_text
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
@@ -277,7 +277,7 @@ class DeviationsPage(QWidget):
             verdict = VERDICT_NAMES.get(item.logger.verdict) if item.logger.verdict else None
             values = (
                 item.logger.file_name,
-                item.sscc,
+                sscc_text(item.sscc),
                 item.case_coi or "— no batch",
                 verdict or "⚠ Not judged",
                 excursion_summary(item),
@@ -350,7 +350,7 @@ class DeviationsPage(QWidget):
                 else "the shipment"
             )
             self.pending_details.setText(
-                f"<b>{escape(logger.file_name)}</b> · shipment {pending.sscc} "
+                f"<b>{escape(logger.file_name)}</b> · shipment {sscc_text(pending.sscc)} "
                 f"({direction}) · batch {coi}"
                 f"<br>Found: {excursion_summary(pending)} · profile "
                 f"{escape(logger.profile_name or '—')} · window {window}<br>"

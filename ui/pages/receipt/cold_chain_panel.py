@@ -84,10 +84,8 @@ class ColdChainPanel(QWidget):
     def show_logger(self, view: LoggerFileView | None, earlier: int = 0) -> None:
         """Show the assessment of ``view`` (None: no file yet); ``earlier`` files are counted."""
         self.logger_file = view
-        while self.numbers_form.rowCount():
-            self.numbers_form.removeRow(0)
-        self.numbers = {}
         if view is None:
+            self._clear_numbers()
             self.verdict.setText("No logger file imported yet.")
             restyle(self.verdict, verdict="none")
             self.plot_note.setText("")
@@ -98,16 +96,38 @@ class ColdChainPanel(QWidget):
             words += f" — QA: {view.disposition.value}"
         self.verdict.setText(words)
         restyle(self.verdict, verdict=verdict)
-        for name, text in cold_chain_numbers(view).items():
+        self._show_numbers(cold_chain_numbers(view), earlier)
+        if self.plotted != view.id:
+            self._load_plot(view)
+
+    def _clear_numbers(self) -> None:
+        while self.numbers_form.rowCount():
+            self.numbers_form.removeRow(0)
+        self.numbers = {}
+
+    def _show_numbers(self, numbers: dict[str, str], earlier: int) -> None:
+        """The numbers in their rows: the rows already shown keep their labels and take the new
+        texts (a reload, e.g. after verification, never leaves them empty until the next
+        layout pass); other rows are built anew."""
+        note = f"{earlier} earlier file(s); showing the latest." if earlier else None
+        rows = len(numbers) + (note is not None)
+        if list(numbers) == list(self.numbers) and self.numbers_form.rowCount() == rows:
+            for name, text in numbers.items():
+                self.numbers[name].setText(text)
+            if note is not None:
+                item = self.numbers_form.itemAt(rows - 1, QFormLayout.ItemRole.FieldRole)
+                if item is not None and isinstance(item.widget(), QLabel):
+                    item.widget().setText(note)  # type: ignore[union-attr]
+            return
+        self._clear_numbers()
+        for name, text in numbers.items():
             label = QLabel(text)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.numbers[name] = label
             self.numbers_form.addRow(name, label)
-        if earlier:
-            self.numbers_form.addRow("", QLabel(f"{earlier} earlier file(s); showing the latest."))
-        if self.plotted != view.id:
-            self._load_plot(view)
+        if note is not None:
+            self.numbers_form.addRow("", QLabel(note))
 
     def _load_plot(self, view: LoggerFileView) -> None:
         self.plotted, self.drawn = view.id, None

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.casefile import ReceiptStatus, UnitKind
-from app.core import Actor, Database
+from app.core import Actor, Database, din_text
 from app.labelling import (
     IDENTITY_LABEL_ROLES,
     IdentityLabelState,
@@ -139,7 +139,7 @@ class IdentityLabelPanel(QGroupBox):
         for unit, din in self.bags:
             state = self.states.get(unit)
             words = _words(state) if state else ""
-            self.choice.addItem(f"Bag {din} — {words}", unit)
+            self.choice.addItem(f"Bag {din_text(din)} — {words}", unit)
         self.choice.blockSignals(False)
         waiting = [i for i, (u, _d) in enumerate(self.bags) if not self._applied(u)]
         index = next((i for i, (u, _d) in enumerate(self.bags) if u == keep), None)

@@ -33,14 +33,14 @@ from PySide6.QtWidgets import (
 
 from app.casefile import ReceiptStatus, ShipmentView, receipt_status, shipments_for_receipt
 from app.coldchain import LoggerFileView, logger_files_of_shipment
-from app.core import Actor, Database, ScanMismatch
+from app.core import Actor, Database, ScanMismatch, din_text, sscc_text
 from app.journey import CaseView, find_case, receive_unit
 from app.scanning import ScanAcknowledgement, ScannerSettings, WedgeScan
 from ui.dialogs import LoggerImportDialog, VerifyReceiptDialog
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.receipt.cold_chain_panel import ColdChainPanel
 from ui.pages.receipt.identity_labels import IdentityLabelPanel
-from ui.pages.receipt.words import unit_status
+from ui.pages.receipt.words import coi_words, unit_status
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
     RefusalAcknowledgement,
@@ -93,17 +93,19 @@ class ReceiptPage(QWidget):
         self.error = message_line("errorMessage")
         right = QVBoxLayout()
         right.addLayout(self._receipt_column())
+        self.state = QLabel()
+        self.state.setObjectName("receiptState")
+        self.state.setWordWrap(True)
+        # Where the receipt stands and what is wrong, under the buttons that act on it: in
+        # sight at 1280 × 800, not below the trace where the column has to be scrolled to.
+        right.addWidget(self.state)
+        right.addWidget(self.error)
         self.identity_labels = IdentityLabelPanel(
             database, actor, runner, self.scanner, self._label_refused
         )
         right.addWidget(self.identity_labels)  # under the bags it labels, above the trace
         self.cold_chain = ColdChainPanel(database, actor, runner, self._failed)
         right.addWidget(self.cold_chain, stretch=1)
-        self.state = QLabel()
-        self.state.setObjectName("receiptState")
-        self.state.setWordWrap(True)
-        right.addWidget(self.state)
-        right.addWidget(self.error)
         # With the largest alarm shown the column is taller than a 1280 × 800 window gives
         # it: it scrolls rather than squeezing the alarm's text and button (issue 16).
         column = QWidget()
@@ -134,8 +136,11 @@ class ReceiptPage(QWidget):
         self.shipment_list.setObjectName("receiptShipments")
         self.shipment_list.setWordWrap(True)  # long lines wrap rather than hide behind a scroll
         self.shipment_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.shipment_list.setMinimumWidth(210)
-        self.shipment_list.setMaximumWidth(240)
+        # As wide as a grouped SSCC, which must never be cut off with "…" (it is what the
+        # operator compares with the shipper's label).
+        widest = self.shipment_list.fontMetrics().horizontalAdvance(sscc_text("0" * 18))
+        self.shipment_list.setMinimumWidth(max(210, widest + 28))
+        self.shipment_list.setMaximumWidth(max(240, widest + 28))
         self.shipment_list.currentRowChanged.connect(self._chosen)
         refresh = QPushButton("Refresh list")
         refresh.clicked.connect(self.refresh)
@@ -157,7 +162,10 @@ class ReceiptPage(QWidget):
         self.units.verticalHeader().hide()
         self.units.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.units.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.units.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.units.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for index in (1, 2):  # the DIN and the status whole, never "G1234 26 000011 …"
+            header.setSectionResizeMode(index, QHeaderView.ResizeMode.ResizeToContents)
         fit_rows(self.units)
         self.scan_field = ScanField(self.scanner)
         self.scan_field.setObjectName("receiptScanField")
@@ -221,7 +229,7 @@ class ReceiptPage(QWidget):
         for view in shipments:
             arrived = "received" if view.status.value == "received" else "in transit"
             item = QListWidgetItem(
-                f"SSCC {_sscc(view)}\n{arrived} · handed over {utc_text(view.handed_over_at)}"
+                f"{_sscc(view)}\n{arrived} · handed over {utc_text(view.handed_over_at)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, view)
             self.shipment_list.addItem(item)
@@ -229,7 +237,7 @@ class ReceiptPage(QWidget):
         ids = [view.id for view in shipments]
         if keep is not None and keep not in ids and self.shipment is not None:
             # The shipment shown left the list: it stays shown, marked; nothing else is opened.
-            item = QListWidgetItem(f"SSCC {_sscc(self.shipment)}\n{MOVED_ON.strip()}")
+            item = QListWidgetItem(f"{_sscc(self.shipment)}\n{MOVED_ON.strip()}")
             item.setData(Qt.ItemDataRole.UserRole, self.shipment)
             self.shipment_list.blockSignals(True)
             self.shipment_list.insertItem(0, item)
@@ -268,21 +276,24 @@ class ReceiptPage(QWidget):
         if self.shipment is None or status.shipment.id != self.shipment.id:
             return  # the user chose another shipment meanwhile
         if case is None:
-            self.case_header.show_none(f"Shipment {status.shipment.sscc} belongs to no case.")
+            self.case_header.show_none(
+                f"Shipment {sscc_text(status.shipment.sscc)} belongs to no case."
+            )
         else:
             self.case_header.show_case(case)
         self.status, self.shipment = status, status.shipment
         units = len(status.units)
         self.header.setText(
-            f"<b>Shipment SSCC {_sscc(status.shipment)}</b> from {status.from_site} · COI "
-            f"{', '.join(sorted({u.coi for u in status.units})) or '—'} · {units} container(s)"
+            f"<b>Shipment {_sscc(status.shipment)}</b> from {status.from_site} · COI "
+            f"{', '.join(sorted({coi_words(u.coi) for u in status.units})) or '—'}"
+            f" · {units} container(s)"
             f" · courier {status.shipment.courier_name or '—'}"
         )
         self.units.setRowCount(units)
         for row, unit in enumerate(status.units):
             words, icon = unit_status(unit)
             state = unit.side_state.value.replace("_", " ")
-            cells = [unit.description, unit.din or "—", words, state]
+            cells = [unit.description, din_text(unit.din), words, state]
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 if column == 2:
@@ -409,7 +420,7 @@ class ReceiptPage(QWidget):
             return
         name, _filter = QFileDialog.getOpenFileName(
             self,
-            f"Logger file of shipment {self.shipment.sscc}",
+            f"Logger file of shipment {sscc_text(self.shipment.sscc)}",
             "",
             "Logger files (*.csv *.txt *.json *.jsonld);;All files (*)",
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from PySide6.QtWidgets import QStyle
 
 from app.casefile import ExpectedUnit
 from app.coldchain import LoggerFileView
+from app.core import coi_text
+from labels.isbt128 import InvalidCoi, parse_coi
 from ui.widgets import count_text, utc_text
 
 
@@ -38,11 +41,25 @@ def unit_status(unit: ExpectedUnit) -> tuple[str, QStyle.StandardPixmap]:
     return STATUS_WORDS.get(outcome, (f"✖ {outcome}", REFUSED))
 
 
+def coi_words(coi: str) -> str:
+    """A COI grouped as printed, with its check character: ``CH G1234 26 500106 [*]``."""
+    try:
+        return coi_text(coi, parse_coi(coi).check_character)
+    except InvalidCoi:
+        return coi
+
+
+LONG_RUN = re.compile(r"[0-9A-Za-z]{13,}")
+
+
 def breakable(name: str) -> str:
-    """``name`` with break opportunities after ``-``, ``_`` and ``.`` (a long file name wraps)."""
+    """``name`` with break opportunities after ``-``, ``_`` and ``.``, and every six characters
+    of a long run such as an SSCC (a long file name wraps inside a narrow column)."""
     for mark in "-_.":
         name = name.replace(mark, mark + "\u200b")
-    return name
+    return LONG_RUN.sub(
+        lambda run: "\u200b".join(run[0][i : i + 6] for i in range(0, len(run[0]), 6)), name
+    )
 
 
 def cold_chain_numbers(view: LoggerFileView) -> dict[str, str]:
