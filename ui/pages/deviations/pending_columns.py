@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 FILE, SSCC, BATCH, VERDICT, FOUND = range(5)
 MIN_FILE_WIDTH = 60
 """The narrowest the file name column gets when the table is narrow."""
-MIN_FOUND_WIDTH = 150
+MIN_FOUND_WIDTH = 130
 """What was found wraps onto at most a few lines."""
 CELL_PADDING = 16
 
@@ -35,11 +35,7 @@ class OneLine(QStyledItemDelegate):
 
 
 def _texts(table: QTableWidget, column: int) -> list[str]:
-    header = table.horizontalHeaderItem(column)
-    texts = [header.text() if header is not None else ""]
-    return texts + [
-        item.text() for row in range(table.rowCount()) if (item := table.item(row, column))
-    ]
+    return [item.text() for row in range(table.rowCount()) if (item := table.item(row, column))]
 
 
 def _two_lines(metrics: QFontMetrics, text: str) -> int:
@@ -52,11 +48,15 @@ def _two_lines(metrics: QFontMetrics, text: str) -> int:
 
 
 def _width(table: QTableWidget, column: int, *, wrapped: bool = False) -> int:
-    """The width that shows every cell of ``column`` (and its header) whole: on one line, or
-    on two broken at a space (``wrapped``)."""
+    """The width that shows every cell of ``column`` whole, on one line or on two broken at a
+    space (``wrapped``), and its header on one line."""
     metrics = table.fontMetrics()
     measure = (lambda t: _two_lines(metrics, t)) if wrapped else metrics.horizontalAdvance
-    return max(measure(text) for text in _texts(table, column)) + CELL_PADDING
+    header = table.horizontalHeaderItem(column)
+    title = header.text() if header is not None else ""
+    widths = [measure(text) for text in _texts(table, column)]
+    widths.append(table.horizontalHeader().fontMetrics().horizontalAdvance(title))
+    return max(widths) + CELL_PADDING
 
 
 def fit_columns(table: QTableWidget) -> None:
