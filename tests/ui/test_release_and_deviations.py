@@ -735,3 +735,24 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
         bags = [u for u in units_of_case(session, case.id) if u.kind.value == "apheresis_bag"]
     expected = SideState.REJECTED if decision is Disposition.REJECT else SideState.QUARANTINED
     assert [bag.side_state for bag in bags] == [expected]
+
+
+def test_the_checklist_says_an_out_of_specification_result_in_words(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner
+) -> None:
+    """Issue 16: item 4's evidence says "Viability: out of specification", never "oos"."""
+    case = at_qc(driver, "HREL9")
+    for test, value in {**QC_RESULTS, "viability": "62"}.items():
+        enter_qc_result(driver.database, driver.who("quinn.qc"), case.id, test, value)
+    for result in qc_results_of_case(driver.database, reader(driver.database), case.id):
+        review_qc_result(driver.database, driver.who("asha.qa"), result.id, DEMO_PASSWORD)
+        if result.outcome is QcOutcome.PENDING:
+            approve_qc_exception(
+                driver.database, driver.who("asha.qa"), result.id, "per SOP-QA-12", DEMO_PASSWORD
+            )
+    petra = release_page(qtbot, runner, demo, "petra.qp", case)
+    evidence = petra.checklist.evidence(4)
+    assert "Viability: out of specification" in evidence, evidence
+    assert "oos" not in evidence
+    assert petra.findChild(QLabel, "evidence-4").isVisible()
+    screenshot(petra, "release-checklist-oos-in-words", height=1500)
