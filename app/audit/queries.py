@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
 from app.audit.case_records import case_record_keys
-from app.audit.wording import FieldChange, readable_changes
+from app.audit.wording import FieldChange, action_in_words, readable_changes, record_in_words
 from app.core import (
     IDENTITY_ERASED,
     PATIENT_SEALED_PREFIX,
@@ -249,6 +249,16 @@ class AuditEntry:
     def record_type_name(self) -> str:
         """The record type in words."""
         return record_type_name(self.record_type)
+
+    @property
+    def action_words(self) -> str:
+        """The action in words (``sign in``); ``action`` keeps the stored code."""
+        return action_in_words(self.action)
+
+    @property
+    def record_words(self) -> str:
+        """The record by what it is (a user account by its holder's name), id shortened."""
+        return record_in_words(self.record_type, self.record_id, self.people, record_type_name)
 
     def changes(self) -> tuple[tuple[str, Any, Any], ...]:
         """``(field, old, new)`` for every field in the old or new values, by field name."""

@@ -133,6 +133,22 @@ def value_in_words(
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def action_in_words(action: str) -> str:
+    """A stored action code in words: ``sign_in`` → ``sign in`` (the CSV keeps the code)."""
+    return " ".join(action.replace("_", " ").split()) or action
+
+
+def record_in_words(
+    record_type: str, record_id: str, people: Mapping[str, str], record_name: Callable[[str], str]
+) -> str:
+    """The record an event is on, by what it is: a user account by its holder's name, any
+    other record by its type with its id shortened (the stored id stays whole in the CSV)."""
+    ident = _as_uuid(record_id)
+    if record_type == USER_TABLE and ident is not None and ident in people:
+        return f"{record_name(record_type)} · {people[ident]}"
+    return f"{record_name(record_type)} · {_short(record_id)}"
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One field of an audit event: its label, old and new value in words, and as stored."""

@@ -114,6 +114,20 @@ def _steps(facts: ReleaseFacts) -> ChecklistItem:
     )
 
 
+OUTCOME_WORDS = {
+    "oos": "out of specification",
+    "fail": "fail",
+    "pass": "pass",
+    "pending": "pending",
+}
+"""A stored QC outcome (``QcOutcome`` value) as the checklist's evidence says it."""
+
+
+def outcome_in_words(outcome: str) -> str:
+    """``oos`` → ``out of specification``; an outcome not known is said as stored."""
+    return OUTCOME_WORDS.get(outcome, outcome.replace("_", " "))
+
+
 def _qc(facts: ReleaseFacts) -> ChecklistItem:
     problems = []
     for qc in facts.qc:
@@ -124,7 +138,7 @@ def _qc(facts: ReleaseFacts) -> ChecklistItem:
         elif qc.outcome == "pending" and not qc.exception_approved:
             problems.append(f"{qc.test}: pending without an approved exception")
         elif qc.outcome not in {"pass", "pending"} and not qc.accepted_out_of_specification:
-            problems.append(f"{qc.test}: {qc.outcome}")
+            problems.append(f"{qc.test}: {outcome_in_words(qc.outcome)}")
     accepted = tuple(
         f"{qc.test}: OUT OF SPECIFICATION, accepted by the treating physician"
         for qc in facts.qc

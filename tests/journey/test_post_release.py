@@ -403,7 +403,7 @@ def test_an_acceptance_covers_only_the_results_it_names(ward: Ward) -> None:
     )
     review_qc_result(ward.database, ward["asha.qa"], corrected.id, DEMO_PASSWORD)
     assert viability.outcome is QcOutcome.OUT_OF_SPECIFICATION
-    with pytest.raises(ValidationFailed, match="Viability: oos"):
+    with pytest.raises(ValidationFailed, match="Viability: out of specification"):
         certify_oos_release(ward.database, ward["petra.qp"], case, DEMO_PASSWORD)
 
 
@@ -411,7 +411,7 @@ def test_a_normal_release_still_refuses_the_out_of_specification_batch(ward: War
     from app.journey import certify_release  # noqa: PLC0415
 
     _accept(ward)
-    with pytest.raises(ValidationFailed, match="Viability: oos"):
+    with pytest.raises(ValidationFailed, match="Viability: out of specification"):
         certify_release(ward.database, ward["petra.qp"], ward.batches.oos, DEMO_PASSWORD)
     # the OOS deviation stays open for QA's investigation; closing it changes nothing above
     for deviation in deviations_of_case(ward.database, ward["asha.qa"], ward.batches.oos):
@@ -419,7 +419,7 @@ def test_a_normal_release_still_refuses_the_out_of_specification_batch(ward: War
             close_deviation(
                 ward.database, ward["asha.qa"], deviation.id, closure="ok", password=DEMO_PASSWORD
             )
-    with pytest.raises(ValidationFailed, match="Viability: oos"):
+    with pytest.raises(ValidationFailed, match="Viability: out of specification"):
         certify_release(ward.database, ward["petra.qp"], ward.batches.oos, DEMO_PASSWORD)
 
 

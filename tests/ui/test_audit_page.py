@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton, QW
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, text
 
+from app.audit import export_audit_csv
 from app.audit.queries import AuditFilter, search_audit
 from app.core.actor import Actor
 from app.core.database import Database
@@ -28,6 +29,7 @@ from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
+from tests.ui.fit import save_both_sizes
 from ui.pages.audit.page import AuditTrailPage
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
@@ -435,3 +437,37 @@ def test_refusals_and_mistyped_filters_are_explained(
     assert page.message.isVisible()
     assert "is not a whole COI" in page.message.text()
     assert page.model.rows == []
+
+
+def test_the_table_says_actions_in_words_and_records_by_what_they_are(
+    qtbot: QtBot, runner: TaskRunner, trail: Trail, tmp_path: Path
+) -> None:
+    """Issue 16: no ``sign_in`` nor a bare UUID in the table; the CSV keeps the stored values."""
+    _styled()
+    admin = trail["admin"]
+    page = _page(qtbot, runner, trail.database, admin)
+    coded = [i for i, row in enumerate(page.model.rows) if "_" in row.action]
+    assert coded, "the journey writes actions such as sign_in"
+    model = page.model
+    for row in coded:
+        entry = page.model.rows[row]
+        shown = model.data(model.index(row, 3))
+        assert shown == entry.action.replace("_", " ")
+        assert "_" not in shown
+    accounts = [i for i, row in enumerate(page.model.rows) if row.record_type == "app_user"]
+    assert accounts
+    for row in accounts:
+        entry = page.model.rows[row]
+        record = model.data(model.index(row, 4))
+        assert record == f"User account · {entry.people[entry.record_id]}"
+        assert entry.record_id not in record and entry.record_id[:8] not in record
+        assert entry.record_id in model.data(model.index(row, 4), Qt.ItemDataRole.ToolTipRole)
+    page.table.selectRow(coded[0])
+    QApplication.processEvents()
+    assert f"<b>{page.model.rows[coded[0]].action_words}</b>" in page.detail.summary.text()
+    save_both_sizes(page, "audit-trail-in-words")
+
+    exported = export_audit_csv(trail.database, admin, AuditFilter(), tmp_path / "trail.csv")
+    with exported.path.open(newline="", encoding="utf-8-sig") as handle:
+        actions = {row["action"] for row in csv.DictReader(handle)}
+    assert {page.model.rows[i].action for i in coded} <= actions

@@ -33,6 +33,7 @@ from app.casefile.stages import units_of
 from app.core.clinic_sealing import opened_scan_text
 from app.core.clock import CLOCK
 from app.core.errors import DatabaseUnavailable, ValidationFailed
+from app.core.identifier_text import din_text
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import STEP_PARAMETERS, JourneyDriver
 from app.journey.enrolment import find_case
@@ -567,13 +568,16 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
 
     # Ivy records the thaw start of this bag (two bags: she picks it), the countdown starts.
     assert page.thaw_bag.count() == 2 and page.thaw_bag.isVisible()
+    assert f"DIN {din_text(bag.din)}" in [page.thaw_bag.itemText(i) for i in range(2)]
     page.thaw_bag.setCurrentIndex(page.thaw_bag.findData(str(bag.id)))
     thawed = QDateTime.currentDateTime()
     page.thaw_started.setDateTime(thawed)
     CLOCK.set(utc_of(thawed))
     click(qtbot, page.thaw_button)
     settle(qtbot, runner)
-    assert "Thaw of bag DIN" in page.ok_message.text(), page.error_message.text()
+    assert f"Thaw of bag DIN {din_text(bag.din)} recorded" in page.ok_message.text(), (
+        page.error_message.text()
+    )
     assert "Infuse within 90 min" in page.countdown.text()
     click(qtbot, page.thaw_button)  # a second record of the same thaw is refused
     settle(qtbot, runner)
@@ -631,7 +635,9 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "confirmed and signed by Ian Infusion" in page.ok_message.text()
     assert not page.infusion_group.isEnabled()
     assert page.countdown.text() == "Infusion recorded."
-    assert f"DIN {bag.din[:5]} {bag.din[5:7]} {bag.din[7:]} (infused)" in page.bags_label.text()
+    # Issue 16: the bag's DIN as every other page prints it, with its check character.
+    assert f"DIN {din_text(bag.din)} (infused)" in page.bags_label.text()
+    assert din_text(bag.din).endswith("]") and "[" in page.bags_label.text()
     assert page.coi_label.text().endswith("· Infused")
     assert page.case_picker.currentText().endswith("— Infused")  # the picker says so too
     shoot(page, "bedside-infused.png")

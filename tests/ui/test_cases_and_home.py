@@ -34,6 +34,7 @@ from sqlalchemy import Table, select, update
 from app.access.users import authenticate
 from app.casefile import CaseLimits
 from app.casefile.cold_chain import ColdChainVerdict
+from app.casefile.timeline import TimelineEntry
 from app.core import sscc_text
 from app.core.actor import Actor
 from app.demo.journey import JourneyDriver
@@ -45,7 +46,7 @@ from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdic
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
 from tests.support.readers import reader
 from tests.ui.fit import save_both_sizes
-from ui.pages.cases.detail import cold_chain_line, cold_chain_tone
+from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_tone
 from ui.pages.cases.journey_chart import Milestone, limit_words
 from ui.pages.cases.journey_chart import limits as chart_limits
 from ui.pages.cases.page import CasesPage, CaseTableModel
@@ -632,3 +633,32 @@ def test_journey_chart_limits_say_met_open_or_passed() -> None:
     (missed,) = chart_limits((collected,), limits_48h, t0 + timedelta(hours=49))
     assert missed.met is False  # not received and the limit has passed
     assert chart_limits((collected,), CaseLimits(), t0) == []  # a product without the limit
+
+
+def test_a_bundle_digest_in_the_timeline_is_shortened_and_whole_in_the_tooltip(
+    qtbot: QtBot,
+) -> None:
+    """Issue 16: "bundle SHA-256: 0123456789abcdef…", the whole digest in the tooltip only."""
+    digest = "0123456789abcdef" * 4
+    entry = TimelineEntry(
+        id=uuid.uuid4(),
+        record_type="stage_record",
+        occurred_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+        stage=CaseStage.RECEIVED_AT_MANUFACTURER,
+        action="bundle imported",
+        performed_by="COI Tracker (system)",
+        verified_by=None,
+        site="Cell Therapy Facility (demo)",
+        details={"from": "CLINIC-1", "bundle_sha256": digest},
+        signatures=(),
+        cold_chain=None,
+    )
+    view = CaseDetailView()
+    qtbot.addWidget(view)
+    view._show_timeline((entry,))
+    line = view.timeline.topLevelItem(0).child(0)
+    assert line.text(0) == "Details — from: CLINIC-1; bundle SHA-256: 0123456789abcdef…"
+    assert digest not in line.text(0) and "sha256" not in line.text(0)
+    assert line.toolTip(0) == f"Details — from: CLINIC-1; bundle SHA-256: {digest}"
+    view.show()
+    save_both_sizes(view, "case-timeline-bundle-digest")

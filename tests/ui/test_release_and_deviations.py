@@ -53,7 +53,7 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
-from tests.ui.fit import assert_fits_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -621,6 +621,22 @@ def plot_and_save_as(
         edge = view.sceneBoundingRect().right()
         assert asha.plot.legend.sceneBoundingRect().right() <= edge, width  # never cut off
     assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
+    # Issue 16: at 1280 × 800 batch, verdict and what was found are seen without scrolling;
+    # the file name column gives way (elided, whole in its tooltip).
+    asha.resize(*PAGE_AREA_1280)
+    qtbot.wait(50)
+    table = asha.pending_table
+    widths = [table.columnWidth(c) for c in range(table.columnCount())]
+    assert sum(widths) <= table.viewport().width(), widths
+    assert not table.horizontalScrollBar().isVisible(), widths
+    assert table.horizontalScrollBar().maximum() == 0, widths
+    for column in (1, 2, 3, 4):  # shipment, batch, verdict, what was found: whole
+        text, width = table.item(0, column).text(), table.columnWidth(column) - 8
+        need = table.fontMetrics().boundingRect(0, 0, width, 1000, Qt.TextFlag.TextWordWrap, text)
+        assert need.width() <= width and need.height() <= table.rowHeight(0), (column, need)
+    assert table.columnWidth(0) >= 50  # the file name, elided
+    assert table.item(0, 0).toolTip() == pending.logger.file_name
+    save_both_sizes(asha, "deviations-dispositions-fit")
     asha.resize(*PAGE_SIZE)
 
     chosen = tmp_path / "chosen" / "excursion"  # no suffix typed: .pdf is added
@@ -719,3 +735,24 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
         bags = [u for u in units_of_case(session, case.id) if u.kind.value == "apheresis_bag"]
     expected = SideState.REJECTED if decision is Disposition.REJECT else SideState.QUARANTINED
     assert [bag.side_state for bag in bags] == [expected]
+
+
+def test_the_checklist_says_an_out_of_specification_result_in_words(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner
+) -> None:
+    """Issue 16: item 4's evidence says "Viability: out of specification", never "oos"."""
+    case = at_qc(driver, "HREL9")
+    for test, value in {**QC_RESULTS, "viability": "62"}.items():
+        enter_qc_result(driver.database, driver.who("quinn.qc"), case.id, test, value)
+    for result in qc_results_of_case(driver.database, reader(driver.database), case.id):
+        review_qc_result(driver.database, driver.who("asha.qa"), result.id, DEMO_PASSWORD)
+        if result.outcome is QcOutcome.PENDING:
+            approve_qc_exception(
+                driver.database, driver.who("asha.qa"), result.id, "per SOP-QA-12", DEMO_PASSWORD
+            )
+    petra = release_page(qtbot, runner, demo, "petra.qp", case)
+    evidence = petra.checklist.evidence(4)
+    assert "Viability: out of specification" in evidence, evidence
+    assert "oos" not in evidence
+    assert petra.findChild(QLabel, "evidence-4").isVisible()
+    screenshot(petra, "release-checklist-oos-in-words", height=1500)

@@ -7,7 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from app.journey.checklist import CustodyFact, QcFact, ReleaseFacts, StepFact, evaluate
+from app.journey.checklist import (
+    CustodyFact,
+    QcFact,
+    ReleaseFacts,
+    StepFact,
+    evaluate,
+    outcome_in_words,
+)
+from db.enums import QcOutcome
 
 OPERATOR, VERIFIER = uuid.uuid4(), uuid.uuid4()
 
@@ -45,7 +53,12 @@ def test_all_satisfied() -> None:
         ({"qc": (QcFact("Sterility", None, False, False),)}, 4, "no result"),
         ({"qc": (QcFact("Sterility", "pass", False, False),)}, 4, "not reviewed"),
         ({"qc": (QcFact("Sterility", "pending", True, False),)}, 4, "approved exception"),
-        ({"qc": (QcFact("Viability", "oos", True, False),)}, 4, "oos"),
+        (
+            {"qc": (QcFact("Viability", "oos", True, False),)},
+            4,
+            "Viability: out of specification",
+        ),
+        ({"qc": (QcFact("Viability", "fail", True, False),)}, 4, "Viability: fail"),
         ({"open_deviations": ("DEV-1",)}, 5, "DEV-1"),
         ({"cold_chain_problems": ("excursion",)}, 6, "excursion"),
         ({"custody": (CustodyFact("G1", ("given", "received")),)}, 7, "commissioning"),
@@ -67,3 +80,16 @@ def test_each_item_opens_on_its_fact(change: dict[str, object], item: int, words
     (opened,) = checklist.open_items
     assert opened.number == item
     assert any(words in line for line in opened.evidence)
+
+
+def test_every_qc_outcome_is_said_in_words() -> None:
+    """Issue 16: the evidence says "out of specification", never the stored code ``oos``."""
+    words = {outcome: outcome_in_words(outcome.value) for outcome in QcOutcome}
+    assert words == {
+        QcOutcome.OUT_OF_SPECIFICATION: "out of specification",
+        QcOutcome.FAIL: "fail",
+        QcOutcome.PASS: "pass",
+        QcOutcome.PENDING: "pending",
+    }
+    opened = evaluate(replace(GOOD, qc=(QcFact("Viability", "oos", True, False),)))
+    assert not any(line.endswith(": oos") for item in opened.items for line in item.evidence)

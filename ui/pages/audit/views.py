@@ -28,7 +28,6 @@ from ui.tasks import TaskRunner
 from ui.widgets import PagedTableModel, cell, table
 
 TIME_FORMAT = "yyyy-MM-dd HH:mm 'UTC'"
-SHORT_ID = 8
 
 
 def when_text(moment: datetime) -> str:
@@ -37,22 +36,21 @@ def when_text(moment: datetime) -> str:
 
 
 def record_text(entry: AuditEntry) -> str:
-    """The record in words with its id shortened (the tooltip and the detail pane have it all)."""
-    short = entry.record_id if len(entry.record_id) <= SHORT_ID + 1 else entry.record_id[:SHORT_ID]
-    suffix = "…" if short != entry.record_id else ""
-    return f"{entry.record_type_name} · {short}{suffix}"
+    """The record by what it is (the tooltip and the detail pane have its whole id)."""
+    return entry.record_words
 
 
 COLUMNS: tuple[tuple[str, Callable[[AuditEntry], str]], ...] = (
     ("Seq", lambda e: str(e.seq)),
     ("Time (UTC)", lambda e: when_text(e.at).removesuffix(" UTC")),
     ("User", lambda e: e.who),
-    ("Action", lambda e: e.action),
+    ("Action", lambda e: e.action_words),
     ("Record", record_text),
     ("Reason", lambda e: " ".join((e.reason or "—").split())),
 )
 TOOLTIPS: dict[int, Callable[[AuditEntry], str]] = {
     2: lambda e: f"{e.who} at station {e.station}",
+    3: lambda e: f"{e.action_words} (stored as {e.action})",
     4: lambda e: f"{e.record_type_name} {e.record_id}",
 }
 WINDOW_ROWS = 2000
@@ -190,7 +188,7 @@ class EventDetail(QWidget):
         self.summary.setText(
             f"<b>Event {entry.seq}</b> · {esc(when_text(entry.at))} · {esc(entry.who)} "
             f"at station {esc(entry.station)}<br>"
-            f"<b>{esc(entry.action)}</b> on {esc(entry.record_type_name)} "
+            f"<b>{esc(entry.action_words)}</b> on {esc(entry.record_type_name)} "
             f"<code>{esc(entry.record_id)}</code><br>Reason: {reason}"
         )
         changes = entry.readable

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.casefile import BedsideScreen, CaseStage, UnitStatus, bedside_screen
-from app.core import Actor, Database, now
+from app.core import Actor, Database, din_text, now
 from app.journey import (
     BedsideCheckView,
     ThawView,
@@ -45,7 +45,7 @@ from app.journey import (
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage, StorageBox
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import din_text, local_time, restyle, time_editor, typed_input, utc_of
+from ui.widgets import local_time, restyle, time_editor, typed_input, utc_of
 
 NO_DATE = QDate(1900, 1, 1)
 """The date field's empty value: the nurse has not entered a date of birth yet."""

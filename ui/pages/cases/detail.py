@@ -363,6 +363,7 @@ DETAIL_NAMES = {
     "duplicate_check": "duplicate check",
     "open_items": "open items",
     "sha256": "SHA-256",
+    "bundle_sha256": "bundle SHA-256",
 }
 """A stage record's detail keys in words (others: the key with spaces for underscores)."""
 HIDDEN_DETAILS = frozenset({"check"})
@@ -388,10 +389,11 @@ def _value(value: object, *, whole: bool = False) -> str:
         return sscc_text(text)
     if WORDS_LIKE.fullmatch(text):
         return text.replace("_", " ")  # a stored word such as within_limits
-    try:
-        return when_text(datetime.fromisoformat(text)) if "T" in text else text
-    except ValueError:
-        pass
+    if "T" in text:  # an ISO time; any other text goes on to be shortened when long
+        try:
+            return when_text(datetime.fromisoformat(text))
+        except ValueError:
+            pass
     if len(text) > LONG_TOKEN and " " not in text and not whole:
         return f"{text[:16]}…"
     return text

@@ -41,6 +41,7 @@ from app.core import Actor, Database, sscc_text
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
+from ui.pages.deviations.pending_columns import fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
     VERDICT_NAMES,
@@ -61,6 +62,7 @@ from ui.widgets import (
     unbroken,
 )
 
+NBSP = "\xa0"
 DEVIATION_TABLE_HEIGHT = 90
 """The deviations list shows at least its header and two rows."""
 
@@ -167,10 +169,7 @@ class DeviationsPage(QWidget):
         self.pending_table = table(
             "dispositions", ("Logger file", "Shipment (SSCC)", "Batch COI", "Verdict", "Found")
         )
-        header = self.pending_table.horizontalHeader()
-        for column in range(4):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        fitted(self.pending_table)  # batch, verdict and findings seen at 1280 × 800
         self.pending_table.itemSelectionChanged.connect(self._pending_selected)
         self.pending_table.setMinimumHeight(90)
         layout.addWidget(self.pending_table, stretch=1)
@@ -277,13 +276,14 @@ class DeviationsPage(QWidget):
             verdict = VERDICT_NAMES.get(item.logger.verdict) if item.logger.verdict else None
             values = (
                 item.logger.file_name,
-                sscc_text(item.sscc),
+                sscc_text(item.sscc).replace(NBSP, " "),  # may wrap at a group here
                 item.case_coi or "— no batch",
                 verdict or "⚠ Not judged",
                 excursion_summary(item),
             )
             for column, text in enumerate(values):
                 self.pending_table.setItem(index, column, cell(text))
+        fit_columns(self.pending_table)
         if pending:
             ids = [item.logger.id for item in pending]
             self.pending_table.selectRow(ids.index(selected) if selected in ids else 0)
