@@ -98,14 +98,14 @@ DEFAULT_COMPANY_PREFIX_LENGTH = 7
 def sscc_hri(sscc: str, company_prefix: str | None = None) -> str:
     """An SSCC as GS1 writes it under its bar code: the AI in brackets, the extension digit, the
     company prefix (as long as ``company_prefix`` when the SSCC carries it, else 7 digits), the
-    serial reference and the check digit (``(00) 3 4012345 000000001 5``), with no-break
-    spaces so that it never wraps inside. Anything that is no SSCC is returned as it is."""
+    serial reference and the check digit (``(00) 3 4012345 000000001 5``). Anything that is
+    no SSCC is returned as it is."""
     if len(sscc) != SSCC_LENGTH or not sscc.isdigit():
         return sscc
     known = company_prefix and sscc[1:].startswith(company_prefix)
     length = len(company_prefix) if known and company_prefix else DEFAULT_COMPANY_PREFIX_LENGTH
     parts = ("(00)", sscc[0], sscc[1 : 1 + length], sscc[1 + length : -1], sscc[-1])
-    return "\u00a0".join(parts)
+    return " ".join(parts)
 
 
 def build_gsrn(company_prefix: str, service_reference: int | str) -> str:

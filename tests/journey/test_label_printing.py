@@ -123,7 +123,9 @@ def _derived_unit(demo, tmp_path: Path) -> tuple[CaseView, uuid.UUID]:
     case = driver.enrol("H0001", "Okafor", "Ada", date(1971, 3, 14))
     driver.run_to(case, CaseStage.RECEIVED_AT_MANUFACTURER)
     with db.read_session() as session:
-        bag = session.scalars(select(Unit).where(Unit.case_id == case.id)).one()
+        bag = session.scalars(
+            select(Unit).where(Unit.case_id == case.id, Unit.kind == UnitKind.APHERESIS_BAG)
+        ).one()
     otto, vera = driver.who("otto.operator"), driver.who("vera.verifier")
     receipt, selection = start_manufacture(db, otto, case.id)[:2]
     scans = (f"={bag.din}00",)

@@ -365,7 +365,7 @@ def _in_sight_at_1280(page: ReceiptPage) -> None:
     shown = page.shipment_list
     for row in range(shown.count()):
         sscc = shown.item(row).text().split("\n")[0]
-        assert sscc.startswith("(00)\u00a0"), sscc
+        assert sscc.startswith("(00) "), sscc
         assert shown.fontMetrics().horizontalAdvance(sscc) + 8 <= shown.viewport().width(), sscc
     for column in (1, 2):  # the DIN with its check character, and the status: whole
         text = page.units.item(0, column).text()
