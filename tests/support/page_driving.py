@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 from pytestqt.qtbot import QtBot
 
+from tests.support.scanner_keys import scanner_burst
 from tests.ui.fit import save_both_sizes
 from ui.dialogs.signing import SecondPersonDialog
 from ui.tasks.runner import TaskRunner
@@ -40,8 +41,7 @@ def shoot(widget: QWidget, name: str) -> None:
 
 def scan(qtbot: QtBot, field: Any, raw: str) -> None:
     """Type a scan as a keyboard-wedge scanner does: the characters, then Enter."""
-    qtbot.keyClicks(field, raw)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
+    scanner_burst(field, raw)
 
 
 def click(qtbot: QtBot, button: Any) -> None:

@@ -34,6 +34,7 @@ from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import parse_coi
+from tests.support.scanner_keys import scanner_burst
 from tests.ui.fit import assert_fits_1280, save_both_sizes
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
@@ -125,9 +126,9 @@ def station(qtbot: QtBot, demo, runner: TaskRunner) -> ScanStation:
 
 
 def _scan(qtbot: QtBot, station: ScanStation, text: str) -> None:
-    """A scanner burst: the keys as fast as the test can send them, then Return."""
-    qtbot.keyClicks(station.scan_field, text)
-    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return)
+    """A scanner burst: the keys a few milliseconds apart as the window system stamps them,
+    then Return."""
+    scanner_burst(station.scan_field, text)
 
 
 def _type_by_hand(qtbot: QtBot, station: ScanStation, text: str) -> None:
