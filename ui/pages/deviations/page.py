@@ -76,6 +76,8 @@ class DeviationsPage(QWidget):
         self.actor = actor
         self.runner = runner
         self.is_qa = actor.has_role(Role.QA)
+        if self.is_qa:
+            HELPER.warm()  # QA's disposition plots load there; started while QA reads the list
         self.snapshot = DeviationsScreen((), (), ())
         self.last_report: Path | None = None
         self.working = False

@@ -36,6 +36,7 @@ class ColdChainPanel(QWidget):
     ) -> None:
         super().__init__()
         self.database, self.actor, self.runner, self.failed = database, actor, runner, failed
+        HELPER.warm()  # its imports and start-up, while the user reads; never in the first import
         self.logger_file: LoggerFileView | None = None
         self.plotted: uuid.UUID | None = None
         self.drawn: uuid.UUID | None = None
