@@ -50,11 +50,19 @@ def _check_records_reconcile(tmp_path: Path, url: str) -> None:
     assert result["ok"] is True and result["record_mismatches"] == []
 
 
-def test_demo_on_a_new_sqlite_database(tmp_path: Path) -> None:
-    out = tmp_path / "demo-out"
-    run = coi("demo", "--out", str(out), cwd=tmp_path)
+@pytest.fixture(scope="module")
+def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``coi demo`` run once into a new SQLite database: its output folder and what it
+    printed (the tests below only read the database)."""
+    out = tmp_path_factory.mktemp("demo") / "demo-out"
+    run = coi("demo", "--out", str(out), cwd=out.parent)
     assert run.returncode == 0, run.stderr
-    summary = _check_summary(out, run.stdout)
+    return out, run.stdout
+
+
+def test_demo_on_a_new_sqlite_database(tmp_path: Path, sqlite_demo: tuple[Path, str]) -> None:
+    out, printed = sqlite_demo
+    summary = _check_summary(out, printed)
     assert (out / "demo.db").exists()
     _check_records_reconcile(tmp_path, f"sqlite:///{out / 'demo.db'}")
     labels = [n for n in summary["files"] if str(n).endswith(".pdf")]
@@ -70,13 +78,16 @@ def test_demo_on_a_new_sqlite_database(tmp_path: Path) -> None:
     assert len(cois) == 1
 
 
-def test_demo_twice_into_the_same_database_is_refused(tmp_path: Path) -> None:
+def test_demo_twice_into_the_same_database_is_refused(
+    tmp_path: Path, sqlite_demo: tuple[Path, str]
+) -> None:
+    demo_db = sqlite_demo[0] / "demo.db"
     db = f"sqlite:///{tmp_path / 'shared.db'}"
-    first = coi("demo", "--out", str(tmp_path / "a"), "--db", db, cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
+    shutil.copyfile(demo_db, tmp_path / "shared.db")  # a database the demo already filled
     second = coi("demo", "--out", str(tmp_path / "b"), "--db", db, cwd=tmp_path)
     assert second.returncode == 2
     assert "needs a new, empty database" in second.stderr
+    assert (tmp_path / "shared.db").read_bytes() == demo_db.read_bytes()  # nothing written
 
 
 @pytest.mark.postgres
