@@ -16,12 +16,17 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 SCANNER_GAP_MS = 3
 """The time between two keys of a burst (a scanner sends one every 1-10 ms)."""
-_stamps = itertools.count(start=10_000_000, step=SCANNER_GAP_MS)
+HAND_GAP_MS = 120
+"""The time between two keys typed by a person (well above a scanner's burst limit)."""
+_clock = itertools.count(start=10_000_000)
+"""The window system's clock, in ms: every stamp is later than the one before."""
 
 
-def _press(widget: QWidget, key: int, text: str) -> None:
+def _press(widget: QWidget, key: int, text: str, gap_ms: int = SCANNER_GAP_MS) -> None:
     event = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, text)
-    event.setTimestamp(next(_stamps))
+    for _ in range(gap_ms - 1):
+        next(_clock)
+    event.setTimestamp(next(_clock))
     QApplication.sendEvent(widget, event)
 
 
@@ -31,4 +36,19 @@ def scanner_burst(widget: QWidget, text: str, *, enter: bool = True) -> None:
         _press(widget, 0, character)
     if enter:
         _press(widget, Qt.Key.Key_Return, "\r")
-    next(_stamps)  # the next burst starts later than this one ended
+    _press_nothing_for(HAND_GAP_MS)  # the next burst starts well after this one ended
+
+
+def typed_by_hand(widget: QWidget, text: str, *, enter: bool = True) -> None:
+    """``text`` typed by a person into ``widget``: keys stamped ``HAND_GAP_MS`` apart (no
+    real waiting), then Return unless ``enter`` is False."""
+    for character in text:
+        _press(widget, 0, character, HAND_GAP_MS)
+    if enter:
+        _press(widget, Qt.Key.Key_Return, "\r", HAND_GAP_MS)
+    _press_nothing_for(HAND_GAP_MS)
+
+
+def _press_nothing_for(gap_ms: int) -> None:
+    for _ in range(gap_ms):
+        next(_clock)

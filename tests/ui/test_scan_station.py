@@ -34,7 +34,7 @@ from db.enums import ScanOutcome
 from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import parse_coi
-from tests.support.scanner_keys import scanner_burst
+from tests.support.scanner_keys import scanner_burst, typed_by_hand
 from tests.ui.fit import assert_fits_1280, save_both_sizes
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
@@ -47,7 +47,6 @@ from ui.widgets.scanner_input import keystroke
 from ui.widgets.sounds import Sounds, sound_file
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
-HAND_DELAY_MS = 120  # a person's pause between keys, well above the 50 ms burst limit
 GS1_SCAN = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"  # GTIN, batch <GS> serial
 WAIT_MS = 15_000
 
@@ -132,8 +131,7 @@ def _scan(qtbot: QtBot, station: ScanStation, text: str) -> None:
 
 
 def _type_by_hand(qtbot: QtBot, station: ScanStation, text: str) -> None:
-    qtbot.keyClicks(station.scan_field, text, delay=HAND_DELAY_MS)
-    qtbot.keyClick(station.scan_field, Qt.Key.Key_Return, delay=HAND_DELAY_MS)
+    typed_by_hand(station.scan_field, text)
 
 
 def _settled(qtbot: QtBot, station: ScanStation) -> str:
