@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
@@ -57,6 +57,8 @@ from db.enums import Role
 from db.models import (
     AuditEvent,
     Case,
+    Product,
+    Site,
     User,
 )
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
@@ -379,11 +381,16 @@ def _conditions(
 
 
 def _people(connection: Connection) -> dict[str, str]:
-    """Printed names of every user by id as the trail writes it (users are few)."""
+    """Printed names of every user, and the names of every site and product, by id as the
+    trail writes it (they are few; never a patient's: identity stays where it is guarded)."""
     return {str(i): name for i, name in connection.execute(_PEOPLE)}  # Core: no ORM loading
 
 
-_PEOPLE = select(User.__table__.c.id, User.__table__.c.full_name)
+_PEOPLE = union_all(
+    select(User.__table__.c.id, User.__table__.c.full_name),
+    select(Site.__table__.c.id, Site.__table__.c.name),
+    select(Product.__table__.c.id, Product.__table__.c.name),
+)
 
 
 SCANNED_COLUMNS: dict[str, frozenset[str]] = {

@@ -1,5 +1,6 @@
 """Old and new values in words: field labels for column names, people's names for user ids,
-records named by their type for other ids, digests shortened and labelled (issue 16 point 7).
+sites and products by name, other records named by their type, digests shortened and labelled
+(issue 16 point 7).
 
 The audit trail stores each value exactly as written (the CSV export keeps it so); the screen
 and the PDF show it through :func:`readable_changes`. A user id the trail cannot name (a user
@@ -37,26 +38,36 @@ FIELD_LABELS: dict[str, str] = {
     "signer_id": "Signed by",
     "custodian_user_id": "Custodian",
     "raw_text": "Scanned text",
+    "birth_mac": "Date of birth (keyed digest)",
+    "hospital_number_mac": "Hospital number (keyed digest)",
 }
 """Labels that the column name does not say well by itself."""
 
 ABBREVIATIONS = {"coi": "COI", "din": "DIN", "qc": "QC", "qa": "QA", "qp": "QP", "utc": "UTC"}
-DIGEST_NAMES = ("digest", "sha256", "_hash")
+KEYED_DIGEST_SUFFIX = "_mac"
+DIGEST_NAMES = ("digest", "sha256", "_hash", KEYED_DIGEST_SUFFIX)
 HEX = frozenset("0123456789abcdef")
 
 
+USER_TABLE = "app_user"
+UNLINKED_USER_COLUMNS = frozenset({"updated_by_id"})
+"""Columns that hold a user's id without a foreign key (every versioned row's last editor)."""
+
+
 def _references() -> dict[tuple[str, str], str]:
-    """``(table, column) → referenced table`` for every foreign key of the audited tables."""
+    """``(table, column) → referenced table`` for every foreign key of the audited tables, and
+    for the user columns that have none."""
     found: dict[tuple[str, str], str] = {}
     for name, table in Base.metadata.tables.items():
         for column in table.columns:
             for key in column.foreign_keys:
                 found[(name, column.name)] = key.column.table.name
+            if column.name in UNLINKED_USER_COLUMNS and not column.foreign_keys:
+                found[(name, column.name)] = USER_TABLE
     return found
 
 
 REFERENCES = _references()
-USER_TABLE = "app_user"
 
 
 def field_label(name: str) -> str:
@@ -114,7 +125,9 @@ def value_in_words(
 ) -> str:
     """One old or new value as a reader reads it (``—`` for none).
 
-    ``record_name`` names a referenced table in words (``app.audit.queries.record_type_name``).
+    ``people`` names records by id: users by their printed names, and the other records that
+    have a name (sites, products); ``record_name`` names a referenced table in words
+    (``app.audit.queries.record_type_name``) for a record without one.
     """
     if value is None:
         return "—"
@@ -123,9 +136,9 @@ def value_in_words(
     if target == USER_TABLE and ident is not None:
         return people.get(ident, f"user {_short(ident)}")
     if target is not None and ident is not None:
-        return f"{record_name(target)} {_short(ident)}"
+        return people.get(ident) or f"{record_name(target)} {_short(ident)}"
     if is_digest(name, value):
-        return f"SHA-256 {value[:12]}…"
+        return f"{'HMAC' if name.endswith(KEYED_DIGEST_SUFFIX) else 'SHA-256'} {value[:12]}…"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
@@ -144,7 +157,7 @@ def record_in_words(
     """The record an event is on, by what it is: a user account by its holder's name, any
     other record by its type with its id shortened (the stored id stays whole in the CSV)."""
     ident = _as_uuid(record_id)
-    if record_type == USER_TABLE and ident is not None and ident in people:
+    if ident is not None and ident in people:
         return f"{record_name(record_type)} · {people[ident]}"
     return f"{record_name(record_type)} · {_short(record_id)}"
 

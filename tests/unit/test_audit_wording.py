@@ -8,7 +8,8 @@ from app.audit.queries import record_type_name
 from app.audit.wording import field_label, readable_changes, value_in_words
 
 ASHA = str(uuid.uuid4())
-PEOPLE = {ASHA: "Dr A. Smith"}
+CLINIC = str(uuid.uuid4())
+PEOPLE = {ASHA: "Dr A. Smith", CLINIC: "Northbridge University Hospital"}
 DIGEST = "ab" * 32
 
 
@@ -31,6 +32,12 @@ def test_user_ids_become_names_and_other_ids_their_record_type() -> None:
     assert _words("qc_result", "reviewed_by_id", gone) == f"user {gone[:8]}…"  # never dropped
     case = str(uuid.uuid4())
     assert _words("qc_result", "case_id", case) == f"Case {case[:8]}…"
+    # Every versioned row's last editor, a user id with no foreign key: a name too.
+    assert _words("therapy_case", "updated_by_id", ASHA) == "Dr A. Smith"
+    assert _words("therapy_case", "updated_by_id", gone) == f"user {gone[:8]}…"
+    # A record with a name (a site, a product) by its name.
+    assert _words("therapy_case", "clinic_site_id", CLINIC) == "Northbridge University Hospital"
+    assert _words("therapy_case", "manufacturing_site_id", case) == f"Site {case[:8]}…"
     # A user id in a field that does not reference users stays as written.
     assert _words("qc_result", "value_text", ASHA) == ASHA
 
@@ -38,6 +45,8 @@ def test_user_ids_become_names_and_other_ids_their_record_type() -> None:
 def test_digests_are_shortened_and_labelled_and_other_values_kept() -> None:
     assert _words("signature", "record_digest", DIGEST) == f"SHA-256 {DIGEST[:12]}…"
     assert _words("signature", "record_digest", "not hex") == "not hex"
+    assert _words("patient_identity", "birth_mac", DIGEST) == f"HMAC {DIGEST[:12]}…"
+    assert field_label("hospital_number_mac") == "Hospital number (keyed digest)"
     assert _words("signature", "comment", DIGEST) == DIGEST  # not a digest field
     assert _words("qc_result", "passed", True) == "yes"
     assert _words("qc_result", "value", None) == "—"
