@@ -47,6 +47,13 @@ from ui.widgets.scanner_input import keystroke
 from ui.widgets.sounds import Sounds, sound_file
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+
+
+def parse_din_check(din: str) -> str:
+    """The check character printed in a box beside the DIN."""
+    return mod37_2.ALPHABET[mod37_2.check_value(din)]
+
+
 HAND_DELAY_MS = 120  # a person's pause between keys, well above the 50 ms burst limit
 GS1_SCAN = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"  # GTIN, batch <GS> serial
 WAIT_MS = 15_000
@@ -248,6 +255,11 @@ def test_a_matching_container_turns_the_station_green(
     assert station.sounds.last_requested == "match"
     assert station.focusWidget() is station.scan_field
     assert "✔ MATCH" in station.history.item(0).text()
+    # the DIN reads as on the label, check character boxed, in the banner and the history
+    check = parse_din_check(journey.bag.din)
+    assert f"{journey.bag.din[7:]} [{check}] is a container" in station.detail.text()
+    assert f"[{check}]" in station.history.item(0).text()
+    assert "=" + journey.bag.din[:5] not in station.history.item(0).text()  # not the raw scan
     # Readable at arm's length: banner ≥ 28 pt, everything else ≥ 11 pt.
     assert station.headline.font().pointSizeF() >= 28
     assert station.detail.font().pointSizeF() >= 28
@@ -276,6 +288,8 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
     assert station.headline.text() == "✖ MISMATCH — STOP"
     assert "WRONG PATIENT" in station.detail.text()
     assert grouped(journey.other_case.coi) in station.detail.text()
+    other = parse_coi(journey.other_case.coi)
+    assert f"{other.eye_readable} [{other.check_character}]" in station.detail.text()
     assert station.blocked
     assert station.acknowledge_button.isVisible()
     assert station.expectation.text().startswith("STOP")

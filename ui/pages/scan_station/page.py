@@ -285,7 +285,7 @@ class ScanStation(QWidget):
                 "✔ MATCH",
                 f"{what} is a container of COI {coi_text(self.coi)}. Scan recorded.",
             )
-            self.body.remember(f"✔ MATCH  {entry.shown}  ({entry.source})")
+            self.body.remember(f"✔ MATCH  {what if verdict.din else entry.shown}  ({entry.source})")
             self.sounds.play_match()
             self._next()
         elif verdict.outcome == "unreadable":
