@@ -18,12 +18,17 @@ _UNIT_WORDS = {"ml", "pct", "c"}  # name suffixes that only repeat the unit show
 _NOT_ENTERED = "—"
 
 
+def _marker(word: str) -> str:
+    """A cell-surface marker in its own case: ``cd34`` → ``CD34`` (never ``Cd34``)."""
+    return word.upper() if re.fullmatch(r"cd[0-9]+", word, re.IGNORECASE) else word
+
+
 def parameter_label(name: str, unit: str | None = None) -> str:
     """``volume_per_bag_ml`` → ``Volume per bag`` (the unit is shown by the editor)."""
     words = name.split("_")
     if unit and len(words) > 1 and words[-1].lower() in _UNIT_WORDS:
         words = words[:-1]
-    text = " ".join(_ACRONYMS.get(w.lower(), w) for w in words)
+    text = " ".join(_ACRONYMS.get(w.lower(), _marker(w)) for w in words)
     return text[:1].upper() + text[1:]
 
 
