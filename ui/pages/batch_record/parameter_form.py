@@ -123,7 +123,7 @@ class ParameterForm(QWidget):
             whole.setSpecialValueText(_NOT_ENTERED + suffix)  # the minimum: 'not entered yet'
             whole.setValue(whole.minimum())
             whole.setSuffix(suffix)
-            whole.setMinimumWidth(200)
+            whole.setMinimumWidth(160)
             return whole
         if kind == "number":
             number = ScientificSpinBox()
@@ -133,10 +133,10 @@ class ParameterForm(QWidget):
             number.setValue(number.minimum())
             number.setSuffix(suffix)
             number.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-            number.setMinimumWidth(260)
+            number.setMinimumWidth(200)
             return number
         line = QLineEdit()
-        line.setMinimumWidth(320)
+        line.setMinimumWidth(200)  # the step pane is ~480 px at 1280 × 800: no sideways scroll
         if kind == "number_list":
             line.setPlaceholderText(f"numbers separated by commas{suffix and ', in' + suffix}")
         return line
