@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from app.core import din_text
 from app.labelling import identity_label_state
 from db.enums import LabelStatus
 from db.models import Label, Unit
@@ -107,6 +108,9 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     qtbot.waitUntil(lambda: "✔ identity label applied" in panel.choice.itemText(0), timeout=WAIT_MS)
     assert identity_label_state(clinic_receipt.database, ivy, clinic_receipt.facts.bags[0]).applied
     assert panel.current_bag() == clinic_receipt.facts.bags[1]  # on to the bag still to do
+    # the message names the bag done, as the list beside has moved on to the next one
+    done_din = dict(panel.bags)[clinic_receipt.facts.bags[0]]
+    assert f"matched bag DIN {din_text(done_din)} and is applied" in panel.message.text()
     assert panel.bag_field.hasFocus()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     qtbot.waitUntil(lambda: page.cold_chain.trace_shown, timeout=WAIT_MS)  # drawn by a helper
@@ -131,6 +135,10 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert "another container" in page.mismatch_text.text()
     assert "the label was not applied" in page.mismatch_text.text()
     assert page.mismatch.property("kind") == "wrong"
+    # a label is set aside, not a container; the other bag named by its DIN as printed
+    assert page.acknowledge.text() == "I have set this label aside — acknowledge (F12)"
+    first_din = dict(panel.bags)[clinic_receipt.facts.bags[0]]
+    assert din_text(first_din) in page.mismatch_text.text()
     save_both_sizes(page, "receipt-identity-wrong-label-sqlite")
     with clinic_receipt.database.read_session() as session:
         statuses = session.scalars(

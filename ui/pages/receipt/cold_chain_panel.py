@@ -77,6 +77,7 @@ class ColdChainPanel(QWidget):
         """Put the numbers beside the plot when the column is wide, above it when narrow."""
         super().resizeEvent(event)
         self._arrange(side_by_side=event.size().width() >= SIDE_BY_SIDE)
+        self._fit_numbers()
 
     def _arrange(self, *, side_by_side: bool) -> None:
         if side_by_side == self.side_by_side:
@@ -95,6 +96,7 @@ class ColdChainPanel(QWidget):
             grid.setRowStretch(1, 1)
             grid.setColumnStretch(1, 1)
             self.numbers_scroll.setMinimumHeight(0)
+            self.numbers_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         else:  # one column: verdict, all the numbers, then the plot at full width
             grid.addWidget(self.verdict, 0, 0, 1, 2)
             grid.addWidget(self.numbers_scroll, 1, 0, 1, 2)
@@ -102,15 +104,23 @@ class ColdChainPanel(QWidget):
             grid.addWidget(self.plot_note, 3, 0, 1, 2)
             grid.setRowStretch(2, 1)
             grid.setColumnStretch(1, 0)
+            self.numbers_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             self._fit_numbers()
         grid.setColumnStretch(0, 1)
 
     def _fit_numbers(self) -> None:
-        """Above the plot, the numbers get the height they need: nothing scrolls out of them."""
-        if not self.side_by_side:
-            inner = self.numbers_scroll.widget()
-            inner.adjustSize()
-            self.numbers_scroll.setMinimumHeight(inner.sizeHint().height())
+        """Above the plot, the numbers get the height they need at the width they have: none
+        scrolls out of sight (and no scroll bar narrows them)."""
+        scroll, inner = self.numbers_scroll, self.numbers_scroll.widget()
+        if self.side_by_side or inner is None:
+            return
+        layout = inner.layout()
+        width = max(self.width(), 1)  # the numbers span the panel's width, above the plot
+        if layout is not None and layout.hasHeightForWidth():
+            height = layout.totalHeightForWidth(width)
+        else:
+            height = inner.sizeHint().height()
+        scroll.setMinimumHeight(height)
 
     @property
     def trace_shown(self) -> bool:

@@ -222,11 +222,19 @@ class IdentityLabelPanel(QGroupBox):
         def work(_task: Task) -> Any:
             return confirm_identity_label(database, actor, unit, bag, raw)
 
-        self.runner.write(work, self._applied_label, self._scan_refused)
+        din = dict(self.bags).get(unit, "")
+        self.runner.write(work, partial(self._applied_label, din), self._scan_refused)
 
-    def _applied_label(self, _label: Any) -> None:
+    def _applied_label(self, din: str, _label: Any) -> None:
         self.bag_scan = None
-        show_message(self.message, "✔ Identity label matched this bag and is applied.", ok=True)
+        # the bag by its DIN: the list beside has moved on to the next bag still to label
+        show_message(
+            self.message,
+            f"✔ Identity label matched bag DIN {din_text(din)} and is applied."
+            if din
+            else "✔ Identity label matched this bag and is applied.",
+            ok=True,
+        )
         self.reload()
         self.bag_field.setFocus()
 
