@@ -223,8 +223,10 @@ class ProductApprovalPage(QWidget):
                 _value(change.draft),
             )
             for column, text in enumerate(values):
-                self.changes.setItem(row, column, cell(text))
-            self.changes.item(row, 0).setToolTip(change.field)  # the path, for the precise
+                item = cell(text)
+                if column == 0:
+                    item.setToolTip(change.field)  # the stored path, for the precise
+                self.changes.setItem(row, column, item)
         self.changes.resizeRowsToContents()
 
     # ------------------------------------------------------------------ deciding
