@@ -52,7 +52,7 @@ from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_to
 from ui.pages.cases.journey_chart import Milestone, limit_words
 from ui.pages.cases.journey_chart import limits as chart_limits
 from ui.pages.cases.page import CasesPage, CaseTableModel
-from ui.pages.home.page import HomePage, _wrapping_list
+from ui.pages.home.page import LOADING, HomePage, _wrapping_list
 from ui.shell.style import apply_style
 from ui.tasks.runner import TaskRunner
 
@@ -533,8 +533,11 @@ def test_verdict_lines_say_in_icons_and_words_what_the_colour_says() -> None:
 
 def _home(qtbot: QtBot, demo: Any, actor: Actor, runner: TaskRunner) -> HomePage:
     page = HomePage(demo.database, actor, runner)
+    # before the first read arrives the lists say so, not two blank boxes (issue 16 review)
+    assert page.work.item(0).text() == page.alerts.item(0).text() == LOADING
     _shown(qtbot, page)
     qtbot.waitUntil(lambda: page.summary is not None, timeout=10_000)
+    assert all(page.work.item(i).text() != LOADING for i in range(page.work.count()))
     return page
 
 

@@ -172,6 +172,9 @@ class HomePage(QWidget):
             self.count_labels[stage] = number
         grid.setColumnStretch(1, 1)
         self.counts_title = _caption("Cases by stage")
+        # Until the first read arrives the lists say so (they were two blank boxes).
+        self.work.addItem(_quiet(LOADING))
+        self.alerts.addItem(_quiet(LOADING))
 
     def refresh(self) -> None:
         """Read the queue, alerts and counts again in the background."""
@@ -259,6 +262,8 @@ class HomePage(QWidget):
         return [self.work.item(i).text() for i in range(self.work.count())]
 
 
+LOADING = "… Loading"
+"""What the work and alert lists say before their first read arrives."""
 ENTRY_PADDING = 14
 """Vertical room around an entry's lines: the stylesheet's item padding (6 + 6) and border."""
 

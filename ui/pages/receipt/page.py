@@ -287,7 +287,7 @@ class ReceiptPage(QWidget):
         self.header.setText(
             f"<b>Shipment {_sscc(status.shipment)}</b> from {status.from_site} · COI "
             f"{', '.join(sorted({coi_words(u.coi) for u in status.units})) or '—'}"
-            f" · {units} container(s)"
+            f" · {units} container{'' if units == 1 else 's'}"
             f" · courier {status.shipment.courier_name or '—'}"
         )
         self.units.setRowCount(units)
