@@ -479,6 +479,12 @@ def manufacture(journey: Journey, case: Any, definition: dict[str, Any]) -> list
         assert page.input_list is not None
         inputs = [page.input_list.item(i).text() for i in range(page.input_list.count())]
         assert all(text.startswith("DIN ") and text.endswith("]") for text in inputs), inputs
+        for field in page.findChildren(QLineEdit):  # a typed lot number is read whole
+            if field.isVisible() and field.text() and not field.isReadOnly():
+                assert field.fontMetrics().horizontalAdvance(field.text()) < field.width(), (
+                    step["code"],
+                    field.text(),
+                )
         journey.shoot(f"step_{position}_{step['code']}")
         journey.click(page.record_button)
         journey.settle()

@@ -104,7 +104,8 @@ class ParameterForm(QWidget):
         self.spec = spec
         self.editors: dict[str, QWidget] = {}
         layout = QFormLayout(self)
-        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        # text fields fill the row (a lot number is read whole); number boxes keep their size
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for item in spec:
             name, kind, unit = item["name"], item.get("type", "text"), item.get("unit")
             editor = self._editor(kind, unit, item)
