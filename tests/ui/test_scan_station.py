@@ -290,6 +290,8 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
     assert grouped(journey.other_case.coi) in station.detail.text()
     other = parse_coi(journey.other_case.coi)
     assert f"{other.eye_readable} [{other.check_character}]" in station.detail.text()
+    logged = station.history.item(0).text()  # the refused bag by its DIN, not "=G5678…00"
+    assert f"DIN {din_text(journey.other_bag.din)}" in logged and "  =" not in logged
     assert station.blocked
     assert station.acknowledge_button.isVisible()
     assert station.expectation.text().startswith("STOP")

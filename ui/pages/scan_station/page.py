@@ -295,7 +295,8 @@ class ScanStation(QWidget):
             self.body.remember(f"✖ NOT READ  {entry.shown}  ({entry.source})")
         else:
             self._block("scanBannerMismatch", "✖ MISMATCH — STOP", verdict.reasons, verdict.scan_id)
-            self.body.remember(f"✖ MISMATCH  {entry.shown}  ({entry.source}): {verdict.reasons[0]}")
+            scanned = f"DIN {din_text(verdict.din)}" if verdict.din else entry.shown
+            self.body.remember(f"✖ MISMATCH  {scanned}  ({entry.source}): {verdict.reasons[0]}")
         self._refocus()
 
     def _not_checked(self, entry: ScanEntry, error: BaseException) -> None:
