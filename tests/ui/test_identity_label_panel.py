@@ -21,7 +21,7 @@ from db.enums import LabelStatus
 from db.models import Label, Unit
 from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template
 from tests.support.page_driving import PAGE_SIZE, settle
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, placeholders_cut, save_both_sizes
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.receipt import identity_labels
 from ui.pages.receipt.page import ReceiptPage
@@ -121,6 +121,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     # logger file's name, an unbroken SSCC, made the column wider than it is shown).
     numbers = next(iter(page.cold_chain.numbers.values())).parentWidget()
     assert numbers.width() <= numbers.parentWidget().width(), numbers.minimumSizeHint()
+    assert placeholders_cut(page) == []  # "2 · Scan … identity label" read whole at 1280
     page.resize(before)
     assert_fits_1280(qtbot, page, "receipt-identity-applied-1280-sqlite.png")
 

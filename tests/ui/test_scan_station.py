@@ -35,7 +35,7 @@ from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import parse_coi
 from tests.support.scanner_keys import scanner_burst
-from tests.ui.fit import assert_fits_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, placeholders_cut, save_both_sizes
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
 from ui.pages.scan_station.page import ScanStation
@@ -265,6 +265,9 @@ def test_a_matching_container_turns_the_station_green(
     assert station.detail.font().pointSizeF() >= 28
     assert station.history.font().pointSizeF() >= 11
     _screenshot(qtbot, station, "scan-station-match.png")
+    station.resize(*PAGE_AREA_1280)  # the next scan's hint read whole at 1280 × 800
+    QApplication.processEvents()
+    assert placeholders_cut(station) == []
 
     [scan] = _station_scans(demo)
     assert scan.outcome is ScanOutcome.MATCH

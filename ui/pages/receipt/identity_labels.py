@@ -39,7 +39,7 @@ from ui.tasks import Task, TaskRunner
 from ui.widgets import ScanField, message_line, show_error, show_message
 
 BAG_HINT = "1 · Scan the bag's DIN bar code"
-LABEL_HINT = "2 · Scan the bar code of its new identity label"
+LABEL_HINT = "2 · Scan its new identity label"
 
 
 def _words(state: IdentityLabelState) -> str:
