@@ -244,7 +244,10 @@ class AuditEntry:
 
     @property
     def who(self) -> str:
-        """``Printed Name (username)``."""
+        """``Printed Name (username)``; the user name once when the name already ends with it
+        (``COI Tracker (system)``, not ``COI Tracker (system) (system)``)."""
+        if self.user_name.endswith(f"({self.username})"):
+            return self.user_name
         return f"{self.user_name} ({self.username})"
 
     @property

@@ -136,7 +136,7 @@ def _value(row: QcResult) -> str:
 def _out_of_specification(session: Session, case: Case) -> tuple[str, ...]:
     return tuple(
         sorted(
-            f"{spec.name}: {_value(row)}"
+            f"{spec.name}: {_value(row)}" + (f" {spec.unit}" if spec.unit else "")
             for row, spec in _latest_results(session, case)
             if row.outcome in {QcOutcome.FAIL, QcOutcome.OUT_OF_SPECIFICATION}
         )

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.casefile.queries import visible_case
@@ -82,8 +82,9 @@ class ReceiptStatus:
 
 
 def shipments_for_receipt(database: Database, actor: Actor) -> list[ShipmentView]:
-    """Shipments in transit to the actor's site, or received there in the last 30 days,
-    newest hand-over first (none for a user without a site)."""
+    """Shipments in transit to the actor's site, then those received there in the last 30
+    days, each newest hand-over first (none for a user without a site): the shipment to
+    receive is at the top, not under a week of received ones."""
     if actor.site_id is None:
         return []
     since = utc_now() - RECENT_RECEIPTS
@@ -96,6 +97,7 @@ def shipments_for_receipt(database: Database, actor: Actor) -> list[ShipmentView
             select(Shipment)
             .where(Shipment.to_site_id == actor.site_id, arriving)
             .order_by(
+                case((Shipment.status == ShipmentStatus.IN_TRANSIT, 0), else_=1),
                 func.coalesce(Shipment.handed_over_at, Shipment.packed_at).desc(),
                 Shipment.sscc.desc(),
             )

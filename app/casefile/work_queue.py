@@ -151,6 +151,31 @@ class _Queue:
         return list(self.session.execute(query.add_columns(Case.coi, Case.coi_check)))
 
 
+def _qc_reviewed() -> tuple[ColumnElement[bool], ...]:
+    """A case whose every specified QC test has a result and QA reviewed every result still
+    standing: only then is the batch the QP's work (before, the QP's item asked to certify a
+    batch whose results were not in, issue 16)."""
+    specified = (
+        select(func.count(QcSpecification.id))
+        .where(QcSpecification.product_id == Case.product_id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    entered = (
+        select(func.count(func.distinct(QcResult.specification_id)))
+        .where(QcResult.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    later = aliased(QcResult)
+    unreviewed = exists().where(
+        QcResult.case_id == Case.id,
+        QcResult.reviewed_by_id.is_(None),
+        ~exists().where(later.corrects_id == QcResult.id),
+    )
+    return (entered >= specified, ~unreviewed)
+
+
 def _case_stages(queue: _Queue) -> None:
     """Work that a case's stage alone calls for, by role."""
     has_bag = exists().where(Unit.case_id == Case.id, Unit.kind == UnitKind.APHERESIS_BAG)
@@ -167,7 +192,7 @@ def _case_stages(queue: _Queue) -> None:
         ((Role.INFUSION_NURSE,), WorkKind.INFUSE, "Bedside check and infusion", "bedside",
          CaseStage.RECEIVED_AT_CLINIC, ()),
         ((Role.QP,), WorkKind.CERTIFY_RELEASE, "Review the release checklist and certify the batch",
-         "release", CaseStage.QC_PENDING_RELEASE, ()),
+         "release", CaseStage.QC_PENDING_RELEASE, _qc_reviewed()),
     )  # fmt: skip
     for roles, kind, title, section, stage, extra in rules:
         if queue.actor.has_role(*roles):

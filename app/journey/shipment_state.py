@@ -10,6 +10,13 @@ from app.journey.stages import FINAL_SIDE_STATES
 from db.enums import DeviationStatus, Disposition, Verdict
 from db.models import Deviation, LoggerFile, Shipment, ShipmentItem, Unit
 
+VERDICT_IN_WORDS = {
+    Verdict.WITHIN_LIMITS: "within limits",
+    Verdict.EXCURSION: "an excursion (outside its limits)",
+    Verdict.INCOMPLETE: "incomplete",
+}
+"""The verdict as the receipt's open items say it (never the stored code)."""
+
 
 def shipment_units(session: Session, shipment: Shipment) -> list[Unit]:
     """The units packed in ``shipment``."""
@@ -59,10 +66,10 @@ def cold_chain_reason(session: Session, shipment: Shipment) -> str | None:
         if row.disposition is Disposition.REJECT:
             return f"QA rejected the cold chain of {sscc_text(shipment.sscc)} ({row.file_name})."
         if not _acceptable(row):
-            verdict = row.verdict.value if row.verdict else "not assessed"
+            verdict = VERDICT_IN_WORDS[row.verdict] if row.verdict else "not assessed"
             return (
-                f"The cold-chain verdict of {sscc_text(shipment.sscc)} ({row.file_name}) is "
-                f"'{verdict}' and awaits QA's disposition."
+                f"The cold chain of {sscc_text(shipment.sscc)} ({row.file_name}) is "
+                f"{verdict} and awaits QA's disposition."
             )
     if not any(_covers_trip(row, shipment) for row in rows):
         return (

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.scanning.wording import grouped, wrong_coi
+from app.scanning.wording import din_grouped, grouped, wrong_coi
 from app.scanning.wristband import WristbandRules, judge_wristband
 from db.enums import SideState
 from labels.scan import ScanResult
@@ -151,13 +151,15 @@ def _judge_unit(
             )
         return tuple(reasons)
     if unit is None:
-        reasons.append(f"DIN {scanned.din} is not registered: this is not a known container.")
+        reasons.append(
+            f"DIN {din_grouped(scanned.din)} is not registered: this is not a known container."
+        )
         return tuple(reasons)
     if scanned.coi is not None and scanned.coi != unit.coi:
         reasons.append(
             f"LABEL MISMATCH: the label says COI {grouped(scanned.coi)}, but container "
-            f"{unit.din} belongs to COI {grouped(unit.coi)}. The container may be mislabelled: "
-            "quarantine it."
+            f"{din_grouped(unit.din)} belongs to COI {grouped(unit.coi)}. The container may be "
+            "mislabelled: quarantine it."
         )
     if unit.coi != expected.coi and scanned.coi in (None, unit.coi):
         reasons.append(_wrong_coi(unit.coi, expected))

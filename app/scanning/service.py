@@ -41,7 +41,7 @@ from app.scanning.rules import (
     judge,
     judge_print,
 )
-from app.scanning.wording import wrong_coi
+from app.scanning.wording import din_grouped, wrong_coi
 from app.scanning.wristband import SCAN_THE_WRISTBAND
 from db.base import new_id
 from db.enums import LabelStatus, ScanOutcome, UnitKind
@@ -446,7 +446,7 @@ def _print_reasons(
     elif expected.unit_ids is not None and known.id not in expected.unit_ids:
         reasons.append(
             f"LABEL MISMATCH: this label was printed for another container, {known.description} "
-            f"{known.din}. Do not apply it: set it aside."
+            f"{din_grouped(known.din)}. Do not apply it: set it aside."
         )
     reasons += [r for r in judge_print(scanned, printed, known) if r not in reasons]
     if not reasons and label is not None and label.template != template:

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from labels.isbt128 import Din, InvalidCoi, parse_coi
+
 
 def grouped(coi: str) -> str:
-    """A COI as printed under the bar code: ``CH G1234 26 000001``."""
-    if len(coi) != 15:  # CH + FIN(5) + year(2) + sequence(6)
+    """A COI as printed under the bar code, check character boxed: ``CH G1234 26 000001 [4]``.
+
+    Everywhere else on screen the COI carries its check character; an alarm that left it out
+    would ask the operator to compare two different-looking texts.
+    """
+    try:
+        parsed = parse_coi(coi)
+    except InvalidCoi:
         return coi
-    return f"{coi[:2]} {coi[2:7]} {coi[7:9]} {coi[9:]}"
+    return f"{parsed.eye_readable} [{parsed.check_character}]"
+
+
+def din_grouped(din: str) -> str:
+    """A 13-character DIN as printed, check character boxed: ``G1234 26 000011 [0]``."""
+    if len(din) != 13:
+        return din
+    try:
+        parsed = Din(din[:5], din[5:7], din[7:])
+        return f"{parsed.eye_readable} [{parsed.check_character}]"
+    except ValueError:  # characters no DIN carries: shown as they are
+        return din
 
 
 def wrong_coi(found: str, description: str, expected_coi: str) -> str:

@@ -32,7 +32,14 @@ from app.core.errors import NotFound, NotPermitted
 from app.core.identifier_text import coi_fragment
 from app.core.patient_keys import PatientKeys
 from app.core.unit_of_work import UnitOfWork
-from app.demo.journey import STEP_PARAMETERS, JourneyDriver
+from app.demo.journey import (
+    DEMO_PASSWORD,
+    QC_RESULTS,
+    QC_RESULTS_OF,
+    STEP_PARAMETERS,
+    JourneyDriver,
+)
+from app.journey import enter_qc_result, qc_results_of_case, review_qc_result
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case
 from app.journey.records import units_of_case
 from app.journey.shipping import receive_unit
@@ -386,7 +393,8 @@ def test_work_queue_of_every_role(demo: Any, tmp_path: Path) -> None:
     assert _kinds(demo, "quinn.qc") == {
         WorkKind.ENTER_QC_RESULTS: {making.id, performed.id, at_qc.id}
     }
-    assert _kinds(demo, "petra.qp") == {WorkKind.CERTIFY_RELEASE: {at_qc.id}}
+    # the QP's item waits until QC has entered every result and QA has reviewed them
+    assert _kinds(demo, "petra.qp") == {}
     assert _kinds(demo, "asha.qa") == {}
 
     otto = work_queue(db, demo["otto.operator"])
@@ -400,6 +408,18 @@ def test_work_queue_of_every_role(demo: Any, tmp_path: Path) -> None:
     qc = next(i for i in work_queue(db, demo["quinn.qc"]) if i.case_id == at_qc.id)
     assert qc.title == "Enter QC results (8 of 8 still missing)"
     assert [i.since for i in otto] == sorted(i.since for i in otto)
+
+    quinn, asha = demo["quinn.qc"], demo["asha.qa"]
+    for test, value in QC_RESULTS_OF.get(at_qc.product_code, QC_RESULTS).items():
+        enter_qc_result(db, quinn, at_qc.id, test, value)
+    assert _kinds(demo, "petra.qp") == {}  # entered, not reviewed
+    assert WorkKind.REVIEW_QC_RESULTS in _kinds(demo, "asha.qa")
+    results = qc_results_of_case(db, asha, at_qc.id)
+    for result in results[:-1]:
+        review_qc_result(db, asha, result.id, DEMO_PASSWORD)
+    assert _kinds(demo, "petra.qp") == {}  # one result not reviewed yet
+    review_qc_result(db, asha, results[-1].id, DEMO_PASSWORD)
+    assert _kinds(demo, "petra.qp") == {WorkKind.CERTIFY_RELEASE: {at_qc.id}}
 
     # A bag registered but not yet verified waits for a second person, not for the collector.
     from tests.journey.steps import CollectedBag, register_collection  # noqa: PLC0415

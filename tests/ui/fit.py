@@ -85,6 +85,20 @@ def assert_fits_1280(qtbot: QtBot, page: QWidget, name: str) -> None:
     qtbot.wait(20)
 
 
+def placeholders_cut(page: QWidget) -> list[str]:
+    """Every empty, visible field of ``page`` whose hint (placeholder) is cut at the width the
+    field has now, in words (empty: every hint reads whole)."""
+    cut = []
+    for field in page.findChildren(QLineEdit):
+        hint = field.placeholderText()
+        if not hint or field.text() or not field.isVisible():
+            continue
+        room = field.contentsRect().width() - 12  # the text margins inside the frame
+        if field.fontMetrics().horizontalAdvance(hint) > room:
+            cut.append(f"{field.objectName() or 'field'} {hint!r}: {room} px")
+    return cut
+
+
 PAGE_AREA_1920 = (1920 - 256, 1080 - 46)
 """The page area of the main window at 1920 × 1080 (as :data:`PAGE_AREA_1280`)."""
 PAGE_AREAS = {"1280x800": PAGE_AREA_1280, "1920x1080": PAGE_AREA_1920}

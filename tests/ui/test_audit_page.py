@@ -113,6 +113,9 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
     assert f"Event {entry.seq}" in summary
     assert "Asha Quality (asha.qa)" in summary
     assert "validated stability data" in summary  # the reason
+    # the record by what it is, never its raw id in the text (issue 16 review); id in the tip
+    assert entry.record_words in summary and str(entry.record_id) not in summary
+    assert str(entry.record_id) in page.detail.summary.toolTip()
     changes = page.detail.changes
     fields = {
         changes.item(r, 0).text(): (changes.item(r, 1).text(), changes.item(r, 2).text())
@@ -465,6 +468,10 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
     page.table.selectRow(coded[0])
     QApplication.processEvents()
     assert f"<b>{page.model.rows[coded[0]].action_words}</b>" in page.detail.summary.text()
+    # the user shown once: "COI Tracker (system)", never "COI Tracker (system) (system)"
+    assert all("(system) (system)" not in row.who for row in page.model.rows)
+    system = [row for row in page.model.rows if row.username == "system"]
+    assert all(row.who == "COI Tracker (system)" for row in system)
     save_both_sizes(page, "audit-trail-in-words")
 
     exported = export_audit_csv(trail.database, admin, AuditFilter(), tmp_path / "trail.csv")

@@ -136,6 +136,8 @@ def test_thaw_bar_levels() -> None:
 def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
     assert parameter_label("volume_per_bag_ml", "mL") == "Volume per bag"
     assert parameter_label("moi") == "MOI"
+    assert parameter_label("cd34_count", "cells") == "CD34 count"  # a marker, never "Cd34"
+    assert parameter_label("cd34_dose_per_kg") == "CD34 dose per kg"
     assert parameter_label("viability_pct", "%") == "Viability"
     assert parse_number_list("2.2e8, 4.1e8;9e8") == [2.2e8, 4.1e8, 9e8]
     with pytest.raises(ValueError, match="'x' is not a number"):
@@ -311,6 +313,9 @@ def test_batch_record_start_scan_record_and_verify(
     scan(qtbot, page.input_scan, f"={bag.din}00")
     scan(qtbot, page.input_scan, f"={bag.din}00")
     assert page.input_list.count() == 1
+    # the list reads as the bag's label, not as the scanner's raw "=G1234…00"
+    assert page.input_list.item(0).text() == f"DIN {din_text(bag.din)}"
+    assert din_text(bag.din).endswith("]")
     assert "already in the list" in page.error_message.text()
     assert volume.value() == 248.0
     click(qtbot, page.record_button)

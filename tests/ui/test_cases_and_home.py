@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -50,7 +52,7 @@ from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_to
 from ui.pages.cases.journey_chart import Milestone, limit_words
 from ui.pages.cases.journey_chart import limits as chart_limits
 from ui.pages.cases.page import CasesPage, CaseTableModel
-from ui.pages.home.page import HomePage
+from ui.pages.home.page import LOADING, HomePage, _wrapping_list
 from ui.shell.style import apply_style
 from ui.tasks.runner import TaskRunner
 
@@ -531,8 +533,11 @@ def test_verdict_lines_say_in_icons_and_words_what_the_colour_says() -> None:
 
 def _home(qtbot: QtBot, demo: Any, actor: Actor, runner: TaskRunner) -> HomePage:
     page = HomePage(demo.database, actor, runner)
+    # before the first read arrives the lists say so, not two blank boxes (issue 16 review)
+    assert page.work.item(0).text() == page.alerts.item(0).text() == LOADING
     _shown(qtbot, page)
     qtbot.waitUntil(lambda: page.summary is not None, timeout=10_000)
+    assert all(page.work.item(i).text() != LOADING for i in range(page.work.count()))
     return page
 
 
@@ -663,3 +668,32 @@ def test_a_bundle_digest_in_the_timeline_is_shortened_and_whole_in_the_tooltip(
     assert line.toolTip(0) == f"Details — from: CLINIC-1; bundle SHA-256: {digest}"
     view.show()
     save_both_sizes(view, "case-timeline-bundle-digest")
+
+
+def test_a_long_work_item_shows_every_line_at_the_width_the_list_has(qtbot: QtBot) -> None:
+    """Issue 16 review (Otto at 1280 × 800): "Receive shipment (00) … scan every container
+    in…" was cut and its case line hidden; each entry is as tall as its text wrapped now."""
+    home = QWidget()  # styled (autouse fixture): the entries' padding comes from the stylesheet
+    home.setObjectName("page-home")
+    listing = _wrapping_list("workQueue")
+    QVBoxLayout(home).addWidget(listing)
+    qtbot.addWidget(home)
+    text = (
+        "Receive shipment (00) 0 5901234 000000002 4: scan every container in and import "
+        "the logger file\nCH G1234 26 500050 [*] · waiting since 2026-12-07 07:30 UTC"
+    )
+    listing.addItem(QListWidgetItem(text))
+    home.resize(900, 400)
+    home.show()
+    qtbot.waitExposed(home)
+    for width in (900, 600, 420, 300):  # narrower: more lines, the entry grows with them
+        home.resize(width, 400)
+        QApplication.processEvents()
+        listing.doItemsLayout()
+        rect = listing.visualItemRect(listing.item(0))
+        needed = listing.fontMetrics().boundingRect(
+            QRect(0, 0, listing.viewport().width() - 16, 100_000), Qt.TextFlag.TextWordWrap, text
+        )
+        assert rect.height() >= needed.height() + 12, width  # the lines and their padding
+        if width <= 420:  # the title wraps: three lines at least, all shown
+            assert needed.height() >= 3 * listing.fontMetrics().lineSpacing(), width

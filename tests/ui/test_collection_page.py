@@ -42,7 +42,7 @@ from tests.support.page_driving import (
     shoot_sizes,
 )
 from tests.support.readers import reader
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, placeholders_cut
 from ui.pages.collection.page import CollectionPage
 from ui.tasks.runner import TaskRunner
 from ui.widgets.formats import din_text
@@ -203,6 +203,11 @@ def test_collect_label_verify_and_ship(
     assert "not yet scanned on the box" in page.sscc_label.text()
     assert box.label_scan.hasFocus()
     shoot_sizes(page, "collection-shipper-label-printed")
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)  # every scan field's hint read whole at 1280 × 800
+    QApplication.processEvents()
+    assert placeholders_cut(page) == []
+    page.resize(before)
     click(qtbot, page.hand_over_button)
     settle(qtbot, runner)
     assert "Scan the shipper label" in page.error_message.text()

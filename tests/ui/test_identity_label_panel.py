@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from app.core import din_text
 from app.labelling import identity_label_state
 from db.enums import LabelStatus
 from db.models import Label, Unit
 from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template
 from tests.support.page_driving import PAGE_SIZE, settle
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, placeholders_cut, save_both_sizes
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.receipt import identity_labels
 from ui.pages.receipt.page import ReceiptPage
@@ -107,6 +108,9 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     qtbot.waitUntil(lambda: "✔ identity label applied" in panel.choice.itemText(0), timeout=WAIT_MS)
     assert identity_label_state(clinic_receipt.database, ivy, clinic_receipt.facts.bags[0]).applied
     assert panel.current_bag() == clinic_receipt.facts.bags[1]  # on to the bag still to do
+    # the message names the bag done, as the list beside has moved on to the next one
+    done_din = dict(panel.bags)[clinic_receipt.facts.bags[0]]
+    assert f"matched bag DIN {din_text(done_din)} and is applied" in panel.message.text()
     assert panel.bag_field.hasFocus()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     qtbot.waitUntil(lambda: page.cold_chain.trace_shown, timeout=WAIT_MS)  # drawn by a helper
@@ -117,6 +121,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     # logger file's name, an unbroken SSCC, made the column wider than it is shown).
     numbers = next(iter(page.cold_chain.numbers.values())).parentWidget()
     assert numbers.width() <= numbers.parentWidget().width(), numbers.minimumSizeHint()
+    assert placeholders_cut(page) == []  # "2 · Scan … identity label" read whole at 1280
     page.resize(before)
     assert_fits_1280(qtbot, page, "receipt-identity-applied-1280-sqlite.png")
 
@@ -131,6 +136,10 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert "another container" in page.mismatch_text.text()
     assert "the label was not applied" in page.mismatch_text.text()
     assert page.mismatch.property("kind") == "wrong"
+    # a label is set aside, not a container; the other bag named by its DIN as printed
+    assert page.acknowledge.text() == "I have set this label aside — acknowledge (F12)"
+    first_din = dict(panel.bags)[clinic_receipt.facts.bags[0]]
+    assert din_text(first_din) in page.mismatch_text.text()
     save_both_sizes(page, "receipt-identity-wrong-label-sqlite")
     with clinic_receipt.database.read_session() as session:
         statuses = session.scalars(

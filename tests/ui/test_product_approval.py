@@ -21,6 +21,7 @@ from tests.ui.fit import clipped
 from ui.pages.home import HomePage
 from ui.pages.products import ProductApprovalPage
 from ui.pages.products import page as products_page
+from ui.pages.products.page import field_words
 from ui.shell import MainWindow
 from ui.shell.style import apply_style
 from ui.tasks import TaskRunner
@@ -90,8 +91,12 @@ def test_qa_rejects_then_approves_a_product_draft_from_the_screen(
     assert isinstance(page, ProductApprovalPage)
     _idle(qtbot, runner)
     assert [r[:2] for r in _rows(page.drafts)] == [["S1234", "2"]]
-    assert ["time_limits.post_thaw_minutes", "changed", "90", "60"] in _rows(page.changes)
-    assert "1 field(s) changed, against the current version 1" in page.summary.text()
+    # the field in words (issue 16 review: the raw path), the path in its tooltip
+    assert ["Time limits › Post thaw (min)", "changed", "90", "60"] in _rows(page.changes)
+    assert page.changes.item(0, 0).toolTip() == "time_limits.post_thaw_minutes"
+    assert "1 field changed, against the current version 1" in page.summary.text()
+    assert field_words("qc[sterility].criterion") == "QC › sterility › Criterion"
+    assert field_words("name") == "Name"
     _screens(window, "products-qa-review")
     assert clipped(window) == []  # at 1280 × 800 nothing is cut off
 

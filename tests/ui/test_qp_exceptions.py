@@ -169,7 +169,7 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
     database, driver, batches = ward
     page = _release_page(qtbot, runner, database, driver.who("petra.qp"), batches.oos)
     box = page.exceptions
-    assert box.oos.isVisible() and "Viability: 62" in box.status.text()
+    assert box.oos.isVisible() and "Viability: 62 %" in box.status.text()  # with its unit
     _click(qtbot, page, "certifyOos")  # no acceptance yet: refused
     settle(qtbot, runner)
     assert "written acceptance" in page.message.text()

@@ -200,6 +200,25 @@ def _screenshot(widget: QWidget, name: str, backend: str) -> Path:
     return path
 
 
+def _numbers_read_whole_at_both_sizes(page: ReceiptPage) -> None:
+    """Issue 16 review: at 1280 × 800 the numbers sat in a ~300 px column beside the plot (the
+    window over three lines, "°C" alone, rows scrolled away); now they go above the plot, whole,
+    and beside it only where the column is wide enough."""
+    panel = page.cold_chain
+    for (width, height), beside in (((1280, 800), False), ((1920, 1080), True)):
+        page.resize(width - 256, height - 46)
+        QApplication.processEvents()
+        assert panel.side_by_side is beside, width
+        inner = panel.numbers_scroll.widget()
+        if not beside:  # every row in sight: the rows' wrapped height, none scrolled away
+            needed = inner.layout().totalHeightForWidth(inner.width())
+            assert panel.numbers_scroll.viewport().height() >= needed, width
+            assert inner.width() <= panel.numbers_scroll.viewport().width(), width
+        scroll = page.findChild(QScrollArea, "receiptScroll")
+        assert not scroll.horizontalScrollBar().isVisible(), width
+    page.resize(1024, 754)
+
+
 # ---------------------------------------------------------------- the whole receipt
 
 
@@ -264,6 +283,8 @@ def test_scan_import_excursion_and_second_person_verification(
     qtbot.waitUntil(lambda: "awaits QA's disposition" in page.state.text(), timeout=WAIT_MS)
     assert "No data-logger file" not in page.state.text()
     assert "awaits QA's disposition" in page.state.text()
+    assert "is an excursion (outside its limits)" in page.state.text()
+    assert "'excursion'" not in page.state.text()  # the verdict in words, not its stored code
     _page_screenshot(qtbot, page, "excursion", db.backend)
 
     refusal = _sign_as(qtbot, page, "otto.operator", DEMO_PASSWORD)
@@ -300,6 +321,10 @@ def test_within_limits_receipt_is_accepted_at_verification(
     qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
 ) -> None:
     page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    # before a file is imported: no empty axes, and the note in the plain style, not a verdict's
+    assert page.cold_chain.verdict.text() == "No logger file imported yet."
+    assert page.cold_chain.verdict.property("verdict") == "none"
+    assert not page.cold_chain.plot.isVisible()
     _scan(qtbot, page, arrived.bag_scan)
     qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -317,6 +342,8 @@ def test_within_limits_receipt_is_accepted_at_verification(
     assert page.cold_chain.verdict.text() == "✔ WITHIN LIMITS"
     assert page.cold_chain.plot.excursion_regions == []
     assert page.cold_chain.plot.gap_regions == []
+    assert page.cold_chain.plot.isVisible()
+    _numbers_read_whole_at_both_sizes(page)
 
     again = _import(qtbot, page, monkeypatch, logger, now - timedelta(hours=12))
     qtbot.waitUntil(again.error.isVisible, timeout=WAIT_MS)

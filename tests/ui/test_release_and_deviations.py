@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QRegularExpression, QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
@@ -224,6 +224,10 @@ def criterion_keeps_its_width(qtbot: QtBot, page: ReleasePage, name: str) -> Non
         for row in range(table.rowCount()):
             item = table.item(row, 1)
             assert item.toolTip() == item.text()
+        # a wide window shares its room: the criterion column is no wide empty band
+        assert table.columnWidth(1) < 0.35 * table.viewport().width(), width
+        for unit in page.findChildren(QLabel, QRegularExpression("^unit-")):
+            assert unit.font().pointSizeF() >= table.font().pointSizeF()  # units read, not tiny
         screenshot(page, f"{name}-{width}x{height}", size=False)
     page.resize(*PAGE_SIZE)
 
@@ -309,6 +313,11 @@ def test_qc_entry_review_checklist_and_certification(
     assert "SOP-QA-12" in dialogs.signed[-1]
     state = asha.findChild(QLabel, "reviewState-sterility")
     assert state.text() == "✔ Reviewed\n✔ Exception approved"
+    for width, height in ((1920, 1080), (1280, 800)):  # "Exception approved" whole, not cut
+        asha.resize(width - 256, height - 46)
+        QApplication.processEvents()
+        assert state.width() >= state.minimumSizeHint().width(), width
+    asha.resize(*PAGE_SIZE)
     assert "Asha Quality" in state.toolTip() and "Approved" in state.toolTip()
     assert all(line.startswith("✔") for line in asha.checklist.lines())
     assert len(asha.checklist.lines()) == 10

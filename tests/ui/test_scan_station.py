@@ -35,7 +35,7 @@ from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import parse_coi
 from tests.support.scanner_keys import scanner_burst, typed_by_hand
-from tests.ui.fit import assert_fits_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, placeholders_cut, save_both_sizes
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
 from ui.pages.scan_station.page import ScanStation
@@ -47,6 +47,13 @@ from ui.widgets.scanner_input import keystroke
 from ui.widgets.sounds import Sounds, sound_file
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+
+
+def parse_din_check(din: str) -> str:
+    """The check character printed in a box beside the DIN."""
+    return mod37_2.ALPHABET[mod37_2.check_value(din)]
+
+
 GS1_SCAN = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"  # GTIN, batch <GS> serial
 WAIT_MS = 15_000
 
@@ -246,11 +253,19 @@ def test_a_matching_container_turns_the_station_green(
     assert station.sounds.last_requested == "match"
     assert station.focusWidget() is station.scan_field
     assert "✔ MATCH" in station.history.item(0).text()
+    # the DIN reads as on the label, check character boxed, in the banner and the history
+    check = parse_din_check(journey.bag.din)
+    assert f"{journey.bag.din[7:]} [{check}] is a container" in station.detail.text()
+    assert f"[{check}]" in station.history.item(0).text()
+    assert "=" + journey.bag.din[:5] not in station.history.item(0).text()  # not the raw scan
     # Readable at arm's length: banner ≥ 28 pt, everything else ≥ 11 pt.
     assert station.headline.font().pointSizeF() >= 28
     assert station.detail.font().pointSizeF() >= 28
     assert station.history.font().pointSizeF() >= 11
     _screenshot(qtbot, station, "scan-station-match.png")
+    station.resize(*PAGE_AREA_1280)  # the next scan's hint read whole at 1280 × 800
+    QApplication.processEvents()
+    assert placeholders_cut(station) == []
 
     [scan] = _station_scans(demo)
     assert scan.outcome is ScanOutcome.MATCH
@@ -274,6 +289,10 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
     assert station.headline.text() == "✖ MISMATCH — STOP"
     assert "WRONG PATIENT" in station.detail.text()
     assert grouped(journey.other_case.coi) in station.detail.text()
+    other = parse_coi(journey.other_case.coi)
+    assert f"{other.eye_readable} [{other.check_character}]" in station.detail.text()
+    logged = station.history.item(0).text()  # the refused bag by its DIN, not "=G5678…00"
+    assert f"DIN {din_text(journey.other_bag.din)}" in logged and "  =" not in logged
     assert station.blocked
     assert station.acknowledge_button.isVisible()
     assert station.expectation.text().startswith("STOP")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event
@@ -131,6 +132,19 @@ def test_every_section_opens_with_showcase_data(
             parts = [page.detail.layout().itemAt(i).widget() for i in range(3)]
             for upper, lower in itertools.pairwise(parts):
                 assert upper.geometry().bottom() < lower.geometry().top(), (username, upper)
+        if section.key == "receipt":  # the shipment to receive first, not under received ones
+            texts = [page.shipment_list.item(i).text() for i in range(page.shipment_list.count())]
+            if any("in transit" in text for text in texts):
+                assert "in transit" in texts[0], (username, texts)
+        if section.key == "home":  # every line of every work item in sight (Otto's was cut)
+            for listing in (page.work, page.alerts):
+                width = listing.viewport().width() - 16 - (32 if listing is page.alerts else 0)
+                for i in range(listing.count()):
+                    item = listing.item(i)
+                    wrapped = listing.fontMetrics().boundingRect(
+                        QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, item.text()
+                    )
+                    assert listing.visualItemRect(item).height() >= wrapped.height(), item.text()
         assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))
         window.resize(*LARGE)  # the same state in a full-HD window: a resize, not a second visit
         qtbot.wait(50)

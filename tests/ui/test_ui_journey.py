@@ -472,6 +472,19 @@ def manufacture(journey: Journey, case: Any, definition: dict[str, Any]) -> list
                 journey.qtbot.keyClicks(page.input_scan, f"={unit.din}00")
                 journey.qtbot.keyClick(page.input_scan, Qt.Key.Key_Return)
         fill_parameters(journey, page, tuple(step["parameters"]))
+        QApplication.processEvents()
+        # at 1280 × 800 the step's form fits its pane: nothing scrolls sideways (steps 2, 4
+        # and 6 did: the scan field and list were cut at the right edge), inputs read as DINs
+        assert not page.step_scroll.horizontalScrollBar().isVisible(), step["code"]
+        assert page.input_list is not None
+        inputs = [page.input_list.item(i).text() for i in range(page.input_list.count())]
+        assert all(text.startswith("DIN ") and text.endswith("]") for text in inputs), inputs
+        for field in page.findChildren(QLineEdit):  # a typed lot number is read whole
+            if field.isVisible() and field.text() and not field.isReadOnly():
+                assert field.fontMetrics().horizontalAdvance(field.text()) < field.width(), (
+                    step["code"],
+                    field.text(),
+                )
         journey.shoot(f"step_{position}_{step['code']}")
         journey.click(page.record_button)
         journey.settle()

@@ -69,9 +69,7 @@ class ShipperBox(QGroupBox):
         self.packed_label.setObjectName("packedBags")
         self.packed_label.setWordWrap(True)
         layout.addRow(self.packed_label)
-        self.logger_scan = page.scan_field(
-            "loggerScan", "Scan the data logger's bar code, e.g. (8004)…"
-        )
+        self.logger_scan = page.scan_field("loggerScan", "Scan the logger's bar code (8004)…")
         self.logger_scan.scanned.connect(self.attach)
         layout.addRow("Data logger", self.logger_scan)
         self.label_button = QPushButton("Print shipper label…")
@@ -82,9 +80,7 @@ class ShipperBox(QGroupBox):
         )
         self.label_button.clicked.connect(self.print_label)
         layout.addRow("Shipper label", self.label_button)
-        self.label_scan = page.scan_field(
-            "shipperLabelScan", "Scan the shipper label's SSCC bar code on the box (Enter)"
-        )
+        self.label_scan = page.scan_field("shipperLabelScan", "Scan the SSCC on the box (Enter)")
         self.label_scan.scanned.connect(self.scan_label)
         layout.addRow("Label on box", self.label_scan)
         self.manifest = ReportSaver(

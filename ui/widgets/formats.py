@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.core import din_text as checked_din_text
+
 
 def din_text(din: str | None) -> str:
-    """A DIN grouped as printed under its bar code: ``G5678 26 000123``."""
+    """A DIN as printed under its bar code, check character boxed: ``G5678 26 000123 [4]``.
+
+    The same text as the Receipt and Bedside pages show, so a person compares like with like.
+    """
     if not din:
         return "(no DIN)"
-    return f"{din[:5]} {din[5:7]} {din[7:]}" if len(din) == 13 else din
+    if len(din) != 13:
+        return din
+    try:
+        return checked_din_text(din)
+    except ValueError:  # not a DIN's characters: shown as it is
+        return f"{din[:5]} {din[5:7]} {din[7:]}"
 
 
 def local_time(moment: datetime | None) -> str:

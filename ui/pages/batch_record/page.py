@@ -42,6 +42,7 @@ from app.casefile import (
 from app.core import Actor, Database, ValidationFailed
 from app.journey import StepRecord, StepView, perform_step, start_manufacture, verify_step
 from app.scanning import ScannerSettings, WedgeScan
+from labels.scan import parse_scan
 from ui.pages import CaseWorkPage, ShipperBox
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
 from ui.tasks import Failure, TaskRunner, WriteOp
@@ -358,7 +359,7 @@ class BatchRecordPage(CaseWorkPage):
             return
         self._quiet()
         self.scans.append(scan.raw)
-        self.input_list.addItem(scan.shown)
+        self.input_list.addItem(scanned_input_text(scan))
 
     def clear_scans(self) -> None:
         """Empty the list of scanned inputs."""
@@ -420,3 +421,10 @@ class BatchRecordPage(CaseWorkPage):
             changes={"step", "case"},
             done=verified,
         )
+
+
+def scanned_input_text(scan: WedgeScan) -> str:
+    """A scanned input as the operator reads it on the container: ``DIN G1234 26 000011 [0]``
+    (the scanner's raw ``=G12342600001100`` only when the scan is no DIN)."""
+    din = parse_scan(scan.raw).fields.get("din")
+    return f"DIN {din_text(din)}" if isinstance(din, str) else scan.shown

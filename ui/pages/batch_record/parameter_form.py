@@ -18,12 +18,17 @@ _UNIT_WORDS = {"ml", "pct", "c"}  # name suffixes that only repeat the unit show
 _NOT_ENTERED = "—"
 
 
+def _marker(word: str) -> str:
+    """A cell-surface marker in its own case: ``cd34`` → ``CD34`` (never ``Cd34``)."""
+    return word.upper() if re.fullmatch(r"cd[0-9]+", word, re.IGNORECASE) else word
+
+
 def parameter_label(name: str, unit: str | None = None) -> str:
     """``volume_per_bag_ml`` → ``Volume per bag`` (the unit is shown by the editor)."""
     words = name.split("_")
     if unit and len(words) > 1 and words[-1].lower() in _UNIT_WORDS:
         words = words[:-1]
-    text = " ".join(_ACRONYMS.get(w.lower(), w) for w in words)
+    text = " ".join(_ACRONYMS.get(w.lower(), _marker(w)) for w in words)
     return text[:1].upper() + text[1:]
 
 
@@ -99,7 +104,8 @@ class ParameterForm(QWidget):
         self.spec = spec
         self.editors: dict[str, QWidget] = {}
         layout = QFormLayout(self)
-        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        # text fields fill the row (a lot number is read whole); number boxes keep their size
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for item in spec:
             name, kind, unit = item["name"], item.get("type", "text"), item.get("unit")
             editor = self._editor(kind, unit, item)
@@ -118,7 +124,7 @@ class ParameterForm(QWidget):
             whole.setSpecialValueText(_NOT_ENTERED + suffix)  # the minimum: 'not entered yet'
             whole.setValue(whole.minimum())
             whole.setSuffix(suffix)
-            whole.setMinimumWidth(200)
+            whole.setMinimumWidth(160)
             return whole
         if kind == "number":
             number = ScientificSpinBox()
@@ -128,10 +134,10 @@ class ParameterForm(QWidget):
             number.setValue(number.minimum())
             number.setSuffix(suffix)
             number.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-            number.setMinimumWidth(260)
+            number.setMinimumWidth(200)
             return number
         line = QLineEdit()
-        line.setMinimumWidth(320)
+        line.setMinimumWidth(200)  # the step pane is ~480 px at 1280 × 800: no sideways scroll
         if kind == "number_list":
             line.setPlaceholderText(f"numbers separated by commas{suffix and ', in' + suffix}")
         return line

@@ -117,9 +117,7 @@ class CollectionPage(CaseWorkPage):
         end_row, self.collection_end = time_editor("collectionEnd", 0)
         layout.addRow("Collection started", start_row)
         layout.addRow("Collection ended", end_row)
-        self.din_scan = self.scan_field(
-            "dinScan", "Pre-labelled set only: scan its DIN (else one is issued)"
-        )
+        self.din_scan = self.scan_field("dinScan", "Pre-labelled set only: scan its DIN")
         self.din_scan.scanned.connect(self.register_bag)
         layout.addRow("DIN (optional)", self.din_scan)
         self.register_button = QPushButton("Register bag")

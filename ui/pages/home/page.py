@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -170,6 +172,9 @@ class HomePage(QWidget):
             self.count_labels[stage] = number
         grid.setColumnStretch(1, 1)
         self.counts_title = _caption("Cases by stage")
+        # Until the first read arrives the lists say so (they were two blank boxes).
+        self.work.addItem(_quiet(LOADING))
+        self.alerts.addItem(_quiet(LOADING))
 
     def refresh(self) -> None:
         """Read the queue, alerts and counts again in the background."""
@@ -257,13 +262,53 @@ class HomePage(QWidget):
         return [self.work.item(i).text() for i in range(self.work.count())]
 
 
-def _wrapping_list(name: str) -> QListWidget:
+LOADING = "… Loading"
+"""What the work and alert lists say before their first read arrives."""
+ENTRY_PADDING = 14
+"""Vertical room around an entry's lines: the stylesheet's item padding (6 + 6) and border."""
+
+
+class _WrappedEntries(QStyledItemDelegate):
+    """Each entry as tall as its text wrapped to the list's width now: Qt's own size hint
+    wraps at a width taken before the list had its final size, so a long first line pushed
+    the entry's second line (its case) out of sight ("…scan every container in…")."""
+
+    def __init__(self, listing: QListWidget) -> None:
+        super().__init__(listing)
+        self.listing = listing
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """The entry's height for its text wrapped at the viewport's width."""
+        hint = super().sizeHint(option, index)
+        width = self.listing.viewport().width() - 2 * self.listing.spacing() - 16
+        if index.data(Qt.ItemDataRole.DecorationRole) is not None:
+            width -= option.decorationSize.width() + 6
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        needed = option.fontMetrics.boundingRect(
+            QRect(0, 0, max(width, 40), 100_000), Qt.TextFlag.TextWordWrap, text
+        ).height()
+        return QSize(hint.width(), max(hint.height(), needed + ENTRY_PADDING))
+
+
+class _WrappingList(QListWidget):
     """A list whose entries wrap to its width instead of scrolling sideways."""
-    listing = QListWidget()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Wrap the entries again at the new width."""
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()
+
+
+def _wrapping_list(name: str) -> QListWidget:
+    """A list whose entries wrap to its width instead of scrolling sideways or hiding a line."""
+    listing = _WrappingList()
     listing.setObjectName(name)
     listing.setWordWrap(True)
     listing.setResizeMode(QListView.ResizeMode.Adjust)
     listing.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    listing.setItemDelegate(_WrappedEntries(listing))
     return listing
 
 

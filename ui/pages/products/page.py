@@ -36,6 +36,37 @@ from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
 from ui.widgets import cell, message_line, show_failed, show_message, table
 
 KIND_WORDS = {"added": "added", "removed": "removed", "changed": "changed"}
+UNIT_SUFFIXES = {
+    "minutes": "min",
+    "hours": "h",
+    "days": "days",
+    "ml": "mL",
+    "pct": "%",
+    "c": "°C",
+    "kg": "kg",
+}
+"""A field name's last word that is its unit, shown in brackets: ``post_thaw_minutes``."""
+
+
+def field_words(path: str) -> str:
+    """A product file's field path as QA reads it: ``time_limits.post_thaw_minutes`` →
+    ``Time limits › Post thaw (min)``; ``qc[sterility].criterion`` → ``QC › sterility ›
+    Criterion`` (the path itself stays in the cell's tooltip)."""
+    parts = []
+    for segment in path.replace("[", ".[").split("."):
+        if not segment:
+            continue
+        if segment.startswith("["):  # a list item named by its code: as written
+            parts.append(segment.strip("[]"))
+            continue
+        words = segment.split("_")
+        unit = UNIT_SUFFIXES.get(words[-1].lower()) if len(words) > 1 else None
+        if unit is not None:
+            words = words[:-1]
+        text = " ".join("QC" if w.lower() == "qc" else w for w in words)
+        text = text[:1].upper() + text[1:]
+        parts.append(f"{text} ({unit})" if unit else text)
+    return " › ".join(parts) or path
 
 
 def _value(text: str | None) -> str:
@@ -177,21 +208,25 @@ class ProductApprovalPage(QWidget):
             if review.current_version
             else "a new product: every field is new"
         )
+        count = len(review.changes)
         self.summary.setText(
             f"<b>{draft.code} · {draft.name}, version {draft.version_number}</b> — "
-            f"{len(review.changes)} field(s) changed, {against}. Written by "
+            f"{count} field{'' if count == 1 else 's'} changed, {against}. Written by "
             f"{draft.author or 'an unknown person'}."
         )
         self.changes.setRowCount(len(review.changes))
         for row, change in enumerate(review.changes):
             values = (
-                change.field,
+                field_words(change.field),
                 KIND_WORDS[change.kind],
                 _value(change.current),
                 _value(change.draft),
             )
             for column, text in enumerate(values):
-                self.changes.setItem(row, column, cell(text))
+                item = cell(text)
+                if column == 0:
+                    item.setToolTip(change.field)  # the stored path, for the precise
+                self.changes.setItem(row, column, item)
         self.changes.resizeRowsToContents()
 
     # ------------------------------------------------------------------ deciding

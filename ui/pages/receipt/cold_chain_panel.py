@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -22,6 +23,9 @@ from app.core import Actor, Database
 from ui.pages.receipt.words import VERDICT_WORDS, cold_chain_numbers
 from ui.tasks import HELPER, TaskRunner, assessed_in_helper
 from ui.widgets import TemperaturePlot, count_text, restyle
+
+SIDE_BY_SIDE = 960
+"""The narrowest column (px) that shows the numbers beside the plot, each readable."""
 
 
 class ColdChainPanel(QWidget):
@@ -61,15 +65,63 @@ class ColdChainPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.verdict, 0, 0)
-        grid.addWidget(scroll, 1, 0, 2, 1)
-        grid.addWidget(self.plot, 0, 1, 2, 1)
-        grid.addWidget(self.plot_note, 2, 1)
-        grid.setRowStretch(1, 1)
+        self.numbers_scroll = scroll
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.side_by_side: bool | None = None
+        """Numbers beside the plot (a wide column), or above it (narrower than SIDE_BY_SIDE)."""
+        self._arrange(side_by_side=True)
+        restyle(self.verdict, verdict="none")  # the plain style until a file is shown
+        self.plot.hide()  # no empty axes before a file is imported
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Put the numbers beside the plot when the column is wide, above it when narrow."""
+        super().resizeEvent(event)
+        self._arrange(side_by_side=event.size().width() >= SIDE_BY_SIDE)
+        self._fit_numbers()
+
+    def _arrange(self, *, side_by_side: bool) -> None:
+        if side_by_side == self.side_by_side:
+            return
+        self.side_by_side = side_by_side
+        grid = self.grid
+        for widget in (self.verdict, self.numbers_scroll, self.plot, self.plot_note):
+            grid.removeWidget(widget)
+        for row in range(4):
+            grid.setRowStretch(row, 0)
+        if side_by_side:
+            grid.addWidget(self.verdict, 0, 0)
+            grid.addWidget(self.numbers_scroll, 1, 0, 2, 1)
+            grid.addWidget(self.plot, 0, 1, 2, 1)
+            grid.addWidget(self.plot_note, 2, 1)
+            grid.setRowStretch(1, 1)
+            grid.setColumnStretch(1, 1)
+            self.numbers_scroll.setMinimumHeight(0)
+            self.numbers_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        else:  # one column: verdict, all the numbers, then the plot at full width
+            grid.addWidget(self.verdict, 0, 0, 1, 2)
+            grid.addWidget(self.numbers_scroll, 1, 0, 1, 2)
+            grid.addWidget(self.plot, 2, 0, 1, 2)
+            grid.addWidget(self.plot_note, 3, 0, 1, 2)
+            grid.setRowStretch(2, 1)
+            grid.setColumnStretch(1, 0)
+            self.numbers_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self._fit_numbers()
         grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+
+    def _fit_numbers(self) -> None:
+        """Above the plot, the numbers get the height they need at the width they have: none
+        scrolls out of sight (and no scroll bar narrows them)."""
+        scroll, inner = self.numbers_scroll, self.numbers_scroll.widget()
+        if self.side_by_side or inner is None:
+            return
+        layout = inner.layout()
+        width = max(self.width(), 1)  # the numbers span the panel's width, above the plot
+        if layout is not None and layout.hasHeightForWidth():
+            height = layout.totalHeightForWidth(width)
+        else:
+            height = inner.sizeHint().height()
+        scroll.setMinimumHeight(height)
 
     @property
     def trace_shown(self) -> bool:
@@ -90,7 +142,9 @@ class ColdChainPanel(QWidget):
             self.verdict.setText("No logger file imported yet.")
             restyle(self.verdict, verdict="none")
             self.plot_note.setText("")
+            self.plot.hide()
             return
+        self.plot.show()
         verdict = view.verdict.value if view.verdict else "not assessed"
         words = VERDICT_WORDS.get(verdict, verdict.upper())
         if view.disposition is not None:
@@ -129,6 +183,7 @@ class ColdChainPanel(QWidget):
             self.numbers_form.addRow(name, label)
         if note is not None:
             self.numbers_form.addRow("", QLabel(note))
+        self._fit_numbers()
 
     def _load_plot(self, view: LoggerFileView) -> None:
         self.plotted, self.drawn = view.id, None

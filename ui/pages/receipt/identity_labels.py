@@ -39,7 +39,7 @@ from ui.tasks import Task, TaskRunner
 from ui.widgets import ScanField, message_line, show_error, show_message
 
 BAG_HINT = "1 · Scan the bag's DIN bar code"
-LABEL_HINT = "2 · Scan the bar code of its new identity label"
+LABEL_HINT = "2 · Scan its new identity label"
 
 
 def _words(state: IdentityLabelState) -> str:
@@ -222,11 +222,19 @@ class IdentityLabelPanel(QGroupBox):
         def work(_task: Task) -> Any:
             return confirm_identity_label(database, actor, unit, bag, raw)
 
-        self.runner.write(work, self._applied_label, self._scan_refused)
+        din = dict(self.bags).get(unit, "")
+        self.runner.write(work, partial(self._applied_label, din), self._scan_refused)
 
-    def _applied_label(self, _label: Any) -> None:
+    def _applied_label(self, din: str, _label: Any) -> None:
         self.bag_scan = None
-        show_message(self.message, "✔ Identity label matched this bag and is applied.", ok=True)
+        # the bag by its DIN: the list beside has moved on to the next bag still to label
+        show_message(
+            self.message,
+            f"✔ Identity label matched bag DIN {din_text(din)} and is applied."
+            if din
+            else "✔ Identity label matched this bag and is applied.",
+            ok=True,
+        )
         self.reload()
         self.bag_field.setFocus()
 

@@ -56,6 +56,7 @@ from ui.widgets import (
 )
 
 ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge (F12)"
+ACKNOWLEDGE_LABEL_TEXT = "I have set this label aside — acknowledge (F12)"
 ACKNOWLEDGE_UNREAD_TEXT = "I will scan it again — acknowledge (F12)"
 RECORDING_TEXT = "Recording your acknowledgement…"
 
@@ -286,7 +287,7 @@ class ReceiptPage(QWidget):
         self.header.setText(
             f"<b>Shipment {_sscc(status.shipment)}</b> from {status.from_site} · COI "
             f"{', '.join(sorted({coi_words(u.coi) for u in status.units})) or '—'}"
-            f" · {units} container(s)"
+            f" · {units} container{'' if units == 1 else 's'}"
             f" · courier {status.shipment.courier_name or '—'}"
         )
         self.units.setRowCount(units)
@@ -353,6 +354,7 @@ class ReceiptPage(QWidget):
             wrong="✖ WRONG LABEL — STOP",
             outcome="the label was not applied",
             aside="Set that label aside",
+            acknowledge=ACKNOWLEDGE_LABEL_TEXT,
         )
 
     def _scan_refused(
@@ -362,6 +364,7 @@ class ReceiptPage(QWidget):
         wrong: str = "✖ WRONG CONTAINER — STOP",
         outcome: str = "nothing was received",
         aside: str = "Set the container aside",
+        acknowledge: str = ACKNOWLEDGE_TEXT,
     ) -> None:
         title, text = describe(error)
         self.acknowledgement_flow.expect(error.scan_id if isinstance(error, ScanMismatch) else None)
@@ -385,7 +388,7 @@ class ReceiptPage(QWidget):
             text += "<br>Nothing was received. Acknowledge to continue."
         self.mismatch_text.setText(text)
         kind = "unreadable" if unreadable else "wrong"
-        ready = ACKNOWLEDGE_UNREAD_TEXT if unreadable else ACKNOWLEDGE_TEXT
+        ready = ACKNOWLEDGE_UNREAD_TEXT if unreadable else acknowledge
         self.acknowledgement_flow.ready_text = ready
         self.acknowledge.setText(ready)
         for widget in (self.mismatch, self.mismatch_headline, self.mismatch_text, self.acknowledge):

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.casefile import CaseStage, ReleaseBatch, Role, SignatureMeaning
-from app.core import Actor, Database
+from app.core import Actor, Database, din_text
 from app.journey import (
     LateResultView,
     certify_oos_release,
@@ -223,7 +223,7 @@ class ExceptionsBox(QGroupBox):
             if result.deviation_number is None:
                 view = result.result
                 return f"✔ {view.test_name} = {view.value}: the pending item is closed."
-            held = ", ".join(result.held_units) or "none (already infused)"
+            held = ", ".join(map(din_text, result.held_units)) or "none (already infused)"
             return (
                 f"⚠ {result.result.test_name} FAILED after release: deviation "
                 f"{result.deviation_number} opened; units on hold: {held}; the clinic is alerted."

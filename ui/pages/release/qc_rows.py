@@ -33,11 +33,13 @@ OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
 }
 NO_RESULT = ("— No result yet", "none")
 ROW_HEIGHT = 62
-VALUE_WIDTH = 230
-MIN_VALUE_WIDTH = 180
+VALUE_WIDTH = 260
+MIN_VALUE_WIDTH = 210
 MIN_TEXT_WIDTH = 120
 """The narrowest the test and criterion columns get (their text wraps, else is elided)."""
-UNIT_WIDTH = 96
+UNIT_WIDTH = 118
+REVIEW_STATES = ("⚠ Not reviewed", "✔ Reviewed", "✔ Exception approved")
+"""Every line the QA review column shows: the column is as wide as the widest."""
 
 
 def outcome_words(view: QcResultView | None) -> tuple[str, str]:
@@ -87,12 +89,11 @@ class QcRow:
         self.unit.setObjectName(f"unit-{spec.test_code}")
         self.unit.setToolTip(f"The value is in {spec.unit}." if spec.unit else "")
         self.unit.setFixedWidth(UNIT_WIDTH)
-        self.unit.setWordWrap(True)
-        self.unit.setStyleSheet("font-size: 11px;")
+        self.unit.setWordWrap(True)  # in the table's own type size: a unit is read, not guessed
         self.unit.setVisible(bool(spec.unit))
         self.history = QLabel()
         self.history.setObjectName(f"history-{spec.test_code}")
-        self.history.setStyleSheet("color: #8a5a00; font-size: 11px;")
+        self.history.setStyleSheet("color: #8a5a00; font-size: 12px;")
         self.history.hide()
         self.outcome = QLabel()
         self.outcome.setObjectName(f"outcome-{spec.test_code}")
@@ -251,15 +252,21 @@ class QcTable(QTableWidget):
 
     def share_width(self) -> None:
         """Give each column its least width, then the room left: first the value, result and
-        review columns up to their preferred width, then the test name, then the criterion."""
+        review columns up to their preferred width, then the test name, then the criterion;
+        what is still left is shared by all five in proportion (a wide window does not make
+        the criterion column a wide empty band)."""
         room = self.viewport().width()
         widths = list(self.least)
         spare = room - sum(widths)
-        for column in (2, 3, 4, 0):
+        for column in (2, 3, 4, 0, 1):
             grant = max(0, min(spare, self.preferred[column] - widths[column]))
             widths[column] += grant
             spare -= grant
-        widths[1] += max(0, spare)
+        if spare > 0:
+            total = sum(widths) or 1
+            shares = [spare * width // total for width in widths]
+            shares[1] += spare - sum(shares)  # the rounding left over
+            widths = [width + share for width, share in zip(widths, shares, strict=True)]
         for column, width in enumerate(widths):
             self.setColumnWidth(column, width)
 
@@ -299,10 +306,11 @@ def fit_qc_table(table: QcTable, rows: int, *, qa: bool) -> None:
     # Cell widgets do not size their columns: the widest outcome wraps to two lines at least.
     table.preferred[3] = int(widest(OUTCOMES[QcOutcome.OUT_OF_SPECIFICATION][0]) * 1.1) + 24
     table.least[3] = int(widest("specification") * 1.1) + 24
+    state = max(widest(line) for line in REVIEW_STATES)  # "✔ Exception approved" whole
     if qa:  # the review state beside the exception button (or the tick beside the button)
-        review = int((widest("✔ Reviewed") + widest("Approve exception…")) * 1.1) + 72
+        review = max(int((widest("✔ Reviewed") + widest("Approve exception…")) * 1.1) + 72, state)
     else:
-        review = int(widest("⚠ Not reviewed") * 1.1) + 24
+        review = int(state * 1.1) + 24
     table.preferred[4] = table.least[4] = review
     table.share_width()
     header = table.horizontalHeader().height()

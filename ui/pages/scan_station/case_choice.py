@@ -31,7 +31,7 @@ def expected_next(blocked: bool, coi: CoiIdentifier | None) -> tuple[str, str]:
         )
     return (
         f"Scan a container of COI {coi_text(coi)}",
-        "Scan the DIN bar code or the 2-D code of the container",
+        "Scan the container's DIN or 2-D code",
     )
 
 

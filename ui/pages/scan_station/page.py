@@ -285,7 +285,7 @@ class ScanStation(QWidget):
                 "✔ MATCH",
                 f"{what} is a container of COI {coi_text(self.coi)}. Scan recorded.",
             )
-            self.body.remember(f"✔ MATCH  {entry.shown}  ({entry.source})")
+            self.body.remember(f"✔ MATCH  {what if verdict.din else entry.shown}  ({entry.source})")
             self.sounds.play_match()
             self._next()
         elif verdict.outcome == "unreadable":
@@ -295,7 +295,8 @@ class ScanStation(QWidget):
             self.body.remember(f"✖ NOT READ  {entry.shown}  ({entry.source})")
         else:
             self._block("scanBannerMismatch", "✖ MISMATCH — STOP", verdict.reasons, verdict.scan_id)
-            self.body.remember(f"✖ MISMATCH  {entry.shown}  ({entry.source}): {verdict.reasons[0]}")
+            scanned = f"DIN {din_text(verdict.din)}" if verdict.din else entry.shown
+            self.body.remember(f"✖ MISMATCH  {scanned}  ({entry.source}): {verdict.reasons[0]}")
         self._refocus()
 
     def _not_checked(self, entry: ScanEntry, error: BaseException) -> None:
