@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.core import din_text as _grouped_din
+
 
 def din_text(din: str | None) -> str:
-    """A DIN grouped as printed under its bar code: ``G5678 26 000123``."""
+    """A DIN grouped as printed, with its check character: ``G5678 26 000123 [K]``."""
     if not din:
         return "(no DIN)"
-    return f"{din[:5]} {din[5:7]} {din[7:]}" if len(din) == 13 else din
+    return _grouped_din(din) if len(din) == 13 else din
 
 
 def local_time(moment: datetime | None) -> str:

@@ -284,6 +284,10 @@ def qc_table() -> QcTable:
     return table
 
 
+REVIEW_STATES = ("⚠ Not reviewed", "✔ Reviewed", "✔ Exception approved")
+"""The lines the QA review column shows to a reader who cannot review: its width holds each."""
+
+
 def fit_qc_table(table: QcTable, rows: int, *, qa: bool) -> None:
     """Size the table to show ``rows`` whole rows, its columns sharing the width it has."""
     widest = table.fontMetrics().horizontalAdvance
@@ -302,7 +306,7 @@ def fit_qc_table(table: QcTable, rows: int, *, qa: bool) -> None:
     if qa:  # the review state beside the exception button (or the tick beside the button)
         review = int((widest("✔ Reviewed") + widest("Approve exception…")) * 1.1) + 72
     else:
-        review = int(widest("⚠ Not reviewed") * 1.1) + 24
+        review = int(max(widest(state) for state in REVIEW_STATES) * 1.1) + 24
     table.preferred[4] = table.least[4] = review
     table.share_width()
     header = table.horizontalHeader().height()
