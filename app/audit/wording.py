@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.journey.stages import STAGE_NAMES
 from db.base import Base
 
 SHORT = 8
@@ -133,8 +134,27 @@ def value_in_words(
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _state_in_words(code: str, names: Mapping[str, str]) -> str:
+    """A stage or side state code in words: ``shipped_to_clinic`` → ``Shipped to clinic``."""
+    if code in names:
+        return names[code]
+    words = " ".join(code.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+STAGE_WORDS = {stage.value: name for stage, name in STAGE_NAMES.items()}
+
+
 def action_in_words(action: str) -> str:
-    """A stored action code in words: ``sign_in`` → ``sign in`` (the CSV keeps the code)."""
+    """A stored action code in words (the CSV keeps the code): ``sign_in`` → ``sign in``;
+    ``stage released -> shipped_to_clinic`` → ``stage Released → Shipped to clinic``;
+    ``side state none -> on_hold (cause)`` → ``side state None → On hold (cause)``."""
+    for prefix, names in (("stage ", STAGE_WORDS), ("side state ", {})):
+        if action.startswith(prefix) and " -> " in action:
+            before, after = action.removeprefix(prefix).split(" -> ", 1)
+            target, _, cause = after.partition(" ")
+            said = f"{prefix}{_state_in_words(before, names)} → {_state_in_words(target, names)}"
+            return f"{said} {cause.replace('_', ' ')}" if cause else said
     return " ".join(action.replace("_", " ").split()) or action
 
 

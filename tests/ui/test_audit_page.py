@@ -452,8 +452,14 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
     for row in coded:
         entry = page.model.rows[row]
         shown = model.data(model.index(row, 3))
-        assert shown == entry.action.replace("_", " ")
-        assert "_" not in shown
+        assert shown == entry.action_words
+        assert "_" not in shown and "->" not in shown
+    stages = [i for i, row in enumerate(model.rows) if row.action.startswith("stage ")]
+    assert stages, "the journey moves cases from stage to stage"
+    for row in stages:  # issue 16 review: "stage in_manufacture -> qc_pending_release"
+        shown = model.data(model.index(row, 3))
+        assert shown.startswith("stage ") and " → " in shown, shown
+        assert "->" not in shown and "_" not in shown
     accounts = [i for i, row in enumerate(page.model.rows) if row.record_type == "app_user"]
     assert accounts
     for row in accounts:
@@ -465,6 +471,14 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
     page.table.selectRow(coded[0])
     QApplication.processEvents()
     assert f"<b>{page.model.rows[coded[0]].action_words}</b>" in page.detail.summary.text()
+    for row in accounts[:1]:  # the record by what it is, never a bare UUID (it is in the tip)
+        entry = page.model.rows[row]
+        page.table.selectRow(row)
+        QApplication.processEvents()
+        summary = page.detail.summary.text()
+        assert f"on User account · {entry.people[entry.record_id]}" in summary
+        assert entry.record_id not in summary
+        assert entry.record_id in page.detail.summary.toolTip()
     save_both_sizes(page, "audit-trail-in-words")
 
     exported = export_audit_csv(trail.database, admin, AuditFilter(), tmp_path / "trail.csv")

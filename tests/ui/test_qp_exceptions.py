@@ -156,6 +156,11 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
         "is ON HOLD (a result after release failed): Sterility failed after release"
         in bedside.warning.text()
     )
+    # issue 16 review: never "Infuse within …" for a held bag, and no thaw record for it
+    assert "do not infuse it" in bedside.countdown.text()
+    assert "Infuse within" not in bedside.countdown.text()
+    assert bedside.countdown.property("overdue") and not bedside.thaw_bar.isVisible()
+    assert not bedside.thaw_row.isEnabled() and not bedside.thaw_button.isEnabled()
     _shots(bedside, "bedside-on-hold")
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.core import coi_text
 from app.core import din_text as _grouped_din
+from labels.isbt128 import InvalidCoi, parse_coi
 
 
 def din_text(din: str | None) -> str:
@@ -12,6 +14,14 @@ def din_text(din: str | None) -> str:
     if not din:
         return "(no DIN)"
     return _grouped_din(din) if len(din) == 13 else din
+
+
+def coi_words(coi: str) -> str:
+    """A stored COI grouped as printed, with its check character: ``CH G1234 26 500106 [*]``."""
+    try:
+        return coi_text(coi, parse_coi(coi).check_character)
+    except InvalidCoi:
+        return coi
 
 
 def local_time(moment: datetime | None) -> str:

@@ -81,8 +81,14 @@ def records_line(records: Reconciliation) -> str:
     )
 
 
+STORED_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+"""A stored state code inside an action (``on_hold``): said in words, never as stored."""
+
+
 def _sentence(action: str) -> str:
-    """An action as a sentence: first letter up, the rest (COIs, deviation numbers) kept."""
+    """An action as a sentence: first letter up, state codes in words (``side state on_hold``
+    → ``Side state on hold``), the rest (COIs, deviation numbers) kept."""
+    action = STORED_CODE.sub(lambda code: code.group().replace("_", " "), action)
     return action[:1].upper() + action[1:]
 
 

@@ -56,7 +56,7 @@ from ui.dialogs import PartnerExchange, ReportSaver, StatementDialog, ask_passwo
 from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
 from ui.pages.cases.holds import UnitHolds
 from ui.tasks import Failure, TaskRunner, WriteOp
-from ui.widgets import PagedTableModel, describe
+from ui.widgets import PagedTableModel, coi_words, describe
 
 SEARCH_DELAY_MS = 300
 """Typing pauses this long before the list is searched again."""
@@ -218,16 +218,23 @@ class CasesPage(QWidget):
     def _action_row(self, layout: QVBoxLayout) -> None:
         """The report and the partner exchange in one row: a row less keeps a QA's case page
         (with its hold buttons) inside a 1280 × 800 window. The exchange's result line goes
-        under the row, across the page (in the row it was a narrow, tall box)."""
+        under the row, across the page, as do the report's and the page's notices."""
         self.exchange = PartnerExchange(self.database, self.actor, self.runner)
         self.exchange.imported.connect(lambda _result: self.refresh())
         actions = self._actions()
         actions.addWidget(self.exchange, stretch=1)
         layout.addLayout(actions)
-        exchange_layout = self.exchange.layout()
-        assert exchange_layout is not None
-        exchange_layout.removeWidget(self.exchange.message)
-        layout.addWidget(self.exchange.message)
+        # The result lines go under the row, across the page: in the row they were narrow,
+        # tall boxes squeezed between the buttons (issue 16 review at 1280 × 800).
+        layout.addWidget(self.notice)
+        for widget, line in (
+            (self.report, self.report.message),
+            (self.exchange, self.exchange.message),
+        ):
+            inner = widget.layout()
+            assert inner is not None
+            inner.removeWidget(line)
+            layout.addWidget(line)
 
     def _room_for_detail(self) -> None:
         """Give the case's detail the height it needs (its wrapped header, chart and holds),
@@ -259,7 +266,6 @@ class CasesPage(QWidget):
         self.notice.setObjectName("okMessage")
         self.notice.setWordWrap(True)
         self.notice.hide()
-        actions.insertWidget(0, self.notice, stretch=1)
         return actions
 
     def refresh(self) -> None:
@@ -374,8 +380,9 @@ class CasesPage(QWidget):
         self.error.show()
 
     def _erased(self, erasure: IdentityErasure) -> None:
-        cases = ", ".join(erasure.cois)
-        self.notice.setText(f"✔ The patient's identity was erased (cases {cases}).")
+        cases = ", ".join(coi_words(coi) for coi in erasure.cois)
+        noun = "case" if len(erasure.cois) == 1 else "cases"
+        self.notice.setText(f"✔ The patient's identity was erased ({noun} {cases}).")
         self.notice.show()
         self.refresh()
 
