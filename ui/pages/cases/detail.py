@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.audit import Reconciliation
+from app.audit import Reconciliation, mismatch_in_words
 from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
 from app.core import din_text, sscc_text
 from app.quality import SignatureView
@@ -77,7 +77,7 @@ def records_line(records: Reconciliation) -> str:
     noun = "record of this case differs" if count == 1 else "records of this case differ"
     return (
         f"✖ {count} {noun} from the audit trail (changed behind the application): "
-        f"{records.mismatches[0].message}. Report this to QA at once."
+        f"{mismatch_in_words(records.mismatches[0])}. Report this to QA at once."
     )
 
 
