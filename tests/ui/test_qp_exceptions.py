@@ -161,6 +161,12 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     assert "Infuse within" not in bedside.countdown.text()
     assert bedside.countdown.property("overdue") and not bedside.thaw_bar.isVisible()
     assert not bedside.thaw_row.isEnabled() and not bedside.thaw_button.isEnabled()
+    assert bedside.thaw_bag.count() == 2  # one thawed before the hold, one not: neither offered
+    for index in range(bedside.thaw_bag.count()):
+        bedside.thaw_bag.setCurrentIndex(index)
+        assert "do not infuse it" in bedside.countdown.text()
+        assert not bedside.thaw_row.isEnabled() and not bedside.thaw_button.isEnabled()
+    bedside.thaw_bag.setCurrentIndex(0)
     _shots(bedside, "bedside-on-hold")
 
 

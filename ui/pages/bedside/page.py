@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -80,6 +81,22 @@ def thaw_bar_level(seconds_left: float, limit_minutes: int) -> str:
     if share > 0.5:
         return "ok"
     return "soon" if share > 0.25 else "urgent"
+
+
+class GrowingLabel(QLabel):
+    """A wrapped label that asks for the height its text needs at its width: the scroll area
+    around the page does not ask it, and the overdue warning lost a line at 1000 px."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Ask again for the height the text needs at the new width."""
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        """Keep at least the height the text needs at the label's width."""
+        need = self.heightForWidth(self.width())
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
 
 
 class BedsidePage(CaseWorkPage):
@@ -232,7 +249,7 @@ class BedsidePage(CaseWorkPage):
         self.thaw_button.setObjectName("recordThaw")
         self.thaw_button.clicked.connect(self.record_thaw)
         layout.addWidget(self.thaw_button, alignment=Qt.AlignmentFlag.AlignLeft)
-        self.countdown = QLabel()
+        self.countdown = GrowingLabel()
         self.countdown.setObjectName("thawCountdown")
         self.countdown.setWordWrap(True)
         layout.addWidget(self.countdown)
@@ -419,7 +436,7 @@ class BedsidePage(CaseWorkPage):
         if self.countdown.property("overdue") != overdue:
             restyle(self.countdown, overdue=overdue)  # its border first: then its height
         self.countdown.setText(text)
-        self.countdown.updateGeometry()  # the warning took two of its three lines at 1000 px
+        self.countdown.fit()  # the warning took two of its three lines at 1000 px
         self._show_thaw_bar(thaw.started_at if thaw is not None else None, limit)
         counting = thaw is not None and limit is not None and not self.infused and not held
         if counting and not self.timer.isActive():
