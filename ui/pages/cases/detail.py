@@ -71,6 +71,19 @@ def cold_chain_line(verdict: ColdChainVerdict) -> str:
     return f"{icon} {verdict.words}"
 
 
+def units_stopped(nodes: tuple[GenealogyNode, ...]) -> str:
+    """The containers of the case in a side state, counted by state: ``1 container on hold``
+    ("" when none is); the header said "Side state: none" beside a quarantined bag."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        if node.side_state is not SideState.NONE:
+            words = node.side_state.value.replace("_", " ")
+            counts[words] = counts.get(words, 0) + 1
+    return ", ".join(
+        f"{n} container{'s' if n > 1 else ''} {words}" for words, n in sorted(counts.items())
+    )
+
+
 def records_line(records: Reconciliation) -> str:
     """The case header's line when its records differ from their audit trail."""
     count = len(records.mismatches)
@@ -150,6 +163,9 @@ class CaseDetailView(QWidget):
             lines.append(f"⚠ <b>{side_state_text(case.side_state)}</b>{reason}")
         else:
             lines.append("Side state: none")
+            stopped = units_stopped(detail.genealogy)
+            if stopped:  # the case is not held, but containers are: say so beside it
+                lines.append(f"⚠ <b>{escape(stopped)}</b>")
         top = " &nbsp;·&nbsp; ".join(lines)
         second = (
             f"{case.product_name} &nbsp;·&nbsp; Clinic: {case.clinic_site} &nbsp;·&nbsp; "
