@@ -44,6 +44,7 @@ from app.core import (
     bound_to,
     checked_search,
     coi_fragment,
+    coi_text,
     erased_patients,
     identity_keys,
     is_sealed,
@@ -59,6 +60,7 @@ from db.models import (
     Case,
     User,
 )
+from labels.isbt128 import parse_coi
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
 from labels.isbt128.coi import coi_content_errors
 from labels.redaction import redact_identity
@@ -242,7 +244,10 @@ class AuditEntry:
 
     @property
     def who(self) -> str:
-        """``Printed Name (username)``."""
+        """``Printed Name (username)``; the system by its name alone (it read "COI Tracker
+        (system) (system)")."""
+        if self.user_name == SYSTEM_NAME:
+            return SYSTEM_NAME
         return f"{self.user_name} ({self.username})"
 
     @property
@@ -384,6 +389,18 @@ def _people(connection: Connection) -> dict[str, str]:
 
 
 _PEOPLE = select(User.__table__.c.id, User.__table__.c.full_name)
+CASE_TABLE = str(Case.__tablename__)
+
+
+def _case_names(connection: Connection, rows: Sequence[Any]) -> dict[str, str]:
+    """The COI as printed (with its check character) of each case a page's events are on:
+    the Record column named a case by its id ("Case · d6961dc0…"), never by its COI."""
+    ids = {uuid.UUID(row[7]) for row in rows if row[6] == CASE_TABLE}
+    if not ids:
+        return {}
+    table = Case.__table__
+    found = connection.execute(select(table.c.id, table.c.coi).where(table.c.id.in_(ids)))
+    return {str(i): coi_text(coi, parse_coi(coi).check_character) for i, coi in found}
 
 
 SCANNED_COLUMNS: dict[str, frozenset[str]] = {
@@ -626,7 +643,7 @@ def search_audit(
             total = int(connection.scalar(select(func.count()).select_from(matching)) or 0)
             more = total > COUNT_CAP
             total = min(total, COUNT_CAP)
-        people = _people(connection) if found else {}
+        people = {**_people(connection), **_case_names(connection, found)} if found else {}
         shown = _Shown(session, may_see_identity(actor))
         shown.prefetch(_page_texts(found))
         entries = tuple(_entry(r, people, shown) for r in found)

@@ -125,6 +125,10 @@ def value_in_words(
         return people.get(ident, f"user {_short(ident)}")
     if target is not None and ident is not None:
         return f"{record_name(target)} {_short(ident)}"
+    if ident is not None:  # an id with no reference (a record's own id): shortened
+        return _short(ident)
+    if name == "record_type" and isinstance(value, str):  # a table name: the record in words
+        return record_name(value)
     if is_digest(name, value):
         return f"SHA-256 {value[:12]}…"
     if isinstance(value, bool):
@@ -161,10 +165,11 @@ def action_in_words(action: str) -> str:
 def record_in_words(
     record_type: str, record_id: str, people: Mapping[str, str], record_name: Callable[[str], str]
 ) -> str:
-    """The record an event is on, by what it is: a user account by its holder's name, any
-    other record by its type with its id shortened (the stored id stays whole in the CSV)."""
+    """The record an event is on, by what it is: a user account by its holder's name, a case
+    by its COI (when ``people`` names it), any other record by its type with its id shortened
+    (the stored id stays whole in the CSV)."""
     ident = _as_uuid(record_id)
-    if record_type == USER_TABLE and ident is not None and ident in people:
+    if ident is not None and ident in people:  # a user account by name, a case by its COI
         return f"{record_name(record_type)} · {people[ident]}"
     return f"{record_name(record_type)} · {_short(record_id)}"
 

@@ -481,6 +481,21 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
         assert entry.record_id in page.detail.summary.toolTip()
     save_both_sizes(page, "audit-trail-in-words")
 
+    cases = [i for i, row in enumerate(model.rows) if row.record_type == "therapy_case"]
+    assert cases
+    for row in cases:  # issue 16 review: "Case · d6961dc0…", now the case by its COI
+        record = model.data(model.index(row, 4))
+        assert record.startswith("Case · CH G1234 ") and record.endswith("]"), record
+    signed = next(i for i, row in enumerate(model.rows) if row.record_type == "signature")
+    page.table.selectRow(signed)  # a signature's own id and its record type: never raw
+    QApplication.processEvents()
+    changes = page.detail.changes
+    values = {
+        changes.item(r, 0).text(): changes.item(r, 2).text() for r in range(changes.rowCount())
+    }
+    entry = model.rows[signed]
+    assert values["Id"] == f"{entry.record_id[:8]}…"
+    assert "_" not in values["Record type"], values["Record type"]
     exported = export_audit_csv(trail.database, admin, AuditFilter(), tmp_path / "trail.csv")
     with exported.path.open(newline="", encoding="utf-8-sig") as handle:
         actions = {row["action"] for row in csv.DictReader(handle)}
