@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -72,6 +73,12 @@ COLUMNS: tuple[Column, ...] = (
     ("Manufacturer", lambda row: row.manufacturing_site),
 )
 PATIENT_COLUMN: Column = ("Patient", lambda row: row.patient_name or "—")
+
+
+SITE_COLUMNS = ("Clinic", "Manufacturer")
+"""The list's columns narrowed first when it is wider than the page."""
+SITE_COLUMN_LEAST = 110
+"""The narrowest a site column gets (its name elided, whole in the detail below)."""
 
 
 class CaseTableModel(PagedTableModel):
@@ -289,8 +296,35 @@ class CasesPage(QWidget):
         self.count.setText(f"{len(self.model.rows)} of {total} {noun} shown")
         for column in range(self.model.columnCount()):
             self.table.resizeColumnToContents(column)
+        self.fit_columns()
         if self.model.rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def fit_columns(self) -> None:
+        """Narrow the site columns (their names elided, the detail below says them whole)
+        until the list fits its width: at 1280 × 800 the clinic and manufacturer hid behind a
+        horizontal scroll bar (issue 16 review)."""
+        header = self.table.horizontalHeader()
+        sites = [
+            column
+            for column in range(self.model.columnCount())
+            if self.model.headerData(column, Qt.Orientation.Horizontal) in SITE_COLUMNS
+        ]
+        for column in sites:
+            self.table.resizeColumnToContents(column)
+        excess = header.length() - self.table.viewport().width()
+        for column in sorted(sites, key=self.table.columnWidth, reverse=True):
+            if excess <= 0:
+                break
+            width = self.table.columnWidth(column)
+            narrower = max(SITE_COLUMN_LEAST, width - excess)
+            self.table.setColumnWidth(column, narrower)
+            excess -= width - narrower
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Fit the list's columns to the new width."""
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         case_id = self.model.case_id(current.row())
