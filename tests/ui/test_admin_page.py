@@ -125,6 +125,8 @@ def answer(
         qtbot.waitExposed(dialog)
         for fill in fills:
             fill(dialog)
+            # issue 16 review: the refusal of the last OK goes once the input is edited
+            assert not dialog.problem_line.isVisible(), dialog.problem_line.text()
             if shot is not None:
                 screenshot(dialog, shot)
             qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
