@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.audit.case_reconciliation import reconcile_cases
 from app.audit.export import AuditExport, export_audit_csv, export_audit_pdf
+from app.audit.mismatch_words import mismatch_in_words
 from app.audit.queries import (
     COUNT_CAP,
     PAGE_SIZE,
@@ -39,6 +40,7 @@ __all__ = [
     "export_audit_csv",
     "export_audit_pdf",
     "field_label",
+    "mismatch_in_words",
     "reconcile_cases",
     "reconcile_database",
     "reconcile_records",

@@ -223,7 +223,7 @@ PDF_COLUMNS = (
 )
 WIDTHS = (30.0, 92.0, 100.0, 136.0, 100.0, 96.0)
 """A row's first line holds its seq, its time to the second and the longest action up to its
-arrow (``stage received_at_manufacturer ->``): neither is broken inside its words."""
+arrow (``stage Received at manufacturer →``): neither is broken inside its words."""
 COLUMN_WIDTHS = [*WIDTHS, CONTENT_WIDTH - sum(WIDTHS)]
 MAX_VALUE_CHARACTERS = 160
 """A value longer than this (a label's ZPL, a scanned text) is cut in the PDF (the CSV has it)."""
@@ -256,7 +256,7 @@ def _pdf_row(entry: AuditEntry) -> list[Any]:
         str(entry.seq),
         _text(_utc(entry.at).removesuffix(" UTC")),
         Paragraph(user, _style()),
-        _text(entry.action),
+        _text(entry.action_words),
         Paragraph(record, _style()),
         _text(entry.reason or "—"),
         _values_cell(entry),

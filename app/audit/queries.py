@@ -44,6 +44,7 @@ from app.core import (
     bound_to,
     checked_search,
     coi_fragment,
+    coi_text,
     erased_patients,
     identity_keys,
     is_sealed,
@@ -61,6 +62,7 @@ from db.models import (
     Site,
     User,
 )
+from labels.isbt128 import parse_coi
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
 from labels.isbt128.coi import coi_content_errors
 from labels.redaction import redact_identity
@@ -394,6 +396,18 @@ _PEOPLE = union_all(
     select(Site.__table__.c.id, Site.__table__.c.name),
     select(Product.__table__.c.id, Product.__table__.c.name),
 )
+CASE_TABLE = str(Case.__tablename__)
+
+
+def _case_names(connection: Connection, rows: Sequence[Any]) -> dict[str, str]:
+    """The COI as printed (with its check character) of each case a page's events are on:
+    the Record column named a case by its id ("Case · d6961dc0…"), never by its COI."""
+    ids = {uuid.UUID(row[7]) for row in rows if row[6] == CASE_TABLE}
+    if not ids:
+        return {}
+    table = Case.__table__
+    found = connection.execute(select(table.c.id, table.c.coi).where(table.c.id.in_(ids)))
+    return {str(i): coi_text(coi, parse_coi(coi).check_character) for i, coi in found}
 
 
 SCANNED_COLUMNS: dict[str, frozenset[str]] = {
@@ -636,7 +650,7 @@ def search_audit(
             total = int(connection.scalar(select(func.count()).select_from(matching)) or 0)
             more = total > COUNT_CAP
             total = min(total, COUNT_CAP)
-        people = _people(connection) if found else {}
+        people = {**_people(connection), **_case_names(connection, found)} if found else {}
         shown = _Shown(session, may_see_identity(actor))
         shown.prefetch(_page_texts(found))
         entries = tuple(_entry(r, people, shown) for r in found)

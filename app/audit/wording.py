@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.journey.stages import STAGE_NAMES
 from db.base import Base
 
 SHORT = 8
@@ -137,6 +138,10 @@ def value_in_words(
         return people.get(ident, f"user {_short(ident)}")
     if target is not None and ident is not None:
         return people.get(ident) or f"{record_name(target)} {_short(ident)}"
+    if ident is not None:  # an id with no reference (a record's own id): shortened
+        return _short(ident)
+    if name == "record_type" and isinstance(value, str):  # a table name: the record in words
+        return record_name(value)
     if is_digest(name, value):
         return f"{'HMAC' if name.endswith(KEYED_DIGEST_SUFFIX) else 'SHA-256'} {value[:12]}…"
     if isinstance(value, bool):
@@ -146,18 +151,38 @@ def value_in_words(
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _state_in_words(code: str, names: Mapping[str, str]) -> str:
+    """A stage or side state code in words: ``shipped_to_clinic`` → ``Shipped to clinic``."""
+    if code in names:
+        return names[code]
+    words = " ".join(code.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+STAGE_WORDS = {stage.value: name for stage, name in STAGE_NAMES.items()}
+
+
 def action_in_words(action: str) -> str:
-    """A stored action code in words: ``sign_in`` → ``sign in`` (the CSV keeps the code)."""
+    """A stored action code in words (the CSV keeps the code): ``sign_in`` → ``sign in``;
+    ``stage released -> shipped_to_clinic`` → ``stage Released → Shipped to clinic``;
+    ``side state none -> on_hold (cause)`` → ``side state None → On hold (cause)``."""
+    for prefix, names in (("stage ", STAGE_WORDS), ("side state ", {})):
+        if action.startswith(prefix) and " -> " in action:
+            before, after = action.removeprefix(prefix).split(" -> ", 1)
+            target, _, cause = after.partition(" ")
+            said = f"{prefix}{_state_in_words(before, names)} → {_state_in_words(target, names)}"
+            return f"{said} {cause.replace('_', ' ')}" if cause else said
     return " ".join(action.replace("_", " ").split()) or action
 
 
 def record_in_words(
     record_type: str, record_id: str, people: Mapping[str, str], record_name: Callable[[str], str]
 ) -> str:
-    """The record an event is on, by what it is: a user account by its holder's name, any
-    other record by its type with its id shortened (the stored id stays whole in the CSV)."""
+    """The record an event is on, by what it is: a user account by its holder's name, a case
+    by its COI (when ``people`` names it), any other record by its type with its id shortened
+    (the stored id stays whole in the CSV)."""
     ident = _as_uuid(record_id)
-    if ident is not None and ident in people:
+    if ident is not None and ident in people:  # a user account by name, a case by its COI
         return f"{record_name(record_type)} · {people[ident]}"
     return f"{record_name(record_type)} · {_short(record_id)}"
 

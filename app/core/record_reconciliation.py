@@ -156,10 +156,12 @@ class Reconciliation:
     def words(self, shown: int = 5) -> str:
         """The outcome in a sentence or two, naming the first ``shown`` mismatches."""
         if self.ok:
-            return (
-                f"All {self.records} records match their audit trail and all "
-                f"{self.signatures} signatures hold."
+            held = (
+                f" and all {self.signatures} signatures hold"
+                if self.signatures
+                else "; no signature to check"  # never "all 0 signatures hold"
             )
+            return f"All {self.records} records match their audit trail{held}."
         count = len(self.mismatches)
         noun = "record differs" if count == 1 else "records differ"
         named = "; ".join(mismatch.message for mismatch in self.mismatches[:shown])

@@ -26,20 +26,24 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core import UnitOfWork, ValidationFailed, now
+from app.core import UnitOfWork, ValidationFailed, coi_text, now, sscc_text
 from app.exchange.epcis_export import epcis_time
 from app.journey import (
     AUTOMATIC_CAUSES,
     FINAL_SIDE_STATES,
+    STAGE_NAMES,
     enter_partner_side_state,
     stage_index,
 )
 from app.quality import signatures_of
+from app.scanning import UNIT_KIND_NAMES
+from app.scanning.wording import din_words
 from db.enums import (
     CaseStage,
     CustodyAction,
@@ -73,6 +77,7 @@ from db.models import (
     UnitParent,
     User,
 )
+from labels.isbt128 import InvalidCoi, parse_coi
 
 _E = TypeVar("_E")
 _SHIPMENT_ORDER = {
@@ -83,6 +88,19 @@ _SHIPMENT_ORDER = {
     ShipmentStatus.CANCELLED: 3,
 }
 """A shipment's status moves forward only: a partner's older view never takes it back."""
+
+
+def _words(value: StrEnum) -> str:
+    """A stored state in words, as the screens say it: ``in_transit`` → ``in transit``."""
+    return value.value.replace("_", " ")
+
+
+def coi_words(coi: str) -> str:
+    """A COI grouped as printed, with its check character (as stored when it is not one)."""
+    try:
+        return coi_text(coi, parse_coi(coi).check_character)
+    except InvalidCoi:
+        return coi
 
 
 class BundleRefused(ValidationFailed):
@@ -375,7 +393,7 @@ class _Receiver:
                 enrolled_at=_time(facts.get("enrolled_at")),
                 enrolled_by_id=importer,
             )
-            self.add(case, "import case", f"case {self.coi} ({stage.value})")
+            self.add(case, "import case", f"case {coi_words(self.coi)} ({STAGE_NAMES[stage]})")
             self.session.flush()
             return case
         if (case.clinic_site_id, case.manufacturing_site_id) != (clinic.id, maker.id):
@@ -389,7 +407,9 @@ class _Receiver:
             old = case.stage
             case.stage = stage
             self.changed(
-                case, f"stage {old.value} -> {stage.value}", f"case {self.coi} now {stage.value}"
+                case,
+                f"stage {old.value} -> {stage.value}",
+                f"case {coi_words(self.coi)} now {STAGE_NAMES[stage]}",
             )
         return case
 
@@ -418,11 +438,17 @@ class _Receiver:
                     expires_at=_time(row.get("expires_at")),
                     site_id=site.id if site else None,
                 )
-                self.add(unit, "import unit", f"container {din} ({unit.kind.value})")
+                self.add(
+                    unit,
+                    "import unit",
+                    f"container {din_words(din)} ({UNIT_KIND_NAMES[unit.kind].lower()})",
+                )
             elif unit.status is not status and self.away(unit):
                 unit.status = status
                 unit.site_id = site.id if site else unit.site_id
-                self.changed(unit, "import unit status", f"container {din} now {status.value}")
+                self.changed(
+                    unit, "import unit status", f"container {din_words(din)} now {_words(status)}"
+                )
             made[din] = unit
         self.session.flush()
         for row in self.records.get("units") or []:
@@ -457,7 +483,9 @@ class _Receiver:
             audit_reason=self.reason,
             cause=cause,
         ):
-            self.applied.updated.append(f"container {unit.din} now {state.value} ({why})")
+            self.applied.updated.append(
+                f"container {din_words(unit.din)} now {_words(state)} ({why})"
+            )
 
     # ------------------------------------------------------------------ shipments
     def shipments(self, case: Case, units: dict[str, Unit]) -> dict[str, Shipment]:
@@ -497,7 +525,9 @@ class _Receiver:
                     received_at=_time(row.get("received_at")),
                     receipt_accepted=row.get("receipt_accepted"),
                 )
-                self.add(shipment, "import shipment", f"shipment {sscc} ({status.value})")
+                self.add(
+                    shipment, "import shipment", f"shipment {sscc_text(sscc)} ({_words(status)})"
+                )
                 self.session.flush()
                 self._items(shipment, row, units, created=True)
             else:
@@ -506,7 +536,9 @@ class _Receiver:
                     shipment.received_at = _time(row.get("received_at"))
                     shipment.receipt_accepted = row.get("receipt_accepted")
                     self.changed(
-                        shipment, "import shipment status", f"shipment {sscc} now {status.value}"
+                        shipment,
+                        "import shipment status",
+                        f"shipment {sscc_text(sscc)} now {_words(status)}",
                     )
                 self._items(shipment, row, units, created=False)
             made[sscc] = shipment
@@ -613,7 +645,7 @@ class _Receiver:
                 recorded_by_id=self.uow.actor.user_id,
             )
             self.uow.add(event, action=f"import custody {action.value}", reason=self.reason)
-            self.applied.created.append(f"custody {action.value} of {unit.din}")
+            self.applied.created.append(f"custody {action.value} of {din_words(unit.din)}")
 
     # ------------------------------------------------------------------ assessments, release
     def assessments(self, shipments: dict[str, Shipment]) -> None:

@@ -428,7 +428,7 @@ def complete_receipt(
                 unit,
                 SideState.QUARANTINED,
                 SideStateCause.RECEIPT_PENDING,
-                f"received in {shipment.sscc}; awaiting acceptance",
+                f"received in {sscc_text(shipment.sscc)}; awaiting acceptance",
             )
         shipment.status = ShipmentStatus.RECEIVED
         shipment.receipt_verified_by_id = actor.user_id
@@ -457,7 +457,9 @@ def _accept(uow: UnitOfWork, shipment: Shipment) -> None:
     """Lift the receipt's and its cold chain's quarantines; a hold or quarantine a person or
     the case set stays until lifted apart."""
     for unit in shipment_units(uow.session, shipment):
-        lift_side_state(uow, unit, RECEIPT_CAUSES, f"receipt of {shipment.sscc} accepted")
+        lift_side_state(
+            uow, unit, RECEIPT_CAUSES, f"receipt of {sscc_text(shipment.sscc)} accepted"
+        )
     shipment.receipt_accepted = True
 
 
@@ -472,9 +474,13 @@ def accept_receipt(
         shipment = load(uow.session, Shipment, shipment_id, "shipment")
         case, _leg = _case_and_leg(uow.session, shipment)
         if shipment.status is not ShipmentStatus.RECEIVED:
-            raise ValidationFailed(f"Shipment {shipment.sscc} has not been received yet.")
+            raise ValidationFailed(
+                f"Shipment {sscc_text(shipment.sscc)} has not been received yet."
+            )
         if shipment.receipt_accepted:
-            raise ValidationFailed(f"The receipt of {shipment.sscc} is already accepted.")
+            raise ValidationFailed(
+                f"The receipt of {sscc_text(shipment.sscc)} is already accepted."
+            )
         reasons = blocking_reasons(uow.session, shipment)
         if reasons:
             raise ValidationFailed("The receipt cannot be accepted yet: " + " ".join(reasons))

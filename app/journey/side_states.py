@@ -19,6 +19,7 @@ from app.core import (
     ValidationFailed,
     checked_reason,
     load,
+    sscc_text,
 )
 from app.journey.records import custody, record_stage
 from app.journey.shipment_state import blocking_reasons
@@ -192,7 +193,8 @@ def lift_unit_side_state(
             reasons = blocking_reasons(uow.session, shipment)
             if reasons:
                 raise NotPermitted(
-                    f"The receipt of {shipment.sscc} is not accepted: " + " ".join(reasons)
+                    f"The receipt of {sscc_text(shipment.sscc)} is not accepted: "
+                    + " ".join(reasons)
                 )
         old = unit.side_state
         lift_side_state(uow, unit, _causes_lifted(unit, cause), text)

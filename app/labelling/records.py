@@ -24,6 +24,7 @@ from app.core import (
     PatientKeys,
     UnitOfWork,
     ValidationFailed,
+    din_text,
     issue_print_serial,
     load,
     sealed_payload,
@@ -228,7 +229,8 @@ def _require_unit_site(uow: UnitOfWork, unit: Unit, doing: str) -> None:
 
 def unit_expectation(unit: Unit, purpose: str) -> Expectation:
     """Expect exactly this unit (print-and-verify, pack, dispense)."""
-    what = f"{UNIT_KIND_NAMES[unit.kind]} {unit.din or ''}".strip()
+    din = f" DIN {din_text(unit.din)}" if unit.din else ""
+    what = f"{UNIT_KIND_NAMES[unit.kind].lower()}{din}"
     return Expectation(
         purpose=purpose,
         description=f"the {what}",

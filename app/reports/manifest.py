@@ -18,15 +18,25 @@ from reportlab.platypus import Flowable, Spacer
 from sqlalchemy import select
 
 from app.access import require_role, require_site
-from app.core import Actor, Database, chain_head, load, seal_text, sscc_text
+from app.core import Actor, Database, chain_head, din_text, load, seal_text, sscc_text
 from app.labelling import SHIPPER_LABEL_ROLES
 from app.reports.pdf_parts import facts, grid, section, text, title, utc
 from app.reports.saving import RenderedReport, SavedFile, check_writable, record_made, write_file
 from app.reports.sealed_pages import sealed_report
 from app.scanning import UNIT_KIND_NAMES
-from db.models import Case, Product, Shipment, ShipmentItem, Site, TemperatureProfile, Unit
+from db.enums import CustodyAction
+from db.models import (
+    Case,
+    CustodyEvent,
+    Product,
+    Shipment,
+    ShipmentItem,
+    Site,
+    TemperatureProfile,
+    Unit,
+)
 from db.types import utc_now
-from labels.isbt128 import parse_coi, parse_din
+from labels.isbt128 import parse_coi
 
 TITLE = "Shipping manifest"
 SIGNATURE_LINE = "_" * 48
@@ -61,6 +71,9 @@ class Manifest:
     generated_by: str
     sscc_grouped: str = ""
     """The SSCC as GS1 writes it under its bar code: ``(00) 3 4012345 000000001 5``."""
+    sender: str = ""
+    """Who hands the shipper over at the departure site: the person recorded as giving custody
+    once it is handed over, before that the sender printing the manifest."""
 
 
 def read_manifest(database: Database, actor: Actor, shipment_id: uuid.UUID) -> Manifest:
@@ -85,7 +98,7 @@ def read_manifest(database: Database, actor: Actor, shipment_id: uuid.UUID) -> M
         ).all()
         lines = tuple(
             ManifestLine(
-                din=parse_din(f"{unit.din}00").eye_readable if unit.din else "—",
+                din=din_text(unit.din) if unit.din else "—",
                 kind=UNIT_KIND_NAMES[unit.kind],
                 product=f"{product.code} — {product.name}" if product else "—",
                 packed_at=packed_at,
@@ -96,6 +109,16 @@ def read_manifest(database: Database, actor: Actor, shipment_id: uuid.UUID) -> M
             part for part in (shipment.courier_name, shipment.courier_organisation) if part
         )
         from_site = load(session, Site, shipment.from_site_id, "site")
+        given = session.scalars(
+            select(CustodyEvent.custodian_name)
+            .where(
+                CustodyEvent.shipment_id == shipment.id,
+                CustodyEvent.action == CustodyAction.GIVEN,
+            )
+            .order_by(CustodyEvent.occurred_at)
+            .limit(1)
+        ).first()
+        sender = given or f"{actor.full_name} ({actor.username})"
         return Manifest(
             sscc=shipment.sscc,
             sscc_grouped=sscc_text(shipment.sscc, from_site.gs1_company_prefix),
@@ -111,6 +134,7 @@ def read_manifest(database: Database, actor: Actor, shipment_id: uuid.UUID) -> M
             seal=seal,
             generated_at=utc_now(),
             generated_by=f"{actor.full_name} ({actor.username})",
+            sender=f"{sender}, {from_site.name}",
         )
 
 
@@ -135,7 +159,8 @@ def _story(manifest: Manifest) -> list[Flowable]:
         ("Courier (name, company)", handed),
         ("Courier's signature", SIGNATURE_LINE),
         ("Date and time of hand-over", when),
-        ("Handed over by (sender)", SIGNATURE_LINE),
+        ("Handed over by (sender)", manifest.sender or SIGNATURE_LINE),
+        ("Sender's signature", SIGNATURE_LINE),
     ]
     return [
         title(TITLE),

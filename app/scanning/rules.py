@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.scanning.wording import din_grouped, grouped, wrong_coi
+from app.scanning.wording import din_grouped, din_words, grouped, wrong_coi
 from app.scanning.wristband import WristbandRules, judge_wristband
 from db.enums import SideState
 from labels.scan import ScanResult
@@ -137,6 +137,11 @@ def _wrong_coi(found: str, expected: Expectation) -> str:
     return wrong_coi(found, expected.description, expected.coi)
 
 
+def _named(unit: KnownUnit) -> str:
+    """``Apheresis bag (G1234 26 000011 [0])``: the container and its DIN as printed."""
+    return f"{unit.description} ({din_words(unit.din)})"
+
+
 def _judge_unit(
     scanned: ScannedIdentity, unit: KnownUnit | None, expected: Expectation
 ) -> tuple[str, ...]:
@@ -168,20 +173,16 @@ def _judge_unit(
         and unit.id not in expected.unit_ids
         and unit.coi == expected.coi
     ):
-        reasons.append(
-            f"{unit.description} ({unit.din}) is not one of the containers expected here."
-        )
+        reasons.append(f"{_named(unit)} is not one of the containers expected here.")
     if expected.custody_only:
         return tuple(reasons)
     if unit.side_state in NEVER_USABLE:
-        reasons.append(
-            f"{unit.description} ({unit.din}) is {unit.side_state.value}: it can never be used."
-        )
+        reasons.append(f"{_named(unit)} is {unit.side_state.value}: it can never be used.")
     elif unit.side_state is SideState.QUARANTINED and not expected.allow_quarantined:
-        reasons.append(f"{unit.description} ({unit.din}) is quarantined: it cannot be used now.")
+        reasons.append(f"{_named(unit)} is quarantined: it cannot be used now.")
     elif unit.side_state is SideState.ON_HOLD and not expected.allow_quarantined:
         why = f" ({unit.side_state_reason})" if unit.side_state_reason else ""
-        reasons.append(f"{unit.description} ({unit.din}) is on hold{why}: it cannot be used now.")
+        reasons.append(f"{_named(unit)} is on hold{why}: it cannot be used now.")
     return tuple(reasons)
 
 
@@ -240,7 +241,7 @@ def judge_print(
     if unit is not None and printed.unit_id != unit.id:
         return (
             f"LABEL MISMATCH: print serial {serial} was printed for another container than "
-            f"{unit.description} ({unit.din}). The label may be forged or misapplied: "
+            f"{_named(unit)}. The label may be forged or misapplied: "
             "quarantine the container.",
         )
     return ()

@@ -29,6 +29,11 @@ def din_grouped(din: str) -> str:
         return din
 
 
+def din_words(din: str | None) -> str:
+    """A DIN as printed (:func:`din_grouped`); ``—`` for none."""
+    return din_grouped(din) if din else "—"
+
+
 def wrong_coi(found: str, description: str, expected_coi: str) -> str:
     """The alarm for a scan that carries another case's COI."""
     return (

@@ -420,7 +420,16 @@ def test_pdf_export_prints_the_filter_the_exporter_and_every_event(
     first, last = expected.rows[-1], expected.rows[0]
     for entry in (first, last):
         assert f"{entry.seq}  " in text or f"{entry.seq} " in text
-        assert entry.action.split(" -> ")[0] in text
+        assert entry.action_words.split(" → ")[0] in " ".join(text.split())
+    # issue 16 review: actions in words, as on the screen (the CSV keeps the stored code)
+    flat = " ".join(text.split())
+    moved = [row for row in expected.rows if row.action.startswith("stage ")]
+    assert moved
+    for entry in moved:
+        before = entry.action_words.split(" → ")[0]
+        assert before in flat, before
+    assert " -> " not in flat
+    assert "sign_in" not in flat and "password_check" not in flat
     assert first.at.strftime("%Y-%m-%d %H:%M:%S") in text
     pages = text.count("\f") or 1
     assert f"page 1 of {pages}" in text

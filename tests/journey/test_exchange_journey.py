@@ -22,7 +22,14 @@ from sqlalchemy import select
 
 from app.audit import reconcile_database
 from app.casefile import clinic_alerts
-from app.core import NotPermitted, ScanMismatch, ValidationFailed, verify_database
+from app.core import (
+    NotPermitted,
+    ScanMismatch,
+    ValidationFailed,
+    din_text,
+    sscc_text,
+    verify_database,
+)
 from app.exchange import BundleRefused, generate_site_key, load_site_key
 from app.journey import (
     acknowledge_clinic_alert,
@@ -119,9 +126,9 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
     assert maker.counts() == before
 
     got = maker.receive_bundle("asha.qa", first)
-    assert f"case {case.coi} (shipped_to_manufacturer)" in got.created
-    assert any(str(bag.din) in line for line in got.created)
-    assert any(inbound.sscc in line for line in got.created)
+    assert f"case {case.coi_eye_readable} (Shipped to manufacturer)" in got.created
+    assert any(din_text(bag.din) in line for line in got.created)  # as printed, with check
+    assert any(sscc_text(inbound.sscc) in line for line in got.created)
     with pytest.raises(BundleRefused, match="imported before"):
         maker.receive_bundle("asha.qa", first)
     with maker.database.read_session() as session:
@@ -172,8 +179,8 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
         clinic.receive_bundle("cora.coordinator", _tampered(back, maker.folder))
     assert clinic.counts() == before
     got = clinic.receive_bundle("cora.coordinator", back)
-    assert f"case {case.coi} now shipped_to_clinic" in got.updated
-    assert f"shipment {inbound.sscc} now received" in got.updated
+    assert f"case {case.coi_eye_readable} now Shipped to clinic" in got.updated
+    assert f"shipment {sscc_text(inbound.sscc)} now received" in got.updated
     assert "release decision: certified" in got.created
     with pytest.raises(BundleRefused, match="imported before"):
         clinic.receive_bundle("cora.coordinator", back)
@@ -268,7 +275,7 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
     # the clinic's last bundle continues the history the manufacturer holds
     done = clinic.send("cora.coordinator", case.coi, "infused.bundle")
     got = maker.receive_bundle("asha.qa", done)
-    assert f"case {case.coi} now infused" in got.updated
+    assert f"case {case.coi_eye_readable} now Infused" in got.updated
 
     # no bag of the clinic's comes back held at the manufacturer: the clinic's hold of the
     # second bag is the manufacturer's own, echoed, and the manufacturer lifted it

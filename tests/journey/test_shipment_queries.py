@@ -129,7 +129,9 @@ def test_expected_units_carry_outcome_and_side_state_but_no_patient_identity(dem
     received, missing = expected_units(db, shipment.id)
     assert received.receipt_outcome is ReceiptOutcome.RECEIVED
     assert received.side_state is SideState.QUARANTINED
-    assert received.side_state_reason == f"received in {shipment.sscc}; awaiting acceptance"
+    assert (
+        received.side_state_reason == f"received in {sscc_text(shipment.sscc)}; awaiting acceptance"
+    )
     assert missing.receipt_outcome is ReceiptOutcome.MISSING
 
     with pytest.raises(NotFound):

@@ -25,6 +25,7 @@ from app.core import (
     Database,
     ScanMismatch,
     ValidationFailed,
+    din_text,
     open_database,
     sscc_text,
 )
@@ -179,5 +180,11 @@ def test_the_manifest_lists_every_packed_din_and_the_sscc_but_no_patient(
         assert parse_din(f"{din}00").eye_readable in words
     assert f"4012345LOG{released.sscc[-6:]}" in words
     assert "Courier's signature" in words
+    # issue 16: the sender's line names who hands over at the departure site (it was blank)
+    sender = f"{released.operator.full_name} ({released.operator.username})"
+    assert re.search(rf"Handed over by \(sender\)\s+{re.escape(sender)},", words), words
+    assert "Sender's signature" in words
+    for din in released.dins:
+        assert din_text(din) in words  # with its check character, as on the label
     for identity in ("Okafor", "OKAFOR", "Chiamaka", "NBH700001", "1984"):
         assert identity not in words

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.coldchain.records import disposition_logger_file, import_logger_file
+from app.core.identifier_text import sscc_text
 from app.core.unit_of_work import UnitOfWork
 from app.journey.shipping import accept_receipt, complete_receipt
 from app.journey.side_states import set_unit_side_state
@@ -144,7 +145,7 @@ def test_a_manual_quarantine_worded_like_a_receipts_is_not_lifted(demo, tmp_path
     packed_hours_ago(demo, leg, 3)
     receive(demo, leg)
     mimic, plain = leg.bags
-    words = f"received in {leg.shipment.sscc}; awaiting acceptance"
+    words = f"received in {sscc_text(leg.shipment.sscc)}; awaiting acceptance"
     set_unit_side_state(
         demo.database, demo["otto.operator"], mimic.id, SideState.QUARANTINED, words
     )
@@ -162,7 +163,7 @@ def test_a_manual_quarantine_worded_like_a_receipts_is_not_lifted(demo, tmp_path
     (receipt_event,) = [
         e for e in _side_state_events(demo, plain.id) if "receipt_pending lifted" in e.action
     ]
-    assert receipt_event.reason == f"receipt of {leg.shipment.sscc} accepted"
+    assert receipt_event.reason == f"receipt of {sscc_text(leg.shipment.sscc)} accepted"
 
 
 def test_rejected_units_are_never_lifted_and_a_quarantine_never_replaces_them(

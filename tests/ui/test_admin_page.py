@@ -29,7 +29,7 @@ from app.core.saved_secrets import keyring_problem
 from app.scanning import ScannerSettings
 from db.enums import Role
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, save_both_sizes
 from ui.dialogs.prompts import StatementDialog
 from ui.pages.admin.base import AdminTab
 from ui.pages.admin.page import AdminPage
@@ -125,6 +125,8 @@ def answer(
         qtbot.waitExposed(dialog)
         for fill in fills:
             fill(dialog)
+            # issue 16 review: the refusal of the last OK goes once the input is edited
+            assert not dialog.problem_line.isVisible(), dialog.problem_line.text()
             if shot is not None:
                 screenshot(dialog, shot)
             qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -479,6 +481,12 @@ def test_sites_products_and_printers(
     assert "8 QC tests." in steps
     assert "within 48 h of collection" in steps
     screenshot(page, "admin-products")
+    size = page.size()
+    page.resize(*PAGE_AREA_1280)  # issue 16 review: the product names were elided at 1280
+    QApplication.processEvents()
+    shown = products.table.fontMetrics().horizontalAdvance("CD19 CAR-T (autologous), demo")
+    assert products.table.columnWidth(1) >= shown
+    page.resize(size)
 
     printers = visit(qtbot, runner, page, "printers")
     assert isinstance(printers, PrintersTab)

@@ -455,8 +455,14 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
     for row in coded:
         entry = page.model.rows[row]
         shown = model.data(model.index(row, 3))
-        assert shown == entry.action.replace("_", " ")
-        assert "_" not in shown
+        assert shown == entry.action_words
+        assert "_" not in shown and "->" not in shown
+    stages = [i for i, row in enumerate(model.rows) if row.action.startswith("stage ")]
+    assert stages, "the journey moves cases from stage to stage"
+    for row in stages:  # issue 16 review: "stage in_manufacture -> qc_pending_release"
+        shown = model.data(model.index(row, 3))
+        assert shown.startswith("stage ") and " → " in shown, shown
+        assert "->" not in shown and "_" not in shown
     accounts = [i for i, row in enumerate(page.model.rows) if row.record_type == "app_user"]
     assert accounts
     for row in accounts:
@@ -472,8 +478,31 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
     assert all("(system) (system)" not in row.who for row in page.model.rows)
     system = [row for row in page.model.rows if row.username == "system"]
     assert all(row.who == "COI Tracker (system)" for row in system)
+    for row in accounts[:1]:  # the record by what it is, never a bare UUID (it is in the tip)
+        entry = page.model.rows[row]
+        page.table.selectRow(row)
+        QApplication.processEvents()
+        summary = page.detail.summary.text()
+        assert f"on User account · {entry.people[entry.record_id]}" in summary
+        assert entry.record_id not in summary
+        assert entry.record_id in page.detail.summary.toolTip()
     save_both_sizes(page, "audit-trail-in-words")
 
+    cases = [i for i, row in enumerate(model.rows) if row.record_type == "therapy_case"]
+    assert cases
+    for row in cases:  # issue 16 review: "Case · d6961dc0…", now the case by its COI
+        record = model.data(model.index(row, 4))
+        assert record.startswith("Case · CH G1234 ") and record.endswith("]"), record
+    signed = next(i for i, row in enumerate(model.rows) if row.record_type == "signature")
+    page.table.selectRow(signed)  # a signature's own id and its record type: never raw
+    QApplication.processEvents()
+    changes = page.detail.changes
+    values = {
+        changes.item(r, 0).text(): changes.item(r, 2).text() for r in range(changes.rowCount())
+    }
+    entry = model.rows[signed]
+    assert values["Id"] == f"{entry.record_id[:8]}…"
+    assert "_" not in values["Record type"], values["Record type"]
     exported = export_audit_csv(trail.database, admin, AuditFilter(), tmp_path / "trail.csv")
     with exported.path.open(newline="", encoding="utf-8-sig") as handle:
         actions = {row["action"] for row in csv.DictReader(handle)}

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDoubleSpinBox,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -38,6 +39,7 @@ from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import STEP_PARAMETERS, JourneyDriver
 from app.journey.enrolment import find_case
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, verify_step
+from app.journey.thaw import record_thaw
 from app.journey.views import CaseView, UnitView
 from app.labelling.records import label_reconciliation
 from app.quality.deviations import deviations_of_case
@@ -56,7 +58,7 @@ from tests.support.page_driving import (
     shoot,
 )
 from tests.support.readers import reader
-from tests.ui.fit import assert_fits_1280
+from tests.ui.fit import assert_fits_1280, clipped
 from ui.pages.batch_record.page import BatchRecordPage
 from ui.pages.batch_record.parameter_form import (
     ParameterForm,
@@ -584,9 +586,12 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
         page.error_message.text()
     )
     assert "Infuse within 90 min" in page.countdown.text()
-    click(qtbot, page.thaw_button)  # a second record of the same thaw is refused
-    settle(qtbot, runner)
-    assert "already recorded" in page.error_message.text()
+    # Issue 16 review: a recorded thaw cannot be recorded again from the screen (the service
+    # refuses it too): its time field, "Now" and the button are disabled.
+    assert not page.thaw_button.isEnabled() and not page.thaw_row.isEnabled()
+    assert not page.thaw_row.findChild(QPushButton, "thawStartedNow").isEnabled()
+    with pytest.raises(ValidationFailed, match="already recorded"):
+        record_thaw(demo.database, ivy, bag.id, utc_of(thawed))
 
     # The post-thaw countdown past the limit, and within it (the clock moved, not slept); the
     # bar empties as the limit nears and its colour and words say how near.
@@ -598,6 +603,11 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "limit ended" in page.countdown.text() and page.countdown.property("overdue")
     assert bar.value() == 0 and bar.text() == "limit of 90 min passed"
     assert bar.property("level") == "over"
+    # the overdue warning, bordered, keeps every line at 1000 px (it lost two to clipping)
+    QApplication.processEvents()
+    countdown = page.countdown
+    assert countdown.height() >= countdown.heightForWidth(countdown.width()), page.width()
+    assert not [p for p in clipped(page) if "thawCountdown" in p], clipped(page)
     shoot(page, "bedside-thaw-bar-over.png")
     for minutes, left, level in ((45, 45, "soon"), (67, 23, "soon"), (68, 22, "urgent")):
         CLOCK.set(utc_of(thawed) + timedelta(minutes=minutes))
@@ -640,6 +650,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "confirmed and signed by Ian Infusion" in page.ok_message.text()
     assert not page.infusion_group.isEnabled()
     assert page.countdown.text() == "Infusion recorded."
+    assert not page.thaw_row.isEnabled() and not page.thaw_button.isEnabled()
     # Issue 16: the bag's DIN as every other page prints it, with its check character.
     assert f"DIN {din_text(bag.din)} (infused)" in page.bags_label.text()
     assert din_text(bag.din).endswith("]") and "[" in page.bags_label.text()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTreeWidget, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -95,6 +95,8 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert button.text() == "Lift hold…"
     words = page.holds.findChild(holds_box.QLabel, "holdWords")
     assert words is not None and "on hold: set by a person" in words.text()
+    # issue 16 review: "Side state: none" alone beside a held bag; the header says it now
+    assert "1 container on hold" in page.detail.header.text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
     save_both_sizes(page, "cases-qa-lift-hold")
@@ -106,6 +108,11 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     (button,) = page.holds.buttons.values()
     assert button.text() == "Put on hold…"
     save_both_sizes(page, "cases-qa-put-on-hold")
+    lines = _timeline_texts(page.detail.timeline)
+    assert any(line.startswith("Side state on hold — Asha Quality") for line in lines), lines
+    assert any(line.startswith("Lifted on hold — Asha Quality") for line in lines), lines
+    assert not [line for line in lines if "on_hold" in line]  # never the stored code
+    assert page.notice.width() > page.width() * 0.9  # the notice runs across the page
 
     button.click()
     _reloaded(qtbot, page, SideState.ON_HOLD)
@@ -150,3 +157,17 @@ def test_no_one_but_qa_has_the_hold_buttons(
         _settled(qtbot, page)
         assert not page.holds.isVisible(), username
         assert page.holds.buttons == {}, username
+
+
+def _timeline_texts(tree: QTreeWidget) -> list[str]:
+    """Every line of the timeline, first line of each entry's text."""
+    found: list[str] = []
+
+    def walk(item: QTreeWidgetItem) -> None:
+        found.extend(line for line in item.text(0).splitlines()[1:2])
+        for index in range(item.childCount()):
+            walk(item.child(index))
+
+    for index in range(tree.topLevelItemCount()):
+        walk(tree.topLevelItem(index))
+    return found

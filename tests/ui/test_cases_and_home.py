@@ -7,6 +7,7 @@ task runner; the tests wait for what they show. Screenshots go to tests/artifact
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -47,9 +48,9 @@ from app.journey.views import CaseView
 from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdict
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
 from tests.support.readers import reader
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, save_both_sizes
 from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_tone
-from ui.pages.cases.journey_chart import Milestone, limit_words
+from ui.pages.cases.journey_chart import ROWS, Milestone, label_place, limit_words
 from ui.pages.cases.journey_chart import limits as chart_limits
 from ui.pages.cases.page import CasesPage, CaseTableModel
 from ui.pages.home.page import LOADING, HomePage, _wrapping_list
@@ -193,6 +194,10 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     assert "Patient" not in headers
     assert page.count.text() == "5 of 5 cases shown"
     _screenshot(page, "cases-operator-list", demo.database.backend)
+    page.resize(*PAGE_AREA_1280)  # issue 16 review: the sites hid behind a scroll bar at 1280
+    QApplication.processEvents()
+    assert page.table.horizontalHeader().length() <= page.table.viewport().width()
+    assert not page.table.horizontalScrollBar().isVisible()
 
     target = scenario.cases[CaseStage.QC_PENDING_RELEASE]
     qtbot.keyClicks(page.search, target.coi[-6:])
@@ -492,7 +497,10 @@ def test_a_signature_on_a_record_changed_after_signing_shows_broken(
     # Opening the case reconciled its records with the trail: the header names the edit.
     header = page.detail.header.text()
     assert "✖ 2 records of this case differ from the audit trail" in header
-    assert f"manufacturing_step {third.id}: column parameters is " in header
+    # issue 16 review: in words, never a table, column name, whole UUID or escaped JSON
+    assert f"Manufacturing step {str(third.id)[:8]}…: Parameters now Viability 99" in (header)
+    for code in ("manufacturing_step", "column parameters", str(third.id), '\\"'):
+        assert code not in header, code
     assert page.detail.records is not None
     assert {(m.kind, m.table) for m in page.detail.records.mismatches} == {
         ("changed", "manufacturing_step"),
@@ -619,6 +627,21 @@ def test_a_look_alike_case_is_one_warning_line_in_the_case_header(
     assert "⚠ Look-alike case at this site — case CH " in header
     assert "same family name and date of birth" in header
     assert header.count("<br>") == 3  # status, sites, patient, and the one warning line
+
+
+def test_journey_chart_labels_of_close_stages_never_overprint() -> None:
+    """Issue 16 review: ten stages within seconds of each other (the demo) had six label rows;
+    the four labels left over were printed over others ("Rehipped to clinic")."""
+    ends = [-1e9] * (2 * ROWS)
+    placed: list[tuple[int, float, float]] = []
+    for index in range(10):
+        width = 80.0 + 10 * index
+        row, left = label_place(ends, 12.0 + index, width)
+        placed.append((row, left, left + width))
+    for row in range(2 * ROWS):
+        spans = sorted((left, right) for r, left, right in placed if r == row)
+        for (_, right), (left, _) in itertools.pairwise(spans):
+            assert left >= right, (row, spans)  # one label ends before the next begins
 
 
 def test_journey_chart_limits_say_met_open_or_passed() -> None:

@@ -78,6 +78,8 @@ def test_the_coordinator_erases_after_confirming_and_the_list_says_erased(
     qtbot.waitUntil(page.notice.isVisible, timeout=10_000)
     assert asked == [f"Erase the patient's identity — case {case.coi_eye_readable}"]
     assert "identity was erased" in page.notice.text()
+    assert page.notice.text().endswith(f"(case {case.coi_eye_readable}).")  # grouped, check
+    assert page.notice.width() > page.width() * 0.9  # across the page, not in the button row
     _settled(qtbot, page)
     names = [page.model.data(page.model.index(r, 1)) for r in range(page.model.rowCount())]
     assert names[0] == IDENTITY_ERASED

@@ -108,6 +108,10 @@ def test_sign_in_opens_the_main_window_with_role_navigation(
     qtbot.mouseClick(audit.findChild(QPushButton, "verifyChain"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: audit.result.isVisible(), timeout=20_000)  # noqa: PLW0108 - result is swapped
     assert audit.result.text().startswith("✔ Intact: all ")
+    assert "all 0 signatures" not in audit.result.text()  # issue 16 review
+    assert "no signature to check" in audit.result.text()
+    summary = audit.detail.summary.text()  # the sign-in event: the system named once
+    assert "COI Tracker (system) (system)" not in summary and "COI Tracker (system)" in summary
     save_both_sizes(window, f"audit_verify_{database.backend}", window=True)
 
     release = window.show_section("release")

@@ -118,8 +118,12 @@ def test_send_to_manufacturer_and_import_from_partner(
     click(qtbot, page.exchange.import_button)
     settle(qtbot, runner)
     words = page.exchange.message.text()
-    assert words.startswith(f"✔ Bundle from NBH imported for case {case.coi}"), words
-    assert f"case {case.coi} (shipped_to_manufacturer)" in words and "more" in words
+    assert words.startswith(f"✔ Bundle from NBH imported for case {case.coi_eye_readable}")
+    # issue 16 review: identifiers as printed, states in words, never the stored codes
+    for code in ("shipped_to_manufacturer", "apheresis_bag", "in_transit", case.coi):
+        assert code not in words, (code, words)
+    assert "(00) " in words and "(apheresis bag)" in words and "(in transit)" in words
+    assert f"case {case.coi_eye_readable} (Shipped to manufacturer)" in words and "more" in words
     qtbot.waitUntil(lambda: page.model.total == 1, timeout=30_000)
     qtbot.waitUntil(page.exchange.send_button.isEnabled, timeout=30_000)
     assert page.exchange.send_button.text() == "Send to clinic (NBH)…"

@@ -134,6 +134,8 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     assert panel.isVisible() and len(panel.buttons) == 1
     text = panel.findChild(QLabel, "clinicAlertText").text()
     assert "CLINIC ALERT" in text and "do NOT infuse" in text
+    # issue 16 review: the Alerts list beside the red alert said "✔ No alerts."
+    assert home.alerts.item(0).text() == "✔ No other alerts."
     _shots(home, "clinic-home-alert")
     dialogs.screenshot = "clinic-alert-signature"
     qtbot.mouseClick(panel.buttons[0], Qt.MouseButton.LeftButton)
@@ -144,6 +146,7 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
         assert alert is not None and alert.acknowledged_at is not None
     assert panel.buttons == []
     assert "acknowledged by Cora" in panel.findChild(QLabel, "clinicAlertText").text()
+    assert home.alerts.item(0).text() == "✔ No alerts."
     _shots(home, "clinic-home-alert-acknowledged")
 
     # the bedside screen says the bags are on hold
@@ -156,6 +159,17 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
         "is ON HOLD (a result after release failed): Sterility failed after release"
         in bedside.warning.text()
     )
+    # issue 16 review: never "Infuse within …" for a held bag, and no thaw record for it
+    assert "do not infuse it" in bedside.countdown.text()
+    assert "Infuse within" not in bedside.countdown.text()
+    assert bedside.countdown.property("overdue") and not bedside.thaw_bar.isVisible()
+    assert not bedside.thaw_row.isEnabled() and not bedside.thaw_button.isEnabled()
+    assert bedside.thaw_bag.count() == 2  # one thawed before the hold, one not: neither offered
+    for index in range(bedside.thaw_bag.count()):
+        bedside.thaw_bag.setCurrentIndex(index)
+        assert "do not infuse it" in bedside.countdown.text()
+        assert not bedside.thaw_row.isEnabled() and not bedside.thaw_button.isEnabled()
+    bedside.thaw_bag.setCurrentIndex(0)
     _shots(bedside, "bedside-on-hold")
 
 

@@ -53,7 +53,7 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, clipped, save_both_sizes
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -333,6 +333,13 @@ def test_qc_entry_review_checklist_and_certification(
     assert petra.findChild(QLabel, "evidence-6").isVisible()
     assert "every shipment's cold chain accepted" in petra.checklist.evidence(6)
     screenshot(petra, "release-checklist-satisfied", height=1500)
+    petra.resize(*PAGE_AREA_1280)  # issue 16: "✔ Exception approv…" was cut at 1280 × 800
+    qtbot.wait(20)
+    approved = petra.findChild(QLabel, "reviewState-sterility")
+    assert approved.text().endswith("✔ Exception approved")
+    assert approved.width() >= approved.minimumSizeHint().width()
+    assert not [p for p in clipped(petra) if "reviewState" in p]
+    petra.resize(*PAGE_SIZE)
     dialogs.screenshot = "release-certify-signature"
     click(qtbot, petra, "certify")
     settle(qtbot, runner)

@@ -76,6 +76,11 @@ def test_the_case_screen_saves_the_custody_report(
     for identity in IDENTITY_TEXTS:  # an operator's report holds no patient identity
         assert identity not in text
     shoot(page, "cases-report-saved.png")
+    # issue 16 review: the result line runs under the buttons, across the page (it was a
+    # narrow box squeezed between them, six lines tall)
+    assert saver.message.parentWidget() is page
+    assert saver.message.width() > page.width() * 0.9
+    assert saver.message.y() > saver.button.mapTo(page, saver.button.rect().bottomLeft()).y()
 
     # A folder that cannot be written: refused in words, nothing built on the GUI thread.
     _answer_save_dialog(monkeypatch, tmp_path / "missing" / "r.pdf")

@@ -38,8 +38,8 @@ def test_user_ids_become_names_and_other_ids_their_record_type() -> None:
     # A record with a name (a site, a product) by its name.
     assert _words("therapy_case", "clinic_site_id", CLINIC) == "Northbridge University Hospital"
     assert _words("therapy_case", "manufacturing_site_id", case) == f"Site {case[:8]}…"
-    # A user id in a field that does not reference users stays as written.
-    assert _words("qc_result", "value_text", ASHA) == ASHA
+    # An id in a field that references nothing (a record's own id): shortened, never a name.
+    assert _words("qc_result", "value_text", ASHA) == f"{ASHA[:8]}…"
 
 
 def test_digests_are_shortened_and_labelled_and_other_values_kept() -> None:

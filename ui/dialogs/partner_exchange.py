@@ -27,7 +27,7 @@ from app.exchange import (
     may_import_bundles,
 )
 from ui.tasks import Failure, TaskRunner, WriteOp
-from ui.widgets import message_line, show_failed, show_message
+from ui.widgets import coi_words, message_line, show_failed, show_message
 
 BUNDLE_FILTER = "Exchange bundles (*.coibundle *.bundle *.json);;All files (*)"
 _SHOWN = 4
@@ -47,7 +47,7 @@ def _listed(lines: tuple[str, ...]) -> str:
 def import_words(result: BundleImport) -> str:
     """What an accepted bundle did, in words."""
     attached = sum(o.outcome == "imported" for o in result.outcomes)
-    parts = [f"✔ Bundle from {result.from_site} imported for case {result.coi}"]
+    parts = [f"✔ Bundle from {result.from_site} imported for case {coi_words(result.coi)}"]
     if result.created:
         parts.append(f"Created {len(result.created)}: {_listed(result.created)}")
     if result.updated:

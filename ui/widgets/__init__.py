@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from app.core import front_door
 
 if TYPE_CHECKING:
-    from ui.widgets.formats import count_text, din_text, local_time, utc_text
+    from ui.widgets.formats import coi_words, count_text, din_text, local_time, utc_text
     from ui.widgets.full_window import FullWindow
     from ui.widgets.label_rows import BagRow, LabelRow, OutputRow
     from ui.widgets.messages import describe, show_error_box
@@ -52,6 +52,7 @@ __all__ = [
     "Sounds",
     "TemperaturePlot",
     "cell",
+    "coi_words",
     "count_text",
     "describe",
     "din_text",

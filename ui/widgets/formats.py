@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.core import coi_text
 from app.core import din_text as checked_din_text
+from labels.isbt128 import InvalidCoi, parse_coi
 
 
 def din_text(din: str | None) -> str:
@@ -20,6 +22,14 @@ def din_text(din: str | None) -> str:
         return checked_din_text(din)
     except ValueError:  # not a DIN's characters: shown as it is
         return f"{din[:5]} {din[5:7]} {din[7:]}"
+
+
+def coi_words(coi: str) -> str:
+    """A stored COI grouped as printed, with its check character: ``CH G1234 26 500106 [*]``."""
+    try:
+        return coi_text(coi, parse_coi(coi).check_character)
+    except InvalidCoi:
+        return coi
 
 
 def local_time(moment: datetime | None) -> str:

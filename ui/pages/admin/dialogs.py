@@ -4,6 +4,8 @@ the problem in words until it is complete."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -71,6 +73,18 @@ class CheckedDialog(QDialog):
         self.ok_button.setText(action)
         self.body.addWidget(self.problem_line)
         self.body.addWidget(self.buttons)
+        # A refusal answers the input as it was: an edit takes it away (issue 16 review: the
+        # add-user dialog still said "not at a manufacturer site" with the clinic chosen).
+        for field in self.findChildren(QLineEdit):
+            field.textEdited.connect(self._edited)
+        for box in self.findChildren(QComboBox):
+            box.currentIndexChanged.connect(self._edited)
+        for tick in self.findChildren(QAbstractButton):
+            if tick.isCheckable():
+                tick.toggled.connect(self._edited)
+
+    def _edited(self, *_changed: object) -> None:
+        self.problem_line.hide()
 
     def problem(self) -> str | None:
         """What keeps the input from being saved, in words (None: nothing)."""

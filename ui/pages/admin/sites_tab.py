@@ -248,15 +248,15 @@ class ProductsTab(AdminTab):
         )
         self.table = table(
             "products",
-            (
+            (  # two-line headers: at 1280 × 800 the one-line ones left the name elided
                 "Code",
                 "Name",
-                "Starting material",
-                "Final product",
+                "Starting\nmaterial",
+                "Final\nproduct",
                 "Steps",
-                "QC tests",
-                "Shelf life",
-                "After thaw",
+                "QC\ntests",
+                "Shelf\nlife",
+                "After\nthaw",
                 "Bags",
                 "Version",
                 "Status",

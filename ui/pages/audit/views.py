@@ -188,10 +188,10 @@ class EventDetail(QWidget):
         self.summary.setText(
             f"<b>Event {entry.seq}</b> · {esc(when_text(entry.at))} · {esc(entry.who)} "
             f"at station {esc(entry.station)}<br>"
-            f"<b>{esc(entry.action_words)}</b> on {esc(entry.record_words)}<br>Reason: {reason}"
+            f"<b>{esc(entry.action_words)}</b> on {esc(entry.record_words)}<br>"
+            f"Reason: {reason}"
         )
-        # the record by what it is, as in the table; its full id for whoever needs it
-        self.summary.setToolTip(f"{entry.record_type_name} {entry.record_id}")
+        self.summary.setToolTip(f"{entry.record_type_name} id {entry.record_id}")
         changes = entry.readable
         self.changes.setRowCount(len(changes))
         for row, change in enumerate(changes):

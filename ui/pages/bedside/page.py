@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import BedsideScreen, CaseStage, UnitStatus, bedside_screen
+from app.casefile import BedsideScreen, CaseStage, SideState, UnitStatus, bedside_screen
 from app.core import Actor, Database, din_text, now
 from app.journey import (
     BedsideCheckView,
@@ -80,6 +81,22 @@ def thaw_bar_level(seconds_left: float, limit_minutes: int) -> str:
     if share > 0.5:
         return "ok"
     return "soon" if share > 0.25 else "urgent"
+
+
+class GrowingLabel(QLabel):
+    """A wrapped label that asks for the height its text needs at its width: the scroll area
+    around the page does not ask it, and the overdue warning lost a line at 1000 px."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Ask again for the height the text needs at the new width."""
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        """Keep at least the height the text needs at the label's width."""
+        need = self.heightForWidth(self.width())
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
 
 
 class BedsidePage(CaseWorkPage):
@@ -222,17 +239,17 @@ class BedsidePage(CaseWorkPage):
         form = QFormLayout()
         self.thaw_bag = QComboBox()
         self.thaw_bag.setObjectName("thawBag")
-        self.thaw_bag.currentIndexChanged.connect(lambda _index: self.update_countdown())
+        self.thaw_bag.currentIndexChanged.connect(lambda _index: self._bag_chosen())
         self.thaw_bag_label = QLabel("Bag")
         form.addRow(self.thaw_bag_label, self.thaw_bag)
-        thaw_row, self.thaw_started = time_editor("thawStarted")
-        form.addRow("Thaw started at", thaw_row)
+        self.thaw_row, self.thaw_started = time_editor("thawStarted")
+        form.addRow("Thaw started at", self.thaw_row)
         layout.addLayout(form)
         self.thaw_button = QPushButton("Record thaw start")
         self.thaw_button.setObjectName("recordThaw")
         self.thaw_button.clicked.connect(self.record_thaw)
         layout.addWidget(self.thaw_button, alignment=Qt.AlignmentFlag.AlignLeft)
-        self.countdown = QLabel()
+        self.countdown = GrowingLabel()
         self.countdown.setObjectName("thawCountdown")
         self.countdown.setWordWrap(True)
         layout.addWidget(self.countdown)
@@ -335,8 +352,18 @@ class BedsidePage(CaseWorkPage):
         for step in (self.wristband_scan, self.bag_scan, self.check_button):
             step.setEnabled(ready and not checked)
         self.storage.setEnabled(ready and not checked)
-        thawable = ready and not checked and self.thaw_bag.count() > 0
-        for thaw in (self.thaw_bag, self.thaw_started, self.thaw_button):
+        # A thaw is recorded once, and never for a bag on hold: the field, its "Now" and the
+        # button stay enabled only while the chosen bag may still be thawed (issue 16 review).
+        chosen = self._bag(self._chosen_bag())
+        thawable = (
+            ready
+            and not checked
+            and chosen is not None
+            and chosen.side_state is SideState.NONE
+            and self._thaw() is None
+        )
+        self.thaw_bag.setEnabled(ready and not checked and self.thaw_bag.count() > 1)
+        for thaw in (self.thaw_row, self.thaw_button):
             thaw.setEnabled(thawable)
         self.infusion_group.setEnabled(ready and checked)
 
@@ -368,6 +395,16 @@ class BedsidePage(CaseWorkPage):
         unit_id = self.check.unit_id if self.check else self._chosen_bag()
         return next((t for t in self.state.thaws if t.unit_id == unit_id), None)
 
+    def _bag_chosen(self) -> None:
+        """Another bag chosen for the thaw record: its countdown, and whether it may be thawed."""
+        self.update_countdown()
+        self._update_steps()
+
+    def _bag(self, unit_id: uuid.UUID | None) -> UnitView | None:
+        """The bag of the shown case with ``unit_id`` (None: none)."""
+        bags = self.state.bags if self.state is not None else ()
+        return next((bag for bag in bags if bag.id == unit_id), None)
+
     def _chosen_bag(self) -> uuid.UUID | None:
         chosen = self.thaw_bag.currentData()
         return uuid.UUID(chosen) if chosen else None
@@ -377,7 +414,15 @@ class BedsidePage(CaseWorkPage):
         limit = self.state.limit_minutes if self.state else None
         thaw = self._thaw()
         overdue = False
-        if self.infused:
+        bag = self._bag(self.check.unit_id if self.check else self._chosen_bag())
+        held = bag is not None and bag.side_state is not SideState.NONE
+        if held and not self.infused:
+            # Never "Infuse within …" for a bag that must not be infused (issue 16 review).
+            assert bag is not None
+            state = bag.side_state.value.replace("_", " ").upper()
+            text, overdue = f"⚠ Bag DIN {din_text(bag.din)} is {state}: do not infuse it.", True
+            thaw = None
+        elif self.infused:
             text = "Infusion recorded."
         elif limit is None:
             text = "No post-thaw limit is set for this product." if self.state else ""
@@ -388,11 +433,12 @@ class BedsidePage(CaseWorkPage):
             )
         else:
             text, overdue = post_thaw_status(thaw.started_at, limit, now())
-        self.countdown.setText(text)
-        self._show_thaw_bar(thaw.started_at if thaw is not None else None, limit)
         if self.countdown.property("overdue") != overdue:
-            restyle(self.countdown, overdue=overdue)
-        counting = thaw is not None and limit is not None and not self.infused
+            restyle(self.countdown, overdue=overdue)  # its border first: then its height
+        self.countdown.setText(text)
+        self.countdown.fit()  # the warning took two of its three lines at 1000 px
+        self._show_thaw_bar(thaw.started_at if thaw is not None else None, limit)
+        counting = thaw is not None and limit is not None and not self.infused and not held
         if counting and not self.timer.isActive():
             self.timer.start()
         elif not counting:

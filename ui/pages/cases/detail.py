@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.audit import Reconciliation
+from app.audit import Reconciliation, mismatch_in_words
 from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
 from app.core import din_text, sscc_text
 from app.quality import SignatureView
@@ -71,18 +71,37 @@ def cold_chain_line(verdict: ColdChainVerdict) -> str:
     return f"{icon} {verdict.words}"
 
 
+def units_stopped(nodes: tuple[GenealogyNode, ...]) -> str:
+    """The containers of the case in a side state, counted by state: ``1 container on hold``
+    ("" when none is); the header said "Side state: none" beside a quarantined bag."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        if node.side_state is not SideState.NONE:
+            words = node.side_state.value.replace("_", " ")
+            counts[words] = counts.get(words, 0) + 1
+    return ", ".join(
+        f"{n} container{'s' if n > 1 else ''} {words}" for words, n in sorted(counts.items())
+    )
+
+
 def records_line(records: Reconciliation) -> str:
     """The case header's line when its records differ from their audit trail."""
     count = len(records.mismatches)
     noun = "record of this case differs" if count == 1 else "records of this case differ"
     return (
         f"✖ {count} {noun} from the audit trail (changed behind the application): "
-        f"{records.mismatches[0].message}. Report this to QA at once."
+        f"{mismatch_in_words(records.mismatches[0])}. Report this to QA at once."
     )
 
 
+STORED_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+"""A stored state code inside an action (``on_hold``): said in words, never as stored."""
+
+
 def _sentence(action: str) -> str:
-    """An action as a sentence: first letter up, the rest (COIs, deviation numbers) kept."""
+    """An action as a sentence: first letter up, state codes in words (``side state on_hold``
+    → ``Side state on hold``), the rest (COIs, deviation numbers) kept."""
+    action = STORED_CODE.sub(lambda code: code.group().replace("_", " "), action)
     return action[:1].upper() + action[1:]
 
 
@@ -144,6 +163,9 @@ class CaseDetailView(QWidget):
             lines.append(f"⚠ <b>{side_state_text(case.side_state)}</b>{reason}")
         else:
             lines.append("Side state: none")
+            stopped = units_stopped(detail.genealogy)
+            if stopped:  # the case is not held, but containers are: say so beside it
+                lines.append(f"⚠ <b>{escape(stopped)}</b>")
         top = " &nbsp;·&nbsp; ".join(lines)
         second = (
             f"{case.product_name} &nbsp;·&nbsp; Clinic: {case.clinic_site} &nbsp;·&nbsp; "

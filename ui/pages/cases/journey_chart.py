@@ -85,13 +85,21 @@ def limit_words(limit: Limit) -> str:
     return f"{limit.label}: {'✔ met' if limit.met else '✖ passed'}"
 
 
-def _free_row(ends: list[float], left: float, text_width: float) -> int:
-    """The first label row free at ``left`` (else the one freed soonest), now taken."""
-    row = next((r for r in range(len(ends)) if ends[r] < left - 6), None)
+LABEL_GAP = 6.0
+"""Pixels between two labels of one row."""
+
+
+def label_place(ends: list[float], left: float, text_width: float) -> tuple[int, float]:
+    """The row and left edge of a stage's label: the first row free at ``left``; when none is
+    (stages close in time), the row freed soonest, the label moved right past the one there,
+    never printed over it (issue 16 review: close stages' names overprinted). The row is then
+    taken up to the label's right end."""
+    row = next((r for r in range(len(ends)) if ends[r] < left - LABEL_GAP), None)
     if row is None:
         row = min(range(len(ends)), key=lambda r: ends[r])
+        left = max(left, ends[row] + LABEL_GAP)
     ends[row] = left + text_width
-    return row
+    return row, left
 
 
 class JourneyChart(QWidget):
@@ -163,11 +171,14 @@ class JourneyChart(QWidget):
             x = x_of(point.at)
             text_width = metrics.horizontalAdvance(point.name)
             left = min(max(x - text_width / 2, 0.0), self.width() - text_width)
-            row = _free_row(ends, left, text_width)
+            row, left = label_place(ends, left, text_width)
             above, depth = row % 2 == 0, row // 2
             label_y = axis_y - 8 - depth * line if above else axis_y + 8 + depth * line + line
             painter.setPen(QPen(QColor("#8a96a3"), 1))
-            painter.drawLine(QPointF(x, axis_y), QPointF(x, label_y + (0 if above else -line + 2)))
+            near = min(max(x, left), left + text_width)  # a moved label's leader slants to it
+            painter.drawLine(
+                QPointF(x, axis_y), QPointF(near, label_y + (0 if above else -line + 2))
+            )
             painter.setPen(AXIS)
             painter.drawText(
                 QPointF(left, label_y - (metrics.descent() if above else 0)), point.name

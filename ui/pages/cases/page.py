@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -56,7 +57,7 @@ from ui.dialogs import PartnerExchange, ReportSaver, StatementDialog, ask_passwo
 from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
 from ui.pages.cases.holds import UnitHolds
 from ui.tasks import Failure, TaskRunner, WriteOp
-from ui.widgets import PagedTableModel, describe
+from ui.widgets import PagedTableModel, coi_words, describe
 
 SEARCH_DELAY_MS = 300
 """Typing pauses this long before the list is searched again."""
@@ -72,6 +73,12 @@ COLUMNS: tuple[Column, ...] = (
     ("Manufacturer", lambda row: row.manufacturing_site),
 )
 PATIENT_COLUMN: Column = ("Patient", lambda row: row.patient_name or "—")
+
+
+SITE_COLUMNS = ("Clinic", "Manufacturer")
+"""The list's columns narrowed first when it is wider than the page."""
+SITE_COLUMN_LEAST = 110
+"""The narrowest a site column gets (its name elided, whole in the detail below)."""
 
 
 class CaseTableModel(PagedTableModel):
@@ -218,16 +225,23 @@ class CasesPage(QWidget):
     def _action_row(self, layout: QVBoxLayout) -> None:
         """The report and the partner exchange in one row: a row less keeps a QA's case page
         (with its hold buttons) inside a 1280 × 800 window. The exchange's result line goes
-        under the row, across the page (in the row it was a narrow, tall box)."""
+        under the row, across the page, as do the report's and the page's notices."""
         self.exchange = PartnerExchange(self.database, self.actor, self.runner)
         self.exchange.imported.connect(lambda _result: self.refresh())
         actions = self._actions()
         actions.addWidget(self.exchange, stretch=1)
         layout.addLayout(actions)
-        exchange_layout = self.exchange.layout()
-        assert exchange_layout is not None
-        exchange_layout.removeWidget(self.exchange.message)
-        layout.addWidget(self.exchange.message)
+        # The result lines go under the row, across the page: in the row they were narrow,
+        # tall boxes squeezed between the buttons (issue 16 review at 1280 × 800).
+        layout.addWidget(self.notice)
+        for widget, line in (
+            (self.report, self.report.message),
+            (self.exchange, self.exchange.message),
+        ):
+            inner = widget.layout()
+            assert inner is not None
+            inner.removeWidget(line)
+            layout.addWidget(line)
 
     def _room_for_detail(self) -> None:
         """Give the case's detail the height it needs (its wrapped header, chart and holds),
@@ -259,7 +273,6 @@ class CasesPage(QWidget):
         self.notice.setObjectName("okMessage")
         self.notice.setWordWrap(True)
         self.notice.hide()
-        actions.insertWidget(0, self.notice, stretch=1)
         return actions
 
     def refresh(self) -> None:
@@ -283,8 +296,35 @@ class CasesPage(QWidget):
         self.count.setText(f"{len(self.model.rows)} of {total} {noun} shown")
         for column in range(self.model.columnCount()):
             self.table.resizeColumnToContents(column)
+        self.fit_columns()
         if self.model.rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def fit_columns(self) -> None:
+        """Narrow the site columns (their names elided, the detail below says them whole)
+        until the list fits its width: at 1280 × 800 the clinic and manufacturer hid behind a
+        horizontal scroll bar (issue 16 review)."""
+        header = self.table.horizontalHeader()
+        sites = [
+            column
+            for column in range(self.model.columnCount())
+            if self.model.headerData(column, Qt.Orientation.Horizontal) in SITE_COLUMNS
+        ]
+        for column in sites:
+            self.table.resizeColumnToContents(column)
+        excess = header.length() - self.table.viewport().width()
+        for column in sorted(sites, key=self.table.columnWidth, reverse=True):
+            if excess <= 0:
+                break
+            width = self.table.columnWidth(column)
+            narrower = max(SITE_COLUMN_LEAST, width - excess)
+            self.table.setColumnWidth(column, narrower)
+            excess -= width - narrower
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Fit the list's columns to the new width."""
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         case_id = self.model.case_id(current.row())
@@ -374,8 +414,9 @@ class CasesPage(QWidget):
         self.error.show()
 
     def _erased(self, erasure: IdentityErasure) -> None:
-        cases = ", ".join(erasure.cois)
-        self.notice.setText(f"✔ The patient's identity was erased (cases {cases}).")
+        cases = ", ".join(coi_words(coi) for coi in erasure.cois)
+        noun = "case" if len(erasure.cois) == 1 else "cases"
+        self.notice.setText(f"✔ The patient's identity was erased ({noun} {cases}).")
         self.notice.show()
         self.refresh()
 

@@ -222,7 +222,9 @@ class HomePage(QWidget):
                 QListWidgetItem(icon, f"⚠ {alert.message}\n{alert.coi_eye_readable}")
             )
         if not summary.alerts:
-            self.alerts.addItem(_quiet("✔ No alerts."))
+            open_alerts = sum(a.acknowledged_at is None for a in summary.clinic_alerts)
+            # the red clinic alert above is an alert too: never "No alerts." beside it
+            self.alerts.addItem(_quiet("✔ No other alerts." if open_alerts else "✔ No alerts."))
         self.counts.setVisible(summary.counts is not None)
         self.counts_title.setVisible(summary.counts is not None)
         counts = summary.counts or {}

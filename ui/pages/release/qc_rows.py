@@ -291,6 +291,10 @@ def qc_table() -> QcTable:
     return table
 
 
+REVIEW_STATES = ("⚠ Not reviewed", "✔ Reviewed", "✔ Exception approved")
+"""The lines the QA review column shows to a reader who cannot review: its width holds each."""
+
+
 def fit_qc_table(table: QcTable, rows: int, *, qa: bool) -> None:
     """Size the table to show ``rows`` whole rows, its columns sharing the width it has."""
     widest = table.fontMetrics().horizontalAdvance
