@@ -124,9 +124,21 @@ class CaseDetailView(QWidget):
         self.genealogy = WrappingTree("genealogy")
         self.genealogy.setIndentation(16)
 
+        self.timeline.show_rows(TIMELINE_ROWS)
+        self.genealogy.show_rows(GENEALOGY_ROWS)
         columns = QSplitter(Qt.Orientation.Horizontal)
         columns.addWidget(_titled("Vein-to-vein timeline", self.timeline))
-        genealogy = _titled("Genealogy", self.genealogy, under_genealogy)
+        genealogy: QWidget = _titled("Genealogy", self.genealogy)
+        if under_genealogy is not None:
+            # A splitter, never one layout: the holds box overlapped the genealogy when the
+            # column was short (issue 16 review at 1280 × 800); each keeps its least height.
+            below = QSplitter(Qt.Orientation.Vertical)
+            below.setObjectName("genealogyAndHolds")
+            below.addWidget(genealogy)
+            below.addWidget(under_genealogy)
+            below.setChildrenCollapsible(False)
+            below.setStretchFactor(0, 1)
+            genealogy = below
         columns.addWidget(genealogy)
         columns.setStretchFactor(0, 3)
         columns.setStretchFactor(1, 2)
@@ -259,6 +271,10 @@ class CaseDetailView(QWidget):
         self.genealogy.expandAll()
 
 
+TIMELINE_ROWS = 9
+"""Lines of text the timeline always shows (four entries with a detail line, about)."""
+GENEALOGY_ROWS = 4
+"""Lines of text the genealogy always shows (two containers)."""
 TEXT_MARGIN = 12
 """Room the item's text leaves beside it (focus frame and text margins)."""
 
@@ -305,6 +321,12 @@ class WrappingTree(QTreeWidget):
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.header().setStretchLastSection(True)
         self.setItemDelegate(_WrappingDelegate(self))
+
+    def show_rows(self, lines: int) -> None:
+        """Never shorter than ``lines`` lines of text: at 1280 × 800 the timeline and the
+        genealogy showed about two rows (issue 16 review); the case list gives up the room."""
+        frame = 2 * self.frameWidth()
+        self.setMinimumHeight(lines * (self.fontMetrics().lineSpacing() + 3) + frame)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Wrap again: row heights depend on the width."""
@@ -363,7 +385,7 @@ def _item(text: str) -> QTreeWidgetItem:
     return item
 
 
-def _titled(title: str, widget: QWidget, under: QWidget | None = None) -> QWidget:
+def _titled(title: str, widget: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
@@ -371,8 +393,6 @@ def _titled(title: str, widget: QWidget, under: QWidget | None = None) -> QWidge
     caption.setObjectName("sectionTitle")
     layout.addWidget(caption)
     layout.addWidget(widget, stretch=1)
-    if under is not None:
-        layout.addWidget(under)
     return box
 
 

@@ -34,6 +34,8 @@ from ui.tasks import Failure, TaskRunner, WriteOp
 
 VISIBLE_ROWS = 4
 """Rows the box shows before it scrolls."""
+ROW_HEIGHT = 44
+"""A row's height: two lines of words beside a button."""
 
 
 def liftable(node: GenealogyNode) -> bool:
@@ -86,6 +88,7 @@ class UnitHolds(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMaximumHeight(VISIBLE_ROWS * 34 + 8)
+        scroll.setMinimumHeight(ROW_HEIGHT + 8)  # one row at the least, then it scrolls
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(caption)

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.casefile import CaseLimits, CaseStage, TimelineEntry
@@ -102,6 +110,19 @@ def label_place(ends: list[float], left: float, text_width: float) -> tuple[int,
     return row, left
 
 
+ARROW = 7.0
+"""The length of a limit's arrow head."""
+
+
+def end_mark(start: float, end: float, *, ends_later: bool) -> str:
+    """How a limit's line ends: ``bracket`` (on the axis), ``arrow`` (after the last stage)
+    or ``none``: a limit starting at the last stage has no line to put an arrow on (it drew a
+    zero-length arrow, a "K" at the right edge; issue 16 review)."""
+    if not ends_later:
+        return "bracket"
+    return "arrow" if end - start > ARROW else "none"
+
+
 class JourneyChart(QWidget):
     """Stages on a time axis with the product's limits."""
 
@@ -113,15 +134,52 @@ class JourneyChart(QWidget):
         self.limits: list[Limit] = []
         self.setFixedHeight(self.needed_height())
 
-    def needed_height(self) -> int:
-        """As tall as what it draws: the label rows about the axis, a row per limit and the
-        end times (a fixed 250 px left a blank band and pushed a QA's case page past 800 px)."""
+    def _small_font(self) -> QFont:
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
-        line = QFontMetrics(small).height()
-        rows = 8 + ROWS * line + 16 + ROWS * line  # the axis with its label rows each side
-        limits = max(len(self.limits), 2) * (line + 16)  # room for two limits at the least
-        return int(rows + limits + line + 8)
+        return small
+
+    def _labels(self, metrics: QFontMetrics) -> list[tuple[Milestone, float, int, float]]:
+        """Each stage with its dot's x, its label's row and its label's left edge."""
+        if not self.points:
+            return []
+        first, last = self._span()
+        width = self.width() - 2 * MARGIN
+        total = (last - first).total_seconds()
+        ends: list[float] = [-1e9] * (2 * ROWS)  # where each label row is taken up to
+        placed = []
+        for point in self.points:
+            share = (point.at - first).total_seconds() / total
+            x = MARGIN + width * min(max(share, 0.0), 1.0)
+            text_width = metrics.horizontalAdvance(point.name)
+            left = min(max(x - text_width / 2, 0.0), self.width() - text_width)
+            row, left = label_place(ends, left, text_width)
+            placed.append((point, x, row, left))
+        return placed
+
+    def _rows_used(self, metrics: QFontMetrics) -> tuple[int, int]:
+        """The label rows taken above and below the axis at the present width (one above at
+        the least)."""
+        rows = [row for _point, _x, row, _left in self._labels(metrics)]
+        above = max((row // 2 + 1 for row in rows if row % 2 == 0), default=1)
+        below = max((row // 2 + 1 for row in rows if row % 2 == 1), default=0)
+        return above, below
+
+    def needed_height(self) -> int:
+        """As tall as what it draws: the label rows taken about the axis, a row per limit and
+        the end times. Room for every label row and two limits left a blank band and
+        squeezed the timeline to two rows at 1280 × 800 (issue 16 review)."""
+        metrics = QFontMetrics(self._small_font())
+        line = metrics.height()
+        above, below = self._rows_used(metrics)
+        rows = 8 + above * line + 16 + below * line  # the axis with its label rows
+        return int(rows + len(self.limits) * (line + 16) + line + 8)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Labels take rows by the width: the height follows."""
+        super().resizeEvent(event)
+        if self.height() != self.needed_height():
+            self.setFixedHeight(self.needed_height())
 
     def show_case(self, entries: tuple[TimelineEntry, ...], case_limits: CaseLimits) -> None:
         """Draw the case's stages and limits (no entries: an empty chart)."""
@@ -158,20 +216,15 @@ class JourneyChart(QWidget):
             share = (moment - first).total_seconds() / total
             return MARGIN + width * min(max(share, 0.0), 1.0)
 
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
-        painter.setFont(small)
+        painter.setFont(self._small_font())
         metrics = painter.fontMetrics()
         line = metrics.height()
-        axis_y = 8.0 + ROWS * line
+        above_rows, below_rows = self._rows_used(metrics)
+        axis_y = 8.0 + above_rows * line
         painter.setPen(QPen(AXIS, 1.5))
         painter.drawLine(QPointF(MARGIN, axis_y), QPointF(MARGIN + width, axis_y))
-        ends: list[float] = [-1e9] * (2 * ROWS)  # where each label row is taken up to
-        for point in self.points:
-            x = x_of(point.at)
+        for point, x, row, left in self._labels(metrics):
             text_width = metrics.horizontalAdvance(point.name)
-            left = min(max(x - text_width / 2, 0.0), self.width() - text_width)
-            row, left = label_place(ends, left, text_width)
             above, depth = row % 2 == 0, row // 2
             label_y = axis_y - 8 - depth * line if above else axis_y + 8 + depth * line + line
             painter.setPen(QPen(QColor("#8a96a3"), 1))
@@ -186,7 +239,7 @@ class JourneyChart(QWidget):
             painter.setBrush(POINT)
             painter.setPen(QPen(POINT, 1))
             painter.drawEllipse(QPointF(x, axis_y), 4.5, 4.5)
-        self._draw_limits(painter, axis_y + 16 + ROWS * line, x_of, last)
+        self._draw_limits(painter, axis_y + 16 + below_rows * line, x_of, last)
         self._draw_ends(painter, first, last)
         painter.end()
 
@@ -202,11 +255,12 @@ class JourneyChart(QWidget):
             painter.setPen(QPen(colour, 2))
             painter.drawLine(QPointF(start, row_y), QPointF(end, row_y))
             painter.drawLine(QPointF(start, row_y - 5), QPointF(start, row_y + 5))
-            if limit.end <= last:
+            mark = end_mark(start, end, ends_later=limit.end > last)
+            if mark == "bracket":
                 painter.drawLine(QPointF(end, row_y - 5), QPointF(end, row_y + 5))
-            else:  # it ends after the last stage: an arrow at the edge
-                painter.drawLine(QPointF(end - 7, row_y - 5), QPointF(end, row_y))
-                painter.drawLine(QPointF(end - 7, row_y + 5), QPointF(end, row_y))
+            elif mark == "arrow":  # it ends after the last stage: an arrow at the edge
+                painter.drawLine(QPointF(end - ARROW, row_y - 5), QPointF(end, row_y))
+                painter.drawLine(QPointF(end - ARROW, row_y + 5), QPointF(end, row_y))
             room = QRectF(MARGIN, row_y + 4, width, line + 2)
             painter.drawText(
                 room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, limit_words(limit)

@@ -77,6 +77,8 @@ PATIENT_COLUMN: Column = ("Patient", lambda row: row.patient_name or "—")
 
 SITE_COLUMNS = ("Clinic", "Manufacturer")
 """The list's columns narrowed first when it is wider than the page."""
+LIST_ROWS = 4
+"""Cases the list keeps room for when a case opens; the case's detail gets the rest."""
 SITE_COLUMN_LEAST = 110
 """The narrowest a site column gets (its name elided, whole in the detail below)."""
 
@@ -144,6 +146,7 @@ class CasesPage(QWidget):
         self.actor = actor
         self.runner = runner
         self._shown_case: uuid.UUID | None = None
+        self._list_fitted = False
         self.holds = UnitHolds(database, actor, runner)
         self.holds.changed.connect(self._hold_changed)
         self.holds.failed.connect(self._hold_failed)
@@ -246,13 +249,23 @@ class CasesPage(QWidget):
     def _room_for_detail(self) -> None:
         """Give the case's detail the height it needs (its wrapped header, chart and holds),
         taken from the list above: a splitter does not do it by itself when a case opens, and
-        the chart then overlapped the timeline at 1280 × 800."""
+        the chart then overlapped the timeline at 1280 × 800. When the case first opens the
+        list keeps no more than ``LIST_ROWS`` rows: the timeline and genealogy showed two rows
+        under a list of one case and a blank band (issue 16 review)."""
         need = self.detail.minimumSizeHint().height()
         need += self.detail.header.heightForWidth(self.detail.header.width())
         need -= self.detail.header.minimumSizeHint().height()
         table, detail = self.splitter.sizes()
+        least = self.table.minimumSizeHint().height()
+        if not self._list_fitted:
+            self._list_fitted = True
+            rows = max(1, min(self.model.rowCount(), LIST_ROWS))
+            wanted = max(least, self.table.horizontalHeader().height() + 4)
+            wanted += rows * self.table.verticalHeader().defaultSectionSize()
+            if table > wanted:
+                table, detail = wanted, table + detail - wanted
+                self.splitter.setSizes([table, detail])
         if detail < need and table + detail > need:
-            least = self.table.minimumSizeHint().height()
             self.splitter.setSizes([max(least, table + detail - need), need])
 
     def _actions(self) -> QHBoxLayout:
