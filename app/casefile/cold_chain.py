@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.casefile.queries import user_names
+from app.coldchain.disposition_words import disposition_words
 from app.core import sscc_text
 from db.enums import Disposition, ShipmentDirection, Verdict
 from db.models import LoggerFile, Shipment, StageRecord
@@ -77,7 +78,7 @@ class ColdChainVerdict:
         else:
             when = f"{self.dispositioned_at:%Y-%m-%d %H:%M} UTC" if self.dispositioned_at else ""
             decision = (
-                f"dispositioned '{self.disposition.value}' by "
+                f"{disposition_words(self.disposition)} by "
                 f"{self.dispositioned_by or 'QA'} {when}".rstrip()
             )
         return f"{head}: {verdict}, {decision} — {'; '.join(facts)} ({self.file_name})"

@@ -8,6 +8,7 @@ from app.coldchain.analysis.profiles import SEED_PROFILES, TemperatureProfile, s
 from app.coldchain.analysis.registry import IMPORTERS, analyze_file
 from app.coldchain.analysis.trace import Trace
 from app.coldchain.assessed import AssessedTrace, assessed_logger_file, assessed_trace
+from app.coldchain.disposition_words import disposition_words
 from app.coldchain.records import (
     correct_logger_file,
     disposition_logger_file,
@@ -40,6 +41,7 @@ __all__ = [
     "assessed_trace",
     "correct_logger_file",
     "disposition_logger_file",
+    "disposition_words",
     "excursion_report_pdf",
     "import_logger_file",
     "logger_file_view",

@@ -25,6 +25,7 @@ from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
 from app.coldchain.analysis.registry import read_logger_file
 from app.coldchain.analysis.trace import Trace, format_utc
+from app.coldchain.disposition_words import disposition_words
 from app.coldchain.storage import (
     SENSOR_LENGTH,
     LoggerFileView,
@@ -254,13 +255,15 @@ def _problem(
     shipment: Shipment, row: LoggerFile, profile: ProfileLimits, result: Assessment
 ) -> str:
     gap_min = sum(g.duration_min for g in result.gaps)
+    excursions, gaps = len(result.excursions), len(result.gaps)
     return (
-        f"Cold-chain verdict '{result.verdict}' for shipment {sscc_text(shipment.sscc)} "
-        f"(logger file {row.file_name}, SHA-256 {row.sha256[:12]}…, profile {profile.name}): "
-        f"{len(result.excursions)} excursion(s), longest {result.longest_excursion_min:.1f} min "
+        f"Cold-chain verdict: {str(result.verdict).replace('_', ' ')}, for shipment "
+        f"{sscc_text(shipment.sscc)} (logger file {row.file_name}, SHA-256 {row.sha256[:12]}…, "
+        f"profile {profile.name}): {excursions} excursion{'' if excursions == 1 else 's'}, "
+        f"longest {result.longest_excursion_min:.1f} min "
         f"(allowed {profile.max_single_excursion_min:g} min), cumulative "
         f"{result.cumulative_excursion_min:.1f} min (allowed "
-        f"{profile.max_cumulative_excursion_min:g} min); {len(result.gaps)} data gap(s) "
+        f"{profile.max_cumulative_excursion_min:g} min); {gaps} data gap{'' if gaps == 1 else 's'} "
         f"totalling {gap_min:.1f} min (maximum gap {profile.max_gap_min:g} min)."
     )
 
@@ -471,7 +474,7 @@ def disposition_logger_file(  # noqa: PLR0917 - decision, justification, passwor
             )
         if row.disposition is not None:
             raise ValidationFailed(
-                f"{row.file_name} was already dispositioned '{row.disposition.value}'; "
+                f"{row.file_name} was already {disposition_words(row.disposition)} by QA; "
                 "a disposition is final."
             )
         row.disposition = decision

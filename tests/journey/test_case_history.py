@@ -281,7 +281,7 @@ def test_an_excursion_shows_its_minutes_then_qas_signed_disposition(
     assert verdict is not None
     assert verdict.disposition is Disposition.ACCEPT
     assert verdict.dispositioned_by == "Asha Quality"
-    assert "excursion, dispositioned 'accept' by Asha Quality" in verdict.words
+    assert "excursion, accepted by Asha Quality" in verdict.words
     (signature,) = dispositioned.signatures
     assert (signature.meaning, signature.signer_username, signature.record_type) == (
         SignatureMeaning.DISPOSITIONED,
@@ -341,7 +341,7 @@ def test_verdict_words_for_incomplete_data_rejected_and_no_excursion() -> None:
     assert rejected.rejected and not rejected.within_limits
     assert rejected.words == (
         f"Cold chain of {sscc_text('059012340000000017')} (to the manufacturer): incomplete "
-        "data, dispositioned 'reject' by Asha Quality 2026-03-04 05:06 UTC — 2 excursions, longest "
+        "data, rejected by Asha Quality 2026-03-04 05:06 UTC — 2 excursions, longest "
         "12.2 min, cumulative 30.0 min; 1 data gap (trip.csv)"
     )
     quiet = _verdict(excursions=0, gaps=2, disposition=None, dispositioned_by=None)

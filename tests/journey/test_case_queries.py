@@ -282,7 +282,7 @@ def test_timeline_and_alerts_of_an_excursion_left_for_qa(demo: Any, tmp_path: Pa
     assert len(dispositioned) == 1
     verdict = dispositioned[0].cold_chain
     assert verdict is not None and verdict.disposition is not None
-    assert "dispositioned 'accept'" in verdict.words
+    assert "accepted by" in verdict.words
     assert dispositioned[0].signatures[0].manifestation.startswith("Asha Quality · ")
     assert dispositioned[0].signatures[0].manifestation.endswith("Dispositioned")
     accepted = next(e for e in after if e.action == "receipt accepted")

@@ -236,7 +236,7 @@ def test_excursion_quarantines_until_qa_dispositions_and_closes_the_deviation(
     assert deviation.status is DeviationStatus.OPEN
     assert (deviation.shipment_id, deviation.logger_file_id) == (leg.shipment.id, view.id)
     assert f"longest {longest:.1f} min (allowed 15 min)" in deviation.description
-    assert "0 data gap(s)" in deviation.description
+    assert "0 data gaps" in deviation.description
 
     shipment = complete_receipt(db, demo["vera.verifier"], leg.shipment.id, DEMO_PASSWORD)
     assert not shipment.receipt_accepted
@@ -256,7 +256,7 @@ def test_excursion_quarantines_until_qa_dispositions_and_closes_the_deviation(
     assert accepted.disposition is Disposition.ACCEPT
     assert accepted.dispositioned_by == qa.full_name and accepted.dispositioned_at is not None
     assert side_states(demo, leg) == {SideState.QUARANTINED}  # accepting lifts nothing alone
-    with pytest.raises(ValidationFailed, match="already dispositioned"):
+    with pytest.raises(ValidationFailed, match="already accepted by QA"):
         disposition_logger_file(db, qa, view.id, Disposition.REJECT, "second go", DEMO_PASSWORD)
     with pytest.raises(ValidationFailed, match="Open deviations"):
         accept_receipt(db, qa, leg.shipment.id, DEMO_PASSWORD, "cold chain accepted")

@@ -431,7 +431,7 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
     report = json.loads(excursion.assessment)
     assert verdict.text(0).startswith(
         f"⚠ Cold chain of {sscc_text(inbound.sscc)} (to the manufacturer): excursion, "
-        "dispositioned 'accept' by Asha Quality "
+        "accepted by Asha Quality "
     )
     assert f"longest {report['longest_excursion_min']:.1f} min" in verdict.text(0)
     assert f"cumulative {report['cumulative_excursion_min']:.1f} min" in verdict.text(0)
@@ -526,9 +526,7 @@ def test_verdict_lines_say_in_icons_and_words_what_the_colour_says() -> None:
     )
     assert cold_chain_tone(verdict) == "error"
     assert cold_chain_line(verdict).startswith("✖ Cold chain of ")
-    assert "excursion, dispositioned 'reject' by Asha Quality — 1 excursion" in (
-        cold_chain_line(verdict)
-    )
+    assert "excursion, rejected by Asha Quality — 1 excursion" in (cold_chain_line(verdict))
     awaiting = replace(verdict, disposition=None, dispositioned_by=None)
     assert (cold_chain_tone(awaiting), cold_chain_line(awaiting)[0]) == ("warning", "⚠")
     missing = replace(awaiting, file_name=None, verdict=None)

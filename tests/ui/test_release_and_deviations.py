@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from app.access.users import authenticate, create_user
 from app.coldchain.storage import logger_files_of_shipment
+from app.core import sscc_text
 from app.core.actor import Actor
 from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import DEMO_PASSWORD, QC_RESULTS, JourneyDriver
@@ -636,6 +637,16 @@ def plot_and_save_as(
         assert legend.y() > float(np.nanmax(asha.plot.trace_line.yData)), width
         edge = view.sceneBoundingRect().right()
         assert asha.plot.legend.sceneBoundingRect().right() <= edge, width  # never cut off
+    for width, height in ((1280, 800), (1920, 1080), (1246, 800)):  # 1246: a 990 px page
+        asha.resize(width - 256, height - 46)
+        qtbot.wait(50)
+        # Issue 16 review: the legend covered the excursion band's top; it sits above the
+        # data area now. The time caption was cut at 1000 px; it fits the plot whole.
+        view = asha.plot.getPlotItem().getViewBox()
+        legend = asha.plot.legend.sceneBoundingRect()
+        assert legend.bottom() <= view.sceneBoundingRect().top(), width
+        caption = asha.plot.getPlotItem().getAxis("bottom").label.sceneBoundingRect()
+        assert caption.left() >= 0 and caption.right() <= asha.plot.viewport().width(), width
     assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     # Issue 16: at 1280 × 800 batch, verdict and what was found are seen without scrolling;
     # the file name column gives way (elided, whole in its tooltip).
@@ -646,12 +657,19 @@ def plot_and_save_as(
     assert sum(widths) <= table.viewport().width(), widths
     assert not table.horizontalScrollBar().isVisible(), widths
     assert table.horizontalScrollBar().maximum() == 0, widths
-    for column in (1, 2, 3, 4):  # shipment, batch, verdict, what was found: whole
+    for column in (1, 2, 3):  # batch, verdict, what was found: whole
         text, width = table.item(0, column).text(), table.columnWidth(column) - 8
         need = table.fontMetrics().boundingRect(0, 0, width, 1000, Qt.TextFlag.TextWordWrap, text)
         assert need.width() <= width and need.height() <= table.rowHeight(0), (column, need)
-    assert table.columnWidth(0) >= 50  # the file name, elided
-    assert table.item(0, 0).toolTip() == pending.logger.file_name
+    # issue 16 review: the file name was "lo…sv"; it reads whole now, its shipment under it
+    text = table.item(0, 0).text()
+    name, shipment = text.replace("\u200b", "").split("\n")  # it may wrap at - and .
+    assert name == pending.logger.file_name
+    assert shipment == sscc_text(pending.sscc).replace("\xa0", " ")
+    width = table.columnWidth(0) - 8
+    need = table.fontMetrics().boundingRect(0, 0, width, 1000, Qt.TextFlag.TextWordWrap, text)
+    assert need.width() <= width and need.height() <= table.rowHeight(0), need
+    assert table.item(0, 0).toolTip().startswith(pending.logger.file_name)
     save_both_sizes(asha, "deviations-dispositions-fit")
     asha.resize(*PAGE_SIZE)
 
@@ -710,10 +728,10 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
     assert row_texts(asha, 0)[1:4] == ["Cold chain", "● Open", case.coi_eye_readable]
     table = asha.pending_table
     assert table.rowCount() == 1
-    assert table.item(0, 2).text() == case.coi_eye_readable
-    assert table.item(0, 3).text() == "✖ Excursion"
-    assert table.item(0, 4).text().startswith("1 excursion(s), longest ")
-    assert asha.pending_note.text().startswith("⚠ 1 logger file(s) keep")
+    assert table.item(0, 1).text() == case.coi_eye_readable
+    assert table.item(0, 2).text() == "✖ Excursion"
+    assert table.item(0, 3).text().startswith("1 excursion, longest ")
+    assert asha.pending_note.text().startswith("⚠ 1 logger file keeps")
 
     click(qtbot, asha, "openReport")
     settle(qtbot, runner)
@@ -737,7 +755,9 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
     assert f"{decision.value.upper()} " in dialogs.signed[-1]
     assert case.coi_eye_readable in dialogs.signed[-1]
     assert asha.message.text().startswith("✔ ")
-    assert f"dispositioned '{decision.value}'" in asha.message.text()
+    # issue 16 review: in words, never the stored 'accept'
+    assert f"cold chain {decision.value}ed with your signature" in asha.message.text()
+    assert f"'{decision.value}'" not in asha.message.text()
     assert asha.pending_table.rowCount() == 0
     assert asha.pending_note.text().startswith("✔ No cold-chain file")
     screenshot(asha, f"deviations-dispositioned-{decision.value}")

@@ -80,8 +80,8 @@ def _swatch(brush: QBrush, edge: str | None = None) -> pg.BarGraphItem:
     return pg.BarGraphItem(x=[0.0], height=[1.0], width=1.0, brush=brush, pen=edge)
 
 
-WIDE_LEGEND_PX = 380
-"""From this plot width the legend has room for two columns."""
+LEGEND_LEFT = 10
+"""The legend's distance from the plot's left edge."""
 
 
 class TemperaturePlot(pg.PlotWidget):
@@ -109,7 +109,12 @@ class TemperaturePlot(pg.PlotWidget):
             labelTextColor=TEXT_COLOUR,
             labelTextSize="10pt",
         )
-        self.legend.setColumnCount(2)  # two short rows rather than a tall box over the trace
+        self.legend.setColumnCount(2)  # two short rows rather than a tall box
+        # Above the readings, outside the data area: inside it the legend covered the top of
+        # the excursion band QA decides on (issue 16 review). The area gives it room on top.
+        self.legend.setOffset((LEGEND_LEFT, 2))
+        self.legend.setParentItem(item)
+        self._caption = "Time (UTC)"
         self._framed: tuple[float, float, float, float] | None = None
         self.trace_line = pg.PlotDataItem(
             pen=pg.mkPen(TRACE_COLOUR, width=1.5), connect="finite", name="Temperature"
@@ -122,6 +127,7 @@ class TemperaturePlot(pg.PlotWidget):
         self.excursion_regions: list[pg.LinearRegionItem] = []
         self.gap_regions: list[pg.LinearRegionItem] = []
         self._legend_extras: list[pg.GraphicsObject] = []
+        self._ready = True
 
     def clear_trace(self) -> None:
         """Remove the trace and everything drawn for it."""
@@ -136,6 +142,8 @@ class TemperaturePlot(pg.PlotWidget):
         self.excursion_regions, self.gap_regions = [], []
         self.trace_line.setData([], [])
         self._framed = None
+        self._caption = "Time (UTC)"
+        self._apply_frame()
 
     def show_trace(
         self,
@@ -204,21 +212,35 @@ class TemperaturePlot(pg.PlotWidget):
         return regions
 
     def _apply_frame(self) -> None:
-        """The framed window and values, with room on top for the legend: it sits above the
-        highest reading and never hides an excursion's peak."""
-        framed = getattr(self, "_framed", None)  # a resize may come before __init__ ends
-        if framed is None:
+        """The framed window and values; the legend's room above the data area; the time
+        caption in the form that fits the axis."""
+        if not vars(self).get("_ready"):
+            return  # a resize comes before __init__ ends
+        item = self.getPlotItem()
+        # Two short rows where they fit, one column where two would run past the edge.
+        self.legend.setColumnCount(2)
+        if self.legend.boundingRect().width() > self.width() - 2 * LEGEND_LEFT:
+            self.legend.setColumnCount(1)
+        item.layout.setContentsMargins(1, self.legend.boundingRect().height() + 6, 1, 1)
+        self._fit_caption()
+        if self._framed is None:
             return
-        start, end, low, high = framed
-        # Two short rows where the plot is wide, one column where two would run past its edge.
-        self.legend.setColumnCount(2 if self.width() >= WIDE_LEGEND_PX else 1)
+        start, end, low, high = self._framed
         room = max((high - low) * 0.12, 1.0)
-        view = max(self.getPlotItem().getViewBox().height(), 1.0)
-        share = min((self.legend.boundingRect().height() + 20) / view, 0.6)
-        top = (high - low + 2 * room) * share / (1 - share)
-        self.getPlotItem().getViewBox().setRange(
-            xRange=(start, end), yRange=(low - room, high + room + top), padding=0.02
+        item.getViewBox().setRange(
+            xRange=(start, end), yRange=(low - room, high + room), padding=0.02
         )
+
+    def _fit_caption(self) -> None:
+        """The time axis's caption whole, shortened where the plot is narrow: at 1000 px it
+        was cut at both ends ("…to 07 D"; issue 16 review)."""
+        caption = self._caption
+        axis = self.getPlotItem().getAxis("bottom")
+        room = min(axis.width(), self.width() - 80) - 16  # under the data area, a margin
+        for text in (caption, caption.replace(" to ", " – "), caption.split(",")[0]):
+            self.getPlotItem().setLabel("bottom", text, color=TEXT_COLOUR)
+            if axis.label.boundingRect().width() <= room:
+                break
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Keep the legend's room above the readings at the new size."""
@@ -237,8 +259,8 @@ class TemperaturePlot(pg.PlotWidget):
         values = [assessment.min_c, assessment.max_c]
         values += [v for v in (lower_c, upper_c) if v is not None]
         self._framed = (start, end, min(values), max(values))
-        self._apply_frame()
         span = " to ".join(
             datetime.fromtimestamp(moment, UTC).strftime("%d %b %H:%M") for moment in (start, end)
         )  # short, to fit a narrow plot; the full dates are beside it in the numbers
-        self.getPlotItem().setLabel("bottom", f"UTC, {span}", color=TEXT_COLOUR)
+        self._caption = f"UTC, {span}"
+        self._apply_frame()

@@ -36,15 +36,16 @@ from app.casefile import (
     SiteDeviation,
     deviations_screen,
 )
-from app.coldchain import AssessedTrace, disposition_logger_file
+from app.coldchain import AssessedTrace, disposition_logger_file, disposition_words
 from app.core import Actor, Database, sscc_text
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
-from ui.pages.deviations.pending_columns import fit_columns, fitted
+from ui.pages.deviations.pending_columns import breakable, fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
     VERDICT_NAMES,
+    counted,
     excursion_summary,
     status_words,
     write_excursion_report,
@@ -62,9 +63,12 @@ from ui.widgets import (
     unbroken,
 )
 
-NBSP = "\xa0"
 DEVIATION_TABLE_HEIGHT = 90
 """The deviations list shows at least its header and two rows."""
+
+
+NBSP = "\xa0"
+"""The no-break space inside an SSCC as printed: in the table it may wrap at a group."""
 
 
 class DeviationsPage(QWidget):
@@ -169,7 +173,7 @@ class DeviationsPage(QWidget):
         layout.addLayout(columns, stretch=1)
         layout = left
         self.pending_table = table(
-            "dispositions", ("Logger file", "Shipment (SSCC)", "Batch COI", "Verdict", "Found")
+            "dispositions", ("Logger file · shipment", "Batch COI", "Verdict", "Found")
         )
         fitted(self.pending_table)  # batch, verdict and findings seen at 1280 × 800
         self.pending_table.itemSelectionChanged.connect(self._pending_selected)
@@ -276,22 +280,26 @@ class DeviationsPage(QWidget):
         self.pending_table.setRowCount(len(pending))
         for index, item in enumerate(pending):
             verdict = VERDICT_NAMES.get(item.logger.verdict) if item.logger.verdict else None
+            shipment = sscc_text(item.sscc)
             values = (
-                item.logger.file_name,
-                sscc_text(item.sscc).replace(NBSP, " "),  # may wrap at a group here
+                f"{breakable(item.logger.file_name)}\n{shipment.replace(NBSP, ' ')}",
                 item.case_coi or "— no batch",
                 verdict or "⚠ Not judged",
                 excursion_summary(item),
             )
             for column, text in enumerate(values):
                 self.pending_table.setItem(index, column, cell(text))
+            tip = f"{item.logger.file_name}\nshipment {shipment}"
+            self.pending_table.item(index, 0).setToolTip(tip)
         fit_columns(self.pending_table)
         if pending:
             ids = [item.logger.id for item in pending]
             self.pending_table.selectRow(ids.index(selected) if selected in ids else 0)
+            one = len(pending) == 1
             self.pending_note.setText(
-                f"⚠ {len(pending)} logger file(s) keep their shipment's units in quarantine "
-                "until QA accepts or rejects them."
+                f"⚠ {counted(len(pending), 'logger file')} {'keeps' if one else 'keep'} "
+                "their shipment's units in quarantine until QA accepts or rejects "
+                f"{'it' if one else 'them'}."
             )
         else:
             self.pending_note.setText("✔ No cold-chain file is waiting for QA's disposition.")
@@ -507,7 +515,7 @@ class DeviationsPage(QWidget):
             changes={"logger file", "shipment", "unit"},
         ).busy(self._set_busy).success(
             lambda view: self._done(
-                f"✔ {view.file_name}: cold chain dispositioned '{decision.value}' "
+                f"✔ {view.file_name}: cold chain {disposition_words(decision)} "
                 "with your signature. Close its deviation once the investigation is complete."
             )
         ).failure(self._failed).run(self.runner)

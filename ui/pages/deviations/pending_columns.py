@@ -1,7 +1,9 @@
 """The columns of the dispositions table fitted to its width (issue 16): beside the plot at
-1280 × 800 the shipment's SSCC and the batch COI wrap at a group onto two lines, what was found
-onto as many as it needs, the verdict stays whole, and the logger file name takes the width left,
-elided in its middle (its tooltip and the details under the table have it whole)."""
+1280 × 800 the logger file's name and, under it, its shipment's SSCC share the first column
+(the name was elided to "lo…sv" in a column of its own; issue 16 review); the batch COI wraps at
+a group onto two lines where the width needs it, what was found onto as many as it needs, and
+the verdict stays whole. Only a table narrower still elides the name, in its middle (its tooltip
+and the details under the table have it whole)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from PySide6.QtWidgets import (
     QTableWidget,
 )
 
-FILE, SSCC, BATCH, VERDICT, FOUND = range(5)
+FILE, BATCH, VERDICT, FOUND = range(4)
+"""The logger file's name over its shipment's SSCC, the batch, the verdict, what was found."""
 MIN_FILE_WIDTH = 60
 """The narrowest the file name column gets when the table is narrow."""
 MIN_FOUND_WIDTH = 130
@@ -23,7 +26,7 @@ CELL_PADDING = 16
 
 
 class OneLine(QStyledItemDelegate):
-    """A cell on one line, elided in its middle (a file name never wraps)."""
+    """A cell's lines unwrapped, each elided in its middle (a file name never wraps)."""
 
     def initStyleOption(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -54,24 +57,52 @@ def _width(table: QTableWidget, column: int, *, wrapped: bool = False) -> int:
     measure = (lambda t: _two_lines(metrics, t)) if wrapped else metrics.horizontalAdvance
     header = table.horizontalHeaderItem(column)
     title = header.text() if header is not None else ""
-    widths = [measure(text) for text in _texts(table, column)]
+    widths = [measure(line) for text in _texts(table, column) for line in text.split("\n")]
     widths.append(table.horizontalHeader().fontMetrics().horizontalAdvance(title))
     return max(widths) + CELL_PADDING
 
 
+BREAK = "\u200b"
+"""A zero-width space: where a file name may wrap (after a hyphen, an underscore, a dot)."""
+
+
+def breakable(file_name: str) -> str:
+    """``file_name`` with a place to wrap after each hyphen, underscore and dot."""
+    for mark in "-_.":
+        file_name = file_name.replace(mark, mark + BREAK)
+    return file_name
+
+
+def _file_width(table: QTableWidget, *, wrapped: bool) -> int:
+    """The width of the file column: each name and SSCC whole, or wrapped at their breaks."""
+    metrics = table.fontMetrics()
+    widths = [table.horizontalHeader().fontMetrics().horizontalAdvance("Logger file")]
+    for text in _texts(table, FILE):
+        name, _, sscc = text.partition("\n")
+        if wrapped:
+            widths += [metrics.horizontalAdvance(piece) for piece in name.split(BREAK)]
+            widths.append(_two_lines(metrics, sscc))
+        else:
+            widths.append(metrics.horizontalAdvance(name.replace(BREAK, "")))
+            widths.append(metrics.horizontalAdvance(sscc))
+    return max(widths) + CELL_PADDING
+
+
 def fit_columns(table: QTableWidget) -> None:
-    """Every column but the file name whole, wrapped where the table is narrow; the file name
-    gets what is left (at least `MIN_FILE_WIDTH`): no horizontal scrolling."""
+    """The file name and SSCC whole where the width allows, else wrapped at their breaks; the
+    batch on one line or two, the verdict whole and what was found wrapped in what is left
+    (at least `MIN_FOUND_WIDTH`): no horizontal scrolling."""
     verdict, found = _width(table, VERDICT), _width(table, FOUND)
-    free = table.viewport().width() - verdict - MIN_FILE_WIDTH - 2  # grid lines
-    whole_sscc, whole_batch = _width(table, SSCC), _width(table, BATCH)
-    two_sscc, two_batch = _width(table, SSCC, wrapped=True), _width(table, BATCH, wrapped=True)
-    choices = ((whole_sscc, whole_batch), (two_sscc, whole_batch), (two_sscc, two_batch))
-    sscc, batch = next(
-        (choice for choice in choices if sum(choice) + found <= free), choices[-1]
+    free = table.viewport().width() - verdict - 2  # grid lines
+    whole_batch, two_batch = _width(table, BATCH), _width(table, BATCH, wrapped=True)
+    whole_name, two_name = _file_width(table, wrapped=False), _file_width(table, wrapped=True)
+    choices = ((whole_name, whole_batch), (two_name, whole_batch), (two_name, two_batch))
+    name, batch = next(
+        (choice for choice in choices if sum(choice) + MIN_FOUND_WIDTH <= free), choices[-1]
     )  # wrapped no more than the width needs
-    found = min(found, max(MIN_FOUND_WIDTH, free - sscc - batch))
-    for column, width in ((SSCC, sscc), (BATCH, batch), (VERDICT, verdict), (FOUND, found)):
+    name = max(MIN_FILE_WIDTH, min(name, free - batch - MIN_FOUND_WIDTH))
+    found = min(found, max(MIN_FOUND_WIDTH, free - name - batch))
+    for column, width in ((FILE, name), (BATCH, batch), (VERDICT, verdict), (FOUND, found)):
         table.setColumnWidth(column, width)
     table.resizeRowsToContents()
 
@@ -96,13 +127,11 @@ def fitted(table: QTableWidget) -> QTableWidget:
     header.setStretchLastSection(False)
     header.setMinimumSectionSize(MIN_FILE_WIDTH // 2)
     header.setTextElideMode(Qt.TextElideMode.ElideRight)  # "Logger…" when the column is narrow
-    header.setSectionResizeMode(FILE, QHeaderView.ResizeMode.Stretch)
-    for column in (SSCC, BATCH, VERDICT, FOUND):
+    for column in (FILE, BATCH, VERDICT, FOUND):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
     table.setWordWrap(True)
     one_line = OneLine(table)
-    for column in (FILE, VERDICT):
-        table.setItemDelegateForColumn(column, one_line)
+    table.setItemDelegateForColumn(VERDICT, one_line)
     fit = ColumnFit(table)
     table.viewport().installEventFilter(fit)
     return table

@@ -30,18 +30,23 @@ def status_words(status: DeviationStatus) -> str:
     return "● Open" if status is DeviationStatus.OPEN else "✔ Closed"
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 logger file``, ``2 logger files``: never "file(s)" (issue 16 review)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def excursion_summary(pending: PendingDisposition) -> str:
     """One line of what the assessment found."""
     report = pending.logger.report
     excursions = report.get("excursions", [])
     gaps = report.get("gaps", [])
-    parts = [f"{len(excursions)} excursion(s)"]
+    parts = [counted(len(excursions), "excursion")]
     if excursions:
         peaks = [e["peak_c"] for e in excursions if "peak_c" in e]
         parts.append(f"longest {report.get('longest_excursion_min', 0):.0f} min")
         if peaks:
             parts.append(f"peak {max(peaks, key=abs):.1f} °C")
-    parts.append(f"{len(gaps)} gap(s)")
+    parts.append(counted(len(gaps), "gap"))
     return ", ".join(parts)
 
 
