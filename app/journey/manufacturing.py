@@ -23,7 +23,7 @@ from app.journey.storage import ensure_not_in_storage
 from app.journey.unit_clock import ensure_viable
 from app.labelling import reconcile
 from app.quality import sign
-from app.scanning import Expectation, check_scan
+from app.scanning import Expectation, check_scan, checked_scan_text, scan_text_problem
 from db.enums import (
     CustodyAction,
     Role,
@@ -251,6 +251,31 @@ def _output_count(session: Session, case: Case, kind: UnitKind, parameters: dict
     return count
 
 
+def _input_expectation(session: Session, step: ManufacturingStep, case: Case) -> Expectation:
+    """What a scan of the step's input must be: an available container of the case."""
+    template = load(session, StepTemplate, step.step_template_id, "step template")
+    return Expectation(
+        purpose=f"step {template.code}",
+        description=f"step {step.position} ({template.name})",
+        coi=case.coi,
+        unit_ids=_available_inputs(session, case),
+    )
+
+
+def refuse_unreadable_input(
+    database: Database, actor: Actor, step_id: uuid.UUID, raw_scan: str
+) -> None:
+    """Record at once a scan of a step's input that is text no code could be, and raise its
+    `ScanMismatch`: it never joins the step's inputs (it was listed among them until the step
+    was recorded; issue 16 review). A readable scan is refused as not for this call."""
+    require_role(actor, Role.MFG_OPERATOR, doing="perform manufacturing steps")
+    if scan_text_problem(raw_scan) is None:
+        raise ValidationFailed("This scan can be read: it is checked when the step is recorded.")
+    with UnitOfWork(database, actor) as uow:
+        step, case = _step_for(uow, step_id)
+        checked_scan_text(uow, raw_scan, _input_expectation(uow.session, step, case))
+
+
 def perform_step(
     database: Database, actor: Actor, step_id: uuid.UUID, record: StepRecord
 ) -> StepView:
@@ -265,12 +290,7 @@ def perform_step(
         _ensure_in_order(uow.session, step)
         template = load(uow.session, StepTemplate, step.step_template_id, "step template")
         parameters = check_parameters(json.loads(template.parameters), record.parameters)
-        expected = Expectation(
-            purpose=f"step {template.code}",
-            description=f"step {step.position} ({template.name})",
-            coi=case.coi,
-            unit_ids=_available_inputs(uow.session, case),
-        )
+        expected = _input_expectation(uow.session, step, case)
         inputs: list[Unit] = []
         for raw in record.input_scans:
             unit = check_scan(uow, raw, expected)

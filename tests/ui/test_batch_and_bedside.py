@@ -291,12 +291,13 @@ def test_batch_record_start_scan_record_and_verify(
     ]
     assert page.scans == [] and page.input_list is not None and page.input_list.count() == 0
 
-    # Text no code could be (a lone surrogate, as invalid UTF-8 arrives): sent on, refused in
-    # words, recorded, blocked until acknowledged; the step is not recorded.
+    # Text no code could be (a lone surrogate, as invalid UTF-8 arrives): refused in words at
+    # once, recorded, blocked until acknowledged; never listed among the inputs (issue 16
+    # review: it stayed in the list as if accepted); the step is not recorded.
     page.input_scan.setText("")
     page.add_scan(WedgeScan(f"={bag.din}\udcff", False, 20, 1.0))
-    click(qtbot, page.record_button)
     settle(qtbot, runner)
+    assert page.scans == [] and page.input_list.count() == 0
     assert page.alarm.active and "not valid text" in page.alarm.text.text()
     # Amber "could not read — scan again", not the red STOP of a wrong item.
     assert page.alarm.property("kind") == "unreadable"
@@ -329,6 +330,7 @@ def test_batch_record_start_scan_record_and_verify(
     assert step.parameters == {"bag_intact": True, "volume_ml": 248.0}
     assert step.inputs == (bag.id,) and step.performed_by_id == otto.user_id
     assert "Volume: 248 mL" in page.findChild(QWidget, "stepRecorded").text()
+    assert "Bag intact: Yes" in page.findChild(QWidget, "stepRecorded").text()  # as the form
 
     # Otto cannot verify his own step: refused in plain words, nothing signed.
     second_person(monkeypatch, "otto.operator")

@@ -40,8 +40,15 @@ from app.casefile import (
     batch_record_screen,
 )
 from app.core import Actor, Database, ValidationFailed
-from app.journey import StepRecord, StepView, perform_step, start_manufacture, verify_step
-from app.scanning import ScannerSettings, WedgeScan
+from app.journey import (
+    StepRecord,
+    StepView,
+    perform_step,
+    refuse_unreadable_input,
+    start_manufacture,
+    verify_step,
+)
+from app.scanning import ScannerSettings, WedgeScan, scan_text_problem
 from labels.scan import parse_scan
 from ui.pages import CaseWorkPage, ShipperBox
 from ui.pages.batch_record.parameter_form import ParameterForm, parameters_text
@@ -354,12 +361,27 @@ class BatchRecordPage(CaseWorkPage):
         """Add the scanned input to the list; the same scan twice is refused."""
         if self.input_list is None:
             return
+        if scan_text_problem(scan.raw) is not None:
+            self._refuse_unreadable(scan)
+            return
         if scan.raw in self.scans:
             self._say(False, f"✖ {scan.shown} is already in the list: scan each container once.")
             return
         self._quiet()
         self.scans.append(scan.raw)
         self.input_list.addItem(scanned_input_text(scan))
+
+    def _refuse_unreadable(self, scan: WedgeScan) -> None:
+        """A scan no code could be: recorded and refused at once (amber, "scan again"), never
+        listed among the inputs (issue 16 review); the inputs listed stay."""
+        step = current_step(self.state.steps) if self.state else None
+        if step is None:
+            return
+        WriteOp(
+            partial(refuse_unreadable_input, self.database, self.actor, step.id, scan.raw),
+            doing="The scan was not read",
+            changes={"scan"},
+        ).busy(self.set_busy).failure(self.refusal()).run(self.runner)
 
     def clear_scans(self) -> None:
         """Empty the list of scanned inputs."""

@@ -193,7 +193,7 @@ def parameters_text(step: StepView) -> str:
     lines = []
     for name, value in step.parameters.items():
         if isinstance(value, bool):
-            shown = "yes" if value else "no"
+            shown = "Yes" if value else "No"  # as the form says it (issue 16 review)
         elif isinstance(value, list):
             shown = ", ".join(number_text(v) for v in value)
         elif isinstance(value, float):
