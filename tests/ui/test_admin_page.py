@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -29,7 +30,7 @@ from app.core.saved_secrets import keyring_problem
 from app.scanning import ScannerSettings
 from db.enums import Role
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from tests.ui.fit import PAGE_AREA_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, WINDOW_SIZES, save_both_sizes
 from ui.dialogs.prompts import StatementDialog
 from ui.pages.admin.base import AdminTab
 from ui.pages.admin.page import AdminPage
@@ -698,7 +699,12 @@ def test_two_windows_see_each_others_changes_and_a_stale_edit_is_refused(
     stored = {p.name: p for p in list_profiles(second_database, bea)}["fresh-2-8"]
     assert (stored.upper_c, stored.version) == (8.5, 3)
     assert row_of(profiles_b, "fresh-2-8")[1] == "2.0 to 8.5 °C"  # B read the profile again
-    screenshot(page_b, "admin-stale-edit")
+    # Issue 16 review: the page sits in its window, so resizing the page did nothing and the
+    # "1920 × 1080" shot was the 1280 one (938 × 733). The window itself is shot at each size.
+    written = save_both_sizes(windows[1], "admin-stale-edit", window=True)
+    for name, size in zip(written, WINDOW_SIZES.values(), strict=True):
+        shot = QImage(str(SCREENS / name))
+        assert (shot.width(), shot.height()) == size, name
     for window in windows:
         window.close()
 
