@@ -177,7 +177,9 @@ def product_warnings(session: Session, case: Case) -> tuple[str, ...]:
     if released_out_of_specification(session, case.id):
         acceptance = current_acceptance(session, case.id)
         who = f" at the request of {acceptance.physician_name}" if acceptance else ""
-        warnings.append(f"{RELEASED_OOS}{who}.")
+        results = _out_of_specification(session, case)  # which: the nurse reads it whole
+        which = f" ({'; '.join(results)})" if results else ""
+        warnings.append(f"{RELEASED_OOS}{which}{who}.")
     held = session.scalars(
         select(Unit).where(
             Unit.case_id == case.id,

@@ -533,7 +533,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert page.patient_name.text() == "ROE, Richard"
     header = page.case_header.text()  # the clinic sees whose case it is, pinned
     assert f"COI {case.coi_eye_readable}" in header
-    assert "<b>ROE, Richard</b> · born 1965-07-02" in header
+    assert "<b>ROE, Richard</b> · born 02 Jul 1965" in header  # as the patient box says it
     shoot(page, "bedside-pinned-header.png")
     assert page.patient_details.text() == "Born 02 Jul 1965 · hospital number NBH200001"
     assert case.coi_eye_readable in page.coi_label.text()

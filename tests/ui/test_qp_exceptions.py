@@ -8,6 +8,7 @@ tests/artifacts/screens/ at the 1280 × 800 and 1920 × 1080 window sizes.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,7 +234,10 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
     bedside.select_case(batches.oos)
     settle(qtbot, runner)
     assert bedside.warning.isVisible()
-    assert bedside.warning.text().startswith(
-        "⚠ RELEASED OUT OF SPECIFICATION at the request of Dr Helen Marsh."
-    )
+    # issue 16 review: it says which result, with its value and unit, not just "OOS"
+    assert re.match(
+        r"⚠ RELEASED OUT OF SPECIFICATION \([A-Za-z][^:()]*: [-0-9.]+ ?[^;()]*\) at the request "
+        r"of Dr Helen Marsh\.",
+        bedside.warning.text(),
+    ), bedside.warning.text()
     _shots(bedside, "bedside-released-oos")

@@ -90,7 +90,9 @@ def test_a_kept_entry_stays_shown_until_the_next_key(qtbot: QtBot) -> None:
     field, events = _field(qtbot, keep=True)
     qtbot.keyClicks(field, "=G12342600000100")
     qtbot.keyClick(field, Qt.Key.Key_Return)
-    assert field.value == "=G12342600000100" and field.text() == "=G12342600000100"
+    # issue 16 review: the field says what was read, not the scanner's raw "=G1234…00"
+    assert field.value == "=G12342600000100" and field.text() == "DIN G1234 26 000001 [4]"
+    assert field.toolTip() == "Scanned: =G12342600000100"
     qtbot.keyClick(field, Qt.Key.Key_Return)  # Enter again sends it again
     assert [kind for kind, _ in events] == ["scanned", "scanned"]
     qtbot.keyClicks(field, "=G9")

@@ -80,7 +80,10 @@ class CaseHeader(QLabel):
         if case.patient is not None and case.patient.problem is not None:
             parts.append(f"<b>{escape(case.patient.display_name)}</b>")
         elif case.patient is not None:
-            parts.append(f"<b>{escape(case.patient.display_name)}</b> · born {case.patient.born()}")
+            # The date as the patient box and the identity label write it: one form on a page
+            # (the bedside said "born 1969-02-21" here and "Born 21 Feb 1969" below; issue 16).
+            born = case.patient.born("%d %b %Y")
+            parts.append(f"<b>{escape(case.patient.display_name)}</b> · born {born}")
         parts.append(f"Stage: {escape(case.stage_name)}")
         text = " · ".join(parts)
         if moved_on is not None:

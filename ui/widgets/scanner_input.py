@@ -16,14 +16,36 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from app.core import sscc_text
 from app.scanning import (
     GS,
     Keystroke,
     ScannerSettings,
     WedgeReader,
     WedgeScan,
+    scan_text_problem,
     shown,
 )
+from labels.scan import parse_scan
+from ui.widgets.formats import din_text
+
+
+def read_in_words(raw: str) -> str:
+    """A kept scan as it was read: ``DIN G1234 26 000022 [V]``, ``Hospital number NBH200001``,
+    ``SSCC (00) 0 5901234 000000001 7``; anything else as scanned, GS made visible. The
+    scanner's raw ``=G12342600002200`` stayed in the field (issue 16 review)."""
+    if scan_text_problem(raw) is not None:
+        return shown(raw)
+    fields = parse_scan(raw).fields
+    din, patient, sscc = fields.get("din"), fields.get("patient_id"), fields.get("00")
+    if isinstance(din, str):
+        return f"DIN {din_text(din)}"
+    if isinstance(patient, str):
+        return f"Hospital number {patient}"
+    if isinstance(sscc, str) and len(sscc) == 18:
+        return f"SSCC {sscc_text(sscc)}"
+    return shown(raw)
+
 
 PASSED_TO_SHORTCUTS = (Qt.Key.Key_Escape, Qt.Key.Key_F11, Qt.Key.Key_F12)
 
@@ -160,7 +182,9 @@ class ScanField(QLineEdit):
         if scan is None and not had_entry:
             scan = self._scan  # Enter again sends the kept entry again
         self._scan = scan if self.keep else None
-        self.setText(shown(self._scan.raw) if self._scan is not None else "")
+        kept = self._scan.raw if self._scan is not None else ""
+        self.setText(read_in_words(kept) if kept else "")
+        self.setToolTip(f"Scanned: {shown(kept)}" if kept else "")
         if quietly:
             pass
         elif scan is None:
@@ -181,6 +205,7 @@ class ScanField(QLineEdit):
         self.reader.clear()
         self._scan = None
         self.setText("")
+        self.setToolTip("")
 
     def clear_entry(self) -> None:
         """Drop the entry in progress and the kept one (the scan station's name for `clear`)."""
