@@ -287,10 +287,9 @@ class DeviationsPage(QWidget):
                 verdict or "⚠ Not judged",
                 excursion_summary(item),
             )
+            tips = {0: f"{item.logger.file_name}\nshipment {shipment}"}
             for column, text in enumerate(values):
-                self.pending_table.setItem(index, column, cell(text))
-            tip = f"{item.logger.file_name}\nshipment {shipment}"
-            self.pending_table.item(index, 0).setToolTip(tip)
+                self.pending_table.setItem(index, column, cell(text, tips.get(column)))
         fit_columns(self.pending_table)
         if pending:
             ids = [item.logger.id for item in pending]
