@@ -19,7 +19,8 @@ from app.demo.journey import JourneyDriver
 from app.scanning import GS, LONGEST_ENTRY, ScannerSettings
 from ui.pages.scan_station.page import ScanStation
 from ui.shell.main_window import MainWindow
-from ui.widgets import ScanField
+from ui.widgets import ScanField, din_text
+from ui.widgets.scanner_input import read_in_words
 
 GS1_SCAN = "]C1010950110102091710LOT1234567890ABCD<GS>2112345"
 WAIT_MS = 15_000
@@ -167,3 +168,12 @@ def test_a_bad_scanner_setting_is_shown_and_scanning_goes_on_with_defaults(
     assert verdict.args[0].matched
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=WAIT_MS)
     window.close()
+
+
+def test_a_kept_scan_reads_in_words_what_was_read() -> None:
+    """Issue 16 review: "&#0009NBH200001" and "=G12342600002200" stayed in the fields."""
+    assert read_in_words("&#0009NBH200001") == "Hospital number NBH200001"
+    assert read_in_words("=G12342600002200") == f"DIN {din_text('G123426000022')}"
+    assert read_in_words("(00)059012340000000017") == "SSCC (00) 0 5901234 000000001 7"
+    assert read_in_words("=G1234\x07") == "=G1234[0x07]"  # no code: as scanned, made visible
+    assert read_in_words(f"]C191WARD7{GS}8018123") == "]C191WARD7[GS]8018123"
