@@ -6,6 +6,7 @@ import uuid
 
 from app.access import require_role
 from app.coldchain.assessed import AssessedTrace, assessed_logger_file
+from app.coldchain.disposition_words import disposition_words
 from app.core import Actor, Database, chain_head, load, seal_text
 from app.quality import signatures_of
 from db.enums import Role
@@ -32,7 +33,8 @@ def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.
         lines = []
         if row.disposition is not None:
             lines.append(
-                f"Disposition: {row.disposition.value} — {row.disposition_justification or ''}"
+                f"Disposition: {disposition_words(row.disposition)} — "
+                f"{row.disposition_justification or ''}"
             )
         lines.extend(view.manifestation for view in signatures_of(session, row))
         header = ReportHeader(

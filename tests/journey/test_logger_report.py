@@ -55,7 +55,7 @@ def test_report_shows_the_excursion_and_the_signed_disposition(
     ).stdout
     assert "Verdict: EXCURSION" in text
     assert shipment.sscc in text and case.coi in text
-    assert "Disposition: accept" in text
+    assert "Disposition: accepted" in text
     assert "Asha Quality" in text and "Dispositioned" in text
     assert logger.sha256 in text
     subprocess.run(

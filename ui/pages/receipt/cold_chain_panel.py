@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.coldchain import AssessedTrace, LoggerFileView
+from app.coldchain import AssessedTrace, LoggerFileView, disposition_words
 from app.core import Actor, Database
 from ui.pages.receipt.words import VERDICT_WORDS, cold_chain_numbers
 from ui.tasks import HELPER, TaskRunner, assessed_in_helper
@@ -148,7 +148,7 @@ class ColdChainPanel(QWidget):
         verdict = view.verdict.value if view.verdict else "not assessed"
         words = VERDICT_WORDS.get(verdict, verdict.upper())
         if view.disposition is not None:
-            words += f" — QA: {view.disposition.value}"
+            words += f" — {disposition_words(view.disposition)} by QA"
         self.verdict.setText(words)
         restyle(self.verdict, verdict=verdict)
         self._show_numbers(cold_chain_numbers(view), earlier)
