@@ -671,6 +671,8 @@ def plot_and_save_as(
     assert need.width() <= width and need.height() <= table.rowHeight(0), need
     assert table.item(0, 0).toolTip().startswith(pending.logger.file_name)
     save_both_sizes(asha, "deviations-dispositions-fit")
+    caption = asha.plot.getPlotItem().getAxis("bottom").label.sceneBoundingRect()
+    assert caption.left() >= 0 and caption.right() <= asha.plot.viewport().width(), caption
     asha.resize(*PAGE_SIZE)
 
     chosen = tmp_path / "chosen" / "excursion"  # no suffix typed: .pdf is added

@@ -241,6 +241,7 @@ class TemperaturePlot(pg.PlotWidget):
             self.getPlotItem().setLabel("bottom", text, color=TEXT_COLOUR)
             if axis.label.boundingRect().width() <= room:
                 break
+        axis.resizeEvent()  # centred again for its new width (the axis does it only on resize)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Keep the legend's room above the readings at the new size."""
