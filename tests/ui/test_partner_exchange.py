@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core import sscc_text
@@ -23,6 +23,7 @@ from db.enums import ShipmentDirection
 from tests.support.page_driving import click, scan, settle, shoot
 from tests.support.two_sites import Site, TwoSites, two_sites
 from tests.ui.fit import save_both_sizes
+from tests.ui.test_cases_layout import overlapping
 from ui.pages.cases.page import CasesPage
 from ui.pages.receipt.page import ReceiptPage
 from ui.tasks import TaskRunner
@@ -127,6 +128,10 @@ def test_send_to_manufacturer_and_import_from_partner(
     qtbot.waitUntil(lambda: page.model.total == 1, timeout=30_000)
     qtbot.waitUntil(page.exchange.send_button.isEnabled, timeout=30_000)
     assert page.exchange.send_button.text() == "Send to clinic (NBH)…"
+    page.resize(*SIZES[0])
+    qtbot.waitUntil(page.holds.isVisible, timeout=10_000)
+    QApplication.processEvents()
+    assert overlapping(page) == []  # issue 16 review: the Holds box overlapped the genealogy
     _shots(page, "cases-bundle-imported")
 
     click(qtbot, page.exchange.import_button)  # the same bundle again: a replay
