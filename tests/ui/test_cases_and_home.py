@@ -423,7 +423,9 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
     inbound = shipments[ShipmentDirection.TO_MANUFACTURER]
     outbound = shipments[ShipmentDirection.TO_CLINIC]
     excursion = files[inbound.id]
-    dispositioned = _children(_entry_item(timeline, "cold chain dispositioned accept"))
+    accepted = _entry_item(timeline, "cold chain dispositioned accept")
+    assert "Cold chain accepted by QA — Asha Quality" in accepted.text(0)  # not 'accept'
+    dispositioned = _children(accepted)
     signed = _expected_line(demo.database, excursion.id, "✔ intact")
     assert signed.startswith("✍ Dispositioned — Asha Quality (asha.qa) ")
     assert signed in [c.text(0) for c in dispositioned]

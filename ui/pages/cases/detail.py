@@ -98,10 +98,15 @@ STORED_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 """A stored state code inside an action (``on_hold``): said in words, never as stored."""
 
 
+DISPOSITIONED = re.compile(r"\bdispositioned (accept|reject)\b")
+"""QA's disposition as stored in an action (``cold chain dispositioned accept``)."""
+
+
 def _sentence(action: str) -> str:
     """An action as a sentence: first letter up, state codes in words (``side state on_hold``
     → ``Side state on hold``), the rest (COIs, deviation numbers) kept."""
     action = STORED_CODE.sub(lambda code: code.group().replace("_", " "), action)
+    action = DISPOSITIONED.sub(lambda said: f"{said.group(1)}ed by QA", action)
     return action[:1].upper() + action[1:]
 
 
