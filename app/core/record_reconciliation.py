@@ -76,6 +76,9 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _IN_CHUNK = 900
 
 CHANGED = "changed"
+MISMATCH_CHANGED = CHANGED
+"""The kind of a mismatch whose record holds another value than its trail recorded (the name
+other packages import it by)."""
 UNAUDITED = "unaudited"
 MISSING = "missing"
 SIGNATURE = "signature"
