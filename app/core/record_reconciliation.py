@@ -59,6 +59,7 @@ from sqlalchemy.orm import Mapper
 
 from app.core.audit_walk import replay_trail
 from app.core.canonical import canonical_value
+from app.core.collection_pause import collection_paused
 from app.core.record_replay import DELETED, Replay, State, audited_state, parse
 from app.core.row_texts import RowText, compare_texts, row_text_reading
 from db.base import Base
@@ -648,20 +649,21 @@ def reconcile_every_record(
     """Reconcile every row of every audited table with the trail (and every signature, given
     ``digest``); given a ``replay`` filled by the walk over the events (``audited_replay``),
     the audited states are taken from it instead of read again, table by table."""
-    if replay is None:
-        replay = audited_replay()
-        replay_trail(connection, replay)
-    signed = _signatures(connection, None) if digest is not None else {}
-    dialect = connection.dialect.name
-    tally = _Tally()
-    for plan in audited_plans():
-        states = replay.states[plan.name]
-        comparer = _Comparer(plan, states, signed, dialect, digest)
-        if not comparer.rows_by_text(connection):
-            for row in _stream(connection, plan.select(dialect)):
-                comparer.row(row)
-        tally.add(comparer)
-    return tally.result()
+    with collection_paused():
+        if replay is None:
+            replay = audited_replay()
+            replay_trail(connection, replay)
+        signed = _signatures(connection, None) if digest is not None else {}
+        dialect = connection.dialect.name
+        tally = _Tally()
+        for plan in audited_plans():
+            states = replay.states[plan.name]
+            comparer = _Comparer(plan, states, signed, dialect, digest)
+            if not comparer.rows_by_text(connection):
+                for row in _stream(connection, plan.select(dialect)):
+                    comparer.row(row)
+            tally.add(comparer)
+        return tally.result()
 
 
 def reconcile_named_records(
