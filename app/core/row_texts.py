@@ -64,8 +64,13 @@ def _quoted(name: str) -> str:
 
 
 def _uuid(name: str) -> str:
+    # Text only: bytes stay bytes (JSON cannot hold them: the exact path reads the table).
+    # The hyphenated text equals a canonical UUID only when the stored text is its 32
+    # lowercase hex digits, the form the application writes: each piece must be all hex, the
+    # last exactly 12 characters (a stored text of any other length or alphabet renders as
+    # something no audited UUID equals, and its row is left to the exact path).
     return (
-        f"CASE WHEN length({name}) = 32 THEN printf('%.8s-%.4s-%.4s-%.4s-%s', {name}, "
+        f"CASE typeof({name}) WHEN 'text' THEN printf('%.8s-%.4s-%.4s-%.4s-%s', {name}, "
         f"substr({name}, 9), substr({name}, 13), substr({name}, 17), substr({name}, 21)) "
         f"ELSE {name} END"
     )

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine
 
-from app.core.audit_chain import event_content
+from app.core.audit_chain import event_content, keyed_hash, row_content
+from app.core.audit_key import load_key
 from app.core.audit_verify import verify_database
 from app.core.audit_walk import MESSAGE, event_batches
 from app.core.database import Database
 from tests.conftest import Demo
-from tests.db.test_audit_tamper import _add_site, _admin, _head, _tamper
+from tests.db.test_audit_tamper import _add_site, _admin, _head, _row, _tamper
 
 AT = datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
 TRICKY = [
@@ -77,3 +78,24 @@ def test_bytes_in_an_event_are_named_and_the_events_before_them_hold(demo: Demo)
         "it holds a value of a type the application never writes (edited behind it)"
     )
     assert result.events == _head(database).seq
+
+
+def test_a_link_edited_and_its_event_rehashed_with_the_key_is_named(demo: Demo) -> None:
+    """An HMAC that holds over the stored link proves the event, not that it follows the one
+    before it: the walk compares the link with the previous hash as well."""
+    database: Database = demo.database
+    admin = _admin(demo)
+    for code in ("T1", "T2", "T3"):
+        _add_site(database, admin, code)
+    victim = _head(database).seq // 2
+    forged_link = "0" * 64
+    row = _row(database, victim)
+    forged_hash = keyed_hash(load_key(), event_content(**row_content(row)), forged_link)
+    _tamper(
+        database,
+        f"UPDATE audit_event SET prev_hash = '{forged_link}', hash = '{forged_hash}' "
+        f"WHERE seq = {victim}",
+    )
+    result = verify_database(database)
+    assert (result.ok, result.first_broken_seq) == (False, victim)
+    assert result.chain.problem == "its link to the previous event does not match"
