@@ -49,11 +49,12 @@ _AT_TEXT = {
     "postgresql": "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
 }
 _SQLITE_MESSAGE = (
-    "json_object('action', action, 'at', {at}, 'new_values', new_values, 'old_values', "
+    "CAST(json_object('action', action, 'at', {at}, 'new_values', new_values, 'old_values', "
     "old_values, 'reason', reason, 'record_id', record_id, 'record_type', record_type, 'seq', "
-    "seq, 'station', station, 'user_id', user_id, 'username', username) || prev_hash"
+    "seq, 'station', station, 'user_id', user_id, 'username', username) || prev_hash AS BLOB)"
 )
-"""``fast_content`` of an event and its stored previous hash, made by SQLite: the HMAC's message."""
+"""``fast_content`` of an event and its stored previous hash, made by SQLite: the HMAC's message,
+as the UTF-8 bytes it hashes (no text object made only to encode it again)."""
 _SQLITE_COLUMNS = (
     "seq, " + _SQLITE_MESSAGE + ", NULL, NULL, NULL, NULL, record_type, record_id, "
     "old_values, new_values, NULL, prev_hash, hash"
@@ -200,8 +201,8 @@ class ChainWalk:
                     or seq < keyed_from
                     or seq == judged
                     or row[PREV] != prev_hash
-                    or type(message := row[MESSAGE]) is not str
-                    or mac(secret, message.encode("utf-8"), "sha256").hex() != row[HASH]
+                    or type(message := row[MESSAGE]) is not bytes
+                    or mac(secret, message, "sha256").hex() != row[HASH]
                 ):
                     break
                 prev_hash = row[HASH]
@@ -228,9 +229,10 @@ class ChainWalk:
     def _holds(self, row: Sequence[Any], prev_hash: str) -> bool:
         """True when the event's hash holds by the fast path (False: judge it exactly)."""
         try:
-            text = row[MESSAGE] if self.messages else fast_content(row) + prev_hash
-            message = text.encode("utf-8")
-        except (TypeError, ValueError, AttributeError):  # a value of an unexpected type
+            message = row[MESSAGE] if self.messages else (fast_content(row) + prev_hash).encode()
+        except (TypeError, ValueError):  # a value of an unexpected type
+            return False
+        if type(message) is not bytes:
             return False
         if self.keyed is not None and self.keyed_from is not None and row[SEQ] >= self.keyed_from:
             return bool(hmac.digest(self.keyed, message, "sha256").hex() == row[HASH])

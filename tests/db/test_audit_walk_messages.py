@@ -58,7 +58,8 @@ def test_sqlite_makes_exactly_the_message_the_chain_hashes(
             ),
         )  # fmt: skip
         ((row,),) = list(event_batches(conn, messages=True))
-    assert row[MESSAGE] == event_content(at=AT, **fields) + "0" * 64  # type: ignore[arg-type]
+    expected = event_content(at=AT, **fields) + "0" * 64  # type: ignore[arg-type]
+    assert row[MESSAGE] == expected.encode("utf-8")
 
 
 def test_bytes_in_an_event_are_named_and_the_events_before_them_hold(demo: Demo) -> None:
