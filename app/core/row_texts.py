@@ -77,9 +77,13 @@ def _uuid(name: str) -> str:
 
 
 def _time(name: str) -> str:
+    # The stored text with a space as its 11th character, every space made a T and a Z put
+    # after it: that equals a canonical time (27 characters, its one T the 11th) only when the
+    # stored text is the same 26 characters with that T a space, the form the application
+    # writes; any other text (or bytes, which no text equals) is left to the exact path.
     return (
-        f"CASE WHEN length({name}) = 26 AND substr({name}, 11, 1) = ' ' THEN "
-        f"substr({name}, 1, 10) || 'T' || substr({name}, 12) || 'Z' ELSE {name} END"
+        f"CASE WHEN substr({name}, 11, 1) = ' ' THEN replace({name}, ' ', 'T') || 'Z' "
+        f"ELSE {name} END"
     )
 
 

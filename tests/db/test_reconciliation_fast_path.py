@@ -197,3 +197,22 @@ def test_a_signature_id_stored_in_capitals_is_no_false_alarm(
         conn.execute(update(Signature).values(signer_username=Signature.signer_username))
         conn.exec_driver_sql("UPDATE signature SET id = upper(id)")
     assert _found(journey) == []
+
+
+@pytest.mark.parametrize(("shift", "reported"), [(timedelta(0), False), (timedelta(hours=1), True)])
+def test_a_time_stored_with_a_t_between_date_and_time(
+    journey_template: Template, request: pytest.FixtureRequest, shift: timedelta, reported: bool
+) -> None:
+    """The ISO spelling of a time: the same time is read as the same value (no false alarm),
+    another one is reported."""
+    journey = _sqlite_journey(request, journey_template[0])
+    custody_id, _other = _custody(journey)
+    with journey.database.engine.connect() as conn:
+        occurred = conn.scalar(
+            select(CustodyEvent.occurred_at).where(CustodyEvent.id == custody_id)
+        )
+    assert occurred is not None
+    stored = (occurred + shift).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    _set(journey, "custody_event", "occurred_at", stored, custody_id)
+    found = [(m.kind, m.record_id, m.column) for m in _found(journey)]
+    assert found == ([(CHANGED, str(custody_id), "occurred_at")] if reported else [])
