@@ -18,7 +18,8 @@ import threading
 import weakref
 
 import pytest
-from PySide6.QtCore import QTimer
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -63,3 +64,22 @@ def test_that_garbage_was_freed_on_the_gui_thread_before_collection_came_back_on
         pytest.skip("runs after the test above")
     _SECOND_TEST_RUNNING.set()
     assert _FREED == {"timer": (True, False, False)}
+
+
+def test_a_deleted_temperature_plot_takes_pyqtgraphs_menu_and_state_group_with_it(
+    qtbot: QtBot,
+) -> None:
+    """pyqtgraph holds them in a cycle without a Qt parent: left alone, only a collection
+    would delete them. They go with the plot, in the event loop, with no collection."""
+    from ui.widgets.temperature_plot import TemperaturePlot  # noqa: PLC0415 - pyqtgraph
+
+    plot = TemperaturePlot()
+    item = plot.getPlotItem()
+    menu, group = item.ctrlMenu, item.stateGroup
+    assert menu.isWindow()  # still a pop-up menu, not drawn inside the plot
+    assert not gc.isenabled()  # the GUI-thread collector's timer does not run in here
+    plot.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(plot)
+    assert not shiboken6.isValid(menu)
+    assert not shiboken6.isValid(group)
