@@ -8,8 +8,7 @@ from typing import Any
 
 from app.audit.queries import record_type_name
 from app.audit.wording import SHORT, field_label
-from app.core import RecordMismatch
-from app.core.record_reconciliation import CHANGED
+from app.core import MISMATCH_CHANGED, RecordMismatch
 
 
 def _value(value: Any) -> str:
@@ -32,7 +31,7 @@ def mismatch_in_words(mismatch: RecordMismatch) -> str:
     """``Manufacturing step bb392f8e…: Parameters now Viability 99; the audit trail recorded
     Reagent lot ACT-24-117`` (one sentence, no ending full stop)."""
     record = f"{record_type_name(mismatch.table)} {mismatch.record_id[:SHORT]}…"
-    if mismatch.kind == CHANGED and mismatch.column is not None:
+    if mismatch.kind == MISMATCH_CHANGED and mismatch.column is not None:
         return (
             f"{record}: {field_label(mismatch.column)} now {_value(mismatch.current)}; "
             f"the audit trail recorded {_value(mismatch.audited)}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.journey.stages import STAGE_NAMES
+from app.journey import STAGE_NAMES
 from db.base import Base
 
 SHORT = 8

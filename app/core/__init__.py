@@ -120,6 +120,7 @@ if TYPE_CHECKING:
         report_pages,
     )
     from app.core.record_reconciliation import (
+        MISMATCH_CHANGED,
         Reconciliation,
         RecordMismatch,
         SignatureDigest,
@@ -157,6 +158,7 @@ __all__ = [
     "IDENTITY_ALTERED",
     "IDENTITY_ERASED",
     "IDENTITY_HIDDEN",
+    "MISMATCH_CHANGED",
     "MONO",
     "PATIENT_SEALED_PREFIX",
     "REASON_LONGEST",

@@ -405,7 +405,10 @@ def verify_chain(
     def judge(seq: int, prev_hash: str) -> str | None:
         row = _typed_event(connection, seq)
         keyed = keyed_from is not None and seq >= keyed_from
-        problem = _hash_problem(key, keyed, row, prev_hash)
+        try:
+            problem = _hash_problem(key, keyed, row, prev_hash)
+        except (TypeError, ValueError):  # e.g. bytes written by SQL into a text field
+            return "it holds a value of a type the application never writes (edited behind it)"
         if problem is None and keyed and seq == keyed_from and seq > 1:
             assert binding is not None
             problem = _seal_problem(row, binding)

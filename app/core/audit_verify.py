@@ -21,6 +21,7 @@ from app.core.audit_anchor import (
     seal_text,
 )
 from app.core.audit_chain import ChainVerification, KeyedPart, chain_head, verify_chain
+from app.core.collection_pause import collection_paused
 from app.core.database import Database
 from app.core.record_reconciliation import (
     Reconciliation,
@@ -136,7 +137,7 @@ def verify_database(
     chain, all in one snapshot of the database.
     """
     anchor = read_anchor(database.engine.url)
-    with database.engine.connect() as connection:
+    with collection_paused(), database.engine.connect() as connection:
         if records and connection.dialect.name == "postgresql":
             # Events and rows of one moment: a write committed between the two reads is no
             # mismatch (SQLite's read transaction is a snapshot already).

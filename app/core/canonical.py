@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 
@@ -47,9 +49,28 @@ _ENCODER = json.JSONEncoder(
     allow_nan=False,
 )
 """``json.dumps`` with these options makes a new encoder per call; one is enough."""
+_ENCODE: Callable[[Any, int], Sequence[str]] | None = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None,  # no check for cycles: a canonical value is made of fresh dicts and lists
+        _ENCODER.default,
+        encode_basestring,  # ensure_ascii=False: the C encoder of ``_ENCODER``
+        None,
+        ":",
+        ",",
+        True,
+        False,
+        False,
+    )
+)
+"""The C encoder ``_ENCODER.encode`` builds on every call, built once (it keeps no state
+between calls); the text is the same (``tests/unit/test_canonical_json.py``)."""
 
 
 def plain_canonical_json(value: Any) -> str:
     """``canonical_json`` of a value already in canonical form (only JSON types: what
     ``canonical_value`` returns), without walking it again."""
-    return _ENCODER.encode(value)
+    if _ENCODE is None:  # pragma: no cover - CPython has the C encoder
+        return _ENCODER.encode(value)
+    return "".join(_ENCODE(value, 0))

@@ -57,8 +57,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapper
 
-from app.core.audit_walk import replay_trail
+from app.core.audit_walk import plain_batches, replay_trail
 from app.core.canonical import canonical_value
+from app.core.collection_pause import collection_paused
 from app.core.record_replay import DELETED, Replay, State, audited_state, parse
 from app.core.row_texts import RowText, compare_texts, row_text_reading
 from db.base import Base
@@ -76,6 +77,9 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _IN_CHUNK = 900
 
 CHANGED = "changed"
+MISMATCH_CHANGED = CHANGED
+"""The kind of a mismatch whose record holds another value than its trail recorded (the name
+other packages import it by)."""
 UNAUDITED = "unaudited"
 MISSING = "missing"
 SIGNATURE = "signature"
@@ -270,13 +274,18 @@ def _apply(states: dict[str, State], record_id: str, old: str, new: str) -> None
         state.update(values)
 
 
-def _stream(connection: Connection, statement: Any) -> Iterator[Any]:
+def _batches(connection: Connection, statement: Any) -> Iterator[Sequence[Any]]:
+    """The rows of ``statement``, a batch at a time (not a fetch per row)."""
     # Per-statement options: Connection.execution_options() would change the caller's
     # connection for good (a server-side cursor for every later statement on PostgreSQL).
     result = connection.execute(
         statement, execution_options={"stream_results": True, "yield_per": _BATCH}
     )
-    for partition in result.partitions(_BATCH):  # a batch at a time, not a fetch per row
+    yield from result.partitions(_BATCH)
+
+
+def _stream(connection: Connection, statement: Any) -> Iterator[Any]:
+    for partition in _batches(connection, statement):
         yield from partition
 
 
@@ -302,13 +311,20 @@ def _replay_ids(connection: Connection, record_ids: Collection[str]) -> dict[str
 # ---------------------------------------------------------------- comparing
 
 
-@dataclass
+@dataclass(slots=True)
 class _Signed:
-    signature_id: str
+    read_id: Any
+    """The signature's id as read (in canonical form only when it is reported: ``id_reader``)."""
     meaning: SignatureMeaning | None
     """None: a meaning the application does not know (written behind it): never holds."""
     digest: str
     signer: str
+    id_reader: Callable[[Any], Any]
+
+    @property
+    def signature_id(self) -> str:
+        """The signature's id in canonical form (or in words, when it has none)."""
+        return str(_read_safely(self.id_reader, self.read_id)[0])
 
 
 def _unreadable(value: Any) -> str:
@@ -345,26 +361,47 @@ def _signatures(
         columns.record_digest,
         columns.signer_username,
     )
-    chunks: Iterable[Any]
-    if record_ids is None:
-        chunks = [statement]
+    batches: Iterable[Sequence[Any]]
+    if record_ids is None and connection.dialect.name == "sqlite":
+        # Every signature, read with the driver's own cursor; the id as stored (made
+        # canonical by ``_sqlite_uuid`` only if it is reported).
+        id_reader = _sqlite_uuid
+        batches = plain_batches(
+            connection,
+            "SELECT id, record_type, record_id, meaning, record_digest, signer_username "
+            "FROM signature",
+            _BATCH,
+        )
+    elif record_ids is None:
+        batches = _batches(connection, statement)
     else:
         ids = sorted(record_ids)
-        chunks = [
-            statement.where(columns.record_id.in_(ids[start : start + _IN_CHUNK]))
+        batches = (
+            batch
             for start in range(0, len(ids), _IN_CHUNK)
-        ]
+            for batch in _batches(
+                connection, statement.where(columns.record_id.in_(ids[start : start + _IN_CHUNK]))
+            )
+        )
     meanings = {meaning.value: meaning for meaning in SignatureMeaning}
     found: dict[str, dict[str, list[_Signed]]] = {}
-    for chunk in chunks:
-        for row in _stream(connection, chunk):
+    for rows in batches:
+        for read_id, record_type, record_id, meaning, digest, signer in rows:
             signed = _Signed(
-                str(_read_safely(id_reader, row[0])[0]),
-                meanings.get(row[3]) if isinstance(row[3], str) else None,
-                row[4],
-                row[5],
+                read_id,
+                meanings.get(meaning) if isinstance(meaning, str) else None,
+                digest,
+                signer,
+                id_reader,
             )
-            found.setdefault(row[1], {}).setdefault(row[2], []).append(signed)
+            by_id = found.get(record_type)
+            if by_id is None:
+                by_id = found[record_type] = {}
+            on_record = by_id.get(record_id)
+            if on_record is None:
+                by_id[record_id] = [signed]
+            else:
+                on_record.append(signed)
     return found
 
 
@@ -550,7 +587,12 @@ def _sqlite_time(raw: Any) -> Any:
         return f"{raw[:10]}T{raw[11:]}Z"
     if raw is None:
         return None
-    return canonical_value(datetime.fromisoformat(str(raw)).replace(tzinfo=UTC))
+    if not isinstance(raw, str):  # bytes: the application cannot read them as a time
+        raise TypeError(f"a time stored as {type(raw).__name__}")
+    stored = datetime.fromisoformat(raw)
+    if stored.tzinfo is not None:  # the application stores UTC wall times, with no offset
+        raise ValueError(f"a time stored with an offset: {raw}")
+    return canonical_value(stored.replace(tzinfo=UTC))
 
 
 def _sqlite_text(raw: Any) -> Any:
@@ -574,7 +616,10 @@ def _raw(column: Column[Any], dialect: str) -> tuple[Any, Callable[[Any], Any]]:
             hyphenated: ColumnElement[Any] = func.substr(text, 1, 8)
             for start, length in ((9, 4), (13, 4), (17, 4), (21, 12)):
                 hyphenated = hyphenated + "-" + func.substr(text, start, length)
-            expression = case((func.length(text) == 32, hyphenated), else_=text)
+            # Text of 32 characters only: bytes (which the application cannot read as a UUID)
+            # reach ``_sqlite_uuid`` as they are, and are reported.
+            stored_text = and_(func.typeof(column) == "text", func.length(text) == 32)
+            expression = case((stored_text, hyphenated), else_=text)
             return type_coerce(expression, String).label(column.name), _sqlite_uuid
         if isinstance(column.type, UTCDateTime):
             canonical = func.substr(text, 1, 10) + "T" + func.substr(text, 12, 15) + "Z"
@@ -645,25 +690,31 @@ def audited_replay() -> Replay:
 
 
 def reconcile_every_record(
-    connection: Connection, digest: SignatureDigest | None = None, replay: Replay | None = None
+    connection: Connection,
+    digest: SignatureDigest | None = None,
+    replay: Replay | None = None,
+    *,
+    fast: bool = True,
 ) -> Reconciliation:
     """Reconcile every row of every audited table with the trail (and every signature, given
     ``digest``); given a ``replay`` filled by the walk over the events (``audited_replay``),
-    the audited states are taken from it instead of read again, table by table."""
-    if replay is None:
-        replay = audited_replay()
-        replay_trail(connection, replay)
-    signed = _signatures(connection, None) if digest is not None else {}
-    dialect = connection.dialect.name
-    tally = _Tally()
-    for plan in audited_plans():
-        states = replay.states[plan.name]
-        comparer = _Comparer(plan, states, signed, dialect, digest)
-        if not comparer.rows_by_text(connection):
-            for row in _stream(connection, plan.select(dialect)):
-                comparer.row(row)
-        tally.add(comparer)
-    return tally.result()
+    the audited states are taken from it instead of read again, table by table. ``fast``
+    False: every row by the exact path alone (the tests hold the fast path to it)."""
+    with collection_paused():
+        if replay is None:
+            replay = audited_replay()
+            replay_trail(connection, replay)
+        signed = _signatures(connection, None) if digest is not None else {}
+        dialect = connection.dialect.name
+        tally = _Tally()
+        for plan in audited_plans():
+            states = replay.states[plan.name]
+            comparer = _Comparer(plan, states, signed, dialect, digest)
+            if not (fast and comparer.rows_by_text(connection)):
+                for row in _stream(connection, plan.select(dialect)):
+                    comparer.row(row)
+            tally.add(comparer)
+        return tally.result()
 
 
 def reconcile_named_records(

@@ -64,17 +64,26 @@ def _quoted(name: str) -> str:
 
 
 def _uuid(name: str) -> str:
+    # Text only: bytes stay bytes (JSON cannot hold them: the exact path reads the table).
+    # The hyphenated text equals a canonical UUID only when the stored text is its 32
+    # lowercase hex digits, the form the application writes: each piece must be all hex, the
+    # last exactly 12 characters (a stored text of any other length or alphabet renders as
+    # something no audited UUID equals, and its row is left to the exact path).
     return (
-        f"CASE WHEN length({name}) = 32 THEN printf('%.8s-%.4s-%.4s-%.4s-%s', {name}, "
+        f"CASE typeof({name}) WHEN 'text' THEN printf('%.8s-%.4s-%.4s-%.4s-%s', {name}, "
         f"substr({name}, 9), substr({name}, 13), substr({name}, 17), substr({name}, 21)) "
         f"ELSE {name} END"
     )
 
 
 def _time(name: str) -> str:
+    # The stored text with a space as its 11th character, every space made a T and a Z put
+    # after it: that equals a canonical time (27 characters, its one T the 11th) only when the
+    # stored text is the same 26 characters with that T a space, the form the application
+    # writes; any other text (or bytes, which no text equals) is left to the exact path.
     return (
-        f"CASE WHEN length({name}) = 26 AND substr({name}, 11, 1) = ' ' THEN "
-        f"substr({name}, 1, 10) || 'T' || substr({name}, 12) || 'Z' ELSE {name} END"
+        f"CASE WHEN substr({name}, 11, 1) = ' ' THEN replace({name}, ' ', 'T') || 'Z' "
+        f"ELSE {name} END"
     )
 
 

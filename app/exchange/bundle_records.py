@@ -42,8 +42,7 @@ from app.journey import (
     stage_index,
 )
 from app.quality import signatures_of
-from app.scanning import UNIT_KIND_NAMES
-from app.scanning.wording import din_words
+from app.scanning import UNIT_KIND_NAMES, din_words
 from db.enums import (
     CaseStage,
     CustodyAction,

@@ -36,6 +36,7 @@ from app.scanning.wedge import (
     entry_problem,
     names_only_coi,
 )
+from app.scanning.wording import din_words
 from app.scanning.wristband import (
     MRN_PATTERN_LONGEST,
     WristbandRules,
@@ -68,6 +69,7 @@ __all__ = [
     "check_label_print_scan",
     "check_scan",
     "checked_scan_text",
+    "din_words",
     "entry_problem",
     "image_reading",
     "mrn_of",

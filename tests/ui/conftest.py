@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -13,14 +14,35 @@ from ui.shell.style import apply_style
 from ui.tasks.collector import GuiThreadCollector
 from ui.tasks.runner import TaskRunner
 
+_COLLECTOR = pytest.StashKey[GuiThreadCollector]()
+
 
 @pytest.fixture(autouse=True)
-def collected_on_the_gui_thread(qapp: QApplication) -> Iterator[GuiThreadCollector]:
+def collected_on_the_gui_thread(
+    request: pytest.FixtureRequest, qapp: QApplication
+) -> GuiThreadCollector:
     """Garbage collection on the GUI thread only, as in the application (ui/main.py): a worker
-    thread never frees a Qt object that a reference cycle held."""
+    thread never frees a Qt object that a reference cycle held. It stays so until the test's
+    windows are deleted at its teardown and their garbage is collected (below)."""
     collector = GuiThreadCollector().install()
-    yield collector
-    collector.uninstall()
+    request.node.stash[_COLLECTOR] = collector
+    return collector
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    """After the test's fixtures and widgets are gone (pytest-qt deletes the widgets inside this
+    hook), delete what is still waiting for deletion and collect its garbage here, on the GUI
+    thread, before automatic collection comes back on: otherwise the next thread to allocate
+    (under pytest-xdist, the worker's channel thread) could free those Qt objects."""
+    try:
+        yield
+    finally:
+        collector = item.stash.get(_COLLECTOR, None)
+        if collector is not None:
+            del item.stash[_COLLECTOR]
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            collector.uninstall()
 
 
 @pytest.fixture
@@ -28,13 +50,17 @@ def runner(qtbot: QtBot, qapp: QApplication) -> Iterator[TaskRunner]:
     """The pages' task runner, with the application's stylesheet applied.
 
     When the test ends every task has delivered its result (so nothing arrives at a deleted
-    page) and both pools are idle, before the test's database goes.
+    page) and both pools are idle, before the test's database goes. Then the runner and its
+    pools are deleted, here on the GUI thread, rather than left to a garbage collection of the
+    pages that hold it.
     """
     apply_style(qapp)
     tasks = TaskRunner()
     yield tasks
     qtbot.waitUntil(lambda: not tasks.busy, timeout=120_000)
     assert tasks.wait(120_000)
+    tasks.deleteLater()
+    QCoreApplication.sendPostedEvents(tasks, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(autouse=True)

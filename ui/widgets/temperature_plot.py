@@ -102,6 +102,11 @@ class TemperaturePlot(pg.PlotWidget):
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         item.setMenuEnabled(False)
+        # pyqtgraph keeps its options menu and their state group without a Qt parent, in a
+        # reference cycle: only a garbage collection would delete them. As the plot's children
+        # they are deleted with it, where and when the plot is.
+        item.ctrlMenu.setParent(self, item.ctrlMenu.windowFlags())
+        item.stateGroup.setParent(self)
         self.legend = item.addLegend(
             offset=(10, 10),
             brush=(255, 255, 255, 225),
