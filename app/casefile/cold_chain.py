@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.casefile.queries import user_names
-from app.coldchain.disposition_words import disposition_words
+from app.coldchain import disposition_words
 from app.core import sscc_text
 from db.enums import Disposition, ShipmentDirection, Verdict
 from db.models import LoggerFile, Shipment, StageRecord
