@@ -395,7 +395,7 @@ def receive(
         journey.scan(page.scan_field, f"={din}00")
     journey.qtbot.waitUntil(
         lambda: all(
-            page.units.item(row, 2).text() == "✔ received" for row in range(page.units.rowCount())
+            page.units.item(row, 2).text() == "received" for row in range(page.units.rowCount())
         ),
         timeout=WAIT_MS,
     )

@@ -94,7 +94,7 @@ def _seconds(moment: datetime) -> str:
 def bag_to_do(bag: UnitView) -> str:
     """What remains to do with one bag of the dose, in words."""
     if bag.status is UnitStatus.INFUSED:
-        return "infused"
+        return "given"
     if bag.side_state.value != "none":
         why = f": {bag.side_state_why}" if bag.side_state_why else ""
         return f"not to be given ({bag.side_state.value.replace('_', ' ')}{why})"

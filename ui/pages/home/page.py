@@ -219,7 +219,7 @@ class HomePage(QWidget):
         for alert in summary.alerts:
             icon = self.style().standardIcon(ALERT_ICONS[alert.kind])
             self.alerts.addItem(
-                QListWidgetItem(icon, f"⚠ {alert.message}\n{alert.coi_eye_readable}")
+                QListWidgetItem(icon, f"{alert.message}\n{alert.coi_eye_readable}")
             )
         if not summary.alerts:
             self.alerts.addItem(_quiet("✔ No alerts."))
