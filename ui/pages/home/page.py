@@ -218,9 +218,7 @@ class HomePage(QWidget):
         self.alerts.clear()
         for alert in summary.alerts:
             icon = self.style().standardIcon(ALERT_ICONS[alert.kind])
-            self.alerts.addItem(
-                QListWidgetItem(icon, f"{alert.message}\n{alert.coi_eye_readable}")
-            )
+            self.alerts.addItem(QListWidgetItem(icon, f"{alert.message}\n{alert.coi_eye_readable}"))
         if not summary.alerts:
             self.alerts.addItem(_quiet("✔ No alerts."))
         self.counts.setVisible(summary.counts is not None)
