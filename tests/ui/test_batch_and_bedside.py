@@ -296,7 +296,7 @@ def test_batch_record_start_scan_record_and_verify(
     page.add_scan(WedgeScan(f"={bag.din}\udcff", False, 20, 1.0))
     click(qtbot, page.record_button)
     settle(qtbot, runner)
-    assert page.alarm.active and "not valid text" in page.alarm.text.text()
+    assert page.alarm.active and "arrived garbled" in page.alarm.text.text()
     # Amber "could not read — scan again", not the red STOP of a wrong item.
     assert page.alarm.property("kind") == "unreadable"
     assert page.alarm.text.text().startswith("⚠ COULD NOT READ — scan again.")

@@ -699,7 +699,7 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     assert page.unsaved_input() == "text typed in the receipt scan field"  # not submitted yet
     qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
     qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
-    assert "control character(s) 0x07" in page.mismatch_text.text()
+    assert "for IT: control character 0x07" in page.mismatch_text.text()
     assert "Nothing was checked" in page.mismatch_text.text()
     # Unreadable is amber "could not read — scan again", not the red STOP of a wrong item.
     assert page.mismatch_headline.text() == "⚠ COULD NOT READ — scan again"
