@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -149,7 +150,15 @@ def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
     spin.setDecimals(6)
     spin.setSuffix(" cells")
     spin.setValue(6.1e9)
-    assert spin.text() == "6.1e9 cells"
+    assert spin.text() == "6.1 × 10⁹ cells"  # issue 16: the lab's form, not "6.1e9"
+    spin.setValue(1e7)
+    assert spin.text() == "1.0 × 10⁷ cells"
+    assert spin.valueFromText("1.2 × 10⁸ cells") == pytest.approx(1.2e8)
+    assert spin.valueFromText("1.2e8 cells") == pytest.approx(1.2e8)
+    assert spin.validate(spin.text(), 0)[0] is QValidator.State.Acceptable
+    assert spin.validate("1.2 × 10", 0)[0] is QValidator.State.Intermediate  # being typed
+    spin.setValue(91.5)
+    assert spin.text() == "91.5 cells"
     thawed = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=30))
     assert "Infuse within 60 min 00 s" in text and not overdue
