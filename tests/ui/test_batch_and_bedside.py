@@ -690,6 +690,8 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     settle(qtbot, runner)
     assert f"Bag DIN {din_text(other.din)} recorded as not given" in page.ok_message.text()
     assert "not to be given (on hold" in page.bags_label.text()
+    assert not page.wristband_scan.isEnabled() and not page.thaw_button.isEnabled()
+    assert page.countdown.text() == "Infusion recorded."
     assert not page.infusion_group.isEnabled()
     assert not page.not_given_row.isVisible()
     # Issue 16: the bag's DIN as every other page prints it, with its check character.

@@ -354,6 +354,8 @@ class BedsidePage(CaseWorkPage):
             self.check = None
             self.check_result.hide()
             self._clear_scans()
+        if state is not None and state.case.stage is CaseStage.INFUSED:
+            self.infused = True  # the dose is accounted for: nothing is left to check
         if state is None:
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
             for label in (self.patient_details, self.coi_label, self.bags_label):
