@@ -563,9 +563,9 @@ def ship_to_clinic(journey: Journey, case: Any, finals: list[str]) -> str:
     return ship(journey, page, page.shipper, finals, "4012345", "to_clinic")
 
 
-def infuse(journey: Journey, case: Any, number: str, din: str) -> None:
+def infuse(journey: Journey, case: Any, number: str, din: str, others: list[str]) -> None:
     """Ivy takes the bag out of storage, records the thaw, scans wristband and bag; Ian
-    confirms the infusion."""
+    confirms the infusion; Ivy records why the dose's ``others`` bags are not given."""
     journey.sign_in("ivy.infusion")
     page = journey.section("Clinic receipt & bedside")
     assert isinstance(page, BedsidePage)
@@ -613,6 +613,14 @@ def infuse(journey: Journey, case: Any, number: str, din: str) -> None:
     journey.click(page.confirm_button)
     journey.settle()
     assert "Infusion recorded" in journey.ok(page)
+    for other in others:  # issue 16: every bag of the dose is accounted for at the bedside
+        assert "TO DO: thaw, check and infuse it" in page.bags_label.text()
+        journey.pick(page.not_given_bag, f"DIN {din_text(other)}")
+        journey.qtbot.keyClicks(page.not_given_reason, "prescribed dose given with one bag")
+        journey.click(page.not_given_button)
+        journey.settle()
+        assert "recorded as not given" in journey.ok(page)
+    assert "TO DO" not in page.bags_label.text()
     journey.shoot("infused")
 
 
@@ -631,7 +639,7 @@ def test_a_new_case_is_driven_to_infusion_through_the_screens_alone(
     qc_and_release(journey, case, definition)
     outbound = ship_to_clinic(journey, case, finals)
     receive(journey, outbound, finals, "ivy.infusion", "cora.coordinator", base_c=-185.0)
-    infuse(journey, case, number, finals[0])
+    infuse(journey, case, number, finals[0], finals[1:])
     window = journey.window
     assert window is not None
     with qtbot.waitSignal(journey.session.finished, timeout=WAIT_MS):
