@@ -159,6 +159,9 @@ def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
     assert spin.validate("1.2 × 10", 0)[0] is QValidator.State.Intermediate  # being typed
     spin.setValue(91.5)
     assert spin.text() == "91.5 cells"
+    spin.lineEdit().setText("2e7 cells")  # typed as a scientist types it, then Enter
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == pytest.approx(2e7) and spin.text() == "2.0 × 10⁷ cells"
     thawed = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=30))
     assert "Infuse within 60 min 00 s" in text and not overdue

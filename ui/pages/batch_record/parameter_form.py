@@ -84,6 +84,18 @@ _TYPING = r"[-+]?\d*[.,]?\d*(?:[eE][-+]?\d*|[×xX*](?:1(?:0(?:\^[-+]?\d*|[⁻⁺
 class ScientificSpinBox(QDoubleSpinBox):
     """A spin box that reads ``6.1e9`` or ``6.1 × 10⁹`` and shows counts as ``6.1 × 10⁹``."""
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editingFinished.connect(self.show_lab_form)
+
+    def show_lab_form(self) -> None:
+        """Rewrite what was typed (``1e7``) in the lab's form (``1.0 × 10⁷``) once entered."""
+        if self.specialValueText() and self.value() == self.minimum():
+            self.lineEdit().setText(self.specialValueText())
+        else:
+            shown = self.textFromValue(self.value())
+            self.lineEdit().setText(f"{self.prefix()}{shown}{self.suffix()}")
+
     def _bare(self, text: str) -> str:
         return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
 
