@@ -56,6 +56,7 @@ from tests.support.page_driving import ARTIFACTS
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SecondPersonDialog, SignatureDialog
 from ui.pages.batch_record.page import BatchRecordPage
+from ui.pages.batch_record.parameter_form import ScientificSpinBox
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.collection.page import CollectionPage
 from ui.pages.enrolment.page import EnrolmentPage
@@ -444,6 +445,9 @@ def fill_parameters(journey: Journey, page: BatchRecordPage, spec: tuple[Any, ..
             assert editor.isChecked()
         elif isinstance(editor, QSpinBox | QDoubleSpinBox):
             journey.type_into(editor.lineEdit(), parameter_text(item))
+            journey.qtbot.keyClick(editor, Qt.Key.Key_Return)  # the entry finished, as by Tab
+            if isinstance(editor, ScientificSpinBox) and "e" in parameter_text(item):
+                assert "× 10" in editor.text(), editor.text()  # not as typed (1e7)
         else:
             assert isinstance(editor, QLineEdit)
             journey.type_into(editor, parameter_text(item))
