@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.access import may_see_identity
 from app.audit.case_records import case_record_keys
+from app.audit.record_names import record_names
 from app.audit.wording import FieldChange, action_in_words, readable_changes, record_in_words
 from app.core import (
     IDENTITY_ERASED,
@@ -650,7 +651,15 @@ def search_audit(
             total = int(connection.scalar(select(func.count()).select_from(matching)) or 0)
             more = total > COUNT_CAP
             total = min(total, COUNT_CAP)
-        people = {**_people(connection), **_case_names(connection, found)} if found else {}
+        people = (
+            {
+                **_people(connection),
+                **_case_names(connection, found),
+                **record_names(connection, found),
+            }
+            if found
+            else {}
+        )
         shown = _Shown(session, may_see_identity(actor))
         shown.prefetch(_page_texts(found))
         entries = tuple(_entry(r, people, shown) for r in found)

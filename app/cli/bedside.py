@@ -1,8 +1,10 @@
-"""``coi thaw``, ``coi bedside check`` and ``coi infuse``: stage 10 at the clinic.
+"""``coi thaw``, ``coi bedside check|not-given`` and ``coi infuse``: stage 10 at the clinic.
 
 The infusion nurse records the thaw start of the bag, scans the patient's wristband and the
 bag (both must be this case's); a second nurse confirms the infusion with its start and end
-times and signs. Output JSON; exit 0 done, 1 refused (``{"error": ...}``), 2 bad usage.
+times and signs; the case is Infused once every bag of the dose is infused or recorded as
+not given (``coi bedside not-given DIN --reason …``). Output JSON; exit 0 done, 1 refused
+(``{"error": ...}``), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from app.casefile import latest_bedside_check, unit_by_din
 from app.cli.acting import acting, case_by_coi, moment, refusals, signing
 from app.cli.common import add_as_option, add_case_arguments
 from app.cli.output import print_json
-from app.journey import bedside_check, confirm_infusion, record_thaw
+from app.journey import (
+    bedside_check,
+    confirm_infusion,
+    find_case,
+    record_bag_not_given,
+    record_thaw,
+)
 
 
 def _day(text: str) -> date:
@@ -47,6 +55,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="asked as a second identifier when a look-alike case is active",
     )
     check.set_defaults(handler=refusals(run_check))
+    skipped = words.add_parser(
+        "not-given", help="record why a bag of the dose is not given; it goes on hold"
+    )
+    add_as_option(skipped)
+    skipped.add_argument("din", metavar="DIN", help="the bag's DIN or its bar code as scanned")
+    skipped.add_argument("--reason", required=True, help="why the bag is not given")
+    skipped.set_defaults(handler=refusals(run_not_given))
 
     infuse = commands.add_parser(
         "infuse", help="confirm the checked bag was infused, signed (a second infusion nurse)"
@@ -85,6 +100,16 @@ def run_check(args: argparse.Namespace) -> int:
             date_of_birth=args.date_of_birth,
         )
     print_json({"checked": check.din, "coi": case.coi, "checked_at": check.checked_at.isoformat()})
+    return 0
+
+
+def run_not_given(args: argparse.Namespace) -> int:
+    """Record a bag of the dose as not given, with the reason."""
+    with acting(args) as (database, actor):
+        bag = unit_by_din(database, actor, args.din)
+        held = record_bag_not_given(database, actor, bag.id, reason=args.reason)
+        stage = find_case(database, actor, held.case_id).stage
+    print_json({"not_given": held.din, "side_state": held.side_state.value, "stage": stage.value})
     return 0
 
 

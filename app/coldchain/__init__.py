@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from app.coldchain.analysis.assessment import Assessment, assess
 from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
-from app.coldchain.analysis.profiles import SEED_PROFILES, TemperatureProfile, seed_profile
+from app.coldchain.analysis.profiles import (
+    SEED_PROFILES,
+    TemperatureProfile,
+    profile_words,
+    seed_profile,
+)
 from app.coldchain.analysis.registry import IMPORTERS, analyze_file
 from app.coldchain.analysis.trace import Trace
 from app.coldchain.assessed import AssessedTrace, assessed_logger_file, assessed_trace
@@ -47,6 +52,7 @@ __all__ = [
     "logger_file_view",
     "logger_files_of_shipment",
     "profile_from_record",
+    "profile_words",
     "readings_of",
     "seed_profile",
     "shipment_id_of",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.access import visible_case
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
+from app.coldchain.analysis.profiles import profile_words
 from app.coldchain.analysis.trace import Trace, make_trace
 from app.core import Actor, Database, NotFound, person
 from db.enums import Disposition, Verdict
@@ -55,6 +56,8 @@ class LoggerFileView:
     dispositioned_at: datetime | None
     dispositioned_by: str | None
     version: int
+    profile_words: str | None = None
+    """The profile named for people ("Fresh, refrigerated 2–8 °C"), not its code."""
 
     @property
     def awaits_disposition(self) -> bool:
@@ -74,6 +77,7 @@ def logger_file_view(session: Session, row: LoggerFile) -> LoggerFileView:
         sensor_id=row.sensor_id,
         reading_count=row.reading_count,
         profile_name=profile.name if profile else None,
+        profile_words=profile_words(profile.name, profile.description) if profile else None,
         window_start=row.window_start,
         window_end=row.window_end,
         verdict=row.verdict,

@@ -513,6 +513,7 @@ class JourneyDriver:
             )
             reached(CaseStage.RECEIVED_AT_CLINIC)
         if wants(CaseStage.INFUSED):
-            self.infuse(case, finals[0])
+            for bag in finals:  # the dose: every bag is given
+                self.infuse(case, bag)
             reached(CaseStage.INFUSED)
         return find_case(self.database, self.who("cora.coordinator"), case.id)

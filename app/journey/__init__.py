@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.journey.alert_acknowledgement import AcknowledgedAlert, acknowledge_clinic_alert
 from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
+from app.journey.dose import BAG_NOT_GIVEN, bags_still_to_give, record_bag_not_given
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
 from app.journey.enrolment import Enrolment, enrol_patient, enrolment_problems, find_case
 from app.journey.erasure import IdentityErasure, erase_identity
@@ -79,6 +80,7 @@ from app.journey.slots import (
     slot_calendar,
     slot_days,
 )
+from app.journey.specifications import parse_lab_number
 from app.journey.stages import FINAL_SIDE_STATES, STAGE_NAMES, STAGE_ORDER, stage_index
 from app.journey.storage import (
     PlacementView,
@@ -105,6 +107,7 @@ from db.enums import SlotKind
 
 __all__ = [
     "AUTOMATIC_CAUSES",
+    "BAG_NOT_GIVEN",
     "BEDSIDE_CHECK",
     "CAUSE_WORDS",
     "FINAL_SIDE_STATES",
@@ -148,6 +151,7 @@ __all__ = [
     "acknowledge_clinic_alert",
     "approve_qc_exception",
     "attach_logger",
+    "bags_still_to_give",
     "bedside_check",
     "blocking_reasons",
     "cancel_case",
@@ -178,6 +182,7 @@ __all__ = [
     "look_alike_line",
     "look_alikes",
     "pack_unit",
+    "parse_lab_number",
     "parse_location",
     "perform_step",
     "put_away",
@@ -185,6 +190,7 @@ __all__ = [
     "qc_results_of_case",
     "recall_batch",
     "receive_unit",
+    "record_bag_not_given",
     "record_late_result",
     "record_oos_acceptance",
     "record_stage",

@@ -18,14 +18,23 @@ from app.access import ensure_second_person, identity_of, require_role, require_
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now
 from app.journey.bedside_identity import wristband_expectation
 from app.journey.case_trail import ensure_case_matches_trail
+from app.journey.dose import close_dose_if_accounted
 from app.journey.look_alikes import look_alikes
 from app.journey.oos_labels import ensure_labelled_as_released_oos
-from app.journey.records import custody, load_case_for, move_case, record_stage
+from app.journey.records import custody, load_case_for, record_stage
 from app.journey.stages import Operation
 from app.journey.unit_clock import ensure_viable, ensure_viable_at_infusion
 from app.quality import sign
 from app.scanning import Expectation, check_scan
-from db.enums import CustodyAction, Role, SideState, SignatureMeaning, UnitKind, UnitStatus
+from db.enums import (
+    CaseStage,
+    CustodyAction,
+    Role,
+    SideState,
+    SignatureMeaning,
+    UnitKind,
+    UnitStatus,
+)
 from db.models import StageRecord, Unit
 
 BEDSIDE_CHECK = "bedside check"
@@ -129,7 +138,9 @@ def confirm_infusion(
     ended_at: datetime,
     password: str,
 ) -> BedsideCheckView:
-    """The second nurse confirms the checked bag was infused, with start and end, and signs."""
+    """The second nurse confirms the checked bag was infused, with start and end, and signs.
+
+    The case moves to Infused with the last bag of its dose (``app.journey.dose``)."""
     require_role(actor, Role.INFUSION_NURSE, doing="confirm an infusion")
     if started_at.tzinfo is None or ended_at.tzinfo is None:
         raise ValidationFailed("Infusion times need a time zone.")
@@ -159,11 +170,12 @@ def confirm_infusion(
         bag.status = UnitStatus.INFUSED
         uow.annotate(bag, action="infuse")
         custody(uow, bag, CustodyAction.DISPENSED, site_id=case.clinic_site_id)
-        move_case(uow, case, Operation.INFUSE)
+        close_dose_if_accounted(uow, case)  # Infused once no bag of the dose is left to give
         record = record_stage(
             uow,
             case,
             INFUSION,
+            stage=CaseStage.INFUSED,
             performed_by=check.performed_by_id,
             verified_by=actor.user_id,
             unit_id=bag.id,

@@ -47,9 +47,10 @@ def shortened(text: str) -> str:
 def scan_text_problem(raw: str) -> str | None:
     """Why ``raw`` cannot be a scan of any code, in words for the operator (None: it can).
 
-    The words say what is wrong, not what to do next (each caller says that). They never
-    repeat more than `SHOWN_IN_MESSAGES` characters of the scan, and show control characters
-    and lone surrogates escaped.
+    The words say what is wrong, in words a nurse reads, not what to do next (each caller says
+    that); the code point and the scan as received follow "for IT:". They never repeat more
+    than `SHOWN_IN_MESSAGES` characters of the scan, and show control characters and lone
+    surrogates escaped.
     """
     if len(raw) > LONGEST_SCAN:
         return (
@@ -62,15 +63,16 @@ def scan_text_problem(raw: str) -> str | None:
     broken = sorted({ch for ch in data if _is_surrogate(ch)})
     if broken:
         return (
-            f"The scan “{shortened(data)}” holds bytes that are not valid text (invalid UTF-8); "
-            "if it repeats, the scanner's keyboard layout or character set needs checking."
+            "The scan arrived garbled and could not be read; if it repeats, IT needs to check "
+            f"the scanner's keyboard layout (for IT: invalid UTF-8 in “{shortened(data)}”)."
         )
     controls = sorted({ch for ch in data if not ch.isprintable() and ch not in SEPARATORS})
     if controls:
         names = ", ".join(f"0x{ord(ch):02X}" for ch in controls)
+        plural = "s" if len(controls) > 1 else ""
         return (
-            f"The scan “{shortened(data)}” holds control character(s) {names} that no code "
-            "this application reads carries; if it repeats, the scanner's settings need "
-            "checking."
+            "The scanner sent a signal that is not part of any label, so the scan could not be "
+            "read; if it repeats, IT needs to check the scanner's settings (for IT: control "
+            f"character{plural} {names} in “{shortened(data)}”)."
         )
     return None

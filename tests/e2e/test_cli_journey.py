@@ -295,7 +295,14 @@ def test_a_new_case_from_enrolment_to_infusion_through_the_command_line_alone(
     start = utc_now()
     out = journey.ok("infuse", case, "--as", "ian.infusion", "--start", start.isoformat(),
                      "--end", (start + timedelta(minutes=1)).isoformat())  # fmt: skip
-    assert out == {"infused": finals[0], "coi": case, "stage": "infused"}
+    # Issue 16: the dose is every bag; the case waits at the bedside for the others.
+    assert out == {"infused": finals[0], "coi": case, "stage": "received_at_clinic"}
+    assert len(finals) == 2
+    status, out = coi("bedside", "not-given", finals[1], "--reason", " ", "--as", "ivy.infusion")
+    assert status == 1 and "Give the reason" in out["error"], out
+    out = journey.ok("bedside", "not-given", finals[1], "--reason", "dose reached",
+                     "--as", "ivy.infusion")  # fmt: skip
+    assert out == {"not_given": finals[1], "side_state": "on_hold", "stage": "infused"}
     shown = journey.ok("case", "show", case, "--as", "cora.coordinator")
     assert shown["stage"] == "infused"
 

@@ -167,10 +167,13 @@ def test_a_released_and_infused_case_shows_certification_qc_review_and_both_legs
         SignatureMeaning.APPROVED,
     ]
 
-    infusion = _entry(timeline, "infusion")
-    assert [(s.signer_username, s.meaning, s.intact) for s in infusion.signatures] == [
-        ("ian.infusion", SignatureMeaning.VERIFIED, True)
-    ]
+    infusions = [e for e in timeline if e.action == "infusion"]  # one per bag of the dose
+    assert len(infusions) == 2
+    for infusion in infusions:
+        assert [(s.signer_username, s.meaning, s.intact) for s in infusion.signatures] == [
+            ("ian.infusion", SignatureMeaning.VERIFIED, True)
+        ]
+        assert infusion.stage is CaseStage.INFUSED
     receipts = [e for e in timeline if e.action == "receipt verified"]
     assert [e.cold_chain.leg if e.cold_chain else None for e in receipts] == [
         "to the manufacturer",

@@ -190,7 +190,7 @@ def test_the_fhir_bundle_of_the_final_product_units(journey: Journey) -> None:
     products = [entry.resource for entry in bundle.entry or []]
     assert [p.get_resource_type() for p in products] == ["BiologicallyDerivedProduct"] * 2
     statuses = {p.identifier[0].value: p.productStatus.code for p in products}
-    assert sorted(statuses.values()) == ["available", "unavailable"]  # one infused, one stored
+    assert sorted(statuses.values()) == ["unavailable", "unavailable"]  # the dose: both infused
     for product in products:
         assert product.identifier[0].system.endswith("DonationIdentificationNumber")
         assert product.productCode.coding[0].code == "S1234"

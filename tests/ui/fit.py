@@ -10,6 +10,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -123,3 +125,28 @@ def save_both_sizes(widget: QWidget, stem: str, *, window: bool = False) -> list
     widget.resize(before)
     QApplication.processEvents()
     return written
+
+
+def combos_cut(page: QWidget) -> list[str]:
+    """Every visible combo box of ``page`` whose chosen text is cut at the width it has now, in
+    words (empty: every choice reads whole)."""
+    cut = []
+    for combo in page.findChildren(QComboBox):
+        text = combo.currentText()
+        if not text or not combo.isVisible():
+            continue
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        room = (
+            combo.style()
+            .subControlRect(
+                QStyle.ComplexControl.CC_ComboBox,
+                option,
+                QStyle.SubControl.SC_ComboBoxEditField,
+                combo,
+            )
+            .width()
+        )
+        if combo.fontMetrics().horizontalAdvance(text) > room:
+            cut.append(f"{combo.objectName() or 'combo'} {text!r}: {room} px")
+    return cut

@@ -471,6 +471,19 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
         assert record == f"User account · {entry.people[entry.record_id]}"
         assert entry.record_id not in record and entry.record_id[:8] not in record
         assert entry.record_id in model.data(model.index(row, 4), Qt.ItemDataRole.ToolTipRole)
+    # Issue 16: signatures and QC specifications by what they are, not "Signature · 2ea9f1cd…"
+    signed = [i for i, row in enumerate(page.model.rows) if row.record_type == "signature"]
+    assert signed, "the journey signs"
+    for row in signed:
+        entry = page.model.rows[row]
+        record = model.data(model.index(row, 4))
+        assert record.startswith("Signature · ") and " by " in record, record
+        assert entry.record_id[:8] not in record
+        assert entry.record_id in model.data(model.index(row, 4), Qt.ItemDataRole.ToolTipRole)
+    specs = [i for i, row in enumerate(page.model.rows) if row.record_type == "qc_specification"]
+    for row in specs:
+        record = model.data(model.index(row, 4))
+        assert page.model.rows[row].record_id[:8] not in record, record
     page.table.selectRow(coded[0])
     QApplication.processEvents()
     assert f"<b>{page.model.rows[coded[0]].action_words}</b>" in page.detail.summary.text()

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -59,6 +60,7 @@ from tests.support.page_driving import (
 )
 from tests.support.readers import reader
 from tests.ui.fit import assert_fits_1280, clipped
+from ui.dialogs.signing import SecondPersonDialog
 from ui.pages.batch_record.page import BatchRecordPage
 from ui.pages.batch_record.parameter_form import (
     ParameterForm,
@@ -150,7 +152,18 @@ def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
     spin.setDecimals(6)
     spin.setSuffix(" cells")
     spin.setValue(6.1e9)
-    assert spin.text() == "6.1e9 cells"
+    assert spin.text() == "6.1 × 10⁹ cells"  # issue 16: the lab's form, not "6.1e9"
+    spin.setValue(1e7)
+    assert spin.text() == "1.0 × 10⁷ cells"
+    assert spin.valueFromText("1.2 × 10⁸ cells") == pytest.approx(1.2e8)
+    assert spin.valueFromText("1.2e8 cells") == pytest.approx(1.2e8)
+    assert spin.validate(spin.text(), 0)[0] is QValidator.State.Acceptable
+    assert spin.validate("1.2 × 10", 0)[0] is QValidator.State.Intermediate  # being typed
+    spin.setValue(91.5)
+    assert spin.text() == "91.5 cells"
+    spin.lineEdit().setText("2e7 cells")  # typed as a scientist types it, then Enter
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == pytest.approx(2e7) and spin.text() == "2.0 × 10⁷ cells"
     thawed = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=30))
     assert "Infuse within 60 min 00 s" in text and not overdue
@@ -298,7 +311,7 @@ def test_batch_record_start_scan_record_and_verify(
     page.add_scan(WedgeScan(f"={bag.din}\udcff", False, 20, 1.0))
     settle(qtbot, runner)
     assert page.scans == [] and page.input_list.count() == 0
-    assert page.alarm.active and "not valid text" in page.alarm.text.text()
+    assert page.alarm.active and "arrived garbled" in page.alarm.text.text()
     # Amber "could not read — scan again", not the red STOP of a wrong item.
     assert page.alarm.property("kind") == "unreadable"
     assert page.alarm.text.text().startswith("⚠ COULD NOT READ — scan again.")
@@ -645,14 +658,58 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert "Separation of duties" in page.error_message.text()
     assert find_case(demo.database, ivy, case.id).stage is CaseStage.RECEIVED_AT_CLINIC
 
+    # Issue 16: an end not after the start is refused before any second nurse is asked; the
+    # times show to the second, so 07:36:00 to 07:36:00 never reads as a plausible record.
+    assert page.ended_at.displayFormat() == "yyyy-MM-dd HH:mm:ss"
+    asked: list[str] = []
+    monkeypatch.setattr(SecondPersonDialog, "exec", lambda _dialog: asked.append("x") or 0)
+    for end in (thawed, thawed.addSecs(-1), thawed.addSecs(3600)):
+        page.ended_at.setDateTime(end)
+        click(qtbot, page.confirm_button)
+        settle(qtbot, runner)
+        assert not asked, "a second nurse was asked to sign in for impossible times"
+        assert page.error_message.isVisible()
+    assert "in the future" in page.error_message.text()
+    page.ended_at.setDateTime(thawed)
+    click(qtbot, page.confirm_button)
+    assert "must end after it starts" in page.error_message.text()
+    assert f"{thawed.toString('HH:mm:ss')} to {thawed.toString('HH:mm:ss')}" in (
+        page.error_message.text()
+    )
+    page.ended_at.setDateTime(thawed.addSecs(60))
+
     second_person(monkeypatch, "ian.infusion")
     click(qtbot, page.confirm_button)
     settle(qtbot, runner)
     assert "Infusion recorded — visible to the manufacturer" in page.ok_message.text()
     assert "confirmed and signed by Ian Infusion" in page.ok_message.text()
-    assert not page.infusion_group.isEnabled()
+    assert f"{thawed.toString('HH:mm:ss')} to " in page.ok_message.text()
+    # Issue 16: the dose's other bag is named with what remains; the case stays at the bedside
+    # and the next check can start (before: "stored" with no prompt, the case Infused).
+    other = next(
+        b for b in units_of(demo.database, ivy, case.id) if b.kind is bag.kind and b.id != bag.id
+    )
+    bags = page.bags_label.text()
+    assert "The dose: 2 therapy bags — 1 still to give" in bags
+    assert f"DIN {din_text(bag.din)} (infused) — given" in bags
+    assert f"DIN {din_text(other.din)} (stored" in bags and "TO DO: thaw, check and infuse" in bags
+    assert page.wristband_scan.isEnabled() and not page.infusion_group.isEnabled()
+    assert page.not_given_row.isVisible() and page.not_given_bag.count() == 1
+    assert page.coi_label.text().endswith("· Received at clinic")
+    shoot_sizes(page, "bedside-second-bag-to-give")
+    assert_fits_1280(qtbot, page, "bedside-second-bag-to-give-fit-1280.png")
+    click(qtbot, page.not_given_button)  # no reason: said, nothing recorded
+    assert "Type why this bag is not given" in page.error_message.text()
+    qtbot.keyClicks(page.not_given_reason, "prescribed dose reached with the first bag")
+    click(qtbot, page.not_given_button)
+    settle(qtbot, runner)
+    assert f"Bag DIN {din_text(other.din)} recorded as not given" in page.ok_message.text()
+    assert "not to be given (on hold" in page.bags_label.text()
+    assert not page.wristband_scan.isEnabled() and not page.thaw_button.isEnabled()
     assert page.countdown.text() == "Infusion recorded."
     assert not page.thaw_row.isEnabled() and not page.thaw_button.isEnabled()
+    assert not page.infusion_group.isEnabled()
+    assert not page.not_given_row.isVisible()
     # Issue 16: the bag's DIN as every other page prints it, with its check character.
     assert f"DIN {din_text(bag.din)} (infused)" in page.bags_label.text()
     assert din_text(bag.din).endswith("]") and "[" in page.bags_label.text()

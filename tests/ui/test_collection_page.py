@@ -277,7 +277,8 @@ def test_the_label_scan_back_reads_a_scanner_as_the_scan_station_does(
     qtbot.keyClick(row.scan_back, Qt.Key.Key_Return)
     settle(qtbot, runner)
     assert page.alarm.active
-    assert "control character(s) 0x07" in page.alarm.text.text()
+    assert "for IT: control character 0x07" in page.alarm.text.text()
+    assert "the scan could not be read" in page.alarm.text.text()  # issue 16: a nurse's words
     with demo.database.read_session() as session:
         refused = session.scalars(select(Scan).order_by(Scan.recorded_at.desc())).first()
         assert refused is not None and refused.raw_text == f"]C0={bag.din}\x07"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from PySide6.QtWidgets import QLabel
+import pytest
+from PySide6.QtWidgets import QComboBox, QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -23,6 +24,7 @@ from db.models import Case
 from db.types import utc_now
 from tests.conftest import PASSWORD
 from tests.support.page_driving import click, settle, shoot
+from tests.ui.fit import combos_cut
 from ui.pages.cases.page import CasesPage
 from ui.pages.enrolment.page import EnrolmentPage
 from ui.shell.main_window import MainWindow
@@ -170,6 +172,32 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
     assert second.coi_eye_readable.split(" [")[0] in headers or cases.model.rowCount() == 1
     qtbot.wait(100)
     shoot(window, "enrolment-opened-case.png")
+
+
+def test_a_long_product_name_reads_whole_at_1280(
+    qtbot: QtBot, demo: Any, runner: TaskRunner
+) -> None:
+    """Issue 16: the product combo cut "…HSC (CD34-" at 1280 × 800."""
+    if demo.database.backend != "sqlite":
+        pytest.skip("the same screen on both backends")
+    window = MainWindow(demo.database, demo["cora.coordinator"], idle_lock_minutes=600)
+    window.runner = runner
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.show_section("enrolment")
+    assert isinstance(page, EnrolmentPage)
+    qtbot.waitUntil(page.enrol_button.isEnabled, timeout=20_000)
+    products = page.product.editor
+    assert isinstance(products, QComboBox)
+    products.addItem("S4321 — Autologous gene-modified HSC (CD34+, lentiviral), demo", "S4321")
+    products.setCurrentIndex(products.count() - 1)
+    for width, height in ((1280, 800), (1920, 1080)):
+        window.resize(width, height)
+        qtbot.wait(50)
+        shoot(window, f"enrolment-long-product-{width}x{height}.png")
+        assert combos_cut(page) == [], (width, combos_cut(page))
 
 
 def test_manufacturing_roles_have_no_enrolment_section(demo: Any, qtbot: QtBot) -> None:

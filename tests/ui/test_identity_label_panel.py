@@ -21,7 +21,13 @@ from db.enums import LabelStatus
 from db.models import Label, Unit
 from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template
 from tests.support.page_driving import PAGE_SIZE, settle
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, placeholders_cut, save_both_sizes
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    assert_fits_1280,
+    combos_cut,
+    placeholders_cut,
+    save_both_sizes,
+)
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.receipt import identity_labels
 from ui.pages.receipt.page import ReceiptPage
@@ -122,6 +128,9 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     numbers = next(iter(page.cold_chain.numbers.values())).parentWidget()
     assert numbers.width() <= numbers.parentWidget().width(), numbers.minimumSizeHint()
     assert placeholders_cut(page) == []  # "2 · Scan … identity label" read whole at 1280
+    panel.choice.setCurrentIndex(0)  # issue 16: "… identity label printed: scar" was cut
+    assert combos_cut(page) == []
+    panel.choice.setCurrentIndex(1)
     page.resize(before)
     assert_fits_1280(qtbot, page, "receipt-identity-applied-1280-sqlite.png")
 
@@ -129,6 +138,12 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(dialog.sizes) == 2, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "printed: scan it back" in panel.choice.itemText(1), timeout=WAIT_MS)
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    assert "printed: scan it back" in panel.choice.currentText()
+    assert combos_cut(page) == []  # the longest state, whole at 1280 × 800
+    page.resize(before)
     _scan(qtbot, panel.bag_field, _din_scan(clinic_receipt, 1))
     _scan(qtbot, panel.label_field, _linear_of(clinic_receipt, 0))
     qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)

@@ -133,6 +133,8 @@ def _scan(qtbot: QtBot, page: ReceiptPage, text: str) -> None:
 
 def _status_cell(page: ReceiptPage, row: int = 0) -> str:
     item = page.units.item(row, 2)
+    if item is not None:  # issue 16: one sign, the icon; the text says it in words
+        assert not item.icon().isNull() and item.text()[:1].isalpha(), item.text()
     return item.text() if item else ""
 
 
@@ -232,7 +234,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert arrived.shipment.sscc_text in page.shipment_list.item(0).text()
     assert "in transit" in page.shipment_list.item(0).text()
     assert page.units.item(0, 1).text() == din_text(arrived.bag.din)  # grouped, check char
-    assert _status_cell(page) == "… waiting for scan"
+    assert _status_cell(page) == "waiting for scan"
     assert not page.verify_button.isEnabled()  # nothing scanned in yet
     assert "Okafor" not in page.header.text()  # the bench sees the COI, never the patient
     assert arrived.case.coi_eye_readable in page.header.text()  # grouped as printed
@@ -241,7 +243,7 @@ def test_scan_import_excursion_and_second_person_verification(
     assert "OKAFOR" not in page.case_header.text().upper()
 
     _scan(qtbot, page, arrived.bag_scan)
-    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
     assert page.scan_ok.isVisible()
     assert "1 of 1" in page.scan_ok.text()
     (bag,) = expected_units(db, arrived.shipment.id)
@@ -265,6 +267,8 @@ def test_scan_import_excursion_and_second_person_verification(
     assert page.cold_chain.verdict.property("verdict") == "excursion"
     shown = {name: label.text() for name, label in page.cold_chain.numbers.items()}
     assert shown["Readings"].startswith("145 in the trip window")
+    # Issue 16: the profile in words, not its code "fresh-2-8"
+    assert shown["Profile"] == "Fresh, refrigerated 2–8 °C (2 °C to 8 °C)"
     assert shown["Min / max / mean"].startswith("5.00 / 9.50 / ")
     assert shown["Excursions"] == "1"
     assert "(allowed 15 min)" in shown["Longest excursion"]
@@ -326,7 +330,7 @@ def test_within_limits_receipt_is_accepted_at_verification(
     assert page.cold_chain.verdict.property("verdict") == "none"
     assert not page.cold_chain.plot.isVisible()
     _scan(qtbot, page, arrived.bag_scan)
-    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
     now = datetime.now(UTC).replace(microsecond=0)
     logger = write_logger_csv(
         tmp_path / "logger-ok.csv",
@@ -429,7 +433,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert_fits_1280(qtbot, page, f"receipt-mismatch-1280-{demo.database.backend}.png")
     qtbot.keyClicks(page.scan_field, arrived.bag_scan)  # ignored until acknowledged
     assert page.scan_field.text() == ""
-    assert _status_cell(page) == "… waiting for scan"
+    assert _status_cell(page) == "waiting for scan"
     assert expected_units(demo.database, arrived.shipment.id)[0].receipt_outcome is None
     (deviation,) = deviations_of_case(demo.database, reader(demo.database), arrived.case.id)
     assert deviation.kind == "scan_mismatch"
@@ -451,7 +455,7 @@ def test_a_wrong_container_is_refused_until_acknowledged(
         deviation.number,
     )
     _scan(qtbot, page, arrived.bag_scan)
-    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
 
 
 def test_the_performer_cannot_verify_their_own_receipt(
@@ -470,7 +474,7 @@ def test_the_performer_cannot_verify_their_own_receipt(
         uow.commit()
     page = _open_page(qtbot, demo, runner, demo["max.both"])
     _scan(qtbot, page, arrived.bag_scan)
-    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
 
     dialog = _sign_as(qtbot, page, "max.both", DEMO_PASSWORD)
     qtbot.waitUntil(dialog.error.isVisible, timeout=WAIT_MS)
@@ -594,7 +598,7 @@ def _responsive_import(
     """
     page = _open_page(qtbot, demo, runner, demo["otto.operator"])
     _scan(qtbot, page, arrived.bag_scan)
-    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
     path = tmp_path / f"big-{readings}.csv"
     start = big_generic_csv(path, readings, datetime.now(UTC) + timedelta(minutes=1))
 
@@ -695,7 +699,7 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     assert page.unsaved_input() == "text typed in the receipt scan field"  # not submitted yet
     qtbot.keyClick(page.scan_field, Qt.Key.Key_Return)
     qtbot.waitUntil(page.mismatch.isVisible, timeout=WAIT_MS)
-    assert "control character(s) 0x07" in page.mismatch_text.text()
+    assert "for IT: control character 0x07" in page.mismatch_text.text()
     assert "Nothing was checked" in page.mismatch_text.text()
     # Unreadable is amber "could not read — scan again", not the red STOP of a wrong item.
     assert page.mismatch_headline.text() == "⚠ COULD NOT READ — scan again"
@@ -707,7 +711,7 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     refused = _recorded_scans(demo)[-1]
     assert len(_recorded_scans(demo)) == before + 1 and refused.purpose == "receive"
     assert refused.raw_text == "]C0" + arrived.bag_scan[:6] + "\x07" + arrived.bag_scan[6:]
-    assert _status_cell(page) == "… waiting for scan"
+    assert _status_cell(page) == "waiting for scan"
     qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
 
@@ -730,11 +734,11 @@ def test_the_receipt_scan_field_reads_a_scanner_and_refuses_what_no_code_can_be(
     assert _recorded_scans(demo)[-1].raw_text == f"]C0{din[:-2]}é!"
     qtbot.mouseClick(page.acknowledge, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.mismatch.isVisible(), timeout=WAIT_MS)
-    assert _status_cell(page) == "… waiting for scan"
+    assert _status_cell(page) == "waiting for scan"
 
     # The scanner's burst with its AIM prefix: received, parsed as the scan station parses it.
     _scan(qtbot, page, f"]C0{din}")
-    qtbot.waitUntil(lambda: _status_cell(page) == "✔ received", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
     received = _recorded_scans(demo)[-1]
     assert received.raw_text == f"]C0{din}"
     assert parse_scan(received.raw_text).fields["din"] == arrived.bag.din

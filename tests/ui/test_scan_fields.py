@@ -66,7 +66,8 @@ def test_control_characters_a_huge_entry_and_an_empty_enter(qtbot: QtBot) -> Non
     [(kind, scan)] = events
     assert kind == "scanned"  # sent on: the service refuses it and records the refusal
     assert scan.raw == "=G1234\x0726000001"
-    assert "control character(s) 0x07" in scan.problem and "=G1234[0x07]26000001" in scan.problem
+    assert "for IT: control character 0x07" in scan.problem
+    assert "=G1234[0x07]26000001" in scan.problem
 
     events.clear()
     qtbot.keyClicks(field, "A" * (LONGEST_ENTRY + 1))

@@ -396,7 +396,7 @@ def test_text_no_code_could_be_is_recorded_as_unreadable(
 ) -> None:
     # As the case: not chosen, said on the banner, and the refused entry is on record.
     _scan_with_a_bell(qtbot, station, f"&/{journey.case.coi}")
-    assert station.coi is None and "control character(s) 0x07" in station.detail.text()
+    assert station.coi is None and "for IT: control character 0x07" in station.detail.text()
 
     def as_case() -> list[Scan]:
         with demo.database.read_session() as session:
@@ -414,7 +414,7 @@ def test_text_no_code_could_be_is_recorded_as_unreadable(
     _choose(qtbot, station, journey.case)
     _scan_with_a_bell(qtbot, station, "=G1234")
     assert _settled(qtbot, station) == "scanBannerUnreadable"
-    assert "control character(s) 0x07" in station.detail.text()
+    assert "for IT: control character 0x07" in station.detail.text()
     assert "Nothing was checked" in station.detail.text() and station.blocked
     [scan] = _station_scans(demo)
     assert scan.outcome is ScanOutcome.UNREADABLE and scan.raw_text == "=G1234\x07"

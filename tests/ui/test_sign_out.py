@@ -205,7 +205,7 @@ def test_every_page_with_input_names_what_was_typed_before_closing(qtbot: QtBot,
     apply_style(app)
     cases = (
         ("alex.apheresis", "collection", "courierName", "Collection & shipment: text typed in "
-         "Courier name"),
+         "the courier's name field"),
         ("otto.operator", "scan", "scanField", "Scan station: text typed in the scan field"),
         ("petra.qp", "release", "oosPhysician", "QC & release: text typed in the physician field"),
         ("admin", "admin", "slotReason", "Admin: Slots (capacity) tab: text typed in the capacity "
@@ -229,11 +229,11 @@ def test_every_page_with_input_names_what_was_typed_before_closing(qtbot: QtBot,
         field = page.findChild(QLineEdit, field_name)
         assert field is not None, field_name
         assert window.unsaved_input() is None, username
-        field.setText("typed, not recorded")
+        field.setText("Sam Rivers")  # what a user types: a name, never shown in the question
         assert window.unsaved_input() == expected
         asked = _answer(qtbot, QMessageBox.StandardButton.No, f"discard-question-{section}.png")
         assert not window.close()
-        assert asked and "typed, not recorded" not in asked[0]  # named, never shown
+        assert asked and "Sam Rivers" not in asked[0]  # named, never shown
         assert expected.split(": ", 1)[0] in asked[0]
         if section == "collection":
             for width, height in ((1280, 800), (1920, 1080)):

@@ -56,6 +56,7 @@ from tests.support.page_driving import ARTIFACTS
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SecondPersonDialog, SignatureDialog
 from ui.pages.batch_record.page import BatchRecordPage
+from ui.pages.batch_record.parameter_form import ScientificSpinBox
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.collection.page import CollectionPage
 from ui.pages.enrolment.page import EnrolmentPage
@@ -395,7 +396,7 @@ def receive(
         journey.scan(page.scan_field, f"={din}00")
     journey.qtbot.waitUntil(
         lambda: all(
-            page.units.item(row, 2).text() == "✔ received" for row in range(page.units.rowCount())
+            page.units.item(row, 2).text() == "received" for row in range(page.units.rowCount())
         ),
         timeout=WAIT_MS,
     )
@@ -444,6 +445,9 @@ def fill_parameters(journey: Journey, page: BatchRecordPage, spec: tuple[Any, ..
             assert editor.isChecked()
         elif isinstance(editor, QSpinBox | QDoubleSpinBox):
             journey.type_into(editor.lineEdit(), parameter_text(item))
+            journey.qtbot.keyClick(editor, Qt.Key.Key_Return)  # the entry finished, as by Tab
+            if isinstance(editor, ScientificSpinBox) and "e" in parameter_text(item):
+                assert "× 10" in editor.text(), editor.text()  # not as typed (1e7)
         else:
             assert isinstance(editor, QLineEdit)
             journey.type_into(editor, parameter_text(item))
@@ -563,9 +567,9 @@ def ship_to_clinic(journey: Journey, case: Any, finals: list[str]) -> str:
     return ship(journey, page, page.shipper, finals, "4012345", "to_clinic")
 
 
-def infuse(journey: Journey, case: Any, number: str, din: str) -> None:
+def infuse(journey: Journey, case: Any, number: str, din: str, others: list[str]) -> None:
     """Ivy takes the bag out of storage, records the thaw, scans wristband and bag; Ian
-    confirms the infusion."""
+    confirms the infusion; Ivy records why the dose's ``others`` bags are not given."""
     journey.sign_in("ivy.infusion")
     page = journey.section("Clinic receipt & bedside")
     assert isinstance(page, BedsidePage)
@@ -613,6 +617,14 @@ def infuse(journey: Journey, case: Any, number: str, din: str) -> None:
     journey.click(page.confirm_button)
     journey.settle()
     assert "Infusion recorded" in journey.ok(page)
+    for other in others:  # issue 16: every bag of the dose is accounted for at the bedside
+        assert "TO DO: thaw, check and infuse it" in page.bags_label.text()
+        journey.pick(page.not_given_bag, f"DIN {din_text(other)}")
+        journey.qtbot.keyClicks(page.not_given_reason, "prescribed dose given with one bag")
+        journey.click(page.not_given_button)
+        journey.settle()
+        assert "recorded as not given" in journey.ok(page)
+    assert "TO DO" not in page.bags_label.text()
     journey.shoot("infused")
 
 
@@ -631,7 +643,7 @@ def test_a_new_case_is_driven_to_infusion_through_the_screens_alone(
     qc_and_release(journey, case, definition)
     outbound = ship_to_clinic(journey, case, finals)
     receive(journey, outbound, finals, "ivy.infusion", "cora.coordinator", base_c=-185.0)
-    infuse(journey, case, number, finals[0])
+    infuse(journey, case, number, finals[0], finals[1:])
     window = journey.window
     assert window is not None
     with qtbot.waitSignal(journey.session.finished, timeout=WAIT_MS):

@@ -66,6 +66,21 @@ AMBIENT_15_25 = TemperatureProfile(
 SEED_PROFILES: tuple[TemperatureProfile, ...] = (CRYO_LN2_VAPOUR, FRESH_2_8, AMBIENT_15_25)
 
 
+SEED_PROFILE_WORDS = {
+    "cryo-lnd": "Cryopreserved, LN2 vapour",
+    "fresh-2-8": "Fresh, refrigerated 2–8 °C",
+    "ambient-15-25": "Controlled ambient 15–25 °C",
+}
+"""What a seeded profile's code means, for screens (an administrator's description wins)."""
+
+
+def profile_words(name: str, description: str = "") -> str:
+    """A profile named for people: its description's first line, else the seed's words, else
+    its name."""
+    first = description.strip().splitlines()[0].strip() if description.strip() else ""
+    return first or SEED_PROFILE_WORDS.get(name, name)
+
+
 def seed_profile(name: str) -> TemperatureProfile:
     """The seed profile with this name (raises KeyError listing the names)."""
     for profile in SEED_PROFILES:

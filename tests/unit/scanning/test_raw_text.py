@@ -26,10 +26,14 @@ def test_each_kind_of_bad_text_is_named() -> None:
     assert "empty" in (scan_text_problem(" \r\n") or "")
     huge = scan_text_problem("=" + "9" * 1_000_000) or ""
     assert "1000001 characters long" in huge and len(huge) < 200
-    assert "0x07" in (scan_text_problem("=G1234\x0726") or "")
+    bell = scan_text_problem("=G1234\x0726") or ""  # issue 16: words first, the code for IT
+    assert bell.startswith("The scanner sent a signal that is not part of any label")
+    assert "could not be read" in bell and "(for IT: control character 0x07 in" in bell
+    assert "control characters 0x00, 0x07" in (scan_text_problem("=G\x07\x0012") or "")
     assert "0x00" in (scan_text_problem("=G1234\x0026") or "")
     broken = scan_text_problem("=G1234\udcff") or ""
-    assert "not valid text" in broken and "[0xDCFF]" in broken
+    assert "arrived garbled" in broken and "for IT: invalid UTF-8" in broken
+    assert "[0xDCFF]" in broken
     assert scan_text_problem(LONGEST_SCAN * "9") is None
     assert scan_text_problem((LONGEST_SCAN + 1) * "9") is not None  # one past the limit
     assert scan_text_problem("[)>\x1e06\x1d8004ABC\x1e\x04\r\n") is None

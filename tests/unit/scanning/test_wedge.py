@@ -106,7 +106,7 @@ def test_control_characters_and_huge_entries_are_refused_in_words() -> None:
     scan = _entry(reader, strokes)
     assert scan.raw == "=G123\x0742600000100"  # kept, not silently dropped
     assert scan.problem is not None
-    assert "control character(s) 0x07" in scan.problem
+    assert "for IT: control character 0x07" in scan.problem
     assert "=G123[0x07]4" in scan.problem
     huge = "=" + "G" * (LONGEST_ENTRY + 10)
     problem = entry_problem(huge)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from app.core import ValidationFailed
-from app.journey import StepView
+from app.journey import StepView, parse_lab_number
 
 _ACRONYMS = {"moi": "MOI", "car": "CAR", "id": "ID", "ln2": "LN2", "qc": "QC"}
 _UNIT_WORDS = {"ml", "pct", "c"}  # name suffixes that only repeat the unit shown beside
@@ -33,9 +33,13 @@ def parameter_label(name: str, unit: str | None = None) -> str:
 
 
 def parse_number(text: str) -> float:
-    """A number as typed: ``6.1e9``, ``91,5`` or ``-90``; ValueError when it is not one."""
+    """A number as typed: ``6.1e9``, ``6.1 × 10⁹``, ``91,5`` or ``-90``; ValueError when it is
+    not one."""
     cleaned = text.strip().replace(" ", "").replace(",", ".")
-    value = float(cleaned)
+    try:
+        value = float(cleaned)
+    except ValueError:
+        value = parse_lab_number(text)  # the lab's own form: 1.2 × 10⁸, 1.2x10^8
     if not math.isfinite(value):
         raise ValueError(text)
     return value
@@ -57,13 +61,39 @@ def parse_number_list(text: str) -> list[float]:
     return numbers
 
 
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+LAB_FORM_FROM = 1e5
+"""From this size on a number is shown as the lab writes a count: ``1.0 × 10⁷``."""
+
+
 def number_text(value: float) -> str:
-    """A number as people write it at the bench: ``6.1e9``, ``91.5``, ``-90``."""
+    """A number as people write it at the bench: ``6.1 × 10⁹`` (a count), ``91.5``, ``-90``."""
+    if math.isfinite(value) and abs(value) >= LAB_FORM_FROM:
+        mantissa, power = f"{value:.5e}".split("e")
+        digits = f"{float(mantissa):.6g}"
+        digits += "" if "." in digits else ".0"
+        return f"{digits} × 10{str(int(power)).translate(SUPERSCRIPT)}"
     return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{value:.6g}")
 
 
+_TYPING = r"[-+]?\d*[.,]?\d*(?:[eE][-+]?\d*|[×xX*](?:1(?:0(?:\^[-+]?\d*|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]*)?)?)?)?"
+"""A number on its way to being typed (an exponent, or ``× 10`` and a power, not yet whole)."""
+
+
 class ScientificSpinBox(QDoubleSpinBox):
-    """A spin box that reads and shows numbers such as ``6.1e9`` (cell counts)."""
+    """A spin box that reads ``6.1e9`` or ``6.1 × 10⁹`` and shows counts as ``6.1 × 10⁹``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editingFinished.connect(self.show_lab_form)
+
+    def show_lab_form(self) -> None:
+        """Rewrite what was typed (``1e7``) in the lab's form (``1.0 × 10⁷``) once entered."""
+        if self.specialValueText() and self.value() == self.minimum():
+            self.lineEdit().setText(self.specialValueText())
+        else:
+            shown = self.textFromValue(self.value())
+            self.lineEdit().setText(f"{self.prefix()}{shown}{self.suffix()}")
 
     def _bare(self, text: str) -> str:
         return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()
@@ -79,7 +109,7 @@ class ScientificSpinBox(QDoubleSpinBox):
         try:
             value = parse_number(bare)
         except ValueError:
-            typing = re.fullmatch(r"[-+]?\d*[.,]?\d*([eE][-+]?\d*)?", bare.replace(" ", ""))
+            typing = re.fullmatch(_TYPING, bare.replace(" ", ""))
             return QValidator.State.Intermediate if typing else QValidator.State.Invalid
         inside = self.minimum() <= value <= self.maximum()
         return QValidator.State.Acceptable if inside else QValidator.State.Intermediate
@@ -92,7 +122,7 @@ class ScientificSpinBox(QDoubleSpinBox):
             return self.minimum()
 
     def textFromValue(self, value: float) -> str:
-        """``6100000000`` → ``6.1e9``; ``91.5`` stays ``91.5``."""
+        """``6100000000`` → ``6.1 × 10⁹``; ``91.5`` stays ``91.5``."""
         return number_text(value)
 
 

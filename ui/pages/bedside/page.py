@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -41,6 +42,7 @@ from app.journey import (
     bedside_check,
     confirm_infusion,
     look_alike_line,
+    record_bag_not_given,
     record_thaw,
 )
 from app.scanning import ScannerSettings
@@ -48,6 +50,8 @@ from ui.pages import CaseWorkPage, StorageBox
 from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import local_time, restyle, time_editor, typed_input, utc_of
 
+SECONDS_FORMAT = "yyyy-MM-dd HH:mm:ss"
+"""The infusion times to the second: 07:36:05 to 07:36:40 never reads as 07:36 to 07:36."""
 NO_DATE = QDate(1900, 1, 1)
 """The date field's empty value: the nurse has not entered a date of birth yet."""
 
@@ -70,6 +74,37 @@ def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> 
         "Follow your site's procedure before infusing.",
         True,
     )
+
+
+def infusion_times_problem(started: datetime, ended: datetime, now: datetime) -> str | None:
+    """Why the infusion's start and end cannot be recorded, in words (None: they can)."""
+    if ended <= started:
+        return (
+            f"The infusion must end after it starts: it is entered as "
+            f"{_seconds(started)} to {_seconds(ended)}. Correct the end time."
+        )
+    if ended > now + timedelta(minutes=5):
+        return f"The infusion end {_seconds(ended)} is in the future: check the time."
+    return None
+
+
+def _seconds(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M:%S")
+
+
+def bag_to_do(bag: UnitView) -> str:
+    """What remains to do with one bag of the dose, in words."""
+    if bag.status is UnitStatus.INFUSED:
+        return "given"
+    if bag.side_state.value != "none":
+        why = f": {bag.side_state_why}" if bag.side_state_why else ""
+        return f"not to be given ({bag.side_state.value.replace('_', ' ')}{why})"
+    return "TO DO: thaw, check and infuse it, or record why it is not given"
+
+
+def open_bags(bags: tuple[UnitView, ...]) -> list[UnitView]:
+    """The bags of the dose neither infused nor set aside: each still needs the nurse."""
+    return [b for b in bags if b.status is not UnitStatus.INFUSED and b.side_state.value == "none"]
 
 
 def thaw_bar_level(seconds_left: float, limit_minutes: int) -> str:
@@ -181,7 +216,28 @@ class BedsidePage(CaseWorkPage):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
+        layout.addWidget(self._not_given_row())
         return box
+
+    def _not_given_row(self) -> QWidget:
+        """A bag of the dose the nurse will not give: record which and why (it goes on hold)."""
+        self.not_given_row = QWidget()
+        row = QHBoxLayout(self.not_given_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Not giving a bag?"))
+        self.not_given_bag = QComboBox()
+        self.not_given_bag.setObjectName("notGivenBag")
+        self.not_given_bag.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        row.addWidget(self.not_given_bag)
+        self.not_given_reason = QLineEdit()
+        self.not_given_reason.setObjectName("notGivenReason")
+        self.not_given_reason.setPlaceholderText("Why it is not given")
+        row.addWidget(self.not_given_reason, stretch=1)
+        self.not_given_button = QPushButton("Record: not given")
+        self.not_given_button.setObjectName("recordNotGiven")
+        self.not_given_button.clicked.connect(self.record_not_given)
+        row.addWidget(self.not_given_button)
+        return self.not_given_row
 
     def _birth_date_row(self, layout: QVBoxLayout) -> None:
         """The second identifier, shown only when a look-alike case is active at the site."""
@@ -283,6 +339,8 @@ class BedsidePage(CaseWorkPage):
         layout = QFormLayout(self.infusion_group)
         started_row, self.started_at = time_editor("infusionStarted")
         ended_row, self.ended_at = time_editor("infusionEnded")
+        for editor in (self.started_at, self.ended_at):
+            editor.setDisplayFormat(SECONDS_FORMAT)
         layout.addRow("Infusion started", started_row)
         layout.addRow("Infusion ended", ended_row)
         self.confirm_button = QPushButton("Second nurse: sign in and confirm…")
@@ -302,11 +360,19 @@ class BedsidePage(CaseWorkPage):
         self.birth_date.setDate(NO_DATE)
         self.check_result.hide()
         self.thaw_started.setDateTime(QDateTime.currentDateTime())
+        self.not_given_reason.clear()
         super().load_case()
 
     def show_case(self, state: BedsideScreen | None) -> None:
         """Show whose therapy it is, its bags and the post-thaw limit."""
         self.state = state
+        if state is not None and self.infused and open_bags(state.bags):
+            self.infused = False  # a bag of the dose is still to give: the next check starts
+            self.check = None
+            self.check_result.hide()
+            self._clear_scans()
+        if state is not None and state.case.stage is CaseStage.INFUSED:
+            self.infused = True  # the dose is accounted for: nothing is left to check
         if state is None:
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
             for label in (self.patient_details, self.coi_label, self.bags_label):
@@ -319,6 +385,7 @@ class BedsidePage(CaseWorkPage):
         self.warning.setText("\n".join(f"⚠ {line}" for line in warnings))
         self.warning.setVisible(bool(warnings))
         self._show_thaw_bags(state)
+        self._show_not_given_bags(state)
         self.update_countdown()
         self._update_steps()
 
@@ -339,12 +406,18 @@ class BedsidePage(CaseWorkPage):
         self.look_alike.setText(look_alike_line(state.look_alikes))
         self.look_alike.setVisible(bool(state.look_alikes))
         self.birth_date_row.setVisible(bool(state.look_alikes))
-        bags = ", ".join(
-            f"DIN {din_text(bag.din)} ({bag.status.value.replace('_', ' ')}{_held(bag)}"
-            f"{_placed(state, bag)}{_identity_label(state, bag)})"
-            for bag in state.bags
-        )
-        self.bags_label.setText(f"Therapy bag(s): {bags or 'none'}")
+        count = len(state.bags)
+        lines = [
+            f"Bag {number} of {count}: DIN {din_text(bag.din)} "
+            f"({bag.status.value.replace('_', ' ')}{_held(bag)}"
+            f"{_placed(state, bag)}{_identity_label(state, bag)}) — {bag_to_do(bag)}"
+            for number, bag in enumerate(state.bags, start=1)
+        ]
+        left = len(open_bags(state.bags))
+        head = f"The dose: {count} therapy bag{'s' if count != 1 else ''}"
+        if left and left < count:
+            head += f" — {left} still to give"
+        self.bags_label.setText("\n".join([head + ":", *lines]) if lines else "Therapy bags: none")
 
     def _update_steps(self) -> None:
         ready = self.state is not None and not self.infused
@@ -366,6 +439,8 @@ class BedsidePage(CaseWorkPage):
         for thaw in (self.thaw_row, self.thaw_button):
             thaw.setEnabled(thawable)
         self.infusion_group.setEnabled(ready and checked)
+        self.not_given_row.setVisible(ready and self.not_given_bag.count() > 0)
+        self.not_given_row.setEnabled(ready and not checked)
 
     def after_acknowledge(self) -> None:
         """Start the check again from the wristband."""
@@ -387,6 +462,12 @@ class BedsidePage(CaseWorkPage):
         several = self.thaw_bag.count() > 1
         self.thaw_bag.setVisible(several)
         self.thaw_bag_label.setVisible(several)
+
+    def _show_not_given_bags(self, state: BedsideScreen | None) -> None:
+        """Offer the bags still to give for the "not given" record."""
+        self.not_given_bag.clear()
+        for bag in open_bags(state.bags) if state else ():
+            self.not_given_bag.addItem(f"DIN {din_text(bag.din)}", str(bag.id))
 
     def _thaw(self) -> ThawView | None:
         """The recorded thaw of the checked bag, else of the bag chosen for the thaw record."""
@@ -470,6 +551,33 @@ class BedsidePage(CaseWorkPage):
 
     # ------------------------------------------------------------ actions
 
+    def record_not_given(self) -> None:
+        """Record why the chosen bag of the dose is not given (it goes on hold for QA)."""
+        chosen, state = self.not_given_bag.currentData(), self.state
+        if state is None or not chosen:
+            return
+        reason = self.not_given_reason.text().strip()
+        if not reason:
+            self._say(False, "✖ Type why this bag is not given, then record it.")
+            self.not_given_reason.setFocus()
+            return
+        din = self.not_given_bag.currentText()
+        case_id = state.case.id
+
+        def recorded(_view: Any) -> None:
+            self.not_given_reason.clear()
+            self._say(True, f"✔ Bag {din} recorded as not given ({reason}); it is on hold for QA.")
+            self.read_case(case_id)
+
+        self._quiet()
+        WriteOp(
+            partial(
+                record_bag_not_given, self.database, self.actor, uuid.UUID(chosen), reason=reason
+            ),
+            doing="The bag was not recorded as not given",
+            changes={"case"},
+        ).busy(self.set_busy).success(recorded).failure(self.refusal()).run(self.runner)
+
     def _wristband_entered(self, *_scan: object) -> None:
         if self.bag_scan.value:
             self.check_bedside()
@@ -541,6 +649,11 @@ class BedsidePage(CaseWorkPage):
         if check is None or state is None:
             return
         started, ended = utc_of(self.started_at.dateTime()), utc_of(self.ended_at.dateTime())
+        problem = infusion_times_problem(started, ended, now())
+        if problem is not None:  # said before any second nurse is asked to sign in
+            self._say(False, f"✖ {problem}")
+            self.ended_at.setFocus()
+            return
         case_id = state.case.id
 
         def confirmed(second: Actor, _view: Any) -> None:
@@ -549,8 +662,8 @@ class BedsidePage(CaseWorkPage):
             self._say(
                 True,
                 "✔ Infusion recorded — visible to the manufacturer. "
-                f"Bag DIN {din_text(check.din)}, {local_time(started)} to {local_time(ended)}; "
-                f"checked by {self.actor.full_name}, confirmed and signed by "
+                f"Bag DIN {din_text(check.din)}, {local_time(started)}:{started:%S} to "
+                f"{_seconds(ended)}; checked by {self.actor.full_name}, confirmed and signed by "
                 f"{second.full_name}.",
             )
             self.update_countdown()

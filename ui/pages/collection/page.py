@@ -95,8 +95,8 @@ class CollectionPage(CaseWorkPage):
                 ("the DIN field", self.din_scan),
                 ("the pack field", self.pack_scan),
                 ("the data logger field", self.logger_scan),
-                ("Courier name", self.courier_name),
-                ("Courier company", self.courier_company),
+                ("the courier's name field", self.courier_name),
+                ("the courier's company field", self.courier_company),
             ]
         )
 

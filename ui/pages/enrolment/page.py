@@ -73,8 +73,8 @@ class EnrolmentPage(QWidget):
         title = QLabel("Enrol a patient")
         title.setObjectName("pageTitle")
         columns = QHBoxLayout()
-        columns.addWidget(self._build_patient(), stretch=1)
-        columns.addWidget(self._build_treatment(), stretch=1)
+        columns.addWidget(self._build_patient(), stretch=2)
+        columns.addWidget(self._build_treatment(), stretch=3)
         self._build_duplicate()
 
         self.enrol_button = QPushButton("Enrol")
@@ -137,7 +137,8 @@ class EnrolmentPage(QWidget):
         self.manufacturing = SlotDateField("manufacturingDate")
         treatment = QGroupBox("Treatment and booking")
         booking = QFormLayout(treatment)
-        booking.addRow("Product", self.product)
+        booking.addRow(QLabel("Product"))  # its own row: a long product name reads whole
+        booking.addRow(self.product)
         booking.addRow("Treating physician", self.physician)
         booking.addRow("Clinic", self.clinic)
         booking.addRow("Manufacturer", self.manufacturer)

@@ -218,9 +218,7 @@ class HomePage(QWidget):
         self.alerts.clear()
         for alert in summary.alerts:
             icon = self.style().standardIcon(ALERT_ICONS[alert.kind])
-            self.alerts.addItem(
-                QListWidgetItem(icon, f"⚠ {alert.message}\n{alert.coi_eye_readable}")
-            )
+            self.alerts.addItem(QListWidgetItem(icon, f"{alert.message}\n{alert.coi_eye_readable}"))
         if not summary.alerts:
             open_alerts = sum(a.acknowledged_at is None for a in summary.clinic_alerts)
             # the red clinic alert above is an alert too: never "No alerts." beside it

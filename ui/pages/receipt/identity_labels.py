@@ -86,14 +86,14 @@ class IdentityLabelPanel(QGroupBox):
             "identity label, stick it on the bag, then scan the bag and the label."
         )
         hint.setWordWrap(True)
-        row = QHBoxLayout()
-        row.addWidget(self.choice, stretch=1)
+        row = QHBoxLayout()  # the bag's choice has the panel's width: its state reads whole
         row.addWidget(self.print_button)
+        row.addStretch(1)
         scans = QHBoxLayout()
         scans.addWidget(self.bag_field)
         scans.addWidget(self.label_field)
         layout = QVBoxLayout(self)
-        for part in (hint, row, scans, self.message):
+        for part in (hint, self.choice, row, scans, self.message):
             if isinstance(part, QHBoxLayout):
                 layout.addLayout(part)
             else:

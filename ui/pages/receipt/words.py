@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtWidgets import QStyle
 
 from app.casefile import ExpectedUnit
-from app.coldchain import LoggerFileView
+from app.coldchain import LoggerFileView, profile_words
 from app.core import coi_text
 from labels.isbt128 import InvalidCoi, parse_coi
 from ui.widgets import count_text, utc_text
@@ -23,9 +24,9 @@ def _minutes(value: float) -> str:
 
 
 STATUS_WORDS = {
-    "received": ("✔ received", QStyle.StandardPixmap.SP_DialogApplyButton),
-    "missing": ("✖ missing", QStyle.StandardPixmap.SP_DialogCancelButton),
-    None: ("… waiting for scan", QStyle.StandardPixmap.SP_MessageBoxQuestion),
+    "received": ("received", QStyle.StandardPixmap.SP_DialogApplyButton),
+    "missing": ("missing", QStyle.StandardPixmap.SP_DialogCancelButton),
+    None: ("waiting for scan", QStyle.StandardPixmap.SP_MessageBoxQuestion),
 }
 REFUSED = QStyle.StandardPixmap.SP_MessageBoxCritical
 VERDICT_WORDS = {
@@ -62,6 +63,11 @@ def breakable(name: str) -> str:
     )
 
 
+def _profile(view: LoggerFileView, profile: dict[str, Any]) -> str:
+    """The profile in words ("Fresh, refrigerated 2–8 °C"), never its bare code."""
+    return view.profile_words or profile_words(view.profile_name or profile.get("name", "?"))
+
+
 def cold_chain_numbers(view: LoggerFileView) -> dict[str, str]:
     """The assessment of a stored logger file as label → text, from its stored report."""
     report, profile = view.report, view.report.get("profile", {})
@@ -77,7 +83,7 @@ def cold_chain_numbers(view: LoggerFileView) -> dict[str, str]:
         for k in ("lower_c", "upper_c")
     )
     return {
-        "Profile": f"{view.profile_name or profile.get('name', '?')} ({limits})",
+        "Profile": f"{_profile(view, profile)} ({limits})",
         "Readings": f"{count_text(int(report['readings']))} in the trip window "
         f"({count_text(int(report.get('rows_read', view.reading_count)))} rows in the file)",
         "Window": f"{_stamp(report['start'])} → {_stamp(report['end'])}",

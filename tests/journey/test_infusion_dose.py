@@ -1,0 +1,157 @@
+"""The bedside accounts for every bag of the dose; an infusion's end must follow its start.
+
+Issue 16 (screens review): after the first of two therapy bags was infused the case showed
+*Infused* and the second bag stayed "stored" with no prompt; an infusion entered as 07:36 to
+07:36 looked accepted. The case now moves to Infused only when each bag is infused or recorded
+as not given with a reason, and the service refuses an end that is not after the start, or in
+the future, whatever the screen sends.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core import NotPermitted, ValidationFailed, now
+from app.demo.journey import DEMO_PASSWORD, JourneyDriver
+from app.journey import (
+    bedside_check,
+    confirm_infusion,
+    find_case,
+    record_bag_not_given,
+    record_thaw,
+)
+from app.journey.records import units_of_case
+from db.enums import CaseStage, SideState, UnitKind, UnitStatus
+from db.models import StageRecord, Unit
+
+SECOND = timedelta(seconds=1)
+
+
+def _at_clinic(demo: Any, tmp_path: Path) -> tuple[JourneyDriver, Any, list[Unit]]:
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("NBH310001", "Dose", "Dana", date(1970, 1, 2))
+    driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
+    return driver, case, _bags(demo, case.id)
+
+
+def _bags(demo: Any, case_id: Any) -> list[Unit]:
+    with demo.database.read_session() as session:
+        bags = [u for u in units_of_case(session, case_id) if u.kind is UnitKind.FINAL_PRODUCT_BAG]
+        session.expunge_all()
+    return sorted(bags, key=lambda u: u.din or "")
+
+
+def _checked(demo: Any, driver: JourneyDriver, case: Any, bag: Unit) -> Any:
+    record_thaw(demo.database, demo["ivy.infusion"], bag.id, now())
+    return bedside_check(
+        demo.database,
+        demo["ivy.infusion"],
+        case.id,
+        wristband_scan=driver.wristband(case),
+        bag_scan=f"={bag.din}00",
+    )
+
+
+def _stage(demo: Any, case: Any) -> CaseStage:
+    return find_case(demo.database, demo["cora.coordinator"], case.id).stage
+
+
+def _infusions(demo: Any, case: Any) -> int:
+    with demo.database.read_session() as session:
+        return len(
+            session.query(StageRecord)
+            .filter(StageRecord.case_id == case.id, StageRecord.action == "infusion")
+            .all()
+        )
+
+
+def test_the_case_is_infused_only_when_every_bag_of_the_dose_is_accounted_for(
+    demo: Any, tmp_path: Path
+) -> None:
+    driver, case, bags = _at_clinic(demo, tmp_path)
+    assert len(bags) == 2
+    first, second = bags
+    check = _checked(demo, driver, case, first)
+    start = now() + SECOND
+    confirm_infusion(
+        demo.database,
+        demo["ian.infusion"],
+        check.id,
+        started_at=start,
+        ended_at=start + timedelta(minutes=3),
+        password=DEMO_PASSWORD,
+    )
+    # One bag given, one left: the case stays at the bedside.
+    assert _stage(demo, case) is CaseStage.RECEIVED_AT_CLINIC
+    assert [b.status for b in _bags(demo, case.id)] == [UnitStatus.INFUSED, UnitStatus.STORED]
+
+    # The nurse records why the second bag is not given: reason required, then on hold.
+    with pytest.raises(ValidationFailed, match="Give the reason"):
+        record_bag_not_given(demo.database, demo["ivy.infusion"], second.id, reason="  ")
+    with pytest.raises(NotPermitted):
+        record_bag_not_given(demo.database, demo["otto.operator"], second.id, reason="x")
+    with pytest.raises(ValidationFailed, match="already infused"):
+        record_bag_not_given(demo.database, demo["ivy.infusion"], first.id, reason="spare")
+    view = record_bag_not_given(
+        demo.database, demo["ivy.infusion"], second.id, reason="prescribed dose reached"
+    )
+    assert view.side_state is SideState.ON_HOLD
+    assert _stage(demo, case) is CaseStage.INFUSED
+    with demo.database.read_session() as session:
+        held = session.get(Unit, second.id)
+        assert held is not None
+        assert held.side_state_reason == "Not given at the bedside: prescribed dose reached"
+
+
+def test_the_second_bag_is_checked_and_infused_and_then_the_case_is_infused(
+    demo: Any, tmp_path: Path
+) -> None:
+    driver, case, (first, second) = _at_clinic(demo, tmp_path)
+    for bag in (first, second):
+        assert _stage(demo, case) is CaseStage.RECEIVED_AT_CLINIC
+        check = _checked(demo, driver, case, bag)
+        start = now() + SECOND
+        confirm_infusion(
+            demo.database,
+            demo["ian.infusion"],
+            check.id,
+            started_at=start,
+            ended_at=start + timedelta(minutes=3),
+            password=DEMO_PASSWORD,
+        )
+    assert _stage(demo, case) is CaseStage.INFUSED
+    assert {b.status for b in _bags(demo, case.id)} == {UnitStatus.INFUSED}
+    assert _infusions(demo, case) == 2
+
+
+@pytest.mark.parametrize(
+    ("start_offset", "end_offset", "words"),
+    [
+        (timedelta(0), timedelta(0), "must end after it starts"),  # 07:36:00 to 07:36:00
+        (SECOND, timedelta(0), "must end after it starts"),  # the end one second before
+        (timedelta(minutes=10), timedelta(minutes=10) - SECOND, "must end after it starts"),
+        (timedelta(minutes=30), timedelta(minutes=40), "in the future"),
+        (timedelta(hours=2), timedelta(hours=3), "in the future"),
+    ],
+)
+def test_an_infusion_whose_end_is_not_after_its_start_or_in_the_future_is_refused(
+    demo: Any, tmp_path: Path, start_offset: timedelta, end_offset: timedelta, words: str
+) -> None:
+    driver, case, (first, _second) = _at_clinic(demo, tmp_path)
+    check = _checked(demo, driver, case, first)
+    base = now()
+    with pytest.raises(ValidationFailed, match=words):
+        confirm_infusion(
+            demo.database,
+            demo["ian.infusion"],
+            check.id,
+            started_at=base + start_offset,
+            ended_at=base + end_offset,
+            password=DEMO_PASSWORD,
+        )
+    assert _bags(demo, case.id)[0].status is UnitStatus.STORED  # nothing written
+    assert _infusions(demo, case) == 0 and _stage(demo, case) is CaseStage.RECEIVED_AT_CLINIC
