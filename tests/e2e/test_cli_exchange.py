@@ -46,7 +46,7 @@ def test_clinic_to_manufacturer_by_command_line(
     args = ["exchange", "export", "--coi", coi, "--to", "CTF", "--out", str(bundle)]
     status, sent = clinic(*args, "--key", str(key), "--as", "cora.coordinator")
     assert status == 0, sent
-    assert sent["coi"] == coi and sent["previous"] is None and sent["events"] == 22
+    assert sent["coi"] == coi and sent["previous"] is None and sent["events"] == 23
     assert PATIENT.mrn not in bundle.read_text()
     status, got = maker("exchange", "import", str(bundle), "--as", "asha.qa")
     assert status == 0, got

@@ -88,7 +88,7 @@ def test_export_is_valid_epcis_with_standard_event_hashes(db: Database, tmp_path
     assert shape.count(("ObjectEvent", "receiving")) == 2
     assert shape.count(("TransformationEvent", None)) == 9
     assert shape.count(("ObjectEvent", "inspecting")) == 1
-    assert shape.count(("ObjectEvent", "dispensing")) == 1
+    assert shape.count(("ObjectEvent", "dispensing")) == 2  # both bags of the dose infused
     assert shape.count(("ObjectEvent", "sensor_reporting")) == 2
     assert [e["eventTime"] for e in events] == sorted(e["eventTime"] for e in events)
     commissioning = events[0]

@@ -39,7 +39,15 @@ from app.coldchain.storage import logger_files_of_shipment
 from app.core.database import open_database
 from app.core.errors import CoiError
 from app.demo.journey import DEMO_PASSWORD, QC_RESULTS, STEP_PARAMETERS, JourneyDriver
-from app.journey import collection, infusion, manufacturing, qc, release, shipping
+from app.journey import (
+    bags_still_to_give,
+    collection,
+    infusion,
+    manufacturing,
+    qc,
+    release,
+    shipping,
+)
 from app.journey.side_states import set_unit_side_state
 from app.journey.stages import STAGE_ORDER
 from app.journey.thaw import record_thaw
@@ -491,6 +499,12 @@ class JourneyMachine(RuleBasedStateMachine):
                 assert units[edge.child_id].coi == units[edge.parent_id].coi
 
     @invariant()
+    def an_infused_case_has_no_bag_left_to_give(self) -> None:
+        with self.database.read_session() as session:
+            for case in session.scalars(select(Case).where(Case.stage == CaseStage.INFUSED)):
+                assert bags_still_to_give(session, case.id) == [], "Infused with a bag to give"
+
+    @invariant()
     def no_infusion_without_its_checks(self) -> None:
         with self.database.read_session() as session:
             for unit in session.scalars(select(Unit).where(Unit.status == UnitStatus.INFUSED)):
@@ -509,7 +523,9 @@ class JourneyMachine(RuleBasedStateMachine):
                 ).all()
                 assert wristbands, "infused without this patient's wristband scan"
                 case = session.get(Case, unit.case_id)
-                assert case is not None and case.stage is CaseStage.INFUSED
+                # a dose of several bags: the case is Infused once every bag is accounted for
+                assert case is not None
+                assert case.stage in (CaseStage.RECEIVED_AT_CLINIC, CaseStage.INFUSED)
                 assert session.scalar(select(Release).where(Release.case_id == unit.case_id))
                 received = session.scalar(
                     select(Shipment).where(
