@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.casefile.queries import may_view_cases, visible_cases
@@ -151,10 +151,8 @@ class _Queue:
         return list(self.session.execute(query.add_columns(Case.coi, Case.coi_check)))
 
 
-def _qc_reviewed() -> tuple[ColumnElement[bool], ...]:
-    """A case whose every specified QC test has a result and QA reviewed every result still
-    standing: only then is the batch the QP's work (before, the QP's item asked to certify a
-    batch whose results were not in, issue 16)."""
+def _qc_counts() -> tuple[ScalarSelect[int], ScalarSelect[int]]:
+    """Per case (correlated): the QC tests its product specifies, and those with a result."""
     specified = (
         select(func.count(QcSpecification.id))
         .where(QcSpecification.product_id == Case.product_id)
@@ -167,6 +165,14 @@ def _qc_reviewed() -> tuple[ColumnElement[bool], ...]:
         .correlate(Case)
         .scalar_subquery()
     )
+    return specified, entered
+
+
+def _qc_reviewed() -> tuple[ColumnElement[bool], ...]:
+    """A case whose every specified QC test has a result and QA reviewed every result still
+    standing: only then is the batch the QP's work (before, the QP's item asked to certify a
+    batch whose results were not in, issue 16)."""
+    specified, entered = _qc_counts()
     later = aliased(QcResult)
     unreviewed = exists().where(
         QcResult.case_id == Case.id,
@@ -274,18 +280,7 @@ def _manufacturing(queue: _Queue) -> None:
 
 
 def _qc_missing(queue: _Queue) -> None:
-    specified = (
-        select(func.count(QcSpecification.id))
-        .where(QcSpecification.product_id == Case.product_id)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    entered = (
-        select(func.count(func.distinct(QcResult.specification_id)))
-        .where(QcResult.case_id == Case.id)
-        .correlate(Case)
-        .scalar_subquery()
-    )
+    specified, entered = _qc_counts()
     for stage in (CaseStage.IN_MANUFACTURE, CaseStage.QC_PENDING_RELEASE):
         query = select(
             Case.id, Case.coi, Case.coi_check, _LAST_RECORD.label("since"), specified, entered
