@@ -53,11 +53,6 @@ def test_init_then_verify_prints_ok(tmp_path: Path) -> None:
     assert result["events"] >= 2  # the administrator and their role
 
 
-@pytest.fixture
-def coi(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CoiRunner:
-    return CoiRunner(capsys, monkeypatch)
-
-
 def test_user_add_and_tampered_trail(tmp_path: Path, coi: CoiRunner) -> None:
     env = {"COI_ADMIN_PASSWORD": "admin-password-1"}
     assert coi("init", "--db", "sqlite:///t.db", cwd=tmp_path, env=env).returncode == 0
