@@ -56,7 +56,13 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, clipped, save_both_sizes
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    PAGE_AREA_1920,
+    assert_fits_1280,
+    clipped,
+    save_both_sizes,
+)
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -615,6 +621,32 @@ def row_texts(page: DeviationsPage, row: int) -> list[str]:
     return [table.item(row, column).text() for column in range(table.columnCount())]
 
 
+def description_reads_whole(qtbot: QtBot, page: DeviationsPage, name: str) -> None:
+    """Issue 16: at 1280 × 800 the description was elided ("Activation reagent lot ACT-24-117
+    …"); it wraps in its column, its row as tall as its lines, and at 1920 × 1080 a short one
+    stays on one line (the row no taller than it). The other columns stay whole on one line;
+    the list never scrolls sideways."""
+    table = page.deviation_table
+    metrics = table.fontMetrics()
+    for size in (PAGE_AREA_1280, PAGE_AREA_1920):
+        page.resize(*size)
+        qtbot.wait(20)
+        widths = [table.columnWidth(c) for c in range(table.columnCount())]
+        assert sum(widths) <= table.viewport().width(), (size, widths)
+        for row in range(table.rowCount()):
+            for column in range(table.columnCount() - 1):
+                text = table.item(row, column).text()
+                assert metrics.horizontalAdvance(text) <= widths[column], (size, column, text)
+            text = table.item(row, 5).text()
+            room = widths[5] - 8
+            need = metrics.boundingRect(0, 0, room, 1000, Qt.TextFlag.TextWordWrap, text)
+            assert need.width() <= room, (size, need)
+            assert need.height() <= table.rowHeight(row), (size, need, table.rowHeight(row))
+            assert table.rowHeight(row) <= need.height() + 16, (size, table.rowHeight(row))
+    save_both_sizes(page, name)
+    page.resize(*PAGE_SIZE)
+
+
 def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
 ) -> None:
@@ -643,6 +675,8 @@ def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     )  # fmt: skip
     otto.select_deviation(raised.number)
     assert "Otto Operator" in otto.details.text()
+    assert description in otto.details.text()  # selected: the full text under the list
+    description_reads_whole(qtbot, otto, "deviations-description-wraps")
     screenshot(otto, "deviations-raised")
 
     asha = deviations_page(qtbot, runner, demo, "asha.qa")

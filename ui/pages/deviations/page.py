@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +42,7 @@ from app.core import Actor, Database, sscc_text
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
-from ui.pages.deviations.pending_columns import breakable, fit_columns, fitted
+from ui.pages.deviations.pending_columns import OneLine, breakable, fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
     VERDICT_NAMES,
@@ -63,8 +64,11 @@ from ui.widgets import (
     unbroken,
 )
 
-DEVIATION_TABLE_HEIGHT = 90
-"""The deviations list shows at least its header and two rows."""
+DEVIATION_TABLE_HEIGHT = 112
+"""The deviations list shows at least its header and four lines (two rows, or one row's
+wrapped description)."""
+DESCRIPTION = 5
+"""The deviations list's description column, the last: it wraps."""
 
 
 NBSP = "\xa0"
@@ -133,7 +137,20 @@ class DeviationsPage(QWidget):
         header = self.deviation_table.horizontalHeader()
         for column in range(5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        # The description wraps, each row as tall as its text (issue 16: it was elided at
+        # 1280 × 800); the other columns keep one line each, whole.
+        self.deviation_table.setWordWrap(True)
+        self.deviation_table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        one_line = OneLine(self.deviation_table)
+        for column in range(DESCRIPTION):
+            self.deviation_table.setItemDelegateForColumn(column, one_line)
+        self.deviation_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        # a row taller than the list (a long cold-chain verdict) scrolls line by line, not
+        # past its end at once
+        self.deviation_table.setVerticalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
         self.deviation_table.itemSelectionChanged.connect(self._deviation_selected)
         self.deviation_table.setMinimumHeight(DEVIATION_TABLE_HEIGHT)
         layout.addWidget(self.deviation_table, stretch=1)
@@ -267,7 +284,10 @@ class DeviationsPage(QWidget):
                 " ".join(view.description.split()),
             )
             for column, text in enumerate(values):
-                self.deviation_table.setItem(index, column, cell(text))
+                item = cell(text)
+                # on the first line of a wrapped description, not in the middle of its row
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                self.deviation_table.setItem(index, column, item)
             if selected is not None and view.id == selected.deviation.id:
                 self.deviation_table.selectRow(index)
         self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
