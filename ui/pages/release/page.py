@@ -148,14 +148,15 @@ class ReleasePage(QWidget):
         """The page's boxes, top to bottom, for the batch shown and the reader (issue 16):
         what the reader acts on first. A released batch: the QP's exceptions; a batch pending
         release, to a QP: the checklist with what blocks certification and the Certify
-        button, the QC results below it; to QC and QA: the results first."""
+        button (then a release out of specification, when a result is out of it), the QC
+        results below; to QC and QA: the results first."""
         released = self.snapshot is not None and (
             self.snapshot.case.stage is not CaseStage.QC_PENDING_RELEASE
         )
         if released and self.is_qp:
             return [self.exceptions, self.checklist_box, self.qc_box]
-        if self.is_qp:
-            return [self.checklist_box, self.qc_box, self.exceptions]
+        if self.is_qp:  # the exceptions (a release out of specification) beside the checklist
+            return [self.checklist_box, self.exceptions, self.qc_box]
         return [self.qc_box, self.checklist_box, self.exceptions]
 
     def _order_boxes(self) -> None:
@@ -451,10 +452,15 @@ class ReleasePage(QWidget):
         self.checklist.show_checklist(checklist)
         total, still_open = len(checklist.items), len(checklist.open_items)
         released = snapshot.case.stage is not CaseStage.QC_PENDING_RELEASE
-        if released:
+        blocking = "; ".join(f"{item.number}. {item.title}" for item in checklist.open_items)
+        if released and still_open:  # e.g. a result failed after the release
+            text = (
+                f"✖ Checklist as it stands now; the batch is {snapshot.case.stage_name.lower()}. "
+                f"{still_open} of {total} items open since the release: {blocking}."
+            )
+        elif released:
             text = f"Checklist as it stands now; the batch is {snapshot.case.stage_name.lower()}."
         elif still_open:
-            blocking = "; ".join(f"{item.number}. {item.title}" for item in checklist.open_items)
             text = (
                 f"✖ {still_open} of {total} items open: certification is refused until every "
                 f"item is satisfied. Open: {blocking} (its evidence is below)."
@@ -468,8 +474,8 @@ class ReleasePage(QWidget):
         else:
             text = f"✔ All {total} items satisfied: the batch is ready for the QP's signature."
         self.checklist_summary.setText(text)
-        ready = checklist.complete and snapshot.case.side_state.value == "none"
-        restyle(self.checklist_summary, complete="yes" if ready or released else "no")
+        ready = checklist.complete and (released or snapshot.case.side_state.value == "none")
+        restyle(self.checklist_summary, complete="yes" if ready else "no")
         # A released batch is not certified again: its release is said in words instead.
         self.certify_button.setVisible(self.is_qp and not released)
         record = snapshot.release
@@ -484,11 +490,22 @@ class ReleasePage(QWidget):
         self.release_panel.setVisible(record is not None)
         if record is not None:
             signed = "<br>".join(f"Signed: {escape(line)}" for line in record.signatures)
+            by = f"by {escape(record.qp_name)} at {record.decided_at:%Y-%m-%d %H:%M} UTC"
+            exceptions = snapshot.exceptions
+            # Issue 16: a release out of specification, or a recalled batch, was shown as a
+            # plain green "✔ Released — certified": the release says what it was.
+            if exceptions is not None and exceptions.recalled_because:
+                said = (
+                    f"⚠ Released {by}, then RECALLED: {escape(exceptions.recalled_because)}."
+                )
+            elif exceptions is not None and exceptions.released_out_of_specification:
+                said = f"⚠ RELEASED OUT OF SPECIFICATION on the physician's request, {by}."
+            else:
+                said = f"✔ Released — {record.decision.value} {by}."
             show_message(
                 self.release_status,
-                f"✔ Released — {record.decision.value} by {escape(record.qp_name)} at "
-                f"{record.decided_at:%Y-%m-%d %H:%M} UTC.<br>{signed}",
-                ok=True,
+                f"{said}<br>{signed}",
+                ok=said.startswith("✔"),
                 rich=True,
             )
         else:
