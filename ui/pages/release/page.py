@@ -495,9 +495,7 @@ class ReleasePage(QWidget):
             # Issue 16: a release out of specification, or a recalled batch, was shown as a
             # plain green "✔ Released — certified": the release says what it was.
             if exceptions is not None and exceptions.recalled_because:
-                said = (
-                    f"⚠ Released {by}, then RECALLED: {escape(exceptions.recalled_because)}."
-                )
+                said = f"⚠ Released {by}, then RECALLED: {escape(exceptions.recalled_because)}."
             elif exceptions is not None and exceptions.released_out_of_specification:
                 said = f"⚠ RELEASED OUT OF SPECIFICATION on the physician's request, {by}."
             else:
