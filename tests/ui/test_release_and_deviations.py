@@ -696,6 +696,14 @@ def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     assert "CAPA-031" in asha.details.text()
     assert "Asha Quality · " in asha.details.text() and "Approved" in asha.details.text()
     assert not asha.findChild(QPushButton, "closeDeviation").isEnabled()
+    # Issue 16: with no cold-chain file waiting, the deviations take the height (the empty
+    # list below took three quarters; the closure's signature was cut off under the list).
+    asha.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    assert not [p for p in clipped(asha) if "deviationDetails" in p], clipped(asha)
+    assert asha.deviation_table.rowHeight(0) <= asha.deviation_table.viewport().height()
+    assert asha.details.height() >= asha.details.heightForWidth(asha.details.width())
+    asha.resize(*PAGE_SIZE)
     screenshot(asha, "deviations-closed")
     (closed,) = deviations_of_case(demo.database, reader(demo.database), case.id)
     assert closed.status is DeviationStatus.CLOSED

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -75,6 +75,18 @@ NBSP = "\xa0"
 """The no-break space inside an SSCC as printed: in the table it may wrap at a group."""
 
 
+LONG_WORD = 24
+"""A word longer than this (a logger file's name) may wrap after its hyphens and dots."""
+
+
+def wrappable(description: str) -> str:
+    """A description on one paragraph, its long words (file names) breakable after a hyphen,
+    an underscore or a dot so that they wrap in the column instead of running past it."""
+    return " ".join(
+        breakable(word) if len(word) > LONG_WORD else word for word in description.split()
+    )
+
+
 class DeviationsPage(QWidget):
     """The site's deviations and the cold-chain dispositions waiting for QA."""
 
@@ -87,6 +99,8 @@ class DeviationsPage(QWidget):
         if self.is_qa:
             HELPER.warm()  # QA's disposition plots load there; started while QA reads the list
         self.snapshot = DeviationsScreen((), (), ())
+        self._pending_shown: bool | None = None
+        """Whether the splitter's share was last set for a file waiting for QA."""
         self.last_report: Path | None = None
         self.working = False
         self.setObjectName("page-deviations")
@@ -281,17 +295,34 @@ class DeviationsPage(QWidget):
                 status_words(view.status),
                 row.case_coi or "— no batch",
                 f"{view.raised_at:%Y-%m-%d %H:%M} UTC",
-                " ".join(view.description.split()),
+                wrappable(view.description),
             )
             for column, text in enumerate(values):
-                item = cell(text)
+                item = cell(text, view.description if column == DESCRIPTION else None)
                 # on the first line of a wrapped description, not in the middle of its row
                 item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 self.deviation_table.setItem(index, column, item)
             if selected is not None and view.id == selected.deviation.id:
                 self.deviation_table.selectRow(index)
         self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
+        self._share_height(bool(snapshot.pending))
         self._deviation_selected()
+
+    def _share_height(self, pending: bool) -> None:
+        """With nothing waiting for QA's disposition, the deviations take the height the empty
+        cold-chain list took (issue 16: the list showed one row and the details were cut);
+        with a file waiting, the cold chain and its plot get three quarters again. Only when
+        that changes: a line the user moved stays where it is."""
+        if pending == self._pending_shown:
+            return
+        self._pending_shown = pending
+        total = sum(self.splitter.sizes()) or self.splitter.height()
+        self.splitter.setStretchFactor(1, 3 if pending else 0)  # a resized window too
+        if pending:
+            self.splitter.setSizes([total // 4, total - total // 4])
+        else:  # the cold-chain box its least height (the splitter does not collapse it),
+            # once its layout has let go of the plot just hidden
+            QTimer.singleShot(0, lambda: self.splitter.setSizes([sum(self.splitter.sizes()), 0]))
 
     def _show_pending(
         self, pending: Sequence[PendingDisposition], selected: uuid.UUID | None
