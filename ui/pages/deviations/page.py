@@ -322,7 +322,8 @@ class DeviationsPage(QWidget):
             self.splitter.setSizes([total // 4, total - total // 4])
         else:  # the cold-chain box its least height (the splitter does not collapse it),
             # once its layout has let go of the plot just hidden
-            QTimer.singleShot(0, lambda: self.splitter.setSizes([sum(self.splitter.sizes()), 0]))
+            splitter = self.splitter
+            QTimer.singleShot(0, splitter, lambda: splitter.setSizes([sum(splitter.sizes()), 0]))
 
     def _show_pending(
         self, pending: Sequence[PendingDisposition], selected: uuid.UUID | None

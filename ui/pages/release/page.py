@@ -419,7 +419,7 @@ class ReleasePage(QWidget):
         # Opened, reloaded or acted on: the page shows its top, the first box under the case
         # header and the message (issue 16: a certification left it scrolled mid-table).
         self.show_top()
-        QTimer.singleShot(0, self.show_top)  # once the layout has taken the new content
+        QTimer.singleShot(0, self, self.show_top)  # once the layout has taken the new content
 
     def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
         self.qc_table.clearContents()
