@@ -496,6 +496,13 @@ def test_who_performed_a_step_cannot_verify_it(
 ) -> None:
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("NBH100004", "Poe", "Paul", date(1990, 12, 1))
+    # Issue 16: with no case at the bench the page said so, and "Choose a case." beside it
+    empty = BatchRecordPage(demo.database, demo["otto.operator"], runner)
+    qtbot.addWidget(empty)
+    settle(qtbot, runner)
+    assert empty.case_picker.count() == 0
+    assert empty.case_summary.text().startswith("No case is received at")
+    assert empty.step_heading.isHidden() and "Choose" not in empty.step_heading.text()
     driver.run_to(case, CaseStage.IN_MANUFACTURE)
     admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
     with UnitOfWork(demo.database, admin) as uow:

@@ -249,8 +249,9 @@ class BatchRecordPage(CaseWorkPage):
         layout.addWidget(heading)
         self.step_heading = heading
         step = current_step(state.steps) if state else None
-        if state is None:
-            heading.setText("Choose a case.")
+        if state is None:  # the line above says when there is no case to choose
+            heading.setText("Choose a case in the list above." if self._case_ids else "")
+            heading.setVisible(bool(self._case_ids))
         elif not state.steps:
             heading.setText("Manufacture has not started.")
             hint = QLabel("Start manufacture to open the batch record from the product's steps.")
