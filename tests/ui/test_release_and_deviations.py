@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFileDialog,
+    QFrame,
     QLabel,
     QLineEdit,
     QPushButton,
+    QTableWidget,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -54,7 +56,13 @@ from db.enums import (
 )
 from db.models import AuditEvent
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, clipped, save_both_sizes
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    PAGE_AREA_1920,
+    assert_fits_1280,
+    clipped,
+    save_both_sizes,
+)
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
 from ui.pages.deviations.page import DeviationsPage
@@ -209,6 +217,35 @@ def qc_done(driver: JourneyDriver, case: CaseView) -> None:
             )
 
 
+def in_view(widget: QWidget) -> bool:
+    """True when the whole of ``widget`` is on screen, not scrolled out of its page."""
+    return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
+
+
+def rows_fit_their_content(table: QTableWidget) -> None:
+    """Issue 16: each QC row is as tall as its content (every row was 62 px): its texts
+    wrapped in their columns and its cells' widgets whole, with a few pixels of padding; a row
+    of one text line is that line and its padding."""
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        need = metrics.height()
+        for column in range(table.columnCount()):
+            item, widget = table.item(row, column), table.cellWidget(row, column)
+            if item is not None:
+                room = table.columnWidth(column) - 8
+                text = metrics.boundingRect(0, 0, room, 1000, Qt.TextFlag.TextWordWrap, item.text())
+                need = max(need, text.height())
+            if widget is not None:
+                whole = (
+                    widget.heightForWidth(widget.width())
+                    if widget.hasHeightForWidth()
+                    else widget.minimumSizeHint().height()
+                )
+                need = max(need, whole)
+                assert widget.height() >= whole, (row, column, widget.height(), whole)
+        assert need <= table.rowHeight(row) <= need + 16, (row, need, table.rowHeight(row))
+
+
 def criterion_keeps_its_width(qtbot: QtBot, page: ReleasePage, name: str) -> None:
     """Issue 16: from 1920 × 1080 down to 1280 × 800 the QC table has no horizontal scroll bar
     and the criterion column keeps a readable width, its text wrapped (tooltip: all of it)."""
@@ -229,6 +266,7 @@ def criterion_keeps_its_width(qtbot: QtBot, page: ReleasePage, name: str) -> Non
         assert table.columnWidth(1) < 0.35 * table.viewport().width(), width
         for unit in page.findChildren(QLabel, QRegularExpression("^unit-")):
             assert unit.font().pointSizeF() >= table.font().pointSizeF()  # units read, not tiny
+        rows_fit_their_content(table)
         screenshot(page, f"{name}-{width}x{height}", size=False)
     page.resize(*PAGE_SIZE)
 
@@ -340,15 +378,26 @@ def test_qc_entry_review_checklist_and_certification(
     assert approved.text().endswith("✔ Exception approved")
     assert approved.width() >= approved.minimumSizeHint().width()
     assert not [p for p in clipped(petra) if "reviewState" in p]
+    rows_fit_their_content(petra.qc_table)  # the QP's rows too: one line, one line tall
     petra.resize(*PAGE_SIZE)
+    bar = petra.scroller.verticalScrollBar()
+    bar.setValue(bar.maximum())  # she has read down to the last QC result
+    assert bar.value() > 0
     dialogs.screenshot = "release-certify-signature"
     click(qtbot, petra, "certify")
     settle(qtbot, runner)
+    # Issue 16: after the certification the page shows its top (it was left mid-table): the
+    # message saying what happened, the case header and the release on record, same batch.
+    qtbot.wait(20)
+    assert bar.value() == 0
+    assert petra.snapshot is not None and petra.snapshot.case.id == case.id
+    for shown in (petra.message, petra.case_header, petra.release_status):
+        assert in_view(shown), shown.objectName()
     assert "Meaning: <b>Certified for release</b>" in dialogs.signed[-1]
     assert f"Batch {case.coi_eye_readable}" in dialogs.signed[-1]
     assert "Dr Petra Qualified" in dialogs.signed[-1]
     assert petra.message.text().startswith(f"✔ Batch {case.coi_eye_readable} certified")
-    assert "Stage: <b>Released</b>" in petra.summary.text()
+    assert "Stage: Released" in petra.case_header.text()
     assert petra.release_status.isVisible()
     assert "Dr Petra Qualified · " in petra.release_status.text()
     assert "Certified for release" in petra.release_status.text()
@@ -381,8 +430,8 @@ def test_the_release_page_stays_on_the_certified_batch(
     assert petra.snapshot is not None and petra.snapshot.case.id == first.id
     assert petra.snapshot.case.stage is CaseStage.RELEASED
     assert first.coi_eye_readable in petra.picker.currentText()
-    assert first.coi_eye_readable in petra.summary.text()
-    assert second.coi_eye_readable not in petra.summary.text()
+    assert first.coi_eye_readable in petra.case_header.text()
+    assert second.coi_eye_readable not in petra.case_header.text()
     screenshot(petra, "release-stays-on-certified-batch", height=1000)
 
 
@@ -467,6 +516,23 @@ def test_certification_is_refused_while_items_are_open(
 ) -> None:
     case = at_qc(driver, "HREL2")
     petra = release_page(qtbot, runner, demo, "petra.qp", case)
+    # Issue 16: at 1280 × 800 the QP sees, without scrolling, what blocks certification, the
+    # Certify button and every checklist item (the open one's evidence too); the QC results
+    # follow below (the page opened on the QC table, the checklist below the fold).
+    petra.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    assert petra.scroller.verticalScrollBar().value() == 0
+    assert in_view(petra.checklist_summary) and in_view(petra.certify_button)
+    assert "Open: 4. Every QC result entered, reviewed and in specification" in (
+        petra.checklist_summary.text()
+    )
+    items = petra.checklist.findChildren(QFrame, "checklistItem")
+    assert len(items) == 10 and all(in_view(item) for item in items)
+    assert in_view(petra.findChild(QLabel, "evidence-4"))
+    assert petra.qc_box.y() > petra.checklist_box.y()
+    assert clipped(petra) == []
+    save_both_sizes(petra, "release-qp-opens-on-the-checklist")
+    petra.resize(*PAGE_SIZE)
     assert petra.checklist.lines()[3] == (
         "✖ 4. Every QC result entered, reviewed and in specification"
     )
@@ -555,6 +621,32 @@ def row_texts(page: DeviationsPage, row: int) -> list[str]:
     return [table.item(row, column).text() for column in range(table.columnCount())]
 
 
+def description_reads_whole(qtbot: QtBot, page: DeviationsPage, name: str) -> None:
+    """Issue 16: at 1280 × 800 the description was elided ("Activation reagent lot ACT-24-117
+    …"); it wraps in its column, its row as tall as its lines, and at 1920 × 1080 a short one
+    stays on one line (the row no taller than it). The other columns stay whole on one line;
+    the list never scrolls sideways."""
+    table = page.deviation_table
+    metrics = table.fontMetrics()
+    for size in (PAGE_AREA_1280, PAGE_AREA_1920):
+        page.resize(*size)
+        qtbot.wait(20)
+        widths = [table.columnWidth(c) for c in range(table.columnCount())]
+        assert sum(widths) <= table.viewport().width(), (size, widths)
+        for row in range(table.rowCount()):
+            for column in range(table.columnCount() - 1):
+                text = table.item(row, column).text()
+                assert metrics.horizontalAdvance(text) <= widths[column], (size, column, text)
+            text = table.item(row, 5).text()
+            room = widths[5] - 8
+            need = metrics.boundingRect(0, 0, room, 1000, Qt.TextFlag.TextWordWrap, text)
+            assert need.width() <= room, (size, need)
+            assert need.height() <= table.rowHeight(row), (size, need, table.rowHeight(row))
+            assert table.rowHeight(row) <= need.height() + 16, (size, table.rowHeight(row))
+    save_both_sizes(page, name)
+    page.resize(*PAGE_SIZE)
+
+
 def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
 ) -> None:
@@ -583,6 +675,8 @@ def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     )  # fmt: skip
     otto.select_deviation(raised.number)
     assert "Otto Operator" in otto.details.text()
+    assert description in otto.details.text()  # selected: the full text under the list
+    description_reads_whole(qtbot, otto, "deviations-description-wraps")
     screenshot(otto, "deviations-raised")
 
     asha = deviations_page(qtbot, runner, demo, "asha.qa")
@@ -602,6 +696,14 @@ def test_a_deviation_raised_by_an_operator_is_closed_by_qa(
     assert "CAPA-031" in asha.details.text()
     assert "Asha Quality · " in asha.details.text() and "Approved" in asha.details.text()
     assert not asha.findChild(QPushButton, "closeDeviation").isEnabled()
+    # Issue 16: with no cold-chain file waiting, the deviations take the height (the empty
+    # list below took three quarters; the closure's signature was cut off under the list).
+    asha.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    assert not [p for p in clipped(asha) if "deviationDetails" in p], clipped(asha)
+    assert asha.deviation_table.rowHeight(0) <= asha.deviation_table.viewport().height()
+    assert asha.details.height() >= asha.details.heightForWidth(asha.details.width())
+    asha.resize(*PAGE_SIZE)
     screenshot(asha, "deviations-closed")
     (closed,) = deviations_of_case(demo.database, reader(demo.database), case.id)
     assert closed.status is DeviationStatus.CLOSED

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +42,7 @@ from app.core import Actor, Database, sscc_text
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
-from ui.pages.deviations.pending_columns import breakable, fit_columns, fitted
+from ui.pages.deviations.pending_columns import OneLine, breakable, fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
     VERDICT_NAMES,
@@ -63,12 +64,27 @@ from ui.widgets import (
     unbroken,
 )
 
-DEVIATION_TABLE_HEIGHT = 90
-"""The deviations list shows at least its header and two rows."""
+DEVIATION_TABLE_HEIGHT = 112
+"""The deviations list shows at least its header and four lines (two rows, or one row's
+wrapped description)."""
+DESCRIPTION = 5
+"""The deviations list's description column, the last: it wraps."""
 
 
 NBSP = "\xa0"
 """The no-break space inside an SSCC as printed: in the table it may wrap at a group."""
+
+
+LONG_WORD = 24
+"""A word longer than this (a logger file's name) may wrap after its hyphens and dots."""
+
+
+def wrappable(description: str) -> str:
+    """A description on one paragraph, its long words (file names) breakable after a hyphen,
+    an underscore or a dot so that they wrap in the column instead of running past it."""
+    return " ".join(
+        breakable(word) if len(word) > LONG_WORD else word for word in description.split()
+    )
 
 
 class DeviationsPage(QWidget):
@@ -83,6 +99,8 @@ class DeviationsPage(QWidget):
         if self.is_qa:
             HELPER.warm()  # QA's disposition plots load there; started while QA reads the list
         self.snapshot = DeviationsScreen((), (), ())
+        self._pending_shown: bool | None = None
+        """Whether the splitter's share was last set for a file waiting for QA."""
         self.last_report: Path | None = None
         self.working = False
         self.setObjectName("page-deviations")
@@ -133,7 +151,20 @@ class DeviationsPage(QWidget):
         header = self.deviation_table.horizontalHeader()
         for column in range(5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        # The description wraps, each row as tall as its text (issue 16: it was elided at
+        # 1280 × 800); the other columns keep one line each, whole.
+        self.deviation_table.setWordWrap(True)
+        self.deviation_table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        one_line = OneLine(self.deviation_table)
+        for column in range(DESCRIPTION):
+            self.deviation_table.setItemDelegateForColumn(column, one_line)
+        self.deviation_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        # a row taller than the list (a long cold-chain verdict) scrolls line by line, not
+        # past its end at once
+        self.deviation_table.setVerticalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
         self.deviation_table.itemSelectionChanged.connect(self._deviation_selected)
         self.deviation_table.setMinimumHeight(DEVIATION_TABLE_HEIGHT)
         layout.addWidget(self.deviation_table, stretch=1)
@@ -264,14 +295,35 @@ class DeviationsPage(QWidget):
                 status_words(view.status),
                 row.case_coi or "— no batch",
                 f"{view.raised_at:%Y-%m-%d %H:%M} UTC",
-                " ".join(view.description.split()),
+                wrappable(view.description),
             )
             for column, text in enumerate(values):
-                self.deviation_table.setItem(index, column, cell(text))
+                item = cell(text, view.description if column == DESCRIPTION else None)
+                # on the first line of a wrapped description, not in the middle of its row
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                self.deviation_table.setItem(index, column, item)
             if selected is not None and view.id == selected.deviation.id:
                 self.deviation_table.selectRow(index)
         self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
+        self._share_height(bool(snapshot.pending))
         self._deviation_selected()
+
+    def _share_height(self, pending: bool) -> None:
+        """With nothing waiting for QA's disposition, the deviations take the height the empty
+        cold-chain list took (issue 16: the list showed one row and the details were cut);
+        with a file waiting, the cold chain and its plot get three quarters again. Only when
+        that changes: a line the user moved stays where it is."""
+        if pending == self._pending_shown:
+            return
+        self._pending_shown = pending
+        total = sum(self.splitter.sizes()) or self.splitter.height()
+        self.splitter.setStretchFactor(1, 3 if pending else 0)  # a resized window too
+        if pending:
+            self.splitter.setSizes([total // 4, total - total // 4])
+        else:  # the cold-chain box its least height (the splitter does not collapse it),
+            # once its layout has let go of the plot just hidden
+            splitter = self.splitter
+            QTimer.singleShot(0, splitter, lambda: splitter.setSizes([sum(splitter.sizes()), 0]))
 
     def _show_pending(
         self, pending: Sequence[PendingDisposition], selected: uuid.UUID | None
