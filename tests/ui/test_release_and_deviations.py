@@ -539,17 +539,14 @@ def test_certification_is_refused_while_items_are_open(
     assert "Sterility: no result" in petra.checklist.evidence(4)
     assert petra.checklist_summary.text().startswith("✖ 1 of 10 items open")
 
-    dialogs.sign = False  # she changes her mind in the signature dialog: nothing happens
+    # Items are open: the page refuses before any signature is asked for (issue 16).
+    asked = len(dialogs.signed)
     click(qtbot, petra, "certify")
     settle(qtbot, runner)
-    assert petra.message.isHidden()
-
-    dialogs.sign = True
-    click(qtbot, petra, "certify")
-    settle(qtbot, runner)
+    assert len(dialogs.signed) == asked
     text = petra.message.text()
     assert petra.message.objectName() == "errorMessage"
-    assert text.startswith(f"✖ Batch {case.coi_eye_readable} was not certified")
+    assert text.startswith(f"✖ Batch {case.coi_eye_readable} was not certified, nothing was")
     assert "cannot be released while items are open" in text
     assert "4. Every QC result entered, reviewed and in specification" in text
     assert "Traceback" not in text
@@ -588,12 +585,13 @@ def test_a_qp_who_verified_a_step_cannot_certify(
     assert lines[9] == "✖ 10. The QP did not perform or verify any step of this batch"
     assert all(line.startswith("✔") for line in lines[:9])
     assert "you performed or verified a step of this batch" in vera.checklist.evidence(10)
+    signed = len(dialogs.signed)
     click(qtbot, vera, "certify")
     settle(qtbot, runner)
     text = vera.message.text()
+    assert len(dialogs.signed) == signed  # refused before a password is asked for
     assert text.startswith(f"✖ Batch {case.coi_eye_readable} was not certified")
-    assert "Separation of duties" in text
-    assert "You performed or verified a step of this batch, so you cannot certify it" in text
+    assert "10. The QP did not perform or verify any step of this batch" in text
     screenshot(vera, "release-refused-separation-of-duties", height=1500)
     assert find_case(demo.database, demo["vera.qp"], case.id).stage is CaseStage.QC_PENDING_RELEASE
 

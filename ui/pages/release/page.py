@@ -702,6 +702,19 @@ class ReleasePage(QWidget):
         if self.snapshot is None:
             return
         case = self.snapshot.case
+        checklist = self.snapshot.checklist
+        if checklist is not None and checklist.open_items:
+            # Issue 16: a signature was asked for, then refused. The service still refuses a
+            # certification with open items; the page says so before any password is typed.
+            items = "; ".join(f"{item.number}. {item.title}" for item in checklist.open_items)
+            show_message(
+                self.message,
+                f"✖ Batch {case.coi_eye_readable} was not certified, nothing was signed: the "
+                f"batch cannot be released while items are open — {items}.",
+                ok=False,
+            )
+            self.load_batch()  # read again: what another person did since is shown
+            return
         password = ask_password(
             self,
             self.actor,
