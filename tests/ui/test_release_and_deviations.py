@@ -31,6 +31,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.access.users import authenticate, create_user
+from app.casefile import work_queue
 from app.coldchain.storage import logger_files_of_shipment
 from app.core import sscc_text
 from app.core.actor import Actor
@@ -873,6 +874,52 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
         bags = [u for u in units_of_case(session, case.id) if u.kind.value == "apheresis_bag"]
     expected = SideState.REJECTED if decision is Disposition.REJECT else SideState.QUARANTINED
     assert [bag.side_state for bag in bags] == [expected]
+    qa_accepts_the_receipt(qtbot, runner, driver, asha, dialogs, case, decision)
+
+
+def qa_accepts_the_receipt(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    driver: JourneyDriver,
+    asha: DeviationsPage,
+    dialogs: Dialogs,
+    case: CaseView,
+    decision: Disposition,
+) -> None:
+    """Issue 16: QA's work item "Accept the quarantined receipt" opened this page, which had no
+    such action, and the units stayed quarantined. The receipt is listed with what still
+    blocks it; once nothing does, QA accepts it with a justification and a signature."""
+    table = asha.receipt_table
+    assert asha.receipts_part.isVisible() and table.rowCount() == 1
+    assert table.item(0, 1).text() == case.coi_eye_readable
+    button = asha.accept_receipt_button
+    blocking = table.item(0, 3).text()
+    if decision is Disposition.REJECT:  # rejected units: the receipt is never accepted
+        assert "Rejected or destroyed units" in blocking and not button.isEnabled()
+        return
+    assert blocking.startswith("Open deviations: ") and not button.isEnabled()
+    signed = len(dialogs.signed)
+    asha.accept_selected_receipt()  # nothing happens while something blocks it
+    assert len(dialogs.signed) == signed
+    driver.close_deviations(case)
+    click(qtbot, asha, "reloadDeviations")
+    settle(qtbot, runner)
+    assert table.item(0, 3).text() == "✔ Nothing: QA may accept it." and button.isEnabled()
+    screenshot(asha, "deviations-receipt-to-accept")
+    dialogs.texts.append("Cold chain accepted (STB-014) and its deviation closed.")
+    click(qtbot, asha, "acceptReceipt")
+    settle(qtbot, runner)
+    assert "Meaning: <b>Approved</b>" in dialogs.signed[-1]
+    assert "Acceptance of the receipt of shipment" in dialogs.signed[-1]
+    assert asha.message.text().startswith("✔ Receipt of ")
+    assert "out of quarantine" in asha.message.text()
+    assert not asha.receipts_part.isVisible()
+    with driver.database.read_session() as session:
+        bags = [u for u in units_of_case(session, case.id) if u.kind.value == "apheresis_bag"]
+    assert [bag.side_state for bag in bags] == [SideState.NONE]
+    queue = work_queue(driver.database, driver.who("asha.qa"))
+    assert not [item for item in queue if item.case_id == case.id and "receipt" in item.title]
+    screenshot(asha, "deviations-receipt-accepted")
 
 
 def test_the_checklist_says_an_out_of_specification_result_in_words(

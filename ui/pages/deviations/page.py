@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +33,7 @@ from app.casefile import (
     DeviationStatus,
     Disposition,
     PendingDisposition,
+    QuarantinedReceipt,
     Role,
     SignatureMeaning,
     SiteDeviation,
@@ -39,6 +41,7 @@ from app.casefile import (
 )
 from app.coldchain import AssessedTrace, disposition_logger_file, disposition_words
 from app.core import Actor, Database, sscc_text
+from app.journey import accept_receipt
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
@@ -69,6 +72,8 @@ DEVIATION_TABLE_HEIGHT = 112
 wrapped description)."""
 DESCRIPTION = 5
 """The deviations list's description column, the last: it wraps."""
+RECEIPTS_TAB = 1
+"""QA's tab of receipts in quarantine, beside the cold-chain files to disposition."""
 
 
 NBSP = "\xa0"
@@ -98,7 +103,7 @@ class DeviationsPage(QWidget):
         self.is_qa = actor.has_role(Role.QA)
         if self.is_qa:
             HELPER.warm()  # QA's disposition plots load there; started while QA reads the list
-        self.snapshot = DeviationsScreen((), (), ())
+        self.snapshot = DeviationsScreen((), (), (), ())
         self._pending_shown: bool | None = None
         """Whether the splitter's share was last set for a file waiting for QA."""
         self.last_report: Path | None = None
@@ -176,8 +181,17 @@ class DeviationsPage(QWidget):
         return box
 
     def _cold_chain_box(self) -> QGroupBox:
-        box = QGroupBox("Cold chain waiting for QA's disposition")
-        layout = QVBoxLayout(box)
+        box = QGroupBox("Waiting for QA: cold chain and receipts")
+        outer = QVBoxLayout(box)
+        self.qa_tabs = QTabWidget()
+        self.qa_tabs.setObjectName("qaWaitingTabs")
+        outer.addWidget(self.qa_tabs)
+        files = QWidget()
+        self.qa_tabs.addTab(files, "Cold chain to disposition")
+        self.qa_tabs.addTab(self._receipts_part(), "Receipts in quarantine")
+        self.qa_tabs.setTabVisible(RECEIPTS_TAB, self.is_qa)
+        layout = QVBoxLayout(files)
+        layout.setContentsMargins(4, 4, 4, 0)  # the tab's frame is the margin: 1280 × 800 fits
         tools = QHBoxLayout()
         self.accept_button = self._button(
             "Accept…", "acceptColdChain", lambda: self.disposition(Disposition.ACCEPT), qa_only=True
@@ -221,6 +235,39 @@ class DeviationsPage(QWidget):
         self.pending_details.hide()
         layout.addWidget(self.pending_details)
         return box
+
+    def _receipts_part(self) -> QWidget:
+        """QA's receipts in quarantine: each with what still blocks it, accepted with a
+        justification and a signature once nothing does (issue 16: QA's work item "Accept the
+        quarantined receipt" opened this page, which had no such action)."""
+        self.receipts_part = QWidget()
+        self.receipts_part.setObjectName("quarantinedReceipts")
+        column = QVBoxLayout(self.receipts_part)
+        column.setContentsMargins(4, 4, 4, 0)
+        tools = QHBoxLayout()
+        self.accept_receipt_button = self._button(
+            "Accept receipt…", "acceptReceipt", self.accept_selected_receipt, qa_only=True
+        )
+        tools.addWidget(self.accept_receipt_button)
+        note = QLabel(
+            "A receipt's units stay in quarantine until QA accepts it; it may be accepted once "
+            "nothing blocks it (its cold chain dispositioned, its deviations closed)."
+        )
+        note.setWordWrap(True)
+        tools.addWidget(note, stretch=1)
+        column.addLayout(tools)
+        self.receipt_table = table(
+            "quarantinedReceipts", ("Shipment", "Batch COI", "Received", "What still blocks it")
+        )
+        fitted(self.receipt_table)
+        self.receipt_table.setWordWrap(True)
+        self.receipt_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.receipt_table.itemSelectionChanged.connect(self._update_buttons)
+        self.receipt_table.setMinimumHeight(52)  # its header and one line
+        column.addWidget(self.receipt_table, stretch=1)
+        return self.receipts_part
 
     def _plot_panel(self) -> QWidget:
         """The selected logger file's trace against its limits, loaded in the helper process."""
@@ -305,7 +352,8 @@ class DeviationsPage(QWidget):
             if selected is not None and view.id == selected.deviation.id:
                 self.deviation_table.selectRow(index)
         self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
-        self._share_height(bool(snapshot.pending))
+        self._show_receipts(snapshot.receipts)
+        self._share_height(bool(snapshot.pending or snapshot.receipts))
         self._deviation_selected()
 
     def _share_height(self, pending: bool) -> None:
@@ -356,7 +404,40 @@ class DeviationsPage(QWidget):
             self.pending_note.setText("✔ No cold-chain file is waiting for QA's disposition.")
         self._pending_selected()
 
+    def _show_receipts(self, receipts: Sequence[QuarantinedReceipt]) -> None:
+        was = self.selected_receipt()
+        self.qa_tabs.setTabText(RECEIPTS_TAB, f"Receipts in quarantine ({len(receipts)})")
+        self.qa_tabs.setTabText(0, f"Cold chain to disposition ({len(self.snapshot.pending)})")
+        if not receipts:
+            self.qa_tabs.setCurrentIndex(0)
+        elif not self.snapshot.pending:  # the receipts are what is left to do
+            self.qa_tabs.setCurrentIndex(RECEIPTS_TAB)
+        self.receipt_table.clearSelection()
+        self.receipt_table.setRowCount(len(receipts))
+        for index, receipt in enumerate(receipts):
+            blocking = " ".join(receipt.blocking) or "✔ Nothing: QA may accept it."
+            values = (
+                sscc_text(receipt.sscc),
+                receipt.case_coi or "— no batch",
+                f"{receipt.received_at:%Y-%m-%d %H:%M} UTC" if receipt.received_at else "—",
+                blocking,
+            )
+            for column, text in enumerate(values):
+                self.receipt_table.setItem(index, column, cell(text, blocking))
+        fit_columns(self.receipt_table)
+        if receipts:
+            ids = [receipt.shipment_id for receipt in receipts]
+            chosen = was.shipment_id if was is not None and was.shipment_id in ids else ids[0]
+            self.receipt_table.selectRow(ids.index(chosen))
+
     # ------------------------------------------------------------------ selection
+    def selected_receipt(self) -> QuarantinedReceipt | None:
+        """The receipt selected in the list of receipts in quarantine."""
+        rows = self.receipt_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.snapshot.receipts):
+            return None
+        return self.snapshot.receipts[rows[0].row()]
+
     def selected_deviation(self) -> SiteDeviation | None:
         """The deviation selected in the list."""
         rows = self.deviation_table.selectionModel().selectedRows()
@@ -438,6 +519,8 @@ class DeviationsPage(QWidget):
         pending = self.selected_pending() is not None
         for button in (self.accept_button, self.reject_button, self.report_button):
             button.setEnabled(idle and pending)
+        receipt = self.selected_receipt()
+        self.accept_receipt_button.setEnabled(idle and receipt is not None and not receipt.blocking)
 
     def _set_busy(self, busy: bool) -> None:
         self.working = busy
@@ -568,6 +651,53 @@ class DeviationsPage(QWidget):
             lambda view: self._done(
                 f"✔ {view.file_name}: cold chain {disposition_words(decision)} "
                 "with your signature. Close its deviation once the investigation is complete."
+            )
+        ).failure(self._failed).run(self.runner)
+
+    def accept_selected_receipt(self) -> None:
+        """QA accepts the selected receipt, nothing blocking it, with a justification and a
+        signature: its units leave quarantine."""
+        receipt = self.selected_receipt()
+        if receipt is None or receipt.blocking:
+            return
+        shipment, batch = sscc_text(receipt.sscc), receipt.case_coi or "—"
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                f"Accept the receipt of {shipment}",
+                f"<b>Accept</b> the receipt of shipment {shipment} (batch {batch}): nothing "
+                "blocks it any more, and its units leave quarantine.<br><br>"
+                "State why the receipt may be accepted.",
+                action="Sign…",
+            )
+        )
+        if answer is None:
+            return
+        justification = answer[0]
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.APPROVED,
+            f"Acceptance of the receipt of shipment {shipment} (batch {batch}). "
+            f"Justification: {justification}",
+        )
+        if password is None:
+            return
+        WriteOp(
+            partial(
+                accept_receipt,
+                self.database,
+                self.actor,
+                receipt.shipment_id,
+                password,
+                justification,
+            ),
+            doing=f"The receipt of {shipment} was not accepted",
+            changes={"shipment", "unit", "case"},
+        ).busy(self._set_busy).success(
+            lambda _view: self._done(
+                f"✔ Receipt of {shipment} accepted with your signature: its units are out of "
+                "quarantine."
             )
         ).failure(self._failed).run(self.runner)
 
