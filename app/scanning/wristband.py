@@ -50,6 +50,15 @@ NO_PATIENT_IDENTIFIER = (
     "(ISBT 128 patient identification number, GS1 service relation number, or this clinic's "
     "MRN bar code)."
 )
+NO_MRN_PATTERN = (
+    "This is plain text, not a wristband's bar code, and this clinic reads no hospital number "
+    "from plain text: no MRN bar-code pattern is set for it (your administrator sets it under "
+    "Administration › Sites)."
+)
+"""Said when a hospital number is typed (or a plain bar code scanned) at a clinic with no MRN
+pattern (issue 16: the number typed as printed was refused as "could not be read")."""
+PLAIN_TEXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./-]{2,39}")
+"""What a hospital number typed or scanned as plain text may look like."""
 SAME_CODE_TWICE = (
     "The same code was scanned as the wristband and as the bag: the wristband and the bag are "
     f"two independent checks. {SCAN_THE_WRISTBAND[0].upper()}{SCAN_THE_WRISTBAND[1:]}, then "
@@ -175,6 +184,8 @@ def judge_wristband(
     if printed_here:
         return (*reasons, PRODUCT_LABEL)
     if not identifiers:
+        if not rules.mrn_pattern and PLAIN_TEXT.fullmatch(scanned.text):
+            return (*reasons, f"{NO_MRN_PATTERN} {NO_PATIENT_IDENTIFIER}")
         if not scanned.valid:
             detail = "; ".join(scanned.errors)[:200].rstrip(".") or "not a code COI Tracker reads"
             return (*reasons, f"The scan could not be read: {detail}. {NO_PATIENT_IDENTIFIER}")

@@ -18,6 +18,7 @@ from app.scanning.wristband import (
     COI_ALSO_NEEDED,
     MRN_CODE_LONGEST,
     MRN_PATTERN_LONGEST,
+    NO_MRN_PATTERN,
     NO_PATIENT_IDENTIFIER,
     PRODUCT_LABEL,
     SAME_CODE_TWICE,
@@ -111,6 +112,18 @@ def test_the_bags_scan_cannot_serve_as_the_wristband() -> None:
         PRODUCT_LABEL,
     )
     assert reasons_for("", wristband(distinct_from=""))[0].startswith("The scan could not")
+
+
+def test_a_hospital_number_typed_at_a_clinic_without_an_mrn_pattern_says_so() -> None:
+    """Issue 16: the number typed as printed was refused as "could not be read"."""
+    (typed,) = reasons_for(NUMBER)
+    assert typed == f"{NO_MRN_PATTERN} {NO_PATIENT_IDENTIFIER}" and NUMBER not in typed
+    # With the clinic's pattern set, the same text is read, and another number is refused.
+    rules = WristbandRules(mrn_pattern=r"NBH[0-9]{6}")
+    assert reasons_for(NUMBER, wristband(rules)) == ()
+    assert reasons_for("NBH999999", wristband(rules))[0].startswith("WRONG PATIENT")
+    # Text no hospital number can be is still unreadable, in words.
+    assert reasons_for("garbage!")[0].startswith("The scan could not be read")
 
 
 def test_codes_without_a_patient_identifier() -> None:
