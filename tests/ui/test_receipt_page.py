@@ -560,6 +560,12 @@ def test_the_plot_shades_excursions_and_marks_gaps_without_drawing_them_as_data(
         "Temperature", "Limit (2 °C / 8 °C)", "Out of limits", "Excursion (2)", "Data gap (1)",
     ]  # fmt: skip
     assert plot.getPlotItem().getAxis("bottom").labelText.startswith("UTC, 01 Mar ")
+    # Laid out as drawn, before any event is processed (issue 16 review: a new entry sat on
+    # "Temperature", the data area reached up under the legend): entries apart, legend above.
+    boxes = [label.sceneBoundingRect() for _sample, label in plot.legend.items]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    data_area = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert plot.legend.sceneBoundingRect().bottom() <= data_area.top()
     _screenshot(plot, "plot-gaps", "synthetic")
 
     plot.clear_trace()
