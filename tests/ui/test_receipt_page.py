@@ -241,6 +241,9 @@ def test_scan_import_excursion_and_second_person_verification(
     qtbot.waitUntil(lambda: "COI" in page.case_header.text(), timeout=WAIT_MS)
     assert f"COI {arrived.case.coi_eye_readable}" in page.case_header.text()
     assert "OKAFOR" not in page.case_header.text().upper()
+    # Issue 16 review: the next step in words, no "…" that reads as cut text, no "(s)"
+    assert page.state.isVisible()
+    assert page.state.text().startswith("→ RECEIPT OPEN — next: scan 1 more container, ")
 
     _scan(qtbot, page, arrived.bag_scan)
     qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
@@ -368,7 +371,8 @@ def test_within_limits_receipt_is_accepted_at_verification(
     qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.state.property("state") == "accepted", timeout=WAIT_MS)
     assert page.state.text().startswith("✔ ACCEPTED — receipt verified by Vera Verifier")
-    qtbot.waitUntil(lambda: page.units.item(0, 3).text() == "none", timeout=WAIT_MS)
+    # no side state: a dash, as on the Cases page, not the stored "none" (issue 16 review)
+    qtbot.waitUntil(lambda: page.units.item(0, 3).text() == "—", timeout=WAIT_MS)
     status = receipt_status(demo.database, reader(demo.database), arrived.shipment.id)
     assert status.shipment.receipt_accepted is True
     assert status.blocking_reasons == ()
@@ -461,6 +465,24 @@ def test_a_wrong_container_is_refused_until_acknowledged(
 def test_the_performer_cannot_verify_their_own_receipt(
     qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner
 ) -> None:
+    # Nothing on its way to the clinic: the page says so, not "Choose a shipment on the
+    # left." over an empty list, an empty grey strip and an empty table (issue 16 review).
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    clinic = ReceiptPage(demo.database, demo["cora.coordinator"], runner)
+    qtbot.addWidget(clinic)
+    clinic.show()
+    qtbot.waitUntil(lambda: "No shipment is on its way" in clinic.header.text(), timeout=WAIT_MS)
+    assert clinic.shipment_list.count() == 0
+    assert clinic.header.text().startswith("No shipment is on its way to Northbridge")
+    assert "Refresh list" in clinic.header.text()
+    assert not any(w.isVisible() for w in (clinic.state, clinic.units, clinic.cold_chain))
+    clinic.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    assert clinic.header.mapTo(clinic, QPoint(0, 0)).y() < clinic.shipment_list.y() + 40
+    _screenshot(clinic, "nothing-to-receive", demo.database.backend)
+    clinic.close()
     admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
     with UnitOfWork(demo.database, admin) as uow:
         create_user(
