@@ -233,6 +233,10 @@ def test_scan_import_excursion_and_second_person_verification(
     assert page.shipment.id == arrived.shipment.id
     assert arrived.shipment.sscc_text in page.shipment_list.item(0).text()
     assert "in transit" in page.shipment_list.item(0).text()
+    # the list names each shipment's case (issue 16 review), the COI grouped as printed
+    assert page.shipment_list.item(0).text().split("\n")[1] == (
+        f"COI {arrived.case.coi_eye_readable}"
+    )
     assert page.units.item(0, 1).text() == din_text(arrived.bag.din)  # grouped, check char
     assert _status_cell(page) == "waiting for scan"
     assert not page.verify_button.isEnabled()  # nothing scanned in yet

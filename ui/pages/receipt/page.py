@@ -143,6 +143,7 @@ class ReceiptPage(QWidget):
         self.shipment_list.setObjectName("receiptShipments")
         self.shipment_list.setWordWrap(True)  # long lines wrap rather than hide behind a scroll
         self.shipment_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.shipment_list.setSpacing(3)  # four lines an item: where one ends, the next begins
         # As wide as a grouped SSCC, which must never be cut off with "…" (it is what the
         # operator compares with the shipper's label).
         widest = self.shipment_list.fontMetrics().horizontalAdvance(sscc_text("0" * 18))
@@ -235,8 +236,11 @@ class ReceiptPage(QWidget):
         self.shipment_list.clear()
         for view in shipments:
             arrived = "received" if view.status.value == "received" else "in transit"
+            # Each shipment names its case: seven SSCCs alone told the bench nothing of whose
+            # each one is (issue 16 review).
+            case = f"COI {coi_words(view.case_coi)}\n" if view.case_coi else ""
             item = QListWidgetItem(
-                f"{_sscc(view)}\n{arrived} · handed over {utc_text(view.handed_over_at)}"
+                f"{_sscc(view)}\n{case}{arrived} · handed over {utc_text(view.handed_over_at)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, view)
             self.shipment_list.addItem(item)
