@@ -103,11 +103,12 @@ def shipments_for_receipt(database: Database, actor: Actor) -> list[ShipmentView
             )
         ).all()
         case_ids = {row.case_id for row in rows if row.case_id is not None}
-        found = session.execute(select(Case.id, Case.coi).where(Case.id.in_(case_ids)))
-        cois = {case_id: coi for case_id, coi in found} if case_ids else {}
+        cois: dict[uuid.UUID | None, str] = {}
+        if case_ids:  # the COI of each shipment's case, for the list (one query)
+            found = select(Case.id, Case.coi).where(Case.id.in_(case_ids))
+            cois = dict(session.execute(found).tuples().all())
         return [
-            replace(shipment_view(session, row), case_coi=cois.get(row.case_id, ""))
-            for row in rows
+            replace(shipment_view(session, row), case_coi=cois.get(row.case_id, "")) for row in rows
         ]
 
 
