@@ -317,6 +317,8 @@ def test_scan_import_excursion_and_second_person_verification(
     assert page.state.text().startswith("⚠ QUARANTINED — receipt verified by Vera Verifier")
     assert "awaits QA's disposition" in page.state.text()
     assert "Open deviations: " in page.state.text()
+    # the next step and where it is taken (issue 16 review: the page said neither)
+    assert page.state.text().endswith("Next: QA decides on the Deviations page.")
     assert not page.scan_field.isEnabled()
     assert not page.verify_button.isEnabled()
     status = receipt_status(db, reader(db), arrived.shipment.id)

@@ -495,6 +495,7 @@ class ReceiptPage(QWidget):
             text = (
                 f"⚠ QUARANTINED — receipt verified by {status.verified_by}, but the "
                 f"containers stay in quarantine until QA accepts the receipt:{reasons}"
+                "<br>Next: QA decides on the Deviations page."
             )
         else:
             waiting = sum(1 for u in status.units if u.receipt_outcome is None)
