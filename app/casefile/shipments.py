@@ -7,7 +7,7 @@ Read-only queries returning frozen views; no patient identity ever (the bench se
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import and_, case, func, or_, select
@@ -25,7 +25,7 @@ from db.enums import (
     UnitKind,
     Verdict,
 )
-from db.models import Shipment, ShipmentItem, Site, Unit
+from db.models import Case, Shipment, ShipmentItem, Site, Unit
 from db.types import utc_now
 
 __all__ = [
@@ -102,7 +102,14 @@ def shipments_for_receipt(database: Database, actor: Actor) -> list[ShipmentView
                 Shipment.sscc.desc(),
             )
         ).all()
-        return [shipment_view(session, row) for row in rows]
+        case_ids = {row.case_id for row in rows if row.case_id is not None}
+        cois: dict[uuid.UUID | None, str] = {}
+        if case_ids:  # the COI of each shipment's case, for the list (one query)
+            found = select(Case.id, Case.coi).where(Case.id.in_(case_ids))
+            cois = dict(session.execute(found).tuples().all())
+        return [
+            replace(shipment_view(session, row), case_coi=cois.get(row.case_id, "")) for row in rows
+        ]
 
 
 def _expected(session: Session, shipment_id: uuid.UUID) -> list[ExpectedUnit]:

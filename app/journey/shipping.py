@@ -76,6 +76,9 @@ class ShipmentView:
     """That current label has been scanned back onto the shipper."""
     sscc_text: str = ""
     """The SSCC as GS1 writes it: ``(00) 3 4012345 000000001 5``."""
+    case_coi: str = ""
+    """The COI of the shipment's case, where the read that made the view fills it in (the
+    receipt list names each shipment's case; empty elsewhere)."""
 
 
 def shipment_view(session: Session, shipment: Shipment) -> ShipmentView:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -289,6 +289,17 @@ def test_add_user_change_roles_and_deactivate(
         authenticate(demo.database, "nora.nurse", NEW_PASSWORD, "test-station")
     select(qtbot, users, "nora.nurse")
     assert users.active_button.text() == "Reacti&vate…"
+    # Issue 16 review: at 1280 × 800 the roles read whole, on two lines where they must
+    size = page.size()
+    page.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    table = users.table
+    for row in range(table.rowCount()):
+        roles = table.item(row, 2).text()
+        room = QRect(0, 0, table.columnWidth(2) - 8, 10_000)
+        need = table.fontMetrics().boundingRect(room, Qt.TextFlag.TextWordWrap, roles)
+        assert need.height() <= table.rowHeight(row) and need.width() <= room.width(), roles
+    page.resize(size)
     screenshot(page, "admin-users")
 
 
@@ -481,6 +492,11 @@ def test_sites_products_and_printers(
     assert steps.startswith("S1234 · CD19 CAR-T (autologous), demo. Steps: 1. ")
     assert "8 QC tests." in steps
     assert "within 48 h of collection" in steps
+    # Issue 16 review: the status in words, and QA's approval where QA does it, not a command
+    assert row_of(products, "S1234")[10] == "✔ Approved"
+    note = products.findChild(QLabel, "productsNote")
+    assert note is not None and "on the Product approval page" in note.text()
+    assert "coi product" not in note.text()
     screenshot(page, "admin-products")
     size = page.size()
     page.resize(*PAGE_AREA_1280)  # issue 16 review: the product names were elided at 1280

@@ -43,8 +43,8 @@ def test_an_administrator_imports_a_product_file_as_a_draft(
     tab = visit(qtbot, runner, page, "products")
     assert isinstance(tab, ProductsTab)
     assert [(r[0], r[9], r[10]) for r in _rows(tab)] == [
-        ("S1234", "1", "approved"),
-        ("S4321", "1", "approved"),
+        ("S1234", "1", "✔ Approved"),
+        ("S4321", "1", "✔ Approved"),
     ]
 
     broken = tmp_path / "broken.json"
@@ -66,9 +66,9 @@ def test_an_administrator_imports_a_product_file_as_a_draft(
     assert tab.message.text().startswith("✔ Product S1234 version 2 imported as a draft")
     rows = _rows(tab)
     assert [(r[0], r[9], r[10]) for r in rows] == [
-        ("S1234", "1", "approved"),
-        ("S1234", "2", "draft"),
-        ("S4321", "1", "approved"),
+        ("S1234", "1", "✔ Approved"),
+        ("S1234", "2", "Draft: awaits QA"),
+        ("S4321", "1", "✔ Approved"),
     ]
     assert rows[1][4:6] == ["0", "0"]  # no steps or QC tests until QA approves it
     tab.table.selectRow(1)

@@ -40,7 +40,7 @@ def test_capacity_is_set_for_a_range_of_days_with_a_reason(
     tab.reason.setText("a fourth chair in December")
     click(qtbot, tab, "setCapacity")
     settle(qtbot, runner)
-    assert "4 per day" in tab.message.text() and "3 day(s) changed" in tab.message.text()
+    assert "4 per day" in tab.message.text() and "(3 days changed)" in tab.message.text()
     assert [tab.table.item(r, 1).text() for r in range(5)] == [
         "no limit", "4", "4", "4", "no limit",
     ]  # fmt: skip

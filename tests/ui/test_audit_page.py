@@ -29,7 +29,7 @@ from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, save_both_sizes
 from ui.pages.audit.page import AuditTrailPage
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
@@ -499,6 +499,19 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
         assert f"on User account · {entry.people[entry.record_id]}" in summary
         assert entry.record_id not in summary
         assert entry.record_id in page.detail.summary.toolTip()
+    # Issue 16 review: at 1920 the Reason took half the table while the user, action and
+    # record were cut; now they read whole there, and at 1280 none is cut below 210 px.
+    table = page.table
+    page.resize(*PAGE_AREA_1920)
+    QApplication.processEvents()
+    for column in (2, 3, 4):
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
+    assert table.columnWidth(5) >= 240  # the Reason keeps its room
+    page.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    for column in (2, 3, 4):
+        assert table.columnWidth(column) >= min(210, table.sizeHintForColumn(column)), column
+    assert sum(table.columnWidth(c) for c in range(6)) <= table.viewport().width() + 1
     save_both_sizes(page, "audit-trail-in-words")
 
     cases = [i for i, row in enumerate(model.rows) if row.record_type == "therapy_case"]

@@ -233,6 +233,10 @@ def test_scan_import_excursion_and_second_person_verification(
     assert page.shipment.id == arrived.shipment.id
     assert arrived.shipment.sscc_text in page.shipment_list.item(0).text()
     assert "in transit" in page.shipment_list.item(0).text()
+    # the list names each shipment's case (issue 16 review), the COI grouped as printed
+    assert page.shipment_list.item(0).text().split("\n")[1] == (
+        f"COI {arrived.case.coi_eye_readable}"
+    )
     assert page.units.item(0, 1).text() == din_text(arrived.bag.din)  # grouped, check char
     assert _status_cell(page) == "waiting for scan"
     assert not page.verify_button.isEnabled()  # nothing scanned in yet
@@ -241,6 +245,9 @@ def test_scan_import_excursion_and_second_person_verification(
     qtbot.waitUntil(lambda: "COI" in page.case_header.text(), timeout=WAIT_MS)
     assert f"COI {arrived.case.coi_eye_readable}" in page.case_header.text()
     assert "OKAFOR" not in page.case_header.text().upper()
+    # Issue 16 review: the next step in words, no "…" that reads as cut text, no "(s)"
+    assert page.state.isVisible()
+    assert page.state.text().startswith("→ RECEIPT OPEN — next: scan 1 more container, ")
 
     _scan(qtbot, page, arrived.bag_scan)
     qtbot.waitUntil(lambda: _status_cell(page) == "received", timeout=WAIT_MS)
@@ -310,6 +317,8 @@ def test_scan_import_excursion_and_second_person_verification(
     assert page.state.text().startswith("⚠ QUARANTINED — receipt verified by Vera Verifier")
     assert "awaits QA's disposition" in page.state.text()
     assert "Open deviations: " in page.state.text()
+    # the next step and where it is taken (issue 16 review: the page said neither)
+    assert page.state.text().endswith("Next: QA decides on the Deviations page.")
     assert not page.scan_field.isEnabled()
     assert not page.verify_button.isEnabled()
     status = receipt_status(db, reader(db), arrived.shipment.id)
@@ -368,7 +377,8 @@ def test_within_limits_receipt_is_accepted_at_verification(
     qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.state.property("state") == "accepted", timeout=WAIT_MS)
     assert page.state.text().startswith("✔ ACCEPTED — receipt verified by Vera Verifier")
-    qtbot.waitUntil(lambda: page.units.item(0, 3).text() == "none", timeout=WAIT_MS)
+    # no side state: a dash, as on the Cases page, not the stored "none" (issue 16 review)
+    qtbot.waitUntil(lambda: page.units.item(0, 3).text() == "—", timeout=WAIT_MS)
     status = receipt_status(demo.database, reader(demo.database), arrived.shipment.id)
     assert status.shipment.receipt_accepted is True
     assert status.blocking_reasons == ()
@@ -461,6 +471,24 @@ def test_a_wrong_container_is_refused_until_acknowledged(
 def test_the_performer_cannot_verify_their_own_receipt(
     qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner
 ) -> None:
+    # Nothing on its way to the clinic: the page says so, not "Choose a shipment on the
+    # left." over an empty list, an empty grey strip and an empty table (issue 16 review).
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    clinic = ReceiptPage(demo.database, demo["cora.coordinator"], runner)
+    qtbot.addWidget(clinic)
+    clinic.show()
+    qtbot.waitUntil(lambda: "No shipment is on its way" in clinic.header.text(), timeout=WAIT_MS)
+    assert clinic.shipment_list.count() == 0
+    assert clinic.header.text().startswith("No shipment is on its way to Northbridge")
+    assert "Refresh list" in clinic.header.text()
+    assert not any(w.isVisible() for w in (clinic.state, clinic.units, clinic.cold_chain))
+    clinic.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    assert clinic.header.mapTo(clinic, QPoint(0, 0)).y() < clinic.shipment_list.y() + 40
+    _screenshot(clinic, "nothing-to-receive", demo.database.backend)
+    clinic.close()
     admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
     with UnitOfWork(demo.database, admin) as uow:
         create_user(
@@ -560,6 +588,12 @@ def test_the_plot_shades_excursions_and_marks_gaps_without_drawing_them_as_data(
         "Temperature", "Limit (2 °C / 8 °C)", "Out of limits", "Excursion (2)", "Data gap (1)",
     ]  # fmt: skip
     assert plot.getPlotItem().getAxis("bottom").labelText.startswith("UTC, 01 Mar ")
+    # Laid out as drawn, before any event is processed (issue 16 review: a new entry sat on
+    # "Temperature", the data area reached up under the legend): entries apart, legend above.
+    boxes = [label.sceneBoundingRect() for _sample, label in plot.legend.items]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    data_area = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert plot.legend.sceneBoundingRect().bottom() <= data_area.top()
     _screenshot(plot, "plot-gaps", "synthetic")
 
     plot.clear_trace()

@@ -226,7 +226,12 @@ class TemperaturePlot(pg.PlotWidget):
         self.legend.setColumnCount(2)
         if self.legend.boundingRect().width() > self.width() - 2 * LEGEND_LEFT:
             self.legend.setColumnCount(1)
+        # Laid out now, not at the next turn of the event loop: until then a new entry sat on
+        # the first one ("Excursion (1)" over "Temperature") and the data area reached up
+        # under the legend, over the top of the excursion band (issue 16 review).
+        self.legend.layout.activate()
         item.layout.setContentsMargins(1, self.legend.boundingRect().height() + 6, 1, 1)
+        item.layout.activate()
         self._fit_caption()
         if self._framed is None:
             return

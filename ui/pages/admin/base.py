@@ -156,6 +156,11 @@ def fill_table(
         if column == stretch:
             mode = QHeaderView.ResizeMode.Stretch
         header.setSectionResizeMode(column, mode)
+    if stretch is not None:
+        # The stretched column's text wraps onto a second line rather than end in "…" at
+        # 1280 × 800 ("Clinic coordinator, Infusion nu…"; issue 16 review): rows grow to it.
+        widget.setWordWrap(True)
+        widget.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     if select is not None and 0 <= select < len(rows):
         widget.selectRow(select)
 

@@ -228,6 +228,14 @@ class SitesTab(AdminTab):
         ).failure(self.refused).run(self.runner)
 
 
+PRODUCT_STATUS_WORDS = {
+    "approved": "✔ Approved",
+    "draft": "Draft: awaits QA",
+    "retired": "Retired",
+}
+"""A product version's status in words (the stored word was shown lowercase; issue 16)."""
+
+
 class ProductsTab(AdminTab):
     """The product catalogue, read-only: profiles, limits, step template and QC panel."""
 
@@ -242,8 +250,8 @@ class ProductsTab(AdminTab):
         self.finish_tools()
         self.note(
             "Each product version is a file checked against the product schema. An imported "
-            "file becomes a draft: it has no effect until QA approves it with a signature "
-            "(coi product approve); cases keep the version they were enrolled with.",
+            "file becomes a draft: it has no effect until QA approves it with a signature on "
+            "the Product approval page; cases keep the version they were enrolled with.",
             "productsNote",
         )
         self.table = table(
@@ -291,7 +299,7 @@ class ProductsTab(AdminTab):
                     f"{product.post_thaw_minutes} min" if product.post_thaw_minutes else "—",
                     f"{product.min_final_bags}–{product.max_final_bags}",
                     str(product.version_number),
-                    product.status,
+                    PRODUCT_STATUS_WORDS.get(product.status, product.status),
                 )
                 for product in records
             ],

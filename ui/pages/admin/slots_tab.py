@@ -158,7 +158,7 @@ class SlotsTab(AdminTab):
         words = (
             f"✔ {SLOT_NAMES[change.kind].capitalize()} slots at {change.site_name}: "
             f"{change.capacity} per day from {change.first_day} to {change.last_day} "
-            f"({change.days_changed} day(s) changed)."
+            f"({change.days_changed} {'day' if change.days_changed == 1 else 'days'} changed)."
         )
         if change.overbooked:
             days = ", ".join(f"{d.day} ({d.booked} booked)" for d in change.overbooked)

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QStandardPaths,
     Qt,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -63,6 +63,7 @@ from app.core import (
 from ui.pages.audit.views import (
     COLUMNS,
     MAX_COLUMN_WIDTH,
+    REASON_MIN_WIDTH,
     WINDOW_ROWS,
     AuditTableModel,
     EventDetail,
@@ -97,6 +98,7 @@ class AuditTrailPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("page-audit")
+        self._natural_widths: list[int] = []
         self.database = database
         self.actor = actor
         self.runner = runner
@@ -360,13 +362,35 @@ class AuditTrailPage(QWidget):
     def _page_loaded(self, page: AuditEventPage) -> None:
         self.scope.setText(f"You see {page.scope}. Newest first.")
         self._update_count()
+        self._natural_widths = []
         for column in range(len(COLUMNS) - 1):
             self.table.resizeColumnToContents(column)
-            if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
-                self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
+            self._natural_widths.append(self.table.columnWidth(column))
+        self._fit_columns()
         first_page = self.model.above == 0 and len(self.model.rows) <= self.model.page_size
         if first_page and self.model.rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its text where the table has the room, the Reason (last)
+        taking what is left; where it has not, the widest are cut to one width, no less than
+        ``MAX_COLUMN_WIDTH``, and the tooltip holds the rest. At 1920 the Reason took half the
+        table while the user, action and record were cut (issue 16 review)."""
+        natural = self._natural_widths
+        if not natural:
+            return
+        room = self.table.viewport().width() - REASON_MIN_WIDTH - sum(natural[:2])
+        wide = sorted(natural[2:])
+        cap = max(wide)
+        while cap > MAX_COLUMN_WIDTH and sum(min(w, cap) for w in wide) > room:
+            cap = max(cap - 4, MAX_COLUMN_WIDTH)
+        for column, width in enumerate(natural):
+            self.table.setColumnWidth(column, width if column < 2 else min(width, cap))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The columns fitted again to the new width."""
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def _update_count(self) -> None:
         total = self.model.total or 0

@@ -57,7 +57,10 @@ WINDOW_ROWS = 2000
 """The most events the screen's table holds: scrolled further, it drops the farthest and reads
 them back when the view returns (a trail of a million events is never held whole)."""
 MAX_COLUMN_WIDTH = 210
-"""Columns fitted to their text grow no wider; the tooltip holds the rest."""
+"""Where the table is too narrow for every column's text, no column is cut below this width;
+the tooltip holds the rest."""
+REASON_MIN_WIDTH = 240
+"""The room the Reason column keeps before the other columns are widened to their text."""
 
 
 class AuditTableModel(PagedTableModel):

@@ -83,6 +83,13 @@ SITE_COLUMN_LEAST = 110
 """The narrowest a site column gets (its name elided, whole in the detail below)."""
 
 
+ERASE_TIP = (
+    "GDPR erasure: the patient's name, date of birth and hospital number become "
+    "unreadable everywhere; the case, COI and audit trail stay (clinic coordinator)"
+)
+ERASED_TIP = "This patient's identity is erased already: there is nothing left to erase."
+
+
 class CaseTableModel(PagedTableModel):
     """The visible cases, loaded a page at a time in the background as the view needs them."""
 
@@ -274,10 +281,7 @@ class CasesPage(QWidget):
         actions.addWidget(self.report, stretch=1)
         self.erase = QPushButton("Erase patient identity…")
         self.erase.setObjectName("eraseIdentity")
-        self.erase.setToolTip(
-            "GDPR erasure: the patient's name, date of birth and hospital number become "
-            "unreadable everywhere; the case, COI and audit trail stay (clinic coordinator)"
-        )
+        self.erase.setToolTip(ERASE_TIP)
         self.erase.setVisible(self.actor.has_role(Role.CLINIC_COORDINATOR))
         self.erase.setEnabled(False)
         self.erase.clicked.connect(self.erase_identity)
@@ -368,7 +372,12 @@ class CasesPage(QWidget):
                 QTimer.singleShot(0, self._room_for_detail)  # once the detail is laid out
                 self.exchange.offer(outcome[2])
                 self._shown_coi = outcome[0].case.coi_eye_readable
-                self.erase.setEnabled(True)
+                # Once erased there is nothing left to erase: the button does not stay
+                # enabled beside "[identity erased]" (issue 16 review); it says why.
+                patient = outcome[0].case.patient
+                erased = patient is not None and patient.erased
+                self.erase.setEnabled(not erased)
+                self.erase.setToolTip(ERASED_TIP if erased else ERASE_TIP)
                 self.report.offer(
                     partial(save_custody_report, database, actor, case_id),
                     f"coc-report-{outcome[0].case.coi}.pdf",

@@ -164,7 +164,8 @@ class ColdChainPanel(QWidget):
         """The numbers in their rows: the rows already shown keep their labels and take the new
         texts (a reload, e.g. after verification, never leaves them empty until the next
         layout pass); other rows are built anew."""
-        note = f"{earlier} earlier file(s); showing the latest." if earlier else None
+        files = "file" if earlier == 1 else "files"
+        note = f"{earlier} earlier {files}; showing the latest." if earlier else None
         rows = len(numbers) + (note is not None)
         if list(numbers) == list(self.numbers) and self.numbers_form.rowCount() == rows:
             for name, text in numbers.items():

@@ -40,7 +40,7 @@ from ui.dialogs import LoggerImportDialog, VerifyReceiptDialog
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.receipt.cold_chain_panel import ColdChainPanel
 from ui.pages.receipt.identity_labels import IdentityLabelPanel
-from ui.pages.receipt.words import coi_words, unit_status
+from ui.pages.receipt.words import coi_words, condition_words, unit_status
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
     RefusalAcknowledgement,
@@ -59,6 +59,10 @@ ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge (F12)"
 ACKNOWLEDGE_LABEL_TEXT = "I have set this label aside — acknowledge (F12)"
 ACKNOWLEDGE_UNREAD_TEXT = "I will scan it again — acknowledge (F12)"
 RECORDING_TEXT = "Recording your acknowledgement…"
+NOTHING_TO_RECEIVE = (
+    "No shipment is on its way to {site}. A shipment appears on the left once it is handed "
+    "over to the courier: press Refresh list to look again."
+)
 
 
 def fit_rows(table: QTableWidget, most: int = 4) -> None:
@@ -97,6 +101,7 @@ class ReceiptPage(QWidget):
         self.state = QLabel()
         self.state.setObjectName("receiptState")
         self.state.setWordWrap(True)
+        self.state.hide()  # shown with a receipt's state: empty, it was a bare grey strip
         # Where the receipt stands and what is wrong, under the buttons that act on it: in
         # sight at 1280 × 800, not below the trace where the column has to be scrolled to.
         right.addWidget(self.state)
@@ -107,6 +112,7 @@ class ReceiptPage(QWidget):
         right.addWidget(self.identity_labels)  # under the bags it labels, above the trace
         self.cold_chain = ColdChainPanel(database, actor, runner, self._failed)
         right.addWidget(self.cold_chain, stretch=1)
+        right.addStretch(0)  # with no shipment (the trace hidden) the words stay at the top
         # With the largest alarm shown the column is taller than a 1280 × 800 window gives
         # it: it scrolls rather than squeezing the alarm's text and button (issue 16).
         column = QWidget()
@@ -137,6 +143,9 @@ class ReceiptPage(QWidget):
         self.shipment_list.setObjectName("receiptShipments")
         self.shipment_list.setWordWrap(True)  # long lines wrap rather than hide behind a scroll
         self.shipment_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Four lines an item: alternate shades show where one ends and the next begins
+        # (spacing between the items narrowed the receipt column and squeezed its alarm).
+        self.shipment_list.setAlternatingRowColors(True)
         # As wide as a grouped SSCC, which must never be cut off with "…" (it is what the
         # operator compares with the shipper's label).
         widest = self.shipment_list.fontMetrics().horizontalAdvance(sscc_text("0" * 18))
@@ -229,8 +238,11 @@ class ReceiptPage(QWidget):
         self.shipment_list.clear()
         for view in shipments:
             arrived = "received" if view.status.value == "received" else "in transit"
+            # Each shipment names its case: seven SSCCs alone told the bench nothing of whose
+            # each one is (issue 16 review).
+            case = f"COI {coi_words(view.case_coi)}\n" if view.case_coi else ""
             item = QListWidgetItem(
-                f"{_sscc(view)}\n{arrived} · handed over {utc_text(view.handed_over_at)}"
+                f"{_sscc(view)}\n{case}{arrived} · handed over {utc_text(view.handed_over_at)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, view)
             self.shipment_list.addItem(item)
@@ -245,6 +257,10 @@ class ReceiptPage(QWidget):
             self.shipment_list.blockSignals(False)
             ids.insert(0, keep)
         self.shipment_list.setCurrentRow(ids.index(keep) if keep in ids else 0 if ids else -1)
+        if not ids:  # issue 16 review: an empty list under "Choose a shipment on the left."
+            self.header.setText(NOTHING_TO_RECEIVE.format(site=self.actor.site_name or "your site"))
+            for part in (self.units, self.scan_field, self.cold_chain):
+                part.hide()
 
     def _chosen(self, row: int) -> None:
         item = self.shipment_list.item(row) if row >= 0 else None
@@ -283,6 +299,8 @@ class ReceiptPage(QWidget):
         else:
             self.case_header.show_case(case)
         self.status, self.shipment = status, status.shipment
+        for part in (self.units, self.scan_field, self.cold_chain):
+            part.show()
         units = len(status.units)
         self.header.setText(
             f"<b>Shipment {_sscc(status.shipment)}</b> from {status.from_site} · COI "
@@ -293,7 +311,7 @@ class ReceiptPage(QWidget):
         self.units.setRowCount(units)
         for row, unit in enumerate(status.units):
             words, icon = unit_status(unit)
-            state = unit.side_state.value.replace("_", " ")
+            state = condition_words(unit.side_state)
             cells = [unit.description, din_text(unit.din), words, state]
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
@@ -479,14 +497,16 @@ class ReceiptPage(QWidget):
             text = (
                 f"⚠ QUARANTINED — receipt verified by {status.verified_by}, but the "
                 f"containers stay in quarantine until QA accepts the receipt:{reasons}"
+                "<br>Next: QA decides on the Deviations page."
             )
         else:
             waiting = sum(1 for u in status.units if u.receipt_outcome is None)
-            steps = [f"scan {waiting} more container(s)"] if waiting else []
+            more = "container" if waiting == 1 else "containers"
+            steps = [f"scan {waiting} more {more}"] if waiting else []
             steps += [] if self.cold_chain.logger_file else ["import the logger file"]
             steps.append("a second person verifies")
             state = "open"
-            text = f"… RECEIPT OPEN — next: {', '.join(steps)}."
+            text = f"→ RECEIPT OPEN — next: {', '.join(steps)}."
             if status.received_by:
                 text += f" Scanned in by {status.received_by}."
             if reasons:
@@ -495,6 +515,7 @@ class ReceiptPage(QWidget):
                 )
         self.state.setText(text)
         restyle(self.state, state=state)
+        self.state.show()
 
     def _failed(self, error: BaseException) -> None:
         show_error(self.error, error)

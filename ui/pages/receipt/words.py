@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QStyle
 
-from app.casefile import ExpectedUnit
+from app.casefile import ExpectedUnit, SideState
 from app.coldchain import LoggerFileView, profile_words
 from app.core import coi_text
 from labels.isbt128 import InvalidCoi, parse_coi
@@ -40,6 +40,12 @@ def unit_status(unit: ExpectedUnit) -> tuple[str, QStyle.StandardPixmap]:
     """How the unit was found, in words with a symbol and an icon (never colour alone)."""
     outcome = unit.receipt_outcome.value if unit.receipt_outcome else None
     return STATUS_WORDS.get(outcome, (f"✖ {outcome}", REFUSED))
+
+
+def condition_words(state: SideState) -> str:
+    """A container's condition as the Cases page shows it: a dash when it is in no side state
+    (the stored "none" read as "no condition at all"; issue 16 review)."""
+    return "—" if state is SideState.NONE else state.value.replace("_", " ")
 
 
 def coi_words(coi: str) -> str:

@@ -324,7 +324,8 @@ class ScanStation(QWidget):
         self.body.show_banner(state, headline, "\n".join(reasons))
         if dropped:
             self._notify(
-                f"⚠ {dropped} further scan(s) were NOT checked because of this refusal: "
+                f"⚠ {dropped} further {'scan was' if dropped == 1 else 'scans were'} NOT checked "
+                "because of this refusal: "
                 "scan them again after acknowledging."
             )
         self.sounds.play_alarm()
