@@ -499,6 +499,9 @@ def test_a_signature_on_a_record_changed_after_signing_shows_broken(
     # Opening the case reconciled its records with the trail: the header names the edit.
     header = page.detail.header.text()
     assert "✖ 2 records of this case differ from the audit trail" in header
+    # issue 16 review: the alarm was bold black like the case's own words; it is in red
+    red = page.detail.timeline.colours["error"].name()
+    assert f"<span style='color:{red}'><b>✖ 2 records of this case differ" in header
     # issue 16 review: in words, never a table, column name, whole UUID or escaped JSON
     assert f"Manufacturing step {str(third.id)[:8]}…: Parameters now Viability 99" in (header)
     for code in ("manufacturing_step", "column parameters", str(third.id), '\\"'):
@@ -628,6 +631,8 @@ def test_a_look_alike_case_is_one_warning_line_in_the_case_header(
     assert "⚠ Look-alike case at this site — case CH " in header
     assert "same family name and date of birth" in header
     assert header.count("<br>") == 3  # status, sites, patient, and the one warning line
+    amber = page.detail.timeline.colours["warning"].name()
+    assert f"<span style='color:{amber}'><b>⚠ Look-alike case at this site" in header
 
 
 def test_journey_chart_labels_of_close_stages_never_overprint() -> None:
