@@ -50,7 +50,14 @@ from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signatur
 from tests.support.readers import reader
 from tests.ui.fit import PAGE_AREA_1280, save_both_sizes
 from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_tone
-from ui.pages.cases.journey_chart import ROWS, Milestone, label_place, limit_words
+from ui.pages.cases.journey_chart import (
+    MARGIN,
+    ROWS,
+    Milestone,
+    end_times,
+    label_place,
+    limit_words,
+)
 from ui.pages.cases.journey_chart import limits as chart_limits
 from ui.pages.cases.page import CasesPage, CaseTableModel
 from ui.pages.home.page import LOADING, HomePage, _wrapping_list
@@ -511,6 +518,15 @@ def test_a_signature_on_a_record_changed_after_signing_shows_broken(
         ("changed", "manufacturing_step"),
         ("signature", "manufacturing_step"),
     }
+    # issue 16 review: "Infuse before expiry …: open" began at the chart's left edge, an axis
+    # away from its bracket at the last stage; a limit's words begin under their bracket
+    chart = page.detail.chart
+    places = chart.words_places()
+    assert [words.split(" ", 1)[0] for words, *_ in places] == ["Collection", "Infuse"]
+    for words, start, left, right in places:
+        assert left - 0.5 <= start <= right + 0.5, (words, start, left, right)
+        assert left >= MARGIN - 0.5 and right <= chart.width() - MARGIN + 0.5, words
+    assert all(t.endswith(" UTC") for t in end_times(chart.points[0].at, chart.points[-1].at))
     timeline.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtTop)
     _screen(page, "case-timeline-broken-signature", demo.database.backend)
 

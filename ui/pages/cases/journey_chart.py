@@ -110,6 +110,14 @@ def label_place(ends: list[float], left: float, text_width: float) -> tuple[int,
     return row, left
 
 
+def words_left(start: float, text_width: float, chart_width: float) -> float:
+    """Where a limit's words begin: under its bracket's start, moved left as far as needed to
+    end inside the chart. They began at the chart's left edge, an axis away from a bracket
+    starting at the last stage ("Infuse before expiry …: open" under nothing; issue 16
+    review)."""
+    return max(MARGIN, min(start, chart_width - MARGIN - text_width))
+
+
 ARROW = 7.0
 """The length of a limit's arrow head."""
 
@@ -121,6 +129,11 @@ def end_mark(start: float, end: float, *, ends_later: bool) -> str:
     if not ends_later:
         return "bracket"
     return "arrow" if end - start > ARROW else "none"
+
+
+def end_times(first: datetime, last: datetime) -> tuple[str, str]:
+    """The axis's two ends as printed, both with their zone (the left one had none)."""
+    return f"{first:%Y-%m-%d %H:%M:%S} UTC", f"{last:%Y-%m-%d %H:%M:%S} UTC"
 
 
 class JourneyChart(QWidget):
@@ -164,6 +177,25 @@ class JourneyChart(QWidget):
         above = max((row // 2 + 1 for row in rows if row % 2 == 0), default=1)
         below = max((row // 2 + 1 for row in rows if row % 2 == 1), default=0)
         return above, below
+
+    def words_places(self) -> list[tuple[str, float, float, float]]:
+        """Each limit's words with its bracket's start x and its words' left and right x, at
+        the present width."""
+        if not self.points:
+            return []
+        first, last = self._span()
+        width = self.width() - 2 * MARGIN
+        total = (last - first).total_seconds()
+        metrics = QFontMetrics(self._small_font())
+        found = []
+        for limit in self.limits:
+            share = (limit.start - first).total_seconds() / total
+            start = MARGIN + width * min(max(share, 0.0), 1.0)
+            words = limit_words(limit)
+            text_width = metrics.horizontalAdvance(words)
+            left = words_left(start, text_width, self.width())
+            found.append((words, start, left, left + text_width))
+        return found
 
     def needed_height(self) -> int:
         """As tall as what it draws: the label rows taken about the axis, a row per limit and
@@ -261,16 +293,17 @@ class JourneyChart(QWidget):
             elif mark == "arrow":  # it ends after the last stage: an arrow at the edge
                 painter.drawLine(QPointF(end - ARROW, row_y - 5), QPointF(end, row_y))
                 painter.drawLine(QPointF(end - ARROW, row_y + 5), QPointF(end, row_y))
-            room = QRectF(MARGIN, row_y + 4, width, line + 2)
-            painter.drawText(
-                room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, limit_words(limit)
-            )
+            words = limit_words(limit)
+            text_width = painter.fontMetrics().horizontalAdvance(words)
+            left = words_left(start, text_width, self.width())
+            room = QRectF(left, row_y + 4, min(width, text_width + 2), line + 2)
+            painter.drawText(room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, words)
             row_y += line + 16
 
     def _draw_ends(self, painter: QPainter, first: datetime, last: datetime) -> None:
         """The first and last stage's time under the axis's two ends."""
         painter.setPen(QPen(AXIS, 1))
-        dates = f"{first:%Y-%m-%d %H:%M:%S}", f"{last:%Y-%m-%d %H:%M:%S} UTC"
+        dates = end_times(first, last)
         bottom = self.height() - 6.0
         painter.drawText(QPointF(MARGIN, bottom), dates[0])
         right = self.width() - MARGIN - painter.fontMetrics().horizontalAdvance(dates[1])
