@@ -591,6 +591,11 @@ def test_home_of_qa_with_an_excursion_waiting(
     for stage, bar in page.stage_bars.items():
         assert (bar.value(), bar.maximum()) == (counts[stage], busiest)
         assert bar.isVisible()
+        # issue 16 review: "Received at manufacturer" touched its bar at 1280 × 800
+        name = page.stage_names[stage]
+        used = name.fontMetrics().horizontalAdvance(name.text())
+        assert name.geometry().left() + used + 8 <= bar.geometry().left(), name.text()
+    assert page.work_caption.text() == "My work — double-click to open"
     assert "Asha Quality" in page.greeting.text() and "Quality assurance" in page.greeting.text()
     assert _leaks(every_text(page)) == []
     _screenshot(page, "home-qa", demo.database.backend)
@@ -628,6 +633,8 @@ def test_home_of_the_verifier_and_of_the_administrator(
     assert admin_page.work_texts() == ["Administrators do no GMP work: nothing is queued for you."]
     assert not admin_page.counts.isVisible()
     assert admin_page.alerts.item(0).text() == "✔ No alerts."
+    # issue 16 review: "double-click to open" stood over a list with nothing to open
+    assert admin_page.work_caption.text() == "My work"
     with qtbot.assertNotEmitted(admin_page.open_section):
         admin_page.work.setCurrentRow(0)
         qtbot.keyClick(admin_page.work, Qt.Key.Key_Return)
