@@ -274,6 +274,11 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     qtbot.keyClicks(page.search, "x")  # no COI holds that
     qtbot.waitUntil(lambda: page.model.total == 0 and not page.model.loading)
     assert page.count.text() == "0 of 0 cases shown"
+    # issue 16 review: "Select a case to see its journey." under a list with none to select,
+    # and the empty list's headers squeezed left beside one page-wide "Manufacturer"
+    assert page.detail.header.text() == "No case matches the search or the stage chosen."
+    widths = [page.table.columnWidth(c) for c in range(page.model.columnCount())]
+    assert max(widths) <= 2 * min(widths), widths
     page.search.clear()
     qtbot.keyClicks(page.search, "Kowalski")  # a name finds nothing for the manufacturer
     qtbot.waitUntil(lambda: page.model.total == 0 and not page.model.loading)
