@@ -136,6 +136,20 @@ def end_times(first: datetime, last: datetime) -> tuple[str, str]:
     return f"{first:%Y-%m-%d %H:%M:%S} UTC", f"{last:%Y-%m-%d %H:%M:%S} UTC"
 
 
+@dataclass(frozen=True)
+class LabelBox:
+    """A stage's name on the chart: where it is written, the white ground under it and the
+    leader from its dot. Leaders are drawn before every name: they crossed names drawn
+    earlier ("Enro|lled"; issue 16 review)."""
+
+    name: str
+    x: float
+    baseline: QPointF
+    ground: QRectF
+    leader_from: QPointF
+    leader_to: QPointF
+
+
 class JourneyChart(QWidget):
     """Stages on a time axis with the product's limits."""
 
@@ -197,6 +211,34 @@ class JourneyChart(QWidget):
             found.append((words, start, left, left + text_width))
         return found
 
+    def name_font(self) -> QFont:
+        """The font of the stages' names, the limits' words and the end times."""
+        return self._small_font()
+
+    def names_drawn(self) -> list[LabelBox]:
+        """The stages' names as drawn at the present size."""
+        metrics = QFontMetrics(self._small_font())
+        return self.label_boxes(metrics, self.axis_y(metrics))
+
+    def axis_y(self, metrics: QFontMetrics) -> float:
+        """Where the axis runs: under the label rows taken above it."""
+        return 8.0 + self._rows_used(metrics)[0] * metrics.height()
+
+    def label_boxes(self, metrics: QFontMetrics, axis_y: float) -> list[LabelBox]:
+        """Each stage's name as drawn: its baseline, its ground and its leader from the dot."""
+        line = metrics.height()
+        found = []
+        for point, x, row, left in self._labels(metrics):
+            text_width = metrics.horizontalAdvance(point.name)
+            above, depth = row % 2 == 0, row // 2
+            label_y = axis_y - 8 - depth * line if above else axis_y + 8 + depth * line + line
+            baseline = QPointF(left, label_y - (metrics.descent() if above else 0))
+            ground = QRectF(left - 1, baseline.y() - metrics.ascent(), text_width + 2, line)
+            near = min(max(x, left), left + text_width)  # a moved label's leader slants to it
+            end = QPointF(near, label_y + (0 if above else -line + 2))
+            found.append(LabelBox(point.name, x, baseline, ground, QPointF(x, axis_y), end))
+        return found
+
     def needed_height(self) -> int:
         """As tall as what it draws: the label rows taken about the axis, a row per limit and
         the end times. Room for every label row and two limits left a blank band and
@@ -251,26 +293,22 @@ class JourneyChart(QWidget):
         painter.setFont(self._small_font())
         metrics = painter.fontMetrics()
         line = metrics.height()
-        above_rows, below_rows = self._rows_used(metrics)
-        axis_y = 8.0 + above_rows * line
+        below_rows = self._rows_used(metrics)[1]
+        axis_y = self.axis_y(metrics)
         painter.setPen(QPen(AXIS, 1.5))
         painter.drawLine(QPointF(MARGIN, axis_y), QPointF(MARGIN + width, axis_y))
-        for point, x, row, left in self._labels(metrics):
-            text_width = metrics.horizontalAdvance(point.name)
-            above, depth = row % 2 == 0, row // 2
-            label_y = axis_y - 8 - depth * line if above else axis_y + 8 + depth * line + line
-            painter.setPen(QPen(QColor("#8a96a3"), 1))
-            near = min(max(x, left), left + text_width)  # a moved label's leader slants to it
-            painter.drawLine(
-                QPointF(x, axis_y), QPointF(near, label_y + (0 if above else -line + 2))
-            )
-            painter.setPen(AXIS)
-            painter.drawText(
-                QPointF(left, label_y - (metrics.descent() if above else 0)), point.name
-            )
-            painter.setBrush(POINT)
-            painter.setPen(QPen(POINT, 1))
-            painter.drawEllipse(QPointF(x, axis_y), 4.5, 4.5)
+        boxes = self.label_boxes(metrics, axis_y)
+        painter.setPen(QPen(QColor("#8a96a3"), 1))
+        for box in boxes:  # leaders first: a name is never crossed by another's leader
+            painter.drawLine(box.leader_from, box.leader_to)
+        painter.setBrush(POINT)
+        painter.setPen(QPen(POINT, 1))
+        for box in boxes:
+            painter.drawEllipse(QPointF(box.x, axis_y), 4.5, 4.5)
+        painter.setPen(AXIS)
+        for box in boxes:  # each name on its own white ground, over any leader
+            painter.fillRect(box.ground, QColor("white"))
+            painter.drawText(box.baseline, box.name)
         self._draw_limits(painter, axis_y + 16 + below_rows * line, x_of, last)
         self._draw_ends(painter, first, last)
         painter.end()
