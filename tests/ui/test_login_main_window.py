@@ -134,6 +134,8 @@ def test_admin_sees_admin_and_audit_sections_only(
     window = MainWindow(database, admin)
     qtbot.addWidget(window)
     assert window.section_titles() == ["Home", "Audit trail", "Admin"]
+    # issue 16 review: the status bar said "Site: —" where Home says "no site (administrator)"
+    assert window.site_label.text() == "Site: none (administrator)"
     page = window.show_section("admin")
     assert isinstance(page, AdminPage)
 
@@ -193,6 +195,8 @@ def test_a_generated_password_is_replaced_at_first_sign_in(
     window = MainWindow(database, dialog.actor)
     qtbot.addWidget(window)
     assert window.section_titles() == ["Home", "Audit trail", "Admin"]
+    # issue 16 review: the status bar said "Site: —" where Home says "no site (administrator)"
+    assert window.site_label.text() == "Site: none (administrator)"
     assert not authenticate(database, "admin", CHOSEN, "s").must_change_password
 
 
