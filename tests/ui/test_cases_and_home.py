@@ -615,6 +615,7 @@ def test_home_of_qa_with_an_excursion_waiting(
     assert any(t.startswith("Quarantined: apheresis bag G1234 ") for t in alerts)
     assert all(not page.alerts.item(i).icon().isNull() for i in range(page.alerts.count()))
     assert not any("⚠" in t for t in alerts)  # issue 16: the icon is the one sign
+    assert not any(".csv" in t for t in alerts)  # issue 16 review: no logger file names
     counts = {stage: int(label.text()) for stage, label in page.count_labels.items()}
     assert counts[CaseStage.ENROLLED] == 1 and counts[CaseStage.QC_PENDING_RELEASE] == 1
     assert sum(counts.values()) == 5
