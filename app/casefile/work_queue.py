@@ -335,9 +335,7 @@ def _quality_assurance(queue: _Queue) -> None:
 
 def _excursions(session: Session, visible: ColumnElement[bool]) -> list[Any]:
     query = (
-        select(
-            LoggerFile.file_name, LoggerFile.verdict, LoggerFile.imported_at, Shipment.sscc, *_CASE
-        )
+        select(LoggerFile.verdict, LoggerFile.imported_at, Shipment.sscc, *_CASE)
         .join(Shipment, Shipment.id == LoggerFile.shipment_id)
         .join(Case, Case.id == Shipment.case_id)
         .where(
@@ -414,9 +412,11 @@ def alerts(database: Database, actor: Actor) -> tuple[Alert, ...]:
     with database.read_session() as session:
         found = _quarantined(session, visible) + _overdue(session, visible)
         for row in _excursions(session, visible):
+            # issue 16 review: the logger file's name ("logger-0590….csv") told the clinic
+            # and the bench nothing the shipment's SSCC does not; QA finds it on the case
             message = (
                 f"Cold-chain {row.verdict.replace('_', ' ')} in shipment {sscc_text(row.sscc)} "
-                f"({row.file_name}) awaits QA's disposition"
+                "awaits QA's disposition"
             )
             found.append(_alert(AlertKind.EXCURSION, message, row, row.imported_at))
     return tuple(sorted(found, key=lambda a: (a.since, a.coi, a.message)))

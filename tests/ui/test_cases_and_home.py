@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -50,7 +51,16 @@ from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signatur
 from tests.support.readers import reader
 from tests.ui.fit import PAGE_AREA_1280, save_both_sizes
 from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_tone
-from ui.pages.cases.journey_chart import ROWS, Milestone, label_place, limit_words
+from ui.pages.cases.journey_chart import (
+    AXIS,
+    MARGIN,
+    ROWS,
+    JourneyChart,
+    Milestone,
+    end_times,
+    label_place,
+    limit_words,
+)
 from ui.pages.cases.journey_chart import limits as chart_limits
 from ui.pages.cases.page import CasesPage, CaseTableModel
 from ui.pages.home.page import LOADING, HomePage, _wrapping_list
@@ -267,6 +277,11 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     qtbot.keyClicks(page.search, "x")  # no COI holds that
     qtbot.waitUntil(lambda: page.model.total == 0 and not page.model.loading)
     assert page.count.text() == "0 of 0 cases shown"
+    # issue 16 review: "Select a case to see its journey." under a list with none to select,
+    # and the empty list's headers squeezed left beside one page-wide "Manufacturer"
+    assert page.detail.header.text() == "No case matches the search or the stage chosen."
+    widths = [page.table.columnWidth(c) for c in range(page.model.columnCount())]
+    assert max(widths) <= 2 * min(widths), widths
     page.search.clear()
     qtbot.keyClicks(page.search, "Kowalski")  # a name finds nothing for the manufacturer
     qtbot.waitUntil(lambda: page.model.total == 0 and not page.model.loading)
@@ -464,7 +479,31 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
     assert chart.toolTip() == "\n".join(words)
     for width, height in ((1280, 800), (1920, 1080)):
         page.resize(width - 260, height - 80)
+        QApplication.processEvents()
+        # issue 16 review: ten stages within seconds: leaders crossed the names ("Enro|lled");
+        # every name reads as if written alone on white
+        assert _names_crossed(chart) == []
         _screenshot(page, f"case-journey-chart-{width}", demo.database.backend)
+
+
+def _names_crossed(chart: JourneyChart) -> list[str]:
+    """The stage names on ``chart`` whose pixels differ from the name written alone on white
+    (a leader, a dot or another name drawn across it)."""
+    shot = chart.grab().toImage()
+    crossed = []
+    for box in chart.names_drawn():
+        alone = QImage(shot.size(), shot.format())
+        alone.fill(QColor("white"))
+        painter = QPainter(alone)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(chart.name_font())
+        painter.setPen(AXIS)
+        painter.drawText(box.baseline, box.name)
+        painter.end()
+        inside = box.ground.toAlignedRect().adjusted(2, 2, -2, -2)
+        if shot.copy(inside) != alone.copy(inside):
+            crossed.append(box.name)
+    return crossed
 
 
 def test_a_signature_on_a_record_changed_after_signing_shows_broken(
@@ -499,6 +538,9 @@ def test_a_signature_on_a_record_changed_after_signing_shows_broken(
     # Opening the case reconciled its records with the trail: the header names the edit.
     header = page.detail.header.text()
     assert "✖ 2 records of this case differ from the audit trail" in header
+    # issue 16 review: the alarm was bold black like the case's own words; it is in red
+    red = page.detail.timeline.colours["error"].name()
+    assert f"<span style='color:{red}'><b>✖ 2 records of this case differ" in header
     # issue 16 review: in words, never a table, column name, whole UUID or escaped JSON
     assert f"Manufacturing step {str(third.id)[:8]}…: Parameters now Viability 99" in (header)
     for code in ("manufacturing_step", "column parameters", str(third.id), '\\"'):
@@ -508,6 +550,15 @@ def test_a_signature_on_a_record_changed_after_signing_shows_broken(
         ("changed", "manufacturing_step"),
         ("signature", "manufacturing_step"),
     }
+    # issue 16 review: "Infuse before expiry …: open" began at the chart's left edge, an axis
+    # away from its bracket at the last stage; a limit's words begin under their bracket
+    chart = page.detail.chart
+    places = chart.words_places()
+    assert [words.split(" ", 1)[0] for words, *_ in places] == ["Collection", "Infuse"]
+    for words, start, left, right in places:
+        assert left - 0.5 <= start <= right + 0.5, (words, start, left, right)
+        assert left >= MARGIN - 0.5 and right <= chart.width() - MARGIN + 0.5, words
+    assert all(t.endswith(" UTC") for t in end_times(chart.points[0].at, chart.points[-1].at))
     timeline.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtTop)
     _screen(page, "case-timeline-broken-signature", demo.database.backend)
 
@@ -564,6 +615,7 @@ def test_home_of_qa_with_an_excursion_waiting(
     assert any(t.startswith("Quarantined: apheresis bag G1234 ") for t in alerts)
     assert all(not page.alerts.item(i).icon().isNull() for i in range(page.alerts.count()))
     assert not any("⚠" in t for t in alerts)  # issue 16: the icon is the one sign
+    assert not any(".csv" in t for t in alerts)  # issue 16 review: no logger file names
     counts = {stage: int(label.text()) for stage, label in page.count_labels.items()}
     assert counts[CaseStage.ENROLLED] == 1 and counts[CaseStage.QC_PENDING_RELEASE] == 1
     assert sum(counts.values()) == 5
@@ -572,6 +624,11 @@ def test_home_of_qa_with_an_excursion_waiting(
     for stage, bar in page.stage_bars.items():
         assert (bar.value(), bar.maximum()) == (counts[stage], busiest)
         assert bar.isVisible()
+        # issue 16 review: "Received at manufacturer" touched its bar at 1280 × 800
+        name = page.stage_names[stage]
+        used = name.fontMetrics().horizontalAdvance(name.text())
+        assert name.geometry().left() + used + 8 <= bar.geometry().left(), name.text()
+    assert page.work_caption.text() == "My work — double-click to open"
     assert "Asha Quality" in page.greeting.text() and "Quality assurance" in page.greeting.text()
     assert _leaks(every_text(page)) == []
     _screenshot(page, "home-qa", demo.database.backend)
@@ -609,6 +666,8 @@ def test_home_of_the_verifier_and_of_the_administrator(
     assert admin_page.work_texts() == ["Administrators do no GMP work: nothing is queued for you."]
     assert not admin_page.counts.isVisible()
     assert admin_page.alerts.item(0).text() == "✔ No alerts."
+    # issue 16 review: "double-click to open" stood over a list with nothing to open
+    assert admin_page.work_caption.text() == "My work"
     with qtbot.assertNotEmitted(admin_page.open_section):
         admin_page.work.setCurrentRow(0)
         qtbot.keyClick(admin_page.work, Qt.Key.Key_Return)
@@ -628,6 +687,8 @@ def test_a_look_alike_case_is_one_warning_line_in_the_case_header(
     assert "⚠ Look-alike case at this site — case CH " in header
     assert "same family name and date of birth" in header
     assert header.count("<br>") == 3  # status, sites, patient, and the one warning line
+    amber = page.detail.timeline.colours["warning"].name()
+    assert f"<span style='color:{amber}'><b>⚠ Look-alike case at this site" in header
 
 
 def test_journey_chart_labels_of_close_stages_never_overprint() -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime, QEvent, Qt
+from PySide6.QtCore import QDateTime, QEvent, Qt, QTimeZone
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -47,6 +47,9 @@ from ui.pages.collection.page import CollectionPage
 from ui.tasks.runner import TaskRunner
 from ui.widgets.formats import din_text
 from ui.widgets.label_rows import bag_label_text
+from ui.widgets.time_editors import local_zone_words
+
+UTC_PLUS_2 = QTimeZone(2 * 3600)
 
 
 def _open(qtbot: QtBot, page: CollectionPage, runner: TaskRunner, case_id: Any) -> None:
@@ -99,6 +102,13 @@ def test_collect_label_verify_and_ship(
     page.volume.lineEdit().selectAll()
     qtbot.keyClicks(page.volume.lineEdit(), "248")
     now = QDateTime.currentDateTime()
+    # issue 16 review: every other time on the screens is UTC; the field said neither
+    zone = page.findChild(QLabel, "collectionZone")
+    assert zone is not None and zone.isVisible()
+    assert zone.text() == f"Times above in {local_zone_words(now)}"
+    assert local_zone_words(QDateTime.currentDateTimeUtc().toTimeZone(UTC_PLUS_2)) == (
+        "local time (UTC+02:00)"
+    )
     page.collection_start.setDateTime(now.addSecs(-3 * 3600))
     page.collection_end.setDateTime(now.addSecs(-600))
     click(qtbot, page.register_button)

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import ARTIFACTS
 from tests.ui.fit import clipped
+from ui.pages.home import HomePage
 from ui.shell import MainWindow
 from ui.tasks import TaskRunner
 
@@ -41,8 +42,11 @@ def test_every_section_fits_1280_by_800(
     SCREENS.mkdir(parents=True, exist_ok=True)
     problems = {}
     for section in window.sections:
-        window.show_section(section.key)
+        page = window.show_section(section.key)
         qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
+        if isinstance(page, HomePage):  # issue 16 review: a shot showed "… Loading"
+            qtbot.waitUntil(lambda home=page: home.summary is not None, timeout=60_000)
+            assert page.refresh_button.isEnabled()
         qtbot.wait(50)
         found = clipped(window)
         if found:

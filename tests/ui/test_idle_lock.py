@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from tests.conftest import ARTIFACTS
-from ui.shell.idle_lock import IdleLock
+from ui.shell.idle_lock import LOCK_BOX_WIDTH, IdleLock
 
 
 def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:
@@ -21,6 +21,15 @@ def test_locks_keeps_input_and_unlocks_with_the_password(qtbot, demo) -> None:
     qtbot.keyClicks(draft, "half-typed note")
     lock = IdleLock(window, demo.database, demo["otto.operator"], minutes=0.002)  # 120 ms
     qtbot.waitUntil(lambda: lock.is_locked, timeout=30_000)
+    # issue 16 review: a plain-text title, an unnamed password field, all the window wide
+    panel = lock.panel
+    title = panel.findChild(QLabel, "lockTitle")
+    assert title is not None and title.font().bold()
+    assert title.font().pointSizeF() > panel.font().pointSizeF()
+    assert panel.password_field.placeholderText() == "Your password"
+    assert (
+        LOCK_BOX_WIDTH * 3 // 4 <= panel.password_field.width() <= LOCK_BOX_WIDTH < window.width()
+    )
     ARTIFACTS.joinpath("screens").mkdir(parents=True, exist_ok=True)
     window.grab().save(str(ARTIFACTS / "screens" / "idle-lock.png"))
 

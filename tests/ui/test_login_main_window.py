@@ -99,6 +99,12 @@ def test_sign_in_opens_the_main_window_with_role_navigation(
         f"Database: {database.short_name}"
     )
 
+    # issue 16 review: the shots showed "… Loading" and a greyed Refresh, taken before the
+    # Home page's first read arrived
+    home = window.findChild(HomePage)
+    assert home is not None
+    qtbot.waitUntil(lambda: home.summary is not None, timeout=20_000)
+    assert home.refresh_button.isEnabled()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / f"main_window_{database.backend}.png"))
     save_both_sizes(window, f"main_window_{database.backend}", window=True)
@@ -128,6 +134,8 @@ def test_admin_sees_admin_and_audit_sections_only(
     window = MainWindow(database, admin)
     qtbot.addWidget(window)
     assert window.section_titles() == ["Home", "Audit trail", "Admin"]
+    # issue 16 review: the status bar said "Site: —" where Home says "no site (administrator)"
+    assert window.site_label.text() == "Site: none (administrator)"
     page = window.show_section("admin")
     assert isinstance(page, AdminPage)
 
@@ -187,6 +195,8 @@ def test_a_generated_password_is_replaced_at_first_sign_in(
     window = MainWindow(database, dialog.actor)
     qtbot.addWidget(window)
     assert window.section_titles() == ["Home", "Audit trail", "Admin"]
+    # issue 16 review: the status bar said "Site: —" where Home says "no site (administrator)"
+    assert window.site_label.text() == "Site: none (administrator)"
     assert not authenticate(database, "admin", CHOSEN, "s").must_change_password
 
 
@@ -240,4 +250,5 @@ def test_sign_in_and_home_name_the_database_never_its_url(
         home.resize(width - 210, height - 40)
         home.show()
         QApplication.processEvents()
+        qtbot.waitUntil(home.refresh_button.isEnabled, timeout=20_000)  # its read is back
         assert home.grab().save(str(ARTIFACTS / f"home-database-name-{width}x{height}.png"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -35,6 +36,10 @@ _INPUT_EVENTS = frozenset(
 )
 
 
+LOCK_BOX_WIDTH = 520
+"""The width of the box of the lock's title, words, password and buttons (centred)."""
+
+
 class LockPanel(QWidget):
     """The panel over a locked window: who is signed in, a password field, unlock."""
 
@@ -50,8 +55,14 @@ class LockPanel(QWidget):
         self.setAutoFillBackground(True)  # nothing of the locked page shows through
         layout = QVBoxLayout(self)
         layout.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # issue 16 review: the title was plain text, the password field had no name and the
+        # three ran the whole width of the window: a titled box of a readable width now
         title = QLabel("Locked after inactivity")
         title.setObjectName("lockTitle")
+        big = QFont(title.font())
+        big.setPointSizeF(big.pointSizeF() * 1.5)
+        big.setBold(True)
+        title.setFont(big)
         who = QLabel(
             f"{actor.full_name} ({actor.username}) is signed in. Enter your password to "
             "continue; what you were typing is kept."
@@ -60,6 +71,7 @@ class LockPanel(QWidget):
         self.password_field = QLineEdit()
         self.password_field.setObjectName("lockPassword")
         self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_field.setPlaceholderText("Your password")
         self.password_field.returnPressed.connect(self.try_unlock)
         self.message = QLabel()
         self.message.setObjectName("errorMessage")
@@ -74,9 +86,14 @@ class LockPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(unlock)
         buttons.addWidget(leave)
+        box = QWidget()
+        box.setObjectName("lockBox")
+        box.setFixedWidth(LOCK_BOX_WIDTH)
+        inside = QVBoxLayout(box)
         for widget in (title, who, self.password_field, self.message):
-            layout.addWidget(widget)
-        layout.addLayout(buttons)
+            inside.addWidget(widget)
+        inside.addLayout(buttons)
+        layout.addWidget(box, alignment=Qt.AlignmentFlag.AlignCenter)
 
     def try_unlock(self) -> None:
         """Check the password of the signed-in user; unlock or say why not."""

@@ -92,6 +92,9 @@ def _page_factories(scanner: ScannerSettings) -> dict[str, PageFactory]:
     }
 
 
+NO_SITE = "none (administrator)"
+"""The site of an administrator, who belongs to none (as Home says it)."""
+
 SIGN_OUT_SHORTCUT = "Ctrl+Shift+L"
 """Sign out (and let another person sign in) from anywhere in the window."""
 
@@ -141,7 +144,8 @@ class MainWindow(QMainWindow):
 
         self.user_label = QLabel(f"Signed in: {actor.full_name} ({actor.username})")
         self.role_label = QLabel(f"Role: {role_names(actor)}")
-        self.site_label = QLabel(f"Site: {actor.site_name or '—'}")
+        # issue 16 review: "Site: —" here, "no site (administrator)" on Home
+        self.site_label = QLabel(f"Site: {actor.site_name or NO_SITE}")
         for label in (self.user_label, self.role_label, self.site_label):
             label.setMinimumWidth(label.sizeHint().width())  # never cut off (issue 16)
             self.statusBar().addWidget(label)

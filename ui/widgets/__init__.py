@@ -36,7 +36,13 @@ if TYPE_CHECKING:
     from ui.widgets.scanner_input import ScanField
     from ui.widgets.sounds import Sounds, multimedia_available
     from ui.widgets.temperature_plot import TemperaturePlot
-    from ui.widgets.time_editors import DATE_TIME_FORMAT, time_editor, utc_editor, utc_of
+    from ui.widgets.time_editors import (
+        DATE_TIME_FORMAT,
+        local_zone_words,
+        time_editor,
+        utc_editor,
+        utc_of,
+    )
     from ui.widgets.unsaved import typed_input
 
 __all__ = [
@@ -60,6 +66,7 @@ __all__ = [
     "f12_acknowledges",
     "fit_height",
     "local_time",
+    "local_zone_words",
     "message_line",
     "multimedia_available",
     "not_recorded_text",

@@ -10,8 +10,19 @@ from PySide6.QtWidgets import QDateTimeEdit, QHBoxLayout, QPushButton, QWidget
 DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
 
 
+def local_zone_words(moment: QDateTime | None = None) -> str:
+    """``local time (UTC+01:00)``: what a time typed into a :func:`time_editor` means."""
+    offset = (moment or QDateTime.currentDateTime()).offsetFromUtc()
+    if offset == 0:
+        return "local time (UTC)"
+    sign = "+" if offset > 0 else "−"
+    hours, minutes = divmod(abs(offset) // 60, 60)
+    return f"local time (UTC{sign}{hours:02d}:{minutes:02d})"
+
+
 def time_editor(name: str, seconds_ago: int = 0) -> tuple[QWidget, QDateTimeEdit]:
-    """A date-time field (local time) set ``seconds_ago`` before now, with a "Now" button."""
+    """A date-time field (local time) set ``seconds_ago`` before now, with a "Now" button;
+    :func:`local_zone_words` says which time it is."""
     row = QWidget()
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)

@@ -177,12 +177,14 @@ class CaseDetailView(QWidget):
         ]
         if case.side_state is not SideState.NONE:
             reason = f" — {case.side_state_reason}" if case.side_state_reason else ""
-            lines.append(f"⚠ <b>{side_state_text(case.side_state)}</b>{reason}")
+            lines.append(
+                self._toned("warning", f"⚠ <b>{side_state_text(case.side_state)}</b>{reason}")
+            )
         else:
             lines.append("Side state: none")
             stopped = units_stopped(detail.genealogy)
             if stopped:  # the case is not held, but containers are: say so beside it
-                lines.append(f"⚠ <b>{escape(stopped)}</b>")
+                lines.append(self._toned("warning", f"⚠ <b>{escape(stopped)}</b>"))
         top = " &nbsp;·&nbsp; ".join(lines)
         second = (
             f"{case.product_name} &nbsp;·&nbsp; Clinic: {case.clinic_site} &nbsp;·&nbsp; "
@@ -198,14 +200,22 @@ class CaseDetailView(QWidget):
                 f"{case.patient.born()} &nbsp;·&nbsp; hospital number "
                 f"{case.patient.hospital_number}"
             )
-        warning = f"<br><b>{detail.look_alike_warning}</b>" if detail.look_alikes else ""
+        # issue 16 review: the alarms were bold black like the case's own words; they take the
+        # timeline's warning and error colours (the icon and the words say the same)
+        warning = ""
+        if detail.look_alikes:
+            warning = "<br>" + self._toned("warning", f"<b>{detail.look_alike_warning}</b>")
         if records is not None and not records.ok:
-            warning += f"<br><b>{escape(records_line(records))}</b>"
+            warning += "<br>" + self._toned("error", f"<b>{escape(records_line(records))}</b>")
         self.header.setText(f"{top}<br>{second}{patient}{warning}")
         self.chart.show_case(detail.timeline, detail.limits)
         self.chart.show()
         self._show_timeline(detail.timeline)
         self._show_genealogy(detail.genealogy)
+
+    def _toned(self, tone: str, html: str) -> str:
+        """``html`` in the timeline's colour for ``tone`` (``warning`` or ``error``)."""
+        return f"<span style='color:{self.timeline.colours[tone].name()}'>{html}</span>"
 
     def _show_timeline(self, entries: tuple[TimelineEntry, ...]) -> None:
         self.timeline.clear()

@@ -110,6 +110,14 @@ def label_place(ends: list[float], left: float, text_width: float) -> tuple[int,
     return row, left
 
 
+def words_left(start: float, text_width: float, chart_width: float) -> float:
+    """Where a limit's words begin: under its bracket's start, moved left as far as needed to
+    end inside the chart. They began at the chart's left edge, an axis away from a bracket
+    starting at the last stage ("Infuse before expiry …: open" under nothing; issue 16
+    review)."""
+    return max(MARGIN, min(start, chart_width - MARGIN - text_width))
+
+
 ARROW = 7.0
 """The length of a limit's arrow head."""
 
@@ -121,6 +129,25 @@ def end_mark(start: float, end: float, *, ends_later: bool) -> str:
     if not ends_later:
         return "bracket"
     return "arrow" if end - start > ARROW else "none"
+
+
+def end_times(first: datetime, last: datetime) -> tuple[str, str]:
+    """The axis's two ends as printed, both with their zone (the left one had none)."""
+    return f"{first:%Y-%m-%d %H:%M:%S} UTC", f"{last:%Y-%m-%d %H:%M:%S} UTC"
+
+
+@dataclass(frozen=True)
+class LabelBox:
+    """A stage's name on the chart: where it is written, the white ground under it and the
+    leader from its dot. Leaders are drawn before every name: they crossed names drawn
+    earlier ("Enro|lled"; issue 16 review)."""
+
+    name: str
+    x: float
+    baseline: QPointF
+    ground: QRectF
+    leader_from: QPointF
+    leader_to: QPointF
 
 
 class JourneyChart(QWidget):
@@ -164,6 +191,53 @@ class JourneyChart(QWidget):
         above = max((row // 2 + 1 for row in rows if row % 2 == 0), default=1)
         below = max((row // 2 + 1 for row in rows if row % 2 == 1), default=0)
         return above, below
+
+    def words_places(self) -> list[tuple[str, float, float, float]]:
+        """Each limit's words with its bracket's start x and its words' left and right x, at
+        the present width."""
+        if not self.points:
+            return []
+        first, last = self._span()
+        width = self.width() - 2 * MARGIN
+        total = (last - first).total_seconds()
+        metrics = QFontMetrics(self._small_font())
+        found = []
+        for limit in self.limits:
+            share = (limit.start - first).total_seconds() / total
+            start = MARGIN + width * min(max(share, 0.0), 1.0)
+            words = limit_words(limit)
+            text_width = metrics.horizontalAdvance(words)
+            left = words_left(start, text_width, self.width())
+            found.append((words, start, left, left + text_width))
+        return found
+
+    def name_font(self) -> QFont:
+        """The font of the stages' names, the limits' words and the end times."""
+        return self._small_font()
+
+    def names_drawn(self) -> list[LabelBox]:
+        """The stages' names as drawn at the present size."""
+        metrics = QFontMetrics(self._small_font())
+        return self.label_boxes(metrics, self.axis_y(metrics))
+
+    def axis_y(self, metrics: QFontMetrics) -> float:
+        """Where the axis runs: under the label rows taken above it."""
+        return 8.0 + self._rows_used(metrics)[0] * metrics.height()
+
+    def label_boxes(self, metrics: QFontMetrics, axis_y: float) -> list[LabelBox]:
+        """Each stage's name as drawn: its baseline, its ground and its leader from the dot."""
+        line = metrics.height()
+        found = []
+        for point, x, row, left in self._labels(metrics):
+            text_width = metrics.horizontalAdvance(point.name)
+            above, depth = row % 2 == 0, row // 2
+            label_y = axis_y - 8 - depth * line if above else axis_y + 8 + depth * line + line
+            baseline = QPointF(left, label_y - (metrics.descent() if above else 0))
+            ground = QRectF(left - 1, baseline.y() - metrics.ascent(), text_width + 2, line)
+            near = min(max(x, left), left + text_width)  # a moved label's leader slants to it
+            end = QPointF(near, label_y + (0 if above else -line + 2))
+            found.append(LabelBox(point.name, x, baseline, ground, QPointF(x, axis_y), end))
+        return found
 
     def needed_height(self) -> int:
         """As tall as what it draws: the label rows taken about the axis, a row per limit and
@@ -219,26 +293,22 @@ class JourneyChart(QWidget):
         painter.setFont(self._small_font())
         metrics = painter.fontMetrics()
         line = metrics.height()
-        above_rows, below_rows = self._rows_used(metrics)
-        axis_y = 8.0 + above_rows * line
+        below_rows = self._rows_used(metrics)[1]
+        axis_y = self.axis_y(metrics)
         painter.setPen(QPen(AXIS, 1.5))
         painter.drawLine(QPointF(MARGIN, axis_y), QPointF(MARGIN + width, axis_y))
-        for point, x, row, left in self._labels(metrics):
-            text_width = metrics.horizontalAdvance(point.name)
-            above, depth = row % 2 == 0, row // 2
-            label_y = axis_y - 8 - depth * line if above else axis_y + 8 + depth * line + line
-            painter.setPen(QPen(QColor("#8a96a3"), 1))
-            near = min(max(x, left), left + text_width)  # a moved label's leader slants to it
-            painter.drawLine(
-                QPointF(x, axis_y), QPointF(near, label_y + (0 if above else -line + 2))
-            )
-            painter.setPen(AXIS)
-            painter.drawText(
-                QPointF(left, label_y - (metrics.descent() if above else 0)), point.name
-            )
-            painter.setBrush(POINT)
-            painter.setPen(QPen(POINT, 1))
-            painter.drawEllipse(QPointF(x, axis_y), 4.5, 4.5)
+        boxes = self.label_boxes(metrics, axis_y)
+        painter.setPen(QPen(QColor("#8a96a3"), 1))
+        for box in boxes:  # leaders first: a name is never crossed by another's leader
+            painter.drawLine(box.leader_from, box.leader_to)
+        painter.setBrush(POINT)
+        painter.setPen(QPen(POINT, 1))
+        for box in boxes:
+            painter.drawEllipse(QPointF(box.x, axis_y), 4.5, 4.5)
+        painter.setPen(AXIS)
+        for box in boxes:  # each name on its own white ground, over any leader
+            painter.fillRect(box.ground, QColor("white"))
+            painter.drawText(box.baseline, box.name)
         self._draw_limits(painter, axis_y + 16 + below_rows * line, x_of, last)
         self._draw_ends(painter, first, last)
         painter.end()
@@ -261,16 +331,17 @@ class JourneyChart(QWidget):
             elif mark == "arrow":  # it ends after the last stage: an arrow at the edge
                 painter.drawLine(QPointF(end - ARROW, row_y - 5), QPointF(end, row_y))
                 painter.drawLine(QPointF(end - ARROW, row_y + 5), QPointF(end, row_y))
-            room = QRectF(MARGIN, row_y + 4, width, line + 2)
-            painter.drawText(
-                room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, limit_words(limit)
-            )
+            words = limit_words(limit)
+            text_width = painter.fontMetrics().horizontalAdvance(words)
+            left = words_left(start, text_width, self.width())
+            room = QRectF(left, row_y + 4, min(width, text_width + 2), line + 2)
+            painter.drawText(room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, words)
             row_y += line + 16
 
     def _draw_ends(self, painter: QPainter, first: datetime, last: datetime) -> None:
         """The first and last stage's time under the axis's two ends."""
         painter.setPen(QPen(AXIS, 1))
-        dates = f"{first:%Y-%m-%d %H:%M:%S}", f"{last:%Y-%m-%d %H:%M:%S} UTC"
+        dates = end_times(first, last)
         bottom = self.height() - 6.0
         painter.drawText(QPointF(MARGIN, bottom), dates[0])
         right = self.width() - MARGIN - painter.fontMetrics().horizontalAdvance(dates[1])

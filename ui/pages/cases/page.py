@@ -77,6 +77,8 @@ PATIENT_COLUMN: Column = ("Patient", lambda row: row.patient_name or "—")
 
 SITE_COLUMNS = ("Clinic", "Manufacturer")
 """The list's columns narrowed first when it is wider than the page."""
+NO_CASE_FOUND = "No case matches the search or the stage chosen."
+NO_CASE_YET = "No case yet."
 LIST_ROWS = 4
 """Cases the list keeps room for when a case opens; the case's detail gets the rest."""
 SITE_COLUMN_LEAST = 110
@@ -316,6 +318,9 @@ class CasesPage(QWidget):
         self.fit_columns()
         if self.model.rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+        if total == 0:  # issue 16 review: "Select a case" under a list with none to select
+            searched = self.search.text().strip() or self.stage.currentData()
+            self.detail.clear(NO_CASE_FOUND if searched else NO_CASE_YET)
 
     def fit_columns(self) -> None:
         """Narrow the site columns (their names elided, the detail below says them whole)
@@ -329,6 +334,13 @@ class CasesPage(QWidget):
         ]
         for column in sites:
             self.table.resizeColumnToContents(column)
+        if not self.model.rows:  # issue 16 review: the headers of an empty list were
+            # squeezed to the left beside one page-wide "Manufacturer": share the width out
+            share = self.table.viewport().width() // max(1, self.model.columnCount())
+            for column in range(self.model.columnCount()):
+                hint = header.sectionSizeHint(column)
+                self.table.setColumnWidth(column, max(hint, share))
+            return
         excess = header.length() - self.table.viewport().width()
         for column in sorted(sites, key=self.table.columnWidth, reverse=True):
             if excess <= 0:

@@ -39,7 +39,7 @@ from app.journey import (
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage, ShipperBox
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import BagRow, din_text, time_editor, typed_input, utc_of
+from ui.widgets import BagRow, din_text, local_zone_words, time_editor, typed_input, utc_of
 
 DEFAULT_ANTICOAGULANT = "ACD-A"
 
@@ -117,6 +117,11 @@ class CollectionPage(CaseWorkPage):
         end_row, self.collection_end = time_editor("collectionEnd", 0)
         layout.addRow("Collection started", start_row)
         layout.addRow("Collection ended", end_row)
+        # issue 16 review: every other time on the screens is UTC; these said neither
+        zone = QLabel(f"Times above in {local_zone_words()}")
+        zone.setObjectName("collectionZone")
+        zone.setWordWrap(True)
+        layout.addRow("", zone)
         self.din_scan = self.scan_field("dinScan", "Pre-labelled set only: scan its DIN")
         self.din_scan.scanned.connect(self.register_bag)
         layout.addRow("DIN (optional)", self.din_scan)

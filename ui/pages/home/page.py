@@ -84,6 +84,11 @@ def read_summary(database: Database, actor: Actor) -> HomeSummary:
     )
 
 
+WORK_CAPTION = "My work — double-click to open"
+BAR_GAP = 12
+"""Pixels between a stage's name and its bar in the pipeline chart."""
+
+
 class HomePage(QWidget):
     """Greeting, "My work", alerts and counts by stage."""
 
@@ -126,7 +131,7 @@ class HomePage(QWidget):
         top.addWidget(self.greeting, stretch=1)
         top.addWidget(self.refresh_button, alignment=Qt.AlignmentFlag.AlignTop)
         left = QVBoxLayout()
-        left.addWidget(_caption("My work — double-click to open"))
+        left.addWidget(self.work_caption)
         left.addWidget(self.work, stretch=1)
         right = QVBoxLayout()
         right.addWidget(_caption("Alerts"))
@@ -145,6 +150,7 @@ class HomePage(QWidget):
         self.refresh()
 
     def _build_lists(self) -> None:
+        self.work_caption = _caption(WORK_CAPTION)
         self.work = _wrapping_list("workQueue")
         self.work.itemActivated.connect(self._activated)
         self.alerts = _wrapping_list("alerts")
@@ -152,11 +158,15 @@ class HomePage(QWidget):
         self.counts.setObjectName("stageCounts")
         grid = QGridLayout(self.counts)
         grid.setContentsMargins(0, 0, 0, 0)
+        # issue 16 review: "Received at manufacturer" touched its bar at 1280 × 800
+        grid.setHorizontalSpacing(BAR_GAP)
+        self.stage_names: dict[CaseStage, QLabel] = {}
         self.count_labels: dict[CaseStage, QLabel] = {}
         self.stage_bars: dict[CaseStage, QProgressBar] = {}
         """The pipeline chart: one bar per stage, as long as its share of the busiest stage."""
         for row, stage in enumerate(STAGE_ORDER):
-            grid.addWidget(QLabel(STAGE_NAMES[stage]), row, 0)
+            name = self.stage_names[stage] = QLabel(STAGE_NAMES[stage])
+            grid.addWidget(name, row, 0)
             bar = QProgressBar()
             bar.setObjectName("stageBar")
             bar.setTextVisible(False)
@@ -214,6 +224,8 @@ class HomePage(QWidget):
             self.work.addItem(entry)
         if not summary.work and not summary.product_drafts:
             self.work.addItem(_quiet(self._nothing_waiting()))
+        # issue 16 review: "double-click to open" stood over a list with nothing to open
+        self.work_caption.setText(WORK_CAPTION if self.work_is_openable() else "My work")
         self.clinic_alerts.show_alerts(summary.clinic_alerts)
         self.alerts.clear()
         for alert in summary.alerts:
@@ -256,6 +268,12 @@ class HomePage(QWidget):
         section = item.data(SECTION_ROLE)
         if isinstance(section, str) and section:
             self.open_section.emit(section)
+
+    def work_is_openable(self) -> bool:
+        """Whether some item of the work queue opens a section."""
+        return any(
+            isinstance(self.work.item(i).data(SECTION_ROLE), str) for i in range(self.work.count())
+        )
 
     def work_texts(self) -> list[str]:
         """The lines of "My work", as shown."""
