@@ -52,6 +52,7 @@ from app.casefile.release import (
 )
 from app.casefile.screens import (
     RELEASE_STAGES,
+    BagNote,
     BatchRecordScreen,
     BedsideScreen,
     CollectionScreen,
@@ -85,6 +86,7 @@ __all__ = [
     "Alert",
     "AlertKind",
     "AssessedTrace",
+    "BagNote",
     "BatchRecordScreen",
     "BedsideScreen",
     "CaseDetail",

@@ -8,11 +8,14 @@ from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
 from app.journey.dose import (
     BAG_NOT_GIVEN,
+    LEFT_TO_ACCOUNT,
     BagAccount,
     account_of,
     bags_left_to_account_for,
     bags_still_to_give,
     dose_accounts,
+    not_given_reason,
+    not_given_records,
     not_given_units,
     record_bag_not_given,
 )
@@ -120,6 +123,7 @@ __all__ = [
     "BEDSIDE_CHECK",
     "CAUSE_WORDS",
     "FINAL_SIDE_STATES",
+    "LEFT_TO_ACCOUNT",
     "LEGS",
     "RELEASED_OOS",
     "SITE_KIND_OF",
@@ -194,6 +198,8 @@ __all__ = [
     "lift_unit_side_state",
     "look_alike_line",
     "look_alikes",
+    "not_given_reason",
+    "not_given_records",
     "not_given_units",
     "pack_unit",
     "parse_lab_number",

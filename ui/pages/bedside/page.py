@@ -33,9 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import BedsideScreen, CaseStage, SideState, UnitStatus, bedside_screen
+from app.casefile import BagNote, BedsideScreen, CaseStage, SideState, UnitStatus, bedside_screen
 from app.core import Actor, Database, din_text, now
 from app.journey import (
+    LEFT_TO_ACCOUNT,
+    BagAccount,
     BedsideCheckView,
     ThawView,
     UnitView,
@@ -92,19 +94,36 @@ def _seconds(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M:%S")
 
 
-def bag_to_do(bag: UnitView) -> str:
-    """What remains to do with one bag of the dose, in words."""
-    if bag.status is UnitStatus.INFUSED:
+def bag_to_do(
+    bag: UnitView, account: BagAccount, hold: BagNote | None, not_given: BagNote | None
+) -> str:
+    """What remains to do with one bag of the dose, in words: a hold or a not-given record with
+    the reason the person gave, who and when (never "set by a person" alone)."""
+    if account is BagAccount.GIVEN:
         return "given"
-    if bag.side_state.value != "none":
-        why = f": {bag.side_state_why}" if bag.side_state_why else ""
-        return f"not to be given ({bag.side_state.value.replace('_', ' ')}{why})"
+    state = bag.side_state.value.replace("_", " ").upper()
+    if account is BagAccount.NOT_GIVEN and not_given is not None:
+        kept = f"; {state} for QA" if bag.side_state is not SideState.NONE else ""
+        return f"NOT GIVEN: {_note(not_given)}{kept}"
+    if account is BagAccount.HELD:
+        why = f": {_note(hold)}" if hold is not None else ""
+        return (
+            f"{state}{why} — not to be given: record it as not given below, or QA lifts the "
+            f"{'hold' if bag.side_state is SideState.ON_HOLD else bag.side_state.value}"
+        )
     return "TO DO: thaw, check and infuse it, or record why it is not given"
 
 
-def open_bags(bags: tuple[UnitView, ...]) -> list[UnitView]:
-    """The bags of the dose neither infused nor set aside: each still needs the nurse."""
-    return [b for b in bags if b.status is not UnitStatus.INFUSED and b.side_state.value == "none"]
+def _note(note: BagNote) -> str:
+    """“reason” (by whom, when), as the person gave it."""
+    when = f", {local_time(note.at)}" if note.at is not None else ""
+    return f"“{note.reason}” ({note.by}{when})"
+
+
+def open_bags(state: BedsideScreen) -> list[UnitView]:
+    """The bags of the dose no one has accounted for: each still needs the nurse (to give, or
+    held by someone else and to record as not given)."""
+    return [b for b in state.bags if state.accounts.get(b.id) in LEFT_TO_ACCOUNT]
 
 
 def thaw_bar_level(seconds_left: float, limit_minutes: int) -> str:
@@ -366,7 +385,7 @@ class BedsidePage(CaseWorkPage):
     def show_case(self, state: BedsideScreen | None) -> None:
         """Show whose therapy it is, its bags and the post-thaw limit."""
         self.state = state
-        if state is not None and self.infused and open_bags(state.bags):
+        if state is not None and self.infused and open_bags(state):
             self.infused = False  # a bag of the dose is still to give: the next check starts
             self.check = None
             self.check_result.hide()
@@ -407,16 +426,24 @@ class BedsidePage(CaseWorkPage):
         self.look_alike.setVisible(bool(state.look_alikes))
         self.birth_date_row.setVisible(bool(state.look_alikes))
         count = len(state.bags)
-        lines = [
-            f"Bag {number} of {count}: DIN {din_text(bag.din)} "
-            f"({bag.status.value.replace('_', ' ')}{_held(bag)}"
-            f"{_placed(state, bag)}{_identity_label(state, bag)}) — {bag_to_do(bag)}"
-            for number, bag in enumerate(state.bags, start=1)
-        ]
-        left = len(open_bags(state.bags))
+        lines = []
+        for number, bag in enumerate(state.bags, start=1):
+            account = state.accounts.get(bag.id, BagAccount.TO_GIVE)
+            stored = _placed(state, bag) + _identity_label(state, bag) * (
+                account is BagAccount.TO_GIVE
+            )
+            lines.append(
+                f"Bag {number} of {count}: DIN {din_text(bag.din)} "
+                f"({bag.status.value.replace('_', ' ')}{stored}) — "
+                + bag_to_do(bag, account, state.holds.get(bag.id), state.not_given.get(bag.id))
+            )
+        accounts = [state.accounts.get(b.id) for b in state.bags]
+        to_give, held = accounts.count(BagAccount.TO_GIVE), accounts.count(BagAccount.HELD)
         head = f"The dose: {count} therapy bag{'s' if count != 1 else ''}"
-        if left and left < count:
-            head += f" — {left} still to give"
+        if to_give and to_give < count:
+            head += f" — {to_give} still to give"
+        if held:
+            head += f" — {held} on hold, left to account for"
         self.bags_label.setText("\n".join([head + ":", *lines]) if lines else "Therapy bags: none")
 
     def _update_steps(self) -> None:
@@ -454,7 +481,8 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bag.blockSignals(True)
         self.thaw_bag.clear()
         for bag in state.bags if state else ():
-            if bag.status is UnitStatus.STORED:
+            account = state.accounts.get(bag.id) if state else None
+            if bag.status is UnitStatus.STORED and account is not BagAccount.NOT_GIVEN:
                 self.thaw_bag.addItem(f"DIN {din_text(bag.din)}", str(bag.id))
         index = self.thaw_bag.findData(chosen)
         self.thaw_bag.setCurrentIndex(max(index, 0))
@@ -464,10 +492,12 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bag_label.setVisible(several)
 
     def _show_not_given_bags(self, state: BedsideScreen | None) -> None:
-        """Offer the bags still to give for the "not given" record."""
+        """Offer the bags left to account for (to give, or held) for the "not given" record."""
         self.not_given_bag.clear()
-        for bag in open_bags(state.bags) if state else ():
-            self.not_given_bag.addItem(f"DIN {din_text(bag.din)}", str(bag.id))
+        for bag in open_bags(state) if state else ():
+            held = bag.side_state is not SideState.NONE
+            state_words = f" ({bag.side_state.value.replace('_', ' ')})" if held else ""
+            self.not_given_bag.addItem(f"DIN {din_text(bag.din)}{state_words}", str(bag.id))
 
     def _thaw(self) -> ThawView | None:
         """The recorded thaw of the checked bag, else of the bag chosen for the thaw record."""
@@ -681,12 +711,6 @@ class BedsidePage(CaseWorkPage):
             changes={"case"},
             done=confirmed,
         )
-
-
-def _held(bag: UnitView) -> str:
-    """ ", ON HOLD" (or another side state, in capitals) for a bag in one; else nothing."""
-    state = bag.side_state.value
-    return "" if state == "none" else ", " + state.replace("_", " ").upper()
 
 
 def _placed(state: BedsideScreen, bag: UnitView) -> str:
