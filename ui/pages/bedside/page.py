@@ -111,7 +111,7 @@ def bag_to_do(
             f"{state}{why} — not to be given: record it as not given below, or QA lifts the "
             f"{'hold' if bag.side_state is SideState.ON_HOLD else bag.side_state.value}"
         )
-    return "TO DO: thaw, check and infuse it, or record why it is not given"
+    return "TO DO: thaw, check and infuse it"
 
 
 def _note(note: BagNote) -> str:
@@ -178,17 +178,24 @@ class BedsidePage(CaseWorkPage):
         self.warning.hide()
         self.body_layout.addWidget(self.warning)
         self.body_layout.addWidget(self._patient_box())
+        # Three columns in the order of the work — check, thaw, second nurse — so the whole
+        # check and the second nurse's confirm button show at 1280 × 800 under the largest
+        # alarm (issue 16: the second nurse had to scroll); storage, needed before the thaw
+        # only, goes under the check.
         columns = QHBoxLayout()
-        left = QVBoxLayout()
-        left.addWidget(self._check_box(), stretch=1)
-        self.storage = StorageBox(self, "Storage at the clinic (by scan)")
-        left.addWidget(self.storage)
-        columns.addLayout(left, stretch=1)
-        right = QVBoxLayout()
-        right.addWidget(self._thaw_box())
-        right.addWidget(self._infusion_box())
-        right.addStretch(1)
-        columns.addLayout(right, stretch=1)
+        columns.setSpacing(4)
+        first = QVBoxLayout()
+        first.addWidget(self._check_box())
+        self.storage = StorageBox(self, "Storage (by scan)")
+        self.storage.wrap_rows()
+        first.addWidget(self.storage)
+        first.addStretch(1)
+        columns.addLayout(first, stretch=35)
+        for box, stretch in ((self._thaw_box(), 30), (self._infusion_box(), 35)):
+            column = QVBoxLayout()
+            column.addWidget(box)
+            column.addStretch(1)
+            columns.addLayout(column, stretch=stretch)
         self.body_layout.addLayout(columns)
         self.body_layout.addStretch(1)
         self.timer = QTimer(self)
@@ -211,9 +218,10 @@ class BedsidePage(CaseWorkPage):
         )
 
     def _patient_box(self) -> QGroupBox:
-        box = QGroupBox("Patient")
+        box = QGroupBox()  # the patient's name in large letters needs no title
         box.setObjectName("patientBox")
         layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 4, 6, 6)
         self.patient_name = QLabel()
         self.patient_name.setObjectName("patientName")
         self.patient_details = QLabel()
@@ -232,10 +240,23 @@ class BedsidePage(CaseWorkPage):
             self.bags_label,
             self.look_alike,
         ):
-            label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
+        for label in (self.bags_label, self.look_alike):
+            label.setWordWrap(True)
+        who = QHBoxLayout()  # the name, born and hospital number, then the COI: one line
+        who.addWidget(self.patient_name, alignment=Qt.AlignmentFlag.AlignBottom)
+        who.addWidget(self.patient_details, alignment=Qt.AlignmentFlag.AlignBottom)
+        who.addStretch(1)
+        who.addWidget(self.coi_label, alignment=Qt.AlignmentFlag.AlignBottom)
+        layout.setSpacing(2)
+        layout.addLayout(who)
+        self.dose_head = QLabel()
+        self.dose_head.setObjectName("doseHead")
+        self.dose_head.setWordWrap(True)
+        layout.addWidget(self.dose_head)
+        layout.addWidget(self.bags_label)
         layout.addWidget(self._not_given_row())
+        layout.addWidget(self.look_alike)
         return box
 
     def _not_given_row(self) -> QWidget:
@@ -280,12 +301,13 @@ class BedsidePage(CaseWorkPage):
         return date(chosen.year(), chosen.month(), chosen.day())
 
     def _check_box(self) -> QGroupBox:
-        self.check_group = QGroupBox(f"1 · Bedside check by {self.actor.full_name}")
+        self.check_group = QGroupBox(f"1 · Check by {self.actor.full_name}")
         layout = QVBoxLayout(self.check_group)
-        hint = QLabel("Scan the patient's wristband, then the therapy bag.")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        form = QFormLayout()
+        layout.setContentsMargins(6, 4, 6, 6)
+        self.check_group.setToolTip("Scan the patient's wristband, then the therapy bag.")
+        form = QFormLayout()  # each label above its field: the hints read whole at 1280
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setVerticalSpacing(2)
         self.wristband_scan = self.scan_field("wristbandScan", "Hospital number on the wristband")
         self.wristband_scan.scanned.connect(self._wristband_entered)
         self.wristband_scan.blank.connect(self._wristband_entered)
@@ -305,12 +327,12 @@ class BedsidePage(CaseWorkPage):
         self.check_result.setWordWrap(True)
         self.check_result.hide()
         layout.addWidget(self.check_result)
-        layout.addStretch(1)
         return self.check_group
 
     def _thaw_box(self) -> QGroupBox:
-        box = QGroupBox("Thaw and post-thaw time")
+        box = self.thaw_group = QGroupBox("Thaw")
         layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 4, 6, 6)
         form = QFormLayout()
         self.thaw_bag = QComboBox()
         self.thaw_bag.setObjectName("thawBag")
@@ -318,7 +340,7 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bag_label = QLabel("Bag")
         form.addRow(self.thaw_bag_label, self.thaw_bag)
         self.thaw_row, self.thaw_started = time_editor("thawStarted")
-        form.addRow("Thaw started at", self.thaw_row)
+        form.addRow("Started", self.thaw_row)
         layout.addLayout(form)
         self.thaw_button = QPushButton("Record thaw start")
         self.thaw_button.setObjectName("recordThaw")
@@ -354,8 +376,11 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bar.show()
 
     def _infusion_box(self) -> QGroupBox:
-        self.infusion_group = QGroupBox("2 · A second nurse confirms the infusion")
+        self.infusion_group = QGroupBox("2 · Second nurse confirms")
         layout = QFormLayout(self.infusion_group)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # leaves the check room
+        layout.setVerticalSpacing(2)
         started_row, self.started_at = time_editor("infusionStarted")
         ended_row, self.ended_at = time_editor("infusionEnded")
         for editor in (self.started_at, self.ended_at):
@@ -394,7 +419,7 @@ class BedsidePage(CaseWorkPage):
             self.infused = True  # the dose is accounted for: nothing is left to check
         if state is None:
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
-            for label in (self.patient_details, self.coi_label, self.bags_label):
+            for label in (self.patient_details, self.coi_label, self.bags_label, self.dose_head):
                 label.clear()
             self.look_alike.hide()
             self.birth_date_row.hide()
@@ -433,7 +458,7 @@ class BedsidePage(CaseWorkPage):
                 account is BagAccount.TO_GIVE
             )
             lines.append(
-                f"Bag {number} of {count}: DIN {din_text(bag.din)} "
+                f"{number} · DIN {din_text(bag.din)} "
                 f"({bag.status.value.replace('_', ' ')}{stored}) — "
                 + bag_to_do(bag, account, state.holds.get(bag.id), state.not_given.get(bag.id))
             )
@@ -444,7 +469,8 @@ class BedsidePage(CaseWorkPage):
             head += f" — {to_give} still to give"
         if held:
             head += f" — {held} on hold, left to account for"
-        self.bags_label.setText("\n".join([head + ":", *lines]) if lines else "Therapy bags: none")
+        self.dose_head.setText(head + ":" if lines else "Therapy bags: none")
+        self.bags_label.setText("\n".join(lines))
 
     def _update_steps(self) -> None:
         ready = self.state is not None and not self.infused
@@ -538,10 +564,7 @@ class BedsidePage(CaseWorkPage):
         elif limit is None:
             text = "No post-thaw limit is set for this product." if self.state else ""
         elif thaw is None:
-            text = (
-                f"Thaw the bag, then record when the thaw started: the {limit}-minute "
-                "post-thaw limit counts from it, and the bedside check needs it."
-            )
+            text = f"Record the thaw start: the {limit}-minute post-thaw limit counts from it."
         else:
             text, overdue = post_thaw_status(thaw.started_at, limit, now())
         if self.countdown.property("overdue") != overdue:
