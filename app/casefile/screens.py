@@ -309,11 +309,11 @@ def _bag_notes(
     if not bags:
         return {}, {}
     ids = [bag.id for bag in bags]
-    reasons = dict(
-        session.execute(select(Unit.id, Unit.side_state_reason).where(Unit.id.in_(ids)))
-        .tuples()
-        .all()
-    )
+    query = select(Unit.id, Unit.side_state_reason).where(Unit.id.in_(ids))
+    reasons: dict[uuid.UUID, str | None] = {
+        row.id: row.side_state_reason for row in session.execute(query)
+    }
+
     setters: dict[str, tuple[str | None, datetime | None]] = {}
     events = session.execute(
         select(AuditEvent.record_id, AuditEvent.user_id, AuditEvent.at)
