@@ -632,7 +632,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     scan(qtbot, page.bag_scan, f"={bag.din}00")
     settle(qtbot, runner)
     assert page.alarm.active and page.alarm.text.text().count("• ") == 2
-    in_one_view_1280(qtbot, page, "bedside-largest-alarm-1280x800.png")
+    in_one_view_1280(qtbot, page, "bedside-largest-alarm-fit-1280.png")
     now_buttons_follow_their_fields(page)
     click(qtbot, page.alarm.button)
     settle(qtbot, runner)
@@ -705,7 +705,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     page.started_at.setDateTime(thawed)
     page.ended_at.setDateTime(thawed.addSecs(60))
     shoot(page, "bedside-checked.png")
-    in_one_view_1280(qtbot, page, "bedside-checked-fit-1280x800.png")
+    in_one_view_1280(qtbot, page, "bedside-checked-fit-1280.png")
     now_buttons_follow_their_fields(page)
 
     # Ivy cannot be her own second nurse.

@@ -243,17 +243,19 @@ class BedsidePage(CaseWorkPage):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for label in (self.bags_label, self.look_alike):
             label.setWordWrap(True)
-        who = QHBoxLayout()  # the name, born and hospital number, then the COI: one line
+        who = QHBoxLayout()  # the name, born and hospital number: one line
         who.addWidget(self.patient_name, alignment=Qt.AlignmentFlag.AlignBottom)
         who.addWidget(self.patient_details, alignment=Qt.AlignmentFlag.AlignBottom)
         who.addStretch(1)
-        who.addWidget(self.coi_label, alignment=Qt.AlignmentFlag.AlignBottom)
         layout.setSpacing(2)
         layout.addLayout(who)
+        dose = QHBoxLayout()  # the dose's count, and the COI to the right (a long name fits)
         self.dose_head = QLabel()
         self.dose_head.setObjectName("doseHead")
-        self.dose_head.setWordWrap(True)
-        layout.addWidget(self.dose_head)
+        dose.addWidget(self.dose_head, alignment=Qt.AlignmentFlag.AlignBottom)
+        dose.addStretch(1)
+        dose.addWidget(self.coi_label, alignment=Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(dose)
         layout.addWidget(self.bags_label)
         layout.addWidget(self._not_given_row())
         layout.addWidget(self.look_alike)
