@@ -973,4 +973,6 @@ def test_bedside_look_alike_warns_and_asks_the_date_of_birth(
     click(qtbot, page.check_button)
     settle(qtbot, runner)
     assert page.check is not None and page.check.unit_id == bag.id
+    assert not page.birth_date.isEnabled()  # checked: the date given is part of the check
     shoot(page, "bedside-look-alike.png")
+    in_one_view_1280(qtbot, page, "bedside-look-alike-fit-1280.png")  # the date field too

@@ -244,6 +244,7 @@ class BedsidePage(CaseWorkPage):
         for label in (self.bags_label, self.look_alike):
             label.setWordWrap(True)
         who = QHBoxLayout()  # the name, born and hospital number: one line
+        who.setSpacing(14)
         who.addWidget(self.patient_name, alignment=Qt.AlignmentFlag.AlignBottom)
         who.addWidget(self.patient_details, alignment=Qt.AlignmentFlag.AlignBottom)
         who.addStretch(1)
@@ -286,6 +287,8 @@ class BedsidePage(CaseWorkPage):
         self.birth_date_row = QWidget()
         row = QFormLayout(self.birth_date_row)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # as the scans above
+        row.setVerticalSpacing(2)
         self.birth_date = QDateEdit()
         self.birth_date.setObjectName("birthDate")
         self.birth_date.setDisplayFormat("yyyy-MM-dd")
@@ -477,8 +480,8 @@ class BedsidePage(CaseWorkPage):
     def _update_steps(self) -> None:
         ready = self.state is not None and not self.infused
         checked = self.check is not None
-        for step in (self.wristband_scan, self.bag_scan, self.check_button):
-            step.setEnabled(ready and not checked)
+        for step in (self.wristband_scan, self.bag_scan, self.birth_date, self.check_button):
+            step.setEnabled(ready and not checked)  # the date of birth too, once checked
         self.storage.setEnabled(ready and not checked)
         # A thaw is recorded once, and never for a bag on hold: the field, its "Now" and the
         # button stay enabled only while the chosen bag may still be thawed (issue 16 review).
