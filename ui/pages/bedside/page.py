@@ -619,7 +619,10 @@ class BedsidePage(CaseWorkPage):
             self._say(False, "✖ Type why this bag is not given, then record it.")
             self.not_given_reason.setFocus()
             return
-        din = self.not_given_bag.currentText()
+        chosen_bag = self._bag(uuid.UUID(chosen))
+        din = (
+            f"DIN {din_text(chosen_bag.din if chosen_bag else None)}"  # not the list's "(on hold)"
+        )
         case_id = state.case.id
 
         def recorded(_view: Any) -> None:
