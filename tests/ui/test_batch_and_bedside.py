@@ -550,6 +550,11 @@ def in_one_view_1280(qtbot: QtBot, page: BedsidePage, name: str) -> None:
     viewport = scroll.viewport()
     assert scroll.verticalScrollBar().value() == 0 and scroll.horizontalScrollBar().maximum() == 0
     assert placeholders_cut(page) == [] and combos_cut(page) == []
+    page.resize(PAGE_AREA_1280[0] - 24, PAGE_AREA_1280[1])  # the main window's frame around it
+    qtbot.wait(20)
+    assert placeholders_cut(page) == [] and scroll.horizontalScrollBar().maximum() == 0
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
     parts = (page.patient_name, page.bags_label, page.check_group, page.thaw_group)
     for part in (*parts, page.infusion_group, page.confirm_button):
         place = QRect(part.mapTo(viewport, QPoint(0, 0)), part.size())
@@ -833,7 +838,7 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     settings = ScannerSettings(gs_substitute="<GS>", aim_prefix_expected=True)
     page = BedsidePage(demo.database, ivy, runner, scanner=settings)
     open_page(qtbot, page, runner, case)
-    assert page.wristband_scan.placeholderText() == "Hospital number on the wristband"
+    assert page.wristband_scan.placeholderText() == "Scan its hospital number"
     assert page.bag_scan.placeholderText() == "DIN on the bag label"
 
     # An empty Enter: a clear word, nothing checked.

@@ -190,8 +190,8 @@ class BedsidePage(CaseWorkPage):
         self.storage.wrap_rows()
         first.addWidget(self.storage)
         first.addStretch(1)
-        columns.addLayout(first, stretch=35)
-        for box, stretch in ((self._thaw_box(), 30), (self._infusion_box(), 35)):
+        columns.addLayout(first, stretch=44)
+        for box, stretch in ((self._thaw_box(), 28), (self._infusion_box(), 28)):
             column = QVBoxLayout()
             column.addWidget(box)
             column.addStretch(1)
@@ -313,7 +313,7 @@ class BedsidePage(CaseWorkPage):
         form = QFormLayout()  # each label above its field: the hints read whole at 1280
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         form.setVerticalSpacing(2)
-        self.wristband_scan = self.scan_field("wristbandScan", "Hospital number on the wristband")
+        self.wristband_scan = self.scan_field("wristbandScan", "Scan its hospital number")
         self.wristband_scan.scanned.connect(self._wristband_entered)
         self.wristband_scan.blank.connect(self._wristband_entered)
         form.addRow("Patient wristband", self.wristband_scan)
