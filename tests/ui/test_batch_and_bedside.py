@@ -573,6 +573,11 @@ def now_buttons_follow_their_fields(page: BedsidePage) -> None:
         assert field is not None and now_button is not None
         assert now_button.isEnabled() == field.isEnabled(), name
         assert now_button.isVisibleTo(page) == field.isVisibleTo(page), name
+        if field.isEnabled():  # a field disabled on its own takes its "Now" with it
+            field.setEnabled(False)
+            assert not now_button.isEnabled(), name
+            field.setEnabled(True)
+            assert now_button.isEnabled(), name
 
 
 def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
