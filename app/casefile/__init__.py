@@ -53,6 +53,7 @@ from app.casefile.release import (
 )
 from app.casefile.screens import (
     RELEASE_STAGES,
+    BagNote,
     BatchRecordScreen,
     BedsideScreen,
     CollectionScreen,
@@ -86,6 +87,7 @@ __all__ = [
     "Alert",
     "AlertKind",
     "AssessedTrace",
+    "BagNote",
     "BatchRecordScreen",
     "BedsideScreen",
     "CaseDetail",

@@ -24,7 +24,7 @@ from app.journey import (
     released_out_of_specification,
     side_state_words,
 )
-from db.enums import QcOutcome, SideState, UnitKind, UnitStatus
+from db.enums import QcOutcome, SideState, SideStateCause, UnitKind, UnitStatus
 from db.models import Case, ClinicAlert, QcResult, QcSpecification, Recall, Unit, User
 
 
@@ -170,6 +170,13 @@ def awaiting_late_results(session: Session, case_ids: Sequence[uuid.UUID]) -> se
     return {case.id for case in cases if _pending_tests(session, case)}
 
 
+def _cause_words(unit: Unit) -> str:
+    """ " (a recall)" for a hold the journey or the QP set; nothing for a hold a person set,
+    whose own reason follows (never "set by a person" alone, issue 16)."""
+    cause = unit.side_state_cause or SideStateCause.MANUAL
+    return "" if cause is SideStateCause.MANUAL else f" ({side_state_words(unit)})"
+
+
 def product_warnings(session: Session, case: Case) -> tuple[str, ...]:
     """What the bedside screen must say before anything else: a product released out of
     specification, a unit on hold (with why) and an alert the clinic has not acknowledged."""
@@ -189,7 +196,7 @@ def product_warnings(session: Session, case: Case) -> tuple[str, ...]:
         )
     )
     warnings.extend(
-        f"DIN {din_text(unit.din or '')} is ON HOLD ({side_state_words(unit)}): "
+        f"DIN {din_text(unit.din or '')} is ON HOLD{_cause_words(unit)}: "
         f"{unit.side_state_reason or 'no reason'}. Do not infuse it."
         for unit in held
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +23,14 @@ from app.casefile.exceptions import (
     exceptions_in,
     product_warnings,
 )
-from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
+from app.casefile.queries import (
+    CaseFilter,
+    CaseRow,
+    case_page,
+    may_view_cases,
+    user_names,
+    visible_case,
+)
 from app.casefile.receipts import QuarantinedReceipt, quarantined_receipts
 from app.casefile.release import (
     PendingDisposition,
@@ -39,6 +47,7 @@ from app.casefile.shipments import packing_shipment
 from app.casefile.stages import post_thaw_limit, unit_views
 from app.core import Actor, Database
 from app.journey import (
+    BagAccount,
     CaseView,
     Checklist,
     LookAlike,
@@ -50,15 +59,18 @@ from app.journey import (
     UnitView,
     case_view,
     checklist_with_acceptance,
+    dose_accounts,
     look_alikes,
+    not_given_reason,
+    not_given_records,
     qc_result_views,
     step_views,
     stored_places,
     thaws_of_case,
 )
 from app.labelling import LabelReconciliation, reconcile
-from db.enums import CaseStage, LabelStatus, Role, ShipmentDirection, UnitKind
-from db.models import Label
+from db.enums import CaseStage, LabelStatus, Role, ShipmentDirection, SideState, UnitKind
+from db.models import AuditEvent, Label, Unit
 from labels.templates import IDENTITY_LABEL
 
 __all__ = [
@@ -276,6 +288,81 @@ class BedsideScreen:
     """Where each bag still recorded in storage is, by unit."""
     identity_labelled: frozenset[uuid.UUID] = frozenset()
     """The bags that carry their scanned-back patient-identity label (printed at receipt)."""
+    accounts: dict[uuid.UUID, BagAccount] = field(default_factory=dict)
+    """Where each bag of the dose stands: given, recorded as not given, held, or to give."""
+    holds: dict[uuid.UUID, BagNote] = field(default_factory=dict)
+    """Per bag in a side state: the reason the person gave, who set it and when."""
+    not_given: dict[uuid.UUID, BagNote] = field(default_factory=dict)
+    """Per bag recorded as not given at the bedside: the nurse's reason, who and when."""
+
+
+@dataclass(frozen=True)
+class BagNote:
+    """Why a bag is held or not given, in the words the person gave, who and when."""
+
+    reason: str
+    by: str
+    at: datetime | None
+
+
+def _bag_notes(
+    session: Session, bags: Sequence[UnitView]
+) -> tuple[dict[uuid.UUID, BagNote], dict[uuid.UUID, BagNote]]:
+    """The holds of ``bags`` in a side state (reason, and who set it from the audit trail) and
+    their not-given records."""
+    if not bags:
+        return {}, {}
+    ids = [bag.id for bag in bags]
+    query = select(Unit.id, Unit.side_state_reason).where(Unit.id.in_(ids))
+    reasons: dict[uuid.UUID, str | None] = {
+        row.id: row.side_state_reason for row in session.execute(query)
+    }
+
+    setters: dict[str, tuple[str | None, datetime | None]] = {}
+    events = session.execute(
+        select(AuditEvent.record_id, AuditEvent.user_id, AuditEvent.at)
+        .where(
+            AuditEvent.record_type == Unit.__tablename__,
+            AuditEvent.record_id.in_([str(i) for i in ids]),
+            AuditEvent.action.like("side state %"),
+        )
+        .order_by(AuditEvent.seq)
+    )
+    for record_id, user_id, at in events:
+        setters[record_id] = (user_id, at)  # the last change of each bag's side state
+    records = not_given_records(session, {bag.case_id for bag in bags})
+    people = user_names(
+        session,
+        [_user_id(user) for user, _at in setters.values()]
+        + [r.performed_by_id for r in records.values()],
+    )
+    holds = {}
+    for bag in bags:
+        if bag.side_state is SideState.NONE:
+            continue
+        user, when = setters.get(str(bag.id), (None, None))
+        setter = _user_id(user)
+        by = people.get(setter, "unknown user") if setter else "unknown user"
+        holds[bag.id] = BagNote(reasons.get(bag.id) or "no reason recorded", by, when)
+    not_given = {
+        unit_id: BagNote(
+            not_given_reason(record),
+            people.get(record.performed_by_id, "unknown user")
+            if record.performed_by_id
+            else "unknown user",
+            record.occurred_at,
+        )
+        for unit_id, record in records.items()
+    }
+    return holds, not_given
+
+
+def _user_id(text: str | None) -> uuid.UUID | None:
+    """An audit event's user id (None when it names no user)."""
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        return None
 
 
 def _identity_labelled(session: Session, bags: Sequence[UnitView]) -> frozenset[uuid.UUID]:
@@ -306,4 +393,6 @@ def bedside_screen(database: Database, actor: Actor, case_id: uuid.UUID) -> Beds
             product_warnings(session, case),
             stored_places(session, case),
             _identity_labelled(session, bags),
+            {bag.id: account for bag, account in dose_accounts(session, case.id)},
+            *_bag_notes(session, bags),
         )

@@ -8,6 +8,7 @@ where the work is done, and since when it has been waiting.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.casefile.queries import may_view_cases, visible_cases
 from app.core import Actor, Database, coi_text, din_text, sscc_text
+from app.journey import BagAccount, account_of, not_given_units
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import (
     CaseStage,
@@ -195,8 +197,6 @@ def _case_stages(queue: _Queue) -> None:
         (collectors, WorkKind.SHIP_STARTING_MATERIAL,
          "Pack the starting material and hand it to the courier", "collection",
          CaseStage.COLLECTED, ()),
-        ((Role.INFUSION_NURSE,), WorkKind.INFUSE, "Bedside check and infusion", "bedside",
-         CaseStage.RECEIVED_AT_CLINIC, ()),
         ((Role.QP,), WorkKind.CERTIFY_RELEASE, "Review the release checklist and certify the batch",
          "release", CaseStage.QC_PENDING_RELEASE, _qc_reviewed()),
     )  # fmt: skip
@@ -204,6 +204,55 @@ def _case_stages(queue: _Queue) -> None:
         if queue.actor.has_role(*roles):
             for case in queue.cases_at(stage, *extra):
                 queue.add(kind, title, case, section, case.since)
+    if queue.actor.has_role(Role.INFUSION_NURSE):
+        _bedside(queue)
+
+
+def dose_work_title(to_give: int, held: Sequence[str], infused: int) -> str:
+    """The bedside's work item for a case at the clinic, from its dose: how many bags are to
+    give, the DINs (as printed) of the bags on hold left to account for, how many are infused.
+    A bag on hold is never left unsaid: the case would look idle with a bag unaccounted for."""
+    if held:
+        bags = ", ".join(f"DIN {din}" for din in held)
+        on_hold = (
+            f"bag {bags} on hold, left to account for: record it as not given, or QA lifts the hold"
+            if len(held) == 1
+            else f"bags {bags} on hold, left to account for: record each as not given, or QA "
+            "lifts the hold"
+        )
+        if to_give:
+            return f"Bedside check and infusion ({to_give} to give); {on_hold}"
+        return on_hold[0].upper() + on_hold[1:]
+    if to_give or infused:
+        return "Bedside check and infusion"
+    return (
+        "No bag of the dose was given (each is recorded as not given): the case awaits the "
+        "coordinator's or QA's decision"
+    )
+
+
+def _bedside(queue: _Queue) -> None:
+    """Per case at the clinic, what is left of its dose (app.journey.dose)."""
+    cases = {case.id: case for case in queue.cases_at(CaseStage.RECEIVED_AT_CLINIC)}
+    if not cases:
+        return
+    skipped = not_given_units(queue.session, list(cases))
+    bags = queue.session.execute(
+        select(Unit.case_id, Unit.din, Unit.status, Unit.side_state, Unit.id)
+        .where(Unit.case_id.in_(list(cases)), Unit.kind == UnitKind.FINAL_PRODUCT_BAG)
+        .order_by(Unit.din)
+    )
+    dose: dict[uuid.UUID, list[tuple[str, BagAccount]]] = {case_id: [] for case_id in cases}
+    for bag in bags:
+        account = account_of(bag.status, bag.side_state, bag.id in skipped)
+        dose[bag.case_id].append((din_text(bag.din), account))
+    for case_id, case in cases.items():
+        accounts = [account for _din, account in dose[case_id]]
+        held = [din for din, account in dose[case_id] if account is BagAccount.HELD]
+        title = dose_work_title(
+            accounts.count(BagAccount.TO_GIVE), held, accounts.count(BagAccount.GIVEN)
+        )
+        queue.add(WorkKind.INFUSE, title, case, "bedside", case.since)
 
 
 def _arriving(queue: _Queue, scanned: bool) -> list[Any]:

@@ -6,7 +6,19 @@ from __future__ import annotations
 from app.journey.alert_acknowledgement import AcknowledgedAlert, acknowledge_clinic_alert
 from app.journey.checklist import Checklist, ChecklistItem
 from app.journey.collection import CollectedBag, register_collection, verify_collection
-from app.journey.dose import BAG_NOT_GIVEN, bags_still_to_give, record_bag_not_given
+from app.journey.dose import (
+    BAG_NOT_GIVEN,
+    LEFT_TO_ACCOUNT,
+    BagAccount,
+    account_of,
+    bags_left_to_account_for,
+    bags_still_to_give,
+    dose_accounts,
+    not_given_reason,
+    not_given_records,
+    not_given_units,
+    record_bag_not_given,
+)
 from app.journey.duplicates import DuplicatePatient, KnownCase, KnownPatient
 from app.journey.enrolment import Enrolment, enrol_patient, enrolment_problems, find_case
 from app.journey.erasure import IdentityErasure, erase_identity
@@ -111,6 +123,7 @@ __all__ = [
     "BEDSIDE_CHECK",
     "CAUSE_WORDS",
     "FINAL_SIDE_STATES",
+    "LEFT_TO_ACCOUNT",
     "LEGS",
     "RELEASED_OOS",
     "SITE_KIND_OF",
@@ -120,6 +133,7 @@ __all__ = [
     "STAGE_ORDER",
     "THAW_STARTED",
     "AcknowledgedAlert",
+    "BagAccount",
     "BedsideCheckView",
     "CaseView",
     "Checklist",
@@ -148,9 +162,11 @@ __all__ = [
     "UnitView",
     "accept_receipt",
     "acceptance_view",
+    "account_of",
     "acknowledge_clinic_alert",
     "approve_qc_exception",
     "attach_logger",
+    "bags_left_to_account_for",
     "bags_still_to_give",
     "bedside_check",
     "blocking_reasons",
@@ -169,6 +185,7 @@ __all__ = [
     "current_acceptance",
     "current_product",
     "current_products",
+    "dose_accounts",
     "enrol_patient",
     "enrolment_problems",
     "enter_partner_side_state",
@@ -181,6 +198,9 @@ __all__ = [
     "lift_unit_side_state",
     "look_alike_line",
     "look_alikes",
+    "not_given_reason",
+    "not_given_records",
+    "not_given_units",
     "pack_unit",
     "parse_lab_number",
     "parse_location",

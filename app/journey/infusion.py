@@ -18,7 +18,7 @@ from app.access import ensure_second_person, identity_of, require_role, require_
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now
 from app.journey.bedside_identity import wristband_expectation
 from app.journey.case_trail import ensure_case_matches_trail
-from app.journey.dose import close_dose_if_accounted
+from app.journey.dose import close_dose_if_accounted, not_given_reason, not_given_records
 from app.journey.look_alikes import look_alikes
 from app.journey.oos_labels import ensure_labelled_as_released_oos
 from app.journey.records import custody, load_case_for, record_stage
@@ -102,6 +102,10 @@ def bedside_check(
                 description="the infusion bag for this patient",
                 coi=case.coi,
                 unit_ids=stored,
+                refused=tuple(
+                    (unit_id, _not_given_words(record))
+                    for unit_id, record in not_given_records(uow.session, [case.id]).items()
+                ),
             ),
         )
         assert bag is not None and bag.din is not None  # a unit match names a labelled unit
@@ -112,6 +116,13 @@ def bedside_check(
         view = BedsideCheckView(record.id, case.id, bag.id, bag.din, record.occurred_at)
         uow.commit()
     return view
+
+
+def _not_given_words(record: StageRecord) -> str:
+    return (
+        f"was recorded as not given at the bedside ({not_given_reason(record)}): it is not "
+        "given to this patient. Scan another bag of the dose."
+    )
 
 
 def _check_second_identifier(look_alike: bool, enrolled: date | None, given: date | None) -> None:
@@ -160,6 +171,11 @@ def confirm_infusion(
         bag = load(uow.session, Unit, check.unit_id or uuid.UUID(int=0), "bag")
         if bag.status is not UnitStatus.STORED:
             raise ValidationFailed(f"Bag {bag.din} is {bag.status.value}, not ready to infuse.")
+        if bag.id in not_given_records(uow.session, [case.id]):
+            raise ValidationFailed(
+                f"Bag {bag.din} was recorded as not given after the bedside check: it cannot "
+                "be infused."
+            )
         if bag.side_state is not SideState.NONE:
             raise ValidationFailed(
                 f"Bag {bag.din} was put {bag.side_state.value.replace('_', ' ')} after the "

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.access import require_role, require_site
 from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now, person
+from app.journey.dose import not_given_units
 from app.journey.records import load_case_for, record_stage
 from app.journey.stages import Operation
 from app.journey.storage import ensure_not_in_storage
@@ -84,6 +85,10 @@ def record_thaw(
         if bag.side_state is not SideState.NONE:
             raise ValidationFailed(
                 f"The {name} is {bag.side_state.value}: do not thaw it; call QA."
+            )
+        if bag.id in not_given_units(uow.session, [case.id]):
+            raise ValidationFailed(
+                f"The {name} was recorded as not given at the bedside: do not thaw it."
             )
         ensure_not_in_storage(uow.session, bag, doing="thaw it")
         earlier = thaw_record(uow.session, bag.id)

@@ -87,6 +87,8 @@ class Expectation:
     that the wristband scan may not repeat (`judge_wristband`). ``allow_quarantined`` admits
     a quarantined or held unit (label check); rejected or destroyed never. ``custody_only``
     admits a unit in any state because the scan only records where it physically is (receipt).
+    ``refused`` names units refused here whatever their state, each with why in words (a bag
+    recorded as not given at the bedside).
     """
 
     purpose: str
@@ -99,10 +101,11 @@ class Expectation:
     custody_only: bool = False
     wristband: WristbandRules = field(default_factory=WristbandRules)
     distinct_from: str | None = None
+    refused: tuple[tuple[uuid.UUID, str], ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Plain data stored with the scan record."""
-        return {
+        data: dict[str, object] = {
             "purpose": self.purpose,
             "description": self.description,
             "coi": self.coi,
@@ -110,7 +113,12 @@ class Expectation:
             "unit_ids": None if self.unit_ids is None else sorted(str(u) for u in self.unit_ids),
             "allow_quarantined": self.allow_quarantined,
             "custody_only": self.custody_only,
-        } | ({"wristband": self.wristband.as_dict()} if self.wants == "patient" else {})
+        }
+        if self.wants == "patient":
+            data["wristband"] = self.wristband.as_dict()
+        if self.refused:
+            data["refused"] = sorted(str(unit_id) for unit_id, _why in self.refused)
+        return data
 
 
 def judge(
@@ -174,6 +182,7 @@ def _judge_unit(
         and unit.coi == expected.coi
     ):
         reasons.append(f"{_named(unit)} is not one of the containers expected here.")
+    reasons.extend(f"{_named(unit)} {why}" for one, why in expected.refused if one == unit.id)
     if expected.custody_only:
         return tuple(reasons)
     if unit.side_state in NEVER_USABLE:

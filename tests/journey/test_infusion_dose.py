@@ -15,16 +15,20 @@ from typing import Any
 
 import pytest
 
-from app.core import NotPermitted, ValidationFailed, now
+from app.casefile import work_queue
+from app.core import NotPermitted, ScanMismatch, ValidationFailed, din_text, now
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey import (
+    BagAccount,
     bedside_check,
     confirm_infusion,
+    dose_accounts,
     find_case,
     record_bag_not_given,
     record_thaw,
 )
 from app.journey.records import units_of_case
+from app.journey.side_states import lift_unit_side_state, set_unit_side_state
 from db.enums import CaseStage, SideState, UnitKind, UnitStatus
 from db.models import StageRecord, Unit
 
@@ -105,6 +109,81 @@ def test_the_case_is_infused_only_when_every_bag_of_the_dose_is_accounted_for(
         held = session.get(Unit, second.id)
         assert held is not None
         assert held.side_state_reason == "Not given at the bedside: prescribed dose reached"
+
+
+def _accounts(demo: Any, case: Any) -> list[BagAccount]:
+    with demo.database.read_session() as session:
+        return [account for _bag, account in dose_accounts(session, case.id)]
+
+
+def _bedside_work(demo: Any, case: Any) -> str:
+    [item] = [i for i in work_queue(demo.database, demo["ivy.infusion"]) if i.case_id == case.id]
+    assert item.section == "bedside"
+    return item.title
+
+
+def test_bags_held_from_the_case_screen_are_accounted_for_at_the_bedside(
+    demo: Any, tmp_path: Path
+) -> None:
+    """Issue 16: a bag QA held from the case screen was set aside silently, so the case either
+    went Infused without a nurse saying the bag was not given, or, held after the other bag
+    was infused, stayed "Received at clinic" with nothing to do. Attacked here: both bags
+    held, a held bag scanned, the not-given recorded twice, a hold lifted after and before it."""
+    driver, case, (first, second) = _at_clinic(demo, tmp_path)
+    qa, ivy = demo["asha.qa"], demo["ivy.infusion"]
+    for bag in (first, second):
+        set_unit_side_state(demo.database, qa, bag.id, SideState.ON_HOLD, "particles seen")
+    assert _accounts(demo, case) == [BagAccount.HELD, BagAccount.HELD]
+    title = _bedside_work(demo, case)  # never idle: the clinic is told what is left
+    assert title.startswith(f"Bags DIN {din_text(first.din)}, DIN {din_text(second.din)} on hold")
+    assert "left to account for: record each as not given, or QA lifts the hold" in title
+
+    # A held bag scanned at the bedside: refused as on hold, with the reason QA gave.
+    with pytest.raises(ScanMismatch) as held:
+        bedside_check(
+            demo.database, ivy, case.id, wristband_scan=driver.wristband(case),
+            bag_scan=f"={first.din}00",
+        )  # fmt: skip
+    assert "is on hold (particles seen): it cannot be used now" in held.value.message
+
+    # Recorded as not given: QA's hold, cause and reason stay as QA set them; twice: refused.
+    view = record_bag_not_given(demo.database, ivy, second.id, reason="dose reached")
+    assert view.side_state is SideState.ON_HOLD and view.side_state_why == "set by a person"
+    with demo.database.read_session() as session:
+        kept = session.get(Unit, second.id)
+        assert kept is not None and kept.side_state_reason == "particles seen"
+    with pytest.raises(ValidationFailed, match="already recorded as not given"):
+        record_bag_not_given(demo.database, ivy, second.id, reason="again")
+    assert _accounts(demo, case) == [BagAccount.HELD, BagAccount.NOT_GIVEN]
+    assert _stage(demo, case) is CaseStage.RECEIVED_AT_CLINIC  # nothing given: not Infused
+    assert _bedside_work(demo, case).startswith(f"Bag DIN {din_text(first.din)} on hold")
+
+    # Its hold lifted after the not-given: it stays not given, and the bedside refuses it.
+    lift_unit_side_state(demo.database, qa, second.id, "inspected: no particles", DEMO_PASSWORD)
+    assert _accounts(demo, case) == [BagAccount.HELD, BagAccount.NOT_GIVEN]
+    with pytest.raises(ValidationFailed, match="recorded as not given at the bedside: do not"):
+        record_thaw(demo.database, ivy, second.id, now())
+    with pytest.raises(ScanMismatch) as skipped:
+        bedside_check(
+            demo.database, ivy, case.id, wristband_scan=driver.wristband(case),
+            bag_scan=f"={second.din}00",
+        )  # fmt: skip
+    assert "was recorded as not given at the bedside (dose reached)" in skipped.value.message
+
+    # The first bag's hold lifted before any not-given: it can still be given; once it is,
+    # every bag is accounted for and the case is Infused.
+    lift_unit_side_state(demo.database, qa, first.id, "inspected: no particles", DEMO_PASSWORD)
+    assert _accounts(demo, case) == [BagAccount.TO_GIVE, BagAccount.NOT_GIVEN]
+    assert _bedside_work(demo, case) == "Bedside check and infusion"
+    check = _checked(demo, driver, case, first)
+    start = now() + SECOND
+    confirm_infusion(
+        demo.database, demo["ian.infusion"], check.id, started_at=start,
+        ended_at=start + timedelta(minutes=3), password=DEMO_PASSWORD,
+    )  # fmt: skip
+    assert _accounts(demo, case) == [BagAccount.GIVEN, BagAccount.NOT_GIVEN]
+    assert _stage(demo, case) is CaseStage.INFUSED
+    assert not [i for i in work_queue(demo.database, ivy) if i.case_id == case.id]
 
 
 def test_the_second_bag_is_checked_and_infused_and_then_the_case_is_infused(

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtCore import QDate, QDateTime, QPoint, QRect, Qt
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QDateTimeEdit,
     QDoubleSpinBox,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QWidget,
 )
@@ -32,6 +34,7 @@ from sqlalchemy import select
 import ui.pages.case_work as case_work_module
 import ui.widgets.scan_alarm as scan_alarm_module
 from app.access.users import authenticate, create_user
+from app.casefile import work_queue
 from app.casefile.stages import units_of
 from app.core.clinic_sealing import opened_scan_text
 from app.core.clock import CLOCK
@@ -41,12 +44,13 @@ from app.core.unit_of_work import UnitOfWork
 from app.demo.journey import STEP_PARAMETERS, JourneyDriver
 from app.journey.enrolment import find_case
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case, verify_step
+from app.journey.side_states import set_unit_side_state
 from app.journey.thaw import record_thaw
 from app.journey.views import CaseView, UnitView
 from app.labelling.records import label_reconciliation
 from app.quality.deviations import deviations_of_case
 from app.scanning import GS, LONGEST_ENTRY, ScannerSettings, WedgeScan
-from db.enums import CaseStage, Role, StepStatus, UnitKind, UnitStatus
+from db.enums import CaseStage, Role, SideState, StepStatus, UnitKind, UnitStatus
 from db.models import AuditEvent, Label, Scan
 from labels.scan import parse_scan
 from tests.support.identity_keys import keys_of
@@ -60,7 +64,14 @@ from tests.support.page_driving import (
     shoot,
 )
 from tests.support.readers import reader
-from tests.ui.fit import assert_fits_1280, clipped
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    SCREENS,
+    assert_fits_1280,
+    clipped,
+    combos_cut,
+    placeholders_cut,
+)
 from ui.dialogs.signing import SecondPersonDialog
 from ui.pages.batch_record.page import BatchRecordPage
 from ui.pages.batch_record.parameter_form import (
@@ -540,6 +551,50 @@ def test_who_performed_a_step_cannot_verify_it(
 # ---------------------------------------------------------------- bedside
 
 
+def in_one_view_1280(qtbot: QtBot, page: BedsidePage, name: str) -> None:
+    """At 1280 × 800 the bedside check shows whole, without scrolling: the patient and the dose,
+    the check, the thaw, the second nurse's section and its confirm button (issue 16: the second
+    nurse had to scroll; only storage, used before the thaw, may lie below); and nothing is cut
+    off (``assert_fits_1280``, which saves ``name``)."""
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    assert page.grab().save(str(SCREENS / name))
+    scroll = page.findChild(QScrollArea, "caseWorkScroll")
+    assert scroll is not None
+    viewport = scroll.viewport()
+    assert scroll.verticalScrollBar().value() == 0 and scroll.horizontalScrollBar().maximum() == 0
+    assert placeholders_cut(page) == [] and combos_cut(page) == []
+    page.resize(PAGE_AREA_1280[0] - 24, PAGE_AREA_1280[1])  # the main window's frame around it
+    qtbot.wait(20)
+    assert placeholders_cut(page) == [] and scroll.horizontalScrollBar().maximum() == 0
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    parts = (page.patient_name, page.bags_label, page.check_group, page.thaw_group)
+    for part in (*parts, page.infusion_group, page.confirm_button):
+        place = QRect(part.mapTo(viewport, QPoint(0, 0)), part.size())
+        assert viewport.rect().contains(place), (part.objectName(), place, viewport.rect())
+    page.resize(before)
+    qtbot.wait(20)
+    assert_fits_1280(qtbot, page, name)
+
+
+def now_buttons_follow_their_fields(page: BedsidePage) -> None:
+    """Each time field's "Now" button is enabled exactly when its field is (issue 16: "Now"
+    stayed enabled beside the disabled infusion times)."""
+    for name in ("thawStarted", "infusionStarted", "infusionEnded"):
+        field = page.findChild(QDateTimeEdit, name)
+        now_button = page.findChild(QPushButton, f"{name}Now")
+        assert field is not None and now_button is not None
+        assert now_button.isEnabled() == field.isEnabled(), name
+        assert now_button.isVisibleTo(page) == field.isVisibleTo(page), name
+        if field.isEnabled():  # a field disabled on its own takes its "Now" with it
+            field.setEnabled(False)
+            assert not now_button.isEnabled(), name
+            field.setEnabled(True)
+            assert now_button.isEnabled(), name
+
+
 def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     qtbot: QtBot,
     demo: Any,
@@ -551,7 +606,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     request.addfinalizer(CLOCK.release)
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("NBH200001", "Roe", "Richard", date(1965, 7, 2))
-    driver.enrol("NBH200002", "Smith", "Sara", date(1958, 11, 23))
+    other_case = driver.enrol("NBH200002", "Smith", "Sara", date(1958, 11, 23))
     driver.run_to(case, CaseStage.RECEIVED_AT_CLINIC)
     ivy = demo["ivy.infusion"]
     bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
@@ -596,6 +651,16 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     [(who, what)] = acknowledgements(demo, refused[0].scan_id)
     assert who == str(ivy.user_id) and what["acknowledged_by"] == "Ivy Infusion"
     assert what["deviation"] == refused[0].number
+    # Issue 16: the largest alarm (another case's COI as the wristband: two reasons) leaves the
+    # whole check in view at 1280 × 800, the second nurse's section and its button included.
+    scan(qtbot, page.wristband_scan, f"&/{other_case.coi}")
+    scan(qtbot, page.bag_scan, f"={bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active and page.alarm.text.text().count("• ") == 2
+    in_one_view_1280(qtbot, page, "bedside-largest-alarm-fit-1280.png")
+    now_buttons_follow_their_fields(page)
+    click(qtbot, page.alarm.button)
+    settle(qtbot, runner)
 
     # The right wristband and bag, but the frozen bag's thaw is not recorded yet: refused.
     scan(qtbot, page.wristband_scan, "&#0009NBH200001")
@@ -665,6 +730,8 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     page.started_at.setDateTime(thawed)
     page.ended_at.setDateTime(thawed.addSecs(60))
     shoot(page, "bedside-checked.png")
+    in_one_view_1280(qtbot, page, "bedside-checked-fit-1280.png")
+    now_buttons_follow_their_fields(page)
 
     # Ivy cannot be her own second nurse.
     second_person(monkeypatch, "ivy.infusion")
@@ -705,21 +772,46 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
         b for b in units_of(demo.database, ivy, case.id) if b.kind is bag.kind and b.id != bag.id
     )
     bags = page.bags_label.text()
-    assert "The dose: 2 therapy bags — 1 still to give" in bags
+    assert page.dose_head.text() == "The dose: 2 therapy bags — 1 still to give:"
     assert f"DIN {din_text(bag.din)} (infused) — given" in bags
-    assert f"DIN {din_text(other.din)} (stored" in bags and "TO DO: thaw, check and infuse" in bags
+    assert f"DIN {din_text(other.din)} (stored" in bags
+    assert "TO DO: thaw, check and infuse it" in bags
     assert page.wristband_scan.isEnabled() and not page.infusion_group.isEnabled()
     assert page.not_given_row.isVisible() and page.not_given_bag.count() == 1
     assert page.coi_label.text().endswith("· Received at clinic")
     shoot_sizes(page, "bedside-second-bag-to-give")
     assert_fits_1280(qtbot, page, "bedside-second-bag-to-give-fit-1280.png")
+    now_buttons_follow_their_fields(page)
     click(qtbot, page.not_given_button)  # no reason: said, nothing recorded
     assert "Type why this bag is not given" in page.error_message.text()
+    # Issue 16: QA puts the other bag on hold from the case screen. The bedside says so with
+    # the reason QA gave and who (never "set by a person" alone), and offers to record it as
+    # not given; until then the case stays at the bedside and is not idle.
+    set_unit_side_state(
+        demo.database, demo["asha.qa"], other.id, SideState.ON_HOLD, "bag seal looks damaged"
+    )
+    click(qtbot, page.refresh_button)
+    settle(qtbot, runner)
+    bags = page.bags_label.text()
+    assert page.dose_head.text().endswith("— 1 on hold, left to account for:")
+    assert f"DIN {din_text(other.din)} (stored) — ON HOLD: “bag seal looks damaged” (Asha" in bags
+    assert "not to be given: record it as not given below, or QA lifts the hold" in bags
+    assert "set by a person" not in bags and "identity label" not in bags.split("\n")[1]
+    assert page.not_given_row.isVisible()
+    assert page.not_given_bag.itemText(0) == f"DIN {din_text(other.din)} (on hold)"
+    assert page.coi_label.text().endswith("· Received at clinic")
+    [work] = [w for w in work_queue(demo.database, ivy) if w.case_id == case.id]
+    assert work.title.startswith(f"Bag DIN {din_text(other.din)} on hold, left to account for")
+    shoot_sizes(page, "bedside-bag-on-hold-to-account-for")
+    in_one_view_1280(qtbot, page, "bedside-bag-on-hold-fit-1280.png")
     qtbot.keyClicks(page.not_given_reason, "prescribed dose reached with the first bag")
     click(qtbot, page.not_given_button)
     settle(qtbot, runner)
     assert f"Bag DIN {din_text(other.din)} recorded as not given" in page.ok_message.text()
-    assert "not to be given (on hold" in page.bags_label.text()
+    assert "NOT GIVEN: “prescribed dose reached with the first bag” (Ivy Infusion" in (
+        page.bags_label.text()
+    )
+    assert "; ON HOLD for QA" in page.bags_label.text()
     assert not page.wristband_scan.isEnabled() and not page.thaw_button.isEnabled()
     assert page.countdown.text() == "Infusion recorded."
     assert not page.thaw_row.isEnabled() and not page.thaw_button.isEnabled()
@@ -730,6 +822,7 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     assert din_text(bag.din).endswith("]") and "[" in page.bags_label.text()
     assert page.coi_label.text().endswith("· Infused")
     assert page.case_picker.currentText().endswith("— Infused")  # the picker says so too
+    now_buttons_follow_their_fields(page)
     shoot(page, "bedside-infused.png")
     manufacturer_view = find_case(demo.database, demo["otto.operator"], case.id)
     assert manufacturer_view.stage is CaseStage.INFUSED and manufacturer_view.patient is None
@@ -765,7 +858,7 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     settings = ScannerSettings(gs_substitute="<GS>", aim_prefix_expected=True)
     page = BedsidePage(demo.database, ivy, runner, scanner=settings)
     open_page(qtbot, page, runner, case)
-    assert page.wristband_scan.placeholderText() == "Hospital number on the wristband"
+    assert page.wristband_scan.placeholderText() == "Scan its hospital number"
     assert page.bag_scan.placeholderText() == "DIN on the bag label"
 
     # An empty Enter: a clear word, nothing checked.
@@ -903,4 +996,6 @@ def test_bedside_look_alike_warns_and_asks_the_date_of_birth(
     click(qtbot, page.check_button)
     settle(qtbot, runner)
     assert page.check is not None and page.check.unit_id == bag.id
+    assert not page.birth_date.isEnabled()  # checked: the date given is part of the check
     shoot(page, "bedside-look-alike.png")
+    in_one_view_1280(qtbot, page, "bedside-look-alike-fit-1280.png")  # the date field too

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -181,3 +181,9 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert bags.count("patient-identity label on") == 1
     assert bags.count("NO patient-identity label: print it at Receipt") == 1
     save_both_sizes(bedside, "bedside-identity-labels-sqlite")
+    # Issue 16: a longer name beside born and hospital number never widens the page beyond a
+    # 1280 × 800 window (the COI sat on that line and pushed "Refresh" out of the window).
+    bedside.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    scroll = bedside.findChild(QScrollArea, "caseWorkScroll")
+    assert scroll is not None and scroll.horizontalScrollBar().maximum() == 0

@@ -26,11 +26,9 @@ class StorageBox(QGroupBox):
         super().__init__(title)
         self.setObjectName("storageBox")
         self.page = page
-        layout = QFormLayout(self)
+        layout = self.form = QFormLayout(self)
         self.unit_scan = page.scan_field("storageUnitScan", "Scan the bag's DIN bar code")
-        self.place_scan = page.scan_field(
-            "storagePlaceScan", "Scan the position's bar code, e.g. VAPOUR-1/1/1/1"
-        )
+        self.place_scan = page.scan_field("storagePlaceScan", "Bar code, e.g. VAPOUR-1/1/1/1")
         self.unit_scan.scanned.connect(lambda _scan: self.place_scan.setFocus())
         layout.addRow("Bag", self.unit_scan)
         layout.addRow("Position", self.place_scan)
@@ -45,6 +43,10 @@ class StorageBox(QGroupBox):
         buttons.addWidget(self.take_button)
         buttons.addStretch(1)
         layout.addRow(buttons)
+
+    def wrap_rows(self) -> None:
+        """Each label above its field (a narrow column: the hints read whole)."""
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
 
     def _clear(self) -> None:
         self.unit_scan.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtCore import QDateTime, QEvent, QObject, QTimeZone
 from PySide6.QtWidgets import QDateTimeEdit, QHBoxLayout, QPushButton, QWidget
 
 DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
@@ -18,6 +18,23 @@ def local_zone_words(moment: QDateTime | None = None) -> str:
     sign = "+" if offset > 0 else "−"
     hours, minutes = divmod(abs(offset) // 60, 60)
     return f"local time (UTC{sign}{hours:02d}:{minutes:02d})"
+
+
+class FollowsEnabled(QObject):
+    """Keeps a button enabled exactly when the field it fills is (a "Now" beside a disabled
+    time field invited a click that changed nothing, issue 16)."""
+
+    def __init__(self, field: QWidget, button: QPushButton) -> None:
+        super().__init__(button)
+        self.button = button
+        field.installEventFilter(self)
+        button.setEnabled(field.isEnabled())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Follow the field's enabled state as it changes (its own, or its parent's)."""
+        if event.type() == QEvent.Type.EnabledChange and isinstance(watched, QWidget):
+            self.button.setEnabled(watched.isEnabled())
+        return False
 
 
 def time_editor(name: str, seconds_ago: int = 0) -> tuple[QWidget, QDateTimeEdit]:
@@ -34,6 +51,7 @@ def time_editor(name: str, seconds_ago: int = 0) -> tuple[QWidget, QDateTimeEdit
     now = QPushButton("Now")
     now.setObjectName(f"{name}Now")
     now.clicked.connect(lambda: editor.setDateTime(QDateTime.currentDateTime()))
+    FollowsEnabled(editor, now)
     layout.addWidget(now)
     layout.addStretch(1)
     return row, editor

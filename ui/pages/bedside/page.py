@@ -33,9 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.casefile import BedsideScreen, CaseStage, SideState, UnitStatus, bedside_screen
+from app.casefile import BagNote, BedsideScreen, CaseStage, SideState, UnitStatus, bedside_screen
 from app.core import Actor, Database, din_text, now
 from app.journey import (
+    LEFT_TO_ACCOUNT,
+    BagAccount,
     BedsideCheckView,
     ThawView,
     UnitView,
@@ -92,19 +94,36 @@ def _seconds(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M:%S")
 
 
-def bag_to_do(bag: UnitView) -> str:
-    """What remains to do with one bag of the dose, in words."""
-    if bag.status is UnitStatus.INFUSED:
+def bag_to_do(
+    bag: UnitView, account: BagAccount, hold: BagNote | None, not_given: BagNote | None
+) -> str:
+    """What remains to do with one bag of the dose, in words: a hold or a not-given record with
+    the reason the person gave, who and when (never "set by a person" alone)."""
+    if account is BagAccount.GIVEN:
         return "given"
-    if bag.side_state.value != "none":
-        why = f": {bag.side_state_why}" if bag.side_state_why else ""
-        return f"not to be given ({bag.side_state.value.replace('_', ' ')}{why})"
-    return "TO DO: thaw, check and infuse it, or record why it is not given"
+    state = bag.side_state.value.replace("_", " ").upper()
+    if account is BagAccount.NOT_GIVEN and not_given is not None:
+        kept = f"; {state} for QA" if bag.side_state is not SideState.NONE else ""
+        return f"NOT GIVEN: {_note(not_given)}{kept}"
+    if account is BagAccount.HELD:
+        why = f": {_note(hold)}" if hold is not None else ""
+        return (
+            f"{state}{why} — not to be given: record it as not given below, or QA lifts the "
+            f"{'hold' if bag.side_state is SideState.ON_HOLD else bag.side_state.value}"
+        )
+    return "TO DO: thaw, check and infuse it"
 
 
-def open_bags(bags: tuple[UnitView, ...]) -> list[UnitView]:
-    """The bags of the dose neither infused nor set aside: each still needs the nurse."""
-    return [b for b in bags if b.status is not UnitStatus.INFUSED and b.side_state.value == "none"]
+def _note(note: BagNote) -> str:
+    """“reason” (by whom, when), as the person gave it."""
+    when = f", {local_time(note.at)}" if note.at is not None else ""
+    return f"“{note.reason}” ({note.by}{when})"
+
+
+def open_bags(state: BedsideScreen) -> list[UnitView]:
+    """The bags of the dose no one has accounted for: each still needs the nurse (to give, or
+    held by someone else and to record as not given)."""
+    return [b for b in state.bags if state.accounts.get(b.id) in LEFT_TO_ACCOUNT]
 
 
 def thaw_bar_level(seconds_left: float, limit_minutes: int) -> str:
@@ -159,17 +178,24 @@ class BedsidePage(CaseWorkPage):
         self.warning.hide()
         self.body_layout.addWidget(self.warning)
         self.body_layout.addWidget(self._patient_box())
+        # Three columns in the order of the work — check, thaw, second nurse — so the whole
+        # check and the second nurse's confirm button show at 1280 × 800 under the largest
+        # alarm (issue 16: the second nurse had to scroll); storage, needed before the thaw
+        # only, goes under the check.
         columns = QHBoxLayout()
-        left = QVBoxLayout()
-        left.addWidget(self._check_box(), stretch=1)
-        self.storage = StorageBox(self, "Storage at the clinic (by scan)")
-        left.addWidget(self.storage)
-        columns.addLayout(left, stretch=1)
-        right = QVBoxLayout()
-        right.addWidget(self._thaw_box())
-        right.addWidget(self._infusion_box())
-        right.addStretch(1)
-        columns.addLayout(right, stretch=1)
+        columns.setSpacing(4)
+        first = QVBoxLayout()
+        first.addWidget(self._check_box())
+        self.storage = StorageBox(self, "Storage (by scan)")
+        self.storage.wrap_rows()
+        first.addWidget(self.storage)
+        first.addStretch(1)
+        columns.addLayout(first, stretch=44)
+        for box, stretch in ((self._thaw_box(), 28), (self._infusion_box(), 28)):
+            column = QVBoxLayout()
+            column.addWidget(box)
+            column.addStretch(1)
+            columns.addLayout(column, stretch=stretch)
         self.body_layout.addLayout(columns)
         self.body_layout.addStretch(1)
         self.timer = QTimer(self)
@@ -192,9 +218,10 @@ class BedsidePage(CaseWorkPage):
         )
 
     def _patient_box(self) -> QGroupBox:
-        box = QGroupBox("Patient")
+        box = QGroupBox()  # the patient's name in large letters needs no title
         box.setObjectName("patientBox")
         layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 4, 6, 6)
         self.patient_name = QLabel()
         self.patient_name.setObjectName("patientName")
         self.patient_details = QLabel()
@@ -213,10 +240,26 @@ class BedsidePage(CaseWorkPage):
             self.bags_label,
             self.look_alike,
         ):
-            label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
+        for label in (self.bags_label, self.look_alike):
+            label.setWordWrap(True)
+        who = QHBoxLayout()  # the name, born and hospital number: one line
+        who.setSpacing(14)
+        who.addWidget(self.patient_name, alignment=Qt.AlignmentFlag.AlignBottom)
+        who.addWidget(self.patient_details, alignment=Qt.AlignmentFlag.AlignBottom)
+        who.addStretch(1)
+        layout.setSpacing(2)
+        layout.addLayout(who)
+        dose = QHBoxLayout()  # the dose's count, and the COI to the right (a long name fits)
+        self.dose_head = QLabel()
+        self.dose_head.setObjectName("doseHead")
+        dose.addWidget(self.dose_head, alignment=Qt.AlignmentFlag.AlignBottom)
+        dose.addStretch(1)
+        dose.addWidget(self.coi_label, alignment=Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(dose)
+        layout.addWidget(self.bags_label)
         layout.addWidget(self._not_given_row())
+        layout.addWidget(self.look_alike)
         return box
 
     def _not_given_row(self) -> QWidget:
@@ -244,6 +287,8 @@ class BedsidePage(CaseWorkPage):
         self.birth_date_row = QWidget()
         row = QFormLayout(self.birth_date_row)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # as the scans above
+        row.setVerticalSpacing(2)
         self.birth_date = QDateEdit()
         self.birth_date.setObjectName("birthDate")
         self.birth_date.setDisplayFormat("yyyy-MM-dd")
@@ -261,13 +306,14 @@ class BedsidePage(CaseWorkPage):
         return date(chosen.year(), chosen.month(), chosen.day())
 
     def _check_box(self) -> QGroupBox:
-        self.check_group = QGroupBox(f"1 · Bedside check by {self.actor.full_name}")
+        self.check_group = QGroupBox(f"1 · Check by {self.actor.full_name}")
         layout = QVBoxLayout(self.check_group)
-        hint = QLabel("Scan the patient's wristband, then the therapy bag.")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        form = QFormLayout()
-        self.wristband_scan = self.scan_field("wristbandScan", "Hospital number on the wristband")
+        layout.setContentsMargins(6, 4, 6, 6)
+        self.check_group.setToolTip("Scan the patient's wristband, then the therapy bag.")
+        form = QFormLayout()  # each label above its field: the hints read whole at 1280
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setVerticalSpacing(2)
+        self.wristband_scan = self.scan_field("wristbandScan", "Scan its hospital number")
         self.wristband_scan.scanned.connect(self._wristband_entered)
         self.wristband_scan.blank.connect(self._wristband_entered)
         form.addRow("Patient wristband", self.wristband_scan)
@@ -286,12 +332,12 @@ class BedsidePage(CaseWorkPage):
         self.check_result.setWordWrap(True)
         self.check_result.hide()
         layout.addWidget(self.check_result)
-        layout.addStretch(1)
         return self.check_group
 
     def _thaw_box(self) -> QGroupBox:
-        box = QGroupBox("Thaw and post-thaw time")
+        box = self.thaw_group = QGroupBox("Thaw")
         layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 4, 6, 6)
         form = QFormLayout()
         self.thaw_bag = QComboBox()
         self.thaw_bag.setObjectName("thawBag")
@@ -299,7 +345,7 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bag_label = QLabel("Bag")
         form.addRow(self.thaw_bag_label, self.thaw_bag)
         self.thaw_row, self.thaw_started = time_editor("thawStarted")
-        form.addRow("Thaw started at", self.thaw_row)
+        form.addRow("Started", self.thaw_row)
         layout.addLayout(form)
         self.thaw_button = QPushButton("Record thaw start")
         self.thaw_button.setObjectName("recordThaw")
@@ -335,8 +381,11 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bar.show()
 
     def _infusion_box(self) -> QGroupBox:
-        self.infusion_group = QGroupBox("2 · A second nurse confirms the infusion")
+        self.infusion_group = QGroupBox("2 · Second nurse confirms")
         layout = QFormLayout(self.infusion_group)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # leaves the check room
+        layout.setVerticalSpacing(2)
         started_row, self.started_at = time_editor("infusionStarted")
         ended_row, self.ended_at = time_editor("infusionEnded")
         for editor in (self.started_at, self.ended_at):
@@ -366,7 +415,7 @@ class BedsidePage(CaseWorkPage):
     def show_case(self, state: BedsideScreen | None) -> None:
         """Show whose therapy it is, its bags and the post-thaw limit."""
         self.state = state
-        if state is not None and self.infused and open_bags(state.bags):
+        if state is not None and self.infused and open_bags(state):
             self.infused = False  # a bag of the dose is still to give: the next check starts
             self.check = None
             self.check_result.hide()
@@ -375,7 +424,7 @@ class BedsidePage(CaseWorkPage):
             self.infused = True  # the dose is accounted for: nothing is left to check
         if state is None:
             self.patient_name.setText("No therapy is waiting for infusion at your clinic.")
-            for label in (self.patient_details, self.coi_label, self.bags_label):
+            for label in (self.patient_details, self.coi_label, self.bags_label, self.dose_head):
                 label.clear()
             self.look_alike.hide()
             self.birth_date_row.hide()
@@ -407,23 +456,32 @@ class BedsidePage(CaseWorkPage):
         self.look_alike.setVisible(bool(state.look_alikes))
         self.birth_date_row.setVisible(bool(state.look_alikes))
         count = len(state.bags)
-        lines = [
-            f"Bag {number} of {count}: DIN {din_text(bag.din)} "
-            f"({bag.status.value.replace('_', ' ')}{_held(bag)}"
-            f"{_placed(state, bag)}{_identity_label(state, bag)}) — {bag_to_do(bag)}"
-            for number, bag in enumerate(state.bags, start=1)
-        ]
-        left = len(open_bags(state.bags))
+        lines = []
+        for number, bag in enumerate(state.bags, start=1):
+            account = state.accounts.get(bag.id, BagAccount.TO_GIVE)
+            stored = _placed(state, bag) + _identity_label(state, bag) * (
+                account is BagAccount.TO_GIVE
+            )
+            lines.append(
+                f"{number} · DIN {din_text(bag.din)} "
+                f"({bag.status.value.replace('_', ' ')}{stored}) — "
+                + bag_to_do(bag, account, state.holds.get(bag.id), state.not_given.get(bag.id))
+            )
+        accounts = [state.accounts.get(b.id) for b in state.bags]
+        to_give, held = accounts.count(BagAccount.TO_GIVE), accounts.count(BagAccount.HELD)
         head = f"The dose: {count} therapy bag{'s' if count != 1 else ''}"
-        if left and left < count:
-            head += f" — {left} still to give"
-        self.bags_label.setText("\n".join([head + ":", *lines]) if lines else "Therapy bags: none")
+        if to_give and to_give < count:
+            head += f" — {to_give} still to give"
+        if held:
+            head += f" — {held} on hold, left to account for"
+        self.dose_head.setText(head + ":" if lines else "Therapy bags: none")
+        self.bags_label.setText("\n".join(lines))
 
     def _update_steps(self) -> None:
         ready = self.state is not None and not self.infused
         checked = self.check is not None
-        for step in (self.wristband_scan, self.bag_scan, self.check_button):
-            step.setEnabled(ready and not checked)
+        for step in (self.wristband_scan, self.bag_scan, self.birth_date, self.check_button):
+            step.setEnabled(ready and not checked)  # the date of birth too, once checked
         self.storage.setEnabled(ready and not checked)
         # A thaw is recorded once, and never for a bag on hold: the field, its "Now" and the
         # button stay enabled only while the chosen bag may still be thawed (issue 16 review).
@@ -454,7 +512,8 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bag.blockSignals(True)
         self.thaw_bag.clear()
         for bag in state.bags if state else ():
-            if bag.status is UnitStatus.STORED:
+            account = state.accounts.get(bag.id) if state else None
+            if bag.status is UnitStatus.STORED and account is not BagAccount.NOT_GIVEN:
                 self.thaw_bag.addItem(f"DIN {din_text(bag.din)}", str(bag.id))
         index = self.thaw_bag.findData(chosen)
         self.thaw_bag.setCurrentIndex(max(index, 0))
@@ -464,10 +523,12 @@ class BedsidePage(CaseWorkPage):
         self.thaw_bag_label.setVisible(several)
 
     def _show_not_given_bags(self, state: BedsideScreen | None) -> None:
-        """Offer the bags still to give for the "not given" record."""
+        """Offer the bags left to account for (to give, or held) for the "not given" record."""
         self.not_given_bag.clear()
-        for bag in open_bags(state.bags) if state else ():
-            self.not_given_bag.addItem(f"DIN {din_text(bag.din)}", str(bag.id))
+        for bag in open_bags(state) if state else ():
+            held = bag.side_state is not SideState.NONE
+            state_words = f" ({bag.side_state.value.replace('_', ' ')})" if held else ""
+            self.not_given_bag.addItem(f"DIN {din_text(bag.din)}{state_words}", str(bag.id))
 
     def _thaw(self) -> ThawView | None:
         """The recorded thaw of the checked bag, else of the bag chosen for the thaw record."""
@@ -508,10 +569,7 @@ class BedsidePage(CaseWorkPage):
         elif limit is None:
             text = "No post-thaw limit is set for this product." if self.state else ""
         elif thaw is None:
-            text = (
-                f"Thaw the bag, then record when the thaw started: the {limit}-minute "
-                "post-thaw limit counts from it, and the bedside check needs it."
-            )
+            text = f"Record the thaw start: the {limit}-minute post-thaw limit counts from it."
         else:
             text, overdue = post_thaw_status(thaw.started_at, limit, now())
         if self.countdown.property("overdue") != overdue:
@@ -561,7 +619,10 @@ class BedsidePage(CaseWorkPage):
             self._say(False, "✖ Type why this bag is not given, then record it.")
             self.not_given_reason.setFocus()
             return
-        din = self.not_given_bag.currentText()
+        chosen_bag = self._bag(uuid.UUID(chosen))
+        din = (
+            f"DIN {din_text(chosen_bag.din if chosen_bag else None)}"  # not the list's "(on hold)"
+        )
         case_id = state.case.id
 
         def recorded(_view: Any) -> None:
@@ -681,12 +742,6 @@ class BedsidePage(CaseWorkPage):
             changes={"case"},
             done=confirmed,
         )
-
-
-def _held(bag: UnitView) -> str:
-    """ ", ON HOLD" (or another side state, in capitals) for a bag in one; else nothing."""
-    state = bag.side_state.value
-    return "" if state == "none" else ", " + state.replace("_", " ").upper()
 
 
 def _placed(state: BedsideScreen, bag: UnitView) -> str:
