@@ -77,8 +77,9 @@ def clipped(window: QWidget) -> list[str]:
     return problems
 
 
-PAGE_AREA_1280 = (1024, 754)
-"""The page area of the main window at 1280 × 800 (navigation and status bar taken off)."""
+PAGE_AREA_1280 = (1018, 773)
+"""The page area of the main window at 1280 × 800 (navigation and status bar taken off;
+tests/ui/test_screenshot_sizes.py measures it on the window)."""
 
 
 def assert_fits_1280(qtbot: QtBot, page: QWidget, name: str) -> None:
@@ -110,7 +111,7 @@ def placeholders_cut(page: QWidget) -> list[str]:
     return cut
 
 
-PAGE_AREA_1920 = (1920 - 256, 1080 - 46)
+PAGE_AREA_1920 = (1920 - 262, 1080 - 27)
 """The page area of the main window at 1920 × 1080 (as :data:`PAGE_AREA_1280`)."""
 PAGE_AREAS = {"1280x800": PAGE_AREA_1280, "1920x1080": PAGE_AREA_1920}
 WINDOW_SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}
@@ -167,7 +168,7 @@ def window_shot(widget: QWidget, size: tuple[int, int] | None) -> QPixmap:
         before = top.size()
         top.resize(area.size())
         _settle()
-        page = top.grab()
+        page = _checked(top.grab(), area.size().toTuple(), f"{type(top).__name__} in its area")
         top.resize(before)
         _settle()
     finally:
@@ -176,6 +177,24 @@ def window_shot(widget: QWidget, size: tuple[int, int] | None) -> QPixmap:
     painter.drawPixmap(area.topLeft(), page)
     painter.end()
     return _checked(picture, size, type(top).__name__)
+
+
+def frame_page_area(page: QWidget, size: tuple[int, int]) -> QRect:
+    """Where :func:`window_shot` draws ``page`` (shown on its own) in a window of ``size``."""
+    frame = _Frame(page)
+    frame.resize(*size)
+    frame.grab()  # lays the frame out
+    area = frame.page_area.geometry()
+    frame.deleteLater()
+    return area
+
+
+def sized(name: str) -> tuple[int, int] | None:
+    """The window size a screenshot's name states (``-1280``, ``-1920x1080``), or None."""
+    for label, size in WINDOW_SIZES.items():
+        if f"-{size[0]}" in name:
+            return size
+    return None
 
 
 def _settle() -> None:
@@ -276,7 +295,9 @@ class _Frame(QMainWindow):
                 f"Site: {actor.site_name or '—'}",
             ):
                 self.statusBar().addWidget(QLabel(text))
-        self.statusBar().addPermanentWidget(QPushButton("Sign out"))
+        sign_out = QPushButton("Sign out")
+        sign_out.setObjectName("signOutButton")  # styled as the window's
+        self.statusBar().addPermanentWidget(sign_out)
         # Never shown: a grab lays it out, and the test's own window keeps the focus.
 
 
