@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -191,8 +193,8 @@ def frame_page_area(page: QWidget, size: tuple[int, int]) -> QRect:
 
 def sized(name: str) -> tuple[int, int] | None:
     """The window size a screenshot's name states (``-1280``, ``-1920x1080``), or None."""
-    for label, size in WINDOW_SIZES.items():
-        if f"-{size[0]}" in name:
+    for size in WINDOW_SIZES.values():
+        if re.search(rf"-{size[0]}(x{size[1]})?(?=[-._]|$)", name):
             return size
     return None
 
