@@ -255,14 +255,23 @@ def _dialog_picture(dialog: QWidget) -> QPixmap:
     return picture
 
 
+def _signed_in(page: QWidget) -> tuple[Actor | None, Database | None]:
+    """Who the page works for and on which database: the page's own, or its first part's
+    that knows (the Admin page's tabs)."""
+    for part in [page, *page.findChildren(QWidget)]:
+        actor, database = getattr(part, "actor", None), getattr(part, "database", None)
+        if isinstance(actor, Actor):
+            return actor, database if isinstance(database, Database) else None
+    return None, None
+
+
 class _Frame(QMainWindow):
     """The main window's navigation and status bar around an empty page area, for a page a
     test shows on its own (the page is drawn in ``page_area``, never moved into the frame)."""
 
     def __init__(self, page: QWidget) -> None:
         super().__init__()
-        actor = getattr(page, "actor", None)
-        database = getattr(page, "database", None)
+        actor, database = _signed_in(page)
         navigation = QListWidget()
         navigation.setObjectName("navigation")
         sections = sections_for(actor) if isinstance(actor, Actor) else []

@@ -100,7 +100,7 @@ def screenshot(widget: QWidget, name: str) -> None:
     if stated is not None:
         save_shot(widget, f"{name}.png", stated)  # the window at the size its name says
     elif isinstance(widget, QDialog):
-        assert widget.grab().save(str(SCREENS / f"{name}.png"))  # a dialog keeps its size
+        save_shot(widget, f"{name}.png", None)  # a dialog keeps its size
     else:
         save_both_sizes(widget, name)
 
