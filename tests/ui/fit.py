@@ -79,7 +79,7 @@ def clipped(window: QWidget) -> list[str]:
     return problems
 
 
-PAGE_AREA_1280 = (1018, 773)
+PAGE_AREA_1280 = (1018, 753)
 """The page area of the main window at 1280 × 800 (navigation and status bar taken off;
 tests/ui/test_screenshot_sizes.py measures it on the window)."""
 
@@ -113,7 +113,7 @@ def placeholders_cut(page: QWidget) -> list[str]:
     return cut
 
 
-PAGE_AREA_1920 = (1920 - 262, 1080 - 27)
+PAGE_AREA_1920 = (1920 - 262, 1080 - 47)
 """The page area of the main window at 1920 × 1080 (as :data:`PAGE_AREA_1280`)."""
 PAGE_AREAS = {"1280x800": PAGE_AREA_1280, "1920x1080": PAGE_AREA_1920}
 WINDOW_SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.fit import PAGE_AREAS, TITLE_BAR, WINDOW_SIZES, frame_page_area, window_shot
 from ui.shell import MainWindow
+from ui.shell.style import apply_style
 
 
 def test_a_page_alone_is_drawn_in_the_page_area_the_main_window_gives_its_pages(
@@ -18,6 +19,7 @@ def test_a_page_alone_is_drawn_in_the_page_area_the_main_window_gives_its_pages(
 ) -> None:
     if demo.database.backend != "sqlite":
         pytest.skip("the window's frame is the same on both backends")
+    apply_style(qapp)  # as the application: the status bar's height follows the style
     actor = demo["otto.operator"]
     window = MainWindow(demo.database, actor, idle_lock_minutes=600)
     qtbot.addWidget(window)
