@@ -40,6 +40,7 @@ def test_a_page_alone_is_drawn_in_the_page_area_the_main_window_gives_its_pages(
 def test_a_dialog_keeps_its_size_and_a_window_that_will_not_take_a_size_fails(
     qtbot: QtBot, qapp: QApplication
 ) -> None:
+    apply_style(qapp)
     page = QWidget()
     qtbot.addWidget(page)
     dialog = QDialog(page)
@@ -52,7 +53,8 @@ def test_a_dialog_keeps_its_size_and_a_window_that_will_not_take_a_size_fails(
     assert window_shot(dialog, WINDOW_SIZES["1920x1080"]).size().toTuple() == (1920, 1080)
     assert dialog.size() == natural  # never stretched to the window
     page.setMinimumSize(1800, 900)  # a page too large for the 1280 × 800 window
-    with pytest.raises(AssertionError, match=r"the shot is 1800 × 900, not 1018 × 773"):
+    area = "{} × {}".format(*PAGE_AREAS["1280x800"])
+    with pytest.raises(AssertionError, match=f"the shot is 1800 × 900, not {area}"):
         window_shot(page, WINDOW_SIZES["1280x800"])
     window = QMainWindow()
     qtbot.addWidget(window)
