@@ -170,7 +170,9 @@ def window_shot(widget: QWidget, size: tuple[int, int] | None) -> QPixmap:
         before = top.size()
         top.resize(area.size())
         _settle()
-        page = _checked(top.grab(), area.size().toTuple(), f"{type(top).__name__} in its area")
+        page = _checked(  # a page larger than its area would make the window larger
+            top.grab(), area.size().toTuple(), f"{type(top).__name__} in the page area"
+        )
         top.resize(before)
         _settle()
     finally:
