@@ -33,6 +33,7 @@ from app.casefile.queries import (
     visible_case,
     visible_cases,
 )
+from app.casefile.receipts import QuarantinedReceipt
 from app.casefile.release import (
     DeviationStatus,
     Disposition,
@@ -107,6 +108,7 @@ __all__ = [
     "PendingTest",
     "QcOutcome",
     "QcSpecView",
+    "QuarantinedReceipt",
     "ReceiptStatus",
     "ReleaseBatch",
     "ReleaseExceptions",

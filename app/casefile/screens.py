@@ -23,6 +23,7 @@ from app.casefile.exceptions import (
     product_warnings,
 )
 from app.casefile.queries import CaseFilter, CaseRow, case_page, may_view_cases, visible_case
+from app.casefile.receipts import QuarantinedReceipt, quarantined_receipts
 from app.casefile.release import (
     PendingDisposition,
     QcSpecView,
@@ -176,6 +177,8 @@ class DeviationsScreen:
     deviations: tuple[SiteDeviation, ...]
     pending: tuple[PendingDisposition, ...]
     cases: tuple[CaseRow, ...]
+    receipts: tuple[QuarantinedReceipt, ...] = ()
+    """Receipts at the site waiting for QA's acceptance (read for QA only)."""
 
 
 def deviations_screen(database: Database, actor: Actor) -> DeviationsScreen:
@@ -187,6 +190,7 @@ def deviations_screen(database: Database, actor: Actor) -> DeviationsScreen:
             tuple(site_deviations(session, actor)),
             tuple(pending_dispositions(session, actor)),
             cases,
+            tuple(quarantined_receipts(session, actor)) if actor.has_role(Role.QA) else (),
         )
 
 

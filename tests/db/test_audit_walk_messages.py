@@ -3,8 +3,6 @@ an event SQLite cannot render is still judged, by the exact path, with no traceb
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import create_engine
 
@@ -15,14 +13,7 @@ from app.core.audit_walk import MESSAGE, event_batches
 from app.core.database import Database
 from tests.conftest import Demo
 from tests.db.test_audit_tamper import _add_site, _admin, _head, _row, _tamper
-
-AT = datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
-TRICKY = [
-    ("0f8fad5b-d9cb-469f-a165-70867728950e", "asha.qa", None, "plain"),
-    (None, None, 'a "quoted" reason\\ with\nnew lines\tand tabs', "Zoë Ünal 患者"),
-    ("u", "x\u2028y\u2029z\x7f", "\x00\x1f\x08\x0c control", "emoji 🧬 and \\u escapes"),
-    ("", "", "", ""),
-]
+from tests.support.audit_events import AT, TRICKY, tricky_fields
 
 
 @pytest.mark.parametrize(("user_id", "username", "reason", "text"), TRICKY)
@@ -30,19 +21,8 @@ def test_sqlite_makes_exactly_the_message_the_chain_hashes(
     user_id: str | None, username: str | None, reason: str | None, text: str
 ) -> None:
     engine = create_engine("sqlite://")
-    new_values = f'{{"name":"{text}","n":5}}'
-    fields = {
-        "seq": 1_000_049,
-        "user_id": user_id,
-        "username": username,
-        "station": f"station {text}",
-        "action": "update",
-        "record_type": "case",
-        "record_id": text,
-        "old_values": "{}",
-        "new_values": new_values,
-        "reason": reason,
-    }
+    fields = tricky_fields(user_id, username, reason, text)
+    new_values = fields["new_values"]
     with engine.connect() as conn:
         conn.exec_driver_sql(
             "CREATE TABLE audit_event (seq INTEGER PRIMARY KEY, at TEXT, user_id TEXT, "

@@ -140,39 +140,31 @@ def test_a_time_stored_with_an_offset_is_reported(
     assert found == [(CHANGED, "custody_event", str(custody_id), "occurred_at")]
 
 
-def test_a_time_stored_as_bytes_is_reported(
-    journey_template: Template, request: pytest.FixtureRequest
+@pytest.mark.parametrize(
+    ("column", "size"),
+    [
+        ("occurred_at", 26),
+        # The same 32 hex digits as bytes: the application cannot read them as a UUID.
+        ("recorded_by_id", 32),
+    ],
+)
+def test_a_value_stored_as_the_bytes_of_its_text_is_reported(
+    journey_template: Template, request: pytest.FixtureRequest, column: str, size: int
 ) -> None:
     journey = _sqlite_journey(request, journey_template[0])
     custody_id, _other = _custody(journey)
     with journey.database.engine.begin() as conn:
         conn.exec_driver_sql(
-            "UPDATE custody_event SET occurred_at = CAST(occurred_at AS BLOB) WHERE id = ?",
-            (custody_id.hex,),
-        )
-    (mismatch,) = _found(journey)
-    assert (mismatch.kind, mismatch.column) == (CHANGED, "occurred_at")
-    assert "26-byte binary value" in mismatch.message
-
-
-def test_a_uuid_stored_as_the_bytes_of_its_own_text_is_reported(
-    journey_template: Template, request: pytest.FixtureRequest
-) -> None:
-    """The same 32 hex digits as bytes: the application cannot read them as a UUID."""
-    journey = _sqlite_journey(request, journey_template[0])
-    custody_id, _other = _custody(journey)
-    with journey.database.engine.begin() as conn:
-        conn.exec_driver_sql(
-            "UPDATE custody_event SET recorded_by_id = CAST(recorded_by_id AS BLOB) WHERE id = ?",
+            f"UPDATE custody_event SET {column} = CAST({column} AS BLOB) WHERE id = ?",
             (custody_id.hex,),
         )
     (mismatch,) = _found(journey)
     assert (mismatch.kind, mismatch.record_id, mismatch.column) == (
         CHANGED,
         str(custody_id),
-        "recorded_by_id",
+        column,
     )
-    assert "32-byte binary value" in mismatch.message
+    assert f"{size}-byte binary value" in mismatch.message
 
 
 def test_a_key_stored_as_the_bytes_of_its_own_text_is_reported(

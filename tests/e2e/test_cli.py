@@ -1,4 +1,8 @@
-"""The ``coi`` command as a user runs it: init, verify, tamper, bad input."""
+"""The ``coi`` command as a user runs it: init, verify, tamper, bad input.
+
+The first test runs the command as a subprocess, the installed entry point end to end; the
+others run it in this process (``tests/support/cli_runner.py``: the same parser, handlers and
+exit statuses), each step in milliseconds instead of an interpreter's start-up."""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli_runner import CoiRunner
+
 COI = [sys.executable, "-m", "app.cli.main"]
 
 
-def coi(
+def coi_process(
     *args: str,
     cwd: Path,
     env: dict[str, str] | None = None,
@@ -35,11 +41,11 @@ def coi(
 
 
 def test_init_then_verify_prints_ok(tmp_path: Path) -> None:
-    init = coi("init", "--db", "sqlite:///x.db", cwd=tmp_path)
+    init = coi_process("init", "--db", "sqlite:///x.db", cwd=tmp_path)
     assert init.returncode == 0, init.stderr
     assert "created administrator 'admin'" in init.stdout
     assert "initial password for 'admin':" in init.stderr
-    verify = coi("audit", "verify", "--db", "sqlite:///x.db", cwd=tmp_path)
+    verify = coi_process("audit", "verify", "--db", "sqlite:///x.db", cwd=tmp_path)
     assert verify.returncode == 0, verify.stderr
     result = json.loads(verify.stdout)
     assert result["ok"] is True
@@ -47,7 +53,7 @@ def test_init_then_verify_prints_ok(tmp_path: Path) -> None:
     assert result["events"] >= 2  # the administrator and their role
 
 
-def test_user_add_and_tampered_trail(tmp_path: Path) -> None:
+def test_user_add_and_tampered_trail(tmp_path: Path, coi: CoiRunner) -> None:
     env = {"COI_ADMIN_PASSWORD": "admin-password-1"}
     assert coi("init", "--db", "sqlite:///t.db", cwd=tmp_path, env=env).returncode == 0
     added = coi(
@@ -77,7 +83,9 @@ def test_user_add_and_tampered_trail(tmp_path: Path) -> None:
         (["init", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"], "Cannot reach"),
     ],
 )
-def test_bad_databases_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_databases_get_one_clear_line(
+    tmp_path: Path, coi: CoiRunner, args: list[str], message: str
+) -> None:
     result = coi(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
@@ -85,7 +93,7 @@ def test_bad_databases_get_one_clear_line(tmp_path: Path, args: list[str], messa
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_unknown_role_and_wrong_password(tmp_path: Path) -> None:
+def test_unknown_role_and_wrong_password(tmp_path: Path, coi: CoiRunner) -> None:
     env = {"COI_ADMIN_PASSWORD": "admin-password-1"}
     assert coi("init", "--db", "sqlite:///u.db", cwd=tmp_path, env=env).returncode == 0
     base = ["user", "add", "x.y", "--full-name", "X", "--as", "admin", "--db", "sqlite:///u.db"]
@@ -99,7 +107,7 @@ def test_unknown_role_and_wrong_password(tmp_path: Path) -> None:
     assert "user name or password is wrong" in wrong.stderr
 
 
-def test_demo_seed_loads_every_role(tmp_path: Path) -> None:
+def test_demo_seed_loads_every_role(tmp_path: Path, coi: CoiRunner) -> None:
     env = {"COI_ADMIN_PASSWORD": "demo-password", "COI_AS_PASSWORD": "demo-password"}
     assert coi("init", "--db", "sqlite:///d.db", cwd=tmp_path, env=env).returncode == 0
     seeded = coi("seed-demo", "--as", "admin", "--db", "sqlite:///d.db", cwd=tmp_path, env=env)
@@ -115,7 +123,7 @@ def test_demo_seed_loads_every_role(tmp_path: Path) -> None:
     assert json.loads(verify.stdout)["ok"] is True
 
 
-def test_a_generated_admin_password_must_be_changed_first(tmp_path: Path) -> None:
+def test_a_generated_admin_password_must_be_changed_first(tmp_path: Path, coi: CoiRunner) -> None:
     db = ["--db", "sqlite:///g.db"]
     init = coi("init", *db, cwd=tmp_path)  # no password given: one is generated
     assert init.returncode == 0, init.stderr
@@ -149,7 +157,9 @@ def test_a_generated_admin_password_must_be_changed_first(tmp_path: Path) -> Non
     assert coi("user", "passwd", "x.y", *db, cwd=tmp_path, env=as_xy).returncode == 0
 
 
-def test_the_administrator_role_never_combines_with_a_gmp_role(tmp_path: Path) -> None:
+def test_the_administrator_role_never_combines_with_a_gmp_role(
+    tmp_path: Path, coi: CoiRunner
+) -> None:
     env = {"COI_ADMIN_PASSWORD": "admin-password-1", "COI_AS_PASSWORD": "admin-password-1"}
     assert coi("init", "--db", "sqlite:///c.db", cwd=tmp_path, env=env).returncode == 0
     both = coi(

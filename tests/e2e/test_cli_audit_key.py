@@ -7,7 +7,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from tests.e2e.test_cli import coi
+from tests.support.cli_runner import CoiRunner
 
 ADMIN = {"COI_ADMIN_PASSWORD": "admin-password-1"}
 
@@ -17,7 +17,7 @@ def _workstation(tmp_path: Path, name: str) -> dict[str, str]:
     return {"XDG_CONFIG_HOME": str(tmp_path / name), "COI_AUDIT_KEY": ""}
 
 
-def test_init_creates_the_key_and_verify_reports_every_part(tmp_path: Path) -> None:
+def test_init_creates_the_key_and_verify_reports_every_part(coi: CoiRunner, tmp_path: Path) -> None:
     first = _workstation(tmp_path, "ws1")
     init = coi("init", "--db", "sqlite:///k.db", cwd=tmp_path, env={**first, **ADMIN})
     assert init.returncode == 0, init.stderr
@@ -60,6 +60,7 @@ def test_init_creates_the_key_and_verify_reports_every_part(tmp_path: Path) -> N
 
 
 def test_a_second_workstation_needs_the_key_and_gets_it_by_export_and_import(
+    coi: CoiRunner,
     tmp_path: Path,
 ) -> None:
     first, second = _workstation(tmp_path, "ws1"), _workstation(tmp_path, "ws2")

@@ -15,7 +15,7 @@ from sqlalchemy import make_url, text
 from db.engine import make_engine
 from db.migrate import head_revision
 from tests.conftest import PostgresServer
-from tests.e2e.test_cli import coi
+from tests.support.cli_runner import CoiRunner
 
 
 def _empty_target(request: pytest.FixtureRequest, source: str, tmp_path: Path) -> str:
@@ -26,7 +26,7 @@ def _empty_target(request: pytest.FixtureRequest, source: str, tmp_path: Path) -
     return server.create().render_as_string(hide_password=False)
 
 
-def _backup(source: str, out: Path) -> dict[str, object]:
+def _backup(coi: CoiRunner, source: str, out: Path) -> dict[str, object]:
     done = coi("backup", "--out", str(out), "--db", source, cwd=out.parent)
     assert done.returncode == 0, done.stderr
     result: dict[str, object] = json.loads(done.stdout)
@@ -34,10 +34,10 @@ def _backup(source: str, out: Path) -> dict[str, object]:
 
 
 def test_backup_then_restore_into_an_empty_database_checks_counts_and_chain(
-    demo_database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    coi: CoiRunner, demo_database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     out = tmp_path / "site.backup"
-    backup = _backup(demo_database_url, out)
+    backup = _backup(coi, demo_database_url, out)
     counts = backup["counts"]
     assert isinstance(counts, dict)
     assert counts["audit_event"] > 0 and counts["app_user"] > 1
@@ -67,7 +67,7 @@ def test_backup_then_restore_into_an_empty_database_checks_counts_and_chain(
 
 
 def test_the_command_line_refuses_a_database_newer_than_itself(
-    database_url: str, tmp_path: Path
+    coi: CoiRunner, database_url: str, tmp_path: Path
 ) -> None:
     future = "0099_from_a_newer_version"
     engine = make_engine(database_url)

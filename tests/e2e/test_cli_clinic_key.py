@@ -6,7 +6,7 @@ import json
 import stat
 from pathlib import Path
 
-from tests.e2e.test_cli import coi
+from tests.support.cli_runner import CoiRunner
 
 ADMIN = {"COI_ADMIN_PASSWORD": "admin-password-1"}
 
@@ -17,6 +17,7 @@ def _workstation(tmp_path: Path, name: str) -> dict[str, str]:
 
 
 def test_init_makes_the_clinic_key_and_another_clinic_workstation_imports_it(
+    coi: CoiRunner,
     tmp_path: Path,
 ) -> None:
     clinic, other, plant = (_workstation(tmp_path, n) for n in ("ws1", "ws2", "mfg"))

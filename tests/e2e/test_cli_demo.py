@@ -11,7 +11,7 @@ import pytest
 
 from labels.decode import decode_image
 from labels.scan import parse_scan
-from tests.e2e.test_cli import coi
+from tests.e2e.test_cli import coi_process as coi
 
 STAGES = [
     "enrolled",

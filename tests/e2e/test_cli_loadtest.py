@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BACKENDS, PostgresServer
-from tests.e2e.test_cli import coi
+from tests.e2e.test_cli import coi_process as coi
 
 KINDS = {"scan", "audit_search", "enrolment", "step"}
 """What 2 stations start in 3 seconds at 2 a second (custody and labels come later in a cycle)."""

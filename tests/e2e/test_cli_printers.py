@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_cli import coi
+from tests.support.cli_runner import CoiRunner
 
 
-def test_add_and_list_printers(tmp_path: Path) -> None:
+def test_add_and_list_printers(coi: CoiRunner, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'p.db'}"
     env = {"COI_ADMIN_PASSWORD": "admin-password-1", "COI_AS_PASSWORD": "admin-password-1"}
     assert coi("init", "--db", db, cwd=tmp_path, env=env).returncode == 0

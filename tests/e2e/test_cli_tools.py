@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import qrcode
 from sqlalchemy import create_engine, text
 
-COI = [sys.executable, "-m", "app.cli.main"]
+from tests.support.cli_runner import CoiRunner
+
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 
 
-def coi(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COI, *args], capture_output=True, text=True, timeout=120, check=False)
+Coi = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def test_id_check_worked_example() -> None:
+@pytest.fixture
+def coi(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Coi:
+    """``coi ARGS`` in this process (``tests/support/cli_runner.py``), in a new folder."""
+    runner = CoiRunner(capsys, monkeypatch)
+    return lambda *args: runner(*args, cwd=tmp_path)
+
+
+def test_id_check_worked_example(coi: Coi) -> None:
     result = coi("id", "check", "G123498654321")
     assert result.returncode == 0
     assert json.loads(result.stdout) == {
@@ -27,7 +34,7 @@ def test_id_check_worked_example() -> None:
     }  # fmt: skip
 
 
-def test_scan_parse_din_with_type3_flag_and_wedge_newline() -> None:
+def test_scan_parse_din_with_type3_flag_and_wedge_newline(coi: Coi) -> None:
     result = json.loads(coi("scan", "parse", "=G12341765432170\r\n").stdout)
     assert result["kind"] == "isbt128"
     assert result["valid"] is True
@@ -36,14 +43,14 @@ def test_scan_parse_din_with_type3_flag_and_wedge_newline() -> None:
     assert result["fields"]["flag"] == "70"
 
 
-def test_scan_parse_gs1_with_substitute_separator() -> None:
+def test_scan_parse_gs1_with_substitute_separator(coi: Coi) -> None:
     text = "]C1010950110153000317261231101234^21XYZ"
     result = json.loads(coi("scan", "parse", text, "--gs", "^").stdout)
     assert (result["kind"], result["valid"]) == ("gs1", True)
     assert result["fields"] == {"01": "09501101530003", "17": "261231", "10": "1234", "21": "XYZ"}
 
 
-def test_scan_decode_reads_our_own_qr_and_reports_bad_files(tmp_path: Path) -> None:
+def test_scan_decode_reads_our_own_qr_and_reports_bad_files(coi: Coi, tmp_path: Path) -> None:
     image = tmp_path / "din.png"
     qrcode.make("=G12341765432170").save(image)
     junk = tmp_path / "notes.png"
@@ -57,7 +64,7 @@ def test_scan_decode_reads_our_own_qr_and_reports_bad_files(tmp_path: Path) -> N
     assert result.returncode == 1
 
 
-def test_logger_analyze_generic_csv_excursion(tmp_path: Path) -> None:
+def test_logger_analyze_generic_csv_excursion(coi: Coi, tmp_path: Path) -> None:
     trace = tmp_path / "trace.csv"
     trace.write_text(
         "time;temp\n2026-01-01T00:00:00Z;6,0\n2026-01-01T00:10:00Z;10,0\n"
@@ -80,7 +87,7 @@ def test_logger_analyze_generic_csv_excursion(tmp_path: Path) -> None:
     assert seeded["verdict"] == "excursion"
 
 
-def test_logger_analyze_unreadable_file_exits_2(tmp_path: Path) -> None:
+def test_logger_analyze_unreadable_file_exits_2(coi: Coi, tmp_path: Path) -> None:
     junk = tmp_path / "junk.csv"
     junk.write_text("hello\nworld\n", encoding="utf-8")
     result = coi("logger", "analyze", str(junk), "--profile", "fresh-2-8")
@@ -89,7 +96,7 @@ def test_logger_analyze_unreadable_file_exits_2(tmp_path: Path) -> None:
     assert "cannot assess" in result.stderr
 
 
-def test_logger_analyze_hobo_corpus_file() -> None:
+def test_logger_analyze_hobo_corpus_file(coi: Coi) -> None:
     path = CORPORA / "temp-loggers" / "onset-hobo" / "QU5_Mooring_15m_20392468_20210803.csv"
     if not path.exists():
         pytest.skip(f"third-party corpus not present at {path}")
@@ -100,7 +107,7 @@ def test_logger_analyze_hobo_corpus_file() -> None:
 
 
 def test_logger_analyze_with_db_reads_the_sites_own_profile(
-    tmp_path: Path, demo_database_url: str
+    coi: Coi, tmp_path: Path, demo_database_url: str
 ) -> None:
     """With --db, --profile names the profile as the site's administrator configured it."""
     trace = tmp_path / "trace.csv"

@@ -6,10 +6,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.e2e.test_cli import coi
+from tests.support.cli_runner import CoiRunner
 
 
-def test_a_record_edited_by_direct_sql_fails_verify_records(tmp_path: Path) -> None:
+def test_a_record_edited_by_direct_sql_fails_verify_records(coi: CoiRunner, tmp_path: Path) -> None:
     env = {"COI_ADMIN_PASSWORD": "admin-password-1"}
     assert coi("init", "--db", "sqlite:///t.db", cwd=tmp_path, env=env).returncode == 0
     clean = coi("audit", "verify", "--records", "--db", "sqlite:///t.db", cwd=tmp_path)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDoubleSpinBox,
+    QLabel,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -219,16 +220,23 @@ def test_batch_record_start_scan_record_and_verify(
 
     page = BatchRecordPage(demo.database, otto, runner)
     open_page(qtbot, page, runner, case)
-    assert case.coi in page.case_summary.text().replace(" ", "")
-    assert "Received at manufacturer" in page.case_summary.text()
-    assert "DOE" not in page.case_summary.text().upper()  # the bench never sees the patient
     header = page.case_header.text()  # pinned above the page: the case, never the patient
     assert f"COI {case.coi_eye_readable}" in header and "CD19 CAR-T" in header
+    assert "Stage: Received at manufacturer" in header
     assert "DOE" not in header.upper() and "1970" not in header
+    # Issue 16: the case is named once, by the pinned header (a line under the picker named it
+    # again); the picker lists it among the others.
+    naming = [
+        label.objectName()
+        for label in page.findChildren(QLabel)
+        if label.isVisible() and case.coi_eye_readable in label.text()
+    ]
+    assert naming == ["caseHeader"], naming
     click(qtbot, page.start_button)
     settle(qtbot, runner)
     assert "Manufacture started: the batch record has 9 steps" in page.ok_message.text()
-    assert "In manufacture" in page.case_summary.text()
+    assert "Stage: In manufacture" in page.case_header.text()
+    assert not page.case_summary.isVisible()
     assert not page.start_button.isVisible()
     assert page.step_table.rowCount() == 9
     assert page.step_table.item(0, 1).text() == "Receipt and inspection"
@@ -488,6 +496,13 @@ def test_who_performed_a_step_cannot_verify_it(
 ) -> None:
     driver = JourneyDriver(demo.database, tmp_path)
     case = driver.enrol("NBH100004", "Poe", "Paul", date(1990, 12, 1))
+    # Issue 16: with no case at the bench the page said so, and "Choose a case." beside it
+    empty = BatchRecordPage(demo.database, demo["otto.operator"], runner)
+    qtbot.addWidget(empty)
+    settle(qtbot, runner)
+    assert empty.case_picker.count() == 0
+    assert empty.case_summary.text().startswith("No case is received at")
+    assert empty.step_heading.isHidden() and "Choose" not in empty.step_heading.text()
     driver.run_to(case, CaseStage.IN_MANUFACTURE)
     admin = authenticate(demo.database, "admin", ADMIN_PASSWORD, "test-station")
     with UnitOfWork(demo.database, admin) as uow:

@@ -128,6 +128,13 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
         ).all()
         assert all(bag.side_state is SideState.ON_HOLD for bag in bags)
     assert box.recall.isVisible()
+    # Issue 16: the page shows its top after the action, the exceptions first on a released
+    # batch; the checklist says in red what is open since the release (it was green).
+    assert page.scroller.verticalScrollBar().value() == 0
+    assert page.exceptions.y() < page.checklist_box.y() < page.qc_box.y()
+    summary = page.checklist_summary
+    assert "open since the release: 4. Every QC result" in summary.text(), summary.text()
+    assert summary.property("complete") == "no"
     _shots(page, "qp-after-late-failure")
 
     # the clinic coordinator's Home: a red alert, acknowledged with a signature
@@ -208,6 +215,10 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
     assert "RELEASED OUT OF SPECIFICATION" in page.message.text(), page.message.text()
     assert "Released out of specification" in dialogs.signed[-1]
     assert "RELEASED OUT OF SPECIFICATION" in box.status.text()
+    # issue 16: the release on record said "✔ Released — certified", in green, for it
+    status = page.release_status.text()
+    assert status.startswith("⚠ RELEASED OUT OF SPECIFICATION on the physician's request, by ")
+    assert page.release_status.objectName() == "errorMessage"
     assert page.snapshot is not None and page.snapshot.checklist is not None
     assert page.snapshot.checklist.complete  # as the QP signed it: the accepted result covered
     _shots(page, "qp-released-oos")

@@ -3,43 +3,20 @@ standard HMAC, and keeps the replayed texts in order."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from app.core.audit_chain import event_content
 from app.core.audit_walk import fast_content
 from app.core.record_replay import DELETED, Replay, audited_state
-
-AT = datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
-AT_TEXT = "2026-03-04T05:06:07.000089Z"
+from tests.support.audit_events import AT, AT_TEXT, TRICKY, tricky_fields
 
 
-@pytest.mark.parametrize(
-    ("user_id", "username", "reason", "text"),
-    [
-        ("0f8fad5b-d9cb-469f-a165-70867728950e", "asha.qa", None, "plain"),
-        (None, None, 'a "quoted" reason\\ with\nnew lines\tand tabs', "Zoë Ünal 患者"),
-        ("u", "x\u2028y\u2029z", "\x00\x1f control", "emoji 🧬 and \\u escapes"),
-        ("", "", "", ""),
-    ],
-)
+@pytest.mark.parametrize(("user_id", "username", "reason", "text"), TRICKY)
 def test_the_fast_content_is_the_canonical_content(
     user_id: str | None, username: str | None, reason: str | None, text: str
 ) -> None:
-    new_values = f'{{"name":"{text}","n":5}}'
-    fields = {
-        "seq": 1_000_049,
-        "user_id": user_id,
-        "username": username,
-        "station": f"station {text}",
-        "action": "update",
-        "record_type": "case",
-        "record_id": text,
-        "old_values": "{}",
-        "new_values": new_values,
-        "reason": reason,
-    }
+    fields = tricky_fields(user_id, username, reason, text)
+    new_values = fields["new_values"]
     row = (
         fields["seq"], AT_TEXT, user_id, username, fields["station"], "update", "case",
         text, "{}", new_values, reason, "0" * 64, "1" * 64,

@@ -104,6 +104,7 @@ class BatchRecordPage(CaseWorkPage):
         self.start_button.clicked.connect(self.start)
         self.start_button.hide()
         summary.addWidget(self.start_button, alignment=Qt.AlignmentFlag.AlignTop)
+        summary.addStretch(0)  # the button its own width when the line beside it is hidden
         self.body_layout.addLayout(summary)
         columns = QHBoxLayout()
         columns.addWidget(self._step_table(), stretch=5)
@@ -181,6 +182,7 @@ class BatchRecordPage(CaseWorkPage):
                 "No case is received at, or in manufacture at, your site "
                 f"({self.actor.site_name or 'none assigned'})."
             )
+            self.case_summary.show()
             self.start_button.hide()
             self._show_steps([])
             self._show_panel(None)
@@ -188,9 +190,9 @@ class BatchRecordPage(CaseWorkPage):
             return
         self.state = state
         case = state.case
-        self.case_summary.setText(
-            f"COI {case.coi_eye_readable} · {case.product_name} · stage: {case.stage_name}"
-        )
+        # The case is named once, in the pinned header above (issue 16: this line repeated it).
+        self.case_summary.clear()
+        self.case_summary.hide()
         self.start_button.setVisible(case.stage is CaseStage.RECEIVED_AT_MANUFACTURER)
         self._show_steps(state.steps)
         self._show_panel(state)
@@ -247,8 +249,9 @@ class BatchRecordPage(CaseWorkPage):
         layout.addWidget(heading)
         self.step_heading = heading
         step = current_step(state.steps) if state else None
-        if state is None:
-            heading.setText("Choose a case.")
+        if state is None:  # the line above says when there is no case to choose
+            heading.setText("Choose a case in the list above." if self._case_ids else "")
+            heading.setVisible(bool(self._case_ids))
         elif not state.steps:
             heading.setText("Manufacture has not started.")
             hint = QLabel("Start manufacture to open the batch record from the product's steps.")

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTableWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +33,7 @@ from app.casefile import (
     DeviationStatus,
     Disposition,
     PendingDisposition,
+    QuarantinedReceipt,
     Role,
     SignatureMeaning,
     SiteDeviation,
@@ -38,10 +41,11 @@ from app.casefile import (
 )
 from app.coldchain import AssessedTrace, disposition_logger_file, disposition_words
 from app.core import Actor, Database, sscc_text
+from app.journey import accept_receipt
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
 from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
-from ui.pages.deviations.pending_columns import breakable, fit_columns, fitted
+from ui.pages.deviations.pending_columns import OneLine, breakable, fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
     VERDICT_NAMES,
@@ -63,12 +67,29 @@ from ui.widgets import (
     unbroken,
 )
 
-DEVIATION_TABLE_HEIGHT = 90
-"""The deviations list shows at least its header and two rows."""
+DEVIATION_TABLE_HEIGHT = 112
+"""The deviations list shows at least its header and four lines (two rows, or one row's
+wrapped description)."""
+DESCRIPTION = 5
+"""The deviations list's description column, the last: it wraps."""
+RECEIPTS_TAB = 1
+"""QA's tab of receipts in quarantine, beside the cold-chain files to disposition."""
 
 
 NBSP = "\xa0"
 """The no-break space inside an SSCC as printed: in the table it may wrap at a group."""
+
+
+LONG_WORD = 24
+"""A word longer than this (a logger file's name) may wrap after its hyphens and dots."""
+
+
+def wrappable(description: str) -> str:
+    """A description on one paragraph, its long words (file names) breakable after a hyphen,
+    an underscore or a dot so that they wrap in the column instead of running past it."""
+    return " ".join(
+        breakable(word) if len(word) > LONG_WORD else word for word in description.split()
+    )
 
 
 class DeviationsPage(QWidget):
@@ -82,7 +103,9 @@ class DeviationsPage(QWidget):
         self.is_qa = actor.has_role(Role.QA)
         if self.is_qa:
             HELPER.warm()  # QA's disposition plots load there; started while QA reads the list
-        self.snapshot = DeviationsScreen((), (), ())
+        self.snapshot = DeviationsScreen((), (), (), ())
+        self._pending_shown: bool | None = None
+        """Whether the splitter's share was last set for a file waiting for QA."""
         self.last_report: Path | None = None
         self.working = False
         self.setObjectName("page-deviations")
@@ -133,7 +156,20 @@ class DeviationsPage(QWidget):
         header = self.deviation_table.horizontalHeader()
         for column in range(5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        # The description wraps, each row as tall as its text (issue 16: it was elided at
+        # 1280 × 800); the other columns keep one line each, whole.
+        self.deviation_table.setWordWrap(True)
+        self.deviation_table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        one_line = OneLine(self.deviation_table)
+        for column in range(DESCRIPTION):
+            self.deviation_table.setItemDelegateForColumn(column, one_line)
+        self.deviation_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        # a row taller than the list (a long cold-chain verdict) scrolls line by line, not
+        # past its end at once
+        self.deviation_table.setVerticalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
         self.deviation_table.itemSelectionChanged.connect(self._deviation_selected)
         self.deviation_table.setMinimumHeight(DEVIATION_TABLE_HEIGHT)
         layout.addWidget(self.deviation_table, stretch=1)
@@ -145,8 +181,17 @@ class DeviationsPage(QWidget):
         return box
 
     def _cold_chain_box(self) -> QGroupBox:
-        box = QGroupBox("Cold chain waiting for QA's disposition")
-        layout = QVBoxLayout(box)
+        box = QGroupBox("Waiting for QA: cold chain and receipts")
+        outer = QVBoxLayout(box)
+        self.qa_tabs = QTabWidget()
+        self.qa_tabs.setObjectName("qaWaitingTabs")
+        outer.addWidget(self.qa_tabs)
+        files = QWidget()
+        self.qa_tabs.addTab(files, "Cold chain to disposition")
+        self.qa_tabs.addTab(self._receipts_part(), "Receipts in quarantine")
+        self.qa_tabs.setTabVisible(RECEIPTS_TAB, self.is_qa)
+        layout = QVBoxLayout(files)
+        layout.setContentsMargins(4, 4, 4, 0)  # the tab's frame is the margin: 1280 × 800 fits
         tools = QHBoxLayout()
         self.accept_button = self._button(
             "Accept…", "acceptColdChain", lambda: self.disposition(Disposition.ACCEPT), qa_only=True
@@ -190,6 +235,39 @@ class DeviationsPage(QWidget):
         self.pending_details.hide()
         layout.addWidget(self.pending_details)
         return box
+
+    def _receipts_part(self) -> QWidget:
+        """QA's receipts in quarantine: each with what still blocks it, accepted with a
+        justification and a signature once nothing does (issue 16: QA's work item "Accept the
+        quarantined receipt" opened this page, which had no such action)."""
+        self.receipts_part = QWidget()
+        self.receipts_part.setObjectName("quarantinedReceipts")
+        column = QVBoxLayout(self.receipts_part)
+        column.setContentsMargins(4, 4, 4, 0)
+        tools = QHBoxLayout()
+        self.accept_receipt_button = self._button(
+            "Accept receipt…", "acceptReceipt", self.accept_selected_receipt, qa_only=True
+        )
+        tools.addWidget(self.accept_receipt_button)
+        note = QLabel(
+            "A receipt's units stay in quarantine until QA accepts it; it may be accepted once "
+            "nothing blocks it (its cold chain dispositioned, its deviations closed)."
+        )
+        note.setWordWrap(True)
+        tools.addWidget(note, stretch=1)
+        column.addLayout(tools)
+        self.receipt_table = table(
+            "quarantinedReceipts", ("Shipment", "Batch COI", "Received", "What still blocks it")
+        )
+        fitted(self.receipt_table)
+        self.receipt_table.setWordWrap(True)
+        self.receipt_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.receipt_table.itemSelectionChanged.connect(self._update_buttons)
+        self.receipt_table.setMinimumHeight(52)  # its header and one line
+        column.addWidget(self.receipt_table, stretch=1)
+        return self.receipts_part
 
     def _plot_panel(self) -> QWidget:
         """The selected logger file's trace against its limits, loaded in the helper process."""
@@ -264,14 +342,36 @@ class DeviationsPage(QWidget):
                 status_words(view.status),
                 row.case_coi or "— no batch",
                 f"{view.raised_at:%Y-%m-%d %H:%M} UTC",
-                " ".join(view.description.split()),
+                wrappable(view.description),
             )
             for column, text in enumerate(values):
-                self.deviation_table.setItem(index, column, cell(text))
+                item = cell(text, view.description if column == DESCRIPTION else None)
+                # on the first line of a wrapped description, not in the middle of its row
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                self.deviation_table.setItem(index, column, item)
             if selected is not None and view.id == selected.deviation.id:
                 self.deviation_table.selectRow(index)
         self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
+        self._show_receipts(snapshot.receipts)
+        self._share_height(bool(snapshot.pending or snapshot.receipts))
         self._deviation_selected()
+
+    def _share_height(self, pending: bool) -> None:
+        """With nothing waiting for QA's disposition, the deviations take the height the empty
+        cold-chain list took (issue 16: the list showed one row and the details were cut);
+        with a file waiting, the cold chain and its plot get three quarters again. Only when
+        that changes: a line the user moved stays where it is."""
+        if pending == self._pending_shown:
+            return
+        self._pending_shown = pending
+        total = sum(self.splitter.sizes()) or self.splitter.height()
+        self.splitter.setStretchFactor(1, 3 if pending else 0)  # a resized window too
+        if pending:
+            self.splitter.setSizes([total // 4, total - total // 4])
+        else:  # the cold-chain box its least height (the splitter does not collapse it),
+            # once its layout has let go of the plot just hidden
+            splitter = self.splitter
+            QTimer.singleShot(0, splitter, lambda: splitter.setSizes([sum(splitter.sizes()), 0]))
 
     def _show_pending(
         self, pending: Sequence[PendingDisposition], selected: uuid.UUID | None
@@ -304,7 +404,40 @@ class DeviationsPage(QWidget):
             self.pending_note.setText("✔ No cold-chain file is waiting for QA's disposition.")
         self._pending_selected()
 
+    def _show_receipts(self, receipts: Sequence[QuarantinedReceipt]) -> None:
+        was = self.selected_receipt()
+        self.qa_tabs.setTabText(RECEIPTS_TAB, f"Receipts in quarantine ({len(receipts)})")
+        self.qa_tabs.setTabText(0, f"Cold chain to disposition ({len(self.snapshot.pending)})")
+        if not receipts:
+            self.qa_tabs.setCurrentIndex(0)
+        elif not self.snapshot.pending:  # the receipts are what is left to do
+            self.qa_tabs.setCurrentIndex(RECEIPTS_TAB)
+        self.receipt_table.clearSelection()
+        self.receipt_table.setRowCount(len(receipts))
+        for index, receipt in enumerate(receipts):
+            blocking = " ".join(receipt.blocking) or "✔ Nothing: QA may accept it."
+            values = (
+                sscc_text(receipt.sscc),
+                receipt.case_coi or "— no batch",
+                f"{receipt.received_at:%Y-%m-%d %H:%M} UTC" if receipt.received_at else "—",
+                blocking,
+            )
+            for column, text in enumerate(values):
+                self.receipt_table.setItem(index, column, cell(text, blocking))
+        fit_columns(self.receipt_table)
+        if receipts:
+            ids = [receipt.shipment_id for receipt in receipts]
+            chosen = was.shipment_id if was is not None and was.shipment_id in ids else ids[0]
+            self.receipt_table.selectRow(ids.index(chosen))
+
     # ------------------------------------------------------------------ selection
+    def selected_receipt(self) -> QuarantinedReceipt | None:
+        """The receipt selected in the list of receipts in quarantine."""
+        rows = self.receipt_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.snapshot.receipts):
+            return None
+        return self.snapshot.receipts[rows[0].row()]
+
     def selected_deviation(self) -> SiteDeviation | None:
         """The deviation selected in the list."""
         rows = self.deviation_table.selectionModel().selectedRows()
@@ -386,6 +519,8 @@ class DeviationsPage(QWidget):
         pending = self.selected_pending() is not None
         for button in (self.accept_button, self.reject_button, self.report_button):
             button.setEnabled(idle and pending)
+        receipt = self.selected_receipt()
+        self.accept_receipt_button.setEnabled(idle and receipt is not None and not receipt.blocking)
 
     def _set_busy(self, busy: bool) -> None:
         self.working = busy
@@ -516,6 +651,53 @@ class DeviationsPage(QWidget):
             lambda view: self._done(
                 f"✔ {view.file_name}: cold chain {disposition_words(decision)} "
                 "with your signature. Close its deviation once the investigation is complete."
+            )
+        ).failure(self._failed).run(self.runner)
+
+    def accept_selected_receipt(self) -> None:
+        """QA accepts the selected receipt, nothing blocking it, with a justification and a
+        signature: its units leave quarantine."""
+        receipt = self.selected_receipt()
+        if receipt is None or receipt.blocking:
+            return
+        shipment, batch = sscc_text(receipt.sscc), receipt.case_coi or "—"
+        answer = ask_statement(
+            StatementDialog(
+                self,
+                f"Accept the receipt of {shipment}",
+                f"<b>Accept</b> the receipt of shipment {shipment} (batch {batch}): nothing "
+                "blocks it any more, and its units leave quarantine.<br><br>"
+                "State why the receipt may be accepted.",
+                action="Sign…",
+            )
+        )
+        if answer is None:
+            return
+        justification = answer[0]
+        password = ask_password(
+            self,
+            self.actor,
+            SignatureMeaning.APPROVED,
+            f"Acceptance of the receipt of shipment {shipment} (batch {batch}). "
+            f"Justification: {justification}",
+        )
+        if password is None:
+            return
+        WriteOp(
+            partial(
+                accept_receipt,
+                self.database,
+                self.actor,
+                receipt.shipment_id,
+                password,
+                justification,
+            ),
+            doing=f"The receipt of {shipment} was not accepted",
+            changes={"shipment", "unit", "case"},
+        ).busy(self._set_busy).success(
+            lambda _view: self._done(
+                f"✔ Receipt of {shipment} accepted with your signature: its units are out of "
+                "quarantine."
             )
         ).failure(self._failed).run(self.runner)
 

@@ -76,7 +76,9 @@ def breakable(file_name: str) -> str:
 def _file_width(table: QTableWidget, *, wrapped: bool) -> int:
     """The width of the file column: each name and SSCC whole, or wrapped at their breaks."""
     metrics = table.fontMetrics()
-    widths = [table.horizontalHeader().fontMetrics().horizontalAdvance("Logger file")]
+    header = table.horizontalHeaderItem(FILE)
+    title = header.text() if header is not None else "Logger file"
+    widths = [table.horizontalHeader().fontMetrics().horizontalAdvance(title)]
     for text in _texts(table, FILE):
         name, _, sscc = text.partition("\n")
         if wrapped:
@@ -92,7 +94,7 @@ def fit_columns(table: QTableWidget) -> None:
     """The file name and SSCC whole where the width allows, else wrapped at their breaks; the
     batch on one line or two, the verdict whole and what was found wrapped in what is left
     (at least `MIN_FOUND_WIDTH`): no horizontal scrolling."""
-    verdict, found = _width(table, VERDICT), _width(table, FOUND)
+    verdict = _width(table, VERDICT)
     free = table.viewport().width() - verdict - 2  # grid lines
     whole_batch, two_batch = _width(table, BATCH), _width(table, BATCH, wrapped=True)
     whole_name, two_name = _file_width(table, wrapped=False), _file_width(table, wrapped=True)
@@ -101,7 +103,9 @@ def fit_columns(table: QTableWidget) -> None:
         (choice for choice in choices if sum(choice) + MIN_FOUND_WIDTH <= free), choices[-1]
     )  # wrapped no more than the width needs
     name = max(MIN_FILE_WIDTH, min(name, free - batch - MIN_FOUND_WIDTH))
-    found = min(found, max(MIN_FOUND_WIDTH, free - name - batch))
+    # what was found takes the width left: the table spans its width, empty or not (issue 16:
+    # an empty list showed its columns in a corner, "Logger fil…" cut)
+    found = max(MIN_FOUND_WIDTH, free - name - batch)
     for column, width in ((FILE, name), (BATCH, batch), (VERDICT, verdict), (FOUND, found)):
         table.setColumnWidth(column, width)
     table.resizeRowsToContents()

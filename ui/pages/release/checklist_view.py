@@ -17,7 +17,7 @@ class ChecklistView(QWidget):
         self.setObjectName("releaseChecklist")
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.setSpacing(4)
+        self.layout_.setSpacing(3)
         self.rows: list[tuple[ChecklistItem, QLabel, QLabel]] = []
 
     def show_checklist(self, checklist: Checklist) -> None:
@@ -40,7 +40,8 @@ class ChecklistView(QWidget):
         frame.setObjectName("checklistItem")
         frame.setProperty("satisfied", "yes" if item.satisfied else "no")
         outer = QVBoxLayout(frame)
-        outer.setContentsMargins(8, 4, 8, 4)
+        outer.setContentsMargins(8, 1, 8, 1)  # ten items and an open one's evidence in view
+        outer.setSpacing(0)
         top = QHBoxLayout()
         status = QLabel("✔ Satisfied" if item.satisfied else "✖ Open")
         status.setObjectName("checklistStatus")

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import partial
 from itertools import pairwise
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -100,12 +100,15 @@ class ReleasePage(QWidget):
         self.body.setObjectName("releaseBody")
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
+        # The case is named once, in the pinned header; this line says only what the header
+        # does not: no batch at all, or the batch's hold (issue 16: it repeated the header).
         self.summary = QLabel()
         self.summary.setObjectName("batchSummary")
         self.summary.setWordWrap(True)
+        self.summary.hide()
         body.addWidget(self.summary)
-        body.addWidget(self._qc_box())
-        body.addWidget(self._checklist_box())
+        body.addWidget(self._release_panel())
+        self.body_layout = body
         self.exceptions = ExceptionsBox(
             database,
             actor,
@@ -114,12 +117,59 @@ class ReleasePage(QWidget):
             self._refused,
         )
         self.exceptions.hide()
-        body.addWidget(self.exceptions)
+        for box in (self._qc_box(), self._checklist_box(), self.exceptions):
+            body.addWidget(box)
         body.addStretch(1)
         scroll.setWidget(self.body)
         self.scroller = scroll
         outer.addWidget(scroll, stretch=1)
         self.refresh()
+
+    def _release_panel(self) -> QWidget:
+        """The release on record (who certified, when, the signature) and its certificate:
+        at the top of a released batch's page."""
+        self.release_panel = QWidget()
+        self.release_panel.setObjectName("releasePanel")
+        layout = QVBoxLayout(self.release_panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.release_status = message_line()
+        layout.addWidget(self.release_status)
+        self.certificate = ReportSaver(
+            self.runner,
+            "Release certificate…",
+            object_name="releaseCertificate",
+            dialog_title="Save the QP release certificate as",
+        )
+        layout.addWidget(self.certificate)
+        self.release_panel.hide()
+        return self.release_panel
+
+    def boxes_in_order(self) -> list[QWidget]:
+        """The page's boxes, top to bottom, for the batch shown and the reader (issue 16):
+        what the reader acts on first. A released batch: the QP's exceptions; a batch pending
+        release, to a QP: the checklist with what blocks certification and the Certify
+        button (then a release out of specification, when a result is out of it), the QC
+        results below; to QC and QA: the results first."""
+        released = self.snapshot is not None and (
+            self.snapshot.case.stage is not CaseStage.QC_PENDING_RELEASE
+        )
+        if released and self.is_qp:
+            return [self.exceptions, self.checklist_box, self.qc_box]
+        if self.is_qp:  # the exceptions (a release out of specification) beside the checklist
+            return [self.checklist_box, self.exceptions, self.qc_box]
+        return [self.qc_box, self.checklist_box, self.exceptions]
+
+    def _order_boxes(self) -> None:
+        """Lay the boxes out in ``boxes_in_order`` under the summary and the release."""
+        for index, box in enumerate(self.boxes_in_order(), start=2):
+            if self.body_layout.indexOf(box) != index:
+                self.body_layout.removeWidget(box)
+                self.body_layout.insertWidget(index, box)
+
+    def show_top(self) -> None:
+        """Scroll the page back to its top: the first box under the pinned case header and
+        the message saying what was done (issue 16: a certification left it mid-table)."""
+        self.scroller.verticalScrollBar().setValue(0)
 
     # ------------------------------------------------------------------ building
 
@@ -242,29 +292,21 @@ class ReleasePage(QWidget):
     def _checklist_box(self) -> QGroupBox:
         self.checklist_box = QGroupBox("Release checklist (computed from the records now)")
         layout = QVBoxLayout(self.checklist_box)
+        # What blocks certification and the Certify button first, side by side: a QP sees both
+        # without scrolling at 1280 × 800 (issue 16); the items and their evidence under them.
+        certify_row = QHBoxLayout()
         self.checklist_summary = QLabel()
         self.checklist_summary.setObjectName("checklistSummary")
         self.checklist_summary.setWordWrap(True)
-        layout.addWidget(self.checklist_summary)
-        self.checklist = ChecklistView()
-        layout.addWidget(self.checklist)
-        certify_row = QHBoxLayout()
+        certify_row.addWidget(self.checklist_summary, stretch=1)
         self.certify_button = QPushButton("Certify for release…")
         self.certify_button.setObjectName("certify")
         self.certify_button.setVisible(self.is_qp)
         self.certify_button.clicked.connect(self.certify)
-        certify_row.addWidget(self.certify_button)
-        certify_row.addStretch(1)
+        certify_row.addWidget(self.certify_button, alignment=Qt.AlignmentFlag.AlignTop)
         layout.addLayout(certify_row)
-        self.release_status = message_line()
-        layout.addWidget(self.release_status)
-        self.certificate = ReportSaver(
-            self.runner,
-            "Release certificate…",
-            object_name="releaseCertificate",
-            dialog_title="Save the QP release certificate as",
-        )
-        layout.addWidget(self.certificate)
+        self.checklist = ChecklistView()
+        layout.addWidget(self.checklist)
         self.checklist_box.setVisible(self.is_qa or self.is_qp)
         return self.checklist_box
 
@@ -333,8 +375,10 @@ class ReleasePage(QWidget):
             "No batch is in QC / pending release at your site. Batches appear here when their "
             "last manufacturing step is verified."
         )
+        self.summary.show()
         self.qc_box.hide()
         self.checklist_box.hide()
+        self.release_panel.hide()
         self.certificate.offer(None)
         self.exceptions.show_batch(None)
 
@@ -353,14 +397,13 @@ class ReleasePage(QWidget):
             if listed
             else f"This batch has moved on to “{case.stage_name}”; the page stays on it.",
         )
-        side = (
-            ""
-            if case.side_state.value == "none"
-            else (f" · ⚠ {case.side_state.value.replace('_', ' ')}: {case.side_state_reason or ''}")
-        )
+        held = case.side_state.value != "none"
+        self.summary.setVisible(held)
         self.summary.setText(
-            f"<b>{case.coi_eye_readable}</b> · {escape(case.product_name)}<br>"
-            f"Stage: <b>{case.stage_name}</b>{escape(side)}"
+            f"⚠ {escape(case.side_state.value.replace('_', ' ').capitalize())}: "
+            f"{escape(case.side_state_reason or '')}"
+            if held
+            else ""
         )
         if not same:
             self._build_rows(snapshot.specs)
@@ -371,9 +414,12 @@ class ReleasePage(QWidget):
         self.qc_box.show()
         self._show_checklist(snapshot)
         self.exceptions.show_batch(snapshot)
-        if case.stage is not CaseStage.QC_PENDING_RELEASE and self.exceptions.isVisibleTo(self):
-            # a released batch is opened here for its exceptions: bring them into view
-            QTimer.singleShot(0, lambda: self.scroller.ensureWidgetVisible(self.exceptions))
+        self._order_boxes()
+        self.qc_table.fit_rows()  # the review buttons and states shown now
+        # Opened, reloaded or acted on: the page shows its top, the first box under the case
+        # header and the message (issue 16: a certification left it scrolled mid-table).
+        self.show_top()
+        QTimer.singleShot(0, self, self.show_top)  # once the layout has taken the new content
 
     def _build_rows(self, specs: tuple[QcSpecView, ...]) -> None:
         self.qc_table.clearContents()
@@ -401,21 +447,37 @@ class ReleasePage(QWidget):
         checklist = snapshot.checklist
         self.checklist_box.setVisible(checklist is not None)
         if checklist is None:
+            self.release_panel.hide()
             return
         self.checklist.show_checklist(checklist)
         total, still_open = len(checklist.items), len(checklist.open_items)
         released = snapshot.case.stage is not CaseStage.QC_PENDING_RELEASE
-        if released:
+        blocking = "; ".join(f"{item.number}. {item.title}" for item in checklist.open_items)
+        if released and still_open:  # e.g. a result failed after the release
+            text = (
+                f"✖ Checklist as it stands now; the batch is {snapshot.case.stage_name.lower()}. "
+                f"{still_open} of {total} items open since the release: {blocking}."
+            )
+        elif released:
             text = f"Checklist as it stands now; the batch is {snapshot.case.stage_name.lower()}."
         elif still_open:
             text = (
                 f"✖ {still_open} of {total} items open: certification is refused until every "
-                "item is satisfied. Open an item's evidence to see why."
+                f"item is satisfied. Open: {blocking} (its evidence is below)."
+            )
+        elif snapshot.case.side_state.value != "none":
+            text = (
+                f"✖ All {total} items satisfied, but the batch is "
+                f"{snapshot.case.side_state.value.replace('_', ' ')}: it is certified once the "
+                "hold is lifted."
             )
         else:
             text = f"✔ All {total} items satisfied: the batch is ready for the QP's signature."
         self.checklist_summary.setText(text)
-        restyle(self.checklist_summary, complete="yes" if checklist.complete else "no")
+        ready = checklist.complete and (released or snapshot.case.side_state.value == "none")
+        restyle(self.checklist_summary, complete="yes" if ready else "no")
+        # A released batch is not certified again: its release is said in words instead.
+        self.certify_button.setVisible(self.is_qp and not released)
         record = snapshot.release
         certified = record is not None and record.decision.value == "certified"
         self.certificate.offer(
@@ -424,13 +486,24 @@ class ReleasePage(QWidget):
             else None,
             f"release-certificate-{snapshot.case.coi}.pdf",
         )
+        self.certificate.setVisible(certified)  # no certificate to save before the release
+        self.release_panel.setVisible(record is not None)
         if record is not None:
             signed = "<br>".join(f"Signed: {escape(line)}" for line in record.signatures)
+            by = f"by {escape(record.qp_name)} at {record.decided_at:%Y-%m-%d %H:%M} UTC"
+            exceptions = snapshot.exceptions
+            # Issue 16: a release out of specification, or a recalled batch, was shown as a
+            # plain green "✔ Released — certified": the release says what it was.
+            if exceptions is not None and exceptions.recalled_because:
+                said = f"⚠ Released {by}, then RECALLED: {escape(exceptions.recalled_because)}."
+            elif exceptions is not None and exceptions.released_out_of_specification:
+                said = f"⚠ RELEASED OUT OF SPECIFICATION on the physician's request, {by}."
+            else:
+                said = f"✔ Released — {record.decision.value} {by}."
             show_message(
                 self.release_status,
-                f"✔ Released — {record.decision.value} by {escape(record.qp_name)} at "
-                f"{record.decided_at:%Y-%m-%d %H:%M} UTC.<br>{signed}",
-                ok=True,
+                f"{said}<br>{signed}",
+                ok=said.startswith("✔"),
                 rich=True,
             )
         else:
@@ -509,6 +582,7 @@ class ReleasePage(QWidget):
                 self.snapshot, results={**self.snapshot.results, test_code: view}
             )
             row.show(view, ())
+            self.qc_table.fit_rows()  # a correction's "⟲ was" line under the value
             words, state = outcome_words(view)
             unit = f" {view.unit}" if view.unit else ""
             done = "Corrected" if view.correction_reason else "Saved"
@@ -628,6 +702,19 @@ class ReleasePage(QWidget):
         if self.snapshot is None:
             return
         case = self.snapshot.case
+        checklist = self.snapshot.checklist
+        if checklist is not None and checklist.open_items:
+            # Issue 16: a signature was asked for, then refused. The service still refuses a
+            # certification with open items; the page says so before any password is typed.
+            items = "; ".join(f"{item.number}. {item.title}" for item in checklist.open_items)
+            show_message(
+                self.message,
+                f"✖ Batch {case.coi_eye_readable} was not certified, nothing was signed: the "
+                f"batch cannot be released while items are open — {items}.",
+                ok=False,
+            )
+            self.load_batch()  # read again: what another person did since is shown
+            return
         password = ask_password(
             self,
             self.actor,

@@ -32,7 +32,9 @@ OUTCOMES: dict[QcOutcome, tuple[str, str]] = {
     QcOutcome.PENDING: ("◷ Pending", "pending"),
 }
 NO_RESULT = ("— No result yet", "none")
-ROW_HEIGHT = 62
+CELL_MARGIN = 4
+"""The space above and below a cell's text (and beside it): a one-line row is one text line
+plus this twice, not the 62 px every row had (issue 16)."""
 VALUE_WIDTH = 260
 MIN_VALUE_WIDTH = 210
 MIN_TEXT_WIDTH = 120
@@ -246,9 +248,47 @@ class QcTable(QTableWidget):
         """Each column's narrowest width."""
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Share the new width between the columns."""
+        """Share the new width between the columns, then fit the rows to their content."""
         super().resizeEvent(event)
         self.share_width()
+        self.fit_rows()
+
+    def row_need(self, row: int) -> int:
+        """The height row ``row`` needs at the columns' widths: its tallest cell, each text
+        wrapped in its column (a one-line row: one text line and the cell margins)."""
+        metrics = self.fontMetrics()
+        need = metrics.height() + 2 * CELL_MARGIN
+        for column in range(self.columnCount()):
+            width = self.columnWidth(column)
+            item = self.item(row, column)
+            if item is not None and item.text():
+                shown = metrics.boundingRect(
+                    0, 0, max(1, width - 2 * CELL_MARGIN), 10_000,
+                    Qt.TextFlag.TextWordWrap, item.text(),
+                )  # fmt: skip
+                need = max(need, shown.height() + 2 * CELL_MARGIN)
+            widget = self.cellWidget(row, column)
+            if widget is not None:
+                layout = widget.layout()
+                if layout is not None:
+                    layout.activate()  # the cell's labels and buttons as they are shown now
+                height = (
+                    widget.heightForWidth(width)
+                    if widget.hasHeightForWidth()
+                    else widget.sizeHint().height()
+                )
+                need = max(need, height)
+        return need
+
+    def fit_rows(self) -> None:
+        """Each row as tall as its content, the table as tall as its rows (it does not
+        scroll: the page does)."""
+        grid = 1 if self.showGrid() else 0  # a cell's widget sits inside the grid line
+        for row in range(self.rowCount()):
+            self.setRowHeight(row, self.row_need(row) + grid)
+        header = self.horizontalHeader().sizeHint().height() if self.rowCount() else 0
+        rows = sum(self.rowHeight(row) for row in range(self.rowCount()))
+        self.setFixedHeight(header + rows + 2 * self.frameWidth())
 
     def share_width(self) -> None:
         """Give each column its least width, then the room left: first the value, result and
@@ -277,7 +317,7 @@ def qc_table() -> QcTable:
     table.setObjectName("qcResults")
     table.setHorizontalHeaderLabels(["Test", "Criterion", "Value", "Result", "QA review"])
     table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setTabKeyNavigation(False)  # Tab moves between the value fields, not the cells
@@ -317,5 +357,4 @@ def fit_qc_table(table: QcTable, rows: int, *, qa: bool) -> None:
         review = int(state * 1.1) + 24
     table.preferred[4] = table.least[4] = review
     table.share_width()
-    header = table.horizontalHeader().height()
-    table.setFixedHeight(header + ROW_HEIGHT * rows + 2 * table.frameWidth())
+    table.fit_rows()
