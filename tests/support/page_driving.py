@@ -5,24 +5,22 @@ The ``runner`` fixture (stylesheet applied, tasks drained) is in ``tests/ui/conf
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.support.scanner_keys import scanner_burst
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import save_both_sizes, save_shot, sized
 from ui.dialogs.signing import SecondPersonDialog
 from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 DEMO_PASSWORD = "demo-password"
 PAGE_SIZE = (1000, 780)  # the main window's page area
-SIZED = re.compile(r"-(1280|1920)(x\d+)?\b")
 
 
 def settle(qtbot: QtBot, runner: TaskRunner) -> None:
@@ -31,12 +29,15 @@ def settle(qtbot: QtBot, runner: TaskRunner) -> None:
 
 
 def shoot(widget: QWidget, name: str) -> None:
-    """Save a screenshot of ``widget`` for people to look at; a name with no size in it gets
-    the same state at 1280 × 800 and 1920 × 1080 beside it."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    assert widget.grab().save(str(ARTIFACTS / name))
-    if not SIZED.search(name):
-        save_both_sizes(widget, name.removesuffix(".png"), window=isinstance(widget, QMainWindow))
+    """Save a screenshot of ``widget`` for people to look at: a name with a size in it
+    (``-1280``, ``-1920x1080``) is the window at that size; any other name gets the state at
+    1280 × 800 and 1920 × 1080 (``<name>-1280x800.png``, ...; a dialog alone: ``<name>``).
+    No grab of the widget at whatever size it has: that third picture showed no window."""
+    size = sized(name)
+    if size is not None:
+        save_shot(widget, name, size)
+    else:
+        save_both_sizes(widget, name.removesuffix(".png"))
 
 
 def scan(qtbot: QtBot, field: Any, raw: str) -> None:
@@ -66,11 +67,7 @@ def second_person(monkeypatch: pytest.MonkeyPatch, username: str) -> list[str]:
 
 
 def shoot_sizes(page: QWidget, name: str) -> None:
-    """Screenshots of ``page`` in the page area of a 1280 × 800 and a 1920 × 1080 window
-    (``name-1280.png``, ``name-1920.png``)."""
-    before = page.size()
+    """Screenshots of ``page`` in a 1280 × 800 and a 1920 × 1080 window (``name-1280.png``,
+    ``name-1920.png``)."""
     for width, height in ((1280, 800), (1920, 1080)):
-        page.resize(width - 260, height - 80)
-        QApplication.processEvents()
-        shoot(page, f"{name}-{width}.png")
-    page.resize(before)
+        save_shot(page, f"{name}-{width}.png", (width, height))

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+import re
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
     QApplication,
     QComboBox,
+    QDialog,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
     QStyle,
     QStyleOptionComboBox,
+    QVBoxLayout,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
 
+from app.access import role_names, sections_for
+from app.core import Actor, Database
 from tests.conftest import ARTIFACTS
+from ui.shell.main_window import PAGES
 
 SCREENS = ARTIFACTS / "screens"
 TEXT_WIDGETS = (QLabel, QAbstractButton, QComboBox, QLineEdit)
@@ -66,23 +79,22 @@ def clipped(window: QWidget) -> list[str]:
     return problems
 
 
-PAGE_AREA_1280 = (1024, 754)
-"""The page area of the main window at 1280 × 800 (navigation and status bar taken off)."""
+PAGE_AREA_1280 = (1018, 753)
+"""The page area of the main window at 1280 × 800 (navigation and status bar taken off;
+tests/ui/test_screenshot_sizes.py measures it on the window)."""
 
 
 def assert_fits_1280(qtbot: QtBot, page: QWidget, name: str) -> None:
-    """Show ``page`` at the page area of the 1280 × 800 window, save ``name`` in the screens
-    folder, and assert nothing is cut off; the page gets its size back afterwards."""
+    """Show ``page`` at the page area of the 1280 × 800 window and assert nothing is cut off;
+    save ``name`` (and the same state with ``1920`` for ``1280`` in the name) in the screens
+    folder as the window shows it at that size. The page gets its size back afterwards."""
     before = page.size()
     page.resize(*PAGE_AREA_1280)
     qtbot.wait(20)
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    assert page.grab().save(str(SCREENS / name))
     assert (page.width(), page.height()) == PAGE_AREA_1280, "the page is larger than its area"
     assert clipped(page) == []
-    page.resize(*PAGE_AREA_1920)  # the same state in a full-HD window, for the eye
-    qtbot.wait(20)
-    assert page.grab().save(str(SCREENS / name.replace("1280", "1920")))
+    save_shot(page, name, WINDOW_SIZES["1280x800"])
+    save_shot(page, name.replace("1280", "1920"), WINDOW_SIZES["1920x1080"])
     page.resize(before)
     qtbot.wait(20)
 
@@ -101,7 +113,7 @@ def placeholders_cut(page: QWidget) -> list[str]:
     return cut
 
 
-PAGE_AREA_1920 = (1920 - 256, 1080 - 46)
+PAGE_AREA_1920 = (1920 - 262, 1080 - 47)
 """The page area of the main window at 1920 × 1080 (as :data:`PAGE_AREA_1280`)."""
 PAGE_AREAS = {"1280x800": PAGE_AREA_1280, "1920x1080": PAGE_AREA_1920}
 WINDOW_SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}
@@ -109,22 +121,197 @@ WINDOW_SIZES = {"1280x800": (1280, 800), "1920x1080": (1920, 1080)}
 
 def save_both_sizes(widget: QWidget, stem: str, *, window: bool = False) -> list[str]:
     """Save ``widget`` as ``<stem>-1280x800.png`` and ``<stem>-1920x1080.png`` in the screens
-    folder: a page at the page area of such a window (``window``: the window itself at that
-    size), a resize and a grab of the same state. The widget gets its size back; returns the
-    file names written."""
+    folder, each the window as a user sees it at that size (:func:`window_shot`); a dialog
+    with no window under it once, at its own size, as ``<stem>.png``. ``window`` is kept for
+    the callers that said the widget is a window (it is found either way). Returns the file
+    names written."""
+    del window
+    if isinstance(widget.window(), QDialog) and _window_under(widget.window()) is None:
+        return [save_shot(widget, f"{stem}.png", None)]
+    return [save_shot(widget, f"{stem}-{label}.png", size) for label, size in WINDOW_SIZES.items()]
+
+
+def save_shot(widget: QWidget, name: str, size: tuple[int, int] | None) -> str:
+    """Save :func:`window_shot` of ``widget`` at ``size`` as ``name`` in the screens folder
+    (``size`` None: a dialog at its own size); returns ``name``."""
     SCREENS.mkdir(parents=True, exist_ok=True)
-    before = widget.size()
-    written = []
-    for label, size in (WINDOW_SIZES if window else PAGE_AREAS).items():
-        widget.resize(*size)
-        QApplication.processEvents()  # the layouts follow the new size before the grab
-        QApplication.processEvents()
-        name = f"{stem}-{label}.png"
-        assert widget.grab().save(str(SCREENS / name))
-        written.append(name)
-    widget.resize(before)
+    picture = window_shot(widget, size)
+    assert picture.save(str(SCREENS / name)), name
+    return name
+
+
+def window_shot(widget: QWidget, size: tuple[int, int] | None) -> QPixmap:
+    """What a user sees of ``widget`` in a window of ``size`` (width, height): a main window,
+    or a page or part of one inside it, is that window resized; a page shown on its own is
+    drawn in the page area of a frame like the main window's (navigation, status bar); a
+    dialog keeps its own size and is drawn with its title over the window under it (or
+    alone, ``size`` None). The widgets get their sizes back; asserts the picture's size."""
+    top = widget.window()
+    if isinstance(top, QDialog):
+        under = _window_under(top)
+        dialog = _dialog_picture(top)
+        if size is None or under is None:
+            assert size is None, f"{top.windowTitle()!r} has no window under it to show at {size}"
+            return dialog
+        picture = window_shot(under, size)
+        painter = QPainter(picture)
+        corner = picture.rect().center() - dialog.rect().center()
+        painter.fillRect(picture.rect(), QColor(0, 0, 0, 60))  # the window behind, dimmed
+        painter.drawPixmap(corner, dialog)
+        painter.end()
+        return _checked(picture, size, top.windowTitle())
+    assert size is not None, "a window is shown at a stated size"
+    if isinstance(top, QMainWindow):
+        return _checked(_resized_grab(top, size), size, type(top).__name__)
+    frame = _Frame(top)
+    try:
+        picture = _resized_grab(frame, size)
+        area = frame.page_area.geometry()
+        before = top.size()
+        top.resize(area.size())
+        _settle()
+        page = _checked(  # a page larger than its area would make the window larger
+            top.grab(), area.size().toTuple(), f"{type(top).__name__} in the page area"
+        )
+        top.resize(before)
+        _settle()
+    finally:
+        frame.deleteLater()
+    painter = QPainter(picture)
+    painter.drawPixmap(area.topLeft(), page)
+    painter.end()
+    return _checked(picture, size, type(top).__name__)
+
+
+def frame_page_area(page: QWidget, size: tuple[int, int]) -> QRect:
+    """Where :func:`window_shot` draws ``page`` (shown on its own) in a window of ``size``."""
+    frame = _Frame(page)
+    frame.resize(*size)
+    frame.grab()  # lays the frame out
+    area = frame.page_area.geometry()
+    frame.deleteLater()
+    return area
+
+
+def sized(name: str) -> tuple[int, int] | None:
+    """The window size a screenshot's name states (``-1280``, ``-1920x1080``), or None."""
+    for size in WINDOW_SIZES.values():
+        if re.search(rf"-{size[0]}(x{size[1]})?(?=[-._]|$)", name):
+            return size
+    return None
+
+
+def _settle() -> None:
+    QApplication.processEvents()  # the layouts follow a new size before the grab
     QApplication.processEvents()
-    return written
+
+
+def _resized_grab(window: QWidget, size: tuple[int, int]) -> QPixmap:
+    before = window.size()
+    window.resize(*size)
+    _settle()
+    picture = window.grab()
+    window.resize(before)
+    _settle()
+    return picture
+
+
+def _checked(picture: QPixmap, size: tuple[int, int], what: str) -> QPixmap:
+    """``picture``, asserted to be ``size`` (width, height) of content: a window that would
+    not take that size (a page too large for it) fails the test that shot it."""
+    ratio = picture.devicePixelRatio()
+    got = (round(picture.width() / ratio), round(picture.height() / ratio))
+    assert got == size, f"{what}: the shot is {got[0]} × {got[1]}, not {size[0]} × {size[1]}"
+    return picture
+
+
+def _window_under(dialog: QWidget) -> QWidget | None:
+    parent = dialog.parentWidget()
+    return None if parent is None else parent.window()
+
+
+TITLE_BAR = 30
+"""The height of the title drawn above a dialog's picture (offscreen windows have no frame)."""
+
+
+def _dialog_picture(dialog: QWidget) -> QPixmap:
+    """The dialog at its own size (as ``show`` would size it if nobody resized it), its window
+    title in a bar above it, as the window frame shows it."""
+    if not dialog.testAttribute(Qt.WidgetAttribute.WA_Resized):
+        dialog.adjustSize()
+    _settle()
+    inside = dialog.grab()
+    ratio = inside.devicePixelRatio()
+    width, height = round(inside.width() / ratio), round(inside.height() / ratio)
+    picture = QPixmap(width + 2, height + TITLE_BAR + 1)
+    picture.fill(QColor("#5a5a5a"))
+    painter = QPainter(picture)
+    painter.setPen(QColor("white"))
+    painter.drawText(
+        QRect(10, 0, width - 20, TITLE_BAR),
+        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+        dialog.windowTitle(),
+    )
+    painter.drawPixmap(1, TITLE_BAR, inside)
+    painter.end()
+    return picture
+
+
+def _signed_in(page: QWidget) -> tuple[Actor | None, Database | None]:
+    """Who the page works for and on which database: the page's own, or its first part's
+    that knows (the Admin page's tabs)."""
+    for part in [page, *page.findChildren(QWidget)]:
+        actor, database = getattr(part, "actor", None), getattr(part, "database", None)
+        if isinstance(actor, Actor):
+            return actor, database if isinstance(database, Database) else None
+    return None, None
+
+
+class _Frame(QMainWindow):
+    """The main window's navigation and status bar around an empty page area, for a page a
+    test shows on its own (the page is drawn in ``page_area``, never moved into the frame)."""
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        actor, database = _signed_in(page)
+        navigation = QListWidget()
+        navigation.setObjectName("navigation")
+        sections = sections_for(actor) if isinstance(actor, Actor) else []
+        for section in sections:
+            navigation.addItem(section.title)
+        keys = [section.key for section in sections]
+        for key, (_module, name, _scanner) in PAGES.items():
+            if type(page).__name__ == name and key in keys:
+                navigation.setCurrentRow(keys.index(key))
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(navigation, stretch=1)
+        if isinstance(database, Database):
+            where = database.short_name.replace("/", "/\u200b").replace(":", ":\u200b")
+            label = QLabel(f"Database: {where}")
+            label.setObjectName("databaseLabel")
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            column.addWidget(label)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(column)
+        self.page_area = QWidget()
+        layout.addWidget(self.page_area, stretch=1)
+        self.setCentralWidget(central)
+        if isinstance(actor, Actor):
+            for text in (
+                f"Signed in: {actor.full_name} ({actor.username})",
+                f"Role: {role_names(actor)}",
+                f"Site: {actor.site_name or '—'}",
+            ):
+                self.statusBar().addWidget(QLabel(text))
+        sign_out = QPushButton("Sign out")
+        sign_out.setObjectName("signOutButton")  # styled as the window's
+        self.statusBar().addPermanentWidget(sign_out)
+        # Never shown: a grab lays it out, and the test's own window keeps the focus.
 
 
 def combos_cut(page: QWidget) -> list[str]:

@@ -30,7 +30,7 @@ from app.core.saved_secrets import keyring_problem
 from app.scanning import ScannerSettings
 from db.enums import Role
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from tests.ui.fit import PAGE_AREA_1280, WINDOW_SIZES, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, WINDOW_SIZES, save_both_sizes, save_shot, sized
 from ui.dialogs.prompts import StatementDialog
 from ui.pages.admin.base import AdminTab
 from ui.pages.admin.page import AdminPage
@@ -96,8 +96,11 @@ def screenshot(widget: QWidget, name: str) -> None:
     """Save ``widget`` as tests/artifacts/screens/<name>.png."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    if isinstance(widget, QDialog) or name.endswith(("x800", "x1080")):
-        assert widget.grab().save(str(SCREENS / f"{name}.png"))  # a dialog keeps its size
+    stated = sized(name)
+    if stated is not None:
+        save_shot(widget, f"{name}.png", stated)  # the window at the size its name says
+    elif isinstance(widget, QDialog):
+        save_shot(widget, f"{name}.png", None)  # a dialog keeps its size
     else:
         save_both_sizes(widget, name)
 

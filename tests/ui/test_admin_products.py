@@ -14,6 +14,7 @@ from app.access.users import authenticate
 from app.core.actor import Actor
 from app.demo.seed import product_file
 from tests.conftest import PASSWORD
+from tests.ui.fit import PAGE_AREAS
 from tests.ui.test_admin_page import PAGE_SIZE, click, open_admin, screenshot, settle, visit
 from ui.pages.admin.sites_tab import ProductsTab
 from ui.tasks.runner import TaskRunner
@@ -74,7 +75,7 @@ def test_an_administrator_imports_a_product_file_as_a_draft(
     tab.table.selectRow(1)
     assert "a draft awaiting QA approval" in tab.steps.text()
     for width, height in ((1280, 800), (1920, 1080)):
-        page.resize(width - 210, height - 40)  # the page area of a window that size
+        page.resize(*PAGE_AREAS[f"{width}x{height}"])  # the page area of such a window
         settle(qtbot, runner)
         screenshot(page, f"admin-products-draft-{width}x{height}")
     page.resize(*PAGE_SIZE)

@@ -29,7 +29,7 @@ from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
-from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, PAGE_AREAS, save_both_sizes, save_shot
 from ui.pages.audit.page import AuditTrailPage
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
@@ -85,7 +85,7 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
     qa = trail["asha.qa"]
     window = MainWindow(trail.database, qa, idle_lock_minutes=60)
     qtbot.addWidget(window)
-    window.resize(1280, 820)
+    window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
     page = window.show_section("audit")
@@ -139,11 +139,11 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
             if label.isVisible()] == []  # fmt: skip
 
     SCREENS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(SCREENS / "audit-trail.png"))
+    save_shot(window, "audit-trail.png", (1280, 800))
     for width, height in ((1280, 800), (1920, 1080)):  # the values in words at both sizes
         window.resize(width, height)
         QApplication.processEvents()
-        assert window.grab().save(str(SCREENS / f"audit-trail-values-{width}.png"))
+        save_shot(window, f"audit-trail-values-{width}.png", (width, height))
 
     # "Trail of this record" narrows the list to the logger file's own events.
     qtbot.mouseClick(page.detail.record_trail, Qt.MouseButton.LeftButton)
@@ -303,8 +303,8 @@ def test_exports_through_the_save_dialog_are_recorded(
     assert page.message.text() == f"Exporting {total} events of this search…"
     SCREENS.mkdir(parents=True, exist_ok=True)
     for width, height in ((1280, 800), (1920, 1080)):
-        page.resize(width - 256, height - 46)  # the page area of a window that size
-        assert page.grab().save(str(SCREENS / f"audit-exporting-{width}x{height}.png"))
+        page.resize(*PAGE_AREAS[f"{width}x{height}"])  # the page area of such a window
+        save_shot(page, f"audit-exporting-{width}x{height}.png", (width, height))
     qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
     assert not page.export_progress.isVisible() and page.export_csv.isEnabled()
     exported = tmp_path / "signatures.csv"

@@ -21,6 +21,7 @@ from app.demo.journey import JourneyDriver
 from app.journey import put_away, take_out
 from db.enums import CaseStage, UnitKind
 from db.models import Unit
+from tests.ui.fit import PAGE_AREAS, save_shot
 from ui.pages.cases.page import CasesPage
 from ui.shell.style import apply_style
 from ui.tasks.runner import TaskRunner
@@ -86,11 +87,11 @@ def test_the_case_screen_shows_where_each_stored_unit_is(
     if demo.database.backend == "sqlite":
         SCREENS.mkdir(parents=True, exist_ok=True)
         for width, height in SIZES:
-            page.resize(width, height)
+            page.resize(*PAGE_AREAS[f"{width}x{height}"])  # the page area of such a window
             QApplication.processEvents()
             page.detail.genealogy.scrollToBottom()  # the stored bags in view
             QApplication.processEvents()
-            assert page.grab().save(str(SCREENS / f"cases-storage-{width}x{height}.png"))
+            save_shot(page, f"cases-storage-{width}x{height}.png", (width, height))
 
     take_out(demo.database, otto, case.id, f"={bags[0]}00", "LN2-DEWAR-3/B/12/A1")
     page.refresh()

@@ -49,7 +49,7 @@ from app.journey.views import CaseView
 from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdict
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, PAGE_AREAS, save_both_sizes, save_shot, sized
 from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_tone
 from ui.pages.cases.journey_chart import (
     AXIS,
@@ -138,8 +138,9 @@ def _screenshot(page: QWidget, name: str, backend: str) -> None:
         return  # the same screen on both backends: keep one picture
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    if name[-4:] in ("1280", "1920"):
-        assert page.grab().save(str(ARTIFACTS / f"{name}.png"))  # sized by its test
+    size = sized(name)
+    if size is not None:
+        save_shot(page, f"{name}.png", size)  # the window at that size
     else:
         save_both_sizes(page, name)
 
@@ -267,7 +268,7 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     _screenshot(page, "cases-operator-detail", demo.database.backend)
     before = page.size()
     for width, height in ((1280, 800), (1920, 1080)):  # the shipper in the genealogy, both sizes
-        page.resize(width - 260, height - 80)
+        page.resize(*PAGE_AREAS[f"{width}x{height}"])
         QApplication.processEvents()
         genealogy.scrollToBottom()  # the shipper is the last root
         timeline.scrollToItem(handed, QAbstractItemView.ScrollHint.PositionAtTop)
@@ -478,7 +479,7 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
     assert any(w.startswith("Infuse before expiry ") and w.endswith("✔ met") for w in words)
     assert chart.toolTip() == "\n".join(words)
     for width, height in ((1280, 800), (1920, 1080)):
-        page.resize(width - 260, height - 80)
+        page.resize(*PAGE_AREAS[f"{width}x{height}"])
         QApplication.processEvents()
         # issue 16 review: ten stages within seconds: leaders crossed the names ("Enro|lled");
         # every name reads as if written alone on white
@@ -633,7 +634,7 @@ def test_home_of_qa_with_an_excursion_waiting(
     assert _leaks(every_text(page)) == []
     _screenshot(page, "home-qa", demo.database.backend)
     for width, height in ((1280, 800), (1920, 1080)):  # the page area of such a window
-        page.resize(width - 260, height - 80)
+        page.resize(*PAGE_AREAS[f"{width}x{height}"])
         _screenshot(page, f"home-qa-pipeline-{width}", demo.database.backend)
 
     item = page.work.item(0)
@@ -751,8 +752,10 @@ def test_a_bundle_digest_in_the_timeline_is_shortened_and_whole_in_the_tooltip(
     assert line.text(0) == "Details — from: CLINIC-1; bundle SHA-256: 0123456789abcdef…"
     assert digest not in line.text(0) and "sha256" not in line.text(0)
     assert line.toolTip(0) == f"Details — from: CLINIC-1; bundle SHA-256: {digest}"
+    view.resize(*PAGE_AREA_1280)
     view.show()
-    save_both_sizes(view, "case-timeline-bundle-digest")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # a part of the Cases page, not a window:
+    assert view.grab().save(str(ARTIFACTS / "case-timeline-bundle-digest.png"))  # no frame
 
 
 def test_a_long_work_item_shows_every_line_at_the_width_the_list_has(qtbot: QtBot) -> None:

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core import IDENTITY_ERASED
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
+from tests.ui.fit import save_both_sizes
 from ui.pages.cases import page as cases_page
 from ui.pages.cases.page import CasesPage
 from ui.shell.style import apply_style
@@ -36,11 +37,7 @@ def _settled(qtbot: QtBot, page: CasesPage) -> None:
 def _screenshots(qtbot: QtBot, page: CasesPage, name: str, backend: str) -> None:
     if backend != "sqlite":
         return
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for width, height in SIZES:
-        page.resize(width, height)
-        QApplication.processEvents()
-        assert page.grab().save(str(ARTIFACTS / f"{name}-{width}x{height}.png"))
+    save_both_sizes(page, name)  # the window at each size, the page in its page area
 
 
 def test_the_coordinator_erases_after_confirming_and_the_list_says_erased(

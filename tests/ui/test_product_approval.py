@@ -17,7 +17,7 @@ from app.access import authenticate, sections_for
 from app.admin import import_product, product_versions
 from app.demo.seed import product_file
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from tests.ui.fit import clipped
+from tests.ui.fit import clipped, save_both_sizes
 from ui.pages.home import HomePage
 from ui.pages.products import ProductApprovalPage
 from ui.pages.products import page as products_page
@@ -48,13 +48,7 @@ def _idle(qtbot: QtBot, runner: TaskRunner) -> None:
 
 
 def _screens(window: MainWindow, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1280, 800), (1920, 1080)):
-        window.resize(width, height)
-        QApplication.processEvents()
-        assert window.grab().save(str(SCREENS / f"{name}-{width}x{height}.png"))
-    window.resize(1280, 800)
-    QApplication.processEvents()
+    save_both_sizes(window, name)  # the window at exactly each size
 
 
 def test_qa_rejects_then_approves_a_product_draft_from_the_screen(

@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from app.demo.journey import DEMO_PASSWORD, QC_RESULTS, JourneyDriver
 from app.journey.qc import QcResultView, enter_qc_result, qc_results_of_case
 from tests.support.readers import reader
+from tests.ui.fit import PAGE_AREAS, save_shot
 from tests.ui.test_release_and_deviations import (
-    ARTIFACTS,
     Dialogs,
     at_qc,
     click,
@@ -36,9 +36,9 @@ SIZES = ((1280, 800), (1920, 1080))
 
 def _save(qtbot: QtBot, page: ReleasePage, name: str) -> None:
     for width, height in SIZES:  # the page area of a main window of that size
-        page.resize(width - 260, height - 80)
+        page.resize(*PAGE_AREAS[f"{width}x{height}"])  # the page area
         qtbot.wait(50)  # the header stretches its columns on a timer after the resize
-        assert page.grab().save(str(ARTIFACTS / f"{name}-{width}.png"))
+        save_shot(page, f"{name}-{width}.png", (width, height))
 
 
 def _results(demo: Any, case_id: uuid.UUID) -> list[QcResultView]:

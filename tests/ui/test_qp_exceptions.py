@@ -30,14 +30,16 @@ from tests.support.post_release import (  # noqa: F401 - the fixture
     Batches,
     post_release_sqlite,
 )
+from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, save_shot
 from tests.ui.test_release_and_deviations import ARTIFACTS, Dialogs, settle
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.home.page import HomePage
 from ui.pages.release.page import ReleasePage
 from ui.tasks.runner import TaskRunner
 
-SIZES = {"1280": (1030, 740), "1920": (1670, 1020)}
+SIZES = {"1280": PAGE_AREA_1280, "1920": PAGE_AREA_1920}
 """The page area of the main window at 1280 × 800 and 1920 × 1080."""
+WINDOW_SIZE = {"1280": (1280, 800), "1920": (1920, 1080)}
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def _shots(page: QWidget, name: str) -> None:
         if isinstance(page, ReleasePage):  # the exceptions are what these pictures are about
             page.scroller.ensureWidgetVisible(page.exceptions, 0, 0)
             QApplication.processEvents()
-        assert page.grab().save(str(ARTIFACTS / f"{name}-{label}.png"))
+        save_shot(page, f"{name}-{label}.png", WINDOW_SIZE[label])
     page.resize(*SIZES["1280"])
 
 

@@ -60,9 +60,12 @@ from tests.support.readers import reader
 from tests.ui.fit import (
     PAGE_AREA_1280,
     PAGE_AREA_1920,
+    PAGE_AREAS,
     assert_fits_1280,
     clipped,
     save_both_sizes,
+    save_shot,
+    sized,
 )
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
@@ -168,8 +171,11 @@ def screenshot(page: QWidget, name: str, height: int | None = None, *, size: boo
     if height is not None:
         page.resize(PAGE_SIZE[0], height)
     QApplication.processEvents()  # let the layouts take what was just shown
-    assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
-    if not name.endswith(("x800", "x1080")):
+    stated = sized(name)
+    if stated is not None:
+        save_shot(page, f"{name}.png", stated)  # the window at the size its name says
+    else:
+        assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
         save_both_sizes(page, name)  # also the stretched ones: the state as a window shows it
     if size:
         page.resize(*PAGE_SIZE)
@@ -252,7 +258,7 @@ def criterion_keeps_its_width(qtbot: QtBot, page: ReleasePage, name: str) -> Non
     and the criterion column keeps a readable width, its text wrapped (tooltip: all of it)."""
     table = page.qc_table
     for width, height in ((1920, 1080), (1280, 800)):
-        page.resize(width - 256, height - 46)  # the page area of a window that size
+        page.resize(*PAGE_AREAS[f"{width}x{height}"])  # the page area of such a window
         QApplication.processEvents()
         qtbot.wait(20)
         assert not table.horizontalScrollBar().isVisible(), width
@@ -725,9 +731,9 @@ def plot_and_save_as(
     assert asha.plot.trace_line.xData is not None and len(asha.plot.trace_line.xData) > 0
     assert asha.plot.excursion_regions  # the excursion QA decides on is drawn
     for width, height in ((1280, 800), (1920, 1080)):  # the page area of such a window
-        asha.resize(width - 256, height - 46)
+        asha.resize(*PAGE_AREAS[f"{width}x{height}"])
         qtbot.wait(50)  # the plot and the tables lay out after the resize
-        assert asha.grab().save(str(ARTIFACTS / f"deviations-excursion-plot-{width}.png"))
+        save_shot(asha, f"deviations-excursion-plot-{width}.png", (width, height))
         # Issue 16: the whole page fits, the plot above the fold and tall enough to read.
         place = asha.plot.mapTo(asha, asha.plot.rect().bottomRight())
         assert place.y() < asha.height() and place.x() < asha.width(), (width, place)

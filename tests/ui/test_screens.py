@@ -29,7 +29,7 @@ from app.demo.journey import DEMO_PASSWORD
 from app.demo.run import run_demo
 from app.scanning import ScannerSettings
 from tests.conftest import ARTIFACTS
-from tests.ui.fit import PAGE_AREA_1280
+from tests.ui.fit import PAGE_AREA_1280, save_shot
 from ui.pages.case_work import CaseWorkPage
 from ui.shell.main_window import MainWindow, _page_factories
 from ui.shell.style import apply_style
@@ -37,6 +37,7 @@ from ui.tasks.runner import TaskRunner
 
 SCREENS = ARTIFACTS / "screens"
 WIDTH = 1280
+SMALL = (WIDTH, 800)
 LARGE = (1920, 1080)
 USERS = (
     "cora.coordinator",
@@ -110,7 +111,7 @@ def test_every_section_opens_with_showcase_data(
     actor = authenticate(showcase, username, DEMO_PASSWORD, "screens")
     window = MainWindow(showcase, actor, idle_lock_minutes=60)
     qtbot.addWidget(window)
-    window.resize(WIDTH, 820)
+    window.resize(*SMALL)
     window.show()
     qtbot.waitExposed(window)
     SCREENS.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,7 @@ def test_every_section_opens_with_showcase_data(
         qtbot.wait(50)  # let the layout settle (a page that is too wide grows the window now)
         page = window.pages.currentWidget()
         assert _visible_errors(window) == [], (section.key, _visible_errors(window))
-        # Every screen fits a 1280 × 820 window: no page forces the window wider.
+        # Every screen fits a 1280 × 800 window: no page forces the window wider.
         assert window.width() == WIDTH, (section.key, page.minimumSizeHint().width())
         # ... nor taller than the page area of a 1280 × 800 window (a QA's case page was 806).
         assert page.minimumSizeHint().height() <= PAGE_AREA_1280[1], (section.key, username)
@@ -145,12 +146,10 @@ def test_every_section_opens_with_showcase_data(
                         QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, item.text()
                     )
                     assert listing.visualItemRect(item).height() >= wrapped.height(), item.text()
-        assert window.grab().save(str(SCREENS / f"{section.key}-{username}.png"))
-        window.resize(*LARGE)  # the same state in a full-HD window: a resize, not a second visit
-        qtbot.wait(50)
-        assert window.grab().save(str(SCREENS / f"{section.key}-{username}-1920x1080.png"))
-        window.resize(WIDTH, 820)
-        qtbot.wait(50)
+        # The window at exactly 1280 × 800, then the same state in a full-HD window (a resize,
+        # not a second visit); the helper asserts each picture's size.
+        save_shot(window, f"{section.key}-{username}.png", SMALL)
+        save_shot(window, f"{section.key}-{username}-1920x1080.png", LARGE)
         if section.key == "batch":  # only an operator is offered the form to record a step
             waiting = page.findChild(QLabel, "stepWaiting")
             recording = page.findChild(QPushButton, "recordStep")

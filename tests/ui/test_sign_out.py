@@ -236,10 +236,7 @@ def test_every_page_with_input_names_what_was_typed_before_closing(qtbot: QtBot,
         assert asked and "Sam Rivers" not in asked[0]  # named, never shown
         assert expected.split(": ", 1)[0] in asked[0]
         if section == "collection":
-            for width, height in ((1280, 800), (1920, 1080)):
-                window.resize(width, height)
-                QApplication.processEvents()
-                assert window.grab().save(str(SCREENS / f"unsaved-collection-{width}x{height}.png"))
+            save_both_sizes(window, "unsaved-collection")
         if section == "admin":  # the Database tab's URL too (it holds a password)
             url = page.findChild(QLineEdit, "databaseUrl")
             assert url is not None

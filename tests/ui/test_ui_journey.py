@@ -53,6 +53,7 @@ from db.enums import CaseStage, UnitKind, UnitStatus
 from labels.isbt128.compose import patient_id_structure
 from tests.conftest import DEMO_PASSWORD
 from tests.support.page_driving import ARTIFACTS
+from tests.ui.fit import window_shot
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SecondPersonDialog, SignatureDialog
 from ui.pages.batch_record.page import BatchRecordPage
@@ -228,14 +229,11 @@ class Journey:
         assert self.window is not None
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for width, height in sizes:
-            self.window.resize(width, height)
-            QApplication.processEvents()
             suffix = "" if width == 1280 else f"-{width}"
             name = f"ui_journey_{self.product}_{step}{suffix}.png"
+            picture = window_shot(self.window, (width, height))  # asserts the size
             # quality 80: zlib's faster levels, the same size as the default here, 35 % sooner
-            assert self.window.grab().save(str(ARTIFACTS / name), "PNG", 80)
-        self.window.resize(1280, 800)
-        QApplication.processEvents()
+            assert picture.save(str(ARTIFACTS / name), "PNG", 80)
 
     def click(self, button: Any) -> None:
         """Click a visible, enabled button with the mouse."""
