@@ -286,8 +286,9 @@ class CaseDetailView(QWidget):
         self.genealogy.expandAll()
 
 
-TIMELINE_ROWS = 9
-"""Lines of text the timeline always shows (four entries with a detail line, about)."""
+TIMELINE_ROWS = 7
+"""Lines of text the timeline always shows (three entries with a detail line, about): with the
+report's progress line under the actions the case page still fits 1280 × 800."""
 GENEALOGY_ROWS = 4
 """Lines of text the genealogy always shows (two containers)."""
 TEXT_MARGIN = 12
