@@ -42,6 +42,7 @@ from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
 from tests.support.identity_keys import keys_of
+from tests.support.pdf_words import plain
 
 trail_template = audit_trail.trail_template
 trail = audit_trail.trail
@@ -385,9 +386,11 @@ def test_csv_export_holds_every_matching_event_and_is_recorded(
 
 def pdf_text(path: Path) -> str:
     """The text of a PDF as pdftotext reads it (layout kept)."""
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    return plain(
+        subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    )
 
 
 def rasterise(path: Path, prefix: Path, pages: int) -> list[Path]:

@@ -7,6 +7,7 @@ no patient identity reaches a manufacturing role.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from uuid import uuid4
@@ -35,6 +36,7 @@ from tests.support.finished_journey import (
     journey_postgres_template,
     journey_sqlite_template,
 )
+from tests.support.pdf_words import plain
 
 __all__ = ["journey", "journey_postgres_template", "journey_sqlite_template"]
 
@@ -43,7 +45,7 @@ REPORTS = ARTIFACTS / "reports"
 
 def pdf_text(path: Path) -> str:
     """Every page's text, joined (lines kept)."""
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return plain("\n".join(page.extract_text() or "" for page in PdfReader(path).pages))
 
 
 def rasterise(path: Path, stem: Path, dpi: int, page: int = 1) -> Path:
@@ -86,6 +88,10 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     nurse = journey["cora.coordinator"]
     saved = save_custody_report(journey.database, nurse, journey.case_id, tmp_path / "coc.pdf")
     text = _flat(pdf_text(saved.path))
+    # Issue 16: a DIN's or COI's check character never wraps away from it onto a line of its
+    # own ("… 000008" then "[J]"): the two are joined by a no-break space, kept in the PDF.
+    lines = "\n".join(page.extract_text() or "" for page in PdfReader(saved.path).pages)
+    assert not re.search(r"^\[[0-9A-Z*]\]", lines, re.MULTILINE), "a check character alone"
 
     # Chain of identity: the COI and, for a clinic role, the patient.
     assert "Chain-of-identity and custody report" in text

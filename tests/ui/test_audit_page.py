@@ -29,6 +29,7 @@ from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
+from tests.support.pdf_words import plain
 from tests.ui.fit import save_both_sizes
 from ui.pages.audit.page import AuditTrailPage
 from ui.shell.main_window import MainWindow
@@ -320,9 +321,11 @@ def test_exports_through_the_save_dialog_are_recorded(
     qtbot.mouseClick(page.export_pdf, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
     pdf = tmp_path / "signatures.pdf"
-    words = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    words = plain(
+        subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    )
     assert f"case {trail.case_a.coi}; action contains sign" in words
     assert "by Dr Petra Qualified (petra.qp)" in words
     oldest = page.model.rows[-1]
@@ -338,7 +341,7 @@ def test_exports_through_the_save_dialog_are_recorded(
     cells = subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
-    flat = " ".join(cells.split())
+    flat = " ".join(plain(cells).split())
     assert "Signed by: Asha Quality" in flat and "Signer username: asha.qa" in flat
     assert "Signed record digest: SHA-256 " in flat
     assert "signer_id" not in flat and "record_digest" not in flat

@@ -93,7 +93,7 @@ def test_a_kept_entry_stays_shown_until_the_next_key(qtbot: QtBot) -> None:
     qtbot.keyClicks(field, "=G12342600000100")
     qtbot.keyClick(field, Qt.Key.Key_Return)
     # issue 16 review: the field says what was read, not the scanner's raw "=G1234…00"
-    assert field.value == "=G12342600000100" and field.text() == "DIN G1234 26 000001 [4]"
+    assert field.value == "=G12342600000100" and field.text() == "DIN G1234 26 000001\u00a0[4]"
     assert field.toolTip() == "Scanned: =G12342600000100"
     qtbot.keyClick(field, Qt.Key.Key_Return)  # Enter again sends it again
     assert [kind for kind, _ in events] == ["scanned", "scanned"]
