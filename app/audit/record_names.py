@@ -1,8 +1,11 @@
-"""Names of the signatures and QC specifications a page of audit events is on.
+"""Names of the records a page of audit events is on: signatures, QC specifications, stage
+records, containers, shipments, deviations and logger files.
 
 They are many (a signature per signed step), so only those of the rows shown are read: a
 signature by its meaning and signer ("Verified by Ian Infusion"), a QC specification by its
-name ("Viability"). The id stays in the tooltip and the CSV.
+name ("Viability"), a stage record by its stage and case ("Received at manufacturer · COI
+CH G1234 26 000001 [4]"), a container by its DIN, a shipment by its SSCC, a deviation by its
+number, a logger file by its name. The id stays in the tooltip and the CSV.
 """
 
 from __future__ import annotations
@@ -13,10 +16,29 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from db.models import QcSpecification, Signature
+from app.core import coi_text, din_text, sscc_text
+from app.journey import STAGE_NAMES
+from db.enums import CaseStage
+from db.models import (
+    Case,
+    Deviation,
+    LoggerFile,
+    QcSpecification,
+    Shipment,
+    Signature,
+    StageRecord,
+    Unit,
+)
+from labels.isbt128 import InvalidCoi, parse_coi
 
 _SIGNATURE = Signature.__table__.c
 _SPECIFICATION = QcSpecification.__table__.c
+_STAGE_RECORD = StageRecord.__table__.c
+_CASE = Case.__table__.c
+_UNIT = Unit.__table__.c
+_SHIPMENT = Shipment.__table__.c
+_DEVIATION = Deviation.__table__.c
+_LOGGER_FILE = LoggerFile.__table__.c
 
 
 def _ids(rows: Iterable[Sequence[Any]], record_type: str) -> list[str]:
@@ -42,6 +64,65 @@ def record_names(connection: Connection, rows: Sequence[Sequence[Any]]) -> dict[
         )
         for row in connection.execute(query):
             names[str(row[0])] = str(row[1])
+    names.update(_stage_records(connection, _ids(rows, "stage_record")))
+    names.update(_containers(connection, rows))
+    return names
+
+
+def _coi(coi: str) -> str:
+    try:
+        return coi_text(coi, parse_coi(coi).check_character)
+    except InvalidCoi:  # not a COI's characters: shown as stored
+        return coi
+
+
+def _din(din: str) -> str:
+    try:
+        return f"DIN {din_text(din)}"
+    except ValueError:  # not a DIN's characters: shown as stored
+        return f"DIN {din}"
+
+
+def _stage(value: Any) -> str:
+    try:
+        return STAGE_NAMES[CaseStage(getattr(value, "value", value))]
+    except ValueError:
+        return str(value).replace("_", " ")
+
+
+def _stage_records(connection: Connection, ids: list[str]) -> dict[str, str]:
+    """Stage records by the stage they were made at and their case's COI (issue 16: not
+    "Stage record · 3f2a9c1e…")."""
+    if not ids:
+        return {}
+    query = (
+        select(_STAGE_RECORD.id, _STAGE_RECORD.stage, _CASE.coi)
+        .join_from(StageRecord.__table__, Case.__table__, _CASE.id == _STAGE_RECORD.case_id)
+        .where(_STAGE_RECORD.id.in_(_uuids(ids)))
+    )
+    return {
+        str(ident): f"{_stage(stage)} · COI {_coi(coi)}"
+        for ident, stage, coi in connection.execute(query)
+    }
+
+
+def _containers(connection: Connection, rows: Sequence[Sequence[Any]]) -> dict[str, str]:
+    """Containers by DIN, shipments by SSCC, deviations by number, logger files by name."""
+    names: dict[str, str] = {}
+    wanted = (
+        ("unit", _UNIT.id, _UNIT.din, _din),
+        ("shipment", _SHIPMENT.id, _SHIPMENT.sscc, lambda sscc: f"SSCC {sscc_text(sscc)}"),
+        ("deviation", _DEVIATION.id, _DEVIATION.number, str),
+        ("logger_file", _LOGGER_FILE.id, _LOGGER_FILE.file_name, str),
+    )
+    for record_type, ident_column, name_column, said in wanted:
+        ids = _ids(rows, record_type)
+        if not ids:
+            continue
+        query = select(ident_column, name_column).where(ident_column.in_(_uuids(ids)))
+        for ident, name in connection.execute(query):
+            if name:  # a shipper box has no DIN: left to its type and short id
+                names[str(ident)] = said(name)
     return names
 
 

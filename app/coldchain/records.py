@@ -25,7 +25,7 @@ from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
 from app.coldchain.analysis.registry import read_logger_file
 from app.coldchain.analysis.trace import Trace, format_utc
-from app.coldchain.disposition_words import disposition_words
+from app.coldchain.disposition_words import disposition_action, disposition_words
 from app.coldchain.storage import (
     SENSOR_LENGTH,
     LoggerFileView,
@@ -491,7 +491,7 @@ def disposition_logger_file(  # noqa: PLR0917 - decision, justification, passwor
             record_stage(
                 uow,
                 load(uow.session, Case, shipment.case_id, "case"),
-                f"cold chain dispositioned {decision.value}",
+                disposition_action(decision),
                 shipment_id=shipment.id,
                 details={"file": row.file_name, "sha256": row.sha256, "justification": text},
             )

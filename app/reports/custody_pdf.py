@@ -91,7 +91,7 @@ def _timeline(report: CustodyReport) -> list[Flowable]:
         [
             utc(entry.occurred_at),
             entry.stage_name,
-            entry.action,
+            entry.action_words,
             entry.performed_by + (f" / {entry.verified_by}" if entry.verified_by else ""),
             entry.site,
         ]

@@ -6,6 +6,7 @@ no patient identity reaches a manufacturing role.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -19,6 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pyzbar import pyzbar
 
+from app.audit import AuditFilter, export_audit_csv
 from app.core import (
     NotFound,
     NotPermitted,
@@ -110,6 +112,15 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     # Temperature: the excursion and its disposition, the cryogenic leg within limits.
     assert "EXCURSION" in squashed and "WITHINLIMITS" in squashed
     assert "ACCEPTbyAsha" in squashed
+    # Issue 16: the operation in the timeline's words, never the stored 'dispositioned accept'
+    assert "ColdchainacceptedbyQA" in squashed and "dispositionedaccept" not in squashed
+    # ... and so does the audit trail's CSV, beside the stored action it keeps
+    csv_path = export_audit_csv(
+        journey.database, journey["asha.qa"], AuditFilter(case_id=journey.case_id), tmp_path / "a"
+    ).path
+    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
+        said = {r["action"]: r["action_in_words"] for r in csv.DictReader(handle)}
+    assert said["cold chain dispositioned accept"] == "cold chain accepted by QA"
     # Signatures with their manifestation, and the deviation the wrong scan opened.
     assert "Certifiedforrelease" in squashed and "DrPetraQualified" in squashed
     assert "Dispositioned" in squashed and "CLOSED" in squashed

@@ -117,6 +117,14 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
     # the record by what it is, never its raw id in the text (issue 16 review); id in the tip
     assert entry.record_words in summary and str(entry.record_id) not in summary
     assert str(entry.record_id) in page.detail.summary.toolTip()
+    assert entry.record_words.startswith("Logger file · logger-")  # by its name, not its id
+    # Issue 16: the stage record it made, by its stage and case, its action in the timeline's
+    # words; never "Stage record · 3f2a9c1e…" and "cold chain dispositioned accept"
+    staged = page.model.rows[_row_of(page, "cold chain dispositioned accept")]
+    assert staged.action_words == "cold chain accepted by QA"
+    assert staged.record_words.startswith("Stage record · ")
+    assert staged.record_words.endswith(f" · COI {trail.case_a.coi_eye_readable}")
+    assert staged.record_id[:8] not in staged.record_words
     changes = page.detail.changes
     fields = {
         changes.item(r, 0).text(): (changes.item(r, 1).text(), changes.item(r, 2).text())
