@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.casefile import CaseDetail, GenealogyNode, TimelineEntry, case_detail_in
 from app.coldchain import assessed_logger_file, trace_plot_png
-from app.core import Actor, chain_head, seal_text
+from app.core import Actor, chain_head, seal_text, sscc_text
 from app.quality import SignatureView, signatures_of
 from db.enums import ShipmentDirection, Verdict
 from db.models import CustodyEvent, Deviation, LoggerFile, Scan, Shipment, Site, Unit, User
@@ -175,7 +175,7 @@ def _custody(
             organisation=event.organisation or "",
             site=names.site(event.site_id),
             condition=event.condition or "",
-            shipment=sscc or "",
+            shipment=sscc_text(sscc) if sscc else "",  # grouped as GS1 prints it
         )
         for event, sscc in session.execute(query)
     )

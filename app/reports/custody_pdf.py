@@ -181,7 +181,7 @@ def render_custody_report(report: CustodyReport) -> bytes:
             *_deviations(report),
             *_timeline(report),
         ],
-        title=f"{TITLE} {report.detail.case.coi}",
+        title=f"{TITLE} {report.detail.case.coi_eye_readable}",  # the footer: COI as printed
         author=report.generated_by,
         seal=report.seal,
     )

@@ -114,6 +114,9 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     assert "ACCEPTbyAsha" in squashed
     # Issue 16: the operation in the timeline's words, never the stored 'dispositioned accept'
     assert "ColdchainacceptedbyQA" in squashed and "dispositionedaccept" not in squashed
+    # the footer names the COI as printed, the custody lines the shipper's SSCC as GS1 does
+    assert re.search(r"custody report CH G1234 26 \w{6} \[.\]", text), "the footer's COI"
+    assert "(00) 0 5901234 000000001 7" in text
     # ... and so does the audit trail's CSV, beside the stored action it keeps
     csv_path = export_audit_csv(
         journey.database, journey["asha.qa"], AuditFilter(case_id=journey.case_id), tmp_path / "a"
