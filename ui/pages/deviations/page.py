@@ -231,7 +231,7 @@ class DeviationsPage(QWidget):
         self.plot.show_trace(result.trace, result.assessment, profile.lower_c, profile.upper_c)
         self.plot_note.setText(
             f"{count_text(len(result.trace))} readings against "
-            f"{pending.logger.profile_name or 'the profile'} · drag to pan, wheel to zoom"
+            f"{pending.logger.profile_words or 'the profile'} · drag to pan, wheel to zoom"
         )
 
     # ------------------------------------------------------------------ reading
@@ -362,7 +362,7 @@ class DeviationsPage(QWidget):
                 f"<b>{escape(logger.file_name)}</b> · shipment {sscc_text(pending.sscc)} "
                 f"({direction}) · batch {coi}"
                 f"<br>Found: {excursion_summary(pending)} · profile "
-                f"{escape(logger.profile_name or '—')} · window {window}<br>"
+                f"{escape(logger.profile_words or '—')} · window {window}<br>"
                 f"Imported by {escape(logger.imported_by)} at "
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
                 f"SHA-256 {logger.sha256[:12]}…"
