@@ -23,6 +23,7 @@ from app.access import require_role, require_site
 from app.coldchain.analysis.assessment import Assessment, assess
 from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
+from app.coldchain.analysis.profiles import profile_words
 from app.coldchain.analysis.registry import read_logger_file
 from app.coldchain.analysis.trace import Trace, format_utc
 from app.coldchain.disposition_words import disposition_action, disposition_words
@@ -259,7 +260,8 @@ def _problem(
     return (
         f"Cold-chain verdict: {str(result.verdict).replace('_', ' ')}, for shipment "
         f"{sscc_text(shipment.sscc)} (logger file {row.file_name}, SHA-256 {row.sha256[:12]}…, "
-        f"profile {profile.name}): {excursions} excursion{'' if excursions == 1 else 's'}, "
+        f"profile {profile_words(profile.name)}): "
+        f"{excursions} excursion{'' if excursions == 1 else 's'}, "
         f"longest {result.longest_excursion_min:.1f} min "
         f"(allowed {profile.max_single_excursion_min:g} min), cumulative "
         f"{result.cumulative_excursion_min:.1f} min (allowed "

@@ -111,7 +111,8 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     assert "MISMATCH" in squashed and "WRONGPATIENT" in squashed and "1 refused" in text
     # Temperature: the excursion and its disposition, the cryogenic leg within limits.
     assert "EXCURSION" in squashed and "WITHINLIMITS" in squashed
-    assert "ACCEPTbyAsha" in squashed
+    assert "ACCEPTEDbyAsha" in squashed  # QA's decision in words, not the code 'accept'
+    assert "Fresh,refrigerated2–8°C" in squashed and "fresh-2-8" not in squashed
     # Issue 16: the operation in the timeline's words, never the stored 'dispositioned accept'
     assert "ColdchainacceptedbyQA" in squashed and "dispositionedaccept" not in squashed
     # the footer names the COI as printed, the custody lines the shipper's SSCC as GS1 does
