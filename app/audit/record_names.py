@@ -18,15 +18,19 @@ from sqlalchemy import Connection, select
 
 from app.core import coi_text, din_text, sscc_text
 from app.journey import STAGE_NAMES
-from db.enums import CaseStage
+from app.scanning import UNIT_KIND_NAMES
+from db.enums import CaseStage, UnitKind
 from db.models import (
     Case,
     Deviation,
     LoggerFile,
+    ManufacturingStep,
     QcSpecification,
+    Scan,
     Shipment,
     Signature,
     StageRecord,
+    StepTemplate,
     Unit,
 )
 from labels.isbt128 import InvalidCoi, parse_coi
@@ -39,6 +43,9 @@ _UNIT = Unit.__table__.c
 _SHIPMENT = Shipment.__table__.c
 _DEVIATION = Deviation.__table__.c
 _LOGGER_FILE = LoggerFile.__table__.c
+_STEP = ManufacturingStep.__table__.c
+_TEMPLATE = StepTemplate.__table__.c
+_SCAN = Scan.__table__.c
 
 
 def _ids(rows: Iterable[Sequence[Any]], record_type: str) -> list[str]:
@@ -66,6 +73,54 @@ def record_names(connection: Connection, rows: Sequence[Sequence[Any]]) -> dict[
             names[str(row[0])] = str(row[1])
     names.update(_stage_records(connection, _ids(rows, "stage_record")))
     names.update(_containers(connection, rows))
+    names.update(_steps_and_scans(connection, rows))
+    names.update(_units(connection, _ids(rows, "unit")))
+    return names
+
+
+def _units(connection: Connection, ids: list[str]) -> dict[str, str]:
+    """Containers by DIN; one without (a shipper box) by its kind and case."""
+    if not ids:
+        return {}
+    query = (
+        select(_UNIT.id, _UNIT.din, _UNIT.kind, _CASE.coi)
+        .join_from(Unit.__table__, Case.__table__, _CASE.id == _UNIT.case_id, isouter=True)
+        .where(_UNIT.id.in_(_uuids(ids)))
+    )
+    names: dict[str, str] = {}
+    for row in connection.execute(query):
+        if row[1]:
+            names[str(row[0])] = _din(row[1])
+            continue
+        kind = UNIT_KIND_NAMES.get(UnitKind(getattr(row[2], "value", row[2])), str(row[2]))
+        names[str(row[0])] = f"{kind} · COI {_coi(row[3])}" if row[3] else kind
+    return names
+
+
+def _steps_and_scans(connection: Connection, rows: Sequence[Sequence[Any]]) -> dict[str, str]:
+    """Manufacturing steps by position, name and case ("Step 9 (Cryopreservation) · COI …"),
+    scans by what they were for and how they ended ("receive scan, match")."""
+    names: dict[str, str] = {}
+    steps = _ids(rows, "manufacturing_step")
+    if steps:
+        query = (
+            select(_STEP.id, _STEP.position, _TEMPLATE.name, _CASE.coi)
+            .join_from(
+                ManufacturingStep.__table__,
+                StepTemplate.__table__,
+                _TEMPLATE.id == _STEP.step_template_id,
+            )
+            .join(Case.__table__, _CASE.id == _STEP.case_id)
+            .where(_STEP.id.in_(_uuids(steps)))
+        )
+        for ident, position, name, coi in connection.execute(query):
+            names[str(ident)] = f"Step {position} ({name}) · COI {_coi(coi)}"
+    scans = _ids(rows, "scan")
+    if scans:
+        query = select(_SCAN.id, _SCAN.purpose, _SCAN.outcome).where(_SCAN.id.in_(_uuids(scans)))
+        for row in connection.execute(query):
+            said = str(getattr(row[2], "value", row[2]))
+            names[str(row[0])] = f"{row[1]} scan, {said}"
     return names
 
 
@@ -107,10 +162,9 @@ def _stage_records(connection: Connection, ids: list[str]) -> dict[str, str]:
 
 
 def _containers(connection: Connection, rows: Sequence[Sequence[Any]]) -> dict[str, str]:
-    """Containers by DIN, shipments by SSCC, deviations by number, logger files by name."""
+    """Shipments by SSCC, deviations by number, logger files by name."""
     names: dict[str, str] = {}
     wanted = (
-        ("unit", _UNIT.id, _UNIT.din, _din),
         ("shipment", _SHIPMENT.id, _SHIPMENT.sscc, lambda sscc: f"SSCC {sscc_text(sscc)}"),
         ("deviation", _DEVIATION.id, _DEVIATION.number, str),
         ("logger_file", _LOGGER_FILE.id, _LOGGER_FILE.file_name, str),

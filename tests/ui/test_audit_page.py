@@ -30,7 +30,7 @@ from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
 from tests.support.pdf_words import plain
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import PAGE_AREAS, save_both_sizes
 from ui.pages.audit.page import AuditTrailPage
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
@@ -511,6 +511,23 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
         assert entry.record_id not in summary
         assert entry.record_id in page.detail.summary.toolTip()
     save_both_sizes(page, "audit-trail-in-words")
+    # Issue 16: a stage record by its stage and case; a wide window gives the Record column
+    # the room for those words (at 1280 they show whole below the table when selected)
+    staged = [i for i, row in enumerate(model.rows) if row.record_type == "stage_record"]
+    assert staged, "the journey records its stages"
+    page.resize(*PAGE_AREAS["1920x1080"])
+    QApplication.processEvents()
+    for row in staged:
+        record = model.data(model.index(row, 4))
+        assert record.startswith("Stage record · ") and " · COI CH " in record, record
+        assert page.model.rows[row].record_id[:8] not in record
+    longest = max(
+        page.table.fontMetrics().horizontalAdvance(model.data(model.index(r, 4))) for r in staged
+    )
+    assert page.table.columnWidth(4) >= longest
+    for kind in ("manufacturing_step", "scan", "unit", "shipment"):  # named, not "Scan · 7e83…"
+        for row in [i for i, r in enumerate(model.rows) if r.record_type == kind]:
+            assert page.model.rows[row].record_id[:8] not in model.data(model.index(row, 4))
 
     cases = [i for i, row in enumerate(model.rows) if row.record_type == "therapy_case"]
     assert cases

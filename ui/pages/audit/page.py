@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QStandardPaths,
     Qt,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -73,6 +73,9 @@ from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import describe, message_line, show_failed, show_failure, show_message
 
 _REPORT = " Report this to QA at once."
+RECORD_COLUMN = [title for title, _ in COLUMNS].index("Record")
+REASON_SHARE = 320
+"""Pixels the Reason column keeps when the Record column is widened into spare width."""
 
 
 def _verified_with_records(database: Database) -> tuple[AuditVerification, Reconciliation]:
@@ -103,6 +106,7 @@ class AuditTrailPage(QWidget):
         self.last_export: AuditExport | None = None
         self.last_verification: AuditVerification | None = None
         self.last_reconciliation: Reconciliation | None = None
+        self._record_wanted = 0  # the Record column's width for its words (0: none yet)
         self._build()
         self.model = AuditTableModel(
             database, actor, runner, page_size=page_size, window=window, parent=self
@@ -360,13 +364,35 @@ class AuditTrailPage(QWidget):
     def _page_loaded(self, page: AuditEventPage) -> None:
         self.scope.setText(f"You see {page.scope}. Newest first.")
         self._update_count()
+        wanted: dict[int, int] = {}
         for column in range(len(COLUMNS) - 1):
             self.table.resizeColumnToContents(column)
-            if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
+            wanted[column] = self.table.columnWidth(column)
+            if wanted[column] > MAX_COLUMN_WIDTH:
                 self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
+        self._record_wanted = wanted[RECORD_COLUMN]
+        self._fit_record_column()
         first_page = self.model.above == 0 and len(self.model.rows) <= self.model.page_size
         if first_page and self.model.rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def _fit_record_column(self) -> None:
+        """Give the Record column ("Stage record · QC / pending release · COI CH …") the width
+        a wide window has to spare, up to its words, leaving the Reason column its share; at
+        1280 it keeps its cap and the full words show below the table (issue 16)."""
+        wanted = self._record_wanted
+        base = min(wanted, MAX_COLUMN_WIDTH)
+        others = sum(
+            self.table.columnWidth(c) for c in range(len(COLUMNS) - 1) if c != RECORD_COLUMN
+        )
+        spare = self.table.viewport().width() - others - base - REASON_SHARE
+        self.table.setColumnWidth(RECORD_COLUMN, base + max(0, min(spare, wanted - base)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The Record column follows the window's width (see `_fit_record_column`)."""
+        super().resizeEvent(event)
+        if self._record_wanted:
+            self._fit_record_column()
 
     def _update_count(self) -> None:
         total = self.model.total or 0
