@@ -250,7 +250,7 @@ def _values_cell(entry: AuditEntry) -> Paragraph:
 
 def _pdf_row(entry: AuditEntry) -> list[Any]:
     record = (
-        f"{_escape(entry.record_type_name)}<br/>"
+        f"{_escape(entry.record_words)}<br/>"
         f"<font name='{MONO}' size='6.5'>{_escape(entry.record_id)}</font>"
     )
     user = f"{_escape(entry.who)}<br/><font color='#4b5563'>{_escape(entry.station)}</font>"
