@@ -51,6 +51,7 @@ CSV_COLUMNS = (
     "username",
     "station",
     "action",
+    "action_in_words",
     "record_type",
     "record_id",
     "reason",
@@ -151,6 +152,7 @@ def _csv_row(entry: AuditEntry) -> tuple[Any, ...]:
         inert(entry.username),
         inert(entry.station),
         inert(entry.action),
+        inert(entry.action_words),
         inert(entry.record_type),
         inert(entry.record_id),
         inert(entry.reason or ""),
@@ -248,7 +250,7 @@ def _values_cell(entry: AuditEntry) -> Paragraph:
 
 def _pdf_row(entry: AuditEntry) -> list[Any]:
     record = (
-        f"{_escape(entry.record_type_name)}<br/>"
+        f"{_escape(entry.record_words)}<br/>"
         f"<font name='{MONO}' size='6.5'>{_escape(entry.record_id)}</font>"
     )
     user = f"{_escape(entry.who)}<br/><font color='#4b5563'>{_escape(entry.station)}</font>"

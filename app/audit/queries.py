@@ -680,16 +680,20 @@ def iter_audit(
         select(*_COLUMNS).where(*where).order_by(_EVENT.c.seq),
         execution_options={"stream_results": True, "yield_per": batch},
     )
-    return scope, _streamed(result.partitions(batch), people, shown)  # yield_per alone: rows of 1
+    batches = result.partitions(batch)  # yield_per alone: rows of 1
+    return scope, _streamed(batches, people, shown, session.connection())
 
 
 def _streamed(
-    batches: Iterator[Sequence[Any]], people: dict[str, str], shown: _Shown
+    batches: Iterator[Sequence[Any]], people: dict[str, str], shown: _Shown, connection: Connection
 ) -> Iterator[AuditEntry]:
-    """The entries of rows read batch by batch, each batch's erased patients read at once."""
+    """The entries of rows read batch by batch, each batch's erased patients read at once, and
+    the records its events are on named (cases by COI, stage records by stage and case: the
+    export says what a record is, as the screen does)."""
     for rows in batches:
         shown.prefetch(_page_texts(rows))
-        yield from (_entry(row, people, shown) for row in rows)
+        named = {**people, **_case_names(connection, rows), **record_names(connection, rows)}
+        yield from (_entry(row, named, shown) for row in rows)
 
 
 def _page_texts(rows: Sequence[Any]) -> Iterator[str | None]:

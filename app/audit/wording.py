@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.coldchain import disposition_action_words
 from app.journey import STAGE_NAMES
 from db.base import Base
 
@@ -165,14 +166,15 @@ STAGE_WORDS = {stage.value: name for stage, name in STAGE_NAMES.items()}
 def action_in_words(action: str) -> str:
     """A stored action code in words (the CSV keeps the code): ``sign_in`` → ``sign in``;
     ``stage released -> shipped_to_clinic`` → ``stage Released → Shipped to clinic``;
-    ``side state none -> on_hold (cause)`` → ``side state None → On hold (cause)``."""
+    ``side state none -> on_hold (cause)`` → ``side state None → On hold (cause)``;
+    ``cold chain dispositioned accept`` → ``cold chain accepted by QA`` (the timeline's words)."""
     for prefix, names in (("stage ", STAGE_WORDS), ("side state ", {})):
         if action.startswith(prefix) and " -> " in action:
             before, after = action.removeprefix(prefix).split(" -> ", 1)
             target, _, cause = after.partition(" ")
             said = f"{prefix}{_state_in_words(before, names)} → {_state_in_words(target, names)}"
             return f"{said} {cause.replace('_', ' ')}" if cause else said
-    return " ".join(action.replace("_", " ").split()) or action
+    return disposition_action_words(" ".join(action.replace("_", " ").split()) or action)
 
 
 def record_in_words(

@@ -77,7 +77,7 @@ from app.casefile.shipments import (
     shipments_for_receipt,
 )
 from app.casefile.stages import StepStatus, UnitKind, UnitStatus, post_thaw_minutes, units_of
-from app.casefile.timeline import TimelineEntry
+from app.casefile.timeline import TimelineEntry, operation_words
 from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_queue
 from app.journey import LookAlike, case_look_alikes
 
@@ -146,6 +146,7 @@ __all__ = [
     "may_view_cases",
     "open_deviations",
     "open_shipment",
+    "operation_words",
     "post_thaw_minutes",
     "qc_signatures",
     "qc_specifications",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.casefile.queries import user_names
-from app.coldchain import disposition_words
+from app.coldchain import DISPOSITIONED_PREFIX, disposition_words
 from app.core import sscc_text
 from db.enums import Disposition, ShipmentDirection, Verdict
 from db.models import LoggerFile, Shipment, StageRecord
@@ -28,7 +28,6 @@ LEG_NAMES = {
     ShipmentDirection.TO_CLINIC: "to the clinic",
 }
 LOGGER_IMPORTED = "logger file imported"
-DISPOSITIONED_PREFIX = "cold chain dispositioned"
 RECEIPT_VERIFIED = "receipt verified"
 
 

@@ -12,6 +12,7 @@ leg's temperature verdict (``app.casefile.cold_chain``). Nothing here reads pati
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.casefile.cold_chain import ColdChainVerdict, ShipmentColdChain
 from app.casefile.queries import site_names
 from app.casefile.signatures import SignatureIndex, linked_records
+from app.coldchain import disposition_action_words
 from app.journey import STAGE_NAMES
 from app.quality import SignatureView
 from db.base import Base
@@ -30,6 +32,20 @@ from db.enums import CaseStage
 from db.models import Case, Deviation, QcResult, QcSpecification, StageRecord, User
 
 RecordT = TypeVar("RecordT", StageRecord, QcResult, Deviation)
+
+STORED_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+"""A stored state code inside an action (``on_hold``): said in words, never as stored."""
+
+
+def operation_words(action: str) -> str:
+    """A stored action as a sentence, the words the timeline, the custody report and the
+    record names of the audit trail share: first letter up, state codes in words
+    (``side state on_hold`` → ``Side state on hold``), QA's disposition in words
+    (``cold chain dispositioned accept`` → ``Cold chain accepted by QA``), the rest (COIs,
+    deviation numbers) kept."""
+    action = STORED_CODE.sub(lambda code: code.group().replace("_", " "), action)
+    action = disposition_action_words(action)
+    return action[:1].upper() + action[1:]
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,11 @@ class TimelineEntry:
     def stage_name(self) -> str:
         """The stage in words."""
         return STAGE_NAMES[self.stage]
+
+    @property
+    def action_words(self) -> str:
+        """The operation as a sentence (:func:`operation_words`); ``action`` keeps the code."""
+        return operation_words(self.action)
 
     @property
     def broken_signatures(self) -> tuple[SignatureView, ...]:

@@ -13,7 +13,11 @@ from app.coldchain.analysis.profiles import (
 from app.coldchain.analysis.registry import IMPORTERS, analyze_file
 from app.coldchain.analysis.trace import Trace
 from app.coldchain.assessed import AssessedTrace, assessed_logger_file, assessed_trace
-from app.coldchain.disposition_words import disposition_words
+from app.coldchain.disposition_words import (
+    DISPOSITIONED_PREFIX,
+    disposition_action_words,
+    disposition_words,
+)
 from app.coldchain.records import (
     correct_logger_file,
     disposition_logger_file,
@@ -31,6 +35,7 @@ from app.coldchain.storage import (
 )
 
 __all__ = [
+    "DISPOSITIONED_PREFIX",
     "IMPORTERS",
     "SEED_PROFILES",
     "AssessedTrace",
@@ -45,6 +50,7 @@ __all__ = [
     "assessed_logger_file",
     "assessed_trace",
     "correct_logger_file",
+    "disposition_action_words",
     "disposition_logger_file",
     "disposition_words",
     "excursion_report_pdf",

@@ -23,9 +23,10 @@ from app.access import require_role, require_site
 from app.coldchain.analysis.assessment import Assessment, assess
 from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
+from app.coldchain.analysis.profiles import profile_words
 from app.coldchain.analysis.registry import read_logger_file
 from app.coldchain.analysis.trace import Trace, format_utc
-from app.coldchain.disposition_words import disposition_words
+from app.coldchain.disposition_words import disposition_action, disposition_words
 from app.coldchain.storage import (
     SENSOR_LENGTH,
     LoggerFileView,
@@ -259,7 +260,8 @@ def _problem(
     return (
         f"Cold-chain verdict: {str(result.verdict).replace('_', ' ')}, for shipment "
         f"{sscc_text(shipment.sscc)} (logger file {row.file_name}, SHA-256 {row.sha256[:12]}…, "
-        f"profile {profile.name}): {excursions} excursion{'' if excursions == 1 else 's'}, "
+        f"profile {profile_words(profile.name)}): "
+        f"{excursions} excursion{'' if excursions == 1 else 's'}, "
         f"longest {result.longest_excursion_min:.1f} min "
         f"(allowed {profile.max_single_excursion_min:g} min), cumulative "
         f"{result.cumulative_excursion_min:.1f} min (allowed "
@@ -491,7 +493,7 @@ def disposition_logger_file(  # noqa: PLR0917 - decision, justification, passwor
             record_stage(
                 uow,
                 load(uow.session, Case, shipment.case_id, "case"),
-                f"cold chain dispositioned {decision.value}",
+                disposition_action(decision),
                 shipment_id=shipment.id,
                 details={"file": row.file_name, "sha256": row.sha256, "justification": text},
             )

@@ -7,7 +7,7 @@ import uuid
 from app.access import require_role
 from app.coldchain.assessed import AssessedTrace, assessed_logger_file
 from app.coldchain.disposition_words import disposition_words
-from app.core import Actor, Database, chain_head, load, seal_text
+from app.core import Actor, Database, chain_head, coi_text, load, seal_text, sscc_text
 from app.quality import signatures_of
 from db.enums import Role
 from db.models import Case, LoggerFile, Shipment
@@ -45,8 +45,9 @@ def excursion_report_pdf(database: Database, actor: Actor, logger_file_id: uuid.
             sensor_id=row.sensor_id or "",
             generated_at=utc_now(),
             generated_by=actor.full_name,
-            sscc=shipment.sscc if shipment else None,
-            coi=case.coi if case else None,
+            # both as printed on their labels, never the stored CHG1234… or 18 digits
+            sscc=sscc_text(shipment.sscc) if shipment else None,
+            coi=coi_text(case.coi, case.coi_check) if case else None,
             window_start=row.window_start,
             window_end=row.window_end,
             signatures=tuple(lines),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from labels.gs1 import sscc_hri
-from labels.isbt128 import Din, InvalidCoi, parse_coi, parse_typed_coi
+from labels.isbt128 import Din, InvalidCoi, parse_coi, parse_typed_coi, with_check
 from labels.isbt128.coi import CONTENT_LENGTH as COI_LENGTH
 
 _TYPED_NOISE = re.compile(r"[\s\-\[\]]+")
@@ -13,16 +13,18 @@ _TYPED_COI_LENGTH = COI_LENGTH + 1  # CH + 13 characters + the check character
 
 
 def coi_text(coi: str, check: str) -> str:
-    """The COI grouped as printed, with its check character in brackets."""
-    return f"{parse_coi(coi).eye_readable} [{check}]"
+    """The COI grouped as printed, with its check character in brackets (joined by a
+    no-break space: the check character never wraps away from its COI)."""
+    return with_check(parse_coi(coi).eye_readable, check)
 
 
 def din_text(din: str | None) -> str:
-    """A 13-character DIN grouped as printed, with its check character in brackets."""
+    """A 13-character DIN grouped as printed, with its check character in brackets (joined by
+    a no-break space: the check character never wraps away from its DIN)."""
     if not din:
         return "—"
     grouped = Din(din[:5], din[5:7], din[7:13])
-    return f"{grouped.eye_readable} [{grouped.check_character}]"
+    return with_check(grouped.eye_readable, grouped.check_character)
 
 
 def sscc_text(sscc: str | None, company_prefix: str | None = None) -> str:

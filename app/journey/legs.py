@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from app.access import ROLE_NAMES
+from app.core import Actor
 from app.journey.stages import Operation
 from db.enums import Role, ShipmentDirection, UnitKind, UnitStatus
 from db.models import Case, Product
@@ -28,6 +30,35 @@ class Leg:
     needs_shipper_label: bool = True
     """The hand-over is refused until the shipper's current label is on it, scanned back
     (both legs: C660 outbound, C720 inbound)."""
+
+    @property
+    def material(self) -> str:
+        """What this leg carries, in words (the starting material, the final product)."""
+        return "starting material" if self.to_manufacturer else "final product"
+
+    def verifier_refusal(self, actor: Actor, site_id: uuid.UUID, site_name: str) -> str | None:
+        """Why ``actor``, signing in on the receipt screen as the second person, may not verify
+        this leg's receipt at the site ``site_id`` (None: they may), saying who may, here.
+
+        The refusal is read by the person who scanned the containers in and their colleague;
+        it names the verifying, not the receiving (issue 16: "may receive the starting
+        material" refused a verifier who was not asked to receive anything)."""
+        who = f"{actor.full_name} ({actor.username})"
+        names = [ROLE_NAMES[role] for role in self.verifier_roles]
+        roles = " or ".join((", ".join(names[:-1]), names[-1])) if len(names) > 1 else names[0]
+        if not actor.has_role(*self.verifier_roles):
+            return (
+                f"{who} may not verify this receipt: the receipt of the {self.material} here is "
+                f"verified and signed by a {roles} of {site_name}, a second person who did not "
+                "scan the containers in. Ask one to sign in here."
+            )
+        if actor.site_id != site_id:
+            return (
+                f"{who} works at {actor.site_name or 'no site'}, not at {site_name}: the receipt "
+                f"of the {self.material} here is verified and signed by a {roles} of "
+                f"{site_name}. Ask one to sign in here."
+            )
+        return None
 
     def sites(self, case: Case) -> tuple[uuid.UUID, uuid.UUID]:
         """(from, to) sites of this leg for ``case``."""

@@ -19,6 +19,7 @@ from app.access import ensure_second_person, require_role, require_site
 from app.core import (
     Actor,
     Database,
+    NotPermitted,
     UnitOfWork,
     ValidationFailed,
     issue_sscc,
@@ -332,9 +333,14 @@ def _arrived_shipment(
 ) -> tuple[Shipment, Case, Leg]:
     shipment = load(uow.session, Shipment, shipment_id, "shipment")
     case, leg = _case_and_leg(uow.session, shipment)
-    roles = leg.verifier_roles if verifying else leg.receiver_roles
-    require_role(uow.actor, *roles, doing=leg.receive_operation.value)
-    require_site(uow.actor, shipment.to_site_id, doing=leg.receive_operation.value)
+    if verifying:  # the second person: refused in words about verifying, not receiving
+        site = load(uow.session, Site, shipment.to_site_id, "site")
+        refusal = leg.verifier_refusal(uow.actor, site.id, site.name)
+        if refusal is not None:
+            raise NotPermitted(refusal)
+    else:
+        require_role(uow.actor, *leg.receiver_roles, doing=leg.receive_operation.value)
+        require_site(uow.actor, shipment.to_site_id, doing=leg.receive_operation.value)
     if shipment.status is not ShipmentStatus.IN_TRANSIT:
         raise ValidationFailed(f"Shipment {shipment.sscc} is not in transit ({shipment.status}).")
     load_case_for(uow, case.id, leg.receive_operation)

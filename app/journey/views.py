@@ -19,7 +19,7 @@ from app.journey.unit_states import side_state_words
 from app.scanning import UNIT_KIND_NAMES
 from db.enums import CaseStage, SideState, UnitKind, UnitStatus
 from db.models import Case, Product, Site, Unit
-from labels.isbt128 import parse_coi
+from labels.isbt128 import parse_coi, with_check
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class CaseView:
     @property
     def coi_eye_readable(self) -> str:
         """The COI grouped as printed, with its check character in brackets."""
-        return f"{parse_coi(self.coi).eye_readable} [{self.coi_check}]"
+        return with_check(parse_coi(self.coi).eye_readable, self.coi_check)
 
     @property
     def stage_name(self) -> str:

@@ -16,11 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.casefile import CaseDetail, GenealogyNode, TimelineEntry, case_detail_in
-from app.coldchain import assessed_logger_file, trace_plot_png
-from app.core import Actor, chain_head, seal_text
+from app.coldchain import assessed_logger_file, disposition_words, profile_words, trace_plot_png
+from app.core import Actor, chain_head, seal_text, sscc_text
 from app.quality import SignatureView, signatures_of
 from db.enums import ShipmentDirection, Verdict
-from db.models import CustodyEvent, Deviation, LoggerFile, Scan, Shipment, Site, Unit, User
+from db.models import (
+    CustodyEvent,
+    Deviation,
+    LoggerFile,
+    Scan,
+    Shipment,
+    Site,
+    TemperatureProfile,
+    Unit,
+    User,
+)
 from db.types import utc_now
 
 PLOT_WIDTH_IN = 6.6
@@ -175,7 +185,7 @@ def _custody(
             organisation=event.organisation or "",
             site=names.site(event.site_id),
             condition=event.condition or "",
-            shipment=sscc or "",
+            shipment=sscc_text(sscc) if sscc else "",  # grouped as GS1 prints it
         )
         for event, sscc in session.execute(query)
     )
@@ -211,7 +221,10 @@ def _summary(row: LoggerFile, session: Session) -> tuple[str, str, bytes]:
         f"cumulative {numbers.cumulative_excursion_min:.0f} min; {len(numbers.gaps)} gap(s)"
     )
     png = trace_plot_png(assessed, width_in=PLOT_WIDTH_IN, height_in=PLOT_HEIGHT_IN)
-    return assessed.profile.name, text, png
+    stored = session.get(TemperatureProfile, row.profile_id) if row.profile_id else None
+    description = stored.description if stored is not None else ""
+    # the profile named for people ("Fresh, refrigerated 2–8 °C"), not its code "fresh-2-8"
+    return profile_words(assessed.profile.name, description or ""), text, png
 
 
 def _assessments(session: Session, case_id: uuid.UUID, names: _Names) -> tuple[AssessmentLine, ...]:
@@ -228,7 +241,8 @@ def _assessments(session: Session, case_id: uuid.UUID, names: _Names) -> tuple[A
             disposition = "none needed" if row.verdict is Verdict.WITHIN_LIMITS else "awaiting QA"
         else:
             disposition = (
-                f"{row.disposition.value.upper()} by {names.user(row.dispositioned_by_id)} "
+                f"{disposition_words(row.disposition).upper()} by "
+                f"{names.user(row.dispositioned_by_id)} "
                 f"at {_utc(row.dispositioned_at)}: {row.disposition_justification or ''}"
             )
         to_manufacturer = shipment.direction is ShipmentDirection.TO_MANUFACTURER

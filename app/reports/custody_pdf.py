@@ -91,7 +91,7 @@ def _timeline(report: CustodyReport) -> list[Flowable]:
         [
             utc(entry.occurred_at),
             entry.stage_name,
-            entry.action,
+            entry.action_words,
             entry.performed_by + (f" / {entry.verified_by}" if entry.verified_by else ""),
             entry.site,
         ]
@@ -181,7 +181,7 @@ def render_custody_report(report: CustodyReport) -> bytes:
             *_deviations(report),
             *_timeline(report),
         ],
-        title=f"{TITLE} {report.detail.case.coi}",
+        title=f"{TITLE} {report.detail.case.coi_eye_readable}",  # the footer: COI as printed
         author=report.generated_by,
         seal=report.seal,
     )

@@ -107,8 +107,12 @@ def _product_resource(
         "productStatus": {
             "system": STATUS_SYSTEM,
             "code": "available" if available else "unavailable",
-            "display": unit.status.value.replace("_", " ")
-            + (f", {unit.side_state.value}" if unit.side_state is not SideState.NONE else ""),
+            "display": unit.status.value.replace("_", " ")  # in words: "stored, on hold"
+            + (
+                f", {unit.side_state.value.replace('_', ' ')}"
+                if unit.side_state is not SideState.NONE
+                else ""
+            ),
         },
         "property": [
             {

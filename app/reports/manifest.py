@@ -178,7 +178,7 @@ def render_manifest(manifest: Manifest) -> bytes:
     """The manifest as PDF bytes (A4 portrait, sealed pages)."""
     return sealed_report(
         lambda: _story(manifest),
-        title=f"{TITLE} {manifest.sscc}",
+        title=f"{TITLE} {manifest.sscc_grouped or manifest.sscc}",
         author=manifest.generated_by,
         seal=manifest.seal,
     )

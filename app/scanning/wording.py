@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labels.isbt128 import Din, InvalidCoi, parse_coi
+from labels.isbt128 import Din, InvalidCoi, parse_coi, with_check
 
 
 def grouped(coi: str) -> str:
@@ -15,7 +15,7 @@ def grouped(coi: str) -> str:
         parsed = parse_coi(coi)
     except InvalidCoi:
         return coi
-    return f"{parsed.eye_readable} [{parsed.check_character}]"
+    return with_check(parsed.eye_readable, parsed.check_character)
 
 
 def din_grouped(din: str) -> str:
@@ -24,7 +24,7 @@ def din_grouped(din: str) -> str:
         return din
     try:
         parsed = Din(din[:5], din[5:7], din[7:])
-        return f"{parsed.eye_readable} [{parsed.check_character}]"
+        return with_check(parsed.eye_readable, parsed.check_character)
     except ValueError:  # characters no DIN carries: shown as they are
         return din
 

@@ -16,8 +16,10 @@ from labels.isbt128.coi import (
 from labels.isbt128.din import Din, InvalidDin, build_din, flag_meaning, parse_din, type3_flag
 from labels.isbt128.message import DataStructure, Isbt128Message, parse_isbt128
 from labels.isbt128.sec import InvalidSec, SingleEuropeanCode, decode_sec_content, parse_sec_text
+from labels.isbt128.shown import NO_BREAK_SPACE, with_check
 
 __all__ = [
+    "NO_BREAK_SPACE",
     "CoiIdentifier",
     "DataStructure",
     "Din",
@@ -39,4 +41,5 @@ __all__ = [
     "parse_sec_text",
     "parse_typed_coi",
     "type3_flag",
+    "with_check",
 ]

@@ -42,6 +42,7 @@ from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
 from tests.support.identity_keys import keys_of
+from tests.support.pdf_words import plain
 
 trail_template = audit_trail.trail_template
 trail = audit_trail.trail
@@ -385,9 +386,11 @@ def test_csv_export_holds_every_matching_event_and_is_recorded(
 
 def pdf_text(path: Path) -> str:
     """The text of a PDF as pdftotext reads it (layout kept)."""
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    return plain(
+        subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    )
 
 
 def rasterise(path: Path, prefix: Path, pages: int) -> list[Path]:
@@ -430,6 +433,17 @@ def test_pdf_export_prints_the_filter_the_exporter_and_every_event(
         assert before in flat, before
     assert " -> " not in flat
     assert "sign_in" not in flat and "password_check" not in flat
+    # issue 16: the records named as on the screen (stage records by stage and case)
+    staged = [row for row in expected.rows if row.record_type == "stage_record"]
+    cells = " ".join(
+        plain(
+            subprocess.run(
+                ["pdftotext", str(target), "-"], check=True, capture_output=True, text=True
+            ).stdout
+        ).split()
+    )  # cell by cell, not laid out: a cell's wrapped lines stay together
+    assert staged and all(plain(row.record_words) in cells for row in staged)
+    assert all(" · COI CH G1234 " in row.record_words for row in staged)
     assert first.at.strftime("%Y-%m-%d %H:%M:%S") in text
     pages = text.count("\f") or 1
     assert f"page 1 of {pages}" in text

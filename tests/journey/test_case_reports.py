@@ -6,7 +6,9 @@ no patient identity reaches a manufacturing role.
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import subprocess
 from pathlib import Path
 from uuid import uuid4
@@ -18,6 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pyzbar import pyzbar
 
+from app.audit import AuditFilter, export_audit_csv
 from app.core import (
     NotFound,
     NotPermitted,
@@ -35,6 +38,7 @@ from tests.support.finished_journey import (
     journey_postgres_template,
     journey_sqlite_template,
 )
+from tests.support.pdf_words import plain
 
 __all__ = ["journey", "journey_postgres_template", "journey_sqlite_template"]
 
@@ -43,7 +47,7 @@ REPORTS = ARTIFACTS / "reports"
 
 def pdf_text(path: Path) -> str:
     """Every page's text, joined (lines kept)."""
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return plain("\n".join(page.extract_text() or "" for page in PdfReader(path).pages))
 
 
 def rasterise(path: Path, stem: Path, dpi: int, page: int = 1) -> Path:
@@ -86,6 +90,10 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     nurse = journey["cora.coordinator"]
     saved = save_custody_report(journey.database, nurse, journey.case_id, tmp_path / "coc.pdf")
     text = _flat(pdf_text(saved.path))
+    # Issue 16: a DIN's or COI's check character never wraps away from it onto a line of its
+    # own ("… 000008" then "[J]"): the two are joined by a no-break space, kept in the PDF.
+    lines = "\n".join(page.extract_text() or "" for page in PdfReader(saved.path).pages)
+    assert not re.search(r"^\[[0-9A-Z*]\]", lines, re.MULTILINE), "a check character alone"
 
     # Chain of identity: the COI and, for a clinic role, the patient.
     assert "Chain-of-identity and custody report" in text
@@ -103,7 +111,20 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     assert "MISMATCH" in squashed and "WRONGPATIENT" in squashed and "1 refused" in text
     # Temperature: the excursion and its disposition, the cryogenic leg within limits.
     assert "EXCURSION" in squashed and "WITHINLIMITS" in squashed
-    assert "ACCEPTbyAsha" in squashed
+    assert "ACCEPTEDbyAsha" in squashed  # QA's decision in words, not the code 'accept'
+    assert "Fresh,refrigerated2–8°C" in squashed and "fresh-2-8" not in squashed
+    # Issue 16: the operation in the timeline's words, never the stored 'dispositioned accept'
+    assert "ColdchainacceptedbyQA" in squashed and "dispositionedaccept" not in squashed
+    # the footer names the COI as printed, the custody lines the shipper's SSCC as GS1 does
+    assert re.search(r"custody report CH G1234 26 \w{6} \[.\]", text), "the footer's COI"
+    assert "(00) 0 5901234 000000001 7" in text
+    # ... and so does the audit trail's CSV, beside the stored action it keeps
+    csv_path = export_audit_csv(
+        journey.database, journey["asha.qa"], AuditFilter(case_id=journey.case_id), tmp_path / "a"
+    ).path
+    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
+        said = {r["action"]: r["action_in_words"] for r in csv.DictReader(handle)}
+    assert said["cold chain dispositioned accept"] == "cold chain accepted by QA"
     # Signatures with their manifestation, and the deviation the wrong scan opened.
     assert "Certifiedforrelease" in squashed and "DrPetraQualified" in squashed
     assert "Dispositioned" in squashed and "CLOSED" in squashed

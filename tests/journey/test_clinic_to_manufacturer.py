@@ -115,8 +115,14 @@ def test_whole_first_leg_with_a_wrong_scan_on_receipt(demo) -> None:
     with pytest.raises(ScanMismatch):
         receive_unit(db, demo["otto.operator"], shipment.id, din_scan(other_bag))
     receive_unit(db, demo["otto.operator"], shipment.id, din_scan(bag))
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted) as refused:
         complete_receipt(db, demo["otto.operator"], shipment.id, DEMO_PASSWORD)
+    # Issue 16: who may do what, here: verifying, never "may receive the starting material"
+    # (Otto just received it)
+    words = str(refused.value)
+    assert words.startswith("Otto Operator (otto.operator) may not verify this receipt: ")
+    assert "is verified and signed by a Manufacturing verifier / supervisor of " in words
+    assert "Ask one to sign in here." in words and "may receive" not in words
     shipment = complete_receipt(db, demo["vera.verifier"], shipment.id, DEMO_PASSWORD)
     assert shipment.received_units == (bag.id,)
     assert shipment.receipt_accepted is None or shipment.receipt_accepted is False

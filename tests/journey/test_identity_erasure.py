@@ -41,6 +41,7 @@ from app.journey import erase_identity, find_case
 from db.enums import CaseStage, Role
 from db.models import AuditEvent, Case, Label, PatientIdentity, PatientKey, Scan, StageRecord
 from tests.conftest import BACKENDS, PASSWORD, database_copy, demo_source
+from tests.support.pdf_words import plain
 
 NUMBER, OTHER_NUMBER = "NBH400001", "NBH400002"
 CLINIC_QA = "cleo.clinicqa"
@@ -277,9 +278,14 @@ def test_the_audit_trail_opens_identity_for_clinic_roles_and_hides_or_marks_it_e
     if shutil.which("pdftotext"):
         pdf = tmp_path / "trail.pdf"
         export_audit_pdf(ward.database, ward.who(CLINIC_QA), AuditFilter(), pdf)
-        layout = subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-        ).stdout
+        layout = plain(
+            subprocess.run(
+                ["pdftotext", "-layout", str(pdf), "-"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
         # The PDF lists the events (no old/new values): the erasure is there, no identity.
         assert "erase patient identity" in layout
         assert "Quist" not in layout and "coi-enc" not in layout

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir.resources.biologicallyderivedproduct import BiologicallyDerivedProduct
+from fhir.resources.bundle import Bundle
 
 from app.casefile import work_queue
 from app.core import NotPermitted, ScanMismatch, ValidationFailed, din_text, now
@@ -29,8 +31,10 @@ from app.journey import (
 )
 from app.journey.records import units_of_case
 from app.journey.side_states import lift_unit_side_state, set_unit_side_state
+from app.reports import build_bundle
 from db.enums import CaseStage, SideState, UnitKind, UnitStatus
 from db.models import StageRecord, Unit
+from tests.conftest import CORPORA
 
 SECOND = timedelta(seconds=1)
 
@@ -58,6 +62,23 @@ def _checked(demo: Any, driver: JourneyDriver, case: Any, bag: Unit) -> Any:
         wristband_scan=driver.wristband(case),
         bag_scan=f"={bag.din}00",
     )
+
+
+def _fhir_statuses(demo: Any, case: Any) -> dict[str | None, tuple[str, str]]:
+    """Per DIN, the FHIR export's product status code and display, each resource validated
+    with the R5 models and shaped like HL7's example (every field it fills, ours fills too)."""
+    export = build_bundle(demo.database, demo["otto.operator"], case.id)
+    bundle = Bundle.model_validate_json(export.json)
+    products = [entry.resource for entry in bundle.entry or []]
+    example = CORPORA / "fhir-bdp" / "biologicallyderivedproduct-example.xml"
+    if example.is_file():
+        theirs = BiologicallyDerivedProduct.model_validate_xml(example.read_bytes())
+        wanted = set(theirs.model_dump(exclude_none=True)) - {"fhir_comments"}
+        for product in products:
+            assert wanted <= set(product.model_dump(exclude_none=True))
+    return {
+        p.identifier[0].value: (p.productStatus.code, p.productStatus.display) for p in products
+    }
 
 
 def _stage(demo: Any, case: Any) -> CaseStage:
@@ -92,6 +113,12 @@ def test_the_case_is_infused_only_when_every_bag_of_the_dose_is_accounted_for(
     # One bag given, one left: the case stays at the bedside.
     assert _stage(demo, case) is CaseStage.RECEIVED_AT_CLINIC
     assert [b.status for b in _bags(demo, case.id)] == [UnitStatus.INFUSED, UnitStatus.STORED]
+    # The FHIR R5 export says so: the bag left to give "available", the infused one not
+    # (issue 16: the demo gives both bags, so "available" was no longer exercised).
+    assert _fhir_statuses(demo, case) == {
+        first.din: ("unavailable", "infused"),
+        second.din: ("available", "stored"),
+    }
 
     # The nurse records why the second bag is not given: reason required, then on hold.
     with pytest.raises(ValidationFailed, match="Give the reason"):
@@ -109,6 +136,7 @@ def test_the_case_is_infused_only_when_every_bag_of_the_dose_is_accounted_for(
         held = session.get(Unit, second.id)
         assert held is not None
         assert held.side_state_reason == "Not given at the bedside: prescribed dose reached"
+    assert _fhir_statuses(demo, case)[second.din] == ("unavailable", "stored, on hold")
 
 
 def _accounts(demo: Any, case: Any) -> list[BagAccount]:

@@ -16,11 +16,13 @@ from sqlalchemy import select
 from app.cli.main import main
 from app.coldchain.report import excursion_report_pdf
 from app.coldchain.storage import logger_files_of_shipment
+from app.core import sscc_text
 from app.core.errors import NotPermitted
 from app.demo.journey import JourneyDriver
 from db.enums import CaseStage, ShipmentDirection
 from db.models import Shipment
 from tests.conftest import ARTIFACTS, Demo
+from tests.support.pdf_words import plain
 from tests.support.readers import reader
 
 pytestmark = pytest.mark.skipif(
@@ -54,7 +56,9 @@ def test_report_shows_the_excursion_and_the_signed_disposition(
         ["pdftotext", "-layout", str(target), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert "Verdict: EXCURSION" in text
-    assert shipment.sscc in text and case.coi in text
+    # the SSCC and the COI as printed on their labels (issue 16), not as stored
+    assert sscc_text(shipment.sscc) in text and plain(case.coi_eye_readable) in text
+    assert case.coi not in text  # never the stored CHG1234…
     assert "Disposition: accepted" in text
     assert "Asha Quality" in text and "Dispositioned" in text
     assert logger.sha256 in text

@@ -65,6 +65,7 @@ from db.models import AuditEvent, Case, ClinicAlert, OosAcceptance, Recall, Rele
 from labels.isbt128.compose import patient_id_structure
 from tests.conftest import BACKENDS, database_copy
 from tests.e2e.test_cli_case import Coi
+from tests.support.pdf_words import plain
 from tests.support.post_release import (  # noqa: F401 - fixtures
     AT_CLINIC,
     Batches,
@@ -371,7 +372,7 @@ def test_an_out_of_specification_release_needs_the_physicians_acceptance(ward: W
     printed = print_unit_label(
         ward.database, ward["otto.operator"], bag.id, reprint_reason="released out of spec"
     )
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
+    text = plain(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.pdf)).pages))
     assert "RELEASED OUT OF SPECIFICATION" in text
     # every new record equals its audited state and every signature holds
     reconciliation = reconcile_database(ward.database)
@@ -428,7 +429,7 @@ def test_a_normal_final_label_has_no_release_status_band(ward: Ward) -> None:
     printed = print_unit_label(
         ward.database, ward["otto.operator"], bag.id, reprint_reason="damaged"
     )
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
+    text = plain(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.pdf)).pages))
     assert "FOR AUTOLOGOUS USE ONLY" in text and "OUT OF SPECIFICATION" not in text
 
 
@@ -508,7 +509,7 @@ def test_a_bag_labelled_before_its_release_out_of_specification_is_not_shipped(
     printed = print_unit_label(
         ward.database, otto, first.id, reprint_reason="released out of specification"
     )
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.pdf)).pages)
+    text = plain(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.pdf)).pages))
     assert "RELEASED OUT OF SPECIFICATION" in text
     packed = pack_unit(ward.database, otto, shipment.id, f"={first.din}00")
     assert packed.packed_units == (first.id,)

@@ -29,6 +29,7 @@ from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
+from tests.support.pdf_words import plain
 from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, PAGE_AREAS, save_both_sizes, save_shot
 from ui.pages.audit.page import AuditTrailPage
 from ui.shell.main_window import MainWindow
@@ -116,6 +117,14 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
     # the record by what it is, never its raw id in the text (issue 16 review); id in the tip
     assert entry.record_words in summary and str(entry.record_id) not in summary
     assert str(entry.record_id) in page.detail.summary.toolTip()
+    assert entry.record_words.startswith("Logger file · logger-")  # by its name, not its id
+    # Issue 16: the stage record it made, by its stage and case, its action in the timeline's
+    # words; never "Stage record · 3f2a9c1e…" and "cold chain dispositioned accept"
+    staged = page.model.rows[_row_of(page, "cold chain dispositioned accept")]
+    assert staged.action_words == "cold chain accepted by QA"
+    assert staged.record_words.startswith("Stage record · ")
+    assert staged.record_words.endswith(f" · COI {trail.case_a.coi_eye_readable}")
+    assert staged.record_id[:8] not in staged.record_words
     changes = page.detail.changes
     fields = {
         changes.item(r, 0).text(): (changes.item(r, 1).text(), changes.item(r, 2).text())
@@ -320,9 +329,11 @@ def test_exports_through_the_save_dialog_are_recorded(
     qtbot.mouseClick(page.export_pdf, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
     pdf = tmp_path / "signatures.pdf"
-    words = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    words = plain(
+        subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    )
     assert f"case {trail.case_a.coi}; action contains sign" in words
     assert "by Dr Petra Qualified (petra.qp)" in words
     oldest = page.model.rows[-1]
@@ -338,7 +349,7 @@ def test_exports_through_the_save_dialog_are_recorded(
     cells = subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
-    flat = " ".join(cells.split())
+    flat = " ".join(plain(cells).split())
     assert "Signed by: Asha Quality" in flat and "Signer username: asha.qa" in flat
     assert "Signed record digest: SHA-256 " in flat
     assert "signer_id" not in flat and "record_digest" not in flat
@@ -513,6 +524,23 @@ def test_the_table_says_actions_in_words_and_records_by_what_they_are(
         assert table.columnWidth(column) >= min(210, table.sizeHintForColumn(column)), column
     assert sum(table.columnWidth(c) for c in range(6)) <= table.viewport().width() + 1
     save_both_sizes(page, "audit-trail-in-words")
+    # Issue 16: a stage record by its stage and case; a wide window gives the Record column
+    # the room for those words (at 1280 they show whole below the table when selected)
+    staged = [i for i, row in enumerate(model.rows) if row.record_type == "stage_record"]
+    assert staged, "the journey records its stages"
+    page.resize(*PAGE_AREAS["1920x1080"])
+    QApplication.processEvents()
+    for row in staged:
+        record = model.data(model.index(row, 4))
+        assert record.startswith("Stage record · ") and " · COI CH " in record, record
+        assert page.model.rows[row].record_id[:8] not in record
+    longest = max(
+        page.table.fontMetrics().horizontalAdvance(model.data(model.index(r, 4))) for r in staged
+    )
+    assert page.table.columnWidth(4) >= longest
+    for kind in ("manufacturing_step", "scan", "unit", "shipment"):  # named, not "Scan · 7e83…"
+        for row in [i for i, r in enumerate(model.rows) if r.record_type == kind]:
+            assert page.model.rows[row].record_id[:8] not in model.data(model.index(row, 4))
 
     cases = [i for i, row in enumerate(model.rows) if row.record_type == "therapy_case"]
     assert cases

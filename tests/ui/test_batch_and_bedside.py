@@ -886,7 +886,8 @@ def test_bedside_scan_fields_read_a_scanner_as_the_scan_station_does(
     # <GS>, so the record holds the same text a scan station records for the same keys.
     gs1_wristband = f"]C191WARD7<GS>8018{_gsrn('09501101000000001')}"
     scan(qtbot, page.wristband_scan, gs1_wristband)
-    assert page.wristband_scan.text() == gs1_wristband.replace("<GS>", "[GS]")
+    # issue 16: the hospital number in words, not "]C191WARD7[GS]8018…"
+    assert page.wristband_scan.text() == f"Hospital number {_gsrn('09501101000000001')} (GS1)"
     assert page.wristband_scan.value == gs1_wristband.replace("<GS>", GS)
     scan(qtbot, page.bag_scan, f"]C0={bag.din}00")
     settle(qtbot, runner)

@@ -63,6 +63,7 @@ from app.scanning import Expectation, verify_scan
 from db.enums import CaseStage
 from db.models import LoggerFile
 from labels.isbt128.compose import patient_id_structure
+from tests.support.pdf_words import plain
 from ui.pages.audit import AuditTrailPage
 from ui.shell.main_window import MainWindow
 
@@ -279,7 +280,7 @@ def journey_actor(journey: Journey, username: str) -> Any:
 
 def _pdf_text(path_or_bytes: Path | bytes) -> str:
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
-    return "\n".join(page.extract_text() or "" for page in PdfReader(source).pages)
+    return plain("\n".join(page.extract_text() or "" for page in PdfReader(source).pages))
 
 
 def _exports(journey: Journey) -> str:

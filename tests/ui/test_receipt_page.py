@@ -300,7 +300,12 @@ def test_scan_import_excursion_and_second_person_verification(
 
     refusal = _sign_as(qtbot, page, "otto.operator", DEMO_PASSWORD)
     qtbot.waitUntil(refusal.error.isVisible, timeout=WAIT_MS)
-    assert refusal.error.text().startswith("✖ Not permitted: Only a user with the role")
+    # Issue 16: who may do what, here (Otto received the material: he is not refused receiving)
+    assert refusal.error.text().startswith(
+        "✖ Not permitted: Otto Operator (otto.operator) may not verify this receipt: "
+    )
+    assert "verified and signed by a Manufacturing verifier / supervisor" in refusal.error.text()
+    assert "may receive" not in refusal.error.text()
     assert refusal.isVisible()
     assert refusal.password.text() == ""
     _screenshot(refusal, "refused", db.backend)

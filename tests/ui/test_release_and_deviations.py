@@ -848,6 +848,14 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
     assert asha.last_report.read_bytes().startswith(b"%PDF")
     assert asha.last_report.is_relative_to(tmp_path)
     assert opened == [QUrl.fromLocalFile(str(asha.last_report))]
+    # Issue 16: what was opened, in words, and how to keep it; not the temporary file's name
+    said = asha.message.text()
+    assert said.startswith("✔ The cold-chain excursion report of logger-")
+    assert f"batch {case.coi_eye_readable})" in said and "shipment (00) " in said
+    assert "Save report as…" in said and asha.last_report.name not in said
+    # the temperature profile by its name for people, not its code "fresh-2-8"
+    assert "profile Fresh, refrigerated 2–8 °C" in asha.pending_details.text()
+    assert "fresh-2-8" not in asha.pending_details.text()
     screenshot(asha, f"deviations-excursion-{decision.value}")
     if decision is Disposition.ACCEPT:
         plot_and_save_as(qtbot, runner, demo, asha, monkeypatch, tmp_path)

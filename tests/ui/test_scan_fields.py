@@ -93,7 +93,7 @@ def test_a_kept_entry_stays_shown_until_the_next_key(qtbot: QtBot) -> None:
     qtbot.keyClicks(field, "=G12342600000100")
     qtbot.keyClick(field, Qt.Key.Key_Return)
     # issue 16 review: the field says what was read, not the scanner's raw "=G1234…00"
-    assert field.value == "=G12342600000100" and field.text() == "DIN G1234 26 000001 [4]"
+    assert field.value == "=G12342600000100" and field.text() == "DIN G1234 26 000001\u00a0[4]"
     assert field.toolTip() == "Scanned: =G12342600000100"
     qtbot.keyClick(field, Qt.Key.Key_Return)  # Enter again sends it again
     assert [kind for kind, _ in events] == ["scanned", "scanned"]
@@ -177,4 +177,11 @@ def test_a_kept_scan_reads_in_words_what_was_read() -> None:
     assert read_in_words("=G12342600002200") == f"DIN {din_text('G123426000022')}"
     assert read_in_words("(00)059012340000000017") == "SSCC (00) 0 5901234 000000001 7"
     assert read_in_words("=G1234\x07") == "=G1234[0x07]"  # no code: as scanned, made visible
-    assert read_in_words(f"]C191WARD7{GS}8018123") == "]C191WARD7[GS]8018123"
+    assert read_in_words(f"]C191WARD7{GS}8018123") == "]C191WARD7[GS]8018123"  # 8018 too short
+    # A GS1 wristband: the hospital number (its GSRN) in words, never the raw "[GS]" separator
+    assert read_in_words(f"]C191WARD7{GS}8018095011010000000018") == (
+        "Hospital number 095011010000000018 (GS1)"
+    )
+    assert read_in_words(f"0109506000134352{GS}10ABC{GS}91WARD7") == (
+        "GS1 (01) 09506000134352 (10) ABC (91) WARD7"
+    )

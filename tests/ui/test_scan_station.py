@@ -255,7 +255,7 @@ def test_a_matching_container_turns_the_station_green(
     assert "✔ MATCH" in station.history.item(0).text()
     # the DIN reads as on the label, check character boxed, in the banner and the history
     check = parse_din_check(journey.bag.din)
-    assert f"{journey.bag.din[7:]} [{check}] is a container" in station.detail.text()
+    assert f"{journey.bag.din[7:]}\u00a0[{check}] is a container" in station.detail.text()
     assert f"[{check}]" in station.history.item(0).text()
     assert "=" + journey.bag.din[:5] not in station.history.item(0).text()  # not the raw scan
     # Readable at arm's length: banner ≥ 28 pt, everything else ≥ 11 pt.
@@ -290,7 +290,7 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
     assert "WRONG PATIENT" in station.detail.text()
     assert grouped(journey.other_case.coi) in station.detail.text()
     other = parse_coi(journey.other_case.coi)
-    assert f"{other.eye_readable} [{other.check_character}]" in station.detail.text()
+    assert f"{other.eye_readable}\u00a0[{other.check_character}]" in station.detail.text()
     logged = station.history.item(0).text()  # the refused bag by its DIN, not "=G5678…00"
     assert f"DIN {din_text(journey.other_bag.din)}" in logged and "  =" not in logged
     assert station.blocked

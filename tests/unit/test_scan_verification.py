@@ -161,13 +161,14 @@ def test_custody_scan_admits_a_unit_in_any_state_but_never_another_patients() ->
 
 
 def test_grouped_leaves_anything_but_a_coi_alone() -> None:
-    assert grouped(COI) == "CH G1234 26 000001 [4]"  # the check character, as printed
+    # the check character, as printed, joined by a no-break space: it never wraps away alone
+    assert grouped(COI) == "CH G1234 26 000001\u00a0[4]"
     assert grouped("short") == "short"
 
 
 def test_alarms_name_cois_and_dins_as_printed_with_their_check_characters() -> None:
     """An operator compares the alarm with the label: both show the boxed check character."""
-    assert din_grouped("G567826000066") == "G5678 26 000066 [Y]"
+    assert din_grouped("G567826000066") == "G5678 26 000066\u00a0[Y]"
     assert din_grouped("G56782600006") == "G56782600006"  # not 13 characters: left alone
     assert din_grouped("G5678260000!6") == "G5678260000!6"  # not a DIN's characters
     reason = wrong_coi(OTHER_COI, "the case chosen", COI)

@@ -32,11 +32,15 @@ from ui.widgets.formats import din_text
 
 def read_in_words(raw: str) -> str:
     """A kept scan as it was read: ``DIN G1234 26 000022 [V]``, ``Hospital number NBH200001``,
-    ``SSCC (00) 0 5901234 000000001 7``; anything else as scanned, GS made visible. The
-    scanner's raw ``=G12342600002200`` stayed in the field (issue 16 review)."""
+    ``Hospital number 095011010000000017 (GS1)`` (a GS1 wristband's service relation number,
+    AI 8018), ``SSCC (00) 0 5901234 000000001 7``, other GS1 data by its AIs
+    (``GS1 (01) 09506000134352 (10) ABC``); anything else as scanned, GS made visible. The
+    scanner's raw ``=G12342600002200`` or ``]C191WARD7[GS]8018…`` stayed in the field
+    (issue 16 review)."""
     if scan_text_problem(raw) is not None:
         return shown(raw)
-    fields = parse_scan(raw).fields
+    result = parse_scan(raw)
+    fields = result.fields
     din, patient, sscc = fields.get("din"), fields.get("patient_id"), fields.get("00")
     if isinstance(din, str):
         return f"DIN {din_text(din)}"
@@ -44,6 +48,11 @@ def read_in_words(raw: str) -> str:
         return f"Hospital number {patient}"
     if isinstance(sscc, str) and len(sscc) == 18:
         return f"SSCC {sscc_text(sscc)}"
+    if result.kind == "gs1" and result.valid:
+        gsrn = fields.get("8018")
+        if isinstance(gsrn, str):
+            return f"Hospital number {gsrn} (GS1)"
+        return "GS1 " + " ".join(f"({ai.partition('_')[0]}) {v}" for ai, v in fields.items())
     return shown(raw)
 
 

@@ -21,7 +21,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from app.coldchain.analysis.assessment import Assessment, Excursion, Interval
 from app.coldchain.analysis.excursions import FloatArray
-from app.coldchain.analysis.profiles import TemperatureProfile
+from app.coldchain.analysis.profiles import TemperatureProfile, profile_words
 from app.coldchain.analysis.trace import Trace
 
 PLOT_DPI = 240
@@ -290,7 +290,8 @@ def _format_axes(axes: Axes, trace: Trace, profile: TemperatureProfile) -> None:
     axes.tick_params(labelsize=7)
     axes.grid(True, color="#d0d0d0", linewidth=0.5)
     axes.set_axisbelow(True)
-    axes.set_title(f"Sensor {trace.sensor_id} · profile {profile.name}", fontsize=9, loc="left")
+    named = profile_words(profile.name)  # "Fresh, refrigerated 2–8 °C", not "fresh-2-8"
+    axes.set_title(f"Sensor {trace.sensor_id} · profile {named}", fontsize=9, loc="left")
 
 
 def _legend(figure: Figure, profile: TemperatureProfile, assessment: Assessment) -> None:

@@ -32,7 +32,7 @@ from reportlab.platypus import (
 
 from app.coldchain.analysis.assessment import Assessment, Verdict
 from app.coldchain.analysis.plot import render_trace_png
-from app.coldchain.analysis.profiles import TemperatureProfile
+from app.coldchain.analysis.profiles import TemperatureProfile, profile_words
 from app.coldchain.analysis.trace import Trace, format_utc
 from app.core import BOLD, FONT, FOOTER_SPACE, MONO, register_fonts, report_pages
 
@@ -180,11 +180,18 @@ def _utc(moment: datetime | None, fallback: str) -> str:
     return fallback if moment is None else format_utc(moment.timestamp())
 
 
+def _named(profile: TemperatureProfile) -> str:
+    """The profile by its name for people, its code after it (``Fresh, refrigerated 2–8 °C
+    (fresh-2-8)``) when they differ."""
+    words = profile_words(profile.name)
+    return words if words == profile.name else f"{words} ({profile.name})"
+
+
 def _limits(profile: TemperatureProfile) -> str:
     lower = "none" if profile.lower_c is None else _temp(profile.lower_c)
     upper = "none" if profile.upper_c is None else _temp(profile.upper_c)
     return (
-        f"{profile.name}: lower {lower}, upper {upper}; single excursion ≤ "
+        f"{_named(profile)}: lower {lower}, upper {upper}; single excursion ≤ "
         f"{profile.max_single_excursion_min:g} min, cumulative ≤ "
         f"{profile.max_cumulative_excursion_min:g} min, logging gap ≤ {profile.max_gap_min:g} min"
     )

@@ -145,6 +145,8 @@ def test_excursion_report_names_verdict_excursions_peaks_and_sha(tmp_path: Path)
     assert SIGNATURE in text
     assert "(limit 8.00 °C)" in text
     assert "not judged" not in text
+    # the profile by its name for people, its code after it (issue 16: not "fresh-2-8:")
+    assert "Fresh, refrigerated 2–8 °C (fresh-2-8): lower" in " ".join(text.split())
     pages = page_count(pdf, tmp_path)
     assert pages == 2
     assert f"page 1 of {pages}" in text

@@ -94,22 +94,6 @@ def records_line(records: Reconciliation) -> str:
     )
 
 
-STORED_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-"""A stored state code inside an action (``on_hold``): said in words, never as stored."""
-
-
-DISPOSITIONED = re.compile(r"\bdispositioned (accept|reject)\b")
-"""QA's disposition as stored in an action (``cold chain dispositioned accept``)."""
-
-
-def _sentence(action: str) -> str:
-    """An action as a sentence: first letter up, state codes in words (``side state on_hold``
-    → ``Side state on hold``), the rest (COIs, deviation numbers) kept."""
-    action = STORED_CODE.sub(lambda code: code.group().replace("_", " "), action)
-    action = DISPOSITIONED.sub(lambda said: f"{said.group(1)}ed by QA", action)
-    return action[:1].upper() + action[1:]
-
-
 class CaseDetailView(QWidget):
     """Header, vein-to-vein timeline and genealogy of one case."""
 
@@ -225,7 +209,7 @@ class CaseDetailView(QWidget):
                 who += f", verified by {entry.verified_by}"
             item = _item(
                 f"{when_text(entry.occurred_at)} · {entry.stage_name}\n"
-                f"{_sentence(entry.action)} — {who}, at {entry.site}"
+                f"{entry.action_words} — {who}, at {entry.site}"
             )
             item.setData(0, Qt.ItemDataRole.UserRole, entry.action)
             for signature in entry.signatures:

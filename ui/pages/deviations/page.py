@@ -309,7 +309,7 @@ class DeviationsPage(QWidget):
         self.plot.show_trace(result.trace, result.assessment, profile.lower_c, profile.upper_c)
         self.plot_note.setText(
             f"{count_text(len(result.trace))} readings against "
-            f"{pending.logger.profile_name or 'the profile'} · drag to pan, wheel to zoom"
+            f"{pending.logger.profile_words or 'the profile'} · drag to pan, wheel to zoom"
         )
 
     # ------------------------------------------------------------------ reading
@@ -495,7 +495,7 @@ class DeviationsPage(QWidget):
                 f"<b>{escape(logger.file_name)}</b> · shipment {sscc_text(pending.sscc)} "
                 f"({direction}) · batch {coi}"
                 f"<br>Found: {excursion_summary(pending)} · profile "
-                f"{escape(logger.profile_name or '—')} · window {window}<br>"
+                f"{escape(logger.profile_words or '—')} · window {window}<br>"
                 f"Imported by {escape(logger.imported_by)} at "
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
                 f"SHA-256 {logger.sha256[:12]}…"
@@ -709,18 +709,32 @@ class DeviationsPage(QWidget):
         ReadOp(
             partial(write_excursion_report, self.database, self.actor, pending.logger.id),
             doing="The report could not be made",
-        ).busy(self._set_busy).success(self._report_ready).failure(self._failed).run(self.runner)
+        ).busy(self._set_busy).success(partial(self._report_ready, pending)).failure(
+            self._failed
+        ).run(self.runner)
 
-    def _report_ready(self, path: Path) -> None:
+    def _report_ready(self, pending: PendingDisposition, path: Path) -> None:
+        """Say which report was opened, in words (what, which shipment, which batch), never the
+        temporary file's name, and that Save report as… keeps it (issue 16)."""
         self.last_report = path
+        what = (
+            f"The cold-chain excursion report of {pending.logger.file_name} (shipment "
+            f"{sscc_text(pending.sscc)}, batch {pending.case_coi or '— no batch'})"
+        )
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
             show_message(
                 self.message,
-                f"⚠ No PDF viewer opened the report; it is saved as {path}.",
+                f"⚠ No PDF viewer opened {what[:1].lower()}{what[1:]}. To keep or print it, use "
+                "Save report as…",
                 ok=False,
             )
             return
-        show_message(self.message, f"✔ Report opened ({path.name}).", ok=True)
+        show_message(
+            self.message,
+            f"✔ {what} is open in your PDF viewer. That copy is temporary: to keep it, use "
+            "Save report as… here.",
+            ok=True,
+        )
 
     def _done(self, words: str) -> None:
         show_message(self.message, words, ok=True)

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from app.casefile import list_cases
 from app.core import Actor, CoiError, Database
+from app.core import coi_text as checked_coi_text
 from app.scanning import WedgeScan, case_coi
 from labels.isbt128 import CoiIdentifier, InvalidCoi
 
 
 def coi_text(coi: CoiIdentifier) -> str:
     """``CH G1234 26 000001 [4]``: the COI as printed, check character in brackets."""
-    return f"{coi.eye_readable} [{coi.check_character}]"
+    return checked_coi_text(coi.code, coi.check_character)
 
 
 def expected_next(blocked: bool, coi: CoiIdentifier | None) -> tuple[str, str]:
