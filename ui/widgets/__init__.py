@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACKNOWLEDGE_UNREAD_TEXT",
     "DATE_TIME_FORMAT",
+    "UNREADABLE_HEADLINE",
     "BagRow",
     "FullWindow",
     "LabelRow",
@@ -60,7 +61,6 @@ __all__ = [
     "ScanField",
     "Sounds",
     "TemperaturePlot",
-    "UNREADABLE_HEADLINE",
     "cell",
     "coi_words",
     "count_text",
