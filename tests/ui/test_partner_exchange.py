@@ -108,7 +108,9 @@ def test_send_to_manufacturer_and_import_from_partner(
     _answer_folder(monkeypatch, shared)
     click(qtbot, exchange.send_button)
     settle(qtbot, runner)
-    assert exchange.message.text().startswith("✔ Bundle for CTF written"), exchange.message.text()
+    sent = exchange.message.text()
+    assert sent.startswith("✔ Bundle for Cell Therapy Facility (demo) (CTF) written"), sent
+    assert sent.endswith("Send the file to Cell Therapy Facility (demo).")
     [bundle] = shared.glob("*.coibundle")
     assert bundle.name.startswith(f"{case.coi}-to-CTF-")
     _shots(page, "cases-bundle-sent")

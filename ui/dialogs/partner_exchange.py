@@ -168,10 +168,13 @@ class PartnerExchange(QWidget):
             show_message(self.message, "Working…", ok=True)
 
     def _sent(self, bundle: BundleExport) -> None:
+        partner = self.partner
+        name = partner.site_name if partner and partner.site_code == bundle.to_site else ""
+        to = f"{name} ({bundle.to_site})" if name else bundle.to_site
         show_message(
             self.message,
-            f"✔ Bundle for {bundle.to_site} written ({bundle.events} events, SHA-256 "
-            f"{bundle.digest[:16]}…); recorded as sent. Send the file to {bundle.to_site}.",
+            f"✔ Bundle for {to} written ({bundle.events} events, SHA-256 "
+            f"{bundle.digest[:16]}…); recorded as sent. Send the file to {name or to}.",
             ok=True,
         )
         self.sent.emit(bundle)
