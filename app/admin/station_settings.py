@@ -56,6 +56,14 @@ class ConnectionCheck:
     url_shown: str
     backend: str
     summary: str
+    revision: str = ""
+    """The schema's migration id(s) for IT (a tooltip), never in the sentence itself."""
+
+
+def schema_version_words(revision: str) -> str:
+    """A migration id as a person says it: ``0019_hold_causes`` → "version 19"."""
+    number = revision.split("_", 1)[0]
+    return f"version {int(number)}" if number.isdigit() else "an unnumbered version"
 
 
 def mask_url(url: str) -> str:
@@ -156,16 +164,22 @@ def try_connection(actor: Actor, url: str) -> ConnectionCheck:
     finally:
         database.dispose()
     checked_at = f"{utc_now():%H:%M:%S} UTC"
+    head = schema_version_words(str(state.head))
     if state.current is None:
         summary = "it has no COI Tracker schema yet (it is set up at the next start)"
-    elif not state.known:
-        summary = f"its schema ({state.current}) is newer than this application"
-    elif state.up_to_date:
-        summary = f"its COI Tracker schema is up to date ({state.current})"
+        revision = ""
     else:
-        summary = f"its schema ({state.current}) is upgraded to {state.head} at the next start"
+        current = schema_version_words(str(state.current))
+        revision = f"Database migration {state.current}; this application's {state.head}"
+        if not state.known:
+            summary = f"its schema ({current}) is newer than this application ({head})"
+        elif state.up_to_date:
+            summary = f"COI Tracker schema {current}, up to date"
+        else:
+            summary = f"its schema ({current}) is upgraded to {head} at the next start"
     return ConnectionCheck(
         url_shown=shown,
         backend=database.backend,
         summary=f"Connected at {checked_at}: {summary}.",
+        revision=revision,
     )

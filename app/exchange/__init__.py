@@ -15,6 +15,7 @@ from app.exchange.bundles import (
     import_bundle,
     load_site_key,
     may_import_bundles,
+    may_send_bundles,
     register_partner_key,
 )
 from app.exchange.epcis_document import EpcisDocument, InvalidEpcisFile, read_epcis_file
@@ -42,6 +43,7 @@ __all__ = [
     "import_epcis",
     "load_site_key",
     "may_import_bundles",
+    "may_send_bundles",
     "read_epcis_file",
     "register_partner_key",
 ]

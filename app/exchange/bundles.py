@@ -50,6 +50,9 @@ KEY_VARIABLE = "COI_SITE_KEY"
 """The environment variable naming this site's private key file (PEM)."""
 MAX_BYTES = 50 * 1024 * 1024
 
+SEND_ROLES = IMPORT_ROLES
+"""Who sends a case's bundle to its partner site: those who import one (QA, clinic coordinator)."""
+
 
 # ---------------------------------------------------------------------------- keys
 def generate_site_key(out: Path) -> str:
@@ -160,10 +163,12 @@ def export_bundle(
     """Sign the bundle of case ``coi`` for the partner site ``to_site``, write it to ``out``,
     then record it as sent.
 
-    The sender is the actor's site, which must be the case's clinic or manufacturer; the
+    The sender is QA or a clinic coordinator (``SEND_ROLES``, those who import a partner's
+    bundle) of the actor's site, which must be the case's clinic or manufacturer; the
     receiver must be the other one. The file is written whole (beside its name, then moved)
     inside the transaction that records the sending: a failed write records nothing.
     """
+    require_role(actor, *SEND_ROLES, doing="send a case's bundle to its partner site")
     document = export_epcis(database, actor, coi=coi).document
     with UnitOfWork(database, actor) as uow:
         session = uow.session
@@ -255,6 +260,12 @@ def bundle_partner(database: Database, actor: Actor, coi: str) -> BundlePartner 
         if site is None:
             return None
         return BundlePartner(case.coi, site.code, site.name, to_maker)
+
+
+def may_send_bundles(actor: Actor) -> bool:
+    """Whether the actor's roles may send a case's bundle to its partner (QA, clinic
+    coordinator): the screens offer "Send to …" to them only."""
+    return bool(actor.roles & set(SEND_ROLES))
 
 
 def may_import_bundles(actor: Actor) -> bool:

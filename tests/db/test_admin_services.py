@@ -688,7 +688,9 @@ def test_a_connection_test_reads_the_schema_and_creates_nothing(
     check = try_connection(admin, demo.database.url)
     assert check.backend == demo.database.backend
     assert check.url_shown == demo.database.display_url
-    assert "its COI Tracker schema is up to date" in check.summary
+    assert "COI Tracker schema version " in check.summary and "up to date" in check.summary
+    assert check.revision.startswith("Database migration 0")  # the id: for a tooltip only
+    assert check.revision.split()[2] not in check.summary
     missing = tmp_path / "missing.db"
     with pytest.raises(DatabaseUnavailable, match="There is no database file"):
         try_connection(admin, f"sqlite:///{missing}")

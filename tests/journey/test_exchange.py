@@ -183,6 +183,11 @@ def test_bad_input_in_words(sites: Sites) -> None:
         export_bundle(sites.clinic, cora, sites.coi, "OTH", key, out=sites.folder / "x")
     with pytest.raises(ValidationFailed, match="No case you may see"):
         export_bundle(sites.clinic, cora, "CHZ999999999999", "CTF", key, out=sites.folder / "y")
+    # issue 16: only those who import a bundle (QA, clinic coordinator) send one; not a nurse
+    nurse = sites.who(sites.clinic, "ivy.infusion")
+    with pytest.raises(NotPermitted, match="may send a case's bundle to its partner site"):
+        export_bundle(sites.clinic, nurse, sites.coi, "CTF", key, out=sites.folder / "z")
+    assert not (sites.folder / "z").exists()
     with pytest.raises(ValidationFailed, match="never overwritten"):
         generate_site_key(sites.clinic_key)
     with pytest.raises(ValidationFailed, match="64 hex digits"):

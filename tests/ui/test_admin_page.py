@@ -8,6 +8,7 @@ every tab go to tests/artifacts/screens/admin-<tab>.png.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -602,7 +603,10 @@ def test_database_tab_masks_passwords_and_tests_connections(
     settle(qtbot, runner)
     text = message(tab)
     assert text.startswith(f"✔ {demo.database.display_url} ({demo.database.backend}) — Connected")
-    assert "its COI Tracker schema is up to date" in text
+    # issue 16: the schema version in words; the migration id only in the tooltip
+    assert re.search(r"COI Tracker schema version \d+, up to date\.$", text), text
+    assert not re.search(r"\d{4}_[a-z]", text), text
+    assert re.search(r"migration \d{4}_[a-z_]+", tab.message.toolTip())
     screenshot(page, "admin-database")
 
     missing = tmp_path / "nowhere.db"

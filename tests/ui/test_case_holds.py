@@ -97,6 +97,9 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert words is not None and "on hold: set by a person" in words.text()
     # issue 16 review: "Side state: none" alone beside a held bag; the header says it now
     assert "1 container on hold" in page.detail.header.text()
+    # issue 16 review: the table says "—" for a case in no side state; the header said
+    # "Side state: none". It now says nothing of the case's (usable) side state.
+    assert "Side state" not in page.detail.header.text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
     save_both_sizes(page, "cases-qa-lift-hold")

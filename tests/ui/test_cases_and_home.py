@@ -601,6 +601,12 @@ def _home(qtbot: QtBot, demo: Any, actor: Actor, runner: TaskRunner) -> HomePage
     return page
 
 
+def _alerts_background(page: HomePage) -> str:
+    """The alert list's background, read off its picture in its bottom corner."""
+    view = page.alerts.viewport()
+    return view.grab().toImage().pixelColor(view.width() - 3, view.height() - 3).name()
+
+
 def test_home_of_qa_with_an_excursion_waiting(
     qtbot: QtBot, demo: Any, scenario: Scenario, runner: TaskRunner
 ) -> None:
@@ -617,6 +623,7 @@ def test_home_of_qa_with_an_excursion_waiting(
     assert all(not page.alerts.item(i).icon().isNull() for i in range(page.alerts.count()))
     assert not any("⚠" in t for t in alerts)  # issue 16: the icon is the one sign
     assert not any(".csv" in t for t in alerts)  # issue 16 review: no logger file names
+    assert _alerts_background(page) == "#fffaf0"  # alerts: the warning background
     counts = {stage: int(label.text()) for stage, label in page.count_labels.items()}
     assert counts[CaseStage.ENROLLED] == 1 and counts[CaseStage.QC_PENDING_RELEASE] == 1
     assert sum(counts.values()) == 5
@@ -667,6 +674,9 @@ def test_home_of_the_verifier_and_of_the_administrator(
     assert admin_page.work_texts() == ["Administrators do no GMP work: nothing is queued for you."]
     assert not admin_page.counts.isVisible()
     assert admin_page.alerts.item(0).text() == "✔ No alerts."
+    # issue 16 review: "No alerts." sat on the warning-yellow background of alerts
+    assert _alerts_background(admin_page) == "#ffffff"
+    _screenshot(admin_page, "home-admin-no-alerts", demo.database.backend)
     # issue 16 review: "double-click to open" stood over a list with nothing to open
     assert admin_page.work_caption.text() == "My work"
     with qtbot.assertNotEmitted(admin_page.open_section):

@@ -95,6 +95,9 @@ def test_collect_label_verify_and_ship(
     _open(qtbot, page, runner, case.id)
     assert page.state is not None and page.state.case.id == case.id
     assert not page.shipment_group.isEnabled() and not page.verify_group.isEnabled()
+    # issue 16 review: no line repeats the pinned case header; the bag count is in words
+    assert not page.case_label.isVisible()
+    assert page.bags_group.title().endswith(" — no bag yet")
 
     # 1 · register a bag by typing
     assert page.anticoagulant.text() == "ACD-A"
@@ -115,6 +118,9 @@ def test_collect_label_verify_and_ship(
     settle(qtbot, runner)
     assert page.ok_message.text().startswith("✔ Bag DIN"), page.error_message.text()
     assert len(page.state.bags) == 1 and len(page.bag_rows) == 1
+    assert page.bags_group.title().endswith(" — 1 bag")
+    shown = [label.text() for label in page.findChildren(QLabel) if label.isVisible()]
+    assert not [text for text in shown if "(s)" in text], shown
     bag = page.state.bags[0]
     assert bag.volume_ml == 248.0 and bag.din
     assert bag.collection_end is not None and bag.collection_start is not None

@@ -88,7 +88,9 @@ def test_send_to_manufacturer_and_import_from_partner(
     page = _page(qtbot, runner, clinic, "cora.coordinator", case.coi)
     qtbot.waitUntil(page.exchange.send_button.isEnabled, timeout=30_000)
     exchange = page.exchange
-    assert exchange.send_button.text() == "Send to manufacturer (CTF)…"
+    # issue 16: the partner by its name, not its site code (the code is in the tooltip)
+    assert exchange.send_button.text() == "Send to manufacturer: Cell Therapy Facility (demo)…"
+    assert "site code CTF" in exchange.send_button.toolTip()
     asked = _answer_folder(monkeypatch, None)  # cancelled: nothing written
     click(qtbot, exchange.send_button)
     assert asked == ["Choose the folder to write the bundle for Cell Therapy Facility (demo) to"]
@@ -106,7 +108,9 @@ def test_send_to_manufacturer_and_import_from_partner(
     _answer_folder(monkeypatch, shared)
     click(qtbot, exchange.send_button)
     settle(qtbot, runner)
-    assert exchange.message.text().startswith("✔ Bundle for CTF written"), exchange.message.text()
+    sent = exchange.message.text()
+    assert sent.startswith("✔ Bundle for Cell Therapy Facility (demo) (CTF) written"), sent
+    assert sent.endswith("Send the file to Cell Therapy Facility (demo).")
     [bundle] = shared.glob("*.coibundle")
     assert bundle.name.startswith(f"{case.coi}-to-CTF-")
     _shots(page, "cases-bundle-sent")
@@ -127,7 +131,8 @@ def test_send_to_manufacturer_and_import_from_partner(
     assert f"case {case.coi_eye_readable} (Shipped to manufacturer)" in words and "more" in words
     qtbot.waitUntil(lambda: page.model.total == 1, timeout=30_000)
     qtbot.waitUntil(page.exchange.send_button.isEnabled, timeout=30_000)
-    assert page.exchange.send_button.text() == "Send to clinic (NBH)…"
+    assert page.exchange.send_button.text().startswith("Send to clinic: ")
+    assert "NBH" not in page.exchange.send_button.text()
     page.resize(*SIZES[0])
     qtbot.waitUntil(page.holds.isVisible, timeout=10_000)
     QApplication.processEvents()
@@ -147,6 +152,11 @@ def test_send_to_manufacturer_and_import_from_partner(
     # an operator may not import: the button is not offered
     operator = _page(qtbot, runner, maker, "otto.operator", case.coi)
     assert not operator.exchange.import_button.isVisible()
+    # issue 16: nor send one, at either site (the service refuses them: SEND_ROLES)
+    assert not operator.exchange.send_button.isVisible()
+    nurse = _page(qtbot, runner, clinic, "ivy.infusion", case.coi)
+    qtbot.waitUntil(lambda: nurse.exchange.partner is not None, timeout=30_000)  # her site's…
+    assert not nurse.exchange.send_button.isVisible()  # …but sending is not the nurse's
 
     # the Receipt screen works on the imported shipment: scan the bag's DIN, it matches
     receipt = ReceiptPage(maker.database, maker["otto.operator"], runner)

@@ -20,7 +20,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtGui import QColor, QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -287,6 +287,8 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
     _scan(qtbot, station, _din_scan(journey.other_bag))
     assert _settled(qtbot, station) == "scanBannerMismatch"
     assert station.headline.text() == "✖ MISMATCH — STOP"
+    assert _banner_colour(station).name() == "#b3261e"  # red: a wrong item, not an unread scan
+    assert station.acknowledge_button.text() == "Acknowledge (F12)"
     assert "WRONG PATIENT" in station.detail.text()
     assert grouped(journey.other_case.coi) in station.detail.text()
     other = parse_coi(journey.other_case.coi)
@@ -358,13 +360,25 @@ def test_a_wrong_patient_blocks_the_station_until_acknowledged(
         assert deviation is not None
 
 
-def test_an_unreadable_scan_is_red_and_needs_a_deliberate_click(
+def _banner_colour(station: ScanStation) -> QColor:
+    """The banner's background, read off its picture just inside the border."""
+    return station.banner.grab().toImage().pixelColor(12, station.banner.height() // 2)
+
+
+def test_an_unreadable_scan_is_amber_scan_again_and_needs_a_deliberate_click(
     qtbot: QtBot, station: ScanStation, journey: Journey, demo
 ) -> None:
     _choose(qtbot, station, journey.case)
     _scan(qtbot, station, "HELLO-WORLD")
     assert _settled(qtbot, station) == "scanBannerUnreadable"
-    assert station.headline.text().startswith("✖")
+    # Amber "could not read — scan again" as on the receipt and case pages, not a red STOP.
+    assert station.headline.text() == "⚠ COULD NOT READ — scan again"
+    assert "STOP" not in station.headline.text() + station.expectation.text()
+    assert station.acknowledge_button.text() == "I will scan it again — acknowledge (F12)"
+    assert station.expectation.text().startswith("Could not read that scan")
+    assert _banner_colour(station).name() == "#f6c343"  # the amber of every unread scan
+    assert "⚠ NOT READ  HELLO-WORLD" in station.history.item(0).text()
+    _screenshot(qtbot, station, "scan-station-unreadable.png")
     assert "could not be read" in station.detail.text()
     assert "not an ISBT 128, CoI or GS1 identifier" in station.detail.text()
     assert station.blocked
@@ -410,7 +424,7 @@ def test_text_no_code_could_be_is_recorded_as_unreadable(
     _scan(qtbot, station, "(01)09501101530003")  # a valid code, not a COI: recorded too
     qtbot.waitUntil(lambda: len(as_case()) == 2, timeout=WAIT_MS)
     assert "not a case COI" in station.detail.text()
-    # As a container of the chosen case: red, blocked, recorded as unreadable.
+    # As a container of the chosen case: amber, blocked, recorded as unreadable.
     _choose(qtbot, station, journey.case)
     _scan_with_a_bell(qtbot, station, "=G1234")
     assert _settled(qtbot, station) == "scanBannerUnreadable"

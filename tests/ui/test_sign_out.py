@@ -51,6 +51,10 @@ def _sign_in(qtbot: QtBot, session: Session, username: str) -> MainWindow:
     return window
 
 
+buttons: list[tuple[str, str]] = []
+"""The (discard, go back) button texts of every discard question answered."""
+
+
 def _answer(qtbot: QtBot, choice: QMessageBox.StandardButton, shot: str = "") -> list[str]:
     """Answer the next discard question with ``choice``; returns its text once answered."""
     asked: list[str] = []
@@ -61,6 +65,8 @@ def _answer(qtbot: QtBot, choice: QMessageBox.StandardButton, shot: str = "") ->
             QTimer.singleShot(20, look)
             return
         asked.append(box.text())
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        buttons.append((box.button(yes).text(), box.button(no).text()))
         if shot:
             SCREENS.mkdir(parents=True, exist_ok=True)
             box.grab().save(str(SCREENS / shot))
@@ -148,6 +154,9 @@ def test_closing_with_unsaved_input_asks_and_no_keeps_it(qtbot: QtBot, demo: Any
     assert not window.close()
     assert asked and "Discard what you typed and close COI Tracker?" in asked[0]
     assert "Okafor" not in asked[0]  # the field is named, its content not shown
+    # issue 16: the buttons say what they do ("No" read as "no, don't go back")
+    assert buttons[-1] == ("Discard changes", "Keep editing")
+    assert "Choose Keep editing to go back" in asked[0]
     assert window.isVisible() and page.family.text == "Okafor"
     assert session.window is window
 

@@ -25,6 +25,7 @@ from app.exchange import (
     import_bundle,
     load_site_key,
     may_import_bundles,
+    may_send_bundles,
 )
 from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import coi_words, message_line, show_failed, show_message
@@ -74,6 +75,8 @@ class PartnerExchange(QWidget):
         self.send_button = QPushButton("Send to partner…")
         self.send_button.setObjectName("sendBundle")
         self.send_button.setEnabled(False)
+        # Only those who may send a bundle see the button (the service refuses the others).
+        self.send_button.setVisible(may_send_bundles(actor))
         self.send_button.clicked.connect(self.send)
         self.import_button = QPushButton("Import from partner…")
         self.import_button.setObjectName("importBundle")
@@ -95,7 +98,11 @@ class PartnerExchange(QWidget):
             self.send_button.setText("Send to partner…")
         else:
             kind = "manufacturer" if partner.is_manufacturer else "clinic"
-            self.send_button.setText(f"Send to {kind} ({partner.site_code})…")
+            self.send_button.setText(f"Send to {kind}: {partner.site_name}…")
+            self.send_button.setToolTip(
+                f"Sign this case's bundle for {partner.site_name} (site code "
+                f"{partner.site_code}) and write it to a folder you choose."
+            )
         self.send_button.setEnabled(partner is not None)
 
     def _key(self) -> Path | None:
@@ -161,10 +168,13 @@ class PartnerExchange(QWidget):
             show_message(self.message, "Working…", ok=True)
 
     def _sent(self, bundle: BundleExport) -> None:
+        partner = self.partner
+        name = partner.site_name if partner and partner.site_code == bundle.to_site else ""
+        to = f"{name} ({bundle.to_site})" if name else bundle.to_site
         show_message(
             self.message,
-            f"✔ Bundle for {bundle.to_site} written ({bundle.events} events, SHA-256 "
-            f"{bundle.digest[:16]}…); recorded as sent. Send the file to {bundle.to_site}.",
+            f"✔ Bundle for {to} written ({bundle.events} events, SHA-256 "
+            f"{bundle.digest[:16]}…); recorded as sent. Send the file to {name or to}.",
             ok=True,
         )
         self.sent.emit(bundle)

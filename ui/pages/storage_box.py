@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton
 
 from app.journey import PlacementView, put_away, take_out
@@ -26,6 +27,9 @@ class StorageBox(QGroupBox):
         super().__init__(title)
         self.setObjectName("storageBox")
         self.page = page
+        self._focus_pending = False
+        """After a put-away or take-out: the bag field takes the focus once the case is read
+        again (the page is disabled while it is read, which takes the focus away)."""
         layout = self.form = QFormLayout(self)
         self.unit_scan = page.scan_field("storageUnitScan", "Scan the bag's DIN bar code")
         self.place_scan = page.scan_field("storagePlaceScan", "Bar code, e.g. VAPOUR-1/1/1/1")
@@ -52,6 +56,17 @@ class StorageBox(QGroupBox):
         self.unit_scan.clear()
         self.place_scan.clear()
 
+    def changeEvent(self, event: QEvent) -> None:
+        """Once the page is enabled again after the reload, the next scan goes to the bag."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.EnabledChange and self.isEnabled() and self._focus_pending:
+            QTimer.singleShot(0, self._focus_bag_scan)  # after the page has shown the case
+
+    def _focus_bag_scan(self) -> None:
+        if self._focus_pending and self.isEnabled():
+            self._focus_pending = False
+            self.unit_scan.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _store(self, service: Callable[..., PlacementView], done_words: str) -> None:
         """Put away or take out the scanned container at the scanned position."""
         page, case_id = self.page, self.page.current_case_id()
@@ -65,11 +80,16 @@ class StorageBox(QGroupBox):
         def stored(view: PlacementView) -> None:
             self._clear()
             page._say(True, f"✔ Bag DIN {din_text(view.din)} {done_words} {view.location.words}.")
+            self._focus_pending = True  # ready for the next bag's scan once the case is read
             page.load_case()
+            self._focus_bag_scan()  # nothing to read (no case): at once
 
         def refused(failure: Failure) -> None:
             self._clear()  # the next scan starts afresh, whatever the refusal
             page.refused(failure)
+            if not page.alarm.active:  # a refused scan's alarm keeps the focus until answered
+                self._focus_pending = True
+                self._focus_bag_scan()
 
         page._quiet()
         WriteOp(

@@ -211,12 +211,13 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Warning,
             "Discard unsaved input?",
             f"Discard what you typed and {doing}?\n\n{unsaved}\n\n"
-            "Choose No to go back and save it.",
+            "Choose Keep editing to go back and save it.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self.idle_lock.panel if self.idle_lock.is_locked else self,  # answerable when locked
         )
         question.setObjectName("discardQuestion")
-        question.button(QMessageBox.StandardButton.Yes).setText("Discard")
+        question.button(QMessageBox.StandardButton.Yes).setText("Discard changes")
+        question.button(QMessageBox.StandardButton.No).setText("Keep editing")  # goes back
         question.setDefaultButton(QMessageBox.StandardButton.No)
         return question.exec() == QMessageBox.StandardButton.Yes
 

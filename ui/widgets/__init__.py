@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     )
     from ui.widgets.paged_model import PagedTableModel
     from ui.widgets.scan_alarm import (
+        ACKNOWLEDGE_UNREAD_TEXT,
+        UNREADABLE_HEADLINE,
         RefusalAcknowledgement,
         ScanAlarm,
         f12_acknowledges,
@@ -46,7 +48,9 @@ if TYPE_CHECKING:
     from ui.widgets.unsaved import typed_input
 
 __all__ = [
+    "ACKNOWLEDGE_UNREAD_TEXT",
     "DATE_TIME_FORMAT",
+    "UNREADABLE_HEADLINE",
     "BagRow",
     "FullWindow",
     "LabelRow",

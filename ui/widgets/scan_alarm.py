@@ -32,6 +32,10 @@ from ui.widgets.page_parts import message_line, restyle, show_message
 
 ACKNOWLEDGE_TEXT = "Acknowledge (F12)"
 RECORDING_TEXT = "Recording the acknowledgement…"
+UNREADABLE_HEADLINE = "⚠ COULD NOT READ — scan again"
+"""The headline of a scan that was no code at all, on every screen: amber (``kind``
+"unreadable" in the stylesheet), never the red ✖ STOP of a wrong item."""
+ACKNOWLEDGE_UNREAD_TEXT = "I will scan it again — acknowledge (F12)"
 
 
 def not_recorded_text(error: BaseException) -> str:

@@ -204,10 +204,12 @@ class DatabaseTab(AdminTab):
     def test_connection(self) -> None:
         """Try the typed URL off the GUI thread and say what was found."""
         url = self.url_field.text()
+        self.message.setToolTip("")
         self.say("… Connecting to the database (this can take a few seconds).", ok=True)
 
         def done(check: ConnectionCheck) -> None:
             self.say(f"✔ {check.url_shown} ({check.backend}) — {check.summary}", ok=True)
+            self.message.setToolTip(check.revision)  # the migration id, for IT only
 
         ReadOp(partial(try_connection, self.actor, url), doing="The connection test failed").busy(
             self.set_busy

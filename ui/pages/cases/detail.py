@@ -164,8 +164,7 @@ class CaseDetailView(QWidget):
             lines.append(
                 self._toned("warning", f"⚠ <b>{side_state_text(case.side_state)}</b>{reason}")
             )
-        else:
-            lines.append("Side state: none")
+        else:  # a usable case: no side-state words at all, as the table's "—" says nothing
             stopped = units_stopped(detail.genealogy)
             if stopped:  # the case is not held, but containers are: say so beside it
                 lines.append(self._toned("warning", f"⚠ <b>{escape(stopped)}</b>"))

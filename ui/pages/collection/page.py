@@ -44,6 +44,16 @@ from ui.widgets import BagRow, din_text, local_zone_words, time_editor, typed_in
 DEFAULT_ANTICOAGULANT = "ACD-A"
 
 
+BAGS_TITLE = "2 · Label each bag: print, stick on, scan back"
+
+
+def bag_count_words(count: int) -> str:
+    """How many bags the case has, in words: "no bag yet", "1 bag", "2 bags"."""
+    if count == 0:
+        return "no bag yet"
+    return f"{count} bag" if count == 1 else f"{count} bags"
+
+
 class CollectionPage(CaseWorkPage):
     """Register, label and verify the apheresis bags; ship them to the manufacturer."""
 
@@ -132,7 +142,7 @@ class CollectionPage(CaseWorkPage):
         return self.register_group
 
     def _bags_box(self) -> QGroupBox:
-        self.bags_group = QGroupBox("2 · Label each bag: print, stick on, scan back")
+        self.bags_group = QGroupBox(BAGS_TITLE)
         self.bags_layout = QVBoxLayout(self.bags_group)
         self.no_bags = QLabel("No bag registered yet.")
         self.bags_layout.addWidget(self.no_bags)
@@ -177,13 +187,12 @@ class CollectionPage(CaseWorkPage):
     def show_case(self, state: CollectionScreen | None) -> None:
         """Show the case: its bags, their labels and the shipper being packed."""
         self.state = state
-        if state is None:
-            self.case_label.setText("No case at your clinic is waiting for collection or shipment.")
-        else:
-            self.case_label.setText(
-                f"COI {state.case.coi_eye_readable} · {state.case.stage_name} · "
-                f"{len(state.bags)} bag(s)"
-            )
+        # The pinned case header names the case and its stage: no line here repeats it; the
+        # bag count is said in words in the title of the bags' box.
+        self.case_label.setText("No case at your clinic is waiting for collection or shipment.")
+        self.case_label.setVisible(state is None)
+        count = f" — {bag_count_words(len(state.bags))}" if state else ""
+        self.bags_group.setTitle(BAGS_TITLE + count)
         self._show_bags(state)
         self.shipper.show_units(
             state.case.id if state else None,

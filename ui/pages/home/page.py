@@ -46,7 +46,7 @@ from app.core import Actor, Database
 from app.journey import STAGE_NAMES, STAGE_ORDER
 from ui.pages.home.clinic_alerts import ClinicAlertsPanel
 from ui.tasks import Failure, TaskRunner
-from ui.widgets import describe
+from ui.widgets import describe, restyle
 
 SECTION_ROLE = Qt.ItemDataRole.UserRole
 ALERT_ICONS = {
@@ -228,6 +228,8 @@ class HomePage(QWidget):
         self.work_caption.setText(WORK_CAPTION if self.work_is_openable() else "My work")
         self.clinic_alerts.show_alerts(summary.clinic_alerts)
         self.alerts.clear()
+        # The warning-yellow background is for alerts; "No alerts." sits on a neutral one.
+        restyle(self.alerts, quiet=not summary.alerts)
         for alert in summary.alerts:
             icon = self.style().standardIcon(ALERT_ICONS[alert.kind])
             self.alerts.addItem(QListWidgetItem(icon, f"{alert.message}\n{alert.coi_eye_readable}"))

@@ -43,6 +43,8 @@ from ui.pages.receipt.identity_labels import IdentityLabelPanel
 from ui.pages.receipt.words import coi_words, condition_words, unit_status
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
+    ACKNOWLEDGE_UNREAD_TEXT,
+    UNREADABLE_HEADLINE,
     RefusalAcknowledgement,
     ScanField,
     describe,
@@ -57,7 +59,6 @@ from ui.widgets import (
 
 ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge (F12)"
 ACKNOWLEDGE_LABEL_TEXT = "I have set this label aside — acknowledge (F12)"
-ACKNOWLEDGE_UNREAD_TEXT = "I will scan it again — acknowledge (F12)"
 RECORDING_TEXT = "Recording your acknowledgement…"
 NOTHING_TO_RECEIVE = (
     "No shipment is on its way to {site}. A shipment appears on the left once it is handed "
@@ -388,7 +389,7 @@ class ReceiptPage(QWidget):
         self.acknowledgement_flow.expect(error.scan_id if isinstance(error, ScanMismatch) else None)
         unreadable = isinstance(error, ScanMismatch) and error.unreadable
         if unreadable:  # no code at all: amber "scan again", not the red STOP of a wrong item
-            self.mismatch_headline.setText("⚠ COULD NOT READ — scan again")
+            self.mismatch_headline.setText(UNREADABLE_HEADLINE)
             reasons = getattr(error, "reasons", ()) or (text,)
             text = "<br>".join(f"• {reason}" for reason in reasons) + (
                 f"<br>The unread scan is on record; {outcome}. Acknowledge, then scan the "

@@ -17,8 +17,15 @@ def coi_text(coi: CoiIdentifier) -> str:
     return checked_coi_text(coi.code, coi.check_character)
 
 
-def expected_next(blocked: bool, coi: CoiIdentifier | None) -> tuple[str, str]:
+def expected_next(
+    blocked: bool, coi: CoiIdentifier | None, unreadable: bool = False
+) -> tuple[str, str]:
     """What the station expects next, and the scan field's placeholder, in words."""
+    if blocked and unreadable:
+        return (
+            "Could not read that scan — acknowledge it (button or F12), then scan it again",
+            "Paused until the unread scan is acknowledged",
+        )
     if blocked:
         return (
             "STOP — acknowledge the refused scan (button or F12)",

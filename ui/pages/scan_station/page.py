@@ -3,8 +3,9 @@
 The operator first chooses the case by scanning its COI bar code (``&/CH…``) or typing the COI
 with its check character. Every scan after that is verified against "any container of this
 case" by `app.scanning.service.verify_scan` on the task runner's single writer, which records it. A
-match turns the banner green with ✔, words and a chime. A mismatch or an unreadable scan turns
-it red with ✖, the service's reasons and an alarm, and BLOCKS the station: the scan field takes
+match turns the banner green with ✔, words and a chime. A mismatch turns it red with ✖ STOP, an
+unreadable scan amber with ⚠ "could not read — scan again" (as on the receipt and case pages),
+each with the service's reasons and an alarm, and each BLOCKS the station: the scan field takes
 nothing until someone clicks Acknowledge or presses F12 (never Enter, which every scan ends with),
 and the acknowledgement of the signed-in user is on record (`app.scanning.alarms`).
 
@@ -39,11 +40,13 @@ from app.scanning import (
     verify_scan,
 )
 from labels.isbt128 import CoiIdentifier
-from ui.pages.scan_station.body import RECORDING_TEXT, ScanStationBody
+from ui.pages.scan_station.body import ACKNOWLEDGE_TEXT, RECORDING_TEXT, ScanStationBody
 from ui.pages.scan_station.case_choice import choose_case, coi_text, expected_next
 from ui.pages.scan_station.pictures import PictureReader
 from ui.tasks import Task, TaskRunner
 from ui.widgets import (
+    ACKNOWLEDGE_UNREAD_TEXT,
+    UNREADABLE_HEADLINE,
     FullWindow,
     RefusalAcknowledgement,
     Sounds,
@@ -87,6 +90,7 @@ class ScanStation(QWidget):
         self.sounds = sounds or Sounds(self)
         self.coi: CoiIdentifier | None = None
         self.blocked = False
+        self.unreadable = False  # blocked by a scan that was no code at all (amber)
         self._queue: deque[ScanEntry] = deque()
         self._checking: ScanEntry | None = None
         self.setObjectName("page-scan")
@@ -158,7 +162,7 @@ class ScanStation(QWidget):
         return self.acknowledgement_flow.acknowledgement
 
     def _update(self) -> None:
-        expected, placeholder = expected_next(self.blocked, self.coi)
+        expected, placeholder = expected_next(self.blocked, self.coi, self.unreadable)
         self.expectation.setText(expected)
         self.scan_field.setPlaceholderText(placeholder)
         self.scan_field.locked = self.blocked
@@ -289,10 +293,16 @@ class ScanStation(QWidget):
             self.sounds.play_match()
             self._next()
         elif verdict.outcome == "unreadable":
+            # No code at all: amber "scan again", not the red STOP of a wrong item (as the
+            # receipt and the case pages say it); acknowledged and recorded all the same.
             self._block(
-                "scanBannerUnreadable", "✖ SCAN NOT READ — STOP", verdict.reasons, verdict.scan_id
+                "scanBannerUnreadable",
+                UNREADABLE_HEADLINE,
+                verdict.reasons,
+                verdict.scan_id,
+                unreadable=True,
             )
-            self.body.remember(f"✖ NOT READ  {entry.shown}  ({entry.source})")
+            self.body.remember(f"⚠ NOT READ  {entry.shown}  ({entry.source})")
         else:
             self._block("scanBannerMismatch", "✖ MISMATCH — STOP", verdict.reasons, verdict.scan_id)
             scanned = f"DIN {din_text(verdict.din)}" if verdict.din else entry.shown
@@ -315,13 +325,20 @@ class ScanStation(QWidget):
         headline: str,
         reasons: tuple[str, ...],
         scan_id: uuid.UUID | None = None,
+        *,
+        unreadable: bool = False,
     ) -> None:
         self.blocked = True
+        self.unreadable = unreadable
+        ready = ACKNOWLEDGE_UNREAD_TEXT if unreadable else ACKNOWLEDGE_TEXT
+        self.acknowledgement_flow.ready_text = ready
+        self.acknowledge_button.setText(ready)
         self.acknowledgement_flow.expect(scan_id)
         self.camera.stop()
         dropped = len(self._queue)
         self._queue.clear()
         self.body.show_banner(state, headline, "\n".join(reasons))
+        restyle(self.acknowledge_button, kind="unreadable" if unreadable else "wrong")
         if dropped:
             self._notify(
                 f"⚠ {dropped} further {'scan was' if dropped == 1 else 'scans were'} NOT checked "
@@ -354,7 +371,7 @@ class ScanStation(QWidget):
         self._refocus()
 
     def _unblock(self, detail: str) -> None:
-        self.blocked = False
+        self.blocked = self.unreadable = False
         self.sounds.stop()
         self.notice.hide()
         self.body.show_banner("scanBannerIdle", "Acknowledged", detail)
