@@ -36,6 +36,7 @@ from app.journey import (
     bedside_check,
     find_case,
     recall_batch,
+    record_bag_not_given,
     record_late_result,
 )
 from app.journey.side_states import lift_unit_side_state
@@ -268,6 +269,13 @@ def test_the_journey_crosses_two_databases_with_a_bundle_at_each_hand_over(
         cause=SideStateCause.POST_RELEASE,
     )
     clinic.driver.infuse(case_c, finals_c[0])
+    # the other bag stays held: the dose is open until the nurse records it as not given
+    assert find_case(clinic.database, clinic["cora.coordinator"], case.id).stage is (
+        CaseStage.RECEIVED_AT_CLINIC
+    )
+    record_bag_not_given(
+        clinic.database, clinic["ivy.infusion"], finals_c[1].id, reason="held: sterility failed"
+    )
     assert find_case(clinic.database, clinic["cora.coordinator"], case.id).stage is (
         CaseStage.INFUSED
     )
