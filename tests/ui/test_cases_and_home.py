@@ -237,7 +237,7 @@ def test_operator_lists_filters_and_reads_a_case_without_patient_identity(
     assert any(t.startswith("✔ Cold chain of") and "within limits" in t for t in texts)
     # Details in words: DINs and SSCCs as printed, never a raw key, DIN or record id.
     details = [t for t in texts if t.startswith("Details — ")]
-    assert any(re.search(r"DIN: G1234 26 \d{6} \[.\]", t) for t in details), details
+    assert any(re.search(r"DIN: G1234 26 \d{6}[ \xa0]\[.\]", t) for t in details), details
     for part in (p for t in details for p in t.removeprefix("Details — ").split("; ")):
         if not part.startswith(("file: ", "SHA-256: ")):  # shown as they are
             assert not re.search(r"^din:|^sscc:|_|\b[A-Z]\d{12}\b|\b\d{18}\b", part), part

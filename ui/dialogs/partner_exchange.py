@@ -98,7 +98,9 @@ class PartnerExchange(QWidget):
             self.send_button.setText("Send to partner…")
         else:
             kind = "manufacturer" if partner.is_manufacturer else "clinic"
-            self.send_button.setText(f"Send to {kind}: {partner.site_name}…")
+            # the site by its name in the tooltip: in the text it widened the case page past a
+            # 1280 × 800 window ("Send to manufacturer: Cell Therapy Facility (demo)…")
+            self.send_button.setText(f"Send to {kind}…")
             self.send_button.setToolTip(
                 f"Sign this case's bundle for {partner.site_name} (site code "
                 f"{partner.site_code}) and write it to a folder you choose."

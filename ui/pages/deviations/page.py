@@ -222,7 +222,7 @@ class DeviationsPage(QWidget):
         )
         fitted(self.pending_table)  # batch, verdict and findings seen at 1280 × 800
         self.pending_table.itemSelectionChanged.connect(self._pending_selected)
-        self.pending_table.setMinimumHeight(90)
+        self.pending_table.setMinimumHeight(72)  # its header and a row; the details below
         layout.addWidget(self.pending_table, stretch=1)
         self.pending_note = QLabel()
         self.pending_note.setObjectName("pendingNote")
@@ -482,6 +482,8 @@ class DeviationsPage(QWidget):
     def _pending_selected(self) -> None:
         pending = self.selected_pending()
         self.pending_details.setVisible(pending is not None)
+        # The file's details say what the note says, and more: one of the two at 1280 × 800
+        self.pending_note.setVisible(pending is None)
         if pending is not None:
             logger = pending.logger
             coi = unbroken(pending.case_coi or "—")
@@ -494,7 +496,8 @@ class DeviationsPage(QWidget):
             self.pending_details.setText(
                 f"<b>{escape(logger.file_name)}</b> · shipment {sscc_text(pending.sscc)} "
                 f"({direction}) · batch {coi}"
-                f"<br>Found: {excursion_summary(pending)} · profile "
+                f"<br>Found: {excursion_summary(pending)}; its units stay in quarantine until "
+                "QA accepts or rejects it · profile "
                 f"{escape(logger.profile_words or '—')} · window {window}<br>"
                 f"Imported by {escape(logger.imported_by)} at "
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
