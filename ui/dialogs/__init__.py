@@ -8,6 +8,7 @@ from ui.dialogs.partner_exchange import PartnerExchange
 from ui.dialogs.printing import choose_printer_and_print
 from ui.dialogs.prompts import (
     StatementDialog,
+    ask_justified_signature,
     ask_password,
     ask_password_for_list,
     ask_statement,
@@ -23,6 +24,7 @@ __all__ = [
     "SecondPersonDialog",
     "StatementDialog",
     "VerifyReceiptDialog",
+    "ask_justified_signature",
     "ask_password",
     "ask_password_for_list",
     "ask_second_person",

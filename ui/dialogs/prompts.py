@@ -3,7 +3,7 @@ investigation, a justification), optionally with a choice, and the password of a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -113,3 +113,20 @@ def ask_password_for_list(
         return dialog.password
     finally:
         dialog.deleteLater()
+
+
+def ask_justified_signature(
+    parent: QWidget,
+    actor: Actor,
+    meaning: SignatureMeaning,
+    dialog: StatementDialog,
+    record: Callable[[str], str],
+) -> tuple[str, str] | None:
+    """The justification typed in ``dialog``, then the password re-entered to sign
+    ``record(justification)``: (justification, password), or None when either is cancelled."""
+    answer = ask_statement(dialog)
+    if answer is None:
+        return None
+    justification = answer[0]
+    password = ask_password(parent, actor, meaning, record(justification))
+    return None if password is None else (justification, password)

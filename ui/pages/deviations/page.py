@@ -44,7 +44,13 @@ from app.core import Actor, Database, sscc_text
 from app.journey import accept_receipt
 from app.quality import close_deviation, raise_deviation
 from app.reports import save_excursion_report
-from ui.dialogs import ReportSaver, StatementDialog, ask_password, ask_statement
+from ui.dialogs import (
+    ReportSaver,
+    StatementDialog,
+    ask_justified_signature,
+    ask_password,
+    ask_statement,
+)
 from ui.pages.deviations.pending_columns import OneLine, breakable, fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
@@ -615,7 +621,10 @@ class DeviationsPage(QWidget):
             if decision is Disposition.ACCEPT
             else "Every unit of the shipment is rejected for good."
         )
-        answer = ask_statement(
+        signed = ask_justified_signature(
+            self,
+            self.actor,
+            SignatureMeaning.DISPOSITIONED,
             StatementDialog(
                 self,
                 f"{verb} the cold chain of {pending.sscc}",
@@ -623,20 +632,16 @@ class DeviationsPage(QWidget):
                 f"{pending.case_coi or '—'}): {excursion_summary(pending)}. {consequence}<br><br>"
                 "Justify the decision (stability data, report reference).",
                 action="Sign…",
-            )
+            ),
+            lambda justification: (
+                f"Cold-chain disposition: {verb.upper()} {logger.file_name} of shipment "
+                f"{pending.sscc} (batch {pending.case_coi or '—'}). Justification: "
+                f"{justification}"
+            ),
         )
-        if answer is None:
+        if signed is None:
             return
-        justification = answer[0]
-        password = ask_password(
-            self,
-            self.actor,
-            SignatureMeaning.DISPOSITIONED,
-            f"Cold-chain disposition: {verb.upper()} {logger.file_name} of shipment "
-            f"{pending.sscc} (batch {pending.case_coi or '—'}). Justification: {justification}",
-        )
-        if password is None:
-            return
+        justification, password = signed
         WriteOp(
             partial(
                 disposition_logger_file,
@@ -664,7 +669,10 @@ class DeviationsPage(QWidget):
         if receipt is None or receipt.blocking:
             return
         shipment, batch = sscc_text(receipt.sscc), receipt.case_coi or "—"
-        answer = ask_statement(
+        signed = ask_justified_signature(
+            self,
+            self.actor,
+            SignatureMeaning.APPROVED,
             StatementDialog(
                 self,
                 f"Accept the receipt of {shipment}",
@@ -672,20 +680,15 @@ class DeviationsPage(QWidget):
                 "blocks it any more, and its units leave quarantine.<br><br>"
                 "State why the receipt may be accepted.",
                 action="Sign…",
-            )
+            ),
+            lambda justification: (
+                f"Acceptance of the receipt of shipment {shipment} (batch {batch}). "
+                f"Justification: {justification}"
+            ),
         )
-        if answer is None:
+        if signed is None:
             return
-        justification = answer[0]
-        password = ask_password(
-            self,
-            self.actor,
-            SignatureMeaning.APPROVED,
-            f"Acceptance of the receipt of shipment {shipment} (batch {batch}). "
-            f"Justification: {justification}",
-        )
-        if password is None:
-            return
+        justification, password = signed
         WriteOp(
             partial(
                 accept_receipt,

@@ -54,6 +54,7 @@ from app.reports import save_certificate
 from ui.dialogs import (
     ReportSaver,
     StatementDialog,
+    ask_justified_signature,
     ask_password,
     ask_password_for_list,
     ask_statement,
@@ -661,7 +662,10 @@ class ReleasePage(QWidget):
         if found is None:
             return
         case, spec, view = found
-        answer = ask_statement(
+        signed = ask_justified_signature(
+            self,
+            self.actor,
+            SignatureMeaning.APPROVED,
             StatementDialog(
                 self,
                 f"Approve exception: {spec.name} pending",
@@ -670,20 +674,15 @@ class ReleasePage(QWidget):
                 "release while pending only with an approved exception. State the justification "
                 "(procedure, interim result).",
                 action="Sign…",
-            )
+            ),
+            lambda justification: (
+                f"Exception: release of batch {case.coi_eye_readable} with {spec.name} pending. "
+                f"Justification: {justification}"
+            ),
         )
-        if answer is None:
+        if signed is None:
             return
-        justification = answer[0]
-        password = ask_password(
-            self,
-            self.actor,
-            SignatureMeaning.APPROVED,
-            f"Exception: release of batch {case.coi_eye_readable} with {spec.name} pending. "
-            f"Justification: {justification}",
-        )
-        if password is None:
-            return
+        justification, password = signed
         WriteOp(
             partial(
                 approve_qc_exception, self.database, self.actor, view.id, justification, password
