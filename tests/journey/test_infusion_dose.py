@@ -150,6 +150,16 @@ def _bedside_work(demo: Any, case: Any) -> str:
     return item.title
 
 
+def _refused_at_bedside(demo: Any, driver: Any, case: Any, din: str) -> str:
+    """The bedside check of ``din`` against the case's wristband, refused: its message."""
+    with pytest.raises(ScanMismatch) as refused:
+        bedside_check(
+            demo.database, demo["ivy.infusion"], case.id, wristband_scan=driver.wristband(case),
+            bag_scan=f"={din}00",
+        )  # fmt: skip
+    return refused.value.message
+
+
 def test_bags_held_from_the_case_screen_are_accounted_for_at_the_bedside(
     demo: Any, tmp_path: Path
 ) -> None:
@@ -167,12 +177,8 @@ def test_bags_held_from_the_case_screen_are_accounted_for_at_the_bedside(
     assert "left to account for: record each as not given, or QA lifts the hold" in title
 
     # A held bag scanned at the bedside: refused as on hold, with the reason QA gave.
-    with pytest.raises(ScanMismatch) as held:
-        bedside_check(
-            demo.database, ivy, case.id, wristband_scan=driver.wristband(case),
-            bag_scan=f"={first.din}00",
-        )  # fmt: skip
-    assert "is on hold (particles seen): it cannot be used now" in held.value.message
+    refusal = _refused_at_bedside(demo, driver, case, first.din)
+    assert "is on hold (particles seen): it cannot be used now" in refusal
 
     # Recorded as not given: QA's hold, cause and reason stay as QA set them; twice: refused.
     view = record_bag_not_given(demo.database, ivy, second.id, reason="dose reached")
@@ -191,12 +197,8 @@ def test_bags_held_from_the_case_screen_are_accounted_for_at_the_bedside(
     assert _accounts(demo, case) == [BagAccount.HELD, BagAccount.NOT_GIVEN]
     with pytest.raises(ValidationFailed, match="recorded as not given at the bedside: do not"):
         record_thaw(demo.database, ivy, second.id, now())
-    with pytest.raises(ScanMismatch) as skipped:
-        bedside_check(
-            demo.database, ivy, case.id, wristband_scan=driver.wristband(case),
-            bag_scan=f"={second.din}00",
-        )  # fmt: skip
-    assert "was recorded as not given at the bedside (dose reached)" in skipped.value.message
+    refusal = _refused_at_bedside(demo, driver, case, second.din)
+    assert "was recorded as not given at the bedside (dose reached)" in refusal
 
     # The first bag's hold lifted before any not-given: it can still be given; once it is,
     # every bag is accounted for and the case is Infused.
