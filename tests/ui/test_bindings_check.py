@@ -30,12 +30,14 @@ def test_emitting_signals_loses_no_reference(qtbot) -> None:
         sender.carrying.emit(n)
         sender.counted.emit(n, 500)
     # The defect loses a reference per emit (1 500 here); other threads of the process (a
-    # pool's, a finished task's) may hold or drop a few of their own while this runs.
+    # pool's, a finished task's, an earlier test file's in this worker) may hold or drop some
+    # of their own while this runs: a CI run saw +108 on False. A fifth of the defect's loss
+    # still tells them apart.
     drift = [
         now - then
         for now, then in zip((sys.getrefcount(True), sys.getrefcount(False)), before, strict=True)
     ]
-    assert all(abs(d) <= 10 for d in drift), drift
+    assert all(abs(d) <= 300 for d in drift), drift
     assert len(received) == 500
     assert references_lost_per_emit() == 0
     assert bindings_defect() is None
