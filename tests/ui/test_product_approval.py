@@ -17,7 +17,7 @@ from app.access import authenticate, sections_for
 from app.admin import import_product, product_versions
 from app.demo.seed import product_file
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from tests.ui.fit import clipped, save_both_sizes
+from tests.ui.fit import save_both_sizes, settled_clipping
 from ui.pages.home import HomePage
 from ui.pages.products import ProductApprovalPage
 from ui.pages.products import page as products_page
@@ -92,7 +92,7 @@ def test_qa_rejects_then_approves_a_product_draft_from_the_screen(
     assert field_words("qc[sterility].criterion") == "QC › sterility › Criterion"
     assert field_words("name") == "Name"
     _screens(window, "products-qa-review")
-    assert clipped(window) == []  # at 1280 × 800 nothing is cut off
+    assert settled_clipping(qtbot, window) == []  # at 1280 × 800 nothing is cut off
 
     # Reject with a reason: retired unapproved, the list empties.
     asked: list[str] = []
@@ -144,7 +144,7 @@ def test_qa_rejects_then_approves_a_product_draft_from_the_screen(
     )
     assert page.drafts.rowCount() == 1
     _screens(window, "products-qa-own-draft-refused")
-    assert clipped(window) == []  # the refusal too
+    assert settled_clipping(qtbot, window) == []  # the refusal too
 
 
 def page_name(demo: Any, version: int) -> str:

@@ -65,6 +65,7 @@ from tests.ui.fit import (
     clipped,
     save_both_sizes,
     save_shot,
+    settled_clipping,
     sized,
 )
 from ui.dialogs.prompts import StatementDialog
@@ -537,7 +538,7 @@ def test_certification_is_refused_while_items_are_open(
     assert len(items) == 10 and all(in_view(item) for item in items)
     assert in_view(petra.findChild(QLabel, "evidence-4"))
     assert petra.qc_box.y() > petra.checklist_box.y()
-    assert clipped(petra) == []
+    assert settled_clipping(qtbot, petra) == []
     save_both_sizes(petra, "release-qp-opens-on-the-checklist")
     petra.resize(*PAGE_SIZE)
     assert petra.checklist.lines()[3] == (
