@@ -1,8 +1,8 @@
 """The clinic's patient-identity label on each final bag: printed at the clinic from the clinic's
 sealed identity, scanned back against the bag, and every way of applying the wrong one refused.
 
-On SQLite (the scan rules are the same on both backends; the journey to the clinic is built
-once per run, tests/support/clinic_receipt.py).
+On SQLite and PostgreSQL (each print, void and scan-back writes; the journey to the clinic is
+built once per run and backend, tests/support/clinic_receipt.py).
 """
 
 from __future__ import annotations

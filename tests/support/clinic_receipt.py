@@ -1,13 +1,13 @@
-"""A case whose two final bags were just received and stored at the clinic, built once (SQLite).
+"""A case whose two final bags were just received and stored at the clinic, built once per backend.
 
 The demo journey driven to "received at clinic" for one patient, plus another patient's case
-left at collection. Copied per test. Import the fixtures into a test module:
+left at collection, on SQLite and on PostgreSQL (the prints and scan-backs write; issue 16 asks
+both backends). Copied per test. Import the fixtures into a test module:
 ``from tests.support.clinic_receipt import ClinicReceipt, clinic_receipt, clinic_receipt_template``.
 """
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ from app.demo.journey import JourneyDriver
 from app.demo.run import prepare
 from db.enums import CaseStage, UnitKind
 from db.models import Unit
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import BACKENDS, DEMO_PASSWORD, PostgresServer, database_copy
 from tests.support.templates import driven_sqlite_template
 
 PATIENT = ("NBH300101", "Adeyemi", "Tolu", date(1979, 6, 21))
@@ -62,20 +62,37 @@ def _drive(url: str, out: Path) -> ReceiptFacts:
     return ReceiptFacts(case.id, case.coi, (bags[0], bags[1]), other.id, other_bag.din)
 
 
-@pytest.fixture(scope="session")
+@dataclass(frozen=True)
+class ReceiptTemplate:
+    """The driven template on one backend: an SQLite file or a PostgreSQL database name."""
+
+    backend: str
+    source: str
+    facts: ReceiptFacts
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def clinic_receipt_template(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, ReceiptFacts]:
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> ReceiptTemplate:
     folder = tmp_path_factory.mktemp("clinic-receipt")
-    path = folder / "receipt.db"
-    return path, driven_sqlite_template(path, sqlite_template, lambda url: _drive(url, folder))
+    if request.param == "sqlite":
+        path = folder / "receipt.db"
+        facts = driven_sqlite_template(
+            path, request.getfixturevalue("sqlite_template"), lambda url: _drive(url, folder)
+        )
+        return ReceiptTemplate("sqlite", str(path), facts)
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    made = server.create(template=request.getfixturevalue("postgres_template"))
+    assert made.database is not None
+    facts = _drive(made.render_as_string(hide_password=False), folder)
+    return ReceiptTemplate("postgresql", made.database, facts)
 
 
 @dataclass
 class ClinicReceipt:
     """A copy of the template: its database, facts and people."""
 
-    url: str
     database: Database
     facts: ReceiptFacts
     _actors: dict[str, Actor] = field(default_factory=dict)
@@ -90,13 +107,9 @@ class ClinicReceipt:
 
 @pytest.fixture
 def clinic_receipt(
-    clinic_receipt_template: tuple[Path, ReceiptFacts], tmp_path: Path
+    request: pytest.FixtureRequest, clinic_receipt_template: ReceiptTemplate, tmp_path: Path
 ) -> Iterator[ClinicReceipt]:
-    """The case received at the clinic (a fresh copy per test)."""
-    source, facts = clinic_receipt_template
-    target = tmp_path / "receipt.db"
-    shutil.copyfile(source, target)
-    url = f"sqlite:///{target}"
-    database = open_database(url)
-    yield ClinicReceipt(url, database, facts)
-    database.dispose()
+    """The case received at the clinic (a fresh copy per test, on each backend)."""
+    template = clinic_receipt_template
+    with database_copy(request, template.backend, template.source, tmp_path) as database:
+        yield ClinicReceipt(database, template.facts)

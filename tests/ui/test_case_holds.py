@@ -1,10 +1,14 @@
 """QA's holds on the case screen: a container on hold shows its cause in words and "Lift hold…";
 the lift asks for a reason and a signature and names the container's own cause (a recall's hold
-is lifted as RECALL); "Put on hold…" for a usable container. Nobody but QA has the buttons."""
+is lifted as RECALL); "Put on hold…" for a usable container. Nobody but QA has the buttons.
+
+On SQLite and PostgreSQL (each hold and lift writes): the collected bag is made once per module
+and backend and copied per test."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,11 +18,12 @@ from PySide6.QtWidgets import QApplication, QTreeWidget, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.core import NotPermitted, UnitOfWork
+from app.core import NotPermitted, UnitOfWork, open_database
 from app.demo.journey import DEMO_PASSWORD, JourneyDriver
 from app.journey import enter_side_state, lift_unit_side_state, set_unit_side_state
 from db.enums import SideState, SideStateCause
 from db.models import AuditEvent, Unit
+from tests.conftest import BACKENDS, Demo, database_copy, demo_source
 from tests.ui.fit import save_both_sizes
 from ui.pages.cases import holds as holds_box
 from ui.pages.cases.page import CasesPage
@@ -43,7 +48,7 @@ def _reloaded(qtbot: QtBot, page: CasesPage, state: SideState) -> None:
     qtbot.waitUntil(shown, timeout=10_000)
 
 
-def _lifts(demo: Any, unit_id: uuid.UUID) -> list[str]:
+def _lifts(demo: Demo, unit_id: uuid.UUID) -> list[str]:
     with demo.database.read_session() as session:
         actions = session.scalars(
             select(AuditEvent.action)
@@ -53,27 +58,43 @@ def _lifts(demo: Any, unit_id: uuid.UUID) -> list[str]:
         return list(actions)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def collected(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str, uuid.UUID]:
+    """A case's collected bag, made once per backend: (backend, source, bag id)."""
+    out = tmp_path_factory.mktemp("case-holds")
+    source, url = demo_source(request, out)
+    database = open_database(url)
+    try:
+        driver = JourneyDriver(database, out)
+        bag = driver.collect(driver.enrol("NBH520001", "Kask", "Liis", date(1971, 3, 9)))
+    finally:
+        database.dispose()
+    return request.param, source, bag.id
+
+
 @pytest.fixture
-def held_bag(demo: Any, tmp_path: Path) -> tuple[uuid.UUID, str]:
-    """A collected bag put on hold by hand (its id and the reason)."""
-    if demo.database.backend != "sqlite":
-        pytest.skip("the screen on SQLite; the lift's causes are tested on both backends")
-    driver = JourneyDriver(demo.database, tmp_path)
-    case = driver.enrol("NBH520001", "Kask", "Liis", date(1971, 3, 9))
-    bag = driver.collect(case)
-    set_unit_side_state(demo.database, demo["asha.qa"], bag.id, SideState.ON_HOLD, "label smudged")
-    return bag.id, "label smudged"
+def held_bag(
+    request: pytest.FixtureRequest, collected: tuple[str, str, uuid.UUID], tmp_path: Path
+) -> Iterator[tuple[Demo, uuid.UUID]]:
+    """A copy of the demo database whose collected bag QA put on hold by hand."""
+    backend, source, bag_id = collected
+    with database_copy(request, backend, source, tmp_path) as database:
+        demo = Demo(database)
+        set_unit_side_state(database, demo["asha.qa"], bag_id, SideState.ON_HOLD, "label smudged")
+        yield demo, bag_id
 
 
 def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     qtbot: QtBot,
     qapp: QApplication,
-    demo: Any,
     runner: TaskRunner,
-    held_bag: tuple[uuid.UUID, str],
+    held_bag: tuple[Demo, uuid.UUID],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    bag_id, _reason = held_bag
+    demo, bag_id = held_bag
+    backend = demo.database.backend
     apply_style(qapp)
     asked: list[str] = []
 
@@ -102,7 +123,7 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert "Side state" not in page.detail.header.text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    save_both_sizes(page, "cases-qa-lift-hold")
+    save_both_sizes(page, f"cases-qa-lift-hold-{backend}")
 
     button.click()
     _reloaded(qtbot, page, SideState.NONE)
@@ -110,7 +131,7 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     assert _lifts(demo, bag_id)[-1] == "side state on_hold -> none (manual lifted)"
     (button,) = page.holds.buttons.values()
     assert button.text() == "Put on hold…"
-    save_both_sizes(page, "cases-qa-put-on-hold")
+    save_both_sizes(page, f"cases-qa-put-on-hold-{backend}")
     lines = _timeline_texts(page.detail.timeline)
     assert any(line.startswith("Side state on hold — Asha Quality") for line in lines), lines
     assert any(line.startswith("Lifted on hold — Asha Quality") for line in lines), lines
@@ -151,8 +172,9 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
 
 
 def test_no_one_but_qa_has_the_hold_buttons(
-    qtbot: QtBot, demo: Any, runner: TaskRunner, held_bag: tuple[uuid.UUID, str]
+    qtbot: QtBot, runner: TaskRunner, held_bag: tuple[Demo, uuid.UUID]
 ) -> None:
+    demo, _bag_id = held_bag
     for username in ("alex.apheresis", "cora.coordinator"):
         page = CasesPage(demo.database, demo[username], runner)
         qtbot.addWidget(page)

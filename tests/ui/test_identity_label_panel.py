@@ -1,7 +1,8 @@
 """The Receipt screen at the clinic, after the receipt is verified: the nurse prints each final
 bag's patient-identity label through the print dialog and scans the bag and the label back; the
 focus moves from field to field as a scanner user expects, and another bag's label is the red
-STOP. SQLite; screenshots go to tests/artifacts/screens/receipt-identity-*.png.
+STOP. On SQLite and PostgreSQL (the prints and scan-backs write); screenshots go to
+tests/artifacts/screens/receipt-identity-*-<backend>.png.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     runner: TaskRunner,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    backend = clinic_receipt.database.backend
     dialog = FakePrintDialog()
     monkeypatch.setattr(identity_labels, "choose_printer_and_print", dialog)
     app = QApplication.instance()
@@ -132,7 +134,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert combos_cut(page) == []
     panel.choice.setCurrentIndex(1)
     page.resize(before)
-    assert_fits_1280(qtbot, page, "receipt-identity-applied-1280-sqlite.png")
+    assert_fits_1280(qtbot, page, f"receipt-identity-applied-1280-{backend}.png")
 
     # The second bag, with the first bag's identity label: the red STOP, nothing applied.
     qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
@@ -155,7 +157,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert page.acknowledge.text() == "I have set this label aside — acknowledge (F12)"
     first_din = dict(panel.bags)[clinic_receipt.facts.bags[0]]
     assert din_text(first_din) in page.mismatch_text.text()
-    save_both_sizes(page, "receipt-identity-wrong-label-sqlite")
+    save_both_sizes(page, f"receipt-identity-wrong-label-{backend}")
     with clinic_receipt.database.read_session() as session:
         statuses = session.scalars(
             select(Label.status).where(
@@ -180,7 +182,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     bags = bedside.bags_label.text()
     assert bags.count("patient-identity label on") == 1
     assert bags.count("NO patient-identity label: print it at Receipt") == 1
-    save_both_sizes(bedside, "bedside-identity-labels-sqlite")
+    save_both_sizes(bedside, f"bedside-identity-labels-{backend}")
     # Issue 16: a longer name beside born and hospital number never widens the page beyond a
     # 1280 × 800 window (the COI sat on that line and pushed "Refresh" out of the window).
     bedside.resize(*PAGE_AREA_1280)
