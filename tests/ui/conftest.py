@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -43,6 +44,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             del item.stash[_COLLECTOR]
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             collector.uninstall()
+            shiboken6.delete(collector)  # here, not by a later collection on another thread
 
 
 @pytest.fixture

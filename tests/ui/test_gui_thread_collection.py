@@ -23,6 +23,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from ui.tasks.collector import GuiThreadCollector
+
 _FREED: dict[str, tuple[bool, bool, bool]] = {}
 """How the first test's garbage went: (on the GUI thread, with automatic collection on,
 while the second test ran)."""
@@ -83,3 +85,48 @@ def test_a_deleted_temperature_plot_takes_pyqtgraphs_menu_and_state_group_with_i
     assert not shiboken6.isValid(plot)
     assert not shiboken6.isValid(menu)
     assert not shiboken6.isValid(group)
+
+
+class _WindowInACycle:
+    """A live window (Python owns it) held only by a reference cycle, which tells when it is
+    destroyed: inside a collection or not."""
+
+    def __init__(self, seen: list[str], collecting: list[bool]) -> None:
+        self.me = self
+        self.window = QWidget()
+        self.window.show()
+        self.window.destroyed.connect(
+            lambda: seen.append("destroyed in a collection" if collecting[0] else "destroyed")
+        )
+
+
+def test_a_live_qt_object_found_unreachable_is_deleted_by_qt_after_the_collection(
+    qtbot: QtBot, collected_on_the_gui_thread: GuiThreadCollector
+) -> None:
+    """A collection that ran a widget's destructor itself would emit ``destroyed``, call event
+    filters and move the focus from inside the collector (a segmentation fault, twice in the
+    suite): the widget is handed to Qt, deleted once the event loop turns, and only then is
+    what it held freed."""
+    seen: list[str] = []
+    collecting = [False]
+
+    def phase(stage: str, _info: dict[str, int]) -> None:
+        collecting[0] = stage == "start"
+
+    cycle = _WindowInACycle(seen, collecting)
+    window, holder = cycle.window, weakref.ref(cycle)
+    held = weakref.ref(window)
+    del cycle, window
+    gc.callbacks.append(phase)
+    try:
+        deferred = collected_on_the_gui_thread.deferred
+        collected_on_the_gui_thread.collect(2)
+        assert holder() is None  # the plain Python part of the cycle is freed at once
+        assert seen == []  # the window is not deleted inside the collection
+        assert collected_on_the_gui_thread.deferred == deferred + 1
+        qtbot.waitUntil(lambda: seen != [], timeout=5_000)  # Qt deletes it, outside it
+        assert seen == ["destroyed"]
+        collected_on_the_gui_thread.collect(2)
+        assert held() is None  # and its wrapper goes with the next collection
+    finally:
+        gc.callbacks.remove(phase)

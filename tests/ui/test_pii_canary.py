@@ -247,6 +247,7 @@ def _every_screen(qtbot: QtBot, journey: Journey, username: str) -> str:
     idle()
     shown.append(screen_text(window))
     window.close()
+    window.deleteLater()  # by Qt, as the application does after a sign-out
     return "\n".join(shown)
 
 

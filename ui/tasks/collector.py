@@ -1,4 +1,5 @@
-"""Python's cyclic garbage collection, run on the GUI thread only.
+"""Python's cyclic garbage collection, run on the GUI thread only, and never deleting a live Qt
+object in the middle of a collection.
 
 Python collects reference cycles on whichever thread happens to allocate when a threshold is
 crossed, and frees everything the cycles held right there. While tasks run, that is often a
@@ -13,15 +14,35 @@ cycle is freed where its Qt objects live (the long-standing remedy of PyQt appli
 Found with a diagnosis of the UI suite (gc.DEBUG_SAVEALL, a gc callback naming the thread):
 collections on task worker threads held valid, Python-owned pyqtgraph PlotDataItem,
 BarGraphItem and ViewBox QMenu objects and a TaskRunner.
+
+Even on the GUI thread, a collection must not run a QObject's destructor. The collection runs
+from a timer, inside whatever event loop is turning (a dialog's, a nested wait), and a
+destructor run from inside it emits ``destroyed``, calls application event filters and moves
+the focus while the collector is tearing down the Python side of the same cycle. A worker of
+the suite crashed with a segmentation fault inside ``gc.collect`` here, in two full runs, in two
+different screen tests; the same diagnosis named what GUI-thread collections deleted: a whole
+main window, a scan station page, a collector, legend items. So a collection keeps every
+QObject it finds unreachable that is still alive and owned by Python, and gives it to Qt to
+delete (``deleteLater``: once its thread's event loop is back at the level it was asked from);
+what it holds is freed by a later collection, after Qt has deleted it. Everything else (pens,
+pixmaps, plain Python objects) is freed at once, as before.
 """
 
 from __future__ import annotations
 
 import gc
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 INTERVAL_MS = 250
+
+
+def _alive_and_ours(thing: object) -> bool:
+    """A QObject whose C++ side exists and is deleted with its Python wrapper."""
+    return (
+        isinstance(thing, QObject) and shiboken6.isValid(thing) and shiboken6.ownedByPython(thing)
+    )
 
 
 class GuiThreadCollector(QObject):
@@ -39,6 +60,10 @@ class GuiThreadCollector(QObject):
         self.timer.timeout.connect(self.collect_when_due)
         self.collections = 0
         """Collections run so far (any generation)."""
+        self.deferred = 0
+        """Live Qt objects found unreachable so far, handed to Qt to delete."""
+        self._waiting: list[QObject] = []
+        """Those Qt has not deleted yet (they keep what they hold from being freed)."""
         self._was_enabled = False
 
     def install(self) -> GuiThreadCollector:
@@ -51,10 +76,18 @@ class GuiThreadCollector(QObject):
     def uninstall(self) -> None:
         """Collect everything here, then give collection back to Python (switched on again if
         it was on): garbage left at that moment would otherwise be freed by whichever thread
-        allocates next."""
+        allocates next. Qt objects still waiting for Qt to delete them are deleted here (no
+        event loop is running them any more)."""
         self.timer.stop()
+        for _ in range(10):  # what a deleted object held can hold more Qt objects
+            self.collect(2)
+            if not self._waiting:
+                break
+            for thing in self._waiting:
+                if shiboken6.isValid(thing):
+                    shiboken6.delete(thing)
+            self._waiting.clear()
         gc.collect()
-        self.collections += 1
         if self._was_enabled:
             gc.enable()
 
@@ -67,5 +100,33 @@ class GuiThreadCollector(QObject):
                 break
             due = generation
         if due >= 0:
-            gc.collect(due)
-            self.collections += 1
+            self.collect(due)
+
+    def _hand_to_qt(self, found: list[object]) -> None:
+        """Give each live Qt object of ``found`` to Qt to delete, and keep it until then."""
+        for thing in found:
+            if _alive_and_ours(thing):
+                assert isinstance(thing, QObject)
+                thing.deleteLater()
+                self._waiting.append(thing)
+                self.deferred += 1
+
+    def collect(self, generation: int) -> None:
+        """Collect ``generation`` (and the younger ones); a live Qt object found unreachable
+        is deleted by Qt later, never here (see the module)."""
+        self._waiting = [thing for thing in self._waiting if shiboken6.isValid(thing)]
+        debug = gc.get_debug()
+        saved = len(gc.garbage)
+        gc.set_debug(debug | gc.DEBUG_SAVEALL)
+        try:
+            gc.collect(generation)
+        finally:
+            gc.set_debug(debug)
+        found = gc.garbage[saved:]
+        del gc.garbage[saved:]
+        self._hand_to_qt(found)
+        del found
+        # What was found survived into the next generation, held by gc.garbage: free the rest
+        # there, now that only the objects waiting for Qt hold what they hold.
+        gc.collect(min(generation + 1, 2))
+        self.collections += 1
