@@ -33,7 +33,7 @@ from __future__ import annotations
 import gc
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QThread, QTimer
 
 INTERVAL_MS = 250
 
@@ -83,9 +83,10 @@ class GuiThreadCollector(QObject):
             self.collect(2)
             if not self._waiting:
                 break
+            here = QThread.currentThread()
             for thing in self._waiting:
-                if shiboken6.isValid(thing):
-                    shiboken6.delete(thing)
+                if shiboken6.isValid(thing) and thing.thread() is here:
+                    shiboken6.delete(thing)  # another thread's still goes with its deleteLater
             self._waiting.clear()
         gc.collect()
         if self._was_enabled:
