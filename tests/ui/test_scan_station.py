@@ -375,7 +375,7 @@ def test_an_unreadable_scan_is_amber_scan_again_and_needs_a_deliberate_click(
     assert station.headline.text() == "⚠ COULD NOT READ — scan again"
     assert "STOP" not in station.headline.text() + station.expectation.text()
     assert station.acknowledge_button.text() == "I will scan it again — acknowledge (F12)"
-    assert station.expectation.text().startswith("Could not read that scan")
+    assert station.expectation.text() == "Could not read — acknowledge (F12), then scan again"
     assert _banner_colour(station).name() == "#f6c343"  # the amber of every unread scan
     assert "⚠ NOT READ  HELLO-WORLD" in station.history.item(0).text()
     _screenshot(qtbot, station, "scan-station-unreadable.png")

@@ -23,7 +23,9 @@ def expected_next(
     """What the station expects next, and the scan field's placeholder, in words."""
     if blocked and unreadable:
         return (
-            "Could not read that scan — acknowledge it (button or F12), then scan it again",
+            # One line, as the others while a case is chosen: the scan field below never moves
+            # when a scan is refused (issue 16).
+            "Could not read — acknowledge (F12), then scan again",
             "Paused until the unread scan is acknowledged",
         )
     if blocked:
