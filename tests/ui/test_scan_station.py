@@ -21,7 +21,7 @@ import zxingcpp
 from PIL import Image
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QImage, QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -375,7 +375,7 @@ def test_an_unreadable_scan_is_amber_scan_again_and_needs_a_deliberate_click(
     assert station.headline.text() == "⚠ COULD NOT READ — scan again"
     assert "STOP" not in station.headline.text() + station.expectation.text()
     assert station.acknowledge_button.text() == "I will scan it again — acknowledge (F12)"
-    assert station.expectation.text().startswith("Could not read that scan")
+    assert station.expectation.text() == "Could not read — acknowledge (F12), then scan again"
     assert _banner_colour(station).name() == "#f6c343"  # the amber of every unread scan
     assert "⚠ NOT READ  HELLO-WORLD" in station.history.item(0).text()
     _screenshot(qtbot, station, "scan-station-unreadable.png")
@@ -642,3 +642,35 @@ def test_no_camera_says_so_and_the_camera_stops_when_the_station_hides(
     assert not station.frames.accepting
     station.camera.release()  # nothing was made: nothing to delete
     assert station.camera.camera is None
+
+
+@pytest.mark.parametrize(
+    ("username", "sees_identity"), [("otto.operator", False), ("alex.apheresis", True)]
+)
+def test_the_header_names_the_case_and_only_a_clinic_role_sees_the_patient(
+    qtbot: QtBot, demo, runner: TaskRunner, journey: Journey, username: str, sees_identity: bool
+) -> None:
+    """Issue 16: the station named only the COI. Its pinned header names the product and the
+    stage as the case pages do, and the patient's name and date of birth for a clinic role
+    only: a manufacturer role never sees identity."""
+    station = ScanStation(demo.database, demo[username], runner)
+    qtbot.addWidget(station)
+    station.resize(*PAGE_AREA_1280)
+    station.show()
+    qtbot.waitExposed(station)
+    assert station.case_header.text() == "No case chosen: scan the case COI."
+    _choose(qtbot, station, journey.case)
+    qtbot.waitUntil(lambda: "Stage:" in station.case_header.text(), timeout=WAIT_MS)
+    header = station.case_header.text()
+    assert f"COI {journey.case.coi_eye_readable}" in header
+    assert journey.case.product_name in header and "Stage: Collected" in header
+    identity = ("TEST, Ann", "born 01 Jan 1980")
+    assert all((part in header) is sees_identity for part in identity), header
+    if not sees_identity:
+        shown = " ".join(
+            widget.text() for widget in station.findChildren(QLabel) if widget.isVisible()
+        )
+        assert "TEST, Ann" not in shown and "1980" not in shown  # nowhere on the station
+    assert_fits_1280(qtbot, station, f"scan-station-header-{username}-1280.png")
+    station.change_case()
+    assert station.case_header.text() == "No case chosen: scan the case COI."

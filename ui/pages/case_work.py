@@ -39,6 +39,7 @@ from app.scanning import ScannerSettings
 from ui.dialogs import ask_second_person, choose_printer_and_print
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
 from ui.widgets import (
+    BannerSlot,
     LabelRow,
     ScanAlarm,
     ScanField,
@@ -49,6 +50,9 @@ from ui.widgets import (
     show_message,
 )
 
+BANNER_LINES = 5
+"""The height of a case page's banner slot in lines of text: an outcome line of a few lines
+fits; a taller scan alarm lies over the part of the page it blocks."""
 MOVED_ON = " (moved on)"
 """Marks, in the case picker, the case shown that is no longer at the page's step."""
 
@@ -136,11 +140,14 @@ class CaseWorkPage(QWidget):
         layout.addWidget(self.case_header)
         self.alarm = ScanAlarm(database, actor, runner)
         self.alarm.acknowledged.connect(self._acknowledged)
-        layout.addWidget(self.alarm)
         self.ok_message = message_line("okMessage")
         self.error_message = message_line("errorMessage")
-        layout.addWidget(self.ok_message)
-        layout.addWidget(self.error_message)
+        # One place of fixed height for the alarm and the outcome lines: the fields below never
+        # move when one appears or goes (issue 16: scans landed in the field that moved there).
+        self.banner_slot = BannerSlot(
+            self.alarm, self.ok_message, self.error_message, lines=BANNER_LINES
+        )
+        layout.addWidget(self.banner_slot)
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from app.core import front_door
 
 if TYPE_CHECKING:
+    from ui.widgets.banner_slot import BannerSlot
     from ui.widgets.formats import coi_words, count_text, din_text, local_time, utc_text
     from ui.widgets.full_window import FullWindow
     from ui.widgets.label_rows import BagRow, LabelRow, OutputRow
@@ -52,6 +53,7 @@ __all__ = [
     "DATE_TIME_FORMAT",
     "UNREADABLE_HEADLINE",
     "BagRow",
+    "BannerSlot",
     "FullWindow",
     "LabelRow",
     "OutputRow",

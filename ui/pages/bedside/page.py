@@ -331,7 +331,7 @@ class BedsidePage(CaseWorkPage):
         self.check_result.setObjectName("okMessage")
         self.check_result.setWordWrap(True)
         self.check_result.hide()
-        layout.addWidget(self.check_result)
+        self.banner_slot.add(self.check_result)  # an outcome: it moves no field (issue 16)
         return self.check_group
 
     def _thaw_box(self) -> QGroupBox:

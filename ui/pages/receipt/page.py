@@ -45,6 +45,7 @@ from ui.tasks import Task, TaskRunner
 from ui.widgets import (
     ACKNOWLEDGE_UNREAD_TEXT,
     UNREADABLE_HEADLINE,
+    BannerSlot,
     RefusalAcknowledgement,
     ScanField,
     describe,
@@ -60,6 +61,8 @@ from ui.widgets import (
 ACKNOWLEDGE_TEXT = "I have set this container aside — acknowledge (F12)"
 ACKNOWLEDGE_LABEL_TEXT = "I have set this label aside — acknowledge (F12)"
 RECORDING_TEXT = "Recording your acknowledgement…"
+RECEIPT_BANNER_LINES = 12
+"""The height of the scan's outcome slot in lines of text: the wrong-patient alarm fits."""
 NOTHING_TO_RECEIVE = (
     "No shipment is on its way to {site}. A shipment appears on the left once it is handed "
     "over to the courier: press Refresh list to look again."
@@ -183,6 +186,34 @@ class ReceiptPage(QWidget):
         self.scan_field.setPlaceholderText("Scan each container's DIN bar code here")
         self.scan_field.scanned.connect(self.submit_scan)
         self.scan_ok = message_line("okMessage")
+        self._mismatch_box()
+        self.import_button = QPushButton("Import logger file…")
+        self.import_button.setObjectName("receiptImport")
+        self.import_button.clicked.connect(self.choose_logger_file)
+        self.verify_button = QPushButton("Verify receipt (second person)…")
+        self.verify_button.setObjectName("receiptVerify")
+        self.verify_button.clicked.connect(self.open_verification)
+        actions = QHBoxLayout()
+        actions.addWidget(self.import_button)
+        actions.addWidget(self.verify_button)
+        actions.addStretch(1)
+        # The scan's outcome in a place of fixed height: the buttons and the receipt's state
+        # below never move when the alarm appears or goes (issue 16).
+        self.banner_slot = BannerSlot(
+            self.scan_ok,
+            self.mismatch,
+            self.acknowledge_error,  # below the red frame, whose labels are white
+            lines=RECEIPT_BANNER_LINES,
+            idle="The outcome of each scan appears here.",
+        )
+        column = QVBoxLayout()
+        for widget in (self.header, self.units, self.scan_field, self.banner_slot):
+            column.addWidget(widget)
+        column.addLayout(actions)
+        return column
+
+    def _mismatch_box(self) -> None:
+        """The alarm of a refused scan: headline, reasons and the acknowledgement (F12)."""
         self.mismatch = QFrame()
         self.mismatch.setObjectName("receiptMismatch")
         self.mismatch_headline = QLabel()
@@ -204,26 +235,6 @@ class ReceiptPage(QWidget):
         box.addWidget(self.mismatch_text)
         box.addWidget(self.acknowledge, alignment=Qt.AlignmentFlag.AlignRight)
         self.mismatch.hide()
-        self.import_button = QPushButton("Import logger file…")
-        self.import_button.clicked.connect(self.choose_logger_file)
-        self.verify_button = QPushButton("Verify receipt (second person)…")
-        self.verify_button.clicked.connect(self.open_verification)
-        actions = QHBoxLayout()
-        actions.addWidget(self.import_button)
-        actions.addWidget(self.verify_button)
-        actions.addStretch(1)
-        column = QVBoxLayout()
-        for widget in (
-            self.header,
-            self.units,
-            self.scan_field,
-            self.scan_ok,
-            self.mismatch,
-            self.acknowledge_error,  # below the red frame, whose labels are white
-        ):
-            column.addWidget(widget)
-        column.addLayout(actions)
-        return column
 
     # ------------------------------------------------------------ loading
     def refresh(self) -> None:
@@ -260,7 +271,7 @@ class ReceiptPage(QWidget):
         self.shipment_list.setCurrentRow(ids.index(keep) if keep in ids else 0 if ids else -1)
         if not ids:  # issue 16 review: an empty list under "Choose a shipment on the left."
             self.header.setText(NOTHING_TO_RECEIVE.format(site=self.actor.site_name or "your site"))
-            for part in (self.units, self.scan_field, self.cold_chain):
+            for part in (self.units, self.scan_field, self.banner_slot, self.cold_chain):
                 part.hide()
 
     def _chosen(self, row: int) -> None:
@@ -300,7 +311,7 @@ class ReceiptPage(QWidget):
         else:
             self.case_header.show_case(case)
         self.status, self.shipment = status, status.shipment
-        for part in (self.units, self.scan_field, self.cold_chain):
+        for part in (self.units, self.scan_field, self.banner_slot, self.cold_chain):
             part.show()
         units = len(status.units)
         self.header.setText(

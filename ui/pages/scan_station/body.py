@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.core import Actor
 from app.scanning import ScannerSettings
+from ui.pages import CaseHeader
 from ui.pages.scan_station.camera import NO_CAMERA, camera_names
 from ui.widgets import ScanField, restyle
 
@@ -27,6 +28,7 @@ RECORDING_TEXT = "Recording the acknowledgement…"
 CAMERA_TEXT = "Camera"
 CAMERA_STOP_TEXT = "Stop camera"
 PREVIEW_HEIGHT = 160
+NO_CASE = "No case chosen: scan the case COI."
 
 
 def _label(name: str, text: str = "") -> QLabel:
@@ -52,6 +54,11 @@ class ScanStationBody(QWidget):
         self.setObjectName("scanStation")
         layout = QVBoxLayout(self)
         layout.addLayout(self._top_row())
+        # The case in front of the operator, pinned as on the case pages: COI, product, stage,
+        # and the patient's name and date of birth for the clinic roles only (issue 16).
+        self.case_header = CaseHeader()
+        self.case_header.show_none(NO_CASE)
+        layout.addWidget(self.case_header)
         self.expectation = _label("scanExpectation")
         layout.addWidget(self.expectation)
         self.scan_field = ScanField(settings)

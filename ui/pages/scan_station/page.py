@@ -40,7 +40,12 @@ from app.scanning import (
     verify_scan,
 )
 from labels.isbt128 import CoiIdentifier
-from ui.pages.scan_station.body import ACKNOWLEDGE_TEXT, RECORDING_TEXT, ScanStationBody
+from ui.pages.scan_station.body import (
+    ACKNOWLEDGE_TEXT,
+    NO_CASE,
+    RECORDING_TEXT,
+    ScanStationBody,
+)
 from ui.pages.scan_station.case_choice import choose_case, coi_text, expected_next
 from ui.pages.scan_station.pictures import PictureReader
 from ui.tasks import Task, TaskRunner
@@ -107,6 +112,7 @@ class ScanStation(QWidget):
         self.expectation, self.scan_field = body.expectation, body.scan_field
         self.banner, self.headline, self.detail = body.banner, body.headline, body.detail
         self.notice, self.history = body.notice, body.history
+        self.case_header = body.case_header
         self.acknowledge_button, self.full_button = body.acknowledge_button, body.full_button
         self.change_case_button, self.decode_button = body.change_case_button, body.decode_button
         self.camera_button = body.camera_button
@@ -219,6 +225,10 @@ class ScanStation(QWidget):
         if choice.coi is not None:
             self.coi, self.pictures.coi = choice.coi, choice.coi.code
             self._update()
+            if choice.case is not None:
+                self.case_header.show_case(choice.case)
+            else:
+                self.case_header.show_none(f"COI {coi_text(choice.coi)}")
             self.case_chosen.emit(choice.coi.code)
 
     def _record_refused_choice(self, raw: str, reason: str) -> None:
@@ -241,6 +251,7 @@ class ScanStation(QWidget):
             self.body.remember(f"ℹ case closed: COI {coi_text(self.coi)}")
         self.camera.stop()
         self.coi, self.pictures.coi = None, ""
+        self.case_header.show_none(NO_CASE)
         self.scan_field.clear_entry()
         self.body.show_banner("scanBannerIdle", "Ready", "Waiting for the case COI.")
         self._update()
