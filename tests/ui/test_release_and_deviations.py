@@ -559,6 +559,7 @@ def test_certification_is_refused_while_items_are_open(
     assert "Traceback" not in text
     assert petra.certify_button.isEnabled()
     screenshot(petra, "release-refused-open-items", height=1500)
+    assert_fits_1280(qtbot, petra, "release-refused-open-items-fit-1280.png")
     assert find_case(demo.database, demo["petra.qp"], case.id).stage is CaseStage.QC_PENDING_RELEASE
 
 
@@ -600,6 +601,7 @@ def test_a_qp_who_verified_a_step_cannot_certify(
     assert text.startswith(f"✖ Batch {case.coi_eye_readable} was not certified")
     assert "10. The QP did not perform or verify any step of this batch" in text
     screenshot(vera, "release-refused-separation-of-duties", height=1500)
+    assert_fits_1280(qtbot, vera, "release-refused-separation-of-duties-fit-1280.png")
     assert find_case(demo.database, demo["vera.qp"], case.id).stage is CaseStage.QC_PENDING_RELEASE
 
     # An independent QP can.
