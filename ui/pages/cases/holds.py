@@ -84,7 +84,7 @@ class UnitHolds(QWidget):
         self.grid = QGridLayout(self.rows)
         self.grid.setContentsMargins(6, 4, 6, 4)
         self.grid.setColumnStretch(0, 1)
-        scroll = self.scroll = QScrollArea()
+        scroll = self.scroller = QScrollArea()
         scroll.setWidget(self.rows)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -142,9 +142,9 @@ class UnitHolds(QWidget):
             return
         margins = self.grid.contentsMargins()
         row = max(words.heightForWidth(words.width()), ROW_HEIGHT - 8)
-        need = row + margins.top() + margins.bottom() + 2 * self.scroll.frameWidth()
-        self.scroll.setMinimumHeight(need)
-        self.scroll.setMaximumHeight(max(need, VISIBLE_ROWS * 34 + 8))
+        need = row + margins.top() + margins.bottom() + 2 * self.scroller.frameWidth()
+        self.scroller.setMinimumHeight(need)
+        self.scroller.setMaximumHeight(max(need, VISIBLE_ROWS * 34 + 8))
 
     def _button(self, node: GenealogyNode) -> QPushButton:
         if liftable(node):
