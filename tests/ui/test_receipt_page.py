@@ -54,7 +54,14 @@ from db.models import Scan
 from labels.scan import parse_scan
 from tests.support.heartbeat import Heartbeat, big_generic_csv, ticks_since
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    TITLE_BAR,
+    assert_fits_1280,
+    clipped,
+    save_both_sizes,
+    sized,
+)
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
@@ -523,6 +530,34 @@ def test_the_performer_cannot_verify_their_own_receipt(
     wrong = _sign_as(qtbot, page, "vera.verifier", "not her password")
     qtbot.waitUntil(wrong.error.isVisible, timeout=WAIT_MS)
     assert "user name or password is wrong" in wrong.error.text()
+
+
+def test_a_logger_file_of_another_trip_is_refused_in_a_dialog_that_fits(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
+) -> None:
+    """Issue 16, build point 3: the import dialog with its refusal (a file with no reading in
+    the trip window), its largest alarm, shows every word at its own size, inside 1280 × 800."""
+    page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    now = datetime.now(UTC).replace(microsecond=0)
+    other_trip = write_logger_csv(
+        tmp_path / "logger-of-another-trip-059012340000000079.csv",
+        start=now - timedelta(days=3),
+        end=now - timedelta(days=2),
+        base_c=5.0,
+    )
+    dialog = _import(qtbot, page, monkeypatch, other_trip, now - timedelta(hours=12))
+    qtbot.waitUntil(dialog.error.isVisible, timeout=WAIT_MS)
+    assert "has no reading in the trip window" in dialog.error.text()
+    assert "Nothing was stored" in dialog.error.text()
+    assert dialog.phase.text() == "Nothing was stored."
+    assert dialog.isVisible() and dialog.import_button.isEnabled()
+    QApplication.processEvents()
+    assert dialog.width() <= 1280 and dialog.height() + TITLE_BAR <= 800, dialog.size()
+    assert clipped(dialog) == []
+    for name in save_both_sizes(dialog, f"receipt-logger-refused-{demo.database.backend}"):
+        assert QImage(str(ARTIFACTS / name)).size().toTuple() == sized(name), name
+    assert logger_files_of_shipment(demo.database, reader(demo.database), arrived.shipment.id) == []
+    dialog.reject()
 
 
 def test_an_import_can_be_cancelled_before_storing_begins(
