@@ -548,6 +548,42 @@ def test_who_performed_a_step_cannot_verify_it(
     )
 
 
+def test_a_bag_of_another_patient_packed_for_the_clinic_stops_the_page_which_fits_1280(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    """Issue 16, build point 3: the batch record page's shipper to the clinic with its largest
+    alarm (another patient's bag scanned into the box: the red STOP) fits 1280 × 800, the
+    alarm and its acknowledge button in sight; nothing is packed."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.run_to(
+        driver.enrol("NBH100031", "Doe", "Jane", date(1970, 1, 1)), CaseStage.RELEASED
+    )
+    other = driver.run_to(
+        driver.enrol("NBH100032", "Other", "Owen", date(1981, 5, 9)), CaseStage.COLLECTED
+    )
+    wrong_bag = bag_of(demo, other, UnitKind.APHERESIS_BAG, "otto.operator")
+    page = BatchRecordPage(demo.database, demo["otto.operator"], runner)
+    open_page(qtbot, page, runner, case)
+    box = page.shipper
+    assert box.isVisible()
+    click(qtbot, box.create_button)
+    settle(qtbot, runner)
+    shipment = box.current()
+    assert shipment is not None, page.error_message.text()
+    scan(qtbot, box.pack_scan, f"={wrong_bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active, page.error_message.text()
+    assert page.alarm.property("kind") == "wrong"
+    assert "STOP" in page.alarm.text.text()
+    assert not page.body.isEnabled()
+    assert_fits_1280(qtbot, page, "batch-shipper-wrong-bag-fit-1280.png")
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    for part in (page.alarm, page.alarm.button):
+        assert part.visibleRegion().boundingRect() == part.rect(), part.objectName()
+    assert box.current() is not None and box.current().packed_units == ()
+
+
 # ---------------------------------------------------------------- bedside
 
 
