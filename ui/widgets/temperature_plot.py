@@ -175,7 +175,7 @@ class TemperaturePlot(pg.PlotWidget):
             self._legend_entry(_swatch(red, EXCURSION_EDGE), f"Excursion ({len(excursions)})")
         if gaps:
             self._legend_entry(_swatch(grey, "#5a5a5a"), f"Data gap ({len(gaps)})")
-        self._frame(assessment, lower_c, upper_c)
+        self._frame(trace, assessment, lower_c, upper_c)
 
     def _limits(self, lower_c: float | None, upper_c: float | None) -> None:
         item = self.getPlotItem()
@@ -238,7 +238,7 @@ class TemperaturePlot(pg.PlotWidget):
         start, end, low, high = self._framed
         room = max((high - low) * 0.12, 1.0)
         item.getViewBox().setRange(
-            xRange=(start, end), yRange=(low - room, high + room), padding=0.02
+            xRange=(start, end), yRange=(low - room, high + room), padding=FRAME_PADDING
         )
 
     def _fit_caption(self) -> None:
@@ -262,16 +262,39 @@ class TemperaturePlot(pg.PlotWidget):
         self.legend.addItem(sample, name)
         self._legend_extras.append(sample)
 
-    def _frame(self, assessment: Assessment, lower_c: float | None, upper_c: float | None) -> None:
-        """Show the assessed window and every reading and limit, with a little room."""
+    def _frame(
+        self, trace: Trace, assessment: Assessment, lower_c: float | None, upper_c: float | None
+    ) -> None:
+        """Show the assessed window with every reading drawn in it and every limit, with a
+        little room (a −185 °C trace was drawn below the axis when only the assessment's
+        numbers framed it)."""
         start, end = assessment.start_s, assessment.end_s
         if end <= start:
             start, end = start - 1800.0, end + 1800.0
-        values = [assessment.min_c, assessment.max_c]
-        values += [v for v in (lower_c, upper_c) if v is not None]
-        self._framed = (start, end, min(values), max(values))
+        self._framed = (start, end, *temperature_range(trace, start, end, lower_c, upper_c))
         span = " to ".join(
             datetime.fromtimestamp(moment, UTC).strftime("%d %b %H:%M") for moment in (start, end)
         )  # short, to fit a narrow plot; the full dates are beside it in the numbers
         self._caption = f"UTC, {span}"
         self._apply_frame()
+
+
+FRAME_PADDING = 0.02
+"""The room the view leaves beside the assessed window, a fraction of its width."""
+
+
+def temperature_range(
+    trace: Trace, start_s: float, end_s: float, lower_c: float | None, upper_c: float | None
+) -> tuple[float, float]:
+    """The lowest and highest temperature the view must show: every reading it draws between
+    ``start_s`` and ``end_s`` (and the room beside them) and both limits; gaps (NaN) ignored."""
+    room = (end_s - start_s) * FRAME_PADDING * 2
+    inside = (trace.times_s >= start_s - room) & (trace.times_s <= end_s + room)
+    temps = trace.temps_c[inside]
+    values = [float(v) for v in (lower_c, upper_c) if v is not None]
+    finite = temps[np.isfinite(temps)]
+    if finite.size:
+        values += [float(finite.min()), float(finite.max())]
+    if not values:
+        return 0.0, 10.0
+    return min(values), max(values)
