@@ -112,7 +112,7 @@ class TemperaturePlot(pg.PlotWidget):
             brush=(255, 255, 255, 225),
             pen=TEXT_COLOUR,
             labelTextColor=TEXT_COLOUR,
-            labelTextSize="10pt",
+            labelTextSize="9pt",
         )
         self.legend.setColumnCount(2)  # two short rows rather than a tall box
         # Above the readings, outside the data area: inside it the legend covered the top of
@@ -222,10 +222,13 @@ class TemperaturePlot(pg.PlotWidget):
         if not vars(self).get("_ready"):
             return  # a resize comes before __init__ ends
         item = self.getPlotItem()
-        # Two short rows where they fit, one column where two would run past the edge.
-        self.legend.setColumnCount(2)
-        if self.legend.boundingRect().width() > self.width() - 2 * LEGEND_LEFT:
-            self.legend.setColumnCount(1)
+        # One row where it fits (the data area keeps the height), else two short rows, else
+        # one column where two would run past the edge.
+        for columns in (len(self.legend.items), 2, 1):
+            self.legend.setColumnCount(max(columns, 1))
+            self.legend.layout.activate()
+            if self.legend.boundingRect().width() <= self.width() - 2 * LEGEND_LEFT:
+                break
         # Laid out now, not at the next turn of the event loop: until then a new entry sat on
         # the first one ("Excursion (1)" over "Temperature") and the data area reached up
         # under the legend, over the top of the excursion band (issue 16 review).
