@@ -77,7 +77,7 @@ from ui.tasks.runner import TaskRunner
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)
 PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window
-PLOT_AREA_1280 = (320, 165)
+PLOT_AREA_1280 = (320, 185)
 """The least data area (px) of QA's disposition plot in a 1280 × 800 window."""
 
 
