@@ -764,6 +764,10 @@ def plot_and_save_as(
     qtbot.wait(50)
     area = asha.plot.getPlotItem().getViewBox().sceneBoundingRect()
     assert area.width() >= PLOT_AREA_1280[0] and area.height() >= PLOT_AREA_1280[1], area
+    asha.resize(*PAGE_AREA_1920)  # a wide window widens the plot, not the list's empty band
+    qtbot.wait(50)
+    area = asha.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert area.width() >= 0.5 * PAGE_AREA_1920[0], area
     assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     # Issue 16: at 1280 × 800 batch, verdict and what was found are seen without scrolling;
     # the file name column gives way (elided, whole in its tooltip).

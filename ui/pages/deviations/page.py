@@ -73,6 +73,9 @@ from ui.widgets import (
     unbroken,
 )
 
+FILE_LIST_WIDEST = 640
+"""The widest the waiting files' list and details get beside the plot (at 1920 × 1080 the
+list's columns stood in a wide empty band while the plot had two fifths of the width)."""
 DEVIATION_TABLE_HEIGHT = 112
 """The deviations list shows at least its header and four lines (two rows, or one row's
 wrapped description)."""
@@ -230,6 +233,7 @@ class DeviationsPage(QWidget):
         self.plot_splitter.addWidget(self._plot_panel())
         self.plot_splitter.setStretchFactor(0, 3)
         self.plot_splitter.setStretchFactor(1, 2)
+        left_part.setMaximumWidth(FILE_LIST_WIDEST)  # a wider window widens the plot
         self.plot_splitter.setSizes([600, 400])  # shares until the user moves the line
         layout.addWidget(self.plot_splitter, stretch=1)
         layout = left
