@@ -548,6 +548,7 @@ def test_a_logger_file_of_another_trip_is_refused_in_a_dialog_that_fits(
     dialog = _import(qtbot, page, monkeypatch, other_trip, now - timedelta(hours=12))
     qtbot.waitUntil(dialog.error.isVisible, timeout=WAIT_MS)
     assert "has no reading in the trip window" in dialog.error.text()
+    assert "T" not in dialog.error.text().split("run from")[1].split("UTC")[0]  # as people write
     assert "Nothing was stored" in dialog.error.text()
     assert dialog.phase.text() == "Nothing was stored."
     assert dialog.isVisible() and dialog.import_button.isEnabled()
