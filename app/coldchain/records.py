@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -25,7 +25,7 @@ from app.coldchain.analysis.errors import AssessmentError, LoggerFileError
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
 from app.coldchain.analysis.profiles import profile_words
 from app.coldchain.analysis.registry import read_logger_file
-from app.coldchain.analysis.trace import Trace, format_utc
+from app.coldchain.analysis.trace import Trace
 from app.coldchain.disposition_words import disposition_action, disposition_words
 from app.coldchain.storage import (
     SENSOR_LENGTH,
@@ -157,8 +157,8 @@ def _check_overlap(
     span = f"{_utc(start)} – {_utc(end)}" if start is not None else f"until {_utc(end)}"
     raise ValidationFailed(
         f"{trace.source_name} has no reading in the trip window ({span}): its "
-        f"{len(trace)} reading(s) run from {format_utc(float(times[0]))} to "
-        f"{format_utc(float(times[-1]))}. Is it the logger of this shipment? "
+        f"{len(trace)} reading(s) run from {_utc(_moment(times[0]))} to "
+        f"{_utc(_moment(times[-1]))}. Is it the logger of this shipment? "
         "Nothing was stored."
     )
 
@@ -196,6 +196,11 @@ def _profile_of(uow: UnitOfWork, shipment: Shipment) -> tuple[TemperatureProfile
 
 def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _moment(epoch_s: float) -> datetime:
+    """A reading's time, for the words beside the trip window's (not ISO 8601's "…T…Z")."""
+    return datetime.fromtimestamp(float(epoch_s), UTC)
 
 
 def _window(

@@ -18,7 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import require_role, require_site, visible_case
-from app.core import Actor, Database, UnitOfWork, ValidationFailed, load, now, person
+from app.core import (
+    Actor,
+    Database,
+    UnitOfWork,
+    ValidationFailed,
+    din_text,
+    load,
+    now,
+    person,
+)
 from app.journey.records import record_stage
 from app.journey.storage_places import StorageLocation, parse_location
 from app.scanning import Expectation, check_scan
@@ -92,8 +101,8 @@ def ensure_not_in_storage(session: Session, unit: Unit, *, doing: str) -> None:
     row = _open_placement(session, unit.id)
     if row is not None:
         raise ValidationFailed(
-            f"{unit.din} is still recorded in storage at {_place(row).words}: take it out by "
-            f"scanning it and its position before you {doing}."
+            f"DIN {din_text(unit.din)} is still recorded in storage at {_place(row).words}: "
+            f"take it out by scanning it and its position before you {doing}."
         )
 
 
@@ -146,13 +155,15 @@ def put_away(
             uow, actor, case_id, unit_scan, "put away", Unit.status.not_in(AWAY)
         )
         if unit.site_id is None:
-            raise ValidationFailed(f"{unit.din} is at no site: it cannot be put away.")
+            raise ValidationFailed(
+                f"DIN {din_text(unit.din)} is at no site: it cannot be put away."
+            )
         require_site(actor, unit.site_id, doing="put containers away")
         current = _open_placement(uow.session, unit.id)
         if current is not None:
             raise ValidationFailed(
-                f"{unit.din} is already stored at {_place(current).words}: take it out by scan "
-                "first."
+                f"DIN {din_text(unit.din)} is already stored at {_place(current).words}: take "
+                "it out by scan first."
             )
         occupant = uow.session.scalar(
             select(Unit.din)
@@ -168,7 +179,8 @@ def put_away(
         )
         if occupant is not None:
             raise ValidationFailed(
-                f"{location.words} already holds {occupant}: put {unit.din} in a free position."
+                f"{location.words} already holds DIN {din_text(occupant)}: put DIN "
+                f"{din_text(unit.din)} in a free position."
             )
         row = StoragePlacement(
             unit_id=unit.id,
@@ -196,14 +208,14 @@ def take_out(
         row = _open_placement(uow.session, unit.id)
         if row is None:
             raise ValidationFailed(
-                f"{unit.din} is not recorded in storage: there is nothing to take out. Check the "
-                "container and call your supervisor if it was on a shelf."
+                f"DIN {din_text(unit.din)} is not recorded in storage: there is nothing to take "
+                "out. Check the container and call your supervisor if it was on a shelf."
             )
         require_site(actor, row.site_id, doing="take containers out of storage")
         placed = _place(row)
         if placed != location:
             raise ValidationFailed(
-                f"WRONG LOCATION: {unit.din} is stored at {placed.words}, not at "
+                f"WRONG LOCATION: DIN {din_text(unit.din)} is stored at {placed.words}, not at "
                 f"{location.words}. Put it back and check the position's label."
             )
         row.taken_at = now()

@@ -31,7 +31,7 @@ from app.core.saved_secrets import keyring_problem
 from app.scanning import ScannerSettings
 from db.enums import Role
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from tests.ui.fit import PAGE_AREA_1280, WINDOW_SIZES, save_both_sizes, save_shot, sized
+from tests.ui.fit import PAGE_AREA_1280, WINDOW_SIZES, clipped, save_both_sizes, save_shot, sized
 from ui.dialogs.prompts import StatementDialog
 from ui.pages.admin.base import AdminTab
 from ui.pages.admin.page import AdminPage
@@ -104,6 +104,11 @@ def screenshot(widget: QWidget, name: str) -> None:
         save_shot(widget, f"{name}.png", None)  # a dialog keeps its size
     else:
         save_both_sizes(widget, name)
+
+
+def in_sight(widget: QWidget, window: QWidget) -> bool:
+    """True when the whole of ``widget`` is seen in ``window``, not scrolled or cut away."""
+    return widget.isVisibleTo(window) and widget.visibleRegion().boundingRect() == widget.rect()
 
 
 def click(qtbot: QtBot, parent: QWidget, name: str) -> None:
@@ -722,6 +727,12 @@ def test_two_windows_see_each_others_changes_and_a_stale_edit_is_refused(
     stored = {p.name: p for p in list_profiles(second_database, bea)}["fresh-2-8"]
     assert (stored.upper_c, stored.version) == (8.5, 3)
     assert row_of(profiles_b, "fresh-2-8")[1] == "2.0 to 8.5 °C"  # B read the profile again
+    # Issue 16, build point 3: the refusal, the tab's largest alarm, fits the 1280 × 800 window.
+    windows[1].resize(*WINDOW_SIZES["1280x800"])
+    qtbot.wait(50)
+    assert (page_b.width(), page_b.height()) == PAGE_AREA_1280
+    assert clipped(windows[1]) == []
+    assert in_sight(profiles_b.message, windows[1])
     # Issue 16 review: the page sits in its window, so resizing the page did nothing and the
     # "1920 × 1080" shot was the 1280 one (938 × 733). The window itself is shot at each size.
     written = save_both_sizes(windows[1], "admin-stale-edit", window=True)

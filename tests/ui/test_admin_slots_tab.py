@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.access.users import authenticate
@@ -12,6 +13,7 @@ from app.core.actor import Actor
 from db.types import utc_now
 from tests.conftest import PASSWORD
 from tests.support.page_driving import shoot
+from tests.ui.fit import PAGE_AREA_1280, clipped, placeholders_cut
 from tests.ui.test_admin_page import click, open_admin, settle, visit
 from ui.pages.admin.slots_tab import SlotsTab
 from ui.tasks.runner import TaskRunner
@@ -45,6 +47,24 @@ def test_capacity_is_set_for_a_range_of_days_with_a_reason(
         "no limit", "4", "4", "4", "no limit",
     ]  # fmt: skip
     shoot(page, "admin-slots.png")
+    # Issue 16: at 1280 × 800 the date fields were 800 px wide for ten characters and the four
+    # narrow columns left two thirds of the table empty: each field as wide as what it holds,
+    # the columns span the table with every text whole.
+    page.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    assert clipped(page) == [] and placeholders_cut(page) == []
+    date_width = tab.first.fontMetrics().horizontalAdvance("2026-12-07")
+    for field in (tab.first, tab.last, tab.capacity):
+        assert field.width() <= 2 * date_width, (field.objectName(), field.width())
+    table = tab.table
+    widths = [table.columnWidth(c) for c in range(table.columnCount())]
+    assert sum(widths) >= table.viewport().width() - 2, (widths, table.viewport().width())
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        for column, width in enumerate(widths):
+            text = table.item(row, column).text()
+            assert metrics.horizontalAdvance(text) <= width - 6, (row, column, text, width)
+    assert table.item(0, 0).text().startswith(f"{utc_now().date():%a} ")  # with its weekday
 
     tab.kind.setCurrentIndex(1)  # manufacturing: the manufacturer
     settle(qtbot, runner)

@@ -30,7 +30,14 @@ from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
 from tests.support.pdf_words import plain
-from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, PAGE_AREAS, save_both_sizes, save_shot
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    PAGE_AREA_1920,
+    PAGE_AREAS,
+    assert_fits_1280,
+    save_both_sizes,
+    save_shot,
+)
 from ui.pages.audit.page import AuditTrailPage
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
@@ -413,6 +420,8 @@ def test_verify_the_chain_intact_then_broken(
         f"Against this workstation's anchor: event {newest} is missing: the database ends at "
         f"{newest - 1}, the anchor at {newest}."
     ) in page.result.text()
+    # Issue 16, build point 3: the broken chain, its largest alarm, fits 1280 × 800.
+    assert_fits_1280(qtbot, page, f"audit-chain-broken-fit-1280-{trail.database.backend}.png")
 
 
 def test_verify_reports_a_record_edited_behind_the_application(
@@ -433,6 +442,7 @@ def test_verify_reports_a_record_edited_behind_the_application(
     assert page.last_verification is not None and page.last_verification.chain.ok
     assert page.last_verification.triggers_ok and not page.last_verification.ok
     assert page.last_reconciliation is not None and not page.last_reconciliation.ok
+    assert_fits_1280(qtbot, page, f"audit-record-edited-fit-1280-{trail.database.backend}.png")
 
 
 def test_refusals_and_mistyped_filters_are_explained(

@@ -548,6 +548,42 @@ def test_who_performed_a_step_cannot_verify_it(
     )
 
 
+def test_a_bag_of_another_patient_packed_for_the_clinic_stops_the_page_which_fits_1280(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    """Issue 16, build point 3: the batch record page's shipper to the clinic with its largest
+    alarm (another patient's bag scanned into the box: the red STOP) fits 1280 × 800, the
+    alarm and its acknowledge button in sight; nothing is packed."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.run_to(
+        driver.enrol("NBH100031", "Doe", "Jane", date(1970, 1, 1)), CaseStage.RELEASED
+    )
+    other = driver.run_to(
+        driver.enrol("NBH100032", "Other", "Owen", date(1981, 5, 9)), CaseStage.COLLECTED
+    )
+    wrong_bag = bag_of(demo, other, UnitKind.APHERESIS_BAG, "otto.operator")
+    page = BatchRecordPage(demo.database, demo["otto.operator"], runner)
+    open_page(qtbot, page, runner, case)
+    box = page.shipper
+    assert box.isVisible()
+    click(qtbot, box.create_button)
+    settle(qtbot, runner)
+    shipment = box.current()
+    assert shipment is not None, page.error_message.text()
+    scan(qtbot, box.pack_scan, f"={wrong_bag.din}00")
+    settle(qtbot, runner)
+    assert page.alarm.active, page.error_message.text()
+    assert page.alarm.property("kind") == "wrong"
+    assert "STOP" in page.alarm.text.text()
+    assert not page.body.isEnabled()
+    assert_fits_1280(qtbot, page, "batch-shipper-wrong-bag-fit-1280.png")
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(20)
+    for part in (page.alarm, page.alarm.button):
+        assert part.visibleRegion().boundingRect() == part.rect(), part.objectName()
+    assert box.current() is not None and box.current().packed_units == ()
+
+
 # ---------------------------------------------------------------- bedside
 
 
@@ -577,6 +613,38 @@ def in_one_view_1280(qtbot: QtBot, page: BedsidePage, name: str) -> None:
     page.resize(before)
     qtbot.wait(20)
     assert_fits_1280(qtbot, page, name)
+
+
+def test_a_bag_taken_out_of_the_wrong_position_is_refused_on_a_bedside_page_that_fits(
+    qtbot: QtBot, demo: Any, tmp_path: Path, runner: TaskRunner
+) -> None:
+    """Issue 16, build point 3: the bedside page's storage panel with its refusal (the bag
+    scanned out of a position it is not in) fits 1280 × 800, the refusal in sight."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.run_to(
+        driver.enrol("NBH200041", "Roe", "Rita", date(1966, 8, 3)), CaseStage.RECEIVED_AT_CLINIC
+    )
+    bag = bag_of(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
+    page = BedsidePage(demo.database, demo["ivy.infusion"], runner)
+    open_page(qtbot, page, runner, case)
+    page.resize(*PAGE_AREA_1280)  # the nurse works in a 1280 × 800 window
+    qtbot.wait(20)
+    storage = page.storage
+    for place, button in (("VAPOUR-1/1/1/1", storage.put_button), ("VAPOUR-1/1/1/2", None)):
+        scan(qtbot, storage.unit_scan, f"={bag.din}00")
+        scan(qtbot, storage.place_scan, place)
+        click(qtbot, button or storage.take_button)
+        settle(qtbot, runner)
+    refusal = page.error_message
+    assert "WRONG LOCATION" in refusal.text(), refusal.text()
+    assert f"DIN {din_text(bag.din)} is stored at" in refusal.text()  # the DIN as printed
+    assert "VAPOUR-1, rack 1, box 1, position 1" in page.bags_label.text()  # still stored
+    qtbot.wait(20)
+    assert refusal.visibleRegion().boundingRect() == refusal.rect()  # whole, in sight
+    # the next scan goes to the bag field: the panel, its buttons too, is scrolled into sight
+    assert page.focusWidget() is storage.unit_scan
+    assert storage.visibleRegion().boundingRect() == storage.rect()
+    assert_fits_1280(qtbot, page, "bedside-storage-wrong-location-fit-1280.png")
 
 
 def now_buttons_follow_their_fields(page: BedsidePage) -> None:

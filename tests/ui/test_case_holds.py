@@ -24,7 +24,7 @@ from app.journey import enter_side_state, lift_unit_side_state, set_unit_side_st
 from db.enums import SideState, SideStateCause
 from db.models import AuditEvent, Unit
 from tests.conftest import BACKENDS, Demo, database_copy, demo_source
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
 from ui.pages.cases import holds as holds_box
 from ui.pages.cases.page import CasesPage
 from ui.shell.style import apply_style
@@ -196,3 +196,37 @@ def _timeline_texts(tree: QTreeWidget) -> list[str]:
     for index in range(tree.topLevelItemCount()):
         walk(tree.topLevelItem(index))
     return found
+
+
+def test_a_refused_lift_is_shown_whole_at_1280_by_800(
+    qtbot: QtBot,
+    qapp: QApplication,
+    runner: TaskRunner,
+    held_bag: tuple[Demo, uuid.UUID],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 16, build point 3: the case page with its largest alarm (QA's lift refused: a
+    wrong password) fits the 1280 × 800 window, nothing cut off."""
+    demo, _bag_id = held_bag
+    apply_style(qapp)
+    monkeypatch.setattr(holds_box, "ask_statement", lambda dialog: ("checked by QA", None))
+    monkeypatch.setattr(holds_box, "ask_password", lambda *_args: "not the password")
+    page = CasesPage(demo.database, demo["asha.qa"], runner)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    _settled(qtbot, page)
+    (button,) = page.holds.buttons.values()
+    button.click()
+    qtbot.waitUntil(page.error.isVisible, timeout=10_000)
+    assert page.error.text().startswith("✖ The hold of container"), page.error.text()
+    assert "was not lifted" in page.error.text()
+    page.resize(*PAGE_AREA_1280)
+    qtbot.wait(50)
+    words = page.holds.findChild(holds_box.QLabel, "holdWords")
+    assert words is not None  # the held bag's row reads whole, not scrolled half away
+    assert words.visibleRegion().boundingRect() == words.rect(), words.visibleRegion()
+    assert words.height() >= words.heightForWidth(words.width())
+    assert_fits_1280(qtbot, page, f"cases-lift-refused-fit-1280-{demo.database.backend}.png")
+    assert page.detail.detail is not None
+    assert page.detail.detail.genealogy[0].side_state is SideState.ON_HOLD

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -484,7 +484,25 @@ def test_case_timeline_shows_who_signed_what_and_the_temperature_verdicts(
         # issue 16 review: ten stages within seconds: leaders crossed the names ("Enro|lled");
         # every name reads as if written alone on white
         assert _names_crossed(chart) == []
+        assert _texts_overlapping(chart) == [], width
+        # issue 16: at 1920 × 1080 the names of stages close in time piled up in six rows in
+        # the chart's corner; they spread along the axis now, two rows each side at most
+        above, below = chart._rows_used(QFontMetrics(chart.name_font()))
+        assert above <= 2 and below <= 2, (width, above, below)
         _screenshot(page, f"case-journey-chart-{width}", demo.database.backend)
+
+
+def _texts_overlapping(chart: JourneyChart) -> list[tuple[str, str]]:
+    """Every two texts of ``chart`` (stage names, limits' words, end times) whose rectangles
+    intersect, and every text that runs out of the chart."""
+    boxes = chart.text_boxes()
+    assert len(boxes) == len(chart.points) + len(chart.limits) + 2
+    found = [
+        (a, b) for (a, one), (b, other) in itertools.combinations(boxes, 2) if one.intersects(other)
+    ]
+    inside = QRectF(chart.rect()).adjusted(-1, 0, 1, 0)  # a name's white ground: 1 px either side
+    found += [(text, "outside") for text, box in boxes if not inside.contains(box)]
+    return found
 
 
 def _names_crossed(chart: JourneyChart) -> list[str]:

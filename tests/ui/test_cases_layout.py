@@ -102,3 +102,43 @@ def test_a_limit_starting_at_the_last_stage_draws_no_arrow() -> None:
     assert end_mark(995.0, 1000.0, ends_later=True) == "none"
     assert end_mark(400.0, 1000.0, ends_later=True) == "arrow"
     assert end_mark(400.0, 900.0, ends_later=False) == "bracket"
+
+
+def rows_visible(page: CasesPage) -> int:
+    """The case rows wholly inside the list's viewport."""
+    table, shown = page.table, 0
+    viewport = table.viewport().rect()
+    for row in range(page.model.rowCount()):
+        place = table.visualRect(page.model.index(row, 0))
+        shown += (
+            place.isValid()
+            and viewport.top() <= place.top()
+            and place.bottom() <= viewport.bottom()
+        )
+    return shown
+
+
+def test_a_clinic_coordinator_sees_eight_cases_at_1280(
+    qtbot: QtBot, qapp: QApplication, demo: Any, runner: TaskRunner, tmp_path: Path
+) -> None:
+    """Issue 16: at 1280 × 800 a clinic role's case list showed two and a half rows under a
+    case's detail; it shows eight at the least, the detail below still whole."""
+    if demo.database.backend != "sqlite":
+        pytest.skip("a screen test: the layout does not depend on the backend")
+    driver = JourneyDriver(demo.database, tmp_path)
+    first = driver.enrol("NBH530000", "Kask", "Mari", date(1972, 4, 1))
+    driver.run_to(first, CaseStage.COLLECTED)
+    for number in range(1, 10):
+        driver.enrol(f"NBH53000{number}", "Tamm", f"Jaan{number}", date(1970, 1, number))
+    apply_style(qapp)
+    page = CasesPage(demo.database, demo["cora.coordinator"], runner)
+    qtbot.addWidget(page)
+    page.resize(*PAGE_AREA_1280)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: page.detail.detail is not None, timeout=15_000)
+    qtbot.wait(50)
+    QApplication.processEvents()
+    save_both_sizes(page, "cases-clinic-list-fit")
+    assert rows_visible(page) >= 8
+    assert overlapping(page) == []

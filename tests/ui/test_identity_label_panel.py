@@ -158,6 +158,14 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     first_din = dict(panel.bags)[clinic_receipt.facts.bags[0]]
     assert din_text(first_din) in page.mismatch_text.text()
     save_both_sizes(page, f"receipt-identity-wrong-label-{backend}")
+    # Issue 16, build point 3: the wrong identity label's STOP, the page's largest alarm with
+    # the label panel open, fits 1280 × 800 (headline, words and acknowledge button whole).
+    before = page.size()
+    page.resize(*PAGE_AREA_1280)
+    QApplication.processEvents()
+    assert page.mismatch.visibleRegion().boundingRect() == page.mismatch.rect()  # not scrolled
+    page.resize(before)
+    assert_fits_1280(qtbot, page, f"receipt-identity-wrong-label-fit-1280-{backend}.png")
     with clinic_receipt.database.read_session() as session:
         statuses = session.scalars(
             select(Label.status).where(

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QDateTime, QEvent, QPoint, QRect, Qt, QTimeZone
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtCore import QDateTime, QEvent, QPoint, QPointF, QRect, Qt, QTimeZone
+from PySide6.QtGui import QColor, QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -54,7 +54,14 @@ from db.models import Scan
 from labels.scan import parse_scan
 from tests.support.heartbeat import Heartbeat, big_generic_csv, ticks_since
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    TITLE_BAR,
+    assert_fits_1280,
+    clipped,
+    save_both_sizes,
+    sized,
+)
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.verify_receipt import VerifyReceiptDialog
 from ui.pages.receipt.page import ReceiptPage
@@ -525,6 +532,35 @@ def test_the_performer_cannot_verify_their_own_receipt(
     assert "user name or password is wrong" in wrong.error.text()
 
 
+def test_a_logger_file_of_another_trip_is_refused_in_a_dialog_that_fits(
+    qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
+) -> None:
+    """Issue 16, build point 3: the import dialog with its refusal (a file with no reading in
+    the trip window), its largest alarm, shows every word at its own size, inside 1280 × 800."""
+    page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    now = datetime.now(UTC).replace(microsecond=0)
+    other_trip = write_logger_csv(
+        tmp_path / "logger-of-another-trip-059012340000000079.csv",
+        start=now - timedelta(days=3),
+        end=now - timedelta(days=2),
+        base_c=5.0,
+    )
+    dialog = _import(qtbot, page, monkeypatch, other_trip, now - timedelta(hours=12))
+    qtbot.waitUntil(dialog.error.isVisible, timeout=WAIT_MS)
+    assert "has no reading in the trip window" in dialog.error.text()
+    assert "T" not in dialog.error.text().split("run from")[1].split("UTC")[0]  # as people write
+    assert "Nothing was stored" in dialog.error.text()
+    assert dialog.phase.text() == "Nothing was stored."
+    assert dialog.isVisible() and dialog.import_button.isEnabled()
+    QApplication.processEvents()
+    assert dialog.width() <= 1280 and dialog.height() + TITLE_BAR <= 800, dialog.size()
+    assert clipped(dialog) == []
+    for name in save_both_sizes(dialog, f"receipt-logger-refused-{demo.database.backend}"):
+        assert QImage(str(ARTIFACTS / name)).size().toTuple() == sized(name), name
+    assert logger_files_of_shipment(demo.database, reader(demo.database), arrived.shipment.id) == []
+    dialog.reject()
+
+
 def test_an_import_can_be_cancelled_before_storing_begins(
     qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
 ) -> None:
@@ -604,6 +640,55 @@ def test_the_plot_shades_excursions_and_marks_gaps_without_drawing_them_as_data(
     plot.clear_trace()
     assert plot.excursion_regions == plot.gap_regions == plot.limit_lines == []
     assert [label.text for _sample, label in plot.legend.items] == ["Temperature"]
+
+
+def test_the_plot_frames_every_reading_and_limit_and_shades_only_beyond_the_limits(
+    qtbot: QtBot,
+) -> None:
+    """Issue 16: a −185 °C trace (and the 20 °C readings before the hand-over, drawn beside the
+    window) lies inside the temperature axis with the limit; the out-of-limits shading is the
+    band beyond each limit, never the range between them (checked on the picture too)."""
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC).timestamp()
+    times = start + np.arange(0, 12 * 3600, 300.0)
+    temps = np.where(times < start + 1800, 20.0, -185.0)  # packed at room temperature
+    trace = make_trace(times, temps, sensor_id="s1", source_name="c.csv", sha256="0", importer="x")
+    cryo = seed_profile("cryo-lnd")
+    window = datetime.fromtimestamp(start + 27 * 60, UTC)
+    plot = TemperaturePlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 420)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.show_trace(trace, assess(trace, cryo, window, None), cryo.lower_c, cryo.upper_c)
+    view = plot.getPlotItem().getViewBox()
+    (left, right), (low, high) = view.viewRange()
+    shown = (times >= left) & (times <= right)
+    assert np.count_nonzero(shown & (temps == 20.0)) >= 2  # readings beside the window
+    assert low < float(temps[shown].min()) and float(temps[shown].max()) < high
+    assert low < -150.0 < high
+    ((band_low, band_high),) = [band.getRegion() for band in plot.bands]
+    assert band_low == -150.0 and band_high > high  # above the limit only
+    temps = np.where(times < start + 6 * 3600, 5.0, 9.5)  # 2–8 °C, then too warm
+    trace = make_trace(times, temps, sensor_id="s1", source_name="f.csv", sha256="0", importer="x")
+    fresh = seed_profile("fresh-2-8")
+    plot.show_trace(trace, assess(trace, fresh), fresh.lower_c, fresh.upper_c)
+    (left, right), (low, high) = view.viewRange()
+    regions = sorted(band.getRegion() for band in plot.bands)
+    assert regions[0][0] < low and regions[0][1] == 2.0  # below 2 °C
+    assert regions[1][0] == 8.0 and regions[1][1] > high  # above 8 °C
+    QApplication.processEvents()
+    picture = plot.grab().toImage()
+    ratio = picture.devicePixelRatio()
+
+    def colour(temperature: float) -> QColor:
+        point = view.mapViewToScene(QPointF(start + 3 * 3600, temperature))
+        return picture.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
+
+    assert colour(6.7).name() == "#ffffff"  # inside the limits: not shaded (off the grid)
+    assert colour(3.3).name() == "#ffffff"
+    assert colour(9.7).red() > colour(9.7).green() + 10  # beyond the upper limit: shaded red
+    assert colour(1.5).red() > colour(1.5).green() + 10
+    _screenshot(plot, "plot-bands-only-beyond-the-limits", "synthetic")
 
 
 def test_many_excursions_are_merged_into_a_bounded_number_of_regions() -> None:

@@ -78,6 +78,8 @@ from ui.tasks.runner import TaskRunner
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 ADMIN_PASSWORD = "correct horse battery"  # the demo fixture's administrator (tests/conftest.py)
 PAGE_SIZE = (990, 760)  # the page area of the 1200 × 780 main window
+PLOT_AREA_1280 = (320, 185)
+"""The least data area (px) of QA's disposition plot in a 1280 × 800 window."""
 
 
 class Dialogs:
@@ -560,6 +562,7 @@ def test_certification_is_refused_while_items_are_open(
     assert "Traceback" not in text
     assert petra.certify_button.isEnabled()
     screenshot(petra, "release-refused-open-items", height=1500)
+    assert_fits_1280(qtbot, petra, "release-refused-open-items-fit-1280.png")
     assert find_case(demo.database, demo["petra.qp"], case.id).stage is CaseStage.QC_PENDING_RELEASE
 
 
@@ -601,6 +604,7 @@ def test_a_qp_who_verified_a_step_cannot_certify(
     assert text.startswith(f"✖ Batch {case.coi_eye_readable} was not certified")
     assert "10. The QP did not perform or verify any step of this batch" in text
     screenshot(vera, "release-refused-separation-of-duties", height=1500)
+    assert_fits_1280(qtbot, vera, "release-refused-separation-of-duties-fit-1280.png")
     assert find_case(demo.database, demo["vera.qp"], case.id).stage is CaseStage.QC_PENDING_RELEASE
 
     # An independent QP can.
@@ -727,7 +731,7 @@ def plot_and_save_as(
     """QA looks at the trace beside the verdict and saves the report where she chooses."""
     pending = asha.selected_pending()
     assert pending is not None
-    qtbot.waitUntil(lambda: "readings against" in asha.plot_note.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "readings plotted" in asha.plot_note.text(), timeout=60_000)
     assert asha.plot.isVisible()
     assert asha.plot.trace_line.xData is not None and len(asha.plot.trace_line.xData) > 0
     assert asha.plot.excursion_regions  # the excursion QA decides on is drawn
@@ -755,6 +759,16 @@ def plot_and_save_as(
         assert legend.bottom() <= view.sceneBoundingRect().top(), width
         caption = asha.plot.getPlotItem().getAxis("bottom").label.sceneBoundingRect()
         assert caption.left() >= 0 and caption.right() <= asha.plot.viewport().width(), width
+    # Issue 16: at 1280 × 800 the plot was too small to read (its data area 325 × 99 px); it
+    # takes the tab's height and half its width now.
+    asha.resize(*PAGE_AREA_1280)
+    qtbot.wait(50)
+    area = asha.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert area.width() >= PLOT_AREA_1280[0] and area.height() >= PLOT_AREA_1280[1], area
+    asha.resize(*PAGE_AREA_1920)  # a wide window widens the plot, not the list's empty band
+    qtbot.wait(50)
+    area = asha.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert area.width() >= 0.5 * PAGE_AREA_1920[0], area
     assert_fits_1280(qtbot, asha, "deviations-excursion-plot-fit-1280.png")
     # Issue 16: at 1280 × 800 batch, verdict and what was found are seen without scrolling;
     # the file name column gives way (elided, whole in its tooltip).

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QScrollArea
 
 from app.journey import PlacementView, put_away, take_out
 from ui.pages.case_work import CaseWorkPage
@@ -66,6 +66,16 @@ class StorageBox(QGroupBox):
         if self._focus_pending and self.isEnabled():
             self._focus_pending = False
             self.unit_scan.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._scroll_into_view()
+
+    def _scroll_into_view(self) -> None:
+        """The page scrolls to the whole panel, its fields and buttons, for the next scan (at
+        1280 × 800 the bedside page holds it below the fold, its buttons out of sight)."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.ensureWidgetVisible(self, 0, 0)
 
     def _store(self, service: Callable[..., PlacementView], done_words: str) -> None:
         """Put away or take out the scanned container at the scanned position."""

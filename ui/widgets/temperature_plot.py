@@ -112,7 +112,7 @@ class TemperaturePlot(pg.PlotWidget):
             brush=(255, 255, 255, 225),
             pen=TEXT_COLOUR,
             labelTextColor=TEXT_COLOUR,
-            labelTextSize="10pt",
+            labelTextSize="9pt",
         )
         self.legend.setColumnCount(2)  # two short rows rather than a tall box
         # Above the readings, outside the data area: inside it the legend covered the top of
@@ -175,7 +175,7 @@ class TemperaturePlot(pg.PlotWidget):
             self._legend_entry(_swatch(red, EXCURSION_EDGE), f"Excursion ({len(excursions)})")
         if gaps:
             self._legend_entry(_swatch(grey, "#5a5a5a"), f"Data gap ({len(gaps)})")
-        self._frame(assessment, lower_c, upper_c)
+        self._frame(trace, assessment, lower_c, upper_c)
 
     def _limits(self, lower_c: float | None, upper_c: float | None) -> None:
         item = self.getPlotItem()
@@ -222,10 +222,13 @@ class TemperaturePlot(pg.PlotWidget):
         if not vars(self).get("_ready"):
             return  # a resize comes before __init__ ends
         item = self.getPlotItem()
-        # Two short rows where they fit, one column where two would run past the edge.
-        self.legend.setColumnCount(2)
-        if self.legend.boundingRect().width() > self.width() - 2 * LEGEND_LEFT:
-            self.legend.setColumnCount(1)
+        # One row where it fits (the data area keeps the height), else two short rows, else
+        # one column where two would run past the edge.
+        for columns in (len(self.legend.items), 2, 1):
+            self.legend.setColumnCount(max(columns, 1))
+            self.legend.layout.activate()
+            if self.legend.boundingRect().width() <= self.width() - 2 * LEGEND_LEFT:
+                break
         # Laid out now, not at the next turn of the event loop: until then a new entry sat on
         # the first one ("Excursion (1)" over "Temperature") and the data area reached up
         # under the legend, over the top of the excursion band (issue 16 review).
@@ -238,7 +241,7 @@ class TemperaturePlot(pg.PlotWidget):
         start, end, low, high = self._framed
         room = max((high - low) * 0.12, 1.0)
         item.getViewBox().setRange(
-            xRange=(start, end), yRange=(low - room, high + room), padding=0.02
+            xRange=(start, end), yRange=(low - room, high + room), padding=FRAME_PADDING
         )
 
     def _fit_caption(self) -> None:
@@ -262,16 +265,39 @@ class TemperaturePlot(pg.PlotWidget):
         self.legend.addItem(sample, name)
         self._legend_extras.append(sample)
 
-    def _frame(self, assessment: Assessment, lower_c: float | None, upper_c: float | None) -> None:
-        """Show the assessed window and every reading and limit, with a little room."""
+    def _frame(
+        self, trace: Trace, assessment: Assessment, lower_c: float | None, upper_c: float | None
+    ) -> None:
+        """Show the assessed window with every reading drawn in it and every limit, with a
+        little room (a −185 °C trace was drawn below the axis when only the assessment's
+        numbers framed it)."""
         start, end = assessment.start_s, assessment.end_s
         if end <= start:
             start, end = start - 1800.0, end + 1800.0
-        values = [assessment.min_c, assessment.max_c]
-        values += [v for v in (lower_c, upper_c) if v is not None]
-        self._framed = (start, end, min(values), max(values))
+        self._framed = (start, end, *temperature_range(trace, start, end, lower_c, upper_c))
         span = " to ".join(
             datetime.fromtimestamp(moment, UTC).strftime("%d %b %H:%M") for moment in (start, end)
         )  # short, to fit a narrow plot; the full dates are beside it in the numbers
         self._caption = f"UTC, {span}"
         self._apply_frame()
+
+
+FRAME_PADDING = 0.02
+"""The room the view leaves beside the assessed window, a fraction of its width."""
+
+
+def temperature_range(
+    trace: Trace, start_s: float, end_s: float, lower_c: float | None, upper_c: float | None
+) -> tuple[float, float]:
+    """The lowest and highest temperature the view must show: every reading it draws between
+    ``start_s`` and ``end_s`` (and the room beside them) and both limits; gaps (NaN) ignored."""
+    room = (end_s - start_s) * FRAME_PADDING * 2
+    inside = (trace.times_s >= start_s - room) & (trace.times_s <= end_s + room)
+    temps = trace.temps_c[inside]
+    values = [float(v) for v in (lower_c, upper_c) if v is not None]
+    finite = temps[np.isfinite(temps)]
+    if finite.size:
+        values += [float(finite.min()), float(finite.max())]
+    if not values:
+        return 0.0, 10.0
+    return min(values), max(values)

@@ -115,7 +115,7 @@ def render_trace_png(
         lo_s, hi_s = lo_s - 1800.0, hi_s + 1800.0
     columns = max(int(width_in * dpi), 1)
     _draw_trace(axes, trace, profile, lo_s=lo_s, hi_s=hi_s, columns=columns)
-    bottom, top = _temperature_range(profile, assessment)
+    bottom, top = temperature_range(trace, profile, assessment, lo_s, hi_s)
     axes.set_ylim(bottom, top)
     left, right = _days(np.array([lo_s, hi_s])).tolist()
     axes.set_xlim(left, right)
@@ -162,9 +162,19 @@ def _draw_trace(
             axes.plot(_days(times[alone]), temps[alone], ".", color=TRACE_COLOUR, markersize=3.5)
 
 
-def _temperature_range(profile: TemperatureProfile, assessment: Assessment) -> tuple[float, float]:
-    values = [assessment.min_c, assessment.max_c]
+def temperature_range(
+    trace: Trace, profile: TemperatureProfile, assessment: Assessment, lo_s: float, hi_s: float
+) -> tuple[float, float]:
+    """The temperature axis: every reading drawn (those inside the window and the one beyond
+    each edge the line runs to) and both limits, with a little room; gaps (NaN) ignored."""
+    first = max(int(np.searchsorted(trace.times_s, lo_s, side="left")) - 1, 0)
+    last = int(np.searchsorted(trace.times_s, hi_s, side="right")) + 1
+    drawn = trace.temps_c[first:last]
+    drawn = drawn[np.isfinite(drawn)]
+    values = [v for v in (assessment.min_c, assessment.max_c) if np.isfinite(v)]
     values += [v for v in (profile.lower_c, profile.upper_c) if v is not None]
+    if drawn.size:
+        values += [float(drawn.min()), float(drawn.max())]
     low, high = min(values), max(values)
     pad = max((high - low) * 0.12, 1.0)
     return low - pad, high + pad

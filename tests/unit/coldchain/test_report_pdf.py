@@ -11,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from app.coldchain.analysis.assessment import Assessment, assess
-from app.coldchain.analysis.plot import envelope, peak_time_s
+from app.coldchain.analysis.plot import _draw_limits as draw_limits
+from app.coldchain.analysis.plot import envelope, peak_time_s, temperature_range
 from app.coldchain.analysis.profiles import CRYO_LN2_VAPOUR, FRESH_2_8, TemperatureProfile
 from app.coldchain.analysis.registry import import_trace
 from app.coldchain.analysis.report_pdf import ReportHeader, render_excursion_report
@@ -317,3 +320,37 @@ def test_million_readings_render_and_keep_the_spike(tmp_path: Path) -> None:
     spike = next(e for e in result.excursions if e.peak_c == 12.5)
     assert format_utc(spike.start_s) in text
     rasterise(pdf, "million-readings")
+
+
+def packed_at_room_then_cryo() -> tuple[Trace, Assessment]:
+    """A cryo shipper's logger: 20 °C while packed, −185 °C from the hand-over (the window)."""
+    minutes = np.arange(0.0, 12 * 60.0, 5.0)
+    temps = np.where(minutes < 30, 20.0, -185.0)
+    trace = csv_trace(minutes, temps, name="cryo-185.csv")
+    start = datetime.fromtimestamp(float(trace.times_s[0]) + 27 * 60, UTC)
+    return trace, assess(trace, CRYO_LN2_VAPOUR, start, None)
+
+
+def test_the_plot_frames_every_drawn_reading_and_limit_and_shades_only_beyond_a_limit() -> None:
+    """Issue 16: the temperature axis holds the data drawn (a −185 °C trace and the reading
+    the line runs to beyond the window's edge) and the limits; the out-of-limits shading is
+    the band beyond each limit only, never the range between the limits."""
+    trace, assessment = packed_at_room_then_cryo()
+    lo_s, hi_s = assessment.start_s, assessment.end_s
+    bottom, top = temperature_range(trace, CRYO_LN2_VAPOUR, assessment, lo_s, hi_s)
+    assert bottom < -185.0 and top > 20.0  # the 20 °C reading just before the window: drawn
+    inside = trace.temps_c[(trace.times_s >= lo_s) & (trace.times_s <= hi_s)]
+    assert bottom < float(inside.min()) and float(inside.max()) < top
+    trace = fresh_trace()
+    fresh = assess(trace, FRESH_2_8)
+    bottom, top = temperature_range(trace, FRESH_2_8, fresh, fresh.start_s, fresh.end_s)
+    figure = Figure()
+    axes = figure.add_subplot()
+    axes.set_ylim(bottom, top)
+    draw_limits(axes, FRESH_2_8, bottom, top)
+    shaded = sorted(
+        (patch.get_y(), patch.get_y() + patch.get_height())
+        for patch in axes.patches
+        if isinstance(patch, Rectangle)
+    )
+    assert shaded == [(bottom, 2.0), (8.0, top)]  # below 2 °C and above 8 °C, nothing between

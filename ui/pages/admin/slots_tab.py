@@ -7,7 +7,14 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QSpinBox,
+)
 
 from app.admin import (
     MAX_DAILY_SLOTS,
@@ -23,6 +30,8 @@ from ui.tasks import TaskRunner, WriteOp
 from ui.widgets import typed_input
 
 SHOWN_DAYS = 28
+FIELD_PADDING = 40
+"""Room beside a date's ten characters in its field (the frame, the spin box's arrows)."""
 
 
 def _day(text: str) -> date | None:
@@ -70,15 +79,25 @@ class SlotsTab(AdminTab):
         self.reason = QLineEdit()
         self.reason.setObjectName("slotReason")
         self.reason.setMaxLength(2000)
-        self.reason.setPlaceholderText("why the capacity changes (recorded in the audit trail)")
+        self.reason.setPlaceholderText("why it changes (kept in the audit trail)")
+        # Each field as wide as what it holds, the reason as wide as the form; the days beside
+        # the form, their columns sharing the table's width (issue 16: at 1280 × 800 a date
+        # field was 800 px wide and the four narrow columns left most of the table empty).
+        digits = self.first.fontMetrics().horizontalAdvance("0000-00-00") + FIELD_PADDING
+        for field in (self.first, self.last):
+            field.setMaximumWidth(digits)
+        self.capacity.setMaximumWidth(digits)
         form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("From (YYYY-MM-DD)", self.first)
         form.addRow("To (YYYY-MM-DD)", self.last)
         form.addRow("Slots per day", self.capacity)
         form.addRow("Reason", self.reason)
-        self.layout_.addLayout(form)
         self.table = table("slotDays", ("Day", "Capacity", "Booked", "Left"))
-        self.layout_.addWidget(self.table, stretch=1)
+        columns = QHBoxLayout()
+        columns.addLayout(form, stretch=3)
+        columns.addWidget(self.table, stretch=2)
+        self.layout_.addLayout(columns, stretch=1)
         self.kind.currentIndexChanged.connect(lambda _index: self._choose(kind_changed=True))
         self.site.activated.connect(lambda _index: self._choose(kind_changed=False))
 
@@ -120,7 +139,7 @@ class SlotsTab(AdminTab):
             self.table,
             [
                 (
-                    day.day.isoformat(),
+                    f"{day.day:%a} {day.day.isoformat()}",  # the weekday: clinics plan by it
                     "no limit" if day.capacity is None else str(day.capacity),
                     str(day.booked),
                     "—" if day.left is None else str(day.left),
@@ -128,6 +147,9 @@ class SlotsTab(AdminTab):
                 for day in records.days
             ],
         )
+        header = self.table.horizontalHeader()  # the day whole, the numbers share the rest
+        for column in range(1, self.table.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
     def _set(self) -> None:
         first, last = _day(self.first.text()), _day(self.last.text())

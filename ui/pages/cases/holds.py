@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -83,7 +84,7 @@ class UnitHolds(QWidget):
         self.grid = QGridLayout(self.rows)
         self.grid.setContentsMargins(6, 4, 6, 4)
         self.grid.setColumnStretch(0, 1)
-        scroll = QScrollArea()
+        scroll = self.scroller = QScrollArea()
         scroll.setWidget(self.rows)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -126,6 +127,24 @@ class UnitHolds(QWidget):
             self.grid.addWidget(button, row, 1)
             self.buttons[node.din or str(node.unit_id)] = button
         self.setVisible(bool(shown))
+        self._fit_first_row()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A narrower box wraps the words on more lines: the first row stays whole."""
+        super().resizeEvent(event)
+        self._fit_first_row()
+
+    def _fit_first_row(self) -> None:
+        """The box is never lower than its first row as wrapped at its width now (at 1280 × 800
+        a row's words took three lines and the box showed two and a half)."""
+        words = self.rows.findChild(QLabel, "holdWords")
+        if words is None:
+            return
+        margins = self.grid.contentsMargins()
+        row = max(words.heightForWidth(words.width()), ROW_HEIGHT - 8)
+        need = row + margins.top() + margins.bottom() + 2 * self.scroller.frameWidth()
+        self.scroller.setMinimumHeight(need)
+        self.scroller.setMaximumHeight(max(need, VISIBLE_ROWS * 34 + 8))
 
     def _button(self, node: GenealogyNode) -> QPushButton:
         if liftable(node):

@@ -8,6 +8,7 @@ it say the same for whoever cannot tell the colours apart.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -95,17 +96,31 @@ def limit_words(limit: Limit) -> str:
 
 LABEL_GAP = 6.0
 """Pixels between two labels of one row."""
+ROW_COST = 300.0
+"""How far (px) a label would rather move right, its leader slanting to its dot, than take a
+row further from the axis: labels of stages close in time spread along the axis instead of
+piling up in rows over their dots (issue 16: at 1920 × 1080 six rows of names were stacked in
+the chart's corner, the rest of the axis empty)."""
 
 
-def label_place(ends: list[float], left: float, text_width: float) -> tuple[int, float]:
-    """The row and left edge of a stage's label: the first row free at ``left``; when none is
-    (stages close in time), the row freed soonest, the label moved right past the one there,
-    never printed over it (issue 16 review: close stages' names overprinted). The row is then
+def label_place(
+    ends: list[float], left: float, text_width: float, right_edge: float = math.inf
+) -> tuple[int, float]:
+    """The row and left edge of a stage's label: in each row it goes at ``left`` or, where a
+    label already stands, just past it (never printed over it: issue 16 review); of these the
+    row nearest the axis wins unless the label would move more than :data:`ROW_COST` further
+    there, and a place that runs past ``right_edge`` only when no row has room. The row is then
     taken up to the label's right end."""
-    row = next((r for r in range(len(ends)) if ends[r] < left - LABEL_GAP), None)
-    if row is None:
-        row = min(range(len(ends)), key=lambda r: ends[r])
-        left = max(left, ends[row] + LABEL_GAP)
+
+    def place(row: int) -> float:
+        return max(left, ends[row] + LABEL_GAP)
+
+    def cost(row: int) -> tuple[bool, float]:
+        start = place(row)
+        return start + text_width > right_edge, start - left + (row // 2) * ROW_COST
+
+    row = min(range(len(ends)), key=cost)
+    left = place(row)
     ends[row] = left + text_width
     return row, left
 
@@ -180,7 +195,7 @@ class JourneyChart(QWidget):
             x = MARGIN + width * min(max(share, 0.0), 1.0)
             text_width = metrics.horizontalAdvance(point.name)
             left = min(max(x - text_width / 2, 0.0), self.width() - text_width)
-            row, left = label_place(ends, left, text_width)
+            row, left = label_place(ends, left, text_width, self.width())
             placed.append((point, x, row, left))
         return placed
 
@@ -292,8 +307,6 @@ class JourneyChart(QWidget):
 
         painter.setFont(self._small_font())
         metrics = painter.fontMetrics()
-        line = metrics.height()
-        below_rows = self._rows_used(metrics)[1]
         axis_y = self.axis_y(metrics)
         painter.setPen(QPen(AXIS, 1.5))
         painter.drawLine(QPointF(MARGIN, axis_y), QPointF(MARGIN + width, axis_y))
@@ -309,17 +322,58 @@ class JourneyChart(QWidget):
         for box in boxes:  # each name on its own white ground, over any leader
             painter.fillRect(box.ground, QColor("white"))
             painter.drawText(box.baseline, box.name)
-        self._draw_limits(painter, axis_y + 16 + below_rows * line, x_of, last)
-        self._draw_ends(painter, first, last)
+        self._draw_limits(painter, x_of, last)
+        self._draw_ends(painter)
         painter.end()
 
+    def _limit_rows(self, metrics: QFontMetrics) -> list[tuple[Limit, float, str, QRectF]]:
+        """Each limit with the y of its bracket, its words and where they are written."""
+        width = self.width() - 2 * MARGIN
+        line = metrics.height()
+        row_y = self.axis_y(metrics) + 16 + self._rows_used(metrics)[1] * line
+        found = []
+        for limit, (words, _start, left, right) in zip(
+            self.limits, self.words_places(), strict=True
+        ):
+            found.append(
+                (
+                    limit,
+                    row_y,
+                    words,
+                    QRectF(left, row_y + 4, min(width, right - left + 2), line + 2),
+                )
+            )
+            row_y += line + 16
+        return found
+
+    def _end_places(self, metrics: QFontMetrics) -> list[tuple[str, QPointF]]:
+        """The first and last stage's time and where each is written (its baseline)."""
+        first, last = self._span()
+        dates = end_times(first, last)
+        bottom = self.height() - 6.0
+        right = self.width() - MARGIN - metrics.horizontalAdvance(dates[1])
+        return [(dates[0], QPointF(MARGIN, bottom)), (dates[1], QPointF(right, bottom))]
+
+    def text_boxes(self) -> list[tuple[str, QRectF]]:
+        """Every text the chart writes and the rectangle it takes, at the present size: the
+        stages' names, the limits' words, the end times."""
+        if not self.points:
+            return []
+        metrics = QFontMetrics(self._small_font())
+        boxes = [(box.name, box.ground) for box in self.names_drawn()]
+        boxes += [(words, room) for _limit, _y, words, room in self._limit_rows(metrics)]
+        for text, baseline in self._end_places(metrics):
+            top = baseline.y() - metrics.ascent()
+            boxes.append(
+                (text, QRectF(baseline.x(), top, metrics.horizontalAdvance(text), metrics.height()))
+            )
+        return boxes
+
     def _draw_limits(
-        self, painter: QPainter, row_y: float, x_of: Callable[[datetime], float], last: datetime
+        self, painter: QPainter, x_of: Callable[[datetime], float], last: datetime
     ) -> None:
         """Each limit as a bracket (an arrow when it ends after the last stage), with words."""
-        width = self.width() - 2 * MARGIN
-        line = painter.fontMetrics().height()
-        for limit in self.limits:
+        for limit, row_y, words, room in self._limit_rows(painter.fontMetrics()):
             colour = AXIS if limit.met is None else (IN_TIME if limit.met else LATE)
             start, end = x_of(limit.start), x_of(limit.end)
             painter.setPen(QPen(colour, 2))
@@ -331,18 +385,10 @@ class JourneyChart(QWidget):
             elif mark == "arrow":  # it ends after the last stage: an arrow at the edge
                 painter.drawLine(QPointF(end - ARROW, row_y - 5), QPointF(end, row_y))
                 painter.drawLine(QPointF(end - ARROW, row_y + 5), QPointF(end, row_y))
-            words = limit_words(limit)
-            text_width = painter.fontMetrics().horizontalAdvance(words)
-            left = words_left(start, text_width, self.width())
-            room = QRectF(left, row_y + 4, min(width, text_width + 2), line + 2)
             painter.drawText(room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, words)
-            row_y += line + 16
 
-    def _draw_ends(self, painter: QPainter, first: datetime, last: datetime) -> None:
+    def _draw_ends(self, painter: QPainter) -> None:
         """The first and last stage's time under the axis's two ends."""
         painter.setPen(QPen(AXIS, 1))
-        dates = end_times(first, last)
-        bottom = self.height() - 6.0
-        painter.drawText(QPointF(MARGIN, bottom), dates[0])
-        right = self.width() - MARGIN - painter.fontMetrics().horizontalAdvance(dates[1])
-        painter.drawText(QPointF(right, bottom), dates[1])
+        for text, baseline in self._end_places(painter.fontMetrics()):
+            painter.drawText(baseline, text)

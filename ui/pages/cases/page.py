@@ -79,9 +79,12 @@ SITE_COLUMNS = ("Clinic", "Manufacturer")
 """The list's columns narrowed first when it is wider than the page."""
 NO_CASE_FOUND = "No case matches the search or the stage chosen."
 NO_CASE_YET = "No case yet."
-LIST_ROWS = 4
-"""Cases the list keeps room for when a case opens; the case's detail gets the rest."""
-SITE_COLUMN_LEAST = 110
+LIST_ROWS = 8
+"""Cases the list keeps room for when a case opens (issue 16: a clinic role saw two and a
+half at 1280 × 800); the case's detail gets the rest, or takes what it needs from them."""
+ROW_PADDING = 6
+"""A case row's height beyond its line of text (Qt's default row was a third taller)."""
+SITE_COLUMN_LEAST = 90
 """The narrowest a site column gets (its name elided, whole in the detail below)."""
 
 
@@ -210,6 +213,9 @@ class CasesPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().lineSpacing() + ROW_PADDING
+        )
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.detail = CaseDetailView(under_genealogy=self.holds)
@@ -271,9 +277,14 @@ class CasesPage(QWidget):
             rows = max(1, min(self.model.rowCount(), LIST_ROWS))
             wanted = max(least, self.table.horizontalHeader().height() + 4)
             wanted += rows * self.table.verticalHeader().defaultSectionSize()
-            if table > wanted:
-                table, detail = wanted, table + detail - wanted
-                self.splitter.setSizes([table, detail])
+            wanted += self.table.horizontalScrollBar().sizeHint().height() * (
+                self.table.horizontalScrollBar().maximum() > 0
+            )
+            # that many rows, as far as the detail keeps what it needs (a short list gives
+            # the rest to the detail; a long one grows to them: issue 16)
+            fitted = max(least, min(wanted, table + detail - need))
+            table, detail = fitted, table + detail - fitted
+            self.splitter.setSizes([table, detail])
         if detail < need and table + detail > need:
             self.splitter.setSizes([max(least, table + detail - need), need])
 
@@ -341,7 +352,11 @@ class CasesPage(QWidget):
                 hint = header.sectionSizeHint(column)
                 self.table.setColumnWidth(column, max(hint, share))
             return
-        excess = header.length() - self.table.viewport().width()
+        room = self.table.viewport().width()
+        scroll = self.table.verticalScrollBar()
+        if not scroll.isVisible():  # it comes once the rows are laid out, and takes its width
+            room -= scroll.sizeHint().width()
+        excess = header.length() - room
         for column in sorted(sites, key=self.table.columnWidth, reverse=True):
             if excess <= 0:
                 break

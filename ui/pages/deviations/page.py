@@ -73,6 +73,9 @@ from ui.widgets import (
     unbroken,
 )
 
+FILE_LIST_WIDEST = 640
+"""The widest the waiting files' list and details get beside the plot (at 1920 × 1080 the
+list's columns stood in a wide empty band while the plot had two fifths of the width)."""
 DEVIATION_TABLE_HEIGHT = 112
 """The deviations list shows at least its header and four lines (two rows, or one row's
 wrapped description)."""
@@ -127,7 +130,8 @@ class DeviationsPage(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("deviationsSplitter")
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self._deviations_box())
+        self.deviations_box = self._deviations_box()
+        self.splitter.addWidget(self.deviations_box)
         self.splitter.addWidget(self._cold_chain_box())
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
@@ -217,11 +221,21 @@ class DeviationsPage(QWidget):
         tools.addWidget(self.report_saver)
         tools.addStretch(1)
         layout.addLayout(tools)
-        columns = QHBoxLayout()
-        left = QVBoxLayout()
-        columns.addLayout(left, stretch=3)
-        columns.addWidget(self._plot_panel(), stretch=2)
-        layout.addLayout(columns, stretch=1)
+        # The file's list and words beside its plot, in a splitter the user may move; the plot
+        # gets the larger share (issue 16: at 1280 × 800 its data area was 325 × 99 px).
+        left_part = QWidget()
+        left = QVBoxLayout(left_part)
+        left.setContentsMargins(0, 0, 0, 0)
+        self.plot_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.plot_splitter.setObjectName("dispositionSplitter")
+        self.plot_splitter.setChildrenCollapsible(False)
+        self.plot_splitter.addWidget(left_part)
+        self.plot_splitter.addWidget(self._plot_panel())
+        self.plot_splitter.setStretchFactor(0, 3)
+        self.plot_splitter.setStretchFactor(1, 2)
+        left_part.setMaximumWidth(FILE_LIST_WIDEST)  # a wider window widens the plot
+        self.plot_splitter.setSizes([600, 400])  # shares until the user moves the line
+        layout.addWidget(self.plot_splitter, stretch=1)
         layout = left
         self.pending_table = table(
             "dispositions", ("Logger file · shipment", "Batch COI", "Verdict", "Found")
@@ -299,6 +313,8 @@ class DeviationsPage(QWidget):
         logger = pending.logger
         self.plotted = logger.id
         self.plot.clear_trace()
+        self.plot.setToolTip("")
+        self.plot_note.show()
         self.plot_note.setText(f"Loading the trace ({count_text(logger.reading_count)} readings)…")
         url, actor, logger_file_id = self.database.url, self.actor, logger.id
         self.runner.read(
@@ -313,10 +329,14 @@ class DeviationsPage(QWidget):
             return  # another file was chosen meanwhile
         profile = result.profile
         self.plot.show_trace(result.trace, result.assessment, profile.lower_c, profile.upper_c)
+        # Drawn: the note's words go to the plot's tooltip and the plot takes its line (the
+        # profile and the count are in the file's details beside it).
         self.plot_note.setText(
-            f"{count_text(len(result.trace))} readings against "
+            f"{count_text(len(result.trace))} readings plotted against "
             f"{pending.logger.profile_words or 'the profile'} · drag to pan, wheel to zoom"
         )
+        self.plot.setToolTip(self.plot_note.text())
+        self.plot_note.hide()
 
     # ------------------------------------------------------------------ reading
     def refresh(self) -> None:
@@ -372,8 +392,17 @@ class DeviationsPage(QWidget):
         self._pending_shown = pending
         total = sum(self.splitter.sizes()) or self.splitter.height()
         self.splitter.setStretchFactor(1, 3 if pending else 0)  # a resized window too
+        # With a file waiting the list keeps a row or two, the plot below gets the height
+        # (issue 16: at 1280 × 800 the plot's data area was 99 px high).
+        table = self.deviation_table
+        table.setMinimumHeight(
+            table.horizontalHeader().sizeHint().height() + 2 * table.fontMetrics().lineSpacing()
+            if pending
+            else DEVIATION_TABLE_HEIGHT
+        )
         if pending:
-            self.splitter.setSizes([total // 4, total - total // 4])
+            least = self.deviations_box.minimumSizeHint().height()
+            self.splitter.setSizes([least, total - least])
         else:  # the cold-chain box its least height (the splitter does not collapse it),
             # once its layout has let go of the plot just hidden
             splitter = self.splitter
@@ -492,20 +521,18 @@ class DeviationsPage(QWidget):
         self.pending_note.setVisible(pending is None)
         if pending is not None:
             logger = pending.logger
-            coi = unbroken(pending.case_coi or "—")
             direction = pending.direction.value.replace("_", " ")
             window = unbroken(
                 f"{logger.window_start:%Y-%m-%d %H:%M} – {logger.window_end:%Y-%m-%d %H:%M} UTC"
                 if logger.window_start and logger.window_end
                 else "the shipment"
             )
+            # What the list's row does not say (its file, shipment, batch and findings are
+            # there): the plot beside needs the width (issue 16).
             self.pending_details.setText(
-                f"<b>{escape(logger.file_name)}</b> · shipment {sscc_text(pending.sscc)} "
-                f"({direction}) · batch {coi}"
-                f"<br>Found: {excursion_summary(pending)}; its units stay in quarantine until "
-                "QA accepts or rejects it · profile "
-                f"{escape(logger.profile_words or '—')} · window {window}<br>"
-                f"Imported by {escape(logger.imported_by)} at "
+                f"Shipment {direction} · profile {escape(logger.profile_words or '—')} · "
+                f"window {window}<br>Its units stay in quarantine until QA accepts or rejects "
+                f"it.<br>Imported by {escape(logger.imported_by)} at "
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
                 f"SHA-256 {logger.sha256[:12]}…"
             )
