@@ -106,7 +106,7 @@ def shipments_for_receipt(database: Database, actor: Actor) -> list[ShipmentView
         cois: dict[uuid.UUID | None, str] = {}
         if case_ids:  # the COI of each shipment's case, for the list (one query)
             found = select(Case.id, Case.coi).where(Case.id.in_(case_ids))
-            cois = dict(session.execute(found).tuples().all())
+            cois = dict(session.execute(found).all())
         return [
             replace(shipment_view(session, row), case_coi=cois.get(row.case_id, "")) for row in rows
         ]
