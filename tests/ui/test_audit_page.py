@@ -131,7 +131,9 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
         for r in range(changes.rowCount())
     }
     # Fields by their label, people by name, never a user id or column name.
-    assert fields["Disposition"] == ("—", "accept")
+    # issue 16 review: "Disposition: accept"; in the words the timeline and report use
+    assert fields["Disposition"] == ("—", "Accepted")
+    assert entry.action_words == "accepted by QA"
     assert fields["Dispositioned by"] == ("—", "Asha Quality")
     assert "dispositioned_by_id" not in fields
     tips = {}
