@@ -104,9 +104,14 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     assert text.count("Intermediate") >= 5
     # Custody: given to and received by the courier, received at both sites, dispensed.
     squashed = _squash(text)
-    for words in ("SamDriver", "CryoCouriersLtd", "commissioned", "given", "received"):
+    for words in ("SamDriver", "CryoCouriersLtd", "Commissioned", "Given", "Received"):
         assert words in squashed, words
-    assert "dispensed" in squashed and "059012340000000017" in squashed
+    # issue 16 review: statuses, events, checks and record types in words, never the codes
+    for words in ("Consumed", "Infused", "Bedsidebag", "Stagerecord", "QCresult", "Scanmismatch"):
+        assert words in squashed, words
+    for code in ("consumed", "infused", "commissioned", "qcresult", "stagerecord"):
+        assert code not in squashed, code
+    assert "Dispensed" in squashed and "059012340000000017" in squashed
     # Scans: matches and the refused wrong-patient scan with its reason.
     assert "MISMATCH" in squashed and "WRONGPATIENT" in squashed and "1 refused" in text
     # Temperature: the excursion and its disposition, the cryogenic leg within limits.
