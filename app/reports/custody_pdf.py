@@ -48,7 +48,7 @@ def _case_block(report: CustodyReport) -> list[Flowable]:
     elif case.patient is not None:
         patient = case.patient
         rows.insert(1, ("Patient", patient.display_name))
-        rows.insert(2, ("Date of birth", patient.born("%Y-%m-%d")))
+        rows.insert(2, ("Date of birth", patient.born()))
         rows.insert(3, ("Hospital number", patient.hospital_number))
     else:
         rows.insert(1, ("Patient identity", IDENTITY_WITHHELD))

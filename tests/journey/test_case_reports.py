@@ -98,7 +98,8 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     # Chain of identity: the COI and, for a clinic role, the patient.
     assert "Chain-of-identity and custody report" in text
     assert "CH G1234 26" in text and "OKAFOR, Ada" in text and "NBH100233" in text
-    assert "1971-03-14" in text
+    # issue 16 review: the date of birth in the one form of the screens, not 1971-03-14
+    assert "14 Mar 1971" in text and "1971-03-14" not in text
     # Every unit of the genealogy (apheresis bag, five intermediates, two final bags).
     assert text.count("Apheresis bag") >= 1 and text.count("Final product") >= 2
     assert text.count("Intermediate") >= 5

@@ -144,6 +144,7 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
     qtbot.waitUntil(page.duplicate.isVisible, timeout=20_000)
     assert case.coi_eye_readable in page.duplicate_text.text()
     assert "(Enrolled)" in page.duplicate_text.text()
+    assert "born 02 May 1968" in page.duplicate_text.text()  # as every screen writes it
     qtbot.wait(100)
     shoot(window, "enrolment-duplicate.png")
     click(qtbot, page.enrol_button)  # no answer yet

@@ -449,7 +449,7 @@ class BedsidePage(CaseWorkPage):
         else:
             self.patient_name.setText(patient.display_name)
             self.patient_details.setText(
-                f"Born {patient.born('%d %b %Y')} · hospital number {patient.hospital_number}"
+                f"Born {patient.born()} · hospital number {patient.hospital_number}"
             )
         self.coi_label.setText(f"COI {case.coi_eye_readable} · {case.stage_name}")
         self.look_alike.setText(look_alike_line(state.look_alikes))

@@ -96,8 +96,8 @@ LIST_ROWS = 4
 SITE_COLUMN_LEAST = 110
 """The narrowest a site column gets (its name elided, whole in the detail below)."""
 SIDE_STATE_LEAST = 150
-"""The narrowest the side-state column gets once the sites are narrowed (its words elided,
-whole in its tooltip and in the case's header)."""
+"""The narrowest the side-state column gets once the sites are narrowed: its state still
+shows ("⚠ Quarantined (…"), the rest in its tooltip and the case's header."""
 
 
 ERASE_TIP = (
