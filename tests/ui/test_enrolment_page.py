@@ -124,10 +124,13 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
     qtbot.waitUntil(lambda: "1 of 1 free" in page.manufacturing.left.text(), timeout=20_000)
     qtbot.wait(100)
     shoot(window, "enrolment-booking.png")
+    assert page.enrol_button.isDefault()
     click(qtbot, page.enrol_button)
     qtbot.waitUntil(page.open_button.isVisible, timeout=20_000)
     case = page.last_case
     assert case is not None and case.coi_eye_readable in page.message.text()
+    # issue 16 review: "Enrol" stayed the main button; the next action, opening the case, is
+    assert page.open_button.isDefault() and not page.enrol_button.isDefault()
     assert "LINDQVIST, Maja enrolled" in page.message.text()
     assert all(_error(f) == "" for f in page._fields().values())
     # The two slot reads run side by side on the read pool: either may deliver first.
@@ -140,6 +143,7 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
 
     # The same patient again: the manufacturing day is now full, and the patient is on record.
     _type(page, family="LINDQVIST", given="maja", born="1968-05-02", number="NBH777001")
+    assert page.enrol_button.isDefault() and not page.open_button.isDefault()  # next patient
     click(qtbot, page.enrol_button)
     qtbot.waitUntil(page.duplicate.isVisible, timeout=20_000)
     assert case.coi_eye_readable in page.duplicate_text.text()
