@@ -29,10 +29,10 @@ from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
+from tests.support.page_driving import main_window
 from tests.support.pdf_words import plain
 from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, PAGE_AREAS, save_both_sizes, save_shot
 from ui.pages.audit.page import AuditTrailPage
-from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
 from ui.tasks.runner import TaskRunner
 
@@ -84,11 +84,7 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
 ) -> None:
     _styled()
     qa = trail["asha.qa"]
-    window = MainWindow(trail.database, qa, idle_lock_minutes=60)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, trail.database, qa)
     page = window.show_section("audit")
     assert isinstance(page, AuditTrailPage)
     _idle(qtbot, page)

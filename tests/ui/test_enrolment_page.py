@@ -23,7 +23,7 @@ from db.enums import SlotKind
 from db.models import Case
 from db.types import utc_now
 from tests.conftest import PASSWORD
-from tests.support.page_driving import click, settle, shoot
+from tests.support.page_driving import click, main_window, settle, shoot
 from tests.ui.fit import combos_cut
 from ui.pages.cases.page import CasesPage
 from ui.pages.enrolment.page import EnrolmentPage
@@ -60,12 +60,7 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
         demo.database, admin, site_code="CTF", kind=SlotKind.MANUFACTURING, first_day=SLOT,
         last_day=SLOT, capacity=1, reason="one clean room that day",
     )  # fmt: skip
-    window = MainWindow(demo.database, demo["cora.coordinator"], idle_lock_minutes=600)
-    window.runner = runner
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, demo.database, demo["cora.coordinator"], runner)
     assert "Enrolment" in window.section_titles()
     page = window.show_section("enrolment")
     assert isinstance(page, EnrolmentPage)
@@ -185,12 +180,7 @@ def test_a_long_product_name_reads_whole_at_1280(
     """Issue 16: the product combo cut "…HSC (CD34-" at 1280 × 800."""
     if demo.database.backend != "sqlite":
         pytest.skip("the same screen on both backends")
-    window = MainWindow(demo.database, demo["cora.coordinator"], idle_lock_minutes=600)
-    window.runner = runner
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, demo.database, demo["cora.coordinator"], runner)
     page = window.show_section("enrolment")
     assert isinstance(page, EnrolmentPage)
     qtbot.waitUntil(page.enrol_button.isEnabled, timeout=20_000)
