@@ -179,6 +179,8 @@ def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
     thawed = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=30))
     assert "Infuse within 60 min 00 s" in text and not overdue
+    deadline = (thawed + timedelta(minutes=90)).astimezone()
+    assert f"(by {deadline:%H:%M %Z};" in text  # the clock named, as the infusion times
     text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=95))
     assert "ended 5 min ago" in text and overdue
 

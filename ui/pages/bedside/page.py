@@ -61,7 +61,7 @@ NO_DATE = QDate(1900, 1, 1)
 def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> tuple[str, bool]:
     """The countdown to the end of the post-thaw limit in words, and whether it has passed."""
     deadline = thawed_at + timedelta(minutes=limit_minutes)
-    by = deadline.astimezone().strftime("%H:%M")
+    by = deadline.astimezone().strftime("%H:%M %Z")  # on the station's clock, named
     left = deadline - now
     if left >= timedelta(0):
         minutes, seconds = divmod(int(left.total_seconds()), 60)
