@@ -14,6 +14,7 @@ from app.access.case_access import (
 from app.access.duties import batch_participants, ensure_independent_qp, ensure_second_person
 from app.access.identity import (
     PatientIdentityView,
+    birth_date_text,
     birth_mac,
     hidden_view,
     hospital_number_mac,
@@ -59,6 +60,7 @@ __all__ = [
     "Section",
     "authenticate",
     "batch_participants",
+    "birth_date_text",
     "birth_mac",
     "change_own_password",
     "check_password",

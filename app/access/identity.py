@@ -30,6 +30,17 @@ from app.core import (
 from db.base import new_id
 from db.models import Case, PatientIdentity
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Month names in English whatever the station's locale (as the labels print them)."""
+
+
+def birth_date_text(day: date) -> str:
+    """A date of birth in the one form of every screen and report: ``07 Jun 1981`` — the
+    identity label's form, never read as 06/07 or 07/06 (issue 16 review: ``1981-06-07``
+    on the Cases page and the custody report, ``07 Jun 1981`` on the case pages)."""
+    return f"{day.day:02d} {MONTHS[day.month - 1]} {day.year:04d}"
+
+
 TABLE = PatientIdentity.__tablename__
 SEALED_COLUMNS = ("family_name", "given_name", "date_of_birth", "hospital_number")
 
@@ -56,9 +67,10 @@ class PatientIdentityView:
             return self.problem
         return f"{self.family_name.upper()}, {self.given_name}"
 
-    def born(self, pattern: str = "%Y-%m-%d") -> str:
-        """The date of birth formatted with ``pattern`` (a dash when it cannot be read)."""
-        return "—" if self.date_of_birth is None else self.date_of_birth.strftime(pattern)
+    def born(self) -> str:
+        """The date of birth as every screen and report writes it (:func:`birth_date_text`;
+        a dash when it cannot be read)."""
+        return "—" if self.date_of_birth is None else birth_date_text(self.date_of_birth)
 
     def require_readable(self, doing: str) -> PatientIdentityView:
         """This view, or a clear refusal to do ``doing`` without the patient's identity."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.coldchain import disposition_action_words
+from app.coldchain import disposition_action_words, stored_disposition_words
 from app.journey import STAGE_NAMES
 from db.base import Base
 
@@ -147,6 +147,8 @@ def value_in_words(
         return f"{'HMAC' if name.endswith(KEYED_DIGEST_SUFFIX) else 'SHA-256'} {value[:12]}…"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if name == "disposition" and isinstance(value, str):  # "Accepted", never "accept"
+        return stored_disposition_words(value) or value
     if isinstance(value, str):
         return _moment(value) or value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -78,6 +78,7 @@ from app.casefile.shipments import (
 )
 from app.casefile.stages import StepStatus, UnitKind, UnitStatus, post_thaw_minutes, units_of
 from app.casefile.timeline import TimelineEntry, operation_words
+from app.casefile.unit_stops import short_why, stops_in_words
 from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_queue
 from app.journey import LookAlike, case_look_alikes
 
@@ -155,7 +156,9 @@ __all__ = [
     "release_record",
     "release_screen",
     "shipments_for_receipt",
+    "short_why",
     "stage_counts",
+    "stops_in_words",
     "unit_by_din",
     "units_of",
     "visible_case",

@@ -64,6 +64,8 @@ class GenealogyNode:
     """Why it is in its side state (its typed cause in words), None when it is in none."""
     side_state_cause: SideStateCause | None = None
     """The typed cause of its side state (what a lift must name), None when it is in none."""
+    side_state_reason: str | None = None
+    """The reason given with its side state (a person's own words), None when none was."""
 
     @property
     def kind_name(self) -> str:
@@ -146,6 +148,7 @@ def _genealogy(session: Session, case: Case) -> tuple[GenealogyNode, ...]:
             side_state=unit.side_state,
             side_state_why=side_state_words(unit),
             side_state_cause=cause_of(unit),
+            side_state_reason=unit.side_state_reason,
             parent_ids=tuple(sorted(parents.get(unit.id, []), key=str)),
             stored_at=(
                 f"{places[unit.id].location.words} at {places[unit.id].site}"

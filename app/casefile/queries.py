@@ -27,6 +27,7 @@ from app.access import (
     visible_case,
     visible_cases,
 )
+from app.casefile.unit_stops import stops_of_cases
 from app.core import (
     Actor,
     Database,
@@ -106,6 +107,8 @@ class CaseRow:
     enrolled_at: datetime
     patient_name: str | None
     """``FAMILY, Given`` for roles allowed to see identity; None for everyone else."""
+    units_stopped: str = ""
+    """Its containers on hold, quarantined… counted, with why in short ("" when none is)."""
 
     @property
     def coi_eye_readable(self) -> str:
@@ -244,10 +247,13 @@ def case_page(session: Session, actor: Actor, wanted: CaseFilter) -> CasePage:
         session, [r.clinic_site_id for r in found] + [r.manufacturing_site_id for r in found]
     )
     key = identity_keys(session) if identity else None
-    return CasePage(tuple(_row(r, sites, identity, key) for r in found), total)
+    stops = stops_of_cases(session, [r.id for r in found])
+    return CasePage(tuple(_row(r, sites, identity, key, stops.get(r.id, "")) for r in found), total)
 
 
-def _row(row: Any, sites: dict[Any, str], identity: bool, key: PatientKeys | None) -> CaseRow:
+def _row(
+    row: Any, sites: dict[Any, str], identity: bool, key: PatientKeys | None, stops: str
+) -> CaseRow:
     name = None
     if identity and row.PatientIdentity is not None:
         name = open_identity(row.PatientIdentity, key).display_name
@@ -261,6 +267,7 @@ def _row(row: Any, sites: dict[Any, str], identity: bool, key: PatientKeys | Non
         manufacturing_site=sites.get(row.manufacturing_site_id, ""),
         enrolled_at=row.enrolled_at,
         patient_name=name,
+        units_stopped=stops,
     )
 
 

@@ -161,7 +161,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
         out["patient"] = {
             "family_name": view.patient.family_name,
             "given_name": view.patient.given_name,
-            "date_of_birth": view.patient.born(),
+            "date_of_birth": _iso(view.patient.date_of_birth),
             "hospital_number": view.patient.hospital_number,
         }
     return out

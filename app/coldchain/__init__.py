@@ -17,6 +17,7 @@ from app.coldchain.disposition_words import (
     DISPOSITIONED_PREFIX,
     disposition_action_words,
     disposition_words,
+    stored_disposition_words,
 )
 from app.coldchain.records import (
     correct_logger_file,
@@ -62,6 +63,7 @@ __all__ = [
     "readings_of",
     "seed_profile",
     "shipment_id_of",
+    "stored_disposition_words",
     "stored_profile",
     "trace_plot_png",
 ]

@@ -287,6 +287,8 @@ class BundleImport:
     """What the bundle made here, in words (``case CHZ… (shipped_to_manufacturer)``, …)."""
     updated: tuple[str, ...] = ()
     """What it brought up to date here, in words."""
+    from_site_name: str = ""
+    """The sending site's name (its code when this database does not know the site)."""
 
 
 def _envelope(path: Path) -> tuple[str, bytes, bytes]:
@@ -403,6 +405,7 @@ def _import(
         )
         document = epcis_document_of(f"bundle {digest[:12]}", digest, payload["epcis"])
         outcomes = attach_events(uow, actor, document)
+        sender_name = session.scalar(select(Site.name).where(Site.code == sender.site_code))
         uow.commit()
     return BundleImport(
         digest,
@@ -412,4 +415,5 @@ def _import(
         tuple(outcomes),
         tuple(applied.created),
         tuple(applied.updated),
+        from_site_name=sender_name or sender.site_code,
     )

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.access import birth_mac, hospital_number_mac, open_identity
+from app.access import birth_date_text, birth_mac, hospital_number_mac, open_identity
 from app.core import PatientKeys, ValidationFailed, coi_text
 from app.journey.stages import STAGE_NAMES
 from db.enums import SideState
@@ -71,7 +71,7 @@ class KnownPatient:
         cases = ", ".join(str(c) for c in self.cases) or "no case"
         return (
             f"{self.family_name.upper()}, {self.given_name}, born "
-            f"{self.date_of_birth.isoformat()}, hospital number {self.hospital_number} "
+            f"{birth_date_text(self.date_of_birth)}, hospital number {self.hospital_number} "
             f"({self.why}): case {cases}"
         )
 

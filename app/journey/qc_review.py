@@ -74,6 +74,11 @@ def review_qc_results(
             refuse_replaced(session, row, "review")
             if row.reviewed_by_id is not None:
                 raise ValidationFailed(f"{spec.name} is already reviewed; untick it.")
+            if row.outcome is QcOutcome.PENDING:
+                raise ValidationFailed(
+                    f"{spec.name} is still pending: only entered results are reviewed "
+                    "together; untick it."
+                )
             if row.entered_by_id == actor.user_id:
                 raise SeparationOfDuties(
                     f"You entered the {spec.name} result, so you cannot also review it."

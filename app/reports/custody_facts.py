@@ -19,7 +19,7 @@ from app.casefile import CaseDetail, GenealogyNode, TimelineEntry, case_detail_i
 from app.coldchain import assessed_logger_file, disposition_words, profile_words, trace_plot_png
 from app.core import Actor, chain_head, seal_text, sscc_text
 from app.quality import SignatureView, signatures_of
-from db.enums import ShipmentDirection, Verdict
+from db.enums import ShipmentDirection, SideState, Verdict
 from db.models import (
     CustodyEvent,
     Deviation,
@@ -45,6 +45,7 @@ class UnitLine:
     kind: str
     status: str
     side_state: str
+    """Its side state in words ("On hold"), "" when it is in none."""
     made_from: tuple[str, ...]
     storage: str
     expires_at: datetime | None
@@ -130,6 +131,13 @@ def _utc(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
 
 
+def code_words(value: str) -> str:
+    """A stored code in words, as the screens write it: ``in_transit`` → ``In transit``
+    (issue 16 review: the report printed the codes, lower case)."""
+    words = " ".join(value.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
 def _words(value: str) -> str:
     return value.replace("_", " ")
 
@@ -141,8 +149,8 @@ def _units(session: Session, genealogy: tuple[GenealogyNode, ...]) -> tuple[Unit
         UnitLine(
             din=dins[node.unit_id],
             kind=node.kind_name,
-            status=_words(node.status.value),
-            side_state=_words(node.side_state.value),
+            status=code_words(node.status.value),
+            side_state="" if node.side_state is SideState.NONE else code_words(node.side_state),
             made_from=tuple(dins.get(parent, "?") for parent in node.parent_ids),
             storage=rows[node.unit_id].storage_position or "",
             expires_at=rows[node.unit_id].expires_at,
@@ -180,7 +188,7 @@ def _custody(
         CustodyLine(
             at=event.occurred_at,
             unit=dins.get(event.unit_id, "?"),
-            action=_words(event.action.value),
+            action=code_words(event.action.value),
             custodian=event.custodian_name,
             organisation=event.organisation or "",
             site=names.site(event.site_id),
@@ -200,7 +208,7 @@ def _scans(
     return tuple(
         ScanLine(
             at=row.recorded_at,
-            purpose=row.purpose,
+            purpose=code_words(row.purpose),
             outcome=row.outcome.value.upper(),
             unit=dins.get(row.unit_id, "—") if row.unit_id else "—",
             by=names.user(row.recorded_by_id),
@@ -238,7 +246,7 @@ def _assessments(session: Session, case_id: uuid.UUID, names: _Names) -> tuple[A
     for row, shipment in session.execute(query):
         profile, summary, png = _summary(row, session)
         if row.disposition is None:
-            disposition = "none needed" if row.verdict is Verdict.WITHIN_LIMITS else "awaiting QA"
+            disposition = "None needed" if row.verdict is Verdict.WITHIN_LIMITS else "Awaiting QA"
         else:
             disposition = (
                 f"{disposition_words(row.disposition).upper()} by "
@@ -271,7 +279,7 @@ def _deviations(session: Session, case_id: uuid.UUID, names: _Names) -> tuple[De
     return tuple(
         DeviationLine(
             number=row.number,
-            kind=_words(row.kind),
+            kind=code_words(row.kind),
             status=row.status.value.upper(),
             description=row.description,
             raised=f"{names.user(row.raised_by_id)}, {_utc(row.raised_at)}",
@@ -326,6 +334,7 @@ __all__ = [
     "DeviationLine",
     "ScanLine",
     "UnitLine",
+    "code_words",
     "read_custody_report",
     "read_deviations",
 ]

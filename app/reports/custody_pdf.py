@@ -5,7 +5,9 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from app.reports.custody_facts import AssessmentLine, CustodyReport
+from app.audit import record_type_name
+from app.core import sscc_text
+from app.reports.custody_facts import AssessmentLine, CustodyReport, code_words
 from app.reports.pdf_parts import (
     CONTENT_WIDTH,
     facts,
@@ -19,6 +21,7 @@ from app.reports.pdf_parts import (
     utc,
 )
 from app.reports.sealed_pages import sealed_report
+from db.enums import SideState
 
 TITLE = "Chain-of-identity and custody report"
 IDENTITY_WITHHELD = (
@@ -33,7 +36,8 @@ def _case_block(report: CustodyReport) -> list[Flowable]:
         ("Product", f"{case.product_code} — {case.product_name}"),
         (
             "Stage",
-            case.stage_name + (f" ({side})" if (side := case.side_state.value) != "none" else ""),
+            case.stage_name
+            + ("" if case.side_state is SideState.NONE else f" ({code_words(case.side_state)})"),
         ),
         ("Clinic", case.clinic_site),
         ("Manufacturer", case.manufacturing_site),
@@ -44,7 +48,7 @@ def _case_block(report: CustodyReport) -> list[Flowable]:
     elif case.patient is not None:
         patient = case.patient
         rows.insert(1, ("Patient", patient.display_name))
-        rows.insert(2, ("Date of birth", patient.born("%Y-%m-%d")))
+        rows.insert(2, ("Date of birth", patient.born()))
         rows.insert(3, ("Hospital number", patient.hospital_number))
     else:
         rows.insert(1, ("Patient identity", IDENTITY_WITHHELD))
@@ -58,7 +62,7 @@ def _units(report: CustodyReport) -> list[Flowable]:
             unit.din,
             unit.kind,
             ", ".join(unit.made_from) or "—",
-            f"{unit.status}" + (f" / {unit.side_state}" if unit.side_state != "none" else ""),
+            unit.status + (f" / {unit.side_state}" if unit.side_state else ""),
             unit.storage or "—",
             utc(unit.expires_at) if unit.expires_at else "—",
         ]
@@ -119,7 +123,7 @@ def _scans(report: CustodyReport) -> list[Flowable]:
 
 def _assessment(line: AssessmentLine) -> list[Flowable]:
     rows = [
-        ("Shipment", f"{line.sscc} ({line.direction})"),
+        ("Shipment", f"{sscc_text(line.sscc)} ({line.direction})"),  # as GS1 prints it
         ("Logger file", f"{line.file_name} · SHA-256 {line.sha256}"),
         ("Profile", line.profile),
         ("Verdict", line.verdict),
@@ -147,7 +151,7 @@ def _signatures(report: CustodyReport) -> list[Flowable]:
     rows = [
         [
             view.manifestation,
-            view.record_type.replace("_", " "),
+            record_type_name(view.record_type),
             "intact" if view.intact else "BROKEN",
         ]
         for view in report.signatures
@@ -165,7 +169,7 @@ def _deviations(report: CustodyReport) -> list[Flowable]:
         [d.number, d.kind, d.status, d.description, d.raised, d.closure] for d in report.deviations
     ]
     header = ("Number", "Kind", "Status", "Description", "Raised", "Closure")
-    return [*section("Deviations"), grid(header, rows, (16, 14, 10, 30, 22, 30))]
+    return [*section("Deviations"), grid(header, rows, (18, 14, 11, 27, 22, 30))]
 
 
 def render_custody_report(report: CustodyReport) -> bytes:

@@ -36,7 +36,7 @@ from app.scanning.wedge import (
     entry_problem,
     names_only_coi,
 )
-from app.scanning.wording import din_words
+from app.scanning.wording import din_words, says_set_aside
 from app.scanning.wristband import (
     MRN_PATTERN_LONGEST,
     WristbandRules,
@@ -77,6 +77,7 @@ __all__ = [
     "names_only_coi",
     "record_refused_scan",
     "refuse_scan",
+    "says_set_aside",
     "scan_text_problem",
     "shortened",
     "shown",

@@ -40,3 +40,9 @@ def wrong_coi(found: str, description: str, expected_coi: str) -> str:
         f"WRONG PATIENT: this carries COI {grouped(found)}, but {description} is for "
         f"COI {grouped(expected_coi)}. Stop, set the item aside and call your supervisor."
     )
+
+
+def says_set_aside(reasons: tuple[str, ...]) -> bool:
+    """True when a refusal's reasons already tell the operator to set the item aside: a
+    screen then does not say it a second time."""
+    return any(" aside" in reason.casefold() for reason in reasons)

@@ -43,6 +43,7 @@ from app.journey import enter_qc_result, qc_results_of_case, review_qc_result
 from app.journey.manufacturing import StepRecord, perform_step, steps_of_case
 from app.journey.records import units_of_case
 from app.journey.shipping import receive_unit
+from app.journey.side_states import set_unit_side_state
 from app.journey.views import CaseView
 from db.enums import (
     CaseStage,
@@ -141,6 +142,14 @@ def test_clinic_sees_names_the_manufacturer_only_cois(demo: Any, tmp_path: Path)
     assert row.side_state is SideState.NONE
     assert row.clinic_site == "Northbridge University Hospital"
     assert row.manufacturing_site == "Cell Therapy Facility (demo)"
+    # issue 16 review: the list said "—" while a container of the case was held
+    assert row.units_stopped == ""
+    with demo.database.read_session() as session:
+        (bag,) = [u for u in units_of_case(session, second.id) if u.kind is UnitKind.APHERESIS_BAG]
+    set_unit_side_state(demo.database, demo["asha.qa"], bag.id, SideState.ON_HOLD, "seal torn")
+    rows = list_cases(demo.database, demo["otto.operator"]).rows
+    assert [r.units_stopped for r in rows] == ["On hold (1 container: seal torn)", ""]
+    assert rows[0].side_state is SideState.NONE  # the case itself is usable
 
 
 def test_search_by_coi_however_typed_and_by_identity_for_the_clinic(

@@ -98,15 +98,21 @@ def test_the_custody_report_holds_every_fact_of_the_journey(
     # Chain of identity: the COI and, for a clinic role, the patient.
     assert "Chain-of-identity and custody report" in text
     assert "CH G1234 26" in text and "OKAFOR, Ada" in text and "NBH100233" in text
-    assert "1971-03-14" in text
+    # issue 16 review: the date of birth in the one form of the screens, not 1971-03-14
+    assert "14 Mar 1971" in text and "1971-03-14" not in text
     # Every unit of the genealogy (apheresis bag, five intermediates, two final bags).
     assert text.count("Apheresis bag") >= 1 and text.count("Final product") >= 2
     assert text.count("Intermediate") >= 5
     # Custody: given to and received by the courier, received at both sites, dispensed.
     squashed = _squash(text)
-    for words in ("SamDriver", "CryoCouriersLtd", "commissioned", "given", "received"):
+    for words in ("SamDriver", "CryoCouriersLtd", "Commissioned", "Given", "Received"):
         assert words in squashed, words
-    assert "dispensed" in squashed and "059012340000000017" in squashed
+    # issue 16 review: statuses, events, checks and record types in words, never the codes
+    for words in ("Consumed", "Infused", "Bedsidebag", "Stagerecord", "QCresult", "Scanmismatch"):
+        assert words in squashed, words
+    for code in ("consumed", "infused", "commissioned", "qcresult", "stagerecord"):
+        assert code not in squashed, code
+    assert "Dispensed" in squashed and "059012340000000017" in squashed
     # Scans: matches and the refused wrong-patient scan with its reason.
     assert "MISMATCH" in squashed and "WRONGPATIENT" in squashed and "1 refused" in text
     # Temperature: the excursion and its disposition, the cryogenic leg within limits.

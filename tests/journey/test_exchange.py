@@ -96,6 +96,7 @@ def test_a_signed_bundle_is_accepted_once_with_its_digest_in_the_trail(sites: Si
     qa = sites.who(sites.maker, "asha.qa")
     result = import_bundle(sites.maker, qa, path)
     assert result.coi == sites.coi and result.from_site == "NBH"
+    assert result.from_site_name == "Northbridge University Hospital"  # the site in words
     assert sum(o.outcome == "imported" for o in result.outcomes) == 8
     with sites.maker.read_session() as session:
         trail = session.scalars(select(AuditEvent).where(AuditEvent.action == "import bundle"))

@@ -45,9 +45,17 @@ def _reviewed(db: Any) -> int:
 def test_several_results_are_reviewed_under_one_signature(demo: Any, tmp_path: Path) -> None:
     case = batch_at_qc(demo, tmp_path)
     db, quinn, asha = demo.database, demo["quinn.qc"], demo["asha.qa"]
+    # issue 16 review: a pending result is not reviewed together with the entered ones
+    waiting = enter_qc_result(db, quinn, case.id, "sterility", "pending")
+    dose = enter_qc_result(db, quinn, case.id, "dose", RESULTS["dose"])
+    with pytest.raises(ValidationFailed, match="Sterility is still pending"):
+        review_qc_results(db, asha, [dose.id, waiting.id], DEMO_PASSWORD)
+    assert _reviewed(db) == 0
     views = {
-        test: enter_qc_result(db, quinn, case.id, test, value) for test, value in RESULTS.items()
-    }
+        test: enter_qc_result(db, quinn, case.id, test, value)
+        for test, value in RESULTS.items()
+        if test != "dose"
+    } | {"dose": dose}
     ids = [view.id for view in views.values()]
 
     with pytest.raises(ValidationFailed, match="Tick the QC results"):

@@ -28,7 +28,9 @@ from tests.support.templates import driven_sqlite_template
 
 CLINIC_PATIENT = ("NBH100233", "Okafor", "Ada", date(1971, 3, 14))
 OTHER_PATIENT = ("NBH200417", "Lindqvist", "Maja", date(1984, 9, 2))
-IDENTITY_TEXTS = ("Okafor", "OKAFOR", "NBH100233", "1971-03-14", "Lindqvist", "NBH200417")
+IDENTITY_TEXTS = (
+    "Okafor", "OKAFOR", "NBH100233", "1971-03-14", "14 Mar 1971", "Lindqvist", "NBH200417",
+)  # fmt: skip
 """Patient identity of the journey: none may reach a manufacturing role."""
 
 

@@ -13,9 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.core import Actor, Database
 from tests.support.scanner_keys import scanner_burst
 from tests.ui.fit import save_both_sizes, save_shot, sized
 from ui.dialogs.signing import SecondPersonDialog
+from ui.shell.main_window import MainWindow
 from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
@@ -38,6 +40,22 @@ def shoot(widget: QWidget, name: str) -> None:
         save_shot(widget, name, size)
     else:
         save_both_sizes(widget, name.removesuffix(".png"))
+
+
+def main_window(
+    qtbot: QtBot, database: Database, actor: Actor, runner: TaskRunner | None = None
+) -> MainWindow:
+    """The main window of ``actor`` at 1280 × 800, shown and exposed (its idle lock far off),
+    its tasks on ``runner`` when given (duplicates D5, D6: the enrolment, audit, fit and
+    product tests each built it the same way)."""
+    window = MainWindow(database, actor, idle_lock_minutes=600)
+    if runner is not None:
+        window.runner = runner
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
 
 
 def scan(qtbot: QtBot, field: Any, raw: str) -> None:

@@ -29,6 +29,7 @@ from db.models import AuditEvent
 from tests.conftest import ARTIFACTS
 from tests.support import audit_trail
 from tests.support.audit_trail import Trail
+from tests.support.page_driving import main_window
 from tests.support.pdf_words import plain
 from tests.ui.fit import (
     PAGE_AREA_1280,
@@ -39,7 +40,6 @@ from tests.ui.fit import (
     save_shot,
 )
 from ui.pages.audit.page import AuditTrailPage
-from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
 from ui.tasks.runner import TaskRunner
 
@@ -91,11 +91,7 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
 ) -> None:
     _styled()
     qa = trail["asha.qa"]
-    window = MainWindow(trail.database, qa, idle_lock_minutes=60)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, trail.database, qa)
     page = window.show_section("audit")
     assert isinstance(page, AuditTrailPage)
     _idle(qtbot, page)
@@ -138,7 +134,9 @@ def test_case_filter_shows_the_case_events_and_one_event_in_full(
         for r in range(changes.rowCount())
     }
     # Fields by their label, people by name, never a user id or column name.
-    assert fields["Disposition"] == ("—", "accept")
+    # issue 16 review: "Disposition: accept"; in the words the timeline and report use
+    assert fields["Disposition"] == ("—", "Accepted")
+    assert entry.action_words == "accepted by QA"
     assert fields["Dispositioned by"] == ("—", "Asha Quality")
     assert "dispositioned_by_id" not in fields
     tips = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, QPoint, QRect, Qt
+from PySide6.QtCore import QDate, QDateTime, QPoint, QRect, Qt, QTime, QTimeZone
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QApplication,
@@ -83,7 +83,7 @@ from ui.pages.batch_record.parameter_form import (
 from ui.pages.bedside.page import BedsidePage, post_thaw_status, thaw_bar_level
 from ui.pages.scan_station.page import ScanStation
 from ui.tasks.runner import TaskRunner
-from ui.widgets import utc_of
+from ui.widgets import utc_of, zone_words
 
 ADMIN_PASSWORD = "correct horse battery"  # the demo database's administrator (tests/conftest.py)
 
@@ -179,6 +179,8 @@ def test_parameter_labels_numbers_and_countdown(qtbot: QtBot) -> None:
     thawed = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=30))
     assert "Infuse within 60 min 00 s" in text and not overdue
+    deadline = (thawed + timedelta(minutes=90)).astimezone()
+    assert f"(by {deadline:%H:%M %Z};" in text  # the clock named, as the infusion times
     text, overdue = post_thaw_status(thawed, 90, thawed + timedelta(minutes=95))
     assert "ended 5 min ago" in text and overdue
 
@@ -811,6 +813,12 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     # Issue 16: an end not after the start is refused before any second nurse is asked; the
     # times show to the second, so 07:36:00 to 07:36:00 never reads as a plausible record.
     assert page.ended_at.displayFormat() == "yyyy-MM-dd HH:mm:ss"
+    # issue 16 review: the infusion times did not say on which clock they are
+    for name in ("infusionStarted", "infusionEnded"):
+        zone = page.findChild(QLabel, f"{name}Zone")
+        assert zone is not None and zone.isVisible()
+        clock = zone_words(page.findChild(QDateTimeEdit, name).dateTime())
+        assert zone.text().endswith(f"({clock.replace(' (', ', ').removesuffix(')')})")
     asked: list[str] = []
     monkeypatch.setattr(SecondPersonDialog, "exec", lambda _dialog: asked.append("x") or 0)
     for end in (thawed, thawed.addSecs(-1), thawed.addSecs(3600)):
@@ -823,9 +831,9 @@ def test_bedside_wrong_wristband_blocks_then_check_and_second_nurse_infuse(
     page.ended_at.setDateTime(thawed)
     click(qtbot, page.confirm_button)
     assert "must end after it starts" in page.error_message.text()
-    assert f"{thawed.toString('HH:mm:ss')} to {thawed.toString('HH:mm:ss')}" in (
+    assert f"{thawed.toString('HH:mm:ss')} to {thawed.toString('HH:mm:ss')} UTC" in (
         page.error_message.text()
-    )
+    )  # the zone said once, after the end (the tests run on a UTC clock)
     page.ended_at.setDateTime(thawed.addSecs(60))
 
     second_person(monkeypatch, "ian.infusion")
@@ -1068,3 +1076,14 @@ def test_bedside_look_alike_warns_and_asks_the_date_of_birth(
     assert not page.birth_date.isEnabled()  # checked: the date given is part of the check
     shoot(page, "bedside-look-alike.png")
     in_one_view_1280(qtbot, page, "bedside-look-alike-fit-1280.png")  # the date field too
+
+
+def test_a_time_field_names_its_zone_as_a_clock_reads_it() -> None:
+    """Issue 16 review: "14:05 CET" or the offset, summer time followed by the date."""
+    zurich = QTimeZone(b"Europe/Zurich")
+    winter = QDateTime(QDate(2026, 1, 15), QTime(14, 5), zurich)
+    summer = QDateTime(QDate(2026, 7, 15), QTime(14, 5), zurich)
+    assert zone_words(winter) == "CET (UTC+01:00)"
+    assert zone_words(summer) == "CEST (UTC+02:00)"
+    assert zone_words(QDateTime(QDate(2026, 1, 15), QTime(14, 5), QTimeZone.utc())) == "UTC"
+    assert zone_words(winter.toTimeZone(QTimeZone(-5 * 3600))) == "UTC−05:00"

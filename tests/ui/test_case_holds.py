@@ -117,10 +117,15 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     words = page.holds.findChild(holds_box.QLabel, "holdWords")
     assert words is not None and "on hold: set by a person" in words.text()
     # issue 16 review: "Side state: none" alone beside a held bag; the header says it now
-    assert "1 container on hold" in page.detail.header.text()
+    assert "On hold (1 container" in page.detail.header.text()
     # issue 16 review: the table says "—" for a case in no side state; the header said
     # "Side state: none". It now says nothing of the case's (usable) side state.
     assert "Side state" not in page.detail.header.text()
+    # issue 16 review: the table said "—" while the case's bag was held; it says so, and why
+    column = [title for title, _cell in page.model.columns].index("Side state")
+    cells = [page.model.index(row, column).data() for row in range(page.model.rowCount())]
+    assert cells[0] == "⚠ On hold (1 container: label smudged)"
+    assert "On hold (1 container: label smudged)" in page.detail.header.text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
     save_both_sizes(page, f"cases-qa-lift-hold-{backend}")
@@ -128,6 +133,7 @@ def test_qa_lifts_a_manual_hold_sets_one_and_lifts_a_recall_naming_recall(
     button.click()
     _reloaded(qtbot, page, SideState.NONE)
     assert "lifted" in page.notice.text()
+    qtbot.waitUntil(lambda: page.model.index(0, column).data() == "—", timeout=10_000)
     assert _lifts(demo, bag_id)[-1] == "side state on_hold -> none (manual lifted)"
     (button,) = page.holds.buttons.values()
     assert button.text() == "Put on hold…"

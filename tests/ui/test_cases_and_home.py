@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Table, select, update
 
+from app.access import birth_date_text
 from app.access.users import authenticate
 from app.casefile import CaseLimits
 from app.casefile.cold_chain import ColdChainVerdict
@@ -82,7 +83,7 @@ PATIENTS = (
 IDENTITY_WORDS = tuple(
     word
     for number, family, given, born, _stage in PATIENTS
-    for word in (number, family, given, born.isoformat())
+    for word in (number, family, given, born.isoformat(), birth_date_text(born))
 )
 
 
@@ -346,7 +347,9 @@ def test_coordinator_sees_the_patient_and_searches_by_name(
     qtbot.waitUntil(lambda: page.detail.detail is not None
                     and page.detail.detail.case.id == excursion.id)  # fmt: skip
     header = page.detail.header.text()
-    assert "SATO, Yukiko" in header and "NBH400103" in header and "1990-07-08" in header
+    assert "SATO, Yukiko" in header and "NBH400103" in header
+    # issue 16 review: "1990-07-08" here and "08 Jul 1990" on the case pages: one form
+    assert "born 08 Jul 1990" in header and "1990-07-08" not in header
     texts = _tree_texts(page.detail.timeline)
     assert any(t.startswith("⚠ Cold chain of") and "excursion, awaiting QA" in t for t in texts)
     page.detail.timeline.scrollToBottom()  # the receipt and its cold-chain verdict

@@ -23,7 +23,7 @@ from db.enums import SlotKind
 from db.models import Case
 from db.types import utc_now
 from tests.conftest import PASSWORD
-from tests.support.page_driving import click, settle, shoot
+from tests.support.page_driving import click, main_window, settle, shoot
 from tests.ui.fit import combos_cut
 from ui.pages.cases.page import CasesPage
 from ui.pages.enrolment.page import EnrolmentPage
@@ -60,12 +60,7 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
         demo.database, admin, site_code="CTF", kind=SlotKind.MANUFACTURING, first_day=SLOT,
         last_day=SLOT, capacity=1, reason="one clean room that day",
     )  # fmt: skip
-    window = MainWindow(demo.database, demo["cora.coordinator"], idle_lock_minutes=600)
-    window.runner = runner
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, demo.database, demo["cora.coordinator"], runner)
     assert "Enrolment" in window.section_titles()
     page = window.show_section("enrolment")
     assert isinstance(page, EnrolmentPage)
@@ -124,10 +119,13 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
     qtbot.waitUntil(lambda: "1 of 1 free" in page.manufacturing.left.text(), timeout=20_000)
     qtbot.wait(100)
     shoot(window, "enrolment-booking.png")
+    assert page.enrol_button.isDefault()
     click(qtbot, page.enrol_button)
     qtbot.waitUntil(page.open_button.isVisible, timeout=20_000)
     case = page.last_case
     assert case is not None and case.coi_eye_readable in page.message.text()
+    # issue 16 review: "Enrol" stayed the main button; the next action, opening the case, is
+    assert page.open_button.isDefault() and not page.enrol_button.isDefault()
     assert "LINDQVIST, Maja enrolled" in page.message.text()
     assert all(_error(f) == "" for f in page._fields().values())
     # The two slot reads run side by side on the read pool: either may deliver first.
@@ -140,10 +138,12 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
 
     # The same patient again: the manufacturing day is now full, and the patient is on record.
     _type(page, family="LINDQVIST", given="maja", born="1968-05-02", number="NBH777001")
+    assert page.enrol_button.isDefault() and not page.open_button.isDefault()  # next patient
     click(qtbot, page.enrol_button)
     qtbot.waitUntil(page.duplicate.isVisible, timeout=20_000)
     assert case.coi_eye_readable in page.duplicate_text.text()
     assert "(Enrolled)" in page.duplicate_text.text()
+    assert "born 02 May 1968" in page.duplicate_text.text()  # as every screen writes it
     qtbot.wait(100)
     shoot(window, "enrolment-duplicate.png")
     click(qtbot, page.enrol_button)  # no answer yet
@@ -180,12 +180,7 @@ def test_a_long_product_name_reads_whole_at_1280(
     """Issue 16: the product combo cut "…HSC (CD34-" at 1280 × 800."""
     if demo.database.backend != "sqlite":
         pytest.skip("the same screen on both backends")
-    window = MainWindow(demo.database, demo["cora.coordinator"], idle_lock_minutes=600)
-    window.runner = runner
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, demo.database, demo["cora.coordinator"], runner)
     page = window.show_section("enrolment")
     assert isinstance(page, EnrolmentPage)
     qtbot.waitUntil(page.enrol_button.isEnabled, timeout=20_000)

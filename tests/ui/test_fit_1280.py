@@ -8,9 +8,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import ARTIFACTS
+from tests.support.page_driving import main_window
 from tests.ui.fit import clipped
 from ui.pages.home import HomePage
-from ui.shell import MainWindow
 from ui.tasks import TaskRunner
 
 SCREENS = ARTIFACTS / "screens"
@@ -32,12 +32,7 @@ SCREENS = ARTIFACTS / "screens"
 def test_every_section_fits_1280_by_800(
     qtbot: QtBot, demo: Any, runner: TaskRunner, username: str
 ) -> None:
-    window = MainWindow(demo.database, demo[username], idle_lock_minutes=600)
-    window.runner = runner
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, demo.database, demo[username], runner)
     assert (window.width(), window.height()) == (1280, 800)
     SCREENS.mkdir(parents=True, exist_ok=True)
     problems = {}

@@ -152,6 +152,7 @@ def test_the_nurse_prints_and_scans_back_each_bags_identity_label(
     assert page.mismatch_headline.text() == "✖ WRONG LABEL — STOP"
     assert "another container" in page.mismatch_text.text()
     assert "the label was not applied" in page.mismatch_text.text()
+    assert page.mismatch_text.text().casefold().count("aside") == 1  # said once
     assert page.mismatch.property("kind") == "wrong"
     # a label is set aside, not a container; the other bag named by its DIN as printed
     assert page.acknowledge.text() == "I have set this label aside — acknowledge (F12)"

@@ -69,6 +69,33 @@ def test_wrong_password_is_shown_in_the_dialog(
     assert dialog.password.text() == ""
 
 
+def test_a_refusal_is_taken_down_when_the_user_types_again(
+    qtbot: QtBot, database: Database, qp_user: str
+) -> None:
+    """Issue 16 review: "Sign-in failed" stayed while the user typed again and after the
+    sign-in that then succeeded."""
+    dialog = LoginDialog(database, "bench-1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _sign_in(qtbot, dialog, qp_user, "not the password")
+    assert dialog.error.isVisible()
+    qtbot.keyClicks(dialog.password, "c")
+    assert not dialog.error.isVisible() and dialog.error.text() == ""
+
+    dialog.password.clear()
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # refused again: empty password
+    assert dialog.error.isVisible()
+    qtbot.keyClicks(dialog.username, "x")
+    assert not dialog.error.isVisible()
+    dialog.username.setText(qp_user)  # set, not typed: the refusal of before stays ...
+    _sign_in(qtbot, dialog, "", "not the password")
+    assert dialog.error.isVisible()
+    dialog.password.setText(PASSWORD)  # ... until the sign-in succeeds
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.actor is not None
+    assert dialog.error.isHidden() and dialog.error.text() == ""
+
+
 def test_sign_in_opens_the_main_window_with_role_navigation(
     qtbot: QtBot, database: Database, qp_user: str
 ) -> None:

@@ -124,7 +124,10 @@ def test_send_to_manufacturer_and_import_from_partner(
     click(qtbot, page.exchange.import_button)
     settle(qtbot, runner)
     words = page.exchange.message.text()
-    assert words.startswith(f"✔ Bundle from NBH imported for case {case.coi_eye_readable}")
+    assert words.startswith(
+        f"✔ Bundle from Northbridge University Hospital (NBH) imported for case "
+        f"{case.coi_eye_readable}"
+    ), words
     # issue 16 review: identifiers as printed, states in words, never the stored codes
     for code in ("shipped_to_manufacturer", "apheresis_bag", "in_transit", case.coi):
         assert code not in words, (code, words)

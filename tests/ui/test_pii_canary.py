@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from app.access import birth_date_text
 from app.audit import AuditFilter, export_audit_csv, export_audit_pdf
 from app.cli.main import main as coi
 from app.coldchain import excursion_report_pdf
@@ -85,6 +86,7 @@ def canary_forms() -> tuple[str, ...]:
         f"{BORN:%Y%m%d}",
         f"{BORN:%Y-%m-%d}",
         f"{BORN:%d/%m/%Y}",
+        birth_date_text(BORN),  # the screens' and reports' form: 23 Nov 1937
     }
     return tuple(sorted(form.lower() for form in forms))
 

@@ -17,6 +17,7 @@ from app.access import authenticate, sections_for
 from app.admin import import_product, product_versions
 from app.demo.seed import product_file
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
+from tests.support.page_driving import main_window
 from tests.ui.fit import save_both_sizes, settled_clipping
 from ui.pages.home import HomePage
 from ui.pages.products import ProductApprovalPage
@@ -73,12 +74,7 @@ def test_qa_rejects_then_approves_a_product_draft_from_the_screen(
         home._activated(home.work.item(home.work_texts().index(item)))
     assert opened.args == ["products"]
 
-    window = MainWindow(demo.database, asha, idle_lock_minutes=600)
-    window.runner = runner
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = main_window(qtbot, demo.database, asha, runner)
     _idle(qtbot, runner)
     _screens(window, "home-qa-product-work-item")
     page = window.show_section("products")

@@ -55,12 +55,20 @@ def test_qa_ticks_every_result_and_signs_once(
     review_ticked = asha.findChild(QPushButton, "reviewTicked")
     assert review_ticked.isVisible() and not review_ticked.isEnabled()  # nothing ticked yet
 
-    ticks = {test: asha.findChild(QCheckBox, f"tick-{test}") for test in QC_RESULTS}
+    # issue 16 review: Sterility, still pending, was ticked and listed as if reviewable; it
+    # is reviewed on its own (for its exception), so only the entered results are ticked
+    pending = {test for test, value in QC_RESULTS.items() if value == "pending"}
+    assert pending == {"sterility"}
+    entered = [test for test in QC_RESULTS if test not in pending]
+    assert not asha.findChild(QCheckBox, "tick-sterility").isVisible()
+    assert asha.findChild(QPushButton, "review-sterility").isVisible()  # on its own
+    ticks = {test: asha.findChild(QCheckBox, f"tick-{test}") for test in entered}
     qtbot.mouseClick(ticks["dose"], Qt.MouseButton.LeftButton)
     assert review_ticked.text() == "Review 1 ticked result…" and review_ticked.isEnabled()
     click(qtbot, asha, "tickAll")
     assert all(tick.isChecked() for tick in ticks.values())
-    assert review_ticked.text() == f"Review {len(QC_RESULTS)} ticked results…"
+    assert not asha.findChild(QCheckBox, "tick-sterility").isChecked()
+    assert review_ticked.text() == f"Review {len(entered)} ticked results…"
     _save(qtbot, asha, "release-review-together-ticked")
 
     dialogs.password = "not my password"
@@ -80,20 +88,24 @@ def test_qa_ticks_every_result_and_signs_once(
     settle(qtbot, runner)
     assert len(dialogs.signed) == signed_before + 1  # one signature dialog, one password
     statement = dialogs.signed[-1]
-    assert f"{len(QC_RESULTS)} QC results of batch {case.coi_eye_readable}:" in statement
-    for row in asha.rows.values():
-        assert f"• {row.spec.name} = " in statement
+    assert f"{len(entered)} QC results of batch {case.coi_eye_readable}:" in statement
+    for code, row in asha.rows.items():
+        assert (f"• {row.spec.name} = " in statement) is (code not in pending)
+    assert "Pending" not in statement
     assert "Meaning: <b>Reviewed</b>" in statement
     assert asha.message.text().startswith(
-        f"✔ {len(QC_RESULTS)} QC results reviewed under one signature"
+        f"✔ {len(entered)} QC results reviewed under one signature"
     )
-    assert all(
-        r.reviewed for r in qc_results_of_case(demo.database, reader(demo.database), case.id)
-    )
+    reviewed = {
+        r.test_code: r.reviewed
+        for r in qc_results_of_case(demo.database, reader(demo.database), case.id)
+    }
+    assert reviewed == {test: test not in pending for test in QC_RESULTS}
     state = asha.findChild(QLabel, "reviewState-viability")
     assert state.text() == "✔ Reviewed"
-    assert f"one signature over {len(QC_RESULTS)} results" in state.toolTip()
+    assert f"one signature over {len(entered)} results" in state.toolTip()
     assert "Asha Quality" in state.toolTip()
     assert not any(tick.isVisible() for tick in ticks.values())
     assert not review_ticked.isEnabled() and not asha.findChild(QPushButton, "tickAll").isEnabled()
+    assert asha.findChild(QPushButton, "review-sterility").isVisible()  # still to review alone
     _save(qtbot, asha, "release-review-together-done")

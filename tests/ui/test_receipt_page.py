@@ -450,6 +450,9 @@ def test_a_wrong_container_is_refused_until_acknowledged(
     assert page.mismatch.property("kind") == "wrong"  # red, not the amber of an unread scan
     assert "WRONG PATIENT" in page.mismatch_text.text()
     assert "recorded and nothing was received" in page.mismatch_text.text()
+    # issue 16 review: "set the item aside" and "Set the container aside" both stood there
+    assert page.mismatch_text.text().casefold().count("aside") == 1
+    assert "Acknowledge to continue scanning." in page.mismatch_text.text()
     assert not page.scan_field.isEnabled()
     _page_screenshot(qtbot, page, "mismatch", demo.database.backend)
     assert_fits_1280(qtbot, page, f"receipt-mismatch-1280-{demo.database.backend}.png")

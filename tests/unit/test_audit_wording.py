@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app.audit.queries import record_type_name
-from app.audit.wording import field_label, readable_changes, value_in_words
+from app.audit.wording import action_in_words, field_label, readable_changes, value_in_words
 
 ASHA = str(uuid.uuid4())
 CLINIC = str(uuid.uuid4())
@@ -67,3 +67,12 @@ def test_utc_times_are_printed_as_the_trail_prints_them() -> None:
     )
     assert _words("signature", "comment", "2026-12-06T25:00:00Z") == "2026-12-06T25:00:00Z"
     assert _words("signature", "comment", "2026-12-06") == "2026-12-06"  # a date stays a date
+
+
+def test_dispositions_are_words_as_elsewhere() -> None:
+    """Issue 16 review: the detail showed "Disposition: accept"."""
+    assert _words("logger_file", "disposition", "accept") == "Accepted"
+    assert _words("logger_file", "disposition", "reject") == "Rejected"
+    assert _words("logger_file", "disposition", "later") == "later"  # not one: as stored
+    assert action_in_words("disposition reject") == "rejected by QA"
+    assert action_in_words("cold chain dispositioned accept") == "cold chain accepted by QA"

@@ -48,7 +48,11 @@ def _listed(lines: tuple[str, ...]) -> str:
 def import_words(result: BundleImport) -> str:
     """What an accepted bundle did, in words."""
     attached = sum(o.outcome == "imported" for o in result.outcomes)
-    parts = [f"✔ Bundle from {result.from_site} imported for case {coi_words(result.coi)}"]
+    # issue 16 review: "Bundle from NBH": the site by its name, as "Bundle for …" says it
+    parts = [
+        f"✔ Bundle from {result.from_site_name} ({result.from_site}) imported for case "
+        f"{coi_words(result.coi)}"
+    ]
     if result.created:
         parts.append(f"Created {len(result.created)}: {_listed(result.created)}")
     if result.updated:

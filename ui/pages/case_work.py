@@ -86,7 +86,7 @@ class CaseHeader(QLabel):
         elif case.patient is not None:
             # The date as the patient box and the identity label write it: one form on a page
             # (the bedside said "born 1969-02-21" here and "Born 21 Feb 1969" below; issue 16).
-            born = case.patient.born("%d %b %Y")
+            born = case.patient.born()
             parts.append(f"<b>{escape(case.patient.display_name)}</b> · born {born}")
         parts.append(f"Stage: {escape(case.stage_name)}")
         text = " · ".join(parts)

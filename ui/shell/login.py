@@ -62,6 +62,10 @@ class LoginDialog(QDialog):
         self.error.setObjectName("errorMessage")
         self.error.setWordWrap(True)
         self.error.hide()
+        # issue 16 review: a refusal stayed on screen while the user typed again, and after
+        # the sign-in that then succeeded; it is taken down at the first key typed
+        for field in (self.username, self.password):
+            field.textEdited.connect(self._clear_error)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -107,7 +111,13 @@ class LoginDialog(QDialog):
                 return
             actor = choose.actor
         self.actor = actor
+        self._clear_error()
         self.accept()
+
+    def _clear_error(self) -> None:
+        """Take down the last refusal: it spoke of what was typed before."""
+        self.error.clear()
+        self.error.hide()
 
     def _refused(self, exc: BaseException) -> None:
         title, text = describe(exc)
@@ -150,6 +160,8 @@ class NewPasswordDialog(QDialog):
         self.error.setObjectName("errorMessage")
         self.error.setWordWrap(True)
         self.error.hide()
+        for field in (self.new_password, self.repeat_password):
+            field.textEdited.connect(self._clear_error)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -182,7 +194,13 @@ class NewPasswordDialog(QDialog):
             title, text = describe(exc)
             self._refused(f"⚠ {title}: {text}")
             return
+        self._clear_error()
         self.accept()
+
+    def _clear_error(self) -> None:
+        """Take down the last refusal once the user types again."""
+        self.error.clear()
+        self.error.hide()
 
     def _refused(self, text: str) -> None:
         self.error.setText(text)

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
         time_editor,
         utc_editor,
         utc_of,
+        zone_words,
+        zoned_caption,
     )
     from ui.widgets.unsaved import typed_input
 
@@ -91,6 +93,8 @@ __all__ = [
     "utc_editor",
     "utc_of",
     "utc_text",
+    "zone_words",
+    "zoned_caption",
 ]
 
 __getattr__ = front_door(__name__)

@@ -33,8 +33,9 @@ def coi_words(coi: str) -> str:
 
 
 def local_time(moment: datetime | None) -> str:
-    """A UTC time in the station's local time, to the minute."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
+    """A UTC time in the station's local time, to the minute, naming its zone: ``2026-12-07
+    14:05 CET`` (issue 16 review: local times did not say so)."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z") if moment else "—"
 
 
 def utc_text(moment: datetime | None) -> str:

@@ -168,6 +168,16 @@ class PagedTableModel(QAbstractTableModel):
         self.endResetModel()
         self._fetch()
 
+    def update_row(self, key: Hashable, change: Callable[[Any], Any]) -> None:
+        """Replace the held row identified by ``key`` with ``change(row)`` (what a reread of
+        that one record told), keeping its place; nothing when the row is not held."""
+        for index, row in enumerate(self.rows):
+            if self.row_key(row) == key:
+                self.rows[index] = change(row)
+                last = self.columnCount() - 1
+                self.dataChanged.emit(self.index(index, 0), self.index(index, last))
+                return
+
     def row_at(self, row: int) -> Any | None:
         """The row object on ``row`` (None outside the loaded rows)."""
         return self.rows[row] if 0 <= row < len(self.rows) else None

@@ -50,7 +50,7 @@ from app.journey import (
 from app.scanning import ScannerSettings
 from ui.pages import CaseWorkPage, StorageBox
 from ui.tasks import TaskRunner, WriteOp
-from ui.widgets import local_time, restyle, time_editor, typed_input, utc_of
+from ui.widgets import local_time, restyle, time_editor, typed_input, utc_of, zoned_caption
 
 SECONDS_FORMAT = "yyyy-MM-dd HH:mm:ss"
 """The infusion times to the second: 07:36:05 to 07:36:40 never reads as 07:36 to 07:36."""
@@ -61,7 +61,7 @@ NO_DATE = QDate(1900, 1, 1)
 def post_thaw_status(thawed_at: datetime, limit_minutes: int, now: datetime) -> tuple[str, bool]:
     """The countdown to the end of the post-thaw limit in words, and whether it has passed."""
     deadline = thawed_at + timedelta(minutes=limit_minutes)
-    by = deadline.astimezone().strftime("%H:%M")
+    by = deadline.astimezone().strftime("%H:%M %Z")  # on the station's clock, named
     left = deadline - now
     if left >= timedelta(0):
         minutes, seconds = divmod(int(left.total_seconds()), 60)
@@ -83,7 +83,7 @@ def infusion_times_problem(started: datetime, ended: datetime, now: datetime) ->
     if ended <= started:
         return (
             f"The infusion must end after it starts: it is entered as "
-            f"{_seconds(started)} to {_seconds(ended)}. Correct the end time."
+            f"{_span(started, ended)}. Correct the end time."
         )
     if ended > now + timedelta(minutes=5):
         return f"The infusion end {_seconds(ended)} is in the future: check the time."
@@ -91,7 +91,13 @@ def infusion_times_problem(started: datetime, ended: datetime, now: datetime) ->
 
 
 def _seconds(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M:%S")
+    """A time on the station's clock to the second, naming its zone: ``14:05:33 CET``."""
+    return moment.astimezone().strftime("%H:%M:%S %Z")
+
+
+def _span(started: datetime, ended: datetime) -> str:
+    """``14:05:33 to 14:35:10 CET``: the zone said once, after the end."""
+    return f"{started.astimezone():%H:%M:%S} to {_seconds(ended)}"
 
 
 def bag_to_do(
@@ -390,8 +396,8 @@ class BedsidePage(CaseWorkPage):
         ended_row, self.ended_at = time_editor("infusionEnded")
         for editor in (self.started_at, self.ended_at):
             editor.setDisplayFormat(SECONDS_FORMAT)
-        layout.addRow("Infusion started", started_row)
-        layout.addRow("Infusion ended", ended_row)
+        layout.addRow(zoned_caption("Infusion started", self.started_at), started_row)
+        layout.addRow(zoned_caption("Infusion ended", self.ended_at), ended_row)
         self.confirm_button = QPushButton("Second nurse: sign in and confirm…")
         self.confirm_button.setObjectName("confirmInfusion")
         self.confirm_button.clicked.connect(self.confirm)
@@ -449,7 +455,7 @@ class BedsidePage(CaseWorkPage):
         else:
             self.patient_name.setText(patient.display_name)
             self.patient_details.setText(
-                f"Born {patient.born('%d %b %Y')} · hospital number {patient.hospital_number}"
+                f"Born {patient.born()} · hospital number {patient.hospital_number}"
             )
         self.coi_label.setText(f"COI {case.coi_eye_readable} · {case.stage_name}")
         self.look_alike.setText(look_alike_line(state.look_alikes))
@@ -723,9 +729,9 @@ class BedsidePage(CaseWorkPage):
             self._say(
                 True,
                 "✔ Infusion recorded — visible to the manufacturer. "
-                f"Bag DIN {din_text(check.din)}, {local_time(started)}:{started:%S} to "
-                f"{_seconds(ended)}; checked by {self.actor.full_name}, confirmed and signed by "
-                f"{second.full_name}.",
+                f"Bag DIN {din_text(check.din)}, {started.astimezone():%Y-%m-%d} "
+                f"{_span(started, ended)}; checked by {self.actor.full_name}, confirmed and "
+                f"signed by {second.full_name}.",
             )
             self.update_countdown()
             self._update_steps()

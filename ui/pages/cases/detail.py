@@ -28,7 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.audit import Reconciliation, mismatch_in_words
-from app.casefile import CaseDetail, ColdChainVerdict, GenealogyNode, SideState, TimelineEntry
+from app.casefile import (
+    CaseDetail,
+    ColdChainVerdict,
+    GenealogyNode,
+    SideState,
+    TimelineEntry,
+    short_why,
+    stops_in_words,
+)
 from app.core import din_text, sscc_text
 from app.quality import SignatureView
 from ui.pages.cases.journey_chart import JourneyChart
@@ -72,15 +80,12 @@ def cold_chain_line(verdict: ColdChainVerdict) -> str:
 
 
 def units_stopped(nodes: tuple[GenealogyNode, ...]) -> str:
-    """The containers of the case in a side state, counted by state: ``1 container on hold``
-    ("" when none is); the header said "Side state: none" beside a quarantined bag."""
-    counts: dict[str, int] = {}
-    for node in nodes:
-        if node.side_state is not SideState.NONE:
-            words = node.side_state.value.replace("_", " ")
-            counts[words] = counts.get(words, 0) + 1
-    return ", ".join(
-        f"{n} container{'s' if n > 1 else ''} {words}" for words, n in sorted(counts.items())
+    """The containers of the case in a side state, by state, counted, with why: ``On hold (1
+    container: recall)`` ("" when none is); the header said "Side state: none" beside a
+    quarantined bag."""
+    return stops_in_words(
+        (node.side_state, short_why(node.side_state_cause, node.side_state_reason))
+        for node in nodes
     )
 
 

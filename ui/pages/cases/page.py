@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import (
@@ -45,6 +46,7 @@ from app.casefile import (
     CaseRow,
     CaseStage,
     Role,
+    SideState,
     SignatureMeaning,
     case_detail,
     list_cases,
@@ -54,7 +56,7 @@ from app.exchange import BundlePartner, bundle_partner
 from app.journey import STAGE_NAMES, STAGE_ORDER, IdentityErasure, erase_identity
 from app.reports import save_custody_report
 from ui.dialogs import PartnerExchange, ReportSaver, StatementDialog, ask_password, ask_statement
-from ui.pages.cases.detail import CaseDetailView, side_state_text, when_text
+from ui.pages.cases.detail import CaseDetailView, side_state_text, units_stopped, when_text
 from ui.pages.cases.holds import UnitHolds
 from ui.tasks import Failure, TaskRunner, WriteOp
 from ui.widgets import PagedTableModel, coi_words, describe
@@ -64,10 +66,20 @@ SEARCH_DELAY_MS = 300
 
 
 Column = tuple[str, Callable[[CaseRow], str]]
+
+
+def side_state_cell(row: CaseRow) -> str:
+    """The case's side state; for a usable case with a container held, that container's
+    state and why (the "—" said nothing of it, issue 16 review)."""
+    if row.side_state is SideState.NONE and row.units_stopped:
+        return f"⚠ {row.units_stopped}"
+    return side_state_text(row.side_state)
+
+
 COLUMNS: tuple[Column, ...] = (
     ("COI", lambda row: row.coi_eye_readable),
     ("Stage", lambda row: row.stage_name),
-    ("Side state", lambda row: side_state_text(row.side_state)),
+    ("Side state", side_state_cell),
     ("Enrolled", lambda row: when_text(row.enrolled_at)),
     ("Clinic", lambda row: row.clinic_site),
     ("Manufacturer", lambda row: row.manufacturing_site),
@@ -86,6 +98,9 @@ ROW_PADDING = 6
 """A case row's height beyond its line of text (Qt's default row was a third taller)."""
 SITE_COLUMN_LEAST = 90
 """The narrowest a site column gets (its name elided, whole in the detail below)."""
+SIDE_STATE_LEAST = 150
+"""The narrowest the side-state column gets once the sites are narrowed: its state still
+shows ("⚠ Quarantined (…"), the rest in its tooltip and the case's header."""
 
 
 ERASE_TIP = (
@@ -334,16 +349,18 @@ class CasesPage(QWidget):
             self.detail.clear(NO_CASE_FOUND if searched else NO_CASE_YET)
 
     def fit_columns(self) -> None:
-        """Narrow the site columns (their names elided, the detail below says them whole)
-        until the list fits its width: at 1280 × 800 the clinic and manufacturer hid behind a
-        horizontal scroll bar (issue 16 review)."""
+        """Narrow the site columns (their names elided, the detail below says them whole),
+        then the side state's (its state first, whole in its tooltip), until the list fits
+        its width: at 1280 × 800 the clinic and manufacturer hid behind a horizontal scroll
+        bar (issue 16 review)."""
         header = self.table.horizontalHeader()
         sites = [
             column
             for column in range(self.model.columnCount())
             if self.model.headerData(column, Qt.Orientation.Horizontal) in SITE_COLUMNS
         ]
-        for column in sites:
+        side_state = [self._column("Side state")]
+        for column in sites + side_state:  # whole again first, when the page grew
             self.table.resizeColumnToContents(column)
         if not self.model.rows:  # issue 16 review: the headers of an empty list were
             # squeezed to the left beside one page-wide "Manufacturer": share the width out
@@ -357,13 +374,23 @@ class CasesPage(QWidget):
         if not scroll.isVisible():  # it comes once the rows are laid out, and takes its width
             room -= scroll.sizeHint().width()
         excess = header.length() - room
-        for column in sorted(sites, key=self.table.columnWidth, reverse=True):
+        for column, least in [
+            (c, SITE_COLUMN_LEAST) for c in sorted(sites, key=self.table.columnWidth, reverse=True)
+        ] + [(c, SIDE_STATE_LEAST) for c in side_state]:  # elided last
             if excess <= 0:
                 break
             width = self.table.columnWidth(column)
-            narrower = max(SITE_COLUMN_LEAST, width - excess)
+            narrower = max(least, width - excess)
             self.table.setColumnWidth(column, narrower)
             excess -= width - narrower
+
+    def _column(self, title: str) -> int:
+        """The index of the list's column called ``title``."""
+        titles = [
+            self.model.headerData(c, Qt.Orientation.Horizontal)
+            for c in range(self.model.columnCount())
+        ]
+        return titles.index(title)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Fit the list's columns to the new width."""
@@ -394,6 +421,7 @@ class CasesPage(QWidget):
 
         def done(outcome: tuple[CaseDetail, Reconciliation, BundlePartner | None]) -> None:
             if self._shown_case == case_id:
+                self._update_list_row(outcome[0])
                 self.detail.show_detail(outcome[0], outcome[1])
                 self.holds.show_units(outcome[0].genealogy)
                 QTimer.singleShot(0, self._room_for_detail)  # once the detail is laid out
@@ -412,6 +440,19 @@ class CasesPage(QWidget):
                 self.detail_loaded.emit()
 
         self.runner.read(work, done, self._show_error)
+
+    def _update_list_row(self, detail: CaseDetail) -> None:
+        """The case's line in the list says what its detail, read just now, says (a hold
+        set or lifted here showed in the header and stayed "—" in the list)."""
+        self.model.update_row(
+            detail.case.id,
+            lambda row: replace(
+                row,
+                stage=detail.case.stage,
+                side_state=detail.case.side_state,
+                units_stopped=units_stopped(detail.genealogy),
+            ),
+        )
 
     def erase_identity(self) -> None:
         """Erase the shown case's patient identity: confirmed, with a reason and signature."""

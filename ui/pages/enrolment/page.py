@@ -42,7 +42,7 @@ from app.journey import (
 )
 from ui.pages.enrolment.fields import DATE_HINT, FieldWithError, SlotDateField, parse_day
 from ui.tasks import Failure, ReadOp, TaskRunner, WriteOp
-from ui.widgets import escape, message_line, show_failed, show_message, typed_input
+from ui.widgets import escape, message_line, restyle, show_failed, show_message, typed_input
 
 CALENDAR_DAYS = 21
 """Days of capacity read from the chosen date on, to name the next free ones."""
@@ -228,7 +228,10 @@ class EnrolmentPage(QWidget):
         return str(value) if value else ""
 
     def _identity_changed(self) -> None:
-        """Another patient typed: the answer given for the last one no longer holds."""
+        """Another patient typed: the answer given for the last one no longer holds, and
+        enrolling is the next action again."""
+        if any(self._identity()):
+            self._make_primary(self.enrol_button)
         if self._identity() != self._duplicate_for:
             self.duplicate.hide()
             self.answer.setExclusive(False)
@@ -236,6 +239,14 @@ class EnrolmentPage(QWidget):
             self.different.setChecked(False)
             self.answer.setExclusive(True)
             self._duplicate_for = None
+
+    def _make_primary(self, button: QPushButton) -> None:
+        """``button`` is the next action: the main (default) button, the other not (issue 16
+        review: "Enrol" stayed the main button after enrolling)."""
+        for each in (self.enrol_button, self.open_button):
+            if each.isDefault() != (each is button):
+                each.setDefault(each is button)
+                restyle(each)
 
     def _identity(self) -> tuple[str, ...]:
         return tuple(f.text.strip() for f in (self.family, self.given, self.born, self.number))
@@ -300,6 +311,7 @@ class EnrolmentPage(QWidget):
         """Check every field; when all are fine, enrol on the writer."""
         self.message.hide()
         self.open_button.hide()
+        self._make_primary(self.enrol_button)
         enrolment, problems = self._entered()
         for name, field in self._fields().items():
             field.show_error(problems.get(name))
@@ -343,6 +355,7 @@ class EnrolmentPage(QWidget):
         self.open_button.show()
         for field in (self.family, self.given, self.born, self.number):
             field.editor.clear()  # type: ignore[attr-defined]
+        self._make_primary(self.open_button)  # until the next patient is typed
         for kind in SlotKind:
             self._read_slots(kind)
         self.enrolled.emit(case)

@@ -35,7 +35,7 @@ from app.casefile import ReceiptStatus, ShipmentView, receipt_status, shipments_
 from app.coldchain import LoggerFileView, logger_files_of_shipment
 from app.core import Actor, Database, ScanMismatch, din_text, sscc_text
 from app.journey import CaseView, find_case, receive_unit
-from app.scanning import ScanAcknowledgement, ScannerSettings, WedgeScan
+from app.scanning import ScanAcknowledgement, ScannerSettings, WedgeScan, says_set_aside
 from ui.dialogs import LoggerImportDialog, VerifyReceiptDialog
 from ui.pages import MOVED_ON, CaseHeader
 from ui.pages.receipt.cold_chain_panel import ColdChainPanel
@@ -409,9 +409,10 @@ class ReceiptPage(QWidget):
         elif isinstance(error, ScanMismatch):
             self.mismatch_headline.setText(wrong)
             reasons = error.reasons or (text,)
+            # issue 16 review: "set … aside" stood twice, in the reason and here
+            then = "Acknowledge" if says_set_aside(reasons) else f"{aside}, then acknowledge"
             text = "<br>".join(f"• {reason}" for reason in reasons) + (
-                f"<br>The scan was recorded and {outcome}. {aside}, then acknowledge to "
-                "continue scanning."
+                f"<br>The scan was recorded and {outcome}. {then} to continue scanning."
             )
         else:
             self.mismatch_headline.setText(f"✖ {title}")

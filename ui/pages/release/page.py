@@ -218,8 +218,9 @@ class ReleasePage(QWidget):
     def _review_together_row(self) -> QHBoxLayout:
         """QA's "tick all" and "review ticked" buttons: several results, one signature."""
         row = QHBoxLayout()
-        self.tick_all = QPushButton("Tick all not reviewed")
+        self.tick_all = QPushButton("Tick all entered, not reviewed")
         self.tick_all.setObjectName("tickAll")
+        self.tick_all.setToolTip("A pending result is reviewed on its own, not with the others")
         self.tick_all.clicked.connect(self.tick_every_unreviewed)
         self.review_ticked_button = QPushButton("Review ticked results…")
         self.review_ticked_button.setObjectName("reviewTicked")

@@ -106,7 +106,8 @@ class QcRow:
         table.setCellWidget(index, 4, review_cell)
         self.is_qa = qa
         self.reviewable = False
-        """QA may review the latest result shown (it is not reviewed yet)."""
+        """QA may review the latest result shown with others: it is entered (not pending)
+        and not reviewed yet."""
 
     def _review_cell(
         self,
@@ -128,6 +129,9 @@ class QcRow:
         self.tick.setObjectName(f"tick-{spec.test_code}")
         self.tick.setToolTip(f"Tick {spec.name} to review it with the others under one signature")
         self.tick.toggled.connect(lambda _checked: ticked())
+        keep_place = self.tick.sizePolicy()
+        keep_place.setRetainSizeWhenHidden(True)  # a pending row's Review… lines up with the rest
+        self.tick.setSizePolicy(keep_place)
         review_cell = QWidget()
         review_layout = QHBoxLayout(review_cell)
         review_layout.setContentsMargins(4, 2, 4, 2)
@@ -174,8 +178,15 @@ class QcRow:
             state_text = "⚠ Not reviewed"
         self.review_state.setText(state_text)
         self.review_state.setToolTip("\n".join(signatures) or "No signature yet")
-        self.reviewable = self.is_qa and view is not None and not view.reviewed
-        self.review.setVisible(self.reviewable)
+        self.reviewable = (
+            self.is_qa
+            and view is not None
+            and not view.reviewed
+            and view.outcome is not QcOutcome.PENDING
+        )
+        # a pending result is reviewed on its own (before QA approves its exception), never
+        # ticked among the entered ones (issue 16 review: "Sterility pending" was listed)
+        self.review.setVisible(self.is_qa and view is not None and not view.reviewed)
         self.tick.setVisible(self.reviewable)
         if not self.reviewable:
             self.tick.setChecked(False)
