@@ -24,7 +24,7 @@ from db.models import Case
 from db.types import utc_now
 from tests.conftest import PASSWORD
 from tests.support.page_driving import click, main_window, settle, shoot
-from tests.ui.fit import combos_cut
+from tests.ui.fit import combos_cut, settled_clipping
 from ui.pages.cases.page import CasesPage
 from ui.pages.enrolment.page import EnrolmentPage
 from ui.shell.main_window import MainWindow
@@ -97,6 +97,7 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
     assert _error(page.physician) == ""
     qtbot.wait(100)  # the layout makes room for the messages
     shoot(window, "enrolment-errors.png")
+    assert settled_clipping(qtbot, window) == []  # issue 16, 3e: every message whole at 1280
     _type(page, born=(utc_now().date() + timedelta(days=3)).isoformat())
     click(qtbot, page.enrol_button)
     assert "must be in the past" in _error(page.born)
@@ -146,6 +147,7 @@ def test_coordinator_enrols_books_and_meets_the_duplicate_warning(
     assert "born 02 May 1968" in page.duplicate_text.text()  # as every screen writes it
     qtbot.wait(100)
     shoot(window, "enrolment-duplicate.png")
+    assert settled_clipping(qtbot, window) == []  # the page's largest alarm, whole at 1280
     click(qtbot, page.enrol_button)  # no answer yet
     assert "same patient or a different one" in page.message.text()
     click(qtbot, page.same)
