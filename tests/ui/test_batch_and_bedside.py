@@ -71,6 +71,7 @@ from tests.ui.fit import (
     clipped,
     combos_cut,
     placeholders_cut,
+    shot_name,
 )
 from ui.dialogs.signing import SecondPersonDialog
 from ui.pages.batch_record.page import BatchRecordPage
@@ -599,7 +600,7 @@ def in_one_view_1280(qtbot: QtBot, page: BedsidePage, name: str) -> None:
     before = page.size()
     page.resize(*PAGE_AREA_1280)
     qtbot.wait(20)
-    assert page.grab().save(str(SCREENS / name))
+    assert page.grab().save(str(SCREENS / shot_name(name)))
     scroll = page.findChild(QScrollArea, "caseWorkScroll")
     assert scroll is not None
     viewport = scroll.viewport()
