@@ -10,6 +10,8 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from tests.conftest import BACKENDS
+from tests.ui.fit import set_shot_backend
 from ui.shell.main_window import MainWindow
 from ui.shell.style import apply_style
 from ui.tasks.collector import GuiThreadCollector
@@ -63,6 +65,29 @@ def runner(qtbot: QtBot, qapp: QApplication) -> Iterator[TaskRunner]:
     assert tasks.wait(120_000)
     tasks.deleteLater()
     QCoreApplication.sendPostedEvents(tasks, QEvent.Type.DeferredDelete)
+
+
+def _backend_of(item: pytest.Item) -> str | None:
+    """The backend a test's parameters name (``sqlite``, ``postgresql``, or both joined with
+    ``+`` for two sites on different ones); None when it is not parametrised by one."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    found: list[str] = []
+    for value in callspec.params.values():
+        for part in value if isinstance(value, tuple) else (value,):
+            if part in BACKENDS and part not in found:
+                found.append(part)
+    return "+".join(found) or None
+
+
+@pytest.fixture(autouse=True)
+def shots_named_by_backend(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that runs on both backends saves its screenshots with the backend in their names
+    (tests/ui/fit.py ``shot_name``): the PostgreSQL variant never overwrites the SQLite one."""
+    set_shot_backend(_backend_of(request.node))
+    yield
+    set_shot_backend(None)
 
 
 @pytest.fixture(autouse=True)

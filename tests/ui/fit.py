@@ -151,11 +151,35 @@ def save_both_sizes(widget: QWidget, stem: str, *, window: bool = False) -> list
     return [save_shot(widget, f"{stem}-{label}.png", size) for label, size in WINDOW_SIZES.items()]
 
 
+_BACKENDS = ("sqlite", "postgresql")
+_shot_backend: list[str | None] = [None]
+"""The backend of the running test when it runs on several (tests/ui/conftest.py sets it)."""
+_SIZE_AT_END = re.compile(r"(-(?:1280x800|1920x1080|1280|1920))?(\.png)$")
+
+
+def set_shot_backend(backend: str | None) -> None:
+    """The running test's backend (None: it is not parametrised by one) for :func:`shot_name`."""
+    _shot_backend[0] = backend
+
+
+def shot_name(name: str) -> str:
+    """``name`` with the running test's backend in it, before the size it states (``x-1280.png``
+    → ``x-postgresql-1280.png``): the variants of a test on each backend never overwrite each
+    other's pictures. Unchanged when the name says a backend already or the test has none."""
+    backend = _shot_backend[0]
+    if backend is None or any(known in name for known in _BACKENDS):
+        return name
+    named, count = _SIZE_AT_END.subn(lambda m: f"-{backend}{m.group(1) or ''}{m.group(2)}", name)
+    return named if count else f"{name}-{backend}"
+
+
 def save_shot(widget: QWidget, name: str, size: tuple[int, int] | None) -> str:
-    """Save :func:`window_shot` of ``widget`` at ``size`` as ``name`` in the screens folder
-    (``size`` None: a dialog at its own size); returns ``name``."""
+    """Save :func:`window_shot` of ``widget`` at ``size`` as ``name`` (with the test's backend,
+    :func:`shot_name`) in the screens folder (``size`` None: a dialog at its own size);
+    returns the name written."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     picture = window_shot(widget, size)
+    name = shot_name(name)
     assert picture.save(str(SCREENS / name)), name
     return name
 

@@ -5,11 +5,13 @@ Each page is driven to a real red STOP (another case's code) and a real amber "c
 (a control character no code carries); the scan field's and the next fields' places in the
 window are the same before the scan, while the alarm shows, and after F12 acknowledged it; the
 alarm shows whole and the page fits 1280 × 800 (screenshots: tests/artifacts/screens/
-banner-slot-*).
+banner-slot-*-<backend>-*); and every "could not read" is the amber one, every STOP the red one,
+in its headline and in the picture.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -41,6 +43,33 @@ from ui.widgets import BannerSlot, message_line, show_message
 
 UNREADABLE = "=G1234\x07"
 """A scan no code could be (a control character a bar code never carries): amber."""
+AMBER, RED = "#f6c343", "#b3261e"
+"""The background of every "could not read — scan again" alarm, and of every red STOP."""
+
+
+def _colour(alarm: QWidget) -> str:
+    """The colour most of the alarm's picture is (its background: the words and the button
+    cover less of it), as ``#rrggbb``."""
+    picture = alarm.grab().toImage()
+    width, height = picture.width(), picture.height()
+    counts = Counter(
+        picture.pixelColor(x, y).name()
+        for x in range(8, width - 8, 7)
+        for y in range(8, height - 8, 5)
+    )
+    return counts.most_common(1)[0][0]
+
+
+def _assert_kind(name: str, alarm: QWidget, headline: str) -> None:
+    """``name`` ends ``could-not-read``: the amber alarm, "⚠ COULD NOT READ"; else the red
+    STOP (issue 16: an unreadable scan looked like a wrong patient)."""
+    if name.endswith("could-not-read"):
+        assert _colour(alarm) == AMBER, (name, _colour(alarm))
+        assert headline.startswith("⚠ COULD NOT READ"), (name, headline)
+        assert "STOP" not in headline, (name, headline)
+    else:
+        assert _colour(alarm) == RED, (name, _colour(alarm))
+        assert headline.startswith("✖") and "STOP" in headline, (name, headline)
 
 
 def test_a_banner_slot_keeps_its_height_whichever_banner_shows(qtbot: QtBot) -> None:
@@ -119,18 +148,20 @@ def _nothing_moves(
     F12."""
     before = places(page, fields)
     first = next(iter(alarms))
-    save_both_sizes(page, f"banner-slot-{first[: first.index('-')]}-before-the-scan")
+    backend = page.database.backend
+    save_both_sizes(page, f"banner-slot-{first[: first.index('-')]}-before-the-scan-{backend}")
     for name, raise_alarm in alarms.items():
         raise_alarm()
         settle(qtbot, runner)
         assert _alarm_shown(page), name
+        _assert_kind(name, page.alarm, page.alarm.text.text())
         assert places(page, fields) == before, name
         page.resize(*PAGE_AREA_1280)
         qtbot.wait(20)
         assert _shown_whole(page.banner_slot), name
         assert not page.banner_slot.covers_below() or not page.body.isEnabled(), name
         page.resize(*PAGE_SIZE)
-        assert_fits_1280(qtbot, page, f"banner-slot-{name}-1280.png")
+        assert_fits_1280(qtbot, page, f"banner-slot-{name}-{backend}-1280.png")
         assert places(page, fields) == before, name
         _press_f12(qtbot, page, runner)
         assert not _alarm_shown(page), name
@@ -319,12 +350,13 @@ def test_receipt_fields_stay_put(
         scan(qtbot, page.scan_field, raw)
         settle(qtbot, runner)
         assert page.mismatch.isVisible(), name
+        _assert_kind(name, page.mismatch, page.mismatch_headline.text())
         assert places(page, fields) == before, name
         page.resize(*PAGE_AREA_1280)
         qtbot.wait(20)
         assert _shown_whole(page.banner_slot) and not page.banner_slot.covers_below(), name
         page.resize(*PAGE_SIZE)
-        assert_fits_1280(qtbot, page, f"banner-slot-{name}-1280.png")
+        assert_fits_1280(qtbot, page, f"banner-slot-{name}-{demo.database.backend}-1280.png")
         _press_f12(qtbot, page, runner)
         assert not page.mismatch.isVisible(), name
         assert places(page, fields) == before, name
@@ -354,6 +386,7 @@ def test_scan_station_fields_stay_put(
         with qtbot.waitSignal(station.blocked_changed, timeout=20_000):
             scan(qtbot, station.scan_field, raw)
         assert _blocked(station) and places(station, fields) == before, name
-        assert_fits_1280(qtbot, station, f"banner-slot-{name}-1280.png")
+        _assert_kind(name, station.banner, station.headline.text())
+        assert_fits_1280(qtbot, station, f"banner-slot-{name}-{demo.database.backend}-1280.png")
         _press_f12(qtbot, station.scan_field, runner)
         assert not _blocked(station) and places(station, fields) == before, name

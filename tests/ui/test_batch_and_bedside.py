@@ -71,6 +71,7 @@ from tests.ui.fit import (
     clipped,
     combos_cut,
     placeholders_cut,
+    shot_name,
 )
 from ui.dialogs.signing import SecondPersonDialog
 from ui.pages.batch_record.page import BatchRecordPage
@@ -348,6 +349,8 @@ def test_batch_record_start_scan_record_and_verify(
 
     # The right bag; scanning it twice is refused; the parameters typed stay.
     scan(qtbot, page.input_scan, f"={bag.din}00")
+    # issue 16: every container scanned and the parameters entered: "Record step" is next
+    assert page.record_button.hasFocus(), QApplication.focusWidget()
     scan(qtbot, page.input_scan, f"={bag.din}00")
     assert page.input_list.count() == 1
     # the list reads as the bag's label, not as the scanner's raw "=G1234…00"
@@ -417,9 +420,11 @@ def test_outputs_are_labelled_and_scanned_back_before_verification(
     open_page(qtbot, page, runner, case)
     assert page.step_heading.text() == "Step 2 of 9: T-cell selection (CD4/CD8 beads)"
     assert page.form is not None and page.input_scan is not None
+    scan(qtbot, page.input_scan, f"={bag.din}00")
+    # issue 16: the bag scanned, the focus moves to the first parameter to enter
+    assert page.form.editors["input_cells"].hasFocus(), QApplication.focusWidget()
     type_number(qtbot, page.form.editors["input_cells"], "6.1e9")
     type_number(qtbot, page.form.editors["output_cells"], "2.2e9")
-    scan(qtbot, page.input_scan, f"={bag.din}00")
     click(qtbot, page.record_button)
     settle(qtbot, runner)
     assert "1 output container(s) made" in page.ok_message.text()
@@ -597,7 +602,7 @@ def in_one_view_1280(qtbot: QtBot, page: BedsidePage, name: str) -> None:
     before = page.size()
     page.resize(*PAGE_AREA_1280)
     qtbot.wait(20)
-    assert page.grab().save(str(SCREENS / name))
+    assert page.grab().save(str(SCREENS / shot_name(name)))
     scroll = page.findChild(QScrollArea, "caseWorkScroll")
     assert scroll is not None
     viewport = scroll.viewport()

@@ -50,7 +50,7 @@ from app.journey.views import CaseView
 from db.enums import CaseStage, Disposition, ShipmentDirection, UnitKind, Verdict
 from db.models import LoggerFile, ManufacturingStep, Release, Shipment, Signature
 from tests.support.readers import reader
-from tests.ui.fit import PAGE_AREA_1280, PAGE_AREAS, save_both_sizes, save_shot, sized
+from tests.ui.fit import PAGE_AREA_1280, PAGE_AREAS, save_both_sizes, save_shot, shot_name, sized
 from ui.pages.cases.detail import CaseDetailView, cold_chain_line, cold_chain_tone
 from ui.pages.cases.journey_chart import (
     AXIS,
@@ -786,7 +786,8 @@ def test_a_bundle_digest_in_the_timeline_is_shortened_and_whole_in_the_tooltip(
     view.resize(*PAGE_AREA_1280)
     view.show()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)  # a part of the Cases page, not a window:
-    assert view.grab().save(str(ARTIFACTS / "case-timeline-bundle-digest.png"))  # no frame
+    shot = ARTIFACTS / shot_name("case-timeline-bundle-digest.png")  # no frame
+    assert view.grab().save(str(shot))
 
 
 def test_a_long_work_item_shows_every_line_at_the_width_the_list_has(qtbot: QtBot) -> None:

@@ -129,6 +129,12 @@ def test_the_operator_packs_labels_and_hands_the_released_batch_to_the_courier(
     settle(qtbot, runner)
     assert "handed over to Sam Driver" in page.ok_message.text(), page.error_message.text()
     assert "shipped to the clinic" in page.ok_message.text()
+    # issue 16: the page stays on the case and its pinned header says it moved on
+    assert page.current_case_id() == released.case_id
+    assert page.case_picker.currentText().endswith("(moved on)")
+    header = page.case_header.text()
+    assert "moved on to “Shipped to clinic”" in header, header
+    assert page.case_header.property("moved") == "yes"
     shoot_sizes(page, f"clinic-shipment-handed-over-{backend}")
 
     # What the services recorded: the case shipped, the shipper's label applied, its trail.

@@ -19,7 +19,7 @@ from app.core.unit_of_work import UnitOfWork
 from app.scanning import ScannerSettings
 from db.enums import Role, SiteKind
 from tests.conftest import Demo
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import save_both_sizes, shot_name
 from ui.pages.admin.page import AdminPage
 from ui.pages.audit.page import AuditTrailPage
 from ui.pages.home import HomePage
@@ -272,7 +272,7 @@ def test_sign_in_and_home_name_the_database_never_its_url(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     dialog.show()
     qtbot.waitExposed(dialog)
-    assert dialog.grab().save(str(ARTIFACTS / "sign-in-database-name.png"))
+    assert dialog.grab().save(str(ARTIFACTS / shot_name("sign-in-database-name.png")))
     home.show()
     QApplication.processEvents()
     qtbot.waitUntil(home.refresh_button.isEnabled, timeout=20_000)  # its read is back

@@ -66,10 +66,15 @@ def _page(qtbot: QtBot, runner: TaskRunner, site: Site, username: str, coi: str)
 def _shots(page: CasesPage, name: str) -> None:
     for width, height in SIZES:
         page.resize(width, height)
-        shoot(page, f"{name}-{width}x{height}.png")
+        shoot(page, f"{name}-{page.database.backend}-{width}x{height}.png")
 
 
-@pytest.mark.parametrize("two_sites", [("sqlite", "sqlite")], indirect=True, ids=["sqlite+sqlite"])
+@pytest.mark.parametrize(
+    "two_sites",
+    [("sqlite", "sqlite"), ("postgresql", "postgresql")],
+    indirect=True,
+    ids=["sqlite+sqlite", "postgresql+postgresql"],  # PostgreSQL under --slow: tests/conftest.py
+)
 def test_send_to_manufacturer_and_import_from_partner(
     qtbot: QtBot,
     runner: TaskRunner,
@@ -180,4 +185,4 @@ def test_send_to_manufacturer_and_import_from_partner(
     scan(qtbot, receipt.scan_field, f"={bag.din}00")
     qtbot.waitUntil(lambda: cell(0, 2) == "received", timeout=30_000)
     assert "1 of 1" in receipt.scan_ok.text()
-    save_both_sizes(receipt, "receipt-imported-shipment")
+    save_both_sizes(receipt, f"receipt-imported-shipment-{maker.database.backend}")

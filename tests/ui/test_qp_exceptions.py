@@ -1,7 +1,7 @@
 """The QP's exceptions on screen: a late sterility failure on QC & release, the clinic's alert on
 Home and its signed acknowledgement, the bedside banner, and a release out of specification.
 
-The batches come from ``tests.support.post_release`` (SQLite, driven once per run); the pages
+The batches come from ``tests.support.post_release`` (driven once per run and backend); the pages
 are typed into and clicked, the dialogs answered by stand-ins. Screenshots go to
 tests/artifacts/screens/ at the 1280 × 800 and 1920 × 1080 window sizes.
 """
@@ -25,12 +25,13 @@ from app.journey import find_case, unit_view, units_of_case
 from app.labelling import confirm_label, print_unit_label
 from db.enums import ShipmentDirection, SideState, UnitKind
 from db.models import ClinicAlert, Unit
-from tests.conftest import database_copy
-from tests.support.post_release import (  # noqa: F401 - the fixture
+from tests.conftest import BACKENDS, database_copy
+from tests.support.post_release import (  # noqa: F401 - the fixtures
     Batches,
+    post_release_postgresql,
     post_release_sqlite,
 )
-from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, save_shot
+from tests.ui.fit import PAGE_AREA_1280, PAGE_AREA_1920, assert_fits_1280, save_shot
 from tests.ui.test_release_and_deviations import ARTIFACTS, Dialogs, settle
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.home.page import HomePage
@@ -42,14 +43,18 @@ SIZES = {"1280": PAGE_AREA_1280, "1920": PAGE_AREA_1920}
 WINDOW_SIZE = {"1280": (1280, 800), "1920": (1920, 1080)}
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend of the driven batches (PostgreSQL under ``--slow``: tests/conftest.py)."""
+    return str(request.param)
+
+
 @pytest.fixture
 def ward(
-    post_release_sqlite: tuple[str, Batches],  # noqa: F811 - the fixture imported above
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[Database, JourneyDriver, Batches]]:
-    source, batches = post_release_sqlite
-    with database_copy(request, "sqlite", source, tmp_path) as database:
+    source, batches = request.getfixturevalue(f"post_release_{backend}")
+    with database_copy(request, backend, source, tmp_path) as database:
         yield database, JourneyDriver(database, tmp_path), batches
 
 
@@ -67,8 +72,8 @@ def _open(qtbot: QtBot, runner: TaskRunner, page: QWidget) -> QWidget:
     return page
 
 
-def _shots(page: QWidget, name: str) -> None:
-    """Save the page at both window sizes."""
+def _shots(page: QWidget, name: str, backend: str) -> None:
+    """Save the page at both window sizes, the backend in the name (both backends run it)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for label, size in SIZES.items():
         page.resize(*size)
@@ -79,7 +84,7 @@ def _shots(page: QWidget, name: str) -> None:
         if isinstance(page, ReleasePage):  # the exceptions are what these pictures are about
             page.scroller.ensureWidgetVisible(page.exceptions, 0, 0)
             QApplication.processEvents()
-        save_shot(page, f"{name}-{label}.png", WINDOW_SIZE[label])
+        save_shot(page, f"{name}-{backend}-{label}.png", WINDOW_SIZE[label])
     page.resize(*SIZES["1280"])
 
 
@@ -106,6 +111,7 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     runner: TaskRunner,
     ward: tuple[Database, JourneyDriver, Batches],
     dialogs: Dialogs,
+    backend: str,
 ) -> None:
     database, driver, batches = ward
     page = _release_page(qtbot, runner, database, driver.who("petra.qp"), batches.at_clinic)
@@ -115,7 +121,7 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     test = box.findChild(QComboBox, "lateTest")
     assert test.currentData() == "sterility"
     qtbot.keyClicks(box.findChild(QLineEdit, "lateValue"), "growth: S. epidermidis")
-    _shots(page, "qp-late-result")
+    _shots(page, "qp-late-result", backend)
     _click(qtbot, page, "recordLateResult")
     settle(qtbot, runner)
     assert "FAILED after release" in page.message.text()
@@ -135,7 +141,7 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     summary = page.checklist_summary
     assert "open since the release: 4. Every QC result" in summary.text(), summary.text()
     assert summary.property("complete") == "no"
-    _shots(page, "qp-after-late-failure")
+    _shots(page, "qp-after-late-failure", backend)
 
     # the clinic coordinator's Home: a red alert, acknowledged with a signature
     home = _open(qtbot, runner, HomePage(database, driver.who("cora.coordinator"), runner))
@@ -146,8 +152,10 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     assert "CLINIC ALERT" in text and "do NOT infuse" in text
     # issue 16 review: the Alerts list beside the red alert said "✔ No alerts."
     assert home.alerts.item(0).text() == "✔ No other alerts."
-    _shots(home, "clinic-home-alert")
-    dialogs.screenshot = "clinic-alert-signature"
+    _shots(home, "clinic-home-alert", backend)
+    # issue 16: Home, with its largest alarm (the QP's red alert) shown, fits 1280 × 800
+    assert_fits_1280(qtbot, home, f"clinic-home-alert-fit-{backend}-1280.png")
+    dialogs.screenshot = f"clinic-alert-signature-{backend}"
     qtbot.mouseClick(panel.buttons[0], Qt.MouseButton.LeftButton)
     settle(qtbot, runner)
     assert "Acknowledged" in dialogs.signed[-1]
@@ -157,7 +165,7 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
     assert panel.buttons == []
     assert "acknowledged by Cora" in panel.findChild(QLabel, "clinicAlertText").text()
     assert home.alerts.item(0).text() == "✔ No alerts."
-    _shots(home, "clinic-home-alert-acknowledged")
+    _shots(home, "clinic-home-alert-acknowledged", backend)
 
     # the bedside screen says the bags are on hold
     bedside = _open(qtbot, runner, BedsidePage(database, driver.who("ivy.infusion"), runner))
@@ -180,7 +188,7 @@ def test_a_late_failure_alerts_the_clinic_which_acknowledges_it(
         assert "do not infuse it" in bedside.countdown.text()
         assert not bedside.thaw_row.isEnabled() and not bedside.thaw_button.isEnabled()
     bedside.thaw_bag.setCurrentIndex(0)
-    _shots(bedside, "bedside-on-hold")
+    _shots(bedside, "bedside-on-hold", backend)
 
 
 def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
@@ -188,6 +196,7 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
     runner: TaskRunner,
     ward: tuple[Database, JourneyDriver, Batches],
     dialogs: Dialogs,
+    backend: str,
     tmp_path: Path,
 ) -> None:
     database, driver, batches = ward
@@ -204,7 +213,7 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
         box.findChild(QLineEdit, "oosDeviation"), "Viability 62 %; no alternative therapy."
     )
     box.attach(scan)
-    _shots(page, "qp-oos-acceptance")
+    _shots(page, "qp-oos-acceptance", backend)
     _click(qtbot, page, "recordOosAcceptance")
     settle(qtbot, runner)
     assert "acceptance recorded" in page.message.text()
@@ -221,7 +230,7 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
     assert page.release_status.objectName() == "errorMessage"
     assert page.snapshot is not None and page.snapshot.checklist is not None
     assert page.snapshot.checklist.complete  # as the QP signed it: the accepted result covered
-    _shots(page, "qp-released-oos")
+    _shots(page, "qp-released-oos", backend)
 
     # shipped and received at the clinic: the bedside screen says so before anything else
     case = find_case(database, driver.who("asha.qa"), batches.oos)
@@ -253,4 +262,4 @@ def test_the_qp_releases_out_of_specification_and_the_bedside_says_so(
         r"of Dr Helen Marsh\.",
         bedside.warning.text(),
     ), bedside.warning.text()
-    _shots(bedside, "bedside-released-oos")
+    _shots(bedside, "bedside-released-oos", backend)

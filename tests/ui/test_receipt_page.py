@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -165,6 +166,21 @@ def _import(
     dialog.window_from.setDateTime(_qt_utc(window_from))
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     return dialog
+
+
+def _choose(qtbot: QtBot, page: ReceiptPage, shipment_id: uuid.UUID) -> None:
+    """Choose the shipment ``shipment_id`` in the list; wait until its receipt is shown."""
+    shown = page.shipment_list
+    [row] = [
+        row
+        for row in range(shown.count())
+        if shown.item(row).data(Qt.ItemDataRole.UserRole).id == shipment_id
+    ]
+    shown.setCurrentRow(row)
+    qtbot.waitUntil(
+        lambda: page.status is not None and page.status.shipment.id == shipment_id,
+        timeout=WAIT_MS,
+    )
 
 
 def _sign_as(qtbot: QtBot, page: ReceiptPage, username: str, password: str) -> VerifyReceiptDialog:
@@ -345,7 +361,9 @@ def test_scan_import_excursion_and_second_person_verification(
 def test_within_limits_receipt_is_accepted_at_verification(
     qtbot: QtBot, demo, arrived: Arrived, runner: TaskRunner, monkeypatch, tmp_path: Path
 ) -> None:
+    other = _ship(demo, tmp_path / "other", "H0602")  # a second shipment waits in the list
     page = _open_page(qtbot, demo, runner, demo["otto.operator"])
+    _choose(qtbot, page, arrived.shipment.id)
     # before a file is imported: no empty axes, and the note in the plain style, not a verdict's
     assert page.cold_chain.verdict.text() == "No logger file imported yet."
     assert page.cold_chain.verdict.property("verdict") == "none"
@@ -389,6 +407,17 @@ def test_within_limits_receipt_is_accepted_at_verification(
     qtbot.waitUntil(lambda: not verify.isVisible(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.state.property("state") == "accepted", timeout=WAIT_MS)
     assert page.state.text().startswith("✔ ACCEPTED — receipt verified by Vera Verifier")
+    # issue 16: after the action the page stays on the same shipment and case (the list is
+    # re-read; the other shipment waiting is never opened by itself), the header pinned on it
+    # with the stage the case moved on to
+    qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
+    assert page.shipment is not None and page.shipment.id == arrived.shipment.id
+    shown = page.shipment_list.currentItem().data(Qt.ItemDataRole.UserRole)
+    assert shown.id == arrived.shipment.id
+    header = page.case_header.text()
+    assert f"COI {arrived.case.coi_eye_readable}" in header, header
+    assert other.case.coi_eye_readable not in header
+    assert "Stage: Received at manufacturer" in header, header
     # no side state: a dash, as on the Cases page, not the stored "none" (issue 16 review)
     qtbot.waitUntil(lambda: page.units.item(0, 3).text() == "—", timeout=WAIT_MS)
     status = receipt_status(demo.database, reader(demo.database), arrived.shipment.id)
@@ -426,6 +455,56 @@ def _in_sight_at_1280(page: ReceiptPage) -> None:
         assert page.units.horizontalHeader().sectionSize(column) >= need, text
     page.resize(before)
     QApplication.processEvents()
+
+
+def test_after_each_accepted_scan_focus_is_where_the_next_action_is(
+    qtbot: QtBot, demo, runner: TaskRunner, monkeypatch, tmp_path: Path
+) -> None:
+    """Issue 16: while containers wait, the scan field keeps the focus for the next scan; after
+    the last one the focus is on "Import logger file…" (the next thing a receiving operator
+    does), then, the file in, on the verification."""
+    driver = JourneyDriver(demo.database, tmp_path)
+    case = driver.enrol("H0604", "Okafor", "Ada", date(1971, 3, 14))
+    driver.run_to(case, CaseStage.SHIPPED_TO_CLINIC)
+    (shipment,) = [
+        s
+        for s in shipments_for_receipt(demo.database, demo["ivy.infusion"])
+        if s.case_id == case.id
+    ]
+    bags = expected_units(demo.database, shipment.id)
+    assert len(bags) >= 2  # the dose's final bags: more than one to scan in
+    page = _open_page(qtbot, demo, runner, demo["ivy.infusion"])
+    _choose(qtbot, page, shipment.id)
+    qtbot.waitUntil(page.scan_field.hasFocus, timeout=WAIT_MS)
+    for done, bag in enumerate(bags, start=1):
+        _scan(qtbot, page, f"={bag.din}00")
+        qtbot.waitUntil(lambda done=done: f"{done} of {len(bags)}" in page.scan_ok.text())
+        qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
+        QApplication.processEvents()
+        if done < len(bags):
+            assert page.scan_field.hasFocus(), QApplication.focusWidget()
+    assert page.import_button.hasFocus(), QApplication.focusWidget()
+    assert page.import_button.text() == "Import logger file…"
+    _page_screenshot(qtbot, page, "all-scanned-import-next", demo.database.backend)
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    logger = write_logger_csv(
+        tmp_path / "logger-cryo.csv",
+        start=now - timedelta(hours=12),
+        end=now + timedelta(minutes=5),
+        base_c=-185.0,
+    )
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(logger), ""))
+    qtbot.keyClick(page.import_button, Qt.Key.Key_Space)  # the keyboard's press of the button
+    dialog = page.import_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.window_from.setDateTime(_qt_utc(now - timedelta(hours=12)))
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
+    assert page.cold_chain.logger_file is not None, dialog.error.text()
+    page.activateWindow()  # the window manager gives the page back its focus (offscreen: not)
+    qtbot.waitUntil(page.verify_button.hasFocus, timeout=WAIT_MS)
 
 
 # ---------------------------------------------------------------- refusals

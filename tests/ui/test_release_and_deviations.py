@@ -66,6 +66,7 @@ from tests.ui.fit import (
     save_both_sizes,
     save_shot,
     settled_clipping,
+    shot_name,
     sized,
 )
 from ui.dialogs.prompts import StatementDialog
@@ -178,7 +179,7 @@ def screenshot(page: QWidget, name: str, height: int | None = None, *, size: boo
     if stated is not None:
         save_shot(page, f"{name}.png", stated)  # the window at the size its name says
     else:
-        assert page.grab().save(str(ARTIFACTS / f"{name}.png"))
+        assert page.grab().save(str(ARTIFACTS / shot_name(f"{name}.png")))
         save_both_sizes(page, name)  # also the stretched ones: the state as a window shows it
     if size:
         page.resize(*PAGE_SIZE)

@@ -35,7 +35,13 @@ from db.models import AuditEvent, Deviation, Scan
 from labels import mod37_2
 from labels.isbt128 import parse_coi
 from tests.support.scanner_keys import scanner_burst, typed_by_hand
-from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, placeholders_cut, save_both_sizes
+from tests.ui.fit import (
+    PAGE_AREA_1280,
+    assert_fits_1280,
+    placeholders_cut,
+    save_both_sizes,
+    shot_name,
+)
 from ui.pages.scan_station import page as scan_station
 from ui.pages.scan_station.body import NO_CAMERA
 from ui.pages.scan_station.page import ScanStation
@@ -189,7 +195,7 @@ def _din_scan(bag: UnitView) -> str:
 def _screenshot(qtbot: QtBot, station: ScanStation, name: str) -> None:
     qtbot.wait(100)  # let the layout follow the new banner text before the picture is taken
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    assert station.grab().save(str(ARTIFACTS / name))
+    assert station.grab().save(str(ARTIFACTS / shot_name(name)))
     save_both_sizes(station, name.removesuffix(".png"))
 
 

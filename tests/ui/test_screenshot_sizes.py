@@ -9,7 +9,15 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.ui.fit import PAGE_AREAS, TITLE_BAR, WINDOW_SIZES, frame_page_area, window_shot
+from tests.ui.fit import (
+    PAGE_AREAS,
+    TITLE_BAR,
+    WINDOW_SIZES,
+    frame_page_area,
+    set_shot_backend,
+    shot_name,
+    window_shot,
+)
 from ui.shell import MainWindow
 from ui.shell.style import apply_style
 
@@ -61,3 +69,15 @@ def test_a_dialog_keeps_its_size_and_a_window_that_will_not_take_a_size_fails(
     window.setCentralWidget(page)
     with pytest.raises(AssertionError, match=r"the shot is 1800 × 9\d\d, not 1280 × 800"):
         window_shot(page, WINDOW_SIZES["1280x800"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_test_on_both_backends_names_its_shots_by_backend(backend: str) -> None:
+    """Issue 16: the two variants of a test wrote the same picture, the last one kept. The
+    backend goes before the size the name states; a name that says its backend keeps it."""
+    assert shot_name("banner-slot-x-1280.png") == f"banner-slot-x-{backend}-1280.png"
+    assert shot_name("admin-1920x1080.png") == f"admin-{backend}-1920x1080.png"
+    assert shot_name("batch-started.png") == f"batch-started-{backend}.png"
+    assert shot_name("receipt-mismatch-1280-sqlite.png") == "receipt-mismatch-1280-sqlite.png"
+    set_shot_backend(None)  # a test on no backend: its names as given
+    assert shot_name("idle-lock-1280.png") == "idle-lock-1280.png"

@@ -18,7 +18,7 @@ from app.access import authenticate, sign_out
 from app.core import Actor, NotPermitted
 from db.models import AuditEvent
 from tests.conftest import ARTIFACTS, DEMO_PASSWORD, PASSWORD
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import save_both_sizes, shot_name
 from ui.pages.admin import AdminPage
 from ui.pages.enrolment import EnrolmentPage
 from ui.shell import MainWindow, Session
@@ -69,7 +69,7 @@ def _answer(qtbot: QtBot, choice: QMessageBox.StandardButton, shot: str = "") ->
         buttons.append((box.button(yes).text(), box.button(no).text()))
         if shot:
             SCREENS.mkdir(parents=True, exist_ok=True)
-            box.grab().save(str(SCREENS / shot))
+            box.grab().save(str(SCREENS / shot_name(shot)))
         button = box.button(choice)
         assert button is not None
         button.click()

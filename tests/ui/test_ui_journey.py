@@ -1,13 +1,14 @@
 """A new case of each shipped product, from enrolment to infusion, through the screens alone
 (issue 14, first "done when").
 
-On a freshly seeded demo database (SQLite) the session loop of the application (sign-in dialog,
-main window, "Sign out", the next sign-in) is driven as people use it: each demo person signs in
-in turn, picks a section in the navigation, picks the case in the page's list, types into the
-fields, clicks the buttons and scans as a keyboard-wedge scanner types (text, then Enter). No
-service is called to move the case: every step is a screen action. The steps, their parameters
-and the QC tests come from the product's definition (``resources/products/<code>-*.json``), so
-S4321's seven steps and nine tests are followed as S1234's nine and eight are.
+On a freshly seeded demo database (SQLite; PostgreSQL under ``--slow``) the session loop of the
+application (sign-in dialog, main window, "Sign out", the next sign-in) is driven as people use it:
+each demo person signs in in turn, picks a section in the navigation, picks the case in the page's
+list, types into the fields, clicks the buttons and scans as a keyboard-wedge scanner types (text,
+then Enter). No service is called to move the case: every step is a screen action. The steps, their
+parameters and the QC tests come from the product's definition
+(``resources/products/<code>-*.json``), so S4321's seven steps and nine tests are followed as
+S1234's nine and eight are.
 
 Stand-ins only where the application hands over to the system or a modal dialog: the print
 dialog (the label's PDF is checked, not printed), the file dialog (the logger file's path), and
@@ -17,7 +18,7 @@ take-out at the wrong position) are shown in words and change nothing. At the en
 say the case is infused and the audit trail verifies.
 
 Screenshots of each page at the moment of acting: tests/artifacts/screens/ui_journey_<product>_
-<step>.png (1280 × 800; the enrolment and booking screens at 1920 × 1080 too).
+<backend>_<step>.png (1280 × 800; the enrolment and booking screens at 1920 × 1080 too).
 """
 
 from __future__ import annotations
@@ -225,12 +226,14 @@ class Journey:
         self.qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
 
     def shoot(self, step: str, *, sizes: tuple[tuple[int, int], ...] = BOTH_SIZES) -> None:
-        """The window as it is now: ``ui_journey_<product>_<step>.png`` (``-1920`` beside)."""
+        """The window as it is now: ``ui_journey_<product>_<backend>_<step>.png`` (``-1920``
+        beside)."""
         assert self.window is not None
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for width, height in sizes:
             suffix = "" if width == 1280 else f"-{width}"
-            name = f"ui_journey_{self.product}_{step}{suffix}.png"
+            backend = self.demo.database.backend
+            name = f"ui_journey_{self.product}_{backend}_{step}{suffix}.png"
             picture = window_shot(self.window, (width, height))  # asserts the size
             # quality 80: zlib's faster levels, the same size as the default here, 35 % sooner
             assert picture.save(str(ARTIFACTS / name), "PNG", 80)
@@ -630,7 +633,13 @@ def infuse(journey: Journey, case: Any, number: str, din: str, others: list[str]
     journey.shoot("infused")
 
 
-@pytest.mark.parametrize("demo_database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "demo_database_url",
+    # the PostgreSQL drive, like S1234's, with --slow (every write goes through the services
+    # tests/journey runs on both backends; this shows the screens drive them there too)
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)],
+    indirect=True,
+)
 @pytest.mark.parametrize("product", DRIVES)
 def test_a_new_case_is_driven_to_infusion_through_the_screens_alone(
     qtbot: QtBot, demo: Any, product: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

@@ -37,6 +37,8 @@ from app.casefile import (
     Role,
     ShipmentDirection,
     StepStatus,
+    UnitKind,
+    UnitStatus,
     batch_record_screen,
 )
 from app.core import Actor, Database, ValidationFailed
@@ -373,6 +375,32 @@ class BatchRecordPage(CaseWorkPage):
         self._quiet()
         self.scans.append(scan.raw)
         self.input_list.addItem(scanned_input_text(scan))
+        self._focus_after_input()
+
+    def inputs_to_scan(self) -> set[str]:
+        """The DINs of the case's containers a step can take (available, not a QC sample; the
+        service's own rule) not scanned into the list yet."""
+        if self.state is None:
+            return set()
+        available = {
+            unit.din
+            for unit in self.state.units.values()
+            if unit.status is UnitStatus.AVAILABLE
+            and unit.kind is not UnitKind.QC_SAMPLE
+            and unit.din is not None
+        }
+        return available - {parse_scan(raw).fields.get("din") for raw in self.scans}
+
+    def _focus_after_input(self) -> None:
+        """After an accepted input scan (issue 16): the scan field again while a container is
+        still to scan, else the first parameter not entered yet, else "Record step"."""
+        following: QWidget | None = self.input_scan
+        if not self.inputs_to_scan():
+            form = self.form
+            empty = [] if form is None else [n for n in form.editors if n not in form.entered()]
+            following = form.editors[empty[0]] if form and empty else self.record_button
+        if following is not None:
+            following.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _refuse_unreadable(self, scan: WedgeScan) -> None:
         """A scan no code could be: recorded and refused at once (amber, "scan again"), never

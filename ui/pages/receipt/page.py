@@ -350,6 +350,17 @@ class ReceiptPage(QWidget):
         )
         if open_receipt and waiting_scans and self.mismatch.isHidden():
             self.scan_field.setFocus()
+        elif open_receipt and self.scan_field.hasFocus():
+            self._focus_next_step()
+
+    def _focus_next_step(self) -> None:
+        """Every container is scanned in: focus the next thing to do (issue 16), the logger
+        file's import, or once it is in, the second person's verification; never the scan
+        field, where the next scan would only be refused."""
+        imported = self.cold_chain.logger_file is not None
+        following = self.verify_button if imported else self.import_button
+        if following.isEnabled():
+            following.setFocus()
 
     # ------------------------------------------------------------ scanning
     @property
@@ -474,6 +485,8 @@ class ReceiptPage(QWidget):
 
     def _imported(self, view: LoggerFileView) -> None:
         self.cold_chain.show_logger(view)
+        if self.status is not None and all(u.receipt_outcome for u in self.status.units):
+            self._focus_next_step()  # the file in after the last scan: the verification next
         self.load_receipt()
 
     # ------------------------------------------------------------ verification
