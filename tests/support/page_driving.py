@@ -58,6 +58,19 @@ def main_window(
     return window
 
 
+def open_page(qtbot: QtBot, page: QWidget, runner: TaskRunner, case_id: Any = None) -> None:
+    """Show ``page`` at the main window's page size, loaded, with the case ``case_id`` chosen
+    when given (duplicates D2: the collection, F12 and banner-slot tests each did this)."""
+    qtbot.addWidget(page)
+    page.resize(*PAGE_SIZE)
+    page.show()
+    qtbot.waitExposed(page)
+    settle(qtbot, runner)
+    if case_id is not None:
+        page.select_case(case_id)  # type: ignore[attr-defined]  # a case-work page
+        settle(qtbot, runner)
+
+
 def scan(qtbot: QtBot, field: Any, raw: str) -> None:
     """Type a scan as a keyboard-wedge scanner does: the characters, then Enter."""
     scanner_burst(field, raw)

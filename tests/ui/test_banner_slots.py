@@ -30,7 +30,7 @@ from app.demo.journey import JourneyDriver
 from app.journey.views import CaseView, UnitView
 from db.enums import CaseStage, UnitKind
 from tests.support.banner_places import places
-from tests.support.page_driving import PAGE_SIZE, click, scan, settle
+from tests.support.page_driving import PAGE_SIZE, click, open_page, scan, settle
 from tests.ui.fit import PAGE_AREA_1280, assert_fits_1280, save_both_sizes
 from ui.pages.batch_record.page import BatchRecordPage
 from ui.pages.bedside.page import BedsidePage
@@ -107,14 +107,6 @@ def test_a_banner_slot_keeps_its_height_whichever_banner_shows(qtbot: QtBot) -> 
     assert slot.idle.isHidden()
 
 
-def _open(qtbot: QtBot, page: QWidget, runner: TaskRunner) -> None:
-    qtbot.addWidget(page)
-    page.resize(*PAGE_SIZE)
-    page.show()
-    qtbot.waitExposed(page)
-    settle(qtbot, runner)
-
-
 def _press_f12(qtbot: QtBot, page: QWidget, runner: TaskRunner) -> None:
     page.activateWindow()
     qtbot.keyClick(page, Qt.Key.Key_F12)  # type: ignore[no-untyped-call]
@@ -185,7 +177,7 @@ def test_collection_and_its_shipper_fields_stay_put(
     monkeypatch.setattr(shipper_box_module, "choose_printer_and_print", lambda *_a: True)
     alex = driver.who("alex.apheresis")
     page = CollectionPage(demo.database, alex, runner)
-    _open(qtbot, page, runner)
+    open_page(qtbot, page, runner)
     page.select_case(case.id)
     settle(qtbot, runner)
     page.volume.setValue(240)
@@ -237,7 +229,7 @@ def test_batch_record_step_form_stays_put(
     driver.run_to(case, CaseStage.RECEIVED_AT_MANUFACTURER)
     other_bag = driver.collect(other)
     page = BatchRecordPage(demo.database, demo["otto.operator"], runner)
-    _open(qtbot, page, runner)
+    open_page(qtbot, page, runner)
     page.select_case(case.id)
     settle(qtbot, runner)
     click(qtbot, page.start_button)
@@ -280,7 +272,7 @@ def test_bedside_and_its_storage_fields_stay_put(
     bag = _unit(demo, case, UnitKind.FINAL_PRODUCT_BAG, "ivy.infusion")
     other_bag = driver.collect(other)
     page = BedsidePage(demo.database, demo["ivy.infusion"], runner)
-    _open(qtbot, page, runner)
+    open_page(qtbot, page, runner)
     page.select_case(case.id)
     settle(qtbot, runner)
 
@@ -335,7 +327,7 @@ def test_receipt_fields_stay_put(
     otto = demo["otto.operator"]
     [shipment] = [s for s in shipments_for_receipt(demo.database, otto) if s.case_id == case.id]
     page = ReceiptPage(demo.database, otto, runner)
-    _open(qtbot, page, runner)
+    open_page(qtbot, page, runner)
     for row in range(page.shipment_list.count()):
         if shipment.sscc_text in page.shipment_list.item(row).text():
             page.shipment_list.setCurrentRow(row)
@@ -374,7 +366,7 @@ def test_scan_station_fields_stay_put(
     driver.collect(case)
     other_bag = driver.collect(driver.enrol("NBH300042", "Other", "Bob", date(1975, 5, 5)))
     station = ScanStation(demo.database, demo["otto.operator"], runner)
-    _open(qtbot, station, runner)
+    open_page(qtbot, station, runner)
     with qtbot.waitSignal(station.case_chosen, timeout=20_000):
         scan(qtbot, station.scan_field, f"&/{case.coi}")
     fields = ("scanField", "changeCase", "decodeImage", "camera", "fullWindow", "scanExpectation")

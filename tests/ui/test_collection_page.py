@@ -33,8 +33,8 @@ from db.models import Scan
 from db.types import utc_now
 from labels.scan import parse_scan
 from tests.support.page_driving import (
-    PAGE_SIZE,
     click,
+    open_page,
     scan,
     second_person,
     settle,
@@ -50,17 +50,6 @@ from ui.widgets.label_rows import bag_label_text
 from ui.widgets.time_editors import local_zone_words
 
 UTC_PLUS_2 = QTimeZone(2 * 3600)
-
-
-def _open(qtbot: QtBot, page: CollectionPage, runner: TaskRunner, case_id: Any) -> None:
-    """Show the page at the main window's size with the case ``case_id`` chosen."""
-    qtbot.addWidget(page)
-    page.resize(*PAGE_SIZE)
-    page.show()
-    qtbot.waitExposed(page)
-    settle(qtbot, runner)
-    page.select_case(case_id)
-    settle(qtbot, runner)
 
 
 def test_bag_label_words() -> None:
@@ -92,7 +81,7 @@ def test_collect_label_verify_and_ship(
     monkeypatch.setattr(shipper_box_module, "choose_printer_and_print", fake_print)
     page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
     assert page.objectName() == "page-collection"
-    _open(qtbot, page, runner, case.id)
+    open_page(qtbot, page, runner, case.id)
     assert page.state is not None and page.state.case.id == case.id
     assert not page.shipment_group.isEnabled() and not page.verify_group.isEnabled()
     # issue 16 review: no line repeats the pinned case header; the bag count is in words
@@ -270,7 +259,7 @@ def test_the_label_scan_back_reads_a_scanner_as_the_scan_station_does(
     settings = ScannerSettings(gs_substitute="<GS>", aim_prefix_expected=True)
     alex = driver.who("alex.apheresis")
     page = CollectionPage(demo.database, alex, runner, scanner=settings)
-    _open(qtbot, page, runner, case.id)
+    open_page(qtbot, page, runner, case.id)
     page.volume.setValue(240)
     click(qtbot, page.register_button)
     settle(qtbot, runner)

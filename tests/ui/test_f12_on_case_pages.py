@@ -22,21 +22,11 @@ from app.casefile.stages import units_of
 from app.demo.journey import JourneyDriver
 from app.scanning.alarms import scan_acknowledgement
 from db.enums import CaseStage, UnitKind
-from tests.support.page_driving import PAGE_SIZE, click, scan, settle
+from tests.support.page_driving import click, open_page, scan, settle
 from ui.pages.bedside.page import BedsidePage
 from ui.pages.case_work import CaseWorkPage
 from ui.pages.collection.page import CollectionPage
 from ui.tasks.runner import TaskRunner
-
-
-def _open(qtbot: QtBot, page: CaseWorkPage, runner: TaskRunner, case_id: Any) -> None:
-    qtbot.addWidget(page)
-    page.resize(*PAGE_SIZE)
-    page.show()
-    qtbot.waitExposed(page)
-    settle(qtbot, runner)
-    page.select_case(case_id)
-    settle(qtbot, runner)
 
 
 def _f12_acknowledges(
@@ -72,7 +62,7 @@ def test_f12_acknowledges_the_collection_alarm(
     other_bag = driver.collect(driver.enrol("NBH400002", "Other", "Owen", date(1981, 5, 9)))
     monkeypatch.setattr(case_work_module, "choose_printer_and_print", lambda *_args: True)
     page = CollectionPage(demo.database, driver.who("alex.apheresis"), runner)
-    _open(qtbot, page, runner, case.id)
+    open_page(qtbot, page, runner, case.id)
     page.volume.setValue(240)
     click(qtbot, page.register_button)
     settle(qtbot, runner)
@@ -95,7 +85,7 @@ def test_f12_acknowledges_the_bedside_alarm(
     ivy = demo["ivy.infusion"]
     assert any(u.kind is UnitKind.FINAL_PRODUCT_BAG for u in units_of(demo.database, ivy, case.id))
     page = BedsidePage(demo.database, ivy, runner)
-    _open(qtbot, page, runner, case.id)
+    open_page(qtbot, page, runner, case.id)
     scan(qtbot, page.wristband_scan, "&#0009NBH400011")  # this patient's wristband
     scan(qtbot, page.bag_scan, f"={other_bag.din}00")  # another case's bag
     settle(qtbot, runner)
