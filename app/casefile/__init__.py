@@ -33,7 +33,7 @@ from app.casefile.queries import (
     visible_case,
     visible_cases,
 )
-from app.casefile.receipts import QuarantinedReceipt
+from app.casefile.receipts import AcceptedReceipt, QuarantinedReceipt
 from app.casefile.release import (
     DeviationStatus,
     Disposition,
@@ -84,6 +84,7 @@ from app.journey import LookAlike, case_look_alikes
 __all__ = [
     "PAGE_SIZE",
     "RELEASE_STAGES",
+    "AcceptedReceipt",
     "Alert",
     "AlertKind",
     "AssessedTrace",

@@ -39,7 +39,12 @@ from app.casefile import (
     SiteDeviation,
     deviations_screen,
 )
-from app.coldchain import AssessedTrace, disposition_logger_file, disposition_words
+from app.coldchain import (
+    AssessedTrace,
+    LoggerFileView,
+    disposition_logger_file,
+    disposition_words,
+)
 from app.core import Actor, Database, sscc_text
 from app.journey import accept_receipt
 from app.quality import close_deviation, raise_deviation
@@ -51,6 +56,7 @@ from ui.dialogs import (
     ask_password,
     ask_statement,
 )
+from ui.pages.deviations.corrections import AcceptedReceipts
 from ui.pages.deviations.pending_columns import OneLine, breakable, fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
@@ -80,6 +86,8 @@ DESCRIPTION = 5
 """The deviations list's description column, the last: it wraps."""
 RECEIPTS_TAB = 1
 """QA's tab of receipts in quarantine, beside the cold-chain files to disposition."""
+ACCEPTED_TAB = 2
+"""QA's tab of accepted receipts, where a late logger file is attached as a correction."""
 
 
 NBSP = "\xa0"
@@ -113,6 +121,8 @@ class DeviationsPage(QWidget):
         self._pending_shown: bool | None = None
         """Whether the splitter's share was last set for a file waiting for QA."""
         self.last_report: Path | None = None
+        self.focus_file: uuid.UUID | None = None
+        """The logger file to select once the list is read again (a correction just made)."""
         self.working = False
         self.setObjectName("page-deviations")
         layout = QVBoxLayout(self)
@@ -195,7 +205,12 @@ class DeviationsPage(QWidget):
         files = QWidget()
         self.qa_tabs.addTab(files, "Cold chain to disposition")
         self.qa_tabs.addTab(self._receipts_part(), "Receipts in quarantine")
-        self.qa_tabs.setTabVisible(RECEIPTS_TAB, self.is_qa)
+        self.corrections = AcceptedReceipts(self.database, self.actor, self.runner)
+        self.corrections.corrected.connect(self._corrected)
+        self.qa_tabs.addTab(self.corrections, "Accepted receipts")
+        for tab in (RECEIPTS_TAB, ACCEPTED_TAB):
+            self.qa_tabs.setTabVisible(tab, self.is_qa)
+        self.qa_tabs.currentChanged.connect(lambda _tab: self._share_height(self._waiting()))
         layout = QVBoxLayout(files)
         layout.setContentsMargins(4, 4, 4, 0)  # the tab's frame is the margin: 1280 × 800 fits
         tools = QHBoxLayout()
@@ -357,10 +372,24 @@ class DeviationsPage(QWidget):
                 self.deviation_table.setItem(index, column, item)
             if selected is not None and view.id == selected.deviation.id:
                 self.deviation_table.selectRow(index)
-        self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
+        focus, self.focus_file = self.focus_file, None
+        if focus is not None and any(item.logger.id == focus for item in snapshot.pending):
+            self.qa_tabs.setCurrentIndex(0)  # the corrected file, waiting for its disposition
+        else:
+            focus = was_pending.logger.id if was_pending else None
+        self._show_pending(snapshot.pending, focus)
         self._show_receipts(snapshot.receipts)
-        self._share_height(bool(snapshot.pending or snapshot.receipts))
+        self.corrections.show_receipts(snapshot.accepted)
+        self.qa_tabs.setTabText(ACCEPTED_TAB, f"Accepted receipts ({len(snapshot.accepted)})")
+        self._share_height(self._waiting())
         self._deviation_selected()
+
+    def _waiting(self) -> bool:
+        """Something waits for QA in the lower box, or QA opened the accepted receipts."""
+        snapshot = self.snapshot
+        return bool(snapshot.pending or snapshot.receipts) or (
+            self.qa_tabs.currentIndex() == ACCEPTED_TAB
+        )
 
     def _share_height(self, pending: bool) -> None:
         """With nothing waiting for QA's disposition, the deviations take the height the empty
@@ -414,7 +443,9 @@ class DeviationsPage(QWidget):
         was = self.selected_receipt()
         self.qa_tabs.setTabText(RECEIPTS_TAB, f"Receipts in quarantine ({len(receipts)})")
         self.qa_tabs.setTabText(0, f"Cold chain to disposition ({len(self.snapshot.pending)})")
-        if not receipts:
+        if self.qa_tabs.currentIndex() == ACCEPTED_TAB:
+            pass  # QA chose the accepted receipts: a reload does not take them away
+        elif not receipts:
             self.qa_tabs.setCurrentIndex(0)
         elif not self.snapshot.pending:  # the receipts are what is left to do
             self.qa_tabs.setCurrentIndex(RECEIPTS_TAB)
@@ -499,13 +530,20 @@ class DeviationsPage(QWidget):
                 if logger.window_start and logger.window_end
                 else "the shipment"
             )
+            correction = (
+                f" · <b>✎ QA correction:</b> {escape(logger.correction)}"
+                if logger.correction
+                else ""
+            )
             self.pending_details.setText(
-                f"<b>{escape(logger.file_name)}</b> · shipment {sscc_text(pending.sscc)} "
+                f"<b>{escape(logger.file_name)}</b>{correction} · shipment "
+                f"{sscc_text(pending.sscc)} "
                 f"({direction}) · batch {coi}"
                 f"<br>Found: {excursion_summary(pending)}; its units stay in quarantine until "
                 "QA accepts or rejects it · profile "
                 f"{escape(logger.profile_words or '—')} · window {window}<br>"
-                f"Imported by {escape(logger.imported_by)} at "
+                f"{'Attached as a correction' if logger.correction else 'Imported'} by "
+                f"{escape(logger.imported_by)} at "
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
                 f"SHA-256 {logger.sha256[:12]}…"
             )
@@ -741,6 +779,12 @@ class DeviationsPage(QWidget):
             "Save report as… here.",
             ok=True,
         )
+
+    def _corrected(self, view: LoggerFileView, words: str) -> None:
+        """A late file attached as QA's correction: say what it did; a file that waits for
+        QA's disposition is shown selected in the cold-chain tab."""
+        self.focus_file = view.id if view.awaits_disposition else None
+        self._done(words)
 
     def _done(self, words: str) -> None:
         show_message(self.message, words, ok=True)
