@@ -78,7 +78,7 @@ from app.casefile.shipments import (
 )
 from app.casefile.stages import StepStatus, UnitKind, UnitStatus, post_thaw_minutes, units_of
 from app.casefile.timeline import TimelineEntry, operation_words
-from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_queue
+from app.casefile.work_queue import Alert, AlertKind, WorkItem, WorkKind, alerts, work_queue
 from app.journey import LookAlike, case_look_alikes
 
 __all__ = [
@@ -129,6 +129,7 @@ __all__ = [
     "UnitStatus",
     "Verdict",
     "WorkItem",
+    "WorkKind",
     "alerts",
     "awaiting_disposition",
     "batch_record_screen",

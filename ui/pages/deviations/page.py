@@ -37,6 +37,8 @@ from app.casefile import (
     Role,
     SignatureMeaning,
     SiteDeviation,
+    WorkItem,
+    WorkKind,
     deviations_screen,
 )
 from app.coldchain import (
@@ -122,6 +124,8 @@ class DeviationsPage(QWidget):
         """Whether the splitter's share was last set for a file waiting for QA."""
         self.last_report: Path | None = None
         self.focus_file: uuid.UUID | None = None
+        self.wanted_receipt: str | None = None
+        """The SSCC of the receipt in quarantine to select once the list is read (a work item)."""
         """The logger file to select once the list is read again (a correction just made)."""
         self.working = False
         self.setObjectName("page-deviations")
@@ -462,10 +466,22 @@ class DeviationsPage(QWidget):
             for column, text in enumerate(values):
                 self.receipt_table.setItem(index, column, cell(text, blocking))
         fit_columns(self.receipt_table)
-        if receipts:
+        wanted, self.wanted_receipt = self.wanted_receipt, None
+        ssccs = [receipt.sscc for receipt in receipts]
+        if wanted in ssccs:  # opened from QA's work item: that receipt, in its tab
+            self.qa_tabs.setCurrentIndex(RECEIPTS_TAB)
+            self.receipt_table.selectRow(ssccs.index(wanted))
+        elif receipts:
             ids = [receipt.shipment_id for receipt in receipts]
             chosen = was.shipment_id if was is not None and was.shipment_id in ids else ids[0]
             self.receipt_table.selectRow(ids.index(chosen))
+
+    def focus_work(self, item: WorkItem) -> None:
+        """Opened from a work item: "Accept the quarantined receipt of …" shows the receipts in
+        quarantine with that receipt selected (read again: it may have changed meanwhile)."""
+        if item.kind is WorkKind.ACCEPT_RECEIPT and item.sscc is not None and self.is_qa:
+            self.wanted_receipt = item.sscc
+            self.refresh()
 
     # ------------------------------------------------------------------ selection
     def selected_receipt(self) -> QuarantinedReceipt | None:
