@@ -869,6 +869,19 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
         if decision is Disposition.ACCEPT
         else "Excursion outside the validated stability data; the material cannot be used."
     )
+    # A wrong password: refused in words, nothing decided; the page with its refusal shown
+    # fits 1280 × 800 (issue 16: every page, with its largest message, fits).
+    dialogs.password = "wrong"
+    dialogs.texts.append(justification)
+    click(qtbot, asha, f"{decision.value}ColdChain")
+    settle(qtbot, runner)
+    refusal = asha.message.text()
+    assert refusal.startswith("✖ ") and "was not dispositioned" in refusal, refusal
+    assert "password" in refusal.lower(), refusal
+    assert asha.pending_table.rowCount() == 1 and asha.message.isVisible()
+    assert_fits_1280(qtbot, asha, f"deviations-disposition-refused-{decision.value}-1280.png")
+    dialogs.password = DEMO_PASSWORD
+
     dialogs.texts.append(justification)
     click(qtbot, asha, f"{decision.value}ColdChain")
     settle(qtbot, runner)
