@@ -23,7 +23,7 @@ from db.types import utc_now
 from tests.journey.steps import DEMO_PASSWORD
 from tests.journey.test_logger_guards import accepted_leg, infuse, warm, with_serial
 from tests.journey.test_logger_records import Leg, counts, write_log
-from tests.ui.fit import save_both_sizes
+from tests.ui.fit import assert_fits_1280, save_both_sizes
 from ui.dialogs.logger_import import LoggerImportDialog
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
@@ -199,9 +199,11 @@ def test_qa_attaches_a_late_file_as_a_signed_correction_refusals_in_words(
     pending = page.selected_pending()
     assert pending is not None and pending.logger.id == stored.id
     assert pending.logger.correction == answers.reason
-    assert "✎ QA correction:</b>" in page.pending_details.text()
-    assert f"Second logger found in the shipper{chr(39)}s lid" in page.pending_details.text()
-    save_both_sizes(page, "logger-correction-done")
+    details = page.pending_details.text()
+    assert "<b>late.csv</b> · <b>✎ QA correction</b>" in details
+    assert "Attached as a correction by Asha Quality at " in details
+    assert page.pending_details.toolTip() == f"QA's reason for the correction: {answers.reason}"
+    assert_fits_1280(qtbot, page, "logger-correction-done-1280.png")
 
 
 def test_a_correction_within_limits_stays_listed_as_a_correction(

@@ -546,22 +546,27 @@ class DeviationsPage(QWidget):
                 if logger.window_start and logger.window_end
                 else "the shipment"
             )
-            correction = (
-                f" · <b>✎ QA correction:</b> {escape(logger.correction)}"
+            correction = " · <b>✎ QA correction</b>" if logger.correction else ""
+            # not said of a correction: it never holds a unit already infused (C125)
+            held = (
+                ""
                 if logger.correction
-                else ""
+                else ("; its units stay in quarantine until QA accepts or rejects it")
+            )
+            how = "Attached as a correction" if logger.correction else "Imported"
+            # QA's reason, whatever its length, where it cannot push the details out of sight
+            self.pending_details.setToolTip(
+                f"QA's reason for the correction: {logger.correction}" if logger.correction else ""
             )
             self.pending_details.setText(
                 f"<b>{escape(logger.file_name)}</b>{correction} · shipment "
                 f"{sscc_text(pending.sscc)} "
                 f"({direction}) · batch {coi}"
-                f"<br>Found: {excursion_summary(pending)}; its units stay in quarantine until "
-                "QA accepts or rejects it · profile "
+                f"<br>Found: {excursion_summary(pending)}{held} · profile "
                 f"{escape(logger.profile_words or '—')} · window {window}<br>"
-                f"{'Attached as a correction' if logger.correction else 'Imported'} by "
-                f"{escape(logger.imported_by)} at "
-                f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
-                f"SHA-256 {logger.sha256[:12]}…"
+                f"{how} by {escape(logger.imported_by)} at "
+                f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · "
+                f"{logger.reading_count} readings · SHA-256 {logger.sha256[:12]}…"
             )
             stem = Path(logger.file_name).stem or "logger"
             self.report_saver.offer(
