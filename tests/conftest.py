@@ -81,6 +81,7 @@ POSTGRESQL_KEPT = (
     "tests/ui/test_case_holds.py::",
     "tests/ui/test_clinic_shipment.py::",
     "tests/ui/test_identity_label_panel.py::",
+    "tests/ui/test_logger_correction.py::",
     "tests/ui/test_login_main_window.py::test_sign_in_opens_the_main_window_with_role_navig",
     "tests/ui/test_pii_canary.py::test_the_manufacturer_sees_no_trace_of_who_the_patient_is",
     "tests/ui/test_qc_exception_approval.py::",
@@ -89,7 +90,7 @@ POSTGRESQL_KEPT = (
 one server, the server's own connection settings, an edit behind the application, the bedside's
 wrong-wristband block, signing in, identity kept from the manufacturer, and the writing screens
 issue 16 asks on both backends (the clinic's identity labels, the shipment to the clinic, QA's
-holds, QA's approval of a QC exception)."""
+holds, QA's approval of a QC exception, QA's logger-file correction)."""
 
 
 @pytest.hookimpl(tryfirst=True)

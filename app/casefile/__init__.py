@@ -33,7 +33,7 @@ from app.casefile.queries import (
     visible_case,
     visible_cases,
 )
-from app.casefile.receipts import QuarantinedReceipt
+from app.casefile.receipts import AcceptedReceipt, QuarantinedReceipt
 from app.casefile.release import (
     DeviationStatus,
     Disposition,
@@ -79,12 +79,13 @@ from app.casefile.shipments import (
 from app.casefile.stages import StepStatus, UnitKind, UnitStatus, post_thaw_minutes, units_of
 from app.casefile.timeline import TimelineEntry, operation_words
 from app.casefile.unit_stops import short_why, stops_in_words
-from app.casefile.work_queue import Alert, AlertKind, WorkItem, alerts, work_queue
+from app.casefile.work_queue import Alert, AlertKind, WorkItem, WorkKind, alerts, work_queue
 from app.journey import LookAlike, case_look_alikes
 
 __all__ = [
     "PAGE_SIZE",
     "RELEASE_STAGES",
+    "AcceptedReceipt",
     "Alert",
     "AlertKind",
     "AssessedTrace",
@@ -129,6 +130,7 @@ __all__ = [
     "UnitStatus",
     "Verdict",
     "WorkItem",
+    "WorkKind",
     "alerts",
     "awaiting_disposition",
     "batch_record_screen",

@@ -31,7 +31,12 @@ from app.casefile.queries import (
     user_names,
     visible_case,
 )
-from app.casefile.receipts import QuarantinedReceipt, quarantined_receipts
+from app.casefile.receipts import (
+    AcceptedReceipt,
+    QuarantinedReceipt,
+    accepted_receipts,
+    quarantined_receipts,
+)
 from app.casefile.release import (
     PendingDisposition,
     QcSpecView,
@@ -191,6 +196,8 @@ class DeviationsScreen:
     cases: tuple[CaseRow, ...]
     receipts: tuple[QuarantinedReceipt, ...] = ()
     """Receipts at the site waiting for QA's acceptance (read for QA only)."""
+    accepted: tuple[AcceptedReceipt, ...] = ()
+    """The latest accepted receipts at the site, for QA's logger-file correction (QA only)."""
 
 
 def deviations_screen(database: Database, actor: Actor) -> DeviationsScreen:
@@ -198,11 +205,13 @@ def deviations_screen(database: Database, actor: Actor) -> DeviationsScreen:
     the cases a deviation may be raised on (none for a role that sees no case)."""
     with database.read_session() as session:
         cases = case_page(session, actor, CaseFilter()).rows if may_view_cases(actor) else ()
+        qa = actor.has_role(Role.QA)
         return DeviationsScreen(
             tuple(site_deviations(session, actor)),
             tuple(pending_dispositions(session, actor)),
             cases,
-            tuple(quarantined_receipts(session, actor)) if actor.has_role(Role.QA) else (),
+            tuple(quarantined_receipts(session, actor)) if qa else (),
+            tuple(accepted_receipts(session, actor)) if qa else (),
         )
 
 

@@ -91,6 +91,8 @@ class WorkItem:
     section: str
     """The key of the navigation section (app.access.navigation.SECTIONS) where it is done."""
     since: datetime
+    sscc: str | None = None
+    """The shipment the work is about (its SSCC), for the section to select it."""
 
     @property
     def coi_eye_readable(self) -> str:
@@ -137,8 +139,17 @@ class _Queue:
         self.visible = visible_cases(actor)
         self.items: dict[tuple[WorkKind, uuid.UUID, str], WorkItem] = {}
 
-    def add(self, kind: WorkKind, title: str, case: Any, section: str, since: Any) -> None:
-        item = WorkItem(kind, title, case.id, case.coi, case.coi_check, section, since)
+    def add(
+        self,
+        kind: WorkKind,
+        title: str,
+        case: Any,
+        section: str,
+        since: Any,
+        *,
+        sscc: str | None = None,
+    ) -> None:
+        item = WorkItem(kind, title, case.id, case.coi, case.coi_check, section, since, sscc)
         self.items.setdefault((kind, case.id, title), item)
 
     def cases_at(self, stage: CaseStage, *extra: ColumnElement[bool]) -> list[Any]:
@@ -379,7 +390,7 @@ def _quality_assurance(queue: _Queue) -> None:
     )
     for row in queue.joined(receipts):
         title = f"Accept the quarantined receipt of {sscc_text(row.sscc)}"
-        queue.add(WorkKind.ACCEPT_RECEIPT, title, row, "deviations", row.received_at)
+        queue.add(WorkKind.ACCEPT_RECEIPT, title, row, "deviations", row.received_at, sscc=row.sscc)
 
 
 def _excursions(session: Session, visible: ColumnElement[bool]) -> list[Any]:

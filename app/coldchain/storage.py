@@ -21,9 +21,9 @@ from app.access import visible_case
 from app.coldchain.analysis.profiles import TemperatureProfile as ProfileLimits
 from app.coldchain.analysis.profiles import profile_words
 from app.coldchain.analysis.trace import Trace, make_trace
-from app.core import Actor, Database, NotFound, person
-from db.enums import Disposition, Verdict
-from db.models import LoggerFile, LoggerReading, Shipment, TemperatureProfile
+from app.core import Actor, Database, NotFound, person, record_key
+from db.enums import Disposition, SignatureMeaning, Verdict
+from db.models import LoggerFile, LoggerReading, Shipment, Signature, TemperatureProfile
 
 FloatArray = npt.NDArray[np.float64]
 SENSOR_LENGTH = 100
@@ -58,6 +58,9 @@ class LoggerFileView:
     version: int
     profile_words: str | None = None
     """The profile named for people ("Fresh, refrigerated 2–8 °C"), not its code."""
+    correction: str | None = None
+    """QA's reason when the file was attached as a signed correction after the receipt was
+    accepted (None: imported during the receipt)."""
 
     @property
     def awaits_disposition(self) -> bool:
@@ -91,6 +94,19 @@ def logger_file_view(session: Session, row: LoggerFile) -> LoggerFileView:
             person(session, row.dispositioned_by_id) if row.dispositioned_by_id else None
         ),
         version=row.version,
+        correction=correction_reason(session, row),
+    )
+
+
+def correction_reason(session: Session, row: LoggerFile) -> str | None:
+    """The reason QA signed when attaching ``row`` as a correction (its "approved" signature's
+    comment); None for a file imported during the receipt."""
+    return session.scalar(
+        select(Signature.comment).where(
+            Signature.record_type == LoggerFile.__tablename__,
+            Signature.record_id == record_key(row),
+            Signature.meaning == SignatureMeaning.APPROVED,
+        )
     )
 
 

@@ -31,7 +31,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.access.users import authenticate, create_user
-from app.casefile import work_queue
+from app.casefile import AlertKind, alerts, work_queue
+from app.coldchain import disposition_logger_file
 from app.coldchain.storage import logger_files_of_shipment
 from app.core import sscc_text
 from app.core.actor import Actor
@@ -55,7 +56,7 @@ from db.enums import (
     Role,
     SideState,
 )
-from db.models import AuditEvent
+from db.models import AuditEvent, Shipment
 from tests.support.readers import reader
 from tests.ui.fit import (
     PAGE_AREA_1280,
@@ -71,9 +72,11 @@ from tests.ui.fit import (
 )
 from ui.dialogs.prompts import StatementDialog
 from ui.dialogs.signing import SignatureDialog
-from ui.pages.deviations.page import DeviationsPage
+from ui.pages.deviations.page import RECEIPTS_TAB, DeviationsPage
+from ui.pages.home.page import HomePage
 from ui.pages.release.page import ReleasePage
 from ui.pages.release.qc_rows import MIN_TEXT_WIDTH
+from ui.shell.main_window import MainWindow
 from ui.tasks.runner import TaskRunner
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
@@ -881,6 +884,19 @@ def test_qa_dispositions_an_excursion_and_opens_its_report(
         if decision is Disposition.ACCEPT
         else "Excursion outside the validated stability data; the material cannot be used."
     )
+    # A wrong password: refused in words, nothing decided; the page with its refusal shown
+    # fits 1280 × 800 (issue 16: every page, with its largest message, fits).
+    dialogs.password = "wrong"
+    dialogs.texts.append(justification)
+    click(qtbot, asha, f"{decision.value}ColdChain")
+    settle(qtbot, runner)
+    refusal = asha.message.text()
+    assert refusal.startswith("✖ ") and "was not dispositioned" in refusal, refusal
+    assert "password" in refusal.lower(), refusal
+    assert asha.pending_table.rowCount() == 1 and asha.message.isVisible()
+    assert_fits_1280(qtbot, asha, f"deviations-disposition-refused-{decision.value}-1280.png")
+    dialogs.password = DEMO_PASSWORD
+
     dialogs.texts.append(justification)
     click(qtbot, asha, f"{decision.value}ColdChain")
     settle(qtbot, runner)
@@ -971,3 +987,84 @@ def test_the_checklist_says_an_out_of_specification_result_in_words(
     assert "oos" not in evidence
     assert petra.findChild(QLabel, "evidence-4").isVisible()
     screenshot(petra, "release-checklist-oos-in-words", height=1500)
+
+
+def test_qa_work_item_opens_its_receipt_in_quarantine_and_acceptance_clears_the_alert(
+    qtbot: QtBot, demo, driver: JourneyDriver, runner: TaskRunner, dialogs: Dialogs
+) -> None:
+    """Issue 16: QA's work item "Accept the quarantined receipt of …" opened the Deviations page
+    on its first tab with another row selected; after QA accepted, the "Quarantined" alert
+    stayed on Home. Two receipts wait: the first with its excursion still to disposition (so
+    the page would open on the cold chain), the second with nothing blocking it."""
+    waiting = driver.run_to(
+        driver.enrol("HWRK1", "Arden", "Mae", date(1970, 3, 1)),
+        CaseStage.RECEIVED_AT_MANUFACTURER,
+        excursion=True,
+        leave_for_qa=True,
+    )
+    ready = driver.run_to(
+        driver.enrol("HWRK2", "Brook", "Lev", date(1971, 4, 2)),
+        CaseStage.RECEIVED_AT_MANUFACTURER,
+        excursion=True,
+        leave_for_qa=True,
+    )
+    asha = demo["asha.qa"]
+    (deviation,) = deviations_of_case(demo.database, asha, ready.id)
+    assert deviation.shipment_id is not None
+    for logger in logger_files_of_shipment(demo.database, asha, deviation.shipment_id):
+        disposition_logger_file(
+            demo.database, asha, logger.id, Disposition.ACCEPT, "Within STB-014.", DEMO_PASSWORD
+        )
+    driver.close_deviations(ready)
+    with demo.database.read_session() as session:
+        sscc = session.get(Shipment, deviation.shipment_id).sscc
+
+    window = MainWindow(demo.database, asha, idle_lock_minutes=600)
+    window.runner = runner
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    home = window.show_section("home")
+    assert isinstance(home, HomePage)
+    qtbot.waitUntil(lambda: home.summary is not None, timeout=30_000)
+
+    def quarantined(case: CaseView) -> list[str]:
+        assert home.summary is not None
+        return [
+            alert.message
+            for alert in home.summary.alerts
+            if alert.kind is AlertKind.QUARANTINED_UNIT and alert.case_id == case.id
+        ]
+
+    assert quarantined(ready) and quarantined(waiting)
+    title = f"Accept the quarantined receipt of {sscc_text(sscc)}"
+    (row,) = [i for i, text in enumerate(home.work_texts()) if text.startswith(title)]
+    item = home.work.item(row)
+    rect = home.work.visualItemRect(item)
+    qtbot.mouseClick(home.work.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(home.work.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    page = window.pages.currentWidget()
+    assert isinstance(page, DeviationsPage)
+    settle(qtbot, runner)
+    assert page.qa_tabs.currentIndex() == RECEIPTS_TAB
+    selected = page.selected_receipt()
+    assert selected is not None and selected.sscc == sscc and not selected.blocking
+    assert page.accept_receipt_button.isEnabled()
+    save_both_sizes(page, "deviations-work-item-opens-its-receipt")
+
+    dialogs.texts.append("Cold chain accepted (STB-014) and its deviation closed.")
+    click(qtbot, page, "acceptReceipt")
+    settle(qtbot, runner)
+    assert page.message.text().startswith(f"✔ Receipt of {sscc_text(sscc)} accepted")
+    assert window.show_section("home") is home  # coming back reads the queue and alerts again
+    qtbot.waitUntil(lambda: not quarantined(ready), timeout=30_000)
+    assert quarantined(waiting)  # the other receipt still waits
+    shown = [home.alerts.item(i).text() for i in range(home.alerts.count())]
+    assert not [text for text in shown if text in quarantined(ready)]
+    assert not [t for t in home.work_texts() if t.startswith(title)]
+    assert not [
+        alert
+        for alert in alerts(demo.database, asha)
+        if alert.kind is AlertKind.QUARANTINED_UNIT and alert.case_id == ready.id
+    ]

@@ -1,4 +1,5 @@
-"""Importing a data-logger file for a shipment: trip window, progress and a careful cancel."""
+"""Importing a data-logger file for a shipment: trip window, progress and a careful cancel;
+after the receipt was accepted, QA's correction with its reason and signature."""
 
 from __future__ import annotations
 
@@ -23,14 +24,16 @@ from app.casefile import ShipmentView
 from app.coldchain import LoggerFileView
 from app.core import Actor, Database, sscc_text
 from ui.tasks import HELPER, Task, TaskRunner, import_in_helper
-from ui.widgets import fit_height, message_line, show_error, utc_editor, utc_of
+from ui.widgets import escape, fit_height, message_line, show_error, utc_editor, utc_of
 
 READ_CHUNK = 1 << 20
 
 
 class LoggerImportDialog(QDialog):
     """Import one logger file for a shipment: trip window, progress, and a cancel that is
-    possible only until storing begins (storing is one transaction and cannot stop half-way)."""
+    possible only until storing begins (storing is one transaction and cannot stop half-way).
+    With ``correction`` (QA's reason and password) the file is attached as QA's signed
+    correction of an accepted receipt."""
 
     imported = Signal(object)
 
@@ -43,10 +46,13 @@ class LoggerImportDialog(QDialog):
         path: Path,
         *,
         parent: QWidget | None = None,
+        correction: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("loggerImportDialog")
-        self.setWindowTitle(f"Import logger file — shipment {sscc_text(shipment.sscc)}")
+        doing = "Logger file as a correction" if correction else "Import logger file"
+        self.setWindowTitle(f"{doing} — shipment {sscc_text(shipment.sscc)}")
+        self.correction = correction
         self.setMinimumWidth(620)
         self.database, self.actor, self.runner = database, actor, runner
         self.shipment, self.path = shipment, path
@@ -73,7 +79,7 @@ class LoggerImportDialog(QDialog):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.error = message_line("errorMessage")
-        self.import_button = QPushButton("Import")
+        self.import_button = QPushButton("Attach as correction" if correction else "Import")
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
@@ -84,6 +90,8 @@ class LoggerImportDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(about)
+        if correction is not None:
+            layout.addWidget(_correction_note(correction[0]))
         layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.phase)
@@ -117,7 +125,9 @@ class LoggerImportDialog(QDialog):
             if task.cancelled:
                 return None
             task.report(0, 0)  # storing begins: from here on nothing can be cancelled
-            stored = partial(import_in_helper, sha256=digest.hexdigest())  # the file read here
+            stored = partial(  # the file read here
+                import_in_helper, sha256=digest.hexdigest(), correction=self.correction
+            )
             return HELPER.run(stored, url, actor, shipment_id, str(path), window)
 
         self.task = self.runner.write(work, self._done, self._failed, self._progress)
@@ -167,3 +177,15 @@ class LoggerImportDialog(QDialog):
         self.progress.setValue(0)
         for widget in (self.import_button, self.window_from, self.window_to, self.cancel_button):
             widget.setEnabled(True)
+
+
+def _correction_note(reason: str) -> QLabel:
+    """What a correction is, with QA's reason, above the trip window."""
+    note = QLabel(
+        "<b>QA correction</b> of an accepted receipt, signed by you (approved). "
+        f"Reason: {escape(reason)}<br>A bad verdict quarantines only the units still in the "
+        "chain and raises a deviation; a unit already infused is never quarantined again."
+    )
+    note.setObjectName("correctionReason")
+    note.setWordWrap(True)
+    return note

@@ -30,6 +30,7 @@ from ui.tasks import TaskRunner
 from ui.widgets import message_line, show_message
 
 if TYPE_CHECKING:
+    from app.casefile import WorkItem
     from ui.pages.cases import CasesPage
     from ui.pages.enrolment import EnrolmentPage
     from ui.pages.home import HomePage
@@ -245,10 +246,21 @@ class MainWindow(QMainWindow):
     def _page_for(self, section: Section) -> QWidget:
         page = self.factories[section.key](self.database, self.actor, self.runner)
         if section.key == "home":
-            cast("HomePage", page).open_section.connect(self.show_section)
+            home = cast("HomePage", page)
+            home.open_section.connect(self.show_section)
+            home.open_work.connect(self.open_work)
         if section.key == "enrolment":
             cast("EnrolmentPage", page).open_case.connect(self.open_case)
         return page
+
+    def open_work(self, item: WorkItem) -> None:
+        """Show the section where ``item`` is done (already shown by ``open_section``); a page
+        that selects what the work is about (``focus_work``) is given it (QA's receipt in
+        quarantine, issue 16)."""
+        page = self.show_section(item.section)
+        focus = getattr(page, "focus_work", None)
+        if callable(focus):
+            focus(item)
 
     def open_case(self, coi: str) -> None:
         """Show the case ``coi`` in the Cases section (searched for, so it is the one listed)."""

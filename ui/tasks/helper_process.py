@@ -97,13 +97,30 @@ def import_in_helper(
     window: tuple[datetime, datetime],
     *,
     sha256: str,
+    correction: tuple[str, str] | None = None,
 ) -> LoggerFileView:
     """Import a logger file for a shipment, refused if its content is no longer ``sha256``
-    (runs in the helper: it opens its own connection)."""
-    from app.coldchain import import_logger_file  # noqa: PLC0415 - numpy when first used
+    (runs in the helper: it opens its own connection); with ``correction`` (reason,
+    password), QA's signed correction of an accepted receipt."""
+    from app.coldchain import (  # noqa: PLC0415 - numpy when first used
+        correct_logger_file,
+        import_logger_file,
+    )
 
     database = connect(url)
     try:
+        if correction is not None:
+            reason, password = correction
+            return correct_logger_file(
+                database,
+                actor,
+                shipment_id,
+                path,
+                reason,
+                password,
+                window=window,
+                expected_sha256=sha256,
+            )
         return import_logger_file(
             database, actor, shipment_id, path, window=window, expected_sha256=sha256
         )

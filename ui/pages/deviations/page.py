@@ -37,9 +37,16 @@ from app.casefile import (
     Role,
     SignatureMeaning,
     SiteDeviation,
+    WorkItem,
+    WorkKind,
     deviations_screen,
 )
-from app.coldchain import AssessedTrace, disposition_logger_file, disposition_words
+from app.coldchain import (
+    AssessedTrace,
+    LoggerFileView,
+    disposition_logger_file,
+    disposition_words,
+)
 from app.core import Actor, Database, sscc_text
 from app.journey import accept_receipt
 from app.quality import close_deviation, raise_deviation
@@ -51,6 +58,7 @@ from ui.dialogs import (
     ask_password,
     ask_statement,
 )
+from ui.pages.deviations.corrections import AcceptedReceipts
 from ui.pages.deviations.pending_columns import OneLine, breakable, fit_columns, fitted
 from ui.pages.deviations.wording import (
     KIND_NAMES,
@@ -83,6 +91,8 @@ DESCRIPTION = 5
 """The deviations list's description column, the last: it wraps."""
 RECEIPTS_TAB = 1
 """QA's tab of receipts in quarantine, beside the cold-chain files to disposition."""
+ACCEPTED_TAB = 2
+"""QA's tab of accepted receipts, where a late logger file is attached as a correction."""
 
 
 NBSP = "\xa0"
@@ -116,6 +126,10 @@ class DeviationsPage(QWidget):
         self._pending_shown: bool | None = None
         """Whether the splitter's share was last set for a file waiting for QA."""
         self.last_report: Path | None = None
+        self.focus_file: uuid.UUID | None = None
+        self.wanted_receipt: str | None = None
+        """The SSCC of the receipt in quarantine to select once the list is read (a work item)."""
+        """The logger file to select once the list is read again (a correction just made)."""
         self.working = False
         self.setObjectName("page-deviations")
         layout = QVBoxLayout(self)
@@ -199,7 +213,17 @@ class DeviationsPage(QWidget):
         files = QWidget()
         self.qa_tabs.addTab(files, "Cold chain to disposition")
         self.qa_tabs.addTab(self._receipts_part(), "Receipts in quarantine")
-        self.qa_tabs.setTabVisible(RECEIPTS_TAB, self.is_qa)
+        self.corrections = AcceptedReceipts(self.database, self.actor, self.runner)
+        self.corrections.corrected.connect(self._corrected)
+        self.qa_tabs.addTab(self.corrections, "Accepted receipts")
+        for tab in (RECEIPTS_TAB, ACCEPTED_TAB):
+            self.qa_tabs.setTabVisible(tab, self.is_qa)
+        self.qa_tabs.currentChanged.connect(lambda _tab: self._share_height(self._waiting()))
+        self._files_part(files)
+        return box
+
+    def _files_part(self, files: QWidget) -> None:
+        """The logger files waiting for QA's disposition: tools, list, details and plot."""
         layout = QVBoxLayout(files)
         layout.setContentsMargins(4, 4, 4, 0)  # the tab's frame is the margin: 1280 × 800 fits
         tools = QHBoxLayout()
@@ -254,7 +278,6 @@ class DeviationsPage(QWidget):
         self.pending_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.pending_details.hide()
         layout.addWidget(self.pending_details)
-        return box
 
     def _receipts_part(self) -> QWidget:
         """QA's receipts in quarantine: each with what still blocks it, accepted with a
@@ -377,10 +400,24 @@ class DeviationsPage(QWidget):
                 self.deviation_table.setItem(index, column, item)
             if selected is not None and view.id == selected.deviation.id:
                 self.deviation_table.selectRow(index)
-        self._show_pending(snapshot.pending, was_pending.logger.id if was_pending else None)
+        focus, self.focus_file = self.focus_file, None
+        if focus is not None and any(item.logger.id == focus for item in snapshot.pending):
+            self.qa_tabs.setCurrentIndex(0)  # the corrected file, waiting for its disposition
+        else:
+            focus = was_pending.logger.id if was_pending else None
+        self._show_pending(snapshot.pending, focus)
         self._show_receipts(snapshot.receipts)
-        self._share_height(bool(snapshot.pending or snapshot.receipts))
+        self.corrections.show_receipts(snapshot.accepted)
+        self.qa_tabs.setTabText(ACCEPTED_TAB, f"Accepted receipts ({len(snapshot.accepted)})")
+        self._share_height(self._waiting())
         self._deviation_selected()
+
+    def _waiting(self) -> bool:
+        """Something waits for QA in the lower box, or QA opened the accepted receipts."""
+        snapshot = self.snapshot
+        return bool(snapshot.pending or snapshot.receipts) or (
+            self.qa_tabs.currentIndex() == ACCEPTED_TAB
+        )
 
     def _share_height(self, pending: bool) -> None:
         """With nothing waiting for QA's disposition, the deviations take the height the empty
@@ -443,7 +480,9 @@ class DeviationsPage(QWidget):
         was = self.selected_receipt()
         self.qa_tabs.setTabText(RECEIPTS_TAB, f"Receipts in quarantine ({len(receipts)})")
         self.qa_tabs.setTabText(0, f"Cold chain to disposition ({len(self.snapshot.pending)})")
-        if not receipts:
+        if self.qa_tabs.currentIndex() == ACCEPTED_TAB:
+            pass  # QA chose the accepted receipts: a reload does not take them away
+        elif not receipts:
             self.qa_tabs.setCurrentIndex(0)
         elif not self.snapshot.pending:  # the receipts are what is left to do
             self.qa_tabs.setCurrentIndex(RECEIPTS_TAB)
@@ -460,10 +499,22 @@ class DeviationsPage(QWidget):
             for column, text in enumerate(values):
                 self.receipt_table.setItem(index, column, cell(text, blocking))
         fit_columns(self.receipt_table)
-        if receipts:
+        wanted, self.wanted_receipt = self.wanted_receipt, None
+        ssccs = [receipt.sscc for receipt in receipts]
+        if wanted in ssccs:  # opened from QA's work item: that receipt, in its tab
+            self.qa_tabs.setCurrentIndex(RECEIPTS_TAB)
+            self.receipt_table.selectRow(ssccs.index(wanted))
+        elif receipts:
             ids = [receipt.shipment_id for receipt in receipts]
             chosen = was.shipment_id if was is not None and was.shipment_id in ids else ids[0]
             self.receipt_table.selectRow(ids.index(chosen))
+
+    def focus_work(self, item: WorkItem) -> None:
+        """Opened from a work item: "Accept the quarantined receipt of …" shows the receipts in
+        quarantine with that receipt selected (read again: it may have changed meanwhile)."""
+        if item.kind is WorkKind.ACCEPT_RECEIPT and item.sscc is not None and self.is_qa:
+            self.wanted_receipt = item.sscc
+            self.refresh()
 
     # ------------------------------------------------------------------ selection
     def selected_receipt(self) -> QuarantinedReceipt | None:
@@ -527,12 +578,24 @@ class DeviationsPage(QWidget):
                 if logger.window_start and logger.window_end
                 else "the shipment"
             )
+            correction = " · <b>✎ QA correction</b>" if logger.correction else ""
+            # not said of a correction: it never holds a unit already infused (C125)
+            held = (
+                ""
+                if logger.correction
+                else "<br>Its units stay in quarantine until QA accepts or rejects it."
+            )
+            how = "Attached as a correction" if logger.correction else "Imported"
+            # QA's reason, whatever its length, where it cannot push the details out of sight
+            self.pending_details.setToolTip(
+                f"QA's reason for the correction: {logger.correction}" if logger.correction else ""
+            )
             # What the list's row does not say (its file, shipment, batch and findings are
             # there): the plot beside needs the width (issue 16).
             self.pending_details.setText(
-                f"Shipment {direction} · profile {escape(logger.profile_words or '—')} · "
-                f"window {window}<br>Its units stay in quarantine until QA accepts or rejects "
-                f"it.<br>Imported by {escape(logger.imported_by)} at "
+                f"Shipment {direction}{correction} · profile "
+                f"{escape(logger.profile_words or '—')} · window {window}{held}<br>"
+                f"{how} by {escape(logger.imported_by)} at "
                 f"{logger.imported_at:%Y-%m-%d %H:%M} UTC · {logger.reading_count} readings · "
                 f"SHA-256 {logger.sha256[:12]}…"
             )
@@ -768,6 +831,12 @@ class DeviationsPage(QWidget):
             "Save report as… here.",
             ok=True,
         )
+
+    def _corrected(self, view: LoggerFileView, words: str) -> None:
+        """A late file attached as QA's correction: say what it did; a file that waits for
+        QA's disposition is shown selected in the cold-chain tab."""
+        self.focus_file = view.id if view.awaits_disposition else None
+        self._done(words)
 
     def _done(self, words: str) -> None:
         show_message(self.message, words, ok=True)

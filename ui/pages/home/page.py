@@ -49,6 +49,8 @@ from ui.tasks import Failure, TaskRunner
 from ui.widgets import describe, restyle
 
 SECTION_ROLE = Qt.ItemDataRole.UserRole
+WORK_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The ``WorkItem`` of an entry of "My work" (a product draft has none)."""
 ALERT_ICONS = {
     AlertKind.QUARANTINED_UNIT: QStyle.StandardPixmap.SP_MessageBoxWarning,
     AlertKind.EXCURSION: QStyle.StandardPixmap.SP_MessageBoxWarning,
@@ -93,6 +95,9 @@ class HomePage(QWidget):
     """Greeting, "My work", alerts and counts by stage."""
 
     open_section = Signal(str)
+    open_work = Signal(object)
+    """After ``open_section``: the piece of work (``WorkItem``) opened, for its section to
+    select what it is about."""
     loaded = Signal()
 
     def __init__(
@@ -220,6 +225,7 @@ class HomePage(QWidget):
                 f"{item.since:%Y-%m-%d %H:%M} UTC"
             )
             entry.setData(SECTION_ROLE, item.section)
+            entry.setData(WORK_ROLE, item)
             entry.setToolTip(f"Opens the section where this is done ({item.section}).")
             self.work.addItem(entry)
         if not summary.work and not summary.product_drafts:
@@ -267,9 +273,11 @@ class HomePage(QWidget):
         self.error.show()
 
     def _activated(self, item: QListWidgetItem) -> None:
-        section = item.data(SECTION_ROLE)
+        section, work = item.data(SECTION_ROLE), item.data(WORK_ROLE)
         if isinstance(section, str) and section:
             self.open_section.emit(section)
+        if isinstance(work, WorkItem):
+            self.open_work.emit(work)
 
     def work_is_openable(self) -> bool:
         """Whether some item of the work queue opens a section."""
