@@ -110,6 +110,7 @@ class LoggerImportDialog(QDialog):
             widget.setEnabled(False)
         self.error.hide()
         self.phase.setText("Waiting for the previous save to finish…")
+        correction = self.correction  # read here: the work below runs on the writer thread
         url, actor, shipment_id = self.database.url, self.actor, self.shipment.id
         path, window = self.path, self.trip_window()
 
@@ -126,7 +127,7 @@ class LoggerImportDialog(QDialog):
                 return None
             task.report(0, 0)  # storing begins: from here on nothing can be cancelled
             stored = partial(  # the file read here
-                import_in_helper, sha256=digest.hexdigest(), correction=self.correction
+                import_in_helper, sha256=digest.hexdigest(), correction=correction
             )
             return HELPER.run(stored, url, actor, shipment_id, str(path), window)
 
