@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.coldchain import LoggerFileView, logger_file_view
@@ -41,21 +41,29 @@ class QuarantinedReceipt:
     """What still keeps the units in quarantine, in words; empty when QA may accept."""
 
 
+def _received_at(site_id: uuid.UUID, *, accepted: bool) -> Select[Shipment, str, str]:
+    """The shipments received at ``site_id`` whose receipt is (or is not yet) accepted, each
+    with its case's COI and check character."""
+    acceptance = (
+        Shipment.receipt_accepted.is_(True) if accepted else Shipment.receipt_accepted.is_not(True)
+    )
+    return (
+        select(Shipment, Case.coi, Case.coi_check)
+        .outerjoin(Case, Case.id == Shipment.case_id)
+        .where(
+            Shipment.to_site_id == site_id,
+            Shipment.status == ShipmentStatus.RECEIVED,
+            acceptance,
+        )
+    )
+
+
 def quarantined_receipts(session: Session, actor: Actor) -> list[QuarantinedReceipt]:
     """The receipts at the actor's site not yet accepted, oldest first, each with what still
     blocks its acceptance."""
     if actor.site_id is None:
         return []
-    query = (
-        select(Shipment, Case.coi, Case.coi_check)
-        .outerjoin(Case, Case.id == Shipment.case_id)
-        .where(
-            Shipment.to_site_id == actor.site_id,
-            Shipment.status == ShipmentStatus.RECEIVED,
-            Shipment.receipt_accepted.is_not(True),
-        )
-        .order_by(Shipment.received_at)
-    )
+    query = _received_at(actor.site_id, accepted=False).order_by(Shipment.received_at)
     return [
         QuarantinedReceipt(
             shipment.id,
@@ -91,13 +99,7 @@ def accepted_receipts(session: Session, actor: Actor) -> list[AcceptedReceipt]:
     if actor.site_id is None:
         return []
     query = (
-        select(Shipment, Case.coi, Case.coi_check)
-        .outerjoin(Case, Case.id == Shipment.case_id)
-        .where(
-            Shipment.to_site_id == actor.site_id,
-            Shipment.status == ShipmentStatus.RECEIVED,
-            Shipment.receipt_accepted.is_(True),
-        )
+        _received_at(actor.site_id, accepted=True)
         .order_by(Shipment.received_at.desc())
         .limit(ACCEPTED_SHOWN)
     )
